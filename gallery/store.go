@@ -1,0 +1,661 @@
+// Package gallery keeps render snapshots: a SQLite database (pure Go,
+// modernc.org/sqlite, WAL mode) with one row per snapshot, and beside it the
+// images, thumbnails, render logs and stored scene files.
+//
+// Layout of a gallery directory:
+//
+//	gallery.db            the database (schema migrated in code, see migrations)
+//	images/<id>/          the gallery's copy of a snapshot's image
+//	thumbs/<id>.png       256-px thumbnail
+//	logs/<id>.log         the render's log
+//	scenes/<sha256>/      content-addressed copies of rendered scene files
+//
+// The package does not run renders; bgrender's Manager records them here.
+package gallery
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Gallery is an open gallery directory. It is safe for concurrent use.
+type Gallery struct {
+	dir string
+	db  *sql.DB
+}
+
+// DefaultDir returns the gallery directory used when none is given:
+// $RGALLERY_DIR, else $XDG_DATA_HOME/rgallery, else ~/.local/share/rgallery.
+func DefaultDir() (string, error) {
+	if d := os.Getenv("RGALLERY_DIR"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "rgallery"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find the default gallery dir: %w", err)
+	}
+	return filepath.Join(home, ".local", "share", "rgallery"), nil
+}
+
+// Open opens the gallery in dir, creating it and migrating its schema as
+// needed.
+func Open(ctx context.Context, dir string) (*Gallery, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("gallery dir %s: %w", dir, err)
+	}
+	for _, sub := range []string{"", "images", "thumbs", "logs", "scenes"} {
+		if err := os.MkdirAll(filepath.Join(abs, sub), 0o755); err != nil {
+			return nil, fmt.Errorf("create gallery dir: %w", err)
+		}
+	}
+	if err := checkWritable(abs); err != nil {
+		return nil, err
+	}
+	dsn := "file:" + filepath.Join(abs, "gallery.db") +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open gallery database in %s: %w", abs, err)
+	}
+	db.SetMaxOpenConns(4)
+	g := &Gallery{dir: abs, db: db}
+	if err := g.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("gallery %s: %w", abs, err)
+	}
+	return g, nil
+}
+
+// checkWritable fails early, with the directory's name, when the gallery
+// cannot be written, instead of failing at the first snapshot.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return fmt.Errorf("gallery dir %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// Dir returns the gallery's absolute directory.
+func (g *Gallery) Dir() string { return g.dir }
+
+// Path turns a path stored relative to the gallery dir into an absolute one.
+func (g *Gallery) Path(rel string) string {
+	if rel == "" || filepath.IsAbs(rel) {
+		return rel
+	}
+	return filepath.Join(g.dir, rel)
+}
+
+// Close closes the database.
+func (g *Gallery) Close() error { return g.db.Close() }
+
+// migrations are applied in order; PRAGMA user_version counts the applied
+// ones. Append only: never edit a migration that has shipped.
+var migrations = []string{
+	`CREATE TABLE snapshots (
+		id              INTEGER PRIMARY KEY AUTOINCREMENT,
+		label           TEXT    NOT NULL DEFAULT '',
+		created_ns      INTEGER NOT NULL,
+		updated_ns      INTEGER NOT NULL,
+		finished_ns     INTEGER NOT NULL DEFAULT 0,
+		renderer        TEXT    NOT NULL,
+		options         TEXT    NOT NULL DEFAULT '{}',
+		source          TEXT    NOT NULL DEFAULT '',
+		stored_scene    TEXT    NOT NULL DEFAULT '',
+		camera          TEXT    NOT NULL DEFAULT '',
+		rendersettings  TEXT    NOT NULL DEFAULT '',
+		res_x           INTEGER NOT NULL DEFAULT 0,
+		res_y           INTEGER NOT NULL DEFAULT 0,
+		state           TEXT    NOT NULL,
+		error           TEXT    NOT NULL DEFAULT '',
+		image           TEXT    NOT NULL DEFAULT '',
+		image_version   INTEGER NOT NULL DEFAULT 0,
+		thumb           TEXT    NOT NULL DEFAULT '',
+		metadata        TEXT    NOT NULL DEFAULT '{}',
+		total_clock_time REAL,
+		percent_done    REAL,
+		peak_memory     INTEGER,
+		star            INTEGER NOT NULL DEFAULT 0,
+		colour          TEXT    NOT NULL DEFAULT '',
+		notes           TEXT    NOT NULL DEFAULT '',
+		log_path        TEXT    NOT NULL DEFAULT '',
+		attach_token    TEXT    NOT NULL DEFAULT '',
+		owner_pid       INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX snapshots_state ON snapshots(state);
+	CREATE INDEX snapshots_renderer ON snapshots(renderer, id);
+	CREATE TABLE tags (
+		snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+		tag         TEXT    NOT NULL,
+		PRIMARY KEY (snapshot_id, tag)
+	);
+	CREATE INDEX tags_tag ON tags(tag, snapshot_id);
+	CREATE TABLE renderer_options (
+		label      TEXT PRIMARY KEY,
+		options    TEXT NOT NULL,
+		updated_ns INTEGER NOT NULL
+	);`,
+}
+
+func (g *Gallery) migrate(ctx context.Context) error {
+	var version int
+	if err := g.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this rgallery knows (%d)", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := g.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate to schema %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to schema %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to schema %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate to schema %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// Create inserts a new snapshot and returns it with its id set. State
+// defaults to queued, Created to now.
+func (g *Gallery) Create(ctx context.Context, s Snapshot) (Snapshot, error) {
+	now := time.Now()
+	if s.Created.IsZero() {
+		s.Created = now
+	}
+	s.Updated = now
+	if s.State == "" {
+		s.State = Queued
+	}
+	opts, err := marshalMap(s.Options)
+	if err != nil {
+		return s, fmt.Errorf("snapshot options: %w", err)
+	}
+	md, err := marshalMap(s.Metadata)
+	if err != nil {
+		return s, fmt.Errorf("snapshot metadata: %w", err)
+	}
+	res, err := g.db.ExecContext(ctx, `INSERT INTO snapshots
+		(label, created_ns, updated_ns, renderer, options, source, stored_scene, camera, rendersettings,
+		 res_x, res_y, state, error, metadata, star, colour, notes, owner_pid)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		s.Label, s.Created.UnixNano(), s.Updated.UnixNano(), s.Renderer, opts, s.Source, s.StoredScene,
+		s.Camera, s.RenderSettings, s.ResX, s.ResY, string(s.State), s.Error, md, s.Star, s.Colour, s.Notes, s.OwnerPID)
+	if err != nil {
+		return s, fmt.Errorf("insert snapshot: %w", err)
+	}
+	s.ID, err = res.LastInsertId()
+	if err != nil {
+		return s, fmt.Errorf("insert snapshot: %w", err)
+	}
+	if s.LogPath == "" {
+		s.LogPath = filepath.Join("logs", fmt.Sprintf("%d.log", s.ID))
+		if _, err := g.db.ExecContext(ctx, `UPDATE snapshots SET log_path = ? WHERE id = ?`, s.LogPath, s.ID); err != nil {
+			return s, fmt.Errorf("snapshot %d: set log path: %w", s.ID, err)
+		}
+	}
+	if len(s.Tags) > 0 {
+		if err := g.AddTags(ctx, s.ID, s.Tags...); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+func marshalMap(m map[string]any) (string, error) {
+	if m == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	return string(b), err
+}
+
+const snapshotColumns = `s.id, s.label, s.created_ns, s.updated_ns, s.finished_ns, s.renderer, s.options, s.source,
+	s.stored_scene, s.camera, s.rendersettings, s.res_x, s.res_y, s.state, s.error, s.image, s.image_version,
+	s.thumb, s.metadata, s.total_clock_time, s.percent_done, s.peak_memory, s.star, s.colour, s.notes,
+	s.log_path, s.attach_token, s.owner_pid,
+	(SELECT group_concat(tag, char(10)) FROM (SELECT tag FROM tags WHERE snapshot_id = s.id ORDER BY tag))`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanSnapshot(r rowScanner) (Snapshot, error) {
+	var (
+		s                          Snapshot
+		created, updated, finished int64
+		opts, md, state            string
+		total, percent             sql.NullFloat64
+		peak                       sql.NullInt64
+		tags                       sql.NullString
+	)
+	err := r.Scan(&s.ID, &s.Label, &created, &updated, &finished, &s.Renderer, &opts, &s.Source,
+		&s.StoredScene, &s.Camera, &s.RenderSettings, &s.ResX, &s.ResY, &state, &s.Error, &s.Image, &s.ImageVersion,
+		&s.Thumb, &md, &total, &percent, &peak, &s.Star, &s.Colour, &s.Notes,
+		&s.LogPath, &s.AttachToken, &s.OwnerPID, &tags)
+	if err != nil {
+		return s, err
+	}
+	s.Created = time.Unix(0, created)
+	s.Updated = time.Unix(0, updated)
+	if finished != 0 {
+		s.Finished = time.Unix(0, finished)
+	}
+	s.State = State(state)
+	if err := json.Unmarshal([]byte(opts), &s.Options); err != nil {
+		return s, fmt.Errorf("snapshot %d: options: %w", s.ID, err)
+	}
+	if err := json.Unmarshal([]byte(md), &s.Metadata); err != nil {
+		return s, fmt.Errorf("snapshot %d: metadata: %w", s.ID, err)
+	}
+	if total.Valid {
+		s.Stats.TotalClockTime = &total.Float64
+	}
+	if percent.Valid {
+		s.Stats.PercentDone = &percent.Float64
+	}
+	if peak.Valid {
+		s.Stats.PeakMemory = &peak.Int64
+	}
+	if tags.Valid && tags.String != "" {
+		s.Tags = strings.Split(tags.String, "\n")
+	}
+	return s, nil
+}
+
+// Get returns one snapshot, or a *NotFoundError.
+func (g *Gallery) Get(ctx context.Context, id int64) (Snapshot, error) {
+	row := g.db.QueryRowContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots s WHERE s.id = ?`, id)
+	s, err := scanSnapshot(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, &NotFoundError{ID: id}
+	}
+	if err != nil {
+		return s, fmt.Errorf("read snapshot %d: %w", id, err)
+	}
+	return s, nil
+}
+
+// Query selects snapshots for List. The zero Query lists the newest 50.
+type Query struct {
+	Limit    int    // at most this many (default 50, at most 1000)
+	BeforeID int64  // only ids below this: the paging cursor (newest first)
+	Text     string // substring of label, source, renderer or notes
+	Tag      string
+	Starred  bool
+	Renderer string
+	State    State
+}
+
+// List returns snapshots newest first. Its cost depends on the page size,
+// not on the size of the gallery, for the unfiltered and tag queries.
+func (g *Gallery) List(ctx context.Context, q Query) ([]Snapshot, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Limit > 1000 {
+		q.Limit = 1000
+	}
+	var (
+		where []string
+		args  []any
+	)
+	if q.BeforeID > 0 {
+		where = append(where, "s.id < ?")
+		args = append(args, q.BeforeID)
+	}
+	if q.Text != "" {
+		where = append(where, "(instr(lower(s.label), lower(?)) > 0 OR instr(lower(s.source), lower(?)) > 0 OR instr(lower(s.renderer), lower(?)) > 0 OR instr(lower(s.notes), lower(?)) > 0)")
+		args = append(args, q.Text, q.Text, q.Text, q.Text)
+	}
+	if q.Tag != "" {
+		where = append(where, "s.id IN (SELECT snapshot_id FROM tags WHERE tag = ?)")
+		args = append(args, q.Tag)
+	}
+	if q.Starred {
+		where = append(where, "s.star = 1")
+	}
+	if q.Renderer != "" {
+		where = append(where, "s.renderer = ?")
+		args = append(args, q.Renderer)
+	}
+	if q.State != "" {
+		where = append(where, "s.state = ?")
+		args = append(args, string(q.State))
+	}
+	query := `SELECT ` + snapshotColumns + ` FROM snapshots s`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY s.id DESC LIMIT ?"
+	args = append(args, q.Limit)
+	rows, err := g.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list snapshots: %w", err)
+	}
+	defer rows.Close()
+	var out []Snapshot
+	for rows.Next() {
+		s, err := scanSnapshot(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list snapshots: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list snapshots: %w", err)
+	}
+	return out, nil
+}
+
+// Count returns the number of snapshots.
+func (g *Gallery) Count(ctx context.Context) (int64, error) {
+	var n int64
+	err := g.db.QueryRowContext(ctx, `SELECT count(*) FROM snapshots`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count snapshots: %w", err)
+	}
+	return n, nil
+}
+
+// exec runs an UPDATE of one snapshot and turns "no row" into *NotFoundError.
+func (g *Gallery) exec(ctx context.Context, id int64, what, query string, args ...any) error {
+	res, err := g.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("snapshot %d: %s: %w", id, what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("snapshot %d: %s: %w", id, what, err)
+	}
+	if n == 0 {
+		return &NotFoundError{ID: id}
+	}
+	return nil
+}
+
+// SetState moves a snapshot to state, with an error message for failed ones.
+func (g *Gallery) SetState(ctx context.Context, id int64, state State, errMsg string) error {
+	now := time.Now().UnixNano()
+	finished := int64(0)
+	if state.Final() {
+		finished = now
+	}
+	return g.exec(ctx, id, "set state", `UPDATE snapshots SET state = ?, error = ?, updated_ns = ?,
+		finished_ns = CASE WHEN ? != 0 THEN ? ELSE finished_ns END WHERE id = ?`,
+		string(state), errMsg, now, finished, finished, id)
+}
+
+// SetOwner records which process runs the render, and the token a renderer
+// needs to re-attach to it after that process is gone.
+func (g *Gallery) SetOwner(ctx context.Context, id int64, pid int, attachToken string) error {
+	return g.exec(ctx, id, "set owner", `UPDATE snapshots SET owner_pid = ?, attach_token = ? WHERE id = ?`, pid, attachToken, id)
+}
+
+// UpdateMetadata merges md into the snapshot's metadata; the seed's stats
+// keys go to the typed stats columns instead. Values that cannot be read as
+// the stat's type are kept as metadata, so nothing a renderer said is lost.
+func (g *Gallery) UpdateMetadata(ctx context.Context, id int64, md map[string]any) error {
+	tx, err := g.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
+	}
+	defer tx.Rollback()
+	var cur string
+	if err := tx.QueryRowContext(ctx, `SELECT metadata FROM snapshots WHERE id = ?`, id).Scan(&cur); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return &NotFoundError{ID: id}
+		}
+		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
+	}
+	merged := map[string]any{}
+	if err := json.Unmarshal([]byte(cur), &merged); err != nil {
+		merged = map[string]any{}
+	}
+	var sets []string
+	var args []any
+	for k, v := range md {
+		switch k {
+		case "totalClockTime", "percentDone":
+			if f, ok := toFloat(v); ok {
+				col := map[string]string{"totalClockTime": "total_clock_time", "percentDone": "percent_done"}[k]
+				sets = append(sets, col+" = ?")
+				args = append(args, f)
+				continue
+			}
+		case "peakMemory":
+			if f, ok := toFloat(v); ok {
+				sets = append(sets, "peak_memory = ?")
+				args = append(args, int64(f))
+				continue
+			}
+		}
+		merged[k] = v
+	}
+	b, err := json.Marshal(merged)
+	if err != nil {
+		return fmt.Errorf("snapshot %d: metadata is not JSON: %w", id, err)
+	}
+	sets = append(sets, "metadata = ?", "updated_ns = ?")
+	args = append(args, string(b), time.Now().UnixNano(), id)
+	if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {
+		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
+	}
+	return nil
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// SetLabel, SetStar, SetColour and SetNotes edit what the user says about a
+// snapshot.
+func (g *Gallery) SetLabel(ctx context.Context, id int64, label string) error {
+	return g.exec(ctx, id, "set label", `UPDATE snapshots SET label = ? WHERE id = ?`, label, id)
+}
+
+// SetStar stars or unstars a snapshot.
+func (g *Gallery) SetStar(ctx context.Context, id int64, star bool) error {
+	return g.exec(ctx, id, "set star", `UPDATE snapshots SET star = ? WHERE id = ?`, star, id)
+}
+
+// SetColour sets the snapshot's colour label ("" clears it).
+func (g *Gallery) SetColour(ctx context.Context, id int64, colour string) error {
+	return g.exec(ctx, id, "set colour", `UPDATE snapshots SET colour = ? WHERE id = ?`, colour, id)
+}
+
+// SetNotes sets the snapshot's free-text notes.
+func (g *Gallery) SetNotes(ctx context.Context, id int64, notes string) error {
+	return g.exec(ctx, id, "set notes", `UPDATE snapshots SET notes = ? WHERE id = ?`, notes, id)
+}
+
+// ValidTag reports whether t can be used as a tag: non-empty, at most 64
+// characters, no newline or control characters.
+func ValidTag(t string) error {
+	if t == "" || len(t) > 64 {
+		return fmt.Errorf("tag %q: must be 1 to 64 characters", t)
+	}
+	for _, r := range t {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("tag %q: control characters are not allowed", t)
+		}
+	}
+	return nil
+}
+
+// AddTags adds tags to a snapshot; tags it has already are left alone.
+func (g *Gallery) AddTags(ctx context.Context, id int64, tags ...string) error {
+	for _, t := range tags {
+		if err := ValidTag(t); err != nil {
+			return err
+		}
+	}
+	if _, err := g.Get(ctx, id); err != nil {
+		return err
+	}
+	for _, t := range tags {
+		if _, err := g.db.ExecContext(ctx, `INSERT OR IGNORE INTO tags (snapshot_id, tag) VALUES (?, ?)`, id, t); err != nil {
+			return fmt.Errorf("snapshot %d: add tag %q: %w", id, t, err)
+		}
+	}
+	return nil
+}
+
+// RemoveTags removes tags from a snapshot.
+func (g *Gallery) RemoveTags(ctx context.Context, id int64, tags ...string) error {
+	for _, t := range tags {
+		if _, err := g.db.ExecContext(ctx, `DELETE FROM tags WHERE snapshot_id = ? AND tag = ?`, id, t); err != nil {
+			return fmt.Errorf("snapshot %d: remove tag %q: %w", id, t, err)
+		}
+	}
+	return nil
+}
+
+// Delete removes a snapshot and its image, thumbnail and log. A live render
+// cannot be deleted; stop it first.
+func (g *Gallery) Delete(ctx context.Context, id int64) error {
+	s, err := g.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if s.State.Live() {
+		return fmt.Errorf("snapshot %d is %s: stop it before deleting it", id, s.State)
+	}
+	if err := g.exec(ctx, id, "delete", `DELETE FROM snapshots WHERE id = ?`, id); err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range []string{filepath.Join(g.dir, "images", fmt.Sprint(id)), g.Path(s.Thumb), g.Path(s.LogPath)} {
+		if p == "" {
+			continue
+		}
+		if err := os.RemoveAll(p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("snapshot %d deleted, but some of its files were not: %w", id, err)
+	}
+	return nil
+}
+
+// LastOptions returns the options the renderer label was last run with, or
+// nil if it never ran in this gallery.
+func (g *Gallery) LastOptions(ctx context.Context, label string) (map[string]any, error) {
+	var js string
+	err := g.db.QueryRowContext(ctx, `SELECT options FROM renderer_options WHERE label = ?`, label).Scan(&js)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("last options of %q: %w", label, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		return nil, fmt.Errorf("last options of %q: %w", label, err)
+	}
+	return m, nil
+}
+
+// SaveLastOptions remembers the plugin options a renderer label ran with.
+func (g *Gallery) SaveLastOptions(ctx context.Context, label string, opts map[string]any) error {
+	js, err := marshalMap(opts)
+	if err != nil {
+		return fmt.Errorf("options of %q: %w", label, err)
+	}
+	_, err = g.db.ExecContext(ctx, `INSERT INTO renderer_options (label, options, updated_ns) VALUES (?, ?, ?)
+		ON CONFLICT(label) DO UPDATE SET options = excluded.options, updated_ns = excluded.updated_ns`,
+		label, js, time.Now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("save options of %q: %w", label, err)
+	}
+	return nil
+}
+
+// MarkInterrupted moves every queued or rendering snapshot that has no
+// re-attach token to interrupted: called by a new owner, whose predecessor
+// died without finishing them. It returns the ids it changed.
+func (g *Gallery) MarkInterrupted(ctx context.Context, reason string) ([]int64, error) {
+	rows, err := g.db.QueryContext(ctx, `SELECT id FROM snapshots WHERE state IN ('queued', 'rendering') AND attach_token = ''`)
+	if err != nil {
+		return nil, fmt.Errorf("find interrupted renders: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find interrupted renders: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := g.SetState(ctx, id, Interrupted, reason); err != nil {
+			return ids, err
+		}
+	}
+	return ids, nil
+}
+
+// Detached returns the live snapshots that carry a re-attach token.
+func (g *Gallery) Detached(ctx context.Context) ([]Snapshot, error) {
+	rows, err := g.db.QueryContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots s
+		WHERE s.state IN ('queued', 'rendering') AND s.attach_token != '' ORDER BY s.id`)
+	if err != nil {
+		return nil, fmt.Errorf("find detached renders: %w", err)
+	}
+	defer rows.Close()
+	var out []Snapshot
+	for rows.Next() {
+		s, err := scanSnapshot(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
