@@ -1,0 +1,441 @@
+// Package proc supervises the child processes that renderers start (the
+// Command renderer, the Local renderer's worker, out-of-process plugins).
+//
+// A Process is one exec.Cmd started in a process group of its own, so that
+// the whole tree it starts (a shell, the renderer under it, helpers under
+// that) can be signalled and waited for as one. proc:
+//
+//   - captures the child's stdout and stderr through one pipe (so the order
+//     of the two streams is kept), keeps the last lines in a Tail, copies
+//     every byte to an optional log writer, and can call back per line;
+//   - samples the summed resident set size of the leader and its
+//     descendants, and keeps the peak;
+//   - stops the group: SIGTERM, a grace period, then SIGKILL, and returns
+//     only when no process of the group is left (zombies count as gone: they
+//     hold no memory and can run no code) and the leader has been reaped;
+//   - reports how the leader ended as an ExitStatus ("exit status 3",
+//     "killed by signal SIGKILL").
+//
+// What it does not do: it does not follow processes that leave the group on
+// purpose (setsid, setpgid); they are neither stopped nor counted. Memory is
+// sampled through the leader's tree, so orphans whose parent died are
+// stopped with the group but no longer counted in the RSS. It is Linux only:
+// it reads /proc.
+package proc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/shirou/gopsutil/v4/process"
+	"golang.org/x/sys/unix"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultTailLines      = 100
+	DefaultSampleInterval = time.Second
+)
+
+// drainTimeout bounds how long Stop waits for the output pipe to reach EOF
+// once the group is gone; only a process that left the group can still hold
+// it open, and it must not keep Stop from returning.
+const drainTimeout = time.Second
+
+// Options configure Start. The zero value is usable.
+type Options struct {
+	// TailLines is how many lines of output the Tail keeps
+	// (DefaultTailLines if 0).
+	TailLines int
+	// Log, if not nil, receives every byte of stdout and stderr in order.
+	// Write errors stop the copy to Log, never the process.
+	Log io.Writer
+	// OnLine, if not nil, is called with every complete line of output
+	// (see Tail for what a line is), from one goroutine, in order.
+	OnLine func(line string)
+	// SampleInterval is the time between two RSS samples of the process
+	// tree (DefaultSampleInterval if 0; negative: only sample when
+	// SampleMemory is called).
+	SampleInterval time.Duration
+}
+
+// ExitStatus is how the leader process ended.
+type ExitStatus struct {
+	Code   int            // exit code, or -1 if killed by a signal
+	Signal syscall.Signal // the signal that killed it, or 0
+}
+
+// Success reports whether the process exited with code 0.
+func (s ExitStatus) Success() bool { return s.Code == 0 && s.Signal == 0 }
+
+// String says how the process ended: "exit status 3" or
+// "killed by signal SIGKILL".
+func (s ExitStatus) String() string {
+	if s.Signal != 0 {
+		name := unix.SignalName(s.Signal)
+		if name == "" {
+			name = fmt.Sprintf("%d", int(s.Signal))
+		}
+		return "killed by signal " + name
+	}
+	return fmt.Sprintf("exit status %d", s.Code)
+}
+
+// A Process is a started command and its process group.
+type Process struct {
+	cmd     *exec.Cmd
+	pid     int
+	started time.Time
+	tail    *Tail
+
+	out     *os.File      // read end of the output pipe; nil if not captured
+	outDone chan struct{} // closed when the output copy has ended
+
+	exited  chan struct{} // closed when the leader has been reaped
+	status  ExitStatus    // valid once exited is closed
+	waitErr error         // valid once exited is closed
+
+	rss, peak atomic.Uint64
+
+	mu        sync.Mutex
+	groupGone bool // the group was seen empty after the leader was reaped
+}
+
+// Start starts cmd in a new process group and supervises it. If cmd.Stdout
+// or cmd.Stderr is nil, that stream is captured (Tail, Options.Log,
+// Options.OnLine); streams the caller set are left alone. cmd must not ask
+// for a new session (Setsid): the process group is what Stop relies on.
+func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	if cmd.SysProcAttr.Setsid {
+		return nil, fmt.Errorf("start %s: Setsid is not supported, proc needs its own process group", cmd.Path)
+	}
+	cmd.SysProcAttr.Setpgid = true
+	cmd.SysProcAttr.Pgid = 0
+
+	if opts.TailLines == 0 {
+		opts.TailLines = DefaultTailLines
+	}
+	if opts.SampleInterval == 0 {
+		opts.SampleInterval = DefaultSampleInterval
+	}
+	p := &Process{
+		cmd:     cmd,
+		tail:    NewTail(opts.TailLines, opts.OnLine),
+		outDone: make(chan struct{}),
+		exited:  make(chan struct{}),
+	}
+
+	// One pipe for both streams, handed to the child as an *os.File so
+	// that exec starts no copying goroutine of its own: cmd.Wait then
+	// returns when the leader exits, even if a grandchild keeps the pipe.
+	var w *os.File
+	if cmd.Stdout == nil || cmd.Stderr == nil {
+		r, wr, err := os.Pipe()
+		if err != nil {
+			return nil, fmt.Errorf("start %s: output pipe: %w", cmd.Path, err)
+		}
+		p.out, w = r, wr
+		if cmd.Stdout == nil {
+			cmd.Stdout = w
+		}
+		if cmd.Stderr == nil {
+			cmd.Stderr = w
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		if p.out != nil {
+			p.out.Close()
+			w.Close()
+		}
+		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	if w != nil {
+		w.Close() // the child has its copy; EOF comes when every holder is gone
+	}
+	p.pid = cmd.Process.Pid
+	p.started = time.Now()
+
+	if p.out != nil {
+		go p.copyOutput(opts.Log)
+	} else {
+		close(p.outDone)
+	}
+	go p.wait()
+	p.SampleMemory()
+	if opts.SampleInterval > 0 {
+		go p.sampleLoop(opts.SampleInterval)
+	}
+	return p, nil
+}
+
+func (p *Process) copyOutput(log io.Writer) {
+	defer close(p.outDone)
+	defer p.out.Close()
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := p.out.Read(buf)
+		if n > 0 {
+			p.tail.Write(buf[:n])
+			if log != nil {
+				if _, werr := log.Write(buf[:n]); werr != nil {
+					log = nil
+				}
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *Process) wait() {
+	err := p.cmd.Wait()
+	st := p.cmd.ProcessState
+	switch {
+	case st == nil:
+		p.status = ExitStatus{Code: -1}
+		p.waitErr = fmt.Errorf("wait for %s (pid %d): %w", p.cmd.Path, p.pid, err)
+	default:
+		ws, ok := st.Sys().(syscall.WaitStatus)
+		switch {
+		case ok && ws.Signaled():
+			p.status = ExitStatus{Code: -1, Signal: ws.Signal()}
+		default:
+			p.status = ExitStatus{Code: st.ExitCode()}
+		}
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			p.waitErr = fmt.Errorf("wait for %s (pid %d): %w", p.cmd.Path, p.pid, err)
+		}
+	}
+	close(p.exited)
+}
+
+func (p *Process) sampleLoop(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.exited:
+			return
+		case <-t.C:
+			p.SampleMemory()
+		}
+	}
+}
+
+// SampleMemory measures the summed RSS of the leader and its descendants
+// now, updates the peak, and returns the sum in bytes. After the leader has
+// exited it returns 0.
+func (p *Process) SampleMemory() uint64 {
+	select {
+	case <-p.exited:
+		return 0
+	default:
+	}
+	var sum uint64
+	for _, pid := range Descendants(p.pid) {
+		// A literal Process skips gopsutil's existence check; a process
+		// that exited meanwhile just fails to read.
+		mi, err := (&process.Process{Pid: int32(pid)}).MemoryInfo()
+		if err != nil {
+			continue
+		}
+		sum += mi.RSS
+	}
+	p.rss.Store(sum)
+	for {
+		old := p.peak.Load()
+		if sum <= old || p.peak.CompareAndSwap(old, sum) {
+			break
+		}
+	}
+	return sum
+}
+
+// Pid returns the leader's pid, which is also the process group id.
+func (p *Process) Pid() int { return p.pid }
+
+// Started returns when the process was started.
+func (p *Process) Started() time.Time { return p.started }
+
+// RSS returns the last sampled RSS of the tree in bytes.
+func (p *Process) RSS() uint64 { return p.rss.Load() }
+
+// PeakRSS returns the highest sampled RSS of the tree in bytes.
+func (p *Process) PeakRSS() uint64 { return p.peak.Load() }
+
+// Tail returns the last lines of output, oldest first.
+func (p *Process) Tail() []string { return p.tail.Lines() }
+
+// Exited is closed once the leader has exited and been reaped.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// Status returns how the leader ended, and false while it is running.
+func (p *Process) Status() (ExitStatus, bool) {
+	select {
+	case <-p.exited:
+		return p.status, true
+	default:
+		return ExitStatus{}, false
+	}
+}
+
+// Wait waits until the leader has exited and the output has been read to
+// its end (every process holding the pipe has exited), or ctx is done. The
+// error is about waiting, not about the exit status: a process that exits
+// with code 1 gives a nil error and Code 1.
+func (p *Process) Wait(ctx context.Context) (ExitStatus, error) {
+	select {
+	case <-p.exited:
+	case <-ctx.Done():
+		return ExitStatus{}, fmt.Errorf("wait for pid %d: %w", p.pid, ctx.Err())
+	}
+	select {
+	case <-p.outDone:
+	case <-ctx.Done():
+		return p.status, fmt.Errorf("wait for output of pid %d: %w", p.pid, ctx.Err())
+	}
+	return p.status, p.waitErr
+}
+
+// Signal sends sig to every process of the group. Signalling a group that
+// is gone is not an error.
+func (p *Process) Signal(sig syscall.Signal) error {
+	p.mu.Lock()
+	gone := p.groupGone
+	p.mu.Unlock()
+	if gone {
+		return nil
+	}
+	if err := syscall.Kill(-p.pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("signal process group %d with %s: %w", p.pid, unix.SignalName(sig), err)
+	}
+	return nil
+}
+
+// Stop ends the whole process group: SIGTERM (and SIGCONT, so that a
+// stopped process can act on it), up to grace for the group to exit, then
+// SIGKILL. It returns nil only when no process of the group is left, the
+// leader has been reaped and the output has been read; it returns an error
+// naming the pids still alive if ctx ends first. A grace of 0 kills at once.
+// Stop on a process that has already ended returns nil.
+func (p *Process) Stop(ctx context.Context, grace time.Duration) error {
+	if grace > 0 {
+		alive, err := p.members()
+		if err != nil {
+			return err
+		}
+		if len(alive) > 0 {
+			if err := p.Signal(syscall.SIGTERM); err != nil {
+				return err
+			}
+			_ = p.Signal(syscall.SIGCONT)
+			gctx, cancel := context.WithTimeout(ctx, grace)
+			_, _ = p.waitGroupGone(gctx)
+			cancel()
+		}
+	}
+	alive, err := p.members()
+	if err != nil {
+		return err
+	}
+	if len(alive) > 0 {
+		if err := p.Signal(syscall.SIGKILL); err != nil {
+			return err
+		}
+		if alive, err := p.waitGroupGone(ctx); err != nil {
+			return fmt.Errorf("stop process group %d: still alive %v: %w", p.pid, alive, err)
+		}
+	}
+	select {
+	case <-p.exited:
+	case <-ctx.Done():
+		return fmt.Errorf("stop process group %d: leader not reaped: %w", p.pid, ctx.Err())
+	}
+	p.markGone()
+	p.drain()
+	return nil
+}
+
+// Kill is Stop without a grace period: SIGKILL to the group, and wait until
+// it is gone.
+func (p *Process) Kill(ctx context.Context) error { return p.Stop(ctx, 0) }
+
+// Alive returns the pids of the group's processes that are still running.
+func (p *Process) Alive() ([]int, error) { return p.members() }
+
+func (p *Process) members() ([]int, error) {
+	p.mu.Lock()
+	gone := p.groupGone
+	p.mu.Unlock()
+	if gone {
+		return nil, nil
+	}
+	return GroupMembers(p.pid)
+}
+
+// markGone records that the group is empty and the leader reaped, so that
+// the group id, free for reuse by the kernel from now on, is never
+// signalled again.
+func (p *Process) markGone() {
+	alive, err := GroupMembers(p.pid)
+	if err == nil && len(alive) == 0 {
+		p.mu.Lock()
+		p.groupGone = true
+		p.mu.Unlock()
+	}
+}
+
+// waitGroupGone polls until the group has no live member. The poll starts
+// at 1 ms and backs off to 20 ms: most groups go within a few milliseconds
+// of SIGKILL, and there is no event to wait on for a whole group.
+func (p *Process) waitGroupGone(ctx context.Context) ([]int, error) {
+	delay := time.Millisecond
+	for {
+		alive, err := p.members()
+		if err != nil {
+			return nil, err
+		}
+		if len(alive) == 0 {
+			return nil, nil
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return alive, ctx.Err()
+		case <-t.C:
+		}
+		if delay < 20*time.Millisecond {
+			delay *= 2
+		}
+	}
+}
+
+// drain waits a bounded time for the output copy to finish, then closes the
+// read end so that a process outside the group cannot hold it forever.
+func (p *Process) drain() {
+	if p.out == nil {
+		return
+	}
+	t := time.NewTimer(drainTimeout)
+	defer t.Stop()
+	select {
+	case <-p.outDone:
+	case <-t.C:
+		p.out.Close()
+		<-p.outDone
+	}
+}

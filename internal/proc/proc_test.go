@@ -1,0 +1,369 @@
+package proc
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The test binary doubles as a helper process: with PROC_TEST_HELPER set it
+// allocates and touches that many MiB, prints "ready", and sleeps.
+func TestMain(m *testing.M) {
+	if v := os.Getenv("PROC_TEST_HELPER_MIB"); v != "" {
+		mib, _ := strconv.Atoi(v)
+		buf := make([]byte, mib<<20)
+		for i := range buf {
+			buf[i] = byte(i)
+		}
+		fmt.Println("ready")
+		time.Sleep(time.Minute)
+		fmt.Println(buf[len(buf)/2])
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// pidRecorder collects the numbers printed by a test script, one per line.
+type pidRecorder struct {
+	mu   sync.Mutex
+	pids []int
+	seen chan struct{}
+	want int
+}
+
+func newPidRecorder(want int) *pidRecorder {
+	return &pidRecorder{seen: make(chan struct{}), want: want}
+}
+
+func (r *pidRecorder) onLine(line string) {
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pids = append(r.pids, pid)
+	if len(r.pids) == r.want {
+		close(r.seen)
+	}
+}
+
+func (r *pidRecorder) wait(t *testing.T) []int {
+	t.Helper()
+	select {
+	case <-r.seen:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("script did not print %d pids", r.want)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int(nil), r.pids...)
+}
+
+func start(t *testing.T, opts Options, name string, args ...string) *Process {
+	t.Helper()
+	p, err := Start(exec.Command(name, args...), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := p.Kill(ctx); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	return p
+}
+
+func assertGone(t *testing.T, p *Process, pids ...int) {
+	t.Helper()
+	for _, pid := range append([]int{p.Pid()}, pids...) {
+		if Alive(pid) {
+			st, _ := readStat(pid)
+			t.Errorf("pid %d still alive after stop (state %c, pgrp %d)", pid, st.state, st.pgrp)
+		}
+	}
+	alive, err := GroupMembers(p.Pid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alive) != 0 {
+		t.Errorf("group %d still has live members %v", p.Pid(), alive)
+	}
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestExitStatusAndTail(t *testing.T) {
+	var log bytes.Buffer
+	p := start(t, Options{Log: &log, TailLines: 2}, "sh", "-c", "echo one; echo two >&2; echo three; printf four; exit 3")
+	st, err := p.Wait(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Code != 3 || st.Signal != 0 || st.Success() || st.String() != "exit status 3" {
+		t.Errorf("status = %+v %q, want exit status 3", st, st)
+	}
+	if got, want := p.Tail(), []string{"two", "three", "four"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("tail = %q, want %q", got, want)
+	}
+	if got, want := log.String(), "one\ntwo\nthree\nfour"; got != want {
+		t.Errorf("log = %q, want %q", got, want)
+	}
+	if got, ok := p.Status(); !ok || got != st {
+		t.Errorf("Status() = %v, %v; want %v, true", got, ok, st)
+	}
+}
+
+func TestKilledBySignal(t *testing.T) {
+	p := start(t, Options{}, "sh", "-c", "kill -KILL $$")
+	st, err := p.Wait(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Signal != syscall.SIGKILL || st.Code != -1 || st.String() != "killed by signal SIGKILL" {
+		t.Errorf("status = %+v %q, want killed by signal SIGKILL", st, st)
+	}
+}
+
+func TestCommandNotFound(t *testing.T) {
+	_, err := Start(exec.Command("rgallery-no-such-command"), Options{})
+	want := `start rgallery-no-such-command: exec: "rgallery-no-such-command": executable file not found in $PATH`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+}
+
+func TestSetsidRefused(t *testing.T) {
+	cmd := exec.Command("true")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	_, err := Start(cmd, Options{})
+	if err == nil || !strings.Contains(err.Error(), "Setsid is not supported") {
+		t.Errorf("err = %v, want Setsid refused", err)
+	}
+}
+
+func TestOwnProcessGroup(t *testing.T) {
+	rec := newPidRecorder(1)
+	p := start(t, Options{OnLine: rec.onLine}, "sh", "-c", "sleep 60 & echo $!; wait")
+	child := rec.wait(t)[0]
+	for _, pid := range []int{p.Pid(), child} {
+		st, err := readStat(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.pgrp != p.Pid() {
+			t.Errorf("pid %d in group %d, want %d", pid, st.pgrp, p.Pid())
+		}
+	}
+	if st, _ := readStat(os.Getpid()); st.pgrp == p.Pid() {
+		t.Errorf("test process is in the child's group")
+	}
+}
+
+func TestStopGraceful(t *testing.T) {
+	rec := newPidRecorder(1)
+	p := start(t, Options{OnLine: rec.onLine}, "sh", "-c", "sleep 60 & echo $!; wait")
+	child := rec.wait(t)[0]
+	if err := p.Stop(ctxT(t), 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, p, child)
+	st, _ := p.Status()
+	if st.String() != "killed by signal SIGTERM" {
+		t.Errorf("status %q, want killed by signal SIGTERM", st)
+	}
+}
+
+// The leader and its grandchildren ignore SIGTERM (an ignored signal stays
+// ignored across fork and exec); Stop must fall back to SIGKILL and leave
+// nothing behind.
+func TestStopEscalatesToKill(t *testing.T) {
+	rec := newPidRecorder(3)
+	script := `trap "" TERM
+(sleep 60 & echo $!; sleep 60 & echo $!; wait) &
+echo $!
+wait`
+	p := start(t, Options{OnLine: rec.onLine}, "sh", "-c", script)
+	pids := rec.wait(t)
+	if err := p.Stop(ctxT(t), 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, p, pids...)
+	st, _ := p.Status()
+	if st.Signal != syscall.SIGKILL {
+		t.Errorf("status %q, want killed by SIGKILL", st)
+	}
+}
+
+// A stopped (SIGSTOP) process cannot act on SIGTERM until continued.
+func TestStopStoppedProcess(t *testing.T) {
+	p := start(t, Options{}, "sleep", "60")
+	if err := p.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Stop(ctxT(t), 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, p)
+	if st, _ := p.Status(); st.Signal != syscall.SIGTERM {
+		t.Errorf("status %q, want killed by signal SIGTERM", st)
+	}
+}
+
+// The leader exits but leaves an orphan in its group that holds the output
+// pipe: the leader's status is known at once, and Stop removes the orphan.
+func TestOrphanLeftInGroup(t *testing.T) {
+	rec := newPidRecorder(1)
+	p := start(t, Options{OnLine: rec.onLine}, "sh", "-c", "sleep 60 & echo $!; exit 0")
+	orphan := rec.wait(t)[0]
+	select {
+	case <-p.Exited():
+	case <-time.After(20 * time.Second):
+		t.Fatal("leader did not exit")
+	}
+	if st, _ := p.Status(); !st.Success() {
+		t.Errorf("status %q, want exit status 0", st)
+	}
+	alive, err := p.Alive()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(alive, []int{orphan}) {
+		t.Fatalf("alive = %v, want [%d]", alive, orphan)
+	}
+	if err := p.Stop(ctxT(t), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, p, orphan)
+	// Output is drained: Wait returns at once.
+	if _, err := p.Wait(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStopAfterExitIsNoop(t *testing.T) {
+	p := start(t, Options{}, "true")
+	if _, err := p.Wait(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Stop(ctxT(t), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Errorf("signal after stop: %v", err)
+	}
+}
+
+func TestStopDeadline(t *testing.T) {
+	// No unkillable process can be made here; instead the context is done
+	// before Stop starts, so Stop may only succeed if the kill was quick
+	// enough, and must otherwise name the pid it left alive.
+	p := start(t, Options{}, "sleep", "60")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := p.Stop(ctx, 0)
+	alive := fmt.Sprintf("stop process group %d: still alive [%d]: context canceled", p.Pid(), p.Pid())
+	reap := fmt.Sprintf("stop process group %d: leader not reaped: context canceled", p.Pid())
+	if err != nil && err.Error() != alive && err.Error() != reap {
+		t.Errorf("err = %v, want %q or %q", err, alive, reap)
+	}
+	if err := p.Stop(ctxT(t), 0); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, p)
+}
+
+// RSS is summed over the whole tree: two helpers of 40 MiB each under a
+// shell give more than 80 MiB.
+func TestPeakRSSOfTree(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 10)
+	cmd := exec.Command("sh", "-c", `"$0" & "$0" & wait`, exe)
+	cmd.Env = append(os.Environ(), "PROC_TEST_HELPER_MIB=40")
+	p, err := Start(cmd, Options{SampleInterval: -1, OnLine: func(l string) { lines <- l }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Kill(context.Background())
+	for range 2 {
+		select {
+		case l := <-lines:
+			if l != "ready" {
+				t.Fatalf("helper said %q", l)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("helpers not ready")
+		}
+	}
+	tree := Descendants(p.Pid())
+	if len(tree) != 3 {
+		t.Errorf("tree = %v, want the shell and two helpers", tree)
+	}
+	rss := p.SampleMemory()
+	if rss < 80<<20 {
+		t.Errorf("summed RSS = %d bytes, want at least 80 MiB", rss)
+	}
+	if p.PeakRSS() != rss || p.RSS() != rss {
+		t.Errorf("peak %d, last %d; want both %d", p.PeakRSS(), p.RSS(), rss)
+	}
+	if err := p.Kill(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, p, tree...)
+	if p.PeakRSS() != rss {
+		t.Errorf("peak changed after exit: %d, want %d", p.PeakRSS(), rss)
+	}
+}
+
+func TestTail(t *testing.T) {
+	var got []string
+	tl := NewTail(3, func(l string) { got = append(got, l) })
+	for _, chunk := range []string{"a\nb", "b\r\n\nc\n", "progress 1%\rprogress 2%\r", "x"} {
+		tl.Write([]byte(chunk))
+	}
+	if want := []string{"a", "bb", "c", "progress 1%", "progress 2%"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("lines = %q, want %q", got, want)
+	}
+	if want := []string{"c", "progress 1%", "progress 2%", "x"}; !reflect.DeepEqual(tl.Lines(), want) {
+		t.Errorf("tail = %q, want %q", tl.Lines(), want)
+	}
+	long := NewTail(1, nil)
+	long.Write(bytes.Repeat([]byte("y"), 3*maxLineBytes))
+	long.Write([]byte("\n"))
+	if l := long.Lines(); len(l) != 1 || len(l[0]) != maxLineBytes {
+		t.Errorf("long line kept as %d bytes, want %d", len(l[0]), maxLineBytes)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	st, err := parseStat([]byte("4242 (a (weird) name) S 1 4240 4240 0 -1 4194560"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (procStat{pid: 4242, state: 'S', ppid: 1, pgrp: 4240}); st != want {
+		t.Errorf("got %+v, want %+v", st, want)
+	}
+	for _, bad := range []string{"", "4242 no parens", "x (sh) S 1 2", "42 (sh) S one 2"} {
+		if _, err := parseStat([]byte(bad)); err == nil {
+			t.Errorf("parseStat(%q) succeeded", bad)
+		}
+	}
+}
