@@ -1,0 +1,291 @@
+package pluginproc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/rgallery/rgallery/bgrender"
+)
+
+// remote is a bgrender.Renderer that proxies to one plugin process. The
+// process is started on the first call that needs it (a Factory must not
+// start anything) and serves this one render item only.
+type remote struct {
+	cfg    Config
+	kind   string // loader name, for messages
+	file   string
+	label  string
+	launch func() (path string, args []string, env []string, err error)
+	host   bgrender.Host
+
+	mu     sync.Mutex
+	ch     *child
+	hello  handshakeResult
+	poll   time.Duration
+	failed error // sticky: once the plugin process is broken, every call fails
+	closed bool
+}
+
+var (
+	_ bgrender.Renderer = (*remote)(nil)
+	_ bgrender.Closer   = (*remote)(nil)
+)
+
+// errorf prefixes a render error with the plugin it comes from.
+func (r *remote) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s plugin %q (%s): %w", r.kind, r.label, r.file, fmt.Errorf(format, args...))
+}
+
+func (r *remote) logf(format string, args ...any) {
+	fmt.Fprintf(logOf(r.host), "rgallery: "+format+"\n", args...)
+}
+
+// ensure starts the plugin process, handshakes and creates the renderer.
+func (r *remote) ensure(ctx context.Context) (*child, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, r.errorf("renderer already closed")
+	}
+	if r.failed != nil {
+		return nil, r.failed
+	}
+	if r.ch != nil {
+		return r.ch, nil
+	}
+	path, args, env, err := r.launch()
+	if err != nil {
+		r.failed = r.errorf("%w", err)
+		return nil, r.failed
+	}
+	ch, err := startChild(childSpec{
+		Path: path, Args: args, Env: env,
+		Log: logOf(r.host), LogLimit: r.cfg.LogLimit,
+		Notify: r.notify,
+	})
+	if err != nil {
+		r.failed = r.errorf("%w", err)
+		return nil, r.failed
+	}
+	t := r.cfg.Timeouts
+	hello, err := handshake(ctx, ch, t.Handshake)
+	if err == nil {
+		r.hello = hello
+		err = ch.call(ctx, MethodCreate, createParams{Label: r.label, ItemID: r.host.ItemID(), Source: r.host.Source()}, nil, t.Create)
+	}
+	var secs float64
+	if err == nil {
+		err = ch.call(ctx, MethodPollFrequency, nil, &secs, t.Call)
+	}
+	if err != nil {
+		if msg := ch.stop(r.cfg.StopGrace); msg != "" {
+			r.logf("%s", msg)
+		}
+		r.failed = r.errorf("%w", err)
+		return nil, r.failed
+	}
+	r.poll = secondsToDuration(secs)
+	r.ch = ch
+	return ch, nil
+}
+
+// handshake agrees on a protocol version.
+func handshake(ctx context.Context, ch *child, timeout time.Duration) (handshakeResult, error) {
+	var hello handshakeResult
+	if err := ch.call(ctx, MethodHandshake, handshakeParams{Versions: SupportedVersions}, &hello, timeout); err != nil {
+		return hello, err
+	}
+	for _, v := range SupportedVersions {
+		if v == hello.Version {
+			return hello, nil
+		}
+	}
+	return hello, fmt.Errorf("handshake: plugin chose protocol version %d; rgallery speaks versions %v", hello.Version, SupportedVersions)
+}
+
+func secondsToDuration(secs float64) time.Duration {
+	if math.IsNaN(secs) || secs <= 0 {
+		return bgrender.MinPollInterval
+	}
+	if secs > 24*3600 {
+		secs = 24 * 3600
+	}
+	return time.Duration(secs * float64(time.Second))
+}
+
+// notify receives the plugin's notifications, in order with its answers.
+func (r *remote) notify(method string, params json.RawMessage) {
+	switch method {
+	case NotifyUpdateImagePath:
+		var p imagePathParams
+		if err := json.Unmarshal(params, &p); err != nil || p.Path == "" {
+			r.logf("ignored updateImagePath with params %s: want {\"path\": string}", truncate(params, 200))
+			return
+		}
+		path := p.Path
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		r.host.UpdateImagePath(path)
+	case NotifyUpdateMetadata:
+		var p metadataParams
+		if err := json.Unmarshal(params, &p); err != nil || p.Metadata == nil {
+			r.logf("ignored updateMetadata with params %s: want {\"metadata\": object}", truncate(params, 200))
+			return
+		}
+		r.host.UpdateMetadata(p.Metadata)
+	default:
+		r.logf("ignored unknown notification %q from the plugin", method)
+	}
+}
+
+// do makes one call; a call that leaves the process in an unknown state
+// (missed deadline, broken pipe) kills it and fails the renderer for good.
+func (r *remote) do(ctx context.Context, method string, params, result any, timeout time.Duration) error {
+	ch, err := r.ensure(ctx)
+	if err != nil {
+		return err
+	}
+	err = ch.call(ctx, method, params, result, timeout)
+	if err == nil {
+		return nil
+	}
+	var re *RPCError
+	if errors.As(err, &re) {
+		// The plugin raised; its process is fine and says why.
+		return r.errorf("%w", err)
+	}
+	var de *DeadlineError
+	if errors.As(err, &de) {
+		msg := ch.stop(0)
+		r.logf("%s; killed plugin process %d (%s)", err, ch.pid, msg)
+		err = fmt.Errorf("%w; rgallery killed plugin process %d", err, ch.pid)
+	} else {
+		ch.stop(r.cfg.StopGrace)
+	}
+	r.mu.Lock()
+	r.failed = r.errorf("%w", err)
+	err = r.failed
+	r.mu.Unlock()
+	return err
+}
+
+// PollFrequency returns what the plugin's pollFrequency answered when it was
+// created; before the process runs it is one second, the seed's default.
+func (r *remote) PollFrequency() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.poll == 0 {
+		return time.Second
+	}
+	return r.poll
+}
+
+// GetConfigOptions forwards getConfigOptions(old_options).
+func (r *remote) GetConfigOptions(ctx context.Context, old map[string]any) (map[string]any, error) {
+	if old == nil {
+		old = map[string]any{}
+	}
+	var out map[string]any
+	if err := r.do(ctx, MethodGetConfigOptions, configParams{OldOptions: old}, &out, r.cfg.Timeouts.Configure); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	return out, nil
+}
+
+// StartBackgroundRender forwards startBackgroundRender(usd_filepath, options)
+// with options in the seed's dict shape.
+func (r *remote) StartBackgroundRender(ctx context.Context, usdPath string, opts bgrender.Options) error {
+	if opts.Plugin == nil {
+		opts.Plugin = map[string]any{}
+	}
+	return r.do(ctx, MethodStart, startParams{USDFilePath: usdPath, Options: opts}, nil, r.cfg.Timeouts.Start)
+}
+
+// IsRenderFinished forwards isRenderFinished(); the plugin's updates arrive
+// at the Host before it returns.
+func (r *remote) IsRenderFinished(ctx context.Context) (bool, error) {
+	var done bool
+	if err := r.do(ctx, MethodIsRenderFinished, nil, &done, r.cfg.Timeouts.Call); err != nil {
+		return false, err
+	}
+	return done, nil
+}
+
+// MouseClick forwards mouseClick(x, y).
+func (r *remote) MouseClick(ctx context.Context, x, y float64) error {
+	return r.do(ctx, MethodMouseClick, clickParams{X: x, Y: y}, nil, r.cfg.Timeouts.Call)
+}
+
+// StopBackgroundRender forwards stopBackgroundRender() with the stop
+// deadline. If the plugin fails to stop in time, or raises, its process
+// group is killed, which stops the render too: the render then counts as
+// stopped, and the log says what had to be killed.
+func (r *remote) StopBackgroundRender(ctx context.Context) error {
+	r.mu.Lock()
+	ch, failed := r.ch, r.failed
+	r.mu.Unlock()
+	if ch == nil || failed != nil {
+		// Never started, or already dead and cleaned up.
+		return nil
+	}
+	err := ch.call(ctx, MethodStop, nil, nil, r.cfg.Timeouts.Stop)
+	if err == nil {
+		return nil
+	}
+	msg := ch.stop(0)
+	r.logf("stopBackgroundRender failed: %v; killed plugin process %d and its process group (%s)", err, ch.pid, msg)
+	r.mu.Lock()
+	r.failed = r.errorf("stopped by killing the plugin process after: %w", err)
+	r.mu.Unlock()
+	return nil
+}
+
+// Close ends the plugin process and every process of its group. Whatever
+// it had to kill is written to the render's log.
+func (r *remote) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	ch := r.ch
+	r.mu.Unlock()
+	if ch == nil {
+		return nil
+	}
+	if msg := ch.stop(r.cfg.StopGrace); msg != "" {
+		r.logf("cleanup: %s", msg)
+	}
+	return nil
+}
+
+// PID returns the plugin process id, or 0 before it started. Tests and
+// `rgallery show` use it.
+func (r *remote) PID() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ch == nil {
+		return 0
+	}
+	return r.ch.pid
+}
+
+// logOf returns the render log, or a discarding writer for a Host without one.
+func logOf(h bgrender.Host) io.Writer {
+	if w := h.Log(); w != nil {
+		return w
+	}
+	return io.Discard
+}
