@@ -1,8 +1,6 @@
 package pluginproc
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,12 +8,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/rgallery/rgallery/internal/proc"
 )
 
 // childSpec says how to start one plugin process.
@@ -24,190 +22,116 @@ type childSpec struct {
 	Args []string // arguments after the executable
 	Env  []string // added to os.Environ()
 
-	Log      io.Writer // the plugin's stdout and stderr, line by line
+	Log      io.Writer // the plugin's stdout and stderr
 	LogLimit int64     // bytes of output after which the plugin is flooding
 	Notify   func(method string, params json.RawMessage)
 }
 
-// child is one running plugin process in its own process group, with the
-// protocol connection to it.
+// child is one running plugin process, leader of its own process group
+// (internal/proc), with the protocol connection to it.
 type child struct {
 	pid  int
-	cmd  *exec.Cmd
+	p    *proc.Process
 	conn *conn
-	log  io.Writer
-
-	exited chan struct{} // closed once the process has been waited for
-	state  *os.ProcessState
-	werr   error
-
-	outputs  sync.WaitGroup // the stdout/stderr pumps
-	outR     []*os.File
-	logLimit int64
-	written  atomic.Int64
-	flooded  atomic.Bool
-	logMu    sync.Mutex // one line at a time into log
+	out  *limitWriter
 }
 
 // startChild starts the process and returns once it runs; it does not
 // handshake.
 func startChild(spec childSpec) (*child, error) {
-	var toClose []*os.File
-	closeAll := func() {
-		for _, f := range toClose {
-			_ = f.Close()
-		}
-	}
-	pipe := func() (r, w *os.File, err error) {
-		r, w, err = os.Pipe()
-		if err == nil {
-			toClose = append(toClose, r, w)
-		}
-		return r, w, err
-	}
-	reqR, reqW, err := pipe()
+	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("protocol pipe: %w", err)
 	}
-	respR, respW, err := pipe()
+	respR, respW, err := os.Pipe()
 	if err != nil {
-		closeAll()
+		_ = reqR.Close()
+		_ = reqW.Close()
 		return nil, fmt.Errorf("protocol pipe: %w", err)
 	}
-	outR, outW, err := pipe()
-	if err != nil {
-		closeAll()
-		return nil, fmt.Errorf("stdout pipe: %w", err)
-	}
-	errR, errW, err := pipe()
-	if err != nil {
-		closeAll()
-		return nil, fmt.Errorf("stderr pipe: %w", err)
-	}
-
 	cmd := exec.Command(spec.Path, spec.Args...)
 	cmd.Env = append(os.Environ(), spec.Env...)
 	cmd.ExtraFiles = []*os.File{reqR, respW} // fd 3: requests in, fd 4: answers out
-	cmd.Stdout = outW
-	cmd.Stderr = errW
-	// Its own process group, so that stopping the render can kill whatever
-	// the plugin started, however deep.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		closeAll()
-		return nil, fmt.Errorf("start %s: %w", spec.Path, err)
-	}
-	// The child has its copies; ours of its ends must go, or we would never
-	// see end of file.
-	for _, f := range []*os.File{reqR, respW, outW, errW} {
-		_ = f.Close()
-	}
 
-	c := &child{
-		pid:      cmd.Process.Pid,
-		cmd:      cmd,
-		log:      spec.Log,
-		exited:   make(chan struct{}),
-		outR:     []*os.File{outR, errR},
-		logLimit: spec.LogLimit,
+	c := &child{}
+	c.out = &limitWriter{w: spec.Log, limit: spec.LogLimit}
+	if c.out.w == nil {
+		c.out.w = io.Discard
 	}
-	if c.log == nil {
-		c.log = io.Discard
+	// Only a render's own bookkeeping samples memory, on demand.
+	p, err := proc.Start(cmd, proc.Options{Log: c.out, SampleInterval: -1, TailLines: 20})
+	// The child has its copies of its ends (or never started); ours must go,
+	// or we would never see end of file.
+	_ = reqR.Close()
+	_ = respW.Close()
+	if err != nil {
+		_ = reqW.Close()
+		_ = respR.Close()
+		return nil, err
 	}
-	go func() {
-		c.werr = cmd.Wait()
-		c.state = cmd.ProcessState
-		close(c.exited)
-	}()
+	c.p = p
+	c.pid = p.Pid()
 	c.conn = newConn(reqW, respR, spec.Notify)
-	c.outputs.Add(2)
-	go c.pump(outR, "stdout")
-	go c.pump(errR, "stderr")
+	c.out.setOnFlood(func() {
+		fmt.Fprintf(c.out.w, "\nrgallery: plugin process %d wrote more than %d bytes to stdout/stderr; dropping the rest and stopping it\n", c.pid, spec.LogLimit)
+		_ = p.Signal(syscall.SIGKILL)
+		c.conn.fail(errFlooded)
+	})
 	return c, nil
-}
-
-// pump copies one output stream into the log a line at a time until every
-// writer is gone. Past the log limit it keeps reading, so that the plugin
-// never blocks on a full pipe, but drops the bytes and stops the plugin.
-func (c *child) pump(r *os.File, stream string) {
-	defer c.outputs.Done()
-	br := bufio.NewReaderSize(r, 32<<10)
-	for {
-		line, err := br.ReadSlice('\n')
-		if len(line) > 0 {
-			n := c.written.Add(int64(len(line)))
-			if c.logLimit > 0 && n > c.logLimit {
-				if c.flooded.CompareAndSwap(false, true) {
-					c.logMu.Lock()
-					fmt.Fprintf(c.log, "rgallery: plugin process %d wrote more than %d bytes to stdout/stderr; dropping the rest and stopping it\n", c.pid, c.logLimit)
-					c.logMu.Unlock()
-					_ = killGroup(c.pid, syscall.SIGKILL)
-					c.conn.fail(errFlooded)
-				}
-			} else {
-				c.logMu.Lock()
-				_, _ = c.log.Write([]byte(stream + ": "))
-				_, _ = c.log.Write(line)
-				if line[len(line)-1] != '\n' {
-					_, _ = c.log.Write([]byte{'\n'})
-				}
-				c.logMu.Unlock()
-			}
-		}
-		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
-			return
-		}
-	}
 }
 
 var errFlooded = errors.New("plugin flooded its output")
 
-// alive reports whether the process has not been waited for yet.
-func (c *child) alive() bool {
-	select {
-	case <-c.exited:
-		return false
-	default:
-		return true
-	}
+// limitWriter passes output to w until limit bytes have been written, then
+// drops the rest and calls onFlood once. It never fails, so that the
+// output pipe is always drained and the plugin never blocks on it.
+type limitWriter struct {
+	w       io.Writer
+	limit   int64
+	onFlood func()
+
+	mu      sync.Mutex
+	n       int64
+	flooded bool
 }
 
-// exitDescription says how the process ended, e.g. "exited with status 3"
-// or "was killed by signal SIGSEGV (segmentation fault)".
-func (c *child) exitDescription() string {
-	st := c.state
-	if st == nil {
-		return "ended"
+func (l *limitWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	l.n += int64(len(b))
+	if l.flooded {
+		l.mu.Unlock()
+		return len(b), nil
 	}
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok {
-		switch {
-		case ws.Signaled():
-			sig := ws.Signal()
-			name := signalName(sig)
-			return fmt.Sprintf("was killed by signal %s (%v)", name, sig)
-		case ws.Exited():
-			return fmt.Sprintf("exited with status %d", ws.ExitStatus())
+	if l.limit > 0 && l.n > l.limit {
+		l.flooded = true
+		f := l.onFlood
+		l.mu.Unlock()
+		if f != nil {
+			f()
 		}
+		return len(b), nil
 	}
-	return st.String()
+	_, _ = l.w.Write(b)
+	l.mu.Unlock()
+	return len(b), nil
 }
 
-func signalName(sig syscall.Signal) string {
-	switch sig {
-	case syscall.SIGSEGV:
-		return "SIGSEGV"
-	case syscall.SIGKILL:
-		return "SIGKILL"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	case syscall.SIGABRT:
-		return "SIGABRT"
-	case syscall.SIGBUS:
-		return "SIGBUS"
-	case syscall.SIGINT:
-		return "SIGINT"
+// setOnFlood sets the flood handler, calling it at once if the limit was
+// passed before there was one (a plugin flooding from its first breath).
+func (l *limitWriter) setOnFlood(f func()) {
+	l.mu.Lock()
+	l.onFlood = f
+	late := l.flooded
+	l.mu.Unlock()
+	if late {
+		f()
 	}
-	return "signal " + strconv.Itoa(int(sig))
+}
+
+func (l *limitWriter) isFlooded() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.flooded
 }
 
 // callError turns a failed call into the error the render fails with. A
@@ -218,20 +142,21 @@ func (c *child) callError(method string, err error) error {
 	switch {
 	case errors.As(err, &de), errors.As(err, &re):
 		return err
-	case c.flooded.Load() || errors.Is(err, errFlooded):
+	case c.out.isFlooded() || errors.Is(err, errFlooded):
 		return fmt.Errorf("%s: plugin process %d flooded its output (more than %d bytes on stdout/stderr); rgallery stopped it",
-			method, c.pid, c.logLimit)
+			method, c.pid, c.out.limit)
 	case errors.Is(err, errConnClosed):
 		// Give the process a moment to be reaped so that we can say how
 		// it ended.
 		select {
-		case <-c.exited:
+		case <-c.p.Exited():
 		case <-time.After(time.Second):
 		}
-		if c.alive() {
+		st, ok := c.p.Status()
+		if !ok {
 			return fmt.Errorf("%s: plugin process %d closed the protocol pipe (fd 4) while still running", method, c.pid)
 		}
-		return fmt.Errorf("%s: plugin process %d %s", method, c.pid, c.exitDescription())
+		return fmt.Errorf("%s: plugin process %d ended (%v) before answering", method, c.pid, st)
 	}
 	return fmt.Errorf("%s: %w", method, err)
 }
@@ -245,104 +170,43 @@ func (c *child) call(ctx context.Context, method string, params, result any, tim
 }
 
 // stop ends the process and everything in its process group: it hangs up
-// the protocol, gives the plugin grace to exit on its own, then SIGTERMs
-// and SIGKILLs the group and waits until no member is left. It returns a
-// description of what had to be killed ("" if nothing).
+// the protocol so that the plugin can exit on its own, waits up to grace,
+// then stops the group (SIGTERM, grace, SIGKILL) and waits until no member
+// is left. It returns what it had to kill, "" if nothing.
 func (c *child) stop(grace time.Duration) string {
 	c.conn.closeWrite()
-	var killed []string
-	select {
-	case <-c.exited:
-	case <-time.After(grace):
-		killed = append(killed, fmt.Sprintf("plugin process %d did not exit within %v of hang-up", c.pid, grace))
-		_ = killGroup(c.pid, syscall.SIGTERM)
+	if grace > 0 {
+		timer := time.NewTimer(grace)
 		select {
-		case <-c.exited:
-		case <-time.After(grace):
-			_ = killGroup(c.pid, syscall.SIGKILL)
-			<-c.exited
+		case <-c.p.Exited():
+		case <-timer.C:
 		}
+		timer.Stop()
 	}
-	// The plugin is gone; anything still in its group it left behind.
-	if left := groupMembers(c.pid); len(left) > 0 {
-		killed = append(killed, fmt.Sprintf("killed %d leftover process(es) of its process group: pids %s",
+	var killed []string
+	left, _ := c.p.Alive()
+	if _, exited := c.p.Status(); !exited {
+		killed = append(killed, fmt.Sprintf("killed plugin process %d and its process group (pids %s): it had not exited %v after hang-up",
+			c.pid, joinInts(left), grace))
+	} else if len(left) > 0 {
+		killed = append(killed, fmt.Sprintf("killed %d leftover process(es) of the plugin's process group: pids %s",
 			len(left), joinInts(left)))
-		_ = killGroup(c.pid, syscall.SIGKILL)
 	}
-	waitGroupGone(c.pid, 5*time.Second)
-
-	// Output pipes end when the last writer is gone; a process that left
-	// the group (setsid) could keep them open, so do not wait forever.
-	done := make(chan struct{})
-	go func() { c.outputs.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(time.Second):
-		for _, f := range c.outR {
-			_ = f.Close()
-		}
-		<-done
+	// Bounded, so that a process stuck in the kernel cannot hang the
+	// gallery; proc reports which pids survived.
+	ctx, cancel := context.WithTimeout(context.Background(), grace+10*time.Second)
+	defer cancel()
+	if err := c.p.Stop(ctx, grace); err != nil {
+		killed = append(killed, err.Error())
 	}
 	c.conn.close()
 	return strings.Join(killed, "; ")
 }
 
-// killGroup sends sig to the process group pgid.
-func killGroup(pgid int, sig syscall.Signal) error {
-	err := syscall.Kill(-pgid, sig)
-	if errors.Is(err, syscall.ESRCH) {
-		return nil
-	}
-	return err
-}
-
-// groupMembers lists the live (non-zombie) processes of process group pgid
-// by reading /proc.
-func groupMembers(pgid int) []int {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var out []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// Fields after the command name, which is in parentheses and may
-		// itself contain spaces: state ppid pgrp ...
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 3 || f[0] == "Z" || f[0] == "X" {
-			continue
-		}
-		if g, err := strconv.Atoi(f[2]); err == nil && g == pgid {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-// waitGroupGone waits until no live process is in group pgid, or max.
-func waitGroupGone(pgid int, max time.Duration) {
-	deadline := time.Now().Add(max)
-	for len(groupMembers(pgid)) > 0 && time.Now().Before(deadline) {
-		_ = killGroup(pgid, syscall.SIGKILL)
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func joinInts(v []int) string {
 	s := make([]string, len(v))
 	for i, n := range v {
-		s[i] = strconv.Itoa(n)
+		s[i] = fmt.Sprint(n)
 	}
 	return strings.Join(s, ", ")
 }

@@ -164,8 +164,7 @@ func (r *remote) do(ctx context.Context, method string, params, result any, time
 	}
 	var de *DeadlineError
 	if errors.As(err, &de) {
-		msg := ch.stop(0)
-		r.logf("%s; killed plugin process %d (%s)", err, ch.pid, msg)
+		r.logf("%s; %s", err, ch.stop(0))
 		err = fmt.Errorf("%w; rgallery killed plugin process %d", err, ch.pid)
 	} else {
 		ch.stop(r.cfg.StopGrace)

@@ -1,0 +1,6 @@
+from husd.backgroundrenderer import BackgroundRenderer
+
+
+class Forgotten(BackgroundRenderer):
+    def isRenderFinished(self):
+        return True
