@@ -1,0 +1,508 @@
+package usda
+
+import (
+	"fmt"
+
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+type metaContext int
+
+const (
+	metaLayer metaContext = iota
+	metaPrim
+	metaProperty
+)
+
+// metadataList parses the inside of ( ... ) after the '(' up to and
+// including ')'.
+func (p *parser) metadataList(spec *sdf.Spec, path string, ctx metaContext) error {
+	for {
+		c := p.peek()
+		switch {
+		case c == ')':
+			p.pos++
+			return nil
+		case c == ';':
+			p.pos++
+			continue
+		case c == 0:
+			return p.errf("unexpected end of file in metadata: missing ')'")
+		case c == '"' || c == '\'':
+			doc, err := p.str()
+			if err != nil {
+				return err
+			}
+			if ctx == metaLayer {
+				spec.Set("documentation", doc)
+			} else {
+				spec.Set("documentation", doc)
+			}
+			continue
+		}
+		if err := p.metadatum(spec, path, ctx); err != nil {
+			return err
+		}
+	}
+}
+
+func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
+	start := p.pos
+	op := ""
+	if w := string(p.peekIdent()); listOpWords[w] {
+		save := p.pos
+		p.ident(false)
+		// "reorder" etc. are also valid keys only as list ops; a key
+		// cannot be named like an op and then be followed by '='.
+		if p.peek() == '=' {
+			p.pos = save
+		} else {
+			op = w
+		}
+	}
+	keyStart := p.pos
+	key := p.ident(true)
+	if key == "" {
+		return p.errf("expected a metadata key, found %s", p.describe())
+	}
+	if key == "variantSet" {
+		return p.errAt(keyStart, "variantSet statements belong in the prim body, not in metadata")
+	}
+	if err := p.expect('='); err != nil {
+		return err
+	}
+	field, arcKind := metaField(key, ctx)
+	switch arcKind {
+	case "references":
+		return p.referencesOp(spec, op, start, false)
+	case "payload":
+		return p.referencesOp(spec, op, start, true)
+	case "paths":
+		paths, none, err := p.pathList(sdf.StripVariants(path))
+		if err != nil {
+			return err
+		}
+		if len(paths) == 0 && !none && op != "" {
+			return p.errAt(start, "empty list for %s %s", op, key)
+		}
+		var lo sdf.PathListOp
+		if v, ok := spec.Get(field); ok {
+			lo, _ = v.(sdf.PathListOp)
+		}
+		if err := setListOp(&lo, op, paths, none); err != nil {
+			return p.errAt(start, "%v", err)
+		}
+		spec.Set(field, lo)
+		return nil
+	case "tokens", "strings":
+		var items []string
+		none := false
+		if p.keyword("None") {
+			none = true
+		} else if c := p.peek(); c == '"' || c == '\'' {
+			s, err := p.str()
+			if err != nil {
+				return err
+			}
+			items = []string{s}
+		} else {
+			l, err := arrayOf(&p.scanner, p.str)
+			if err != nil {
+				return err
+			}
+			items = l
+		}
+		if arcKind == "tokens" {
+			var lo sdf.TokenListOp
+			if v, ok := spec.Get(field); ok {
+				lo, _ = v.(sdf.TokenListOp)
+			}
+			toks := make([]sdf.Token, len(items))
+			for i, s := range items {
+				toks[i] = sdf.Token(s)
+			}
+			if err := setListOp(&lo, op, toks, none); err != nil {
+				return p.errAt(start, "%v", err)
+			}
+			spec.Set(field, lo)
+			return nil
+		}
+		var lo sdf.StringListOp
+		if v, ok := spec.Get(field); ok {
+			lo, _ = v.(sdf.StringListOp)
+		}
+		if err := setListOp(&lo, op, items, none); err != nil {
+			return p.errAt(start, "%v", err)
+		}
+		spec.Set(field, lo)
+		return nil
+	}
+	if op != "" {
+		// Generic list-op metadata of another type: keep the items.
+		v, err := p.anyValue(0)
+		if err != nil {
+			return err
+		}
+		spec.Set(key, v)
+		return nil
+	}
+	switch field {
+	case "subLayers":
+		return p.subLayers(spec)
+	case "variantSelection":
+		d, err := p.variantSelections()
+		if err != nil {
+			return err
+		}
+		spec.Set(field, d)
+		return nil
+	case "relocates":
+		r, err := p.relocates(path)
+		if err != nil {
+			return err
+		}
+		spec.Set(field, r)
+		return nil
+	}
+	v, err := p.anyValue(0)
+	if err != nil {
+		return err
+	}
+	cv, err := coerceMeta(field, v)
+	if err != nil {
+		return p.errAt(keyStart, "%s: %v", key, err)
+	}
+	spec.Set(field, cv)
+	return nil
+}
+
+// metaField maps a usda metadata keyword to its Sdf field name and a
+// parse kind for the keys that are not plain values.
+func metaField(key string, ctx metaContext) (field, kind string) {
+	switch key {
+	case "doc":
+		return "documentation", ""
+	case "inherits":
+		return "inheritPaths", "paths"
+	case "specializes":
+		return "specializes", "paths"
+	case "references":
+		return "references", "references"
+	case "payload", "payloads":
+		return "payload", "payload"
+	case "variants":
+		return "variantSelection", ""
+	case "variantSets":
+		return "variantSetNames", "strings"
+	case "apiSchemas":
+		return "apiSchemas", "tokens"
+	case "connectionPaths":
+		return "connectionPaths", "paths"
+	case "targetPaths":
+		return "targetPaths", "paths"
+	}
+	return key, ""
+}
+
+func (p *parser) referencesOp(spec *sdf.Spec, op string, start int, payload bool) error {
+	var items []sdf.Reference
+	none := false
+	switch p.peek() {
+	case '[':
+		p.pos++
+		for {
+			if p.accept(']') {
+				break
+			}
+			r, err := p.reference()
+			if err != nil {
+				return err
+			}
+			items = append(items, r)
+			if !p.accept(',') {
+				if err := p.expect(']'); err != nil {
+					return err
+				}
+				break
+			}
+		}
+		if len(items) == 0 && op != "" {
+			return p.errAt(start, "empty list for %s references/payload", op)
+		}
+	case '@', '<':
+		r, err := p.reference()
+		if err != nil {
+			return err
+		}
+		items = []sdf.Reference{r}
+	default:
+		if !p.keyword("None") {
+			return p.errf("expected a reference, found %s", p.describe())
+		}
+		none = true
+	}
+	if payload {
+		var lo sdf.PayloadListOp
+		if v, ok := spec.Get("payload"); ok {
+			lo, _ = v.(sdf.PayloadListOp)
+		}
+		pl := make([]sdf.Payload, len(items))
+		for i, r := range items {
+			pl[i] = sdf.Payload{AssetPath: r.AssetPath, PrimPath: r.PrimPath, Offset: r.Offset}
+		}
+		if err := setListOp(&lo, op, pl, none); err != nil {
+			return p.errAt(start, "%v", err)
+		}
+		spec.Set("payload", lo)
+		return nil
+	}
+	var lo sdf.ReferenceListOp
+	if v, ok := spec.Get("references"); ok {
+		lo, _ = v.(sdf.ReferenceListOp)
+	}
+	if err := setListOp(&lo, op, items, none); err != nil {
+		return p.errAt(start, "%v", err)
+	}
+	spec.Set("references", lo)
+	return nil
+}
+
+// reference parses @asset@</path> (offset = o; scale = s; customData = {...}).
+func (p *parser) reference() (sdf.Reference, error) {
+	r := sdf.Reference{Offset: sdf.IdentityOffset}
+	if p.peek() == '@' {
+		a, err := p.asset()
+		if err != nil {
+			return r, err
+		}
+		r.AssetPath = a
+		if p.peek() == '<' {
+			s, err := p.path()
+			if err != nil {
+				return r, err
+			}
+			r.PrimPath = s
+		}
+	} else {
+		s, err := p.path()
+		if err != nil {
+			return r, err
+		}
+		if s == "" {
+			// An internal reference to the default prim.
+			r.PrimPath = ""
+		} else {
+			r.PrimPath = s
+		}
+	}
+	if r.PrimPath != "" && r.PrimPath[0] != '/' {
+		return r, p.errf("reference target path %q must be absolute", r.PrimPath)
+	}
+	if p.peek() == '(' {
+		p.pos++
+		for {
+			if p.accept(')') {
+				break
+			}
+			if p.accept(';') {
+				continue
+			}
+			key := p.ident(false)
+			if err := p.expect('='); err != nil {
+				return r, err
+			}
+			switch key {
+			case "offset":
+				f, err := p.float(64)
+				if err != nil {
+					return r, err
+				}
+				r.Offset.Offset = f
+			case "scale":
+				f, err := p.float(64)
+				if err != nil {
+					return r, err
+				}
+				r.Offset.Scale = f
+			case "customData":
+				d, err := p.dictionary(1)
+				if err != nil {
+					return r, err
+				}
+				r.CustomData = d
+			default:
+				return r, p.errf("unknown reference parameter %q", key)
+			}
+		}
+	}
+	return r, nil
+}
+
+func (p *parser) subLayers(spec *sdf.Spec) error {
+	if err := p.expect('['); err != nil {
+		return err
+	}
+	var paths []string
+	var offs []sdf.LayerOffset
+	for {
+		if p.accept(']') {
+			break
+		}
+		a, err := p.asset()
+		if err != nil {
+			return err
+		}
+		off := sdf.IdentityOffset
+		if p.peek() == '(' {
+			p.pos++
+			for {
+				if p.accept(')') {
+					break
+				}
+				if p.accept(';') {
+					continue
+				}
+				key := p.ident(false)
+				if err := p.expect('='); err != nil {
+					return err
+				}
+				f, err := p.float(64)
+				if err != nil {
+					return err
+				}
+				switch key {
+				case "offset":
+					off.Offset = f
+				case "scale":
+					off.Scale = f
+				default:
+					return p.errf("unknown sublayer parameter %q", key)
+				}
+			}
+		}
+		paths = append(paths, a)
+		offs = append(offs, off)
+		if !p.accept(',') {
+			if err := p.expect(']'); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	spec.Set("subLayers", paths)
+	spec.Set("subLayerOffsets", offs)
+	return nil
+}
+
+func (p *parser) variantSelections() (map[string]string, error) {
+	if err := p.expect('{'); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for {
+		if p.accept('}') {
+			return out, nil
+		}
+		if p.accept(';') || p.accept(',') {
+			continue
+		}
+		if tn := p.ident(false); tn != "string" {
+			return nil, p.errf("expected 'string' in variant selections, found %q", tn)
+		}
+		var key string
+		if c := p.peek(); c == '"' || c == '\'' {
+			k, err := p.str()
+			if err != nil {
+				return nil, err
+			}
+			key = k
+		} else {
+			key = p.ident(true)
+		}
+		if err := p.expect('='); err != nil {
+			return nil, err
+		}
+		v, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		out[key] = v
+	}
+}
+
+func (p *parser) relocates(anchor string) ([]sdf.Relocate, error) {
+	if err := p.expect('{'); err != nil {
+		return nil, err
+	}
+	var out []sdf.Relocate
+	for {
+		if p.accept('}') {
+			return out, nil
+		}
+		if p.accept(',') {
+			continue
+		}
+		src, err := p.path()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect(':'); err != nil {
+			return nil, err
+		}
+		dst, err := p.path()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sdf.Relocate{Source: absPath(src, anchor), Target: absPath(dst, anchor)})
+	}
+}
+
+// coerceMeta gives well-known metadata their Sdf types.
+func coerceMeta(field string, v any) (any, error) {
+	switch field {
+	case "kind", "defaultPrim", "upAxis", "interpolation", "colorSpace", "renderSettingsPrimPath":
+		if s, ok := v.(string); ok {
+			return sdf.Token(s), nil
+		}
+		if t, ok := v.(sdf.Token); ok {
+			return t, nil
+		}
+		return nil, fmt.Errorf("expected a string")
+	case "active", "instanceable", "hidden":
+		switch t := v.(type) {
+		case bool:
+			return t, nil
+		case int64:
+			return t != 0, nil
+		}
+		return nil, fmt.Errorf("expected a bool")
+	case "metersPerUnit", "timeCodesPerSecond", "framesPerSecond", "startTimeCode", "endTimeCode",
+		"startFrame", "endFrame":
+		switch t := v.(type) {
+		case float64:
+			return t, nil
+		case int64:
+			return float64(t), nil
+		}
+		return nil, fmt.Errorf("expected a number")
+	case "elementSize":
+		if t, ok := v.(int64); ok {
+			return int32(t), nil
+		}
+		return nil, fmt.Errorf("expected an integer")
+	case "permission":
+		switch v {
+		case sdf.Token("public"):
+			return sdf.PermissionPublic, nil
+		case sdf.Token("private"):
+			return sdf.PermissionPrivate, nil
+		}
+		return nil, fmt.Errorf("expected public or private")
+	case "documentation", "comment", "displayName", "displayGroup":
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+		return nil, fmt.Errorf("expected a string")
+	}
+	return v, nil
+}

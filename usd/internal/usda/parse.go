@@ -1,0 +1,695 @@
+package usda
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// MaxSize is the largest usda file Parse accepts.
+const MaxSize = 2 << 30
+
+// Parse reads a usda layer from src. name is used in errors and becomes
+// the layer identifier.
+func Parse(name string, src []byte) (layer *sdf.Layer, err error) {
+	p := &parser{scanner: scanner{src: src, file: name}}
+	p.layer = sdf.NewLayer(name)
+	p.layer.Format = "usda"
+	if err := p.header(); err != nil {
+		return nil, err
+	}
+	if err := p.layerBody(); err != nil {
+		return nil, err
+	}
+	return p.layer, nil
+}
+
+type parser struct {
+	scanner
+	layer *sdf.Layer
+	depth int
+}
+
+func (p *parser) header() error {
+	src := p.src
+	if bytes.HasPrefix(src, []byte{0xEF, 0xBB, 0xBF}) {
+		p.pos = 3
+	}
+	line := src[p.pos:]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	line = bytes.TrimRight(line, "\r \t")
+	var version string
+	switch {
+	case bytes.HasPrefix(line, []byte("#usda ")):
+		version = strings.TrimSpace(string(line[6:]))
+	case bytes.HasPrefix(line, []byte("#sdf ")):
+		version = strings.TrimSpace(string(line[5:]))
+	default:
+		return p.errAt(p.pos, "not a usda file: expected a '#usda 1.0' header line")
+	}
+	if version == "" || !(version[0] >= '0' && version[0] <= '9') {
+		return p.errAt(p.pos, "bad usda header version %q", version)
+	}
+	p.layer.Version = version
+	p.skipLine()
+	return nil
+}
+
+func (p *parser) layerBody() error {
+	root := p.layer.Root()
+	if p.peek() == '(' {
+		p.pos++
+		if err := p.metadataList(root, "/", metaLayer); err != nil {
+			return err
+		}
+	}
+	return p.primList(root, "/", 0)
+}
+
+// primList parses prim statements (and, inside prims, property and
+// variantSet statements) until '}' or EOF at the top level.
+func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error {
+	var children []sdf.Token
+	var props []sdf.Token
+	for {
+		c := p.peek()
+		if c == 0 {
+			if level > 0 {
+				return p.errf("unexpected end of file: missing '}'")
+			}
+			break
+		}
+		if c == '}' {
+			if level == 0 {
+				return p.errf("unexpected '}'")
+			}
+			break
+		}
+		if c == ';' {
+			p.pos++
+			continue
+		}
+		start := p.pos
+		word := string(p.peekIdent())
+		switch word {
+		case "def", "over", "class":
+			name, err := p.prim(parentPath)
+			if err != nil {
+				return err
+			}
+			for _, n := range children {
+				if string(n) == name {
+					return p.errAt(start, "duplicate prim %q", name)
+				}
+			}
+			children = append(children, sdf.Token(name))
+		case "variantSet":
+			if level == 0 {
+				return p.errAt(start, "variantSet outside of a prim")
+			}
+			if err := p.variantSet(parent, parentPath); err != nil {
+				return err
+			}
+		case "reorder":
+			if level == 0 {
+				return p.errAt(start, "reorder outside of a prim")
+			}
+			p.ident(false)
+			what := p.ident(false)
+			if err := p.expect('='); err != nil {
+				return err
+			}
+			list, err := p.tokenList()
+			if err != nil {
+				return err
+			}
+			switch what {
+			case "nameChildren":
+				parent.Set("primOrder", list)
+			case "properties":
+				parent.Set("propertyOrder", list)
+			default:
+				return p.errAt(start, "expected 'reorder nameChildren' or 'reorder properties'")
+			}
+		case "":
+			return p.errf("expected a prim or property, found %s", p.describe())
+		default:
+			if level == 0 {
+				return p.errAt(start, "expected 'def', 'over' or 'class', found %s", p.describe())
+			}
+			name, err := p.property(parentPath)
+			if err != nil {
+				return err
+			}
+			if name != "" && !containsTok(props, name) {
+				props = append(props, sdf.Token(name))
+			}
+		}
+	}
+	if len(children) > 0 {
+		parent.Set("primChildren", children)
+	}
+	if len(props) > 0 {
+		parent.Set("properties", props)
+	}
+	return nil
+}
+
+func containsTok(xs []sdf.Token, s string) bool {
+	for _, x := range xs {
+		if string(x) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) tokenList() ([]sdf.Token, error) {
+	if c := p.peek(); c == '"' || c == '\'' {
+		s, err := p.str()
+		return []sdf.Token{sdf.Token(s)}, err
+	}
+	return arrayOf(&p.scanner, func() (sdf.Token, error) { s, err := p.str(); return sdf.Token(s), err })
+}
+
+func (p *parser) prim(parentPath string) (string, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxDepth*4 {
+		return "", p.errf("prims nested too deeply")
+	}
+	spec := &sdf.Spec{Type: sdf.SpecPrim}
+	switch p.ident(false) {
+	case "def":
+		spec.Set("specifier", sdf.SpecifierDef)
+	case "over":
+		spec.Set("specifier", sdf.SpecifierOver)
+	case "class":
+		spec.Set("specifier", sdf.SpecifierClass)
+	}
+	if isIdentStart(p.peek()) {
+		tn := p.ident(true)
+		for p.pos < len(p.src) && p.src[p.pos] == '.' { // dotted type names
+			p.pos++
+			tn += "." + p.ident(true)
+		}
+		spec.Set("typeName", sdf.Token(tn))
+	}
+	nameStart := p.pos
+	name, err := p.str()
+	if err != nil {
+		return "", p.errAt(nameStart, "expected the prim name as a quoted string, found %s", p.describe())
+	}
+	if !validIdent(name) {
+		return "", p.errAt(nameStart, "invalid prim name %q", name)
+	}
+	path := sdf.AppendChild(parentPath, name)
+	if p.peek() == '(' {
+		p.pos++
+		if err := p.metadataList(spec, path, metaPrim); err != nil {
+			return "", err
+		}
+	}
+	if err := p.expect('{'); err != nil {
+		return "", err
+	}
+	p.layer.Specs[path] = spec
+	if err := p.primList(spec, path, 1); err != nil {
+		return "", err
+	}
+	if err := p.expect('}'); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+func validIdent(s string) bool {
+	if s == "" || !isIdentStart(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isIdentChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) variantSet(prim *sdf.Spec, primPath string) error {
+	p.ident(false)
+	setName, err := p.str()
+	if err != nil {
+		return err
+	}
+	if err := p.expect('='); err != nil {
+		return err
+	}
+	if err := p.expect('{'); err != nil {
+		return err
+	}
+	setPath := primPath + "{" + setName + "=}"
+	setSpec := p.layer.Specs[setPath]
+	if setSpec == nil {
+		setSpec = &sdf.Spec{Type: sdf.SpecVariantSet}
+		p.layer.Specs[setPath] = setSpec
+		sets := prim.Tokens("variantSetChildren")
+		prim.Set("variantSetChildren", append(append([]sdf.Token(nil), sets...), sdf.Token(setName)))
+	}
+	var variants []sdf.Token
+	for {
+		if p.accept('}') {
+			break
+		}
+		vname, err := p.str()
+		if err != nil {
+			return err
+		}
+		vpath := sdf.AppendVariant(primPath, setName, vname)
+		vspec := &sdf.Spec{Type: sdf.SpecVariant}
+		if p.peek() == '(' {
+			p.pos++
+			if err := p.metadataList(vspec, vpath, metaPrim); err != nil {
+				return err
+			}
+		}
+		if err := p.expect('{'); err != nil {
+			return err
+		}
+		p.layer.Specs[vpath] = vspec
+		if err := p.primList(vspec, vpath, 1); err != nil {
+			return err
+		}
+		if err := p.expect('}'); err != nil {
+			return err
+		}
+		variants = append(variants, sdf.Token(vname))
+	}
+	setSpec.Set("variantChildren", append(setSpec.Tokens("variantChildren"), variants...))
+	return nil
+}
+
+var listOpWords = map[string]bool{"add": true, "prepend": true, "append": true, "delete": true, "reorder": true}
+
+// property parses an attribute or relationship statement and returns its name.
+func (p *parser) property(primPath string) (string, error) {
+	start := p.pos
+	op := ""
+	if w := string(p.peekIdent()); listOpWords[w] {
+		op = p.ident(false)
+	}
+	custom := false
+	variability := ""
+	for {
+		w := string(p.peekIdent())
+		if w == "custom" {
+			p.ident(false)
+			custom = true
+			continue
+		}
+		if w == "uniform" || w == "varying" || w == "config" {
+			p.ident(false)
+			variability = w
+			continue
+		}
+		break
+	}
+	if p.keyword("rel") {
+		return p.relationship(primPath, op, custom, variability)
+	}
+	typeStart := p.pos
+	tn := p.ident(true)
+	if tn == "" {
+		return "", p.errf("expected a property type, found %s", p.describe())
+	}
+	if p.pos+1 < len(p.src) && p.src[p.pos] == '[' && p.src[p.pos+1] == ']' {
+		p.pos += 2
+		tn += "[]"
+	}
+	vt, array, known := lookupType(tn)
+	nameStart := p.pos
+	name := p.propName()
+	if name == "" {
+		return "", p.errAt(nameStart, "expected an attribute name, found %s", p.describe())
+	}
+	path := sdf.AppendProperty(primPath, name)
+	spec := p.layer.Specs[path]
+	if spec == nil {
+		spec = &sdf.Spec{Type: sdf.SpecAttribute}
+		spec.Set("typeName", sdf.Token(tn))
+		if custom {
+			spec.Set("custom", true)
+		}
+		if variability == "uniform" || variability == "config" {
+			spec.Set("variability", sdf.VariabilityUniform)
+		}
+		p.layer.Specs[path] = spec
+	}
+	// Suffixes: .connect, .timeSamples, .spline, .default
+	if p.peek() == '.' {
+		p.pos++
+		suffixStart := p.pos
+		suffix := p.ident(false)
+		if err := p.expect('='); err != nil {
+			return "", err
+		}
+		if !known && suffix != "connect" {
+			return "", p.errAt(typeStart, "unknown attribute type %q", tn)
+		}
+		switch suffix {
+		case "connect":
+			if err := p.pathListOp(spec, "connectionPaths", op, primPath); err != nil {
+				return "", err
+			}
+		case "timeSamples":
+			if op != "" {
+				return "", p.errAt(start, "list op %q on timeSamples", op)
+			}
+			ts, err := p.timeSamples(vt, array)
+			if err != nil {
+				return "", err
+			}
+			spec.Set("timeSamples", ts)
+		case "spline":
+			sp, err := p.spline(tn)
+			if err != nil {
+				return "", err
+			}
+			spec.Set("spline", sp)
+		case "default":
+			v, err := p.value(vt, array, 0)
+			if err != nil {
+				return "", err
+			}
+			spec.Set("default", v)
+		default:
+			return "", p.errAt(suffixStart, "unknown attribute suffix .%s", suffix)
+		}
+	} else {
+		if op != "" {
+			return "", p.errAt(start, "list op %q is only valid on connections and relationships", op)
+		}
+		if p.accept('=') {
+			if !known {
+				return "", p.errAt(typeStart, "unknown attribute type %q", tn)
+			}
+			v, err := p.value(vt, array, 0)
+			if err != nil {
+				return "", err
+			}
+			spec.Set("default", v)
+		}
+	}
+	if p.peek() == '(' {
+		p.pos++
+		if err := p.metadataList(spec, path, metaProperty); err != nil {
+			return "", err
+		}
+	}
+	return name, nil
+}
+
+// propName scans a namespaced property name; it may contain ':' and, for
+// old files, be a quoted string.
+func (p *parser) propName() string {
+	if c := p.peek(); c == '"' {
+		s, _ := p.str()
+		return s
+	}
+	b := p.identBytes(true)
+	return string(b)
+}
+
+func (p *parser) relationship(primPath, op string, custom bool, variability string) (string, error) {
+	nameStart := p.pos
+	name := p.propName()
+	if name == "" {
+		return "", p.errAt(nameStart, "expected a relationship name, found %s", p.describe())
+	}
+	path := sdf.AppendProperty(primPath, name)
+	spec := p.layer.Specs[path]
+	if spec == nil {
+		spec = &sdf.Spec{Type: sdf.SpecRelationship}
+		if custom {
+			spec.Set("custom", true)
+		}
+		if variability == "uniform" || variability == "config" {
+			spec.Set("variability", sdf.VariabilityUniform)
+		}
+		p.layer.Specs[path] = spec
+	}
+	if p.peek() == '.' {
+		p.pos++
+		suffix := p.ident(false)
+		if suffix != "default" && suffix != "timeSamples" {
+			return "", p.errf("unknown relationship suffix .%s", suffix)
+		}
+		if err := p.expect('='); err != nil {
+			return "", err
+		}
+		if suffix == "timeSamples" {
+			if _, err := p.dictionaryLike(); err != nil {
+				return "", err
+			}
+		} else if err := p.pathListOp(spec, "targetPaths", op, primPath); err != nil {
+			return "", err
+		}
+	} else if p.accept('=') {
+		if err := p.pathListOp(spec, "targetPaths", op, primPath); err != nil {
+			return "", err
+		}
+	}
+	if p.peek() == '(' {
+		p.pos++
+		if err := p.metadataList(spec, path, metaProperty); err != nil {
+			return "", err
+		}
+	}
+	return name, nil
+}
+
+// dictionaryLike skips a balanced {...} block (relationship time samples).
+func (p *parser) dictionaryLike() (struct{}, error) {
+	if err := p.expect('{'); err != nil {
+		return struct{}{}, err
+	}
+	depth := 1
+	for p.pos < len(p.src) && depth > 0 {
+		switch p.src[p.pos] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		}
+		p.pos++
+	}
+	if depth > 0 {
+		return struct{}{}, p.errf("unterminated block")
+	}
+	return struct{}{}, nil
+}
+
+// pathList parses <p>, [<p>, ...] or None, making paths absolute.
+func (p *parser) pathList(anchor string) ([]string, bool, error) {
+	switch p.peek() {
+	case '<':
+		s, err := p.path()
+		return []string{absPath(s, anchor)}, false, err
+	case '[':
+		out, err := arrayOf(&p.scanner, func() (string, error) {
+			s, err := p.path()
+			return absPath(s, anchor), err
+		})
+		return out, false, err
+	}
+	if p.keyword("None") {
+		return nil, true, nil
+	}
+	return nil, false, p.errf("expected a path or a list of paths, found %s", p.describe())
+}
+
+func absPath(s, anchor string) string {
+	if s == "" || s[0] == '/' {
+		return s
+	}
+	return sdf.MakeAbsolute(s, sdf.StripVariants(anchor))
+}
+
+func (p *parser) pathListOp(spec *sdf.Spec, field, op, anchor string) error {
+	start := p.pos
+	paths, none, err := p.pathList(anchor)
+	if err != nil {
+		return err
+	}
+	var lo sdf.PathListOp
+	if v, ok := spec.Get(field); ok {
+		lo, _ = v.(sdf.PathListOp)
+	}
+	if err := setListOp(&lo, op, paths, none); err != nil {
+		return p.errAt(start, "%v", err)
+	}
+	spec.Set(field, lo)
+	return nil
+}
+
+func setListOp[T any](lo *sdf.ListOp[T], op string, items []T, none bool) error {
+	switch op {
+	case "":
+		lo.Explicit = true
+		lo.Items = items
+		if lo.Items == nil {
+			lo.Items = []T{}
+		}
+	case "add":
+		lo.Added = items
+	case "prepend":
+		lo.Prepended = items
+	case "append":
+		lo.Appended = items
+	case "delete":
+		lo.Deleted = items
+	case "reorder":
+		lo.Ordered = items
+	default:
+		return fmt.Errorf("unknown list op %q", op)
+	}
+	return nil
+}
+
+func (p *parser) timeSamples(vt valueType, array bool) (*sdf.TimeSamples, error) {
+	if err := p.expect('{'); err != nil {
+		return nil, err
+	}
+	ts := &sdf.TimeSamples{}
+	for {
+		if p.accept('}') {
+			return ts, nil
+		}
+		t, err := p.float(64)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect(':'); err != nil {
+			return nil, err
+		}
+		save := p.pos
+		v, err := p.value(vt, array, 0)
+		if err != nil {
+			// OpenUSD accepts samples that do not match the declared
+			// type (the AOUSD baselines have some); keep them untyped.
+			p.pos = save
+			v2, err2 := p.anyValue(0)
+			if err2 != nil {
+				return nil, err
+			}
+			v = v2
+		}
+		ts.Times = append(ts.Times, t)
+		ts.Values = append(ts.Values, v)
+		if !p.accept(',') {
+			if err := p.expect('}'); err != nil {
+				return nil, err
+			}
+			ts.Sort()
+			return ts, nil
+		}
+	}
+}
+
+// spline reads a .spline block as knot data: "time: value" entries and
+// keyword settings; tangents and other knot options are skipped.
+func (p *parser) spline(typeName string) (*sdf.Spline, error) {
+	if err := p.expect('{'); err != nil {
+		return nil, err
+	}
+	sp := &sdf.Spline{Type: typeName, Extra: map[string]any{}}
+	for {
+		c := p.peek()
+		switch {
+		case c == '}':
+			p.pos++
+			return sp, nil
+		case c == ',' || c == ';':
+			p.pos++
+		case c == 0:
+			return nil, p.errf("unterminated spline")
+		case c == '-' || c == '.' || c >= '0' && c <= '9':
+			t, err := p.float(64)
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expect(':'); err != nil {
+				return nil, err
+			}
+			v, err := p.float(64)
+			if err != nil {
+				return nil, err
+			}
+			if p.accept('&') { // dual-valued knot: pre & post
+				if _, err := p.float(64); err != nil {
+					return nil, err
+				}
+			}
+			sp.Knots = append(sp.Knots, sdf.SplineKnot{Time: t, Value: v})
+			// Knot options up to the next ',' at this level.
+			if err := p.skipUntilComma(); err != nil {
+				return nil, err
+			}
+		case isIdentStart(c):
+			key := p.ident(true)
+			if p.accept(':') {
+				v, err := p.anyValueUntilComma()
+				if err != nil {
+					return nil, err
+				}
+				sp.Extra[key] = v
+			} else {
+				if err := p.skipUntilComma(); err != nil {
+					return nil, err
+				}
+				sp.Extra[key] = true
+			}
+		default:
+			return nil, p.errf("unexpected %s in spline", p.describe())
+		}
+	}
+}
+
+func (p *parser) anyValueUntilComma() (any, error) {
+	start := p.pos
+	if err := p.skipUntilComma(); err != nil {
+		return nil, err
+	}
+	return strings.TrimSpace(string(p.src[start:p.pos])), nil
+}
+
+// skipUntilComma skips to the next ',' or '}' at nesting level zero.
+func (p *parser) skipUntilComma() error {
+	depth := 0
+	for p.pos < len(p.src) {
+		switch c := p.src[p.pos]; c {
+		case '(', '[', '{':
+			depth++
+		case ')', ']':
+			depth--
+		case '}':
+			if depth == 0 {
+				return nil
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				return nil
+			}
+		case '\n':
+			if depth == 0 {
+				return nil
+			}
+		}
+		p.pos++
+	}
+	return p.errf("unterminated spline")
+}

@@ -1,0 +1,520 @@
+package usda
+
+import (
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// maxTuple bounds nesting for untyped values, so hostile input cannot blow
+// the stack.
+const maxDepth = 64
+
+func (s *scanner) boolean() (bool, error) {
+	s.skipSpace()
+	if s.pos < len(s.src) && (s.src[s.pos] == '0' || s.src[s.pos] == '1' || s.src[s.pos] == '-') {
+		v, err := s.integer()
+		return v != 0, err
+	}
+	start := s.pos
+	switch s.ident(false) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, s.errAt(start, "expected a bool (true, false, 0 or 1)")
+}
+
+func (s *scanner) floats(dst []float64, bits int) error {
+	if err := s.expect('('); err != nil {
+		return err
+	}
+	for i := range dst {
+		if i > 0 {
+			if err := s.expect(','); err != nil {
+				return err
+			}
+		}
+		f, err := s.float(bits)
+		if err != nil {
+			return err
+		}
+		dst[i] = f
+	}
+	s.accept(',')
+	return s.expect(')')
+}
+
+func (s *scanner) ints(dst []int64) error {
+	if err := s.expect('('); err != nil {
+		return err
+	}
+	for i := range dst {
+		if i > 0 {
+			if err := s.expect(','); err != nil {
+				return err
+			}
+		}
+		v, err := s.integer()
+		if err != nil {
+			return err
+		}
+		dst[i] = v
+	}
+	s.accept(',')
+	return s.expect(')')
+}
+
+func (s *scanner) matrix(n int) ([4][4]float64, error) {
+	var m [4][4]float64
+	if err := s.expect('('); err != nil {
+		return m, err
+	}
+	var row [4]float64
+	for r := 0; r < n; r++ {
+		if r > 0 {
+			if err := s.expect(','); err != nil {
+				return m, err
+			}
+		}
+		if err := s.floats(row[:n], 64); err != nil {
+			return m, err
+		}
+		copy(m[r][:n], row[:n])
+	}
+	s.accept(',')
+	return m, s.expect(')')
+}
+
+// scalar parses one element of type vt.
+func (s *scanner) scalar(vt valueType, depth int) (any, error) {
+	var buf [4]float64
+	switch vt.k {
+	case kBool:
+		return s.boolean()
+	case kUChar, kInt, kUInt, kInt64, kUInt64:
+		if vt.n > 1 {
+			var iv [4]int64
+			if err := s.ints(iv[:vt.n]); err != nil {
+				return nil, err
+			}
+			switch vt.n {
+			case 2:
+				return sdf.Vec2i{int32(iv[0]), int32(iv[1])}, nil
+			case 3:
+				return sdf.Vec3i{int32(iv[0]), int32(iv[1]), int32(iv[2])}, nil
+			default:
+				return sdf.Vec4i{int32(iv[0]), int32(iv[1]), int32(iv[2]), int32(iv[3])}, nil
+			}
+		}
+		v, err := s.integer()
+		if err != nil {
+			return nil, err
+		}
+		switch vt.k {
+		case kUChar:
+			return uint8(v), nil
+		case kInt:
+			return int32(v), nil
+		case kUInt:
+			return uint32(v), nil
+		case kInt64:
+			return v, nil
+		}
+		return uint64(v), nil
+	case kHalf, kFloat, kDouble:
+		bits := 64
+		if vt.k != kDouble {
+			bits = 32
+		}
+		if vt.n == 1 {
+			f, err := s.float(bits)
+			if err != nil {
+				return nil, err
+			}
+			switch vt.k {
+			case kHalf:
+				return sdf.Half(f), nil
+			case kFloat:
+				return float32(f), nil
+			}
+			return f, nil
+		}
+		if err := s.floats(buf[:vt.n], bits); err != nil {
+			return nil, err
+		}
+		return makeVec(vt, buf), nil
+	case kTimeCode:
+		f, err := s.float(64)
+		return sdf.TimeCode(f), err
+	case kString:
+		return s.str()
+	case kToken:
+		if s.peek() == '<' { // old files write connections as token = </path>
+			v, err := s.path()
+			return sdf.Token(v), err
+		}
+		v, err := s.str()
+		return sdf.Token(v), err
+	case kAsset:
+		if c := s.peek(); c == '"' || c == '\'' {
+			v, err := s.str()
+			return sdf.AssetPath{Authored: v}, err
+		}
+		v, err := s.asset()
+		return sdf.AssetPath{Authored: v}, err
+	case kPathExpr:
+		v, err := s.str()
+		return sdf.PathExpression(v), err
+	case kMatrix2d:
+		m, err := s.matrix(2)
+		return sdf.Matrix2d{{m[0][0], m[0][1]}, {m[1][0], m[1][1]}}, err
+	case kMatrix3d:
+		m, err := s.matrix(3)
+		return sdf.Matrix3d{{m[0][0], m[0][1], m[0][2]}, {m[1][0], m[1][1], m[1][2]}, {m[2][0], m[2][1], m[2][2]}}, err
+	case kMatrix4d:
+		m, err := s.matrix(4)
+		return sdf.Matrix4d(m), err
+	case kQuatf, kQuatd, kQuath:
+		bits := 64
+		if vt.k != kQuatd {
+			bits = 32
+		}
+		if err := s.floats(buf[:4], bits); err != nil {
+			return nil, err
+		}
+		switch vt.k {
+		case kQuatf:
+			return sdf.Quatf{Real: float32(buf[0]), Imag: sdf.Vec3f{float32(buf[1]), float32(buf[2]), float32(buf[3])}}, nil
+		case kQuath:
+			return sdf.Quath{Real: sdf.Half(buf[0]), Imag: sdf.Vec3h{sdf.Half(buf[1]), sdf.Half(buf[2]), sdf.Half(buf[3])}}, nil
+		}
+		return sdf.Quatd{Real: buf[0], Imag: sdf.Vec3d{buf[1], buf[2], buf[3]}}, nil
+	case kDictionary:
+		return s.dictionary(depth + 1)
+	case kOpaque:
+		return nil, s.errf("opaque values cannot be authored")
+	}
+	return nil, s.errf("unsupported value type")
+}
+
+func makeVec(vt valueType, b [4]float64) any {
+	switch vt.k {
+	case kHalf:
+		switch vt.n {
+		case 2:
+			return sdf.Vec2h{sdf.Half(b[0]), sdf.Half(b[1])}
+		case 3:
+			return sdf.Vec3h{sdf.Half(b[0]), sdf.Half(b[1]), sdf.Half(b[2])}
+		}
+		return sdf.Vec4h{sdf.Half(b[0]), sdf.Half(b[1]), sdf.Half(b[2]), sdf.Half(b[3])}
+	case kFloat:
+		switch vt.n {
+		case 2:
+			return sdf.Vec2f{float32(b[0]), float32(b[1])}
+		case 3:
+			return sdf.Vec3f{float32(b[0]), float32(b[1]), float32(b[2])}
+		}
+		return sdf.Vec4f{float32(b[0]), float32(b[1]), float32(b[2]), float32(b[3])}
+	}
+	switch vt.n {
+	case 2:
+		return sdf.Vec2d{b[0], b[1]}
+	case 3:
+		return sdf.Vec3d{b[0], b[1], b[2]}
+	}
+	return sdf.Vec4d{b[0], b[1], b[2], b[3]}
+}
+
+// arrayOf parses [e, e, ...] with a typed element parser.
+func arrayOf[T any](s *scanner, elem func() (T, error)) ([]T, error) {
+	if err := s.expect('['); err != nil {
+		return nil, err
+	}
+	var out []T
+	if s.accept(']') {
+		return []T{}, nil
+	}
+	for {
+		v, err := elem()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+		if s.accept(',') {
+			if s.accept(']') {
+				return out, nil
+			}
+			continue
+		}
+		if err := s.expect(']'); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+}
+
+// value parses a value of type vt (an array when array is set). None
+// gives a ValueBlock.
+func (s *scanner) value(vt valueType, array bool, depth int) (any, error) {
+	if s.peek() == 'N' && string(s.peekIdent()) == "None" {
+		s.ident(false)
+		return sdf.ValueBlock{}, nil
+	}
+	if s.peek() == 'A' && string(s.peekIdent()) == "AnimationBlock" {
+		s.ident(false)
+		return sdf.AnimationBlock{}, nil
+	}
+	if !array {
+		return s.scalar(vt, depth)
+	}
+	var b [4]float64
+	switch vt.k {
+	case kFloat:
+		switch vt.n {
+		case 1:
+			return arrayOf(s, func() (float32, error) { f, err := s.float(32); return float32(f), err })
+		case 2:
+			return arrayOf(s, func() (sdf.Vec2f, error) {
+				err := s.floats(b[:2], 32)
+				return sdf.Vec2f{float32(b[0]), float32(b[1])}, err
+			})
+		case 3:
+			return arrayOf(s, func() (sdf.Vec3f, error) {
+				err := s.floats(b[:3], 32)
+				return sdf.Vec3f{float32(b[0]), float32(b[1]), float32(b[2])}, err
+			})
+		case 4:
+			return arrayOf(s, func() (sdf.Vec4f, error) {
+				err := s.floats(b[:4], 32)
+				return sdf.Vec4f{float32(b[0]), float32(b[1]), float32(b[2]), float32(b[3])}, err
+			})
+		}
+	case kDouble:
+		switch vt.n {
+		case 1:
+			return arrayOf(s, func() (float64, error) { return s.float(64) })
+		case 2:
+			return arrayOf(s, func() (sdf.Vec2d, error) { err := s.floats(b[:2], 64); return sdf.Vec2d{b[0], b[1]}, err })
+		case 3:
+			return arrayOf(s, func() (sdf.Vec3d, error) { err := s.floats(b[:3], 64); return sdf.Vec3d{b[0], b[1], b[2]}, err })
+		case 4:
+			return arrayOf(s, func() (sdf.Vec4d, error) {
+				err := s.floats(b[:4], 64)
+				return sdf.Vec4d{b[0], b[1], b[2], b[3]}, err
+			})
+		}
+	case kInt:
+		if vt.n == 1 {
+			return arrayOf(s, func() (int32, error) { v, err := s.integer(); return int32(v), err })
+		}
+	case kHalf:
+		if vt.n == 1 {
+			return arrayOf(s, func() (sdf.Half, error) { f, err := s.float(32); return sdf.Half(f), err })
+		}
+	}
+	// The rest: generic per-element parse, then typed slice.
+	var elems []any
+	_, err := arrayOf(s, func() (struct{}, error) {
+		v, err := s.scalar(vt, depth)
+		elems = append(elems, v)
+		return struct{}{}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return typedSlice(vt, elems), nil
+}
+
+func typedSlice(vt valueType, elems []any) any {
+	switch vt.k {
+	case kBool:
+		return conv[bool](elems)
+	case kUChar:
+		return conv[uint8](elems)
+	case kInt:
+		switch vt.n {
+		case 2:
+			return conv[sdf.Vec2i](elems)
+		case 3:
+			return conv[sdf.Vec3i](elems)
+		case 4:
+			return conv[sdf.Vec4i](elems)
+		}
+		return conv[int32](elems)
+	case kUInt:
+		return conv[uint32](elems)
+	case kInt64:
+		return conv[int64](elems)
+	case kUInt64:
+		return conv[uint64](elems)
+	case kHalf:
+		switch vt.n {
+		case 2:
+			return conv[sdf.Vec2h](elems)
+		case 3:
+			return conv[sdf.Vec3h](elems)
+		case 4:
+			return conv[sdf.Vec4h](elems)
+		}
+	case kTimeCode:
+		return conv[sdf.TimeCode](elems)
+	case kString:
+		return conv[string](elems)
+	case kToken:
+		return conv[sdf.Token](elems)
+	case kAsset:
+		return conv[sdf.AssetPath](elems)
+	case kPathExpr:
+		return conv[sdf.PathExpression](elems)
+	case kMatrix2d:
+		return conv[sdf.Matrix2d](elems)
+	case kMatrix3d:
+		return conv[sdf.Matrix3d](elems)
+	case kMatrix4d:
+		return conv[sdf.Matrix4d](elems)
+	case kQuatf:
+		return conv[sdf.Quatf](elems)
+	case kQuatd:
+		return conv[sdf.Quatd](elems)
+	case kQuath:
+		return conv[sdf.Quath](elems)
+	}
+	return elems
+}
+
+func conv[T any](elems []any) []T {
+	out := make([]T, len(elems))
+	for i, e := range elems {
+		out[i], _ = e.(T)
+	}
+	return out
+}
+
+// dictionary parses { type key = value ... }.
+func (s *scanner) dictionary(depth int) (map[string]any, error) {
+	if depth > maxDepth {
+		return nil, s.errf("dictionary nested too deeply")
+	}
+	if err := s.expect('{'); err != nil {
+		return nil, err
+	}
+	d := map[string]any{}
+	for {
+		if s.accept('}') {
+			return d, nil
+		}
+		if s.accept(';') || s.accept(',') {
+			continue
+		}
+		start := s.pos
+		tn := s.ident(true)
+		if tn == "" {
+			return nil, s.errf("expected a value type in dictionary, found %s", s.describe())
+		}
+		if s.accept('[') {
+			if err := s.expect(']'); err != nil {
+				return nil, err
+			}
+			tn += "[]"
+		}
+		vt, array, ok := lookupType(tn)
+		if !ok {
+			return nil, s.errAt(start, "unknown value type %q in dictionary", tn)
+		}
+		var key string
+		if c := s.peek(); c == '"' || c == '\'' {
+			k, err := s.str()
+			if err != nil {
+				return nil, err
+			}
+			key = k
+		} else {
+			key = s.ident(true)
+			if key == "" {
+				return nil, s.errf("expected a dictionary key, found %s", s.describe())
+			}
+		}
+		if err := s.expect('='); err != nil {
+			return nil, err
+		}
+		v, err := s.value(vt, array, depth)
+		if err != nil {
+			return nil, err
+		}
+		d[key] = v
+	}
+}
+
+// anyValue parses an untyped value (unknown metadata): numbers, strings,
+// assets, paths, identifiers, tuples, lists and dictionaries.
+func (s *scanner) anyValue(depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, s.errf("value nested too deeply")
+	}
+	switch c := s.peek(); {
+	case c == '"' || c == '\'':
+		return s.str()
+	case c == '@':
+		a, err := s.asset()
+		return sdf.AssetPath{Authored: a}, err
+	case c == '<':
+		return s.path()
+	case c == '{':
+		return s.dictionary(depth + 1)
+	case c == '[' || c == '(':
+		closer := byte(']')
+		if c == '(' {
+			closer = ')'
+		}
+		s.pos++
+		out := []any{}
+		for {
+			if s.accept(closer) {
+				return out, nil
+			}
+			v, err := s.anyValue(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			if !s.accept(',') {
+				if err := s.expect(closer); err != nil {
+					return nil, err
+				}
+				return out, nil
+			}
+		}
+	case c == '-' || c == '+' || c == '.' || c >= '0' && c <= '9':
+		start := s.pos
+		b := s.numberBytes()
+		if b == nil {
+			return nil, s.errf("expected a value, found %s", s.describe())
+		}
+		isFloat := false
+		for _, x := range b {
+			if x == '.' || x == 'e' || x == 'E' || x == 'i' || x == 'n' {
+				isFloat = true
+			}
+		}
+		s.pos = start
+		if isFloat {
+			return s.float(64)
+		}
+		return s.integer()
+	case isIdentStart(c):
+		id := s.ident(true)
+		switch id {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		case "None":
+			return sdf.ValueBlock{}, nil
+		case "inf", "nan":
+			s.pos -= 3
+			return s.float(64)
+		}
+		return sdf.Token(id), nil
+	}
+	return nil, s.errf("expected a value, found %s", s.describe())
+}
