@@ -659,3 +659,12 @@ func (g *Gallery) Detached(ctx context.Context) ([]Snapshot, error) {
 	}
 	return out, rows.Err()
 }
+
+// SetOptions records the options a snapshot was rendered with.
+func (g *Gallery) SetOptions(ctx context.Context, id int64, opts map[string]any) error {
+	js, err := marshalMap(opts)
+	if err != nil {
+		return fmt.Errorf("snapshot %d: options: %w", id, err)
+	}
+	return g.exec(ctx, id, "set options", `UPDATE snapshots SET options = ? WHERE id = ?`, js, id)
+}

@@ -1,0 +1,129 @@
+package bgrender
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ParseOptionArgs turns "name=value" arguments (the CLI's --option) into a
+// map of strings; applyOptions converts them to the schema's types.
+func ParseOptionArgs(args []string) (map[string]any, error) {
+	out := map[string]any{}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("option %q: want name=value", a)
+		}
+		out[strings.TrimSpace(k)] = v
+	}
+	return out, nil
+}
+
+// applyOptions sets overrides on top of base. With a schema, names must be
+// known and string values are converted to the option's type; without one
+// (plugins whose options only getConfigOptions knows) values are kept as
+// given, with numbers and booleans recognised.
+func applyOptions(base, overrides map[string]any, schema []OptionSpec) (map[string]any, error) {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]any{}
+	}
+	specs := map[string]OptionSpec{}
+	for _, s := range schema {
+		specs[s.Name] = s
+	}
+	for k, v := range overrides {
+		if len(schema) == 0 {
+			out[k] = guessType(v)
+			continue
+		}
+		spec, ok := specs[k]
+		if !ok {
+			names := slices.Sorted(maps.Keys(specs))
+			return nil, fmt.Errorf("unknown option %q (options: %s)", k, strings.Join(names, ", "))
+		}
+		cv, err := convertOption(spec, v)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = cv
+	}
+	return out, nil
+}
+
+func guessType(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return float64(i)
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return f
+	}
+	if b, err := strconv.ParseBool(s); err == nil && (s == "true" || s == "false") {
+		return b
+	}
+	return s
+}
+
+func convertOption(spec OptionSpec, v any) (any, error) {
+	bad := func(err error) error {
+		return fmt.Errorf("option %s=%v: want %s: %v", spec.Name, v, spec.Type, err)
+	}
+	s, isString := v.(string)
+	var f float64
+	switch spec.Type {
+	case "int", "float":
+		switch x := v.(type) {
+		case string:
+			var err error
+			f, err = strconv.ParseFloat(strings.TrimSpace(s), 64)
+			if err != nil {
+				return nil, bad(err)
+			}
+		case float64:
+			f = x
+		case int:
+			f = float64(x)
+		case int64:
+			f = float64(x)
+		default:
+			return nil, bad(fmt.Errorf("got %T", v))
+		}
+		if spec.Type == "int" && f != float64(int64(f)) {
+			return nil, bad(fmt.Errorf("not a whole number"))
+		}
+		if spec.Min != nil && f < *spec.Min {
+			return nil, fmt.Errorf("option %s=%v: below the minimum %v", spec.Name, v, *spec.Min)
+		}
+		if spec.Max != nil && f > *spec.Max {
+			return nil, fmt.Errorf("option %s=%v: above the maximum %v", spec.Name, v, *spec.Max)
+		}
+		return f, nil
+	case "bool":
+		if isString {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return nil, bad(err)
+			}
+			return b, nil
+		}
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+		return nil, bad(fmt.Errorf("got %T", v))
+	case "choice":
+		str := fmt.Sprint(v)
+		if !slices.Contains(spec.Choices, str) {
+			return nil, fmt.Errorf("option %s=%v: want one of %s", spec.Name, v, strings.Join(spec.Choices, ", "))
+		}
+		return str, nil
+	default:
+		return fmt.Sprint(v), nil
+	}
+}

@@ -1,0 +1,345 @@
+package bgrender
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rgallery/rgallery/gallery"
+)
+
+// host is the Host of one render. Renderers may call it from any goroutine
+// (out-of-process plugins deliver notifications asynchronously); the run
+// loop flushes what it collected after each renderer call.
+type host struct {
+	id      int64
+	source  string
+	log     *syncWriter
+	logFile *os.File
+
+	mu         sync.Mutex
+	image      string
+	imageDirty bool
+	everImage  bool
+	md         map[string]any
+}
+
+func (h *host) ItemID() int64  { return h.id }
+func (h *host) Source() string { return h.source }
+func (h *host) Log() io.Writer { return h.log }
+func (h *host) UpdateImagePath(p string) {
+	h.mu.Lock()
+	h.image, h.imageDirty, h.everImage = p, true, true
+	h.mu.Unlock()
+}
+
+func (h *host) UpdateMetadata(md map[string]any) {
+	h.mu.Lock()
+	if h.md == nil {
+		h.md = map[string]any{}
+	}
+	maps.Copy(h.md, md)
+	h.mu.Unlock()
+}
+
+// take returns and clears what the renderer reported since the last call.
+func (h *host) take() (image string, imageDirty bool, md map[string]any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	image, imageDirty, md = h.image, h.imageDirty, h.md
+	h.md = nil
+	return
+}
+
+func (h *host) markImageTaken() {
+	h.mu.Lock()
+	h.imageDirty = false
+	h.mu.Unlock()
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+type command struct {
+	click     bool
+	x, y      float64
+	done      chan error
+	stop      bool
+	detach    bool
+	stopCause string
+}
+
+// run is one live render and its poll loop.
+type run struct {
+	id     int64
+	plugin Plugin
+	rend   Renderer
+	host   *host
+	cmds   chan command
+	done   chan struct{}
+	final  gallery.State
+
+	lastImage time.Time
+}
+
+func (m *Manager) launch(id int64, p Plugin, rend Renderer, h *host) *run {
+	r := &run{id: id, plugin: p, rend: rend, host: h, cmds: make(chan command), done: make(chan struct{})}
+	m.mu.Lock()
+	m.live[id] = r
+	m.wg.Add(1)
+	m.mu.Unlock()
+	go m.loop(r)
+	return r
+}
+
+func (m *Manager) pollInterval(r *run) time.Duration {
+	d := r.rend.PollFrequency()
+	if d < MinPollInterval {
+		d = MinPollInterval
+	}
+	return d
+}
+
+// loop polls one render until it ends. All renderer calls of a render happen
+// on this goroutine, one at a time.
+func (m *Manager) loop(r *run) {
+	defer m.wg.Done()
+	ctx := context.Background()
+	state, msg := gallery.Failed, ""
+	timer := time.NewTimer(m.pollInterval(r))
+	defer timer.Stop()
+	detached := false
+loop:
+	for {
+		select {
+		case <-timer.C:
+			cctx, cancel := context.WithTimeout(ctx, m.CallTimeout)
+			finished, err := r.rend.IsRenderFinished(cctx)
+			cancel()
+			if err != nil {
+				m.flush(ctx, r, false)
+				state, msg = gallery.Failed, fmt.Sprintf("isRenderFinished: %v", err)
+				break loop
+			}
+			if finished {
+				state, msg = m.finish(ctx, r)
+				break loop
+			}
+			m.flush(ctx, r, false)
+			timer.Reset(m.pollInterval(r))
+		case c := <-r.cmds:
+			if c.click {
+				cctx, cancel := context.WithTimeout(ctx, m.CallTimeout)
+				err := r.rend.MouseClick(cctx, c.x, c.y)
+				cancel()
+				if err == nil {
+					fmt.Fprintf(r.host.log, "%s click %.4f %.4f\n", time.Now().Format(time.RFC3339), c.x, c.y)
+				}
+				c.done <- err
+				continue
+			}
+			if c.detach {
+				detached = true
+				m.flush(ctx, r, false)
+				c.done <- nil
+				break loop
+			}
+			sctx, cancel := context.WithTimeout(ctx, m.StopTimeout)
+			err := r.rend.StopBackgroundRender(sctx)
+			cancel()
+			m.flush(ctx, r, true)
+			state, msg = gallery.Stopped, c.stopCause
+			if err != nil {
+				msg = fmt.Sprintf("stopBackgroundRender: %v (the render's processes were killed)", err)
+			}
+			c.done <- nil
+			break loop
+		}
+	}
+	if !detached {
+		if c, ok := r.rend.(Closer); ok {
+			if err := c.Close(); err != nil {
+				fmt.Fprintf(r.host.log, "close: %v\n", err)
+			}
+		}
+		if err := m.g.SetState(ctx, r.id, state, msg); err != nil {
+			m.log.Error("record render end", "id", r.id, "err", err)
+		}
+		fmt.Fprintf(r.host.log, "%s %s %s\n", time.Now().Format(time.RFC3339), state, msg)
+	}
+	r.host.logFile.Close()
+	r.final = state
+	m.mu.Lock()
+	delete(m.live, r.id)
+	m.mu.Unlock()
+	close(r.done)
+	if !detached {
+		m.emit(Event{Type: EventState, ID: r.id, State: state, Error: msg})
+	}
+}
+
+// finish records a render whose renderer said it has finished: its final
+// image must be there and readable.
+func (m *Manager) finish(ctx context.Context, r *run) (gallery.State, string) {
+	if err := m.flush(ctx, r, true); err != nil {
+		return gallery.Failed, fmt.Sprintf("the render finished but its image could not be kept: %v", err)
+	}
+	r.host.mu.Lock()
+	ever := r.host.everImage
+	r.host.mu.Unlock()
+	if !ever {
+		return gallery.Failed, fmt.Sprintf("renderer %q finished without ever setting an image (updateImagePath was never called)", r.plugin.Label)
+	}
+	return gallery.Finished, ""
+}
+
+// flush writes what the renderer reported since the last poll. Progressive
+// images are taken at most every ImageInterval; final takes the image now.
+// The error is about the image only; metadata errors are logged.
+func (m *Manager) flush(ctx context.Context, r *run, final bool) error {
+	image, dirty, md := r.host.take()
+	if len(md) > 0 {
+		if err := m.g.UpdateMetadata(ctx, r.id, md); err != nil {
+			m.log.Error("record metadata", "id", r.id, "err", err)
+		} else {
+			m.emit(Event{Type: EventStats, ID: r.id})
+		}
+	}
+	if !dirty || (!final && time.Since(r.lastImage) < m.ImageInterval) {
+		return nil
+	}
+	err := m.g.SetImage(ctx, r.id, image, true)
+	if err != nil {
+		var ie *gallery.ImageError
+		if errors.As(err, &ie) && !final {
+			// A progressive image caught mid-write: keep the old one and
+			// try again at the next poll.
+			return nil
+		}
+		r.host.markImageTaken()
+		return err
+	}
+	r.host.markImageTaken()
+	r.lastImage = time.Now()
+	m.emit(Event{Type: EventImage, ID: r.id})
+	return nil
+}
+
+func (m *Manager) send(ctx context.Context, id int64, c command) error {
+	m.mu.Lock()
+	r, ok := m.live[id]
+	m.mu.Unlock()
+	if !ok {
+		s, err := m.g.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("snapshot %d is not rendering here (state %s)", id, s.State)
+	}
+	c.done = make(chan error, 1)
+	select {
+	case r.cmds <- c:
+	case <-r.done:
+		return fmt.Errorf("snapshot %d ended (%s) before the request reached it", id, r.final)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-c.done:
+		if c.stop || c.detach {
+			<-r.done
+		}
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Click forwards a normalized click to a live render (the seed's mouseClick).
+func (m *Manager) Click(ctx context.Context, id int64, x, y float64) error {
+	if x < 0 || x > 1 || y < 0 || y > 1 {
+		return fmt.Errorf("click (%g, %g): coordinates must be within 0..1", x, y)
+	}
+	return m.send(ctx, id, command{click: true, x: x, y: y})
+}
+
+// Stop stops a live render and returns once it has stopped and its
+// snapshot is recorded as stopped.
+func (m *Manager) Stop(ctx context.Context, id int64) error {
+	return m.send(ctx, id, command{stop: true})
+}
+
+// Wait blocks until the render of snapshot id is no longer live here and
+// returns its snapshot.
+func (m *Manager) Wait(ctx context.Context, id int64) (gallery.Snapshot, error) {
+	m.mu.Lock()
+	r, ok := m.live[id]
+	m.mu.Unlock()
+	if ok {
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return gallery.Snapshot{}, ctx.Err()
+		}
+	}
+	return m.g.Get(ctx, id)
+}
+
+// Live returns the ids of the renders this manager is running.
+func (m *Manager) Live() []int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := make([]int64, 0, len(m.live))
+	for id := range m.live {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// Shutdown ends every live render: renders that can outlive this process
+// (Detacher, e.g. farm jobs) are left running for the next owner to
+// re-attach; the others are stopped. It returns when all have ended.
+func (m *Manager) Shutdown(ctx context.Context) error {
+	m.mu.Lock()
+	m.closed = true
+	runs := make([]*run, 0, len(m.live))
+	for _, r := range m.live {
+		runs = append(runs, r)
+	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	errs := make([]error, len(runs))
+	for i, r := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := command{stop: true, stopCause: "stopped: the gallery owner shut down"}
+			if d, ok := r.rend.(Detacher); ok && d.AttachToken() != "" {
+				c = command{detach: true}
+			}
+			errs[i] = m.send(ctx, r.id, c)
+		}()
+	}
+	wg.Wait()
+	m.wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (o Options) asJSON() string {
+	b, _ := json.Marshal(o)
+	return string(b)
+}
