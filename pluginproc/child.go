@@ -186,8 +186,11 @@ func (c *child) stop(grace time.Duration) string {
 	var killed []string
 	left, _ := c.p.Alive()
 	if _, exited := c.p.Status(); !exited {
-		killed = append(killed, fmt.Sprintf("killed plugin process %d and its process group (pids %s): it had not exited %v after hang-up",
-			c.pid, joinInts(left), grace))
+		msg := fmt.Sprintf("killed plugin process %d and its process group (pids %s)", c.pid, joinInts(left))
+		if grace > 0 {
+			msg += fmt.Sprintf(": it had not exited %v after hang-up", grace)
+		}
+		killed = append(killed, msg)
 	} else if len(left) > 0 {
 		killed = append(killed, fmt.Sprintf("killed %d leftover process(es) of the plugin's process group: pids %s",
 			len(left), joinInts(left)))

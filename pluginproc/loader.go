@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -231,8 +230,7 @@ func discover(ctx context.Context, cfg Config, kind, path string,
 	out := &tailBuffer{max: 8 << 10}
 	ch, err := startChild(childSpec{Path: exe, Args: args, Env: env, Log: out, LogLimit: cfg.LogLimit})
 	if err != nil {
-		var ee *exec.Error
-		if kind == "python" && errors.As(err, &ee) {
+		if kind == "python" {
 			return nil, fmt.Errorf("load %s: %w (set RGALLERY_PYTHON to a Python 3.8+ interpreter)", path, err)
 		}
 		return nil, fmt.Errorf("load %s: %w", path, err)

@@ -242,8 +242,7 @@ func (r *remote) StopBackgroundRender(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	msg := ch.stop(0)
-	r.logf("stopBackgroundRender failed: %v; killed plugin process %d and its process group (%s)", err, ch.pid, msg)
+	r.logf("stopBackgroundRender failed (%v); %s", err, ch.stop(0))
 	r.mu.Lock()
 	r.failed = r.errorf("stopped by killing the plugin process after: %w", err)
 	r.mu.Unlock()
