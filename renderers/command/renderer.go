@@ -1,0 +1,466 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/internal/proc"
+)
+
+// logTailLines is how many lines of the command's output a failed render's
+// error carries (the whole output is in the render log).
+const logTailLines = 20
+
+// Renderer runs one render of a manifest's command.
+type Renderer struct {
+	m    *Manifest
+	host bgrender.Host
+
+	p       *proc.Process
+	stdin   io.WriteCloser // nil unless the manifest has click
+	program string         // argv[0] as written, for messages
+	argv    []string
+	vals    map[string]string
+	tmpDir  string // ours, removed on Close
+	watches []*imageWatch
+	started time.Time
+	ended   time.Time
+
+	// percent is the last percentage the progress regex found, as float64
+	// bits; NaN until one is found. It is written from proc's output
+	// goroutine, hence atomic.
+	percent atomic.Uint64
+
+	imageSet  bool
+	firstPix  time.Duration
+	finished  bool
+	finishErr error
+}
+
+var (
+	_ bgrender.Renderer      = (*Renderer)(nil)
+	_ bgrender.Closer        = (*Renderer)(nil)
+	_ bgrender.OptionSchemer = (*Renderer)(nil)
+)
+
+// NewRenderer returns a renderer for m bound to host. It starts nothing.
+func NewRenderer(m *Manifest, host bgrender.Host) *Renderer {
+	r := &Renderer{m: m, host: host}
+	r.percent.Store(math.Float64bits(math.NaN()))
+	return r
+}
+
+// Factory returns the bgrender.Factory of m.
+func (m *Manifest) Factory() bgrender.Factory {
+	return func(host bgrender.Host) (bgrender.Renderer, error) { return NewRenderer(m, host), nil }
+}
+
+// PollFrequency returns the manifest's poll interval.
+func (r *Renderer) PollFrequency() time.Duration { return r.m.poll }
+
+// OptionSchema describes the manifest's options.
+func (r *Renderer) OptionSchema() []bgrender.OptionSpec { return r.m.Schema() }
+
+// GetConfigOptions returns the old options completed with the defaults of
+// options they lack; a Command renderer has no dialog of its own, the form
+// is drawn from OptionSchema.
+func (r *Renderer) GetConfigOptions(_ context.Context, old map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	for _, o := range r.m.Options {
+		if o.Default != nil {
+			out[o.Name] = o.Default
+		}
+	}
+	for k, v := range old {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// StartBackgroundRender expands the manifest's templates and starts the
+// command (never through a shell) in its own process group.
+func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, opts bgrender.Options) error {
+	if r.p != nil {
+		return errors.New("command renderer: render already started")
+	}
+	if err := r.prepare(usdPath, opts); err != nil {
+		r.cleanup()
+		return err
+	}
+	cmd := exec.Command(r.argv[0], r.argv[1:]...)
+	cmd.Env = os.Environ()
+	for _, e := range r.m.env {
+		v, _ := e.val.expand(r.vals)
+		cmd.Env = append(cmd.Env, e.key+"="+v)
+	}
+	cmd.Dir = r.vals["outdir"]
+	if r.m.workdir != nil {
+		cmd.Dir, _ = r.m.workdir.expand(r.vals)
+	}
+	if r.m.click != nil {
+		w, err := cmd.StdinPipe()
+		if err != nil {
+			r.cleanup()
+			return fmt.Errorf("start %s: stdin pipe: %w", r.program, err)
+		}
+		r.stdin = w
+	}
+	fmt.Fprintf(r.host.Log(), "command: %s\n", quoteArgv(r.argv))
+	p, err := proc.Start(cmd, proc.Options{
+		TailLines:      logTailLines,
+		SampleInterval: r.m.memEvery,
+		Log:            r.host.Log(),
+		OnLine:         r.onLine,
+	})
+	if err != nil {
+		if r.stdin != nil {
+			r.stdin.Close()
+		}
+		r.cleanup()
+		return r.startError(err)
+	}
+	r.p = p
+	r.started = p.Started()
+	r.host.UpdateMetadata(map[string]any{"command": quoteArgv(r.argv), "pid": p.Pid()})
+	return nil
+}
+
+// prepare fills r.vals, r.argv and the image watches.
+func (r *Renderer) prepare(usdPath string, opts bgrender.Options) error {
+	usd, err := filepath.Abs(usdPath)
+	if err != nil {
+		return fmt.Errorf("command renderer: scene path %s: %w", usdPath, err)
+	}
+	tmp, err := os.MkdirTemp("", fmt.Sprintf("rgallery-command-%d-", r.host.ItemID()))
+	if err != nil {
+		return fmt.Errorf("command renderer: %w", err)
+	}
+	r.tmpDir = tmp
+	vals := map[string]string{
+		"usd":            usd,
+		"camera":         opts.Viewport.CameraPath,
+		"rendersettings": opts.Viewport.RenderSettingsPath,
+		"item":           strconv.FormatInt(r.host.ItemID(), 10),
+		"source":         r.host.Source(),
+		"manifest_dir":   filepath.Dir(r.m.Path),
+	}
+	if opts.Viewport.ResX > 0 {
+		vals["res_x"] = strconv.Itoa(opts.Viewport.ResX)
+	}
+	if opts.Viewport.ResY > 0 {
+		vals["res_y"] = strconv.Itoa(opts.Viewport.ResY)
+	}
+	for _, o := range r.m.Options {
+		v, ok := opts.Plugin[o.Name]
+		if !ok || v == nil {
+			v = o.Default
+		}
+		if v != nil {
+			c, err := o.coerce(v)
+			if err != nil {
+				return fmt.Errorf("command renderer %q: option %s: %w", r.m.Label, o.Name, err)
+			}
+			v = c
+		}
+		vals["option."+o.Name] = format(v)
+	}
+	outdir := filepath.Join(tmp, "out")
+	if r.m.outdir != nil {
+		d, _ := r.m.outdir.expand(vals)
+		if d == "" {
+			return fmt.Errorf("command renderer %q: outdir %q expands to nothing", r.m.Label, r.m.outdir.raw)
+		}
+		if outdir, err = filepath.Abs(d); err != nil {
+			return fmt.Errorf("command renderer %q: outdir: %w", r.m.Label, err)
+		}
+	}
+	if err := os.MkdirAll(outdir, 0o755); err != nil {
+		return fmt.Errorf("command renderer %q: output dir: %w", r.m.Label, err)
+	}
+	vals["outdir"] = outdir
+	vals["image"] = filepath.Join(outdir, r.m.image)
+	r.vals = vals
+
+	for _, item := range r.m.argv {
+		var args []string
+		full := true
+		for _, t := range item.args {
+			s, ok := t.expand(vals)
+			full = full && ok
+			args = append(args, s)
+		}
+		if item.group && !full {
+			continue // an optional group with an empty placeholder
+		}
+		r.argv = append(r.argv, args...)
+	}
+	r.program = r.argv[0]
+	// A program given relative to the manifest ("./render.sh") is found
+	// beside it, so that a plugin dir can carry its own scripts.
+	if strings.HasPrefix(r.argv[0], "./") || strings.HasPrefix(r.argv[0], "../") {
+		r.argv[0] = filepath.Join(filepath.Dir(r.m.Path), r.argv[0])
+	}
+
+	for i, t := range r.m.watch {
+		p, _ := t.expand(vals)
+		if p == "" {
+			return fmt.Errorf("command renderer %q: watch[%d] %q expands to nothing", r.m.Label, i, t.raw)
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(outdir, p)
+		}
+		dir := filepath.Join(tmp, "images", strconv.Itoa(i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("command renderer %q: %w", r.m.Label, err)
+		}
+		r.watches = append(r.watches, &imageWatch{path: p, copy: filepath.Join(dir, filepath.Base(p))})
+	}
+	return nil
+}
+
+func (r *Renderer) startError(err error) error {
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		return fmt.Errorf("command renderer %q (%s): command %q not found in $PATH", r.m.Label, r.m.Path, r.program)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("command renderer %q (%s): command %q not found: no such file", r.m.Label, r.m.Path, r.argv[0])
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("command renderer %q (%s): command %q is not executable: permission denied", r.m.Label, r.m.Path, r.argv[0])
+	}
+	return fmt.Errorf("command renderer %q (%s): %w", r.m.Label, r.m.Path, err)
+}
+
+// onLine runs on proc's output goroutine for each line of output.
+func (r *Renderer) onLine(line string) {
+	re := r.m.progress
+	if re == nil {
+		return
+	}
+	sm := re.FindStringSubmatch(line)
+	if sm == nil {
+		return
+	}
+	var pct float64
+	if d, t := re.SubexpIndex("done"), re.SubexpIndex("total"); d >= 0 && t >= 0 {
+		done, err1 := strconv.ParseFloat(sm[d], 64)
+		total, err2 := strconv.ParseFloat(sm[t], 64)
+		if err1 != nil || err2 != nil || total <= 0 {
+			return
+		}
+		pct = 100 * done / total
+	} else {
+		i := re.SubexpIndex("percent")
+		if i < 0 {
+			i = 1
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(sm[i]), 64)
+		if err != nil {
+			return
+		}
+		pct = v
+	}
+	if math.IsNaN(pct) {
+		return
+	}
+	r.percent.Store(math.Float64bits(min(100, max(0, pct))))
+}
+
+// IsRenderFinished reports progress and images, and ends the render when
+// the command has exited: exit status 0 with an image is finished; a
+// non-zero status, or no image at all, is an error carrying the last lines
+// of the output. Processes the command left behind in its group are stopped.
+func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
+	if r.p == nil {
+		return false, errors.New("command renderer: render not started")
+	}
+	if r.finished {
+		return true, r.finishErr
+	}
+	_, exited := r.p.Status()
+	if exited {
+		// The render is over when the command exits; helpers it left in its
+		// group go too, and the output is read to its end before the last
+		// progress line and the last image are taken.
+		if err := r.p.Stop(ctx, r.m.stopGrace); err != nil {
+			return false, fmt.Errorf("command renderer %q: clean up after exit: %w", r.m.Label, err)
+		}
+		r.ended = time.Now()
+	}
+	if err := r.pollImages(exited); err != nil {
+		return false, err
+	}
+	if !exited {
+		r.host.UpdateMetadata(r.metadata())
+		return false, nil
+	}
+	st, _ := r.p.Status()
+	md := r.metadata()
+	md["exitStatus"] = st.String()
+	if st.Success() {
+		md[bgrender.KeyPercentDone] = 100.0
+	}
+	r.host.UpdateMetadata(md)
+	r.finished = true
+	switch {
+	case !st.Success():
+		r.finishErr = fmt.Errorf("command %s failed: %s%s", r.program, st, r.tail())
+	case !r.imageSet:
+		r.finishErr = fmt.Errorf("command %s exited with %s without writing an image (watched %s)%s",
+			r.program, st, strings.Join(r.watchedPaths(), ", "), r.tail())
+	}
+	return true, r.finishErr
+}
+
+// pollImages reports the first watched image, in the manifest's order, that
+// has a new complete version.
+func (r *Renderer) pollImages(exited bool) error {
+	for _, w := range r.watches {
+		changed, err := w.poll(exited)
+		if err != nil {
+			return fmt.Errorf("command renderer %q: %w", r.m.Label, err)
+		}
+		if changed {
+			if !r.imageSet {
+				r.imageSet = true
+				r.firstPix = time.Since(r.started)
+			}
+			r.host.UpdateImagePath(w.copy)
+			return nil
+		}
+		if !w.reported.mtime.IsZero() {
+			return nil // a preferred image exists; later ones wait
+		}
+	}
+	return nil
+}
+
+func (r *Renderer) metadata() map[string]any {
+	end := r.ended
+	if end.IsZero() {
+		end = time.Now()
+	}
+	md := map[string]any{
+		bgrender.KeyTotalClockTime: end.Sub(r.started).Seconds(),
+		bgrender.KeyPeakMemory:     int64(r.p.PeakRSS()),
+	}
+	if pct := math.Float64frombits(r.percent.Load()); !math.IsNaN(pct) {
+		md[bgrender.KeyPercentDone] = pct
+	}
+	if r.imageSet {
+		md["timeToFirstPixel"] = r.firstPix.Seconds()
+	}
+	return md
+}
+
+func (r *Renderer) tail() string {
+	lines := r.p.Tail()
+	if len(lines) == 0 {
+		return " (it printed nothing)"
+	}
+	return "; last lines of its output:\n" + strings.Join(lines, "\n")
+}
+
+func (r *Renderer) watchedPaths() []string {
+	out := make([]string, len(r.watches))
+	for i, w := range r.watches {
+		out[i] = w.path
+	}
+	return out
+}
+
+// MouseClick writes the manifest's click line to the command's stdin; with
+// no click line in the manifest, clicks are ignored.
+func (r *Renderer) MouseClick(_ context.Context, x, y float64) error {
+	if r.m.click == nil || r.stdin == nil || r.finished {
+		return nil
+	}
+	vals := map[string]string{
+		"x": strconv.FormatFloat(x, 'f', -1, 64),
+		"y": strconv.FormatFloat(y, 'f', -1, 64),
+	}
+	for k, v := range r.vals {
+		vals[k] = v
+	}
+	line, _ := r.m.click.expand(vals)
+	if _, err := io.WriteString(r.stdin, line+"\n"); err != nil {
+		return fmt.Errorf("command renderer %q: send click: %w", r.m.Label, err)
+	}
+	return nil
+}
+
+// StopBackgroundRender sends SIGTERM to the command's process group, waits
+// the manifest's stop_grace, then SIGKILLs, and returns only when no process
+// of the group is left. The last complete image is still reported.
+func (r *Renderer) StopBackgroundRender(ctx context.Context) error {
+	if r.p == nil {
+		return nil
+	}
+	if err := r.p.Stop(ctx, r.m.stopGrace); err != nil {
+		return fmt.Errorf("command renderer %q: stop: %w", r.m.Label, err)
+	}
+	if r.ended.IsZero() {
+		r.ended = time.Now()
+	}
+	if err := r.pollImages(true); err != nil {
+		return err
+	}
+	r.host.UpdateMetadata(r.metadata())
+	return nil
+}
+
+// Close kills whatever is left of the command and removes the renderer's
+// temporary files, including the image copies it reported: the gallery must
+// have taken the final image before Close.
+func (r *Renderer) Close() error {
+	var errs []error
+	if r.p != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := r.p.Kill(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("command renderer %q: close: %w", r.m.Label, err))
+		}
+		cancel()
+	}
+	if r.stdin != nil {
+		r.stdin.Close()
+	}
+	if err := r.cleanup(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Renderer) cleanup() error {
+	if r.tmpDir == "" {
+		return nil
+	}
+	err := os.RemoveAll(r.tmpDir)
+	r.tmpDir = ""
+	if err != nil {
+		return fmt.Errorf("command renderer %q: remove temporary files: %w", r.m.Label, err)
+	}
+	return nil
+}
+
+// quoteArgv renders argv for a log line; it is never run by a shell.
+func quoteArgv(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`|&;<>()*?[]{}#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		q[i] = a
+	}
+	return strings.Join(q, " ")
+}
