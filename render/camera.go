@@ -1,0 +1,130 @@
+package render
+
+import "math"
+
+// Camera is a perspective (or orthographic) camera looking down its local
+// −Z axis with +Y up, the USD convention.
+type Camera struct {
+	ToWorld Matrix // camera to world, row-vector convention
+
+	// FocalLength and the apertures share one unit (USD: tenths of a scene
+	// unit, usually read as mm); only their ratios matter for framing.
+	FocalLength               float64
+	HorizontalAperture        float64
+	VerticalAperture          float64
+	HorizontalApertureOffset  float64
+	VerticalApertureOffset    float64
+	Near, Far                 float64 // clipping range in scene units
+	LensRadius, FocusDistance float64 // scene units; LensRadius 0 is a pinhole
+	Orthographic              bool
+}
+
+// DefaultCamera looks from (0, 0, 5) at the origin with a 50 mm lens on a
+// 36 mm film back.
+func DefaultCamera() Camera {
+	return Camera{
+		ToWorld:            Translate(Vec3{0, 0, 5}),
+		FocalLength:        50,
+		HorizontalAperture: 36,
+		VerticalAperture:   24,
+		Near:               1e-4,
+		Far:                math.Inf(1),
+	}
+}
+
+// cameraSetup is a camera prepared for one image size.
+type cameraSetup struct {
+	c            *Camera
+	w, h         float64
+	sx, sy       float64 // image plane half-extent at distance 1 (or ortho half-size)
+	ox, oy       float64
+	near, far    float64
+	lensR, focus float64
+}
+
+// setup conforms the aperture to the image aspect by expanding it (USD's
+// default aspectRatioConformPolicy, expandAperture).
+func (c *Camera) setup(width, height int) cameraSetup {
+	ha, va := c.HorizontalAperture, c.VerticalAperture
+	if ha <= 0 {
+		ha = 20.955
+	}
+	if va <= 0 {
+		va = ha * float64(height) / float64(width)
+	}
+	aspect := float64(width) / float64(height)
+	if ha/va < aspect {
+		ha = va * aspect
+	} else {
+		va = ha / aspect
+	}
+	f := c.FocalLength
+	if f <= 0 {
+		f = 50
+	}
+	cs := cameraSetup{c: c, w: float64(width), h: float64(height), near: c.Near, far: c.Far, lensR: c.LensRadius, focus: c.FocusDistance}
+	if c.Orthographic {
+		// USD ortho apertures are in tenths of a scene unit.
+		cs.sx, cs.sy = ha/20, va/20
+		cs.ox, cs.oy = c.HorizontalApertureOffset/10, c.VerticalApertureOffset/10
+	} else {
+		cs.sx, cs.sy = ha/(2*f), va/(2*f)
+		cs.ox, cs.oy = c.HorizontalApertureOffset/f, c.VerticalApertureOffset/f
+	}
+	if cs.far <= cs.near || cs.far == 0 {
+		cs.far = math.Inf(1)
+	}
+	if cs.focus <= 0 {
+		cs.lensR = 0
+	}
+	return cs
+}
+
+// generate makes the world ray through raster position (px, py) (pixels,
+// y down) with lens sample (u, v); it returns the ray and its t range.
+func (cs *cameraSetup) generate(px, py, u, v float64) (Ray, float64, float64) {
+	nx := (2*px/cs.w - 1)
+	ny := (1 - 2*py/cs.h)
+	x := nx*cs.sx + cs.ox
+	y := ny*cs.sy + cs.oy
+	var o, d Vec3
+	if cs.c.Orthographic {
+		o, d = Vec3{x, y, 0}, Vec3{0, 0, -1}
+	} else {
+		o, d = Vec3{}, Vec3{x, y, -1}
+		if cs.lensR > 0 {
+			// Thin lens: aim at the point on the focus plane, start on the lens.
+			pf := d.Scale(cs.focus)
+			lx, ly := concentricDisk(u, v)
+			o = Vec3{lx * cs.lensR, ly * cs.lensR, 0}
+			d = pf.Sub(o)
+		}
+	}
+	// Clipping distances are along the view axis; convert to ray t.
+	dz := -d.Z
+	dn := d.Norm()
+	near, far := cs.near, cs.far
+	if !cs.c.Orthographic && dz > 0 {
+		l := d.Len() / dz
+		near, far = near*l, far*l
+	}
+	m := &cs.c.ToWorld
+	wd := m.Dir(dn)
+	scale := wd.Len()
+	return Ray{O: m.Point(o), D: wd.Scale(1 / scale)}, near * scale, far * scale
+}
+
+// concentricDisk maps the unit square to the unit disk (Shirley-Chiu).
+func concentricDisk(u, v float64) (float64, float64) {
+	a, b := 2*u-1, 2*v-1
+	if a == 0 && b == 0 {
+		return 0, 0
+	}
+	var r, phi float64
+	if math.Abs(a) > math.Abs(b) {
+		r, phi = a, math.Pi/4*(b/a)
+	} else {
+		r, phi = b, math.Pi/2-math.Pi/4*(a/b)
+	}
+	return r * math.Cos(phi), r * math.Sin(phi)
+}

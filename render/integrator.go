@@ -1,0 +1,200 @@
+package render
+
+import "math"
+
+// tracer traces paths for one worker goroutine; it owns its sampler and
+// counters so that the hot loop allocates nothing and shares nothing.
+type tracer struct {
+	s          *Scene
+	cam        cameraSetup
+	maxBounces int
+	seed       uint32
+	smp        Sampler
+	rays       int64
+	nInf       []Light // lights seen by escaping rays
+}
+
+func newTracer(s *Scene, cam cameraSetup, maxBounces int, seed uint32) *tracer {
+	t := &tracer{s: s, cam: cam, maxBounces: maxBounces, seed: seed}
+	for _, l := range s.Lights {
+		switch l.(type) {
+		case *DomeLight, *DistantLight:
+			t.nInf = append(t.nInf, l)
+		}
+	}
+	return t
+}
+
+// maxPassThrough bounds how many transparent surfaces a path may cross.
+const maxPassThrough = 64
+
+// sample traces sample index of pixel (x, y) and returns its radiance.
+func (t *tracer) sample(x, y, index int) Vec3 {
+	sm := &t.smp
+	sm.Start(t.seed, x, y, index)
+	jx, jy := sm.Get2D()
+	lu, lv := sm.Get2D()
+	ray, tMin, tMax := t.cam.generate(float64(x)+jx, float64(y)+jy, lu, lv)
+	if tMin > 0 {
+		ray.O = ray.At(tMin)
+		tMax -= tMin
+	}
+	return t.li(ray, tMax)
+}
+
+func powerHeuristic(a, b float64) float64 {
+	a2 := a * a
+	return a2 / (a2 + b*b)
+}
+
+// li is unidirectional path tracing with next-event estimation and MIS
+// (power heuristic) between light and BSDF sampling. Depth counts
+// scattering events as Cycles does: with maxBounces = 0 only direct light
+// is computed (NEE plus emitters hit by the BSDF sample).
+func (t *tracer) li(ray Ray, tMax float64) Vec3 {
+	s := t.s
+	sm := &t.smp
+	nLights := len(s.Lights)
+	pSel := 0.0
+	if nLights > 0 {
+		pSel = 1 / float64(nLights)
+	}
+	var L Vec3
+	beta := Vec3{1, 1, 1}
+	var si SurfaceInteraction
+	var b bsdf
+	var h Hit
+	prevPdf := 0.0
+	specular := true // camera rays count as "no MIS"
+	passes := 0
+	for depth := 0; ; {
+		t.rays++
+		hit := s.Intersect(ray, tMax, &h)
+		tHit := tMax
+		if hit {
+			tHit = h.T
+		}
+		// Finite emitters in front of the geometry.
+		lightHit := false
+		for _, l := range s.Lights {
+			if depth == 0 && specular && !l.cameraVisible() {
+				continue
+			}
+			lt, le, lpdf, ok := l.hit(ray, tHit)
+			if !ok {
+				continue
+			}
+			tHit = lt
+			lightHit = true
+			w := 1.0
+			if !specular {
+				w = powerHeuristic(prevPdf, lpdf*pSel)
+			}
+			L = L.Add(beta.Mul(le).Scale(w))
+		}
+		if lightHit {
+			break
+		}
+		if !hit {
+			for _, l := range t.nInf {
+				if depth == 0 && specular && !l.cameraVisible() {
+					continue
+				}
+				le, lpdf := l.escaped(ray.D)
+				if le.IsBlack() {
+					continue
+				}
+				w := 1.0
+				if !specular {
+					w = powerHeuristic(prevPdf, lpdf*pSel)
+				}
+				L = L.Add(beta.Mul(le).Scale(w))
+			}
+			break
+		}
+		s.Interaction(ray, &h, &si)
+		m := si.Mat
+		if op := m.opacityAt(&si); op < 1 {
+			if passes < maxPassThrough && sm.Get1D() >= op {
+				// Pass straight through a cut-out or partly transparent
+				// surface; this is not a bounce.
+				passes++
+				ray.O = offsetRay(si.P, si.Ng, ray.D)
+				tMax -= h.T
+				continue
+			}
+		}
+		if em := m.EmissiveColor.Eval(&si); !em.IsBlack() {
+			L = L.Add(beta.Mul(em))
+		}
+		if depth > t.maxBounces {
+			break
+		}
+		wo := ray.D.Neg()
+		b.setup(m, &si, wo)
+		if b.isBlack() {
+			break
+		}
+		// Next-event estimation: one light chosen uniformly.
+		ul := sm.Get1D()
+		u1, u2 := sm.Get2D()
+		if nLights > 0 {
+			li := int(ul * float64(nLights))
+			if li >= nLights {
+				li = nLights - 1
+			}
+			var ls lightSample
+			if s.Lights[li].sampleLi(si.P, u1, u2, &ls) && ls.pdf > 0 && !ls.li.IsBlack() {
+				f, bpdf := b.eval(wo, ls.wi)
+				if !f.IsBlack() {
+					o := offsetRay(si.P, si.Ng, ls.wi)
+					dist := ls.dist
+					if !math.IsInf(dist, 1) {
+						dist *= 1 - 1e-6
+					}
+					t.rays++
+					if !s.Occluded(Ray{O: o, D: ls.wi}, dist) {
+						lpdf := ls.pdf * pSel
+						w := 1.0
+						if !ls.delta {
+							w = powerHeuristic(lpdf, bpdf)
+						}
+						L = L.Add(beta.Mul(f).Mul(ls.li).Scale(w / lpdf))
+					}
+				}
+			}
+		}
+		// BSDF sampling continues the path.
+		u0 := sm.Get1D()
+		v1, v2 := sm.Get2D()
+		wi, f, pdf, ok := b.sample(wo, u0, v1, v2)
+		if !ok {
+			break
+		}
+		beta = beta.Mul(f).Scale(1 / pdf)
+		prevPdf = pdf
+		specular = false
+		depth++
+		if depth > 3 {
+			q := math.Max(0.05, 1-beta.MaxComp())
+			if sm.Get1D() < q {
+				break
+			}
+			beta = beta.Scale(1 / (1 - q))
+		}
+		ray = Ray{O: offsetRay(si.P, si.Ng, wi), D: wi}
+		tMax = math.Inf(1)
+	}
+	return L
+}
+
+// offsetRay moves a ray origin off the surface along the geometric normal
+// to the side of d, far enough to escape self-intersection.
+func offsetRay(p, ng, d Vec3) Vec3 {
+	eps := 1e-7 * (1 + math.Max(math.Abs(p.X), math.Max(math.Abs(p.Y), math.Abs(p.Z))))
+	eps = math.Max(eps, 1e-6)
+	if ng.Dot(d) < 0 {
+		eps = -eps
+	}
+	return p.AddScaled(ng, eps)
+}

@@ -1,0 +1,99 @@
+package render
+
+// Texture gives a colour for a surface point (an image lookup, a primvar).
+type Texture interface {
+	Eval(si *SurfaceInteraction) Vec3
+}
+
+// Color is a material input: a constant, or a texture when Tex is set.
+type Color struct {
+	Value Vec3
+	Tex   Texture
+}
+
+// Eval returns the input's value at si.
+func (c *Color) Eval(si *SurfaceInteraction) Vec3 {
+	if c.Tex != nil {
+		return c.Tex.Eval(si)
+	}
+	return c.Value
+}
+
+// Scalar is a float material input; a texture's Channel (0=r … 3=a, with
+// the alpha packed by the texture as the luminance-free 4th value) is used.
+type Scalar struct {
+	Value   float64
+	Tex     Texture
+	Channel int
+}
+
+// Eval returns the input's value at si.
+func (s *Scalar) Eval(si *SurfaceInteraction) float64 {
+	if s.Tex != nil {
+		return s.Tex.Eval(si).Axis(s.Channel)
+	}
+	return s.Value
+}
+
+// Material is UsdPreviewSurface. Its BSDF follows the mapping that the
+// Cycles references of bench-scenes use, so the two can be compared:
+//
+//	base = (1−F(ior))·Lambert(diffuseColor) + F(ior)·GGX(white, α = roughness²)
+//	f    = (1−metallic)·base + metallic·GGX(diffuseColor, α)
+//	f'   = (1−clearcoat·Fc)·f + clearcoat·Fc·GGX(white, clearcoatRoughness²)
+//
+// F is the dielectric Fresnel term at the view angle; ior = 1 removes the
+// specular lobe. With useSpecularWorkflow, specularColor is the normal-
+// incidence reflectance (Schlick) instead of the ior.
+type Material struct {
+	Name                string
+	DiffuseColor        Color
+	EmissiveColor       Color
+	SpecularColor       Color
+	Roughness           Scalar
+	Metallic            Scalar
+	Clearcoat           Scalar
+	ClearcoatRoughness  Scalar
+	Opacity             Scalar
+	OpacityThreshold    float64
+	IOR                 float64
+	UseSpecularWorkflow bool
+	// UseDisplayColor makes the mesh's displayColor the diffuse colour
+	// (the fallback for prims without a bound material).
+	UseDisplayColor bool
+}
+
+// DefaultMaterial is UsdPreviewSurface with its spec defaults.
+func DefaultMaterial() *Material {
+	return &Material{
+		Name:               "default",
+		DiffuseColor:       Color{Value: Vec3{0.18, 0.18, 0.18}},
+		Roughness:          Scalar{Value: 0.5},
+		ClearcoatRoughness: Scalar{Value: 0.01},
+		Opacity:            Scalar{Value: 1},
+		IOR:                1.5,
+		SpecularColor:      Color{Value: Vec3{}},
+	}
+}
+
+// Lambert returns a pure diffuse material (ior 1 means no specular lobe).
+func Lambert(albedo Vec3) *Material {
+	m := DefaultMaterial()
+	m.Name = "lambert"
+	m.DiffuseColor.Value = albedo
+	m.Roughness.Value = 1
+	m.IOR = 1
+	return m
+}
+
+// opacityAt returns the coverage of the surface at si (1 = opaque).
+func (m *Material) opacityAt(si *SurfaceInteraction) float64 {
+	o := m.Opacity.Eval(si)
+	if m.OpacityThreshold > 0 {
+		if o < m.OpacityThreshold {
+			return 0
+		}
+		return 1
+	}
+	return o
+}

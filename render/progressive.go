@@ -1,0 +1,276 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Settings are the parameters of one render.
+type Settings struct {
+	Width, Height int
+	// SampleStart and SampleEnd are the sample range [a, b) per pixel;
+	// SampleEnd 0 means SamplesPerPixel.
+	SampleStart, SampleEnd int
+	SamplesPerPixel        int
+	MaxBounces             int
+	Threads                int // 0 means all CPUs
+	Seed                   uint32
+	TileSize               int // 0 means 32
+}
+
+// Progress is reported after every pass.
+type Progress struct {
+	Pass             int
+	SamplesDone      int64 // pixel samples so far
+	SamplesTotal     int64
+	Rays             int64
+	Elapsed          time.Duration
+	TimeToFirstPixel time.Duration // from Render's start to the first finished pixel sample
+	Final            bool          // the last report: every pixel has all its samples
+}
+
+// PercentDone returns the progress in percent.
+func (p Progress) PercentDone() float64 {
+	if p.SamplesTotal == 0 {
+		return 100
+	}
+	return 100 * float64(p.SamplesDone) / float64(p.SamplesTotal)
+}
+
+// Renderer renders a built scene progressively into a Film.
+type Renderer struct {
+	scene *Scene
+	set   Settings
+	film  *Film
+
+	tiles []tile
+	focus atomic.Pointer[[2]float64]
+	last  [2]float64 // last focus point, for tile ordering
+}
+
+type tile struct {
+	x0, y0, x1, y1 int
+	done           int // samples rendered relative to SampleStart
+}
+
+// NewRenderer checks the settings and prepares an empty film.
+func NewRenderer(s *Scene, set Settings) (*Renderer, error) {
+	if !s.built {
+		return nil, errors.New("render: scene not built")
+	}
+	if set.Width <= 0 || set.Height <= 0 || set.Width*set.Height > 1<<26 {
+		return nil, fmt.Errorf("render: resolution %dx%d out of range", set.Width, set.Height)
+	}
+	if set.SampleEnd == 0 {
+		set.SampleEnd = set.SamplesPerPixel
+	}
+	if set.SampleStart < 0 || set.SampleEnd <= set.SampleStart {
+		return nil, fmt.Errorf("render: sample range [%d, %d) is empty", set.SampleStart, set.SampleEnd)
+	}
+	if set.MaxBounces < 0 {
+		return nil, fmt.Errorf("render: max bounces %d < 0", set.MaxBounces)
+	}
+	if set.Threads <= 0 {
+		set.Threads = runtime.NumCPU()
+	}
+	if set.TileSize <= 0 {
+		set.TileSize = 32
+	}
+	r := &Renderer{scene: s, set: set, film: NewFilm(set.Width, set.Height), last: [2]float64{0.5, 0.5}}
+	ts := set.TileSize
+	for y := 0; y < set.Height; y += ts {
+		for x := 0; x < set.Width; x += ts {
+			r.tiles = append(r.tiles, tile{x0: x, y0: y, x1: min(x+ts, set.Width), y1: min(y+ts, set.Height)})
+		}
+	}
+	return r, nil
+}
+
+// Film returns the film; read it only between passes (in the callback) or
+// after Render has returned.
+func (r *Renderer) Film() *Film { return r.film }
+
+// Focus asks the renderer to concentrate on the normalized image point
+// (x, y), (0, 0) top left. It is safe to call from any goroutine.
+func (r *Renderer) Focus(x, y float64) {
+	p := [2]float64{math.Max(0, math.Min(1, x)), math.Max(0, math.Min(1, y))}
+	r.focus.Store(&p)
+}
+
+// Render runs passes until every pixel has its samples or ctx is done. After
+// each pass it calls onPass (if not nil) with the film complete for that
+// pass; an error from onPass stops the render. It returns ctx.Err() when
+// stopped early; the film keeps the samples of all finished tiles.
+//
+// Passes double the samples per pixel (1, 2, 4, …) so that the first image
+// comes quickly. After a Focus, passes render only the tiles near the focus
+// point until they have all their samples, then the whole image resumes,
+// nearest tiles first.
+func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) error) error {
+	start := time.Now()
+	total := int64(r.set.SampleEnd-r.set.SampleStart) * int64(r.set.Width*r.set.Height)
+	n := r.set.SampleEnd - r.set.SampleStart
+	cam := r.scene.Camera.setup(r.set.Width, r.set.Height)
+	tracers := make([]*tracer, r.set.Threads)
+	for i := range tracers {
+		tracers[i] = newTracer(r.scene, cam, r.set.MaxBounces, r.set.Seed)
+	}
+	var firstPixel atomic.Int64 // ns since start, 0 = not yet
+	var done int64
+	pass := 0
+	level := 0 // samples every tile has reached
+	var focusTiles []int
+	focusTarget := 0
+	for level < n {
+		if f := r.focus.Swap(nil); f != nil {
+			r.last = *f
+			focusTiles = r.tilesNear(*f)
+			focusTarget = max(1, 2*r.minDone(focusTiles))
+		}
+		var work []int
+		target := 0
+		if focusTiles != nil {
+			target = min(n, focusTarget)
+			work = focusTiles
+			focusTarget = 2 * target
+		} else {
+			target = min(n, max(1, 2*level))
+			work = r.order()
+		}
+		var jobs []int
+		for _, ti := range work {
+			if r.tiles[ti].done < target {
+				jobs = append(jobs, ti)
+			}
+		}
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		var added atomic.Int64
+		for w := range tracers {
+			wg.Add(1)
+			go func(tr *tracer) {
+				defer wg.Done()
+				for {
+					if ctx.Err() != nil {
+						return
+					}
+					j := int(next.Add(1)) - 1
+					if j >= len(jobs) {
+						return
+					}
+					t := &r.tiles[jobs[j]]
+					cnt := r.renderTile(tr, t, target)
+					if firstPixel.Load() == 0 {
+						firstPixel.CompareAndSwap(0, int64(time.Since(start))+1)
+					}
+					added.Add(cnt)
+				}
+			}(tracers[w])
+		}
+		wg.Wait()
+		done += added.Load()
+		pass++
+		if focusTiles != nil && (r.minDone(focusTiles) >= n || len(jobs) == 0) {
+			focusTiles = nil
+		}
+		level = r.minDone(nil)
+		var rays int64
+		for _, tr := range tracers {
+			rays += tr.rays
+		}
+		p := Progress{
+			Pass:             pass,
+			SamplesDone:      done,
+			SamplesTotal:     total,
+			Rays:             rays,
+			Elapsed:          time.Since(start),
+			TimeToFirstPixel: time.Duration(firstPixel.Load()),
+			Final:            level >= n,
+		}
+		if onPass != nil {
+			if err := onPass(p, r.film); err != nil {
+				return err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renderTile renders samples [done, target) of every pixel in the tile,
+// sample by sample so each pixel's sum grows in sample order.
+func (r *Renderer) renderTile(tr *tracer, t *tile, target int) int64 {
+	a := r.set.SampleStart
+	var cnt int64
+	for s := t.done; s < target; s++ {
+		for y := t.y0; y < t.y1; y++ {
+			for x := t.x0; x < t.x1; x++ {
+				r.film.Add(x, y, tr.sample(x, y, a+s))
+			}
+		}
+		cnt += int64((t.x1 - t.x0) * (t.y1 - t.y0))
+	}
+	t.done = max(t.done, target)
+	return cnt
+}
+
+// minDone is the smallest sample count over the given tiles (all if nil).
+func (r *Renderer) minDone(ids []int) int {
+	m := math.MaxInt
+	if ids == nil {
+		for i := range r.tiles {
+			m = min(m, r.tiles[i].done)
+		}
+		return m
+	}
+	for _, i := range ids {
+		m = min(m, r.tiles[i].done)
+	}
+	return m
+}
+
+// order returns all tiles sorted by distance from the last focus point
+// (the image centre before any click).
+func (r *Renderer) order() []int {
+	ids := make([]int, len(r.tiles))
+	d := make([]float64, len(r.tiles))
+	for i := range r.tiles {
+		ids[i] = i
+		d[i] = r.tileDist(i, r.last)
+	}
+	sort.SliceStable(ids, func(a, b int) bool { return d[ids[a]] < d[ids[b]] })
+	return ids
+}
+
+func (r *Renderer) tileDist(i int, p [2]float64) float64 {
+	t := &r.tiles[i]
+	cx := (float64(t.x0+t.x1)/2)/float64(r.set.Width) - p[0]
+	cy := (float64(t.y0+t.y1)/2)/float64(r.set.Height) - p[1]
+	// Measure in pixels so that the region is round on screen.
+	cx *= float64(r.set.Width)
+	cy *= float64(r.set.Height)
+	return math.Hypot(cx, cy)
+}
+
+// tilesNear returns the tiles within a radius of about an eighth of the
+// image diagonal around p, nearest first; at least one tile.
+func (r *Renderer) tilesNear(p [2]float64) []int {
+	rad := math.Hypot(float64(r.set.Width), float64(r.set.Height)) / 8
+	rad = math.Max(rad, float64(r.set.TileSize))
+	var ids []int
+	for _, i := range r.order() {
+		if r.tileDist(i, p) <= rad || len(ids) == 0 {
+			ids = append(ids, i)
+		}
+	}
+	return ids
+}

@@ -1,0 +1,352 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Instance places a mesh in the world.
+type Instance struct {
+	Mesh      int    // index into Scene.Meshes
+	Transform Matrix // object to world, row-vector convention
+	// Material overrides the mesh's materials when Override is set.
+	Material int
+	Override bool
+}
+
+// Scene is everything the integrator needs. Fill the exported fields, then
+// call Build once; a built scene is read-only and safe for concurrent use.
+type Scene struct {
+	Meshes    []*Mesh
+	Instances []Instance
+	Materials []*Material
+	Lights    []Light
+	Camera    Camera
+	// Warnings lists what the scene source had that is not rendered.
+	Warnings []string
+
+	blas      []*blas
+	inst      []builtInstance
+	top       *bvh
+	BuildTime time.Duration // wall time of the BVH build
+	built     bool
+}
+
+type builtInstance struct {
+	bl       *blas
+	xf, inv  Matrix
+	identity bool
+	material int
+}
+
+// Hit is the nearest intersection of a ray with the geometry.
+type Hit struct {
+	T    float64
+	Inst int32
+	Prim int32 // index into the BLAS leaf order
+	U, V float64
+}
+
+// Build validates the scene and builds the two-level BVH: one BLAS per mesh
+// and a top level over the instances.
+func (s *Scene) Build() error {
+	if s.built {
+		return errors.New("scene already built")
+	}
+	start := time.Now()
+	if len(s.Materials) == 0 {
+		s.Materials = []*Material{DefaultMaterial()}
+	}
+	s.blas = make([]*blas, len(s.Meshes))
+	used := make([]bool, len(s.Meshes))
+	for _, in := range s.Instances {
+		if in.Mesh < 0 || in.Mesh >= len(s.Meshes) {
+			return fmt.Errorf("instance of mesh %d: only %d meshes", in.Mesh, len(s.Meshes))
+		}
+		used[in.Mesh] = true
+	}
+	for i, m := range s.Meshes {
+		if err := m.Validate(); err != nil {
+			return err
+		}
+		if m.Material < 0 || m.Material >= len(s.Materials) {
+			return fmt.Errorf("mesh %s: material %d out of range", m.Name, m.Material)
+		}
+		for _, fm := range m.FaceMaterial {
+			if fm < 0 || int(fm) >= len(s.Materials) {
+				return fmt.Errorf("mesh %s: face material %d out of range", m.Name, fm)
+			}
+		}
+		if used[i] && m.NumTriangles() > 0 {
+			s.blas[i] = newBLAS(m)
+		}
+	}
+	boxes := make([]AABB, 0, len(s.Instances))
+	for _, in := range s.Instances {
+		bl := s.blas[in.Mesh]
+		if bl == nil {
+			continue
+		}
+		inv, ok := in.Transform.Inverse()
+		if !ok {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("mesh %s: singular transform, instance skipped", bl.mesh.Name))
+			continue
+		}
+		mat := -1
+		if in.Override {
+			if in.Material < 0 || in.Material >= len(s.Materials) {
+				return fmt.Errorf("instance of mesh %s: material %d out of range", bl.mesh.Name, in.Material)
+			}
+			mat = in.Material
+		}
+		s.inst = append(s.inst, builtInstance{bl: bl, xf: in.Transform, inv: inv, identity: in.Transform == Identity, material: mat})
+		boxes = append(boxes, bl.bound.Transform(&in.Transform))
+	}
+	s.top = buildBVH(boxes)
+	for _, l := range s.Lights {
+		l.prepare(s)
+	}
+	s.BuildTime = time.Since(start)
+	s.built = true
+	return nil
+}
+
+// NumTriangles counts triangles over all instances.
+func (s *Scene) NumTriangles() int {
+	n := 0
+	for _, in := range s.inst {
+		n += in.bl.mesh.NumTriangles()
+	}
+	return n
+}
+
+// Bounds returns the world box of the geometry.
+func (s *Scene) Bounds() AABB {
+	if s.top == nil || len(s.top.nodes) == 0 || len(s.inst) == 0 {
+		return AABB{}
+	}
+	return AABB{s.top.nodes[0].lo, s.top.nodes[0].hi}
+}
+
+func invDir(d Vec3) Vec3 { return Vec3{1 / d.X, 1 / d.Y, 1 / d.Z} }
+
+// Intersect finds the nearest hit along r closer than tMax.
+func (s *Scene) Intersect(r Ray, tMax float64, h *Hit) bool {
+	if len(s.inst) == 0 {
+		return false
+	}
+	found := false
+	inv := invDir(r.D)
+	var stack [64]int32
+	sp := 0
+	ni := int32(0)
+	nodes := s.top.nodes
+	for {
+		n := &nodes[ni]
+		if _, ok := slab(n, r.O, inv, tMax); ok {
+			if n.count > 0 {
+				for i := n.start; i < n.start+int32(n.count); i++ {
+					id := s.top.order[i]
+					in := &s.inst[id]
+					o, d := r.O, r.D
+					if !in.identity {
+						o, d = in.inv.Point(o), in.inv.Dir(d)
+					}
+					if in.bl.intersect(o, d, &tMax, h) {
+						h.Inst = id
+						found = true
+					}
+				}
+			} else {
+				near, far := n.start, n.start+1
+				if r.D.Axis(int(n.axis)) < 0 {
+					near, far = far, near
+				}
+				stack[sp] = far
+				sp++
+				ni = near
+				continue
+			}
+		}
+		if sp == 0 {
+			break
+		}
+		sp--
+		ni = stack[sp]
+	}
+	if found {
+		h.T = tMax
+	}
+	return found
+}
+
+// intersect traverses one BLAS in object space, shrinking *tMax on hits.
+func (b *blas) intersect(o, d Vec3, tMax *float64, h *Hit) bool {
+	inv := invDir(d)
+	var stack [64]int32
+	sp := 0
+	ni := int32(0)
+	found := false
+	nodes := b.bvh.nodes
+	dirNeg := [3]bool{d.X < 0, d.Y < 0, d.Z < 0}
+	for {
+		n := &nodes[ni]
+		if _, ok := slab(n, o, inv, *tMax); ok {
+			if n.count > 0 {
+				for i := n.start; i < n.start+int32(n.count); i++ {
+					if t, u, v, ok := intersectTri(&b.tris[i], o, d, *tMax); ok {
+						*tMax = t
+						h.Prim, h.U, h.V = i, u, v
+						found = true
+					}
+				}
+			} else {
+				near, far := n.start, n.start+1
+				if dirNeg[n.axis] {
+					near, far = far, near
+				}
+				stack[sp] = far
+				sp++
+				ni = near
+				continue
+			}
+		}
+		if sp == 0 {
+			break
+		}
+		sp--
+		ni = stack[sp]
+	}
+	return found
+}
+
+// Occluded reports whether anything blocks r before tMax.
+func (s *Scene) Occluded(r Ray, tMax float64) bool {
+	if len(s.inst) == 0 {
+		return false
+	}
+	inv := invDir(r.D)
+	var stack [64]int32
+	sp := 0
+	ni := int32(0)
+	nodes := s.top.nodes
+	for {
+		n := &nodes[ni]
+		if _, ok := slab(n, r.O, inv, tMax); ok {
+			if n.count > 0 {
+				for i := n.start; i < n.start+int32(n.count); i++ {
+					in := &s.inst[s.top.order[i]]
+					o, d := r.O, r.D
+					if !in.identity {
+						o, d = in.inv.Point(o), in.inv.Dir(d)
+					}
+					if in.bl.occluded(o, d, tMax) {
+						return true
+					}
+				}
+			} else {
+				stack[sp] = n.start + 1
+				sp++
+				ni = n.start
+				continue
+			}
+		}
+		if sp == 0 {
+			return false
+		}
+		sp--
+		ni = stack[sp]
+	}
+}
+
+func (b *blas) occluded(o, d Vec3, tMax float64) bool {
+	inv := invDir(d)
+	var stack [64]int32
+	sp := 0
+	ni := int32(0)
+	nodes := b.bvh.nodes
+	for {
+		n := &nodes[ni]
+		if _, ok := slab(n, o, inv, tMax); ok {
+			if n.count > 0 {
+				for i := n.start; i < n.start+int32(n.count); i++ {
+					if _, _, _, ok := intersectTri(&b.tris[i], o, d, tMax); ok {
+						return true
+					}
+				}
+			} else {
+				stack[sp] = n.start + 1
+				sp++
+				ni = n.start
+				continue
+			}
+		}
+		if sp == 0 {
+			return false
+		}
+		sp--
+		ni = stack[sp]
+	}
+}
+
+// SurfaceInteraction is what shading needs to know about a hit point.
+type SurfaceInteraction struct {
+	P     Vec3 // world position
+	Ng    Vec3 // geometric normal, unit, world
+	Ns    Vec3 // shading normal, unit, world, same side as Ng
+	UV    Vec2
+	Color Vec3 // displayColor, or (-1,-1,-1) when the mesh has none
+	Mat   *Material
+}
+
+// Interaction fills si for hit h of ray r.
+func (s *Scene) Interaction(r Ray, h *Hit, si *SurfaceInteraction) {
+	in := &s.inst[h.Inst]
+	bl := in.bl
+	m := bl.mesh
+	t := &bl.tris[h.Prim]
+	id := int(bl.prim[h.Prim])
+	w := 1 - h.U - h.V
+	pObj := t.v0.AddScaled(t.e1, h.U).AddScaled(t.e2, h.V)
+	ng := t.e1.Cross(t.e2)
+	ns := ng
+	if m.N != nil {
+		n0, n1, n2 := m.N[m.NIndices[3*id]], m.N[m.NIndices[3*id+1]], m.N[m.NIndices[3*id+2]]
+		ns = n0.Scale(w).AddScaled(n1, h.U).AddScaled(n2, h.V)
+	}
+	if in.identity {
+		si.P = pObj
+	} else {
+		si.P = in.xf.Point(pObj)
+		ng = in.inv.Normal(ng)
+		ns = in.inv.Normal(ns)
+	}
+	si.Ng = ng.Norm()
+	si.Ns = ns.Norm()
+	if si.Ns.IsBlack() {
+		si.Ns = si.Ng
+	}
+	if si.Ns.Dot(si.Ng) < 0 {
+		si.Ng = si.Ng.Neg()
+	}
+	if m.UV != nil {
+		a, b, c := m.UV[m.UVIndices[3*id]], m.UV[m.UVIndices[3*id+1]], m.UV[m.UVIndices[3*id+2]]
+		si.UV = Vec2{a.X*w + b.X*h.U + c.X*h.V, a.Y*w + b.Y*h.U + c.Y*h.V}
+	} else {
+		si.UV = Vec2{h.U, h.V}
+	}
+	if m.Color != nil {
+		si.Color = m.Color[3*id].Scale(w).AddScaled(m.Color[3*id+1], h.U).AddScaled(m.Color[3*id+2], h.V)
+	} else {
+		si.Color = Vec3{-1, -1, -1}
+	}
+	mat := m.Material
+	if m.FaceMaterial != nil {
+		mat = int(m.FaceMaterial[id])
+	}
+	if in.material >= 0 {
+		mat = in.material
+	}
+	si.Mat = s.Materials[mat]
+}
