@@ -291,7 +291,7 @@ func TestLoadErrors(t *testing.T) {
 	if !strings.HasPrefix(err.Error(), wantPrefix) {
 		t.Errorf("import error:\n got %q\nwant prefix %q", err, wantPrefix)
 	}
-	if want := fmt.Sprintf("File %q, line 1, in <module>\n    import rgallery_no_such_module", imp); !strings.Contains(err.Error(), want) {
+	if want := fmt.Sprintf("Traceback (most recent call last):\n  File %q, line 1, in <module>\n    import rgallery_no_such_module", imp); !strings.Contains(err.Error(), want) {
 		t.Errorf("import error lacks the plugin's frame %q:\n%s", want, err)
 	}
 	if !strings.HasSuffix(err.Error(), "ModuleNotFoundError: No module named 'rgallery_no_such_module'") {

@@ -223,10 +223,20 @@ def _describe(e):
     return "%s: %s" % (type(e).__name__, msg) if msg else type(e).__name__
 
 
+def _is_host_frame(tb):
+    name = tb.tb_frame.f_code.co_filename
+    return name == __file__ or name.startswith("<frozen importlib")
+
+
 def _error_data(e):
+    # The traceback starts at the plugin's own code: the host's frames and
+    # importlib's say nothing to the plugin's author.
+    tb = e.__traceback__
+    while tb is not None and _is_host_frame(tb):
+        tb = tb.tb_next
     return {
         "type": type(e).__name__,
-        "traceback": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
+        "traceback": "".join(traceback.format_exception(type(e), e, tb)),
     }
 
 
