@@ -9,6 +9,9 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	_ "github.com/rgallery/rgallery/pluginproc"        // Python and executable plugins
+	_ "github.com/rgallery/rgallery/renderers/command" // Command renderer manifests
 )
 
 var cmdRoot = &cobra.Command{

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/gallery"
+	"github.com/rgallery/rgallery/owner"
+	"github.com/rgallery/rgallery/server"
+)
+
+var globalOpts struct {
+	gallery  string
+	logLevel string
+}
+
+func init() {
+	f := cmdRoot.PersistentFlags()
+	f.StringVar(&globalOpts.gallery, "gallery", "", "gallery directory (default $RGALLERY_DIR, else $XDG_DATA_HOME/rgallery)")
+	f.StringVar(&globalOpts.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+}
+
+func logger() *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(globalOpts.logLevel)); err != nil {
+		lvl = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+func galleryDir() (string, error) {
+	if globalOpts.gallery != "" {
+		return globalOpts.gallery, nil
+	}
+	return gallery.DefaultDir()
+}
+
+func openGallery(ctx context.Context) (*gallery.Gallery, error) {
+	dir, err := galleryDir()
+	if err != nil {
+		return nil, err
+	}
+	return gallery.Open(ctx, dir)
+}
+
+func parseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("snapshot id %q: not a positive number", s)
+	}
+	return id, nil
+}
+
+// ownerSession is this process owning a gallery: its manager runs the live
+// renders, and its socket takes requests from other rgallery processes.
+type ownerSession struct {
+	lock *owner.Lock
+	m    *bgrender.Manager
+	disc bgrender.Discovery
+	api  *server.API
+	srv  *http.Server
+	ln   net.Listener
+}
+
+// discover builds a manager with every renderer on the search path.
+func discover(ctx context.Context, g *gallery.Gallery, log *slog.Logger) (*bgrender.Manager, bgrender.Discovery, error) {
+	m := bgrender.NewManager(g, log)
+	d := bgrender.Discover(ctx, bgrender.SearchPath())
+	for _, e := range d.Errors {
+		log.Warn("plugin not loaded", "file", e.File, "err", e.Err)
+	}
+	if err := m.AddDiscovered(d); err != nil {
+		return nil, d, err
+	}
+	return m, d, nil
+}
+
+// becomeOwner takes ownership of the gallery, or returns owner.ErrOwned.
+// A new owner re-attaches to farm renders its predecessor left and marks
+// the other renders it left as interrupted.
+func becomeOwner(ctx context.Context, g *gallery.Gallery) (*ownerSession, error) {
+	lock, err := owner.TryAcquire(g.Dir())
+	if err != nil {
+		return nil, err
+	}
+	log := logger()
+	m, d, err := discover(ctx, g, log)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	if err := m.Reattach(ctx); err != nil {
+		log.Warn("re-attach", "err", err)
+	}
+	if ids, err := g.MarkInterrupted(ctx, "interrupted: the process that ran this render ended before it did"); err != nil {
+		log.Warn("mark interrupted", "err", err)
+	} else if len(ids) > 0 {
+		log.Info("renders of a previous owner marked interrupted", "ids", ids)
+	}
+	ln, err := owner.Listen(g.Dir())
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	api := server.NewAPI(m, d, log)
+	mux := http.NewServeMux()
+	api.Register(mux)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return &ownerSession{lock: lock, m: m, disc: d, api: api, srv: srv, ln: ln}, nil
+}
+
+// Close stops the live renders (farm renders stay for the next owner),
+// closes the socket and gives ownership up.
+func (o *ownerSession) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := o.m.Shutdown(ctx)
+	o.srv.Shutdown(ctx)
+	os.Remove(owner.SocketPath(o.m.Gallery().Dir()))
+	o.lock.Release()
+	return err
+}
+
+// ownerClient returns a client of the gallery's owner, or an error saying
+// that no process owns the gallery.
+func ownerClient(ctx context.Context, dir string) (*server.Client, error) {
+	if !owner.Alive(ctx, dir) {
+		return nil, errNoOwner
+	}
+	return &server.Client{HTTP: owner.Client(dir), Base: "http://owner"}, nil
+}
+
+var errNoOwner = errors.New("no rgallery process is running renders for this gallery")

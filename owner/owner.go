@@ -1,0 +1,111 @@
+// Package owner decides which process owns a gallery's live renders and lets
+// other processes reach it.
+//
+// One process at a time owns a gallery: it holds an exclusive flock on
+// owner.lock in the gallery dir (released by the kernel when the process
+// dies, however it dies) and serves the gallery's API on a unix socket.
+// Other rgallery processes (a second `render`, `stop`, `click`) send their
+// requests over that socket. The package does not know what the API says;
+// see package server.
+package owner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Lock is the ownership of a gallery.
+type Lock struct {
+	f *os.File
+}
+
+// ErrOwned is returned by TryAcquire when another process owns the gallery.
+var ErrOwned = errors.New("the gallery is owned by another process")
+
+// TryAcquire takes ownership of the gallery in dir, or returns ErrOwned.
+func TryAcquire(dir string) (*Lock, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "owner.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("gallery owner lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, ErrOwned
+		}
+		return nil, fmt.Errorf("gallery owner lock: %w", err)
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	return &Lock{f: f}, nil
+}
+
+// Release gives ownership up.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+// SocketPath returns where the owner of the gallery in dir listens. Unix
+// socket paths are limited to about 100 bytes, so a long gallery path gets
+// a socket in the temp dir named after a hash of the gallery's path.
+func SocketPath(dir string) string {
+	p := filepath.Join(dir, "owner.sock")
+	if len(p) < 100 {
+		return p
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return filepath.Join(os.TempDir(), "rgallery-"+hex.EncodeToString(sum[:8])+".sock")
+}
+
+// Listen opens the owner's socket; call it only while holding the Lock, as
+// it removes a stale socket left by a dead owner.
+func Listen(dir string) (net.Listener, error) {
+	p := SocketPath(dir)
+	os.Remove(p)
+	l, err := net.Listen("unix", p)
+	if err != nil {
+		return nil, fmt.Errorf("owner socket %s: %w", p, err)
+	}
+	os.Chmod(p, 0o600)
+	return l, nil
+}
+
+// Client returns an HTTP client whose requests go to the gallery owner's
+// socket; use it with URLs of host "owner", e.g. http://owner/api/renders.
+func Client(dir string) *http.Client {
+	p := SocketPath(dir)
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", p)
+		},
+	}}
+}
+
+// Alive reports whether an owner answers on the gallery's socket.
+func Alive(ctx context.Context, dir string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://owner/api/ping", nil)
+	resp, err := Client(dir).Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}

@@ -1,0 +1,267 @@
+// Package server is rgallery's HTTP API: the JSON endpoints under /api/ and
+// server-sent events of render progress. The gallery's owner serves it on
+// its unix socket (for other rgallery processes) and, with `rgallery serve`,
+// on TCP for the web UI. It renders nothing itself: live renders go to a
+// bgrender.Manager, everything else to the gallery store.
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/gallery"
+)
+
+// maxBody bounds request bodies.
+const maxBody = 1 << 20
+
+// API serves the gallery's JSON API.
+type API struct {
+	m    *bgrender.Manager
+	g    *gallery.Gallery
+	disc bgrender.Discovery
+	log  *slog.Logger
+}
+
+// NewAPI returns the API of a manager's gallery; disc is what discovery
+// found, shown by /api/renderers.
+func NewAPI(m *bgrender.Manager, disc bgrender.Discovery, log *slog.Logger) *API {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &API{m: m, g: m.Gallery(), disc: disc, log: log}
+}
+
+// RenderRequest is the body of POST /api/renders.
+type RenderRequest struct {
+	Renderer  string            `json:"renderer"`
+	Scene     string            `json:"scene"`
+	Configure bool              `json:"configure"`
+	Options   map[string]any    `json:"options"`
+	Viewport  bgrender.Viewport `json:"viewport"`
+	Label     string            `json:"label"`
+	Tags      []string          `json:"tags"`
+}
+
+// ClickRequest is the body of POST /api/snapshots/{id}/click.
+type ClickRequest struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+// RendererInfo describes one renderer for /api/renderers.
+type RendererInfo struct {
+	Label  string                `json:"label"`
+	Kind   string                `json:"kind"`
+	File   string                `json:"file,omitempty"`
+	Schema []bgrender.OptionSpec `json:"options,omitempty"`
+	Last   map[string]any        `json:"lastOptions,omitempty"`
+}
+
+// Renderers is the body of GET /api/renderers.
+type Renderers struct {
+	Renderers  []RendererInfo       `json:"renderers"`
+	Path       []string             `json:"path"`
+	Overridden []bgrender.Override  `json:"overridden"`
+	Duplicates []bgrender.Duplicate `json:"duplicates"`
+	Errors     []bgrender.LoadError `json:"errors"`
+}
+
+// ErrorBody is what every failed request returns.
+type ErrorBody struct {
+	Error string `json:"error"`
+}
+
+// Register adds the API's routes to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/ping", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"pid": os.Getpid(), "live": a.m.Live()})
+	})
+	mux.HandleFunc("GET /api/renderers", a.renderers)
+	mux.HandleFunc("GET /api/snapshots", a.list)
+	mux.HandleFunc("GET /api/snapshots/{id}", a.withID(a.get))
+	mux.HandleFunc("POST /api/renders", a.render)
+	mux.HandleFunc("POST /api/snapshots/{id}/stop", a.withID(a.stop))
+	mux.HandleFunc("POST /api/snapshots/{id}/click", a.withID(a.click))
+	mux.HandleFunc("GET /api/events", a.events)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	code := http.StatusBadRequest
+	var nf *gallery.NotFoundError
+	if errors.As(err, &nf) {
+		code = http.StatusNotFound
+	}
+	writeJSON(w, code, ErrorBody{Error: err.Error()})
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("request body: %w", err)
+	}
+	return nil
+}
+
+func (a *API) withID(h func(http.ResponseWriter, *http.Request, int64)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			writeError(w, fmt.Errorf("snapshot id %q: not a positive number", r.PathValue("id")))
+			return
+		}
+		h(w, r, id)
+	}
+}
+
+func (a *API) renderers(w http.ResponseWriter, r *http.Request) {
+	out := Renderers{Path: a.disc.Path, Overridden: a.disc.Overridden, Duplicates: a.disc.Duplicates, Errors: a.disc.Errors}
+	for _, p := range a.m.Plugins() {
+		last, _ := a.g.LastOptions(r.Context(), p.Label)
+		out.Renderers = append(out.Renderers, RendererInfo{Label: p.Label, Kind: p.Kind, File: p.File, Schema: p.Schema, Last: last})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// ParseQuery reads list filters from URL parameters: limit, before, q, tag,
+// star, renderer, state.
+func ParseQuery(v url.Values) (gallery.Query, error) {
+	var q gallery.Query
+	var err error
+	if s := v.Get("limit"); s != "" {
+		if q.Limit, err = strconv.Atoi(s); err != nil {
+			return q, fmt.Errorf("limit %q: %w", s, err)
+		}
+	}
+	if s := v.Get("before"); s != "" {
+		if q.BeforeID, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return q, fmt.Errorf("before %q: %w", s, err)
+		}
+	}
+	q.Text, q.Tag, q.Renderer = v.Get("q"), v.Get("tag"), v.Get("renderer")
+	q.State = gallery.State(v.Get("state"))
+	q.Starred = v.Get("star") == "1" || v.Get("star") == "true"
+	return q, nil
+}
+
+func (a *API) list(w http.ResponseWriter, r *http.Request) {
+	q, err := ParseQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	snaps, err := a.g.List(r.Context(), q)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if snaps == nil {
+		snaps = []gallery.Snapshot{}
+	}
+	writeJSON(w, http.StatusOK, snaps)
+}
+
+func (a *API) get(w http.ResponseWriter, r *http.Request, id int64) {
+	s, err := a.g.Get(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
+
+func (a *API) render(w http.ResponseWriter, r *http.Request) {
+	var req RenderRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	snap, err := a.m.Start(r.Context(), bgrender.Request{Renderer: req.Renderer, Scene: req.Scene,
+		Configure: req.Configure, Options: req.Options, Viewport: req.Viewport, Label: req.Label, Tags: req.Tags})
+	if err != nil {
+		if snap.ID != 0 {
+			writeJSON(w, http.StatusUnprocessableEntity, struct {
+				ErrorBody
+				Snapshot gallery.Snapshot `json:"snapshot"`
+			}{ErrorBody{err.Error()}, snap})
+			return
+		}
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, snap)
+}
+
+func (a *API) stop(w http.ResponseWriter, r *http.Request, id int64) {
+	if err := a.m.Stop(r.Context(), id); err != nil {
+		writeError(w, err)
+		return
+	}
+	a.get(w, r, id)
+}
+
+func (a *API) click(w http.ResponseWriter, r *http.Request, id int64) {
+	var c ClickRequest
+	if err := decode(w, r, &c); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := a.m.Click(r.Context(), id, c.X, c.Y); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// events streams the manager's events as server-sent events, with a
+// comment every 15 s so that proxies keep the connection open.
+func (a *API) events(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, errors.New("streaming not supported"))
+		return
+	}
+	ch, cancel := a.m.Subscribe(256)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": rgallery events\n\n")
+	fl.Flush()
+	keep := time.NewTicker(15 * time.Second)
+	defer keep.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-keep.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+			fl.Flush()
+		case e, ok := <-ch:
+			if !ok {
+				return
+			}
+			b, _ := json.Marshal(e)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b)
+			fl.Flush()
+		}
+	}
+}
