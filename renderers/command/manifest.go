@@ -131,6 +131,8 @@ var basePlaceholders = []string{
 	"item", "source", "manifest_dir",
 }
 
+var tomlTypeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
+
 var optionName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // ManifestError is an error in a manifest file, with the line when known.
@@ -171,7 +173,13 @@ func ParseManifest(path string, data []byte) (*Manifest, error) {
 		if errors.As(err, &pe) {
 			return nil, &ManifestError{Path: path, Line: pe.Position.Line, Col: pe.Position.Col, Msg: "TOML: " + pe.Message}
 		}
-		return nil, &ManifestError{Path: path, Msg: "TOML: " + err.Error()}
+		// Type mismatches come as plain errors that carry the line and key
+		// in their text only.
+		if sm := tomlTypeErr.FindStringSubmatch(err.Error()); sm != nil {
+			line, _ := strconv.Atoi(sm[1])
+			return nil, &ManifestError{Path: path, Line: line, Msg: sm[2] + ": " + sm[3]}
+		}
+		return nil, &ManifestError{Path: path, Msg: "TOML: " + strings.TrimPrefix(err.Error(), "toml: ")}
 	}
 	fail := func(needle, format string, args ...any) error {
 		return &ManifestError{Path: path, Line: lineOf(src, needle), Msg: fmt.Sprintf(format, args...)}

@@ -32,6 +32,7 @@ type Renderer struct {
 	stdin   io.WriteCloser // nil unless the manifest has click
 	program string         // argv[0] as written, for messages
 	argv    []string
+	env     []string
 	vals    map[string]string
 	tmpDir  string // ours, removed on Close
 	watches []*imageWatch
@@ -105,6 +106,7 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		v, _ := e.val.expand(r.vals)
 		cmd.Env = append(cmd.Env, e.key+"="+v)
 	}
+	r.env = cmd.Env
 	cmd.Dir = r.vals["outdir"]
 	if r.m.workdir != nil {
 		cmd.Dir, _ = r.m.workdir.expand(r.vals)

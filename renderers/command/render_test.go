@@ -1,0 +1,421 @@
+package command
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rgallery/rgallery/bgrender"
+)
+
+const progressiveManifest = `
+label = "Progressive"
+argv = ["%WRITER%", "-o", "{image}", "-size", "{res_x}x{res_y}",
+        "-passes", "{option.passes}", "-interval", "{option.interval}"]
+progress = 'progress: (?P<percent>[0-9.]+)%'
+poll = "20ms"
+memory_interval = "10ms"
+stop_grace = "100ms"
+
+[[option]]
+name = "passes"
+type = "int"
+default = 6
+min = 1
+
+[[option]]
+name = "interval"
+type = "string"
+default = "30ms"
+`
+
+func viewport(w, h int) bgrender.Viewport {
+	return bgrender.Viewport{CameraPath: "/cam", ResX: w, ResY: h}
+}
+
+func TestProgressiveRender(t *testing.T) {
+	m := manifest(t, progressiveManifest)
+	h := newHost(7)
+	r := start(t, m, h, bgrender.Options{Plugin: map[string]any{"passes": 5.0}, Viewport: viewport(32, 16)})
+	if err := poll(t, r); err != nil {
+		t.Fatal(err)
+	}
+	images, md := h.snapshot()
+	if len(images) == 0 {
+		t.Fatal("no image reported")
+	}
+	lastB := -1
+	for i, im := range images {
+		if im.err != nil {
+			t.Fatalf("image %d (%s) did not decode: %v", i, im.path, im.err)
+		}
+		_, _, b, _ := im.img.At(0, 0).RGBA()
+		if int(b>>8) < lastB {
+			t.Errorf("image %d went back from pass blue %d to %d", i, lastB, b>>8)
+		}
+		lastB = int(b >> 8)
+	}
+	wantPixels(t, images[len(images)-1].img, 32, 16, 5, 5)
+	if got := md[bgrender.KeyPercentDone]; got != 100.0 {
+		t.Errorf("percentDone = %v, want 100", got)
+	}
+	if peak, ok := md[bgrender.KeyPeakMemory].(int64); !ok || peak <= 0 {
+		t.Errorf("peakMemory = %#v, want > 0 bytes", md[bgrender.KeyPeakMemory])
+	}
+	if tc, ok := md[bgrender.KeyTotalClockTime].(float64); !ok || tc <= 0 {
+		t.Errorf("totalClockTime = %#v, want > 0", md[bgrender.KeyTotalClockTime])
+	}
+	if md["exitStatus"] != "exit status 0" {
+		t.Errorf("exitStatus = %v", md["exitStatus"])
+	}
+	wantCmd := writerBin + " -o " + filepath.Join(r.vals["outdir"], "render.png") + " -size 32x16 -passes 5 -interval 30ms"
+	if md["command"] != wantCmd {
+		t.Errorf("command = %q, want %q", md["command"], wantCmd)
+	}
+	// Every percentDone the regex found is one the writer printed.
+	seen := 0
+	for _, u := range h.mdLog {
+		if p, ok := u[bgrender.KeyPercentDone].(float64); ok && p < 100 {
+			seen++
+			if !slicesContains([]float64{20, 40, 60, 80}, p) {
+				t.Errorf("percentDone %v was never printed", p)
+			}
+		}
+	}
+	t.Logf("%d images, %d intermediate percentDone updates", len(images), seen)
+	if !strings.Contains(h.logText(), "pass 5/5\nprogress: 100.0%\n") {
+		t.Errorf("render log lacks the output:\n%s", h.logText())
+	}
+	assertNoneAlive(t, r)
+}
+
+func slicesContains(s []float64, v float64) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// The writer rewrites its PNG in place in two halves with a pause between;
+// polling fast, the renderer must still only ever report whole images.
+func TestHalfWrittenImagesNotReported(t *testing.T) {
+	m := manifest(t, `
+label = "In place"
+argv = ["%WRITER%", "-o", "{image}", "-inplace", "-passes", "6", "-interval", "40ms", "-size", "48x24"]
+poll = "2ms"
+`)
+	h := newHost(1)
+	r := start(t, m, h, bgrender.Options{})
+	if err := poll(t, r); err != nil {
+		t.Fatal(err)
+	}
+	images, _ := h.snapshot()
+	for i, im := range images {
+		if im.err != nil {
+			t.Errorf("image %d reported half written: %v", i, im.err)
+		}
+	}
+	if len(images) == 0 {
+		t.Fatal("no image reported")
+	}
+	wantPixels(t, images[len(images)-1].img, 48, 24, 6, 6)
+}
+
+func TestNonZeroExitFails(t *testing.T) {
+	m := manifest(t, `
+label = "Fails"
+argv = ["%WRITER%", "-o", "{image}", "-passes", "2", "-interval", "1ms", "-exit", "3"]
+poll = "10ms"
+`)
+	h := newHost(1)
+	r := start(t, m, h, bgrender.Options{})
+	err := poll(t, r)
+	want := "command " + writerBin + " failed: exit status 3; last lines of its output:\npass 1/2\nprogress: 50.0%\npass 2/2\nprogress: 100.0%"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+	// Polling again repeats the verdict.
+	if done, err2 := r.IsRenderFinished(testCtx(t)); !done || err2 == nil || err2.Error() != want {
+		t.Errorf("second poll: %v, %v", done, err2)
+	}
+	_, md := h.snapshot()
+	if md["exitStatus"] != "exit status 3" {
+		t.Errorf("exitStatus = %v", md["exitStatus"])
+	}
+	if _, ok := md[bgrender.KeyPercentDone]; ok && md[bgrender.KeyPercentDone] != 100.0 {
+		t.Errorf("percentDone = %v", md[bgrender.KeyPercentDone])
+	}
+	assertNoneAlive(t, r)
+}
+
+func TestKilledBySignalFails(t *testing.T) {
+	m := manifest(t, `
+label = "Killed"
+argv = ["sh", "-c", "echo about to die; kill -SEGV $$"]
+poll = "10ms"
+`)
+	r := start(t, m, newHost(1), bgrender.Options{})
+	err := poll(t, r)
+	want := "command sh failed: killed by signal SIGSEGV; last lines of its output:\nabout to die"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}
+
+func TestExitWithoutImageFails(t *testing.T) {
+	m := manifest(t, `
+label = "No image"
+argv = ["%WRITER%", "-no-image", "-passes", "1", "-interval", "1ms"]
+poll = "10ms"
+`)
+	r := start(t, m, newHost(1), bgrender.Options{})
+	err := poll(t, r)
+	want := "command " + writerBin + " exited with exit status 0 without writing an image (watched " +
+		r.vals["image"] + "); last lines of its output:\npass 1/1\nprogress: 100.0%"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}
+
+func TestCommandNotFound(t *testing.T) {
+	for _, tc := range []struct{ prog, want string }{
+		{"rgallery-no-such-renderer", `command "rgallery-no-such-renderer" not found in $PATH`},
+		{"./missing.sh", `command "%DIR%/missing.sh" not found: no such file`},
+	} {
+		m := manifest(t, fmt.Sprintf("label = \"Missing\"\nargv = [%q]\n", tc.prog))
+		r := NewRenderer(m, newHost(1))
+		err := r.StartBackgroundRender(testCtx(t), "scene.usda", bgrender.Options{})
+		want := fmt.Sprintf("command renderer \"Missing\" (%s): %s", m.Path, strings.ReplaceAll(tc.want, "%DIR%", filepath.Dir(m.Path)))
+		if err == nil || err.Error() != want {
+			t.Errorf("err = %v\nwant %s", err, want)
+		}
+		if r.tmpDir != "" {
+			t.Errorf("temporary dir %s kept after a failed start", r.tmpDir)
+		}
+		if err := r.Close(); err != nil {
+			t.Errorf("close after failed start: %v", err)
+		}
+	}
+}
+
+func TestNotExecutable(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "render.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := manifest(t, fmt.Sprintf("label = \"NoX\"\nargv = [%q]\n", script))
+	err := NewRenderer(m, newHost(1)).StartBackgroundRender(testCtx(t), "s.usda", bgrender.Options{})
+	want := fmt.Sprintf("command renderer \"NoX\" (%s): command %q is not executable: permission denied", m.Path, script)
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}
+
+// Stop while rendering: the writer and a grandchild both ignore SIGTERM,
+// so Stop must escalate to SIGKILL and return only when both are gone. The
+// last complete image is still reported.
+func TestStopKillsWholeGroup(t *testing.T) {
+	m := manifest(t, `
+label = "Stubborn"
+argv = ["sh", "-c", "trap '' TERM; sleep 600 & echo sleeper $!; exec \"$0\" -o \"$1\" -passes 100000 -interval 20ms -ignore-term", "%WRITER%", "{image}"]
+poll = "10ms"
+stop_grace = "100ms"
+`)
+	h := newHost(1)
+	r := start(t, m, h, bgrender.Options{})
+	ctx := testCtx(t)
+	for {
+		if done, err := r.IsRenderFinished(ctx); done || err != nil {
+			t.Fatalf("finished early: %v", err)
+		}
+		if imgs, _ := h.snapshot(); len(imgs) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	sleeper := 0
+	for _, line := range r.p.Tail() {
+		if s, ok := strings.CutPrefix(line, "sleeper "); ok {
+			sleeper, _ = strconv.Atoi(s)
+		}
+	}
+	if sleeper == 0 {
+		t.Fatalf("no sleeper pid in output %q", r.p.Tail())
+	}
+	alive, _ := r.p.Alive()
+	if want := []int{r.p.Pid(), sleeper}; !reflect.DeepEqual(alive, sortedPair(want)) {
+		t.Fatalf("group before stop = %v, want %v", alive, want)
+	}
+	if err := r.StopBackgroundRender(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertNoneAlive(t, r, sleeper)
+	st, _ := r.p.Status()
+	if st.String() != "killed by signal SIGKILL" {
+		t.Errorf("leader %s, want killed by signal SIGKILL", st)
+	}
+	images, md := h.snapshot()
+	if last := images[len(images)-1]; last.err != nil {
+		t.Errorf("last image: %v", last.err)
+	}
+	if _, ok := md[bgrender.KeyTotalClockTime]; !ok {
+		t.Errorf("no totalClockTime after stop: %v", md)
+	}
+}
+
+func sortedPair(p []int) []int {
+	if p[0] > p[1] {
+		return []int{p[1], p[0]}
+	}
+	return p
+}
+
+// A command that fails but leaves a helper running: the failure is reported
+// and the helper is gone afterwards.
+func TestFailureLeavesNoProcess(t *testing.T) {
+	m := manifest(t, `
+label = "Leaky"
+argv = ["sh", "-c", "sleep 600 & echo helper $!; exit 1"]
+poll = "10ms"
+stop_grace = "2s"
+`)
+	r := start(t, m, newHost(1), bgrender.Options{})
+	err := poll(t, r)
+	if err == nil || !strings.HasPrefix(err.Error(), "command sh failed: exit status 1; last lines of its output:\nhelper ") {
+		t.Fatalf("err = %v", err)
+	}
+	helper, _ := strconv.Atoi(strings.TrimPrefix(r.p.Tail()[0], "helper "))
+	if helper == 0 {
+		t.Fatalf("no helper pid in %q", r.p.Tail())
+	}
+	assertNoneAlive(t, r, helper)
+}
+
+func TestPeakMemoryOfTree(t *testing.T) {
+	m := manifest(t, `
+label = "Hungry"
+argv = ["sh", "-c", "\"$0\" -no-image -alloc 48 -passes 1 -interval 1ms -hold 300ms & \"$0\" -o \"$1\" -alloc 48 -passes 1 -interval 1ms -hold 300ms; wait", "%WRITER%", "{image}"]
+poll = "10ms"
+memory_interval = "5ms"
+`)
+	h := newHost(1)
+	r := start(t, m, h, bgrender.Options{})
+	if err := poll(t, r); err != nil {
+		t.Fatal(err)
+	}
+	_, md := h.snapshot()
+	peak, _ := md[bgrender.KeyPeakMemory].(int64)
+	if peak < 96<<20 {
+		t.Errorf("peakMemory = %d bytes, want at least 96 MiB (two writers of 48 MiB)", peak)
+	}
+	t.Logf("peakMemory %.1f MiB", float64(peak)/(1<<20))
+}
+
+func TestMouseClickGoesToStdin(t *testing.T) {
+	m := manifest(t, `
+label = "Clicky"
+argv = ["%WRITER%", "-o", "{image}", "-passes", "100000", "-interval", "10ms"]
+click = "focus {x} {y}"
+poll = "10ms"
+stop_grace = "1s"
+`)
+	h := newHost(1)
+	r := start(t, m, h, bgrender.Options{})
+	ctx := testCtx(t)
+	if err := r.MouseClick(ctx, 0.25, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(h.logText(), "clicked 0.25 0.5\n") {
+		if done, err := r.IsRenderFinished(ctx); done || err != nil {
+			t.Fatalf("finished early: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := r.StopBackgroundRender(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertNoneAlive(t, r)
+}
+
+func TestOptionsAndOptionalGroups(t *testing.T) {
+	m := manifest(t, `
+label = "Opts"
+argv = ["true", ["--camera", "{camera}"], ["--res", "{res_x}", "{res_y}"],
+        "--samples={option.samples}", "--device", "{option.device}", "--denoise={option.denoise}",
+        "--gain", "{option.gain}", "{{literal}}", "{item}", "{source}"]
+image = "beauty.png"
+
+[env]
+RENDER_THREADS = "{option.samples}"
+
+[[option]]
+name = "samples"
+type = "int"
+default = 16
+
+[[option]]
+name = "device"
+choices = ["CPU", "GPU"]
+
+[[option]]
+name = "denoise"
+type = "bool"
+
+[[option]]
+name = "gain"
+type = "float"
+default = 1.5
+`)
+	for _, tc := range []struct {
+		name string
+		opts bgrender.Options
+		want []string
+		err  string
+	}{
+		{"defaults, no camera", bgrender.Options{},
+			[]string{"true", "--samples=16", "--device", "CPU", "--denoise=false", "--gain", "1.5", "{literal}", "9", "/scenes/test.usda"}, ""},
+		{"all set", bgrender.Options{
+			Plugin:   map[string]any{"samples": "64", "device": "GPU", "denoise": true, "gain": 2.0},
+			Viewport: bgrender.Viewport{CameraPath: "/World/cam", ResX: 640, ResY: 480}},
+			[]string{"true", "--camera", "/World/cam", "--res", "640", "480", "--samples=64", "--device", "GPU", "--denoise=true", "--gain", "2", "{literal}", "9", "/scenes/test.usda"}, ""},
+		{"half a resolution drops the group", bgrender.Options{Viewport: bgrender.Viewport{ResX: 640}},
+			[]string{"true", "--samples=16", "--device", "CPU", "--denoise=false", "--gain", "1.5", "{literal}", "9", "/scenes/test.usda"}, ""},
+		{"bad choice", bgrender.Options{Plugin: map[string]any{"device": "TPU"}}, nil,
+			`command renderer "Opts": option device: "TPU" is not one of CPU, GPU`},
+		{"bad int", bgrender.Options{Plugin: map[string]any{"samples": 1.5}}, nil,
+			`command renderer "Opts": option samples: 1.5 is not a whole number`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewRenderer(m, newHost(9))
+			err := r.StartBackgroundRender(testCtx(t), "scene.usda", tc.opts)
+			defer r.Close()
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Errorf("err = %v, want %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r.argv, tc.want) {
+				t.Errorf("argv = %q\nwant %q", r.argv, tc.want)
+			}
+			if r.vals["image"] != filepath.Join(r.vals["outdir"], "beauty.png") {
+				t.Errorf("image = %s", r.vals["image"])
+			}
+			wantEnv := "RENDER_THREADS=" + strings.TrimPrefix(tc.want[len(tc.want)-9], "--samples=")
+			if got := r.env[len(r.env)-1]; got != wantEnv {
+				t.Errorf("last env entry = %q, want %q", got, wantEnv)
+			}
+		})
+	}
+}
