@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -115,6 +116,10 @@ func (c *conn) call(ctx context.Context, method string, params, result any, time
 		}
 		if f := c.failure(); f != nil {
 			return f
+		}
+		if errors.Is(err, syscall.EPIPE) {
+			// Nobody reads fd 3 any more: the plugin is gone.
+			return errConnClosed
 		}
 		return fmt.Errorf("send %s: %w", method, err)
 	}

@@ -3,7 +3,6 @@ package pluginproc
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -237,17 +236,14 @@ func discover(ctx context.Context, cfg Config, kind, path string,
 	}
 	var res registerResult
 	_, err = handshake(ctx, ch, cfg.Timeouts.Handshake)
+	if err != nil && kind == "executable" {
+		err = fmt.Errorf("%w: not an rgallery plugin? An executable on the plugin path must answer the handshake on fds 3/4 (docs/plugin-protocol.md)", err)
+	}
 	if err == nil {
 		err = ch.call(ctx, MethodRegister, nil, &res, cfg.Timeouts.Register)
 	}
 	ch.stop(cfg.StopGrace)
 	if err != nil {
-		if kind == "executable" {
-			var de *DeadlineError
-			if errors.As(err, &de) && de.Method == MethodHandshake {
-				err = fmt.Errorf("%w: not an rgallery plugin? An executable on the plugin path must answer the handshake on fds 3/4 (docs/plugin-protocol.md)", err)
-			}
-		}
 		if s := strings.TrimSpace(out.String()); s != "" {
 			err = fmt.Errorf("%w\nplugin output:\n%s", err, s)
 		}
