@@ -122,6 +122,11 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 	}
 	cmd.SysProcAttr.Setpgid = true
 	cmd.SysProcAttr.Pgid = 0
+	if cmd.SysProcAttr.Pdeathsig == 0 {
+		// If the gallery's owner dies without stopping its renders (SIGKILL,
+		// OOM), the kernel kills the render's leader with it.
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
 
 	if opts.TailLines == 0 {
 		opts.TailLines = DefaultTailLines
