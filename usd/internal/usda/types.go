@@ -44,7 +44,7 @@ var typeTable = map[string]valueType{
 	"token": {kToken, 1}, "asset": {kAsset, 1},
 	"matrix2d": {kMatrix2d, 1}, "matrix3d": {kMatrix3d, 1}, "matrix4d": {kMatrix4d, 1},
 	"frame4d": {kMatrix4d, 1},
-	"quatf": {kQuatf, 1}, "quatd": {kQuatd, 1}, "quath": {kQuath, 1},
+	"quatf":   {kQuatf, 1}, "quatd": {kQuatd, 1}, "quath": {kQuath, 1},
 	"pathExpression": {kPathExpr, 1}, "opaque": {kOpaque, 1}, "group": {kOpaque, 1},
 	"dictionary": {kDictionary, 1},
 }

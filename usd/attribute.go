@@ -1,0 +1,536 @@
+package usd
+
+import (
+	"math"
+	"sort"
+
+	"github.com/rgallery/rgallery/usd/pcp"
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// Attribute is a composed attribute.
+type Attribute struct {
+	prim     *Prim
+	name     string
+	fallback *fallbackValue
+}
+
+type fallbackValue struct {
+	typeName string
+	value    any
+}
+
+// Name returns the attribute name (with namespaces, e.g. "inputs:color").
+func (a *Attribute) Name() string { return a.name }
+
+// Prim returns the owning prim.
+func (a *Attribute) Prim() *Prim { return a.prim }
+
+func (a *Attribute) opinions(f func(o opinion) bool) { a.prim.opinions("."+a.name, f) }
+
+// TypeName returns the value type name, e.g. "point3f[]".
+func (a *Attribute) TypeName() string {
+	tn := ""
+	a.opinions(func(o opinion) bool {
+		if v, ok := o.spec.Get("typeName"); ok {
+			if t, ok := v.(Token); ok {
+				tn = string(t)
+				return false
+			}
+		}
+		return true
+	})
+	if tn == "" && a.fallback != nil {
+		return a.fallback.typeName
+	}
+	if tn == "" {
+		if fb, ok := schemaFallback(a.prim.TypeName(), a.name); ok {
+			return fb.typeName
+		}
+	}
+	return tn
+}
+
+// IsAuthored reports whether any layer has an opinion on the attribute.
+func (a *Attribute) IsAuthored() bool {
+	found := false
+	a.opinions(func(o opinion) bool { found = true; return false })
+	return found
+}
+
+// Metadata returns the strongest opinion of an attribute metadata field
+// (interpolation, elementSize, colorSpace, custom, variability, ...).
+func (a *Attribute) Metadata(key string) (any, bool) {
+	var val any
+	found := false
+	a.opinions(func(o opinion) bool {
+		if v, ok := o.spec.Get(key); ok {
+			val, found = v, true
+			return false
+		}
+		return true
+	})
+	return val, found
+}
+
+// Interpolation returns the interpolation metadata ("constant" if unset).
+func (a *Attribute) Interpolation() string {
+	if v, ok := a.Metadata("interpolation"); ok {
+		switch t := v.(type) {
+		case Token:
+			return string(t)
+		case string:
+			return t
+		}
+	}
+	return "constant"
+}
+
+// Connections returns the composed connection targets (stage paths).
+func (a *Attribute) Connections() []string {
+	return a.prim.composePaths("."+a.name, "connectionPaths")
+}
+
+// layerToStage maps a layer time to stage time for an opinion.
+func layerToStage(o opinion) sdf.LayerOffset {
+	if o.node == nil {
+		return sdf.IdentityOffset
+	}
+	return o.node.Offset.Compose(o.node.LayerStack.Offsets[o.li])
+}
+
+// TimeSamples returns the stage times of the samples of the strongest
+// opinion that has samples (none if a stronger default or block wins).
+func (a *Attribute) TimeSamples() []TimeCode {
+	var out []TimeCode
+	a.opinions(func(o opinion) bool {
+		if v, ok := o.spec.Get("timeSamples"); ok {
+			if ts, ok := v.(*sdf.TimeSamples); ok && len(ts.Times) > 0 {
+				off := layerToStage(o)
+				for _, t := range ts.Times {
+					out = append(out, TimeCode(off.Apply(t)))
+				}
+				return false
+			}
+		}
+		if d, ok := o.spec.Get("default"); ok {
+			_ = d
+			return false
+		}
+		return true
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// Get resolves the value at time t: the strongest layer with an opinion
+// wins; in it, time samples win over the default (unless t is Default).
+// Samples are interpolated linearly for floating-point types (held for
+// the rest) as OpenUSD does. A blocked value, or no opinion, gives the
+// schema fallback if there is one. Asset paths come back resolved.
+func (a *Attribute) Get(t TimeCode) (any, bool) {
+	var val any
+	found := false
+	blocked := false
+	a.opinions(func(o opinion) bool {
+		if !t.IsDefault() {
+			if v, ok := o.spec.Get("timeSamples"); ok {
+				if ts, ok := v.(*sdf.TimeSamples); ok && len(ts.Times) > 0 {
+					lt := layerToStage(o).Inverse().Apply(float64(t))
+					r, ok := sampleAt(ts, lt)
+					if !ok {
+						blocked = true
+						return false
+					}
+					val, found = a.resolveAssets(r, o.layer), true
+					return false
+				}
+			}
+		}
+		if v, ok := o.spec.Get("default"); ok {
+			switch v.(type) {
+			case sdf.ValueBlock:
+				blocked = true
+				return false
+			case sdf.AnimationBlock:
+				return true
+			}
+			val, found = a.resolveAssets(v, o.layer), true
+			return false
+		}
+		return true
+	})
+	if found {
+		return val, true
+	}
+	_ = blocked
+	if a.fallback != nil {
+		return a.fallback.value, true
+	}
+	if fb, ok := schemaFallback(a.prim.TypeName(), a.name); ok {
+		return fb.value, true
+	}
+	return nil, false
+}
+
+func (a *Attribute) resolveAssets(v any, l *sdf.Layer) any {
+	switch t := v.(type) {
+	case AssetPath:
+		return a.prim.stage.resolveAsset(t, l)
+	case []AssetPath:
+		out := make([]AssetPath, len(t))
+		for i, x := range t {
+			out[i] = a.prim.stage.resolveAsset(x, l)
+		}
+		return out
+	}
+	return v
+}
+
+// sampleAt evaluates samples at time t; false if the sample that holds is
+// blocked.
+func sampleAt(ts *sdf.TimeSamples, t float64) (any, bool) {
+	n := len(ts.Times)
+	i := sort.SearchFloat64s(ts.Times, t) // first index with Times[i] >= t
+	get := func(k int) (any, bool) {
+		v, err := ts.Value(k)
+		if err != nil {
+			return nil, false
+		}
+		if _, b := v.(sdf.ValueBlock); b {
+			return nil, false
+		}
+		return v, true
+	}
+	if i < n && ts.Times[i] == t {
+		return get(i)
+	}
+	if i == 0 {
+		return get(0)
+	}
+	if i == n {
+		return get(n - 1)
+	}
+	lo, okl := get(i - 1)
+	if !okl {
+		return nil, false
+	}
+	hi, okh := get(i)
+	if !okh {
+		return lo, true // held into a block
+	}
+	u := (t - ts.Times[i-1]) / (ts.Times[i] - ts.Times[i-1])
+	return lerp(lo, hi, u), true
+}
+
+func lf32(a, b float32, u float64) float32 { return float32(float64(a) + (float64(b)-float64(a))*u) }
+func lf64(a, b, u float64) float64         { return a + (b-a)*u }
+
+func lerpSlice[T any](a, b []T, u float64, f func(x, y T, u float64) T) any {
+	if len(a) != len(b) {
+		return a
+	}
+	out := make([]T, len(a))
+	for i := range a {
+		out[i] = f(a[i], b[i], u)
+	}
+	return out
+}
+
+func lvec3f(x, y Vec3f, u float64) Vec3f {
+	return Vec3f{lf32(x[0], y[0], u), lf32(x[1], y[1], u), lf32(x[2], y[2], u)}
+}
+func lvec3d(x, y Vec3d, u float64) Vec3d {
+	return Vec3d{lf64(x[0], y[0], u), lf64(x[1], y[1], u), lf64(x[2], y[2], u)}
+}
+
+// lerp interpolates floating-point values; other types are held.
+func lerp(a, b any, u float64) any {
+	switch x := a.(type) {
+	case float32:
+		if y, ok := b.(float32); ok {
+			return lf32(x, y, u)
+		}
+	case float64:
+		if y, ok := b.(float64); ok {
+			return lf64(x, y, u)
+		}
+	case Half:
+		if y, ok := b.(Half); ok {
+			return Half(lf32(float32(x), float32(y), u))
+		}
+	case sdf.TimeCode:
+		if y, ok := b.(sdf.TimeCode); ok {
+			return sdf.TimeCode(lf64(float64(x), float64(y), u))
+		}
+	case Vec2f:
+		if y, ok := b.(Vec2f); ok {
+			return Vec2f{lf32(x[0], y[0], u), lf32(x[1], y[1], u)}
+		}
+	case Vec3f:
+		if y, ok := b.(Vec3f); ok {
+			return lvec3f(x, y, u)
+		}
+	case Vec4f:
+		if y, ok := b.(Vec4f); ok {
+			return Vec4f{lf32(x[0], y[0], u), lf32(x[1], y[1], u), lf32(x[2], y[2], u), lf32(x[3], y[3], u)}
+		}
+	case Vec2d:
+		if y, ok := b.(Vec2d); ok {
+			return Vec2d{lf64(x[0], y[0], u), lf64(x[1], y[1], u)}
+		}
+	case Vec3d:
+		if y, ok := b.(Vec3d); ok {
+			return lvec3d(x, y, u)
+		}
+	case Vec4d:
+		if y, ok := b.(Vec4d); ok {
+			return Vec4d{lf64(x[0], y[0], u), lf64(x[1], y[1], u), lf64(x[2], y[2], u), lf64(x[3], y[3], u)}
+		}
+	case Matrix4d:
+		if y, ok := b.(Matrix4d); ok {
+			var m Matrix4d
+			for r := 0; r < 4; r++ {
+				for c := 0; c < 4; c++ {
+					m[r][c] = lf64(x[r][c], y[r][c], u)
+				}
+			}
+			return m
+		}
+	case Quatf:
+		if y, ok := b.(Quatf); ok {
+			q := slerp(Quatd{Real: float64(x.Real), Imag: Vec3d{float64(x.Imag[0]), float64(x.Imag[1]), float64(x.Imag[2])}},
+				Quatd{Real: float64(y.Real), Imag: Vec3d{float64(y.Imag[0]), float64(y.Imag[1]), float64(y.Imag[2])}}, u)
+			return Quatf{Real: float32(q.Real), Imag: Vec3f{float32(q.Imag[0]), float32(q.Imag[1]), float32(q.Imag[2])}}
+		}
+	case Quatd:
+		if y, ok := b.(Quatd); ok {
+			return slerp(x, y, u)
+		}
+	case []float32:
+		if y, ok := b.([]float32); ok {
+			return lerpSlice(x, y, u, lf32)
+		}
+	case []float64:
+		if y, ok := b.([]float64); ok {
+			return lerpSlice(x, y, u, lf64)
+		}
+	case []Vec3f:
+		if y, ok := b.([]Vec3f); ok {
+			return lerpSlice(x, y, u, lvec3f)
+		}
+	case []Vec3d:
+		if y, ok := b.([]Vec3d); ok {
+			return lerpSlice(x, y, u, lvec3d)
+		}
+	}
+	return a
+}
+
+func slerp(a, b Quatd, u float64) Quatd {
+	dot := a.Real*b.Real + a.Imag[0]*b.Imag[0] + a.Imag[1]*b.Imag[1] + a.Imag[2]*b.Imag[2]
+	if dot < 0 {
+		b = Quatd{Real: -b.Real, Imag: Vec3d{-b.Imag[0], -b.Imag[1], -b.Imag[2]}}
+		dot = -dot
+	}
+	var s0, s1 float64
+	if dot > 0.9995 {
+		s0, s1 = 1-u, u
+	} else {
+		th := math.Acos(dot)
+		s0 = math.Sin((1-u)*th) / math.Sin(th)
+		s1 = math.Sin(u*th) / math.Sin(th)
+	}
+	q := Quatd{Real: s0*a.Real + s1*b.Real, Imag: Vec3d{s0*a.Imag[0] + s1*b.Imag[0], s0*a.Imag[1] + s1*b.Imag[1], s0*a.Imag[2] + s1*b.Imag[2]}}
+	l := math.Sqrt(q.Real*q.Real + q.Imag[0]*q.Imag[0] + q.Imag[1]*q.Imag[1] + q.Imag[2]*q.Imag[2])
+	if l > 0 {
+		q.Real /= l
+		for i := range q.Imag {
+			q.Imag[i] /= l
+		}
+	}
+	return q
+}
+
+// Typed getters. Each reports false when there is no value or it has
+// another type.
+
+// Float returns any scalar number as float64.
+func (a *Attribute) Float(t TimeCode) (float64, bool) {
+	v, ok := a.Get(t)
+	if !ok {
+		return 0, false
+	}
+	return toFloat64(v)
+}
+
+// Bool returns a bool value (numbers are true when not zero).
+func (a *Attribute) Bool(t TimeCode) (bool, bool) {
+	v, ok := a.Get(t)
+	if !ok {
+		return false, false
+	}
+	if b, ok := v.(bool); ok {
+		return b, true
+	}
+	f, ok := toFloat64(v)
+	return f != 0, ok
+}
+
+// Token returns a token or string value as a string.
+func (a *Attribute) Token(t TimeCode) (string, bool) {
+	v, ok := a.Get(t)
+	if !ok {
+		return "", false
+	}
+	switch x := v.(type) {
+	case Token:
+		return string(x), true
+	case string:
+		return x, true
+	}
+	return "", false
+}
+
+// Asset returns an asset path value.
+func (a *Attribute) Asset(t TimeCode) (AssetPath, bool) {
+	v, ok := a.Get(t)
+	if !ok {
+		return AssetPath{}, false
+	}
+	ap, ok := v.(AssetPath)
+	return ap, ok
+}
+
+// Vec3f returns any 3-vector (float, double or half) as Vec3f.
+func (a *Attribute) Vec3f(t TimeCode) (Vec3f, bool) {
+	v, ok := a.Get(t)
+	if !ok {
+		return Vec3f{}, false
+	}
+	return toVec3f(v)
+}
+
+func toVec3f(v any) (Vec3f, bool) {
+	switch x := v.(type) {
+	case Vec3f:
+		return x, true
+	case Vec3d:
+		return Vec3f{float32(x[0]), float32(x[1]), float32(x[2])}, true
+	case Vec3h:
+		return Vec3f{float32(x[0]), float32(x[1]), float32(x[2])}, true
+	}
+	return Vec3f{}, false
+}
+
+// Vec3fArray returns any array of 3-vectors as []Vec3f (no copy for point3f[]).
+func (a *Attribute) Vec3fArray(t TimeCode) ([]Vec3f, bool) {
+	v, ok := a.Get(t)
+	if !ok {
+		return nil, false
+	}
+	switch x := v.(type) {
+	case []Vec3f:
+		return x, true
+	case []Vec3d:
+		out := make([]Vec3f, len(x))
+		for i, p := range x {
+			out[i] = Vec3f{float32(p[0]), float32(p[1]), float32(p[2])}
+		}
+		return out, true
+	case []Vec3h:
+		out := make([]Vec3f, len(x))
+		for i, p := range x {
+			out[i] = Vec3f{float32(p[0]), float32(p[1]), float32(p[2])}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// Vec2fArray returns any array of 2-vectors as []Vec2f.
+func (a *Attribute) Vec2fArray(t TimeCode) ([]Vec2f, bool) {
+	v, ok := a.Get(t)
+	if !ok {
+		return nil, false
+	}
+	switch x := v.(type) {
+	case []Vec2f:
+		return x, true
+	case []Vec2d:
+		out := make([]Vec2f, len(x))
+		for i, p := range x {
+			out[i] = Vec2f{float32(p[0]), float32(p[1])}
+		}
+		return out, true
+	case []Vec2h:
+		out := make([]Vec2f, len(x))
+		for i, p := range x {
+			out[i] = Vec2f{float32(p[0]), float32(p[1])}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// IntArray returns an int[] (or other integer array) as []int32.
+func (a *Attribute) IntArray(t TimeCode) ([]int32, bool) {
+	v, ok := a.Get(t)
+	if !ok {
+		return nil, false
+	}
+	switch x := v.(type) {
+	case []int32:
+		return x, true
+	case []int64:
+		out := make([]int32, len(x))
+		for i, p := range x {
+			out[i] = int32(p)
+		}
+		return out, true
+	case []uint32:
+		out := make([]int32, len(x))
+		for i, p := range x {
+			out[i] = int32(p)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// FloatArray returns a float[], double[] or half[] as []float32.
+func (a *Attribute) FloatArray(t TimeCode) ([]float32, bool) {
+	v, ok := a.Get(t)
+	if !ok {
+		return nil, false
+	}
+	switch x := v.(type) {
+	case []float32:
+		return x, true
+	case []float64:
+		out := make([]float32, len(x))
+		for i, p := range x {
+			out[i] = float32(p)
+		}
+		return out, true
+	case []Half:
+		out := make([]float32, len(x))
+		for i, p := range x {
+			out[i] = float32(p)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// Matrix4d returns a matrix4d value.
+func (a *Attribute) Matrix4d(t TimeCode) (Matrix4d, bool) {
+	v, ok := a.Get(t)
+	if !ok {
+		return Matrix4d{}, false
+	}
+	m, ok := v.(Matrix4d)
+	return m, ok
+}
+
+var _ = pcp.ArcRoot

@@ -1,0 +1,98 @@
+// Package usdz reads USDZ packages: zip archives whose entries are stored
+// (not compressed). The first USD file in the archive is the root layer;
+// assets inside resolve relative to the package.
+//
+// It does not write packages and does not check the 64-byte alignment
+// rule (it reads unaligned packages too).
+package usdz
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+)
+
+// Package is an opened usdz archive held in memory.
+type Package struct {
+	Name    string
+	entries map[string]*zip.File
+	order   []string
+}
+
+// MaxEntry bounds the size of one entry that Read will return.
+const MaxEntry = 4 << 30
+
+// Open parses a package from its bytes.
+func Open(name string, data []byte) (*Package, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a usdz package: %w", name, err)
+	}
+	p := &Package{Name: name, entries: map[string]*zip.File{}}
+	for _, f := range zr.File {
+		n := path.Clean(f.Name)
+		if _, dup := p.entries[n]; dup {
+			continue
+		}
+		p.entries[n] = f
+		p.order = append(p.order, n)
+	}
+	return p, nil
+}
+
+// RootLayer returns the name of the first usd/usda/usdc entry.
+func (p *Package) RootLayer() (string, error) {
+	for _, n := range p.order {
+		switch strings.ToLower(path.Ext(n)) {
+		case ".usd", ".usda", ".usdc":
+			return n, nil
+		}
+	}
+	return "", fmt.Errorf("%s: package has no usd layer", p.Name)
+}
+
+// Has reports whether the package has an entry.
+func (p *Package) Has(name string) bool { _, ok := p.entries[path.Clean(name)]; return ok }
+
+// Entries lists the entry names in archive order.
+func (p *Package) Entries() []string { return append([]string(nil), p.order...) }
+
+// Read returns the bytes of an entry.
+func (p *Package) Read(name string) ([]byte, error) {
+	f, ok := p.entries[path.Clean(name)]
+	if !ok {
+		return nil, fmt.Errorf("%s: no entry %q in package", p.Name, name)
+	}
+	if f.UncompressedSize64 > MaxEntry {
+		return nil, fmt.Errorf("%s[%s]: entry too large (%d bytes)", p.Name, name, f.UncompressedSize64)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s[%s]: %w", p.Name, name, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s[%s]: %w", p.Name, name, err)
+	}
+	return b, nil
+}
+
+// SplitPackagePath splits "a.usdz[b/c.usda]" into "a.usdz" and
+// "b/c.usda". Nested packages nest brackets: "a.usdz[b.usdz[c.usda]]".
+func SplitPackagePath(p string) (pkg, inner string, ok bool) {
+	if !strings.HasSuffix(p, "]") {
+		return "", "", false
+	}
+	i := strings.IndexByte(p, '[')
+	if i < 0 {
+		return "", "", false
+	}
+	return p[:i], p[i+1 : len(p)-1], true
+}
+
+// JoinPackagePath is the inverse of SplitPackagePath.
+func JoinPackagePath(pkg, inner string) string { return pkg + "[" + inner + "]" }

@@ -1,0 +1,252 @@
+package usd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/rgallery/rgallery/usd/internal/crate"
+	"github.com/rgallery/rgallery/usd/internal/usda"
+	"github.com/rgallery/rgallery/usd/internal/usdz"
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// Resolver turns asset paths into readable files.
+type Resolver interface {
+	// Resolve returns the resolved path of assetPath written in the layer
+	// at anchorLayerPath ("" for the root layer).
+	Resolve(assetPath, anchorLayerPath string) (string, error)
+	// Open reads a resolved path.
+	Open(resolved string) (io.ReadCloser, error)
+}
+
+// ErrNotFound is wrapped by resolver errors for missing assets.
+var ErrNotFound = errors.New("asset not found")
+
+// FormatError reports a file that is not in the format it claims.
+type FormatError struct {
+	File string
+	Msg  string
+}
+
+func (e *FormatError) Error() string { return e.File + ": " + e.Msg }
+
+// FileResolver resolves relative asset paths against the directory of the
+// anchoring layer, and package-relative paths inside usdz packages
+// ("pkg.usdz[inner]"). Search paths are tried for paths that are neither
+// absolute nor ./ or ../ relative and that are not found next to the anchor.
+type FileResolver struct {
+	SearchPaths []string
+
+	mu   sync.Mutex
+	pkgs map[string]*usdz.Package
+}
+
+// Resolve implements Resolver.
+func (r *FileResolver) Resolve(asset, anchor string) (string, error) {
+	if asset == "" {
+		return "", fmt.Errorf("empty asset path")
+	}
+	// Inside a package: resolve to another entry of the package.
+	if pkg, inner, ok := usdz.SplitPackagePath(anchor); ok && !filepath.IsAbs(asset) {
+		// Nested packages: resolve inside the innermost.
+		if ipkg, iinner, ok2 := usdz.SplitPackagePath(inner); ok2 {
+			res, err := r.Resolve(asset, usdz.JoinPackagePath(ipkg, iinner))
+			if err != nil {
+				return "", err
+			}
+			return usdz.JoinPackagePath(pkg, res), nil
+		}
+		cand := path.Clean(path.Join(path.Dir(inner), asset))
+		p, err := r.pkg(pkg)
+		if err != nil {
+			return "", err
+		}
+		if p.Has(cand) {
+			return usdz.JoinPackagePath(pkg, cand), nil
+		}
+		if p.Has(path.Clean(asset)) { // search-path style: package root
+			return usdz.JoinPackagePath(pkg, path.Clean(asset)), nil
+		}
+		return "", fmt.Errorf("%s in package %s: %w", asset, pkg, ErrNotFound)
+	}
+	if pkg, inner, ok := usdz.SplitPackagePath(asset); ok {
+		res, err := r.Resolve(pkg, anchor)
+		if err != nil {
+			return "", err
+		}
+		return usdz.JoinPackagePath(res, inner), nil
+	}
+	var cands []string
+	if filepath.IsAbs(asset) {
+		cands = []string{asset}
+	} else {
+		dir := "."
+		if anchor != "" {
+			dir = filepath.Dir(anchor)
+		}
+		cands = append(cands, filepath.Join(dir, asset))
+		if !strings.HasPrefix(asset, "./") && !strings.HasPrefix(asset, "../") {
+			for _, sp := range r.SearchPaths {
+				cands = append(cands, filepath.Join(sp, asset))
+			}
+		}
+	}
+	for _, c := range cands {
+		if _, err := os.Stat(c); err == nil {
+			abs, err := filepath.Abs(c)
+			if err != nil {
+				return c, nil
+			}
+			return abs, nil
+		}
+	}
+	abs, _ := filepath.Abs(cands[0])
+	return abs, fmt.Errorf("%s: %w", abs, ErrNotFound)
+}
+
+func (r *FileResolver) pkg(name string) (*usdz.Package, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p := r.pkgs[name]; p != nil {
+		return p, nil
+	}
+	var data []byte
+	var err error
+	if outer, inner, ok := usdz.SplitPackagePath(name); ok {
+		op, err := r.pkgLocked(outer)
+		if err != nil {
+			return nil, err
+		}
+		data, err = op.Read(inner)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		data, err = os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+	}
+	p, err := usdz.Open(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if r.pkgs == nil {
+		r.pkgs = map[string]*usdz.Package{}
+	}
+	r.pkgs[name] = p
+	return p, nil
+}
+
+func (r *FileResolver) pkgLocked(name string) (*usdz.Package, error) {
+	r.mu.Unlock()
+	defer r.mu.Lock()
+	return r.pkg(name)
+}
+
+// Open implements Resolver.
+func (r *FileResolver) Open(resolved string) (io.ReadCloser, error) {
+	if pkg, inner, ok := usdz.SplitPackagePath(resolved); ok {
+		p, err := r.pkg(pkg)
+		if err != nil {
+			return nil, err
+		}
+		b, err := p.Read(inner)
+		if err != nil {
+			return nil, err
+		}
+		return io.NopCloser(bytes.NewReader(b)), nil
+	}
+	return os.Open(resolved)
+}
+
+// layerLoader reads and caches layers for one stage.
+type layerLoader struct {
+	res    Resolver
+	layers map[string]*sdf.Layer
+	errs   map[string]error
+	order  []*sdf.Layer
+}
+
+func newLoader(res Resolver) *layerLoader {
+	return &layerLoader{res: res, layers: map[string]*sdf.Layer{}, errs: map[string]error{}}
+}
+
+// Load implements pcp.LayerLoader.
+func (l *layerLoader) Load(asset string, anchor *sdf.Layer) (*sdf.Layer, error) {
+	anchorID := ""
+	if anchor != nil {
+		anchorID = anchor.Identifier
+	}
+	resolved, err := l.res.Resolve(asset, anchorID)
+	if err != nil {
+		return nil, err
+	}
+	return l.loadResolved(resolved)
+}
+
+func (l *layerLoader) loadResolved(resolved string) (*sdf.Layer, error) {
+	if ly := l.layers[resolved]; ly != nil {
+		return ly, nil
+	}
+	if err := l.errs[resolved]; err != nil {
+		return nil, err
+	}
+	ly, err := l.read(resolved)
+	if err != nil {
+		l.errs[resolved] = err
+		return nil, err
+	}
+	l.layers[resolved] = ly
+	l.order = append(l.order, ly)
+	return ly, nil
+}
+
+func (l *layerLoader) read(resolved string) (*sdf.Layer, error) {
+	rc, err := l.res.Open(resolved)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", resolved, err)
+	}
+	switch {
+	case bytes.HasPrefix(data, []byte("PXR-USDC")):
+		return crate.Read(resolved, data)
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		p, err := usdz.Open(resolved, data)
+		if err != nil {
+			return nil, err
+		}
+		root, err := p.RootLayer()
+		if err != nil {
+			return nil, err
+		}
+		return l.loadResolved(usdz.JoinPackagePath(resolved, root))
+	default:
+		trimmed := bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+		if bytes.HasPrefix(trimmed, []byte("#usda")) || bytes.HasPrefix(trimmed, []byte("#sdf")) {
+			return usda.Parse(resolved, data)
+		}
+	}
+	return nil, &FormatError{File: resolved, Msg: "not a USD file (no usda header, crate magic or zip signature)"}
+}
+
+// ReadLayer reads one layer file (usda, usdc or the root layer of a usdz)
+// without composing it.
+func ReadLayer(file string) (*sdf.Layer, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, err
+	}
+	return newLoader(&FileResolver{}).loadResolved(abs)
+}

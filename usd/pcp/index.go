@@ -1,0 +1,543 @@
+package pcp
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// ArcType is the kind of arc that brought a node in, in strength order.
+type ArcType int
+
+const (
+	ArcRoot ArcType = iota
+	ArcInherit
+	ArcVariant
+	ArcReference
+	ArcPayload
+	ArcSpecialize
+)
+
+func (a ArcType) String() string {
+	return [...]string{"root", "inherit", "variant", "reference", "payload", "specialize"}[a]
+}
+
+// Node is one site (layer stack and path) contributing opinions to a prim.
+type Node struct {
+	Arc        ArcType
+	LayerStack *LayerStack
+	Path       string
+	// Offset maps the node's time (its root layer's) to the stage's time.
+	Offset sdf.LayerOffset
+
+	Parent   *Node
+	Origin   *Node // the node whose arc caused this one (== Parent unless implied)
+	Children []*Node
+
+	depth      int // namespace depth of the prim that introduced the arc
+	siblingNum int
+	mapSrc     string // this node's namespace prefix ...
+	mapDst     string // ... and where it lands in the parent's namespace
+	inert      bool   // kept for structure but contributes nothing
+	arcsDone   bool
+	varsDone   bool
+	implied    bool
+}
+
+// HasSpecs reports whether any layer of the node's stack has a spec at its path.
+func (n *Node) HasSpecs() bool { return !n.inert && n.LayerStack.HasSpec(n.Path) }
+
+// mapToParent maps a path in this node's namespace to its parent's.
+func (n *Node) mapToParent(path string) (string, bool) {
+	if n.Parent == nil {
+		return path, true
+	}
+	if n.Arc == ArcVariant {
+		return path, true
+	}
+	if p, ok := sdf.ReplacePrefix(path, n.mapSrc, n.mapDst); ok {
+		return p, true
+	}
+	// Every arc also maps the root to itself, so that global classes and
+	// paths outside the arc's subtree keep their names.
+	if sdf.HasPrefix(path, n.mapDst) {
+		return "", false // would alias the arc's own target: blocked
+	}
+	return path, true
+}
+
+// MapToRoot maps a path in the node's namespace to the stage namespace.
+func (n *Node) MapToRoot(path string) (string, bool) {
+	for cur := n; cur.Parent != nil; cur = cur.Parent {
+		p, ok := cur.mapToParent(path)
+		if !ok {
+			return "", false
+		}
+		path = p
+	}
+	return sdf.StripVariants(path), true
+}
+
+// PrimIndex is the composed list of sites for one prim path.
+type PrimIndex struct {
+	Path string
+	Root *Node
+	// Nodes lists the contributing nodes, strongest first.
+	Nodes []*Node
+	// HasPayload is set when the prim has a payload arc (loaded or not).
+	HasPayload bool
+	// VariantSelections are the selections used, by variant set name.
+	VariantSelections map[string]string
+	Errors            []error
+}
+
+// Cache builds and keeps prim indexes of one stage.
+type Cache struct {
+	loader      LayerLoader
+	root        *LayerStack
+	stacks      map[string]*LayerStack
+	indexes     map[string]*PrimIndex
+	NoPayloads  bool
+	Fallbacks   map[string][]string
+	LayerErrors []error
+}
+
+// NewCache makes the composition cache of a stage whose root layer (and
+// optional session layer) are given.
+func NewCache(loader LayerLoader, root, session *sdf.Layer) *Cache {
+	c := &Cache{loader: loader, stacks: map[string]*LayerStack{}, indexes: map[string]*PrimIndex{}}
+	ls, errs := buildLayerStack(loader, root, session)
+	c.root = ls
+	c.stacks[ls.id] = ls
+	c.LayerErrors = errs
+	return c
+}
+
+// RootLayerStack returns the stage's root layer stack.
+func (c *Cache) RootLayerStack() *LayerStack { return c.root }
+
+// LayerStacks returns every layer stack used so far, sorted by id.
+func (c *Cache) LayerStacks() []*LayerStack {
+	out := make([]*LayerStack, 0, len(c.stacks))
+	for _, ls := range c.stacks {
+		out = append(out, ls)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+func (c *Cache) layerStack(l *sdf.Layer) *LayerStack {
+	if ls := c.stacks[l.Identifier]; ls != nil {
+		return ls
+	}
+	ls, errs := buildLayerStack(c.loader, l, nil)
+	c.stacks[ls.id] = ls
+	c.LayerErrors = append(c.LayerErrors, errs...)
+	return ls
+}
+
+// PrimIndex returns the index of the prim at path (a prim path without
+// variant selections), building it and its ancestors' as needed.
+func (c *Cache) PrimIndex(path string) *PrimIndex {
+	if idx := c.indexes[path]; idx != nil {
+		return idx
+	}
+	idx := &PrimIndex{Path: path}
+	parent := sdf.ParentPath(path)
+	name := sdf.NameOf(path)
+	if parent == "/" {
+		idx.Root = &Node{Arc: ArcRoot, LayerStack: c.root, Path: path, Offset: sdf.IdentityOffset}
+	} else {
+		pidx := c.PrimIndex(parent)
+		idx.Root = cloneChild(pidx.Root, nil, name)
+	}
+	b := &builder{cache: c, idx: idx, depth: pathDepth(path)}
+	b.expand()
+	idx.Nodes = nil
+	walk(idx.Root, func(n *Node) {
+		if !n.inert {
+			idx.Nodes = append(idx.Nodes, n)
+		}
+	})
+	c.indexes[path] = idx
+	return idx
+}
+
+func pathDepth(p string) int { return strings.Count(sdf.StripVariants(p), "/") }
+
+// cloneChild copies the graph of a parent prim's index, moving every
+// node to the child named name: the ancestral opinions of the child.
+func cloneChild(n *Node, parent *Node, name string) *Node {
+	c := *n
+	c.Path = sdf.AppendChild(n.Path, name)
+	c.Parent = parent
+	c.Children = nil
+	c.arcsDone = false
+	c.varsDone = false
+	out := &c
+	// Origins are re-linked after cloning; keep the old pointer for now.
+	for _, ch := range n.Children {
+		out.Children = append(out.Children, cloneChild(ch, out, name))
+	}
+	if parent == nil {
+		relinkOrigins(n, out)
+	}
+	return out
+}
+
+// relinkOrigins points the Origin of cloned nodes at the clones.
+func relinkOrigins(old, cl *Node) {
+	m := map[*Node]*Node{}
+	var pair func(a, b *Node)
+	pair = func(a, b *Node) {
+		m[a] = b
+		for i := range a.Children {
+			pair(a.Children[i], b.Children[i])
+		}
+	}
+	pair(old, cl)
+	for _, b := range m {
+		if b.Origin != nil {
+			if nb, ok := m[b.Origin]; ok {
+				b.Origin = nb
+			}
+		}
+	}
+}
+
+func walk(n *Node, f func(*Node)) {
+	f(n)
+	for _, c := range n.Children {
+		walk(c, f)
+	}
+}
+
+type builder struct {
+	cache *Cache
+	idx   *PrimIndex
+	depth int
+}
+
+func (b *builder) errf(format string, args ...any) {
+	b.idx.Errors = append(b.idx.Errors, fmt.Errorf(format, args...))
+}
+
+func (b *builder) expand() {
+	for {
+		changed := false
+		b.each(func(n *Node) bool {
+			if n.arcsDone || n.inert {
+				return true
+			}
+			n.arcsDone = true
+			b.evalArcs(n)
+			changed = true
+			return true
+		})
+		if changed {
+			continue
+		}
+		b.each(func(n *Node) bool {
+			if n.varsDone || n.inert {
+				return true
+			}
+			n.varsDone = true
+			if b.evalVariants(n) {
+				changed = true
+				return false
+			}
+			return true
+		})
+		if !changed {
+			break
+		}
+	}
+	b.propagateSpecializes()
+}
+
+// each visits nodes in strength order until f returns false.
+func (b *builder) each(f func(*Node) bool) {
+	var rec func(n *Node) bool
+	rec = func(n *Node) bool {
+		if !f(n) {
+			return false
+		}
+		for _, c := range n.Children {
+			if !rec(c) {
+				return false
+			}
+		}
+		return true
+	}
+	rec(b.idx.Root)
+}
+
+// addChild inserts a new node under parent in strength order, unless it
+// would form a cycle.
+func (b *builder) addChild(parent *Node, n *Node) bool {
+	n.Parent = parent
+	if n.Origin == nil {
+		n.Origin = parent
+	}
+	for a := parent; a != nil; a = a.Parent {
+		if a.LayerStack == n.LayerStack && (sdf.HasPrefix(a.Path, n.Path) || sdf.HasPrefix(n.Path, a.Path)) {
+			if a.Arc == ArcVariant || n.Arc == ArcVariant {
+				continue
+			}
+			b.errf("composition cycle at %s: %s arc from @%s@<%s> to @%s@<%s>", b.idx.Path, n.Arc,
+				shortName(parent.LayerStack.Root().Identifier), parent.Path,
+				shortName(n.LayerStack.Root().Identifier), n.Path)
+			return false
+		}
+	}
+	for _, c := range parent.Children {
+		if c.LayerStack == n.LayerStack && c.Path == n.Path && c.Arc == n.Arc {
+			return false // already there (implied twice)
+		}
+	}
+	parent.Children = append(parent.Children, n)
+	b.sortChildren(parent)
+	return true
+}
+
+func (b *builder) sortChildren(p *Node) {
+	order := map[*Node]int{}
+	i := 0
+	walk(b.idx.Root, func(n *Node) { order[n] = i; i++ })
+	sort.SliceStable(p.Children, func(i, j int) bool {
+		x, y := p.Children[i], p.Children[j]
+		if x.Arc != y.Arc {
+			return x.Arc < y.Arc
+		}
+		if x.depth != y.depth {
+			return x.depth > y.depth
+		}
+		if x.Origin != y.Origin {
+			ox, okx := order[x.Origin]
+			oy, oky := order[y.Origin]
+			if okx && oky && ox != oy {
+				return ox < oy
+			}
+		}
+		return x.siblingNum < y.siblingNum
+	})
+}
+
+func (b *builder) evalArcs(n *Node) {
+	ls := n.LayerStack
+	// Inherits.
+	for i, it := range composeListOp(ls, n.Path, "inheritPaths", strKey) {
+		b.addClassArc(n, ArcInherit, it.item, i)
+	}
+	// References.
+	for i, it := range composeListOp(ls, n.Path, "references", refKey) {
+		b.addRefArc(n, ArcReference, it.item.AssetPath, it.item.PrimPath, it.item.Offset, it.layer, i)
+	}
+	// Payloads.
+	pls := composeListOp(ls, n.Path, "payload", payloadKey)
+	if len(pls) > 0 {
+		b.idx.HasPayload = true
+	}
+	if !b.cache.NoPayloads {
+		for i, it := range pls {
+			b.addRefArc(n, ArcPayload, it.item.AssetPath, it.item.PrimPath, it.item.Offset, it.layer, i)
+		}
+	}
+	// Specializes.
+	for i, it := range composeListOp(ls, n.Path, "specializes", strKey) {
+		b.addClassArc(n, ArcSpecialize, it.item, i)
+	}
+}
+
+func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
+	if target == "" {
+		return
+	}
+	target = sdf.StripVariants(target)
+	child := &Node{Arc: arc, LayerStack: n.LayerStack, Path: target, Offset: n.Offset,
+		depth: b.depth, siblingNum: num, mapSrc: target, mapDst: n.Path}
+	if !b.addChild(n, child) {
+		return
+	}
+	// Implied arcs: the class's opinions in every weaker-to-stronger
+	// layer stack up the graph apply too (global class overrides).
+	origin := child
+	cur := n
+	classPath := target
+	for cur.Parent != nil {
+		mapped, ok := cur.mapToParent(classPath)
+		inst, ok2 := cur.mapToParent(cur.Path)
+		if !ok || !ok2 {
+			return
+		}
+		up := cur.Parent
+		imp := &Node{Arc: arc, LayerStack: up.LayerStack, Path: sdf.StripVariants(mapped), Offset: up.Offset,
+			depth: origin.depth, siblingNum: num, mapSrc: sdf.StripVariants(mapped), mapDst: inst,
+			Origin: origin, implied: true}
+		if !b.addChild(up, imp) {
+			return
+		}
+		origin = imp
+		cur = up
+		classPath = mapped
+	}
+}
+
+func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sdf.LayerOffset, layerIdx, num int) {
+	ls := n.LayerStack
+	authoring := ls.Layers[layerIdx]
+	var target *LayerStack
+	if asset == "" {
+		target = ls
+	} else {
+		l, err := b.cache.loader.Load(asset, authoring)
+		if err != nil {
+			b.errf("%s: %s @%s@ from %s: %v", b.idx.Path, arc, asset, authoring.Identifier, err)
+			return
+		}
+		target = b.cache.layerStack(l)
+	}
+	if primPath == "" {
+		dp := target.Root().DefaultPrim()
+		if dp == "" {
+			b.errf("%s: %s @%s@ has no target prim and %s has no defaultPrim", b.idx.Path, arc, asset, target.Root().Identifier)
+			return
+		}
+		primPath = "/" + dp
+	}
+	primPath = sdf.StripVariants(primPath)
+	if off.Scale == 0 {
+		off.Scale = 1
+	}
+	// Offset: the arc's own, then the authoring layer's place in its stack,
+	// then the node's; and timeCodesPerSecond of the target's root layer.
+	o := off
+	if at, tt := TimeCodesPerSecond(authoring), TimeCodesPerSecond(target.Root()); at != tt && asset != "" {
+		o.Scale *= at / tt
+	}
+	total := n.Offset.Compose(ls.Offsets[layerIdx].Compose(o))
+	child := &Node{Arc: arc, LayerStack: target, Path: primPath, Offset: total,
+		depth: b.depth, siblingNum: num, mapSrc: primPath, mapDst: n.Path}
+	b.addChild(n, child)
+}
+
+// evalVariants adds the variant nodes for n's variant sets; it reports
+// whether any were added.
+func (b *builder) evalVariants(n *Node) bool {
+	sets := composeListOp(n.LayerStack, n.Path, "variantSetNames", strKey)
+	added := false
+	for i, s := range sets {
+		sel, ok := b.variantSelection(s.item)
+		if !ok {
+			continue
+		}
+		if b.idx.VariantSelections == nil {
+			b.idx.VariantSelections = map[string]string{}
+		}
+		if _, seen := b.idx.VariantSelections[s.item]; !seen {
+			b.idx.VariantSelections[s.item] = sel
+		}
+		vp := sdf.AppendVariant(n.Path, s.item, sel)
+		child := &Node{Arc: ArcVariant, LayerStack: n.LayerStack, Path: vp, Offset: n.Offset,
+			depth: b.depth, siblingNum: i, mapSrc: vp, mapDst: n.Path}
+		if b.addChild(n, child) {
+			added = true
+		}
+	}
+	return added
+}
+
+// variantSelection finds the strongest authored selection for set, else
+// the first fallback that exists.
+func (b *builder) variantSelection(set string) (string, bool) {
+	sel := ""
+	found := false
+	b.each(func(n *Node) bool {
+		for _, l := range n.LayerStack.Layers {
+			spec := l.Specs[n.Path]
+			if spec == nil {
+				continue
+			}
+			v, ok := spec.Get("variantSelection")
+			if !ok {
+				continue
+			}
+			m, _ := v.(map[string]string)
+			if s, ok := m[set]; ok {
+				sel, found = s, true
+				return false
+			}
+		}
+		return true
+	})
+	if found {
+		return sel, sel != ""
+	}
+	for _, fb := range b.cache.Fallbacks[set] {
+		if b.variantExists(set, fb) {
+			return fb, true
+		}
+	}
+	return "", false
+}
+
+func (b *builder) variantExists(set, name string) bool {
+	ok := false
+	b.each(func(n *Node) bool {
+		if n.LayerStack.HasSpec(sdf.AppendVariant(n.Path, set, name)) {
+			ok = true
+			return false
+		}
+		return true
+	})
+	return ok
+}
+
+// propagateSpecializes copies specializes nodes found below the root to
+// the root (weakest), leaving the originals inert, as Pcp does so that
+// specialized opinions are weaker than everything else in the prim.
+func (b *builder) propagateSpecializes() {
+	root := b.idx.Root
+	var found []*Node
+	var rec func(n *Node)
+	rec = func(n *Node) {
+		for _, c := range n.Children {
+			if c.Arc == ArcSpecialize && n != root && !c.inert {
+				found = append(found, c)
+			}
+			rec(c)
+		}
+	}
+	rec(root)
+	for _, s := range found {
+		cp := *s
+		cp.Parent = root
+		cp.Children = nil
+		cp.Origin = s
+		cp.implied = true
+		mark(s)
+		cp.Children = unmarkClone(s.Children, &cp)
+		root.Children = append(root.Children, &cp)
+	}
+}
+
+func mark(n *Node) {
+	n.inert = true
+	for _, c := range n.Children {
+		mark(c)
+	}
+}
+
+func unmarkClone(cs []*Node, parent *Node) []*Node {
+	var out []*Node
+	for _, c := range cs {
+		cp := *c
+		cp.inert = false
+		cp.Parent = parent
+		cp.Children = unmarkClone(c.Children, &cp)
+		out = append(out, &cp)
+	}
+	return out
+}

@@ -1,0 +1,208 @@
+// Package pcp composes layers into prim indexes: the ordered list of
+// opinions (layer, path, time offset) that make up each prim of a stage.
+//
+// It follows OpenUSD's Pcp: layer stacks (a root layer and its sublayers,
+// with offsets), and per prim a graph of nodes joined by arcs ordered
+// LIVRPS (local, inherits, variants, references, payloads, specializes),
+// including ancestral arcs, implied inherits, internal and external
+// references, default-prim targets, layer offsets and timeCodesPerSecond
+// scaling, variant selection with fallbacks, and cycle detection.
+//
+// It does not implement relocates, value clips or variant selection
+// expressions; those arcs are ignored (see the usd package doc).
+package pcp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// LayerLoader finds and reads layers for the composition engine.
+type LayerLoader interface {
+	// Load reads the layer that assetPath names, anchored at the layer
+	// anchor (nil for the root layer, whose assetPath is already resolved).
+	Load(assetPath string, anchor *sdf.Layer) (*sdf.Layer, error)
+}
+
+// LayerStack is a root layer with its sublayers, strongest first.
+type LayerStack struct {
+	Layers  []*sdf.Layer
+	Offsets []sdf.LayerOffset // maps each layer's time to the root layer's
+	id      string
+}
+
+// Root returns the root layer of the stack.
+func (ls *LayerStack) Root() *sdf.Layer { return ls.Layers[0] }
+
+// ID identifies the stack (its root layer, and the session layer if any).
+func (ls *LayerStack) ID() string { return ls.id }
+
+// TimeCodesPerSecond of a layer: its metadata, else framesPerSecond, else 24.
+func TimeCodesPerSecond(l *sdf.Layer) float64 {
+	for _, k := range []string{"timeCodesPerSecond", "framesPerSecond"} {
+		if v, ok := l.Meta(k); ok {
+			if f, ok := toFloat(v); ok && f > 0 {
+				return f
+			}
+		}
+	}
+	return 24
+}
+
+func toFloat(v any) (float64, bool) {
+	switch t := v.(type) {
+	case float64:
+		return t, true
+	case float32:
+		return float64(t), true
+	case int64:
+		return float64(t), true
+	case int32:
+		return float64(t), true
+	}
+	return 0, false
+}
+
+// buildLayerStack reads root's sublayers recursively. session, when not
+// nil, is put in front (strongest).
+func buildLayerStack(loader LayerLoader, root, session *sdf.Layer) (*LayerStack, []error) {
+	ls := &LayerStack{id: root.Identifier}
+	var errs []error
+	if session != nil {
+		ls.id = session.Identifier + "+" + root.Identifier
+		addSublayers(loader, ls, session, sdf.IdentityOffset, TimeCodesPerSecond(root), map[string]bool{}, &errs)
+	}
+	addSublayers(loader, ls, root, sdf.IdentityOffset, TimeCodesPerSecond(root), map[string]bool{}, &errs)
+	return ls, errs
+}
+
+func addSublayers(loader LayerLoader, ls *LayerStack, l *sdf.Layer, off sdf.LayerOffset, rootTcps float64, seen map[string]bool, errs *[]error) {
+	if seen[l.Identifier] {
+		*errs = append(*errs, fmt.Errorf("%s: sublayer cycle", l.Identifier))
+		return
+	}
+	seen[l.Identifier] = true
+	defer delete(seen, l.Identifier)
+	ls.Layers = append(ls.Layers, l)
+	ls.Offsets = append(ls.Offsets, off)
+	for _, sub := range l.SubLayers() {
+		sl, err := loader.Load(sub.AssetPath, l)
+		if err != nil {
+			*errs = append(*errs, fmt.Errorf("%s: sublayer @%s@: %w", l.Identifier, sub.AssetPath, err))
+			continue
+		}
+		so := sub.Offset
+		if so.Scale == 0 {
+			so.Scale = 1
+		}
+		// A sublayer with another timeCodesPerSecond is scaled to its parent's.
+		if pt, t := TimeCodesPerSecond(l), TimeCodesPerSecond(sl); pt != t {
+			so.Scale *= pt / t
+		}
+		addSublayers(loader, ls, sl, off.Compose(so), rootTcps, seen, errs)
+	}
+}
+
+// HasSpec reports whether any layer of the stack has a spec at path.
+func (ls *LayerStack) HasSpec(path string) bool {
+	for _, l := range ls.Layers {
+		if l.Specs[path] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// sourced is a list-op item with the index of the layer that authored it.
+type sourced[T any] struct {
+	item  T
+	layer int
+}
+
+// composeListOp applies the list ops of field over the stack, weakest
+// first, and returns the items with their authoring layer.
+func composeListOp[T any](ls *LayerStack, path, field string, key func(T) string) []sourced[T] {
+	var out []sourced[T]
+	k := func(s sourced[T]) string { return key(s.item) }
+	for i := len(ls.Layers) - 1; i >= 0; i-- {
+		spec := ls.Layers[i].Specs[path]
+		if spec == nil || !spec.Has(field) {
+			continue
+		}
+		v, _ := spec.Get(field)
+		lo, ok := v.(sdf.ListOp[T])
+		if !ok {
+			continue
+		}
+		wrap := func(xs []T) []sourced[T] {
+			if xs == nil {
+				return nil
+			}
+			r := make([]sourced[T], len(xs))
+			for j, x := range xs {
+				r[j] = sourced[T]{x, i}
+			}
+			return r
+		}
+		w := sdf.ListOp[sourced[T]]{
+			Explicit: lo.Explicit, Items: wrap(lo.Items), Added: wrap(lo.Added),
+			Prepended: wrap(lo.Prepended), Appended: wrap(lo.Appended),
+			Deleted: wrap(lo.Deleted), Ordered: wrap(lo.Ordered),
+		}
+		if w.Explicit && w.Items == nil {
+			w.Items = []sourced[T]{}
+		}
+		out = w.Apply(out, k)
+	}
+	return out
+}
+
+func refKey(r sdf.Reference) string {
+	return fmt.Sprintf("%s|%s|%g|%g", r.AssetPath, r.PrimPath, r.Offset.Offset, r.Offset.Scale)
+}
+
+func payloadKey(r sdf.Payload) string {
+	return fmt.Sprintf("%s|%s|%g|%g", r.AssetPath, r.PrimPath, r.Offset.Offset, r.Offset.Scale)
+}
+
+func strKey(s string) string { return s }
+
+// ComposeNames composes an ordered name list field ("primChildren" or
+// "properties") with its reorder field over the layers of nodes, weakest
+// opinion first, as Pcp does for child and property names.
+func ComposeNames(nodes []*Node, field, orderField string) []string {
+	var names []string
+	seen := map[string]bool{}
+	for i := len(nodes) - 1; i >= 0; i-- {
+		n := nodes[i]
+		for j := len(n.LayerStack.Layers) - 1; j >= 0; j-- {
+			spec := n.LayerStack.Layers[j].Specs[n.Path]
+			if spec == nil {
+				continue
+			}
+			for _, t := range spec.Tokens(field) {
+				if !seen[string(t)] {
+					seen[string(t)] = true
+					names = append(names, string(t))
+				}
+			}
+			if order := spec.Tokens(orderField); len(order) > 0 {
+				o := make([]string, len(order))
+				for k, t := range order {
+					o[k] = string(t)
+				}
+				names = sdf.ReorderBy(names, o, strKey)
+			}
+		}
+	}
+	return names
+}
+
+func shortName(id string) string {
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}

@@ -1,0 +1,467 @@
+package usd
+
+import (
+	"strings"
+
+	"github.com/rgallery/rgallery/usd/pcp"
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// Prim is a composed prim of a stage.
+type Prim struct {
+	stage    *Stage
+	path     string
+	name     string
+	parent   *Prim
+	children []*Prim
+	index    *pcp.PrimIndex
+
+	propNames []string
+	propsDone bool
+}
+
+// Path returns the prim's path.
+func (p *Prim) Path() string { return p.path }
+
+// Name returns the last element of the path.
+func (p *Prim) Name() string { return p.name }
+
+// Stage returns the stage the prim belongs to.
+func (p *Prim) Stage() *Stage { return p.stage }
+
+// Parent returns the parent prim (nil for the pseudo-root).
+func (p *Prim) Parent() *Prim { return p.parent }
+
+// Children returns all composed child prims, in order (including inactive
+// and class prims; Traverse skips those).
+func (p *Prim) Children() []*Prim { return p.children }
+
+// Index returns the prim's composition index (nil for the pseudo-root).
+func (p *Prim) Index() *pcp.PrimIndex { return p.index }
+
+// opinion is one spec of a prim or property in strength order.
+type opinion struct {
+	node  *pcp.Node
+	layer *sdf.Layer
+	li    int // index of layer in node's layer stack
+	spec  *sdf.Spec
+}
+
+// opinions yields the specs at the prim's path plus suffix, strongest first.
+func (p *Prim) opinions(suffix string, f func(o opinion) bool) {
+	if p.index == nil {
+		if p.path == "/" && suffix == "" {
+			for i, l := range p.stage.cache.RootLayerStack().Layers {
+				if !f(opinion{layer: l, li: i, spec: l.Root()}) {
+					return
+				}
+			}
+		}
+		return
+	}
+	for _, n := range p.index.Nodes {
+		path := n.Path + suffix
+		for i, l := range n.LayerStack.Layers {
+			if s := l.Specs[path]; s != nil {
+				if !f(opinion{node: n, layer: l, li: i, spec: s}) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// field returns the strongest opinion of a field on the prim.
+func (p *Prim) field(name string) (any, opinion, bool) {
+	var val any
+	var op opinion
+	found := false
+	p.opinions("", func(o opinion) bool {
+		if v, ok := o.spec.Get(name); ok {
+			val, op, found = v, o, true
+			return false
+		}
+		return true
+	})
+	return val, op, found
+}
+
+// Metadata returns a composed metadata value: the strongest opinion, with
+// dictionaries (customData, assetInfo, ...) merged key by key and list ops
+// (apiSchemas) applied.
+func (p *Prim) Metadata(key string) (any, bool) {
+	switch key {
+	case "apiSchemas":
+		s := p.APISchemas()
+		return s, len(s) > 0
+	case "doc":
+		key = "documentation"
+	}
+	var dicts []map[string]any
+	var val any
+	found := false
+	p.opinions("", func(o opinion) bool {
+		v, ok := o.spec.Get(key)
+		if !ok {
+			return true
+		}
+		if d, isDict := v.(map[string]any); isDict {
+			dicts = append(dicts, d)
+			found = true
+			return true
+		}
+		if len(dicts) > 0 {
+			return false
+		}
+		val, found = v, true
+		return false
+	})
+	if len(dicts) > 0 {
+		return mergeDicts(dicts), true
+	}
+	return val, found
+}
+
+// mergeDicts merges dictionaries given strongest first.
+func mergeDicts(ds []map[string]any) map[string]any {
+	out := map[string]any{}
+	for i := len(ds) - 1; i >= 0; i-- {
+		for k, v := range ds[i] {
+			if sub, ok := v.(map[string]any); ok {
+				if old, ok := out[k].(map[string]any); ok {
+					out[k] = mergeDicts([]map[string]any{sub, old})
+					continue
+				}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// TypeName returns the composed type name ("" for typeless prims).
+func (p *Prim) TypeName() string {
+	v, _, ok := p.field("typeName")
+	if !ok {
+		return ""
+	}
+	switch t := v.(type) {
+	case Token:
+		return string(t)
+	case string:
+		return t
+	}
+	return ""
+}
+
+// Specifier returns "def", "over" or "class": the strongest def or class
+// opinion, else "over".
+func (p *Prim) Specifier() string {
+	spec := sdf.SpecifierOver
+	p.opinions("", func(o opinion) bool {
+		v, ok := o.spec.Get("specifier")
+		if !ok {
+			return true
+		}
+		if s, _ := v.(sdf.Specifier); s != sdf.SpecifierOver {
+			spec = s
+			return false
+		}
+		return true
+	})
+	return spec.String()
+}
+
+// IsDefined reports whether some opinion defines the prim (def or class),
+// and its ancestors are defined too.
+func (p *Prim) IsDefined() bool {
+	for q := p; q != nil && q.path != "/"; q = q.parent {
+		if q.Specifier() == "over" {
+			return false
+		}
+	}
+	return true
+}
+
+// IsAbstract reports whether the prim or an ancestor is a class.
+func (p *Prim) IsAbstract() bool {
+	for q := p; q != nil && q.path != "/"; q = q.parent {
+		if q.Specifier() == "class" {
+			return true
+		}
+	}
+	return false
+}
+
+// Kind returns the kind metadata ("component", "assembly", ...).
+func (p *Prim) Kind() string {
+	v, _, _ := p.field("kind")
+	switch t := v.(type) {
+	case Token:
+		return string(t)
+	case string:
+		return t
+	}
+	return ""
+}
+
+// IsActive reports the prim's active metadata (default true) and that of
+// its ancestors.
+func (p *Prim) IsActive() bool {
+	for q := p; q != nil && q.path != "/"; q = q.parent {
+		if v, _, ok := q.field("active"); ok {
+			if b, ok := v.(bool); ok && !b {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// IsInstanceable reports the instanceable metadata.
+func (p *Prim) IsInstanceable() bool {
+	v, _, _ := p.field("instanceable")
+	b, _ := v.(bool)
+	return b
+}
+
+// IsInstance reports whether the prim is instanceable and has composition
+// arcs that can be shared, i.e. it would be an instance in OpenUSD.
+func (p *Prim) IsInstance() bool {
+	if !p.IsInstanceable() || p.index == nil {
+		return false
+	}
+	for _, n := range p.index.Nodes {
+		if n.Arc != pcp.ArcRoot && n.HasSpecs() {
+			return true
+		}
+	}
+	return false
+}
+
+// instanceKey identifies the composition arcs of an instance: instances
+// with equal keys share a prototype.
+func (p *Prim) instanceKey() string {
+	var b strings.Builder
+	for _, n := range p.index.Nodes {
+		if n.Arc == pcp.ArcRoot || !n.HasSpecs() {
+			continue
+		}
+		b.WriteString(n.Arc.String())
+		b.WriteByte('|')
+		b.WriteString(n.LayerStack.ID())
+		b.WriteByte('|')
+		b.WriteString(n.Path)
+		b.WriteByte(';')
+	}
+	if v, ok := p.Metadata("variantSelection"); ok {
+		if m, ok := v.(map[string]string); ok {
+			for k, x := range m {
+				b.WriteString(k + "=" + x + ";")
+			}
+		}
+	}
+	return b.String()
+}
+
+// Prototype returns, for an instance, the prim that stands for the shared
+// prototype: the first instance (in namespace order) with the same
+// composition arcs. Its subtree is the prototype's content. Nil for
+// non-instances.
+func (p *Prim) Prototype() *Prim {
+	if !p.IsInstance() {
+		return nil
+	}
+	return p.stage.prototypeOf(p)
+}
+
+func (s *Stage) prototypeOf(p *Prim) *Prim {
+	key := p.instanceKey()
+	for q := range s.Traverse() {
+		if q.IsInstance() && q.instanceKey() == key {
+			return q
+		}
+	}
+	return p
+}
+
+// APISchemas returns the composed apiSchemas list.
+func (p *Prim) APISchemas() []string {
+	type item = sdf.Token
+	var out []item
+	// weakest first
+	var ops []sdf.TokenListOp
+	p.opinions("", func(o opinion) bool {
+		if v, ok := o.spec.Get("apiSchemas"); ok {
+			if lo, ok := v.(sdf.TokenListOp); ok {
+				ops = append(ops, lo)
+			}
+		}
+		return true
+	})
+	for i := len(ops) - 1; i >= 0; i-- {
+		out = ops[i].Apply(out, func(t item) string { return string(t) })
+	}
+	res := make([]string, len(out))
+	for i, t := range out {
+		res[i] = string(t)
+	}
+	return res
+}
+
+// HasAPI reports whether the prim has an applied API schema; "CollectionAPI"
+// matches any instance "CollectionAPI:name".
+func (p *Prim) HasAPI(name string) bool {
+	for _, s := range p.APISchemas() {
+		if s == name || strings.HasPrefix(s, name+":") {
+			return true
+		}
+	}
+	return false
+}
+
+// VariantSelections returns the variant selections used by composition.
+func (p *Prim) VariantSelections() map[string]string {
+	if p.index == nil {
+		return nil
+	}
+	return p.index.VariantSelections
+}
+
+// PropertyNames returns the composed property names in order.
+func (p *Prim) PropertyNames() []string {
+	if !p.propsDone {
+		p.propsDone = true
+		if p.index != nil {
+			p.propNames = pcp.ComposeNames(p.index.Nodes, "properties", "propertyOrder")
+		}
+	}
+	return p.propNames
+}
+
+func (p *Prim) hasProperty(name string) (sdf.SpecType, bool) {
+	t := sdf.SpecUnknown
+	found := false
+	p.opinions("."+name, func(o opinion) bool {
+		t, found = o.spec.Type, true
+		return false
+	})
+	return t, found
+}
+
+// Attribute returns the attribute name; nil if it has neither an opinion
+// nor a schema fallback.
+func (p *Prim) Attribute(name string) *Attribute {
+	t, ok := p.hasProperty(name)
+	if ok && t == sdf.SpecAttribute {
+		return &Attribute{prim: p, name: name}
+	}
+	if ok {
+		return nil
+	}
+	if fb, ok := schemaFallback(p.TypeName(), name); ok {
+		return &Attribute{prim: p, name: name, fallback: &fb}
+	}
+	return nil
+}
+
+// Attributes returns the authored attributes in property order.
+func (p *Prim) Attributes() []*Attribute {
+	var out []*Attribute
+	for _, n := range p.PropertyNames() {
+		if t, _ := p.hasProperty(n); t == sdf.SpecAttribute {
+			out = append(out, &Attribute{prim: p, name: n})
+		}
+	}
+	return out
+}
+
+// Relationship returns the relationship name, or nil.
+func (p *Prim) Relationship(name string) *Relationship {
+	if t, ok := p.hasProperty(name); ok && t == sdf.SpecRelationship {
+		return &Relationship{prim: p, name: name}
+	}
+	return nil
+}
+
+// Relationships returns the authored relationships in property order.
+func (p *Prim) Relationships() []*Relationship {
+	var out []*Relationship
+	for _, n := range p.PropertyNames() {
+		if t, _ := p.hasProperty(n); t == sdf.SpecRelationship {
+			out = append(out, &Relationship{prim: p, name: n})
+		}
+	}
+	return out
+}
+
+// Relationship is a composed relationship.
+type Relationship struct {
+	prim *Prim
+	name string
+}
+
+// Name returns the relationship name.
+func (r *Relationship) Name() string { return r.name }
+
+// Prim returns the owning prim.
+func (r *Relationship) Prim() *Prim { return r.prim }
+
+// Targets returns the composed target paths, in the stage's namespace.
+func (r *Relationship) Targets() []string { return r.prim.composePaths("."+r.name, "targetPaths") }
+
+// Metadata returns the strongest opinion of a relationship metadata field.
+func (r *Relationship) Metadata(key string) (any, bool) {
+	var val any
+	found := false
+	r.prim.opinions("."+r.name, func(o opinion) bool {
+		if v, ok := o.spec.Get(key); ok {
+			val, found = v, true
+			return false
+		}
+		return true
+	})
+	return val, found
+}
+
+// composePaths applies path list ops weakest first, mapping each path from
+// its node's namespace to the stage's.
+func (p *Prim) composePaths(suffix, field string) []string {
+	type op struct {
+		lo   sdf.PathListOp
+		node *pcp.Node
+	}
+	var ops []op
+	p.opinions(suffix, func(o opinion) bool {
+		if v, ok := o.spec.Get(field); ok {
+			if lo, ok := v.(sdf.PathListOp); ok {
+				ops = append(ops, op{lo, o.node})
+			}
+		}
+		return true
+	})
+	var out []string
+	for i := len(ops) - 1; i >= 0; i-- {
+		n := ops[i].node
+		m := func(xs []string) []string {
+			if xs == nil || n == nil {
+				return xs
+			}
+			r := make([]string, 0, len(xs))
+			for _, x := range xs {
+				if y, ok := n.MapToRoot(x); ok {
+					r = append(r, y)
+				}
+			}
+			return r
+		}
+		lo := ops[i].lo
+		mapped := sdf.PathListOp{Explicit: lo.Explicit, Items: m(lo.Items), Added: m(lo.Added),
+			Prepended: m(lo.Prepended), Appended: m(lo.Appended), Deleted: m(lo.Deleted), Ordered: m(lo.Ordered)}
+		if mapped.Explicit && mapped.Items == nil {
+			mapped.Items = []string{}
+		}
+		out = mapped.Apply(out, func(s string) string { return s })
+	}
+	return out
+}
