@@ -359,7 +359,7 @@ func TestRenderersListing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got struct {
-		Renderers []struct{ Label, File string }
+		Renderers  []struct{ Label, File string }
 		Overridden []struct{ File, By string }
 		Errors     []struct{ File, Error string }
 	}
