@@ -65,7 +65,7 @@ func Open(ctx context.Context, dir string) (*Gallery, error) {
 		return nil, err
 	}
 	dsn := "file:" + filepath.Join(abs, "gallery.db") +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open gallery database in %s: %w", abs, err)
@@ -154,30 +154,41 @@ var migrations = []string{
 }
 
 func (g *Gallery) migrate(ctx context.Context) error {
+	// BEGIN IMMEDIATE takes the write lock before reading the version, so
+	// that two processes opening a new gallery at once migrate it once.
+	conn, err := g.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		}
+	}()
 	var version int
-	if err := g.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if version > len(migrations) {
 		return fmt.Errorf("database schema version %d is newer than this rgallery knows (%d)", version, len(migrations))
 	}
 	for i := version; i < len(migrations); i++ {
-		tx, err := g.db.BeginTx(ctx, nil)
-		if err != nil {
+		if _, err := conn.ExecContext(ctx, migrations[i]); err != nil {
 			return fmt.Errorf("migrate to schema %d: %w", i+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate to schema %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migrate to schema %d: %w", i+1, err)
-		}
-		if err := tx.Commit(); err != nil {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
 			return fmt.Errorf("migrate to schema %d: %w", i+1, err)
 		}
 	}
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	committed = true
 	return nil
 }
 
@@ -332,7 +343,7 @@ func (g *Gallery) List(ctx context.Context, q Query) ([]Snapshot, error) {
 		args = append(args, q.Text, q.Text, q.Text, q.Text)
 	}
 	if q.Tag != "" {
-		where = append(where, "s.id IN (SELECT snapshot_id FROM tags WHERE tag = ?)")
+		where = append(where, "EXISTS (SELECT 1 FROM tags t WHERE t.snapshot_id = s.id AND t.tag = ?)")
 		args = append(args, q.Tag)
 	}
 	if q.Starred {

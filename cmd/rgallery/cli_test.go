@@ -393,3 +393,53 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+func TestTwoOwnersRace(t *testing.T) {
+	e := newEnv(t)
+	// Several renders started at once on a new gallery: one process becomes
+	// the owner, the others hand their render to it; all finish.
+	var cmds []*exec.Cmd
+	for i := 0; i < 3; i++ {
+		c := e.cmd("render", "-r", "Progressive", "-o", "passes=3", e.scene)
+		var out bytes.Buffer
+		c.Stdout, c.Stderr = &out, &out
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, c)
+	}
+	owners := map[int]bool{}
+	for _, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("a racing render failed: %v\n%s", err, c.Stdout)
+		}
+	}
+	for id := int64(1); id <= 3; id++ {
+		s := e.show(id)
+		if s.State != gallery.Finished {
+			t.Fatalf("snapshot %d: %s %s", id, s.State, s.Error)
+		}
+		owners[s.OwnerPID] = true
+	}
+	if len(owners) != 1 {
+		t.Fatalf("renders owned by %d processes, want 1: %v", len(owners), owners)
+	}
+}
+
+func TestUnwritableGallery(t *testing.T) {
+	e := newEnv(t)
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	os.WriteFile(file, []byte("x"), 0o644)
+	_, stderr, code := e.run("--gallery", filepath.Join(file, "g"), "render", "-r", "Progressive", e.scene)
+	if code != 1 || !strings.Contains(stderr, "create gallery dir") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if os.Geteuid() != 0 {
+		ro := filepath.Join(t.TempDir(), "ro")
+		os.MkdirAll(ro, 0o555)
+		_, stderr, code = e.run("--gallery", ro, "ls")
+		if code != 1 || !strings.Contains(stderr, "is not writable") {
+			t.Fatalf("read-only gallery: exit %d: %s", code, stderr)
+		}
+	}
+}
