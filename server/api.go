@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -29,6 +30,12 @@ type API struct {
 	g    *gallery.Gallery
 	disc bgrender.Discovery
 	log  *slog.Logger
+	hub  *hub
+	// roots, when not nil, are the only directories whose scene files
+	// POST /api/renders accepts and the file picker shows (resolved, no
+	// symlinks). The owner socket leaves it nil: a local CLI may render
+	// any file its user can read.
+	roots []string
 }
 
 // NewAPI returns the API of a manager's gallery; disc is what discovery
@@ -37,7 +44,36 @@ func NewAPI(m *bgrender.Manager, disc bgrender.Discovery, log *slog.Logger) *API
 	if log == nil {
 		log = slog.Default()
 	}
-	return &API{m: m, g: m.Gallery(), disc: disc, log: log}
+	return &API{m: m, g: m.Gallery(), disc: disc, log: log, hub: newHub(m)}
+}
+
+// SetRoots confines scene files and the file picker to dirs, as
+// `rgallery serve --root` does. Each dir must exist.
+func (a *API) SetRoots(dirs []string) error {
+	var roots []string
+	for _, d := range dirs {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return fmt.Errorf("root %s: %w", d, err)
+		}
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			return fmt.Errorf("root %s: %w", d, err)
+		}
+		fi, err := os.Stat(real)
+		if err != nil {
+			return fmt.Errorf("root %s: %w", d, err)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("root %s: not a directory", d)
+		}
+		roots = append(roots, real)
+	}
+	if roots == nil {
+		roots = []string{}
+	}
+	a.roots = roots
+	return nil
 }
 
 // RenderRequest is the body of POST /api/renders.
@@ -92,6 +128,16 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/snapshots/{id}/stop", a.withID(a.stop))
 	mux.HandleFunc("POST /api/snapshots/{id}/click", a.withID(a.click))
 	mux.HandleFunc("GET /api/events", a.events)
+
+	mux.HandleFunc("GET /api/renderers/{label}/form", a.form)
+	mux.HandleFunc("PATCH /api/snapshots/{id}", a.withID(a.edit))
+	mux.HandleFunc("DELETE /api/snapshots/{id}", a.withID(a.remove))
+	mux.HandleFunc("POST /api/snapshots/{id}/rerender", a.withID(a.rerender))
+	mux.HandleFunc("GET /api/snapshots/{id}/image", a.withID(a.image))
+	mux.HandleFunc("GET /api/snapshots/{id}/thumb", a.withID(a.thumb))
+	mux.HandleFunc("GET /api/snapshots/{id}/log", a.withID(a.logText))
+	mux.HandleFunc("GET /api/snapshots/{id}/export", a.withID(a.export))
+	mux.HandleFunc("GET /api/files", a.files)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -194,6 +240,18 @@ func (a *API) render(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if a.roots != nil {
+		scene, err := a.confine(req.Scene)
+		if err != nil {
+			writeJSON(w, http.StatusForbidden, ErrorBody{Error: err.Error()})
+			return
+		}
+		req.Scene = scene
+	}
+	a.start(w, r, req)
+}
+
+func (a *API) start(w http.ResponseWriter, r *http.Request, req RenderRequest) {
 	snap, err := a.m.Start(r.Context(), bgrender.Request{Renderer: req.Renderer, Scene: req.Scene,
 		Configure: req.Configure, Options: req.Options, Viewport: req.Viewport, Label: req.Label, Tags: req.Tags})
 	if err != nil {
@@ -231,20 +289,23 @@ func (a *API) click(w http.ResponseWriter, r *http.Request, id int64) {
 	writeJSON(w, http.StatusOK, c)
 }
 
-// events streams the manager's events as server-sent events, with a
-// comment every 15 s so that proxies keep the connection open.
+// events streams the gallery's changes as server-sent events (see
+// EventData), with a comment every 15 s so that proxies keep the
+// connection open. An event named "resync" tells a client that it missed
+// events and should reload what it shows.
 func (a *API) events(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		writeError(w, errors.New("streaming not supported"))
 		return
 	}
-	ch, cancel := a.m.Subscribe(256)
+	ch, cancel := a.hub.subscribe()
 	defer cancel()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, ": rgallery events\n\n")
+	fmt.Fprint(w, "retry: 1000\n: rgallery events\n\n")
 	fl.Flush()
 	keep := time.NewTicker(15 * time.Second)
 	defer keep.Stop()
@@ -255,12 +316,19 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 		case <-keep.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 			fl.Flush()
-		case e, ok := <-ch:
+		case msg, ok := <-ch:
 			if !ok {
 				return
 			}
-			b, _ := json.Marshal(e)
-			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b)
+			if _, err := w.Write(msg); err != nil {
+				return
+			}
+			// Send what queued up meanwhile in the same flush.
+			for n := len(ch); n > 0; n-- {
+				if _, err := w.Write(<-ch); err != nil {
+					return
+				}
+			}
 			fl.Flush()
 		}
 	}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rgallery/rgallery/owner"
+	"github.com/rgallery/rgallery/server"
+)
+
+var serveOpts struct {
+	addr  string
+	roots []string
+	token string
+}
+
+var cmdServe = &cobra.Command{
+	Use:   "serve",
+	Short: "Serve the web gallery and own the gallery's live renders",
+	Long: `Serve the gallery to a browser (http://127.0.0.1:8700 by default) and own
+its live renders: renders started from the web page, and from other
+terminals with ` + "`rgallery render`" + `, run in this process.
+
+Scene files can be picked and rendered from the --root dirs only (default:
+the current directory). Binding to an address that is not loopback needs a
+token: give one with --token, or one is generated and printed with the URL
+to open.`,
+	Args: cobra.NoArgs,
+	RunE: func(cmd *cobra.Command, args []string) error {
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		roots := serveOpts.roots
+		if len(roots) == 0 {
+			wd, err := os.Getwd()
+			if err != nil {
+				return err
+			}
+			roots = []string{wd}
+		}
+		loopback := server.IsLoopback(serveOpts.addr)
+		token := serveOpts.token
+		if !loopback && token == "" {
+			token = server.NewToken()
+		}
+
+		g, err := openGallery(ctx)
+		if err != nil {
+			return err
+		}
+		defer g.Close()
+		sess, err := becomeOwner(ctx, g)
+		if errors.Is(err, owner.ErrOwned) {
+			return fmt.Errorf("%w: another rgallery process (see %s/owner.lock) runs this gallery's renders; stop it or let its renders finish, then serve", err, g.Dir())
+		}
+		if err != nil {
+			return err
+		}
+		defer sess.Close()
+
+		// The web API is a second API over the same manager: it confines
+		// scenes to the roots, which the owner socket's API must not.
+		api := server.NewAPI(sess.m, sess.disc, logger())
+		h, err := api.Handler(server.WebConfig{Roots: roots, Token: token, Loopback: loopback})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", serveOpts.addr)
+		if err != nil {
+			return fmt.Errorf("serve on %s: %w", serveOpts.addr, err)
+		}
+		// Cancelling base ends the event streams, which never end by
+		// themselves, so that Shutdown does not wait for them.
+		base, endStreams := context.WithCancel(context.Background())
+		defer endStreams()
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+			BaseContext: func(net.Listener) context.Context { return base }}
+		url := "http://" + displayAddr(ln.Addr().String()) + "/"
+		if token != "" {
+			url += "?token=" + token
+		}
+		fmt.Fprintf(os.Stderr, "rgallery: serving %s on %s\n", g.Dir(), url)
+		errc := make(chan error, 1)
+		go func() { errc <- srv.Serve(ln) }()
+		select {
+		case <-ctx.Done():
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		endStreams()
+		srv.Shutdown(sctx)
+		return nil
+	},
+}
+
+// displayAddr turns a listen address into one a browser can open: an
+// unspecified IP becomes this host's name.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func init() {
+	f := cmdServe.Flags()
+	f.StringVar(&serveOpts.addr, "addr", "127.0.0.1:8700", "address to listen on")
+	f.StringArrayVar(&serveOpts.roots, "root", nil, "directory scene files may be picked from (repeatable; default the current directory)")
+	f.StringVar(&serveOpts.token, "token", "", "token every request must carry (generated when --addr is not loopback)")
+	cmdRoot.AddCommand(cmdServe)
+}
