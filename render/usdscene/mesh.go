@@ -1,0 +1,319 @@
+package usdscene
+
+import (
+	"fmt"
+
+	"github.com/rgallery/rgallery/render"
+	"github.com/rgallery/rgallery/usd"
+)
+
+// primvar is a primvar's values with its indices and interpolation.
+type primvar struct {
+	values  any
+	indices []int32
+	interp  string
+}
+
+func (c *conv) primvar(p *usd.Prim, name string) (primvar, bool) {
+	a := p.Attribute("primvars:" + name)
+	if a == nil {
+		return primvar{}, false
+	}
+	v, ok := c.get(p, "primvars:"+name)
+	if !ok {
+		return primvar{}, false
+	}
+	pv := primvar{values: v, interp: a.Interpolation()}
+	pv.indices = c.ints(p, "primvars:"+name+":indices")
+	return pv, true
+}
+
+// topology maps each triangle corner to its face, face-vertex and point.
+type topology struct {
+	face   []int32 // per triangle
+	corner []int32 // per triangle corner: index into faceVertexIndices
+	point  []int32 // per triangle corner: point index
+}
+
+// lookup gives, for each triangle corner, the index into the values of a
+// primvar of the given interpolation (before the primvar's own indices).
+func (t *topology) lookup(interp string, i int) int32 {
+	switch interp {
+	case "constant":
+		return 0
+	case "uniform":
+		return t.face[i/3]
+	case "faceVarying":
+		return t.corner[i]
+	}
+	return t.point[i] // vertex, varying
+}
+
+// corners expands a primvar to one index per triangle corner into its
+// value array of length n; it fails if any index is out of range.
+func (t *topology) corners(pv primvar, n int) ([]int32, error) {
+	out := make([]int32, len(t.point))
+	for i := range out {
+		k := t.lookup(pv.interp, i)
+		if pv.indices != nil {
+			if int(k) >= len(pv.indices) || k < 0 {
+				return nil, fmt.Errorf("%s primvar index %d out of range [0,%d)", pv.interp, k, len(pv.indices))
+			}
+			k = pv.indices[k]
+		}
+		if k < 0 || int(k) >= n {
+			return nil, fmt.Errorf("%s primvar value index %d out of range [0,%d)", pv.interp, k, n)
+		}
+		out[i] = k
+	}
+	return out, nil
+}
+
+func toVec3s(v any) ([]render.Vec3, bool) {
+	conv := func(n int, at func(i int) (float64, float64, float64)) []render.Vec3 {
+		out := make([]render.Vec3, n)
+		for i := range out {
+			x, y, z := at(i)
+			out[i] = render.Vec3{X: x, Y: y, Z: z}
+		}
+		return out
+	}
+	switch x := v.(type) {
+	case []usd.Vec3f:
+		return conv(len(x), func(i int) (float64, float64, float64) {
+			return float64(x[i][0]), float64(x[i][1]), float64(x[i][2])
+		}), true
+	case []usd.Vec3d:
+		return conv(len(x), func(i int) (float64, float64, float64) { return x[i][0], x[i][1], x[i][2] }), true
+	case []usd.Vec3h:
+		return conv(len(x), func(i int) (float64, float64, float64) {
+			return float64(x[i][0]), float64(x[i][1]), float64(x[i][2])
+		}), true
+	}
+	if v3, ok := toVec3(v); ok {
+		return []render.Vec3{v3}, true
+	}
+	return nil, false
+}
+
+func toVec2s(v any) ([]render.Vec2, bool) {
+	switch x := v.(type) {
+	case []usd.Vec2f:
+		out := make([]render.Vec2, len(x))
+		for i, p := range x {
+			out[i] = render.Vec2{X: float64(p[0]), Y: float64(p[1])}
+		}
+		return out, true
+	case []usd.Vec2d:
+		out := make([]render.Vec2, len(x))
+		for i, p := range x {
+			out[i] = render.Vec2{X: p[0], Y: p[1]}
+		}
+		return out, true
+	case []usd.Vec2h:
+		out := make([]render.Vec2, len(x))
+		for i, p := range x {
+			out[i] = render.Vec2{X: float64(p[0]), Y: float64(p[1])}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// gprim converts a Mesh or an implicit gprim; nil means nothing to render.
+func (c *conv) gprim(p *usd.Prim) (*render.Mesh, error) {
+	var m *render.Mesh
+	var top *topology
+	switch p.TypeName() {
+	case "Mesh":
+		var err error
+		m, top, err = c.mesh(p)
+		if err != nil || m == nil {
+			return nil, err
+		}
+	case "Sphere":
+		m = render.SphereMesh(c.float(p, "radius", 1), 64, 32)
+	case "Cube":
+		m = render.BoxMesh(c.float(p, "size", 2))
+	case "Cylinder", "Cylinder_1":
+		r := c.float(p, "radius", 1)
+		if p.TypeName() == "Cylinder_1" {
+			m = render.CylinderMesh(c.float(p, "radiusBottom", r), c.float(p, "radiusTop", r), c.float(p, "height", 2), c.token(p, "axis", "Z"), 64)
+		} else {
+			m = render.CylinderMesh(r, r, c.float(p, "height", 2), c.token(p, "axis", "Z"), 64)
+		}
+	case "Cone":
+		m = render.CylinderMesh(c.float(p, "radius", 1), 0, c.float(p, "height", 2), c.token(p, "axis", "Z"), 64)
+	case "Capsule", "Capsule_1":
+		m = render.CapsuleMesh(c.float(p, "radius", 0.5), c.float(p, "height", 1), c.token(p, "axis", "Z"), 48, 24)
+	case "Plane":
+		w, l := c.float(p, "width", 2), c.float(p, "length", 2)
+		var ex, ey render.Vec3
+		switch c.token(p, "axis", "Z") {
+		case "X":
+			ex, ey = render.Vec3{Y: w}, render.Vec3{Z: l}
+		case "Y":
+			ex, ey = render.Vec3{Z: w}, render.Vec3{X: l}
+		default:
+			ex, ey = render.Vec3{X: w}, render.Vec3{Y: l}
+		}
+		m = render.QuadMesh(ex.Add(ey).Scale(-0.5), ex, ey)
+	default:
+		return nil, nil
+	}
+	m.Name = p.Path()
+	// displayColor: constant for implicit gprims, any interpolation for meshes.
+	if pv, ok := c.primvar(p, "displayColor"); ok {
+		if cols, ok := toVec3s(pv.values); ok && len(cols) > 0 {
+			if top != nil && pv.interp != "constant" {
+				idx, err := top.corners(pv, len(cols))
+				if err != nil {
+					c.warnf("%s: displayColor ignored: %v", p.Path(), err)
+				} else {
+					m.Color = make([]render.Vec3, len(idx))
+					for i, k := range idx {
+						m.Color[i] = cols[k]
+					}
+				}
+			} else {
+				col := cols[0]
+				if pv.indices != nil && len(pv.indices) > 0 && int(pv.indices[0]) < len(cols) && pv.indices[0] >= 0 {
+					col = cols[pv.indices[0]]
+				}
+				m.Color = make([]render.Vec3, len(m.Indices))
+				for i := range m.Color {
+					m.Color[i] = col
+				}
+			}
+		}
+	}
+	m.Material = c.boundMaterial(p)
+	if top != nil {
+		c.subsets(p, m, top)
+	}
+	return m, nil
+}
+
+// mesh converts a UsdGeom Mesh by fan triangulation.
+func (c *conv) mesh(p *usd.Prim) (*render.Mesh, *topology, error) {
+	pts := c.vec3s(p, "points")
+	counts := c.ints(p, "faceVertexCounts")
+	fvi := c.ints(p, "faceVertexIndices")
+	if len(pts) == 0 || len(counts) == 0 {
+		return nil, nil, nil
+	}
+	if s := c.token(p, "subdivisionScheme", "catmullClark"); s != "none" {
+		c.warnf("subdivision surfaces (%s) are rendered as their control mesh (e.g. %s)", s, p.Path())
+	}
+	holes := map[int32]bool{}
+	for _, h := range c.ints(p, "holeIndices") {
+		holes[h] = true
+	}
+	m := &render.Mesh{P: pts}
+	top := &topology{}
+	k := int32(0)
+	for f, n := range counts {
+		if n < 0 || int(k)+int(n) > len(fvi) {
+			return nil, nil, fmt.Errorf("%s: faceVertexCounts[%d] = %d runs past faceVertexIndices (%d)", p.Path(), f, n, len(fvi))
+		}
+		if n >= 3 && !holes[int32(f)] {
+			for j := int32(1); j+1 < n; j++ {
+				for _, cidx := range [3]int32{k, k + j, k + j + 1} {
+					pi := fvi[cidx]
+					if pi < 0 || int(pi) >= len(pts) {
+						return nil, nil, fmt.Errorf("%s: faceVertexIndices[%d] = %d out of range [0,%d)", p.Path(), cidx, pi, len(pts))
+					}
+					top.corner = append(top.corner, cidx)
+					top.point = append(top.point, pi)
+				}
+				top.face = append(top.face, int32(f))
+			}
+		}
+		k += n
+	}
+	if c.token(p, "orientation", "rightHanded") == "leftHanded" {
+		for i := 0; i+2 < len(top.point); i += 3 {
+			top.point[i+1], top.point[i+2] = top.point[i+2], top.point[i+1]
+			top.corner[i+1], top.corner[i+2] = top.corner[i+2], top.corner[i+1]
+		}
+	}
+	m.Indices = top.point
+	// Normals: primvars:normals wins over the normals attribute.
+	var npv primvar
+	haveN := false
+	if pv, ok := c.primvar(p, "normals"); ok {
+		npv, haveN = pv, true
+	} else if a := p.Attribute("normals"); a != nil {
+		if v, ok := c.get(p, "normals"); ok {
+			npv, haveN = primvar{values: v, interp: a.Interpolation()}, true
+			if npv.interp == "constant" {
+				// The normals attribute's fallback interpolation is vertex.
+				if _, authored := a.Metadata("interpolation"); !authored {
+					npv.interp = "vertex"
+				}
+			}
+		}
+	}
+	if haveN {
+		if ns, ok := toVec3s(npv.values); ok && len(ns) > 0 {
+			idx, err := top.corners(npv, len(ns))
+			if err != nil {
+				c.warnf("%s: normals ignored: %v", p.Path(), err)
+			} else {
+				m.N, m.NIndices = ns, idx
+			}
+		}
+	}
+	// Texture coordinates: the primvar named st, else the first texCoord2f.
+	if pv, ok := c.uvPrimvar(p); ok {
+		if uv, ok := toVec2s(pv.values); ok && len(uv) > 0 {
+			idx, err := top.corners(pv, len(uv))
+			if err != nil {
+				c.warnf("%s: texture coordinates ignored: %v", p.Path(), err)
+			} else {
+				m.UV, m.UVIndices = uv, idx
+			}
+		}
+	}
+	return m, top, nil
+}
+
+func (c *conv) uvPrimvar(p *usd.Prim) (primvar, bool) {
+	for _, n := range []string{"st", "uv", "st0", "UVMap", "map1"} {
+		if pv, ok := c.primvar(p, n); ok {
+			return pv, true
+		}
+	}
+	return primvar{}, false
+}
+
+// subsets applies GeomSubset material bindings (familyName materialBind).
+func (c *conv) subsets(p *usd.Prim, m *render.Mesh, top *topology) {
+	for _, ch := range p.Children() {
+		if ch.TypeName() != "GeomSubset" || !ch.IsActive() {
+			continue
+		}
+		if c.token(ch, "elementType", "face") != "face" {
+			continue
+		}
+		if ch.Relationship("material:binding") == nil {
+			continue
+		}
+		mat := c.boundMaterial(ch)
+		faces := map[int32]bool{}
+		for _, f := range c.ints(ch, "indices") {
+			faces[f] = true
+		}
+		if m.FaceMaterial == nil {
+			m.FaceMaterial = make([]int32, len(top.face))
+			for i := range m.FaceMaterial {
+				m.FaceMaterial[i] = int32(m.Material)
+			}
+		}
+		for i, f := range top.face {
+			if faces[f] {
+				m.FaceMaterial[i] = int32(mat)
+			}
+		}
+	}
+}

@@ -1,0 +1,309 @@
+// Package renderworker is the loop of `rgallery render-worker`: it loads a
+// scene, renders it progressively with package render, writes the image
+// after every pass (linear float EXR, sRGB PNG preview, optionally the raw
+// film for farm merges) atomically, reports stats as JSON lines and obeys
+// `focus X Y` and `stop` commands.
+//
+// It knows nothing of the gallery or of renderer plugins; the Local and
+// Slurm Farm renderers run it as a child process and read its output.
+package renderworker
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rgallery/rgallery/imageio/exr"
+	"github.com/rgallery/rgallery/render"
+)
+
+// Config is one worker run.
+type Config struct {
+	Scene              string // scene file
+	CameraPath         string // "" = the render settings' camera or the first camera
+	RenderSettingsPath string // "" = the first RenderSettings prim, if any
+
+	// Width and Height 0 take the resolution from the render settings
+	// (or 640x360 without them).
+	Width, Height int
+	SPP           int // samples per pixel of the whole render
+	MaxBounces    int
+	Threads       int // 0 = all CPUs
+	SampleStart   int // the range [SampleStart, SampleEnd) this worker renders
+	SampleEnd     int // 0 = SPP
+	Seed          uint32
+
+	OutEXR, OutPNG, OutFilm string // outputs; "" skips that output
+
+	// Load turns the scene file into a built render.Scene; the command
+	// passes the USD adapter, tests may pass an in-Go scene.
+	Load func(ctx context.Context, cfg *Config) (*Loaded, error)
+}
+
+// Loaded is a scene ready to render, with what was learnt loading it.
+type Loaded struct {
+	Scene         *render.Scene
+	Width, Height int // resolution from the render settings, 0 if none
+	Warnings      []string
+}
+
+// Stats is one JSON line of the worker's output.
+type Stats struct {
+	Event            string   `json:"event"` // "start", "pass", "done", "stopped", "error"
+	PercentDone      float64  `json:"percentDone"`
+	TotalClockTime   float64  `json:"totalClockTime"` // seconds since the worker started
+	PeakMemory       int64    `json:"peakMemory"`     // bytes, peak resident set
+	TimeToFirstPixel float64  `json:"timeToFirstPixel,omitempty"`
+	Samples          int64    `json:"samples"` // pixel samples done
+	SamplesTotal     int64    `json:"samplesTotal"`
+	SamplesPerSecond float64  `json:"samplesPerSecond,omitempty"`
+	RaysPerSecond    float64  `json:"raysPerSecond,omitempty"`
+	Pass             int      `json:"pass,omitempty"`
+	LoadTime         float64  `json:"loadTime,omitempty"`
+	BVHBuildTime     float64  `json:"bvhBuildTime,omitempty"`
+	Triangles        int      `json:"triangles,omitempty"`
+	Width            int      `json:"width,omitempty"`
+	Height           int      `json:"height,omitempty"`
+	Image            string   `json:"image,omitempty"`
+	Preview          string   `json:"preview,omitempty"`
+	Warnings         []string `json:"warnings,omitempty"`
+	Error            string   `json:"error,omitempty"`
+}
+
+// Run renders cfg. Commands are read from in (may be nil); stats lines go
+// to out. It returns nil when the render finished or was stopped by a
+// `stop` command or ctx, after writing the last image.
+func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) error {
+	start := time.Now()
+	emit := newEmitter(out)
+	err := run(ctx, cfg, in, emit, start)
+	if err != nil {
+		emit.write(Stats{Event: "error", Error: err.Error(), TotalClockTime: time.Since(start).Seconds(), PeakMemory: PeakRSS()})
+	}
+	return err
+}
+
+func run(ctx context.Context, cfg Config, in io.Reader, emit *emitter, start time.Time) error {
+	if cfg.Load == nil {
+		return errors.New("render-worker: no scene loader")
+	}
+	if cfg.SPP <= 0 {
+		return fmt.Errorf("render-worker: spp %d must be positive", cfg.SPP)
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+
+	ld, err := cfg.Load(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	loadTime := time.Since(start)
+	w, h := cfg.Width, cfg.Height
+	if w <= 0 || h <= 0 {
+		w, h = ld.Width, ld.Height
+	}
+	if w <= 0 || h <= 0 {
+		w, h = 640, 360
+	}
+	set := render.Settings{
+		Width: w, Height: h,
+		SamplesPerPixel: cfg.SPP,
+		SampleStart:     cfg.SampleStart,
+		SampleEnd:       cfg.SampleEnd,
+		MaxBounces:      cfg.MaxBounces,
+		Threads:         cfg.Threads,
+		Seed:            cfg.Seed,
+	}
+	r, err := render.NewRenderer(ld.Scene, set)
+	if err != nil {
+		return err
+	}
+	emit.write(Stats{
+		Event: "start", Width: w, Height: h, Warnings: ld.Warnings,
+		LoadTime: loadTime.Seconds(), BVHBuildTime: ld.Scene.BuildTime.Seconds(),
+		Triangles: ld.Scene.NumTriangles(), TotalClockTime: time.Since(start).Seconds(), PeakMemory: PeakRSS(),
+	})
+
+	if in != nil {
+		go readCommands(ctx, in, r, stop)
+	}
+	renderStart := time.Now()
+	var last render.Progress
+	err = r.Render(ctx, func(p render.Progress, f *render.Film) error {
+		last = p
+		if err := writeOutputs(cfg, f); err != nil {
+			return err
+		}
+		emit.write(progressStats("pass", cfg, p, start, renderStart, loadTime))
+		return nil
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	ev := "done"
+	if !last.Final {
+		ev = "stopped"
+		// The film may have gained tiles since the last pass report.
+		if werr := writeOutputs(cfg, r.Film()); werr != nil {
+			return werr
+		}
+	}
+	s := progressStats(ev, cfg, last, start, renderStart, loadTime)
+	s.Samples = r.Film().TotalSamples()
+	s.PercentDone = 100 * float64(s.Samples) / float64(max(1, s.SamplesTotal))
+	emit.write(s)
+	return nil
+}
+
+func progressStats(ev string, cfg Config, p render.Progress, start, renderStart time.Time, load time.Duration) Stats {
+	el := p.Elapsed.Seconds()
+	s := Stats{
+		Event:          ev,
+		PercentDone:    p.PercentDone(),
+		TotalClockTime: time.Since(start).Seconds(),
+		PeakMemory:     PeakRSS(),
+		Samples:        p.SamplesDone,
+		SamplesTotal:   p.SamplesTotal,
+		Pass:           p.Pass,
+		Image:          cfg.OutEXR,
+		Preview:        cfg.OutPNG,
+	}
+	if p.TimeToFirstPixel > 0 {
+		s.TimeToFirstPixel = renderStart.Sub(start).Seconds() + p.TimeToFirstPixel.Seconds()
+	}
+	if el > 0 {
+		s.SamplesPerSecond = float64(p.SamplesDone) / el
+		s.RaysPerSecond = float64(p.Rays) / el
+	}
+	return s
+}
+
+// readCommands applies `focus X Y` and `stop` lines until in ends.
+func readCommands(ctx context.Context, in io.Reader, r *render.Renderer, stop context.CancelFunc) {
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		if ctx.Err() != nil {
+			return
+		}
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "stop":
+			stop()
+			return
+		case "focus":
+			if len(f) != 3 {
+				slog.Warn("render-worker: focus wants two numbers", "line", sc.Text())
+				continue
+			}
+			x, err1 := strconv.ParseFloat(f[1], 64)
+			y, err2 := strconv.ParseFloat(f[2], 64)
+			if err1 != nil || err2 != nil {
+				slog.Warn("render-worker: bad focus", "line", sc.Text())
+				continue
+			}
+			r.Focus(x, y)
+		default:
+			slog.Warn("render-worker: unknown command", "line", sc.Text())
+		}
+	}
+}
+
+func writeOutputs(cfg Config, f *render.Film) error {
+	if cfg.OutEXR == "" && cfg.OutPNG == "" && cfg.OutFilm == "" {
+		return nil
+	}
+	rgb := f.RGB()
+	if cfg.OutEXR != "" {
+		if err := exr.WriteFileRGB(cfg.OutEXR, f.W, f.H, rgb, map[string]string{"software": "rgallery render-worker"}); err != nil {
+			return err
+		}
+	}
+	if cfg.OutPNG != "" {
+		if err := exr.WriteFileAtomic(cfg.OutPNG, func(w io.Writer) error { return EncodePNG(w, f.W, f.H, rgb) }); err != nil {
+			return err
+		}
+	}
+	if cfg.OutFilm != "" {
+		if err := exr.WriteFileAtomic(cfg.OutFilm, func(w io.Writer) error { _, err := f.WriteTo(w); return err }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EncodePNG writes linear RGB as an 8-bit sRGB PNG (clamped, no tone map:
+// the Standard view transform of the Cycles references).
+func EncodePNG(w io.Writer, width, height int, rgb []float32) error {
+	var lut [4097]uint8
+	for i := range lut {
+		lut[i] = uint8(render.LinearToSRGB(float64(i)/4096)*255 + 0.5)
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, width, height))
+	for i := 0; i < width*height; i++ {
+		for c := 0; c < 3; c++ {
+			v := rgb[3*i+c]
+			var b uint8
+			switch {
+			case !(v > 0):
+				b = 0
+			case v >= 1:
+				b = 255
+			default:
+				b = lut[int(v*4096+0.5)]
+			}
+			img.Pix[4*i+c] = b
+		}
+		img.Pix[4*i+3] = 255
+	}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	return enc.Encode(w, img)
+}
+
+
+type emitter struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+func newEmitter(w io.Writer) *emitter { return &emitter{enc: json.NewEncoder(w)} }
+
+func (e *emitter) write(s Stats) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_ = e.enc.Encode(s)
+}
+
+// PeakRSS returns the peak resident set size of this process in bytes
+// (VmHWM on Linux), or the Go runtime's obtained memory elsewhere.
+func PeakRSS() int64 {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				f := strings.Fields(v)
+				if len(f) >= 1 {
+					if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+						return kb * 1024
+					}
+				}
+			}
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.Sys)
+}
