@@ -104,6 +104,9 @@ type Process struct {
 	waitErr error         // valid once exited is closed
 
 	rss, peak atomic.Uint64
+	sampleMu  sync.Mutex
+	tree      []int // pids found by the last walk of the tree
+	sinceWalk int   // samples taken since that walk
 
 	mu        sync.Mutex
 	groupGone bool // the group was seen empty after the leader was reaped
@@ -235,7 +238,7 @@ func (p *Process) sampleLoop(every time.Duration) {
 		case <-p.exited:
 			return
 		case <-t.C:
-			p.SampleMemory()
+			p.sample(false)
 		}
 	}
 }
@@ -243,14 +246,30 @@ func (p *Process) sampleLoop(every time.Duration) {
 // SampleMemory measures the summed RSS of the leader and its descendants
 // now, updates the peak, and returns the sum in bytes. After the leader has
 // exited it returns 0.
-func (p *Process) SampleMemory() uint64 {
+func (p *Process) SampleMemory() uint64 { return p.sample(true) }
+
+// treeWalkEvery is how many background samples reuse the process tree
+// found by the last walk. Walking reads a children file per thread of every
+// process in the tree; with hundreds of live renders that is most of the
+// sampling cost, while trees change rarely. Processes of a cached tree
+// that exit just stop counting; new ones are found by the next walk.
+const treeWalkEvery = 4
+
+func (p *Process) sample(walk bool) uint64 {
 	select {
 	case <-p.exited:
 		return 0
 	default:
 	}
+	p.sampleMu.Lock()
+	defer p.sampleMu.Unlock()
+	if walk || p.tree == nil || p.sinceWalk >= treeWalkEvery {
+		p.tree = Descendants(p.pid)
+		p.sinceWalk = 0
+	}
+	p.sinceWalk++
 	var sum uint64
-	for _, pid := range Descendants(p.pid) {
+	for _, pid := range p.tree {
 		// A literal Process skips gopsutil's existence check; a process
 		// that exited meanwhile just fails to read.
 		mi, err := (&process.Process{Pid: int32(pid)}).MemoryInfo()
@@ -338,11 +357,11 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // Stop on a process that has already ended returns nil.
 func (p *Process) Stop(ctx context.Context, grace time.Duration) error {
 	if grace > 0 {
-		alive, err := p.members()
+		alive, err := p.anyAlive()
 		if err != nil {
 			return err
 		}
-		if len(alive) > 0 {
+		if alive {
 			if err := p.Signal(syscall.SIGTERM); err != nil {
 				return err
 			}
@@ -352,16 +371,16 @@ func (p *Process) Stop(ctx context.Context, grace time.Duration) error {
 			cancel()
 		}
 	}
-	alive, err := p.members()
+	alive, err := p.anyAlive()
 	if err != nil {
 		return err
 	}
-	if len(alive) > 0 {
+	if alive {
 		if err := p.Signal(syscall.SIGKILL); err != nil {
 			return err
 		}
-		if alive, err := p.waitGroupGone(ctx); err != nil {
-			return fmt.Errorf("stop process group %d: still alive %v: %w", p.pid, alive, err)
+		if pids, err := p.waitGroupGone(ctx); err != nil {
+			return fmt.Errorf("stop process group %d: still alive %v: %w", p.pid, pids, err)
 		}
 	}
 	select {
@@ -409,24 +428,42 @@ func (p *Process) markGone() {
 func (p *Process) waitGroupGone(ctx context.Context) ([]int, error) {
 	delay := time.Millisecond
 	for {
-		alive, err := p.members()
+		alive, err := p.anyAlive()
 		if err != nil {
 			return nil, err
 		}
-		if len(alive) == 0 {
+		if !alive {
 			return nil, nil
 		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return alive, ctx.Err()
+			pids, err := p.members()
+			if err == nil && len(pids) == 0 {
+				return nil, nil // gone while we waited
+			}
+			return pids, ctx.Err()
 		case <-t.C:
 		}
 		if delay < 20*time.Millisecond {
 			delay *= 2
 		}
 	}
+}
+
+// anyAlive is members without the /proc scan where it can: a live leader
+// answers the question, and so does an empty group.
+func (p *Process) anyAlive() (bool, error) {
+	select {
+	case <-p.exited:
+	default:
+		if Alive(p.pid) {
+			return true, nil
+		}
+	}
+	pids, err := p.members()
+	return len(pids) > 0, err
 }
 
 // drain waits a bounded time for the output copy to finish, then closes the

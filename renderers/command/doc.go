@@ -19,6 +19,7 @@
 //	poll       = 0.5           # seconds between polls (default 1); "250ms" works too
 //	stop_grace = 5             # seconds between SIGTERM and SIGKILL on stop (default 5)
 //	memory_interval = 1        # seconds between RSS samples of the process tree (default 1)
+//	image_interval = 1         # shortest time between two looks at the images (default 1; 0: every poll); until the first image, every poll
 //	workdir    = "{outdir}"    # working directory (default: the output dir)
 //	outdir     = "/renders/{item}"  # output dir (default: a temporary dir, removed after)
 //	click      = "focus {x} {y}"    # optional line written to stdin on a click in the viewer

@@ -20,6 +20,7 @@ argv = ["%WRITER%", "-o", "{image}", "-size", "{res_x}x{res_y}",
 progress = 'progress: (?P<percent>[0-9.]+)%'
 poll = "20ms"
 memory_interval = "10ms"
+image_interval = 0
 stop_grace = "100ms"
 
 [[option]]
@@ -110,6 +111,7 @@ func TestHalfWrittenImagesNotReported(t *testing.T) {
 label = "In place"
 argv = ["%WRITER%", "-o", "{image}", "-inplace", "-passes", "6", "-interval", "40ms", "-size", "48x24"]
 poll = "2ms"
+image_interval = 0
 `)
 	h := newHost(1)
 	r := start(t, m, h, bgrender.Options{})
@@ -196,8 +198,8 @@ func TestCommandNotFound(t *testing.T) {
 		if err == nil || err.Error() != want {
 			t.Errorf("err = %v\nwant %s", err, want)
 		}
-		if r.tmpDir != "" {
-			t.Errorf("temporary dir %s kept after a failed start", r.tmpDir)
+		if len(r.tmpDirs) != 0 {
+			t.Errorf("temporary dirs %v kept after a failed start", r.tmpDirs)
 		}
 		if err := r.Close(); err != nil {
 			t.Errorf("close after failed start: %v", err)
@@ -242,13 +244,13 @@ stop_grace = "100ms"
 		time.Sleep(10 * time.Millisecond)
 	}
 	sleeper := 0
-	for _, line := range r.p.Tail() {
+	for _, line := range strings.Split(h.logText(), "\n") {
 		if s, ok := strings.CutPrefix(line, "sleeper "); ok {
 			sleeper, _ = strconv.Atoi(s)
 		}
 	}
 	if sleeper == 0 {
-		t.Fatalf("no sleeper pid in output %q", r.p.Tail())
+		t.Fatalf("no sleeper pid in output %q", h.logText())
 	}
 	alive, _ := r.p.Alive()
 	if want := []int{r.p.Pid(), sleeper}; !reflect.DeepEqual(alive, sortedPair(want)) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rgallery/rgallery/bgrender"
 	"github.com/rgallery/rgallery/internal/proc"
+	"golang.org/x/sys/unix"
 )
 
 // logTailLines is how many lines of the command's output a failed render's
@@ -34,7 +35,7 @@ type Renderer struct {
 	argv    []string
 	env     []string
 	vals    map[string]string
-	tmpDir  string // ours, removed on Close
+	tmpDirs []string // ours, removed on Close
 	watches []*imageWatch
 	started time.Time
 	ended   time.Time
@@ -43,6 +44,8 @@ type Renderer struct {
 	// bits; NaN until one is found. It is written from proc's output
 	// goroutine, hence atomic.
 	percent atomic.Uint64
+
+	lastImageCheck time.Time
 
 	imageSet  bool
 	firstPix  time.Duration
@@ -145,11 +148,6 @@ func (r *Renderer) prepare(usdPath string, opts bgrender.Options) error {
 	if err != nil {
 		return fmt.Errorf("command renderer: scene path %s: %w", usdPath, err)
 	}
-	tmp, err := os.MkdirTemp("", fmt.Sprintf("rgallery-command-%d-", r.host.ItemID()))
-	if err != nil {
-		return fmt.Errorf("command renderer: %w", err)
-	}
-	r.tmpDir = tmp
 	vals := map[string]string{
 		"usd":            usd,
 		"camera":         opts.Viewport.CameraPath,
@@ -178,8 +176,12 @@ func (r *Renderer) prepare(usdPath string, opts bgrender.Options) error {
 		}
 		vals["option."+o.Name] = format(v)
 	}
-	outdir := filepath.Join(tmp, "out")
-	if r.m.outdir != nil {
+	var outdir string
+	if r.m.outdir == nil {
+		if outdir, err = r.mkdirTemp(""); err != nil {
+			return err
+		}
+	} else {
 		d, _ := r.m.outdir.expand(vals)
 		if d == "" {
 			return fmt.Errorf("command renderer %q: outdir %q expands to nothing", r.m.Label, r.m.outdir.raw)
@@ -215,6 +217,7 @@ func (r *Renderer) prepare(usdPath string, opts bgrender.Options) error {
 		r.argv[0] = filepath.Join(filepath.Dir(r.m.Path), r.argv[0])
 	}
 
+	var copies string
 	for i, t := range r.m.watch {
 		p, _ := t.expand(vals)
 		if p == "" {
@@ -223,13 +226,40 @@ func (r *Renderer) prepare(usdPath string, opts bgrender.Options) error {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(outdir, p)
 		}
-		dir := filepath.Join(tmp, "images", strconv.Itoa(i))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if copies == "" {
+			if copies, err = r.mkdirTemp(copyBase()); err != nil {
+				return err
+			}
+		}
+		dir := filepath.Join(copies, strconv.Itoa(i))
+		if err := os.Mkdir(dir, 0o755); err != nil {
 			return fmt.Errorf("command renderer %q: %w", r.m.Label, err)
 		}
 		r.watches = append(r.watches, &imageWatch{path: p, copy: filepath.Join(dir, filepath.Base(p))})
 	}
 	return nil
+}
+
+func (r *Renderer) mkdirTemp(base string) (string, error) {
+	d, err := os.MkdirTemp(base, fmt.Sprintf("rgallery-command-%d-", r.host.ItemID()))
+	if err != nil {
+		return "", fmt.Errorf("command renderer %q: %w", r.m.Label, err)
+	}
+	r.tmpDirs = append(r.tmpDirs, d)
+	return d, nil
+}
+
+// copyBase is where the copies of reported images go: /dev/shm when it is
+// there, because creating and renaming files on a disk file system can cost
+// a millisecond each (ext4 flushes data on rename over an existing file),
+// which for hundreds of live renders would be most of the gallery's CPU.
+// The copies are one image per watched file per live render.
+func copyBase() string {
+	const shm = "/dev/shm"
+	if fi, err := os.Stat(shm); err == nil && fi.IsDir() && unix.Access(shm, unix.W_OK) == nil {
+		return shm
+	}
+	return ""
 }
 
 func (r *Renderer) startError(err error) error {
@@ -328,6 +358,12 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 // pollImages reports the first watched image, in the manifest's order, that
 // has a new complete version.
 func (r *Renderer) pollImages(exited bool) error {
+	// Until the first image is there, look on every poll: time to first
+	// pixel matters to the user.
+	if r.imageSet && !exited && time.Since(r.lastImageCheck) < r.m.imageEvery {
+		return nil
+	}
+	r.lastImageCheck = time.Now()
 	for _, w := range r.watches {
 		changed, err := w.poll(exited)
 		if err != nil {
@@ -444,15 +480,14 @@ func (r *Renderer) Close() error {
 }
 
 func (r *Renderer) cleanup() error {
-	if r.tmpDir == "" {
-		return nil
+	var errs []error
+	for _, d := range r.tmpDirs {
+		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, fmt.Errorf("command renderer %q: remove temporary files: %w", r.m.Label, err))
+		}
 	}
-	err := os.RemoveAll(r.tmpDir)
-	r.tmpDir = ""
-	if err != nil {
-		return fmt.Errorf("command renderer %q: remove temporary files: %w", r.m.Label, err)
-	}
-	return nil
+	r.tmpDirs = nil
+	return errors.Join(errs...)
 }
 
 // quoteArgv renders argv for a log line; it is never run by a shell.
