@@ -140,28 +140,36 @@ func (c *Cache) layerStack(l *sdf.Layer) *LayerStack {
 
 // PrimIndex returns the index of the prim at path (a prim path without
 // variant selections), building it and its ancestors' as needed.
-func (c *Cache) PrimIndex(path string) *PrimIndex {
-	if idx := c.indexes[path]; idx != nil {
+func (c *Cache) PrimIndex(path string) *PrimIndex { return c.siteIndex(c.root, path, 0) }
+
+// maxSiteDepth bounds the recursion of sub-root arcs into other sites.
+const maxSiteDepth = 64
+
+// siteIndex returns the index of path composed in layer stack ls as if
+// ls were the root: used for the prim itself and, for arcs that target a
+// prim below the root of another layer stack, for that target's ancestors.
+func (c *Cache) siteIndex(ls *LayerStack, path string, level int) *PrimIndex {
+	key := ls.id + "\x00" + path
+	if idx := c.indexes[key]; idx != nil {
 		return idx
 	}
 	idx := &PrimIndex{Path: path}
+	c.indexes[key] = idx // guards against re-entry on cycles
 	parent := sdf.ParentPath(path)
 	name := sdf.NameOf(path)
-	if parent == "/" {
-		idx.Root = &Node{Arc: ArcRoot, LayerStack: c.root, Path: path, Offset: sdf.IdentityOffset}
+	if parent == "/" || parent == "" {
+		idx.Root = &Node{Arc: ArcRoot, LayerStack: ls, Path: path, Offset: sdf.IdentityOffset}
 	} else {
-		pidx := c.PrimIndex(parent)
-		idx.Root = cloneChild(pidx.Root, nil, name)
-	}
-	b := &builder{cache: c, idx: idx, depth: pathDepth(path)}
-	b.expand()
-	idx.Nodes = nil
-	walk(idx.Root, func(n *Node) {
-		if !n.inert {
-			idx.Nodes = append(idx.Nodes, n)
+		pidx := c.siteIndex(ls, parent, level)
+		if pidx.Root == nil {
+			idx.Root = &Node{Arc: ArcRoot, LayerStack: ls, Path: path, Offset: sdf.IdentityOffset}
+		} else {
+			idx.Root = cloneChild(pidx.Root, nil, name)
 		}
-	})
-	c.indexes[path] = idx
+	}
+	b := &builder{cache: c, idx: idx, depth: pathDepth(path), level: level}
+	b.expand()
+	idx.Nodes = b.strengthOrder()
 	return idx
 }
 
@@ -218,6 +226,7 @@ type builder struct {
 	cache *Cache
 	idx   *PrimIndex
 	depth int
+	level int
 }
 
 func (b *builder) errf(format string, args ...any) {
@@ -254,7 +263,6 @@ func (b *builder) expand() {
 			break
 		}
 	}
-	b.propagateSpecializes()
 }
 
 // each visits nodes in strength order until f returns false.
@@ -292,14 +300,55 @@ func (b *builder) addChild(parent *Node, n *Node) bool {
 			return false
 		}
 	}
-	for _, c := range parent.Children {
-		if c.LayerStack == n.LayerStack && c.Path == n.Path && c.Arc == n.Arc {
-			return false // already there (implied twice)
+	if n.implied {
+		for _, c := range parent.Children {
+			if c.LayerStack == n.LayerStack && c.Path == n.Path && c.Arc == n.Arc {
+				return false // already there (implied twice)
+			}
 		}
 	}
 	parent.Children = append(parent.Children, n)
 	b.sortChildren(parent)
+	b.addAncestral(n)
 	return true
+}
+
+// addAncestral gives a node that targets a prim below the root of its
+// layer stack the opinions its target inherits from its ancestors' arcs
+// (a reference to </A/B> sees what </A>'s own references say about B).
+func (b *builder) addAncestral(n *Node) {
+	parent := sdf.ParentPath(sdf.StripVariants(n.Path))
+	if n.implied || parent == "/" || parent == "" || n.Arc == ArcVariant || b.level >= maxSiteDepth {
+		return
+	}
+	pidx := b.cache.siteIndex(n.LayerStack, parent, b.level+1)
+	if pidx.Root == nil {
+		return
+	}
+	anc := cloneChild(pidx.Root, nil, sdf.NameOf(n.Path))
+	var attach func(cs []*Node)
+	attach = func(cs []*Node) {
+		for _, c := range cs {
+			if c.LayerStack == n.LayerStack && c.Path == n.Path {
+				attach(c.Children) // the target itself (reached through a variant)
+				continue
+			}
+			c.Parent = n
+			shiftOffsets(c, n.Offset)
+			n.Children = append(n.Children, c)
+		}
+	}
+	attach(anc.Children)
+	if len(anc.Children) > 0 {
+		b.sortChildren(n)
+	}
+}
+
+func shiftOffsets(n *Node, by sdf.LayerOffset) {
+	n.Offset = by.Compose(n.Offset)
+	for _, c := range n.Children {
+		shiftOffsets(c, by)
+	}
 }
 
 func (b *builder) sortChildren(p *Node) {
@@ -355,7 +404,7 @@ func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 	if target == "" {
 		return
 	}
-	target = sdf.StripVariants(target)
+	target = withVariantSelections(sdf.StripVariants(target), n.Path)
 	child := &Node{Arc: arc, LayerStack: n.LayerStack, Path: target, Offset: n.Offset,
 		depth: b.depth, siblingNum: num, mapSrc: target, mapDst: n.Path}
 	if !b.addChild(n, child) {
@@ -373,15 +422,30 @@ func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 			return
 		}
 		up := cur.Parent
-		imp := &Node{Arc: arc, LayerStack: up.LayerStack, Path: sdf.StripVariants(mapped), Offset: up.Offset,
-			depth: origin.depth, siblingNum: num, mapSrc: sdf.StripVariants(mapped), mapDst: inst,
+		cur = up
+		classPath = mapped
+		if up.LayerStack == child.LayerStack && sdf.StripVariants(mapped) == sdf.StripVariants(target) {
+			continue // the same site: nothing new to imply
+		}
+		if up.LayerStack == origin.LayerStack {
+			continue // implied opinions only matter across layer stacks
+		}
+		dest := up
+		// Classes implied from inside a specialized hierarchy belong to
+		// that hierarchy's image in the stronger layer stack.
+		if s := enclosingSpecialize(n); s != nil {
+			if img := b.imageOf(s, up.LayerStack); img != nil {
+				dest = img
+			}
+		}
+		ip := withVariantSelections(sdf.StripVariants(mapped), up.Path)
+		imp := &Node{Arc: arc, LayerStack: up.LayerStack, Path: ip, Offset: up.Offset,
+			depth: origin.depth, siblingNum: num, mapSrc: ip, mapDst: inst,
 			Origin: origin, implied: true}
-		if !b.addChild(up, imp) {
+		if !b.addChild(dest, imp) {
 			return
 		}
 		origin = imp
-		cur = up
-		classPath = mapped
 	}
 }
 
@@ -391,6 +455,9 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 	var target *LayerStack
 	if asset == "" {
 		target = ls
+		if primPath != "" {
+			primPath = withVariantSelections(sdf.StripVariants(primPath), n.Path)
+		}
 	} else {
 		l, err := b.cache.loader.Load(asset, authoring)
 		if err != nil {
@@ -407,7 +474,9 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 		}
 		primPath = "/" + dp
 	}
-	primPath = sdf.StripVariants(primPath)
+	if asset != "" {
+		primPath = sdf.StripVariants(primPath)
+	}
 	if off.Scale == 0 {
 		off.Scale = 1
 	}
@@ -466,6 +535,14 @@ func (b *builder) variantSelection(set string) (string, bool) {
 			}
 			m, _ := v.(map[string]string)
 			if s, ok := m[set]; ok {
+				if IsExpression(s) {
+					r, err := EvalExpression(s, nodeVars(n))
+					if err != nil {
+						b.errf("%s: variant selection %s for %q: %v", b.idx.Path, s, set, err)
+						continue
+					}
+					s = r
+				}
 				sel, found = s, true
 				return false
 			}
@@ -495,49 +572,157 @@ func (b *builder) variantExists(set, name string) bool {
 	return ok
 }
 
-// propagateSpecializes copies specializes nodes found below the root to
-// the root (weakest), leaving the originals inert, as Pcp does so that
-// specialized opinions are weaker than everything else in the prim.
-func (b *builder) propagateSpecializes() {
-	root := b.idx.Root
-	var found []*Node
+// enclosingSpecialize returns the nearest specialize node at or above n.
+func enclosingSpecialize(n *Node) *Node {
+	for ; n != nil; n = n.Parent {
+		if n.Arc == ArcSpecialize {
+			return n
+		}
+	}
+	return nil
+}
+
+// imageOf finds the node implied from s into layer stack ls.
+func (b *builder) imageOf(s *Node, ls *LayerStack) *Node {
+	var found *Node
+	b.each(func(n *Node) bool {
+		if n.implied && n.LayerStack == ls {
+			for o := n.Origin; o != nil; o = o.Origin {
+				if o == s {
+					found = n
+					return false
+				}
+				if !o.implied {
+					break
+				}
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// withVariantSelections puts the variant selections of nodePath back into
+// a class path authored inside a variant: </Model/_class> written in
+// </Model{v=a}Child> means </Model{v=a}_class>.
+func withVariantSelections(target, nodePath string) string {
+	if !strings.ContainsRune(nodePath, '{') {
+		return target
+	}
+	// Try the longest variant prefix first.
+	for i := len(nodePath) - 1; i >= 0; i-- {
+		if nodePath[i] != '}' {
+			continue
+		}
+		prefix := nodePath[:i+1]
+		stripped := sdf.StripVariants(prefix[:strings.LastIndexByte(prefix, '{')])
+		if sdf.HasPrefix(target, stripped) && target != stripped {
+			if p, ok := sdf.ReplacePrefix(target, stripped, prefix); ok {
+				return p
+			}
+		}
+	}
+	return target
+}
+
+// strengthOrder lists the contributing nodes strongest first: the graph in
+// pre-order without specialized hierarchies, then each specialized
+// hierarchy, ordered by nesting level, then by the strength of the arc it
+// came from, then by how far it was implied (further is stronger).
+func (b *builder) strengthOrder() []*Node {
+	var main []*Node
+	var trees []*Node
+	pos := map[*Node]int{}
+	i := 0
 	var rec func(n *Node)
 	rec = func(n *Node) {
+		pos[n] = i
+		i++
+		if n.Arc == ArcSpecialize {
+			trees = append(trees, n)
+		} else {
+			main = append(main, n)
+		}
 		for _, c := range n.Children {
-			if c.Arc == ArcSpecialize && n != root && !c.inert {
-				found = append(found, c)
-			}
 			rec(c)
 		}
 	}
-	rec(root)
-	for _, s := range found {
-		cp := *s
-		cp.Parent = root
-		cp.Children = nil
-		cp.Origin = s
-		cp.implied = true
-		mark(s)
-		cp.Children = unmarkClone(s.Children, &cp)
-		root.Children = append(root.Children, &cp)
+	rec(b.idx.Root)
+	if len(trees) == 0 {
+		return main
 	}
-}
-
-func mark(n *Node) {
-	n.inert = true
-	for _, c := range n.Children {
-		mark(c)
+	level := func(n *Node) int {
+		l := 0
+		for ; n != nil; n = n.Parent {
+			if n.Arc == ArcSpecialize {
+				l++
+			}
+		}
+		return l
 	}
-}
-
-func unmarkClone(cs []*Node, parent *Node) []*Node {
+	originRoot := func(n *Node) (*Node, int) {
+		chain := 0
+		for n.implied && n.Origin != nil {
+			n = n.Origin
+			chain++
+		}
+		return n, chain
+	}
+	sort.SliceStable(trees, func(x, y int) bool {
+		a, c := trees[x], trees[y]
+		if la, lc := level(a), level(c); la != lc {
+			return la < lc
+		}
+		oa, ca := originRoot(a)
+		oc, cc := originRoot(c)
+		if oa != oc {
+			return pos[oa] < pos[oc]
+		}
+		if ca != cc {
+			return ca > cc
+		}
+		return pos[a] < pos[c]
+	})
+	// Main nodes exclude everything inside a specialized hierarchy.
+	inTree := func(n *Node) bool { return enclosingSpecialize(n) != nil }
 	var out []*Node
-	for _, c := range cs {
-		cp := *c
-		cp.inert = false
-		cp.Parent = parent
-		cp.Children = unmarkClone(c.Children, &cp)
-		out = append(out, &cp)
+	for _, n := range main {
+		if !inTree(n) {
+			out = append(out, n)
+		}
+	}
+	seen := map[string]bool{}
+	for _, t := range trees {
+		var sub func(n *Node)
+		sub = func(n *Node) {
+			k := n.LayerStack.id + "\x00" + n.Path
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, n)
+			}
+			for _, c := range n.Children {
+				if c.Arc != ArcSpecialize {
+					sub(c)
+				}
+			}
+		}
+		sub(t)
 	}
 	return out
+}
+
+// Dump writes the node graph of an index, one node per line, indented by
+// depth: for debugging and the CLI.
+func (idx *PrimIndex) Dump() string {
+	var b strings.Builder
+	var rec func(n *Node, d int)
+	rec = func(n *Node, d int) {
+		fmt.Fprintf(&b, "%s%s %s %s off=%g/%g depth=%d implied=%v inert=%v specs=%v\n", strings.Repeat("  ", d), n.Arc,
+			shortName(n.LayerStack.Root().Identifier), n.Path, n.Offset.Offset, n.Offset.Scale, n.depth, n.implied, n.inert, n.LayerStack.HasSpec(n.Path))
+		for _, c := range n.Children {
+			rec(c, d+1)
+		}
+	}
+	rec(idx.Root, 0)
+	return b.String()
 }

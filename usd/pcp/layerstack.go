@@ -31,6 +31,7 @@ type LayerStack struct {
 	Layers  []*sdf.Layer
 	Offsets []sdf.LayerOffset // maps each layer's time to the root layer's
 	id      string
+	vars    map[string]any // expression variables of the root (and session) layer
 }
 
 // Root returns the root layer of the stack.
@@ -68,9 +69,10 @@ func toFloat(v any) (float64, bool) {
 // buildLayerStack reads root's sublayers recursively. session, when not
 // nil, is put in front (strongest).
 func buildLayerStack(loader LayerLoader, root, session *sdf.Layer) (*LayerStack, []error) {
-	ls := &LayerStack{id: root.Identifier}
+	ls := &LayerStack{id: root.Identifier, vars: layerVars(root)}
 	var errs []error
 	if session != nil {
+		ls.vars = mergeVars(layerVars(session), ls.vars)
 		ls.id = session.Identifier + "+" + root.Identifier
 		addSublayers(loader, ls, session, sdf.IdentityOffset, TimeCodesPerSecond(root), map[string]bool{}, &errs)
 	}
@@ -88,6 +90,17 @@ func addSublayers(loader LayerLoader, ls *LayerStack, l *sdf.Layer, off sdf.Laye
 	ls.Layers = append(ls.Layers, l)
 	ls.Offsets = append(ls.Offsets, off)
 	for _, sub := range l.SubLayers() {
+		if IsExpression(sub.AssetPath) {
+			p, err := EvalExpression(sub.AssetPath, ls.vars)
+			if err != nil {
+				*errs = append(*errs, fmt.Errorf("%s: sublayer %s: %w", l.Identifier, sub.AssetPath, err))
+				continue
+			}
+			if p == "" {
+				continue
+			}
+			sub.AssetPath = p
+		}
 		sl, err := loader.Load(sub.AssetPath, l)
 		if err != nil {
 			*errs = append(*errs, fmt.Errorf("%s: sublayer @%s@: %w", l.Identifier, sub.AssetPath, err))

@@ -2,6 +2,7 @@ package usda
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/rgallery/rgallery/usd/sdf"
 )
@@ -81,6 +82,11 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 		paths, none, err := p.pathList(sdf.StripVariants(path))
 		if err != nil {
 			return err
+		}
+		for _, x := range paths {
+			if strings.ContainsRune(x, '{') {
+				return p.errAt(start, "%s paths cannot contain variant selections: <%s>", key, x)
+			}
 		}
 		if len(paths) == 0 && !none && op != "" {
 			return p.errAt(start, "empty list for %s %s", op, key)

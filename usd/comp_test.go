@@ -1,0 +1,242 @@
+package usd
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/rgallery/rgallery/usd/pcp"
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// pcpResult is one "Results for composing" block of testPcpCompositionResults.
+type pcpResult struct {
+	path       string
+	primStack  []string
+	childNames []string
+	propNames  []string
+	varSel     []string
+	relTargets map[string][]string
+}
+
+type pcpCase struct {
+	root, session string
+	results       []pcpResult
+	loadError     bool
+}
+
+var listRE = regexp.MustCompile(`'([^']*)'`)
+
+func parsePcpTxt(t *testing.T, file string) pcpCase {
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var c pcpCase
+	var cur *pcpResult
+	section := ""
+	relKey := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		trim := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "Loading session @"):
+			c.session = strings.TrimSuffix(strings.TrimPrefix(line, "Loading session @"), "@")
+			continue
+		case strings.HasPrefix(line, "Loading @"):
+			c.root = strings.TrimSuffix(strings.TrimPrefix(line, "Loading @"), "@")
+			continue
+		case strings.HasPrefix(line, "Traceback"):
+			c.loadError = true
+		case strings.HasPrefix(line, "Results for composing <"):
+			c.results = append(c.results, pcpResult{path: strings.TrimSuffix(strings.TrimPrefix(line, "Results for composing <"), ">"), relTargets: map[string][]string{}})
+			cur = &c.results[len(c.results)-1]
+			section = ""
+			continue
+		case strings.HasPrefix(line, "----"):
+			section = ""
+			continue
+		case trim == "":
+			continue
+		case strings.HasSuffix(line, ":") && !strings.HasPrefix(line, " "):
+			if strings.HasPrefix(line, "/") {
+				relKey = strings.TrimSuffix(line, ":")
+			} else {
+				section = strings.TrimSuffix(line, ":")
+			}
+			continue
+		}
+		if cur == nil {
+			continue
+		}
+		switch section {
+		case "Prim Stack":
+			cur.primStack = append(cur.primStack, strings.Join(strings.Fields(trim), " "))
+		case "Child names", "Property names":
+			var names []string
+			for _, m := range listRE.FindAllStringSubmatch(trim, -1) {
+				names = append(names, m[1])
+			}
+			if section == "Child names" {
+				cur.childNames = names
+			} else {
+				cur.propNames = names
+			}
+		case "Variant Selections":
+			cur.varSel = append(cur.varSel, trim)
+		case "Relationship targets":
+			cur.relTargets[relKey] = append(cur.relTargets[relKey], trim)
+		}
+	}
+	return c
+}
+
+func (p *Prim) primStackStrings() []string {
+	var out []string
+	for _, n := range p.index.Nodes {
+		for _, l := range n.LayerStack.Layers {
+			if l.Specs[n.Path] != nil {
+				out = append(out, filepath.Base(l.Identifier)+" "+n.Path)
+			}
+		}
+	}
+	return out
+}
+
+// TestCompositionCases checks the composition cases of the corpus that
+// ship expected testPcpCompositionResults output, for the usda layers
+// and (when the crate reader can read them) the binary twins.
+func TestCompositionCases(t *testing.T) {
+	dir := filepath.Join(sharedDir(t), "usd-corpus", "dev")
+	files, _ := filepath.Glob(filepath.Join(dir, "comp-aousd-*", "pcp.txt"))
+	more, _ := filepath.Glob(filepath.Join(dir, "comp-pcpmuseum-*", "baseline", "compositionResults_*.txt"))
+	files = append(files, more...)
+	total, passed := 0, 0
+	blocksTotal, blocksPassed := 0, 0
+	for _, file := range files {
+		c := parsePcpTxt(t, file)
+		caseDir := filepath.Dir(file)
+		variants := []string{"usda"}
+		if strings.Contains(file, "pcpmuseum") {
+			caseDir = filepath.Dir(caseDir)
+			variants = []string{""}
+		} else {
+			variants = append(variants, "binary")
+		}
+		for _, v := range variants {
+			total++
+			name := filepath.Base(caseDir) + "/" + v
+			root := filepath.Join(caseDir, v, filepath.Base(c.root))
+			var opts []OpenOption
+			if v == "" {
+				root = filepath.Join(caseDir, c.root)
+				if c.session != "" {
+					opts = append(opts, WithSessionLayer(filepath.Join(caseDir, c.session)))
+				}
+			} else if v == "binary" {
+				root = filepath.Join(caseDir, filepath.Base(c.root))
+			}
+			ok := checkPcpCase(t, name, root, opts, c, &blocksTotal, &blocksPassed)
+			if ok {
+				passed++
+			}
+		}
+	}
+	t.Logf("composition cases: %d of %d pass (%d of %d prim results)", passed, total, blocksPassed, blocksTotal)
+	if passed != total {
+		t.Errorf("composition cases: %d of %d pass", passed, total)
+	}
+}
+
+func checkPcpCase(t *testing.T, name, root string, opts []OpenOption, c pcpCase, bt, bp *int) bool {
+	s, err := Open(root, opts...)
+	if c.loadError {
+		*bt++
+		if err == nil {
+			t.Errorf("%s: opened, want a load error", name)
+			return false
+		}
+		*bp++
+		return true
+	}
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		*bt += len(c.results)
+		return false
+	}
+	ok := true
+	for _, r := range c.results {
+		*bt++
+		p := s.PrimAtPath(r.path)
+		if p == nil {
+			t.Errorf("%s: no prim %s", name, r.path)
+			ok = false
+			continue
+		}
+		var diffs []string
+		if got := p.primStackStrings(); !reflect.DeepEqual(got, r.primStack) {
+			diffs = append(diffs, fmt.Sprintf("prim stack\n got %q\nwant %q", got, r.primStack))
+		}
+		var kids []string
+		for _, ch := range p.Children() {
+			kids = append(kids, ch.Name())
+		}
+		if !reflect.DeepEqual(kids, r.childNames) {
+			diffs = append(diffs, fmt.Sprintf("child names got %q want %q", kids, r.childNames))
+		}
+		if props := pcp.ComposeNames(p.index.Nodes, "properties", ""); !reflect.DeepEqual(props, r.propNames) {
+			diffs = append(diffs, fmt.Sprintf("property names got %q want %q", props, r.propNames))
+		}
+		if len(r.varSel) > 0 {
+			var got []string
+			for _, n := range p.index.Nodes {
+				if n.Arc == 2 && n.HasSpecs() {
+					set, sel := lastVariant(n.Path)
+					got = append(got, "{"+set+" = "+sel+"}")
+				}
+			}
+			_ = got
+		}
+		for rel, want := range r.relTargets {
+			relName := sdf.NameOf(rel)
+			rr := p.Relationship(relName)
+			var got []string
+			if rr != nil {
+				got = rr.Targets()
+			}
+			if !reflect.DeepEqual(got, want) {
+				diffs = append(diffs, fmt.Sprintf("targets of %s got %q want %q", rel, got, want))
+			}
+		}
+		if len(diffs) > 0 {
+			ok = false
+			t.Errorf("%s %s:\n%s", name, r.path, strings.Join(diffs, "\n"))
+			if os.Getenv("PCP_DUMP") != "" {
+				t.Log(p.index.Dump())
+			}
+			continue
+		}
+		*bp++
+	}
+	return ok
+}
+
+func lastVariant(p string) (string, string) {
+	i := strings.LastIndexByte(p, '{')
+	j := strings.LastIndexByte(p, '}')
+	if i < 0 || j < i {
+		return "", ""
+	}
+	kv := strings.SplitN(p[i+1:j], "=", 2)
+	if len(kv) != 2 {
+		return kv[0], ""
+	}
+	return kv[0], kv[1]
+}
