@@ -274,7 +274,6 @@ func EncodePNG(w io.Writer, width, height int, rgb []float32) error {
 	return enc.Encode(w, img)
 }
 
-
 type emitter struct {
 	mu  sync.Mutex
 	enc *json.Encoder

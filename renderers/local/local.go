@@ -1,0 +1,388 @@
+// Package local is the built-in "Local" background renderer: it renders
+// with rgallery's own path tracer in a child process
+// (`rgallery render-worker`), so that a crash of the renderer never takes
+// the gallery down.
+//
+// The worker runs in its own process group; clicks become `focus X Y` and
+// Stop becomes `stop` on its stdin; its JSON-lines stats become the
+// snapshot's metadata and its EXR (with a PNG preview beside it) the
+// snapshot's image. Stop, failure and Close kill the whole process group.
+// It does not render anything itself: package render does.
+package local
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rgallery/rgallery/bgrender"
+)
+
+// Label is the name the renderer registers under.
+const Label = "Local"
+
+// Option names and defaults.
+const (
+	OptSPP        = "spp"
+	OptMaxBounces = "maxBounces"
+	OptThreads    = "threads"
+	DefaultSPP    = 64
+	DefaultBounce = 4
+)
+
+func init() {
+	bgrender.RegisterBuiltin(Label, New, Schema())
+}
+
+// Schema describes the options.
+func Schema() []bgrender.OptionSpec {
+	f := func(v float64) *float64 { return &v }
+	return []bgrender.OptionSpec{
+		{Name: OptSPP, Label: "Samples per pixel", Type: "int", Default: DefaultSPP, Min: f(1), Max: f(65536), Help: "more samples, less noise"},
+		{Name: OptMaxBounces, Label: "Max bounces", Type: "int", Default: DefaultBounce, Min: f(0), Max: f(64), Help: "scattering events per path"},
+		{Name: OptThreads, Label: "Threads", Type: "int", Default: 0, Min: f(0), Max: f(1024), Help: "0 uses every CPU"},
+	}
+}
+
+// Executable is the program started as the worker; tests replace it.
+// Empty means os.Executable().
+var Executable = ""
+
+// Renderer is one Local render.
+type Renderer struct {
+	bgrender.Base
+	host bgrender.Host
+
+	// StopGrace is how long Stop waits for the worker to write its last
+	// image after `stop` before killing it.
+	StopGrace time.Duration
+
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	stdin    io.WriteCloser
+	dir      string
+	exr      string
+	stats    map[string]any // latest stats line
+	pending  bool           // stats newer than the last report
+	event    string         // last event seen
+	errLine  string         // error message from the worker
+	done     chan struct{}  // closed when the worker has exited
+	exitErr  error
+	reported bool // the final report happened
+	warnings []any
+}
+
+// New is the bgrender.Factory.
+func New(host bgrender.Host) (bgrender.Renderer, error) {
+	return &Renderer{host: host, StopGrace: 10 * time.Second}, nil
+}
+
+// OptionSchema implements bgrender.OptionSchemer.
+func (r *Renderer) OptionSchema() []bgrender.OptionSpec { return Schema() }
+
+// PollFrequency implements bgrender.Renderer: the worker writes an image
+// per pass, so half a second is enough.
+func (r *Renderer) PollFrequency() time.Duration { return 500 * time.Millisecond }
+
+// GetConfigOptions fills in defaults for missing options.
+func (r *Renderer) GetConfigOptions(_ context.Context, old map[string]any) (map[string]any, error) {
+	out := map[string]any{OptSPP: DefaultSPP, OptMaxBounces: DefaultBounce, OptThreads: 0}
+	for k, v := range old {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func intOpt(opts map[string]any, name string, def, lo, hi int) (int, error) {
+	v, ok := opts[name]
+	if !ok || v == nil {
+		return def, nil
+	}
+	var n int
+	switch x := v.(type) {
+	case int:
+		n = x
+	case int64:
+		n = int(x)
+	case float64:
+		n = int(x)
+		if float64(n) != x {
+			return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
+		}
+	case json.Number:
+		i, err := x.Int64()
+		if err != nil {
+			return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
+		}
+		n = int(i)
+	case string:
+		i, err := strconv.Atoi(x)
+		if err != nil {
+			return 0, fmt.Errorf("option %s = %q: want an integer", name, x)
+		}
+		n = i
+	default:
+		return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
+	}
+	if n < lo || n > hi {
+		return 0, fmt.Errorf("option %s = %d out of range [%d, %d]", name, n, lo, hi)
+	}
+	return n, nil
+}
+
+// StartBackgroundRender starts the worker and returns.
+func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, opts bgrender.Options) error {
+	spp, err := intOpt(opts.Plugin, OptSPP, DefaultSPP, 1, 65536)
+	if err != nil {
+		return err
+	}
+	bounces, err := intOpt(opts.Plugin, OptMaxBounces, DefaultBounce, 0, 64)
+	if err != nil {
+		return err
+	}
+	threads, err := intOpt(opts.Plugin, OptThreads, 0, 0, 1024)
+	if err != nil {
+		return err
+	}
+	exe := Executable
+	if exe == "" {
+		if exe, err = os.Executable(); err != nil {
+			return fmt.Errorf("local: find own executable: %w", err)
+		}
+	}
+	dir, err := os.MkdirTemp("", fmt.Sprintf("rgallery-local-%d-", r.host.ItemID()))
+	if err != nil {
+		return fmt.Errorf("local: output dir: %w", err)
+	}
+	r.dir = dir
+	r.exr = filepath.Join(dir, "image.exr")
+	args := []string{"render-worker",
+		"--spp", strconv.Itoa(spp), "--max-bounces", strconv.Itoa(bounces), "--threads", strconv.Itoa(threads),
+		"--exr", r.exr, "--png", filepath.Join(dir, "image.png")}
+	vp := opts.Viewport
+	if vp.ResX > 0 && vp.ResY > 0 {
+		args = append(args, "--res", fmt.Sprintf("%dx%d", vp.ResX, vp.ResY))
+	}
+	if vp.CameraPath != "" {
+		args = append(args, "--camera", vp.CameraPath)
+	}
+	if vp.RenderSettingsPath != "" {
+		args = append(args, "--render-settings", vp.RenderSettingsPath)
+	}
+	args = append(args, usdPath)
+	cmd := exec.Command(exe, args...)
+	// Its own process group, so that stop and failure can kill every
+	// process it may start, and a Ctrl-C in the gallery's terminal does not
+	// reach it directly.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Stderr = r.host.Log()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.host.Log(), "local: %s %v\n", exe, args)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("local: start worker: %w", err)
+	}
+	r.cmd, r.stdin = cmd, stdin
+	r.done = make(chan struct{})
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		r.readStats(stdout)
+	}()
+	go func() {
+		<-readDone
+		err := cmd.Wait()
+		r.mu.Lock()
+		r.exitErr = err
+		r.mu.Unlock()
+		close(r.done)
+	}()
+	return nil
+}
+
+// Pid returns the worker's process id (0 before start), for tests and logs.
+func (r *Renderer) Pid() int {
+	if r.cmd == nil || r.cmd.Process == nil {
+		return 0
+	}
+	return r.cmd.Process.Pid
+}
+
+// OutputDir is where the worker writes its images.
+func (r *Renderer) OutputDir() string { return r.dir }
+
+func (r *Renderer) readStats(rd io.Reader) {
+	sc := bufio.NewScanner(rd)
+	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			fmt.Fprintf(r.host.Log(), "worker: %s\n", sc.Text())
+			continue
+		}
+		ev, _ := m["event"].(string)
+		r.mu.Lock()
+		r.event = ev
+		switch ev {
+		case "start":
+			if w, ok := m["warnings"].([]any); ok {
+				r.warnings = w
+			}
+			r.stats = m
+		case "error":
+			r.errLine, _ = m["error"].(string)
+		default:
+			r.stats = m
+		}
+		r.pending = true
+		r.mu.Unlock()
+	}
+}
+
+// report sends the newest stats and image to the host.
+func (r *Renderer) report() {
+	r.mu.Lock()
+	if !r.pending {
+		r.mu.Unlock()
+		return
+	}
+	r.pending = false
+	md := map[string]any{}
+	for k, v := range r.stats {
+		switch k {
+		case "event", "image", "preview":
+			continue
+		}
+		md[k] = v
+	}
+	if pm, ok := md["peakMemory"].(float64); ok {
+		md["peakMemory"] = int64(pm)
+	}
+	md["warnings"] = r.warnings
+	if md["warnings"] == nil {
+		md["warnings"] = []any{}
+	}
+	md["renderer"] = "rgallery path tracer"
+	hasImage := r.stats["image"] != nil
+	r.mu.Unlock()
+	r.host.UpdateMetadata(md)
+	if hasImage {
+		if _, err := os.Stat(r.exr); err == nil {
+			r.host.UpdateImagePath(r.exr)
+		}
+	}
+}
+
+// IsRenderFinished reports progress and whether the worker has exited.
+func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
+	if r.cmd == nil {
+		return false, errors.New("local: render not started")
+	}
+	select {
+	case <-r.done:
+	default:
+		r.report()
+		return false, nil
+	}
+	r.report()
+	r.mu.Lock()
+	exitErr, errLine, ev := r.exitErr, r.errLine, r.event
+	r.mu.Unlock()
+	if errLine != "" {
+		return true, fmt.Errorf("local: worker failed: %s", errLine)
+	}
+	if exitErr != nil {
+		return true, fmt.Errorf("local: worker (pid %d) failed: %w", r.Pid(), exitErr)
+	}
+	if ev != "done" && ev != "stopped" {
+		return true, fmt.Errorf("local: worker (pid %d) exited without finishing (last event %q)", r.Pid(), ev)
+	}
+	if _, err := os.Stat(r.exr); err != nil {
+		return true, fmt.Errorf("local: worker finished without writing an image: %w", err)
+	}
+	return true, nil
+}
+
+// MouseClick asks the worker to render around (x, y) first.
+func (r *Renderer) MouseClick(_ context.Context, x, y float64) error {
+	if r.stdin == nil {
+		return nil
+	}
+	_, err := fmt.Fprintf(r.stdin, "focus %g %g\n", x, y)
+	if err != nil {
+		return fmt.Errorf("local: send click: %w", err)
+	}
+	return nil
+}
+
+// StopBackgroundRender asks the worker to stop (it writes its last image),
+// waits up to StopGrace or ctx, then kills the process group; it returns
+// once the worker is gone.
+func (r *Renderer) StopBackgroundRender(ctx context.Context) error {
+	if r.cmd == nil {
+		return nil
+	}
+	_, _ = io.WriteString(r.stdin, "stop\n")
+	grace := time.NewTimer(r.StopGrace)
+	defer grace.Stop()
+	select {
+	case <-r.done:
+	case <-grace.C:
+	case <-ctx.Done():
+	}
+	r.killGroup()
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		return fmt.Errorf("local: worker pid %d did not exit: %w", r.Pid(), ctx.Err())
+	}
+	r.report()
+	return nil
+}
+
+// killGroup sends SIGKILL to the worker's process group while the worker
+// runs (after it has been reaped its pid may belong to someone else).
+func (r *Renderer) killGroup() {
+	if r.cmd == nil || r.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-r.done:
+		return
+	default:
+	}
+	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+}
+
+// Close implements bgrender.Closer: no process of the render survives it.
+func (r *Renderer) Close() error {
+	if r.cmd == nil {
+		return nil
+	}
+	r.killGroup()
+	select {
+	case <-r.done:
+	case <-time.After(5 * time.Second):
+		return fmt.Errorf("local: worker pid %d still running after SIGKILL", r.Pid())
+	}
+	if r.stdin != nil {
+		r.stdin.Close()
+	}
+	return nil
+}

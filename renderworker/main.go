@@ -1,0 +1,95 @@
+package renderworker
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// Main is the whole `rgallery render-worker` command: it parses args (the
+// arguments after the subcommand name), renders, and returns the exit code:
+// 0 finished or stopped, 1 render failure, 2 bad usage. The Local
+// renderer's tests run it in a re-executed test binary, so the command
+// line is defined in one place.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("render-worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cfg     = Config{Load: LoadUSD}
+		res     string
+		samples string
+		seed    uint
+	)
+	fs.StringVar(&cfg.CameraPath, "camera", "", "camera prim path (default: the render settings' camera, else the first camera)")
+	fs.StringVar(&cfg.RenderSettingsPath, "render-settings", "", "RenderSettings prim path (default: the first one)")
+	fs.StringVar(&res, "res", "", "resolution WxH (default: from the render settings, else 640x360)")
+	fs.IntVar(&cfg.SPP, "spp", 64, "samples per pixel")
+	fs.IntVar(&cfg.MaxBounces, "max-bounces", 4, "maximum scattering events per path")
+	fs.IntVar(&cfg.Threads, "threads", 0, "render threads (0 = all CPUs)")
+	fs.StringVar(&samples, "samples", "", "sample range a:b of the spp to render (default: all)")
+	fs.UintVar(&seed, "seed", 0, "random seed")
+	fs.StringVar(&cfg.OutEXR, "exr", "", "write the linear float image here (OpenEXR)")
+	fs.StringVar(&cfg.OutPNG, "png", "", "write an sRGB preview here (PNG)")
+	fs.StringVar(&cfg.OutFilm, "film", "", "write the raw sample sums here (for exact farm merges)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: rgallery render-worker [flags] SCENE.usd
+
+Renders a USD scene progressively with rgallery's path tracer. After every
+pass the image is written atomically (--exr, --png, --film). One JSON object
+per line goes to stdout (event, percentDone, totalClockTime, peakMemory,
+timeToFirstPixel, samples, raysPerSecond, warnings); stdin takes the
+commands "focus X Y" (normalized, 0 0 = top left) and "stop". Workers with
+the same --seed rendering disjoint --samples ranges merge exactly.
+
+`)
+		fs.PrintDefaults()
+	}
+	// Accept flags after the scene path too.
+	var pos []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if err == flag.ErrHelp {
+				return 0
+			}
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(stderr, "render-worker: want exactly one scene file, got %d\n", len(pos))
+		return 2
+	}
+	cfg.Scene = pos[0]
+	cfg.Seed = uint32(seed)
+	if res != "" {
+		if _, err := fmt.Sscanf(strings.ToLower(res), "%dx%d", &cfg.Width, &cfg.Height); err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+			fmt.Fprintf(stderr, "render-worker: --res %q: want WxH, e.g. 640x360\n", res)
+			return 2
+		}
+	}
+	if samples != "" {
+		if _, err := fmt.Sscanf(samples, "%d:%d", &cfg.SampleStart, &cfg.SampleEnd); err != nil || cfg.SampleStart < 0 || cfg.SampleEnd <= cfg.SampleStart || cfg.SampleEnd > cfg.SPP {
+			fmt.Fprintf(stderr, "render-worker: --samples %q: want a:b with 0 <= a < b <= spp (%d)\n", samples, cfg.SPP)
+			return 2
+		}
+	}
+	// SIGTERM and SIGINT stop like the stop command: the last image is
+	// written before exiting.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, cfg, stdin, stdout); err != nil {
+		fmt.Fprintf(stderr, "render-worker: %v\n", err)
+		return 1
+	}
+	return 0
+}
