@@ -56,7 +56,8 @@
 // reports the first watched image with a new complete version (PNG and JPEG
 // are checked for completeness, other formats must hold still for one
 // poll). The gallery gets a copy of the image that the command cannot
-// rewrite while the gallery reads it. The render is finished when the
+// rewrite while the gallery reads it, except for PNG and JPEG files that the
+// command replaces by rename, which are complete at their own path. The render is finished when the
 // command exits: exit status 0 after writing an image is success; a
 // non-zero status, a signal, or exit 0 without any image is a failed render
 // whose error ends with the last lines of the output.

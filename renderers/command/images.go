@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -21,78 +22,92 @@ const maxImageBytes = 1 << 30
 // in place, so a changed file is only reported once it is known complete:
 // PNG and JPEG files are checked structurally (every PNG chunk and its CRC
 // up to IEND; JPEG start and end markers), other formats (OpenEXR, TIFF)
-// must keep the same size and modification time over two polls, or the
-// command must have exited. The complete bytes are then copied, through a
-// temporary file and a rename, to a file the renderer owns, and that copy is
-// what the gallery is given: the command cannot change it under the
-// gallery's feet.
+// must keep the same size, modification time and inode over two polls, or
+// the command must have exited.
+//
+// What the gallery is given must stay complete until it has read it. So
+// the complete bytes are copied, through a temporary file and a rename, to
+// a file the renderer owns, which the command cannot touch. The one
+// exception saves that copy where it is not needed: a PNG or JPEG whose
+// writer replaces the file (a new inode for each version, as a rename
+// does) is reported at its own path, since every version found there is
+// complete, and the gallery checks these two formats again when it reads.
 type imageWatch struct {
 	path string // the file the command writes
-	copy string // our copy, reported to the host; same base name
+	copy string // our copy; same base name, so the format is kept
 
 	seen     fileStamp // at the previous poll
-	reported fileStamp // of the version last copied
+	reported fileStamp // of the version last reported
+	inPlace  bool      // the writer was seen rewriting one inode
 }
 
 type fileStamp struct {
-	size  int64
-	mtime time.Time
+	size     int64
+	mtime    time.Time
+	dev, ino uint64
 }
 
-func stampOf(fi os.FileInfo) fileStamp { return fileStamp{size: fi.Size(), mtime: fi.ModTime()} }
+func stampOf(fi os.FileInfo) fileStamp {
+	st := fileStamp{size: fi.Size(), mtime: fi.ModTime()}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		st.dev, st.ino = uint64(sys.Dev), sys.Ino
+	}
+	return st
+}
 
-// poll checks the watched file and copies it when a new complete version is
-// there. It reports whether it made a new copy.
-func (w *imageWatch) poll(exited bool) (bool, error) {
-	fi, err := os.Stat(w.path)
+// poll looks at the watched file and returns the path to report when a new
+// complete version is there, or "".
+func (w *imageWatch) poll(exited bool) (string, error) {
+	f, err := os.Open(w.path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return false, nil
+			return "", nil
 		}
-		return false, fmt.Errorf("watch image: %w", err)
+		return "", fmt.Errorf("watch image: %w", err)
+	}
+	defer f.Close()
+	// Stat the open file, so that the stamp and the bytes are of the same
+	// version even when the command renames a new one over the path.
+	fi, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("watch image: %w", err)
 	}
 	st := stampOf(fi)
 	prev := w.seen
 	w.seen = st
 	if st == w.reported || st.size == 0 || !fi.Mode().IsRegular() {
-		return false, nil
+		return "", nil
 	}
-	checkable := structuralCheck(w.path) != nil
-	if !checkable && !exited && st != prev {
-		return false, nil // still changing, look again next poll
+	check := structuralCheck(w.path)
+	if check == nil && !exited && st != prev {
+		return "", nil // still changing, look again next poll
 	}
-	data, err := readBounded(w.path)
-	if err != nil {
-		return false, err
-	}
-	if check := structuralCheck(w.path); check != nil {
-		if check(data) != nil {
-			return false, nil // half written; the next poll sees the rest
-		}
-	} else if fi2, err := os.Stat(w.path); err != nil || stampOf(fi2) != st {
-		return false, nil // changed while we read it
-	}
-	if err := writeAtomic(w.copy, data); err != nil {
-		return false, err
-	}
-	w.reported = st
-	return true, nil
-}
-
-func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read image: %w", err)
-	}
-	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxImageBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("read image %s: %w", path, err)
+		return "", fmt.Errorf("read image %s: %w", w.path, err)
 	}
 	if len(data) > maxImageBytes {
-		return nil, fmt.Errorf("read image %s: larger than %d bytes", path, maxImageBytes)
+		return "", fmt.Errorf("read image %s: larger than %d bytes", w.path, maxImageBytes)
 	}
-	return data, nil
+	if check != nil {
+		if check(data) != nil {
+			return "", nil // half written; the next poll sees the rest
+		}
+	} else if fi2, err := f.Stat(); err != nil || stampOf(fi2) != st {
+		return "", nil // changed while we read it
+	}
+	if w.reported.ino != 0 && st.dev == w.reported.dev && st.ino == w.reported.ino {
+		w.inPlace = true
+	}
+	replaced := w.reported.ino != 0 && !w.inPlace && (st.dev != w.reported.dev || st.ino != w.reported.ino)
+	w.reported = st
+	if check != nil && replaced {
+		return w.path, nil
+	}
+	if err := writeAtomic(w.copy, data); err != nil {
+		return "", err
+	}
+	return w.copy, nil
 }
 
 func writeAtomic(path string, data []byte) error {

@@ -62,6 +62,17 @@ func TestProgressiveRender(t *testing.T) {
 		lastB = int(b >> 8)
 	}
 	wantPixels(t, images[len(images)-1].img, 32, 16, 5, 5)
+	// The writer renames each version into place: the first is copied (no
+	// history yet), later ones are reported at the writer's own path.
+	for i, im := range images {
+		want := r.vals["image"]
+		if i == 0 {
+			want = r.watches[0].copy
+		}
+		if im.path != want {
+			t.Errorf("image %d reported at %s, want %s", i, im.path, want)
+		}
+	}
 	if got := md[bgrender.KeyPercentDone]; got != 100.0 {
 		t.Errorf("percentDone = %v, want 100", got)
 	}
@@ -122,6 +133,9 @@ image_interval = 0
 	for i, im := range images {
 		if im.err != nil {
 			t.Errorf("image %d reported half written: %v", i, im.err)
+		}
+		if im.path != r.watches[0].copy {
+			t.Errorf("image %d of an in-place writer reported at %s, want the copy %s", i, im.path, r.watches[0].copy)
 		}
 	}
 	if len(images) == 0 {
@@ -419,5 +433,79 @@ default = 1.5
 				t.Errorf("last env entry = %q, want %q", got, wantEnv)
 			}
 		})
+	}
+}
+
+// A format without a completeness check (here .exr) is reported once it
+// holds still for a poll, or when the command has exited, and always as a
+// copy: the command appending to its file later does not change what was
+// reported.
+func TestUncheckedFormatWaitsForStability(t *testing.T) {
+	m := manifest(t, `
+label = "EXR"
+argv = ["sh", "-c", "printf AAAA > \"$0\"; sleep 0.3; printf BBBB >> \"$0\"; sleep 0.3; printf CCCC >> \"$0\"", "{image}"]
+image = "beauty.exr"
+poll = "10ms"
+image_interval = 0
+`)
+	var seen []string
+	h := newHost(1)
+	r := start(t, m, h, bgrender.Options{})
+	ctx := testCtx(t)
+	for {
+		n := len(h.images)
+		done, err := r.IsRenderFinished(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h.images) > n {
+			data, err := os.ReadFile(h.images[len(h.images)-1].path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen = append(seen, string(data))
+		}
+		if done {
+			break
+		}
+		time.Sleep(r.PollFrequency())
+	}
+	if len(seen) == 0 || seen[len(seen)-1] != "AAAABBBBCCCC" {
+		t.Fatalf("versions reported %q, want the last to be AAAABBBBCCCC", seen)
+	}
+	for i, v := range seen {
+		if v != "AAAABBBBCCCC"[:len(v)] || len(v)%4 != 0 {
+			t.Errorf("version %d = %q is not one the command completed", i, v)
+		}
+		if h.images[i].path != r.watches[0].copy {
+			t.Errorf("version %d reported at %s, want the copy", i, h.images[i].path)
+		}
+	}
+	t.Logf("versions %q", seen)
+}
+
+// Watched images are in order of preference: the preview is reported until
+// the preferred image appears.
+func TestWatchPreference(t *testing.T) {
+	m := manifest(t, `
+label = "Two"
+argv = ["sh", "-c", "\"$0\" -o \"$1/preview.png\" -passes 2 -interval 20ms && sleep 0.1 && \"$0\" -o \"$1/final.png\" -passes 1 -interval 1ms -size 8x8", "%WRITER%", "{outdir}"]
+watch = ["{outdir}/final.png", "preview.png"]
+poll = "10ms"
+image_interval = 0
+`)
+	h := newHost(1)
+	r := start(t, m, h, bgrender.Options{})
+	if err := poll(t, r); err != nil {
+		t.Fatal(err)
+	}
+	images, _ := h.snapshot()
+	last := images[len(images)-1]
+	if filepath.Base(last.path) != "final.png" || last.err != nil {
+		t.Fatalf("last image %s (%v), want final.png", last.path, last.err)
+	}
+	wantPixels(t, last.img, 8, 8, 1, 1)
+	if first := images[0]; filepath.Base(first.path) != "preview.png" {
+		t.Errorf("first image %s, want the preview", first.path)
 	}
 }

@@ -365,19 +365,19 @@ func (r *Renderer) pollImages(exited bool) error {
 	}
 	r.lastImageCheck = time.Now()
 	for _, w := range r.watches {
-		changed, err := w.poll(exited)
+		path, err := w.poll(exited)
 		if err != nil {
 			return fmt.Errorf("command renderer %q: %w", r.m.Label, err)
 		}
-		if changed {
+		if path != "" {
 			if !r.imageSet {
 				r.imageSet = true
 				r.firstPix = time.Since(r.started)
 			}
-			r.host.UpdateImagePath(w.copy)
+			r.host.UpdateImagePath(path)
 			return nil
 		}
-		if !w.reported.mtime.IsZero() {
+		if w.reported.size != 0 {
 			return nil // a preferred image exists; later ones wait
 		}
 	}
