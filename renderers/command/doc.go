@@ -19,7 +19,8 @@
 //	poll       = 0.5           # seconds between polls (default 1); "250ms" works too
 //	stop_grace = 5             # seconds between SIGTERM and SIGKILL on stop (default 5)
 //	memory_interval = 1        # seconds between RSS samples of the process tree (default 1)
-//	image_interval = 1         # shortest time between two looks at the images (default 1; 0: every poll); until the first image, every poll
+//	update_interval = 1        # seconds between two image looks and clock-only metadata
+//	                           # updates (default 1; 0: every poll); see below
 //	workdir    = "{outdir}"    # working directory (default: the output dir)
 //	outdir     = "/renders/{item}"  # output dir (default: a temporary dir, removed after)
 //	click      = "focus {x} {y}"    # optional line written to stdin on a click in the viewer
@@ -48,6 +49,13 @@
 // The progress regex takes the percentage from the group named percent, or
 // from groups named done and total (100*done/total), or else from its first
 // group.
+//
+// update_interval keeps hundreds of renders polled ten times a second from
+// costing the gallery much: until the first image exists the images are
+// looked at on every poll (time to first pixel matters), after that at most
+// once per interval; metadata goes to the gallery whenever percentDone or
+// peakMemory changed, else once per interval for the clock. The final
+// image and metadata are always sent.
 //
 // What a render does: the command runs in its own process group (see
 // internal/proc) with stdout and stderr going to the render log. Each poll

@@ -26,10 +26,11 @@ const (
 	// command's process tree: often enough to see a render's working set,
 	// rare enough that hundreds of live renders cost little.
 	DefaultMemoryInterval = time.Second
-	// DefaultImageInterval is the shortest time between two looks at the
-	// watched images; the gallery takes at most one image a second from a
-	// render anyway. The final image is always taken.
-	DefaultImageInterval = time.Second
+	// DefaultUpdateInterval is the shortest time between two looks at the
+	// watched images, and between two metadata updates that carry nothing
+	// new but the clock; the gallery takes at most one image a second from a
+	// render anyway. The first image and the final state are never delayed.
+	DefaultUpdateInterval = time.Second
 )
 
 // Manifest is a parsed, validated renderer manifest.
@@ -39,18 +40,18 @@ type Manifest struct {
 	Description string
 	Options     []Option
 
-	argv       []argvItem
-	env        []envItem
-	workdir    *template // nil: the output dir
-	outdir     *template // nil: a temporary dir removed on Close
-	image      string    // file name of {image} inside the output dir
-	watch      []template
-	progress   *regexp.Regexp
-	poll       time.Duration
-	stopGrace  time.Duration
-	memEvery   time.Duration
-	imageEvery time.Duration
-	click      *template
+	argv        []argvItem
+	env         []envItem
+	workdir     *template // nil: the output dir
+	outdir      *template // nil: a temporary dir removed on Close
+	image       string    // file name of {image} inside the output dir
+	watch       []template
+	progress    *regexp.Regexp
+	poll        time.Duration
+	stopGrace   time.Duration
+	memEvery    time.Duration
+	updateEvery time.Duration
+	click       *template
 }
 
 // argvItem is one argument, or an optional group of arguments (a nested
@@ -92,7 +93,7 @@ type manifestFile struct {
 	Poll        *seconds          `toml:"poll"`
 	StopGrace   *seconds          `toml:"stop_grace"`
 	MemInterval *seconds          `toml:"memory_interval"`
-	ImgInterval *seconds          `toml:"image_interval"`
+	UpdInterval *seconds          `toml:"update_interval"`
 	Click       *string           `toml:"click"`
 	Options     []optionFile      `toml:"option"`
 }
@@ -192,7 +193,7 @@ func ParseManifest(path string, data []byte) (*Manifest, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0]
-		return nil, fail(k[len(k)-1], "unknown key %q (known keys: label, description, argv, env, workdir, outdir, image, watch, progress, poll, stop_grace, memory_interval, image_interval, click, [[option]] with name, type, label, help, default, choices, min, max)", k.String())
+		return nil, fail(k[len(k)-1], "unknown key %q (known keys: label, description, argv, env, workdir, outdir, image, watch, progress, poll, stop_grace, memory_interval, update_interval, click, [[option]] with name, type, label, help, default, choices, min, max)", k.String())
 	}
 
 	m := &Manifest{Path: path, Label: strings.TrimSpace(f.Label), Description: f.Description}
@@ -351,12 +352,12 @@ func ParseManifest(path string, data []byte) (*Manifest, error) {
 		}
 		m.memEvery = f.MemInterval.d
 	}
-	m.imageEvery = DefaultImageInterval
-	if f.ImgInterval != nil {
-		if f.ImgInterval.d < 0 {
-			return nil, fail("image_interval", "image_interval: want zero or more seconds, got %v", f.ImgInterval.d)
+	m.updateEvery = DefaultUpdateInterval
+	if f.UpdInterval != nil {
+		if f.UpdInterval.d < 0 {
+			return nil, fail("update_interval", "update_interval: want zero or more seconds, got %v", f.UpdInterval.d)
 		}
-		m.imageEvery = f.ImgInterval.d
+		m.updateEvery = f.UpdInterval.d
 	}
 	if f.Click != nil {
 		clickKnown := func(name string) bool { return name == "x" || name == "y" || known(name) }

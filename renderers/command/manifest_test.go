@@ -35,7 +35,7 @@ func TestManifestErrors(t *testing.T) {
 		{"unclosed", "label = \"x\"\nargv = [\"r\", \"{usd\"]\n",
 			`m.toml:2: argv[1]: unclosed placeholder in "{usd" (write {{ for a literal brace)`},
 		{"unknown key", "label = \"x\"\nargv = [\"r\"]\npolll = 2\n",
-			`m.toml:3: unknown key "polll" (known keys: label, description, argv, env, workdir, outdir, image, watch, progress, poll, stop_grace, memory_interval, image_interval, click, [[option]] with name, type, label, help, default, choices, min, max)`},
+			`m.toml:3: unknown key "polll" (known keys: label, description, argv, env, workdir, outdir, image, watch, progress, poll, stop_grace, memory_interval, update_interval, click, [[option]] with name, type, label, help, default, choices, min, max)`},
 		{"bad regex", "label = \"x\"\nargv = [\"r\"]\nprogress = '(['\n",
 			"m.toml:3: progress: not a valid regular expression: error parsing regexp: missing closing ]: `[`"},
 		{"regex without group", "label = \"x\"\nargv = [\"r\"]\nprogress = '[0-9]+%'\n",

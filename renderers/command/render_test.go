@@ -20,7 +20,7 @@ argv = ["%WRITER%", "-o", "{image}", "-size", "{res_x}x{res_y}",
 progress = 'progress: (?P<percent>[0-9.]+)%'
 poll = "20ms"
 memory_interval = "10ms"
-image_interval = 0
+update_interval = 0
 stop_grace = "100ms"
 
 [[option]]
@@ -122,7 +122,7 @@ func TestHalfWrittenImagesNotReported(t *testing.T) {
 label = "In place"
 argv = ["%WRITER%", "-o", "{image}", "-inplace", "-passes", "6", "-interval", "40ms", "-size", "48x24"]
 poll = "2ms"
-image_interval = 0
+update_interval = 0
 `)
 	h := newHost(1)
 	r := start(t, m, h, bgrender.Options{})
@@ -446,7 +446,7 @@ label = "EXR"
 argv = ["sh", "-c", "printf AAAA > \"$0\"; sleep 0.3; printf BBBB >> \"$0\"; sleep 0.3; printf CCCC >> \"$0\"", "{image}"]
 image = "beauty.exr"
 poll = "10ms"
-image_interval = 0
+update_interval = 0
 `)
 	var seen []string
 	h := newHost(1)
@@ -492,7 +492,7 @@ label = "Two"
 argv = ["sh", "-c", "\"$0\" -o \"$1/preview.png\" -passes 2 -interval 20ms && sleep 0.1 && \"$0\" -o \"$1/final.png\" -passes 1 -interval 1ms -size 8x8", "%WRITER%", "{outdir}"]
 watch = ["{outdir}/final.png", "preview.png"]
 poll = "10ms"
-image_interval = 0
+update_interval = 0
 `)
 	h := newHost(1)
 	r := start(t, m, h, bgrender.Options{})
@@ -508,4 +508,35 @@ image_interval = 0
 	if first := images[0]; filepath.Base(first.path) != "preview.png" {
 		t.Errorf("first image %s, want the preview", first.path)
 	}
+}
+
+// Polls that find nothing new send nothing: no image look, no metadata.
+func TestQuietPollsSendNothing(t *testing.T) {
+	m := manifest(t, `
+label = "Quiet"
+argv = ["sleep", "600"]
+poll = "1ms"
+update_interval = "1h"
+memory_interval = "1h"
+stop_grace = "1s"
+`)
+	h := newHost(1)
+	r := start(t, m, h, bgrender.Options{})
+	ctx := testCtx(t)
+	for range 20 {
+		if done, err := r.IsRenderFinished(ctx); done || err != nil {
+			t.Fatalf("finished: %v", err)
+		}
+	}
+	// One update at start (command, pid), one at the first poll.
+	if n := len(h.mdLog); n != 2 {
+		t.Errorf("%d metadata updates after 20 quiet polls, want 2: %v", n, h.mdLog)
+	}
+	if err := r.StopBackgroundRender(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.mdLog); n != 3 {
+		t.Errorf("%d metadata updates after stop, want 3", n)
+	}
+	assertNoneAlive(t, r)
 }

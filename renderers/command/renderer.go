@@ -46,6 +46,10 @@ type Renderer struct {
 	percent atomic.Uint64
 
 	lastImageCheck time.Time
+	lastMd         time.Time // last metadata update
+	lastPct        uint64    // percent bits in the last update
+	lastPeak       uint64    // peakMemory in the last update
+	imageSent      bool      // an image was reported since the last update
 
 	imageSet  bool
 	firstPix  time.Duration
@@ -334,7 +338,7 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if !exited {
-		r.host.UpdateMetadata(r.metadata())
+		r.sendProgress()
 		return false, nil
 	}
 	st, _ := r.p.Status()
@@ -360,7 +364,7 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 func (r *Renderer) pollImages(exited bool) error {
 	// Until the first image is there, look on every poll: time to first
 	// pixel matters to the user.
-	if r.imageSet && !exited && time.Since(r.lastImageCheck) < r.m.imageEvery {
+	if r.imageSet && !exited && time.Since(r.lastImageCheck) < r.m.updateEvery {
 		return nil
 	}
 	r.lastImageCheck = time.Now()
@@ -375,6 +379,7 @@ func (r *Renderer) pollImages(exited bool) error {
 				r.firstPix = time.Since(r.started)
 			}
 			r.host.UpdateImagePath(path)
+			r.imageSent = true
 			return nil
 		}
 		if w.reported.size != 0 {
@@ -384,7 +389,20 @@ func (r *Renderer) pollImages(exited bool) error {
 	return nil
 }
 
+// sendProgress updates the metadata when something in it changed, or when
+// update_interval has passed (the clock always changes).
+func (r *Renderer) sendProgress() {
+	pct, peak := r.percent.Load(), r.p.PeakRSS()
+	if pct == r.lastPct && peak == r.lastPeak && !r.imageSent && time.Since(r.lastMd) < r.m.updateEvery {
+		return
+	}
+	r.host.UpdateMetadata(r.metadata())
+}
+
 func (r *Renderer) metadata() map[string]any {
+	r.lastMd = time.Now()
+	r.lastPct, r.lastPeak = r.percent.Load(), r.p.PeakRSS()
+	r.imageSent = false
 	end := r.ended
 	if end.IsZero() {
 		end = time.Now()
