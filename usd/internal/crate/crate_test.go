@@ -1,0 +1,57 @@
+package crate
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func sharedDir(t testing.TB) string {
+	if d := os.Getenv("RGALLERY_SHARED"); d != "" {
+		return d
+	}
+	d, _ := filepath.Abs("../../../../shared")
+	if _, err := os.Stat(d); err != nil {
+		t.Skip("shared dir (corpus) not found; set RGALLERY_SHARED")
+	}
+	return d
+}
+
+// corpusCrates returns every crate file of the corpus.
+func corpusCrates(t testing.TB) map[string][]byte {
+	out := map[string][]byte{}
+	dir := filepath.Join(sharedDir(t), "usd-corpus", "dev")
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err == nil && bytes.HasPrefix(b, []byte("PXR-USDC")) {
+			out[p] = b
+		}
+		return nil
+	})
+	return out
+}
+
+func TestCorpusCrates(t *testing.T) {
+	vers := map[string]int{}
+	for p, b := range corpusCrates(t) {
+		l, err := Read(p, b)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		vers[l.Version]++
+		// Decode every lazy value too.
+		for path, s := range l.Specs {
+			for _, f := range s.Fields {
+				if _, _, err := s.GetErr(f.Name); err != nil {
+					t.Errorf("%s %s.%s: %v", p, path, f.Name, err)
+				}
+			}
+		}
+	}
+	t.Logf("crate versions read: %v", vers)
+}
