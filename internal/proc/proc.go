@@ -35,7 +35,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/shirou/gopsutil/v4/process"
 	"golang.org/x/sys/unix"
 )
 
@@ -104,9 +103,7 @@ type Process struct {
 	waitErr error         // valid once exited is closed
 
 	rss, peak atomic.Uint64
-	sampleMu  sync.Mutex
-	tree      []int // pids found by the last walk of the tree
-	sinceWalk int   // samples taken since that walk
+	mem       *memSampler
 
 	mu        sync.Mutex
 	groupGone bool // the group was seen empty after the leader was reaped
@@ -173,6 +170,7 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 	}
 	p.pid = cmd.Process.Pid
 	p.started = time.Now()
+	p.mem = newMemSampler(p.pid)
 
 	if p.out != nil {
 		go p.copyOutput(opts.Log)
@@ -227,6 +225,7 @@ func (p *Process) wait() {
 			p.waitErr = fmt.Errorf("wait for %s (pid %d): %w", p.cmd.Path, p.pid, err)
 		}
 	}
+	p.mem.close()
 	close(p.exited)
 }
 
@@ -244,39 +243,14 @@ func (p *Process) sampleLoop(every time.Duration) {
 }
 
 // SampleMemory measures the summed RSS of the leader and its descendants
-// now, updates the peak, and returns the sum in bytes. After the leader has
-// exited it returns 0.
+// now (walking the process tree afresh), updates the peak, and returns the
+// sum in bytes. After the leader has exited it returns 0.
 func (p *Process) SampleMemory() uint64 { return p.sample(true) }
 
-// treeWalkEvery is how many background samples reuse the process tree
-// found by the last walk. Walking reads a children file per thread of every
-// process in the tree; with hundreds of live renders that is most of the
-// sampling cost, while trees change rarely. Processes of a cached tree
-// that exit just stop counting; new ones are found by the next walk.
-const treeWalkEvery = 4
-
 func (p *Process) sample(walk bool) uint64 {
-	select {
-	case <-p.exited:
+	sum, ok := p.mem.sample(walk)
+	if !ok {
 		return 0
-	default:
-	}
-	p.sampleMu.Lock()
-	defer p.sampleMu.Unlock()
-	if walk || p.tree == nil || p.sinceWalk >= treeWalkEvery {
-		p.tree = Descendants(p.pid)
-		p.sinceWalk = 0
-	}
-	p.sinceWalk++
-	var sum uint64
-	for _, pid := range p.tree {
-		// A literal Process skips gopsutil's existence check; a process
-		// that exited meanwhile just fails to read.
-		mi, err := (&process.Process{Pid: int32(pid)}).MemoryInfo()
-		if err != nil {
-			continue
-		}
-		sum += mi.RSS
 	}
 	p.rss.Store(sum)
 	for {

@@ -7,12 +7,15 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shirou/gopsutil/v4/process"
 )
 
 // The test binary doubles as a helper process: with PROC_TEST_HELPER set it
@@ -321,6 +324,22 @@ func TestPeakRSSOfTree(t *testing.T) {
 	if rss < 80<<20 {
 		t.Errorf("summed RSS = %d bytes, want at least 80 MiB", rss)
 	}
+	if got := p.mem.pids(); !reflect.DeepEqual(got, sorted(tree)) {
+		t.Errorf("sampler counts %v, want the tree %v", got, tree)
+	}
+	// Cross-check with gopsutil, an independent reader of /proc: the
+	// helpers are idle, so the two sums agree within a few pages.
+	var ref uint64
+	for _, pid := range tree {
+		mi, err := (&process.Process{Pid: int32(pid)}).MemoryInfo()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref += mi.RSS
+	}
+	if diff := int64(rss) - int64(ref); diff > 1<<20 || diff < -1<<20 {
+		t.Errorf("sampled RSS %d, gopsutil says %d", rss, ref)
+	}
 	if p.PeakRSS() != rss || p.RSS() != rss {
 		t.Errorf("peak %d, last %d; want both %d", p.PeakRSS(), p.RSS(), rss)
 	}
@@ -366,4 +385,43 @@ func TestParseStat(t *testing.T) {
 			t.Errorf("parseStat(%q) succeeded", bad)
 		}
 	}
+}
+
+// BenchmarkSample measures one RSS sample of a Go child (several threads),
+// with and without walking the tree.
+func BenchmarkSample(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), "PROC_TEST_HELPER_MIB=1")
+	ready := make(chan string, 1)
+	p, err := Start(cmd, Options{SampleInterval: -1, OnLine: func(l string) { ready <- l }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Kill(context.Background())
+	<-ready
+	b.Run("walk", func(b *testing.B) {
+		for b.Loop() {
+			p.sample(true)
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		for b.Loop() {
+			p.sample(false)
+		}
+	})
+	b.Run("descendants", func(b *testing.B) {
+		for b.Loop() {
+			Descendants(p.Pid())
+		}
+	})
+}
+
+func sorted(a []int) []int {
+	b := slices.Clone(a)
+	slices.Sort(b)
+	return b
 }
