@@ -1,0 +1,219 @@
+package slurm
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/rgallery/rgallery/bgrender"
+)
+
+// Option names.
+const (
+	OptTasks       = "tasks"
+	OptSPP         = "spp"
+	OptMaxBounces  = "maxBounces"
+	OptSeed        = "seed"
+	OptPartition   = "partition"
+	OptCPUs        = "cpusPerTask"
+	OptMemory      = "memory"
+	OptTimeLimit   = "timeLimit"
+	OptSbatchArgs  = "sbatchArgs"
+	OptJobDirRoot  = "jobDirRoot"
+	OptWorkerBin   = "workerBinary"
+	OptStopTimeout = "stopTimeoutSeconds"
+)
+
+// Defaults.
+const (
+	DefaultTasks   = 4
+	DefaultSPP     = 64
+	DefaultBounces = 4
+	DefaultCPUs    = 1
+)
+
+// Schema describes the options for forms and the CLI's --option.
+func Schema() []bgrender.OptionSpec {
+	f := func(v float64) *float64 { return &v }
+	return []bgrender.OptionSpec{
+		{Name: OptTasks, Label: "Tasks", Type: "int", Default: DefaultTasks, Min: f(1), Max: f(1000), Help: "array tasks, each rendering a disjoint share of the samples"},
+		{Name: OptSPP, Label: "Samples per pixel", Type: "int", Default: DefaultSPP, Min: f(1), Max: f(65536), Help: "samples of the whole render, split over the tasks"},
+		{Name: OptMaxBounces, Label: "Max bounces", Type: "int", Default: DefaultBounces, Min: f(0), Max: f(64)},
+		{Name: OptSeed, Label: "Seed", Type: "int", Default: 0, Min: f(0), Max: f(math.MaxUint32)},
+		{Name: OptPartition, Label: "Partition", Type: "string", Default: "", Help: "empty: the cluster's default partition"},
+		{Name: OptCPUs, Label: "CPUs per task", Type: "int", Default: DefaultCPUs, Min: f(1), Max: f(1024), Help: "also the worker's render threads"},
+		{Name: OptMemory, Label: "Memory per task", Type: "string", Default: "", Help: "sbatch --mem, e.g. 2G; empty: the partition's default"},
+		{Name: OptTimeLimit, Label: "Time limit", Type: "string", Default: "", Help: "sbatch --time, e.g. 30, 1:30:00, 2-00:00:00"},
+		{Name: OptSbatchArgs, Label: "Extra sbatch arguments", Type: "string", Default: "", Help: "space-separated --name=value arguments, e.g. --qos=render --nice=10"},
+		{Name: OptJobDirRoot, Label: "Job dir root", Type: "string", Default: "", Help: "shared path the nodes see; empty: $RGALLERY_FARM_DIR, else the user cache dir's rgallery/farm"},
+		{Name: OptWorkerBin, Label: "rgallery on the nodes", Type: "string", Default: "", Help: "path of the rgallery binary on the nodes; empty: this binary"},
+		{Name: OptStopTimeout, Label: "Stop timeout (s)", Type: "int", Default: 60, Min: f(1), Max: f(3600), Help: "how long Stop waits for every task to end after scancel"},
+	}
+}
+
+// config is the validated form of the plugin options.
+type config struct {
+	Tasks, SPP, Bounces, CPUs int
+	Seed                      uint32
+	Partition, Memory, Time   string
+	Extra                     []string
+	Root, Worker              string
+	StopTimeout               int
+}
+
+var (
+	// Slurm names (partitions) are plain words.
+	reName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	// sbatch --mem: a number with an optional unit.
+	reMem = regexp.MustCompile(`^[0-9]+[KMGT]?$`)
+	// sbatch --time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
+	reTime = regexp.MustCompile(`^([0-9]+|[0-9]+:[0-9]{1,2}|[0-9]+:[0-9]{1,2}:[0-9]{1,2}|[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}|UNLIMITED|INFINITE)$`)
+	// An extra argument: --long-name or --long-name=value with a plain value.
+	reArg = regexp.MustCompile(`^--[a-z][a-z0-9-]*(=[A-Za-z0-9_.,:+@%/=-]+)?$`)
+)
+
+// reservedArgs are sbatch options the renderer sets itself or that would
+// change what runs or where its output goes.
+var reservedArgs = map[string]bool{
+	"--array": true, "--wrap": true, "--parsable": true, "--output": true, "--error": true,
+	"--input": true, "--chdir": true, "--export": true, "--export-file": true, "--job-name": true,
+	"--cpus-per-task": true, "--mem": true, "--time": true, "--partition": true, "--wait": true,
+	"--test-only": true, "--uid": true, "--gid": true, "--ntasks": true, "--nodes": true,
+}
+
+// parseConfig validates the options. Errors name the option and say what
+// was expected.
+func parseConfig(opts map[string]any) (config, error) {
+	c := config{}
+	var err error
+	if c.Tasks, err = intOpt(opts, OptTasks, DefaultTasks, 1, 1000); err != nil {
+		return c, err
+	}
+	if c.SPP, err = intOpt(opts, OptSPP, DefaultSPP, 1, 65536); err != nil {
+		return c, err
+	}
+	if c.Tasks > c.SPP {
+		return c, fmt.Errorf("option %s = %d: more tasks than samples per pixel (%d); every task needs at least one sample", OptTasks, c.Tasks, c.SPP)
+	}
+	if c.Bounces, err = intOpt(opts, OptMaxBounces, DefaultBounces, 0, 64); err != nil {
+		return c, err
+	}
+	seed, err := intOpt(opts, OptSeed, 0, 0, math.MaxUint32)
+	if err != nil {
+		return c, err
+	}
+	c.Seed = uint32(seed)
+	if c.CPUs, err = intOpt(opts, OptCPUs, DefaultCPUs, 1, 1024); err != nil {
+		return c, err
+	}
+	if c.StopTimeout, err = intOpt(opts, OptStopTimeout, 60, 1, 3600); err != nil {
+		return c, err
+	}
+	c.Partition = strOpt(opts, OptPartition)
+	if c.Partition != "" && !reName.MatchString(c.Partition) {
+		return c, fmt.Errorf("option %s = %q: want a partition name (letters, digits, _ . -)", OptPartition, c.Partition)
+	}
+	c.Memory = strOpt(opts, OptMemory)
+	if c.Memory != "" && !reMem.MatchString(c.Memory) {
+		return c, fmt.Errorf("option %s = %q: want a size like 512M or 2G", OptMemory, c.Memory)
+	}
+	c.Time = strOpt(opts, OptTimeLimit)
+	if c.Time != "" && !reTime.MatchString(c.Time) {
+		return c, fmt.Errorf("option %s = %q: want minutes, MM:SS, HH:MM:SS or D-HH:MM:SS", OptTimeLimit, c.Time)
+	}
+	if c.Extra, err = parseExtraArgs(strOpt(opts, OptSbatchArgs)); err != nil {
+		return c, err
+	}
+	c.Root = strOpt(opts, OptJobDirRoot)
+	if c.Root == "" {
+		c.Root = defaultRoot()
+	}
+	if !filepath.IsAbs(c.Root) {
+		return c, fmt.Errorf("option %s = %q: want an absolute path the nodes can reach", OptJobDirRoot, c.Root)
+	}
+	c.Worker = strOpt(opts, OptWorkerBin)
+	if c.Worker != "" && !filepath.IsAbs(c.Worker) {
+		return c, fmt.Errorf("option %s = %q: want an absolute path", OptWorkerBin, c.Worker)
+	}
+	return c, nil
+}
+
+// parseExtraArgs splits the extra sbatch arguments on white space (there is
+// no quoting: the arguments never pass through a shell) and refuses what is
+// not a plain --name=value or would override the renderer's own options.
+func parseExtraArgs(s string) ([]string, error) {
+	var out []string
+	for _, a := range strings.Fields(s) {
+		if !reArg.MatchString(a) {
+			return nil, fmt.Errorf("option %s: argument %q refused: want --name or --name=value with letters, digits and _ . , : + @ %% / = - only", OptSbatchArgs, a)
+		}
+		name, _, _ := strings.Cut(a, "=")
+		if reservedArgs[name] {
+			return nil, fmt.Errorf("option %s: argument %q refused: %s is set by the renderer or changes what the job runs", OptSbatchArgs, a, name)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// defaultRoot is where job dirs go when the options do not say:
+// $RGALLERY_FARM_DIR, else <user cache dir>/rgallery/farm.
+func defaultRoot() string {
+	if d := os.Getenv("RGALLERY_FARM_DIR"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "rgallery", "farm")
+	}
+	return filepath.Join(os.TempDir(), "rgallery-farm")
+}
+
+func strOpt(opts map[string]any, name string) string {
+	v, ok := opts[name]
+	if !ok || v == nil {
+		return ""
+	}
+	return strings.TrimSpace(fmt.Sprint(v))
+}
+
+func intOpt(opts map[string]any, name string, def, lo, hi int) (int, error) {
+	v, ok := opts[name]
+	if !ok || v == nil {
+		return def, nil
+	}
+	var n int
+	switch x := v.(type) {
+	case int:
+		n = x
+	case int64:
+		n = int(x)
+	case float64:
+		if x != math.Trunc(x) {
+			return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
+		}
+		n = int(x)
+	case json.Number:
+		i, err := x.Int64()
+		if err != nil {
+			return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
+		}
+		n = int(i)
+	case string:
+		i, err := strconv.Atoi(strings.TrimSpace(x))
+		if err != nil {
+			return 0, fmt.Errorf("option %s = %q: want an integer", name, x)
+		}
+		n = i
+	default:
+		return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
+	}
+	if n < lo || n > hi {
+		return 0, fmt.Errorf("option %s = %d: out of range [%d, %d]", name, n, lo, hi)
+	}
+	return n, nil
+}

@@ -1,0 +1,542 @@
+package slurm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rgallery/rgallery/bgrender"
+)
+
+// Label is the name the renderer registers under.
+const Label = "Slurm Farm"
+
+func init() {
+	bgrender.RegisterBuiltin(Label, New, Schema())
+}
+
+// Executable is the rgallery binary the tasks run when the workerBinary
+// option is empty; tests set it. Empty means os.Executable().
+var Executable = ""
+
+// maxQueueErrors is how many polls in a row may fail to read the queue
+// (slurmctld restarting, a network blip) before the render fails.
+const maxQueueErrors = 30
+
+// Renderer is one farm render.
+type Renderer struct {
+	bgrender.Base
+	host bgrender.Host
+
+	cfg   config
+	dir   string
+	st    jobState
+	films *films
+	image string
+
+	tasks       map[int]taskState
+	ended       bool // every task is terminal
+	queueErrs   int
+	firstImage  time.Duration
+	peak        int64
+	focusSeq    int
+	reportedPct float64
+}
+
+// New is the bgrender.Factory.
+func New(host bgrender.Host) (bgrender.Renderer, error) {
+	return &Renderer{host: host}, nil
+}
+
+// OptionSchema implements bgrender.OptionSchemer.
+func (r *Renderer) OptionSchema() []bgrender.OptionSpec { return Schema() }
+
+// GetConfigOptions fills in the defaults for options not set before.
+func (r *Renderer) GetConfigOptions(_ context.Context, old map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	for _, s := range Schema() {
+		out[s.Name] = s.Default
+	}
+	for k, v := range old {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// PollFrequency implements bgrender.Renderer. Reading the queue costs the
+// controller a little; once a second is what a farm monitor does.
+func (r *Renderer) PollFrequency() time.Duration { return time.Second }
+
+func (r *Renderer) logf(format string, args ...any) {
+	fmt.Fprintf(r.host.Log(), "slurm: "+format+"\n", args...)
+}
+
+// StartBackgroundRender packages the scene, submits the array job and
+// returns.
+func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, opts bgrender.Options) error {
+	cfg, err := parseConfig(opts.Plugin)
+	if err != nil {
+		return err
+	}
+	if _, err := exec.LookPath("sbatch"); err != nil {
+		return fmt.Errorf("sbatch is not on PATH: install the Slurm client tools and point them at a cluster (scripts/slurm-dev.sh start runs one on this machine)")
+	}
+	if cfg.Partition != "" {
+		ps, err := partitions(ctx)
+		if err != nil {
+			return fmt.Errorf("list partitions: %w", err)
+		}
+		if !slices.Contains(ps, cfg.Partition) {
+			return fmt.Errorf("option %s = %q: no such partition on the cluster (partitions: %s)", OptPartition, cfg.Partition, strings.Join(ps, ", "))
+		}
+	}
+	worker := cfg.Worker
+	if worker == "" {
+		worker = Executable
+	}
+	if worker == "" {
+		if worker, err = os.Executable(); err != nil {
+			return fmt.Errorf("find the rgallery binary for the nodes: %w", err)
+		}
+	}
+	if err := os.MkdirAll(cfg.Root, 0o755); err != nil {
+		return fmt.Errorf("job dir root: %w", err)
+	}
+	dir, err := os.MkdirTemp(cfg.Root, fmt.Sprintf("render-%d-", r.host.ItemID()))
+	if err != nil {
+		return fmt.Errorf("job dir: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(dir)
+		}
+	}()
+	scene, nfiles, warnings, err := packageScene(usdPath, dir)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		r.logf("warning: %s", w)
+	}
+	script := filepath.Join(dir, "task.sh")
+	if err := os.WriteFile(script, []byte(taskScript), 0o755); err != nil {
+		return fmt.Errorf("write task script: %w", err)
+	}
+
+	args := []string{"--parsable",
+		fmt.Sprintf("--array=0-%d", cfg.Tasks-1),
+		fmt.Sprintf("--job-name=rgallery-%d", r.host.ItemID()),
+		"--output=" + filepath.Join(dir, "slurm-%a.out"),
+		"--chdir=" + dir,
+		"--cpus-per-task=" + strconv.Itoa(cfg.CPUs),
+	}
+	if cfg.Partition != "" {
+		args = append(args, "--partition="+cfg.Partition)
+	}
+	if cfg.Memory != "" {
+		args = append(args, "--mem="+cfg.Memory)
+	}
+	if cfg.Time != "" {
+		args = append(args, "--time="+cfg.Time)
+	}
+	args = append(args, cfg.Extra...)
+	vp := opts.Viewport
+	res := ""
+	if vp.ResX > 0 && vp.ResY > 0 {
+		res = fmt.Sprintf("%dx%d", vp.ResX, vp.ResY)
+	}
+	args = append(args, script, dir, worker, strconv.Itoa(cfg.SPP), strconv.Itoa(cfg.Tasks),
+		strconv.FormatUint(uint64(cfg.Seed), 10), strconv.Itoa(cfg.Bounces), strconv.Itoa(cfg.CPUs),
+		res, vp.CameraPath, vp.RenderSettingsPath, scene)
+
+	r.logf("packaged %d file(s) into %s", nfiles, dir)
+	r.logf("sbatch %s", strings.Join(args, " "))
+	submitted := time.Now()
+	job, err := submit(ctx, args)
+	if err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	ok = true
+	r.cfg, r.dir = cfg, dir
+	r.st = jobState{JobID: job, Tasks: cfg.Tasks, SPP: cfg.SPP, Scene: scene, Source: usdPath, Submitted: submitted}
+	if err := writeState(dir, r.st); err != nil {
+		_ = cancel(context.WithoutCancel(ctx), job)
+		return err
+	}
+	r.attach()
+	r.logf("submitted job %d: %d task(s), %d spp", job, cfg.Tasks, cfg.SPP)
+	r.host.UpdateMetadata(map[string]any{
+		"slurmJobId": job, "slurmTasks": cfg.Tasks, "jobDir": dir, "samplesPerPixel": cfg.SPP,
+		"renderer": "rgallery path tracer on Slurm", bgrender.KeyPercentDone: 0.0,
+	})
+	return nil
+}
+
+func (r *Renderer) attach() {
+	r.films = newFilms(r.dir, r.st.Tasks)
+	r.image = filepath.Join(r.dir, "render.exr")
+	r.tasks = map[int]taskState{}
+}
+
+// token is the re-attach token: the job id and its job dir.
+type token struct {
+	JobID int64  `json:"jobId"`
+	Dir   string `json:"dir"`
+}
+
+// AttachToken implements bgrender.Detacher.
+func (r *Renderer) AttachToken() string {
+	if r.st.JobID == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(token{JobID: r.st.JobID, Dir: r.dir})
+	return string(b)
+}
+
+// Reattach implements bgrender.Detacher: it resumes polling the job of an
+// earlier owner.
+func (r *Renderer) Reattach(ctx context.Context, tok string, opts bgrender.Options) error {
+	var t token
+	if err := json.Unmarshal([]byte(tok), &t); err != nil || t.JobID <= 0 || t.Dir == "" {
+		return fmt.Errorf("slurm: bad attach token %q: want {\"jobId\":N,\"dir\":\"...\"}", tok)
+	}
+	st, err := readState(t.Dir)
+	if err != nil {
+		return err
+	}
+	if st.JobID != t.JobID {
+		return fmt.Errorf("slurm: attach token names job %d but %s holds job %d", t.JobID, t.Dir, st.JobID)
+	}
+	cfg, err := parseConfig(opts.Plugin)
+	if err != nil {
+		cfg, _ = parseConfig(nil)
+	}
+	r.cfg, r.dir, r.st = cfg, t.Dir, st
+	r.attach()
+	r.logf("re-attached to job %d in %s", st.JobID, t.Dir)
+	return nil
+}
+
+// IsRenderFinished polls the queue, merges what the tasks rendered and
+// reports it.
+func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
+	if r.st.JobID == 0 {
+		return false, errors.New("slurm: no job was submitted")
+	}
+	tasks, found, err := queueTasks(ctx, r.st.JobID)
+	if err != nil {
+		r.queueErrs++
+		r.logf("read queue (%d/%d): %v", r.queueErrs, maxQueueErrors, err)
+		if r.queueErrs >= maxQueueErrors {
+			return false, fmt.Errorf("job %d: the queue could not be read %d times in a row: %w", r.st.JobID, r.queueErrs, err)
+		}
+		return false, nil
+	}
+	r.queueErrs = 0
+	if err := r.update(); err != nil {
+		return false, err
+	}
+	if !found || len(tasks) < r.st.Tasks {
+		return r.vanished(ctx, tasks)
+	}
+	r.tasks = tasks
+	md := r.queueMetadata()
+	if bad, ok := r.firstFailure(); ok {
+		r.host.UpdateMetadata(md)
+		return false, r.failWith(ctx, bad)
+	}
+	if !r.allTerminal() {
+		r.host.UpdateMetadata(md)
+		return false, nil
+	}
+	// Every task COMPLETED: the films must hold every sample.
+	r.ended = true
+	if err := r.update(); err != nil {
+		return false, err
+	}
+	done, total := r.samples()
+	r.host.UpdateMetadata(md)
+	if done != total {
+		return false, fmt.Errorf("job %d completed but its films hold %d of %d samples", r.st.JobID, done, total)
+	}
+	r.logf("job %d completed", r.st.JobID)
+	return true, nil
+}
+
+// update merges changed films into the image and reports progress.
+func (r *Renderer) update() error {
+	changed, err := r.films.refresh()
+	if err != nil {
+		return err
+	}
+	md := map[string]any{}
+	for i := 0; i < r.st.Tasks; i++ {
+		if s, ok := lastStats(r.dir, i); ok {
+			r.peak = max(r.peak, s.PeakMemory)
+		}
+	}
+	if r.peak > 0 {
+		md[bgrender.KeyPeakMemory] = r.peak
+	}
+	end := time.Now()
+	if r.ended {
+		end = r.lastEnd(end)
+	}
+	md[bgrender.KeyTotalClockTime] = end.Sub(r.st.Submitted).Seconds()
+	if changed {
+		film, err := r.films.merged()
+		if err != nil {
+			return err
+		}
+		attrs := map[string]string{"software": "rgallery Slurm Farm", "slurmJobId": strconv.FormatInt(r.st.JobID, 10)}
+		if err := writeImage(film, r.image, attrs); err != nil {
+			return err
+		}
+		r.host.UpdateImagePath(r.image)
+		if r.firstImage == 0 {
+			r.firstImage = time.Since(r.st.Submitted)
+			md["timeToFirstImage"] = r.firstImage.Seconds()
+		}
+		done, total := r.samples()
+		md[bgrender.KeyPercentDone] = 100 * float64(done) / float64(max(total, 1))
+		md["samplesDone"] = done
+		md["samplesTotal"] = total
+	}
+	r.host.UpdateMetadata(md)
+	return nil
+}
+
+// lastEnd is when the render ended: the newest film write (the tasks'
+// last act), else the latest task end Slurm reports (whole seconds), else
+// def.
+func (r *Renderer) lastEnd(def time.Time) time.Time {
+	var last time.Time
+	for _, t := range r.films.tasks {
+		if t.mod.After(last) {
+			last = t.mod
+		}
+	}
+	if last.IsZero() {
+		for _, t := range r.tasks {
+			if t.End.After(last) {
+				last = t.End
+			}
+		}
+	}
+	if last.IsZero() || last.Before(r.st.Submitted) {
+		return def
+	}
+	return last
+}
+
+// samples returns the pixel samples in the films and the render's total.
+func (r *Renderer) samples() (done, total int64) {
+	for _, t := range r.films.tasks {
+		if t.film != nil {
+			done += t.film.TotalSamples()
+			total = int64(t.film.W) * int64(t.film.H) * int64(r.st.SPP)
+		}
+	}
+	return done, total
+}
+
+// queueMetadata summarises the task states for the Info panel.
+func (r *Renderer) queueMetadata() map[string]any {
+	count := map[string]int{}
+	var reasons []string
+	var list []string
+	for i := 0; i < r.st.Tasks; i++ {
+		t, ok := r.tasks[i]
+		if !ok {
+			list = append(list, fmt.Sprintf("%d:UNKNOWN", i))
+			continue
+		}
+		count[t.State]++
+		s := fmt.Sprintf("%d:%s", i, t.State)
+		if t.State == "PENDING" && t.Reason != "" && t.Reason != "None" {
+			s += "(" + t.Reason + ")"
+			if !slices.Contains(reasons, t.Reason) {
+				reasons = append(reasons, t.Reason)
+			}
+		}
+		list = append(list, s)
+	}
+	states := make([]string, 0, len(count))
+	for k, n := range count {
+		states = append(states, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(states)
+	return map[string]any{
+		"slurmState":         strings.Join(states, ", "),
+		"slurmPendingReason": strings.Join(reasons, ", "),
+		"slurmTaskStates":    strings.Join(list, " "),
+	}
+}
+
+func (r *Renderer) allTerminal() bool {
+	if len(r.tasks) < r.st.Tasks {
+		return false
+	}
+	for _, t := range r.tasks {
+		if !t.terminal() {
+			return false
+		}
+	}
+	return true
+}
+
+// firstFailure returns the lowest task that ended other than COMPLETED.
+func (r *Renderer) firstFailure() (taskState, bool) {
+	for i := 0; i < r.st.Tasks; i++ {
+		t, ok := r.tasks[i]
+		if ok && t.terminal() && (t.State != "COMPLETED" || t.ExitCode != 0) {
+			return t, true
+		}
+	}
+	return taskState{}, false
+}
+
+// failWith cancels the rest of the array and returns the failure with
+// Slurm's words for it and the task's last line of error output.
+func (r *Renderer) failWith(ctx context.Context, t taskState) error {
+	msg := fmt.Sprintf("slurm task %d (job %d_%d) ended %s, exit code %s", t.Task, r.st.JobID, t.Task, t.State, exitString(t.ExitCode))
+	if t.Reason != "" && t.Reason != "None" {
+		msg += ", reason " + t.Reason
+	}
+	for _, p := range []string{fmt.Sprintf("task-%d.err", t.Task), fmt.Sprintf("slurm-%d.out", t.Task)} {
+		if l := lastLine(filepath.Join(r.dir, p)); l != "" {
+			msg += ": " + l
+			break
+		}
+	}
+	if !r.allTerminal() {
+		r.logf("%s; cancelling the other tasks", msg)
+		if err := cancel(context.WithoutCancel(ctx), r.st.JobID); err != nil {
+			r.logf("scancel %d: %v", r.st.JobID, err)
+		}
+	}
+	return errors.New(msg)
+}
+
+// vanished handles a job (or some of its tasks) the queue no longer lists:
+// it is finished if every film holds all its samples, else a failure.
+func (r *Renderer) vanished(ctx context.Context, tasks map[int]taskState) (bool, error) {
+	recs, err := showJob(ctx, r.st.JobID)
+	if err == nil && len(recs) > 0 && len(tasks) > 0 {
+		// squeue and scontrol disagree for a moment right after a
+		// submission or a purge; look again at the next poll.
+		return false, nil
+	}
+	r.tasks = tasks
+	done, total := r.samples()
+	if total > 0 && done == total && r.filmsComplete() {
+		r.ended = true
+		r.logf("job %d is gone from the queue; every task's film is complete", r.st.JobID)
+		return true, nil
+	}
+	var missing []string
+	for i := 0; i < r.st.Tasks; i++ {
+		if _, ok := tasks[i]; !ok {
+			missing = append(missing, strconv.Itoa(i))
+		}
+	}
+	return false, fmt.Errorf("slurm job %d vanished from the queue (tasks %s not listed by squeue or scontrol) with %d of %d samples rendered",
+		r.st.JobID, strings.Join(missing, ","), done, total)
+}
+
+// filmsComplete reports whether every task's film holds its whole range.
+func (r *Renderer) filmsComplete() bool {
+	for i, t := range r.films.tasks {
+		if t.film == nil {
+			return false
+		}
+		a, b := i*r.st.SPP/r.st.Tasks, (i+1)*r.st.SPP/r.st.Tasks
+		if t.film.TotalSamples() != int64(t.film.W)*int64(t.film.H)*int64(b-a) {
+			return false
+		}
+	}
+	return true
+}
+
+// MouseClick writes the focus request the task scripts watch.
+func (r *Renderer) MouseClick(_ context.Context, x, y float64) error {
+	if r.dir == "" {
+		return errors.New("slurm: no job to focus")
+	}
+	r.focusSeq++
+	line := fmt.Sprintf("%d-%d %g %g\n", time.Now().UnixNano(), r.focusSeq, x, y)
+	return writeAtomic(filepath.Join(r.dir, "focus"), []byte(line))
+}
+
+// StopBackgroundRender cancels the job and returns once every task is in a
+// terminal state, or with an error naming the tasks still alive when ctx or
+// the stop timeout expires first. The merged image of what was rendered is
+// kept.
+func (r *Renderer) StopBackgroundRender(ctx context.Context) error {
+	if r.st.JobID == 0 {
+		return nil
+	}
+	err := r.cancelAndWait(ctx)
+	if uerr := r.update(); uerr != nil && err == nil {
+		err = uerr
+	}
+	r.host.UpdateMetadata(r.queueMetadata())
+	return err
+}
+
+func (r *Renderer) cancelAndWait(ctx context.Context) error {
+	ctx, stop := context.WithTimeout(ctx, time.Duration(r.cfg.StopTimeout)*time.Second)
+	defer stop()
+	cerr := cancel(ctx, r.st.JobID)
+	if cerr != nil {
+		r.logf("scancel %d: %v", r.st.JobID, cerr)
+	}
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		tasks, found, err := queueTasks(ctx, r.st.JobID)
+		if err == nil {
+			if !found {
+				r.ended = true
+				return nil // purged: nothing of it runs
+			}
+			r.tasks = tasks
+			if r.allTerminal() {
+				r.ended = true
+				r.logf("job %d cancelled; every task has ended", r.st.JobID)
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			var alive []string
+			for i := 0; i < r.st.Tasks; i++ {
+				if t, ok := r.tasks[i]; !ok || !t.terminal() {
+					alive = append(alive, fmt.Sprintf("%d:%s", i, t.State))
+				}
+			}
+			return fmt.Errorf("job %d: tasks still not ended after scancel: %s (%w)", r.st.JobID, strings.Join(alive, " "), ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// Close implements bgrender.Closer: a render that ended without every task
+// ending (a failure, an error) has the rest of its array cancelled and
+// waited for.
+func (r *Renderer) Close() error {
+	if r.st.JobID == 0 || r.ended {
+		return nil
+	}
+	return r.cancelAndWait(context.Background())
+}
