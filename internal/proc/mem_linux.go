@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // memSampler sums the resident set size of a process tree.
@@ -28,6 +29,7 @@ type memSampler struct {
 	since  int              // samples since the last walk
 	buf    [256]byte
 	page   uint64
+	at     time.Time // of the last sample
 }
 
 const maxWalkGap = 8
@@ -47,6 +49,7 @@ func (s *memSampler) sample(walk bool) (uint64, bool) {
 	if walk || s.since >= s.gap || len(s.files) == 0 {
 		s.walk()
 	}
+	s.at = time.Now()
 	s.since++
 	var sum uint64
 	for pid, f := range s.files {
@@ -100,6 +103,12 @@ func (s *memSampler) walk() {
 	} else {
 		s.gap = min(2*s.gap, maxWalkGap)
 	}
+}
+
+func (s *memSampler) last() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.at
 }
 
 // pids returns the processes the sampler counts now.

@@ -188,7 +188,7 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 func (p *Process) copyOutput(log io.Writer) {
 	defer close(p.outDone)
 	defer p.out.Close()
-	buf := make([]byte, 32*1024)
+	buf := make([]byte, 8*1024) // small: hundreds of renders keep one each
 	for {
 		n, err := p.out.Read(buf)
 		if n > 0 {
@@ -246,6 +246,18 @@ func (p *Process) sampleLoop(every time.Duration) {
 // now (walking the process tree afresh), updates the peak, and returns the
 // sum in bytes. After the leader has exited it returns 0.
 func (p *Process) SampleMemory() uint64 { return p.sample(true) }
+
+// SampleMemoryIfDue samples like SampleMemory, but only when the last
+// sample is at least every old, and walks the tree only as the background
+// sampler does. A caller that polls anyway (a renderer's IsRenderFinished)
+// uses it instead of Options.SampleInterval, so that sampling costs no
+// timer and no extra goroutine wake-up.
+func (p *Process) SampleMemoryIfDue(every time.Duration) uint64 {
+	if time.Since(p.mem.last()) < every {
+		return p.rss.Load()
+	}
+	return p.sample(false)
+}
 
 func (p *Process) sample(walk bool) uint64 {
 	sum, ok := p.mem.sample(walk)

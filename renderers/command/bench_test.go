@@ -49,12 +49,13 @@ func heapInUse() uint64 {
 // BenchmarkLiveRenders runs the manager's workload for the Command renderer:
 // RGALLERY_BENCH_RENDERS (default 200) concurrent renders of the
 // progressive-png writer (a 64x48 PNG every 500 ms), each polled every
-// 0.1 s from its own goroutine as the Manager does, for
-// RGALLERY_BENCH_SECONDS (default 3) seconds per iteration. It reports the
-// CPU time this process spends per wall second (cpu-%: percent of one core)
-// and its heap+stack per live render. The writers' own CPU is not counted:
-// they are the renderers. Run it with -benchtime=1x; set
-// RGALLERY_BENCH_CPUPROFILE=FILE to profile the steady state only.
+// 0.1 s, for RGALLERY_BENCH_SECONDS (default 3) seconds per iteration. It
+// reports the CPU time this process spends per wall second (cpu-%: percent
+// of one core) and its heap+stack per live render, for two ways of driving
+// the polls: a goroutine with its own ticker per render, and one poller
+// goroutine for all renders. The writers' own CPU is not counted: they are
+// the renderers. Run it with -benchtime=1x; set RGALLERY_BENCH_CPUPROFILE
+// to a file name to profile the steady state only.
 func BenchmarkLiveRenders(b *testing.B) {
 	n := envInt("RGALLERY_BENCH_RENDERS", 200)
 	// The writers rename a new PNG over the old one twice a second; on a
@@ -81,23 +82,27 @@ stop_grace = "2s"
 	if err != nil {
 		b.Fatal(err)
 	}
-	var cpuPct, perRender, startSec, images float64
-	for b.Loop() {
-		c, mem, st, imgs := runLive(b, m, n, window)
-		cpuPct += c
-		perRender += mem
-		startSec += st
-		images += imgs
+	for _, mode := range []string{"goroutine-per-render", "one-poller"} {
+		b.Run(mode, func(b *testing.B) {
+			var cpuPct, perRender, startSec, images float64
+			for b.Loop() {
+				c, mem, st, imgs := runLive(b, m, n, window, mode == "one-poller")
+				cpuPct += c
+				perRender += mem
+				startSec += st
+				images += imgs
+			}
+			k := float64(b.N)
+			b.ReportMetric(cpuPct/k, "cpu-%")
+			b.ReportMetric(perRender/k, "B/render")
+			b.ReportMetric(startSec/k, "start-s")
+			b.ReportMetric(images/k, "images/s")
+			b.ReportMetric(0, "ns/op") // one op is a fixed wall-clock window
+		})
 	}
-	k := float64(b.N)
-	b.ReportMetric(cpuPct/k, "cpu-%")
-	b.ReportMetric(perRender/k, "B/render")
-	b.ReportMetric(startSec/k, "start-s")
-	b.ReportMetric(images/k, "images/s")
-	b.ReportMetric(0, "ns/op") // one op is a fixed wall-clock window; time says nothing
 }
 
-func runLive(b *testing.B, m *Manifest, n int, window time.Duration) (cpuPct, bytesPerRender, startSec, imagesPerSec float64) {
+func runLive(b *testing.B, m *Manifest, n int, window time.Duration, onePoller bool) (cpuPct, bytesPerRender, startSec, imagesPerSec float64) {
 	ctx := context.Background()
 	before := heapInUse()
 	hosts := make([]*countingHost, n)
@@ -124,26 +129,51 @@ func runLive(b *testing.B, m *Manifest, n int, window time.Duration) (cpuPct, by
 		wg.Wait()
 	}()
 
-	// One polling goroutine per render, as the Manager runs them.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var failed atomic.Int64
-	for _, r := range rends {
+	pollOne := func(r *Renderer) bool {
+		if done, err := r.IsRenderFinished(ctx); done || err != nil {
+			failed.Add(1)
+			return false
+		}
+		return true
+	}
+	if onePoller {
+		// One goroutine wakes every poll interval and polls every render:
+		// one wake-up per interval instead of one per render.
 		wg.Go(func() {
-			t := time.NewTicker(r.PollFrequency())
+			t := time.NewTicker(m.PollFrequency())
 			defer t.Stop()
 			for {
 				select {
 				case <-stop:
 					return
 				case <-t.C:
-					if done, err := r.IsRenderFinished(ctx); done || err != nil {
-						failed.Add(1)
-						return
+					for _, r := range rends {
+						pollOne(r)
 					}
 				}
 			}
 		})
+	} else {
+		// One polling goroutine per render, each on its own ticker.
+		for _, r := range rends {
+			wg.Go(func() {
+				t := time.NewTicker(r.PollFrequency())
+				defer t.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-t.C:
+						if !pollOne(r) {
+							return
+						}
+					}
+				}
+			})
+		}
 	}
 	time.Sleep(time.Second) // let the writers settle
 	var img0 int64

@@ -129,7 +129,7 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	fmt.Fprintf(r.host.Log(), "command: %s\n", quoteArgv(r.argv))
 	p, err := proc.Start(cmd, proc.Options{
 		TailLines:      logTailLines,
-		SampleInterval: r.m.memEvery,
+		SampleInterval: r.sampleInterval(),
 		Log:            r.host.Log(),
 		OnLine:         r.onLine,
 	})
@@ -278,6 +278,17 @@ func (r *Renderer) startError(err error) error {
 	return fmt.Errorf("command renderer %q (%s): %w", r.m.Label, r.m.Path, err)
 }
 
+// sampleInterval is the background sampling interval for proc: none when
+// the polls come at least as often as memory_interval, because then
+// IsRenderFinished samples, which costs no timer and no goroutine wake-up
+// of its own (with hundreds of live renders, wake-ups are what costs).
+func (r *Renderer) sampleInterval() time.Duration {
+	if r.m.poll <= r.m.memEvery {
+		return -1
+	}
+	return r.m.memEvery
+}
+
 // onLine runs on proc's output goroutine for each line of output.
 func (r *Renderer) onLine(line string) {
 	re := r.m.progress
@@ -325,6 +336,9 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 		return true, r.finishErr
 	}
 	_, exited := r.p.Status()
+	if !exited {
+		r.p.SampleMemoryIfDue(r.m.memEvery)
+	}
 	if exited {
 		// The render is over when the command exits; helpers it left in its
 		// group go too, and the output is read to its end before the last
