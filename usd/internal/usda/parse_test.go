@@ -37,7 +37,8 @@ func TestCorpusText(t *testing.T) {
 		if err != nil || !isUsda(b) {
 			return nil
 		}
-		fail := strings.Contains(path, "failcases")
+		// OpenUSD rejects this one too (inherit path with a variant selection).
+		fail := strings.Contains(path, "failcases") || strings.HasSuffix(path, "BasicInherits_root/usda/root.usd")
 		_, perr := Parse(path, b)
 		if fail {
 			if perr == nil && !strings.Contains(path, "references-empty-layerpath") {

@@ -1,0 +1,844 @@
+package usda
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// Write writes layer as usda text. The output parses back to an equal layer.
+func Write(w io.Writer, layer *sdf.Layer) error {
+	bw := bufio.NewWriter(w)
+	wr := &writer{w: bw, l: layer}
+	wr.layer()
+	if wr.err != nil {
+		return wr.err
+	}
+	return bw.Flush()
+}
+
+type writer struct {
+	w   *bufio.Writer
+	l   *sdf.Layer
+	err error
+}
+
+func (w *writer) printf(format string, args ...any) {
+	if w.err == nil {
+		_, w.err = fmt.Fprintf(w.w, format, args...)
+	}
+}
+
+func (w *writer) str(s string) {
+	if w.err == nil {
+		_, w.err = w.w.WriteString(s)
+	}
+}
+
+// Fields that the writer expresses as structure, not metadata.
+var structural = map[string]bool{
+	"specifier": true, "typeName": true, "primChildren": true, "properties": true,
+	"variantSetChildren": true, "variantChildren": true, "primOrder": true, "propertyOrder": true,
+	"default": true, "timeSamples": true, "connectionPaths": true, "targetPaths": true,
+	"custom": true, "variability": true, "spline": true,
+}
+
+var metaNames = map[string]string{
+	"documentation": "doc", "inheritPaths": "inherits", "variantSelection": "variants",
+	"variantSetNames": "variantSets",
+}
+
+func (w *writer) layer() {
+	w.str("#usda 1.0\n")
+	root := w.l.Root()
+	var meta []sdf.Field
+	for _, f := range root.Fields {
+		if f.Name == "primChildren" || f.Name == "subLayerOffsets" {
+			continue
+		}
+		meta = append(meta, f)
+	}
+	if len(meta) > 0 {
+		w.str("(\n")
+		for _, f := range meta {
+			if f.Name == "subLayers" {
+				w.subLayers(root, 1)
+				continue
+			}
+			w.metadatum(f, 1)
+		}
+		w.str(")\n")
+	}
+	for _, c := range root.Tokens("primChildren") {
+		w.str("\n")
+		w.prim(sdf.AppendChild("/", string(c)), 0)
+	}
+}
+
+func indent(n int) string { return strings.Repeat("    ", n) }
+
+func (w *writer) subLayers(root *sdf.Spec, depth int) {
+	paths := w.l.SubLayers()
+	w.str(indent(depth) + "subLayers = [\n")
+	for i, s := range paths {
+		w.str(indent(depth+1) + formatAsset(s.AssetPath))
+		if !s.Offset.IsIdentity() {
+			w.printf(" (offset = %s; scale = %s)", fmtF64(s.Offset.Offset), fmtF64(s.Offset.Scale))
+		}
+		if i < len(paths)-1 {
+			w.str(",")
+		}
+		w.str("\n")
+	}
+	w.str(indent(depth) + "]\n")
+}
+
+func (w *writer) metadatum(f sdf.Field, depth int) {
+	name := f.Name
+	if n, ok := metaNames[name]; ok {
+		name = n
+	}
+	v := f.Value
+	if lz, ok := v.(sdf.Lazy); ok {
+		v, _ = lz.Load()
+	}
+	switch t := v.(type) {
+	case sdf.ReferenceListOp:
+		w.listOp(name, depth, listItems(t, formatReference))
+		return
+	case sdf.PayloadListOp:
+		w.listOp(name, depth, listItems(t, func(p sdf.Payload) string {
+			return formatReference(sdf.Reference{AssetPath: p.AssetPath, PrimPath: p.PrimPath, Offset: p.Offset})
+		}))
+		return
+	case sdf.PathListOp: // also StringListOp: the same Go type
+		if f.Name == "inheritPaths" || f.Name == "specializes" || f.Name == "targetPaths" || f.Name == "connectionPaths" {
+			w.listOp(name, depth, listItems(t, func(p string) string { return "<" + p + ">" }))
+		} else {
+			w.listOp(name, depth, listItems(t, quote))
+		}
+		return
+	case sdf.TokenListOp:
+		w.listOp(name, depth, listItems(t, func(p sdf.Token) string { return quote(string(p)) }))
+		return
+	case map[string]string:
+		keys := sortedKeys(t)
+		w.str(indent(depth) + name + " = {\n")
+		for _, k := range keys {
+			w.printf("%sstring %s = %s\n", indent(depth+1), dictKey(k), quote(t[k]))
+		}
+		w.str(indent(depth) + "}\n")
+		return
+	case []sdf.Relocate:
+		w.str(indent(depth) + name + " = {\n")
+		for i, r := range t {
+			sep := ","
+			if i == len(t)-1 {
+				sep = ""
+			}
+			w.printf("%s<%s>: <%s>%s\n", indent(depth+1), r.Source, r.Target, sep)
+		}
+		w.str(indent(depth) + "}\n")
+		return
+	case map[string]any:
+		w.str(indent(depth) + name + " = ")
+		w.dict(t, depth)
+		w.str("\n")
+		return
+	}
+	w.printf("%s%s = %s\n", indent(depth), name, formatValue(v))
+}
+
+type opItems struct {
+	op    string
+	items []string
+	none  bool
+}
+
+func listItems[T any](lo sdf.ListOp[T], f func(T) string) []opItems {
+	conv := func(xs []T) []string {
+		out := make([]string, len(xs))
+		for i, x := range xs {
+			out[i] = f(x)
+		}
+		return out
+	}
+	var out []opItems
+	if lo.Explicit {
+		out = append(out, opItems{"", conv(lo.Items), len(lo.Items) == 0})
+	}
+	for _, p := range []struct {
+		op string
+		xs []T
+	}{{"delete", lo.Deleted}, {"add", lo.Added}, {"prepend", lo.Prepended}, {"append", lo.Appended}, {"reorder", lo.Ordered}} {
+		if len(p.xs) > 0 {
+			out = append(out, opItems{p.op, conv(p.xs), false})
+		}
+	}
+	return out
+}
+
+func (w *writer) listOp(name string, depth int, ops []opItems) {
+	for _, o := range ops {
+		prefix := indent(depth)
+		if o.op != "" {
+			prefix += o.op + " "
+		}
+		if o.none {
+			w.printf("%s%s = None\n", prefix, name)
+			continue
+		}
+		w.printf("%s%s = [%s]\n", prefix, name, strings.Join(o.items, ", "))
+	}
+}
+
+func (w *writer) dict(d map[string]any, depth int) {
+	w.str("{\n")
+	for _, k := range sortedKeys(d) {
+		v := d[k]
+		if sub, ok := v.(map[string]any); ok {
+			w.printf("%sdictionary %s = ", indent(depth+1), dictKey(k))
+			w.dict(sub, depth+1)
+			w.str("\n")
+			continue
+		}
+		tn := TypeNameOf(v)
+		if tn == "" {
+			tn = "string"
+			v = fmt.Sprint(v)
+		}
+		w.printf("%s%s %s = %s\n", indent(depth+1), tn, dictKey(k), formatValue(v))
+	}
+	w.str(indent(depth) + "}")
+}
+
+func dictKey(k string) string {
+	if validIdent(strings.ReplaceAll(k, ":", "_")) && !strings.Contains(k, "::") && !strings.HasSuffix(k, ":") {
+		return k
+	}
+	return quote(k)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (w *writer) primMeta(s *sdf.Spec, depth int) {
+	var meta []sdf.Field
+	for _, f := range s.Fields {
+		if !structural[f.Name] {
+			meta = append(meta, f)
+		}
+	}
+	if len(meta) == 0 {
+		return
+	}
+	w.str(" (\n")
+	for _, f := range meta {
+		w.metadatum(f, depth+1)
+	}
+	w.str(indent(depth) + ")")
+}
+
+func (w *writer) prim(path string, depth int) {
+	s := w.l.Specs[path]
+	if s == nil {
+		return
+	}
+	spec := sdf.SpecifierOver
+	if v, ok := s.Get("specifier"); ok {
+		spec, _ = v.(sdf.Specifier)
+	}
+	w.str(indent(depth) + spec.String())
+	if v, ok := s.Get("typeName"); ok {
+		if t, _ := v.(sdf.Token); t != "" {
+			w.str(" " + string(t))
+		}
+	}
+	w.str(" " + quote(sdf.NameOf(path)))
+	w.primMeta(s, depth)
+	w.str("\n" + indent(depth) + "{\n")
+	w.body(s, path, depth+1)
+	w.str(indent(depth) + "}\n")
+}
+
+// body writes properties, children and variant sets of a prim or variant.
+func (w *writer) body(s *sdf.Spec, path string, depth int) {
+	if order := s.Tokens("primOrder"); len(order) > 0 {
+		w.printf("%sreorder nameChildren = %s\n", indent(depth), formatValue(order))
+	}
+	if order := s.Tokens("propertyOrder"); len(order) > 0 {
+		w.printf("%sreorder properties = %s\n", indent(depth), formatValue(order))
+	}
+	for _, p := range s.Tokens("properties") {
+		w.property(sdf.AppendProperty(path, string(p)), depth)
+	}
+	for i, c := range s.Tokens("primChildren") {
+		if i > 0 || len(s.Tokens("properties")) > 0 {
+			w.str("\n")
+		}
+		w.prim(sdf.AppendChild(path, string(c)), depth)
+	}
+	for _, set := range s.Tokens("variantSetChildren") {
+		setSpec := w.l.Specs[path+"{"+string(set)+"=}"]
+		w.printf("\n%svariantSet %s = {\n", indent(depth), quote(string(set)))
+		for _, v := range setSpec.Tokens("variantChildren") {
+			vp := sdf.AppendVariant(path, string(set), string(v))
+			vs := w.l.Specs[vp]
+			w.str(indent(depth+1) + quote(string(v)))
+			if vs != nil {
+				w.primMeta(vs, depth+1)
+			}
+			w.str(" {\n")
+			if vs != nil {
+				w.body(vs, vp, depth+2)
+			}
+			w.str(indent(depth+1) + "}\n")
+		}
+		w.str(indent(depth) + "}\n")
+	}
+}
+
+func (w *writer) property(path string, depth int) {
+	s := w.l.Specs[path]
+	if s == nil {
+		return
+	}
+	name := sdf.NameOf(path)
+	prefix := indent(depth)
+	if v, _ := s.Get("custom"); v == true {
+		prefix += "custom "
+	}
+	if v, ok := s.Get("variability"); ok && v == sdf.VariabilityUniform {
+		prefix += "uniform "
+	}
+	if s.Type == sdf.SpecRelationship {
+		tp, hasT := s.Get("targetPaths")
+		lo, _ := tp.(sdf.PathListOp)
+		wrote := false
+		if hasT {
+			for _, o := range listItems(lo, func(p string) string { return "<" + p + ">" }) {
+				op := ""
+				if o.op != "" {
+					op = o.op + " "
+				}
+				val := "None"
+				if !o.none {
+					val = "[" + strings.Join(o.items, ", ") + "]"
+				}
+				w.printf("%s%s%srel %s = %s", indent(depth), op, strings.TrimPrefix(prefix, indent(depth)), name, val)
+				wrote = true
+				w.propMeta(s, depth)
+				w.str("\n")
+			}
+		}
+		if !wrote {
+			w.printf("%srel %s", prefix, name)
+			w.propMeta(s, depth)
+			w.str("\n")
+		}
+		return
+	}
+	tn := ""
+	if v, ok := s.Get("typeName"); ok {
+		t, _ := v.(sdf.Token)
+		tn = string(t)
+	}
+	decl := prefix + tn + " " + name
+	wroteMain := false
+	if v, ok := s.Get("default"); ok {
+		w.printf("%s = %s", decl, formatTyped(v, tn))
+		w.propMeta(s, depth)
+		w.str("\n")
+		wroteMain = true
+	}
+	if v, ok := s.Get("timeSamples"); ok {
+		if ts, ok := v.(*sdf.TimeSamples); ok {
+			w.printf("%s.timeSamples = {\n", decl)
+			for i, t := range ts.Times {
+				val, err := ts.Value(i)
+				if err != nil && w.err == nil {
+					w.err = err
+				}
+				w.printf("%s%s: %s,\n", indent(depth+1), fmtF64(t), formatTyped(val, tn))
+			}
+			w.str(indent(depth) + "}\n")
+		}
+	}
+	if v, ok := s.Get("spline"); ok {
+		if sp, ok := v.(*sdf.Spline); ok {
+			w.printf("%s.spline = {\n", decl)
+			for _, k := range sp.Knots {
+				w.printf("%s%s: %s,\n", indent(depth+1), fmtF64(k.Time), fmtF64(k.Value))
+			}
+			w.str(indent(depth) + "}\n")
+		}
+	}
+	if v, ok := s.Get("connectionPaths"); ok {
+		lo, _ := v.(sdf.PathListOp)
+		for _, o := range listItems(lo, func(p string) string { return "<" + p + ">" }) {
+			op := ""
+			if o.op != "" {
+				op = o.op + " "
+			}
+			val := "None"
+			if !o.none {
+				val = "[" + strings.Join(o.items, ", ") + "]"
+			}
+			w.printf("%s%s%s.connect = %s\n", indent(depth), op, strings.TrimPrefix(decl, indent(depth)), val)
+		}
+	}
+	if !wroteMain {
+		w.str(decl)
+		w.propMeta(s, depth)
+		w.str("\n")
+	}
+}
+
+func (w *writer) propMeta(s *sdf.Spec, depth int) {
+	var meta []sdf.Field
+	for _, f := range s.Fields {
+		if !structural[f.Name] {
+			meta = append(meta, f)
+		}
+	}
+	if len(meta) == 0 {
+		return
+	}
+	w.str(" (\n")
+	for _, f := range meta {
+		w.metadatum(f, depth+1)
+	}
+	w.str(indent(depth) + ")")
+}
+
+func quote(s string) string {
+	if strings.ContainsAny(s, "\n\r") && !strings.Contains(s, `"""`) && !strings.HasSuffix(s, `"`) && !strings.Contains(s, `\`) {
+		return `"""` + s + `"""`
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if c < 0x20 {
+				fmt.Fprintf(&b, `\x%02x`, c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func formatAsset(s string) string {
+	if strings.Contains(s, "@") {
+		return "@@@" + strings.ReplaceAll(s, "@@@", `\@@@`) + "@@@"
+	}
+	return "@" + s + "@"
+}
+
+func formatReference(r sdf.Reference) string {
+	s := ""
+	if r.AssetPath != "" {
+		s = formatAsset(r.AssetPath)
+	}
+	if r.PrimPath != "" || r.AssetPath == "" {
+		s += "<" + r.PrimPath + ">"
+	}
+	var params []string
+	if r.Offset.Offset != 0 {
+		params = append(params, "offset = "+fmtF64(r.Offset.Offset))
+	}
+	if r.Offset.Scale != 1 && r.Offset.Scale != 0 {
+		params = append(params, "scale = "+fmtF64(r.Offset.Scale))
+	}
+	if len(r.CustomData) > 0 {
+		params = append(params, "customData = "+formatValue(r.CustomData))
+	}
+	if len(params) > 0 {
+		s += " (" + strings.Join(params, "; ") + ")"
+	}
+	return s
+}
+
+func fmtF64(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+func fmtF32(f float32) string {
+	switch {
+	case math.IsInf(float64(f), 1):
+		return "inf"
+	case math.IsInf(float64(f), -1):
+		return "-inf"
+	case f != f:
+		return "nan"
+	}
+	return strconv.FormatFloat(float64(f), 'g', -1, 32)
+}
+
+// formatTyped formats a value for an attribute of type name tn.
+func formatTyped(v any, tn string) string { return formatValue(v) }
+
+func tuple[T any](xs []T, f func(T) string) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = f(x)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func list[T any](xs []T, f func(T) string) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = f(x)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+func h(x sdf.Half) string { return fmtF32(float32(x)) }
+func i32s(x int32) string { return strconv.FormatInt(int64(x), 10) }
+
+// formatValue formats any value of the sdf model as usda text.
+func formatValue(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "None"
+	case sdf.ValueBlock:
+		return "None"
+	case sdf.AnimationBlock:
+		return "AnimationBlock"
+	case bool:
+		if t {
+			return "true"
+		}
+		return "false"
+	case uint8:
+		return strconv.FormatUint(uint64(t), 10)
+	case int32:
+		return i32s(t)
+	case uint32:
+		return strconv.FormatUint(uint64(t), 10)
+	case int64:
+		return strconv.FormatInt(t, 10)
+	case uint64:
+		return strconv.FormatUint(t, 10)
+	case int:
+		return strconv.Itoa(t)
+	case sdf.Half:
+		return h(t)
+	case float32:
+		return fmtF32(t)
+	case float64:
+		return fmtF64(t)
+	case sdf.TimeCode:
+		return fmtF64(float64(t))
+	case string:
+		return quote(t)
+	case sdf.Token:
+		return quote(string(t))
+	case sdf.PathExpression:
+		return quote(string(t))
+	case sdf.AssetPath:
+		return formatAsset(t.Authored)
+	case sdf.Specifier, sdf.Permission, sdf.Variability:
+		return fmt.Sprint(t)
+	case sdf.Vec2f:
+		return tuple(t[:], fmtF32)
+	case sdf.Vec3f:
+		return tuple(t[:], fmtF32)
+	case sdf.Vec4f:
+		return tuple(t[:], fmtF32)
+	case sdf.Vec2d:
+		return tuple(t[:], fmtF64)
+	case sdf.Vec3d:
+		return tuple(t[:], fmtF64)
+	case sdf.Vec4d:
+		return tuple(t[:], fmtF64)
+	case sdf.Vec2h:
+		return tuple(t[:], h)
+	case sdf.Vec3h:
+		return tuple(t[:], h)
+	case sdf.Vec4h:
+		return tuple(t[:], h)
+	case sdf.Vec2i:
+		return tuple(t[:], i32s)
+	case sdf.Vec3i:
+		return tuple(t[:], i32s)
+	case sdf.Vec4i:
+		return tuple(t[:], i32s)
+	case sdf.Quatf:
+		return tuple([]float32{t.Real, t.Imag[0], t.Imag[1], t.Imag[2]}, fmtF32)
+	case sdf.Quatd:
+		return tuple([]float64{t.Real, t.Imag[0], t.Imag[1], t.Imag[2]}, fmtF64)
+	case sdf.Quath:
+		return tuple([]sdf.Half{t.Real, t.Imag[0], t.Imag[1], t.Imag[2]}, h)
+	case sdf.Matrix2d:
+		return tuple(t[:], func(r [2]float64) string { return tuple(r[:], fmtF64) })
+	case sdf.Matrix3d:
+		return tuple(t[:], func(r [3]float64) string { return tuple(r[:], fmtF64) })
+	case sdf.Matrix4d:
+		return tuple(t[:], func(r [4]float64) string { return tuple(r[:], fmtF64) })
+	case []bool:
+		return list(t, func(x bool) string { return formatValue(x) })
+	case []uint8:
+		return list(t, func(x uint8) string { return formatValue(x) })
+	case []int32:
+		return list(t, i32s)
+	case []uint32:
+		return list(t, func(x uint32) string { return formatValue(x) })
+	case []int64:
+		return list(t, func(x int64) string { return formatValue(x) })
+	case []uint64:
+		return list(t, func(x uint64) string { return formatValue(x) })
+	case []sdf.Half:
+		return list(t, h)
+	case []float32:
+		return list(t, fmtF32)
+	case []float64:
+		return list(t, fmtF64)
+	case []sdf.TimeCode:
+		return list(t, func(x sdf.TimeCode) string { return fmtF64(float64(x)) })
+	case []string:
+		return list(t, quote)
+	case []sdf.Token:
+		return list(t, func(x sdf.Token) string { return quote(string(x)) })
+	case []sdf.AssetPath:
+		return list(t, func(x sdf.AssetPath) string { return formatAsset(x.Authored) })
+	case []sdf.PathExpression:
+		return list(t, func(x sdf.PathExpression) string { return quote(string(x)) })
+	case []sdf.LayerOffset:
+		return list(t, func(x sdf.LayerOffset) string { return tuple([]float64{x.Offset, x.Scale}, fmtF64) })
+	}
+	if s := formatSliceReflect(v); s != "" {
+		return s
+	}
+	switch t := v.(type) {
+	case []any:
+		return list(t, formatValue)
+	case map[string]any:
+		var b strings.Builder
+		b.WriteString("{")
+		for _, k := range sortedKeys(t) {
+			tn := TypeNameOf(t[k])
+			if tn == "" {
+				tn = "string"
+			}
+			fmt.Fprintf(&b, " %s %s = %s;", tn, dictKey(k), formatValue(t[k]))
+		}
+		b.WriteString(" }")
+		return b.String()
+	case *sdf.Spline:
+		return "None"
+	case sdf.UnregisteredValue:
+		return quote(t.Text)
+	}
+	return quote(fmt.Sprint(v))
+}
+
+func formatSliceReflect(v any) string {
+	switch t := v.(type) {
+	case []sdf.Vec2f:
+		return list(t, func(x sdf.Vec2f) string { return formatValue(x) })
+	case []sdf.Vec3f:
+		var b strings.Builder
+		b.Grow(len(t) * 24)
+		b.WriteByte('[')
+		for i, x := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			b.WriteString(fmtF32(x[0]))
+			b.WriteString(", ")
+			b.WriteString(fmtF32(x[1]))
+			b.WriteString(", ")
+			b.WriteString(fmtF32(x[2]))
+			b.WriteByte(')')
+		}
+		b.WriteByte(']')
+		return b.String()
+	case []sdf.Vec4f:
+		return list(t, func(x sdf.Vec4f) string { return formatValue(x) })
+	case []sdf.Vec2d:
+		return list(t, func(x sdf.Vec2d) string { return formatValue(x) })
+	case []sdf.Vec3d:
+		return list(t, func(x sdf.Vec3d) string { return formatValue(x) })
+	case []sdf.Vec4d:
+		return list(t, func(x sdf.Vec4d) string { return formatValue(x) })
+	case []sdf.Vec2h:
+		return list(t, func(x sdf.Vec2h) string { return formatValue(x) })
+	case []sdf.Vec3h:
+		return list(t, func(x sdf.Vec3h) string { return formatValue(x) })
+	case []sdf.Vec4h:
+		return list(t, func(x sdf.Vec4h) string { return formatValue(x) })
+	case []sdf.Vec2i:
+		return list(t, func(x sdf.Vec2i) string { return formatValue(x) })
+	case []sdf.Vec3i:
+		return list(t, func(x sdf.Vec3i) string { return formatValue(x) })
+	case []sdf.Vec4i:
+		return list(t, func(x sdf.Vec4i) string { return formatValue(x) })
+	case []sdf.Quatf:
+		return list(t, func(x sdf.Quatf) string { return formatValue(x) })
+	case []sdf.Quatd:
+		return list(t, func(x sdf.Quatd) string { return formatValue(x) })
+	case []sdf.Quath:
+		return list(t, func(x sdf.Quath) string { return formatValue(x) })
+	case []sdf.Matrix2d:
+		return list(t, func(x sdf.Matrix2d) string { return formatValue(x) })
+	case []sdf.Matrix3d:
+		return list(t, func(x sdf.Matrix3d) string { return formatValue(x) })
+	case []sdf.Matrix4d:
+		return list(t, func(x sdf.Matrix4d) string { return formatValue(x) })
+	}
+	return ""
+}
+
+// TypeNameOf returns the usda type name of a Go value ("" if unknown).
+func TypeNameOf(v any) string {
+	switch v.(type) {
+	case bool:
+		return "bool"
+	case uint8:
+		return "uchar"
+	case int32:
+		return "int"
+	case uint32:
+		return "uint"
+	case int64:
+		return "int64"
+	case uint64:
+		return "uint64"
+	case sdf.Half:
+		return "half"
+	case float32:
+		return "float"
+	case float64:
+		return "double"
+	case sdf.TimeCode:
+		return "timecode"
+	case string:
+		return "string"
+	case sdf.Token:
+		return "token"
+	case sdf.AssetPath:
+		return "asset"
+	case sdf.Vec2f:
+		return "float2"
+	case sdf.Vec3f:
+		return "float3"
+	case sdf.Vec4f:
+		return "float4"
+	case sdf.Vec2d:
+		return "double2"
+	case sdf.Vec3d:
+		return "double3"
+	case sdf.Vec4d:
+		return "double4"
+	case sdf.Vec2h:
+		return "half2"
+	case sdf.Vec3h:
+		return "half3"
+	case sdf.Vec4h:
+		return "half4"
+	case sdf.Vec2i:
+		return "int2"
+	case sdf.Vec3i:
+		return "int3"
+	case sdf.Vec4i:
+		return "int4"
+	case sdf.Quatf:
+		return "quatf"
+	case sdf.Quatd:
+		return "quatd"
+	case sdf.Quath:
+		return "quath"
+	case sdf.Matrix2d:
+		return "matrix2d"
+	case sdf.Matrix3d:
+		return "matrix3d"
+	case sdf.Matrix4d:
+		return "matrix4d"
+	case map[string]any:
+		return "dictionary"
+	case []bool:
+		return "bool[]"
+	case []int32:
+		return "int[]"
+	case []uint32:
+		return "uint[]"
+	case []int64:
+		return "int64[]"
+	case []uint64:
+		return "uint64[]"
+	case []sdf.Half:
+		return "half[]"
+	case []float32:
+		return "float[]"
+	case []float64:
+		return "double[]"
+	case []string:
+		return "string[]"
+	case []sdf.Token:
+		return "token[]"
+	case []sdf.AssetPath:
+		return "asset[]"
+	case []sdf.Vec2f:
+		return "float2[]"
+	case []sdf.Vec3f:
+		return "float3[]"
+	case []sdf.Vec4f:
+		return "float4[]"
+	case []sdf.Vec2d:
+		return "double2[]"
+	case []sdf.Vec3d:
+		return "double3[]"
+	case []sdf.Vec4d:
+		return "double4[]"
+	case []sdf.Vec2i:
+		return "int2[]"
+	case []sdf.Vec3i:
+		return "int3[]"
+	case []sdf.Matrix4d:
+		return "matrix4d[]"
+	case []sdf.Quatf:
+		return "quatf[]"
+	case []sdf.Quath:
+		return "quath[]"
+	case []sdf.Quatd:
+		return "quatd[]"
+	}
+	return ""
+}
