@@ -48,20 +48,32 @@ type FileResolver struct {
 	pkgs map[string]*usdz.Package
 }
 
+// innermost splits a package path into its innermost package name (nested
+// packages as "a.usdz[b.usdz]") and the entry inside it.
+func innermost(p string) (pkg, entry string, ok bool) {
+	pkg, entry, ok = usdz.SplitPackagePath(p)
+	if !ok {
+		return "", "", false
+	}
+	for {
+		ip, ie, nested := usdz.SplitPackagePath(entry)
+		if !nested {
+			return pkg, entry, true
+		}
+		pkg = usdz.JoinPackagePath(pkg, ip)
+		entry = ie
+	}
+}
+
 // Resolve implements Resolver.
 func (r *FileResolver) Resolve(asset, anchor string) (string, error) {
 	if asset == "" {
 		return "", fmt.Errorf("empty asset path")
 	}
-	// Inside a package: resolve to another entry of the package.
-	if pkg, inner, ok := usdz.SplitPackagePath(anchor); ok && !filepath.IsAbs(asset) {
-		// Nested packages: resolve inside the innermost.
-		if ipkg, iinner, ok2 := usdz.SplitPackagePath(inner); ok2 {
-			res, err := r.Resolve(asset, usdz.JoinPackagePath(ipkg, iinner))
-			if err != nil {
-				return "", err
-			}
-			return usdz.JoinPackagePath(pkg, res), nil
+	// Inside a package: resolve to another entry of the (innermost) package.
+	if pkg, inner, ok := innermost(anchor); ok && !filepath.IsAbs(asset) {
+		if _, _, isPkg := usdz.SplitPackagePath(asset); isPkg {
+			return "", fmt.Errorf("%s: package-relative paths into nested packages are not supported: %w", asset, ErrNotFound)
 		}
 		cand := path.Clean(path.Join(path.Dir(inner), asset))
 		p, err := r.pkg(pkg)
@@ -71,7 +83,7 @@ func (r *FileResolver) Resolve(asset, anchor string) (string, error) {
 		if p.Has(cand) {
 			return usdz.JoinPackagePath(pkg, cand), nil
 		}
-		if p.Has(path.Clean(asset)) { // search-path style: package root
+		if p.Has(path.Clean(asset)) { // search-path style: the package root
 			return usdz.JoinPackagePath(pkg, path.Clean(asset)), nil
 		}
 		return "", fmt.Errorf("%s in package %s: %w", asset, pkg, ErrNotFound)
@@ -111,49 +123,43 @@ func (r *FileResolver) Resolve(asset, anchor string) (string, error) {
 	return abs, fmt.Errorf("%s: %w", abs, ErrNotFound)
 }
 
+// pkg returns the package at name: a file, or an entry of another package.
 func (r *FileResolver) pkg(name string) (*usdz.Package, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if p := r.pkgs[name]; p != nil {
+	p := r.pkgs[name]
+	r.mu.Unlock()
+	if p != nil {
 		return p, nil
 	}
 	var data []byte
 	var err error
-	if outer, inner, ok := usdz.SplitPackagePath(name); ok {
-		op, err := r.pkgLocked(outer)
+	if outer, inner, ok := innermost(name); ok {
+		op, err := r.pkg(outer)
 		if err != nil {
 			return nil, err
 		}
-		data, err = op.Read(inner)
-		if err != nil {
+		if data, err = op.Read(inner); err != nil {
 			return nil, err
 		}
-	} else {
-		data, err = os.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
+	} else if data, err = os.ReadFile(name); err != nil {
+		return nil, err
 	}
-	p, err := usdz.Open(name, data)
+	p, err = usdz.Open(name, data)
 	if err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
 	if r.pkgs == nil {
 		r.pkgs = map[string]*usdz.Package{}
 	}
 	r.pkgs[name] = p
-	return p, nil
-}
-
-func (r *FileResolver) pkgLocked(name string) (*usdz.Package, error) {
 	r.mu.Unlock()
-	defer r.mu.Lock()
-	return r.pkg(name)
+	return p, nil
 }
 
 // Open implements Resolver.
 func (r *FileResolver) Open(resolved string) (io.ReadCloser, error) {
-	if pkg, inner, ok := usdz.SplitPackagePath(resolved); ok {
+	if pkg, inner, ok := innermost(resolved); ok {
 		p, err := r.pkg(pkg)
 		if err != nil {
 			return nil, err

@@ -94,5 +94,11 @@ func SplitPackagePath(p string) (pkg, inner string, ok bool) {
 	return p[:i], p[i+1 : len(p)-1], true
 }
 
-// JoinPackagePath is the inverse of SplitPackagePath.
-func JoinPackagePath(pkg, inner string) string { return pkg + "[" + inner + "]" }
+// JoinPackagePath is the inverse of SplitPackagePath; joining into a path
+// that is already inside a package nests the brackets.
+func JoinPackagePath(pkg, inner string) string {
+	if outer, in, ok := SplitPackagePath(pkg); ok {
+		return outer + "[" + JoinPackagePath(in, inner) + "]"
+	}
+	return pkg + "[" + inner + "]"
+}
