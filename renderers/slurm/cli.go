@@ -106,9 +106,9 @@ func cancel(ctx context.Context, job int64) error {
 // squeueJob is the part of a `squeue --json` job record we read (OpenAPI
 // v0.0.38 and later keep these names).
 type squeueJob struct {
-	JobID           int64           `json:"job_id"`
-	ArrayJobID      int64           `json:"array_job_id"`
-	ArrayTaskID     *int            `json:"array_task_id"`
+	JobID           json.RawMessage `json:"job_id"`
+	ArrayJobID      json.RawMessage `json:"array_job_id"`
+	ArrayTaskID     json.RawMessage `json:"array_task_id"`
 	ArrayTaskString string          `json:"array_task_string"`
 	JobState        json.RawMessage `json:"job_state"`
 	StateReason     string          `json:"state_reason"`
@@ -139,12 +139,14 @@ func parseSqueue(data []byte, job int64) (map[int]taskState, bool, error) {
 	tasks := map[int]taskState{}
 	found := false
 	for _, j := range doc.Jobs {
-		if j.ArrayJobID != job && j.JobID != job {
+		jobID, _ := jsonOptInt(j.JobID)
+		arrayID, _ := jsonOptInt(j.ArrayJobID)
+		if arrayID != job && jobID != job {
 			continue
 		}
 		found = true
 		st := taskState{
-			JobID:    j.JobID,
+			JobID:    jobID,
 			State:    jsonState(j.JobState),
 			Reason:   j.StateReason,
 			ExitCode: int(jsonInt(j.ExitCode)),
@@ -155,7 +157,7 @@ func parseSqueue(data []byte, job int64) (map[int]taskState, bool, error) {
 			// Pending tasks not yet split off the array: "2-3", "0-7%2", "1,3,5-6".
 			idx, err := expandTaskString(j.ArrayTaskString)
 			if err != nil {
-				return nil, false, fmt.Errorf("squeue --json: job %d: %w", j.JobID, err)
+				return nil, false, fmt.Errorf("squeue --json: job %d: %w", jobID, err)
 			}
 			for _, i := range idx {
 				st.Task = i
@@ -164,10 +166,11 @@ func parseSqueue(data []byte, job int64) (map[int]taskState, bool, error) {
 			}
 			continue
 		}
-		if j.ArrayTaskID == nil {
-			continue // not an array job
+		task, ok := jsonOptInt(j.ArrayTaskID)
+		if !ok {
+			continue // not an array task
 		}
-		st.Task = *j.ArrayTaskID
+		st.Task = int(task)
 		tasks[st.Task] = st
 	}
 	return tasks, found, nil
@@ -190,6 +193,25 @@ func jsonState(raw json.RawMessage) string {
 		return l[0]
 	}
 	return string(raw)
+}
+
+// jsonOptInt reads a number that may be null or {"set":false,...}.
+func jsonOptInt(raw json.RawMessage) (int64, bool) {
+	var n *int64
+	if json.Unmarshal(raw, &n) == nil {
+		if n == nil {
+			return 0, false
+		}
+		return *n, true
+	}
+	var w struct {
+		Set    bool  `json:"set"`
+		Number int64 `json:"number"`
+	}
+	if json.Unmarshal(raw, &w) == nil && w.Set {
+		return w.Number, true
+	}
+	return 0, false
 }
 
 // jsonInt reads a number that newer Slurm wraps as {"set":true,"number":N}
