@@ -268,7 +268,7 @@ function select(id) {
   for (const el of list.querySelectorAll('.card.sel')) el.classList.remove('sel');
   const el = cardEl(id);
   if (el) { el.classList.add('sel'); el.scrollIntoView({block: 'nearest'}); }
-  if (changed) st.view.fit = true;
+  if (changed) { st.view.fit = true; $('#marker').hidden = true; }
   if (st.compare !== 'off' && (!st.b || st.b === id)) st.b = st.prev && st.prev !== id ? st.prev : 0;
   refreshB();
   showSelected(true);
@@ -314,7 +314,7 @@ async function setImg(el, s) {
     const sized = st.iw !== pre.naturalWidth || st.ih !== pre.naturalHeight;
     st.iw = pre.naturalWidth;
     st.ih = pre.naturalHeight;
-    if (sized) layout();
+    if (sized) { layout(); updateInfo(); }
   }
   if (st.compare === 'diff') drawDiff();
 }
@@ -370,6 +370,11 @@ function applyCompare() {
   imgA.style.visibility = m === 'diff' ? 'hidden' : '';
   stage2.hidden = m !== 'side';
   $('#viewer').classList.toggle('side-mode', m === 'side');
+  // B's stats sit over B: in its own pane side by side, else bottom left.
+  const sb = $('#stats-b');
+  const home = m === 'side' ? stage2 : stage;
+  if (sb.parentNode !== home) home.append(sb);
+  layout();
   if (m === 'diff') drawDiff();
 }
 
@@ -385,6 +390,7 @@ function layout() {
   const t = `translate(${v.tx}px, ${v.ty}px) scale(${v.scale})`;
   for (const l of [layer, layer2]) {
     l.style.transform = t;
+    l.style.setProperty('--inv', String(1 / v.scale));
     l.classList.toggle('pixelated', v.scale >= 2);
   }
   for (const el of [imgA, imgB, imgB2, $('#wipe-b'), $('#diff')]) {
@@ -623,6 +629,7 @@ function updateInfo() {
     sects.push(logSect);
   }
   dyn.dataset.logKey = logKey;
+  if (s.state === 'failed') sects.splice(1, 0, sects.pop());
   dyn.replaceChildren(...sects.filter(Boolean));
 }
 
