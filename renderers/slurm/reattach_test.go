@@ -128,7 +128,7 @@ func TestReattachAfterOwnerKilled(t *testing.T) {
 	if p := snap.Stats.PercentDone; p == nil || *p != 100 {
 		t.Errorf("percentDone %v, want 100", p)
 	}
-	if got := snap.Metadata["samplesDone"]; fmt.Sprint(got) != fmt.Sprint(160*90*96) {
+	if got, _ := snap.Metadata["samplesDone"].(float64); got != 160*90*96 {
 		t.Errorf("samplesDone %v, want %d", got, 160*90*96)
 	}
 }

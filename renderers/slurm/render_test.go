@@ -164,7 +164,7 @@ func TestFailingTask(t *testing.T) {
 	if err == nil {
 		t.Fatal("render with a failing task did not fail")
 	}
-	want := fmt.Sprintf("slurm task 1 (job %d_1) ended FAILED, exit code 3:0, reason NonZeroExitCode: rgallery task 1: render-worker exited with status 3: injected failure in task 1", r.st.JobID)
+	want := fmt.Sprintf("slurm task 1 (job %d_1) ended FAILED, exit code 3:0, reason NonZeroExitCode: injected failure in task 1", r.st.JobID)
 	if err.Error() != want {
 		t.Errorf("error\n got %q\nwant %q", err, want)
 	}
