@@ -17,7 +17,7 @@ import (
 )
 
 // buildExample builds examples/goplugin into a temporary directory.
-func buildExample(t *testing.T) string {
+func buildExample(t testing.TB) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -31,7 +31,7 @@ func buildExample(t *testing.T) string {
 	return bin
 }
 
-func writeScript(t *testing.T, name, body string) string {
+func writeScript(t testing.TB, name, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
