@@ -26,7 +26,15 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "injected failure in task %s\n", task)
 			os.Exit(3)
 		}
-		os.Exit(renderworker.Main(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+		var in io.Reader = os.Stdin
+		if rec := os.Getenv("RGALLERY_SLURM_TEST_RECORD_STDIN"); rec != "" {
+			// Keep a copy of the commands the task script sends.
+			f, err := os.OpenFile(filepath.Join(rec, "stdin-"+os.Getenv("SLURM_ARRAY_TASK_ID")+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err == nil {
+				in = io.TeeReader(os.Stdin, f)
+			}
+		}
+		os.Exit(renderworker.Main(os.Args[2:], in, os.Stdout, os.Stderr))
 	}
 	if dir := os.Getenv("RGALLERY_SLURM_TEST_OWNER"); dir != "" {
 		os.Exit(ownerMain(dir))

@@ -284,3 +284,40 @@ func TestClickWritesFocus(t *testing.T) {
 		t.Error("click without a job succeeded")
 	}
 }
+
+// TestClickReachesWorkers clicks on a running farm render and checks that
+// every running task's worker received the focus command on its stdin.
+func TestClickReachesWorkers(t *testing.T) {
+	needCluster(t)
+	rec := t.TempDir()
+	t.Setenv("RGALLERY_SLURM_TEST_RECORD_STDIN", rec)
+	r, h := start(t, benchScene(t, "cornell"), map[string]any{OptTasks: 2, OptSPP: 4096}, bgrender.Viewport{ResX: 160, ResY: 90})
+	_, err := poll(t, r, 60*time.Second, func() bool {
+		return !strings.Contains(fmt.Sprint(h.get("slurmState")), "RUNNING 2")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.MouseClick(context.Background(), 0.25, 0.75); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for task := 0; task < 2; task++ {
+		p := filepath.Join(rec, fmt.Sprintf("stdin-%d.log", task))
+		for {
+			b, _ := os.ReadFile(p)
+			if strings.Contains(string(b), "focus 0.25 0.75\n") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("task %d: no focus command after 10 s; stdin so far %q", task, b)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := r.StopBackgroundRender(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
