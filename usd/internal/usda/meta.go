@@ -162,7 +162,7 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 		}
 		spec.Set(field, d)
 		return nil
-	case "relocates":
+	case "relocates", "layerRelocates":
 		r, err := p.relocates(path)
 		if err != nil {
 			return err

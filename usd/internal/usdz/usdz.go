@@ -43,11 +43,12 @@ func Open(name string, data []byte) (*Package, error) {
 	return p, nil
 }
 
-// RootLayer returns the name of the first usd/usda/usdc entry.
+// RootLayer returns the name of the first usd/usda/usdc entry (or of a
+// nested usdz, whose own root layer is then the root).
 func (p *Package) RootLayer() (string, error) {
 	for _, n := range p.order {
 		switch strings.ToLower(path.Ext(n)) {
-		case ".usd", ".usda", ".usdc":
+		case ".usd", ".usda", ".usdc", ".usdz": // a nested package's root layer
 			return n, nil
 		}
 	}
