@@ -180,4 +180,3 @@ func num(v any) (float64, bool) {
 	}
 	return 0, false
 }
-
