@@ -243,7 +243,7 @@ func (a *API) render(w http.ResponseWriter, r *http.Request) {
 	if a.roots != nil {
 		scene, err := a.confine(req.Scene)
 		if err != nil {
-			writeJSON(w, http.StatusForbidden, ErrorBody{Error: err.Error()})
+			writeJSON(w, confineStatus(err), ErrorBody{Error: "scene " + err.Error()})
 			return
 		}
 		req.Scene = scene

@@ -18,8 +18,22 @@ import (
 // the --root dirs, checked the same way. No handler takes a file path in
 // its URL path.
 
-// errOutside is what confinement failures wrap.
-var errOutside = errors.New("outside the allowed directories")
+// Confinement failures wrap one of these.
+var (
+	errOutside = errors.New("outside the allowed directories")
+	errBadPath = errors.New("bad path")
+)
+
+// confineStatus is the HTTP status for a confine error.
+func confineStatus(err error) int {
+	switch {
+	case errors.Is(err, errOutside):
+		return http.StatusForbidden
+	case errors.Is(err, errBadPath):
+		return http.StatusBadRequest
+	}
+	return http.StatusNotFound
+}
 
 // within reports whether path (resolved) is dir or below it.
 func within(dir, path string) bool {
@@ -32,13 +46,13 @@ func within(dir, path string) bool {
 // neither a "../" nor a link pointing out of a root gets out.
 func (a *API) confine(p string) (string, error) {
 	if p == "" {
-		return "", errors.New("no path given")
+		return "", fmt.Errorf("%w: no path given", errBadPath)
 	}
 	if strings.ContainsRune(p, 0) {
-		return "", fmt.Errorf("path %q: contains a NUL byte", p)
+		return "", fmt.Errorf("path %q: %w: contains a NUL byte", p, errBadPath)
 	}
 	if !filepath.IsAbs(p) {
-		return "", fmt.Errorf("path %q: not absolute (paths are absolute, under one of the roots)", p)
+		return "", fmt.Errorf("path %q: %w: not absolute (paths are absolute, under one of the roots)", p, errBadPath)
 	}
 	clean := filepath.Clean(p)
 	real, err := filepath.EvalSymlinks(clean)
@@ -225,11 +239,7 @@ func (a *API) files(w http.ResponseWriter, r *http.Request) {
 	}
 	dir, err := a.confine(p)
 	if err != nil {
-		code := http.StatusNotFound
-		if errors.Is(err, errOutside) {
-			code = http.StatusForbidden
-		}
-		writeJSON(w, code, ErrorBody{Error: err.Error()})
+		writeJSON(w, confineStatus(err), ErrorBody{Error: err.Error()})
 		return
 	}
 	ents, err := os.ReadDir(dir)
