@@ -124,6 +124,9 @@ func queueTasks(ctx context.Context, job int64) (map[int]taskState, bool, error)
 	// -j is ignored by 22.05's --json but honoured by later versions.
 	out, err := run(ctx, "squeue", "--json", "-j", strconv.FormatInt(job, 10))
 	if err != nil {
+		if strings.Contains(err.Error(), "Invalid job id") {
+			return nil, false, nil // a version that honours -j no longer knows it
+		}
 		return nil, false, err
 	}
 	return parseSqueue(out, job)

@@ -321,3 +321,31 @@ func TestClickReachesWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestVanishedJob re-attaches to a job id slurmctld has never heard of (as
+// after a purge or a cold restart of the controller): the render must fail
+// saying so, not wait forever.
+func TestVanishedJob(t *testing.T) {
+	needCluster(t)
+	dir := t.TempDir()
+	const job = 987654321
+	if err := writeState(dir, jobState{JobID: job, Tasks: 2, SPP: 8, Submitted: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	h := &testHost{}
+	rr, _ := New(h)
+	r := rr.(*Renderer)
+	tok := fmt.Sprintf(`{"jobId":%d,"dir":%q}`, job, dir)
+	if err := r.Reattach(context.Background(), tok, bgrender.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	done, err := r.IsRenderFinished(context.Background())
+	want := fmt.Sprintf("slurm job %d vanished from the queue (tasks 0,1 not listed by squeue or scontrol) with 0 of 0 samples rendered", job)
+	if done || err == nil || err.Error() != want {
+		t.Fatalf("done=%v err=%v, want %s", done, err, want)
+	}
+	if err := r.Reattach(context.Background(), `{"jobId":5,"dir":"`+dir+`"}`, bgrender.Options{}); err == nil ||
+		err.Error() != fmt.Sprintf("slurm: attach token names job 5 but %s holds job %d", dir, job) {
+		t.Errorf("mismatched token: %v", err)
+	}
+}

@@ -49,7 +49,7 @@ type Renderer struct {
 	firstImage  time.Duration
 	peak        int64
 	focusSeq    int
-	reportedPct float64
+	failed      bool // the render failed: keep the job dir for a post-mortem
 }
 
 // New is the bgrender.Factory.
@@ -425,6 +425,7 @@ func (r *Renderer) failWith(ctx context.Context, t taskState) error {
 			r.logf("scancel %d: %v", r.st.JobID, err)
 		}
 	}
+	r.failed = true
 	return errors.New(msg)
 }
 
@@ -450,6 +451,7 @@ func (r *Renderer) vanished(ctx context.Context, tasks map[int]taskState) (bool,
 			missing = append(missing, strconv.Itoa(i))
 		}
 	}
+	r.failed = true
 	return false, fmt.Errorf("slurm job %d vanished from the queue (tasks %s not listed by squeue or scontrol) with %d of %d samples rendered",
 		r.st.JobID, strings.Join(missing, ","), done, total)
 }
@@ -531,12 +533,24 @@ func (r *Renderer) cancelAndWait(ctx context.Context) error {
 	}
 }
 
-// Close implements bgrender.Closer: a render that ended without every task
+// Close implements bgrender.Closer. A render that ended without every task
 // ending (a failure, an error) has the rest of its array cancelled and
-// waited for.
+// waited for. The job dir is removed once the gallery has its image, unless
+// the render failed: then it stays for a post-mortem (task logs, films).
 func (r *Renderer) Close() error {
-	if r.st.JobID == 0 || r.ended {
+	if r.st.JobID == 0 {
 		return nil
 	}
-	return r.cancelAndWait(context.Background())
+	if !r.ended {
+		r.failed = true
+		return r.cancelAndWait(context.Background())
+	}
+	if r.failed {
+		r.logf("job dir kept for inspection: %s", r.dir)
+		return nil
+	}
+	if err := os.RemoveAll(r.dir); err != nil {
+		return fmt.Errorf("remove job dir: %w", err)
+	}
+	return nil
 }
