@@ -43,13 +43,13 @@ type Renderer struct {
 	films *films
 	image string
 
-	tasks       map[int]taskState
-	ended       bool // every task is terminal
-	queueErrs   int
-	firstImage  time.Duration
-	peak        int64
-	focusSeq    int
-	failed      bool // the render failed: keep the job dir for a post-mortem
+	tasks      map[int]taskState
+	ended      bool // every task is terminal
+	queueErrs  int
+	firstImage time.Duration
+	peak       int64
+	focusSeq   int
+	failed     bool // the render failed: keep the job dir for a post-mortem
 }
 
 // New is the bgrender.Factory.
