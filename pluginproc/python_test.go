@@ -3,6 +3,8 @@ package pluginproc
 import (
 	"context"
 	"fmt"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -57,19 +59,12 @@ func TestSeedTemplateRenders(t *testing.T) {
 		t.Fatalf("IsRenderFinished = %v, %v", done, err)
 	}
 
-	image := filepath.Join(out, "cloud-42.ppm")
+	image := filepath.Join(out, "cloud-42.png")
 	imgs := host.Images()
 	if len(imgs) == 0 || imgs[len(imgs)-1] != image {
 		t.Fatalf("images = %v, want last %s", imgs, image)
 	}
-	b, err := os.ReadFile(image)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantImg := "P3\n4 3\n255\n" + strings.Repeat("255 255 255\n", 12)
-	if string(b) != wantImg {
-		t.Errorf("final image = %q, want %q", b, wantImg)
-	}
+	checkGreyPNG(t, image, 4, 3, 255)
 	if v := host.Meta(bgrender.KeyPercentDone); v != 100.0 {
 		t.Errorf("percentDone = %v, want 100", v)
 	}
@@ -312,5 +307,30 @@ func TestLoadErrors(t *testing.T) {
 	want = fmt.Sprintf("load %s: start %s: fork/exec %s: no such file or directory (set RGALLERY_PYTHON to a Python 3.8+ interpreter)", noreg, bad.Python, bad.Python)
 	if err == nil || err.Error() != want {
 		t.Errorf("missing interpreter:\n got %v\nwant %s", err, want)
+	}
+}
+
+// checkGreyPNG decodes path and checks its size and that every pixel is the
+// grey level want.
+func checkGreyPNG(t *testing.T, path string, w, h int, want uint8) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+		t.Fatalf("%s is %v, want %dx%d", path, b, w, h)
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if g := color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y; g != want {
+				t.Fatalf("%s pixel (%d,%d) = %d, want %d", path, x, y, g, want)
+			}
+		}
 	}
 }

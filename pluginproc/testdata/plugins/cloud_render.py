@@ -3,9 +3,11 @@
 # writes its image progressively.
 import os
 import resource
+import struct
 import tempfile
 import threading
 import time
+import zlib
 
 from husd.backgroundrenderer import BackgroundRenderer
 
@@ -37,7 +39,7 @@ class MyCustomRenderer(BackgroundRenderer):
     def startBackgroundRender(self, usd_filepath, options):
         self._job = "cloud-%d" % self._item_id
         outdir = options["plugin"].get("outdir") or tempfile.gettempdir()
-        self._image = os.path.join(outdir, self._job + ".ppm")
+        self._image = os.path.join(outdir, self._job + ".png")
         self._passes = int(options["plugin"].get("passes", 4))
         self._done = 0
         self._start = time.time()
@@ -57,11 +59,7 @@ class MyCustomRenderer(BackgroundRenderer):
         for i in range(self._passes):
             time.sleep(0.05)
             level = 255 * (i + 1) // self._passes
-            tmp = self._image + ".tmp"
-            with open(tmp, "w") as f:
-                f.write("P3\n%d %d\n255\n" % (w, h))
-                f.write(("%d %d %d\n" % (level, level, level)) * (w * h))
-            os.replace(tmp, self._image)
+            write_png(self._image, w, h, level)
             self._done = i + 1
 
     def isRenderFinished(self):
@@ -81,6 +79,22 @@ class MyCustomRenderer(BackgroundRenderer):
 
     def stopBackgroundRender(self):
         self._passes = self._done
+
+
+def write_png(path, w, h, level):
+    # An 8-bit grey PNG with the standard library, written atomically.
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xffffffff)
+    raw = b"".join(b"\x00" + bytes([level]) * w for _ in range(h))
+    png = (b"\x89PNG\r\n\x1a\n"
+           + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw))
+           + chunk(b"IEND", b""))
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(png)
+    os.replace(tmp, path)
 
 
 def registerBackgroundRenderers(manager):
