@@ -46,11 +46,12 @@ func (b AABB) Transform(m *Matrix) AABB {
 	return out
 }
 
-// bvhNode is one node of a flattened BVH. An interior node (count == 0) has
-// its children at start and start+1; a leaf holds prims [start, start+count)
-// of the BVH's primitive order.
+// bvhNode is one node of a flattened BVH, 32 bytes so that two siblings
+// share a cache line. An interior node (count == 0) has its children at
+// start and start+1; a leaf holds prims [start, start+count) of the BVH's
+// primitive order. Bounds are float32, rounded outwards.
 type bvhNode struct {
-	lo, hi Vec3
+	lo, hi [3]float32
 	start  int32
 	count  int16
 	axis   int16
@@ -65,215 +66,280 @@ type bvh struct {
 const (
 	bvhBins       = 16
 	bvhMaxLeaf    = 4
-	bvhTraverseC  = 1.0 // cost of one node visit relative to a primitive test
-	bvhParallelAt = 4096
+	bvhBigLeaf    = 32  // leaf size allowed when no split separates centroids
+	bvhTraverseC  = 1.0 // cost of a node visit relative to a primitive test
+	bvhParallelAt = 8192
 )
 
-type buildPrim struct {
-	box AABB
-	c   Vec3
-	id  int32
+// box32 is a float32 box used during the build.
+type box32 struct{ lo, hi [3]float32 }
+
+func emptyBox32() box32 {
+	inf := float32(math.Inf(1))
+	return box32{[3]float32{inf, inf, inf}, [3]float32{-inf, -inf, -inf}}
+}
+
+// grow is unrolled by hand: it is the build's innermost operation.
+func (b *box32) grow(lo, hi *[3]float32) {
+	if lo[0] < b.lo[0] {
+		b.lo[0] = lo[0]
+	}
+	if lo[1] < b.lo[1] {
+		b.lo[1] = lo[1]
+	}
+	if lo[2] < b.lo[2] {
+		b.lo[2] = lo[2]
+	}
+	if hi[0] > b.hi[0] {
+		b.hi[0] = hi[0]
+	}
+	if hi[1] > b.hi[1] {
+		b.hi[1] = hi[1]
+	}
+	if hi[2] > b.hi[2] {
+		b.hi[2] = hi[2]
+	}
+}
+
+func (b *box32) area() float32 {
+	dx, dy, dz := b.hi[0]-b.lo[0], b.hi[1]-b.lo[1], b.hi[2]-b.lo[2]
+	if dx < 0 {
+		return 0
+	}
+	return 2 * (dx*dy + dy*dz + dz*dx)
+}
+
+// down and up round a float64 to float32 towards −∞ and +∞, so that
+// float32 boxes always contain the float64 geometry.
+func down(x float64) float32 {
+	f := float32(x)
+	if float64(f) > x {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
+
+// builder holds the primitives in structure-of-arrays form.
+type builder struct {
+	lo, hi [][3]float32
+	c      [][3]float32 // centroids
+	idx    []int32      // permutation being partitioned
+}
+
+type tmpNode struct {
+	box         box32
+	left, right *tmpNode
+	start, cnt  int
+	axis        int
 }
 
 // buildBVH builds a binned-SAH BVH over the given primitive boxes. Large
 // subtrees are built in parallel; the result does not depend on scheduling.
 func buildBVH(boxes []AABB) *bvh {
 	n := len(boxes)
-	prims := make([]buildPrim, n)
-	for i, b := range boxes {
-		prims[i] = buildPrim{box: b, c: b.Center(), id: int32(i)}
+	b := &builder{lo: make([][3]float32, n), hi: make([][3]float32, n), c: make([][3]float32, n), idx: make([]int32, n)}
+	box, cbox := emptyBox32(), emptyBox32()
+	for i, bx := range boxes {
+		b.lo[i] = [3]float32{down(bx.Lo.X), down(bx.Lo.Y), down(bx.Lo.Z)}
+		b.hi[i] = [3]float32{up(bx.Hi.X), up(bx.Hi.Y), up(bx.Hi.Z)}
+		for k := 0; k < 3; k++ {
+			b.c[i][k] = (b.lo[i][k] + b.hi[i][k]) * 0.5
+		}
+		b.idx[i] = int32(i)
+		box.grow(&b.lo[i], &b.hi[i])
+		cbox.grow(&b.c[i], &b.c[i])
 	}
-	b := &builder{prims: prims}
-	root := b.build(0, n)
-	out := &bvh{nodes: make([]bvhNode, 0, 2*n/bvhMaxLeaf+1), order: make([]int32, n)}
-	for i, p := range prims {
-		out.order[i] = p.id
+	out := &bvh{order: b.idx}
+	if n == 0 {
+		out.nodes = []bvhNode{{lo: [3]float32{1, 1, 1}, hi: [3]float32{-1, -1, -1}}}
+		return out
 	}
-	out.nodes = append(out.nodes, bvhNode{})
+	root := b.build(0, n, box, cbox, &scratch{})
+	out.nodes = make([]bvhNode, 1, 2*n)
 	out.flatten(root, 0)
 	return out
 }
 
-// tmpNode is the pointer tree made during the build, flattened afterwards.
-type tmpNode struct {
-	box         AABB
-	left, right *tmpNode
-	start, cnt  int
-	axis        int
+type bin struct {
+	box box32
+	n   int32
 }
 
-type builder struct {
-	prims []buildPrim
+// scratch is the binning memory of one build goroutine. A node is done
+// with it before recursing, so one scratch serves a whole subtree; keeping
+// it out of the stack frame avoids zeroing it per node.
+type scratch struct {
+	bins [bvhBins]bin
+	rBox [bvhBins]box32
+	rN   [bvhBins]int32
 }
 
-func (b *builder) build(start, end int) *tmpNode {
-	box := EmptyAABB()
-	cbox := EmptyAABB()
-	for i := start; i < end; i++ {
-		box = box.Union(b.prims[i].box)
-		cbox = cbox.Grow(b.prims[i].c)
-	}
+// build bins the primitives along the axis of largest centroid extent only
+// (three times less work than binning all axes, for a few percent of tree
+// quality), takes the cheapest SAH split, and partitions, computing the
+// children's centroid bounds on the way.
+func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 	n := end - start
 	node := &tmpNode{box: box, start: start, cnt: n}
-	if n <= 1 {
+	if n <= 2 {
 		return node
 	}
-	axis, split, ok := b.findSplit(start, end, box, cbox)
-	if !ok {
-		if n <= bvhMaxLeaf {
+	a := 0
+	ext := cbox.hi[0] - cbox.lo[0]
+	if e := cbox.hi[1] - cbox.lo[1]; e > ext {
+		a, ext = 1, e
+	}
+	if e := cbox.hi[2] - cbox.lo[2]; e > ext {
+		a, ext = 2, e
+	}
+	if !(ext > 0) {
+		// All centroids coincide: a leaf if small enough, else halves.
+		if n <= bvhBigLeaf {
 			return node
 		}
-		// No useful SAH split (e.g. identical centroids): split in the middle
-		// of the widest axis by count.
-		d := cbox.Diagonal()
-		axis = 0
-		if d.Y > d.X {
-			axis = 1
-		}
-		if d.Z > d.Axis(axis) {
-			axis = 2
-		}
-		split = start + n/2
-		nthElement(b.prims[start:end], n/2, axis)
+		mid := start + n/2
+		lb, lc := b.bounds(start, mid)
+		rb, rc := b.bounds(mid, end)
+		node.cnt = 0
+		node.left = b.build(start, mid, lb, lc, sc)
+		node.right = b.build(mid, end, rb, rc, sc)
+		return node
 	}
-	node.axis = axis
+	// Small nodes, which are most nodes, get fewer bins.
+	nb := min(bvhBins, n)
+	bins := &sc.bins
+	for i := 0; i < nb; i++ {
+		bins[i] = bin{box: emptyBox32()}
+	}
+	base := cbox.lo[a]
+	scale := float32(nb) * (1 - 1e-6) / ext
+	binOf := func(c float32) int {
+		j := int((c - base) * scale)
+		if j >= nb {
+			return nb - 1
+		}
+		if j < 0 {
+			return 0
+		}
+		return j
+	}
+	for _, id := range b.idx[start:end] {
+		j := int((b.c[id][a] - base) * scale)
+		if j >= nb {
+			j = nb - 1
+		} else if j < 0 {
+			j = 0
+		}
+		bn := &bins[j]
+		bn.n++
+		// box grow, inlined by hand: this loop is the build's hot spot.
+		lo, hi := &b.lo[id], &b.hi[id]
+		if lo[0] < bn.box.lo[0] {
+			bn.box.lo[0] = lo[0]
+		}
+		if lo[1] < bn.box.lo[1] {
+			bn.box.lo[1] = lo[1]
+		}
+		if lo[2] < bn.box.lo[2] {
+			bn.box.lo[2] = lo[2]
+		}
+		if hi[0] > bn.box.hi[0] {
+			bn.box.hi[0] = hi[0]
+		}
+		if hi[1] > bn.box.hi[1] {
+			bn.box.hi[1] = hi[1]
+		}
+		if hi[2] > bn.box.hi[2] {
+			bn.box.hi[2] = hi[2]
+		}
+	}
+	rBox, rN := &sc.rBox, &sc.rN
+	acc := emptyBox32()
+	var cnt int32
+	for i := nb - 1; i > 0; i-- {
+		acc.grow(&bins[i].box.lo, &bins[i].box.hi)
+		cnt += bins[i].n
+		rBox[i], rN[i] = acc, cnt
+	}
+	bestCost := float32(math.Inf(1))
+	bestBin := -1
+	var bestL, bestR box32
+	acc = emptyBox32()
+	cnt = 0
+	for i := 0; i < nb-1; i++ {
+		acc.grow(&bins[i].box.lo, &bins[i].box.hi)
+		cnt += bins[i].n
+		if cnt == 0 || rN[i+1] == 0 {
+			continue
+		}
+		c := acc.area()*float32(cnt) + rBox[i+1].area()*float32(rN[i+1])
+		if c < bestCost {
+			bestCost, bestBin = c, i
+			bestL, bestR = acc, rBox[i+1]
+		}
+	}
+	if n <= bvhMaxLeaf {
+		area := box.area()
+		if area <= 0 || bvhTraverseC+bestCost/area >= float32(n) {
+			return node
+		}
+	}
+	// Partition by bin, growing the children's centroid boxes.
+	cl, cr := emptyBox32(), emptyBox32()
+	i, j := start, end-1
+	for i <= j {
+		id := b.idx[i]
+		c := &b.c[id]
+		if binOf(c[a]) <= bestBin {
+			cl.grow(c, c)
+			i++
+		} else {
+			cr.grow(c, c)
+			b.idx[i], b.idx[j] = b.idx[j], id
+			j--
+		}
+	}
+	node.axis = a
 	node.cnt = 0
 	if n >= bvhParallelAt {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			node.left = b.build(start, split)
+			node.left = b.build(start, i, bestL, cl, &scratch{})
 		}()
-		node.right = b.build(split, end)
+		node.right = b.build(i, end, bestR, cr, sc)
 		wg.Wait()
 	} else {
-		node.left = b.build(start, split)
-		node.right = b.build(split, end)
+		node.left = b.build(start, i, bestL, cl, sc)
+		node.right = b.build(i, end, bestR, cr, sc)
 	}
 	return node
 }
 
-// findSplit bins centroids along each axis and returns the cheapest SAH
-// split; ok is false when a leaf is cheaper or no split separates anything.
-// On success the prims are partitioned around the returned index.
-func (b *builder) findSplit(start, end int, box, cbox AABB) (axis, split int, ok bool) {
-	type bin struct {
-		box AABB
-		n   int
+func (b *builder) bounds(start, end int) (box32, box32) {
+	box, cbox := emptyBox32(), emptyBox32()
+	for i := start; i < end; i++ {
+		id := b.idx[i]
+		box.grow(&b.lo[id], &b.hi[id])
+		cbox.grow(&b.c[id], &b.c[id])
 	}
-	n := end - start
-	bestCost := math.Inf(1)
-	bestAxis, bestBin := -1, 0
-	for a := 0; a < 3; a++ {
-		lo, hi := cbox.Lo.Axis(a), cbox.Hi.Axis(a)
-		if hi-lo < 1e-12 {
-			continue
-		}
-		var bins [bvhBins]bin
-		for i := range bins {
-			bins[i].box = EmptyAABB()
-		}
-		k := float64(bvhBins) / (hi - lo)
-		for i := start; i < end; i++ {
-			p := &b.prims[i]
-			j := int((p.c.Axis(a) - lo) * k)
-			if j >= bvhBins {
-				j = bvhBins - 1
-			}
-			bins[j].n++
-			bins[j].box = bins[j].box.Union(p.box)
-		}
-		// Sweep from the right to get suffix areas, then from the left.
-		var rightArea [bvhBins]float64
-		var rightN [bvhBins]int
-		acc := EmptyAABB()
-		cnt := 0
-		for i := bvhBins - 1; i > 0; i-- {
-			acc = acc.Union(bins[i].box)
-			cnt += bins[i].n
-			rightArea[i] = acc.SurfaceArea()
-			rightN[i] = cnt
-		}
-		acc = EmptyAABB()
-		cnt = 0
-		for i := 0; i < bvhBins-1; i++ {
-			acc = acc.Union(bins[i].box)
-			cnt += bins[i].n
-			if cnt == 0 || rightN[i+1] == 0 {
-				continue
-			}
-			c := acc.SurfaceArea()*float64(cnt) + rightArea[i+1]*float64(rightN[i+1])
-			if c < bestCost {
-				bestCost, bestAxis, bestBin = c, a, i
-			}
-		}
-	}
-	if bestAxis < 0 {
-		return 0, 0, false
-	}
-	area := box.SurfaceArea()
-	cost := bvhTraverseC + bestCost/math.Max(area, 1e-300)
-	if n <= bvhMaxLeaf && cost >= float64(n) {
-		return 0, 0, false
-	}
-	lo, hi := cbox.Lo.Axis(bestAxis), cbox.Hi.Axis(bestAxis)
-	k := float64(bvhBins) / (hi - lo)
-	i, j := start, end-1
-	for i <= j {
-		bi := int((b.prims[i].c.Axis(bestAxis) - lo) * k)
-		if bi >= bvhBins {
-			bi = bvhBins - 1
-		}
-		if bi <= bestBin {
-			i++
-		} else {
-			b.prims[i], b.prims[j] = b.prims[j], b.prims[i]
-			j--
-		}
-	}
-	if i == start || i == end {
-		return 0, 0, false
-	}
-	return bestAxis, i, true
+	return box, cbox
 }
 
-// nthElement partially sorts p so that p[k] is in place by centroid on axis.
-func nthElement(p []buildPrim, k, axis int) {
-	lo, hi := 0, len(p)-1
-	for lo < hi {
-		pivot := p[(lo+hi)/2].c.Axis(axis)
-		i, j := lo, hi
-		for i <= j {
-			for p[i].c.Axis(axis) < pivot {
-				i++
-			}
-			for p[j].c.Axis(axis) > pivot {
-				j--
-			}
-			if i <= j {
-				p[i], p[j] = p[j], p[i]
-				i++
-				j--
-			}
-		}
-		if k <= j {
-			hi = j
-		} else if k >= i {
-			lo = i
-		} else {
-			return
-		}
-	}
-}
-
-// flatten writes node t at index at and its children after it, depth first,
-// so the left child of a node usually sits next to it in memory.
+// flatten writes node t at index at and its children after it, depth
+// first, siblings side by side.
 func (v *bvh) flatten(t *tmpNode, at int) {
-	nd := bvhNode{lo: t.box.Lo, hi: t.box.Hi, axis: int16(t.axis)}
+	nd := bvhNode{lo: t.box.lo, hi: t.box.hi, axis: int16(t.axis)}
 	if t.left == nil {
-		// Leaves larger than int16 cannot happen: the builder splits any
-		// node above bvhMaxLeaf by median when SAH finds nothing.
 		nd.start = int32(t.start)
 		nd.count = int16(t.cnt)
 		v.nodes[at] = nd
@@ -287,24 +353,40 @@ func (v *bvh) flatten(t *tmpNode, at int) {
 	v.flatten(t.right, c+1)
 }
 
+// rayBox holds what the box test needs of a ray: t = p·inv − o·inv per axis.
+type rayBox struct {
+	ix, iy, iz float64 // 1/d
+	ox, oy, oz float64 // o/d
+}
+
+func newRayBox(o, d Vec3) rayBox {
+	ix, iy, iz := 1/d.X, 1/d.Y, 1/d.Z
+	return rayBox{ix, iy, iz, o.X * ix, o.Y * iy, o.Z * iz}
+}
+
 // slab tests the ray against a node box; it returns the entry distance and
-// whether the box is hit within (0, tMax).
-func slab(n *bvhNode, o, inv Vec3, tMax float64) (float64, bool) {
-	tx1 := (n.lo.X - o.X) * inv.X
-	tx2 := (n.hi.X - o.X) * inv.X
-	t0 := fmin(tx1, tx2)
-	t1 := fmax(tx1, tx2)
-	ty1 := (n.lo.Y - o.Y) * inv.Y
-	ty2 := (n.hi.Y - o.Y) * inv.Y
-	t0 = fmax(t0, fmin(ty1, ty2))
-	t1 = fmin(t1, fmax(ty1, ty2))
-	tz1 := (n.lo.Z - o.Z) * inv.Z
-	tz2 := (n.hi.Z - o.Z) * inv.Z
-	t0 = fmax(t0, fmin(tz1, tz2))
-	t1 = fmin(t1, fmax(tz1, tz2))
-	// The 1+2γ factor keeps the test conservative under rounding.
-	t1 *= 1.0000000000000004
-	return t0, t1 >= fmax(t0, 0) && t0 < tMax
+// whether the box is hit within [0, tMax).
+func slab(n *bvhNode, r *rayBox, tMax float64) (float64, bool) {
+	tx1 := float64(n.lo[0])*r.ix - r.ox
+	tx2 := float64(n.hi[0])*r.ix - r.ox
+	ty1 := float64(n.lo[1])*r.iy - r.oy
+	ty2 := float64(n.hi[1])*r.iy - r.oy
+	tz1 := float64(n.lo[2])*r.iz - r.oz
+	tz2 := float64(n.hi[2])*r.iz - r.oz
+	if tx1 > tx2 {
+		tx1, tx2 = tx2, tx1
+	}
+	if ty1 > ty2 {
+		ty1, ty2 = ty2, ty1
+	}
+	if tz1 > tz2 {
+		tz1, tz2 = tz2, tz1
+	}
+	t0 := fmax(fmax(tx1, ty1), fmax(tz1, 0))
+	t1 := fmin(fmin(tx2, ty2), fmin(tz2, tMax))
+	// The relative slack keeps the test conservative under the rounding
+	// of o/d (the float32 bounds are already rounded outwards).
+	return t0, t0 <= t1*1.0000000000001+1e-300
 }
 
 func fmin(a, b float64) float64 {

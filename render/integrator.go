@@ -12,6 +12,12 @@ type tracer struct {
 	smp        Sampler
 	rays       int64
 	nInf       []Light // lights seen by escaping rays
+
+	// Per-path scratch kept here, not on the stack: pointers to them go
+	// through interface calls (textures, lights), which would make stack
+	// variables escape and allocate once per path.
+	si SurfaceInteraction
+	ls lightSample
 }
 
 func newTracer(s *Scene, cam cameraSetup, maxBounces int, seed uint32) *tracer {
@@ -61,7 +67,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 	}
 	var L Vec3
 	beta := Vec3{1, 1, 1}
-	var si SurfaceInteraction
+	si := &t.si
 	var b bsdf
 	var h Hit
 	prevPdf := 0.0
@@ -112,9 +118,9 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			}
 			break
 		}
-		s.Interaction(ray, &h, &si)
+		s.Interaction(ray, &h, si)
 		m := si.Mat
-		if op := m.opacityAt(&si); op < 1 {
+		if op := m.opacityAt(si); op < 1 {
 			if passes < maxPassThrough && sm.Get1D() >= op {
 				// Pass straight through a cut-out or partly transparent
 				// surface; this is not a bounce.
@@ -124,14 +130,14 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 				continue
 			}
 		}
-		if em := m.EmissiveColor.Eval(&si); !em.IsBlack() {
+		if em := m.EmissiveColor.Eval(si); !em.IsBlack() {
 			L = L.Add(beta.Mul(em))
 		}
 		if depth > t.maxBounces {
 			break
 		}
 		wo := ray.D.Neg()
-		b.setup(m, &si, wo)
+		b.setup(m, si, wo)
 		if b.isBlack() {
 			break
 		}
@@ -143,8 +149,8 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			if li >= nLights {
 				li = nLights - 1
 			}
-			var ls lightSample
-			if s.Lights[li].sampleLi(si.P, u1, u2, &ls) && ls.pdf > 0 && !ls.li.IsBlack() {
+			ls := &t.ls
+			if s.Lights[li].sampleLi(si.P, u1, u2, ls) && ls.pdf > 0 && !ls.li.IsBlack() {
 				f, bpdf := b.eval(wo, ls.wi)
 				if !f.IsBlack() {
 					o := offsetRay(si.P, si.Ng, ls.wi)

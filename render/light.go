@@ -147,8 +147,9 @@ func (l *RectLight) le(u, v float64) Vec3 {
 	if l.Texture == nil {
 		return l.radiance
 	}
-	si := SurfaceInteraction{UV: Vec2{u, v}}
-	return l.radiance.Mul(l.Texture.Eval(&si))
+	// Allocates (the texture is an interface); only textured lights pay.
+	si := &SurfaceInteraction{UV: Vec2{u, v}}
+	return l.radiance.Mul(l.Texture.Eval(si))
 }
 
 func (l *RectLight) sampleLi(p Vec3, u1, u2 float64, ls *lightSample) bool {

@@ -271,3 +271,19 @@ func TestSamplerStratified(t *testing.T) {
 		}
 	}
 }
+
+func TestSobolTable(t *testing.T) {
+	// The table form equals the bit-by-bit definition.
+	for _, i := range []uint32{0, 1, 2, 3, 255, 256, 1000, 65535, 1 << 20, 0xdeadbeef, 0xffffffff} {
+		var y uint32
+		j := i
+		for v := uint32(1 << 31); j != 0; j, v = j>>1, v^(v>>1) {
+			if j&1 != 0 {
+				y ^= v
+			}
+		}
+		if _, got := sobol2(i); got != y {
+			t.Fatalf("sobol2(%d) = %#x, want %#x", i, got, y)
+		}
+	}
+}

@@ -45,17 +45,33 @@ func (s *Sampler) Get2D() (float64, float64) {
 }
 
 // sobol2 returns the first two dimensions of the Sobol sequence as 32-bit
-// fixed point: the van der Corput sequence and the second Sobol dimension.
+// fixed point: the van der Corput sequence and the second Sobol dimension,
+// the latter by byte-wise lookup of its generator matrix.
 func sobol2(i uint32) (uint32, uint32) {
-	x := bits.Reverse32(i)
-	var y uint32
-	for v := uint32(1 << 31); i != 0; i, v = i>>1, v^(v>>1) {
-		if i&1 != 0 {
-			y ^= v
+	return bits.Reverse32(i), sobolY[0][i&0xff] ^ sobolY[1][(i>>8)&0xff] ^ sobolY[2][(i>>16)&0xff] ^ sobolY[3][i>>24]
+}
+
+// sobolY[k][b] is the second Sobol dimension's contribution of byte k of
+// the index having value b; read-only after init.
+var sobolY = func() (t [4][256]uint32) {
+	var v [32]uint32
+	v[0] = 1 << 31
+	for k := 1; k < 32; k++ {
+		v[k] = v[k-1] ^ (v[k-1] >> 1)
+	}
+	for k := 0; k < 4; k++ {
+		for b := 0; b < 256; b++ {
+			var y uint32
+			for j := 0; j < 8; j++ {
+				if b&(1<<j) != 0 {
+					y ^= v[8*k+j]
+				}
+			}
+			t[k][b] = y
 		}
 	}
-	return x, y
-}
+	return t
+}()
 
 // owenScramble is the Laine-Karras style nested uniform scramble with
 // Burley's improved hash constants.

@@ -35,12 +35,14 @@ func (a Vec3) Norm() Vec3 {
 	return a.Scale(1 / l)
 }
 
+// Min and Max are per component; they do not order NaNs (unlike math.Min),
+// which is fine for finite geometry and much faster.
 func (a Vec3) Min(b Vec3) Vec3 {
-	return Vec3{math.Min(a.X, b.X), math.Min(a.Y, b.Y), math.Min(a.Z, b.Z)}
+	return Vec3{fmin(a.X, b.X), fmin(a.Y, b.Y), fmin(a.Z, b.Z)}
 }
 
 func (a Vec3) Max(b Vec3) Vec3 {
-	return Vec3{math.Max(a.X, b.X), math.Max(a.Y, b.Y), math.Max(a.Z, b.Z)}
+	return Vec3{fmax(a.X, b.X), fmax(a.Y, b.Y), fmax(a.Z, b.Z)}
 }
 
 // Axis returns component i (0 = X).

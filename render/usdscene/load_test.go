@@ -7,13 +7,23 @@ import (
 	"testing"
 )
 
-func sharedDir(t *testing.T) string {
+// sharedPath finds ../shared beside the repository, or $RGALLERY_SHARED;
+// "" when absent.
+func sharedPath() string {
 	d := os.Getenv("RGALLERY_SHARED")
 	if d == "" {
 		d = "../../../shared"
 	}
 	if _, err := os.Stat(filepath.Join(d, "bench-scenes")); err != nil {
-		t.Skipf("no shared bench scenes at %s (set RGALLERY_SHARED)", d)
+		return ""
+	}
+	return d
+}
+
+func sharedDir(t *testing.T) string {
+	d := sharedPath()
+	if d == "" {
+		t.Skip("no shared bench scenes (../shared or $RGALLERY_SHARED)")
 	}
 	return d
 }
