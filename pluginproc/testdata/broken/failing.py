@@ -59,7 +59,9 @@ class Chatty(Base):
 
         def talk():
             while not self._stop:
-                print("render progress {not json at all")
+                # One write per line: print() writes the text and the
+                # newline separately, and two threads would interleave.
+                sys.stdout.write("render progress {not json at all\n")
                 sys.stderr.write('{"jsonrpc": "2.0", "id": 1, "result": true}\n')
                 time.sleep(0.01)
         threading.Thread(target=talk, daemon=True).start()
@@ -67,7 +69,7 @@ class Chatty(Base):
 
     def isRenderFinished(self):
         self._polls += 1
-        print("poll", self._polls)
+        sys.stdout.write("poll %d\n" % self._polls)
         self.updateMetadata({"polls": self._polls})
         if self._polls >= 5:
             self.updateImagePath(self._path)
