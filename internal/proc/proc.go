@@ -105,6 +105,9 @@ type Process struct {
 	rss, peak atomic.Uint64
 	mem       *memSampler
 
+	startOnce  sync.Once
+	startTicks uint64 // the leader's start time, for GroupID
+
 	mu        sync.Mutex
 	groupGone bool // the group was seen empty after the leader was reaped
 }
@@ -171,6 +174,7 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 	p.pid = cmd.Process.Pid
 	p.started = time.Now()
 	p.mem = newMemSampler(p.pid)
+	p.GroupID() // read the leader's start time while it surely exists
 
 	if p.out != nil {
 		go p.copyOutput(opts.Log)

@@ -425,3 +425,51 @@ func sorted(a []int) []int {
 	slices.Sort(b)
 	return b
 }
+
+// The owner died: its render's leader was killed (as Pdeathsig does) and an
+// orphan of the group lives on. A later process stops it by GroupID.
+func TestStopStale(t *testing.T) {
+	rec := newPidRecorder(1)
+	p := start(t, Options{OnLine: rec.onLine}, "sh", "-c", "trap '' TERM; sleep 600 & echo $!; wait")
+	orphan := rec.wait(t)[0]
+	id := p.GroupID()
+	if id.Pgid != p.Pid() || id.Start == 0 {
+		t.Fatalf("GroupID = %+v", id)
+	}
+	back, err := ParseGroupID(id.String())
+	if err != nil || back != id {
+		t.Fatalf("ParseGroupID(%q) = %+v, %v", id.String(), back, err)
+	}
+
+	// A wrong start time while the leader lives means "not ours".
+	pids, err := StopStale(ctxT(t), GroupID{Pgid: id.Pgid, Start: id.Start + 1}, 0)
+	if err != nil || pids != nil || !Alive(orphan) || !Alive(p.Pid()) {
+		t.Fatalf("StopStale with a foreign start time: %v, %v; orphan alive %v", pids, err, Alive(orphan))
+	}
+
+	if err := syscall.Kill(p.Pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.Exited()
+	if !Alive(orphan) {
+		t.Fatal("orphan died with its leader; the test needs it alive")
+	}
+	pids, err = StopStale(ctxT(t), id, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(pids, []int{orphan}) {
+		t.Errorf("signalled %v, want [%d]", pids, orphan)
+	}
+	if Alive(orphan) {
+		t.Errorf("orphan %d alive after StopStale", orphan)
+	}
+	if pids, err := StopStale(ctxT(t), id, 0); err != nil || pids != nil {
+		t.Errorf("second StopStale: %v, %v", pids, err)
+	}
+	for _, bad := range []string{"", "12", "x:1", "1:2", "5:-1"} {
+		if _, err := ParseGroupID(bad); err == nil {
+			t.Errorf("ParseGroupID(%q) succeeded", bad)
+		}
+	}
+}

@@ -16,6 +16,7 @@ type procStat struct {
 	state byte // 'R', 'S', 'Z', ...
 	ppid  int
 	pgrp  int
+	start uint64 // start time in clock ticks after boot; 0 if not given
 }
 
 // readStat parses /proc/PID/stat. The command name is in parentheses and may
@@ -48,7 +49,12 @@ func parseStat(b []byte) (procStat, error) {
 	if err := errors.Join(err1, err2); err != nil {
 		return procStat{}, fmt.Errorf("parse /proc stat %q: %w", truncate(b), err)
 	}
-	return procStat{pid: pid, state: f[0][0], ppid: ppid, pgrp: pgrp}, nil
+	st := procStat{pid: pid, state: f[0][0], ppid: ppid, pgrp: pgrp}
+	if len(f) > 19 {
+		// Field 22 of stat, the 20th after the name.
+		st.start, _ = strconv.ParseUint(string(f[19]), 10, 64)
+	}
+	return st, nil
 }
 
 func truncate(b []byte) string {

@@ -60,7 +60,9 @@
 // What a render does: the command runs in its own process group (see
 // internal/proc) with stdout and stderr going to the render log. Each poll
 // reports percentDone (from the regex), totalClockTime, peakMemory (the
-// peak summed RSS of the command's process tree) and timeToFirstPixel, and
+// peak summed RSS of the command's process tree) and timeToFirstPixel (and
+// once: command, pid, processGroup for proc.StopStale, at the end
+// exitStatus), and
 // reports the first watched image with a new complete version (PNG and JPEG
 // are checked for completeness, other formats must hold still for one
 // poll). The gallery gets a copy of the image that the command cannot

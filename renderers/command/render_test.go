@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/internal/proc"
 )
 
 const progressiveManifest = `
@@ -84,6 +85,9 @@ func TestProgressiveRender(t *testing.T) {
 	}
 	if md["exitStatus"] != "exit status 0" {
 		t.Errorf("exitStatus = %v", md["exitStatus"])
+	}
+	if g, err := proc.ParseGroupID(fmt.Sprint(md["processGroup"])); err != nil || g.Pgid != r.p.Pid() || g.Start == 0 {
+		t.Errorf("processGroup = %v (%v), want the group of pid %d", md["processGroup"], err, r.p.Pid())
 	}
 	wantCmd := writerBin + " -o " + filepath.Join(r.vals["outdir"], "render.png") + " -size 32x16 -passes 5 -interval 30ms"
 	if md["command"] != wantCmd {

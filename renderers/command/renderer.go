@@ -142,7 +142,9 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	}
 	r.p = p
 	r.started = p.Started()
-	r.host.UpdateMetadata(map[string]any{"command": quoteArgv(r.argv), "pid": p.Pid()})
+	// processGroup lets a later owner stop what is left of this render if
+	// the gallery's owner dies without stopping it (proc.StopStale).
+	r.host.UpdateMetadata(map[string]any{"command": quoteArgv(r.argv), "pid": p.Pid(), "processGroup": p.GroupID().String()})
 	return nil
 }
 
