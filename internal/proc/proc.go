@@ -16,11 +16,12 @@
 //   - reports how the leader ended as an ExitStatus ("exit status 3",
 //     "killed by signal SIGKILL").
 //
-// What it does not do: it does not follow processes that leave the group on
-// purpose (setsid, setpgid); they are neither stopped nor counted. Memory is
-// sampled through the leader's tree, so orphans whose parent died are
-// stopped with the group but no longer counted in the RSS. It is Linux only:
-// it reads /proc.
+// Descendants that left the group (setsid, setpgid) are stopped too if they
+// are still below the leader when Stop starts, and they are counted in the
+// RSS while they are in the leader's tree. What it does not do: follow a
+// process that left the group and was orphaned before Stop; count orphans
+// (their parent died) in the RSS, though they are stopped with the group.
+// It is Linux only: it reads /proc.
 package proc
 
 import (
@@ -30,6 +31,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -109,7 +111,8 @@ type Process struct {
 	startTicks uint64 // the leader's start time, for GroupID
 
 	mu        sync.Mutex
-	groupGone bool // the group was seen empty after the leader was reaped
+	escaped   []int // descendants in groups of their own, found by Stop
+	groupGone bool  // the group was seen empty after the leader was reaped
 }
 
 // Start starts cmd in a new process group and supervises it. If cmd.Stdout
@@ -328,7 +331,7 @@ func (p *Process) Wait(ctx context.Context) (ExitStatus, error) {
 // is gone is not an error.
 func (p *Process) Signal(sig syscall.Signal) error {
 	p.mu.Lock()
-	gone := p.groupGone
+	gone, escaped := p.groupGone, p.escaped
 	p.mu.Unlock()
 	if gone {
 		return nil
@@ -336,7 +339,37 @@ func (p *Process) Signal(sig syscall.Signal) error {
 	if err := syscall.Kill(-p.pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("signal process group %d with %s: %w", p.pid, unix.SignalName(sig), err)
 	}
+	for _, pid := range escaped {
+		if Alive(pid) {
+			_ = syscall.Kill(pid, sig)
+		}
+	}
 	return nil
+}
+
+// findEscaped records the leader's descendants that moved to a process
+// group of their own (setsid, setpgid, or a supervisor like this one
+// further down), so that Stop ends them with the group. They can only be
+// found while the leader lives: an orphan's parent is init.
+func (p *Process) findEscaped() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	var found []int
+	for _, pid := range Descendants(p.pid)[1:] {
+		if st, err := readStat(pid); err == nil && st.pgrp != p.pid && !isGone(st.state) {
+			found = append(found, pid)
+		}
+	}
+	p.mu.Lock()
+	for _, pid := range found {
+		if !slices.Contains(p.escaped, pid) {
+			p.escaped = append(p.escaped, pid)
+		}
+	}
+	p.mu.Unlock()
 }
 
 // Stop ends the whole process group: SIGTERM (and SIGCONT, so that a
@@ -346,6 +379,7 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // naming the pids still alive if ctx ends first. A grace of 0 kills at once.
 // Stop on a process that has already ended returns nil.
 func (p *Process) Stop(ctx context.Context, grace time.Duration) error {
+	p.findEscaped()
 	if grace > 0 {
 		alive, err := p.anyAlive()
 		if err != nil {
@@ -392,19 +426,26 @@ func (p *Process) Alive() ([]int, error) { return p.members() }
 
 func (p *Process) members() ([]int, error) {
 	p.mu.Lock()
-	gone := p.groupGone
+	gone, escaped := p.groupGone, p.escaped
 	p.mu.Unlock()
 	if gone {
 		return nil, nil
 	}
-	return GroupMembers(p.pid)
+	pids, err := GroupMembers(p.pid)
+	for _, pid := range escaped {
+		if Alive(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	slices.Sort(pids)
+	return pids, err
 }
 
 // markGone records that the group is empty and the leader reaped, so that
 // the group id, free for reuse by the kernel from now on, is never
 // signalled again.
 func (p *Process) markGone() {
-	alive, err := GroupMembers(p.pid)
+	alive, err := p.members()
 	if err == nil && len(alive) == 0 {
 		p.mu.Lock()
 		p.groupGone = true

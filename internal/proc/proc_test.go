@@ -473,3 +473,31 @@ func TestStopStale(t *testing.T) {
 		}
 	}
 }
+
+// A descendant that moved to a session of its own (setsid) while its parent
+// is alive is stopped with the group.
+func TestStopEscapedDescendant(t *testing.T) {
+	rec := newPidRecorder(1)
+	p := start(t, Options{OnLine: rec.onLine}, "sh", "-c", "setsid sleep 600 & echo $!; wait")
+	escaped := rec.wait(t)[0]
+	// setsid runs as the child and then execs sleep; wait until it has
+	// its own group.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, err := readStat(escaped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.pgrp == escaped {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d never left the group (pgrp %d)", escaped, st.pgrp)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := p.Stop(ctxT(t), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, p, escaped)
+}
