@@ -207,10 +207,10 @@ func TestSeveralRenderersInOneFile(t *testing.T) {
 	needPython(t)
 	cfg := testConfig(t)
 	ps := loadPython(t, cfg, testdata("plugins", "multi.py"))
-	if got := labels(ps); !reflect.DeepEqual(got, []string{"Quick", "Slow"}) {
+	if got := labels(ps); !reflect.DeepEqual(got, []string{"Own Init", "Quick", "Slow"}) {
 		t.Fatalf("labels = %v", got)
 	}
-	for label, wantPoll := range map[string]time.Duration{"Quick": time.Second, "Slow": 5 * time.Second} {
+	for label, wantPoll := range map[string]time.Duration{"Quick": time.Second, "Slow": 5 * time.Second, "Own Init": time.Second} {
 		host := newFakeHost(9)
 		r := newRender(t, ps[label], host)
 		if err := r.StartBackgroundRender(context.Background(), "/x/scene.usda", bgrender.Options{}); err != nil {
@@ -223,7 +223,11 @@ func TestSeveralRenderersInOneFile(t *testing.T) {
 		if err != nil || !done {
 			t.Fatalf("%s: IsRenderFinished = %v, %v", label, done, err)
 		}
-		if host.Meta("who") != "quick" || host.Meta("item") != 9.0 || host.Meta("lopnet") != "/stage" {
+		who := "quick"
+		if label == "Own Init" {
+			who = "own"
+		}
+		if host.Meta("who") != who || host.Meta("item") != 9.0 || host.Meta("lopnet") != "/stage" {
 			t.Errorf("%s: metadata = %v", label, host.md)
 		}
 		if imgs := host.Images(); !reflect.DeepEqual(imgs, []string{"/x/scene.usda"}) {
@@ -259,7 +263,7 @@ func TestDiscoveryCache(t *testing.T) {
 	if err := os.WriteFile(cachePath, []byte(doctored), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := labels(loadPython(t, cfg, file)); !reflect.DeepEqual(got, []string{"Cached Slow", "Quick"}) {
+	if got := labels(loadPython(t, cfg, file)); !reflect.DeepEqual(got, []string{"Cached Slow", "Own Init", "Quick"}) {
 		t.Errorf("unchanged file: labels = %v, want the cached ones", got)
 	}
 	// A changed file is loaded again.
@@ -267,7 +271,7 @@ func TestDiscoveryCache(t *testing.T) {
 	if err := os.Chtimes(file, later, later); err != nil {
 		t.Fatal(err)
 	}
-	if got := labels(loadPython(t, cfg, file)); !reflect.DeepEqual(got, []string{"Quick", "Slow"}) {
+	if got := labels(loadPython(t, cfg, file)); !reflect.DeepEqual(got, []string{"Own Init", "Quick", "Slow"}) {
 		t.Errorf("touched file: labels = %v, want the file's", got)
 	}
 }

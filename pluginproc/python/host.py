@@ -15,6 +15,7 @@ Python 3.8+ and the standard library only.
 """
 
 import importlib.util
+import inspect
 import json
 import math
 import os
@@ -79,8 +80,13 @@ class Wire(object):
         data = json.dumps(_clean(msg), allow_nan=False, separators=(",", ":"))
         line = data.encode("utf-8") + b"\n"
         with self._lock:
-            self._w.write(line)
-            self._w.flush()
+            try:
+                self._w.write(line)
+                self._w.flush()
+            except OSError:
+                # rgallery hung up; a plugin thread reporting late must not
+                # die of it. The request loop sees end of file and exits.
+                pass
 
     def notify(self, method, params):
         self.send({"method": method, "params": params})
@@ -177,7 +183,22 @@ class Host(object):
         if cls is None:
             raise RPCError(INVALID_PARAMS, "%s registers no renderer labelled %r" % (
                 self.plugin_file, label))
-        self.renderer = cls(params.get("source", ""), params.get("item_id", 0))
+        lopnet_path, item_id = params.get("source", ""), params.get("item_id", 0)
+        # The seed's classes take (lopnet_path, item_id); a plugin that
+        # overrides __init__ without them still gets the two attributes.
+        args = (lopnet_path, item_id)
+        try:
+            inspect.signature(cls).bind(*args)
+        except TypeError:
+            args = ()
+        except ValueError:
+            pass  # no signature to inspect: try the seed's
+        renderer = cls(*args)
+        if not hasattr(renderer, "_lopnet_path"):
+            renderer._lopnet_path = lopnet_path
+        if not hasattr(renderer, "_item_id"):
+            renderer._item_id = item_id
+        self.renderer = renderer
         self.label = label
         return None
 
