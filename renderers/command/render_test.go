@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -543,4 +544,25 @@ stop_grace = "1s"
 		t.Errorf("%d metadata updates after stop, want 3", n)
 	}
 	assertNoneAlive(t, r)
+}
+
+// A command that never reads its stdin: once the pipe is full, a click
+// fails with a clear error instead of blocking.
+func TestClickToDeafCommand(t *testing.T) {
+	m := manifest(t, `
+label = "Deaf"
+argv = ["sleep", "600"]
+click = "focus {x} {y}"
+stop_grace = "1s"
+`)
+	r := start(t, m, newHost(1), bgrender.Options{})
+	var err error
+	for i := 0; i < 100000 && err == nil; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		err = r.MouseClick(ctx, 0.5, 0.5)
+		cancel()
+	}
+	if want := `command renderer "Deaf": send click: the command does not read its stdin`; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
 }

@@ -24,14 +24,18 @@ import (
 // error carries (the whole output is in the render log).
 const logTailLines = 20
 
+// clickTimeout bounds writing a click to the command's stdin when the
+// caller's context has no deadline.
+const clickTimeout = 2 * time.Second
+
 // Renderer runs one render of a manifest's command.
 type Renderer struct {
 	m    *Manifest
 	host bgrender.Host
 
 	p       *proc.Process
-	stdin   io.WriteCloser // nil unless the manifest has click
-	program string         // argv[0] as written, for messages
+	stdin   *os.File // write end of the command's stdin; nil unless the manifest has click
+	program string   // argv[0] as written, for messages
 	argv    []string
 	env     []string
 	vals    map[string]string
@@ -118,13 +122,17 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	if r.m.workdir != nil {
 		cmd.Dir, _ = r.m.workdir.expand(r.vals)
 	}
+	var stdinR *os.File
 	if r.m.click != nil {
-		w, err := cmd.StdinPipe()
+		// An os.Pipe rather than cmd.StdinPipe: its write end takes a
+		// deadline, so a command that never reads its stdin cannot block a
+		// click once the pipe buffer is full.
+		pr, pw, err := os.Pipe()
 		if err != nil {
 			r.cleanup()
 			return fmt.Errorf("start %s: stdin pipe: %w", r.program, err)
 		}
-		r.stdin = w
+		cmd.Stdin, stdinR, r.stdin = pr, pr, pw
 	}
 	fmt.Fprintf(r.host.Log(), "command: %s\n", quoteArgv(r.argv))
 	p, err := proc.Start(cmd, proc.Options{
@@ -133,9 +141,13 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		Log:            r.host.Log(),
 		OnLine:         r.onLine,
 	})
+	if stdinR != nil {
+		stdinR.Close() // the child has its copy
+	}
 	if err != nil {
 		if r.stdin != nil {
 			r.stdin.Close()
+			r.stdin = nil
 		}
 		r.cleanup()
 		return r.startError(err)
@@ -454,7 +466,7 @@ func (r *Renderer) watchedPaths() []string {
 
 // MouseClick writes the manifest's click line to the command's stdin; with
 // no click line in the manifest, clicks are ignored.
-func (r *Renderer) MouseClick(_ context.Context, x, y float64) error {
+func (r *Renderer) MouseClick(ctx context.Context, x, y float64) error {
 	if r.m.click == nil || r.stdin == nil || r.finished {
 		return nil
 	}
@@ -466,7 +478,17 @@ func (r *Renderer) MouseClick(_ context.Context, x, y float64) error {
 		vals[k] = v
 	}
 	line, _ := r.m.click.expand(vals)
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(clickTimeout)
+	}
+	if err := r.stdin.SetWriteDeadline(deadline); err != nil {
+		return fmt.Errorf("command renderer %q: send click: %w", r.m.Label, err)
+	}
 	if _, err := io.WriteString(r.stdin, line+"\n"); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("command renderer %q: send click: the command does not read its stdin", r.m.Label)
+		}
 		return fmt.Errorf("command renderer %q: send click: %w", r.m.Label, err)
 	}
 	return nil
