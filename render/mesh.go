@@ -82,30 +82,76 @@ type tri struct {
 	v0, e1, e2 Vec3
 }
 
-// blas is the bottom-level acceleration structure of one mesh.
+// blas is a bottom-level acceleration structure over the triangles of one
+// or more meshes (several when single-use meshes are baked into world
+// space and share one tree).
 type blas struct {
-	mesh  *Mesh
-	tris  []tri   // in BVH leaf order
-	prim  []int32 // original triangle index for each entry of tris
-	bvh   *bvh
-	bound AABB
+	meshes   []*Mesh
+	tris     []tri   // in BVH leaf order
+	prim     []int32 // triangle index within its mesh, per entry of tris
+	primMesh []int32 // index into meshes, per entry of tris (nil: mesh 0)
+	bvh      *bvh
+	bound    AABB
+	name     string
 }
 
-func newBLAS(m *Mesh) *blas {
-	n := m.NumTriangles()
-	boxes := make([]AABB, n)
-	for i := 0; i < n; i++ {
-		a, b, c := m.P[m.Indices[3*i]], m.P[m.Indices[3*i+1]], m.P[m.Indices[3*i+2]]
-		boxes[i] = AABB{a.Min(b).Min(c), a.Max(b).Max(c)}
+func newBLAS(meshes ...*Mesh) *blas {
+	total := 0
+	for _, m := range meshes {
+		total += m.NumTriangles()
+	}
+	boxes := make([]AABB, 0, total)
+	var ref []int32 // packed (mesh, tri) per box when several meshes
+	for mi, m := range meshes {
+		for i := 0; i < m.NumTriangles(); i++ {
+			a, b, c := m.P[m.Indices[3*i]], m.P[m.Indices[3*i+1]], m.P[m.Indices[3*i+2]]
+			boxes = append(boxes, AABB{a.Min(b).Min(c), a.Max(b).Max(c)})
+			if len(meshes) > 1 {
+				ref = append(ref, int32(mi))
+			}
+		}
 	}
 	v := buildBVH(boxes)
-	bl := &blas{mesh: m, bvh: v, tris: make([]tri, n), prim: v.order, bound: EmptyAABB()}
+	bl := &blas{meshes: meshes, bvh: v, tris: make([]tri, total), prim: make([]int32, total), bound: EmptyAABB(), name: meshes[0].Name}
+	if len(meshes) > 1 {
+		bl.primMesh = make([]int32, total)
+		bl.name = fmt.Sprintf("%d merged meshes", len(meshes))
+	}
+	// first[mi] is the box index of mesh mi's triangle 0.
+	first := make([]int32, len(meshes)+1)
+	for mi, m := range meshes {
+		first[mi+1] = first[mi] + int32(m.NumTriangles())
+	}
 	for i, id := range v.order {
-		a, b, c := m.P[m.Indices[3*id]], m.P[m.Indices[3*id+1]], m.P[m.Indices[3*id+2]]
+		mi := 0
+		if ref != nil {
+			mi = int(ref[id])
+			bl.primMesh[i] = int32(mi)
+		}
+		m := meshes[mi]
+		t := id - first[mi]
+		a, b, c := m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
 		bl.tris[i] = tri{v0: a, e1: b.Sub(a), e2: c.Sub(a)}
+		bl.prim[i] = t
 		bl.bound = bl.bound.Union(boxes[id])
 	}
 	return bl
+}
+
+// bake returns a copy of m with positions and normals in world space.
+func bake(m *Mesh, xf *Matrix, inv *Matrix) *Mesh {
+	c := *m
+	c.P = make([]Vec3, len(m.P))
+	for i, p := range m.P {
+		c.P[i] = xf.Point(p)
+	}
+	if m.N != nil {
+		c.N = make([]Vec3, len(m.N))
+		for i, n := range m.N {
+			c.N[i] = inv.Normal(n)
+		}
+	}
+	return &c
 }
 
 // intersectTri is Möller-Trumbore; it returns t, u, v (barycentrics of

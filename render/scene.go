@@ -58,15 +58,14 @@ func (s *Scene) Build() error {
 	if len(s.Materials) == 0 {
 		s.Materials = []*Material{DefaultMaterial()}
 	}
-	s.blas = make([]*blas, len(s.Meshes))
-	used := make([]bool, len(s.Meshes))
+	uses := make([]int, len(s.Meshes))
 	for _, in := range s.Instances {
 		if in.Mesh < 0 || in.Mesh >= len(s.Meshes) {
 			return fmt.Errorf("instance of mesh %d: only %d meshes", in.Mesh, len(s.Meshes))
 		}
-		used[in.Mesh] = true
+		uses[in.Mesh]++
 	}
-	for i, m := range s.Meshes {
+	for _, m := range s.Meshes {
 		if err := m.Validate(); err != nil {
 			return err
 		}
@@ -78,30 +77,57 @@ func (s *Scene) Build() error {
 				return fmt.Errorf("mesh %s: face material %d out of range", m.Name, fm)
 			}
 		}
-		if used[i] && m.NumTriangles() > 0 {
-			s.blas[i] = newBLAS(m)
-		}
 	}
-	boxes := make([]AABB, 0, len(s.Instances))
+	// Meshes used by one instance are baked into world space and share a
+	// single BLAS: one good tree over the static scene instead of a top
+	// level of overlapping boxes and a transform per instance visit. Only
+	// meshes used several times stay instanced (two-level).
+	var baked []*Mesh
+	var bakedMat []int // material override per baked mesh, −1 for none
+	s.blas = make([]*blas, len(s.Meshes))
+	var boxes []AABB
 	for _, in := range s.Instances {
-		bl := s.blas[in.Mesh]
-		if bl == nil {
+		m := s.Meshes[in.Mesh]
+		if m.NumTriangles() == 0 {
 			continue
 		}
 		inv, ok := in.Transform.Inverse()
 		if !ok {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("mesh %s: singular transform, instance skipped", bl.mesh.Name))
+			s.Warnings = append(s.Warnings, fmt.Sprintf("mesh %s: singular transform, instance skipped", m.Name))
 			continue
 		}
 		mat := -1
 		if in.Override {
 			if in.Material < 0 || in.Material >= len(s.Materials) {
-				return fmt.Errorf("instance of mesh %s: material %d out of range", bl.mesh.Name, in.Material)
+				return fmt.Errorf("instance of mesh %s: material %d out of range", m.Name, in.Material)
 			}
 			mat = in.Material
 		}
+		if uses[in.Mesh] == 1 {
+			bm := m
+			if in.Transform != Identity {
+				bm = bake(m, &in.Transform, &inv)
+			}
+			if mat >= 0 {
+				c := *bm
+				c.Material, c.FaceMaterial = mat, nil
+				bm = &c
+			}
+			baked = append(baked, bm)
+			bakedMat = append(bakedMat, mat)
+			continue
+		}
+		if s.blas[in.Mesh] == nil {
+			s.blas[in.Mesh] = newBLAS(m)
+		}
+		bl := s.blas[in.Mesh]
 		s.inst = append(s.inst, builtInstance{bl: bl, xf: in.Transform, inv: inv, identity: in.Transform == Identity, material: mat})
 		boxes = append(boxes, bl.bound.Transform(&in.Transform))
+	}
+	if len(baked) > 0 {
+		bl := newBLAS(baked...)
+		s.inst = append(s.inst, builtInstance{bl: bl, xf: Identity, inv: Identity, identity: true, material: -1})
+		boxes = append(boxes, bl.bound)
 	}
 	s.top = buildBVH(boxes)
 	for _, l := range s.Lights {
@@ -116,7 +142,7 @@ func (s *Scene) Build() error {
 func (s *Scene) NumTriangles() int {
 	n := 0
 	for _, in := range s.inst {
-		n += in.bl.mesh.NumTriangles()
+		n += len(in.bl.tris)
 	}
 	return n
 }
@@ -357,7 +383,10 @@ type SurfaceInteraction struct {
 func (s *Scene) Interaction(r Ray, h *Hit, si *SurfaceInteraction) {
 	in := &s.inst[h.Inst]
 	bl := in.bl
-	m := bl.mesh
+	m := bl.meshes[0]
+	if bl.primMesh != nil {
+		m = bl.meshes[bl.primMesh[h.Prim]]
+	}
 	t := &bl.tris[h.Prim]
 	id := int(bl.prim[h.Prim])
 	w := 1 - h.U - h.V
