@@ -226,6 +226,27 @@ func TestCommandNotFound(t *testing.T) {
 	}
 }
 
+func TestStartErrors(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "render.sh")
+	if err := os.WriteFile(script, []byte("#!/nonexistent/interpreter\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := manifest(t, fmt.Sprintf("label = \"Interp\"\nargv = [%q]\n", script))
+	err := NewRenderer(m, newHost(1)).StartBackgroundRender(testCtx(t), "s.usda", bgrender.Options{})
+	want := fmt.Sprintf("command renderer \"Interp\" (%s): command %q cannot run: the interpreter on its #! line was not found", m.Path, script)
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+
+	m = manifest(t, "label = \"Dir\"\nargv = [\"true\"]\nworkdir = \"/nonexistent/dir\"\n")
+	err = NewRenderer(m, newHost(1)).StartBackgroundRender(testCtx(t), "s.usda", bgrender.Options{})
+	want = fmt.Sprintf("command renderer \"Dir\" (%s): working directory /nonexistent/dir: no such file or directory", m.Path)
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}
+
 func TestNotExecutable(t *testing.T) {
 	dir := t.TempDir()
 	script := filepath.Join(dir, "render.sh")

@@ -122,6 +122,20 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	if r.m.workdir != nil {
 		cmd.Dir, _ = r.m.workdir.expand(r.vals)
 	}
+	// The kernel answers ENOENT both for a missing working directory and
+	// for a missing program; check the directory first so that the error
+	// blames the right one.
+	if fi, err := os.Stat(cmd.Dir); cmd.Dir != "" && (err != nil || !fi.IsDir()) {
+		r.cleanup()
+		if err == nil {
+			err = errors.New("not a directory")
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("command renderer %q (%s): working directory %s: %w", r.m.Label, r.m.Path, cmd.Dir, err)
+	}
 	var stdinR *os.File
 	if r.m.click != nil {
 		// An os.Pipe rather than cmd.StdinPipe: its write end takes a
@@ -150,7 +164,7 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 			r.stdin = nil
 		}
 		r.cleanup()
-		return r.startError(err)
+		return r.startError(err, cmd.Path)
 	}
 	r.p = p
 	r.started = p.Started()
@@ -280,14 +294,18 @@ func copyBase() string {
 	return ""
 }
 
-func (r *Renderer) startError(err error) error {
+func (r *Renderer) startError(err error, path string) error {
 	switch {
 	case errors.Is(err, exec.ErrNotFound):
 		return fmt.Errorf("command renderer %q (%s): command %q not found in $PATH", r.m.Label, r.m.Path, r.program)
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("command renderer %q (%s): command %q not found: no such file", r.m.Label, r.m.Path, r.argv[0])
+		if _, serr := os.Stat(path); serr == nil {
+			// The file is there, so what is missing is its interpreter.
+			return fmt.Errorf("command renderer %q (%s): command %q cannot run: the interpreter on its #! line was not found", r.m.Label, r.m.Path, path)
+		}
+		return fmt.Errorf("command renderer %q (%s): command %q not found: no such file", r.m.Label, r.m.Path, path)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("command renderer %q (%s): command %q is not executable: permission denied", r.m.Label, r.m.Path, r.argv[0])
+		return fmt.Errorf("command renderer %q (%s): command %q is not executable: permission denied", r.m.Label, r.m.Path, path)
 	}
 	return fmt.Errorf("command renderer %q (%s): %w", r.m.Label, r.m.Path, err)
 }
