@@ -39,6 +39,7 @@ type imageWatch struct {
 	seen     fileStamp // at the previous poll
 	reported fileStamp // of the version last reported
 	inPlace  bool      // the writer was seen rewriting one inode
+	bad      error     // why the last version read was incomplete, if it was
 }
 
 type fileStamp struct {
@@ -90,7 +91,7 @@ func (w *imageWatch) poll(exited bool) (string, error) {
 		return "", fmt.Errorf("read image %s: larger than %d bytes", w.path, maxImageBytes)
 	}
 	if check != nil {
-		if check(data) != nil {
+		if w.bad = check(data); w.bad != nil {
 			return "", nil // half written; the next poll sees the rest
 		}
 	} else if fi2, err := f.Stat(); err != nil || stampOf(fi2) != st {

@@ -205,6 +205,21 @@ poll = "10ms"
 	}
 }
 
+func TestExitWithHalfWrittenImageFails(t *testing.T) {
+	m := manifest(t, `
+label = "Truncated"
+argv = ["sh", "-c", "\"$0\" -o \"$1\" -passes 1 -interval 1ms >/dev/null && truncate -s 100 \"$1\" && echo truncated", "%WRITER%", "{image}"]
+poll = "10ms"
+`)
+	r := start(t, m, newHost(1), bgrender.Options{})
+	err := poll(t, r)
+	want := "command sh exited with exit status 0 but its image " + r.vals["image"] +
+		" is incomplete: PNG truncated in chunk \"IDAT\" at offset 33; last lines of its output:\ntruncated"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}
+
 func TestCommandNotFound(t *testing.T) {
 	for _, tc := range []struct{ prog, want string }{
 		{"rgallery-no-such-renderer", `command "rgallery-no-such-renderer" not found in $PATH`},

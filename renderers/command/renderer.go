@@ -370,8 +370,7 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 	_, exited := r.p.Status()
 	if !exited {
 		r.p.SampleMemoryIfDue(r.m.memEvery)
-	}
-	if exited {
+	} else {
 		// The render is over when the command exits; helpers it left in its
 		// group go too, and the output is read to its end before the last
 		// progress line and the last image are taken.
@@ -398,6 +397,12 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 	switch {
 	case !st.Success():
 		r.finishErr = fmt.Errorf("command %s failed: %s%s", r.program, st, r.tail())
+	case r.incomplete() != nil:
+		// An earlier complete version may have been reported; it stays,
+		// but the render did not end well.
+		w := r.incomplete()
+		r.finishErr = fmt.Errorf("command %s exited with %s but its image %s is incomplete: %v%s",
+			r.program, st, w.path, w.bad, r.tail())
 	case !r.imageSet:
 		r.finishErr = fmt.Errorf("command %s exited with %s without writing an image (watched %s)%s",
 			r.program, st, strings.Join(r.watchedPaths(), ", "), r.tail())
@@ -472,6 +477,17 @@ func (r *Renderer) tail() string {
 		return " (it printed nothing)"
 	}
 	return "; last lines of its output:\n" + strings.Join(lines, "\n")
+}
+
+// incomplete returns the watched image whose final version failed its
+// completeness check, or nil.
+func (r *Renderer) incomplete() *imageWatch {
+	for _, w := range r.watches {
+		if w.bad != nil && w.seen != w.reported {
+			return w
+		}
+	}
+	return nil
 }
 
 func (r *Renderer) watchedPaths() []string {
