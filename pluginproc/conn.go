@@ -201,7 +201,12 @@ func (c *conn) readLoop() {
 				lineNo, truncate(line, 120), err))
 			return
 		}
-		if m.Method != "" && len(m.ID) == 0 {
+		if m.Method != "" && len(m.ID) > 0 && string(m.ID) != "null" {
+			c.fail(fmt.Errorf("protocol: fd 4 line %d: plugin sent a request (method %q); plugins may only send notifications (no id)",
+				lineNo, m.Method))
+			return
+		}
+		if m.Method != "" {
 			// Notifications are handled in order with the answers, so an
 			// image update sent inside isRenderFinished has reached the
 			// host by the time the call returns.

@@ -31,9 +31,9 @@ type Timeouts struct {
 	Stop      time.Duration // stopBackgroundRender
 }
 
-// DefaultTimeouts are generous: a plugin on a busy machine importing a
+// defaultTimeouts are generous: a plugin on a busy machine importing a
 // large module must not be killed for being slow, only for hanging.
-var DefaultTimeouts = Timeouts{
+var defaultTimeouts = Timeouts{
 	Handshake: 15 * time.Second,
 	Register:  30 * time.Second,
 	Create:    15 * time.Second,
@@ -50,7 +50,8 @@ type Config struct {
 	// CacheDir holds the discovery cache and the unpacked Python host; ""
 	// means $RGALLERY_CACHE_DIR, else os.UserCacheDir()/rgallery.
 	CacheDir string
-	// Timeouts; zero fields take DefaultTimeouts.
+	// Timeouts; zero fields take the defaults: handshake 15 s, register
+	// 30 s, create 15 s, calls 30 s, configure 10 min, start 2 min, stop 1 min.
 	Timeouts Timeouts
 	// LogLimit is how many bytes of stdout+stderr a plugin process may
 	// write before it counts as flooding and is stopped; 0 means 64 MiB.
@@ -70,7 +71,7 @@ func (c Config) withDefaults() Config {
 	if c.CacheDir == "" {
 		c.CacheDir = DefaultCacheDir()
 	}
-	d := DefaultTimeouts
+	d := defaultTimeouts
 	t := &c.Timeouts
 	for _, f := range []struct {
 		v *time.Duration
@@ -125,7 +126,12 @@ func (l *PythonLoader) Load(ctx context.Context, path string) ([]bgrender.Plugin
 	launch := func() (string, []string, []string, error) {
 		hostPy, err := materializePythonHost(cfg.CacheDir)
 		if err != nil {
-			return "", nil, nil, err
+			// A read-only cache directory must not stop Python plugins.
+			fallback := filepath.Join(os.TempDir(), fmt.Sprintf("rgallery-%d", os.Getuid()))
+			var err2 error
+			if hostPy, err2 = materializePythonHost(fallback); err2 != nil {
+				return "", nil, nil, err
+			}
 		}
 		env := []string{
 			"PYTHONUNBUFFERED=1",        // prints reach the log as they happen

@@ -166,8 +166,8 @@ func (r *remote) do(ctx context.Context, method string, params, result any, time
 	if errors.As(err, &de) {
 		r.logf("%s; %s", err, ch.stop(0))
 		err = fmt.Errorf("%w; rgallery killed plugin process %d", err, ch.pid)
-	} else {
-		ch.stop(r.cfg.StopGrace)
+	} else if msg := ch.stop(r.cfg.StopGrace); msg != "" {
+		r.logf("cleanup: %s", msg)
 	}
 	r.mu.Lock()
 	r.failed = r.errorf("%w", err)

@@ -152,6 +152,9 @@ class Host(object):
     # Protocol methods. Each takes the params object and returns the result.
 
     def m_handshake(self, params):
+        if sys.version_info < (3, 8):
+            raise RPCError(INVALID_REQUEST, "rgallery's Python host needs Python 3.8 or newer; %s is %s"
+                           % (sys.executable, sys.version.split()[0]))
         versions = params.get("versions") or []
         common = [v for v in PROTOCOL_VERSIONS if v in versions]
         if not common:
