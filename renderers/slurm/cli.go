@@ -46,6 +46,8 @@ func exitString(status int) string {
 // errVanished means the job is not known to slurmctld any more.
 var errVanished = errors.New("job is not in the queue")
 
+func isVanished(err error) bool { return errors.Is(err, errVanished) }
+
 // run runs a Slurm tool and returns its stdout; the error carries stderr.
 func run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)

@@ -39,11 +39,27 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv("RGALLERY_SLURM_TEST_OWNER"); dir != "" {
 		os.Exit(ownerMain(dir))
 	}
+	// The tests use the command-line tools unless one asks for slurmrestd.
+	restURL = os.Getenv("RGALLERY_SLURMRESTD")
+	os.Unsetenv("RGALLERY_SLURMRESTD")
 	os.Setenv("RGALLERY_SLURM_TEST_WORKER", "1")
 	if exe, err := filepath.Abs(os.Args[0]); err == nil {
 		Executable = exe
 	}
 	os.Exit(m.Run())
+}
+
+// restURL is $RGALLERY_SLURMRESTD as the test run found it.
+var restURL string
+
+// needREST points the renderer at slurmrestd for this test, or skips.
+func needREST(t *testing.T) {
+	t.Helper()
+	needCluster(t)
+	if restURL == "" {
+		t.Skip("RGALLERY_SLURMRESTD is not set: no slurmrestd to test against (scripts/slurm-dev.sh start --rest, then eval its exports)")
+	}
+	t.Setenv("RGALLERY_SLURMRESTD", restURL)
 }
 
 // needCluster skips the test when no Slurm cluster is reachable.

@@ -16,6 +16,7 @@ import (
 //
 //	scene/...          the scene and its dependency closure, relative layout kept
 //	task.sh            the task script (static text; values come as arguments)
+//	task.args          its arguments, one per line (slurmrestd submissions only)
 //	state.json         what re-attaching needs (job id, tasks, spp, submit time)
 //	focus              "SEQ X Y", the latest click, written atomically
 //	task-N.film        task N's raw film, rewritten after every pass
@@ -156,6 +157,11 @@ const taskScript = `#!/bin/bash
 # rgallery render-worker. Arguments:
 #   JOBDIR WORKER SPP TASKS SEED BOUNCES THREADS RES CAMERA SETTINGS SCENE
 set -u
+# Submitted through slurmrestd, the arguments come one per line in task.args.
+if [ $# -eq 0 ] && [ -f task.args ]; then
+  mapfile -t _args <task.args
+  set -- "${_args[@]}"
+fi
 jobdir=$1 worker=$2 spp=$3 tasks=$4 seed=$5 bounces=$6 threads=$7 res=$8 camera=$9 settings=${10} scene=${11}
 t=${SLURM_ARRAY_TASK_ID:?rgallery task: not run as an array task}
 a=$(( t * spp / tasks ))

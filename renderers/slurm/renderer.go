@@ -38,6 +38,7 @@ type Renderer struct {
 	host bgrender.Host
 
 	cfg   config
+	sched scheduler
 	dir   string
 	st    jobState
 	films *films
@@ -87,11 +88,17 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	if err != nil {
 		return err
 	}
-	if _, err := exec.LookPath("sbatch"); err != nil {
-		return fmt.Errorf("sbatch is not on PATH: install the Slurm client tools and point them at a cluster (scripts/slurm-dev.sh start runs one on this machine)")
+	sched, err := newScheduler()
+	if err != nil {
+		return err
+	}
+	if _, ok := sched.(cliScheduler); ok {
+		if _, err := exec.LookPath("sbatch"); err != nil {
+			return fmt.Errorf("sbatch is not on PATH: install the Slurm client tools and point them at a cluster (scripts/slurm-dev.sh start runs one on this machine)")
+		}
 	}
 	if cfg.Partition != "" {
-		ps, err := partitions(ctx)
+		ps, err := sched.partitions(ctx)
 		if err != nil {
 			return fmt.Errorf("list partitions: %w", err)
 		}
@@ -133,44 +140,43 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		return fmt.Errorf("write task script: %w", err)
 	}
 
-	args := []string{"--parsable",
-		fmt.Sprintf("--array=0-%d", cfg.Tasks-1),
-		fmt.Sprintf("--job-name=rgallery-%d", r.host.ItemID()),
-		"--output=" + filepath.Join(dir, "slurm-%a.out"),
-		"--chdir=" + dir,
-		"--cpus-per-task=" + strconv.Itoa(cfg.CPUs),
-	}
-	if cfg.Partition != "" {
-		args = append(args, "--partition="+cfg.Partition)
-	}
-	if cfg.Memory != "" {
-		args = append(args, "--mem="+cfg.Memory)
-	}
-	if cfg.Time != "" {
-		args = append(args, "--time="+cfg.Time)
-	}
-	args = append(args, cfg.Extra...)
 	vp := opts.Viewport
 	res := ""
 	if vp.ResX > 0 && vp.ResY > 0 {
 		res = fmt.Sprintf("%dx%d", vp.ResX, vp.ResY)
 	}
-	args = append(args, script, dir, worker, strconv.Itoa(cfg.SPP), strconv.Itoa(cfg.Tasks),
-		strconv.FormatUint(uint64(cfg.Seed), 10), strconv.Itoa(cfg.Bounces), strconv.Itoa(cfg.CPUs),
-		res, vp.CameraPath, vp.RenderSettingsPath, scene)
+	spec := jobSpec{
+		Name:      fmt.Sprintf("rgallery-%d", r.host.ItemID()),
+		Dir:       dir,
+		Output:    filepath.Join(dir, "slurm-%a.out"),
+		Tasks:     cfg.Tasks,
+		CPUs:      cfg.CPUs,
+		Partition: cfg.Partition,
+		Memory:    cfg.Memory,
+		Time:      cfg.Time,
+		Extra:     cfg.Extra,
+		Script:    script,
+		Args: []string{dir, worker, strconv.Itoa(cfg.SPP), strconv.Itoa(cfg.Tasks),
+			strconv.FormatUint(uint64(cfg.Seed), 10), strconv.Itoa(cfg.Bounces), strconv.Itoa(cfg.CPUs),
+			res, vp.CameraPath, vp.RenderSettingsPath, scene},
+	}
 
 	r.logf("packaged %d file(s) into %s", nfiles, dir)
-	r.logf("sbatch %s", strings.Join(args, " "))
+	if _, ok := sched.(cliScheduler); ok {
+		r.logf("sbatch %s", strings.Join(sbatchArgs(spec), " "))
+	} else {
+		r.logf("submitting through slurmrestd at %s", os.Getenv("RGALLERY_SLURMRESTD"))
+	}
 	submitted := time.Now()
-	job, err := submit(ctx, args)
+	job, err := sched.submit(ctx, spec)
 	if err != nil {
 		return fmt.Errorf("submit: %w", err)
 	}
 	ok = true
-	r.cfg, r.dir = cfg, dir
+	r.cfg, r.dir, r.sched = cfg, dir, sched
 	r.st = jobState{JobID: job, Tasks: cfg.Tasks, SPP: cfg.SPP, Scene: scene, Source: usdPath, Submitted: submitted}
 	if err := writeState(dir, r.st); err != nil {
-		_ = cancel(context.WithoutCancel(ctx), job)
+		_ = sched.cancel(context.WithoutCancel(ctx), job)
 		return err
 	}
 	r.attach()
@@ -221,7 +227,11 @@ func (r *Renderer) Reattach(ctx context.Context, tok string, opts bgrender.Optio
 	if err != nil {
 		cfg, _ = parseConfig(nil)
 	}
-	r.cfg, r.dir, r.st = cfg, t.Dir, st
+	sched, err := newScheduler()
+	if err != nil {
+		return err
+	}
+	r.cfg, r.dir, r.st, r.sched = cfg, t.Dir, st, sched
 	r.attach()
 	r.logf("re-attached to job %d in %s", st.JobID, t.Dir)
 	return nil
@@ -233,7 +243,7 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 	if r.st.JobID == 0 {
 		return false, errors.New("slurm: no job was submitted")
 	}
-	tasks, found, err := queueTasks(ctx, r.st.JobID)
+	tasks, found, err := r.sched.tasks(ctx, r.st.JobID)
 	if err != nil {
 		r.queueErrs++
 		r.logf("read queue (%d/%d): %v", r.queueErrs, maxQueueErrors, err)
@@ -421,7 +431,7 @@ func (r *Renderer) failWith(ctx context.Context, t taskState) error {
 	}
 	if !r.allTerminal() {
 		r.logf("%s; cancelling the other tasks", msg)
-		if err := cancel(context.WithoutCancel(ctx), r.st.JobID); err != nil {
+		if err := r.sched.cancel(context.WithoutCancel(ctx), r.st.JobID); err != nil {
 			r.logf("scancel %d: %v", r.st.JobID, err)
 		}
 	}
@@ -432,8 +442,8 @@ func (r *Renderer) failWith(ctx context.Context, t taskState) error {
 // vanished handles a job (or some of its tasks) the queue no longer lists:
 // it is finished if every film holds all its samples, else a failure.
 func (r *Renderer) vanished(ctx context.Context, tasks map[int]taskState) (bool, error) {
-	recs, err := showJob(ctx, r.st.JobID)
-	if err == nil && len(recs) > 0 && len(tasks) > 0 {
+	known, err := r.sched.known(ctx, r.st.JobID)
+	if err == nil && known && len(tasks) > 0 {
 		// squeue and scontrol disagree for a moment right after a
 		// submission or a purge; look again at the next poll.
 		return false, nil
@@ -499,14 +509,14 @@ func (r *Renderer) StopBackgroundRender(ctx context.Context) error {
 func (r *Renderer) cancelAndWait(ctx context.Context) error {
 	ctx, stop := context.WithTimeout(ctx, time.Duration(r.cfg.StopTimeout)*time.Second)
 	defer stop()
-	cerr := cancel(ctx, r.st.JobID)
+	cerr := r.sched.cancel(ctx, r.st.JobID)
 	if cerr != nil {
 		r.logf("scancel %d: %v", r.st.JobID, cerr)
 	}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		tasks, found, err := queueTasks(ctx, r.st.JobID)
+		tasks, found, err := r.sched.tasks(ctx, r.st.JobID)
 		if err == nil {
 			if !found {
 				r.ended = true
