@@ -222,7 +222,9 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	if snaps == nil {
 		snaps = []gallery.Snapshot{}
 	}
-	writeJSON(w, http.StatusOK, snaps)
+	// Pages are big and read by programs: no indentation.
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(snaps)
 }
 
 func (a *API) get(w http.ResponseWriter, r *http.Request, id int64) {

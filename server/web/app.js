@@ -986,6 +986,9 @@ function connect() {
   }
   es.addEventListener('deleted', e => removeSnapshot(JSON.parse(e.data).id));
   es.addEventListener('resync', resync);
+  // Free the connection at once when the page goes: a browser has only six
+  // per server, and a lingering stream would hold one of them.
+  addEventListener('pagehide', () => es.close());
 }
 
 // resync reloads the strip after events were missed, keeping the selection.
