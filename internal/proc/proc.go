@@ -14,7 +14,11 @@
 //     only when no process of the group is left (zombies count as gone: they
 //     hold no memory and can run no code) and the leader has been reaped;
 //   - reports how the leader ended as an ExitStatus ("exit status 3",
-//     "killed by signal SIGKILL").
+//     "killed by signal SIGKILL");
+//   - starts the leader with Pdeathsig SIGKILL, so that it dies with the
+//     gallery's owner even when the owner is killed, and names the group
+//     (GroupID) so that a later owner can stop what else of it is left
+//     (StopStale).
 //
 // Descendants that left the group (setsid, setpgid) are stopped too if they
 // are still below the leader when Stop starts, and they are counted in the

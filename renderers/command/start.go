@@ -1,0 +1,238 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/internal/proc"
+	"golang.org/x/sys/unix"
+)
+
+// StartBackgroundRender expands the manifest's templates and starts the
+// command (never through a shell) in its own process group.
+func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, opts bgrender.Options) error {
+	if r.p != nil {
+		return errors.New("command renderer: render already started")
+	}
+	if err := r.prepare(usdPath, opts); err != nil {
+		r.cleanup()
+		return err
+	}
+	cmd := exec.Command(r.argv[0], r.argv[1:]...)
+	cmd.Env = os.Environ()
+	for _, e := range r.m.env {
+		v, _ := e.val.expand(r.vals)
+		cmd.Env = append(cmd.Env, e.key+"="+v)
+	}
+	r.env = cmd.Env
+	cmd.Dir = r.vals["outdir"]
+	if r.m.workdir != nil {
+		cmd.Dir, _ = r.m.workdir.expand(r.vals)
+	}
+	// The kernel answers ENOENT both for a missing working directory and
+	// for a missing program; check the directory first so that the error
+	// blames the right one.
+	if fi, err := os.Stat(cmd.Dir); cmd.Dir != "" && (err != nil || !fi.IsDir()) {
+		r.cleanup()
+		if err == nil {
+			err = errors.New("not a directory")
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("command renderer %q (%s): working directory %s: %w", r.m.Label, r.m.Path, cmd.Dir, err)
+	}
+	var stdinR *os.File
+	if r.m.click != nil {
+		// An os.Pipe rather than cmd.StdinPipe: its write end takes a
+		// deadline, so a command that never reads its stdin cannot block a
+		// click once the pipe buffer is full.
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			r.cleanup()
+			return fmt.Errorf("start %s: stdin pipe: %w", r.program, err)
+		}
+		cmd.Stdin, stdinR, r.stdin = pr, pr, pw
+	}
+	fmt.Fprintf(r.host.Log(), "command: %s\n", quoteArgv(r.argv))
+	p, err := proc.Start(cmd, proc.Options{
+		TailLines:      logTailLines,
+		SampleInterval: r.sampleInterval(),
+		Log:            r.host.Log(),
+		OnLine:         r.onLine,
+	})
+	if stdinR != nil {
+		stdinR.Close() // the child has its copy
+	}
+	if err != nil {
+		if r.stdin != nil {
+			r.stdin.Close()
+			r.stdin = nil
+		}
+		r.cleanup()
+		return r.startError(err, cmd.Path)
+	}
+	r.p = p
+	r.started = p.Started()
+	// processGroup lets a later owner stop what is left of this render if
+	// the gallery's owner dies without stopping it (proc.StopStale).
+	r.host.UpdateMetadata(map[string]any{"command": quoteArgv(r.argv), "pid": p.Pid(), "processGroup": p.GroupID().String()})
+	return nil
+}
+
+// prepare fills r.vals, r.argv and the image watches.
+func (r *Renderer) prepare(usdPath string, opts bgrender.Options) error {
+	usd, err := filepath.Abs(usdPath)
+	if err != nil {
+		return fmt.Errorf("command renderer: scene path %s: %w", usdPath, err)
+	}
+	vals := map[string]string{
+		"usd":            usd,
+		"camera":         opts.Viewport.CameraPath,
+		"rendersettings": opts.Viewport.RenderSettingsPath,
+		"item":           strconv.FormatInt(r.host.ItemID(), 10),
+		"source":         r.host.Source(),
+		"manifest_dir":   filepath.Dir(r.m.Path),
+	}
+	if opts.Viewport.ResX > 0 {
+		vals["res_x"] = strconv.Itoa(opts.Viewport.ResX)
+	}
+	if opts.Viewport.ResY > 0 {
+		vals["res_y"] = strconv.Itoa(opts.Viewport.ResY)
+	}
+	for _, o := range r.m.Options {
+		v, ok := opts.Plugin[o.Name]
+		if !ok || v == nil {
+			v = o.Default
+		}
+		if v != nil {
+			c, err := o.coerce(v)
+			if err != nil {
+				return fmt.Errorf("command renderer %q: option %s: %w", r.m.Label, o.Name, err)
+			}
+			v = c
+		}
+		vals["option."+o.Name] = format(v)
+	}
+	var outdir string
+	if r.m.outdir == nil {
+		if outdir, err = r.mkdirTemp(""); err != nil {
+			return err
+		}
+	} else {
+		d, _ := r.m.outdir.expand(vals)
+		if d == "" {
+			return fmt.Errorf("command renderer %q: outdir %q expands to nothing", r.m.Label, r.m.outdir.raw)
+		}
+		if outdir, err = filepath.Abs(d); err != nil {
+			return fmt.Errorf("command renderer %q: outdir: %w", r.m.Label, err)
+		}
+	}
+	if err := os.MkdirAll(outdir, 0o755); err != nil {
+		return fmt.Errorf("command renderer %q: output dir: %w", r.m.Label, err)
+	}
+	vals["outdir"] = outdir
+	vals["image"] = filepath.Join(outdir, r.m.image)
+	r.vals = vals
+
+	for _, item := range r.m.argv {
+		var args []string
+		full := true
+		for _, t := range item.args {
+			s, ok := t.expand(vals)
+			full = full && ok
+			args = append(args, s)
+		}
+		if item.group && !full {
+			continue // an optional group with an empty placeholder
+		}
+		r.argv = append(r.argv, args...)
+	}
+	r.program = r.argv[0]
+	// A program given relative to the manifest ("./render.sh") is found
+	// beside it, so that a plugin dir can carry its own scripts.
+	if strings.HasPrefix(r.argv[0], "./") || strings.HasPrefix(r.argv[0], "../") {
+		r.argv[0] = filepath.Join(filepath.Dir(r.m.Path), r.argv[0])
+	}
+
+	var copies string
+	for i, t := range r.m.watch {
+		p, _ := t.expand(vals)
+		if p == "" {
+			return fmt.Errorf("command renderer %q: watch[%d] %q expands to nothing", r.m.Label, i, t.raw)
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(outdir, p)
+		}
+		if copies == "" {
+			if copies, err = r.mkdirTemp(copyBase()); err != nil {
+				return err
+			}
+		}
+		dir := filepath.Join(copies, strconv.Itoa(i))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return fmt.Errorf("command renderer %q: %w", r.m.Label, err)
+		}
+		r.watches = append(r.watches, &imageWatch{path: p, copy: filepath.Join(dir, filepath.Base(p))})
+	}
+	return nil
+}
+
+func (r *Renderer) mkdirTemp(base string) (string, error) {
+	d, err := os.MkdirTemp(base, fmt.Sprintf("rgallery-command-%d-", r.host.ItemID()))
+	if err != nil {
+		return "", fmt.Errorf("command renderer %q: %w", r.m.Label, err)
+	}
+	r.tmpDirs = append(r.tmpDirs, d)
+	return d, nil
+}
+
+// copyBase is where the copies of reported images go: /dev/shm when it is
+// there, because creating and renaming files on a disk file system can cost
+// a millisecond each (ext4 flushes data on rename over an existing file),
+// which for hundreds of live renders would be most of the gallery's CPU.
+// The copies are one image per watched file per live render.
+func copyBase() string {
+	const shm = "/dev/shm"
+	if fi, err := os.Stat(shm); err == nil && fi.IsDir() && unix.Access(shm, unix.W_OK) == nil {
+		return shm
+	}
+	return ""
+}
+
+func (r *Renderer) startError(err error, path string) error {
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		return fmt.Errorf("command renderer %q (%s): command %q not found in $PATH", r.m.Label, r.m.Path, r.program)
+	case errors.Is(err, fs.ErrNotExist):
+		if _, serr := os.Stat(path); serr == nil {
+			// The file is there, so what is missing is its interpreter.
+			return fmt.Errorf("command renderer %q (%s): command %q cannot run: the interpreter on its #! line was not found", r.m.Label, r.m.Path, path)
+		}
+		return fmt.Errorf("command renderer %q (%s): command %q not found: no such file", r.m.Label, r.m.Path, path)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("command renderer %q (%s): command %q is not executable: permission denied", r.m.Label, r.m.Path, path)
+	}
+	return fmt.Errorf("command renderer %q (%s): %w", r.m.Label, r.m.Path, err)
+}
+
+// sampleInterval is the background sampling interval for proc: none when
+// the polls come at least as often as memory_interval, because then
+// IsRenderFinished samples, which costs no timer and no goroutine wake-up
+// of its own (with hundreds of live renders, wake-ups are what costs).
+func (r *Renderer) sampleInterval() time.Duration {
+	if r.m.poll <= r.m.memEvery {
+		return -1
+	}
+	return r.m.memEvery
+}
