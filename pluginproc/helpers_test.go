@@ -3,6 +3,8 @@ package pluginproc
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -86,10 +88,27 @@ func needPython(t testing.TB) {
 	}
 }
 
+// sharedCacheDir is the cache directory of all tests but the cache's own:
+// discovery of a test plugin then starts an interpreter once per run, not
+// once per test.
+var sharedCacheDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pluginproc-test-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	sharedCacheDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // testConfig has short deadlines so that failure tests stay fast.
 func testConfig(t testing.TB) Config {
 	return Config{
-		CacheDir: filepath.Join(t.TempDir(), "cache"),
+		CacheDir: sharedCacheDir,
 		Timeouts: Timeouts{Call: 3 * time.Second, Stop: 3 * time.Second},
 		// A small limit, so that the flood test ends in milliseconds.
 		LogLimit:  256 << 10,

@@ -239,6 +239,7 @@ func TestSeveralRenderersInOneFile(t *testing.T) {
 func TestDiscoveryCache(t *testing.T) {
 	needPython(t)
 	cfg := testConfig(t)
+	cfg.CacheDir = filepath.Join(t.TempDir(), "cache")
 	dir := t.TempDir()
 	file := filepath.Join(dir, "multi.py")
 	src, err := os.ReadFile(testdata("plugins", "multi.py"))
