@@ -192,8 +192,14 @@ while kill -0 "$wpid" 2>/dev/null; do
   fi
   sleep 0.5 & wait $!
 done
+# A trapped signal interrupts wait (status > 128); wait again while the
+# worker is still writing.
 wait "$wpid"
 rc=$?
+while kill -0 "$wpid" 2>/dev/null; do
+  wait "$wpid"
+  rc=$?
+done
 exec 3>&-
 if [ $rc -ne 0 ]; then
   echo "rgallery task $t: render-worker exited with status $rc: $(tail -n 1 "$out.err" 2>/dev/null)" >&2

@@ -349,3 +349,64 @@ func TestVanishedJob(t *testing.T) {
 		t.Errorf("mismatched token: %v", err)
 	}
 }
+
+// TestTaskCancelledElsewhere cancels one task behind the renderer's back
+// (as an admin or a preemption would): the render fails with Slurm's state.
+func TestTaskCancelledElsewhere(t *testing.T) {
+	needCluster(t)
+	r, h := start(t, benchScene(t, "cornell"), map[string]any{OptTasks: 2, OptSPP: 4096}, bgrender.Viewport{ResX: 160, ResY: 90})
+	// Wait for both tasks to run and for an image, so the workers are past
+	// their start and handle SIGTERM.
+	_, err := poll(t, r, 60*time.Second, func() bool {
+		h.mu.Lock()
+		imgs := h.images
+		h.mu.Unlock()
+		return !strings.Contains(getState(h), "RUNNING 2") || imgs == 0
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(context.Background(), "scancel", fmt.Sprintf("%d_0", r.st.JobID)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = poll(t, r, 60*time.Second, nil)
+	want := fmt.Sprintf("slurm task 0 (job %d_0) ended CANCELLED, exit code ", r.st.JobID)
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got %v\nwant prefix %s", err, want)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(r.dir); err != nil {
+		t.Errorf("the job dir of a failed render was not kept: %v", err)
+	}
+}
+
+// TestVanishedButComplete re-attaches to a job dir whose films are
+// complete while the queue has forgotten the job: that is a finished
+// render, not a failure.
+func TestVanishedButComplete(t *testing.T) {
+	needCluster(t)
+	r, h := start(t, benchScene(t, "cornell"), map[string]any{OptTasks: 2, OptSPP: 4}, bgrender.Viewport{ResX: 16, ResY: 9})
+	if done, err := poll(t, r, 60*time.Second, nil); !done || err != nil {
+		t.Fatalf("%v\n%s", err, h.logText())
+	}
+	st := r.st
+	st.JobID = 987654322 // a job slurmctld never had
+	if err := writeState(r.dir, st); err != nil {
+		t.Fatal(err)
+	}
+	h2 := &testHost{}
+	rr, _ := New(h2)
+	r2 := rr.(*Renderer)
+	if err := r2.Reattach(context.Background(), fmt.Sprintf(`{"jobId":%d,"dir":%q}`, st.JobID, r.dir), bgrender.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	done, err := r2.IsRenderFinished(context.Background())
+	if !done || err != nil {
+		t.Fatalf("done=%v err=%v", done, err)
+	}
+	if p := h2.get(bgrender.KeyPercentDone); p != 100.0 {
+		t.Errorf("percentDone %v", p)
+	}
+}
