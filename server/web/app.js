@@ -268,7 +268,7 @@ function select(id) {
   for (const el of list.querySelectorAll('.card.sel')) el.classList.remove('sel');
   const el = cardEl(id);
   if (el) { el.classList.add('sel'); el.scrollIntoView({block: 'nearest'}); }
-  if (changed) { st.view.fit = true; $('#marker').hidden = true; }
+  if (changed) { st.view.fit = true; $('#marker').hidden = true; st.marker = null; }
   if (st.compare !== 'off' && (!st.b || st.b === id)) st.b = st.prev && st.prev !== id ? st.prev : 0;
   refreshB();
   showSelected(true);
@@ -367,6 +367,8 @@ function applyCompare() {
   $('#wipe-b').hidden = m !== 'wipe';
   $('#wipe-handle').hidden = m !== 'wipe';
   $('#diff').hidden = m !== 'diff';
+  $('#gain-wrap').hidden = m !== 'diff';
+  $('#tag-a').textContent = m === 'diff' ? '|A − B|' : 'A';
   imgA.style.visibility = m === 'diff' ? 'hidden' : '';
   stage2.hidden = m !== 'side';
   $('#viewer').classList.toggle('side-mode', m === 'side');
@@ -401,6 +403,11 @@ function layout() {
   const hx = v.tx + st.wipe * st.iw * v.scale;
   $('#wipe-handle').style.left = `${hx - 1}px`;
   $('#zoom').textContent = `${Math.round(v.scale * 100)}%`;
+  if (st.marker) {
+    const m = $('#marker');
+    m.style.left = `${v.tx + st.marker.x * st.iw * v.scale}px`;
+    m.style.top = `${v.ty + st.marker.y * st.ih * v.scale}px`;
+  }
 }
 
 function zoomAt(factor, cx, cy) {
@@ -428,11 +435,12 @@ function drawDiff() {
   ctx.drawImage(imgB, 0, 0, w, hh);
   const b = ctx.getImageData(0, 0, w, hh);
   const out = ctx.createImageData(w, hh);
+  const gain = +$('#gain').value || 1;
   let maxd = 0;
   for (let i = 0; i < a.data.length; i += 4) {
     for (let c = 0; c < 3; c++) {
       const d = Math.abs(a.data[i + c] - b.data[i + c]);
-      out.data[i + c] = d;
+      out.data[i + c] = Math.min(255, d * gain);
       if (d > maxd) maxd = d;
     }
     out.data[i + 3] = 255;
@@ -520,14 +528,13 @@ async function clickImage(e) {
   const p = imagePoint(e);
   if (!p || p.x < 0 || p.y < 0 || p.x > 1 || p.y > 1) return;
   const m = $('#marker');
+  st.marker = {id: s.id, x: p.x, y: p.y};
   m.hidden = true;
-  m.style.left = `${p.x * st.iw}px`;
-  m.style.top = `${p.y * st.ih}px`;
-  m.style.transform = `scale(${1 / st.view.scale})`;
-  void m.offsetWidth;
+  void m.offsetWidth; // restart the pulse
   m.hidden = false;
   m.dataset.x = p.x.toFixed(4);
   m.dataset.y = p.y.toFixed(4);
+  layout();
   try {
     await api.post(`/api/snapshots/${s.id}/click`, {x: p.x, y: p.y});
   } catch (err) { fail(err); }
@@ -911,6 +918,7 @@ $('#btn-stop').addEventListener('click', () => st.sel && stop(st.sel));
 $('#btn-star').addEventListener('click', () => st.sel && toggleStar(st.sel));
 $('#btn-delete').addEventListener('click', () => st.sel && confirmDelete(st.sel));
 for (const b of document.querySelectorAll('#compare-modes button')) b.addEventListener('click', () => setCompare(b.dataset.mode));
+$('#gain').addEventListener('change', drawDiff);
 $('#z-fit').addEventListener('click', () => { st.view.fit = true; layout(); });
 $('#z-100').addEventListener('click', () => zoomTo(1));
 $('#z-in').addEventListener('click', () => zoomAt(1.25));
