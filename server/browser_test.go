@@ -20,11 +20,17 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/rgallery/rgallery/gallery"
 )
 
 const chromiumPath = "/usr/bin/chromium"
+
+const (
+	kbDown = kb.ArrowDown
+	kbUp   = kb.ArrowUp
+)
 
 // browser is one headless Chromium in its own process group.
 type browser struct {
@@ -357,11 +363,42 @@ func TestBrowserRenderStarTagCompareReload(t *testing.T) {
 
 	// Delete with the keyboard, after a confirmation.
 	b.do(chromedp.Click(chromedp.CSS(`.card[data-id="4"]`)), chromedp.Click(chromedp.CSS("#strip")))
-	b.key("\x7f") // Delete
+	b.key(kb.Delete)
 	b.waitJS("the confirmation", `!document.querySelector('#modal').hidden && document.querySelector('#dialog h3').textContent.includes('#4')`)
 	b.key("\r")
 	b.waitJS("the card to go", `document.querySelector('.card[data-id="4"]') === null`)
 	if _, err := f.g.Get(context.Background(), 4); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("snapshot 4 still in the gallery after Delete: %v", err)
 	}
+}
+
+// TestBrowserLargeGallery opens a gallery of 5,000 snapshots: the strip
+// holds one page at first and loads more as it scrolls; the keyboard moves
+// the selection; a filter asks the server.
+func TestBrowserLargeGallery(t *testing.T) {
+	srv, _ := benchServer(t, 5000, 40)
+	b := newBrowser(t, 1440, 860)
+	b.do(chromedp.Navigate(srv.URL + "/"))
+	b.waitJS("the first page", `document.body.dataset.ready === '1' && document.querySelector('#img-a').dataset.version === '1'`)
+	if n := eval[int](b, `document.querySelectorAll('.card').length`); n != 100 {
+		t.Fatalf("%d cards after opening, want one page of 100", n)
+	}
+	b.waitJS("the visible thumbnails", `[...document.querySelectorAll('.card .th img')].slice(0, 10).every(i => i.complete && i.naturalWidth === 256)`)
+	b.screenshot("08-large-gallery.png")
+	// Scrolling to the end of the strip loads the next pages.
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#strip').scrollTop = 1e9`))
+	b.waitJS("the next page", `document.querySelectorAll('.card').length >= 200`)
+	if got := eval[string](b, `document.querySelectorAll('.card')[150].dataset.id`); got != "4850" {
+		t.Errorf("card 150 is snapshot %s, want 4850 (newest first, no gaps)", got)
+	}
+	// Arrow keys move through the strip.
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#strip').scrollTop = 0`), chromedp.Click(chromedp.CSS(`.card[data-id="4998"]`)))
+	b.key(kbDown)
+	b.key(kbDown)
+	b.waitJS("the selection to move down twice", `document.querySelector('.card.sel').dataset.id === '4996'`)
+	b.key(kbUp)
+	b.waitJS("the selection to move up", `document.querySelector('.card.sel').dataset.id === '4997'`)
+	// The text filter is answered by the server, over the whole gallery.
+	b.do(chromedp.SendKeys(chromedp.CSS("#f-text"), "take 1234"))
+	b.waitJS("the filtered strip", `[...document.querySelectorAll('.card')].map(c => c.dataset.id).join(',') === '1234'`)
 }
