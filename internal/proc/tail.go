@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"bytes"
 	"sync"
 )
 
@@ -33,30 +34,40 @@ func NewTail(n int, onLine func(string)) *Tail {
 
 // Write records p; it never fails.
 func (t *Tail) Write(p []byte) (int, error) {
+	n := len(p)
 	var done []string
 	t.mu.Lock()
-	for _, b := range p {
-		if b == '\n' || b == '\r' {
-			if len(t.partial) > 0 {
-				line := string(t.partial)
-				t.push(line)
-				if t.onLine != nil {
-					done = append(done, line)
-				}
-				t.partial = t.partial[:0]
-			}
-			continue
+	for len(p) > 0 {
+		i := bytes.IndexAny(p, "\r\n")
+		if i < 0 {
+			t.addPartial(p)
+			break
 		}
-		if len(t.partial) < maxLineBytes {
-			t.partial = append(t.partial, b)
+		t.addPartial(p[:i])
+		p = p[i+1:]
+		if len(t.partial) == 0 {
+			continue // empty line, or the \n of a \r\n
 		}
+		line := string(t.partial)
+		t.push(line)
+		if t.onLine != nil {
+			done = append(done, line)
+		}
+		t.partial = t.partial[:0]
 	}
 	t.mu.Unlock()
 	// Call back outside the lock so that onLine may call Lines.
 	for _, line := range done {
 		t.onLine(line)
 	}
-	return len(p), nil
+	return n, nil
+}
+
+// addPartial appends to the current line, up to maxLineBytes.
+func (t *Tail) addPartial(b []byte) {
+	if room := maxLineBytes - len(t.partial); room > 0 {
+		t.partial = append(t.partial, b[:min(len(b), room)]...)
+	}
 }
 
 func (t *Tail) push(line string) {
