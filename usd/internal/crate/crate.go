@@ -292,6 +292,12 @@ func (r *reader) compressedInts(n int, wide bool) []int64 {
 		w = 8
 	}
 	encSize := w + (n*2+7)/8 + n*w
+	// LZ4 expands at most ~255 times: refuse counts the data cannot hold
+	// before allocating for them.
+	if int64(encSize) > int64(len(src))*255+64 {
+		r.fail("%d integers cannot come from %d compressed bytes", n, len(src))
+		return nil
+	}
 	enc := r.decompress(src, encSize)
 	if r.err != nil {
 		return nil

@@ -227,6 +227,15 @@ func (p *parser) prim(parentPath string) (string, error) {
 	return name, nil
 }
 
+func validNamespacedIdent(s string) bool {
+	for _, part := range strings.Split(s, ":") {
+		if !validIdent(part) {
+			return false
+		}
+	}
+	return true
+}
+
 func validIdent(s string) bool {
 	if s == "" || !isIdentStart(s[0]) {
 		return false
@@ -416,7 +425,12 @@ func (p *parser) property(primPath string) (string, error) {
 // old files, be a quoted string.
 func (p *parser) propName() string {
 	if c := p.peek(); c == '"' {
-		s, _ := p.str()
+		save := p.pos
+		s, err := p.str()
+		if err != nil || !validNamespacedIdent(s) {
+			p.pos = save
+			return ""
+		}
 		return s
 	}
 	b := p.identBytes(true)
