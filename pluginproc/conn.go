@@ -179,61 +179,71 @@ func (c *conn) close() {
 
 func (c *conn) readLoop() {
 	br := bufio.NewReaderSize(c.r, 64<<10)
-	lineNo := 0
-	for {
+	for lineNo := 1; ; lineNo++ {
 		line, err := readLine(br, maxMessageBytes)
 		if err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, os.ErrClosed) {
 				c.fail(errConnClosed)
 			} else {
-				c.fail(fmt.Errorf("protocol: fd 4 line %d: %w", lineNo+1, err))
+				c.fail(fmt.Errorf("protocol: fd 4 line %d: %w", lineNo, err))
 			}
 			return
 		}
-		lineNo++
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		var m message
-		if err := json.Unmarshal(line, &m); err != nil {
-			c.fail(fmt.Errorf("protocol: fd 4 line %d: want one JSON-RPC object per line, got %s: %v",
-				lineNo, truncate(line, 120), err))
+		if err := c.handleLine(lineNo, line); err != nil {
+			c.fail(err)
 			return
 		}
-		if m.Method != "" && len(m.ID) > 0 && string(m.ID) != "null" {
-			c.fail(fmt.Errorf("protocol: fd 4 line %d: plugin sent a request (method %q); plugins may only send notifications (no id)",
-				lineNo, m.Method))
-			return
-		}
-		if m.Method != "" {
-			// Notifications are handled in order with the answers, so an
-			// image update sent inside isRenderFinished has reached the
-			// host by the time the call returns.
-			if c.notify != nil {
-				c.notify(m.Method, m.Params)
-			}
-			continue
-		}
-		id, err := strconv.ParseInt(string(m.ID), 10, 64)
-		if err != nil {
-			if m.Error != nil {
-				// An error without a usable id (a parse error on the
-				// plugin's side) is fatal: we cannot know which call it is.
-				c.fail(fmt.Errorf("protocol: plugin reported %v", m.Error))
-				return
-			}
-			c.fail(fmt.Errorf("protocol: fd 4 line %d: answer with id %s, want an integer", lineNo, truncate(m.ID, 40)))
-			return
-		}
-		c.mu.Lock()
-		ch := c.pending[id]
-		c.mu.Unlock()
-		if ch != nil {
-			ch <- &m // buffered, and only one answer per id is read
-		}
-		// An answer to a call that already gave up is dropped.
 	}
+}
+
+// handleLine dispatches one line from the plugin: a notification goes to
+// notify, an answer to the call waiting for it. An error is a protocol
+// violation after which the connection cannot be trusted.
+func (c *conn) handleLine(lineNo int, line []byte) error {
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 {
+		return nil
+	}
+	var m message
+	if err := json.Unmarshal(line, &m); err != nil {
+		return fmt.Errorf("protocol: fd 4 line %d: want one JSON-RPC object per line, got %s: %v",
+			lineNo, truncate(line, 120), err)
+	}
+	hasID := len(m.ID) > 0 && string(m.ID) != "null"
+	if m.Method != "" {
+		if hasID {
+			return fmt.Errorf("protocol: fd 4 line %d: plugin sent a request (method %q); plugins may only send notifications (no id)",
+				lineNo, m.Method)
+		}
+		// Notifications are handled in order with the answers, so an
+		// image update sent inside isRenderFinished has reached the host
+		// by the time the call returns.
+		if c.notify != nil {
+			c.notify(m.Method, m.Params)
+		}
+		return nil
+	}
+	id, err := strconv.ParseInt(string(m.ID), 10, 64)
+	if err != nil {
+		if m.Error != nil {
+			// An error without a usable id (a parse error on the plugin's
+			// side): we cannot know which call it is.
+			return fmt.Errorf("protocol: fd 4 line %d: plugin reported %v", lineNo, m.Error)
+		}
+		return fmt.Errorf("protocol: fd 4 line %d: answer with id %s, want an integer", lineNo, truncate(m.ID, 40))
+	}
+	if m.Error == nil && m.Result == nil {
+		return fmt.Errorf("protocol: fd 4 line %d: answer %d has neither result nor error", lineNo, id)
+	}
+	c.mu.Lock()
+	ch := c.pending[id]
+	delete(c.pending, id) // one answer per call; a second one is dropped
+	c.mu.Unlock()
+	if ch != nil {
+		ch <- &m // buffered
+	}
+	// An answer to a call that already gave up is dropped.
+	return nil
 }
 
 // readLine reads one '\n'-terminated line of at most max bytes.

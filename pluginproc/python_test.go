@@ -207,7 +207,7 @@ func TestSeveralRenderersInOneFile(t *testing.T) {
 	needPython(t)
 	cfg := testConfig(t)
 	ps := loadPython(t, cfg, testdata("plugins", "multi.py"))
-	if got := labels(ps); !reflect.DeepEqual(got, []string{"Own Init", "Quick", "Slow"}) {
+	if got := labels(ps); !reflect.DeepEqual(got, []string{"Own Init", "Quick", "Slow", "Threaded"}) {
 		t.Fatalf("labels = %v", got)
 	}
 	for label, wantPoll := range map[string]time.Duration{"Quick": time.Second, "Slow": 5 * time.Second, "Own Init": time.Second} {
@@ -264,7 +264,7 @@ func TestDiscoveryCache(t *testing.T) {
 	if err := os.WriteFile(cachePath, []byte(doctored), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := labels(loadPython(t, cfg, file)); !reflect.DeepEqual(got, []string{"Cached Slow", "Own Init", "Quick"}) {
+	if got := labels(loadPython(t, cfg, file)); !reflect.DeepEqual(got, []string{"Cached Slow", "Own Init", "Quick", "Threaded"}) {
 		t.Errorf("unchanged file: labels = %v, want the cached ones", got)
 	}
 	// A changed file is loaded again.
@@ -272,7 +272,7 @@ func TestDiscoveryCache(t *testing.T) {
 	if err := os.Chtimes(file, later, later); err != nil {
 		t.Fatal(err)
 	}
-	if got := labels(loadPython(t, cfg, file)); !reflect.DeepEqual(got, []string{"Own Init", "Quick", "Slow"}) {
+	if got := labels(loadPython(t, cfg, file)); !reflect.DeepEqual(got, []string{"Own Init", "Quick", "Slow", "Threaded"}) {
 		t.Errorf("touched file: labels = %v, want the file's", got)
 	}
 }
@@ -337,5 +337,33 @@ func checkGreyPNG(t *testing.T, path string, w, h int, want uint8) {
 				t.Fatalf("%s pixel (%d,%d) = %d, want %d", path, x, y, g, want)
 			}
 		}
+	}
+}
+
+func TestNotificationsFromPluginThreads(t *testing.T) {
+	needPython(t)
+	p := loadPython(t, testConfig(t), testdata("plugins", "multi.py"))["Threaded"]
+	host := newFakeHost(3)
+	r := newRender(t, p, host)
+	if err := r.StartBackgroundRender(context.Background(), "/t.usda", bgrender.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	done, err := pollUntil(t, r, 500, 5*time.Millisecond)
+	if err != nil || !done {
+		t.Fatalf("IsRenderFinished = %v, %v", done, err)
+	}
+	host.mu.Lock()
+	n := len(host.mdLog)
+	last := host.mdLog[n-1]
+	host.mu.Unlock()
+	if n != 500 {
+		t.Errorf("%d metadata updates arrived, want 500", n)
+	}
+	want := map[string]any{
+		"tick": 500.0, "nan": nil, "inf": nil, "tuple": []any{1.0, 2.0}, "set": []any{3.0},
+		"object": "a marker", "nested": map[string]any{"deep": []any{nil, map[string]any{"k": []any{500.0}}}},
+	}
+	if !reflect.DeepEqual(last, want) {
+		t.Errorf("last update = %v\nwant %v", last, want)
 	}
 }

@@ -32,7 +32,38 @@ class OwnInit(BackgroundRenderer):
         return True
 
 
+
+class Threaded(BackgroundRenderer):
+    # Reports from its own thread while rgallery polls, as the seed's
+    # background-thread renderer does, with values JSON cannot carry as they are.
+    def startBackgroundRender(self, usd_filepath, options):
+        import threading
+        self._path = usd_filepath
+        self._sent = 0
+
+        def report():
+            for i in range(1, 501):
+                self.updateMetadata({"tick": i, "nan": float("nan"), "inf": float("inf"),
+                                     "tuple": (1, 2), "set": {3}, "object": object.__new__(Marker),
+                                     "nested": {"deep": [float("-inf"), {"k": (i,)}]}})
+                self._sent = i
+        self._thread = threading.Thread(target=report)
+        self._thread.start()
+
+    def isRenderFinished(self):
+        if self._sent < 500:
+            return False
+        self._thread.join()
+        self.updateImagePath(self._path)
+        return True
+
+
+class Marker(object):
+    def __str__(self):
+        return "a marker"
+
 def registerBackgroundRenderers(manager):
     manager.registerBackgroundRenderer("Quick", Quick)
     manager.registerBackgroundRenderer("Slow", Slow)
     manager.registerBackgroundRenderer("Own Init", OwnInit)
+    manager.registerBackgroundRenderer("Threaded", Threaded)
