@@ -298,6 +298,13 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("import error does not end with the exception:\n%s", err)
 	}
 
+	hou := testdata("broken", "needs_hou.py")
+	_, err = l.Load(context.Background(), hou)
+	wantPrefix = fmt.Sprintf("load %s: importing %s: ModuleNotFoundError: No module named 'hou' (rgallery runs plugins outside Houdini: only husd.backgroundrenderer is provided, not hou)\nTraceback (most recent call last):\n  File %q, line 1, in <module>\n    import hou\n", hou, hou, hou)
+	if err == nil || !strings.HasPrefix(err.Error(), wantPrefix) {
+		t.Errorf("import hou:\n got %v\nwant prefix %q", err, wantPrefix)
+	}
+
 	noreg := testdata("broken", "no_register.py")
 	_, err = l.Load(context.Background(), noreg)
 	want := fmt.Sprintf("load %s: %s has no registerBackgroundRenderers(manager) function", noreg, noreg)

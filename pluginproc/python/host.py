@@ -35,6 +35,11 @@ LOAD_ERROR = -32001
 STATE_ERROR = -32002
 
 
+# Houdini's own modules, which a plugin may import but rgallery cannot
+# provide; an import of one gets a hint in the load error.
+HOUDINI_MODULES = ("hou", "hutil", "husd", "husdui", "hdefereval", "toolutils", "soptoolutils", "loputils")
+
+
 class RPCError(Exception):
     def __init__(self, code, message, data=None):
         Exception.__init__(self, message)
@@ -129,7 +134,12 @@ class Host(object):
             sys.modules[name] = module
             spec.loader.exec_module(module)
         except BaseException as e:
-            raise RPCError(LOAD_ERROR, "importing %s: %s" % (self.plugin_file, _describe(e)),
+            hint = ""
+            missing = getattr(e, "name", None) if isinstance(e, ImportError) else None
+            if missing and missing.split(".")[0] in HOUDINI_MODULES:
+                hint = (" (rgallery runs plugins outside Houdini: only husd.backgroundrenderer"
+                        " is provided, not %s)" % missing)
+            raise RPCError(LOAD_ERROR, "importing %s: %s%s" % (self.plugin_file, _describe(e), hint),
                            _error_data(e))
         register = getattr(module, "registerBackgroundRenderers", None)
         if register is None or not callable(register):
