@@ -63,6 +63,10 @@ type Options struct {
 	// Log, if not nil, receives every byte of stdout and stderr in order.
 	// Write errors stop the copy to Log, never the process.
 	Log io.Writer
+	// LogLimit, if above 0, is how many bytes at most go to Log; after
+	// that one line says the log was cut, and only the Tail follows the
+	// output. A command that prints without end cannot fill the disk.
+	LogLimit int64
 	// OnLine, if not nil, is called with every complete line of output
 	// (see Tail for what a line is), from one goroutine, in order.
 	OnLine func(line string)
@@ -184,7 +188,7 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 	p.GroupID() // read the leader's start time while it surely exists
 
 	if p.out != nil {
-		go p.copyOutput(opts.Log)
+		go p.copyOutput(opts.Log, opts.LogLimit)
 	} else {
 		close(p.outDone)
 	}
@@ -196,16 +200,27 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 	return p, nil
 }
 
-func (p *Process) copyOutput(log io.Writer) {
+func (p *Process) copyOutput(log io.Writer, limit int64) {
 	defer close(p.outDone)
 	defer p.out.Close()
 	buf := make([]byte, 8*1024) // small: hundreds of renders keep one each
+	var written int64
 	for {
 		n, err := p.out.Read(buf)
 		if n > 0 {
 			p.tail.Write(buf[:n])
 			if log != nil {
-				if _, werr := log.Write(buf[:n]); werr != nil {
+				chunk := buf[:n]
+				cut := limit > 0 && written+int64(n) > limit
+				if cut {
+					chunk = chunk[:limit-written]
+				}
+				if _, werr := log.Write(chunk); werr != nil {
+					log = nil
+				}
+				written += int64(len(chunk))
+				if cut && log != nil {
+					fmt.Fprintf(log, "\n[output cut after %d bytes; the rest is not logged]\n", limit)
 					log = nil
 				}
 			}

@@ -501,3 +501,17 @@ func TestStopEscapedDescendant(t *testing.T) {
 	}
 	assertGone(t, p, escaped)
 }
+
+func TestLogLimit(t *testing.T) {
+	var log bytes.Buffer
+	p := start(t, Options{Log: &log, LogLimit: 10}, "sh", "-c", "echo 0123456789abcdef; echo last")
+	if _, err := p.Wait(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "0123456789\n[output cut after 10 bytes; the rest is not logged]\n"; log.String() != want {
+		t.Errorf("log = %q, want %q", log.String(), want)
+	}
+	if got := p.Tail(); !reflect.DeepEqual(got, []string{"0123456789abcdef", "last"}) {
+		t.Errorf("tail = %q", got)
+	}
+}

@@ -58,7 +58,8 @@
 // image and metadata are always sent.
 //
 // What a render does: the command runs in its own process group (see
-// internal/proc) with stdout and stderr going to the render log. Each poll
+// internal/proc) with stdout and stderr going to the render log (the first
+// 64 MiB of it). Each poll
 // reports percentDone (from the regex), totalClockTime, peakMemory (the
 // peak summed RSS of the command's process tree) and timeToFirstPixel (and
 // once: command, pid, processGroup for proc.StopStale, at the end

@@ -20,6 +20,9 @@ import (
 // error carries (the whole output is in the render log).
 const logTailLines = 20
 
+// logLimit bounds how much of a command's output goes to the render log.
+const logLimit = 64 << 20
+
 // clickTimeout bounds writing a click to the command's stdin when the
 // caller's context has no deadline.
 const clickTimeout = 2 * time.Second

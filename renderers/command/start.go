@@ -69,6 +69,7 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		TailLines:      logTailLines,
 		SampleInterval: r.sampleInterval(),
 		Log:            r.host.Log(),
+		LogLimit:       logLimit,
 		OnLine:         r.onLine,
 	})
 	if stdinR != nil {
