@@ -1,12 +1,16 @@
 package slurm
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/render"
 	"github.com/rgallery/rgallery/renderers/local"
 )
 
@@ -98,4 +102,41 @@ func measure(b *testing.B, r bgrender.Renderer, h *testHost, scene string, opts 
 	b.ReportMetric(first.Seconds(), "first-image-s")
 	b.ReportMetric(total.Seconds(), "total-s")
 	return total
+}
+
+// BenchmarkMergeHD is the gallery-side cost of one poll at 1280x720 with
+// four tasks whose films all changed: read, merge, write EXR and PNG.
+func BenchmarkMergeHD(b *testing.B) {
+	const w, h, tasks = 1280, 720, 4
+	dir := b.TempDir()
+	for i := 0; i < tasks; i++ {
+		f := render.NewFilm(w, h)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				f.Add(x, y, render.Vec3{X: float64(x) / w, Y: float64(y) / h, Z: float64(i) / tasks})
+			}
+		}
+		var buf bytes.Buffer
+		if _, err := f.WriteTo(&buf); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filmPath(dir, i), buf.Bytes(), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "render.exr")
+	b.ResetTimer()
+	for range b.N {
+		fs := newFilms(dir, tasks) // every film counts as changed
+		if _, err := fs.refresh(); err != nil {
+			b.Fatal(err)
+		}
+		film, err := fs.merged()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := writeImage(film, out, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

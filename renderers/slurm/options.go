@@ -50,7 +50,7 @@ func Schema() []bgrender.OptionSpec {
 		{Name: OptMemory, Label: "Memory per task", Type: "string", Default: "", Help: "sbatch --mem, e.g. 2G; empty: the partition's default"},
 		{Name: OptTimeLimit, Label: "Time limit", Type: "string", Default: "", Help: "sbatch --time, e.g. 30, 1:30:00, 2-00:00:00"},
 		{Name: OptSbatchArgs, Label: "Extra sbatch arguments", Type: "string", Default: "", Help: "space-separated --name=value arguments, e.g. --qos=render --nice=10"},
-		{Name: OptJobDirRoot, Label: "Job dir root", Type: "string", Default: "", Help: "shared path the nodes see; empty: $RGALLERY_FARM_DIR, else the user cache dir's rgallery/farm"},
+		{Name: OptJobDirRoot, Label: "Job dir root", Type: "string", Default: "", Help: "shared path the nodes see; empty: $RGALLERY_FARM_DIR, else $RGALLERY_DIR/farm, else the user cache dir's rgallery/farm"},
 		{Name: OptWorkerBin, Label: "rgallery on the nodes", Type: "string", Default: "", Help: "path of the rgallery binary on the nodes; empty: this binary"},
 		{Name: OptStopTimeout, Label: "Stop timeout (s)", Type: "int", Default: 60, Min: f(1), Max: f(3600), Help: "how long Stop waits for every task to end after scancel"},
 	}
@@ -162,10 +162,15 @@ func parseExtraArgs(s string) ([]string, error) {
 }
 
 // defaultRoot is where job dirs go when the options do not say:
-// $RGALLERY_FARM_DIR, else <user cache dir>/rgallery/farm.
+// $RGALLERY_FARM_DIR, else $RGALLERY_DIR/farm (inside the gallery), else
+// <user cache dir>/rgallery/farm. A renderer is not told its gallery's
+// directory (Host has no such method), so --gallery alone does not move it.
 func defaultRoot() string {
 	if d := os.Getenv("RGALLERY_FARM_DIR"); d != "" {
 		return d
+	}
+	if d := os.Getenv("RGALLERY_DIR"); d != "" {
+		return filepath.Join(d, "farm")
 	}
 	if d, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(d, "rgallery", "farm")
