@@ -4,7 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -214,4 +219,77 @@ func TestEventsCarrySnapshots(t *testing.T) {
 	if seen["created"] != 1 || seen["image"] < 1 || seen["metadata"] < 1 || last.Snapshot.State != gallery.Finished || last.Snapshot.ImageVersion < 1 {
 		t.Fatalf("events %v, last %+v", seen, last)
 	}
+}
+
+// TestPythonPluginForm checks the form of a real Python plugin (the seed's
+// template shape): its fields are what its getConfigOptions returns,
+// asked of a throwaway plugin process that is gone afterwards.
+func TestPythonPluginForm(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed")
+	}
+	f := newFixture(t, fixtureOpts{})
+	abs, _ := filepath.Abs("testdata/python")
+	d := bgrender.Discover(context.Background(), []string{abs})
+	if len(d.Errors) > 0 || len(d.Plugins) != 1 {
+		t.Fatalf("discovery: %+v", d)
+	}
+	if err := f.m.AddDiscovered(d); err != nil {
+		t.Fatal(err)
+	}
+	before := children()
+	var form server.Form
+	if code := f.do("GET", "/api/renderers/Python%20Asker/form", nil, &form); code != 200 {
+		t.Fatalf("form: %d %+v", code, form)
+	}
+	var names []string
+	for _, fd := range form.Fields {
+		names = append(names, fd.Name+":"+fd.Type)
+	}
+	if strings.Join(names, ",") != "denoise:bool,quality:string,samples:int" || form.Values["quality"] != "draft" || form.Kind != "python" {
+		t.Fatalf("form %v values %v kind %s", names, form.Values, form.Kind)
+	}
+	// The plugin process that answered is gone.
+	for i := 0; i < 100 && len(children()) > len(before); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after := children(); len(after) > len(before) {
+		t.Fatalf("plugin processes left after the form: %v (before %v)", after, before)
+	}
+	// Rendering with the form's values passes them to the plugin as
+	// options["plugin"], without asking it again.
+	var s gallery.Snapshot
+	if code := f.do("POST", "/api/renders", server.RenderRequest{Renderer: "Python Asker", Scene: f.scene, Options: map[string]any{"samples": 64, "quality": "final", "denoise": true}}, &s); code != 201 {
+		t.Fatalf("render: %d", code)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for f.get(s.ID).Metadata["startedWith"] == nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	got, _ := json.Marshal(f.get(s.ID).Metadata["startedWith"])
+	if string(got) != `{"denoise":true,"quality":"final","samples":64}` {
+		t.Fatalf("the plugin started with %s", got)
+	}
+	f.do("POST", "/api/snapshots/"+itoa(s.ID)+"/stop", nil, nil)
+}
+
+// children lists this process's live child processes.
+func children() []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b)[strings.LastIndexByte(string(b), ')')+1:])
+		if len(f) > 1 && f[0] != "Z" && f[1] == strconv.Itoa(os.Getpid()) {
+			out = append(out, pid)
+		}
+	}
+	return out
 }

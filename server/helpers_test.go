@@ -19,6 +19,7 @@ import (
 
 	"github.com/rgallery/rgallery/bgrender"
 	"github.com/rgallery/rgallery/gallery"
+	_ "github.com/rgallery/rgallery/pluginproc"        // Python plugins
 	_ "github.com/rgallery/rgallery/renderers/command" // Command renderer manifests
 	"github.com/rgallery/rgallery/server"
 )
