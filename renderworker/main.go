@@ -36,6 +36,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.OutEXR, "exr", "", "write the linear float image here (OpenEXR)")
 	fs.StringVar(&cfg.OutPNG, "png", "", "write an sRGB preview here (PNG)")
 	fs.StringVar(&cfg.OutFilm, "film", "", "write the raw sample sums here (for exact farm merges)")
+	fs.BoolVar(&cfg.FinalOnly, "final-only", false, "write the outputs only when done (or stopped), not after every pass")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: rgallery render-worker [flags] SCENE.usd
 

@@ -46,6 +46,9 @@ type Config struct {
 	Seed          uint32
 
 	OutEXR, OutPNG, OutFilm string // outputs; "" skips that output
+	// FinalOnly writes the outputs once at the end instead of after every
+	// pass (benchmarks, farm tasks nobody watches).
+	FinalOnly bool
 
 	// Load turns the scene file into a built render.Scene; the command
 	// passes the USD adapter, tests may pass an in-Go scene.
@@ -143,8 +146,10 @@ func run(ctx context.Context, cfg Config, in io.Reader, emit *emitter, start tim
 	var last render.Progress
 	err = r.Render(ctx, func(p render.Progress, f *render.Film) error {
 		last = p
-		if err := writeOutputs(cfg, f); err != nil {
-			return err
+		if !cfg.FinalOnly || p.Final {
+			if err := writeOutputs(cfg, f); err != nil {
+				return err
+			}
 		}
 		emit.write(progressStats("pass", cfg, p, start, renderStart, loadTime))
 		return nil
