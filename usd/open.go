@@ -220,11 +220,39 @@ func (l *layerLoader) read(resolved string) (*sdf.Layer, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer rc.Close()
+	if f, ok := rc.(*os.File); ok {
+		// Large text layers are parsed straight from a read-only mapping
+		// (the parser copies what it keeps); everything else is read whole.
+		if data, release, ok := mapFile(f); ok {
+			if isText(data) {
+				defer release()
+				return usda.Parse(resolved, data)
+			}
+			release()
+		}
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			data := make([]byte, st.Size())
+			if _, err := io.ReadFull(f, data); err != nil {
+				return nil, fmt.Errorf("read %s: %w", resolved, err)
+			}
+			return l.decode(resolved, data)
+		}
+	}
 	data, err := io.ReadAll(rc)
-	rc.Close()
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", resolved, err)
 	}
+	return l.decode(resolved, data)
+}
+
+func isText(data []byte) bool {
+	t := bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+	return bytes.HasPrefix(t, []byte("#usda")) || bytes.HasPrefix(t, []byte("#sdf"))
+}
+
+// decode reads a layer from its bytes, by content: crate, usdz or usda.
+func (l *layerLoader) decode(resolved string, data []byte) (*sdf.Layer, error) {
 	switch {
 	case bytes.HasPrefix(data, []byte("PXR-USDC")):
 		return crate.Read(resolved, data)
@@ -238,11 +266,8 @@ func (l *layerLoader) read(resolved string) (*sdf.Layer, error) {
 			return nil, err
 		}
 		return l.loadResolved(usdz.JoinPackagePath(resolved, root))
-	default:
-		trimmed := bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
-		if bytes.HasPrefix(trimmed, []byte("#usda")) || bytes.HasPrefix(trimmed, []byte("#sdf")) {
-			return usda.Parse(resolved, data)
-		}
+	case isText(data):
+		return usda.Parse(resolved, data)
 	}
 	return nil, &FormatError{File: resolved, Msg: "not a USD file (no usda header, crate magic or zip signature)"}
 }

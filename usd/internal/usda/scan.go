@@ -461,6 +461,10 @@ func fastFloat(b []byte, bits int) (float64, bool) {
 }
 
 func (s *scanner) float(bits int) (float64, error) {
+	s.skipSpace()
+	if f, ok := s.quickFloat(bits); ok {
+		return f, nil
+	}
 	start := s.pos
 	b := s.numberBytes()
 	if b == nil {
@@ -477,6 +481,73 @@ func (s *scanner) float(bits int) (float64, error) {
 		return 0, s.errAt(start, "bad number %q", b)
 	}
 	return f, nil
+}
+
+// quickFloat parses a plain decimal (no exponent) in one pass when the
+// result is exact by Clinger's fast path; otherwise it consumes nothing.
+func (s *scanner) quickFloat(bits int) (float64, bool) {
+	src := s.src
+	p := s.pos
+	neg := false
+	if p < len(src) && src[p] == '-' {
+		neg = true
+		p++
+	}
+	var mant uint64
+	nd, exp, digits := 0, 0, 0
+	for p < len(src) {
+		c := src[p]
+		if c < '0' || c > '9' {
+			break
+		}
+		mant = mant*10 + uint64(c-'0')
+		if mant != 0 {
+			nd++
+		}
+		digits++
+		p++
+	}
+	if p < len(src) && src[p] == '.' {
+		p++
+		for p < len(src) {
+			c := src[p]
+			if c < '0' || c > '9' {
+				break
+			}
+			mant = mant*10 + uint64(c-'0')
+			if mant != 0 {
+				nd++
+			}
+			digits++
+			exp--
+			p++
+		}
+	}
+	if digits == 0 || nd > 15 {
+		return 0, false
+	}
+	if p < len(src) {
+		if c := src[p]; c == 'e' || c == 'E' || isIdentChar(c) {
+			return 0, false
+		}
+	}
+	var f float64
+	if bits == 32 {
+		if mant >= 1<<24 || exp < -10 {
+			return 0, false
+		}
+		f = float64(float32(mant) / float32(pow10f64[-exp]))
+	} else {
+		if exp < -22 {
+			return 0, false
+		}
+		f = float64(mant) / pow10f64[-exp]
+	}
+	if neg {
+		f = -f
+	}
+	s.pos = p
+	return f, true
 }
 
 func (s *scanner) integer() (int64, error) {

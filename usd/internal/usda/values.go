@@ -1,6 +1,7 @@
 package usda
 
 import (
+	"bytes"
 	"github.com/rgallery/rgallery/usd/sdf"
 )
 
@@ -225,12 +226,37 @@ func makeVec(vt valueType, b [4]float64) any {
 	return sdf.Vec4d{b[0], b[1], b[2], b[3]}
 }
 
+// countElems estimates the number of elements of the numeric array that
+// starts at the '[' at pos: the tuples in it, or else the commas plus one.
+// It uses bytes.Count (vectorized) so that the typed slice can be
+// allocated once; a wrong estimate only costs capacity.
+func (s *scanner) countElems() int {
+	src := s.src[s.pos:]
+	end := bytes.IndexByte(src, ']')
+	if end < 0 {
+		return 0
+	}
+	region := src[:end]
+	if n := bytes.Count(region, []byte{'('}); n > 0 {
+		return n
+	}
+	return bytes.Count(region, []byte{','}) + 1
+}
+
 // arrayOf parses [e, e, ...] with a typed element parser.
 func arrayOf[T any](s *scanner, elem func() (T, error)) ([]T, error) {
+	if s.peek() == '[' {
+		if n := s.countElems(); n > 0 {
+			return arrayInto(s, make([]T, 0, n), elem)
+		}
+	}
+	return arrayInto(s, nil, elem)
+}
+
+func arrayInto[T any](s *scanner, out []T, elem func() (T, error)) ([]T, error) {
 	if err := s.expect('['); err != nil {
 		return nil, err
 	}
-	var out []T
 	if s.accept(']') {
 		return []T{}, nil
 	}

@@ -1,0 +1,131 @@
+package usd
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cpuTime returns the CPU time (user+system) of the whole process: under
+// a loaded machine it measures our work better than the wall clock.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakHeap samples the live heap while f runs and returns the maximum
+// above the heap in use before f started.
+func peakHeap(f func()) uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var m runtime.MemStats
+		t := time.NewTicker(200 * time.Microsecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	f()
+	runtime.ReadMemStats(&ms)
+	if ms.HeapAlloc > peak.Load() {
+		peak.Store(ms.HeapAlloc)
+	}
+	close(done)
+	if p := peak.Load(); p > base {
+		return p - base
+	}
+	return 0
+}
+
+// readAllMeshes opens a stage and reads the points and indices of every
+// mesh, returning the bytes of decoded arrays and the stage.
+func readAllMeshes(tb testing.TB, path string) (int, *Stage) {
+	s, err := Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n := 0
+	for p := range s.Traverse() {
+		if p.TypeName() != "Mesh" {
+			continue
+		}
+		m, _ := p.Mesh(Default)
+		n += len(m.Points)*12 + len(m.FaceVertexIndices)*4 + len(m.FaceVertexCounts)*4 + len(m.Normals)*12
+	}
+	return n, s
+}
+
+func benchOpen(b *testing.B, path string) {
+	if _, err := os.Stat(path); err != nil {
+		b.Skip(err)
+	}
+	var arrays int
+	var live *Stage
+	peak := peakHeap(func() { arrays, live = readAllMeshes(b, path) })
+	runtime.KeepAlive(live)
+	live = nil
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		readAllMeshes(b, path)
+	}
+	cpu := cpuTime() - c0
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/1e6, "cpu-ms/op")
+	b.ReportMetric(float64(peak), "peak-heap-B")
+	b.ReportMetric(float64(arrays), "arrays-B")
+	if arrays > 0 {
+		b.ReportMetric(float64(peak)/float64(arrays), "peak/arrays")
+	}
+}
+
+// BenchmarkOpenMesh: open + compose + read all mesh points/indices of the
+// largest bench scene (bench-scenes/mesh/mesh.usda, 12 MB of usda).
+func BenchmarkOpenMesh(b *testing.B) {
+	benchOpen(b, filepath.Join(sharedDir(b), "bench-scenes", "mesh", "mesh.usda"))
+}
+
+// BenchmarkOpenBiggestCorpusFile does the same for the largest file of
+// the dev corpus.
+func BenchmarkOpenBiggestCorpusFile(b *testing.B) {
+	dir := filepath.Join(sharedDir(b), "usd-corpus", "dev")
+	type fi struct {
+		p string
+		n int64
+	}
+	var all []fi
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			switch filepath.Ext(p) {
+			case ".usd", ".usda", ".usdc", ".usdz":
+				all = append(all, fi{p, info.Size()})
+			}
+		}
+		return nil
+	})
+	sort.Slice(all, func(i, j int) bool { return all[i].n > all[j].n })
+	if len(all) == 0 {
+		b.Skip("no corpus")
+	}
+	b.Logf("biggest corpus file: %s (%d bytes)", all[0].p, all[0].n)
+	benchOpen(b, all[0].p)
+}
