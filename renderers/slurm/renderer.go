@@ -256,8 +256,29 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 	if err := r.update(); err != nil {
 		return false, err
 	}
-	if !found || len(tasks) < r.st.Tasks {
+	if !found {
 		return r.vanished(ctx, tasks)
+	}
+	// Records of finished tasks are purged after MinJobAge while others
+	// may still run: a task missing from the queue whose film is complete
+	// has completed.
+	missing := 0
+	for i := 0; i < r.st.Tasks; i++ {
+		if _, ok := tasks[i]; !ok {
+			if r.filmComplete(i) {
+				tasks[i] = taskState{Task: i, State: "COMPLETED", Reason: "purged from the queue; film complete"}
+			} else {
+				missing++
+			}
+		}
+	}
+	if missing > 0 {
+		r.tasks = tasks
+		if r.allListedTerminal() {
+			return r.vanished(ctx, tasks)
+		}
+		r.host.UpdateMetadata(r.queueMetadata())
+		return false, nil
 	}
 	r.tasks = tasks
 	md := r.queueMetadata()
@@ -442,11 +463,13 @@ func (r *Renderer) failWith(ctx context.Context, t taskState) error {
 // vanished handles a job (or some of its tasks) the queue no longer lists:
 // it is finished if every film holds all its samples, else a failure.
 func (r *Renderer) vanished(ctx context.Context, tasks map[int]taskState) (bool, error) {
-	known, err := r.sched.known(ctx, r.st.JobID)
-	if err == nil && known && len(tasks) > 0 {
-		// squeue and scontrol disagree for a moment right after a
-		// submission or a purge; look again at the next poll.
-		return false, nil
+	if len(tasks) == 0 {
+		known, err := r.sched.known(ctx, r.st.JobID)
+		if err == nil && known {
+			// squeue and scontrol disagree for a moment right after a
+			// submission; look again at the next poll.
+			return false, nil
+		}
 	}
 	r.tasks = tasks
 	done, total := r.samples()
@@ -468,12 +491,28 @@ func (r *Renderer) vanished(ctx context.Context, tasks map[int]taskState) (bool,
 
 // filmsComplete reports whether every task's film holds its whole range.
 func (r *Renderer) filmsComplete() bool {
-	for i, t := range r.films.tasks {
-		if t.film == nil {
+	for i := range r.films.tasks {
+		if !r.filmComplete(i) {
 			return false
 		}
-		a, b := i*r.st.SPP/r.st.Tasks, (i+1)*r.st.SPP/r.st.Tasks
-		if t.film.TotalSamples() != int64(t.film.W)*int64(t.film.H)*int64(b-a) {
+	}
+	return true
+}
+
+// filmComplete reports whether task i's film holds its whole sample range.
+func (r *Renderer) filmComplete(i int) bool {
+	f := r.films.tasks[i].film
+	if f == nil {
+		return false
+	}
+	a, b := i*r.st.SPP/r.st.Tasks, (i+1)*r.st.SPP/r.st.Tasks
+	return f.TotalSamples() == int64(f.W)*int64(f.H)*int64(b-a)
+}
+
+// allListedTerminal reports whether every task the queue lists has ended.
+func (r *Renderer) allListedTerminal() bool {
+	for _, t := range r.tasks {
+		if !t.terminal() {
 			return false
 		}
 	}
