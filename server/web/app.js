@@ -3,7 +3,9 @@
 // JavaScript, no build step; it talks only to /api/ on its own origin.
 'use strict';
 
-const PAGE = 100;
+// The first page fills the strip's screen and no more, so that the
+// gallery opens fast; later pages are bigger.
+const FIRST_PAGE = 40, PAGE = 100;
 const COLOURS = ['red', 'orange', 'yellow', 'green', 'blue', 'purple', 'grey'];
 const COLOUR_CSS = {red: '#d9534f', orange: '#f0883e', yellow: '#e6c14d', green: '#5cb85c', blue: '#4a90d9', purple: '#9b6ad6', grey: '#8a8f96'};
 
@@ -120,8 +122,8 @@ const fail = e => toast(e.message || String(e));
 
 const list = $('#strip-list');
 
-function filterQuery() {
-  const q = new URLSearchParams({limit: PAGE});
+function filterQuery(limit) {
+  const q = new URLSearchParams({limit});
   const f = st.filters;
   if (f.q) q.set('q', f.q);
   if (f.tag) q.set('tag', f.tag);
@@ -154,7 +156,8 @@ async function loadPage(reset) {
   if (st.loading || st.done) return;
   st.loading = true;
   const gen = st.gen;
-  const q = filterQuery();
+  const limit = st.order.length ? PAGE : FIRST_PAGE;
+  const q = filterQuery(limit);
   if (st.before) q.set('before', st.before);
   let page;
   try {
@@ -173,7 +176,7 @@ async function loadPage(reset) {
     frag.append(card(s));
   }
   list.append(frag);
-  st.done = page.length < PAGE;
+  st.done = page.length < limit;
   if (page.length) st.before = page[page.length - 1].id;
   st.loading = false;
   updateCount();
