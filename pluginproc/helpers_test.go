@@ -112,7 +112,7 @@ func testConfig(t testing.TB) Config {
 		Timeouts: Timeouts{Call: 3 * time.Second, Stop: 3 * time.Second},
 		// A small limit, so that the flood test ends in milliseconds.
 		LogLimit:  256 << 10,
-		StopGrace: 500 * time.Millisecond,
+		StopGrace: 2 * time.Second,
 	}
 }
 
