@@ -305,6 +305,23 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("import hou:\n got %v\nwant prefix %q", err, wantPrefix)
 	}
 
+	// The seed's template pasted as it is, with comment-only method
+	// bodies, is not valid Python: the error says where.
+	syntax := filepath.Join(t.TempDir(), "template.py")
+	src := "from husd.backgroundrenderer import BackgroundRenderer\n\nclass R(BackgroundRenderer):\n" +
+		"    def isRenderFinished(self):\n        # Return True when done.\n\n    def mouseClick(self, x, y):\n        pass\n"
+	if err := os.WriteFile(syntax, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = l.Load(context.Background(), syntax)
+	// The wording after "expected an indented block" varies between
+	// Python versions; the place does not.
+	wantPrefix = fmt.Sprintf("load %s: importing %s: IndentationError: expected an indented block", syntax, syntax)
+	wantPlace := fmt.Sprintf("\n  File %q, line 7\n", syntax)
+	if err == nil || !strings.HasPrefix(err.Error(), wantPrefix) || !strings.Contains(err.Error(), wantPlace) {
+		t.Errorf("syntax error:\n got %v\nwant prefix %q and %q", err, wantPrefix, wantPlace)
+	}
+
 	noreg := testdata("broken", "no_register.py")
 	_, err = l.Load(context.Background(), noreg)
 	want := fmt.Sprintf("load %s: %s has no registerBackgroundRenderers(manager) function", noreg, noreg)
