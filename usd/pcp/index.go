@@ -461,7 +461,7 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 	} else {
 		l, err := b.cache.loader.Load(asset, authoring)
 		if err != nil {
-			b.errf("%s: %s @%s@ from %s: %v", b.idx.Path, arc, asset, authoring.Identifier, err)
+			b.errf("%s: %s @%s@ from %s: %w", b.idx.Path, arc, asset, authoring.Identifier, err)
 			return
 		}
 		target = b.cache.layerStack(l)

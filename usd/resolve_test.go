@@ -1,0 +1,186 @@
+package usd
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rgallery/rgallery/usd/internal/usda"
+)
+
+func openTestdata(t *testing.T, name string) *Stage {
+	t.Helper()
+	s, err := Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestTimeOffsetsAndInterpolation(t *testing.T) {
+	s := openTestdata(t, "resolve_root.usda")
+	ball := s.PrimAtPath("/World/Ball")
+	r := ball.Attribute("radius")
+	// Reference offset 10, scale 2: stage time = layer time * 2 + 10.
+	for _, c := range []struct{ t, want float64 }{{10, 0}, {30, 100}, {20, 50}, {0, 0}, {100, 100}} {
+		got, ok := r.Float(TimeCode(c.t))
+		if !ok || math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("radius at %v = %v, %v; want %v", c.t, got, ok, c.want)
+		}
+	}
+	if ts := r.TimeSamples(); len(ts) != 2 || ts[0] != 10 || ts[1] != 30 {
+		t.Errorf("radius samples at %v, want [10 30]", ts)
+	}
+	// Ints are held, not interpolated.
+	if v, _ := ball.Attribute("count").Get(TimeCode(29)); v != int32(1) {
+		t.Errorf("count at 29 = %#v, want held 1", v)
+	}
+	// No default authored: Default gives the schema fallback.
+	if v, _ := r.Float(Default); v != 1 {
+		t.Errorf("radius at Default = %v, want the fallback 1", v)
+	}
+	// Sublayer offset 5: samples at layer 0 and 2 land on 5 and 7.
+	h := s.PrimAtPath("/World/Blocked").Attribute("height")
+	if v, _ := h.Float(6); v != 2 {
+		t.Errorf("height at 6 = %v, want 2", v)
+	}
+	// A blocked default falls back to the schema.
+	if v, ok := s.PrimAtPath("/World/Blocked").Attribute("radius").Float(Default); !ok || v != 1 {
+		t.Errorf("blocked radius = %v %v, want fallback 1", v, ok)
+	}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestTransforms(t *testing.T) {
+	s := openTestdata(t, "resolve_root.usda")
+	child := s.PrimAtPath("/World/Parent/Child")
+	// Child at (1,0,0) in the parent: scaled by 2 -> (2,0,0), rotated 90
+	// degrees about Z -> (0,2,0), translated -> (10,2,0).
+	p := TransformPoint(child.LocalToWorld(Default), Vec3d{0, 0, 0})
+	if !near(p[0], 10) || !near(p[1], 2) || !near(p[2], 0) {
+		t.Errorf("child origin in world = %v, want (10, 2, 0)", p)
+	}
+	reset := s.PrimAtPath("/World/Parent/Reset")
+	m, resets := reset.LocalTransform(Default)
+	if !resets {
+		t.Error("Reset does not report resetXformStack")
+	}
+	p = TransformPoint(reset.LocalToWorld(Default), Vec3d{0, 0, 0})
+	if !near(p[0], 1) || !near(p[1], 0) {
+		t.Errorf("reset origin in world = %v (local %v), want (1, 0, 0)", p, m)
+	}
+}
+
+func TestPrimvarsAndMesh(t *testing.T) {
+	s := openTestdata(t, "resolve_root.usda")
+	q := s.PrimAtPath("/World/Quad")
+	pv, ok := q.Primvar("st", Default)
+	if !ok || pv.Interpolation != "faceVarying" || len(pv.Indices) != 4 {
+		t.Fatalf("primvar st = %+v", pv)
+	}
+	flat, _ := pv.Flatten().([]Vec2f)
+	if len(flat) != 4 || flat[1] != (Vec2f{1, 1}) || flat[3] != (Vec2f{0, 0}) {
+		t.Errorf("flattened st = %v", flat)
+	}
+	m, ok := q.Mesh(Default)
+	if !ok || len(m.Points) != 4 || m.SubdivisionScheme != "catmullClark" || m.Orientation != "rightHanded" {
+		t.Errorf("mesh = %+v", m)
+	}
+}
+
+func TestMaterials(t *testing.T) {
+	s := openTestdata(t, "resolve_root.usda")
+	mat, _ := ComputeBoundMaterial(s.PrimAtPath("/World/Quad"), "")
+	if mat == nil || mat.Path() != "/World/Looks/Red" {
+		t.Fatalf("Quad bound to %v", mat)
+	}
+	// The ancestor's strongerThanDescendants binding wins over the child's.
+	inner, _ := ComputeBoundMaterial(s.PrimAtPath("/World/Group/Inner"), "")
+	if inner == nil || inner.Path() != "/World/Looks/Blue" {
+		t.Errorf("Inner bound to %v, want Blue", inner)
+	}
+	surf, out := mat.MaterialSurface("")
+	if surf == nil || surf.Path() != "/World/Looks/Red/Surface" || out != "surface" {
+		t.Fatalf("surface = %v %q", surf, out)
+	}
+	if v, src, _ := surf.ShaderInput("diffuseColor"); src != nil || v != (Vec3f{1, 0, 0}) {
+		t.Errorf("diffuseColor through the material interface = %v, %v", v, src)
+	}
+	if _, src, o := surf.ShaderInput("roughness"); src == nil || src.Path() != "/World/Looks/Red/Tex" || o != "r" {
+		t.Errorf("roughness source = %v %q", src, o)
+	}
+	if v, _, _ := surf.ShaderInput("ior"); v != float32(1.5) {
+		t.Errorf("unauthored ior = %v, want the UsdPreviewSurface default 1.5", v)
+	}
+	tex := s.PrimAtPath("/World/Looks/Red/Tex")
+	a, _ := tex.Attribute("inputs:file").Asset(Default)
+	if a.Authored != "textures/red.png" || !strings.HasSuffix(a.Resolved, "") {
+		t.Errorf("asset = %+v", a)
+	}
+}
+
+func TestCompositionErrors(t *testing.T) {
+	s := openTestdata(t, "cycle_a.usda")
+	found := false
+	for _, err := range s.Errors() {
+		if strings.Contains(err.Error(), "cycle") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no cycle error, got %v", s.Errors())
+	}
+	s = openTestdata(t, "missing_ref.usda")
+	if len(s.Errors()) != 1 || !errors.Is(s.Errors()[0], ErrNotFound) || !strings.Contains(s.Errors()[0].Error(), "does_not_exist.usda") {
+		t.Errorf("missing reference errors = %v", s.Errors())
+	}
+	deps := s.DepReport()
+	if len(deps) != 2 || !deps[1].Missing {
+		t.Errorf("deps = %+v", deps)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	_, err := Open(filepath.Join("testdata", "syntax_error.usda"))
+	var se *usda.SyntaxError
+	if !errors.As(err, &se) || se.Line != 6 {
+		t.Errorf("syntax error = %v, want line 6", err)
+	}
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// Wrong magic.
+	if _, err := Open(write("bad.usdc", []byte("PXR-USDX and more bytes that do not matter at all, really none"))); err == nil {
+		t.Error("bad magic opened")
+	}
+	// A real crate file, truncated at every length: errors, never panics.
+	src, err := os.ReadFile(filepath.Join(sharedDir(t), "usd-corpus", "dev", "usdc-aousd-generated-0.10-0.12", "gen_vec3f.usdc"))
+	if err != nil {
+		t.Skip(err)
+	}
+	for n := 0; n < len(src); n += 7 {
+		p := write("trunc.usdc", src[:n])
+		if s, err := Open(p); err == nil {
+			for prim := range s.TraverseAll() {
+				for _, a := range prim.Attributes() {
+					a.Get(Default)
+				}
+			}
+		}
+	}
+	// A table of contents past the end of the file.
+	bad := append([]byte(nil), src...)
+	bad[16], bad[17], bad[18], bad[19] = 0xff, 0xff, 0xff, 0x7f
+	if _, err := Open(write("toc.usdc", bad)); err == nil || !strings.Contains(err.Error(), "table of contents") {
+		t.Errorf("toc past end: %v", err)
+	}
+}
