@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -91,8 +92,34 @@ func newBrowser(t *testing.T, w, h int) *browser {
 		t.Fatalf("start chromium: %v", err)
 	}
 	pid := chromedp.FromContext(ctx).Browser.Process().Pid
+	// Every script error and CSP refusal on the page fails the test.
+	var consoleMu sync.Mutex
+	var problems []string
+	consoleDone := make(chan struct{})
+	msgs := chromedp.Console(ctx)
+	go func() {
+		defer close(consoleDone)
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Type == chromedp.ConsoleError && (m.Source == "" || m.Source == "security" || strings.Contains(m.Text, "Content Security Policy")) {
+				consoleMu.Lock()
+				problems = append(problems, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
+				consoleMu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		consoleMu.Lock()
+		for _, p := range problems {
+			t.Errorf("browser console: %s", p)
+		}
+		consoleMu.Unlock()
+	})
 	t.Cleanup(func() {
 		cancel()
+		<-consoleDone
 		acancel()
 		// Chromium's helpers are in its process group; none may be left.
 		syscall.Kill(-pid, syscall.SIGKILL)
