@@ -12,9 +12,11 @@ import (
 
 // discoveryCache remembers the labels each plugin file registers, keyed by
 // its path, size and modification time, so that listing renderers does not
-// start an interpreter per file. Only successful loads are cached: a
-// broken file is retried, since what broke it (a missing module) may have
-// been fixed without touching the file. Several rgallery processes may
+// start an interpreter per file. Successful loads are cached, and so is the
+// verdict that an executable is not a plugin (a program that never answers
+// the handshake would otherwise cost the handshake deadline on every
+// listing). A broken Python file is retried every time, since what broke it
+// (a missing module) may be fixed without touching the file. Several rgallery processes may
 // share the file; it is rewritten whole with a rename, and a lost update
 // only costs a rerun.
 type discoveryCache struct {
@@ -32,7 +34,8 @@ type cacheEntry struct {
 	Size    int64    `json:"size"`
 	ModTime int64    `json:"mtime_ns"`
 	Runner  string   `json:"runner"` // interpreter and host version, or "exec"
-	Labels  []string `json:"labels"`
+	Labels  []string `json:"labels,omitempty"`
+	Error   string   `json:"error,omitempty"` // why the file is not a plugin
 }
 
 // cacheMu serialises read-modify-write of the cache file within this
@@ -56,22 +59,25 @@ func (c discoveryCache) read() cacheFile {
 	return f
 }
 
-func (c discoveryCache) lookup(path string, info fs.FileInfo, kind, runner string) ([]string, bool) {
+// lookup returns the cached entry of an unchanged file.
+func (c discoveryCache) lookup(path string, info fs.FileInfo, kind, runner string) (cacheEntry, bool) {
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
 	e, ok := c.read().Entries[cacheKey(kind, path)]
-	if !ok || e.Size != info.Size() || e.ModTime != info.ModTime().UnixNano() || e.Runner != runner || len(e.Labels) == 0 {
-		return nil, false
+	if !ok || e.Size != info.Size() || e.ModTime != info.ModTime().UnixNano() || e.Runner != runner ||
+		(len(e.Labels) == 0 && e.Error == "") {
+		return cacheEntry{}, false
 	}
-	return e.Labels, true
+	return e, true
 }
 
-func (c discoveryCache) store(path string, info fs.FileInfo, kind, runner string, labels []string) {
+// store records the labels of a file, or (labels nil) why it is not a plugin.
+func (c discoveryCache) store(path string, info fs.FileInfo, kind, runner string, labels []string, errMsg string) {
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
 	f := c.read()
 	f.Entries[cacheKey(kind, path)] = cacheEntry{
-		Size: info.Size(), ModTime: info.ModTime().UnixNano(), Runner: runner, Labels: labels,
+		Size: info.Size(), ModTime: info.ModTime().UnixNano(), Runner: runner, Labels: labels, Error: errMsg,
 	}
 	// Forget files that are gone, so the cache does not grow forever.
 	for k := range f.Entries {

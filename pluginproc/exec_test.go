@@ -131,6 +131,20 @@ func TestExecNotAPlugin(t *testing.T) {
 		t.Errorf("silent:\n got %v\nwant %s", err, want)
 	}
 
+	// The verdict is remembered: the next listing does not wait again.
+	_, err = (&ExecLoader{Config: cfg}).Load(context.Background(), silent)
+	if err == nil || err.Error() != want+" (remembered from an earlier try; touch the file to try again)" {
+		t.Errorf("silent, second load:\n got %v", err)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(silent, later, later); err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&ExecLoader{Config: cfg}).Load(context.Background(), silent)
+	if err == nil || err.Error() != want {
+		t.Errorf("silent, touched:\n got %v\nwant %s", err, want)
+	}
+
 	talker := writeScript(t, "talker", "#!/bin/sh\necho hello from a shell script\nexit 2\n")
 	_, err = (&ExecLoader{Config: cfg}).Load(context.Background(), talker)
 	re := regexp.MustCompile(`^load ` + regexp.QuoteMeta(talker) + `: handshake: plugin process \d+ ended \(exit status 2\) before answering: not an rgallery plugin\? .*\nplugin output:\nhello from a shell script$`)

@@ -202,13 +202,21 @@ func load(ctx context.Context, cfg Config, kind, path, runner string,
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
 	cache := discoveryCache{path: filepath.Join(cfg.CacheDir, "plugins.json")}
-	labels, ok := cache.lookup(abs, info, kind, runner)
-	if !ok {
+	var labels []string
+	if e, ok := cache.lookup(abs, info, kind, runner); ok {
+		if e.Error != "" {
+			return nil, fmt.Errorf("%s (remembered from an earlier try; touch the file to try again)", e.Error)
+		}
+		labels = e.Labels
+	} else {
 		labels, err = discover(ctx, cfg, kind, abs, launch)
 		if err != nil {
+			if kind == "executable" && ctx.Err() == nil {
+				cache.store(abs, info, kind, runner, nil, err.Error())
+			}
 			return nil, err
 		}
-		cache.store(abs, info, kind, runner, labels)
+		cache.store(abs, info, kind, runner, labels, "")
 	}
 	plugins := make([]bgrender.Plugin, 0, len(labels))
 	for _, label := range labels {
