@@ -33,5 +33,6 @@
 //
 // The package does not schedule anything itself and does not start a
 // cluster (scripts/slurm-dev.sh does, for development); it talks to
-// whatever cluster the Slurm client tools on PATH reach (SLURM_CONF).
+// whatever cluster the Slurm client tools on PATH reach (SLURM_CONF), or to
+// slurmrestd when RGALLERY_SLURMRESTD and a token are set (see rest.go).
 package slurm
