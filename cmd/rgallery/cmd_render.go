@@ -263,7 +263,11 @@ func reportEnd(g *gallery.Gallery, s gallery.Snapshot, byUser bool) error {
 	switch s.State {
 	case gallery.Finished:
 		if !renderOpts.json {
-			fmt.Printf("snapshot %d finished: %s\n", s.ID, img)
+			if prev := g.PreviewPath(s); prev != "" && prev != img {
+				fmt.Printf("snapshot %d finished: %s (preview %s)\n", s.ID, img, prev)
+			} else {
+				fmt.Printf("snapshot %d finished: %s\n", s.ID, img)
+			}
 		}
 		return nil
 	case gallery.Failed:

@@ -12,6 +12,7 @@ import (
 
 	_ "github.com/rgallery/rgallery/pluginproc"        // Python and executable plugins
 	_ "github.com/rgallery/rgallery/renderers/command" // Command renderer manifests
+	_ "github.com/rgallery/rgallery/renderers/local"   // Local: the built-in path tracer
 	_ "github.com/rgallery/rgallery/renderers/slurm"   // Slurm Farm renderer
 )
 
