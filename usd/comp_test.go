@@ -98,9 +98,12 @@ func parsePcpTxt(t *testing.T, file string) pcpCase {
 	return c
 }
 
-func (p *Prim) primStackStrings() []string {
+func primStackStrings(idx *pcp.PrimIndex) []string {
 	var out []string
-	for _, n := range p.index.Nodes {
+	for _, n := range idx.Nodes {
+		if !n.Contributes() {
+			continue
+		}
 		for _, l := range n.LayerStack.Layers {
 			if l.Specs[n.Path] != nil {
 				out = append(out, filepath.Base(l.Identifier)+" "+n.Path)
@@ -174,30 +177,29 @@ func checkPcpCase(t *testing.T, name, root string, opts []OpenOption, c pcpCase,
 	ok := true
 	for _, r := range c.results {
 		*bt++
+		// Compare at the composition level: prim indexes, as
+		// testPcpCompositionResults prints them (also for prims that
+		// have no specs and so are not on the stage).
+		idx := s.cache.PrimIndex(r.path)
 		p := s.PrimAtPath(r.path)
-		if p == nil {
-			t.Errorf("%s: no prim %s", name, r.path)
-			ok = false
-			continue
-		}
 		var diffs []string
-		if got := p.primStackStrings(); !reflect.DeepEqual(got, r.primStack) {
+		if got := primStackStrings(idx); !reflect.DeepEqual(got, r.primStack) {
 			diffs = append(diffs, fmt.Sprintf("prim stack\n got %q\nwant %q", got, r.primStack))
 		}
-		var kids []string
-		for _, ch := range p.Children() {
-			kids = append(kids, ch.Name())
+		kids := pcp.ChildNames(idx)
+		if len(kids) == 0 {
+			kids = nil
 		}
 		if !reflect.DeepEqual(kids, r.childNames) {
 			diffs = append(diffs, fmt.Sprintf("child names got %q want %q", kids, r.childNames))
 		}
-		if props := pcp.ComposeNames(p.index.Nodes, "properties", ""); !reflect.DeepEqual(props, r.propNames) {
+		if props := pcp.ComposeNames(idx.Nodes, "properties", ""); !reflect.DeepEqual(props, r.propNames) {
 			diffs = append(diffs, fmt.Sprintf("property names got %q want %q", props, r.propNames))
 		}
 		if len(r.varSel) > 0 {
 			var got []string
-			for _, n := range p.index.Nodes {
-				if n.Arc == 2 && n.HasSpecs() {
+			for _, n := range idx.Nodes {
+				if n.Arc == pcp.ArcVariant && n.HasSpecs() {
 					set, sel := lastVariant(n.Path)
 					got = append(got, "{"+set+" = "+sel+"}")
 				}
@@ -206,10 +208,11 @@ func checkPcpCase(t *testing.T, name, root string, opts []OpenOption, c pcpCase,
 		}
 		for rel, want := range r.relTargets {
 			relName := sdf.NameOf(rel)
-			rr := p.Relationship(relName)
 			var got []string
-			if rr != nil {
-				got = rr.Targets()
+			if p != nil {
+				if rr := p.Relationship(relName); rr != nil {
+					got = rr.Targets()
+				}
 			}
 			if !reflect.DeepEqual(got, want) {
 				diffs = append(diffs, fmt.Sprintf("targets of %s got %q want %q", rel, got, want))
@@ -219,7 +222,7 @@ func checkPcpCase(t *testing.T, name, root string, opts []OpenOption, c pcpCase,
 			ok = false
 			t.Errorf("%s %s:\n%s", name, r.path, strings.Join(diffs, "\n"))
 			if os.Getenv("PCP_DUMP") != "" {
-				t.Log(p.index.Dump())
+				t.Log(idx.Dump())
 			}
 			continue
 		}

@@ -60,6 +60,9 @@ func (p *Prim) opinions(suffix string, f func(o opinion) bool) {
 		return
 	}
 	for _, n := range p.index.Nodes {
+		if !n.Contributes() {
+			continue
+		}
 		path := n.Path + suffix
 		for i, l := range n.LayerStack.Layers {
 			if s := l.Specs[path]; s != nil {

@@ -137,7 +137,7 @@ func (s *Stage) compose(p *Prim, depth int) {
 		nodes := []*pcp.Node{{LayerStack: ls, Path: "/"}}
 		names = pcp.ComposeNames(nodes, "primChildren", "primOrder")
 	} else {
-		names = pcp.ComposeNames(p.index.Nodes, "primChildren", "primOrder")
+		names = pcp.ChildNames(p.index)
 	}
 	for _, n := range names {
 		cp := sdf.AppendChild(p.path, n)

@@ -14,6 +14,7 @@ type ArcType int
 const (
 	ArcRoot ArcType = iota
 	ArcInherit
+	ArcRelocate
 	ArcVariant
 	ArcReference
 	ArcPayload
@@ -21,7 +22,7 @@ const (
 )
 
 func (a ArcType) String() string {
-	return [...]string{"root", "inherit", "variant", "reference", "payload", "specialize"}[a]
+	return [...]string{"root", "inherit", "relocate", "variant", "reference", "payload", "specialize"}[a]
 }
 
 // Node is one site (layer stack and path) contributing opinions to a prim.
@@ -46,8 +47,14 @@ type Node struct {
 	implied    bool
 }
 
-// HasSpecs reports whether any layer of the node's stack has a spec at its path.
-func (n *Node) HasSpecs() bool { return !n.inert && n.LayerStack.HasSpec(n.Path) }
+// Contributes reports whether the node's own specs are opinions of the
+// prim: not for inert nodes, nor for the source of a relocation (whose
+// site is prohibited; its arcs still contribute through its children).
+func (n *Node) Contributes() bool { return !n.inert && n.Arc != ArcRelocate }
+
+// HasSpecs reports whether the node contributes and any layer of its
+// stack has a spec at its path.
+func (n *Node) HasSpecs() bool { return n.Contributes() && n.LayerStack.HasSpec(n.Path) }
 
 // mapToParent maps a path in this node's namespace to its parent's.
 func (n *Node) mapToParent(path string) (string, bool) {
@@ -68,14 +75,16 @@ func (n *Node) mapToParent(path string) (string, bool) {
 	return path, true
 }
 
-// MapToRoot maps a path in the node's namespace to the stage namespace.
+// MapToRoot maps a path in the node's namespace to the stage namespace,
+// applying the relocations of each layer stack on the way.
 func (n *Node) MapToRoot(path string) (string, bool) {
+	path = n.LayerStack.relocate(path)
 	for cur := n; cur.Parent != nil; cur = cur.Parent {
 		p, ok := cur.mapToParent(path)
 		if !ok {
 			return "", false
 		}
-		path = p
+		path = cur.Parent.LayerStack.relocate(p)
 	}
 	return sdf.StripVariants(path), true
 }
@@ -291,7 +300,7 @@ func (b *builder) addChild(parent *Node, n *Node) bool {
 	}
 	for a := parent; a != nil; a = a.Parent {
 		if a.LayerStack == n.LayerStack && (sdf.HasPrefix(a.Path, n.Path) || sdf.HasPrefix(n.Path, a.Path)) {
-			if a.Arc == ArcVariant || n.Arc == ArcVariant {
+			if a.Arc == ArcVariant || n.Arc == ArcVariant || n.Arc == ArcRelocate || a.Arc == ArcRelocate {
 				continue
 			}
 			b.errf("composition cycle at %s: %s arc from @%s@<%s> to @%s@<%s>", b.idx.Path, n.Arc,
@@ -376,6 +385,17 @@ func (b *builder) sortChildren(p *Node) {
 
 func (b *builder) evalArcs(n *Node) {
 	ls := n.LayerStack
+	// Relocation: a prim moved to this path keeps the opinions of its
+	// source location's arcs.
+	if n.Arc != ArcRelocate && !strings.ContainsRune(n.Path, '{') {
+		for _, r := range ls.Relocates {
+			if r.Target == n.Path && r.Source != "" {
+				child := &Node{Arc: ArcRelocate, LayerStack: ls, Path: r.Source, Offset: n.Offset,
+					depth: b.depth, mapSrc: r.Source, mapDst: n.Path}
+				b.addChild(n, child)
+			}
+		}
+	}
 	// Inherits.
 	for i, it := range composeListOp(ls, n.Path, "inheritPaths", strKey) {
 		b.addClassArc(n, ArcInherit, it.item, i)

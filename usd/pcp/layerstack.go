@@ -32,6 +32,114 @@ type LayerStack struct {
 	Offsets []sdf.LayerOffset // maps each layer's time to the root layer's
 	id      string
 	vars    map[string]any // expression variables of the root (and session) layer
+	// Relocates of all layers of the stack (layer metadata, and the
+	// prim-level relocates of older files), source to target.
+	Relocates []sdf.Relocate
+}
+
+// relocate applies the stack's relocations to a path (longest source
+// prefix first, repeatedly: relocations compose).
+func (ls *LayerStack) relocate(path string) string {
+	if len(ls.Relocates) == 0 {
+		return path
+	}
+	for i := 0; i < 16; i++ {
+		best := -1
+		for j, r := range ls.Relocates {
+			if r.Source != "" && sdf.HasPrefix(path, r.Source) && (best < 0 || len(r.Source) > len(ls.Relocates[best].Source)) {
+				best = j
+			}
+		}
+		if best < 0 {
+			return path
+		}
+		p, ok := sdf.ReplacePrefix(path, ls.Relocates[best].Source, ls.Relocates[best].Target)
+		if !ok || p == path {
+			return path
+		}
+		path = p
+	}
+	return path
+}
+
+// collectRelocates gathers the relocations authored in the stack's layers.
+func (ls *LayerStack) collectRelocates() {
+	seen := map[string]bool{}
+	add := func(v any) {
+		rs, _ := v.([]sdf.Relocate)
+		for _, r := range rs {
+			if !seen[r.Source] {
+				seen[r.Source] = true
+				ls.Relocates = append(ls.Relocates, r)
+			}
+		}
+	}
+	for _, l := range ls.Layers {
+		for _, k := range []string{"layerRelocates", "relocates"} {
+			if v, ok := l.Meta(k); ok {
+				add(v)
+			}
+		}
+		for p, spec := range l.Specs {
+			if p == "/" || spec.Type != sdf.SpecPrim || !spec.Has("relocates") {
+				continue
+			}
+			v, _ := spec.Get("relocates")
+			add(v)
+		}
+	}
+}
+
+// ChildNames composes the child names of a prim: the names of every
+// contributing node, weakest first, with the prims relocated into it and
+// without those relocated away from it.
+func ChildNames(idx *PrimIndex) []string {
+	var names []string
+	seen := map[string]bool{}
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	prohibited := map[string]bool{}
+	for i := len(idx.Nodes) - 1; i >= 0; i-- {
+		n := idx.Nodes[i]
+		for _, r := range n.LayerStack.Relocates {
+			if sdf.ParentPath(r.Target) == n.Path {
+				add(sdf.NameOf(r.Target))
+			}
+			if sdf.ParentPath(r.Source) == sdf.StripVariants(n.Path) {
+				prohibited[sdf.NameOf(r.Source)] = true
+			}
+		}
+		if !n.Contributes() {
+			continue
+		}
+		for j := len(n.LayerStack.Layers) - 1; j >= 0; j-- {
+			spec := n.LayerStack.Layers[j].Specs[n.Path]
+			if spec == nil {
+				continue
+			}
+			for _, t := range spec.Tokens("primChildren") {
+				add(string(t))
+			}
+			if order := spec.Tokens("primOrder"); len(order) > 0 {
+				o := make([]string, len(order))
+				for k, t := range order {
+					o[k] = string(t)
+				}
+				names = sdf.ReorderBy(names, o, strKey)
+			}
+		}
+	}
+	out := names[:0]
+	for _, n := range names {
+		if !prohibited[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Root returns the root layer of the stack.
@@ -77,6 +185,7 @@ func buildLayerStack(loader LayerLoader, root, session *sdf.Layer) (*LayerStack,
 		addSublayers(loader, ls, session, sdf.IdentityOffset, TimeCodesPerSecond(root), map[string]bool{}, &errs)
 	}
 	addSublayers(loader, ls, root, sdf.IdentityOffset, TimeCodesPerSecond(root), map[string]bool{}, &errs)
+	ls.collectRelocates()
 	return ls, errs
 }
 
@@ -190,6 +299,9 @@ func ComposeNames(nodes []*Node, field, orderField string) []string {
 	seen := map[string]bool{}
 	for i := len(nodes) - 1; i >= 0; i-- {
 		n := nodes[i]
+		if !n.Contributes() {
+			continue
+		}
 		for j := len(n.LayerStack.Layers) - 1; j >= 0; j-- {
 			spec := n.LayerStack.Layers[j].Specs[n.Path]
 			if spec == nil {
