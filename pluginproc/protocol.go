@@ -8,11 +8,11 @@ import (
 )
 
 // ProtocolVersion is the newest version of the plugin protocol this package
-// speaks; SupportedVersions lists all of them, offered in the handshake.
+// speaks.
 const ProtocolVersion = 1
 
-// SupportedVersions are the protocol versions offered in the handshake.
-var SupportedVersions = []int{1}
+// supportedVersions are all the protocol versions offered in the handshake.
+var supportedVersions = []int{ProtocolVersion}
 
 // Method names of the protocol; see docs/plugin-protocol.md.
 const (

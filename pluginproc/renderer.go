@@ -78,6 +78,8 @@ func (r *remote) ensure(ctx context.Context) (*child, error) {
 	hello, err := handshake(ctx, ch, t.Handshake)
 	if err == nil {
 		r.hello = hello
+		r.logf("plugin process %d started for %q from %s (%s, %s, protocol %d)",
+			ch.pid, r.label, r.file, hello.Name, hello.Runtime, hello.Version)
 		err = ch.call(ctx, MethodCreate, createParams{Label: r.label, ItemID: r.host.ItemID(), Source: r.host.Source()}, nil, t.Create)
 	}
 	var secs float64
@@ -99,15 +101,15 @@ func (r *remote) ensure(ctx context.Context) (*child, error) {
 // handshake agrees on a protocol version.
 func handshake(ctx context.Context, ch *child, timeout time.Duration) (handshakeResult, error) {
 	var hello handshakeResult
-	if err := ch.call(ctx, MethodHandshake, handshakeParams{Versions: SupportedVersions}, &hello, timeout); err != nil {
+	if err := ch.call(ctx, MethodHandshake, handshakeParams{Versions: supportedVersions}, &hello, timeout); err != nil {
 		return hello, err
 	}
-	for _, v := range SupportedVersions {
+	for _, v := range supportedVersions {
 		if v == hello.Version {
 			return hello, nil
 		}
 	}
-	return hello, fmt.Errorf("handshake: plugin chose protocol version %d; rgallery speaks versions %v", hello.Version, SupportedVersions)
+	return hello, fmt.Errorf("handshake: plugin chose protocol version %d; rgallery speaks versions %v", hello.Version, supportedVersions)
 }
 
 func secondsToDuration(secs float64) time.Duration {
