@@ -72,8 +72,9 @@
 //     scaling, LIVRPS with ancestral arcs, implied inherits, specializes
 //     ordered after everything else, internal and external references and
 //     payloads (default prim, sub-root targets), variant selection with
-//     fallbacks and `${VAR}` expression variables, cycle detection, a
-//     session layer (WithSessionLayer), payloads on or off.
+//     fallbacks and `${VAR}` expression variables, relocates (layer and
+//     prim-level), cycle detection, a session layer (WithSessionLayer),
+//     payloads on or off.
 //   - Instancing: IsInstance for instanceable prims with arcs; Prototype
 //     returns the first instance with the same arcs, standing in for
 //     OpenUSD's prototype prim (instance subtrees are composed normally).
@@ -85,8 +86,6 @@
 //
 // # Not supported
 //
-//   - Relocates are read but not applied by composition (2 of the 14 AOUSD
-//     composition cases use them).
 //   - Value clips, spline evaluation, crate spline decoding (the field is
 //     present but empty), collection-based material bindings, variable
 //     expressions beyond string interpolation, writing crate files.
