@@ -32,6 +32,10 @@ type Manager struct {
 	StopTimeout time.Duration
 	// CallTimeout bounds every other renderer call.
 	CallTimeout time.Duration
+	// SceneDeps, when set, lists the files a scene depends on, so that the
+	// gallery's stored copy of the scene is complete. An error only means
+	// the stored copy holds the scene file alone.
+	SceneDeps func(scene string) ([]string, error)
 
 	mu      sync.Mutex
 	plugins map[string]Plugin
@@ -171,7 +175,13 @@ func (m *Manager) Start(ctx context.Context, req Request) (gallery.Snapshot, err
 	}
 	plugin = withDefaults(plugin, p.Schema)
 
-	stored, err := m.g.StoreScene(scene)
+	var deps []string
+	if m.SceneDeps != nil {
+		if deps, err = m.SceneDeps(scene); err != nil {
+			m.log.Warn("scene dependencies", "scene", scene, "err", err)
+		}
+	}
+	stored, skipped, err := m.g.StoreScene(scene, deps)
 	if err != nil {
 		return gallery.Snapshot{}, err
 	}
@@ -182,6 +192,9 @@ func (m *Manager) Start(ctx context.Context, req Request) (gallery.Snapshot, err
 	})
 	if err != nil {
 		return snap, err
+	}
+	if len(skipped) > 0 {
+		_ = m.g.UpdateMetadata(ctx, snap.ID, map[string]any{"storedSceneMissing": skipped})
 	}
 	logf, err := m.g.OpenLog(snap)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -185,28 +186,62 @@ func writeThumb(path string, img image.Image) error {
 	return writeFileAtomic(path, buf.Bytes())
 }
 
-// StoreScene keeps a content-addressed copy of a scene file, so that a
-// snapshot can be rendered again after its source changed or vanished. It
-// returns the copy's path relative to the gallery dir.
-func (g *Gallery) StoreScene(src string) (string, error) {
+// StoreScene keeps a content-addressed copy of a scene file and the files
+// it depends on (sublayers, references, textures), so that a snapshot can be
+// rendered again after its source changed or vanished. Dependencies keep
+// their place relative to the scene file; those outside the scene's
+// directory cannot and are returned as skipped. It returns the copy of the
+// scene file, relative to the gallery dir.
+func (g *Gallery) StoreScene(src string, deps []string) (rel string, skipped []string, err error) {
+	base := filepath.Dir(src)
+	files := map[string][]byte{}
 	data, err := readBounded(src, 4<<30)
 	if err != nil {
-		return "", fmt.Errorf("store scene %s: %w", src, err)
+		return "", nil, fmt.Errorf("store scene %s: %w", src, err)
 	}
-	sum := sha256.Sum256(data)
-	key := hex.EncodeToString(sum[:])[:32]
-	rel := filepath.Join("scenes", key, filepath.Base(src))
-	abs := filepath.Join(g.dir, rel)
-	if _, err := os.Stat(abs); err == nil {
-		return rel, nil
+	files[filepath.Base(src)] = data
+	for _, d := range deps {
+		r, err := filepath.Rel(base, d)
+		if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			skipped = append(skipped, d)
+			continue
+		}
+		if _, ok := files[r]; ok {
+			continue
+		}
+		b, err := readBounded(d, 4<<30)
+		if err != nil {
+			skipped = append(skipped, d)
+			continue
+		}
+		files[r] = b
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return "", fmt.Errorf("store scene %s: %w", src, err)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
 	}
-	if err := writeFileAtomic(abs, data); err != nil {
-		return "", fmt.Errorf("store scene %s: %w", src, err)
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(files[n]))
+		h.Write(files[n])
 	}
-	return rel, nil
+	key := hex.EncodeToString(h.Sum(nil))[:32]
+	dir := filepath.Join(g.dir, "scenes", key)
+	rel = filepath.Join("scenes", key, filepath.Base(src))
+	if _, err := os.Stat(filepath.Join(g.dir, rel)); err == nil {
+		return rel, skipped, nil
+	}
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", skipped, fmt.Errorf("store scene %s: %w", src, err)
+		}
+		if err := writeFileAtomic(p, files[n]); err != nil {
+			return "", skipped, fmt.Errorf("store scene %s: %w", src, err)
+		}
+	}
+	return rel, skipped, nil
 }
 
 // OpenLog opens the snapshot's render log for appending.

@@ -322,3 +322,47 @@ func TestKillChild(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestStoreSceneKeepsClosure(t *testing.T) {
+	g := openTest(t)
+	src := t.TempDir()
+	write := func(rel, body string) string {
+		p := filepath.Join(src, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	root := write("shot.usda", "#usda 1.0\n(subLayers = [@layers/fx.usda@])\n")
+	fx := write("layers/fx.usda", "#usda 1.0\n")
+	tex := write("tex/wood.png", "png bytes")
+	outside := filepath.Join(t.TempDir(), "lib.usda")
+	os.WriteFile(outside, []byte("#usda 1.0\n"), 0o644)
+
+	rel, skipped, err := g.StoreScene(root, []string{root, fx, tex, outside})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(skipped) != 1 || skipped[0] != outside {
+		t.Fatalf("skipped = %v", skipped)
+	}
+	stored := g.Path(rel)
+	for rel, want := range map[string]string{"layers/fx.usda": "#usda 1.0\n", "tex/wood.png": "png bytes"} {
+		got, err := os.ReadFile(filepath.Join(filepath.Dir(stored), rel))
+		if err != nil || string(got) != want {
+			t.Fatalf("%s: %q %v", rel, got, err)
+		}
+	}
+	// Same content, same place; changed content, a new copy.
+	again, _, _ := g.StoreScene(root, []string{fx, tex})
+	if again != rel {
+		t.Fatalf("same closure stored twice: %s and %s", rel, again)
+	}
+	os.WriteFile(tex, []byte("new texture"), 0o644)
+	changed, _, _ := g.StoreScene(root, []string{fx, tex})
+	if changed == rel {
+		t.Fatal("a changed texture did not make a new stored scene")
+	}
+	if b, _ := os.ReadFile(filepath.Join(filepath.Dir(stored), "tex/wood.png")); string(b) != "png bytes" {
+		t.Fatal("the first stored copy changed")
+	}
+}

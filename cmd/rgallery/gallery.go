@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"strconv"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/rgallery/rgallery/gallery"
 	"github.com/rgallery/rgallery/owner"
 	"github.com/rgallery/rgallery/server"
+	"github.com/rgallery/rgallery/usd"
 )
 
 var globalOpts struct {
@@ -73,6 +76,7 @@ type ownerSession struct {
 // discover builds a manager with every renderer on the search path.
 func discover(ctx context.Context, g *gallery.Gallery, log *slog.Logger) (*bgrender.Manager, bgrender.Discovery, error) {
 	m := bgrender.NewManager(g, log)
+	m.SceneDeps = sceneDeps
 	d := bgrender.Discover(ctx, bgrender.SearchPath())
 	for _, e := range d.Errors {
 		log.Warn("plugin not loaded", "file", e.File, "err", e.Err)
@@ -137,6 +141,21 @@ func ownerClient(ctx context.Context, dir string) (*server.Client, error) {
 		return nil, errNoOwner
 	}
 	return &server.Client{HTTP: owner.Client(dir), Base: "http://owner"}, nil
+}
+
+// sceneDeps lists the files a USD scene depends on, for the gallery's stored
+// copy of the scene.
+func sceneDeps(scene string) ([]string, error) {
+	switch strings.ToLower(filepath.Ext(scene)) {
+	case ".usd", ".usda", ".usdc", ".usdz":
+	default:
+		return nil, nil
+	}
+	st, err := usd.Open(scene)
+	if err != nil {
+		return nil, err
+	}
+	return st.Deps(), nil
 }
 
 var errNoOwner = errors.New("no rgallery process is running renders for this gallery")
