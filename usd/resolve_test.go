@@ -94,12 +94,15 @@ func TestPrimvarsAndMesh(t *testing.T) {
 
 func TestMaterials(t *testing.T) {
 	s := openTestdata(t, "resolve_root.usda")
-	mat, _ := ComputeBoundMaterial(s.PrimAtPath("/World/Quad"), "")
+	mat := ComputeBoundMaterial(s.PrimAtPath("/World/Quad"))
 	if mat == nil || mat.Path() != "/World/Looks/Red" {
 		t.Fatalf("Quad bound to %v", mat)
 	}
 	// The ancestor's strongerThanDescendants binding wins over the child's.
-	inner, _ := ComputeBoundMaterial(s.PrimAtPath("/World/Group/Inner"), "")
+	inner, rel := ComputeBoundMaterialFor(s.PrimAtPath("/World/Group/Inner"), "full")
+	if rel == nil || rel.Prim().Path() != "/World/Group" {
+		t.Errorf("winning binding %v", rel)
+	}
 	if inner == nil || inner.Path() != "/World/Looks/Blue" {
 		t.Errorf("Inner bound to %v, want Blue", inner)
 	}

@@ -2,13 +2,20 @@ package usd
 
 import "strings"
 
-// ComputeBoundMaterial returns the material bound to prim for purpose
+// ComputeBoundMaterial returns the all-purpose material bound to prim, or
+// nil; see ComputeBoundMaterialFor.
+func ComputeBoundMaterial(prim *Prim) *Prim {
+	m, _ := ComputeBoundMaterialFor(prim, "")
+	return m
+}
+
+// ComputeBoundMaterialFor returns the material bound to prim for purpose
 // ("" for all-purpose, or "full", "preview"), following UsdShade's
 // rules for direct bindings: the nearest ancestor binding wins unless an
 // ancestor's binding is marked bindMaterialAs = "strongerThanDescendants".
 // Collection-based bindings are not evaluated. It also returns the
 // binding relationship that won.
-func ComputeBoundMaterial(prim *Prim, purpose string) (*Prim, *Relationship) {
+func ComputeBoundMaterialFor(prim *Prim, purpose string) (*Prim, *Relationship) {
 	rels := []string{"material:binding"}
 	if purpose != "" {
 		rels = []string{"material:binding:" + purpose, "material:binding"}

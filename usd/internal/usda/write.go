@@ -320,8 +320,8 @@ func (w *writer) property(path string, depth int) {
 	if v, _ := s.Get("custom"); v == true {
 		prefix += "custom "
 	}
-	if v, ok := s.Get("variability"); ok && v == sdf.VariabilityUniform {
-		prefix += "uniform "
+	if v, ok := s.Get("variability"); ok && v == sdf.VariabilityUniform && s.Type != sdf.SpecRelationship {
+		prefix += "uniform " // relationships are uniform anyway
 	}
 	if s.Type == sdf.SpecRelationship {
 		tp, hasT := s.Get("targetPaths")
