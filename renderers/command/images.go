@@ -20,10 +20,11 @@ const maxImageBytes = 1 << 30
 
 // An imageWatch follows one watched path. The command may rewrite the file
 // in place, so a changed file is only reported once it is known complete:
-// PNG and JPEG files are checked structurally (every PNG chunk and its CRC
-// up to IEND; JPEG start and end markers), other formats (OpenEXR, TIFF)
-// must keep the same size, modification time and inode over two polls, or
-// the command must have exited.
+// PNG, JPEG and single-part scanline OpenEXR files are checked
+// structurally (every PNG chunk and its CRC up to IEND; JPEG start and end
+// markers; every EXR chunk inside the file), other files (tiled or
+// multi-part EXR, TIFF) must keep the same size, modification time and
+// inode over two polls, or the command must have exited.
 //
 // What the gallery is given must stay complete until it has read it. So
 // the complete bytes are copied, through a temporary file and a rename, to
@@ -90,25 +91,55 @@ func (w *imageWatch) poll(exited bool) (string, error) {
 	if len(data) > maxImageBytes {
 		return "", fmt.Errorf("read image %s: larger than %d bytes", w.path, maxImageBytes)
 	}
+	w.bad = errCannotTell
 	if check != nil {
-		if w.bad = check(data); w.bad != nil {
-			return "", nil // half written; the next poll sees the rest
+		w.bad = check(data)
+	}
+	switch {
+	case w.bad == nil:
+	case errors.Is(w.bad, errCannotTell):
+		w.bad = nil
+		if !exited && st != prev {
+			return "", nil // still changing, look again next poll
 		}
-	} else if fi2, err := f.Stat(); err != nil || stampOf(fi2) != st {
-		return "", nil // changed while we read it
+		if fi2, err := f.Stat(); err != nil || stampOf(fi2) != st {
+			return "", nil // changed while we read it
+		}
+	default:
+		return "", nil // half written; the next poll sees the rest
 	}
 	if w.reported.ino != 0 && st.dev == w.reported.dev && st.ino == w.reported.ino {
 		w.inPlace = true
 	}
 	replaced := w.reported.ino != 0 && !w.inPlace && (st.dev != w.reported.dev || st.ino != w.reported.ino)
 	w.reported = st
-	if check != nil && replaced {
+	// The gallery decodes PNG and JPEG itself and refuses a torn read, so a
+	// file that the command replaces by rename is safe to give by its path.
+	ext := strings.ToLower(filepath.Ext(w.path))
+	if replaced && (ext == ".png" || ext == ".jpg" || ext == ".jpeg") {
 		return w.path, nil
+	}
+	if ext != ".png" {
+		// The gallery draws thumbnails of formats it cannot decode (EXR)
+		// from a PNG with the same stem beside the image; bring it along.
+		w.copyPreview()
 	}
 	if err := writeAtomic(w.copy, data); err != nil {
 		return "", err
 	}
 	return w.copy, nil
+}
+
+// copyPreview copies stem.png from beside the watched file to beside the
+// copy, if it is there and complete; a missing or half-written preview only
+// means no new thumbnail this time.
+func (w *imageWatch) copyPreview() {
+	src := strings.TrimSuffix(w.path, filepath.Ext(w.path)) + ".png"
+	data, err := os.ReadFile(src)
+	if err != nil || checkPNG(data) != nil {
+		return
+	}
+	_ = writeAtomic(strings.TrimSuffix(w.copy, filepath.Ext(w.copy))+".png", data)
 }
 
 func writeAtomic(path string, data []byte) error {
@@ -137,6 +168,8 @@ func structuralCheck(path string) func([]byte) error {
 		return checkPNG
 	case ".jpg", ".jpeg":
 		return checkJPEG
+	case ".exr":
+		return checkEXR
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -328,7 +329,7 @@ default = 1.5
 	}
 }
 
-// A format without a completeness check (here .exr) is reported once it
+// A format without a completeness check (here .tif) is reported once it
 // holds still for a poll, or when the command has exited, and always as a
 // copy: the command appending to its file later does not change what was
 // reported.
@@ -336,7 +337,7 @@ func TestUncheckedFormatWaitsForStability(t *testing.T) {
 	m := manifest(t, `
 label = "EXR"
 argv = ["sh", "-c", "printf AAAA > \"$0\"; sleep 0.3; printf BBBB >> \"$0\"; sleep 0.3; printf CCCC >> \"$0\"", "{image}"]
-image = "beauty.exr"
+image = "beauty.tif"
 poll = "10ms"
 update_interval = 0
 `)
@@ -431,4 +432,38 @@ stop_grace = "1s"
 		t.Errorf("%d metadata updates after stop, want 3", n)
 	}
 	assertNoneAlive(t, r)
+}
+
+// An image the gallery cannot decode is copied with the PNG preview beside
+// it, so that the gallery can draw its thumbnail.
+func TestPreviewTravelsWithImage(t *testing.T) {
+	m := manifest(t, `
+label = "TIFF+PNG"
+argv = ["sh", "-c", "\"$0\" -o \"$1/beauty.png\" -passes 1 -interval 1ms -size 4x4 && printf TIFDATA > \"$1/beauty.tif\"", "%WRITER%", "{outdir}"]
+image = "beauty.tif"
+poll = "10ms"
+`)
+	h := newHost(1)
+	r := start(t, m, h, bgrender.Options{})
+	if err := poll(t, r); err != nil {
+		t.Fatal(err)
+	}
+	images, _ := h.snapshot()
+	last := images[len(images)-1].path
+	if filepath.Base(last) != "beauty.tif" {
+		t.Fatalf("reported %s, want beauty.tif", last)
+	}
+	if data, err := os.ReadFile(last); err != nil || string(data) != "TIFDATA" {
+		t.Errorf("TIFF copy = %q, %v", data, err)
+	}
+	f, err := os.Open(strings.TrimSuffix(last, ".tif") + ".png")
+	if err != nil {
+		t.Fatalf("no preview beside the copy: %v", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPixels(t, img, 4, 4, 1, 1)
 }
