@@ -68,6 +68,18 @@ def _clean(value):
     return str(value)
 
 
+def _default(value):
+    """json.dumps hook for what it cannot encode itself."""
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    if hasattr(value, "item"):
+        try:
+            return value.item()  # numpy scalars and the like
+        except Exception:
+            pass
+    return str(value)
+
+
 class Wire(object):
     """The protocol pipes. send() is safe from any thread: plugins call the
     helpers from their own render threads."""
@@ -82,7 +94,13 @@ class Wire(object):
 
     def send(self, msg):
         msg["jsonrpc"] = "2.0"
-        data = json.dumps(_clean(msg), allow_nan=False, separators=(",", ":"))
+        try:
+            # The common case in one pass; _default handles sets and
+            # objects, tuples are lists to json already.
+            data = json.dumps(msg, allow_nan=False, separators=(",", ":"), default=_default)
+        except (ValueError, TypeError):
+            # NaN or infinity somewhere (or a key json refuses): walk it.
+            data = json.dumps(_clean(msg), allow_nan=False, separators=(",", ":"))
         line = data.encode("utf-8") + b"\n"
         with self._lock:
             try:
