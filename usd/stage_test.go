@@ -1,6 +1,7 @@
 package usd
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,5 +47,51 @@ func TestBenchScenes(t *testing.T) {
 		if n < 5 {
 			t.Errorf("%s: %d prims", name, n)
 		}
+	}
+}
+
+// TestMeshSceneValues checks values of bench-scenes/mesh against its
+// scene_info.json, through the schema helpers.
+func TestMeshSceneValues(t *testing.T) {
+	s, err := Open(filepath.Join(sharedDir(t), "bench-scenes", "mesh", "mesh.usda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam := s.PrimAtPath("/Scene/Camera").Camera(Default)
+	if cam.FocalLength != 50 || cam.HorizontalAperture != 36 || cam.VerticalAperture != 20.25 || cam.Projection != "perspective" {
+		t.Errorf("camera = %+v", cam)
+	}
+	pos := TransformPoint(cam.Transform, Vec3d{})
+	if !near(pos[0], 0.9) || !near(pos[1], -5.6) || !near(pos[2], 2.1) {
+		t.Errorf("camera position %v, want (0.9, -5.6, 2.1)", pos)
+	}
+	sun := s.PrimAtPath("/Scene/Lights/Sun").Light(Default)
+	if sun.Intensity != 3 || math.Abs(sun.Angle-0.53) > 1e-6 || sun.Color != (Vec3f{1, 0.96, 0.9}) || sun.Normalize {
+		t.Errorf("sun = %+v", sun)
+	}
+	// The light travels along local -Z: the direction in world space.
+	d := TransformPoint(sun.Transform, Vec3d{0, 0, -1})
+	if math.Abs(d[0]-0.5514) > 1e-3 || math.Abs(d[1]-0.4511) > 1e-3 || math.Abs(d[2]+0.7018) > 1e-3 {
+		t.Errorf("sun direction %v", d)
+	}
+	key := s.PrimAtPath("/Scene/Lights/Key").Light(Default)
+	if key.Intensity != 8 || key.Width != 2.5 || key.Height != 1.5 {
+		t.Errorf("key = %+v", key)
+	}
+	suz := s.PrimAtPath("/Scene/Geom/Suzanne")
+	m, _ := suz.Mesh(Default)
+	if len(m.Points) != 126290 || len(m.FaceVertexCounts) != 125952 || m.NormalsInterp != "vertex" || len(m.Normals) != len(m.Points) || m.SubdivisionScheme != "none" || !m.DoubleSided {
+		t.Errorf("suzanne: %d points, %d faces, normals %d %q, %q, doubleSided %v", len(m.Points), len(m.FaceVertexCounts), len(m.Normals), m.NormalsInterp, m.SubdivisionScheme, m.DoubleSided)
+	}
+	mat := ComputeBoundMaterial(suz)
+	if mat == nil || mat.Name() != "Clay" {
+		t.Fatalf("suzanne material %v", mat)
+	}
+	surf, _ := mat.MaterialSurface("")
+	if v, _, _ := surf.ShaderInput("diffuseColor"); v != (Vec3f{0.8, 0.42, 0.25}) {
+		t.Errorf("clay diffuseColor %v", v)
+	}
+	if v, _, _ := surf.ShaderInput("roughness"); v != float32(0.35) {
+		t.Errorf("clay roughness %v", v)
 	}
 }
