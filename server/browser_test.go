@@ -225,7 +225,7 @@ func TestBrowserRenderStarTagCompareReload(t *testing.T) {
 	// Open the gallery: empty, connected to the event stream.
 	b.do(chromedp.Navigate(f.srv.URL + "/"))
 	b.waitJS("the page to load", `document.body.dataset.ready === '1' && document.body.dataset.live === '1'`)
-	b.waitJS("the renderer menu", `document.querySelectorAll('#renderer-menu button').length === 2`)
+	b.waitJS("the renderer menu", `['Exit Three', 'Local', 'Progressive'].every(l => [...document.querySelectorAll('#renderer-menu button')].some(b => b.textContent.startsWith(l)))`)
 
 	// Start a render from the file picker (limited to the root): a long
 	// one, so that there is time to watch it, click it and stop it.
@@ -427,4 +427,58 @@ func TestBrowserLargeGallery(t *testing.T) {
 	// The text filter is answered by the server, over the whole gallery.
 	b.do(chromedp.SendKeys(chromedp.CSS("#f-text"), "take 1234"))
 	b.waitJS("the filtered strip", `[...document.querySelectorAll('.card')].map(c => c.dataset.id).join(',') === '1234'`)
+}
+
+// TestBrowserLocalRender renders the Cornell box of the bench scenes with
+// the built-in Local renderer (the path tracer in a worker process), picked
+// from the file picker with its options form.
+func TestBrowserLocalRender(t *testing.T) {
+	shared := sharedDir()
+	src := filepath.Join(shared, "bench-scenes", "cornell", "cornell.usda")
+	if _, err := os.Stat(src); shared == "" || err != nil {
+		t.Skipf("no Cornell box bench scene (../shared or RGALLERY_SHARED): %v", err)
+	}
+	f := newFixture(t, fixtureOpts{loopback: true})
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.root, "cornell.usda"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, 1440, 860)
+	b.do(chromedp.Navigate(f.srv.URL + "/"))
+	b.waitJS("the page", `document.body.dataset.ready === '1' && document.body.dataset.live === '1'`)
+	b.do(chromedp.Click(chromedp.CSS("#btn-open")))
+	b.waitJS("the roots", `[...document.querySelectorAll('.picker li')].some(li => li.textContent.includes('scenes'))`)
+	b.do(chromedp.Click(chromedp.JSPath(`[...document.querySelectorAll('.picker li')].find(li => li.textContent.includes('scenes'))`)))
+	b.waitJS("the scenes", `[...document.querySelectorAll('.picker li')].some(li => li.textContent.includes('cornell.usda'))`)
+	b.do(chromedp.Click(chromedp.JSPath(`[...document.querySelectorAll('.picker li')].find(li => li.textContent.includes('cornell.usda'))`)),
+		chromedp.SetValue(chromedp.CSS("#pick-renderer"), "Local"),
+		chromedp.Click(chromedp.JSPath(`[...document.querySelectorAll('#dialog button')].find(b => b.textContent.startsWith('Options'))`)))
+	b.waitJS("Local's options form", `document.querySelector('#opt-spp') !== null && document.querySelector('#opt-maxBounces') !== null`)
+	if v := eval[string](b, `document.querySelector('#opt-spp').value`); v != "64" {
+		t.Errorf("spp field shows %s, want the default 64", v)
+	}
+	b.do(chromedp.SetValue(chromedp.CSS("#opt-spp"), "8"), chromedp.SetValue(chromedp.CSS("#opt-threads"), "2"),
+		chromedp.Click(chromedp.CSS("#form-render")))
+	b.waitJS("the render to be selected", `document.querySelector('.card.sel')?.dataset.id === '1'`)
+	b.waitJS("the first image", `+document.querySelector('#img-a').dataset.version >= 1`)
+	s := f.wait(1)
+	if s.State != gallery.Finished || s.Renderer != "Local" || s.Options["plugin"].(map[string]any)["spp"] != 8.0 {
+		t.Fatalf("Local render: %s %s %v (%s)", s.State, s.Renderer, s.Options, s.Error)
+	}
+	b.waitJS("the final image and stats", fmt.Sprintf(`+document.querySelector('#img-a').dataset.version === %d && document.querySelector('#stats .badge').textContent === 'finished'`, s.ImageVersion))
+	if ttfp := eval[string](b, `document.querySelector('#stats .ttfp').textContent`); ttfp == "—" {
+		t.Error("no time to first pixel in the stats overlay")
+	}
+	// The red wall is left, the green wall right (the image is the right
+	// way round and in colour).
+	rgb := eval[[]float64](b, `(() => { const i = document.querySelector('#img-a'); const c = document.createElement('canvas'); c.width = i.naturalWidth; c.height = i.naturalHeight;
+		const x = c.getContext('2d'); x.drawImage(i, 0, 0); const px = (fx, fy) => [...x.getImageData(fx * c.width | 0, fy * c.height | 0, 1, 1).data.slice(0, 3)];
+		return [...px(0.28, 0.5), ...px(0.72, 0.5)]; })()`)
+	if !(rgb[0] > rgb[1]+20 && rgb[4] > rgb[3]+20) {
+		t.Errorf("left wall %v, right wall %v: want red left, green right", rgb[:3], rgb[3:])
+	}
+	b.screenshot("09-local-cornell.png")
 }

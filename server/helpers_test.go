@@ -21,6 +21,8 @@ import (
 	"github.com/rgallery/rgallery/gallery"
 	_ "github.com/rgallery/rgallery/pluginproc"        // Python plugins
 	_ "github.com/rgallery/rgallery/renderers/command" // Command renderer manifests
+	"github.com/rgallery/rgallery/renderers/local"
+	"github.com/rgallery/rgallery/renderworker"
 	"github.com/rgallery/rgallery/server"
 )
 
@@ -28,6 +30,13 @@ import (
 var pngWriter string
 
 func TestMain(m *testing.M) {
+	// The test binary doubles as `rgallery render-worker` for the Local
+	// renderer, as in renderers/local's tests.
+	if os.Getenv("RGALLERY_SERVER_TEST_WORKER") == "1" && len(os.Args) > 1 && os.Args[1] == "render-worker" {
+		os.Exit(renderworker.Main(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Setenv("RGALLERY_SERVER_TEST_WORKER", "1")
+	local.Executable = os.Args[0]
 	dir, err := os.MkdirTemp("", "rgallery-server-test-")
 	if err != nil {
 		panic(err)
@@ -72,6 +81,18 @@ type = "choice"
 choices = ["64x48", "320x180", "640x360"]
 default = "320x180"
 `
+
+// sharedDir returns the project's shared data dir (bench scenes), or "".
+func sharedDir() string {
+	if d := os.Getenv("RGALLERY_SHARED"); d != "" {
+		return d
+	}
+	if _, err := os.Stat("../../shared/bench-scenes"); err == nil {
+		abs, _ := filepath.Abs("../../shared")
+		return abs
+	}
+	return ""
+}
 
 // fixture is a gallery served over HTTP as `rgallery serve` serves it.
 type fixture struct {
@@ -124,7 +145,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	}
 	f.g = g
 	f.m = bgrender.NewManager(g, nil)
-	d := bgrender.Discover(ctx, []string{plugins})
+	d := bgrender.Discover(ctx, []string{plugins, "&"}) // "&": the built-ins (Local)
 	if len(d.Errors) > 0 {
 		t.Fatalf("discovery: %+v", d.Errors)
 	}
