@@ -59,18 +59,22 @@
 //
 // What a render does: the command runs in its own process group (see
 // internal/proc) with stdout and stderr going to the render log (the first
-// 64 MiB of it). Each poll
-// reports percentDone (from the regex), totalClockTime, peakMemory (the
-// peak summed RSS of the command's process tree) and timeToFirstPixel (and
-// once: command, pid, processGroup for proc.StopStale, at the end
-// exitStatus), and
-// reports the first watched image with a new complete version (PNG and JPEG
-// are checked for completeness, other formats must hold still for one
-// poll). The gallery gets a copy of the image that the command cannot
-// rewrite while the gallery reads it, except for PNG and JPEG files that the
-// command replaces by rename, which are complete at their own path. The render is finished when the
-// command exits: exit status 0 after writing an image is success; a
-// non-zero status, a signal, or exit 0 without any image is a failed render
+// 64 MiB of it). Each poll reports percentDone (from the regex),
+// totalClockTime, peakMemory (the peak summed RSS of the command's process
+// tree) and timeToFirstPixel; once, at the start, command, pid and
+// processGroup (for proc.StopStale); at the end, exitStatus.
+//
+// Each poll also reports the first watched image that has a new complete
+// version. PNG, JPEG and single-part scanline OpenEXR files are checked
+// structurally; other files must hold still for one poll. The gallery gets
+// a copy that the command cannot rewrite while the gallery reads it (with
+// the PNG of the same stem beside it, the gallery's preview for EXR),
+// except for PNG and JPEG files that the command replaces by rename, which
+// are complete at their own path.
+//
+// The render is finished when the command exits: exit status 0 after
+// writing an image is success; a non-zero status, a signal, exit 0 without
+// any image, or exit 0 with an incomplete last image is a failed render
 // whose error ends with the last lines of the output.
 //
 // What it does not do: no shell (use argv = ["sh", "-c", "..."] to get one),
