@@ -132,7 +132,36 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 	var val any
 	found := false
 	blocked := false
+	var lastNode *pcp.Node
+	clipsDone := map[*pcp.Node]bool{}
+	// tryClips resolves value clips authored on node n (after its own
+	// layers had no value for this time).
+	tryClips := func(n *pcp.Node) bool {
+		if n == nil || t.IsDefault() || clipsDone[n] {
+			return false
+		}
+		clipsDone[n] = true
+		for _, cs := range clipSets(n) {
+			nt := n.Offset.Inverse().Apply(float64(t))
+			if v, ok := a.prim.stage.clipValue(cs, a.name, nt); ok {
+				val, found = v, true
+				return true
+			}
+		}
+		return false
+	}
+	next := 0 // index.Nodes before this one have had their clips tried
 	a.opinions(func(o opinion) bool {
+		if o.node != lastNode && a.prim.index != nil {
+			// Clips of every stronger node come before this node's opinions.
+			for next < len(a.prim.index.Nodes) && a.prim.index.Nodes[next] != o.node {
+				if tryClips(a.prim.index.Nodes[next]) {
+					return false
+				}
+				next++
+			}
+			lastNode = o.node
+		}
 		if !t.IsDefault() {
 			if v, ok := o.spec.Get("timeSamples"); ok {
 				if ts, ok := v.(*sdf.TimeSamples); ok && len(ts.Times) > 0 {
@@ -160,10 +189,17 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 		}
 		return true
 	})
+	if !found && !blocked && a.prim.index != nil {
+		// Clips on nodes whose own layers had no opinion at all.
+		for _, n := range a.prim.index.Nodes {
+			if n.Contributes() && tryClips(n) {
+				break
+			}
+		}
+	}
 	if found {
 		return val, true
 	}
-	_ = blocked
 	if a.fallback != nil {
 		return a.fallback.value, true
 	}

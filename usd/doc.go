@@ -86,7 +86,9 @@
 //
 // # Not supported
 //
-//   - Value clips, spline evaluation, crate spline decoding (the field is
+//   - Value clips beyond the basic form (assetPaths, primPath, active,
+//     times on the prim itself; no templates, no ancestral clip sets, no
+//     manifest defaults), spline evaluation, crate spline decoding (the field is
 //     present but empty), collection-based material bindings, variable
 //     expressions beyond string interpolation, writing crate files.
 //   - Asset resolution is file-system based (FileResolver: relative to the

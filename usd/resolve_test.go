@@ -187,3 +187,49 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("toc past end: %v", err)
 	}
 }
+
+// TestValueResolutionCorpus: the value-resolution assets of the corpus
+// (time samples, defaults, a basic value clip), as usda and crate.
+func TestValueResolutionCorpus(t *testing.T) {
+	dir := filepath.Join(sharedDir(t), "usd-corpus", "dev", "valueres-aousd-clips-timesamples")
+	for _, f := range []string{"timesamples/entry.usd", "timesamples/usda/entry.usda"} {
+		s, err := Open(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := s.PrimAtPath("/Root").Attribute("root")
+		for _, c := range []struct{ t, want float64 }{{0, 5}, {1, 5}, {15.5, 7.5}, {35, 12.5}, {40, 15}, {100, 15}} {
+			if v, ok := a.Float(TimeCode(c.t)); !ok || math.Abs(v-c.want) > 1e-6 {
+				t.Errorf("%s: root at %v = %v, want %v", f, c.t, v, c.want)
+			}
+		}
+		if _, ok := a.Get(Default); ok {
+			t.Errorf("%s: root has a default", f)
+		}
+	}
+	for _, f := range []string{"default/entry.usd"} {
+		s, err := Open(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := s.PrimAtPath("/Root").Attribute("root")
+		if v, _ := a.Float(Default); v != 2 {
+			t.Errorf("%s: default = %v, want 2", f, v)
+		}
+		if v, _ := a.Float(30); v != 10 {
+			t.Errorf("%s: at 30 = %v, want 10 (samples win over the default)", f, v)
+		}
+	}
+	s, err := Open(filepath.Join(dir, "clip_basic", "entry.usd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.PrimAtPath("/Model").Attribute("size")
+	// The clip (values equal time) is stronger than the reference (negative values).
+	if v, _ := a.Float(12); math.Abs(v-12) > 1e-6 {
+		t.Errorf("clip value at 12 = %v, want 12", v)
+	}
+	if v, _ := a.Float(Default); v != 1 {
+		t.Errorf("size default = %v, want 1 from the reference", v)
+	}
+}
