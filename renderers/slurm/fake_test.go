@@ -78,6 +78,7 @@ func TestPurgedTasks(t *testing.T) {
 	// ... and once task 1 has ended too, the job has vanished.
 	fs.table[1] = completed
 	writeFilm(t, r.dir, 1, 2)
+	r.lastQueue = time.Time{} // read the queue now, not after QueueInterval
 	done, err := r.IsRenderFinished(context.Background())
 	if done || err == nil || !strings.HasPrefix(err.Error(), "slurm job 1 vanished from the queue (tasks 0 not listed by squeue or scontrol) with 48 of 64 samples rendered") {
 		t.Fatalf("done=%v err=%v", done, err)

@@ -47,6 +47,7 @@ type Renderer struct {
 	tasks      map[int]taskState
 	ended      bool // every task is terminal
 	queueErrs  int
+	lastQueue  time.Time
 	firstImage time.Duration
 	peak       int64
 	focusSeq   int
@@ -73,9 +74,14 @@ func (r *Renderer) GetConfigOptions(_ context.Context, old map[string]any) (map[
 	return out, nil
 }
 
-// PollFrequency implements bgrender.Renderer. Reading the queue costs the
-// controller a little; once a second is what a farm monitor does.
-func (r *Renderer) PollFrequency() time.Duration { return time.Second }
+// PollFrequency implements bgrender.Renderer. Polls look at the films in
+// the job dir (cheap, local) every half second, so a new pass shows soon;
+// the queue, which costs the controller something, is read at most every
+// QueueInterval.
+func (r *Renderer) PollFrequency() time.Duration { return 500 * time.Millisecond }
+
+// QueueInterval is the shortest time between two reads of the queue.
+const QueueInterval = time.Second
 
 func (r *Renderer) logf(format string, args ...any) {
 	fmt.Fprintf(r.host.Log(), "slurm: "+format+"\n", args...)
@@ -242,6 +248,11 @@ func (r *Renderer) Reattach(ctx context.Context, tok string, opts bgrender.Optio
 func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 	if r.st.JobID == 0 {
 		return false, errors.New("slurm: no job was submitted")
+	}
+	if r.lastQueue.IsZero() || time.Since(r.lastQueue) >= QueueInterval {
+		r.lastQueue = time.Now()
+	} else {
+		return false, r.update()
 	}
 	tasks, found, err := r.sched.tasks(ctx, r.st.JobID)
 	if err != nil {
