@@ -279,13 +279,81 @@ func (p *Prim) Prototype() *Prim {
 }
 
 func (s *Stage) prototypeOf(p *Prim) *Prim {
-	key := p.instanceKey()
-	for q := range s.Traverse() {
-		if q.IsInstance() && q.instanceKey() == key {
-			return q
+	s.protoOnce.Do(func() {
+		s.protos = map[string]*Prim{}
+		for q := range s.Traverse() {
+			if q.IsInstance() {
+				k := q.instanceKey()
+				if s.protos[k] == nil {
+					s.protos[k] = q
+				}
+			}
 		}
+	})
+	if q := s.protos[p.instanceKey()]; q != nil {
+		return q
 	}
 	return p
+}
+
+// Instances groups the stage's instances by prototype (see Prim.Prototype).
+func (s *Stage) Instances() map[*Prim][]*Prim {
+	out := map[*Prim][]*Prim{}
+	for q := range s.Traverse() {
+		if q.IsInstance() {
+			proto := q.Prototype()
+			out[proto] = append(out[proto], q)
+		}
+	}
+	return out
+}
+
+// Visibility returns the computed visibility at t: "invisible" if the prim
+// or an ancestor is invisible, else "inherited" (visible).
+func (p *Prim) Visibility(t TimeCode) string {
+	for q := p; q != nil && q.path != "/"; q = q.parent {
+		if a := q.Attribute("visibility"); a != nil && a.IsAuthored() {
+			if v, _ := a.Token(t); v == "invisible" {
+				return "invisible"
+			}
+		}
+	}
+	return "inherited"
+}
+
+// Purpose returns the computed purpose: the prim's authored purpose, else
+// the nearest ancestor's, else "default". Renderers draw "default" and
+// "render" and skip "proxy" and "guide".
+func (p *Prim) Purpose() string {
+	for q := p; q != nil && q.path != "/"; q = q.parent {
+		if a := q.Attribute("purpose"); a != nil && a.IsAuthored() {
+			if v, ok := a.Token(Default); ok && v != "" {
+				return v
+			}
+		}
+	}
+	return "default"
+}
+
+// InPointInstancerPrototypes reports whether the prim lies under a
+// prototype of a PointInstancer (a target of an ancestor instancer's
+// prototypes relationship): such prims are drawn only through the instancer.
+func (p *Prim) InPointInstancerPrototypes() bool {
+	for q := p.parent; q != nil && q.path != "/"; q = q.parent {
+		if q.TypeName() != "PointInstancer" {
+			continue
+		}
+		r := q.Relationship("prototypes")
+		if r == nil {
+			continue
+		}
+		for _, t := range r.Targets() {
+			if p.path == t || strings.HasPrefix(p.path, t+"/") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // APISchemas returns the composed apiSchemas list.

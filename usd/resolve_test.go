@@ -233,3 +233,21 @@ func TestValueResolutionCorpus(t *testing.T) {
 		t.Errorf("size default = %v, want 1 from the reference", v)
 	}
 }
+
+func TestVisibilityPurposeInstancer(t *testing.T) {
+	s := openTestdata(t, "resolve_root.usda")
+	in := s.PrimAtPath("/Hidden/Inside")
+	if in.Visibility(Default) != "invisible" || in.Purpose() != "guide" {
+		t.Errorf("Inside: visibility %q purpose %q", in.Visibility(Default), in.Purpose())
+	}
+	if b := s.PrimAtPath("/World/Ball"); b.Visibility(Default) != "inherited" || b.Purpose() != "default" {
+		t.Errorf("Ball: visibility %q purpose %q", b.Visibility(Default), b.Purpose())
+	}
+	pi := s.PrimAtPath("/Instancer").PointInstancer(Default)
+	if len(pi.Prototypes) != 1 || pi.Prototypes[0] != "/Instancer/Protos/Ball" || len(pi.Positions) != 2 || len(pi.ProtoIndices) != 2 {
+		t.Errorf("instancer = %+v", pi)
+	}
+	if !s.PrimAtPath("/Instancer/Protos/Ball").InPointInstancerPrototypes() || s.PrimAtPath("/World/Ball").InPointInstancerPrototypes() {
+		t.Error("InPointInstancerPrototypes wrong")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rgallery/rgallery/usd/pcp"
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -79,6 +80,9 @@ type Stage struct {
 	root     *Prim // pseudo-root
 	prims    map[string]*Prim
 	errs     []error
+
+	protoOnce sync.Once
+	protos    map[string]*Prim // instance key -> first instance
 }
 
 // Open reads the file at path and composes it. Composition problems
