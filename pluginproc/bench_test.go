@@ -2,12 +2,16 @@ package pluginproc
 
 import (
 	"context"
+	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/gallery"
 )
 
 // percentile returns the p-th percentile (0..100) of sorted durations.
@@ -190,6 +194,82 @@ func BenchmarkConcurrentRenders(b *testing.B) {
 		b.ReportMetric(float64(rss)/(1<<20), "MiB-total")
 		for _, r := range renders {
 			_ = r.Close()
+		}
+	}
+}
+
+// BenchmarkManager100 is the acceptance figure of the issue: 100 live Python
+// renders in one gallery, each polled by the Manager at its own 1 s, every
+// poll's metadata written to SQLite. Over a 5 s window each render must be
+// polled about 5 times; fewer means the gallery fell behind.
+func BenchmarkManager100(b *testing.B) {
+	needPython(b)
+	const n = 100
+	const window = 5 * time.Second
+	b.Setenv("RGALLERY_CACHE_DIR", sharedCacheDir)
+	ctx := context.Background()
+	for it := 0; it < b.N; it++ {
+		g, err := gallery.Open(ctx, b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := bgrender.NewManager(g, nil)
+		ps, err := (&PythonLoader{}).Load(ctx, testdata("bench", "idle.py"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, p := range ps {
+			if err := m.Add(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		scene := filepath.Join(b.TempDir(), "s.usda")
+		if err := os.WriteFile(scene, []byte("#usda 1.0\n"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		ids := make([]int64, n)
+		for i := range ids {
+			s, err := m.Start(ctx, bgrender.Request{Renderer: "Counting", Scene: scene})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = s.ID
+		}
+		b.ReportMetric(time.Since(t0).Seconds(), "s-to-start-100")
+		polls := func() []float64 {
+			out := make([]float64, n)
+			for i, id := range ids {
+				s, err := g.Get(ctx, id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				out[i], _ = s.Metadata["polls"].(float64)
+			}
+			return out
+		}
+		before := polls()
+		time.Sleep(window)
+		after := polls()
+		minDelta, sum := math.Inf(1), 0.0
+		for i := range after {
+			d := after[i] - before[i]
+			sum += d
+			minDelta = math.Min(minDelta, d)
+		}
+		b.ReportMetric(minDelta, "min-polls/5s")
+		b.ReportMetric(sum/n, "mean-polls/5s")
+		if live := len(m.Live()); live != n {
+			b.Errorf("%d renders live, want %d", live, n)
+		}
+		sctx, cancel := context.WithTimeout(ctx, time.Minute)
+		if err := m.Shutdown(sctx); err != nil {
+			b.Error(err)
+		}
+		cancel()
+		g.Close()
+		if minDelta < 4 {
+			b.Errorf("a render was polled only %v times in %v: the gallery fell behind", minDelta, window)
 		}
 	}
 }
