@@ -250,6 +250,12 @@ func (p *Process) wait() {
 		if err != nil && !errors.As(err, &ee) {
 			p.waitErr = fmt.Errorf("wait for %s (pid %d): %w", p.cmd.Path, p.pid, err)
 		}
+		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
+			// The kernel's high-water mark of the largest single process
+			// (the leader or a descendant it waited for) catches a spike
+			// between two samples, or a process too short to be sampled.
+			p.raisePeak(uint64(ru.Maxrss) * 1024)
+		}
 	}
 	p.mem.close()
 	close(p.exited)
@@ -291,13 +297,17 @@ func (p *Process) sample(walk bool) uint64 {
 		return 0
 	}
 	p.rss.Store(sum)
+	p.raisePeak(sum)
+	return sum
+}
+
+func (p *Process) raisePeak(v uint64) {
 	for {
 		old := p.peak.Load()
-		if sum <= old || p.peak.CompareAndSwap(old, sum) {
-			break
+		if v <= old || p.peak.CompareAndSwap(old, v) {
+			return
 		}
 	}
-	return sum
 }
 
 // Pid returns the leader's pid, which is also the process group id.
@@ -309,7 +319,9 @@ func (p *Process) Started() time.Time { return p.started }
 // RSS returns the last sampled RSS of the tree in bytes.
 func (p *Process) RSS() uint64 { return p.rss.Load() }
 
-// PeakRSS returns the highest sampled RSS of the tree in bytes.
+// PeakRSS returns the highest sampled RSS of the tree in bytes; once the
+// leader has exited, it is at least the kernel's peak RSS of the largest
+// single process among the leader and the descendants it waited for.
 func (p *Process) PeakRSS() uint64 { return p.peak.Load() }
 
 // Tail returns the last lines of output, oldest first.

@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 			buf[i] = byte(i)
 		}
 		fmt.Println("ready")
+		if os.Getenv("PROC_TEST_HELPER_EXIT") != "" {
+			os.Exit(int(buf[len(buf)/2]) & 0)
+		}
 		time.Sleep(time.Minute)
 		fmt.Println(buf[len(buf)/2])
 		os.Exit(0)
@@ -513,5 +516,26 @@ func TestLogLimit(t *testing.T) {
 	}
 	if got := p.Tail(); !reflect.DeepEqual(got, []string{"0123456789abcdef", "last"}) {
 		t.Errorf("tail = %q", got)
+	}
+}
+
+// A process that allocates and exits between two samples still leaves its
+// peak: the kernel's high-water mark comes back with its exit status.
+func TestPeakRSSOfShortProcess(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), "PROC_TEST_HELPER_MIB=40", "PROC_TEST_HELPER_EXIT=1")
+	p, err := Start(cmd, Options{SampleInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Wait(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if peak := p.PeakRSS(); peak < 40<<20 {
+		t.Errorf("peak = %d bytes, want at least 40 MiB", peak)
 	}
 }
