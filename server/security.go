@@ -21,6 +21,8 @@ import (
 //     request must carry the custom header X-Rgallery (a browser sends a
 //     custom header cross-origin only after a CORS preflight, which this
 //     server never grants), and its Origin, when present, must be this host;
+//   - no API request at all from another site, as browsers tell with
+//     Sec-Fetch-Site;
 //   - a bound on request bodies;
 //   - headers that keep the UI out of frames and forbid foreign scripts.
 
@@ -95,6 +97,14 @@ func Guard(cfg GuardConfig, h http.Handler) http.Handler {
 					http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
 					return
 				}
+			}
+		}
+		// No other site may use the API, not even to read: a GET can
+		// have effects too (a Python plugin's form starts its process).
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+				http.Error(w, "forbidden: the gallery's API is not for other sites", http.StatusForbidden)
+				return
 			}
 		}
 		if mutating(r.Method) {

@@ -73,9 +73,14 @@ func TestCSRFProtection(t *testing.T) {
 			t.Errorf("%s: status %d, want %d (%s)", c.name, code, c.want, b)
 		}
 	}
-	// Reads need no header.
+	// Reads need no header, but other sites may not read either.
 	if code, _, _ := raw(t, f.srv.URL, "GET", "/api/snapshots/1", nil, ""); code != 200 {
 		t.Errorf("GET: %d", code)
+	}
+	for site, want := range map[string]int{"cross-site": 403, "same-site": 403, "same-origin": 200, "none": 200} {
+		if code, _, _ := raw(t, f.srv.URL, "GET", "/api/renderers/Progressive/form", map[string]string{"Sec-Fetch-Site": site}, ""); code != want {
+			t.Errorf("GET with Sec-Fetch-Site %s: %d, want %d", site, code, want)
+		}
 	}
 	// DELETE is protected as well.
 	if code, _, _ := raw(t, f.srv.URL, "DELETE", "/api/snapshots/1", nil, ""); code != 403 {
