@@ -203,3 +203,31 @@ func TestTemplate(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestArgvDryRun(t *testing.T) {
+	m, err := ParseManifest("/plugins/backgroundrenderers/r.toml", []byte(`
+label = "Dry"
+argv = ["./render.sh", "{usd}", ["-c", "{camera}"], "-o", "{image}", "-n", "{option.n}"]
+image = "out.exr"
+[[option]]
+name = "n"
+type = "int"
+default = 3
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Argv("/scenes/shot.usda", bgrender.Options{Plugin: map[string]any{"n": "7"}}, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/plugins/backgroundrenderers/render.sh", "/scenes/shot.usda", "-o",
+		filepath.Join(os.TempDir(), "rgallery-command-12-*", "out.exr"), "-n", "7"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("argv = %q\nwant %q", got, want)
+	}
+	if _, err := m.Argv("/s.usda", bgrender.Options{Plugin: map[string]any{"n": "x"}}, 1); err == nil ||
+		err.Error() != `command renderer "Dry": option n: "x" is not a whole number` {
+		t.Errorf("bad option: %v", err)
+	}
+}

@@ -93,78 +93,26 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 
 // prepare fills r.vals, r.argv and the image watches.
 func (r *Renderer) prepare(usdPath string, opts bgrender.Options) error {
-	usd, err := filepath.Abs(usdPath)
+	vals, err := r.m.values(usdPath, opts, r.host.ItemID(), r.host.Source())
 	if err != nil {
-		return fmt.Errorf("command renderer: scene path %s: %w", usdPath, err)
-	}
-	vals := map[string]string{
-		"usd":            usd,
-		"camera":         opts.Viewport.CameraPath,
-		"rendersettings": opts.Viewport.RenderSettingsPath,
-		"item":           strconv.FormatInt(r.host.ItemID(), 10),
-		"source":         r.host.Source(),
-		"manifest_dir":   filepath.Dir(r.m.Path),
-	}
-	if opts.Viewport.ResX > 0 {
-		vals["res_x"] = strconv.Itoa(opts.Viewport.ResX)
-	}
-	if opts.Viewport.ResY > 0 {
-		vals["res_y"] = strconv.Itoa(opts.Viewport.ResY)
-	}
-	for _, o := range r.m.Options {
-		v, ok := opts.Plugin[o.Name]
-		if !ok || v == nil {
-			v = o.Default
-		}
-		if v != nil {
-			c, err := o.coerce(v)
-			if err != nil {
-				return fmt.Errorf("command renderer %q: option %s: %w", r.m.Label, o.Name, err)
-			}
-			v = c
-		}
-		vals["option."+o.Name] = format(v)
+		return err
 	}
 	var outdir string
 	if r.m.outdir == nil {
 		if outdir, err = r.mkdirTemp(""); err != nil {
 			return err
 		}
-	} else {
-		d, _ := r.m.outdir.expand(vals)
-		if d == "" {
-			return fmt.Errorf("command renderer %q: outdir %q expands to nothing", r.m.Label, r.m.outdir.raw)
-		}
-		if outdir, err = filepath.Abs(d); err != nil {
-			return fmt.Errorf("command renderer %q: outdir: %w", r.m.Label, err)
-		}
+	} else if outdir, err = r.m.outdirOf(vals); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(outdir, 0o755); err != nil {
 		return fmt.Errorf("command renderer %q: output dir: %w", r.m.Label, err)
 	}
-	vals["outdir"] = outdir
-	vals["image"] = filepath.Join(outdir, r.m.image)
+	r.m.setOutdir(vals, outdir)
 	r.vals = vals
-
-	for _, item := range r.m.argv {
-		var args []string
-		full := true
-		for _, t := range item.args {
-			s, ok := t.expand(vals)
-			full = full && ok
-			args = append(args, s)
-		}
-		if item.group && !full {
-			continue // an optional group with an empty placeholder
-		}
-		r.argv = append(r.argv, args...)
-	}
+	r.argv = r.m.expandArgv(vals)
 	r.program = r.argv[0]
-	// A program given relative to the manifest ("./render.sh") is found
-	// beside it, so that a plugin dir can carry its own scripts.
-	if strings.HasPrefix(r.argv[0], "./") || strings.HasPrefix(r.argv[0], "../") {
-		r.argv[0] = filepath.Join(filepath.Dir(r.m.Path), r.argv[0])
-	}
+	r.argv[0] = r.m.program(r.argv[0])
 
 	var copies string
 	for i, t := range r.m.watch {
@@ -187,6 +135,112 @@ func (r *Renderer) prepare(usdPath string, opts bgrender.Options) error {
 		r.watches = append(r.watches, &imageWatch{path: p, copy: filepath.Join(dir, filepath.Base(p))})
 	}
 	return nil
+}
+
+// values are the placeholder values of a render, all but outdir and image.
+func (m *Manifest) values(usdPath string, opts bgrender.Options, item int64, source string) (map[string]string, error) {
+	usd, err := filepath.Abs(usdPath)
+	if err != nil {
+		return nil, fmt.Errorf("command renderer: scene path %s: %w", usdPath, err)
+	}
+	vals := map[string]string{
+		"usd":            usd,
+		"camera":         opts.Viewport.CameraPath,
+		"rendersettings": opts.Viewport.RenderSettingsPath,
+		"item":           strconv.FormatInt(item, 10),
+		"source":         source,
+		"manifest_dir":   filepath.Dir(m.Path),
+	}
+	if opts.Viewport.ResX > 0 {
+		vals["res_x"] = strconv.Itoa(opts.Viewport.ResX)
+	}
+	if opts.Viewport.ResY > 0 {
+		vals["res_y"] = strconv.Itoa(opts.Viewport.ResY)
+	}
+	for _, o := range m.Options {
+		v, ok := opts.Plugin[o.Name]
+		if !ok || v == nil {
+			v = o.Default
+		}
+		if v != nil {
+			c, err := o.coerce(v)
+			if err != nil {
+				return nil, fmt.Errorf("command renderer %q: option %s: %w", m.Label, o.Name, err)
+			}
+			v = c
+		}
+		vals["option."+o.Name] = format(v)
+	}
+	return vals, nil
+}
+
+// outdirOf expands the manifest's outdir.
+func (m *Manifest) outdirOf(vals map[string]string) (string, error) {
+	d, _ := m.outdir.expand(vals)
+	if d == "" {
+		return "", fmt.Errorf("command renderer %q: outdir %q expands to nothing", m.Label, m.outdir.raw)
+	}
+	abs, err := filepath.Abs(d)
+	if err != nil {
+		return "", fmt.Errorf("command renderer %q: outdir: %w", m.Label, err)
+	}
+	return abs, nil
+}
+
+func (m *Manifest) setOutdir(vals map[string]string, outdir string) {
+	vals["outdir"] = outdir
+	vals["image"] = filepath.Join(outdir, m.image)
+}
+
+// expandArgv fills in argv, leaving out optional groups with an empty
+// placeholder.
+func (m *Manifest) expandArgv(vals map[string]string) []string {
+	var argv []string
+	for _, item := range m.argv {
+		var args []string
+		full := true
+		for _, t := range item.args {
+			s, ok := t.expand(vals)
+			full = full && ok
+			args = append(args, s)
+		}
+		if item.group && !full {
+			continue
+		}
+		argv = append(argv, args...)
+	}
+	return argv
+}
+
+// program resolves argv[0]: a program given relative to the manifest
+// ("./render.sh") is found beside it, so that a plugin dir can carry its
+// own scripts; anything else is left to exec (a bare name searches $PATH).
+func (m *Manifest) program(p string) string {
+	if strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") {
+		return filepath.Join(filepath.Dir(m.Path), p)
+	}
+	return p
+}
+
+// Argv returns the command line that a render of usdPath with opts would
+// run, without creating or starting anything: a dry run for people writing
+// manifests. Without an outdir in the manifest, {outdir} is shown as
+// "$TMPDIR/rgallery-command-ITEM-*".
+func (m *Manifest) Argv(usdPath string, opts bgrender.Options, item int64) ([]string, error) {
+	vals, err := m.values(usdPath, opts, item, usdPath)
+	if err != nil {
+		return nil, err
+	}
+	outdir := filepath.Join(os.TempDir(), fmt.Sprintf("rgallery-command-%d-*", item))
+	if m.outdir != nil {
+		if outdir, err = m.outdirOf(vals); err != nil {
+			return nil, err
+		}
+	}
+	m.setOutdir(vals, outdir)
+	argv := m.expandArgv(vals)
+	argv[0] = m.program(argv[0])
+	return argv, nil
 }
 
 func (r *Renderer) mkdirTemp(base string) (string, error) {
