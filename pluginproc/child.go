@@ -72,6 +72,7 @@ func startChild(spec childSpec) (*child, error) {
 	c.p = p
 	c.pid = p.Pid()
 	c.conn = newConn(reqW, respR, spec.Notify)
+	go c.failOnExit()
 	c.out.setOnFlood(func() {
 		fmt.Fprintf(c.out.w, "\nrgallery: plugin process %d wrote more than %d bytes to stdout/stderr; dropping the rest and stopping it\n", c.pid, spec.LogLimit)
 		_ = p.Signal(syscall.SIGKILL)
@@ -81,6 +82,25 @@ func startChild(spec childSpec) (*child, error) {
 }
 
 var errFlooded = errors.New("plugin flooded its output")
+
+// exitDrain is how long after the plugin process exits its answers may
+// still be in the pipe, unread.
+const exitDrain = time.Second
+
+// failOnExit ends the connection once the process has exited. Usually end
+// of file on fd 4 does that first; but a process the plugin started may
+// have inherited fd 4 and keep it open, and a crashed plugin must not
+// leave its pending call waiting for the deadline.
+func (c *child) failOnExit() {
+	<-c.p.Exited()
+	t := time.NewTimer(exitDrain)
+	defer t.Stop()
+	select {
+	case <-c.conn.dead:
+	case <-t.C:
+		c.conn.fail(errConnClosed)
+	}
+}
 
 // limitWriter passes output to w until limit bytes have been written, then
 // drops the rest and calls onFlood once. It never fails, so that the

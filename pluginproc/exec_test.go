@@ -206,3 +206,46 @@ func TestLoadersRegistered(t *testing.T) {
 		t.Errorf("registered loaders = %v", names)
 	}
 }
+
+// A plugin that crashes while a process it started holds fd 4 open: the
+// call fails with how the plugin ended, not at the deadline.
+func TestExecCrashWithInheritedPipe(t *testing.T) {
+	script := writeScript(t, "leaky-plugin", `#!/bin/sh
+read -r l <&3
+echo '{"jsonrpc":"2.0","id":1,"result":{"version":1,"name":"leaky","runtime":"sh"}}' >&4
+read -r l <&3
+case "$l" in
+*'"register"'*)
+	echo '{"jsonrpc":"2.0","id":2,"result":{"renderers":[{"label":"Leaky"}]}}' >&4
+	read -r l <&3
+	exit 0;;
+esac
+echo '{"jsonrpc":"2.0","id":2,"result":null}' >&4
+read -r l <&3
+echo '{"jsonrpc":"2.0","id":3,"result":0.5}' >&4
+read -r l <&3
+echo '{"jsonrpc":"2.0","id":4,"result":null}' >&4
+read -r l <&3
+sleep 30 &
+exit 3
+`)
+	cfg := testConfig(t)
+	cfg.Timeouts.Call = 20 * time.Second
+	ps, err := (&ExecLoader{Config: cfg}).Load(context.Background(), script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRender(t, ps[0], newFakeHost(4))
+	ctx := context.Background()
+	if err := r.StartBackgroundRender(ctx, "/s.usda", bgrender.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.PollFrequency(); got != 500*time.Millisecond {
+		t.Errorf("PollFrequency = %v", got)
+	}
+	_, err = r.IsRenderFinished(ctx)
+	want := fmt.Sprintf("executable plugin %q (%s): isRenderFinished: plugin process %d ended (exit status 3) before answering", "Leaky", script, r.PID())
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
