@@ -15,7 +15,7 @@ func FuzzOpenUsdz(f *testing.F) {
 		dir = filepath.Join(d, "usd-corpus", "dev")
 	}
 	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() && strings.HasSuffix(p, ".usdz") && info.Size() < 256<<10 {
+		if err == nil && !info.IsDir() && strings.HasSuffix(p, ".usdz") && info.Size() < 32<<10 {
 			if b, err := os.ReadFile(p); err == nil {
 				f.Add(b)
 			}

@@ -1,0 +1,189 @@
+package usda
+
+import (
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+var listOpWords = map[string]bool{"add": true, "prepend": true, "append": true, "delete": true, "reorder": true}
+
+// property parses an attribute or relationship statement and returns its name.
+func (p *parser) property(primPath string) (string, error) {
+	start := p.pos
+	op := ""
+	if w := string(p.peekIdent()); listOpWords[w] {
+		op = p.ident(false)
+	}
+	custom := false
+	variability := ""
+	for {
+		w := string(p.peekIdent())
+		if w == "custom" {
+			p.ident(false)
+			custom = true
+			continue
+		}
+		if w == "uniform" || w == "varying" || w == "config" {
+			p.ident(false)
+			variability = w
+			continue
+		}
+		break
+	}
+	if p.keyword("rel") {
+		return p.relationship(primPath, op, custom, variability)
+	}
+	typeStart := p.pos
+	tn := p.ident(true)
+	if tn == "" {
+		return "", p.errf("expected a property type, found %s", p.describe())
+	}
+	if p.pos+1 < len(p.src) && p.src[p.pos] == '[' && p.src[p.pos+1] == ']' {
+		p.pos += 2
+		tn += "[]"
+	}
+	vt, array, known := lookupType(tn)
+	nameStart := p.pos
+	name := p.propName()
+	if name == "" {
+		return "", p.errAt(nameStart, "expected an attribute name, found %s", p.describe())
+	}
+	path := sdf.AppendProperty(primPath, name)
+	spec := p.layer.Specs[path]
+	if spec == nil {
+		spec = &sdf.Spec{Type: sdf.SpecAttribute}
+		spec.Set("typeName", sdf.Token(tn))
+		if custom {
+			spec.Set("custom", true)
+		}
+		if variability == "uniform" || variability == "config" {
+			spec.Set("variability", sdf.VariabilityUniform)
+		}
+		p.layer.Specs[path] = spec
+	}
+	// Suffixes: .connect, .timeSamples, .spline, .default
+	if p.peek() == '.' {
+		p.pos++
+		suffixStart := p.pos
+		suffix := p.ident(false)
+		if err := p.expect('='); err != nil {
+			return "", err
+		}
+		if !known && suffix != "connect" {
+			return "", p.errAt(typeStart, "unknown attribute type %q", tn)
+		}
+		switch suffix {
+		case "connect":
+			if err := p.pathListOp(spec, "connectionPaths", op, primPath); err != nil {
+				return "", err
+			}
+		case "timeSamples":
+			if op != "" {
+				return "", p.errAt(start, "list op %q on timeSamples", op)
+			}
+			ts, err := p.timeSamples(vt, array)
+			if err != nil {
+				return "", err
+			}
+			spec.Set("timeSamples", ts)
+		case "spline":
+			sp, err := p.spline(tn)
+			if err != nil {
+				return "", err
+			}
+			spec.Set("spline", sp)
+		case "default":
+			v, err := p.value(vt, array, 0)
+			if err != nil {
+				return "", err
+			}
+			spec.Set("default", v)
+		default:
+			return "", p.errAt(suffixStart, "unknown attribute suffix .%s", suffix)
+		}
+	} else {
+		if op != "" {
+			return "", p.errAt(start, "list op %q is only valid on connections and relationships", op)
+		}
+		if p.accept('=') {
+			if !known {
+				return "", p.errAt(typeStart, "unknown attribute type %q", tn)
+			}
+			v, err := p.value(vt, array, 0)
+			if err != nil {
+				return "", err
+			}
+			spec.Set("default", v)
+		}
+	}
+	if p.peek() == '(' {
+		p.pos++
+		if err := p.metadataList(spec, path, metaProperty); err != nil {
+			return "", err
+		}
+	}
+	return name, nil
+}
+
+// propName scans a namespaced property name; it may contain ':' and, for
+// old files, be a quoted string.
+func (p *parser) propName() string {
+	if c := p.peek(); c == '"' {
+		save := p.pos
+		s, err := p.str()
+		if err != nil || !validNamespacedIdent(s) {
+			p.pos = save
+			return ""
+		}
+		return s
+	}
+	b := p.identBytes(true)
+	return string(b)
+}
+
+func (p *parser) relationship(primPath, op string, custom bool, variability string) (string, error) {
+	nameStart := p.pos
+	name := p.propName()
+	if name == "" {
+		return "", p.errAt(nameStart, "expected a relationship name, found %s", p.describe())
+	}
+	path := sdf.AppendProperty(primPath, name)
+	spec := p.layer.Specs[path]
+	if spec == nil {
+		spec = &sdf.Spec{Type: sdf.SpecRelationship}
+		if custom {
+			spec.Set("custom", true)
+		}
+		if variability == "uniform" || variability == "config" {
+			spec.Set("variability", sdf.VariabilityUniform)
+		}
+		p.layer.Specs[path] = spec
+	}
+	if p.peek() == '.' {
+		p.pos++
+		suffix := p.ident(false)
+		if suffix != "default" && suffix != "timeSamples" {
+			return "", p.errf("unknown relationship suffix .%s", suffix)
+		}
+		if err := p.expect('='); err != nil {
+			return "", err
+		}
+		if suffix == "timeSamples" {
+			if _, err := p.dictionaryLike(); err != nil {
+				return "", err
+			}
+		} else if err := p.pathListOp(spec, "targetPaths", op, primPath); err != nil {
+			return "", err
+		}
+	} else if p.accept('=') {
+		if err := p.pathListOp(spec, "targetPaths", op, primPath); err != nil {
+			return "", err
+		}
+	}
+	if p.peek() == '(' {
+		p.pos++
+		if err := p.metadataList(spec, path, metaProperty); err != nil {
+			return "", err
+		}
+	}
+	return name, nil
+}
