@@ -32,6 +32,7 @@ func pipeConn(t *testing.T, notify func(string, json.RawMessage)) (c *conn, reqs
 }
 
 func TestConnProtocolViolations(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, line, want string
 	}{
@@ -60,6 +61,7 @@ func TestConnProtocolViolations(t *testing.T) {
 }
 
 func TestConnMatchesAnswersAndOrdersNotifications(t *testing.T) {
+	t.Parallel()
 	var got []string
 	notify := func(method string, params json.RawMessage) {
 		got = append(got, method+" "+string(params))
@@ -94,6 +96,7 @@ func mustJSON(v any) []byte {
 }
 
 func TestConnDeadlineAndClosed(t *testing.T) {
+	t.Parallel()
 	c, _, resp := pipeConn(t, nil)
 	err := c.call(context.Background(), "mouseClick", clickParams{0.5, 0.5}, nil, 50*time.Millisecond)
 	var de *DeadlineError
@@ -108,6 +111,7 @@ func TestConnDeadlineAndClosed(t *testing.T) {
 }
 
 func TestConnLineTooLong(t *testing.T) {
+	t.Parallel()
 	c, _, resp := pipeConn(t, nil)
 	go func() {
 		chunk := []byte(strings.Repeat("x", 1<<20))

@@ -41,6 +41,7 @@ func writeScript(t testing.TB, name, body string) string {
 }
 
 func TestGoExamplePlugin(t *testing.T) {
+	t.Parallel()
 	bin := buildExample(t)
 	cfg := testConfig(t)
 	l := &ExecLoader{Config: cfg}
@@ -109,6 +110,7 @@ func TestGoExamplePlugin(t *testing.T) {
 }
 
 func TestExecHandshakeRefusesOtherVersions(t *testing.T) {
+	t.Parallel()
 	script := writeScript(t, "future-plugin", `#!/bin/sh
 read -r line <&3
 echo '{"jsonrpc":"2.0","id":1,"result":{"version":9,"name":"future"}}' >&4
@@ -122,6 +124,7 @@ read -r line <&3
 }
 
 func TestExecNotAPlugin(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
 	cfg.Timeouts.Handshake = 300 * time.Millisecond
 	silent := writeScript(t, "silent", "#!/bin/sh\nsleep 30\n")
@@ -154,6 +157,7 @@ func TestExecNotAPlugin(t *testing.T) {
 }
 
 func TestExecMatch(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	l := &ExecLoader{}
 	py := &PythonLoader{}
@@ -197,6 +201,7 @@ func TestExecMatch(t *testing.T) {
 }
 
 func TestLoadersRegistered(t *testing.T) {
+	t.Parallel()
 	var names []string
 	for _, l := range bgrender.Loaders() {
 		names = append(names, l.Name())
@@ -210,6 +215,7 @@ func TestLoadersRegistered(t *testing.T) {
 // A plugin that crashes while a process it started holds fd 4 open: the
 // call fails with how the plugin ended, not at the deadline.
 func TestExecCrashWithInheritedPipe(t *testing.T) {
+	t.Parallel()
 	script := writeScript(t, "leaky-plugin", `#!/bin/sh
 read -r l <&3
 echo '{"jsonrpc":"2.0","id":1,"result":{"version":1,"name":"leaky","runtime":"sh"}}' >&4

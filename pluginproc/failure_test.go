@@ -28,6 +28,7 @@ func startFailing(t *testing.T, cfg Config, label string) (*remote, *fakeHost, s
 }
 
 func TestExceptionInStart(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	file := testdata("broken", "failing.py")
 	p := loadPython(t, testConfig(t), file)["RaiseInStart"]
@@ -56,6 +57,7 @@ func TestExceptionInStart(t *testing.T) {
 }
 
 func TestExceptionInIsRenderFinished(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	r, _, file := startFailing(t, testConfig(t), "RaiseInFinished")
 	_, err := r.IsRenderFinished(context.Background())
@@ -73,10 +75,12 @@ func TestExceptionInIsRenderFinished(t *testing.T) {
 }
 
 func TestHangInIsRenderFinished(t *testing.T) {
+	t.Parallel()
 	needPython(t)
-	cfg := testConfig(t)
-	cfg.Timeouts.Call = 400 * time.Millisecond
-	r, host, file := startFailing(t, cfg, "HangInFinished")
+	r, host, file := startFailing(t, testConfig(t), "HangInFinished")
+	// Only this call gets the short deadline: on a loaded machine the
+	// start-up calls may take longer.
+	r.cfg.Timeouts.Call = 400 * time.Millisecond
 	pid := r.PID()
 	_, err := r.IsRenderFinished(context.Background())
 	want := fmt.Sprintf("python plugin %q (%s): isRenderFinished did not answer within 400ms (deadline); rgallery killed plugin process %d", "HangInFinished", file, pid)
@@ -100,6 +104,7 @@ func TestHangInIsRenderFinished(t *testing.T) {
 }
 
 func TestContextDeadlineNamesTheMethod(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	r, _, file := startFailing(t, testConfig(t), "HangInFinished")
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -114,6 +119,7 @@ func TestContextDeadlineNamesTheMethod(t *testing.T) {
 }
 
 func TestOSExitInIsRenderFinished(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	r, _, file := startFailing(t, testConfig(t), "ExitInFinished")
 	pid := r.PID()
@@ -125,6 +131,7 @@ func TestOSExitInIsRenderFinished(t *testing.T) {
 }
 
 func TestSegfaultInIsRenderFinished(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	r, _, file := startFailing(t, testConfig(t), "SegfaultInFinished")
 	pid := r.PID()
@@ -136,6 +143,7 @@ func TestSegfaultInIsRenderFinished(t *testing.T) {
 }
 
 func TestFloodingPlugin(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cfg := testConfig(t)
 	r, host, file := startFailing(t, cfg, "Flood")
@@ -163,6 +171,7 @@ func TestFloodingPlugin(t *testing.T) {
 }
 
 func TestChattyPluginStillWorks(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	r, host, _ := startFailing(t, testConfig(t), "Chatty")
 	done, err := pollUntil(t, r, 50, 20*time.Millisecond)
@@ -188,6 +197,7 @@ func TestChattyPluginStillWorks(t *testing.T) {
 }
 
 func TestHangInStopKillsTheGroup(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cfg := testConfig(t)
 	cfg.Timeouts.Stop = 400 * time.Millisecond
@@ -210,6 +220,7 @@ func TestHangInStopKillsTheGroup(t *testing.T) {
 }
 
 func TestFailureDoesNotTouchOtherRenders(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cfg := testConfig(t)
 	ps := loadPython(t, cfg, testdata("broken", "failing.py"))

@@ -109,7 +109,11 @@ func TestMain(m *testing.M) {
 func testConfig(t testing.TB) Config {
 	return Config{
 		CacheDir: sharedCacheDir,
-		Timeouts: Timeouts{Call: 3 * time.Second, Stop: 3 * time.Second},
+		// Generous: other engineers' benchmarks share the machine, and a
+		// test must not fail because an interpreter started slowly. Tests
+		// of deadlines set their own short ones.
+		Timeouts: Timeouts{Handshake: time.Minute, Register: time.Minute, Create: 30 * time.Second,
+			Call: 20 * time.Second, Stop: 20 * time.Second},
 		// A small limit, so that the flood test ends in milliseconds.
 		LogLimit:  256 << 10,
 		StopGrace: 2 * time.Second,

@@ -17,6 +17,7 @@ import (
 )
 
 func TestSeedTemplateRenders(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cfg := testConfig(t)
 	file := testdata("plugins", "cloud_render.py")
@@ -114,6 +115,7 @@ func TestSeedTemplateRenders(t *testing.T) {
 }
 
 func TestFastRenderProgressiveAndStop(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cfg := testConfig(t)
 	p := loadPython(t, cfg, testdata("plugins", "fastrender.py"))["Fast Render"]
@@ -172,6 +174,7 @@ func TestFastRenderProgressiveAndStop(t *testing.T) {
 }
 
 func TestCloseKillsWhatThePluginLeft(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cfg := testConfig(t)
 	p := loadPython(t, cfg, testdata("plugins", "fastrender.py"))["Fast Render"]
@@ -204,6 +207,7 @@ func TestCloseKillsWhatThePluginLeft(t *testing.T) {
 }
 
 func TestSeveralRenderersInOneFile(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cfg := testConfig(t)
 	ps := loadPython(t, cfg, testdata("plugins", "multi.py"))
@@ -237,6 +241,7 @@ func TestSeveralRenderersInOneFile(t *testing.T) {
 }
 
 func TestDiscoveryCache(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cfg := testConfig(t)
 	cfg.CacheDir = filepath.Join(t.TempDir(), "cache")
@@ -278,6 +283,7 @@ func TestDiscoveryCache(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	cfg := testConfig(t)
 	l := &PythonLoader{Config: cfg}
@@ -365,6 +371,7 @@ func checkGreyPNG(t *testing.T, path string, w, h int, want uint8) {
 }
 
 func TestNotificationsFromPluginThreads(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	p := loadPython(t, testConfig(t), testdata("plugins", "multi.py"))["Threaded"]
 	host := newFakeHost(3)
