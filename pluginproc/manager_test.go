@@ -83,8 +83,6 @@ func TestThroughManager(t *testing.T) {
 	}
 	defer g.Close()
 	m := bgrender.NewManager(g, nil)
-	m.CallTimeout = 5 * time.Second
-	m.StopTimeout = 5 * time.Second
 	if err := m.AddDiscovered(d); err != nil {
 		t.Fatal(err)
 	}
