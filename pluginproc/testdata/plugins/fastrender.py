@@ -1,6 +1,8 @@
-# The seed's "Launching an external process" example, completed: FastRender
-# runs an external program (fastrender_prog.py here) that rewrites its image
-# progressively.
+# The seed's "Launching an external process" example, completed where the
+# seed's text is cut off (the Popen arguments, _image_filepath, the body of
+# stopBackgroundRender) and otherwise kept as written, utcnow() included:
+# FastRender runs an external program (fastrender_prog.py here) that
+# rewrites its image progressively.
 import datetime
 import json
 import os
@@ -33,12 +35,12 @@ class FastRender(BackgroundRenderer):
              "--image", self._image_filepath,
              "--passes", str(options["plugin"].get("passes", 1000))])
         # Remember when the render started
-        self._start_datetime = datetime.datetime.now()
+        self._start_datetime = datetime.datetime.utcnow()
         self.updateMetadata({"renderPid": self._popen.pid})
 
     def isRenderFinished(self):
         metadata = {}
-        time_delta = datetime.datetime.now() - self._start_datetime
+        time_delta = datetime.datetime.utcnow() - self._start_datetime
         metadata["totalClockTime"] = time_delta.total_seconds()
         try:
             with open(self._stats_filepath) as f:
