@@ -208,16 +208,27 @@ func sortedPair(p []int) []int {
 	return p
 }
 
+// peakMemory sums the tree: two writers of 48 MiB each under a shell. They
+// hold their memory for up to a minute; the render is stopped as soon as
+// the peak has reached the sum, and the peak is checked in the metadata.
 func TestPeakMemoryOfTree(t *testing.T) {
 	m := manifest(t, `
 label = "Hungry"
-argv = ["sh", "-c", "\"$0\" -no-image -alloc 48 -passes 1 -interval 1ms -hold 300ms & \"$0\" -o \"$1\" -alloc 48 -passes 1 -interval 1ms -hold 300ms; wait", "%WRITER%", "{image}"]
+argv = ["sh", "-c", "\"$0\" -no-image -alloc 48 -passes 1 -interval 1ms -hold 1m & \"$0\" -o \"$1\" -alloc 48 -passes 1 -interval 1ms -hold 1m; wait", "%WRITER%", "{image}"]
 poll = "10ms"
 memory_interval = "5ms"
+stop_grace = "1s"
 `)
 	h := newHost(1)
 	r := start(t, m, h, bgrender.Options{})
-	if err := poll(t, r); err != nil {
+	ctx := testCtx(t)
+	for r.p.PeakRSS() < 96<<20 {
+		if done, err := r.IsRenderFinished(ctx); done || err != nil {
+			t.Fatalf("finished before the peak reached 96 MiB (%d bytes): %v", r.p.PeakRSS(), err)
+		}
+		time.Sleep(r.PollFrequency())
+	}
+	if err := r.StopBackgroundRender(ctx); err != nil {
 		t.Fatal(err)
 	}
 	_, md := h.snapshot()
@@ -226,6 +237,7 @@ memory_interval = "5ms"
 		t.Errorf("peakMemory = %d bytes, want at least 96 MiB (two writers of 48 MiB)", peak)
 	}
 	t.Logf("peakMemory %.1f MiB", float64(peak)/(1<<20))
+	assertNoneAlive(t, r)
 }
 
 func TestMouseClickGoesToStdin(t *testing.T) {
@@ -380,27 +392,42 @@ update_interval = 0
 // Watched images are in order of preference: the preview is reported until
 // the preferred image appears.
 func TestWatchPreference(t *testing.T) {
+	// The command writes the preview, waits until the test has seen it
+	// reported (the go file), then writes the preferred image.
 	m := manifest(t, `
 label = "Two"
-argv = ["sh", "-c", "\"$0\" -o \"$1/preview.png\" -passes 2 -interval 20ms && sleep 0.1 && \"$0\" -o \"$1/final.png\" -passes 1 -interval 1ms -size 8x8", "%WRITER%", "{outdir}"]
+argv = ["sh", "-c", "\"$0\" -o \"$1/preview.png\" -passes 2 -interval 20ms && while [ ! -e \"$1/go\" ]; do sleep 0.01; done && \"$0\" -o \"$1/final.png\" -passes 1 -interval 1ms -size 8x8", "%WRITER%", "{outdir}"]
 watch = ["{outdir}/final.png", "preview.png"]
 poll = "10ms"
 update_interval = 0
 `)
 	h := newHost(1)
 	r := start(t, m, h, bgrender.Options{})
-	if err := poll(t, r); err != nil {
-		t.Fatal(err)
+	ctx := testCtx(t)
+	for {
+		done, err := r.IsRenderFinished(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			break
+		}
+		if imgs, _ := h.snapshot(); len(imgs) > 0 {
+			if err := os.WriteFile(filepath.Join(r.vals["outdir"], "go"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(r.PollFrequency())
 	}
 	images, _ := h.snapshot()
+	if first := images[0]; filepath.Base(first.path) != "preview.png" {
+		t.Errorf("first image %s, want the preview", first.path)
+	}
 	last := images[len(images)-1]
 	if filepath.Base(last.path) != "final.png" || last.err != nil {
 		t.Fatalf("last image %s (%v), want final.png", last.path, last.err)
 	}
 	wantPixels(t, last.img, 8, 8, 1, 1)
-	if first := images[0]; filepath.Base(first.path) != "preview.png" {
-		t.Errorf("first image %s, want the preview", first.path)
-	}
 }
 
 // Polls that find nothing new send nothing: no image look, no metadata.

@@ -158,14 +158,14 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 		}
 		r.ended = time.Now()
 	}
-	if err := r.pollImages(exited); err != nil {
+	st, _ := r.p.Status()
+	if err := r.pollImages(exited, exited && st.Success()); err != nil {
 		return false, err
 	}
 	if !exited {
 		r.sendProgress()
 		return false, nil
 	}
-	st, _ := r.p.Status()
 	md := r.metadata()
 	md["exitStatus"] = st.String()
 	if st.Success() {
@@ -191,15 +191,20 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 
 // pollImages reports the first watched image, in the manifest's order, that
 // has a new complete version.
-func (r *Renderer) pollImages(exited bool) error {
+//
+// final looks now, whatever update_interval says; settled says that the
+// command has exited normally, so that a file whose completeness cannot be
+// checked is taken as it is. A stopped or crashed command may have left
+// such a file half written: then it must still hold still between polls.
+func (r *Renderer) pollImages(final, settled bool) error {
 	// Until the first image is there, look on every poll: time to first
 	// pixel matters to the user.
-	if r.imageSet && !exited && time.Since(r.lastImageCheck) < r.m.updateEvery {
+	if r.imageSet && !final && time.Since(r.lastImageCheck) < r.m.updateEvery {
 		return nil
 	}
 	r.lastImageCheck = time.Now()
 	for _, w := range r.watches {
-		path, err := w.poll(exited)
+		path, err := w.poll(settled)
 		if err != nil {
 			return fmt.Errorf("command renderer %q: %w", r.m.Label, err)
 		}
@@ -320,7 +325,7 @@ func (r *Renderer) StopBackgroundRender(ctx context.Context) error {
 	if r.ended.IsZero() {
 		r.ended = time.Now()
 	}
-	if err := r.pollImages(true); err != nil {
+	if err := r.pollImages(true, false); err != nil {
 		return err
 	}
 	r.host.UpdateMetadata(r.metadata())
