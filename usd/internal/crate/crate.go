@@ -84,6 +84,7 @@ type file struct {
 	fsets    []uint32
 	paths    []string
 	specs    []spec
+	headers  int // path headers read (old path trees), to catch loops
 }
 
 // reader is a cursor over the file's bytes with bounds-checked reads.

@@ -2,8 +2,10 @@ package crate
 
 import (
 	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -54,4 +56,29 @@ func TestCorpusCrates(t *testing.T) {
 		}
 	}
 	t.Logf("crate versions read: %v", vers)
+}
+
+// TestHostileCounts: counts that would allocate gigabytes are refused
+// before allocating, with the section named in the error.
+func TestHostileCounts(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(sharedDir(t), "usd-corpus", "dev", "usdc-aousd-generated-0.10-0.12", "gen_vec3f.usdc"))
+	if err != nil {
+		t.Skip(err)
+	}
+	f := &file{name: "x", data: src}
+	if err := f.readStructure(); err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range []string{"PATHS", "TOKENS", "FIELDS", "FIELDSETS", "SPECS", "STRINGS"} {
+		s := f.section(sec)
+		if s == nil {
+			t.Fatalf("no %s section", sec)
+		}
+		bad := append([]byte(nil), src...)
+		binary.LittleEndian.PutUint64(bad[s.start:], 1<<40)
+		_, err := Read("hostile.usdc", bad)
+		if err == nil || !strings.Contains(err.Error(), sec) {
+			t.Errorf("%s count 2^40: error %v", sec, err)
+		}
+	}
 }

@@ -194,12 +194,17 @@ func (f *file) readPaths() error {
 	if r.err != nil {
 		return r.err
 	}
-	f.paths = make([]string, n)
 	if f.ver.less(0, 4, 0) {
 		hsize := int64(12)
 		if f.ver == (version{0, 0, 1}) {
 			hsize = 16
 		}
+		// Every path has a header in the section.
+		if int64(n) > (s.end-s.start)/hsize+1 {
+			r.fail("%d paths cannot fit in a %d-byte section", n, s.end-s.start)
+			return r.err
+		}
+		f.paths = make([]string, n)
 		f.readPathTree(r, hsize, "", 0)
 		return errOrNil(r)
 	}
@@ -210,6 +215,12 @@ func (f *file) readPaths() error {
 	if r.err != nil {
 		return r.err
 	}
+	// Every path is one entry of the encoded tree.
+	if n > m+1 {
+		r.fail("%d paths but only %d encoded entries", n, m)
+		return r.err
+	}
+	f.paths = make([]string, n)
 	// Iterative walk: a stack of (index, parent) to avoid deep recursion.
 	type item struct {
 		i      int
@@ -279,6 +290,11 @@ func (f *file) readPathTree(r *reader, hsize int64, parent string, depth int) {
 		return
 	}
 	for r.err == nil {
+		// Every path has one header: more headers mean a loop.
+		if f.headers++; f.headers > len(f.paths)+1 {
+			r.fail("path tree has more entries than paths (a loop)")
+			return
+		}
 		if hsize == 16 {
 			r.u32()
 		}

@@ -87,6 +87,21 @@ func repType(rep uint64) int { return int(rep >> 48 & 0xff) }
 // values holding dictionaries...), so a hostile file cannot loop.
 const maxDepth = 64
 
+// maxSteps bounds the values one field may expand to: nested values can
+// share offsets, so a small hostile file could otherwise describe an
+// exponentially large value.
+const maxSteps = 1 << 20
+
+// budget tracks nesting depth and the work done decoding one field.
+type budget struct {
+	steps *int
+	depth int
+}
+
+func newBudget() budget { return budget{steps: new(int)} }
+
+func (b budget) deeper() budget { return budget{steps: b.steps, depth: b.depth + 1} }
+
 // lazyValue decodes a value on first use.
 type lazyValue struct {
 	f    *file
@@ -97,7 +112,7 @@ type lazyValue struct {
 }
 
 func (l *lazyValue) Load() (any, error) {
-	l.once.Do(func() { l.v, l.err = l.f.unpack(l.rep, 0) })
+	l.once.Do(func() { l.v, l.err = l.f.unpack(l.rep, newBudget()) })
 	return l.v, l.err
 }
 
@@ -129,7 +144,7 @@ func (f *file) layer() (*sdf.Layer, error) {
 				v = &lazyValue{f: f, rep: fl.rep}
 			} else {
 				var err error
-				v, err = f.unpack(fl.rep, 0)
+				v, err = f.unpack(fl.rep, newBudget())
 				if err != nil {
 					return nil, fmt.Errorf("%s: field %s of %s: %w", f.name, name, path, err)
 				}
@@ -192,9 +207,12 @@ func (f *file) path(i uint64) (string, error) {
 }
 
 // unpack decodes the value of a rep.
-func (f *file) unpack(rep uint64, depth int) (any, error) {
-	if depth > maxDepth {
+func (f *file) unpack(rep uint64, b budget) (any, error) {
+	if b.depth > maxDepth {
 		return nil, fmt.Errorf("values nested too deeply")
+	}
+	if *b.steps++; *b.steps > maxSteps {
+		return nil, fmt.Errorf("value expands to more than %d nested values (a corrupt or hostile file)", maxSteps)
 	}
 	t := repType(rep)
 	payload := rep & payloadMask
@@ -250,7 +268,7 @@ func (f *file) unpack(rep uint64, depth int) (any, error) {
 		return decodeInline(t, p32)
 	}
 	r := f.at(int64(payload), "")
-	v := f.readValue(r, t, depth)
+	v := f.readValue(r, t, b)
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -314,7 +332,7 @@ func (r *reader) half() sdf.Half {
 }
 
 // readValue reads a non-inlined scalar value of type t at r.
-func (f *file) readValue(r *reader, t int, depth int) any {
+func (f *file) readValue(r *reader, t int, b budget) any {
 	switch t {
 	case tInt64:
 		return r.i64()
@@ -352,7 +370,7 @@ func (f *file) readValue(r *reader, t int, depth int) any {
 		}
 		return sdf.PathExpression(s)
 	case tDictionary:
-		return f.readDict(r, depth)
+		return f.readDict(r, b)
 	case tTokenListOp:
 		return readListOp(r, func() sdf.Token { return sdf.Token(f.readToken(r)) })
 	case tStringListOp:
@@ -360,7 +378,7 @@ func (f *file) readValue(r *reader, t int, depth int) any {
 	case tPathListOp:
 		return readListOp(r, func() string { return f.readPath(r) })
 	case tReferenceListOp:
-		return readListOp(r, func() sdf.Reference { return f.readReference(r, depth) })
+		return readListOp(r, func() sdf.Reference { return f.readReference(r, b) })
 	case tPayloadListOp:
 		return readListOp(r, func() sdf.Payload { return f.readPayload(r) })
 	case tIntListOp:
@@ -372,7 +390,7 @@ func (f *file) readValue(r *reader, t int, depth int) any {
 	case tUInt64ListOp:
 		return readListOp(r, func() uint64 { return r.u64() })
 	case tUnregisteredValueListOp:
-		return readListOp(r, func() any { return f.readVtValue(r, depth) })
+		return readListOp(r, func() any { return f.readVtValue(r, b) })
 	case tPathVector:
 		return readVec(r, 4, func() string { return f.readPath(r) })
 	case tTokenVector:
@@ -394,11 +412,11 @@ func (f *file) readValue(r *reader, t int, depth int) any {
 	case tPayload:
 		return f.readPayload(r)
 	case tTimeSamples:
-		return f.readTimeSamples(r, depth)
+		return f.readTimeSamples(r, b)
 	case tValue:
-		return f.readVtValue(r, depth)
+		return f.readVtValue(r, b)
 	case tUnregisteredValue:
-		v := f.readVtValue(r, depth)
+		v := f.readVtValue(r, b)
 		if s, ok := v.(string); ok {
 			return sdf.UnregisteredValue{Text: s}
 		}
@@ -444,28 +462,28 @@ func (f *file) readPayload(r *reader) sdf.Payload {
 	return p
 }
 
-func (f *file) readReference(r *reader, depth int) sdf.Reference {
+func (f *file) readReference(r *reader, b budget) sdf.Reference {
 	ref := sdf.Reference{AssetPath: f.readString(r), PrimPath: f.readPath(r)}
 	ref.Offset = sdf.LayerOffset{Offset: r.f64(), Scale: r.f64()}
-	cd := f.readDict(r, depth)
+	cd := f.readDict(r, b)
 	if len(cd) > 0 {
 		ref.CustomData = cd
 	}
 	return ref
 }
 
-func (f *file) readDict(r *reader, depth int) map[string]any {
+func (f *file) readDict(r *reader, b budget) map[string]any {
 	n := r.count(12)
 	m := make(map[string]any, n)
 	for i := 0; i < n && r.err == nil; i++ {
 		k := f.readString(r)
-		m[k] = f.readVtValue(r, depth)
+		m[k] = f.readVtValue(r, b)
 	}
 	return m
 }
 
 // readVtValue reads a relative offset to a rep and unpacks the rep.
-func (f *file) readVtValue(r *reader, depth int) any {
+func (f *file) readVtValue(r *reader, b budget) any {
 	start := r.pos
 	off := r.i64()
 	if r.err != nil {
@@ -477,7 +495,7 @@ func (f *file) readVtValue(r *reader, depth int) any {
 	if r.err != nil {
 		return nil
 	}
-	v, err := f.unpack(rep, depth+1)
+	v, err := f.unpack(rep, b.deeper())
 	if err != nil {
 		r.fail("%v", err)
 		return nil
@@ -491,7 +509,7 @@ func (f *file) readVtValue(r *reader, depth int) any {
 	return v
 }
 
-func (f *file) readTimeSamples(r *reader, depth int) *sdf.TimeSamples {
+func (f *file) readTimeSamples(r *reader, b budget) *sdf.TimeSamples {
 	start := r.pos
 	off := r.i64()
 	r.pos = start + off
@@ -499,7 +517,7 @@ func (f *file) readTimeSamples(r *reader, depth int) *sdf.TimeSamples {
 	if r.err != nil {
 		return nil
 	}
-	tv, err := f.unpack(timesRep, depth+1)
+	tv, err := f.unpack(timesRep, b.deeper())
 	if err != nil {
 		r.fail("time sample times: %v", err)
 		return nil
@@ -529,7 +547,7 @@ func (f *file) readTimeSamples(r *reader, depth int) *sdf.TimeSamples {
 			ts.Values[i] = &lazyValue{f: f, rep: rep}
 			continue
 		}
-		v, err := f.unpack(rep, depth+1)
+		v, err := f.unpack(rep, b.deeper())
 		if err != nil {
 			r.fail("time sample %d: %v", i, err)
 			return nil

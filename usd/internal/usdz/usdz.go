@@ -70,6 +70,11 @@ func (p *Package) Read(name string) ([]byte, error) {
 	if f.UncompressedSize64 > MaxEntry {
 		return nil, fmt.Errorf("%s[%s]: entry too large (%d bytes)", p.Name, name, f.UncompressedSize64)
 	}
+	// usdz entries are stored; a compressed one that claims to expand
+	// enormously is refused rather than inflated.
+	if f.Method != zip.Store && f.UncompressedSize64 > 1024*f.CompressedSize64+1<<20 {
+		return nil, fmt.Errorf("%s[%s]: compressed entry claims %d bytes from %d", p.Name, name, f.UncompressedSize64, f.CompressedSize64)
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%s[%s]: %w", p.Name, name, err)
