@@ -174,12 +174,18 @@ func TestThroughManager(t *testing.T) {
 	if pid == 0 || !proc.Alive(pid) {
 		t.Fatalf("FastRender program pid %d not running", pid)
 	}
+	if err := m.Click(ctx, s4.ID, 0.3, 0.6); err != nil {
+		t.Fatal(err)
+	}
 	if err := m.Stop(ctx, s4.ID); err != nil {
 		t.Fatal(err)
 	}
 	s4 = wait(s4.ID)
 	if s4.State != gallery.Stopped {
 		t.Errorf("stopped render: %s %q", s4.State, s4.Error)
+	}
+	if got, ok := s4.Metadata["click"].([]any); !ok || len(got) != 2 || got[0] != 0.3 || got[1] != 0.6 {
+		t.Errorf("click in metadata = %v, want [0.3 0.6]", s4.Metadata["click"])
 	}
 	if proc.Alive(pid) {
 		t.Errorf("FastRender program %d alive after stop", pid)

@@ -58,6 +58,10 @@ class FastRender(BackgroundRenderer):
         rc = self._popen.poll()
         return rc is not None
 
+    def mouseClick(self, x, y):
+        # fastrender has no focus option; the click is only recorded.
+        self.updateMetadata({"click": [x, y]})
+
     def stopBackgroundRender(self):
         if self._kill_on_stop:
             self._popen.kill()
