@@ -181,3 +181,48 @@ stop_grace = "1s"
 		t.Errorf("err = %v, want %s", err, want)
 	}
 }
+
+// A stopped command may leave a file of an unchecked format half written:
+// after Stop it is only reported if it held still, so the last version
+// that did stays the snapshot's image.
+func TestStopDoesNotTrustUncheckedImage(t *testing.T) {
+	m := manifest(t, `
+label = "Stopped TIFF"
+argv = ["sh", "-c", "printf AAAA > \"$0\"; while [ ! -e \"$0.go\" ]; do sleep 0.01; done; printf BB >> \"$0\"; sleep 600", "{image}"]
+image = "beauty.tif"
+poll = "10ms"
+update_interval = 0
+stop_grace = "1s"
+`)
+	h := newHost(1)
+	r := start(t, m, h, bgrender.Options{})
+	ctx := testCtx(t)
+	for len(h.images) == 0 {
+		if done, err := r.IsRenderFinished(ctx); done || err != nil {
+			t.Fatalf("finished early: %v", err)
+		}
+		time.Sleep(r.PollFrequency())
+	}
+	img := r.vals["image"]
+	if err := os.WriteFile(img+".go", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		fi, err := os.Stat(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() == 6 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := r.StopBackgroundRender(ctx); err != nil {
+		t.Fatal(err)
+	}
+	last := h.images[len(h.images)-1].path
+	if data, err := os.ReadFile(last); err != nil || string(data) != "AAAA" {
+		t.Errorf("last reported image holds %q (%v), want the version that held still, AAAA", data, err)
+	}
+	assertNoneAlive(t, r)
+}
