@@ -24,8 +24,8 @@
 //	workdir    = "{outdir}"    # working directory (default: the output dir)
 //	outdir     = "/renders/{item}"  # output dir (default: a temporary dir, removed after)
 //	click      = "focus {x} {y}"    # optional line written to stdin on a click in the viewer
-//	[env]
-//	OMP_NUM_THREADS = "{option.threads}"        # added to the gallery's environment
+//	[env]                      # added to the gallery's environment, after
+//	OMP_NUM_THREADS = "{option.threads}"        # RGALLERY_ITEM, _USD, _OUTDIR, _IMAGE
 //
 //	[[option]]                 # one per option; the UI draws a form from these
 //	name    = "samples"        # used as {option.samples}

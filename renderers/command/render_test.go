@@ -333,9 +333,15 @@ default = 1.5
 			if r.vals["image"] != filepath.Join(r.vals["outdir"], "beauty.png") {
 				t.Errorf("image = %s", r.vals["image"])
 			}
-			wantEnv := "RENDER_THREADS=" + strings.TrimPrefix(tc.want[len(tc.want)-9], "--samples=")
-			if got := r.env[len(r.env)-1]; got != wantEnv {
-				t.Errorf("last env entry = %q, want %q", got, wantEnv)
+			wantEnv := []string{
+				"RGALLERY_ITEM=9",
+				"RGALLERY_USD=" + r.vals["usd"],
+				"RGALLERY_OUTDIR=" + r.vals["outdir"],
+				"RGALLERY_IMAGE=" + r.vals["image"],
+				"RENDER_THREADS=" + strings.TrimPrefix(tc.want[len(tc.want)-9], "--samples="),
+			}
+			if got := r.env[len(r.env)-5:]; !reflect.DeepEqual(got, wantEnv) {
+				t.Errorf("env ends with %q\nwant %q", got, wantEnv)
 			}
 		})
 	}
@@ -493,4 +499,23 @@ poll = "10ms"
 		t.Fatal(err)
 	}
 	wantPixels(t, img, 4, 4, 1, 1)
+}
+
+// A wrapper script finds the render's paths in its environment.
+func TestEnvironmentForWrappers(t *testing.T) {
+	m := manifest(t, `
+label = "Wrapper"
+argv = ["sh", "-c", "cd /; \"$0\" -o \"$RGALLERY_IMAGE\" -passes 1 -interval 1ms -size 6x6 && echo item $RGALLERY_ITEM", "%WRITER%"]
+poll = "10ms"
+`)
+	h := newHost(42)
+	r := start(t, m, h, bgrender.Options{})
+	if err := poll(t, r); err != nil {
+		t.Fatal(err)
+	}
+	images, _ := h.snapshot()
+	wantPixels(t, images[len(images)-1].img, 6, 6, 1, 1)
+	if !strings.Contains(h.logText(), "\nitem 42\n") {
+		t.Errorf("log lacks the item id:\n%s", h.logText())
+	}
 }

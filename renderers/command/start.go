@@ -28,7 +28,15 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		return err
 	}
 	cmd := exec.Command(r.argv[0], r.argv[1:]...)
-	cmd.Env = os.Environ()
+	// The render's own values also go to the environment, so that a
+	// wrapper script can find them without arguments; the manifest's env
+	// comes last and wins.
+	cmd.Env = append(os.Environ(),
+		"RGALLERY_ITEM="+r.vals["item"],
+		"RGALLERY_USD="+r.vals["usd"],
+		"RGALLERY_OUTDIR="+r.vals["outdir"],
+		"RGALLERY_IMAGE="+r.vals["image"],
+	)
 	for _, e := range r.m.env {
 		v, _ := e.val.expand(r.vals)
 		cmd.Env = append(cmd.Env, e.key+"="+v)
