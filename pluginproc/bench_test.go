@@ -27,6 +27,9 @@ func reportLatencies(b *testing.B, lat []time.Duration) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(float64(percentile(lat, 50).Microseconds()), "median-µs")
 	b.ReportMetric(float64(percentile(lat, 99).Microseconds()), "p99-µs")
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "max-µs")
+	}
 }
 
 // startedRender loads label of the bench plugin and starts a render.
