@@ -220,7 +220,6 @@ func load(ctx context.Context, cfg Config, kind, path, runner string,
 	}
 	plugins := make([]bgrender.Plugin, 0, len(labels))
 	for _, label := range labels {
-		label := label
 		plugins = append(plugins, bgrender.Plugin{
 			Label: label,
 			File:  abs,
