@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -342,6 +343,29 @@ func TestLoadErrors(t *testing.T) {
 	want = fmt.Sprintf("load %s: start %s: fork/exec %s: no such file or directory (set RGALLERY_PYTHON to a Python 3.8+ interpreter)", noreg, bad.Python, bad.Python)
 	if err == nil || err.Error() != want {
 		t.Errorf("missing interpreter:\n got %v\nwant %s", err, want)
+	}
+
+	// The same when the interpreter goes away between discovery and render.
+	real, err := exec.LookPath(cfg.withDefaults().Python)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "python")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	linked := cfg
+	linked.Python = link
+	quick := loadPython(t, linked, testdata("plugins", "multi.py"))["Quick"]
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	r := newRender(t, quick, newFakeHost(1))
+	err = r.StartBackgroundRender(context.Background(), "/s.usda", bgrender.Options{})
+	want = fmt.Sprintf("python plugin %q (%s): start %s: fork/exec %s: no such file or directory (set RGALLERY_PYTHON to a Python 3.8+ interpreter)",
+		"Quick", testdata("plugins", "multi.py"), link, link)
+	if err == nil || err.Error() != want {
+		t.Errorf("interpreter gone:\n got %v\nwant %s", err, want)
 	}
 }
 

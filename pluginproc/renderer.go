@@ -71,6 +71,9 @@ func (r *remote) ensure(ctx context.Context) (*child, error) {
 		Notify: r.notify,
 	})
 	if err != nil {
+		if r.kind == "python" {
+			err = fmt.Errorf("%w (set RGALLERY_PYTHON to a Python 3.8+ interpreter)", err)
+		}
 		r.failed = r.errorf("%w", err)
 		return nil, r.failed
 	}
