@@ -172,6 +172,12 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 			cmd.Stderr = w
 		}
 	}
+	if cmd.WaitDelay == 0 {
+		// Streams the caller set to something other than an *os.File are
+		// copied by exec, and a grandchild holding them open would keep
+		// Wait, and so Exited, from returning after the leader is gone.
+		cmd.WaitDelay = drainTimeout
+	}
 	if err := cmd.Start(); err != nil {
 		if p.out != nil {
 			p.out.Close()
@@ -247,7 +253,7 @@ func (p *Process) wait() {
 			p.status = ExitStatus{Code: st.ExitCode()}
 		}
 		var ee *exec.ExitError
-		if err != nil && !errors.As(err, &ee) {
+		if err != nil && !errors.As(err, &ee) && !errors.Is(err, exec.ErrWaitDelay) {
 			p.waitErr = fmt.Errorf("wait for %s (pid %d): %w", p.cmd.Path, p.pid, err)
 		}
 		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {

@@ -539,3 +539,32 @@ func TestPeakRSSOfShortProcess(t *testing.T) {
 		t.Errorf("peak = %d bytes, want at least 40 MiB", peak)
 	}
 }
+
+// A stream the caller set to a plain writer is copied by exec; an orphan
+// holding it must not keep the leader's exit from being seen.
+func TestCallerWriterDoesNotDelayExit(t *testing.T) {
+	var out bytes.Buffer
+	cmd := exec.Command("sh", "-c", "echo leader; sleep 600 & exit 4")
+	cmd.Stdout = &out
+	p, err := Start(cmd, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Kill(context.Background())
+	select {
+	case <-p.Exited():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the leader's exit was not seen while an orphan holds its stdout")
+	}
+	st, _ := p.Status()
+	if st.Code != 4 {
+		t.Errorf("status %s, want exit status 4", st)
+	}
+	if err := p.Stop(ctxT(t), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, p)
+	if out.String() != "leader\n" {
+		t.Errorf("stdout %q", out.String())
+	}
+}
