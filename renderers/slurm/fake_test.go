@@ -91,3 +91,15 @@ func TestPurgedTasks(t *testing.T) {
 		t.Fatalf("known job with no records: done=%v err=%v", done, err)
 	}
 }
+
+// TestFailureWhileOthersPurged: a failed task is reported even while the
+// record of another task is gone.
+func TestFailureWhileOthersPurged(t *testing.T) {
+	fs := &fakeSched{table: map[int]taskState{1: {Task: 1, State: "NODE_FAIL", Reason: "NodeDown", ExitCode: 0}}}
+	r := fakeRenderer(t, fs)
+	_, err := r.IsRenderFinished(context.Background())
+	want := "slurm task 1 (job 1_1) ended NODE_FAIL, exit code 0:0, reason NodeDown"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %s", err, want)
+	}
+}

@@ -283,19 +283,18 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 			}
 		}
 	}
-	if missing > 0 {
-		r.tasks = tasks
-		if r.allListedTerminal() {
-			return r.vanished(ctx, tasks)
-		}
-		r.host.UpdateMetadata(r.queueMetadata())
-		return false, nil
-	}
 	r.tasks = tasks
 	md := r.queueMetadata()
 	if bad, ok := r.firstFailure(); ok {
 		r.host.UpdateMetadata(md)
 		return false, r.failWith(ctx, bad)
+	}
+	if missing > 0 {
+		if r.allListedTerminal() {
+			return r.vanished(ctx, tasks)
+		}
+		r.host.UpdateMetadata(md)
+		return false, nil
 	}
 	if !r.allTerminal() {
 		r.host.UpdateMetadata(md)
