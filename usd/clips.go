@@ -98,8 +98,7 @@ func (s *Stage) clipValue(cs clipSet, name string, t float64) (any, bool) {
 	}
 	l, err := s.loader.Load(cs.assets[idx], cs.layer)
 	if err != nil {
-		s.errs = append(s.errs, err)
-		return nil, false
+		return nil, false // reported by DepReport as a missing asset
 	}
 	spec := l.Specs[strings.TrimSuffix(cs.primPath, "/")+"."+name]
 	if spec == nil {

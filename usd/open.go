@@ -175,6 +175,7 @@ func (r *FileResolver) Open(resolved string) (io.ReadCloser, error) {
 
 // layerLoader reads and caches layers for one stage.
 type layerLoader struct {
+	mu     sync.Mutex // value clips load layers after Open, maybe concurrently
 	res    Resolver
 	layers map[string]*sdf.Layer
 	errs   map[string]error
@@ -199,6 +200,12 @@ func (l *layerLoader) Load(asset string, anchor *sdf.Layer) (*sdf.Layer, error) 
 }
 
 func (l *layerLoader) loadResolved(resolved string) (*sdf.Layer, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.loadLocked(resolved)
+}
+
+func (l *layerLoader) loadLocked(resolved string) (*sdf.Layer, error) {
 	if ly := l.layers[resolved]; ly != nil {
 		return ly, nil
 	}
@@ -265,7 +272,7 @@ func (l *layerLoader) decode(resolved string, data []byte) (*sdf.Layer, error) {
 		if err != nil {
 			return nil, err
 		}
-		return l.loadResolved(usdz.JoinPackagePath(resolved, root))
+		return l.loadLocked(usdz.JoinPackagePath(resolved, root))
 	case isText(data):
 		return usda.Parse(resolved, data)
 	}

@@ -1,7 +1,9 @@
 package usd
 
 import (
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rgallery/rgallery/usd/pcp"
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -16,8 +18,8 @@ type Prim struct {
 	children []*Prim
 	index    *pcp.PrimIndex
 
+	propOnce  sync.Once
 	propNames []string
-	propsDone bool
 }
 
 // Path returns the prim's path.
@@ -399,14 +401,33 @@ func (p *Prim) VariantSelections() map[string]string {
 	return p.index.VariantSelections
 }
 
-// PropertyNames returns the composed property names in order.
+// PropertyNames returns the composed property names as OpenUSD orders
+// them: by name, then moved by the strongest reorder properties statement.
+// It is safe for concurrent use, like the rest of the read API.
 func (p *Prim) PropertyNames() []string {
-	if !p.propsDone {
-		p.propsDone = true
-		if p.index != nil {
-			p.propNames = pcp.ComposeNames(p.index.Nodes, "properties", "propertyOrder")
+	p.propOnce.Do(func() {
+		if p.index == nil {
+			return
 		}
-	}
+		names := pcp.ComposeNames(p.index.Nodes, "properties", "")
+		sort.Strings(names)
+		var order []sdf.Token
+		p.opinions("", func(o opinion) bool {
+			if t := o.spec.Tokens("propertyOrder"); len(t) > 0 {
+				order = t
+				return false
+			}
+			return true
+		})
+		if len(order) > 0 {
+			o := make([]string, len(order))
+			for i, t := range order {
+				o[i] = string(t)
+			}
+			names = sdf.ReorderBy(names, o, func(s string) string { return s })
+		}
+		p.propNames = names
+	})
 	return p.propNames
 }
 

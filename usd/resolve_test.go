@@ -251,3 +251,27 @@ func TestVisibilityPurposeInstancer(t *testing.T) {
 		t.Error("InPointInstancerPrototypes wrong")
 	}
 }
+
+// TestConcurrentReads reads one stage from many goroutines (run with -race).
+func TestConcurrentReads(t *testing.T) {
+	s := openTestdata(t, "resolve_root.usda")
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for prim := range s.Traverse() {
+				for _, a := range prim.Attributes() {
+					a.Get(TimeCode(12))
+				}
+				prim.PropertyNames()
+				prim.LocalToWorld(Default)
+				if prim.IsInstance() {
+					prim.Prototype()
+				}
+			}
+			done <- true
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+}
