@@ -154,12 +154,14 @@ func (r *restScheduler) submit(ctx context.Context, s jobSpec) (int64, error) {
 		return 0, fmt.Errorf("read task script: %w", err)
 	}
 	// The job gets this process's environment, as sbatch's default
-	// --export=ALL does.
+	// --export=ALL does, without the tokens.
 	envMap := map[string]string{}
 	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
-			envMap[k] = v
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" || k == "SLURM_JWT" || k == "RGALLERY_SLURMRESTD_TOKEN" {
+			continue
 		}
+		envMap[k] = v
 	}
 	job := map[string]any{
 		"name":                      s.Name,
