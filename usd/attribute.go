@@ -21,15 +21,34 @@ type fallbackValue struct {
 }
 
 // Name returns the attribute name (with namespaces, e.g. "inputs:color").
-func (a *Attribute) Name() string { return a.name }
+// Methods of Attribute are safe on a nil *Attribute (what Prim.Attribute
+// returns for a missing attribute): they report no value.
+func (a *Attribute) Name() string {
+	if a == nil {
+		return ""
+	}
+	return a.name
+}
 
 // Prim returns the owning prim.
-func (a *Attribute) Prim() *Prim { return a.prim }
+func (a *Attribute) Prim() *Prim {
+	if a == nil {
+		return nil
+	}
+	return a.prim
+}
 
-func (a *Attribute) opinions(f func(o opinion) bool) { a.prim.opinions("."+a.name, f) }
+func (a *Attribute) opinions(f func(o opinion) bool) {
+	if a != nil {
+		a.prim.opinions("."+a.name, f)
+	}
+}
 
 // TypeName returns the value type name, e.g. "point3f[]".
 func (a *Attribute) TypeName() string {
+	if a == nil {
+		return ""
+	}
 	tn := ""
 	a.opinions(func(o opinion) bool {
 		if v, ok := o.spec.Get("typeName"); ok {
@@ -75,6 +94,9 @@ func (a *Attribute) Metadata(key string) (any, bool) {
 
 // Interpolation returns the interpolation metadata ("constant" if unset).
 func (a *Attribute) Interpolation() string {
+	if a == nil {
+		return "constant"
+	}
 	if v, ok := a.Metadata("interpolation"); ok {
 		switch t := v.(type) {
 		case Token:
@@ -88,6 +110,9 @@ func (a *Attribute) Interpolation() string {
 
 // Connections returns the composed connection targets (stage paths).
 func (a *Attribute) Connections() []string {
+	if a == nil {
+		return nil
+	}
 	return a.prim.composePaths("."+a.name, "connectionPaths")
 }
 
@@ -129,6 +154,9 @@ func (a *Attribute) TimeSamples() []TimeCode {
 // the rest) as OpenUSD does. A blocked value, or no opinion, gives the
 // schema fallback if there is one. Asset paths come back resolved.
 func (a *Attribute) Get(t TimeCode) (any, bool) {
+	if a == nil {
+		return nil, false
+	}
 	var val any
 	found := false
 	blocked := false

@@ -500,10 +500,19 @@ func (r *Relationship) Name() string { return r.name }
 func (r *Relationship) Prim() *Prim { return r.prim }
 
 // Targets returns the composed target paths, in the stage's namespace.
-func (r *Relationship) Targets() []string { return r.prim.composePaths("."+r.name, "targetPaths") }
+// It is safe on a nil *Relationship (no targets).
+func (r *Relationship) Targets() []string {
+	if r == nil {
+		return nil
+	}
+	return r.prim.composePaths("."+r.name, "targetPaths")
+}
 
 // Metadata returns the strongest opinion of a relationship metadata field.
 func (r *Relationship) Metadata(key string) (any, bool) {
+	if r == nil {
+		return nil, false
+	}
 	var val any
 	found := false
 	r.prim.opinions("."+r.name, func(o opinion) bool {

@@ -275,3 +275,21 @@ func TestConcurrentReads(t *testing.T) {
 		<-done
 	}
 }
+
+func TestMissingAttributeIsSafe(t *testing.T) {
+	s := openTestdata(t, "resolve_root.usda")
+	p := s.PrimAtPath("/World/Parent")
+	a := p.Attribute("nope")
+	if a != nil {
+		t.Fatal("missing attribute is not nil")
+	}
+	if _, ok := a.Float(Default); ok || a.TypeName() != "" || a.Connections() != nil {
+		t.Error("nil attribute reports a value")
+	}
+	if p.Relationship("nope").Targets() != nil {
+		t.Error("nil relationship has targets")
+	}
+	if m, ok := p.Mesh(Default); ok || m.Points != nil {
+		t.Error("Mesh on an Xform reports points")
+	}
+}
