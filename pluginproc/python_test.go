@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -420,5 +421,24 @@ func TestNotificationsFromPluginThreads(t *testing.T) {
 	}
 	if !reflect.DeepEqual(last, want) {
 		t.Errorf("last update = %v\nwant %v", last, want)
+	}
+}
+
+// TestOldPythonRefused needs an interpreter older than 3.8 in
+// $RGALLERY_TEST_OLD_PYTHON (pyenv has them); the host must refuse it with
+// a message naming the version, not fail somewhere later.
+func TestOldPythonRefused(t *testing.T) {
+	t.Parallel()
+	old := os.Getenv("RGALLERY_TEST_OLD_PYTHON")
+	if old == "" {
+		t.Skip("set RGALLERY_TEST_OLD_PYTHON to a Python older than 3.8 to run this test")
+	}
+	cfg := testConfig(t)
+	cfg.Python = old
+	file := testdata("plugins", "multi.py")
+	_, err := (&PythonLoader{Config: cfg}).Load(context.Background(), file)
+	re := regexp.MustCompile(`^load ` + regexp.QuoteMeta(file) + `: rgallery's Python host needs Python 3\.8 or newer; \S+ is [23]\.\d+\.\d+$`)
+	if err == nil || !re.MatchString(err.Error()) {
+		t.Errorf("got %v\nwant match %s", err, re)
 	}
 }

@@ -14,14 +14,34 @@ beside this script providing husd.backgroundrenderer.BackgroundRenderer.
 Python 3.8+ and the standard library only.
 """
 
-import importlib.util
-import inspect
 import json
-import math
 import os
 import sys
-import threading
-import traceback
+
+if sys.version_info < (3, 8):
+    # Answer the handshake with the reason, in code that Python 2.7 and old
+    # Python 3 still run, rather than fail on an import below.
+    def _refuse():
+        r = os.fdopen(3, "rb")
+        w = os.fdopen(4, "wb")
+        line = r.readline()
+        try:
+            rid = json.loads(line.decode("utf-8")).get("id")
+        except Exception:
+            rid = None
+        msg = "rgallery's Python host needs Python 3.8 or newer; %s is %s" % (
+            sys.executable, sys.version.split()[0])
+        err = {"code": -32600, "message": msg}
+        w.write((json.dumps({"jsonrpc": "2.0", "id": rid, "error": err}) + "\n").encode("utf-8"))
+        w.flush()
+    _refuse()
+    sys.exit(1)
+
+import importlib.util  # noqa: E402 (after the version check on purpose)
+import inspect  # noqa: E402
+import math  # noqa: E402
+import threading  # noqa: E402
+import traceback  # noqa: E402
 
 PROTOCOL_VERSIONS = (1,)
 
@@ -180,9 +200,6 @@ class Host(object):
     # Protocol methods. Each takes the params object and returns the result.
 
     def m_handshake(self, params):
-        if sys.version_info < (3, 8):
-            raise RPCError(INVALID_REQUEST, "rgallery's Python host needs Python 3.8 or newer; %s is %s"
-                           % (sys.executable, sys.version.split()[0]))
         versions = params.get("versions") or []
         common = [v for v in PROTOCOL_VERSIONS if v in versions]
         if not common:
