@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -225,4 +226,37 @@ stop_grace = "1s"
 		t.Errorf("last reported image holds %q (%v), want the version that held still, AAAA", data, err)
 	}
 	assertNoneAlive(t, r)
+}
+
+// The temporary dirs of an owner that died are removed by the next render;
+// those of live owners stay.
+func TestStaleTempDirsSwept(t *testing.T) {
+	base := t.TempDir()
+	t.Setenv("TMPDIR", base)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(base, fmt.Sprintf("rgallery-command-%d-5-123", dead.Process.Pid))
+	live := filepath.Join(base, "rgallery-command-1-5-456") // pid 1 is alive
+	other := filepath.Join(base, "rgallery-command-x")
+	for _, d := range []string{stale, live, other} {
+		if err := os.MkdirAll(filepath.Join(d, "sub"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := manifest(t, "label = \"Sweep\"\nargv = [\"true\"]\n")
+	r := NewRenderer(m, newHost(1))
+	if err := r.StartBackgroundRender(testCtx(t), "s.usda", bgrender.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale dir of dead pid %d still there (%v)", dead.Process.Pid, err)
+	}
+	for _, d := range []string{live, other} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s removed: %v", d, err)
+		}
+	}
 }

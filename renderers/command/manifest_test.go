@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -222,7 +223,7 @@ default = 3
 		t.Fatal(err)
 	}
 	want := []string{"/plugins/backgroundrenderers/render.sh", "/scenes/shot.usda", "-o",
-		filepath.Join(os.TempDir(), "rgallery-command-12-*", "out.exr"), "-n", "7"}
+		filepath.Join(os.TempDir(), fmt.Sprintf("rgallery-command-%d-12-*", os.Getpid()), "out.exr"), "-n", "7"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("argv = %q\nwant %q", got, want)
 	}

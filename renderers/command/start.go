@@ -233,13 +233,13 @@ func (m *Manifest) program(p string) string {
 // Argv returns the command line that a render of usdPath with opts would
 // run, without creating or starting anything: a dry run for people writing
 // manifests. Without an outdir in the manifest, {outdir} is shown as
-// "$TMPDIR/rgallery-command-ITEM-*".
+// "$TMPDIR/rgallery-command-PID-ITEM-*".
 func (m *Manifest) Argv(usdPath string, opts bgrender.Options, item int64) ([]string, error) {
 	vals, err := m.values(usdPath, opts, item, usdPath)
 	if err != nil {
 		return nil, err
 	}
-	outdir := filepath.Join(os.TempDir(), fmt.Sprintf("rgallery-command-%d-*", item))
+	outdir := filepath.Join(os.TempDir(), tempPattern(item)+"*")
 	if m.outdir != nil {
 		if outdir, err = m.outdirOf(vals); err != nil {
 			return nil, err
@@ -252,7 +252,8 @@ func (m *Manifest) Argv(usdPath string, opts bgrender.Options, item int64) ([]st
 }
 
 func (r *Renderer) mkdirTemp(base string) (string, error) {
-	d, err := os.MkdirTemp(base, fmt.Sprintf("rgallery-command-%d-", r.host.ItemID()))
+	sweepStale(base)
+	d, err := os.MkdirTemp(base, tempPattern(r.host.ItemID()))
 	if err != nil {
 		return "", fmt.Errorf("command renderer %q: %w", r.m.Label, err)
 	}
