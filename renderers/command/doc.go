@@ -77,6 +77,12 @@
 // any image, or exit 0 with an incomplete last image is a failed render
 // whose error ends with the last lines of the output.
 //
+// If the gallery's owner dies during a render, the kernel kills the
+// command's leader with it (Pdeathsig, internal/proc); the metadata key
+// processGroup lets the next owner stop what the leader started
+// (proc.StopStale), and the next Command render removes the temporary
+// dirs of owners that are gone.
+//
 // What it does not do: no shell (use argv = ["sh", "-c", "..."] to get one),
 // no retries, no remote execution.
 package command
