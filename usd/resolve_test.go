@@ -293,3 +293,24 @@ func TestMissingAttributeIsSafe(t *testing.T) {
 		t.Error("Mesh on an Xform reports points")
 	}
 }
+
+// TestCompositionPuzzles: the answers the usd-wg puzzles' READMEs walk to.
+func TestCompositionPuzzles(t *testing.T) {
+	dir := filepath.Join(sharedDir(t), "usd-corpus", "dev", "comp-wg-CompositionPuzzles")
+	for _, c := range []struct {
+		file string
+		want float64
+	}{
+		{"VariantSetAndLocal1/puzzle_1.usda", 1}, // local beats the variant in one layer
+		{"VariantSetAndLocal2/puzzle_2.usda", 1}, // ... and across sublayers of one stack
+		{"VariantSetAndLocal3/puzzle_3.usda", 2}, // the variant beats the referenced default
+	} {
+		s, err := Open(filepath.Join(dir, c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := s.PrimAtPath("/World/Sphere").Attribute("radius").Float(Default); v != c.want {
+			t.Errorf("%s: radius %v, want %v", c.file, v, c.want)
+		}
+	}
+}
