@@ -314,3 +314,49 @@ func TestCompositionPuzzles(t *testing.T) {
 		}
 	}
 }
+
+// TestStageCompositionAssets: the usd-wg foundation assets anchor
+// sublayers, references and payloads in the same, a child and a parent
+// folder: each shows one cube; the invalid ones report the missing file.
+func TestStageCompositionAssets(t *testing.T) {
+	dir := filepath.Join(sharedDir(t), "usd-corpus", "dev", "comp-wg-foundation-stage_composition")
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.usda"))
+	n := 0
+	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "_") {
+			continue
+		}
+		s, err := Open(f)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		cubes := 0
+		for p := range s.Traverse() {
+			if p.TypeName() == "Cube" {
+				cubes++
+			}
+		}
+		invalid := strings.Contains(f, "invalid") || strings.Contains(f, "in_other_file")
+		if cubes != 1 || invalid != (len(s.Errors()) > 0) {
+			t.Errorf("%s: %d cubes, errors %v", f, cubes, s.Errors())
+		}
+		n++
+	}
+	if n < 10 {
+		t.Errorf("only %d assets", n)
+	}
+	s, err := Open(filepath.Join(dir, "active.usda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var active []string
+	for p := range s.Traverse() {
+		if p.TypeName() == "Cube" {
+			active = append(active, p.Name())
+		}
+	}
+	if len(active) != 1 {
+		t.Errorf("active cubes %v, want one", active)
+	}
+}
