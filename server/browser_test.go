@@ -460,15 +460,20 @@ func TestBrowserLocalRender(t *testing.T) {
 	if v := eval[string](b, `document.querySelector('#opt-spp').value`); v != "64" {
 		t.Errorf("spp field shows %s, want the default 64", v)
 	}
+	// Small, so that it renders in seconds even on a busy machine.
 	b.do(chromedp.SetValue(chromedp.CSS("#opt-spp"), "8"), chromedp.SetValue(chromedp.CSS("#opt-threads"), "2"),
+		chromedp.SetValue(chromedp.CSS("#opt--res"), "320x180"),
 		chromedp.Click(chromedp.CSS("#form-render")))
 	b.waitJS("the render to be selected", `document.querySelector('.card.sel')?.dataset.id === '1'`)
 	b.waitJS("the first image", `+document.querySelector('#img-a').dataset.version >= 1`)
 	s := f.wait(1)
-	if s.State != gallery.Finished || s.Renderer != "Local" || s.Options["plugin"].(map[string]any)["spp"] != 8.0 {
+	if s.State != gallery.Finished || s.Renderer != "Local" || s.Options["plugin"].(map[string]any)["spp"] != 8.0 || s.ResX != 320 || s.ResY != 180 {
 		t.Fatalf("Local render: %s %s %v (%s)", s.State, s.Renderer, s.Options, s.Error)
 	}
 	b.waitJS("the final image and stats", fmt.Sprintf(`+document.querySelector('#img-a').dataset.version === %d && document.querySelector('#stats .badge').textContent === 'finished'`, s.ImageVersion))
+	if w := eval[int](b, `document.querySelector('#img-a').naturalWidth`); w != 320 {
+		t.Errorf("image width %d, want the form's 320", w)
+	}
 	if ttfp := eval[string](b, `document.querySelector('#stats .ttfp').textContent`); ttfp == "—" {
 		t.Error("no time to first pixel in the stats overlay")
 	}

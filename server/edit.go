@@ -35,6 +35,9 @@ type RerenderRequest struct {
 	Options   map[string]any `json:"options,omitempty"`
 	Configure bool           `json:"configure,omitempty"`
 	Label     string         `json:"label,omitempty"`
+	// ResX and ResY, when set, replace the snapshot's resolution.
+	ResX int `json:"resX,omitempty"`
+	ResY int `json:"resY,omitempty"`
 }
 
 // Form is the body of GET /api/renderers/{label}/form: the fields of a
@@ -140,6 +143,9 @@ func (a *API) rerender(w http.ResponseWriter, r *http.Request, id int64) {
 		Label: req.Label, Viewport: bgrender.Viewport{RenderSettingsPath: s.RenderSettings, CameraPath: s.Camera, ResX: s.ResX, ResY: s.ResY}}
 	if rr.Renderer == "" {
 		rr.Renderer = s.Renderer
+	}
+	if req.ResX > 0 && req.ResY > 0 {
+		rr.Viewport.ResX, rr.Viewport.ResY = req.ResX, req.ResY
 	}
 	a.start(w, r, rr)
 }

@@ -837,6 +837,9 @@ async function openForm(label, scene) {
     if (fd.help) form.append(h('div.help', {text: fd.help}));
   }
   if (!f.fields.length) form.append(h('div.muted', {text: 'This renderer has no options.', style: 'grid-column: 1 / -1'}));
+  // The viewport's resolution: empty keeps the scene's (or the snapshot's).
+  const res = h('input#opt--res', {type: 'text', placeholder: sel && !scene && sel.resX ? `${sel.resX}x${sel.resY}` : 'from the scene', pattern: '\\d+x\\d+'});
+  form.append(h('label', {for: 'opt--res', text: 'Resolution'}), res, h('div.help', {text: 'WxH, e.g. 1280x720; empty keeps the scene\'s'}));
   const what = scene ? baseName(scene) : `${baseName(sel.source)} (as snapshot #${sel.id})`;
   modal(`Render with ${f.renderer}`, h('div', {}, h('p.muted', {text: `Scene: ${what}`}), form), [
     [h('button', {text: 'Other scene…', onclick: () => { closeModal(); pickScene(label); }})], ['|'],
@@ -853,11 +856,17 @@ async function openForm(label, scene) {
           if (typeof options[name] === 'number' && isNaN(options[name])) throw new Error(`${fd.label || name}: not a number`);
         }
       } catch (e) { fail(e); return; }
+      let resX = 0, resY = 0;
+      if (res.value.trim()) {
+        const m = res.value.trim().match(/^(\d+)\s*[x×]\s*(\d+)$/);
+        if (!m) { fail(new Error(`Resolution "${res.value}": want WxH, e.g. 1280x720`)); return; }
+        resX = +m[1]; resY = +m[2];
+      }
       closeModal();
       try {
         const s = scene
-          ? await api.post('/api/renders', {renderer: label, scene, options})
-          : await api.post(`/api/snapshots/${sel.id}/rerender`, {renderer: label, options});
+          ? await api.post('/api/renders', {renderer: label, scene, options, viewport: {res_x: resX, res_y: resY}})
+          : await api.post(`/api/snapshots/${sel.id}/rerender`, {renderer: label, options, resX, resY});
         applySnapshot(s, true);
         select(s.id);
       } catch (e) { fail(e); }
