@@ -2,6 +2,7 @@ package usd
 
 import (
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -358,5 +359,37 @@ func TestStageCompositionAssets(t *testing.T) {
 	}
 	if len(active) != 1 {
 		t.Errorf("active cubes %v, want one", active)
+	}
+}
+
+// memResolver serves layers from memory, by base name.
+type memResolver map[string]string
+
+func (m memResolver) Resolve(asset, anchor string) (string, error) {
+	name := filepath.Base(asset)
+	if _, ok := m[name]; !ok {
+		return "", ErrNotFound
+	}
+	return "mem:" + name, nil
+}
+
+func (m memResolver) Open(resolved string) (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader(m[strings.TrimPrefix(resolved, "mem:")])), nil
+}
+
+func TestCustomResolver(t *testing.T) {
+	res := memResolver{
+		"shot.usda":  "#usda 1.0\ndef \"A\" (references = @asset.usda@</B>) {}\n",
+		"asset.usda": "#usda 1.0\ndef Sphere \"B\" { double radius = 3 }\n",
+	}
+	s, err := Open("shot.usda", WithResolver(res))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.PrimAtPath("/A").Attribute("radius").Float(Default); v != 3 || s.PrimAtPath("/A").TypeName() != "Sphere" {
+		t.Errorf("radius through the custom resolver = %v", v)
+	}
+	if deps := s.Deps(); len(deps) != 2 || deps[0] != "mem:asset.usda" || deps[1] != "mem:shot.usda" {
+		t.Errorf("deps %v", deps)
 	}
 }
