@@ -167,6 +167,13 @@ func TestFastRenderProgressiveAndStop(t *testing.T) {
 	if v, ok := host.Meta(bgrender.KeyPercentDone).(float64); !ok || v <= 0 || v >= 100 {
 		t.Errorf("percentDone = %v, want between 0 and 100", host.Meta(bgrender.KeyPercentDone))
 	}
+	// Without psutil the plugin reports no memory; rgallery measures the
+	// plugin's process tree, the render program included.
+	if _, err := exec.Command(cfgPython(t), "-c", "import psutil").CombinedOutput(); err != nil {
+		if v, ok := host.Meta(bgrender.KeyPeakMemory).(int64); !ok || v < 2<<20 {
+			t.Errorf("peakMemory = %v, want the tree's RSS (two interpreters)", host.Meta(bgrender.KeyPeakMemory))
+		}
+	}
 	if err := r.StopBackgroundRender(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -408,10 +415,20 @@ func TestNotificationsFromPluginThreads(t *testing.T) {
 	if err != nil || !done {
 		t.Fatalf("IsRenderFinished = %v, %v", done, err)
 	}
+	// The plugin's own updates; rgallery adds peakMemory ones.
 	host.mu.Lock()
-	n := len(host.mdLog)
-	last := host.mdLog[n-1]
+	var ticks []map[string]any
+	for _, md := range host.mdLog {
+		if _, ok := md["tick"]; ok {
+			ticks = append(ticks, md)
+		}
+	}
 	host.mu.Unlock()
+	n := len(ticks)
+	if n == 0 {
+		t.Fatal("no metadata from the plugin's thread")
+	}
+	last := ticks[n-1]
 	if n != 500 {
 		t.Errorf("%d metadata updates arrived, want 500", n)
 	}
@@ -441,4 +458,8 @@ func TestOldPythonRefused(t *testing.T) {
 	if err == nil || !re.MatchString(err.Error()) {
 		t.Errorf("got %v\nwant match %s", err, re)
 	}
+}
+
+func cfgPython(t *testing.T) string {
+	return testConfig(t).withDefaults().Python
 }

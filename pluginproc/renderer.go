@@ -9,6 +9,7 @@ import (
 	"math"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rgallery/rgallery/bgrender"
@@ -31,7 +32,18 @@ type remote struct {
 	poll   time.Duration
 	failed error // sticky: once the plugin process is broken, every call fails
 	closed bool
+
+	// Memory stats for plugins that do not report peakMemory themselves
+	// (the seed's FastRender without psutil): the peak RSS of the plugin's
+	// process tree, which includes the render program it started.
+	pluginPeak  atomic.Bool // the plugin has sent peakMemory
+	treePeak    uint64
+	lastSampled time.Time
 }
+
+// memorySampleEvery bounds how often the process tree is measured; a
+// measurement reads /proc for every process of the tree.
+const memorySampleEvery = time.Second
 
 var (
 	_ bgrender.Renderer = (*remote)(nil)
@@ -145,6 +157,9 @@ func (r *remote) notify(method string, params json.RawMessage) {
 			r.logf("ignored updateMetadata with params %s: want {\"metadata\": object}", truncate(params, 200))
 			return
 		}
+		if _, ok := p.Metadata[bgrender.KeyPeakMemory]; ok {
+			r.pluginPeak.Store(true)
+		}
 		r.host.UpdateMetadata(p.Metadata)
 	default:
 		r.logf("ignored unknown notification %q from the plugin", method)
@@ -223,7 +238,27 @@ func (r *remote) IsRenderFinished(ctx context.Context) (bool, error) {
 	if err := r.do(ctx, MethodIsRenderFinished, nil, &done, r.cfg.Timeouts.Call); err != nil {
 		return false, err
 	}
+	r.reportTreeMemory(done)
 	return done, nil
+}
+
+// reportTreeMemory fills peakMemory with the peak RSS of the plugin's
+// process tree, unless the plugin reports its own.
+func (r *remote) reportTreeMemory(final bool) {
+	if r.pluginPeak.Load() {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ch == nil || (!final && time.Since(r.lastSampled) < memorySampleEvery) {
+		return
+	}
+	r.lastSampled = time.Now()
+	r.ch.p.SampleMemory()
+	if peak := r.ch.p.PeakRSS(); peak > r.treePeak {
+		r.treePeak = peak
+		r.host.UpdateMetadata(map[string]any{bgrender.KeyPeakMemory: int64(peak)})
+	}
 }
 
 // MouseClick forwards mouseClick(x, y).
