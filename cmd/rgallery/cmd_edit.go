@@ -13,7 +13,9 @@ import (
 // to the gallery directly: SQLite in WAL mode lets them run beside the
 // gallery's owner.
 
-func editCommand(use, short string, nargs int, edit func(ctx context.Context, g *gallery.Gallery, id int64, args []string) error) *cobra.Command {
+// snapshotCommand makes a command whose first argument is a snapshot id and
+// that works on the gallery.
+func snapshotCommand(use, short string, nargs int, edit func(ctx context.Context, g *gallery.Gallery, id int64, args []string) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
@@ -38,23 +40,23 @@ var tagRemove bool
 
 func init() {
 	cmdRoot.AddCommand(
-		editCommand("star ID", "Star a snapshot", 1, func(ctx context.Context, g *gallery.Gallery, id int64, _ []string) error {
+		snapshotCommand("star ID", "Star a snapshot", 1, func(ctx context.Context, g *gallery.Gallery, id int64, _ []string) error {
 			return g.SetStar(ctx, id, true)
 		}),
-		editCommand("unstar ID", "Unstar a snapshot", 1, func(ctx context.Context, g *gallery.Gallery, id int64, _ []string) error {
+		snapshotCommand("unstar ID", "Unstar a snapshot", 1, func(ctx context.Context, g *gallery.Gallery, id int64, _ []string) error {
 			return g.SetStar(ctx, id, false)
 		}),
-		editCommand("label ID TEXT", "Set a snapshot's label", 2, func(ctx context.Context, g *gallery.Gallery, id int64, a []string) error {
+		snapshotCommand("label ID TEXT", "Set a snapshot's label", 2, func(ctx context.Context, g *gallery.Gallery, id int64, a []string) error {
 			return g.SetLabel(ctx, id, a[0])
 		}),
-		editCommand("colour ID COLOUR", "Set a snapshot's colour label (\"\" clears it)", 2, func(ctx context.Context, g *gallery.Gallery, id int64, a []string) error {
+		snapshotCommand("colour ID COLOUR", "Set a snapshot's colour label (\"\" clears it)", 2, func(ctx context.Context, g *gallery.Gallery, id int64, a []string) error {
 			return g.SetColour(ctx, id, a[0])
 		}),
-		editCommand("note ID TEXT", "Set a snapshot's notes", 2, func(ctx context.Context, g *gallery.Gallery, id int64, a []string) error {
+		snapshotCommand("note ID TEXT", "Set a snapshot's notes", 2, func(ctx context.Context, g *gallery.Gallery, id int64, a []string) error {
 			return g.SetNotes(ctx, id, a[0])
 		}),
 		cmdTag,
-		editCommand("rm ID...", "Remove snapshots and their files", 1, func(ctx context.Context, g *gallery.Gallery, id int64, rest []string) error {
+		snapshotCommand("rm ID...", "Remove snapshots and their files", 1, func(ctx context.Context, g *gallery.Gallery, id int64, rest []string) error {
 			ids := []int64{id}
 			for _, a := range rest {
 				n, err := parseID(a)
@@ -71,14 +73,14 @@ func init() {
 			}
 			return nil
 		}),
-		editCommand("export ID PATH", "Copy a snapshot's image to PATH (.exr, .png or .jpg)", 2, func(ctx context.Context, g *gallery.Gallery, id int64, a []string) error {
+		snapshotCommand("export ID PATH", "Copy a snapshot's image to PATH (.exr, .png or .jpg)", 2, func(ctx context.Context, g *gallery.Gallery, id int64, a []string) error {
 			return g.Export(ctx, id, a[0])
 		}),
 	)
 }
 
 var cmdTag = func() *cobra.Command {
-	c := editCommand("tag ID TAG...", "Add tags to a snapshot (--remove takes them off)", 2, func(ctx context.Context, g *gallery.Gallery, id int64, tags []string) error {
+	c := snapshotCommand("tag ID TAG...", "Add tags to a snapshot (--remove takes them off)", 2, func(ctx context.Context, g *gallery.Gallery, id int64, tags []string) error {
 		if tagRemove {
 			return g.RemoveTags(ctx, id, tags...)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -9,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/dustin/go-humanize"
-	"github.com/spf13/cobra"
+	"github.com/rgallery/rgallery/gallery"
 )
 
 var showOpts struct {
@@ -17,21 +18,8 @@ var showOpts struct {
 	log  bool
 }
 
-var cmdShow = &cobra.Command{
-	Use:   "show ID",
-	Short: "Show a snapshot with all its stats and metadata",
-	Args:  cobra.ExactArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		id, err := parseID(args[0])
-		if err != nil {
-			return err
-		}
-		ctx := cmd.Context()
-		g, err := openGallery(ctx)
-		if err != nil {
-			return err
-		}
-		defer g.Close()
+var cmdShow = snapshotCommand("show ID", "Show a snapshot with all its stats and metadata", 1,
+	func(ctx context.Context, g *gallery.Gallery, id int64, _ []string) error {
 		s, err := g.Get(ctx, id)
 		if err != nil {
 			return err
@@ -103,8 +91,7 @@ var cmdShow = &cobra.Command{
 			}
 		}
 		return nil
-	},
-}
+	})
 
 func init() {
 	cmdShow.Flags().BoolVar(&showOpts.json, "json", false, "print JSON")
