@@ -1,8 +1,31 @@
-// Package server is rgallery's HTTP API: the JSON endpoints under /api/ and
-// server-sent events of render progress. The gallery's owner serves it on
-// its unix socket (for other rgallery processes) and, with `rgallery serve`,
-// on TCP for the web UI. It renders nothing itself: live renders go to a
+// Package server is rgallery's HTTP API: the JSON endpoints under /api/,
+// server-sent events of the gallery's changes, and the embedded web UI
+// (web/, plain HTML/CSS/JS). The gallery's owner serves the API on its unix
+// socket (for other rgallery processes) and, with `rgallery serve`, the API
+// and the UI on TCP behind Guard (token, Host check, cross-site request
+// protection, body limits). It renders nothing itself: live renders go to a
 // bgrender.Manager, everything else to the gallery store.
+//
+// Endpoints (JSON unless said otherwise):
+//
+//	GET    /api/ping                       owner pid and live render ids
+//	GET    /api/renderers                  renderers, search path, overrides, load errors
+//	GET    /api/renderers/{label}/form     options form: fields and values (schema, or getConfigOptions)
+//	GET    /api/snapshots?limit&before&q&tag&star&renderer&state   a page, newest first
+//	GET    /api/snapshots/{id}             one snapshot
+//	PATCH  /api/snapshots/{id}             label, star, colour, notes, addTags, removeTags
+//	DELETE /api/snapshots/{id}             delete (not while live)
+//	POST   /api/renders                    start a render (scene under the roots on TCP)
+//	POST   /api/snapshots/{id}/rerender    render its scene again (Background, or another renderer)
+//	POST   /api/snapshots/{id}/stop        stop a live render; returns once stopped
+//	POST   /api/snapshots/{id}/click       normalized click to a live render
+//	GET    /api/snapshots/{id}/image       browser-viewable image, ETag from the image version
+//	GET    /api/snapshots/{id}/thumb       thumbnail, same ETag rule
+//	GET    /api/snapshots/{id}/log         end of the render log (text)
+//	GET    /api/snapshots/{id}/export?format=png|jpg|exr   image download
+//	GET    /api/files?path=                file picker: roots, or dirs and USD files under them
+//	GET    /api/events                     server-sent events: created, state, image, metadata,
+//	                                       updated, deleted (data: EventData), resync
 package server
 
 import (
