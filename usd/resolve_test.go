@@ -393,3 +393,26 @@ func TestCustomResolver(t *testing.T) {
 		t.Errorf("deps %v", deps)
 	}
 }
+
+func TestInstancing(t *testing.T) {
+	s := openTestdata(t, "instancing.usda")
+	t1, t2, r1, ns := s.PrimAtPath("/World/Tree1"), s.PrimAtPath("/World/Tree2"), s.PrimAtPath("/World/Rock1"), s.PrimAtPath("/World/NotShared")
+	if !t1.IsInstance() || !t2.IsInstance() || !r1.IsInstance() || ns.IsInstance() {
+		t.Fatalf("IsInstance: %v %v %v %v", t1.IsInstance(), t2.IsInstance(), r1.IsInstance(), ns.IsInstance())
+	}
+	if t1.Prototype() != t1 || t2.Prototype() != t1 || r1.Prototype() != r1 || ns.Prototype() != nil {
+		t.Errorf("prototypes: %v %v %v %v", t1.Prototype().Path(), t2.Prototype().Path(), r1.Prototype().Path(), ns.Prototype())
+	}
+	groups := s.Instances()
+	if len(groups) != 2 || len(groups[t1]) != 2 || len(groups[r1]) != 1 {
+		t.Errorf("instances %v", groups)
+	}
+	// Instance subtrees are composed: the crown is there, moved with Tree1.
+	c := s.PrimAtPath("/World/Tree1/Crown")
+	if c == nil || c.TypeName() != "Sphere" {
+		t.Fatalf("crown %v", c)
+	}
+	if p := TransformPoint(c.LocalToWorld(Default), Vec3d{}); p[0] != 10 {
+		t.Errorf("crown at %v", p)
+	}
+}
