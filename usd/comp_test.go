@@ -3,6 +3,7 @@ package usd
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,7 +16,14 @@ import (
 )
 
 // pcpResult is one "Results for composing" block of testPcpCompositionResults.
+type offsetLine struct {
+	layer, path, arc string
+	offset, scale    float64
+	sublayers        []offsetLine
+}
+
 type pcpResult struct {
+	offsets    []offsetLine
 	path       string
 	primStack  []string
 	childNames []string
@@ -93,6 +101,24 @@ func parsePcpTxt(t *testing.T, file string) pcpCase {
 			cur.varSel = append(cur.varSel, trim)
 		case "Relationship targets":
 			cur.relTargets[relKey] = append(cur.relTargets[relKey], trim)
+		case "Time Offsets":
+			var ol offsetLine
+			i := strings.Index(trim, "(offset=")
+			if i < 0 {
+				continue
+			}
+			fmt.Sscanf(trim[i:], "(offset=%g, scale=%g)", &ol.offset, &ol.scale)
+			fields := strings.Fields(trim[:i])
+			switch len(fields) {
+			case 3:
+				ol.layer, ol.path, ol.arc = fields[0], fields[1], fields[2]
+				cur.offsets = append(cur.offsets, ol)
+			case 2:
+				if n := len(cur.offsets); n > 0 {
+					ol.layer, ol.arc = fields[0], fields[1]
+					cur.offsets[n-1].sublayers = append(cur.offsets[n-1].sublayers, ol)
+				}
+			}
 		}
 	}
 	return c
@@ -205,6 +231,44 @@ func checkPcpCase(t *testing.T, name, root string, opts []OpenOption, c pcpCase,
 				}
 			}
 			_ = got
+		}
+		used := map[*pcp.Node]bool{}
+		for _, ol := range r.offsets {
+			var node *pcp.Node
+			for _, n := range idx.Nodes {
+				if !used[n] && filepath.Base(n.LayerStack.Root().Identifier) == ol.layer && n.Path == ol.path {
+					node = n
+					used[n] = true
+					break
+				}
+			}
+			if node == nil {
+				diffs = append(diffs, fmt.Sprintf("time offsets: no node %s %s", ol.layer, ol.path))
+				continue
+			}
+			round := func(x float64) float64 { return math.Round(x*100) / 100 }
+			if round(node.Offset.Offset) != ol.offset || round(node.Offset.Scale) != ol.scale {
+				diffs = append(diffs, fmt.Sprintf("time offset of %s %s = %+v, want (%g, %g)", ol.layer, ol.path, node.Offset, ol.offset, ol.scale))
+			}
+			// The output lists the sublayers whose offset is not the identity.
+			var subs []string
+			var offs []sdf.LayerOffset
+			for i, l := range node.LayerStack.Layers[1:] {
+				if o := node.LayerStack.Offsets[i+1]; !o.IsIdentity() {
+					subs = append(subs, filepath.Base(l.Identifier))
+					offs = append(offs, o)
+				}
+			}
+			if len(subs) != len(ol.sublayers) {
+				diffs = append(diffs, fmt.Sprintf("%s %s: sublayers with offsets %v, want %d", ol.layer, ol.path, subs, len(ol.sublayers)))
+				continue
+			}
+			for i, sl := range ol.sublayers {
+				o := offs[i]
+				if subs[i] != sl.layer || round(o.Offset) != sl.offset || round(o.Scale) != sl.scale {
+					diffs = append(diffs, fmt.Sprintf("sublayer %d of %s: %s %+v, want %s (%g, %g)", i, ol.layer, subs[i], o, sl.layer, sl.offset, sl.scale))
+				}
+			}
 		}
 		for rel, want := range r.relTargets {
 			relName := sdf.NameOf(rel)
