@@ -225,7 +225,7 @@ func TestBrowserRenderStarTagCompareReload(t *testing.T) {
 	// Open the gallery: empty, connected to the event stream.
 	b.do(chromedp.Navigate(f.srv.URL + "/"))
 	b.waitJS("the page to load", `document.body.dataset.ready === '1' && document.body.dataset.live === '1'`)
-	b.waitJS("the renderer menu", `['Exit Three', 'Local', 'Progressive'].every(l => [...document.querySelectorAll('#renderer-menu button')].some(b => b.textContent.startsWith(l)))`)
+	b.waitJS("the renderer menu", `['Exit Three', 'Local', 'No Image', 'Progressive'].every(l => [...document.querySelectorAll('#renderer-menu button')].some(b => b.textContent.startsWith(l)))`)
 
 	// Start a render from the file picker (limited to the root): a long
 	// one, so that there is time to watch it, click it and stop it.
@@ -486,4 +486,24 @@ func TestBrowserLocalRender(t *testing.T) {
 		t.Errorf("left wall %v, right wall %v: want red left, green right", rgb[:3], rgb[3:])
 	}
 	b.screenshot("09-local-cornell.png")
+}
+
+// TestBrowserNoImage: a render that never wrote an image says so in the
+// viewer, with the reason, instead of showing an empty frame.
+func TestBrowserNoImage(t *testing.T) {
+	f := newFixture(t, fixtureOpts{loopback: true})
+	b := newBrowser(t, 1200, 700)
+	b.do(chromedp.Navigate(f.srv.URL + "/"))
+	b.waitJS("the page", `document.body.dataset.ready === '1' && document.body.dataset.live === '1'`)
+	if code := f.do("POST", "/api/renders", map[string]any{"renderer": "No Image", "scene": f.scene, "options": map[string]any{"passes": 2, "interval": "10ms"}}, nil); code != 201 {
+		t.Fatalf("render: %d", code)
+	}
+	f.wait(1)
+	b.waitJS("the failed card", `document.querySelector('.card[data-id="1"] .badge.failed') !== null`)
+	b.do(chromedp.Click(chromedp.CSS(`.card[data-id="1"]`)))
+	b.waitJS("the no-image notice", `!document.querySelector('#noimage').hidden && document.querySelector('#noimage .big').textContent === 'No image (failed)' && document.querySelector('#noimage .muted').textContent.includes('without writing an image')`)
+	if eval[bool](b, `document.querySelector('#btn-export').disabled`) == false {
+		t.Error("Export is enabled for a snapshot without an image")
+	}
+	b.screenshot("10-no-image.png")
 }

@@ -137,6 +137,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	}
 	manifest("progressive.toml", "Progressive", "")
 	manifest("exit3.toml", "Exit Three", `, "-exit", "3"`)
+	manifest("noimage.toml", "No Image", `, "-no-image"`)
 
 	ctx := context.Background()
 	g, err := gallery.Open(ctx, filepath.Join(base, "gallery"))

@@ -326,6 +326,14 @@ function showSelected(full) {
   const s = st.snaps.get(st.sel);
   $('#empty').hidden = !!s;
   layer.hidden = !s;
+  // Say why there is no picture rather than show an empty frame.
+  const ni = $('#noimage');
+  ni.hidden = !s || !!(s.image && s.imageVersion);
+  if (!ni.hidden) {
+    ni.classList.toggle('still', !live(s));
+    ni.querySelector('.big').textContent = live(s) ? 'Waiting for the first image…' : `No image (${s.state})`;
+    ni.querySelector('.muted').textContent = live(s) ? `${s.renderer} is starting on ${baseName(s.source)}` : (s.error || 'The render ended before it wrote an image.');
+  }
   if (s) setImg(imgA, s);
   if (!s) { imgA.removeAttribute('src'); imgA._want = ''; }
   drawStats($('#stats'), s, st.compare !== 'off' ? 'A' : '');
