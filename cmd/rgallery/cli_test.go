@@ -443,3 +443,37 @@ func TestUnwritableGallery(t *testing.T) {
 		}
 	}
 }
+
+func TestNextOwnerStopsLeftoversOfAKilledOwner(t *testing.T) {
+	e := newEnv(t)
+	// The render's leader is a shell whose child does the work: when the
+	// owner is killed, the kernel kills the shell but not its child. The
+	// child writes nowhere, so a broken pipe cannot end it either.
+	manifest := fmt.Sprintf(`label = "Wrapped"
+argv = ["sh", "-c", "\"$0\" \"$@\" >/dev/null 2>&1 & echo $! > %s/{item}.pid; wait", %q, "-o", "{image}", "-passes", "100000", "-interval", "20ms"]
+poll = 0.05
+`, e.pidDir, pngWriter)
+	os.WriteFile(filepath.Join(e.plugins, "backgroundrenderers", "wrapped.toml"), []byte(manifest), 0o644)
+	owner := e.cmd("render", "-r", "Wrapped", e.scene)
+	if err := owner.Start(); err != nil {
+		t.Fatal(err)
+	}
+	worker := e.pid(1)
+	waitFor(t, func() bool { return e.show(1).Metadata["processGroup"] != nil })
+	owner.Process.Signal(syscall.SIGKILL)
+	owner.Wait()
+	if !alive(worker) {
+		t.Fatal("the worker died with its owner: the test no longer leaves anything behind")
+	}
+	if _, stderr, code := e.run("render", "-r", "Progressive", "-o", "passes=1", e.scene); code != 0 {
+		t.Fatal(stderr)
+	}
+	if alive(worker) {
+		syscall.Kill(worker, syscall.SIGKILL)
+		t.Fatalf("worker %d of the killed owner's render still runs after the next owner started", worker)
+	}
+	s := e.show(1)
+	if s.State != gallery.Interrupted || s.Metadata["leftoverProcessesStopped"] == nil {
+		t.Fatalf("snapshot 1: %s %v", s.State, s.Metadata)
+	}
+}

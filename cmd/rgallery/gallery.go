@@ -15,6 +15,7 @@ import (
 
 	"github.com/rgallery/rgallery/bgrender"
 	"github.com/rgallery/rgallery/gallery"
+	"github.com/rgallery/rgallery/internal/proc"
 	"github.com/rgallery/rgallery/owner"
 	"github.com/rgallery/rgallery/server"
 	"github.com/rgallery/rgallery/usd"
@@ -108,6 +109,7 @@ func becomeOwner(ctx context.Context, g *gallery.Gallery) (*ownerSession, error)
 		log.Warn("mark interrupted", "err", err)
 	} else if len(ids) > 0 {
 		log.Info("renders of a previous owner marked interrupted", "ids", ids)
+		stopLeftovers(ctx, g, ids, log)
 	}
 	ln, err := owner.Listen(g.Dir())
 	if err != nil {
@@ -141,6 +143,34 @@ func ownerClient(ctx context.Context, dir string) (*server.Client, error) {
 		return nil, errNoOwner
 	}
 	return &server.Client{HTTP: owner.Client(dir), Base: "http://owner"}, nil
+}
+
+// stopLeftovers stops what the interrupted renders of a dead owner left
+// running: the kernel killed each render's leader with its owner, but not
+// the processes the leader had started. Renderers record their process
+// group in the metadata key "processGroup" for this.
+func stopLeftovers(ctx context.Context, g *gallery.Gallery, ids []int64, log *slog.Logger) {
+	for _, id := range ids {
+		s, err := g.Get(ctx, id)
+		if err != nil {
+			continue
+		}
+		str, _ := s.Metadata["processGroup"].(string)
+		if str == "" {
+			continue
+		}
+		gid, err := proc.ParseGroupID(str)
+		if err != nil {
+			continue
+		}
+		pids, err := proc.StopStale(ctx, gid, 2*time.Second)
+		if err != nil {
+			log.Warn("stop leftover processes", "id", id, "err", err)
+		}
+		if len(pids) > 0 {
+			_ = g.UpdateMetadata(ctx, id, map[string]any{"leftoverProcessesStopped": pids})
+		}
+	}
 }
 
 // sceneDeps lists the files a USD scene depends on, for the gallery's stored
