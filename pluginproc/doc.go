@@ -23,6 +23,10 @@
 // caches the labels by path, size and modification time in plugins.json in
 // the cache directory ($RGALLERY_CACHE_DIR, else os.UserCacheDir()/rgallery).
 //
+// A plugin that never reports peakMemory gets the peak RSS of its process
+// tree instead (internal/proc measures it), so the seed's FastRender shows
+// memory without psutil.
+//
 // Each plugin process is the leader of its own process group. When a render
 // ends in any way, Close hangs up, waits a grace period, then kills the
 // whole group and waits until no process of it is left, noting in the
