@@ -72,7 +72,23 @@ func TestMergeEqualsOneTask(t *testing.T) {
 func TestProgressiveUpdates(t *testing.T) {
 	needCluster(t)
 	scene := benchScene(t, "cornell")
-	r, h := start(t, scene, map[string]any{OptTasks: 2, OptSPP: 64}, bgrender.Viewport{ResX: 160, ResY: 90})
+	ps, err := partitions(context.Background())
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("partitions: %v %v", ps, err)
+	}
+	// The Slurm options must reach the job.
+	r, h := start(t, scene, map[string]any{OptTasks: 2, OptSPP: 64, OptPartition: ps[0], OptMemory: "200M",
+		OptTimeLimit: "30", OptSbatchArgs: "--nice=10 --comment=rgallery-test"}, bgrender.Viewport{ResX: 160, ResY: 90})
+	recs, err := showJob(context.Background(), r.st.JobID)
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("scontrol: %v", err)
+	}
+	for k, v := range map[string]string{"Partition": ps[0], "TimeLimit": "00:30:00", "MinMemoryNode": "200M",
+		"Nice": "10", "Comment": "rgallery-test", "JobName": "rgallery-42", "CPUs/Task": "1"} {
+		if recs[0][k] != v {
+			t.Errorf("scontrol %s = %q, want %q", k, recs[0][k], v)
+		}
+	}
 	var partial []float64
 	sawRunning := false
 	done, err := poll(t, r, 90*time.Second, func() bool {
