@@ -301,3 +301,34 @@ func (p *Prim) Light(t TimeCode) Light {
 	}
 	return l
 }
+
+// GeomSubset is a UsdGeomSubset child of a gprim: a named set of faces
+// (or points, edges), typically bound to its own material.
+type GeomSubset struct {
+	Prim        *Prim
+	ElementType string // "face" (the fallback), "point", "edge", "tetrahedron"
+	FamilyName  string // e.g. "materialBind"
+	Indices     []int32
+}
+
+// GeomSubsets returns the GeomSubset children of the prim at time t, in
+// namespace order; familyName "" returns every family.
+func (p *Prim) GeomSubsets(familyName string, t TimeCode) []GeomSubset {
+	var out []GeomSubset
+	for _, c := range p.children {
+		if c.TypeName() != "GeomSubset" || !c.IsActive() {
+			continue
+		}
+		gs := GeomSubset{Prim: c, ElementType: "face"}
+		if v, ok := c.Attribute("elementType").Token(Default); ok && v != "" {
+			gs.ElementType = v
+		}
+		gs.FamilyName, _ = c.Attribute("familyName").Token(Default)
+		if familyName != "" && gs.FamilyName != familyName {
+			continue
+		}
+		gs.Indices, _ = c.Attribute("indices").IntArray(t)
+		out = append(out, gs)
+	}
+	return out
+}

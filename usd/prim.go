@@ -566,3 +566,38 @@ func (p *Prim) composePaths(suffix, field string) []string {
 	}
 	return out
 }
+
+// VariantSets returns the composed variant sets of the prim with the
+// names of their variants, as authored across all its opinions.
+func (p *Prim) VariantSets() map[string][]string {
+	if p.index == nil {
+		return nil
+	}
+	out := map[string][]string{}
+	seen := map[string]bool{}
+	for _, n := range p.index.Nodes {
+		if !n.Contributes() {
+			continue
+		}
+		for _, l := range n.LayerStack.Layers {
+			spec := l.Specs[n.Path]
+			if spec == nil {
+				continue
+			}
+			for _, set := range spec.Tokens("variantSetChildren") {
+				setSpec := l.Specs[n.Path+"{"+string(set)+"=}"]
+				if _, ok := out[string(set)]; !ok {
+					out[string(set)] = nil
+				}
+				for _, v := range setSpec.Tokens("variantChildren") {
+					k := string(set) + "=" + string(v)
+					if !seen[k] {
+						seen[k] = true
+						out[string(set)] = append(out[string(set)], string(v))
+					}
+				}
+			}
+		}
+	}
+	return out
+}

@@ -310,8 +310,12 @@ func TestCompositionPuzzles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v, _ := s.PrimAtPath("/World/Sphere").Attribute("radius").Float(Default); v != c.want {
+		sp := s.PrimAtPath("/World/Sphere")
+		if v, _ := sp.Attribute("radius").Float(Default); v != c.want {
 			t.Errorf("%s: radius %v, want %v", c.file, v, c.want)
+		}
+		if vs := sp.VariantSets(); len(vs["size"]) != 3 || vs["size"][2] != "small" || sp.VariantSelections()["size"] != "small" {
+			t.Errorf("%s: variant sets %v, selections %v", c.file, vs, sp.VariantSelections())
 		}
 	}
 }
@@ -415,4 +419,40 @@ func TestInstancing(t *testing.T) {
 	if p := TransformPoint(c.LocalToWorld(Default), Vec3d{}); p[0] != 10 {
 		t.Errorf("crown at %v", p)
 	}
+}
+
+// TestVehicleAsset: a real asset (usd-wg Mini Car Kit): references across
+// folders, GeomSubsets with their own material bindings, variants.
+func TestVehicleAsset(t *testing.T) {
+	path := filepath.Join(sharedDir(t), "usd-corpus", "dev", "render-wg-Vehicles", "USD_Mini_Car_Kit", "assets", "vehicles", "tractor", "asset", "tractorFullAsset.usda")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Errors()) > 0 {
+		t.Errorf("errors: %v", s.Errors())
+	}
+	meshes, subsets, bound := 0, 0, 0
+	for p := range s.Traverse() {
+		if p.TypeName() != "Mesh" {
+			continue
+		}
+		meshes++
+		if m, ok := p.Mesh(Default); !ok || len(m.Points) == 0 {
+			t.Errorf("%s: no points", p.Path())
+		}
+		for _, gs := range p.GeomSubsets("materialBind", Default) {
+			subsets++
+			if len(gs.Indices) == 0 {
+				t.Errorf("%s: empty subset", gs.Prim.Path())
+			}
+			if ComputeBoundMaterial(gs.Prim) != nil {
+				bound++
+			}
+		}
+	}
+	if meshes == 0 || subsets == 0 || bound != subsets {
+		t.Errorf("%d meshes, %d subsets, %d bound", meshes, subsets, bound)
+	}
+	t.Logf("%d meshes, %d material subsets, all bound", meshes, subsets)
 }
