@@ -46,9 +46,13 @@
 // Typed helpers: Attribute.Float/Bool/Token/Asset/Vec3f/Vec3fArray/
 // Vec2fArray/IntArray/FloatArray/Matrix4d; Prim.Mesh, Prim.Primvar (values,
 // indices, interpolation, elementSize; Primvar.Flatten expands indices),
-// Prim.Camera, Prim.PointInstancer, Prim.Light, Prim.RenderSettings,
-// Stage.RenderSettingsPrim, ComputeBoundMaterial, Prim.MaterialSurface,
-// Prim.ShaderInput, Prim.LocalToWorld / LocalTransform.
+// Prim.GeomSubsets, Prim.Camera, Prim.PointInstancer (and
+// InPointInstancerPrototypes), Prim.Light, Prim.RenderSettings,
+// Stage.RenderSettingsPrim, ComputeBoundMaterial(For), Prim.MaterialSurface,
+// Prim.ShaderInput, Prim.LocalToWorld / LocalTransform, Prim.Visibility,
+// Prim.Purpose, Prim.VariantSets / VariantSelections, Stage.Instances.
+//
+// A Stage is read-only after Open and safe for concurrent use.
 //
 // # Supported
 //
