@@ -39,6 +39,21 @@ func (p *Prim) Primvar(name string, t TimeCode) (Primvar, bool) {
 	return pv, true
 }
 
+// InheritedPrimvar returns the primvar from the prim, or else the nearest
+// ancestor's constant-interpolation primvar of that name, as UsdGeom's
+// primvar inheritance does (e.g. a displayColor on a group).
+func (p *Prim) InheritedPrimvar(name string, t TimeCode) (Primvar, bool) {
+	if pv, ok := p.Primvar(name, t); ok {
+		return pv, true
+	}
+	for q := p.parent; q != nil && q.path != "/"; q = q.parent {
+		if pv, ok := q.Primvar(name, t); ok && pv.Interpolation == "constant" {
+			return pv, true
+		}
+	}
+	return Primvar{}, false
+}
+
 // Primvars returns the names of the prim's authored primvars.
 func (p *Prim) Primvars() []string {
 	var out []string
@@ -263,7 +278,12 @@ type Light struct {
 	Length      float64 // CylinderLight
 	Angle       float64 // DistantLight, degrees
 	TextureFile AssetPath
-	Transform   Matrix4d
+	// ShapingConeAngle (degrees, fallback 90 = no cone), softness and
+	// focus of UsdLuxShapingAPI.
+	ShapingConeAngle    float64
+	ShapingConeSoftness float64
+	ShapingFocus        float64
+	Transform           Matrix4d
 }
 
 // Light reads a UsdLux light's inputs (with schema fallbacks) at time t.
@@ -298,6 +318,16 @@ func (p *Prim) Light(t TimeCode) Light {
 	}
 	if a := get("texture:file"); a != nil {
 		l.TextureFile, _ = a.Asset(t)
+	}
+	l.ShapingConeAngle = 90
+	if a := get("shaping:cone:angle"); a.IsAuthored() {
+		l.ShapingConeAngle, _ = a.Float(t)
+	}
+	if a := get("shaping:cone:softness"); a.IsAuthored() {
+		l.ShapingConeSoftness, _ = a.Float(t)
+	}
+	if a := get("shaping:focus"); a.IsAuthored() {
+		l.ShapingFocus, _ = a.Float(t)
 	}
 	return l
 }

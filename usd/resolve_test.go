@@ -456,3 +456,18 @@ func TestVehicleAsset(t *testing.T) {
 	}
 	t.Logf("%d meshes, %d material subsets, all bound", meshes, subsets)
 }
+
+func TestInheritedPrimvarAndShaping(t *testing.T) {
+	s := openTestdata(t, "resolve_root.usda")
+	pv, ok := s.PrimAtPath("/Painted/Leaf").InheritedPrimvar("displayColor", Default)
+	if c, _ := pv.Values.([]Vec3f); !ok || len(c) != 1 || c[0] != (Vec3f{0, 1, 0}) {
+		t.Errorf("inherited displayColor = %+v %v", pv, ok)
+	}
+	l := s.PrimAtPath("/Spot").Light(Default)
+	if l.ShapingConeAngle != 30 || math.Abs(l.Radius-0.1) > 1e-6 || l.Intensity != 1 || l.Color != (Vec3f{1, 1, 1}) {
+		t.Errorf("spot light = %+v", l)
+	}
+	if l := s.PrimAtPath("/World/Ball").Light(Default); l.ShapingConeAngle != 90 {
+		t.Errorf("default cone angle %v", l.ShapingConeAngle)
+	}
+}
