@@ -94,6 +94,9 @@ func TestHangInIsRenderFinished(t *testing.T) {
 	if !hasLine(host.LogText(), wantLog) {
 		t.Errorf("log lacks %q:\n%s", wantLog, host.LogText())
 	}
+	if got := host.Meta(KeyCleanup); got != strings.TrimPrefix(wantLog, "rgallery: ") {
+		t.Errorf("metadata %s = %v", KeyCleanup, got)
+	}
 	// The renderer stays failed; a stop is a no-op.
 	if _, err2 := r.IsRenderFinished(context.Background()); err2 == nil || err2.Error() != want {
 		t.Errorf("second poll: %v, want the same error", err2)
@@ -216,6 +219,9 @@ func TestHangInStopKillsTheGroup(t *testing.T) {
 	wantPrefix := fmt.Sprintf("rgallery: stopBackgroundRender failed (stopBackgroundRender did not answer within 400ms (deadline)); killed plugin process %d and its process group (pids ", pid)
 	if !strings.Contains(host.LogText(), wantPrefix) {
 		t.Errorf("log lacks %q:\n%s", wantPrefix, host.LogText())
+	}
+	if got, _ := host.Meta(KeyCleanup).(string); !strings.HasPrefix(got, strings.TrimPrefix(wantPrefix, "rgallery: ")) {
+		t.Errorf("metadata %s = %q", KeyCleanup, got)
 	}
 }
 

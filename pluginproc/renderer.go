@@ -59,6 +59,16 @@ func (r *remote) logf(format string, args ...any) {
 	fmt.Fprintf(logOf(r.host), "rgallery: "+format+"\n", args...)
 }
 
+// KeyCleanup is the metadata key under which a render says what rgallery
+// had to kill to end it, so that the snapshot's Info panel shows it.
+const KeyCleanup = "rgallery.cleanup"
+
+// cleanupNote records a forced cleanup in the render's log and metadata.
+func (r *remote) cleanupNote(msg string) {
+	r.logf("%s", msg)
+	r.host.UpdateMetadata(map[string]any{KeyCleanup: msg})
+}
+
 // ensure starts the plugin process, handshakes and creates the renderer.
 func (r *remote) ensure(ctx context.Context) (*child, error) {
 	r.mu.Lock()
@@ -184,7 +194,7 @@ func (r *remote) do(ctx context.Context, method string, params, result any, time
 	}
 	var de *DeadlineError
 	if errors.As(err, &de) {
-		r.logf("%s; %s", err, ch.stop(0))
+		r.cleanupNote(fmt.Sprintf("%s; %s", err, ch.stop(0)))
 		err = fmt.Errorf("%w; rgallery killed plugin process %d", err, ch.pid)
 	} else if msg := ch.stop(r.cfg.StopGrace); msg != "" {
 		r.logf("cleanup: %s", msg)
@@ -282,7 +292,7 @@ func (r *remote) StopBackgroundRender(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	r.logf("stopBackgroundRender failed (%v); %s", err, ch.stop(0))
+	r.cleanupNote(fmt.Sprintf("stopBackgroundRender failed (%v); %s", err, ch.stop(0)))
 	r.mu.Lock()
 	r.failed = r.errorf("stopped by killing the plugin process after: %w", err)
 	r.mu.Unlock()
