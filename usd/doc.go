@@ -93,7 +93,7 @@
 //   - Value clips beyond the basic form (assetPaths, primPath, active,
 //     times on the prim itself; no templates, no ancestral clip sets, no
 //     manifest defaults), spline evaluation, crate spline decoding (the field is
-//     present but empty), collection-based material bindings, variable
+//     present but empty), collection membership expressions, variable
 //     expressions beyond string interpolation, writing crate files.
 //   - Asset resolution is file-system based (FileResolver: relative to the
 //     anchoring layer, then search paths); plug in a Resolver for others.

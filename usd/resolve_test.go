@@ -471,3 +471,18 @@ func TestInheritedPrimvarAndShaping(t *testing.T) {
 		t.Errorf("default cone angle %v", l.ShapingConeAngle)
 	}
 }
+
+func TestCollectionBindings(t *testing.T) {
+	s := openTestdata(t, "resolve_root.usda")
+	for path, want := range map[string]string{
+		"/Set/A":        "/World/Looks/Red",  // in the collection
+		"/Set/B/Bright": "/World/Looks/Red",  // expanded below an included prim
+		"/Set/B/Dull":   "/World/Looks/Blue", // excluded: the direct binding applies
+		"/Set/C":        "/World/Looks/Blue", // not included
+	} {
+		m := ComputeBoundMaterial(s.PrimAtPath(path))
+		if m == nil || m.Path() != want {
+			t.Errorf("%s bound to %v, want %s", path, m, want)
+		}
+	}
+}

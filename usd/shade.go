@@ -10,44 +10,139 @@ func ComputeBoundMaterial(prim *Prim) *Prim {
 }
 
 // ComputeBoundMaterialFor returns the material bound to prim for purpose
-// ("" for all-purpose, or "full", "preview"), following UsdShade's
-// rules for direct bindings: the nearest ancestor binding wins unless an
-// ancestor's binding is marked bindMaterialAs = "strongerThanDescendants".
-// Collection-based bindings are not evaluated. It also returns the
-// binding relationship that won.
+// ("" for all-purpose, or "full", "preview"), following UsdShade: walking
+// from the prim up, at each level the collection-based bindings
+// (material:binding:collection:NAME, whose collection includes the prim)
+// are tried before the direct binding; the nearest level wins unless an
+// ancestor's winning binding is marked bindMaterialAs =
+// "strongerThanDescendants". It also returns the binding relationship that
+// won. Collections are evaluated from includes, excludes, includeRoot and
+// the expandPrims rule (membership expressions are not).
 func ComputeBoundMaterialFor(prim *Prim, purpose string) (*Prim, *Relationship) {
-	rels := []string{"material:binding"}
-	if purpose != "" {
-		rels = []string{"material:binding:" + purpose, "material:binding"}
-	}
 	var winner *Relationship
 	var winMat *Prim
 	for q := prim; q != nil && q.path != "/"; q = q.parent {
-		for _, rn := range rels {
-			r := q.Relationship(rn)
-			if r == nil {
-				continue
-			}
-			ts := r.Targets()
-			if len(ts) == 0 {
-				continue
-			}
-			strength, _ := r.Metadata("bindMaterialAs")
-			stronger := false
-			if s, ok := strength.(Token); ok && s == "strongerThanDescendants" {
-				stronger = true
-			}
-			if s, ok := strength.(string); ok && s == "strongerThanDescendants" {
-				stronger = true
-			}
-			if winner == nil || stronger {
-				winner = r
-				winMat = prim.stage.PrimAtPath(ts[0])
-			}
-			break
+		r, mat := levelBinding(prim, q, purpose)
+		if r == nil {
+			continue
+		}
+		if winner == nil || strongerThanDescendants(r) {
+			winner, winMat = r, mat
 		}
 	}
 	return winMat, winner
+}
+
+func strongerThanDescendants(r *Relationship) bool {
+	v, _ := r.Metadata("bindMaterialAs")
+	switch s := v.(type) {
+	case Token:
+		return s == "strongerThanDescendants"
+	case string:
+		return s == "strongerThanDescendants"
+	}
+	return false
+}
+
+// levelBinding returns the binding on q that applies to prim: collection
+// bindings first (purpose-specific before all-purpose), then direct.
+func levelBinding(prim, q *Prim, purpose string) (*Relationship, *Prim) {
+	purposes := []string{""}
+	if purpose != "" {
+		purposes = []string{purpose + ":", ""}
+	}
+	names := q.PropertyNames()
+	for _, pp := range purposes {
+		prefix := "material:binding:collection:" + pp
+		for _, n := range names {
+			if !strings.HasPrefix(n, prefix) {
+				continue
+			}
+			rest := n[len(prefix):]
+			if pp == "" && strings.Contains(rest, ":") {
+				continue // a purpose-specific collection binding
+			}
+			r := q.Relationship(n)
+			ts := r.Targets()
+			if len(ts) < 2 {
+				continue
+			}
+			if collectionIncludes(prim.stage, ts[0], prim.path, 0) {
+				return r, prim.stage.PrimAtPath(ts[1])
+			}
+		}
+	}
+	for _, pp := range purposes {
+		name := "material:binding"
+		if pp != "" {
+			name += ":" + strings.TrimSuffix(pp, ":")
+		}
+		if r := q.Relationship(name); r != nil {
+			if ts := r.Targets(); len(ts) > 0 {
+				return r, prim.stage.PrimAtPath(ts[0])
+			}
+		}
+	}
+	return nil, nil
+}
+
+// collectionIncludes reports whether the collection at collPath
+// ("/Prim.collection:name") includes the prim at path.
+func collectionIncludes(s *Stage, collPath, path string, depth int) bool {
+	i := strings.LastIndex(collPath, ".collection:")
+	if i < 0 || depth > 16 {
+		return false
+	}
+	owner := s.PrimAtPath(collPath[:i])
+	if owner == nil {
+		return false
+	}
+	base := "collection:" + collPath[i+len(".collection:"):]
+	rule := "expandPrims"
+	if v, ok := owner.Attribute(base + ":expansionRule").Token(Default); ok && v != "" {
+		rule = v
+	}
+	if inc, _ := owner.Attribute(base + ":includeRoot").Bool(Default); inc && rule != "explicitOnly" {
+		// The pseudo-root included: everything below, unless excluded.
+		if !excluded(owner, base, path, rule) {
+			return true
+		}
+	}
+	best, bestLen, bestInclude := "", -1, false
+	for _, t := range owner.Relationship(base + ":includes").Targets() {
+		if strings.Contains(t, ".collection:") {
+			if collectionIncludes(s, t, path, depth+1) && !excluded(owner, base, path, rule) {
+				return true
+			}
+			continue
+		}
+		if matches(t, path, rule) && len(t) > bestLen {
+			best, bestLen, bestInclude = t, len(t), true
+		}
+	}
+	for _, t := range owner.Relationship(base + ":excludes").Targets() {
+		if matches(t, path, rule) && len(t) >= bestLen {
+			best, bestLen, bestInclude = t, len(t), false
+		}
+	}
+	_ = best
+	return bestLen >= 0 && bestInclude
+}
+
+func excluded(owner *Prim, base, path, rule string) bool {
+	for _, t := range owner.Relationship(base + ":excludes").Targets() {
+		if matches(t, path, rule) {
+			return true
+		}
+	}
+	return false
+}
+
+func matches(target, path, rule string) bool {
+	if rule == "explicitOnly" {
+		return target == path
+	}
+	return path == target || strings.HasPrefix(path, target+"/")
 }
 
 // ShaderInput returns the value of a shader input ("diffuseColor" or
