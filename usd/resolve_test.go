@@ -486,3 +486,19 @@ func TestCollectionBindings(t *testing.T) {
 		}
 	}
 }
+
+func TestClipDeps(t *testing.T) {
+	s, err := Open(filepath.Join(sharedDir(t), "usd-corpus", "dev", "valueres-aousd-clips-timesamples", "clip_basic", "entry.usd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clips []string
+	for _, d := range s.DepReport() {
+		if d.Kind == "clip" && !d.Missing {
+			clips = append(clips, filepath.Base(d.Resolved))
+		}
+	}
+	if len(clips) != 2 || clips[0] != "clip.usd" || clips[1] != "manifest.usd" {
+		t.Errorf("clip deps %v", clips)
+	}
+}

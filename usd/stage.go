@@ -286,7 +286,7 @@ func (s *Stage) Layers() []*sdf.Layer { return append([]*sdf.Layer(nil), s.loade
 
 // Dep is one file the stage depends on.
 type Dep struct {
-	Kind      string // "layer", "sublayer", "reference", "payload", "asset"
+	Kind      string // "layer", "sublayer", "reference", "payload", "clip", "asset"
 	Authored  string // as written ("" for the root layer)
 	Resolved  string
 	From      string // the layer that names it
@@ -355,6 +355,20 @@ func (s *Stage) DepReport() []Dep {
 							}
 						}
 					}
+				case "clips":
+					// Value clip layers (and manifests) are part of the closure.
+					v, _ := spec.Get("clips")
+					sets, _ := v.(map[string]any)
+					for _, k := range sortedKeys(sets) {
+						d, _ := sets[k].(map[string]any)
+						for _, field := range []string{"assetPaths", "manifestAssetPath"} {
+							for _, a := range assetsIn(d[field]) {
+								if a != "" {
+									add(s.dep("clip", a, l))
+								}
+							}
+						}
+					}
 				case "default", "timeSamples":
 					if spec.Type != sdf.SpecAttribute {
 						continue
@@ -373,6 +387,15 @@ func (s *Stage) DepReport() []Dep {
 			}
 		}
 	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
 
