@@ -46,28 +46,11 @@ func (b AABB) Transform(m *Matrix) AABB {
 	return out
 }
 
-// bvhNode is one node of a flattened BVH, 32 bytes so that two siblings
-// share a cache line. An interior node (count == 0) has its children at
-// start and start+1; a leaf holds prims [start, start+count) of the BVH's
-// primitive order. Bounds are float32, rounded outwards.
-type bvhNode struct {
-	lo, hi [3]float32
-	start  int32
-	count  int16
-	axis   int16
-}
-
-// bvh is a bounding volume hierarchy over primitives known by their boxes.
-type bvh struct {
-	nodes []bvhNode
-	order []int32 // primitive ids in leaf order
-}
-
 const (
 	bvhBins       = 16
-	bvhMaxLeaf    = 4
+	bvhMaxLeaf    = 8
 	bvhBigLeaf    = 32  // leaf size allowed when no split separates centroids
-	bvhTraverseC  = 1.0 // cost of a node visit relative to a primitive test
+	bvhTraverseC  = 2.0 // cost of a node visit relative to a primitive test
 	bvhParallelAt = 8192
 )
 
@@ -141,9 +124,10 @@ type tmpNode struct {
 	axis        int
 }
 
-// buildBVH builds a binned-SAH BVH over the given primitive boxes. Large
-// subtrees are built in parallel; the result does not depend on scheduling.
-func buildBVH(boxes []AABB) *bvh {
+// buildBVH builds a binned-SAH binary BVH over the given primitive boxes
+// and collapses it into a 4-wide BVH. Large subtrees are built in
+// parallel; the result does not depend on scheduling.
+func buildBVH(boxes []AABB) *wide {
 	n := len(boxes)
 	b := &builder{lo: make([][3]float32, n), hi: make([][3]float32, n), c: make([][3]float32, n), idx: make([]int32, n)}
 	box, cbox := emptyBox32(), emptyBox32()
@@ -157,18 +141,11 @@ func buildBVH(boxes []AABB) *bvh {
 		box.grow(&b.lo[i], &b.hi[i])
 		cbox.grow(&b.c[i], &b.c[i])
 	}
-	out := &bvh{order: b.idx}
 	if n == 0 {
-		out.nodes = []bvhNode{{lo: [3]float32{1, 1, 1}, hi: [3]float32{-1, -1, -1}}}
-		return out
+		return &wide{nodes: []bvh4Node{emptyNode4()}, box: emptyBox32()}
 	}
 	root := b.build(0, n, box, cbox, &scratch{})
-	// Index 1 is padding so that every sibling pair starts at an even
-	// index: with 32-byte nodes and a 64-byte aligned array, both children
-	// tested together sit in one cache line.
-	out.nodes = make([]bvhNode, 2, 2*n+2)
-	out.flatten(root, 0)
-	return out
+	return collapse(root, b.idx, n)
 }
 
 type bin struct {
@@ -338,24 +315,6 @@ func (b *builder) bounds(start, end int) (box32, box32) {
 	return box, cbox
 }
 
-// flatten writes node t at index at and its children after it, depth
-// first, siblings side by side.
-func (v *bvh) flatten(t *tmpNode, at int) {
-	nd := bvhNode{lo: t.box.lo, hi: t.box.hi, axis: int16(t.axis)}
-	if t.left == nil {
-		nd.start = int32(t.start)
-		nd.count = int16(t.cnt)
-		v.nodes[at] = nd
-		return
-	}
-	c := len(v.nodes)
-	v.nodes = append(v.nodes, bvhNode{}, bvhNode{})
-	nd.start = int32(c)
-	v.nodes[at] = nd
-	v.flatten(t.left, c)
-	v.flatten(t.right, c+1)
-}
-
 // rayBox holds what the box test needs of a ray: t = p·inv − o·inv per axis.
 type rayBox struct {
 	ix, iy, iz float64 // 1/d
@@ -365,31 +324,6 @@ type rayBox struct {
 func newRayBox(o, d Vec3) rayBox {
 	ix, iy, iz := 1/d.X, 1/d.Y, 1/d.Z
 	return rayBox{ix, iy, iz, o.X * ix, o.Y * iy, o.Z * iz}
-}
-
-// slab tests the ray against a node box; it returns the entry distance and
-// whether the box is hit within [0, tMax).
-func slab(n *bvhNode, r *rayBox, tMax float64) (float64, bool) {
-	tx1 := float64(n.lo[0])*r.ix - r.ox
-	tx2 := float64(n.hi[0])*r.ix - r.ox
-	ty1 := float64(n.lo[1])*r.iy - r.oy
-	ty2 := float64(n.hi[1])*r.iy - r.oy
-	tz1 := float64(n.lo[2])*r.iz - r.oz
-	tz2 := float64(n.hi[2])*r.iz - r.oz
-	if tx1 > tx2 {
-		tx1, tx2 = tx2, tx1
-	}
-	if ty1 > ty2 {
-		ty1, ty2 = ty2, ty1
-	}
-	if tz1 > tz2 {
-		tz1, tz2 = tz2, tz1
-	}
-	t0 := fmax(fmax(tx1, ty1), fmax(tz1, 0))
-	t1 := fmin(fmin(tx2, ty2), fmin(tz2, tMax))
-	// The relative slack keeps the test conservative under the rounding
-	// of o/d (the float32 bounds are already rounded outwards).
-	return t0, t0 <= t1*1.0000000000001+1e-300
 }
 
 func fmin(a, b float64) float64 {

@@ -90,7 +90,7 @@ type blas struct {
 	tris     []tri   // in BVH leaf order
 	prim     []int32 // triangle index within its mesh, per entry of tris
 	primMesh []int32 // index into meshes, per entry of tris (nil: mesh 0)
-	bvh      *bvh
+	bvh      *wide
 	bound    AABB
 	name     string
 }

@@ -28,7 +28,7 @@ type Scene struct {
 
 	blas      []*blas
 	inst      []builtInstance
-	top       *bvh
+	top       *wide
 	BuildTime time.Duration // wall time of the BVH build
 	built     bool
 }
@@ -149,131 +149,33 @@ func (s *Scene) NumTriangles() int {
 
 // Bounds returns the world box of the geometry.
 func (s *Scene) Bounds() AABB {
-	if s.top == nil || len(s.top.nodes) == 0 || len(s.inst) == 0 {
+	if s.top == nil || len(s.inst) == 0 {
 		return AABB{}
 	}
-	n := &s.top.nodes[0]
+	b := s.top.box
 	return AABB{
-		Vec3{float64(n.lo[0]), float64(n.lo[1]), float64(n.lo[2])},
-		Vec3{float64(n.hi[0]), float64(n.hi[1]), float64(n.hi[2])},
+		Vec3{float64(b.lo[0]), float64(b.lo[1]), float64(b.lo[2])},
+		Vec3{float64(b.hi[0]), float64(b.hi[1]), float64(b.hi[2])},
 	}
 }
 
 func invDir(d Vec3) Vec3 { return Vec3{1 / d.X, 1 / d.Y, 1 / d.Z} }
-
-// Traversal tests both children of an interior node and descends into the
-// nearer hit first, pushing the other; the root is tested on entry.
 
 // Intersect finds the nearest hit along r closer than tMax.
 func (s *Scene) Intersect(r Ray, tMax float64, h *Hit) bool {
 	if len(s.inst) == 0 {
 		return false
 	}
-	rb := newRayBox(r.O, r.D)
-	nodes := s.top.nodes
-	if _, ok := slab(&nodes[0], &rb, tMax); !ok {
-		return false
-	}
-	found := false
-	var stack [64]int32
-	sp := 0
-	ni := int32(0)
-	for {
-		n := &nodes[ni]
-		if n.count > 0 {
-			for i := n.start; i < n.start+int32(n.count); i++ {
-				id := s.top.order[i]
-				in := &s.inst[id]
-				o, d := r.O, r.D
-				if !in.identity {
-					o, d = in.inv.Point(o), in.inv.Dir(d)
-				}
-				if in.bl.intersect(o, d, &tMax, h) {
-					h.Inst = id
-					found = true
-				}
-			}
-		} else {
-			tl, hl := slab(&nodes[n.start], &rb, tMax)
-			tr, hr := slab(&nodes[n.start+1], &rb, tMax)
-			switch {
-			case hl && hr:
-				near, far := n.start, n.start+1
-				if tr < tl {
-					near, far = far, near
-				}
-				stack[sp] = far
-				sp++
-				ni = near
-				continue
-			case hl:
-				ni = n.start
-				continue
-			case hr:
-				ni = n.start + 1
-				continue
-			}
-		}
-		if sp == 0 {
-			break
-		}
-		sp--
-		ni = stack[sp]
-	}
-	if found {
+	if s.top.traverseInst(s, r, &tMax, h) {
 		h.T = tMax
+		return true
 	}
-	return found
+	return false
 }
 
 // intersect traverses one BLAS in object space, shrinking *tMax on hits.
 func (b *blas) intersect(o, d Vec3, tMax *float64, h *Hit) bool {
-	rb := newRayBox(o, d)
-	nodes := b.bvh.nodes
-	if _, ok := slab(&nodes[0], &rb, *tMax); !ok {
-		return false
-	}
-	var stack [64]int32
-	sp := 0
-	ni := int32(0)
-	found := false
-	for {
-		n := &nodes[ni]
-		if n.count > 0 {
-			for i := n.start; i < n.start+int32(n.count); i++ {
-				if t, u, v, ok := intersectTri(&b.tris[i], o, d, *tMax); ok {
-					*tMax = t
-					h.Prim, h.U, h.V = i, u, v
-					found = true
-				}
-			}
-		} else {
-			tl, hl := slab(&nodes[n.start], &rb, *tMax)
-			tr, hr := slab(&nodes[n.start+1], &rb, *tMax)
-			switch {
-			case hl && hr:
-				near, far := n.start, n.start+1
-				if tr < tl {
-					near, far = far, near
-				}
-				stack[sp] = far
-				sp++
-				ni = near
-				continue
-			case hl:
-				ni = n.start
-				continue
-			case hr:
-				ni = n.start + 1
-				continue
-			}
-		}
-		if sp == 0 {
-			return found
-		}
-		sp--
-		ni = stack[sp]
-	}
+	return b.bvh.traverseTris(b, o, d, tMax, h)
 }
 
 // Occluded reports whether anything blocks r before tMax.
@@ -281,92 +183,11 @@ func (s *Scene) Occluded(r Ray, tMax float64) bool {
 	if len(s.inst) == 0 {
 		return false
 	}
-	rb := newRayBox(r.O, r.D)
-	nodes := s.top.nodes
-	if _, ok := slab(&nodes[0], &rb, tMax); !ok {
-		return false
-	}
-	var stack [64]int32
-	sp := 0
-	ni := int32(0)
-	for {
-		n := &nodes[ni]
-		if n.count > 0 {
-			for i := n.start; i < n.start+int32(n.count); i++ {
-				in := &s.inst[s.top.order[i]]
-				o, d := r.O, r.D
-				if !in.identity {
-					o, d = in.inv.Point(o), in.inv.Dir(d)
-				}
-				if in.bl.occluded(o, d, tMax) {
-					return true
-				}
-			}
-		} else {
-			_, hl := slab(&nodes[n.start], &rb, tMax)
-			_, hr := slab(&nodes[n.start+1], &rb, tMax)
-			switch {
-			case hl && hr:
-				stack[sp] = n.start + 1
-				sp++
-				ni = n.start
-				continue
-			case hl:
-				ni = n.start
-				continue
-			case hr:
-				ni = n.start + 1
-				continue
-			}
-		}
-		if sp == 0 {
-			return false
-		}
-		sp--
-		ni = stack[sp]
-	}
+	return s.top.anyInst(s, r, tMax)
 }
 
 func (b *blas) occluded(o, d Vec3, tMax float64) bool {
-	rb := newRayBox(o, d)
-	nodes := b.bvh.nodes
-	if _, ok := slab(&nodes[0], &rb, tMax); !ok {
-		return false
-	}
-	var stack [64]int32
-	sp := 0
-	ni := int32(0)
-	for {
-		n := &nodes[ni]
-		if n.count > 0 {
-			for i := n.start; i < n.start+int32(n.count); i++ {
-				if _, _, _, ok := intersectTri(&b.tris[i], o, d, tMax); ok {
-					return true
-				}
-			}
-		} else {
-			_, hl := slab(&nodes[n.start], &rb, tMax)
-			_, hr := slab(&nodes[n.start+1], &rb, tMax)
-			switch {
-			case hl && hr:
-				stack[sp] = n.start + 1
-				sp++
-				ni = n.start
-				continue
-			case hl:
-				ni = n.start
-				continue
-			case hr:
-				ni = n.start + 1
-				continue
-			}
-		}
-		if sp == 0 {
-			return false
-		}
-		sp--
-		ni = stack[sp]
-	}
+	return b.bvh.anyTri(b, o, d, tMax)
 }
 
 // SurfaceInteraction is what shading needs to know about a hit point.

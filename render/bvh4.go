@@ -1,0 +1,343 @@
+package render
+
+import "math"
+
+// bvh4Node is a node of the 4-wide BVH that traversal uses: the binary
+// SAH tree is collapsed so that a ray visits about half as many nodes,
+// and each visit reads the four child boxes from two adjacent cache lines
+// (the traversal is bound by memory latency, not arithmetic).
+//
+// Child k is empty when count[k] < 0, a leaf of prims [child, child+count)
+// when count[k] > 0, and interior node child[k] when count[k] == 0.
+type bvh4Node struct {
+	lo, hi [3][4]float32
+	child  [4]int32
+	count  [4]int16
+	_      [8]byte // 128 bytes: two whole cache lines
+}
+
+// wide is a collapsed BVH.
+type wide struct {
+	nodes []bvh4Node
+	order []int32
+	box   box32
+}
+
+// collapse converts the binary tree into a 4-wide one.
+func collapse(root *tmpNode, order []int32, n int) *wide {
+	w := &wide{order: order, box: root.box, nodes: make([]bvh4Node, 0, n/2+1)}
+	if root.left == nil {
+		// A single leaf: one node whose first child is that leaf.
+		nd := emptyNode4()
+		setChild(&nd, 0, root)
+		nd.child[0], nd.count[0] = int32(root.start), int16(max(root.cnt, 1))
+		if root.cnt == 0 {
+			nd.count[0] = -1
+		}
+		w.nodes = append(w.nodes, nd)
+		return w
+	}
+	w.nodes = append(w.nodes, bvh4Node{})
+	w.fill(0, root)
+	return w
+}
+
+func emptyNode4() bvh4Node {
+	var nd bvh4Node
+	for k := 0; k < 4; k++ {
+		for a := 0; a < 3; a++ {
+			nd.lo[a][k] = float32(math.Inf(1))
+			nd.hi[a][k] = float32(math.Inf(-1))
+		}
+		nd.count[k] = -1
+	}
+	return nd
+}
+
+func setChild(nd *bvh4Node, k int, t *tmpNode) {
+	for a := 0; a < 3; a++ {
+		nd.lo[a][k] = t.box.lo[a]
+		nd.hi[a][k] = t.box.hi[a]
+	}
+}
+
+// fill writes the node at index at from the interior binary node t: its up
+// to four children are found by opening the largest interior grandchild.
+func (w *wide) fill(at int, t *tmpNode) {
+	kids := []*tmpNode{t.left, t.right}
+	for len(kids) < 4 {
+		best := -1
+		var bestArea float32
+		for i, c := range kids {
+			if c.left != nil {
+				if a := c.box.area(); best < 0 || a > bestArea {
+					best, bestArea = i, a
+				}
+			}
+		}
+		if best < 0 {
+			break
+		}
+		c := kids[best]
+		kids[best] = c.left
+		kids = append(kids, c.right)
+	}
+	nd := emptyNode4()
+	var interior []int
+	for k, c := range kids {
+		setChild(&nd, k, c)
+		if c.left == nil {
+			nd.child[k], nd.count[k] = int32(c.start), int16(c.cnt)
+		} else {
+			nd.count[k] = 0
+			interior = append(interior, k)
+		}
+	}
+	// Children are placed after their parent, depth first.
+	for _, k := range interior {
+		nd.child[k] = int32(len(w.nodes))
+		w.nodes = append(w.nodes, bvh4Node{})
+	}
+	w.nodes[at] = nd
+	for _, k := range interior {
+		w.fill(int(nd.child[k]), kids[k])
+	}
+}
+
+// hit4 tests the ray against the four child boxes of n and returns a bit
+// mask of the children hit within [0, tMax) and their entry distances.
+func hit4(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
+	mask := 0
+	for k := 0; k < 4; k++ {
+		// An empty slot's inverted box can look hit for some directions.
+		if n.count[k] < 0 {
+			continue
+		}
+		tx1 := float64(n.lo[0][k])*r.ix - r.ox
+		tx2 := float64(n.hi[0][k])*r.ix - r.ox
+		ty1 := float64(n.lo[1][k])*r.iy - r.oy
+		ty2 := float64(n.hi[1][k])*r.iy - r.oy
+		tz1 := float64(n.lo[2][k])*r.iz - r.oz
+		tz2 := float64(n.hi[2][k])*r.iz - r.oz
+		if tx1 > tx2 {
+			tx1, tx2 = tx2, tx1
+		}
+		if ty1 > ty2 {
+			ty1, ty2 = ty2, ty1
+		}
+		if tz1 > tz2 {
+			tz1, tz2 = tz2, tz1
+		}
+		t0 := fmax(fmax(tx1, ty1), fmax(tz1, 0))
+		t1 := fmin(fmin(tx2, ty2), fmin(tz2, tMax))
+		if t0 <= t1*1.0000000000001+1e-300 {
+			t[k] = t0
+			mask |= 1 << k
+		}
+	}
+	return mask
+}
+
+// stackEntry is a node to visit with its entry distance, so that nodes
+// behind a closer hit found meanwhile are skipped.
+type stackEntry struct {
+	node int32
+	t    float64
+}
+
+// traverseTris finds the nearest triangle hit, shrinking *tMax. The stack
+// lives in a fixed array and only grows on the heap for pathological trees.
+// The traversal is written out again for instances below, as Go would not
+// inline a callback for the leaves.
+func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
+	rb := newRayBox(o, d)
+	var buf [64]stackEntry
+	stack := buf[:0]
+	ni := int32(0)
+	found := false
+	var ts [4]float64
+	for {
+		n := &w.nodes[ni]
+		mask := hit4(n, &rb, *tMax, &ts)
+		// Leaves first: their hits shrink tMax for the interior children.
+		var near [4]int32
+		var nearT [4]float64
+		cnt := 0
+		for k := 0; k < 4; k++ {
+			if mask&(1<<k) == 0 {
+				continue
+			}
+			if c := n.count[k]; c > 0 {
+				for i := n.child[k]; i < n.child[k]+int32(c); i++ {
+					if t, u, v, ok := intersectTri(&b.tris[i], o, d, *tMax); ok {
+						*tMax = t
+						h.Prim, h.U, h.V = i, u, v
+						found = true
+					}
+				}
+				continue
+			}
+			// Insert by entry distance, nearest first.
+			j := cnt
+			for j > 0 && nearT[j-1] > ts[k] {
+				near[j], nearT[j] = near[j-1], nearT[j-1]
+				j--
+			}
+			near[j], nearT[j] = n.child[k], ts[k]
+			cnt++
+		}
+		if cnt > 0 {
+			for j := cnt - 1; j > 0; j-- {
+				stack = append(stack, stackEntry{near[j], nearT[j]})
+			}
+			if nearT[0] <= *tMax {
+				ni = near[0]
+				continue
+			}
+		}
+		for {
+			if len(stack) == 0 {
+				return found
+			}
+			e := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if e.t <= *tMax {
+				ni = e.node
+				break
+			}
+		}
+	}
+}
+
+// anyTri reports whether any triangle is hit before tMax.
+func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
+	rb := newRayBox(o, d)
+	var buf [64]int32
+	stack := buf[:0]
+	ni := int32(0)
+	var ts [4]float64
+	for {
+		n := &w.nodes[ni]
+		mask := hit4(n, &rb, tMax, &ts)
+		for k := 0; k < 4; k++ {
+			if mask&(1<<k) == 0 {
+				continue
+			}
+			if c := n.count[k]; c > 0 {
+				for i := n.child[k]; i < n.child[k]+int32(c); i++ {
+					if _, _, _, ok := intersectTri(&b.tris[i], o, d, tMax); ok {
+						return true
+					}
+				}
+				continue
+			}
+			stack = append(stack, n.child[k])
+		}
+		if len(stack) == 0 {
+			return false
+		}
+		ni = stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+	}
+}
+
+// traverseInst is traverseTris for the top level over instances.
+func (w *wide) traverseInst(s *Scene, r Ray, tMax *float64, h *Hit) bool {
+	rb := newRayBox(r.O, r.D)
+	var buf [64]stackEntry
+	stack := buf[:0]
+	ni := int32(0)
+	found := false
+	var ts [4]float64
+	for {
+		n := &w.nodes[ni]
+		mask := hit4(n, &rb, *tMax, &ts)
+		var near [4]int32
+		var nearT [4]float64
+		cnt := 0
+		for k := 0; k < 4; k++ {
+			if mask&(1<<k) == 0 {
+				continue
+			}
+			if c := n.count[k]; c > 0 {
+				for i := n.child[k]; i < n.child[k]+int32(c); i++ {
+					id := w.order[i]
+					in := &s.inst[id]
+					o, d := r.O, r.D
+					if !in.identity {
+						o, d = in.inv.Point(o), in.inv.Dir(d)
+					}
+					if in.bl.intersect(o, d, tMax, h) {
+						h.Inst = id
+						found = true
+					}
+				}
+				continue
+			}
+			j := cnt
+			for j > 0 && nearT[j-1] > ts[k] {
+				near[j], nearT[j] = near[j-1], nearT[j-1]
+				j--
+			}
+			near[j], nearT[j] = n.child[k], ts[k]
+			cnt++
+		}
+		if cnt > 0 {
+			for j := cnt - 1; j > 0; j-- {
+				stack = append(stack, stackEntry{near[j], nearT[j]})
+			}
+			if nearT[0] <= *tMax {
+				ni = near[0]
+				continue
+			}
+		}
+		for {
+			if len(stack) == 0 {
+				return found
+			}
+			e := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if e.t <= *tMax {
+				ni = e.node
+				break
+			}
+		}
+	}
+}
+
+// anyInst is anyTri for the top level.
+func (w *wide) anyInst(s *Scene, r Ray, tMax float64) bool {
+	rb := newRayBox(r.O, r.D)
+	var buf [64]int32
+	stack := buf[:0]
+	ni := int32(0)
+	var ts [4]float64
+	for {
+		n := &w.nodes[ni]
+		mask := hit4(n, &rb, tMax, &ts)
+		for k := 0; k < 4; k++ {
+			if mask&(1<<k) == 0 {
+				continue
+			}
+			if c := n.count[k]; c > 0 {
+				for i := n.child[k]; i < n.child[k]+int32(c); i++ {
+					in := &s.inst[w.order[i]]
+					o, d := r.O, r.D
+					if !in.identity {
+						o, d = in.inv.Point(o), in.inv.Dir(d)
+					}
+					if in.bl.occluded(o, d, tMax) {
+						return true
+					}
+				}
+				continue
+			}
+			stack = append(stack, n.child[k])
+		}
+		if len(stack) == 0 {
+			return false
+		}
+		ni = stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+	}
+}
