@@ -199,7 +199,7 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 						blocked = true
 						return false
 					}
-					val, found = a.resolveAssets(r, o.layer), true
+					val, found = retime(a.resolveAssets(r, o.layer), o), true
 					return false
 				}
 			}
@@ -212,7 +212,7 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 			case sdf.AnimationBlock:
 				return true
 			}
-			val, found = a.resolveAssets(v, o.layer), true
+			val, found = retime(a.resolveAssets(v, o.layer), o), true
 			return false
 		}
 		return true
@@ -235,6 +235,26 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 		return fb.value, true
 	}
 	return nil, false
+}
+
+// retime maps timecode-valued values (timecode, timecode[]) through the
+// layer offsets to stage time, as OpenUSD does for SdfTimeCode values.
+func retime(v any, o opinion) any {
+	switch t := v.(type) {
+	case sdf.TimeCode:
+		return sdf.TimeCode(layerToStage(o).Apply(float64(t)))
+	case []sdf.TimeCode:
+		off := layerToStage(o)
+		if off.IsIdentity() {
+			return t
+		}
+		out := make([]sdf.TimeCode, len(t))
+		for i, x := range t {
+			out[i] = sdf.TimeCode(off.Apply(float64(x)))
+		}
+		return out
+	}
+	return v
 }
 
 func (a *Attribute) resolveAssets(v any, l *sdf.Layer) any {

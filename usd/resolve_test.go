@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rgallery/rgallery/usd/internal/usda"
+	"github.com/rgallery/rgallery/usd/sdf"
 )
 
 func openTestdata(t *testing.T, name string) *Stage {
@@ -500,5 +501,13 @@ func TestClipDeps(t *testing.T) {
 	}
 	if len(clips) != 2 || clips[0] != "clip.usd" || clips[1] != "manifest.usd" {
 		t.Errorf("clip deps %v", clips)
+	}
+}
+
+func TestTimecodeValuesRetimed(t *testing.T) {
+	s := openTestdata(t, "resolve_root.usda")
+	v, _ := s.PrimAtPath("/Marked").Attribute("when").Get(Default)
+	if v != sdf.TimeCode(20) {
+		t.Errorf("timecode through offset 10 scale 2 = %v, want 20", v)
 	}
 }
