@@ -147,3 +147,46 @@ func TestCrateTwins(t *testing.T) {
 	}
 	t.Logf("%d crate/usda twins compose equal", n)
 }
+
+// TestFlattenRoundTrip: a flattened stage, written as usda and opened
+// again, flattens to the same layer (for every openable corpus file).
+func TestFlattenRoundTrip(t *testing.T) {
+	_, files := corpusFiles(t)
+	dir := t.TempDir()
+	n := 0
+	for i, p := range files {
+		if mustFail(p) {
+			continue
+		}
+		s, err := Open(p)
+		if err != nil {
+			continue
+		}
+		flat := s.Flatten()
+		var buf bytes.Buffer
+		if err := usda.Write(&buf, flat); err != nil {
+			t.Errorf("%s: write: %v", p, err)
+			continue
+		}
+		out := filepath.Join(dir, "flat"+strings.Repeat("_", i%3)+".usda")
+		if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s2, err := Open(out)
+		if err != nil {
+			t.Errorf("%s: flattened stage does not open: %v", p, err)
+			continue
+		}
+		flat2 := s2.Flatten()
+		flat.Root().Set("documentation", "")
+		flat2.Root().Set("documentation", "")
+		if d := sdf.Diff(flat, flat2); len(d) > 0 {
+			if len(d) > 5 {
+				d = d[:5]
+			}
+			t.Errorf("%s: flatten round trip differs:\n%s", p, strings.Join(d, "\n"))
+		}
+		n++
+	}
+	t.Logf("%d stages flattened, written, reopened and compared", n)
+}

@@ -2,6 +2,7 @@ package usd
 
 import (
 	"io"
+	"sort"
 
 	"github.com/rgallery/rgallery/usd/internal/usda"
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -79,6 +80,10 @@ func (s *Stage) flattenPrim(l *sdf.Layer, p *Prim) {
 	}
 	if len(props) > 0 {
 		spec.Set("properties", props)
+		// Keep a composed reorder: without it the names would sort.
+		if !sort.SliceIsSorted(props, func(i, j int) bool { return props[i] < props[j] }) {
+			spec.Set("propertyOrder", append([]sdf.Token(nil), props...))
+		}
 	}
 	var kids []sdf.Token
 	for _, c := range p.children {
