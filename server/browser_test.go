@@ -249,6 +249,10 @@ func TestBrowserRenderStarTagCompareReload(t *testing.T) {
 
 	// The new render is selected; progress and image update live.
 	b.waitJS("snapshot 2 to be selected", `document.querySelector('.card.sel')?.dataset.id === '2'`)
+	// Watch every swap of the viewer's image: each new picture must be
+	// decoded and ready when it is swapped in (no blank frame, no flicker).
+	b.do(chromedp.Evaluate[chromedp.Void](`(() => { const i = document.querySelector('#img-a'); window.swaps = [];
+		new MutationObserver(() => window.swaps.push(i.complete && i.naturalWidth > 0)).observe(i, {attributes: true, attributeFilter: ['src']}); })()`))
 	b.waitJS("the first image", `+document.querySelector('#img-a').dataset.version >= 1`)
 	v1 := eval[float64](b, `+document.querySelector('#img-a').dataset.version`)
 	p1 := eval[string](b, `document.querySelector('#stats .pct').textContent`)
@@ -261,6 +265,15 @@ func TestBrowserRenderStarTagCompareReload(t *testing.T) {
 	s := f.get(2)
 	if s.State != gallery.Rendering {
 		t.Fatalf("snapshot 2 is %s, want rendering", s.State)
+	}
+	if swaps := eval[[]bool](b, `window.swaps`); len(swaps) < 3 {
+		t.Errorf("the viewer swapped its image %d times, want one per progressive image", len(swaps))
+	} else {
+		for i, ok := range swaps {
+			if !ok {
+				t.Errorf("swap %d of %d showed an image that was not decoded yet (flicker)", i+1, len(swaps))
+			}
+		}
 	}
 	b.screenshot("01-live-render.png")
 
