@@ -319,11 +319,33 @@ func (b *builder) bounds(start, end int) (box32, box32) {
 type rayBox struct {
 	ix, iy, iz float64 // 1/d
 	ox, oy, oz float64 // o/d
+	nx, ny, nz int     // 0 when the lo plane is entered first, else 1
 }
 
 func newRayBox(o, d Vec3) rayBox {
+	// A zero component would give o·∞ = NaN for o = 0; a tiny one gives
+	// huge but finite distances with the same meaning.
+	if d.X == 0 {
+		d.X = 1e-20
+	}
+	if d.Y == 0 {
+		d.Y = 1e-20
+	}
+	if d.Z == 0 {
+		d.Z = 1e-20
+	}
 	ix, iy, iz := 1/d.X, 1/d.Y, 1/d.Z
-	return rayBox{ix, iy, iz, o.X * ix, o.Y * iy, o.Z * iz}
+	r := rayBox{ix: ix, iy: iy, iz: iz, ox: o.X * ix, oy: o.Y * iy, oz: o.Z * iz}
+	if ix < 0 {
+		r.nx = 1
+	}
+	if iy < 0 {
+		r.ny = 1
+	}
+	if iz < 0 {
+		r.nz = 1
+	}
+	return r
 }
 
 func fmin(a, b float64) float64 {

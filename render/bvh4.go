@@ -10,7 +10,7 @@ import "math"
 // Child k is empty when count[k] < 0, a leaf of prims [child, child+count)
 // when count[k] > 0, and interior node child[k] when count[k] == 0.
 type bvh4Node struct {
-	lo, hi [3][4]float32
+	b      [2][3][4]float32 // [lo, hi][axis][child]
 	child  [4]int32
 	count  [4]int16
 	_      [8]byte // 128 bytes: two whole cache lines
@@ -46,8 +46,8 @@ func emptyNode4() bvh4Node {
 	var nd bvh4Node
 	for k := 0; k < 4; k++ {
 		for a := 0; a < 3; a++ {
-			nd.lo[a][k] = float32(math.Inf(1))
-			nd.hi[a][k] = float32(math.Inf(-1))
+			nd.b[0][a][k] = float32(math.Inf(1))
+			nd.b[1][a][k] = float32(math.Inf(-1))
 		}
 		nd.count[k] = -1
 	}
@@ -56,8 +56,8 @@ func emptyNode4() bvh4Node {
 
 func setChild(nd *bvh4Node, k int, t *tmpNode) {
 	for a := 0; a < 3; a++ {
-		nd.lo[a][k] = t.box.lo[a]
-		nd.hi[a][k] = t.box.hi[a]
+		nd.b[0][a][k] = t.box.lo[a]
+		nd.b[1][a][k] = t.box.hi[a]
 	}
 }
 
@@ -106,30 +106,20 @@ func (w *wide) fill(at int, t *tmpNode) {
 
 // hit4 tests the ray against the four child boxes of n and returns a bit
 // mask of the children hit within [0, tMax) and their entry distances.
+// The near and far planes per axis come from the ray's direction signs
+// (rayBox.nx…), so there is no per-box swap to mispredict.
 func hit4(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
 	mask := 0
+	nearX, farX := &n.b[r.nx][0], &n.b[1-r.nx][0]
+	nearY, farY := &n.b[r.ny][1], &n.b[1-r.ny][1]
+	nearZ, farZ := &n.b[r.nz][2], &n.b[1-r.nz][2]
 	for k := 0; k < 4; k++ {
 		// An empty slot's inverted box can look hit for some directions.
 		if n.count[k] < 0 {
 			continue
 		}
-		tx1 := float64(n.lo[0][k])*r.ix - r.ox
-		tx2 := float64(n.hi[0][k])*r.ix - r.ox
-		ty1 := float64(n.lo[1][k])*r.iy - r.oy
-		ty2 := float64(n.hi[1][k])*r.iy - r.oy
-		tz1 := float64(n.lo[2][k])*r.iz - r.oz
-		tz2 := float64(n.hi[2][k])*r.iz - r.oz
-		if tx1 > tx2 {
-			tx1, tx2 = tx2, tx1
-		}
-		if ty1 > ty2 {
-			ty1, ty2 = ty2, ty1
-		}
-		if tz1 > tz2 {
-			tz1, tz2 = tz2, tz1
-		}
-		t0 := fmax(fmax(tx1, ty1), fmax(tz1, 0))
-		t1 := fmin(fmin(tx2, ty2), fmin(tz2, tMax))
+		t0 := max(float64(nearX[k])*r.ix-r.ox, float64(nearY[k])*r.iy-r.oy, float64(nearZ[k])*r.iz-r.oz, 0)
+		t1 := min(float64(farX[k])*r.ix-r.ox, float64(farY[k])*r.iy-r.oy, float64(farZ[k])*r.iz-r.oz, tMax)
 		if t0 <= t1*1.0000000000001+1e-300 {
 			t[k] = t0
 			mask |= 1 << k

@@ -27,7 +27,12 @@ func BenchmarkBuildBVH(b *testing.B) {
 // BenchmarkIntersect shoots rays at a 261k-triangle sphere from outside;
 // cpu-ns/ray is CPU time per closest-hit query.
 func BenchmarkIntersect(b *testing.B) {
-	s := &Scene{Meshes: []*Mesh{SphereMesh(1, 512, 256)}, Instances: []Instance{{Mesh: 0, Transform: Identity}}}
+	b.Run("261k", func(b *testing.B) { benchIntersect(b, 512, 256) })
+	b.Run("4k", func(b *testing.B) { benchIntersect(b, 64, 32) })
+}
+
+func benchIntersect(b *testing.B, nu, nv int) {
+	s := &Scene{Meshes: []*Mesh{SphereMesh(1, nu, nv)}, Instances: []Instance{{Mesh: 0, Transform: Identity}}}
 	if err := s.Build(); err != nil {
 		b.Fatal(err)
 	}

@@ -287,3 +287,21 @@ func TestSobolTable(t *testing.T) {
 		}
 	}
 }
+
+// Axis-aligned rays from the origin plane must still hit (no 0·∞ NaNs in
+// the box test).
+func TestAxisAlignedRays(t *testing.T) {
+	s := &Scene{Meshes: []*Mesh{BoxMesh(2)}, Instances: []Instance{{Mesh: 0, Transform: Identity}}}
+	if err := s.Build(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []Vec3{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}} {
+		var h Hit
+		if !s.Intersect(Ray{O: Vec3{}, D: d}, math.Inf(1), &h) || math.Abs(h.T-1) > 1e-9 {
+			t.Errorf("ray from the centre along %v: hit %v at %v, want t = 1", d, h, h.T)
+		}
+		if !s.Occluded(Ray{O: Vec3{}, D: d}, 2) {
+			t.Errorf("ray along %v not occluded", d)
+		}
+	}
+}
