@@ -225,6 +225,51 @@ var cmdUsdDeps = &cobra.Command{
 	},
 }
 
+var cmdUsdStack = &cobra.Command{
+	Use:   "stack FILE PRIM [ATTRIBUTE]",
+	Short: "Print the composed opinions of a prim (strongest first), or of one of its attributes with its value",
+	Args:  cobra.RangeArgs(2, 3),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		s, err := openStage(args[0])
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		reportCompositionErrors(cmd.ErrOrStderr(), s)
+		p := s.PrimAtPath(args[1])
+		if p == nil {
+			return &exitError{code: 2, err: fmt.Errorf("%s: no prim %s", args[0], args[1])}
+		}
+		out := cmd.OutOrStdout()
+		suffix := ""
+		if len(args) == 3 {
+			suffix = "." + args[2]
+		}
+		for _, n := range p.Index().Nodes {
+			if !n.Contributes() {
+				continue
+			}
+			for i, l := range n.LayerStack.Layers {
+				if l.Spec(n.Path+suffix) == nil {
+					continue
+				}
+				off := n.Offset.Compose(n.LayerStack.Offsets[i])
+				line := fmt.Sprintf("%-10s %s  %s%s", n.Arc, l.Identifier, n.Path, suffix)
+				if !off.IsIdentity() {
+					line += fmt.Sprintf("  (offset %g, scale %g)", off.Offset, off.Scale)
+				}
+				fmt.Fprintln(out, line)
+			}
+		}
+		if len(args) == 3 {
+			if a := p.Attribute(args[2]); a != nil {
+				v, ok := a.Get(usd.Default)
+				fmt.Fprintf(out, "type %s, default %v (%v), %d time samples\n", a.TypeName(), v, ok, len(a.TimeSamples()))
+			}
+		}
+		return nil
+	},
+}
+
 func init() {
 	pf := cmdUsd.PersistentFlags()
 	pf.BoolVar(&usdFlags.json, "json", false, "print JSON (tree, deps)")
@@ -232,6 +277,6 @@ func init() {
 	pf.StringArrayVar(&usdFlags.variants, "variant", nil, "variant fallback SET=SELECTION (repeatable)")
 	cmdUsdTree.Flags().BoolVar(&usdFlags.all, "all", false, "include inactive, over-only and class prims")
 	cmdUsdCat.Flags().BoolVar(&usdFlags.composed, "composed", false, "print the composed (flattened) stage")
-	cmdUsd.AddCommand(cmdUsdCat, cmdUsdFlatten, cmdUsdTree, cmdUsdDeps)
+	cmdUsd.AddCommand(cmdUsdCat, cmdUsdFlatten, cmdUsdTree, cmdUsdDeps, cmdUsdStack)
 	cmdRoot.AddCommand(cmdUsd)
 }

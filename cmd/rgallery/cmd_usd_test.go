@@ -50,6 +50,10 @@ func TestUsdCommands(t *testing.T) {
 	if code != 3 || !strings.Contains(out, "sublayer  @resolve_sub.usda@ -> ") || !strings.Contains(out, "@textures/red.png@ -> MISSING") {
 		t.Errorf("deps: exit %d\n%s", code, out)
 	}
+	out, _, code = usdRun(t, "stack", scene, "/World/Ball", "radius")
+	if code != 0 || !strings.Contains(out, "reference  ") || !strings.Contains(out, "resolve_ref.usda  /Anim.radius  (offset 10, scale 2)") {
+		t.Errorf("stack: exit %d\n%s", code, out)
+	}
 	_, errOut, code := usdRun(t, "tree", "../../usd/testdata/syntax_error.usda")
 	if code != 2 || !strings.Contains(errOut, "syntax_error.usda:6:") {
 		t.Errorf("syntax error: exit %d, %s", code, errOut)
