@@ -520,3 +520,25 @@ func TestBrowserNoImage(t *testing.T) {
 	}
 	b.screenshot("10-no-image.png")
 }
+
+// TestBrowserSeesCLIEdits: edits written to the gallery by another process
+// (the CLI writes the database directly) reach an open page.
+func TestBrowserSeesCLIEdits(t *testing.T) {
+	f := newFixture(t, fixtureOpts{loopback: true})
+	f.wait(f.render(map[string]any{"passes": 1, "interval": "1ms", "size": "64x48"}).ID)
+	b := newBrowser(t, 1200, 700)
+	b.do(chromedp.Navigate(f.srv.URL + "/?refresh=200"))
+	b.waitJS("the page", `document.querySelector('.card[data-id="1"]') !== null`)
+	ctx := context.Background()
+	if err := f.g.SetStar(ctx, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.g.AddTags(ctx, 1, "from-cli"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.g.SetLabel(ctx, 1, "relabelled"); err != nil {
+		t.Fatal(err)
+	}
+	b.waitJS("the CLI's edits", `(() => { const c = document.querySelector('.card[data-id="1"]');
+		return c.querySelector('.star') && c.querySelector('.label').textContent === 'relabelled' && [...c.querySelectorAll('.chip')].some(x => x.textContent === 'from-cli'); })()`)
+}

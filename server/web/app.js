@@ -1028,6 +1028,24 @@ async function resync() {
   }
 }
 
+// Edits made with the CLI in another terminal (star, tag, label) go to the
+// gallery directly, not through this server, so no event tells about them:
+// every 10 s (?refresh=MS changes it) the visible page is read again and
+// changed cards are redrawn.
+const REFRESH_MS = Math.max(100, +new URLSearchParams(location.search).get('refresh') || 10000);
+const summary = s => JSON.stringify([s.label, s.star, s.colour, s.tags, s.notes, s.state, s.imageVersion]);
+setInterval(async () => {
+  if (document.hidden || !st.order.length) return;
+  const gen = st.gen;
+  let page;
+  try { page = await api.get('/api/snapshots?' + filterQuery(Math.min(st.order.length, PAGE))); } catch { return; }
+  if (gen !== st.gen) return;
+  for (const s of page) {
+    const old = st.snaps.get(s.id);
+    if (old && summary(old) !== summary(s)) applySnapshot(s);
+  }
+}, REFRESH_MS);
+
 loadRenderers();
 loadPage(true);
 connect();
