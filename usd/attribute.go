@@ -138,9 +138,8 @@ func (a *Attribute) TimeSamples() []TimeCode {
 				return false
 			}
 		}
-		if d, ok := o.spec.Get("default"); ok {
-			_ = d
-			return false
+		if o.spec.Has("default") {
+			return false // a stronger default hides weaker samples
 		}
 		return true
 	})
@@ -616,5 +615,3 @@ func (a *Attribute) Matrix4d(t TimeCode) (Matrix4d, bool) {
 	m, ok := v.(Matrix4d)
 	return m, ok
 }
-
-var _ = pcp.ArcRoot

@@ -108,7 +108,7 @@ func collectionIncludes(s *Stage, collPath, path string, depth int) bool {
 			return true
 		}
 	}
-	best, bestLen, bestInclude := "", -1, false
+	bestLen, bestInclude := -1, false
 	for _, t := range owner.Relationship(base + ":includes").Targets() {
 		if strings.Contains(t, ".collection:") {
 			if collectionIncludes(s, t, path, depth+1) && !excluded(owner, base, path, rule) {
@@ -117,15 +117,14 @@ func collectionIncludes(s *Stage, collPath, path string, depth int) bool {
 			continue
 		}
 		if matches(t, path, rule) && len(t) > bestLen {
-			best, bestLen, bestInclude = t, len(t), true
+			bestLen, bestInclude = len(t), true
 		}
 	}
 	for _, t := range owner.Relationship(base + ":excludes").Targets() {
 		if matches(t, path, rule) && len(t) >= bestLen {
-			best, bestLen, bestInclude = t, len(t), false
+			bestLen, bestInclude = len(t), false
 		}
 	}
-	_ = best
 	return bestLen >= 0 && bestInclude
 }
 

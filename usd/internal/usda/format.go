@@ -95,8 +95,9 @@ func fmtF32(f float32) string {
 	return strconv.FormatFloat(float64(f), 'g', -1, 32)
 }
 
-// formatTyped formats a value for an attribute of type name tn.
-func formatTyped(v any, tn string) string { return formatValue(v) }
+// formatTyped formats a value for an attribute of type name tn. Values
+// carry their Go type, which already says how to write them.
+func formatTyped(v any, _ string) string { return formatValue(v) }
 
 func tuple[T any](xs []T, f func(T) string) string {
 	parts := make([]string, len(xs))

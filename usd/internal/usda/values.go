@@ -5,7 +5,7 @@ import (
 	"github.com/rgallery/rgallery/usd/sdf"
 )
 
-// maxTuple bounds nesting for untyped values, so hostile input cannot blow
+// maxDepth bounds nesting for untyped values, so hostile input cannot blow
 // the stack.
 const maxDepth = 64
 
