@@ -511,3 +511,32 @@ func TestTimecodeValuesRetimed(t *testing.T) {
 		t.Errorf("timecode through offset 10 scale 2 = %v, want 20", v)
 	}
 }
+
+// TestAnimatedUsdz: the usd-wg AnimatedTriangle package (crate in usdz)
+// rotates its triangle about Z by quaternion samples every 6 frames.
+func TestAnimatedUsdz(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(sharedDir(t), "usd-corpus", "dev", "usdz-wg-AnimatedTriangle", "*.usdz"))
+	if len(files) == 0 {
+		t.Skip("no AnimatedTriangle")
+	}
+	s, err := Open(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tri := s.PrimAtPath("/AnimatedTriangle/Geom/node_0")
+	if tri == nil {
+		t.Fatal("no triangle")
+	}
+	for _, c := range []struct {
+		t    float64
+		want Vec3d
+	}{{0, Vec3d{1, 0, 0}}, {6, Vec3d{0, 1, 0}}, {12, Vec3d{-1, 0, 0}}, {3, Vec3d{math.Cos(math.Pi / 4), math.Sin(math.Pi / 4), 0}}} {
+		p := TransformPoint(tri.LocalToWorld(TimeCode(c.t)), Vec3d{1, 0, 0})
+		if math.Abs(p[0]-c.want[0]) > 2e-3 || math.Abs(p[1]-c.want[1]) > 2e-3 || math.Abs(p[2]-c.want[2]) > 2e-3 {
+			t.Errorf("at %v: (1,0,0) -> %v, want %v", c.t, p, c.want)
+		}
+	}
+	if s.EndTimeCode() != 24 || s.TimeCodesPerSecond() != 24 {
+		t.Errorf("time range %v..%v @ %v", s.StartTimeCode(), s.EndTimeCode(), s.TimeCodesPerSecond())
+	}
+}
