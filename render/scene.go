@@ -166,6 +166,14 @@ func (s *Scene) Intersect(r Ray, tMax float64, h *Hit) bool {
 	if len(s.inst) == 0 {
 		return false
 	}
+	if len(s.inst) == 1 && s.inst[0].identity {
+		// Everything baked into one tree: skip the top level.
+		if s.inst[0].bl.intersect(r.O, r.D, &tMax, h) {
+			h.Inst, h.T = 0, tMax
+			return true
+		}
+		return false
+	}
 	if s.top.traverseInst(s, r, &tMax, h) {
 		h.T = tMax
 		return true
@@ -182,6 +190,9 @@ func (b *blas) intersect(o, d Vec3, tMax *float64, h *Hit) bool {
 func (s *Scene) Occluded(r Ray, tMax float64) bool {
 	if len(s.inst) == 0 {
 		return false
+	}
+	if len(s.inst) == 1 && s.inst[0].identity {
+		return s.inst[0].bl.occluded(r.O, r.D, tMax)
 	}
 	return s.top.anyInst(s, r, tMax)
 }
