@@ -1,0 +1,180 @@
+package renderworker
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rgallery/rgallery/imageio/exr"
+	"github.com/rgallery/rgallery/render"
+)
+
+// testScene is a small lit scene built in Go: a sphere on a plane under a
+// distant light and a dome.
+func testScene(ctx context.Context, cfg *Config) (*Loaded, error) {
+	s := &render.Scene{Materials: []*render.Material{render.Lambert(render.Vec3{X: 0.7, Y: 0.6, Z: 0.5})}}
+	s.Meshes = []*render.Mesh{render.SphereMesh(1, 32, 16), render.QuadMesh(render.Vec3{X: -5, Y: -5, Z: -1}, render.Vec3{X: 10}, render.Vec3{Y: 10})}
+	s.Instances = []render.Instance{{Mesh: 0, Transform: render.Identity}, {Mesh: 1, Transform: render.Identity}}
+	s.Lights = []render.Light{
+		&render.DistantLight{LightBase: render.LightBase{ToWorld: render.Identity, Color: render.Vec3{X: 1, Y: 1, Z: 1}, Intensity: 2}, Angle: 1},
+		&render.DomeLight{LightBase: render.LightBase{ToWorld: render.Identity, Color: render.Vec3{X: 0.2, Y: 0.3, Z: 0.4}, Intensity: 1}},
+	}
+	s.Camera = render.DefaultCamera()
+	if err := s.Build(); err != nil {
+		return nil, err
+	}
+	return &Loaded{Scene: s, Width: 48, Height: 32, Warnings: []string{"test warning"}}, nil
+}
+
+func readStats(t *testing.T, out string) []Stats {
+	t.Helper()
+	var all []Stats
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var s Stats
+		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
+			t.Fatalf("stats line %q: %v", sc.Text(), err)
+		}
+		all = append(all, s)
+	}
+	if len(all) < 2 {
+		t.Fatalf("only %d stats lines:\n%s", len(all), out)
+	}
+	return all
+}
+
+func TestRunWritesImagesAndStats(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{SPP: 8, MaxBounces: 3, Threads: 2, Load: testScene,
+		OutEXR: filepath.Join(dir, "a.exr"), OutPNG: filepath.Join(dir, "a.png"), OutFilm: filepath.Join(dir, "a.film")}
+	var out bytes.Buffer
+	if err := Run(context.Background(), cfg, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	st := readStats(t, out.String())
+	if st[0].Event != "start" || st[0].Width != 48 || st[0].Height != 32 || len(st[0].Warnings) != 1 {
+		t.Errorf("start line %+v", st[0])
+	}
+	last := st[len(st)-1]
+	if last.Event != "done" || last.PercentDone != 100 || last.Samples != 48*32*8 || last.PeakMemory <= 0 || last.TimeToFirstPixel <= 0 || last.RaysPerSecond <= 0 {
+		t.Errorf("last line %+v", last)
+	}
+	passes := 0
+	for _, s := range st {
+		if s.Event == "pass" {
+			passes++
+		}
+	}
+	if passes < 3 {
+		t.Errorf("%d passes, want progressive passes (1, 2, 4, 8 spp)", passes)
+	}
+	im, err := exr.ReadFile(cfg.OutEXR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.Width != 48 || im.Height != 32 {
+		t.Fatalf("exr %dx%d", im.Width, im.Height)
+	}
+	f, err := os.Open(cfg.OutPNG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Bounds().Dx() != 48 {
+		t.Fatalf("png width %d", p.Bounds().Dx())
+	}
+	// No temporary files are left behind by the atomic writes.
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 3 {
+		t.Errorf("output dir has %d entries, want 3", len(ents))
+	}
+}
+
+// Two workers on sample ranges [0,3) and [3,8) give films that merge into
+// exactly the film of one worker rendering [0,8).
+func TestSampleRangesMergeExactly(t *testing.T) {
+	dir := t.TempDir()
+	film := func(name string, a, b int) *render.Film {
+		cfg := Config{SPP: 8, SampleStart: a, SampleEnd: b, MaxBounces: 3, Threads: 2, Seed: 9, Load: testScene, OutFilm: filepath.Join(dir, name), FinalOnly: true}
+		if err := Run(context.Background(), cfg, nil, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(cfg.OutFilm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		fl, err := render.ReadFilm(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fl
+	}
+	whole := film("whole.film", 0, 8)
+	merged := film("a.film", 0, 3)
+	if err := merged.Merge(film("b.film", 3, 8)); err != nil {
+		t.Fatal(err)
+	}
+	if !merged.Equal(whole) {
+		t.Fatalf("merged films differ: mean %.9f vs %.9f", merged.MeanLuminance(), whole.MeanLuminance())
+	}
+}
+
+func TestStopCommand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{SPP: 4096, MaxBounces: 3, Threads: 1, Load: testScene, OutEXR: filepath.Join(dir, "s.exr")}
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), cfg, inR, outW)
+		outW.Close()
+	}()
+	sc := bufio.NewScanner(outR)
+	var lines []string
+	sentStop := false
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), `"event":"pass"`) && !sentStop {
+			io.WriteString(inW, "focus 0.9 0.1\nbogus\nstop\n")
+			sentStop = true
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st := readStats(t, strings.Join(lines, "\n"))
+	last := st[len(st)-1]
+	if last.Event != "stopped" || last.PercentDone >= 100 || last.PercentDone <= 0 {
+		t.Fatalf("last line %+v", last)
+	}
+	if _, err := exr.ReadFile(cfg.OutEXR); err != nil {
+		t.Fatalf("no image after stop: %v", err)
+	}
+}
+
+func TestMainUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Main([]string{"--res", "big", "x.usda"}, nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--res") {
+		t.Errorf("bad --res: code %d, stderr %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := Main([]string{"--spp", "4", "--samples", "3:9", "x.usda"}, nil, &out, &errb); code != 2 {
+		t.Errorf("bad --samples: code %d, stderr %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := Main([]string{filepath.Join(t.TempDir(), "missing.usda")}, nil, &out, &errb); code != 1 || !strings.Contains(errb.String(), "missing.usda") {
+		t.Errorf("missing scene: code %d, stderr %q", code, errb.String())
+	}
+}
