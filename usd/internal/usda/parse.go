@@ -75,6 +75,7 @@ func (p *parser) layerBody() error {
 func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error {
 	var children []sdf.Token
 	var props []sdf.Token
+	var seen, seenProp map[string]bool // duplicate checks without quadratic scans
 	for {
 		c := p.peek()
 		if c == 0 {
@@ -101,11 +102,13 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 			if err != nil {
 				return err
 			}
-			for _, n := range children {
-				if string(n) == name {
-					return p.errAt(start, "duplicate prim %q", name)
-				}
+			if seen[name] {
+				return p.errAt(start, "duplicate prim %q", name)
 			}
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			seen[name] = true
 			children = append(children, sdf.Token(name))
 		case "variantSet":
 			if level == 0 {
@@ -145,7 +148,11 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 			if err != nil {
 				return err
 			}
-			if name != "" && !containsTok(props, name) {
+			if name != "" && !seenProp[name] {
+				if seenProp == nil {
+					seenProp = map[string]bool{}
+				}
+				seenProp[name] = true
 				props = append(props, sdf.Token(name))
 			}
 		}
@@ -157,15 +164,6 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 		parent.Set("properties", props)
 	}
 	return nil
-}
-
-func containsTok(xs []sdf.Token, s string) bool {
-	for _, x := range xs {
-		if string(x) == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *parser) tokenList() ([]sdf.Token, error) {
