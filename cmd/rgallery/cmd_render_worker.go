@@ -6,6 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	// The built-in Local renderer registers itself (bgrender.RegisterBuiltin)
+	// from its init; it runs this very binary's render-worker.
+	_ "github.com/rgallery/rgallery/renderers/local"
 	"github.com/rgallery/rgallery/renderworker"
 )
 
