@@ -20,6 +20,9 @@ type Event struct {
 	ID    int64         `json:"id"`
 	State gallery.State `json:"state,omitempty"`
 	Error string        `json:"error,omitempty"`
+	// Live marks an image event for a new live image (Manager.LiveImage)
+	// that the gallery has not copied yet.
+	Live bool `json:"live,omitempty"`
 }
 
 // Subscribe returns a channel of events and a function that ends the

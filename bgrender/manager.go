@@ -25,7 +25,7 @@ type Manager struct {
 
 	// ImageInterval is the shortest time between two copies of a render's
 	// progressive image into the gallery (with a new thumbnail). The final
-	// image is always taken.
+	// image is always taken, and LiveImage has every image at once.
 	ImageInterval time.Duration
 	// StopTimeout bounds StopBackgroundRender; after it the renderer's
 	// Closer is called to kill what is left.
@@ -36,6 +36,8 @@ type Manager struct {
 	// gallery's stored copy of the scene is complete. An error only means
 	// the stored copy holds the scene file alone.
 	SceneDeps func(scene string) ([]string, error)
+
+	rec recorder
 
 	mu      sync.Mutex
 	plugins map[string]Plugin
@@ -51,16 +53,18 @@ func NewManager(g *gallery.Gallery, log *slog.Logger) *Manager {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Manager{
+	m := &Manager{
 		g:             g,
 		log:           log,
-		ImageInterval: time.Second,
+		ImageInterval: 10 * time.Second,
 		StopTimeout:   30 * time.Second,
 		CallTimeout:   30 * time.Second,
 		plugins:       map[string]Plugin{},
 		live:          map[int64]*run{},
 		subs:          map[chan Event]struct{}{},
 	}
+	m.rec = recorder{m: m, interval: 250 * time.Millisecond}
+	return m
 }
 
 // Gallery returns the gallery the manager records into.

@@ -406,3 +406,35 @@ func TestDiscoveryOverridesAndDuplicates(t *testing.T) {
 		t.Fatalf("search path with & = %v", p)
 	}
 }
+
+func TestLiveImageFollowsEveryUpdate(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testConfig{frames: 1 << 30})
+	f.m.ImageInterval = time.Hour // the gallery copies the first image only
+	snap, err := f.m.Start(ctx, Request{Renderer: "Test", Scene: f.scene})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v1 int64
+	deadline := time.Now().Add(30 * time.Second)
+	for v1 < 3 && time.Now().Before(deadline) {
+		_, v1, _ = f.m.LiveImage(snap.ID)
+		time.Sleep(10 * time.Millisecond)
+	}
+	path, v, ok := f.m.LiveImage(snap.ID)
+	if !ok || v < 3 || filepath.Base(path) != "out.png" {
+		t.Fatalf("LiveImage = %q %d %v", path, v, ok)
+	}
+	got, _ := f.g.Get(ctx, snap.ID)
+	if got.ImageVersion != 1 {
+		t.Fatalf("gallery copied the image %d times within ImageInterval", got.ImageVersion)
+	}
+	f.m.Stop(ctx, snap.ID)
+	if _, _, ok := f.m.LiveImage(snap.ID); ok {
+		t.Fatal("LiveImage of a stopped render")
+	}
+	got, _ = f.g.Get(ctx, snap.ID)
+	if got.ImageVersion != 2 {
+		t.Fatalf("the final image was not copied at stop: version %d", got.ImageVersion)
+	}
+}

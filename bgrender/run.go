@@ -25,7 +25,8 @@ type host struct {
 
 	mu         sync.Mutex
 	image      string
-	imageDirty bool
+	imageSeq   int64 // counts UpdateImagePath calls
+	imageDirty bool  // an image not yet copied into the gallery
 	everImage  bool
 	md         map[string]any
 }
@@ -36,6 +37,7 @@ func (h *host) Log() io.Writer { return h.log }
 func (h *host) UpdateImagePath(p string) {
 	h.mu.Lock()
 	h.image, h.imageDirty, h.everImage = p, true, true
+	h.imageSeq++
 	h.mu.Unlock()
 }
 
@@ -49,10 +51,10 @@ func (h *host) UpdateMetadata(md map[string]any) {
 }
 
 // take returns and clears what the renderer reported since the last call.
-func (h *host) take() (image string, imageDirty bool, md map[string]any) {
+func (h *host) take() (image string, seq int64, imageDirty bool, md map[string]any) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	image, imageDirty, md = h.image, h.imageDirty, h.md
+	image, seq, imageDirty, md = h.image, h.imageSeq, h.imageDirty, h.md
 	h.md = nil
 	return
 }
@@ -94,6 +96,11 @@ type run struct {
 	final  gallery.State
 
 	lastImage time.Time
+	seenSeq   int64
+
+	liveMu      sync.Mutex
+	liveImage   string // the renderer's latest image, before the gallery copies it
+	liveVersion int64
 }
 
 func (m *Manager) launch(id int64, p Plugin, rend Renderer, h *host) *run {
@@ -170,6 +177,7 @@ loop:
 			break loop
 		}
 	}
+	m.rec.sync(ctx, r.id)
 	if !detached {
 		if c, ok := r.rend.(Closer); ok {
 			if err := c.Close(); err != nil {
@@ -211,13 +219,22 @@ func (m *Manager) finish(ctx context.Context, r *run) (gallery.State, string) {
 // images are taken at most every ImageInterval; final takes the image now.
 // The error is about the image only; metadata errors are logged.
 func (m *Manager) flush(ctx context.Context, r *run, final bool) error {
-	image, dirty, md := r.host.take()
+	image, seq, dirty, md := r.host.take()
 	if len(md) > 0 {
-		if err := m.g.UpdateMetadata(ctx, r.id, md); err != nil {
-			m.log.Error("record metadata", "id", r.id, "err", err)
-		} else {
-			m.emit(Event{Type: EventStats, ID: r.id})
-		}
+		m.rec.add(r.id, md)
+	}
+	if final {
+		m.rec.sync(ctx, r.id)
+	}
+	if seq != r.seenSeq {
+		// Viewers of a live render see every new image at once, from the
+		// renderer's file; the gallery's copy follows every ImageInterval.
+		r.seenSeq = seq
+		r.liveMu.Lock()
+		r.liveImage = image
+		r.liveVersion++
+		r.liveMu.Unlock()
+		m.emit(Event{Type: EventImage, ID: r.id, Live: true})
 	}
 	if !dirty || (!final && time.Since(r.lastImage) < m.ImageInterval) {
 		return nil
@@ -297,6 +314,22 @@ func (m *Manager) Wait(ctx context.Context, id int64) (gallery.Snapshot, error) 
 		}
 	}
 	return m.g.Get(ctx, id)
+}
+
+// LiveImage returns the newest image a live render reported and a version
+// that changes with each report, for viewers that want every progressive
+// update (the gallery's own copy is refreshed only every ImageInterval).
+// ok is false when id is not live here or has no image yet.
+func (m *Manager) LiveImage(id int64) (path string, version int64, ok bool) {
+	m.mu.Lock()
+	r, live := m.live[id]
+	m.mu.Unlock()
+	if !live {
+		return "", 0, false
+	}
+	r.liveMu.Lock()
+	defer r.liveMu.Unlock()
+	return r.liveImage, r.liveVersion, r.liveImage != ""
 }
 
 // Live returns the ids of the renders this manager is running.

@@ -11,10 +11,13 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/image/draw"
@@ -136,16 +139,11 @@ func readBounded(path string, limit int64) ([]byte, error) {
 // so that readers never see a partial file and a full disk leaves the old
 // file in place.
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	tmp, err := createTemp(path)
 	if err != nil {
 		return err
 	}
 	name := tmp.Name()
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(name)
-		return err
-	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		os.Remove(name)
@@ -161,6 +159,32 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// createTemp creates a new file beside path, readable by all (unlike
+// os.CreateTemp's 0600), in one system call.
+func createTemp(path string) (*os.File, error) {
+	for {
+		name := fmt.Sprintf("%s.tmp-%d", path, rand.Uint64())
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+}
+
+// thumbEncoder reuses the PNG encoder's compression buffers: a thumbnail is
+// small, and allocating a deflate state for each one costs more than
+// encoding it.
+var thumbEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngPool{}}
+
+type pngPool struct{ p sync.Pool }
+
+func (p *pngPool) Get() *png.EncoderBuffer {
+	b, _ := p.p.Get().(*png.EncoderBuffer)
+	return b
+}
+func (p *pngPool) Put(b *png.EncoderBuffer) { p.p.Put(b) }
 
 func writeThumb(path string, img image.Image) error {
 	b := img.Bounds()
@@ -180,7 +204,7 @@ func writeThumb(path string, img image.Image) error {
 	dst := image.NewNRGBA(image.Rect(0, 0, tw, th))
 	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
 	var buf bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, dst); err != nil {
+	if err := thumbEncoder.Encode(&buf, dst); err != nil {
 		return err
 	}
 	return writeFileAtomic(path, buf.Bytes())

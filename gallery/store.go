@@ -430,11 +430,40 @@ func (g *Gallery) SetOwner(ctx context.Context, id int64, pid int, attachToken s
 // keys go to the typed stats columns instead. Values that cannot be read as
 // the stat's type are kept as metadata, so nothing a renderer said is lost.
 func (g *Gallery) UpdateMetadata(ctx context.Context, id int64, md map[string]any) error {
+	return g.UpdateMetadataBatch(ctx, map[int64]map[string]any{id: md})
+}
+
+// UpdateMetadataBatch is UpdateMetadata for many snapshots in one
+// transaction: the Manager records the progress of all live renders at once,
+// so that a commit is not paid per render and poll. A snapshot that does not
+// exist is skipped and reported with the first error.
+func (g *Gallery) UpdateMetadataBatch(ctx context.Context, updates map[int64]map[string]any) error {
 	tx, err := g.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
+		return fmt.Errorf("update metadata: %w", err)
 	}
 	defer tx.Rollback()
+	var firstErr error
+	for id, md := range updates {
+		err := updateMetadataTx(ctx, tx, id, md)
+		var nf *NotFoundError
+		if errors.As(err, &nf) {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("update metadata: %w", err)
+	}
+	return firstErr
+}
+
+func updateMetadataTx(ctx context.Context, tx *sql.Tx, id int64, md map[string]any) error {
 	var cur string
 	if err := tx.QueryRowContext(ctx, `SELECT metadata FROM snapshots WHERE id = ?`, id).Scan(&cur); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -473,9 +502,6 @@ func (g *Gallery) UpdateMetadata(ctx context.Context, id int64, md map[string]an
 	sets = append(sets, "metadata = ?", "updated_ns = ?")
 	args = append(args, string(b), time.Now().UnixNano(), id)
 	if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {
-		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
-	}
-	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
 	}
 	return nil
