@@ -1,10 +1,12 @@
 package usd
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -148,4 +150,45 @@ func benchBiggest(b *testing.B, crateOnly bool) {
 	}
 	b.Logf("biggest corpus file: %s (%d bytes)", all[0].p, all[0].n)
 	benchOpen(b, all[0].p)
+}
+
+// BenchmarkOpenManyPrims composes a layout of 10,000 references to one
+// asset with five meshes (60,001 prims) and reads every mesh.
+func BenchmarkOpenManyPrims(b *testing.B) {
+	dir := b.TempDir()
+	var asset, shot strings.Builder
+	asset.WriteString("#usda 1.0\n(\n    defaultPrim = \"Asset\"\n)\ndef Xform \"Asset\" (kind = \"component\")\n{\n")
+	for i := 0; i < 5; i++ {
+		fmt.Fprintf(&asset, "    def Mesh \"Part%d\" {\n        point3f[] points = [(0,0,0),(1,0,0),(0,1,0)]\n        int[] faceVertexCounts = [3]\n        int[] faceVertexIndices = [0,1,2]\n    }\n", i)
+	}
+	asset.WriteString("}\n")
+	shot.WriteString("#usda 1.0\ndef Xform \"World\"\n{\n")
+	for i := 0; i < 10000; i++ {
+		fmt.Fprintf(&shot, "    def \"Inst%d\" (references = @asset.usda@)\n    {\n        double3 xformOp:translate = (%d, 0, 0)\n        uniform token[] xformOpOrder = [\"xformOp:translate\"]\n    }\n", i, i)
+	}
+	shot.WriteString("}\n")
+	os.WriteFile(filepath.Join(dir, "asset.usda"), []byte(asset.String()), 0o644)
+	path := filepath.Join(dir, "shot.usda")
+	os.WriteFile(path, []byte(shot.String()), 0o644)
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuTime()
+	prims := 0
+	for i := 0; i < b.N; i++ {
+		s, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		prims = 0
+		for p := range s.Traverse() {
+			prims++
+			if p.TypeName() == "Mesh" {
+				p.Mesh(Default)
+				p.LocalToWorld(Default)
+			}
+		}
+	}
+	cpu := cpuTime() - c0
+	b.ReportMetric(float64(prims), "prims")
+	b.ReportMetric(float64(prims)*float64(b.N)/cpu.Seconds(), "cpu-prims/s")
 }
