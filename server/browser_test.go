@@ -8,6 +8,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"image/png"
 	"math"
 	"os"
 	"os/exec"
@@ -357,8 +358,9 @@ func TestBrowserRenderStarTagCompareReload(t *testing.T) {
 	// difference is in the blue channel only, red and green cancel.
 	b.waitJS("the difference", `+document.querySelector('#diff').dataset.max > 0`)
 	px := eval[[]float64](b, `(() => { const c = document.querySelector('#diff'); const d = c.getContext('2d').getImageData(c.width/2|0, c.height/2|0, 1, 1).data; return [d[0], d[1], d[2]]; })()`)
-	if px[0] != 0 || px[1] != 0 || px[2] < 200 {
-		t.Errorf("difference pixel = %v, want R=G=0 and a large blue difference", px)
+	bBlue := pngBlue(t, f.g.Path(f.get(2).Image), 160, 90)
+	if px[0] != 0 || px[1] != 0 || px[2] != float64(255-bBlue) || bBlue == 255 {
+		t.Errorf("difference pixel = %v, want [0 0 %d] (A's blue 255 minus B's %d)", px, 255-bBlue, bBlue)
 	}
 	b.screenshot("05-ab-diff.png")
 	b.key(" ")
@@ -541,4 +543,20 @@ func TestBrowserSeesCLIEdits(t *testing.T) {
 	}
 	b.waitJS("the CLI's edits", `(() => { const c = document.querySelector('.card[data-id="1"]');
 		return c.querySelector('.star') && c.querySelector('.label').textContent === 'relabelled' && [...c.querySelectorAll('.chip')].some(x => x.textContent === 'from-cli'); })()`)
+}
+
+// pngBlue reads the blue value of a pixel of a PNG file.
+func pngBlue(t *testing.T, path string, x, y int) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	_, _, b, _ := img.At(x, y).RGBA()
+	return int(b >> 8)
 }
