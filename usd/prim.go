@@ -20,6 +20,40 @@ type Prim struct {
 
 	propOnce  sync.Once
 	propNames []string
+
+	// Opinions of each property, strongest first, gathered once from the
+	// "properties" lists of the prim's specs: attribute lookups are then
+	// a map access instead of a scan of every node and layer.
+	propOpsOnce sync.Once
+	propOps     map[string][]opinion
+}
+
+func (p *Prim) propertyOpinions() map[string][]opinion {
+	p.propOpsOnce.Do(func() {
+		p.propOps = map[string][]opinion{}
+		if p.index == nil {
+			return
+		}
+		for _, n := range p.index.Nodes {
+			if !n.Contributes() {
+				continue
+			}
+			for i, l := range n.LayerStack.Layers {
+				spec := l.Specs[n.Path]
+				if spec == nil {
+					continue
+				}
+				for _, name := range spec.Tokens("properties") {
+					ps := l.Specs[n.Path+"."+string(name)]
+					if ps == nil {
+						continue
+					}
+					p.propOps[string(name)] = append(p.propOps[string(name)], opinion{node: n, layer: l, li: i, spec: ps})
+				}
+			}
+		}
+	})
+	return p.propOps
 }
 
 // Path returns the prim's path.
@@ -57,6 +91,14 @@ func (p *Prim) opinions(suffix string, f func(o opinion) bool) {
 				if !f(opinion{layer: l, li: i, spec: l.Root()}) {
 					return
 				}
+			}
+		}
+		return
+	}
+	if len(suffix) > 1 && suffix[0] == '.' {
+		for _, o := range p.propertyOpinions()[suffix[1:]] {
+			if !f(o) {
+				return
 			}
 		}
 		return
