@@ -477,3 +477,22 @@ poll = 0.05
 		t.Fatalf("snapshot 1: %s %v", s.State, s.Metadata)
 	}
 }
+
+func TestRerenderUsesStoredSceneWhenSourceIsGone(t *testing.T) {
+	e := newEnv(t)
+	if _, stderr, code := e.run("render", "-r", "Progressive", "-o", "passes=2", "--res", "32x16", e.scene); code != 0 {
+		t.Fatal(stderr)
+	}
+	os.Remove(e.scene)
+	out, stderr, code := e.run("rerender", "1")
+	if code != 0 {
+		t.Fatalf("rerender: exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(out, "snapshot 2 finished: ") {
+		t.Fatalf("stdout %q", out)
+	}
+	s := e.show(2)
+	if s.Renderer != "Progressive" || s.ResX != 32 || s.ResY != 16 || !strings.Contains(s.Source, filepath.Join(e.gallery, "scenes")) {
+		t.Fatalf("rerender: %s %dx%d from %s", s.Renderer, s.ResX, s.ResY, s.Source)
+	}
+}

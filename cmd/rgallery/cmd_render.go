@@ -117,7 +117,12 @@ func runRender(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer g.Close()
+	return startAndFollow(ctx, g, req)
+}
 
+// startAndFollow starts a render, in this process if it can own the
+// gallery, else through the owner, and follows it to its end.
+func startAndFollow(ctx context.Context, g *gallery.Gallery, req server.RenderRequest) error {
 	if renderOpts.detach {
 		return renderDetached(ctx, g, req)
 	}
