@@ -41,7 +41,10 @@
 // arrays of equal length (quaternions by slerp) and held for everything
 // else; before the first and after the last sample the end value holds; a
 // blocked value (None) falls back to the schema fallback. Get(Default)
-// reads only defaults, like UsdAttribute::Get with UsdTimeCode::Default().
+// reads only defaults, like UsdAttribute::Get with UsdTimeCode::Default():
+// scenes that author only time samples (most animated and many exported
+// files) have no value at Default, so a renderer should evaluate at a
+// time code, e.g. Stage.StartTimeCode() or the frame it renders.
 //
 // Typed helpers: Attribute.Float/Bool/Token/Asset/Vec3f/Vec3fArray/
 // Vec2fArray/IntArray/FloatArray/Matrix4d; Prim.Mesh, Prim.Primvar (values,
