@@ -334,12 +334,24 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 	fl.Flush()
 	keep := time.NewTicker(15 * time.Second)
 	defer keep.Stop()
+	// Events are written as they come but flushed at most every
+	// flushEvery: with many live renders that sends one packet per
+	// interval instead of one per event, for a latency nobody sees.
+	flush := time.NewTimer(time.Hour)
+	flush.Stop()
+	defer flush.Stop()
+	pending := false
+	var last time.Time
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-keep.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
+			fl.Flush()
+		case <-flush.C:
+			pending = false
+			last = time.Now()
 			fl.Flush()
 		case msg, ok := <-ch:
 			if !ok {
@@ -348,13 +360,19 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 			if _, err := w.Write(msg); err != nil {
 				return
 			}
-			// Send what queued up meanwhile in the same flush.
-			for n := len(ch); n > 0; n-- {
-				if _, err := w.Write(<-ch); err != nil {
-					return
-				}
+			if pending {
+				continue
 			}
+			if wait := flushEvery - time.Since(last); wait > 0 {
+				pending = true
+				flush.Reset(wait)
+				continue
+			}
+			last = time.Now()
 			fl.Flush()
 		}
 	}
 }
+
+// flushEvery is the shortest time between two flushes of an event stream.
+const flushEvery = 25 * time.Millisecond
