@@ -62,26 +62,14 @@ func emptyBox32() box32 {
 	return box32{[3]float32{inf, inf, inf}, [3]float32{-inf, -inf, -inf}}
 }
 
-// grow is unrolled by hand: it is the build's innermost operation.
+// grow is unrolled by hand; builtin min/max compile to branch-free code.
 func (b *box32) grow(lo, hi *[3]float32) {
-	if lo[0] < b.lo[0] {
-		b.lo[0] = lo[0]
-	}
-	if lo[1] < b.lo[1] {
-		b.lo[1] = lo[1]
-	}
-	if lo[2] < b.lo[2] {
-		b.lo[2] = lo[2]
-	}
-	if hi[0] > b.hi[0] {
-		b.hi[0] = hi[0]
-	}
-	if hi[1] > b.hi[1] {
-		b.hi[1] = hi[1]
-	}
-	if hi[2] > b.hi[2] {
-		b.hi[2] = hi[2]
-	}
+	b.lo[0] = min(b.lo[0], lo[0])
+	b.lo[1] = min(b.lo[1], lo[1])
+	b.lo[2] = min(b.lo[2], lo[2])
+	b.hi[0] = max(b.hi[0], hi[0])
+	b.hi[1] = max(b.hi[1], hi[1])
+	b.hi[2] = max(b.hi[2], hi[2])
 }
 
 func (b *box32) area() float32 {
@@ -220,26 +208,15 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 		}
 		bn := &bins[j]
 		bn.n++
-		// box grow, inlined by hand: this loop is the build's hot spot.
+		// box grow, inlined by hand: this loop is the build's hot spot;
+		// builtin min/max compile to branch-free code.
 		lo, hi := &b.lo[id], &b.hi[id]
-		if lo[0] < bn.box.lo[0] {
-			bn.box.lo[0] = lo[0]
-		}
-		if lo[1] < bn.box.lo[1] {
-			bn.box.lo[1] = lo[1]
-		}
-		if lo[2] < bn.box.lo[2] {
-			bn.box.lo[2] = lo[2]
-		}
-		if hi[0] > bn.box.hi[0] {
-			bn.box.hi[0] = hi[0]
-		}
-		if hi[1] > bn.box.hi[1] {
-			bn.box.hi[1] = hi[1]
-		}
-		if hi[2] > bn.box.hi[2] {
-			bn.box.hi[2] = hi[2]
-		}
+		bn.box.lo[0] = min(bn.box.lo[0], lo[0])
+		bn.box.lo[1] = min(bn.box.lo[1], lo[1])
+		bn.box.lo[2] = min(bn.box.lo[2], lo[2])
+		bn.box.hi[0] = max(bn.box.hi[0], hi[0])
+		bn.box.hi[1] = max(bn.box.hi[1], hi[1])
+		bn.box.hi[2] = max(bn.box.hi[2], hi[2])
 	}
 	rBox, rN := &sc.rBox, &sc.rN
 	acc := emptyBox32()
