@@ -129,12 +129,13 @@ func writeBenchPNG(b testing.TB, path string, w, h, seed int) {
 }
 
 // BenchmarkAPIList100k is GET /api/snapshots over loopback HTTP in a
-// gallery of 100,000 snapshots: the first page the UI asks for, a page deep
+// gallery of 100,000 snapshots: the first pages the UI asks for, a page deep
 // in the gallery, a tag filter and a text filter (which scans).
 func BenchmarkAPIList100k(b *testing.B) {
 	srv, _ := benchServer(b, 100_000, 0)
 	client := srv.Client()
 	for _, c := range []struct{ name, query string }{
+		{"first-page-40", "limit=40"}, // what the UI asks for first
 		{"first-page-100", "limit=100"},
 		{"deep-page-100", "limit=100&before=50000"},
 		{"tag-100", "limit=100&tag=hero&before=70000"},
