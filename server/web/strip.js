@@ -1,0 +1,171 @@
+// strip.js: the snapshot strip: paging, cards, selection
+// Part of rgallery's web UI; the scripts share one global scope and are
+// loaded in order by index.html: core, strip, viewer, panels, app.
+'use strict';
+
+// ---------------------------------------------------------------- strip
+
+const list = $('#strip-list');
+
+function filterQuery(limit) {
+  const q = new URLSearchParams({limit});
+  const f = st.filters;
+  if (f.q) q.set('q', f.q);
+  if (f.tag) q.set('tag', f.tag);
+  if (f.star) q.set('star', '1');
+  if (f.renderer) q.set('renderer', f.renderer);
+  return q;
+}
+
+function matches(s) {
+  const f = st.filters;
+  if (f.star && !s.star) return false;
+  if (f.renderer && s.renderer !== f.renderer) return false;
+  if (f.tag && !(s.tags || []).includes(f.tag)) return false;
+  if (f.q) {
+    const q = f.q.toLowerCase();
+    if (![s.label, s.source, s.renderer, s.notes].some(v => (v || '').toLowerCase().includes(q))) return false;
+  }
+  return true;
+}
+
+async function loadPage(reset) {
+  if (reset) {
+    st.gen++;
+    st.order = [];
+    st.done = false;
+    st.before = 0;
+    st.loading = false;
+    list.replaceChildren();
+  }
+  if (st.loading || st.done) return;
+  st.loading = true;
+  const gen = st.gen;
+  const limit = st.order.length ? PAGE : FIRST_PAGE;
+  const q = filterQuery(limit);
+  if (st.before) q.set('before', st.before);
+  let page;
+  try {
+    page = await api.get('/api/snapshots?' + q);
+  } catch (e) {
+    st.loading = false;
+    fail(e);
+    return;
+  }
+  if (gen !== st.gen) return;
+  const frag = document.createDocumentFragment();
+  for (const s of page) {
+    st.snaps.set(s.id, s);
+    if (st.order.includes(s.id)) continue;
+    st.order.push(s.id);
+    frag.append(card(s));
+  }
+  list.append(frag);
+  st.done = page.length < limit;
+  if (page.length) st.before = page[page.length - 1].id;
+  st.loading = false;
+  updateCount();
+  if (!document.body.dataset.ready) {
+    document.body.dataset.ready = '1';
+    performance.mark('rg-strip');
+    if (!st.sel && st.order.length) select(st.order[0]);
+  }
+  // Keep loading while the sentinel is still in view.
+  requestAnimationFrame(() => { if (sentinelVisible()) loadPage(false); });
+}
+
+function sentinelVisible() {
+  const r = $('#strip-more').getBoundingClientRect(), sr = $('#strip').getBoundingClientRect();
+  return !st.done && r.top < sr.bottom + 200;
+}
+
+new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) loadPage(false); },
+  {root: $('#strip'), rootMargin: '200px'}).observe($('#strip-more'));
+
+function ring(p) {
+  const C = 2 * Math.PI * 9;
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.classList.add('ring');
+  svg.innerHTML = `<circle class="bg" cx="12" cy="12" r="9"></circle><circle class="fg" cx="12" cy="12" r="9" stroke-dasharray="${C}" stroke-dashoffset="${C * (1 - (p || 0) / 100)}"></circle>`;
+  return svg;
+}
+
+function thumbURL(s) { return `/api/snapshots/${s.id}/thumb?v=${s.imageVersion}`; }
+
+function card(s) {
+  const el = h('div.card', {'data-id': s.id});
+  el.addEventListener('click', e => {
+    if (e.shiftKey || e.ctrlKey || e.metaKey) { setB(s.id); if (st.compare === 'off') setCompare('wipe'); return; }
+    select(s.id);
+  });
+  el.addEventListener('contextmenu', e => { e.preventDefault(); openCtx(e.clientX, e.clientY, s.id); });
+  fillCard(el, s);
+  return el;
+}
+
+function fillCard(el, s) {
+  const th = h('div.th');
+  if (s.thumb) {
+    const img = h('img', {loading: 'lazy', alt: '', draggable: 'false'});
+    img.src = thumbURL(s);
+    th.append(img);
+  } else {
+    th.append(h('span.none', {text: live(s) ? '◌' : '∅'}));
+  }
+  if (live(s)) th.append(ring(percent(s)));
+  const tags = h('div.tags', {}, (s.tags || []).map(t => h('span.chip', {text: t})));
+  const pct = percent(s);
+  el.replaceChildren(th, h('div.meta', {},
+    h('div.title', {}, h('span.id', {text: '#' + s.id}), h('span.label', {text: title(s)}), s.star ? h('span.star', {text: '★'}) : null),
+    h('div.sub', {}, h('span.badge.' + s.state, {text: s.state}), ' ',
+      live(s) && pct !== undefined ? `${pct.toFixed(0)}% · ` : '', s.renderer),
+    h('div.sub', {text: baseName(s.source)}),
+    tags));
+  el.style.borderLeftColor = COLOUR_CSS[s.colour] || (s.colour && s.colour[0] === '#' ? s.colour : 'transparent');
+  el.classList.toggle('sel', s.id === st.sel);
+  el.classList.toggle('b', s.id === st.b && st.compare !== 'off');
+  el.classList.toggle('live', live(s));
+}
+
+const cardEl = id => list.querySelector(`.card[data-id="${id}"]`);
+
+// updateCard refreshes a card; a live thumbnail is swapped only once the new
+// one has loaded, so that the strip does not flicker.
+function updateCard(s) {
+  const el = cardEl(s.id);
+  if (!el) return;
+  const old = el.querySelector('.th img');
+  if (old && s.thumb) {
+    const url = thumbURL(s);
+    if (!old.src.endsWith(url)) {
+      const pre = new Image();
+      pre.src = url;
+      pre.decode().then(() => fillCard(el, st.snaps.get(s.id) || s), () => fillCard(el, s));
+      return;
+    }
+  }
+  fillCard(el, s);
+}
+
+function select(id) {
+  if (!id) return;
+  if (st.sel && st.sel !== id) st.prev = st.sel;
+  const changed = st.sel !== id;
+  st.sel = id;
+  for (const el of list.querySelectorAll('.card.sel')) el.classList.remove('sel');
+  const el = cardEl(id);
+  if (el) { el.classList.add('sel'); el.scrollIntoView({block: 'nearest'}); }
+  if (changed) { st.view.fit = true; $('#marker').hidden = true; st.marker = null; }
+  if (st.compare !== 'off' && (!st.b || st.b === id)) st.b = st.prev && st.prev !== id ? st.prev : 0;
+  refreshB();
+  showSelected(true);
+}
+
+function move(delta) {
+  if (!st.order.length) return;
+  let i = st.order.indexOf(st.sel);
+  i = i < 0 ? 0 : Math.max(0, Math.min(st.order.length - 1, i + delta));
+  select(st.order[i]);
+  if (i >= st.order.length - 3) loadPage(false);
+}
