@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -52,6 +54,12 @@ to open.`,
 			token = server.NewToken()
 		}
 
+		// Listen first: a busy port must not cost the gallery's ownership.
+		ln, err := net.Listen("tcp", serveOpts.addr)
+		if err != nil {
+			return fmt.Errorf("serve on %s: %w", serveOpts.addr, err)
+		}
+		defer ln.Close()
 		g, err := openGallery(ctx)
 		if err != nil {
 			return err
@@ -59,7 +67,11 @@ to open.`,
 		defer g.Close()
 		sess, err := becomeOwner(ctx, g)
 		if errors.Is(err, owner.ErrOwned) {
-			return fmt.Errorf("%w: another rgallery process (see %s/owner.lock) runs this gallery's renders; stop it or let its renders finish, then serve", err, g.Dir())
+			pid := "?"
+			if b, err := os.ReadFile(filepath.Join(g.Dir(), "owner.lock")); err == nil {
+				pid = strings.TrimSpace(string(b))
+			}
+			return fmt.Errorf("%w (pid %s) and runs its renders; stop it, or let its renders finish, then serve", err, pid)
 		}
 		if err != nil {
 			return err
@@ -72,10 +84,6 @@ to open.`,
 		h, err := api.Handler(server.WebConfig{Roots: roots, Token: token, Loopback: loopback})
 		if err != nil {
 			return err
-		}
-		ln, err := net.Listen("tcp", serveOpts.addr)
-		if err != nil {
-			return fmt.Errorf("serve on %s: %w", serveOpts.addr, err)
 		}
 		// Cancelling base ends the event streams, which never end by
 		// themselves, so that Shutdown does not wait for them.

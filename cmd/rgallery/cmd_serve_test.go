@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -126,3 +127,24 @@ func TestServeNonLoopbackNeedsToken(t *testing.T) {
 }
 
 func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+func TestServeRefusesOwnedGallery(t *testing.T) {
+	e := newEnv(t)
+	own := e.cmd("own", "--idle", "30s")
+	own.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := own.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		syscall.Kill(-own.Process.Pid, syscall.SIGKILL)
+		own.Wait()
+	}()
+	waitFor(t, func() bool {
+		b, err := os.ReadFile(filepath.Join(e.gallery, "owner.lock"))
+		return err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(own.Process.Pid)
+	})
+	_, stderr, code := e.run("serve", "--addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(stderr, "owned by another process (pid "+strconv.Itoa(own.Process.Pid)+")") {
+		t.Fatalf("serve on an owned gallery: exit %d, stderr %q", code, stderr)
+	}
+}
