@@ -350,6 +350,10 @@ func TestBrowserRenderStarTagCompareReload(t *testing.T) {
 		t.Error("B's stats are not shown in wipe mode")
 	}
 	b.screenshot("03-ab-wipe.png")
+	b.key("x")
+	b.waitJS("A and B swapped", `document.querySelector('.card.sel').dataset.id === '2' && document.querySelector('#img-b').dataset.id === '3'`)
+	b.key("x")
+	b.waitJS("A and B swapped back", `document.querySelector('.card.sel').dataset.id === '3' && document.querySelector('#img-b').dataset.id === '2'`)
 	b.do(chromedp.Click(chromedp.CSS(`#compare-modes button[data-mode="side"]`)))
 	b.waitJS("side by side", `!document.querySelector('#stage2').hidden && document.querySelector('#img-b2').dataset.id === '2'`)
 	b.screenshot("04-ab-side.png")

@@ -52,6 +52,9 @@ document.addEventListener('keydown', e => {
     case 'ArrowDown': case 'ArrowRight': move(1); break;
     case 'ArrowUp': case 'ArrowLeft': move(-1); break;
     case ' ': setCompare(st.compare === 'off' ? (st.lastCompare || 'wipe') : 'off'); break;
+    case 'x': // swap A and B
+      if (st.compare !== 'off' && st.b) { const a = st.sel; select(st.b); setB(a); }
+      break;
     case 's': case 'S': if (st.sel) toggleStar(st.sel); break;
     case 'Delete': case 'Backspace': if (st.sel) confirmDelete(st.sel); break;
     case 'f': st.view.fit = true; layout(); break;
