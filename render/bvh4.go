@@ -114,10 +114,9 @@ func hit4(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
 	nearY, farY := &n.b[r.ny][1], &n.b[1-r.ny][1]
 	nearZ, farZ := &n.b[r.nz][2], &n.b[1-r.nz][2]
 	for k := 0; k < 4; k++ {
-		// An empty slot's inverted box can look hit for some directions.
-		if n.count[k] < 0 {
-			continue
-		}
+		// Empty slots hold the inverted box (lo = +∞, hi = −∞): with the
+		// planes chosen by direction sign its entry distance is +∞, so it
+		// is never hit and needs no test here.
 		t0 := max(float64(nearX[k])*r.ix-r.ox, float64(nearY[k])*r.iy-r.oy, float64(nearZ[k])*r.iz-r.oz, 0)
 		t1 := min(float64(farX[k])*r.ix-r.ox, float64(farY[k])*r.iy-r.oy, float64(farZ[k])*r.iz-r.oz, tMax)
 		if t0 <= t1*1.0000000000001+1e-300 {

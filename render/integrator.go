@@ -181,12 +181,14 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		prevPdf = pdf
 		specular = false
 		depth++
-		if depth > 3 {
-			q := math.Max(0.05, 1-beta.MaxComp())
-			if sm.Get1D() < q {
+		// Russian roulette from the first bounce on, continuing with
+		// probability max(throughput) as Cycles does: dim paths end early,
+		// bright ones are never cut, and the estimate stays unbiased.
+		if p := beta.MaxComp(); p < 1 {
+			if p <= 0 || sm.Get1D() >= p {
 				break
 			}
-			beta = beta.Scale(1 / (1 - q))
+			beta = beta.Scale(1 / p)
 		}
 		ray = Ray{O: offsetRay(si.P, si.Ng, wi), D: wi}
 		tMax = math.Inf(1)
