@@ -246,6 +246,7 @@ func TestBrowserRenderStarTagCompareReload(t *testing.T) {
 		t.Error("the picker offers notes.txt, which is not a USD file")
 	}
 	b.do(chromedp.Click(chromedp.JSPath(`[...document.querySelectorAll('.picker li')].find(li => li.textContent.includes('shot.usda'))`)))
+	b.screenshot("00-file-picker.png")
 	b.do(chromedp.SetValue(chromedp.CSS("#pick-renderer"), "Progressive"), chromedp.Click(chromedp.CSS("#pick-render")))
 
 	// The new render is selected; progress and image update live.
@@ -331,6 +332,7 @@ func TestBrowserRenderStarTagCompareReload(t *testing.T) {
 	if v := eval[string](b, `document.querySelector('#opt-passes').value`); v != "400" {
 		t.Errorf("the form shows passes=%s, want the last options' 400", v)
 	}
+	b.screenshot("02b-options-form.png")
 	b.do(chromedp.SetValue(chromedp.CSS("#opt-passes"), "3"),
 		chromedp.SetValue(chromedp.CSS("#opt-interval"), "20ms"),
 		chromedp.Click(chromedp.CSS("#form-render")))

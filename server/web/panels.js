@@ -182,6 +182,8 @@ function applySnapshot(s, created) {
   } else if (created && matches(s) && (!st.order.length || s.id > st.order[0])) {
     st.order.unshift(s.id);
     list.prepend(card(s));
+    // A first render in an empty view is what the user wants to see.
+    if (!st.sel) select(s.id);
     updateCount();
   }
   if (s.id === st.sel) showSelected(false);

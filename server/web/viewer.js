@@ -52,6 +52,8 @@ function showSelected(full) {
     ni.querySelector('.big').textContent = live(s) ? 'Waiting for the first image…' : `No image (${s.state})`;
     ni.querySelector('.muted').textContent = live(s) ? `${s.renderer} is starting on ${baseName(s.source)}` : (s.error || 'The render ended before it wrote an image.');
   }
+  // The click marker belongs to a live render.
+  if (!live(s)) { $('#marker').hidden = true; st.marker = null; }
   if (s) setImg(imgA, s);
   if (!s) { imgA.removeAttribute('src'); imgA._want = ''; }
   drawStats($('#stats'), s, st.compare !== 'off' ? 'A' : '');
