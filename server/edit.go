@@ -247,7 +247,8 @@ func fieldsOf(vals map[string]any) []bgrender.OptionSpec {
 	return out
 }
 
-// snapshotOr404 reads a snapshot for the file handlers.
+// snapshot reads a snapshot for the file handlers, answering the error
+// itself when there is none.
 func (a *API) snapshot(w http.ResponseWriter, r *http.Request, id int64) (gallery.Snapshot, bool) {
 	s, err := a.g.Get(r.Context(), id)
 	if err != nil {
