@@ -118,14 +118,19 @@ type tmpNode struct {
 func buildBVH(boxes []AABB) *wide {
 	n := len(boxes)
 	b := &builder{lo: make([][3]float32, n), hi: make([][3]float32, n), c: make([][3]float32, n), idx: make([]int32, n)}
-	box, cbox := emptyBox32(), emptyBox32()
-	for i, bx := range boxes {
-		b.lo[i] = [3]float32{down(bx.Lo.X), down(bx.Lo.Y), down(bx.Lo.Z)}
-		b.hi[i] = [3]float32{up(bx.Hi.X), up(bx.Hi.Y), up(bx.Hi.Z)}
-		for k := 0; k < 3; k++ {
-			b.c[i][k] = (b.lo[i][k] + b.hi[i][k]) * 0.5
+	parallelFor(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			bx := &boxes[i]
+			b.lo[i] = [3]float32{down(bx.Lo.X), down(bx.Lo.Y), down(bx.Lo.Z)}
+			b.hi[i] = [3]float32{up(bx.Hi.X), up(bx.Hi.Y), up(bx.Hi.Z)}
+			for k := 0; k < 3; k++ {
+				b.c[i][k] = (b.lo[i][k] + b.hi[i][k]) * 0.5
+			}
+			b.idx[i] = int32(i)
 		}
-		b.idx[i] = int32(i)
+	})
+	box, cbox := emptyBox32(), emptyBox32()
+	for i := range boxes {
 		box.grow(&b.lo[i], &b.hi[i])
 		cbox.grow(&b.c[i], &b.c[i])
 	}

@@ -10,10 +10,10 @@ import "math"
 // Child k is empty when count[k] < 0, a leaf of prims [child, child+count)
 // when count[k] > 0, and interior node child[k] when count[k] == 0.
 type bvh4Node struct {
-	b      [2][3][4]float32 // [lo, hi][axis][child]
-	child  [4]int32
-	count  [4]int16
-	_      [8]byte // 128 bytes: two whole cache lines
+	b     [2][3][4]float32 // [lo, hi][axis][child]
+	child [4]int32
+	count [4]int16
+	_     [8]byte // 128 bytes: two whole cache lines
 }
 
 // wide is a collapsed BVH.

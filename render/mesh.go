@@ -1,6 +1,10 @@
 package render
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
 
 // Mesh is a triangle mesh in its own object space.
 type Mesh struct {
@@ -97,45 +101,79 @@ type blas struct {
 
 func newBLAS(meshes ...*Mesh) *blas {
 	total := 0
-	for _, m := range meshes {
-		total += m.NumTriangles()
-	}
-	boxes := make([]AABB, 0, total)
-	var ref []int32 // packed (mesh, tri) per box when several meshes
+	// first[mi] is the index of mesh mi's triangle 0 among all triangles.
+	first := make([]int32, len(meshes)+1)
 	for mi, m := range meshes {
-		for i := 0; i < m.NumTriangles(); i++ {
-			a, b, c := m.P[m.Indices[3*i]], m.P[m.Indices[3*i+1]], m.P[m.Indices[3*i+2]]
-			boxes = append(boxes, AABB{a.Min(b).Min(c), a.Max(b).Max(c)})
-			if len(meshes) > 1 {
-				ref = append(ref, int32(mi))
+		total += m.NumTriangles()
+		first[mi+1] = first[mi] + int32(m.NumTriangles())
+	}
+	var ref []int32 // mesh of each triangle when several meshes
+	if len(meshes) > 1 {
+		ref = make([]int32, total)
+		for mi := range meshes {
+			for i := first[mi]; i < first[mi+1]; i++ {
+				ref[i] = int32(mi)
 			}
 		}
 	}
+	meshOf := func(id int32) (*Mesh, int32, int32) {
+		mi := int32(0)
+		if ref != nil {
+			mi = ref[id]
+		}
+		return meshes[mi], mi, id - first[mi]
+	}
+	boxes := make([]AABB, total)
+	parallelFor(total, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			m, _, t := meshOf(int32(i))
+			a, b, c := m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
+			boxes[i] = AABB{a.Min(b).Min(c), a.Max(b).Max(c)}
+		}
+	})
 	v := buildBVH(boxes)
-	bl := &blas{meshes: meshes, bvh: v, tris: make([]tri, total), prim: make([]int32, total), bound: EmptyAABB(), name: meshes[0].Name}
+	bl := &blas{meshes: meshes, bvh: v, tris: make([]tri, total), prim: make([]int32, total), name: meshes[0].Name}
 	if len(meshes) > 1 {
 		bl.primMesh = make([]int32, total)
 		bl.name = fmt.Sprintf("%d merged meshes", len(meshes))
 	}
-	// first[mi] is the box index of mesh mi's triangle 0.
-	first := make([]int32, len(meshes)+1)
-	for mi, m := range meshes {
-		first[mi+1] = first[mi] + int32(m.NumTriangles())
-	}
-	for i, id := range v.order {
-		mi := 0
-		if ref != nil {
-			mi = int(ref[id])
-			bl.primMesh[i] = int32(mi)
+	parallelFor(total, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			m, mi, t := meshOf(v.order[i])
+			if bl.primMesh != nil {
+				bl.primMesh[i] = mi
+			}
+			a, b, c := m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
+			bl.tris[i] = tri{v0: a, e1: b.Sub(a), e2: c.Sub(a)}
+			bl.prim[i] = t
 		}
-		m := meshes[mi]
-		t := id - first[mi]
-		a, b, c := m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
-		bl.tris[i] = tri{v0: a, e1: b.Sub(a), e2: c.Sub(a)}
-		bl.prim[i] = t
-		bl.bound = bl.bound.Union(boxes[id])
+	})
+	wb := v.box
+	bl.bound = AABB{
+		Vec3{float64(wb.lo[0]), float64(wb.lo[1]), float64(wb.lo[2])},
+		Vec3{float64(wb.hi[0]), float64(wb.hi[1]), float64(wb.hi[2])},
 	}
 	return bl
+}
+
+// parallelFor runs body over [0, n) in contiguous chunks, one per CPU, for
+// the build's per-primitive loops; small n runs inline.
+func parallelFor(n int, body func(lo, hi int)) {
+	w := runtime.GOMAXPROCS(0)
+	if n < 1<<14 || w == 1 {
+		body(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + w - 1) / w
+	for lo := 0; lo < n; lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			body(lo, hi)
+		}(lo, min(lo+chunk, n))
+	}
+	wg.Wait()
 }
 
 // bake returns a copy of m with positions and normals in world space.
