@@ -9,7 +9,6 @@ def lookat(P,T,up=(0,1,0)):
     return "( " + ", ".join("(%s)"%", ".join("%.6g"%v for v in r) for r in rows) + " )"
 cam=lookat((0.2,1.6,6.2),(0.1,0.55,0))
 key=lookat((-2.8,4.2,3.0),(0,0.3,0))
-rim=lookat((2.5,6.0,-3.5),(0,0.5,0))
 # checker texture 64x64, 8x8 cells
 W=64
 rows=b""
@@ -27,8 +26,8 @@ scene = f'''#usda 1.0
     metersPerUnit = 1
     upAxis = "Y"
     doc = """rgallery example scene, written for rgallery (public domain / CC0).
-Three objects on a textured floor, lit by a rect key light, a small rim disk
-light and a blue-grey dome. Renders in seconds with the built-in Local renderer:
+Three objects on a textured floor, lit by a rect key light and a
+blue-grey dome. Renders in seconds with the built-in Local renderer:
     rgallery render examples/scenes/studio.usda"""
 )
 
@@ -91,7 +90,7 @@ def Xform "World"
                 color3f inputs:diffuseColor = (0.62, 0.04, 0.03)
                 float inputs:roughness = 0.55
                 float inputs:clearcoat = 1
-                float inputs:clearcoatRoughness = 0.04
+                float inputs:clearcoatRoughness = 0.1
                 token outputs:surface
             }}
         }}
@@ -158,26 +157,17 @@ def Xform "World"
     {{
         def RectLight "Key"
         {{
-            float inputs:width = 2.5
-            float inputs:height = 1.6
-            float inputs:intensity = 9
+            float inputs:width = 4
+            float inputs:height = 2.5
+            float inputs:intensity = 4
             color3f inputs:color = (1, 0.94, 0.86)
             matrix4d xformOp:transform = {key}
             uniform token[] xformOpOrder = ["xformOp:transform"]
         }}
 
-        def DiskLight "Rim"
-        {{
-            float inputs:radius = 0.4
-            float inputs:intensity = 30
-            color3f inputs:color = (0.85, 0.9, 1)
-            matrix4d xformOp:transform = {rim}
-            uniform token[] xformOpOrder = ["xformOp:transform"]
-        }}
-
         def DomeLight "Sky"
         {{
-            float inputs:intensity = 0.35
+            float inputs:intensity = 0.45
             color3f inputs:color = (0.55, 0.65, 0.85)
         }}
     }}
@@ -198,7 +188,7 @@ def Scope "Render"
     def RenderSettings "Settings"
     {{
         rel camera = </World/Camera>
-        int2 resolution = (640, 360)
+        int2 resolution = (480, 270)
     }}
 }}
 '''
