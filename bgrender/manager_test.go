@@ -425,16 +425,41 @@ func TestLiveImageFollowsEveryUpdate(t *testing.T) {
 	if !ok || v < 3 || filepath.Base(path) != "out.png" {
 		t.Fatalf("LiveImage = %q %d %v", path, v, ok)
 	}
+	// The gallery's copy is still the first image (pixel 50), but its
+	// version follows the live images, so that viewers fetch them.
+	waitForVersion := time.Now().Add(30 * time.Second)
 	got, _ := f.g.Get(ctx, snap.ID)
-	if got.ImageVersion != 1 {
-		t.Fatalf("gallery copied the image %d times within ImageInterval", got.ImageVersion)
+	for got.ImageVersion < 3 && time.Now().Before(waitForVersion) {
+		time.Sleep(50 * time.Millisecond)
+		got, _ = f.g.Get(ctx, snap.ID)
+	}
+	if got.ImageVersion < 3 {
+		t.Fatalf("image version %d: live images not counted", got.ImageVersion)
+	}
+	if v := storedPixel(t, f.g, got); v != 50 {
+		t.Fatalf("gallery copy has pixel %d, want the first image's 50 (copied once per ImageInterval)", v)
 	}
 	f.m.Stop(ctx, snap.ID)
 	if _, _, ok := f.m.LiveImage(snap.ID); ok {
 		t.Fatal("LiveImage of a stopped render")
 	}
 	got, _ = f.g.Get(ctx, snap.ID)
-	if got.ImageVersion != 2 {
-		t.Fatalf("the final image was not copied at stop: version %d", got.ImageVersion)
+	r := f.renderer()
+	if v := storedPixel(t, f.g, got); v != uint8(50*r.polls) {
+		t.Fatalf("after stop the gallery copy has pixel %d, want the last image's %d", v, uint8(50*r.polls))
 	}
+}
+
+func storedPixel(t *testing.T, g *gallery.Gallery, s gallery.Snapshot) uint8 {
+	t.Helper()
+	f, err := os.Open(g.Path(s.Image))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return color.NRGBAModel.Convert(img.At(1, 1)).(color.NRGBA).R
 }

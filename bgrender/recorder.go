@@ -5,6 +5,8 @@ import (
 	"maps"
 	"sync"
 	"time"
+
+	"github.com/rgallery/rgallery/gallery"
 )
 
 // recorder writes the metadata of all live renders to the gallery in one
@@ -17,22 +19,34 @@ type recorder struct {
 	interval time.Duration
 
 	mu      sync.Mutex
-	pending map[int64]map[string]any
+	pending map[int64]gallery.Progress
 	running bool
 }
 
 // add merges md into what is waiting to be written for snapshot id.
 func (r *recorder) add(id int64, md map[string]any) {
+	r.update(id, func(p *gallery.Progress) {
+		if p.Metadata == nil {
+			p.Metadata = map[string]any{}
+		}
+		maps.Copy(p.Metadata, md)
+	})
+}
+
+// newImage records that a live render has a new progressive image.
+func (r *recorder) newImage(id int64) {
+	r.update(id, func(p *gallery.Progress) { p.NewImages++ })
+}
+
+func (r *recorder) update(id int64, f func(*gallery.Progress)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.pending == nil {
-		r.pending = map[int64]map[string]any{}
+		r.pending = map[int64]gallery.Progress{}
 	}
-	if cur, ok := r.pending[id]; ok {
-		maps.Copy(cur, md)
-	} else {
-		r.pending[id] = md
-	}
+	p := r.pending[id]
+	f(&p)
+	r.pending[id] = p
 	if !r.running {
 		r.running = true
 		go r.run()
@@ -43,11 +57,11 @@ func (r *recorder) add(id int64, md map[string]any) {
 // state is recorded.
 func (r *recorder) sync(ctx context.Context, id int64) {
 	r.mu.Lock()
-	md, ok := r.pending[id]
+	p, ok := r.pending[id]
 	delete(r.pending, id)
 	r.mu.Unlock()
 	if ok {
-		r.write(ctx, map[int64]map[string]any{id: md})
+		r.write(ctx, map[int64]gallery.Progress{id: p})
 	}
 }
 
@@ -68,11 +82,16 @@ func (r *recorder) run() {
 	}
 }
 
-func (r *recorder) write(ctx context.Context, batch map[int64]map[string]any) {
-	if err := r.m.g.UpdateMetadataBatch(ctx, batch); err != nil {
-		r.m.log.Error("record metadata", "err", err)
+func (r *recorder) write(ctx context.Context, batch map[int64]gallery.Progress) {
+	if err := r.m.g.RecordProgress(ctx, batch); err != nil {
+		r.m.log.Error("record progress", "err", err)
 	}
-	for id := range batch {
-		r.m.emit(Event{Type: EventStats, ID: id})
+	for id, p := range batch {
+		if len(p.Metadata) > 0 {
+			r.m.emit(Event{Type: EventStats, ID: id})
+		}
+		if p.NewImages > 0 {
+			r.m.emit(Event{Type: EventImage, ID: id, Live: true})
+		}
 	}
 }

@@ -234,7 +234,7 @@ func (m *Manager) flush(ctx context.Context, r *run, final bool) error {
 		r.liveImage = image
 		r.liveVersion++
 		r.liveMu.Unlock()
-		m.emit(Event{Type: EventImage, ID: r.id, Live: true})
+		m.rec.newImage(r.id)
 	}
 	if !dirty || (!final && time.Since(r.lastImage) < m.ImageInterval) {
 		return nil

@@ -434,18 +434,42 @@ func (g *Gallery) UpdateMetadata(ctx context.Context, id int64, md map[string]an
 }
 
 // UpdateMetadataBatch is UpdateMetadata for many snapshots in one
-// transaction: the Manager records the progress of all live renders at once,
-// so that a commit is not paid per render and poll. A snapshot that does not
-// exist is skipped and reported with the first error.
+// transaction.
 func (g *Gallery) UpdateMetadataBatch(ctx context.Context, updates map[int64]map[string]any) error {
+	p := make(map[int64]Progress, len(updates))
+	for id, md := range updates {
+		p[id] = Progress{Metadata: md}
+	}
+	return g.RecordProgress(ctx, p)
+}
+
+// Progress is what a live render reported since it was last recorded.
+type Progress struct {
+	Metadata map[string]any
+	// NewImages counts new progressive images that the gallery has not
+	// copied: they bump ImageVersion, so that viewers fetch the live image.
+	NewImages int64
+}
+
+// RecordProgress records the progress of many snapshots in one
+// transaction: the Manager records all live renders at once, so that a
+// commit is not paid per render and poll. A snapshot that does not exist is
+// skipped and reported with the first error.
+func (g *Gallery) RecordProgress(ctx context.Context, updates map[int64]Progress) error {
 	tx, err := g.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("update metadata: %w", err)
 	}
 	defer tx.Rollback()
 	var firstErr error
-	for id, md := range updates {
-		err := updateMetadataTx(ctx, tx, id, md)
+	for id, p := range updates {
+		var err error
+		if p.NewImages > 0 {
+			_, err = tx.ExecContext(ctx, `UPDATE snapshots SET image_version = image_version + ? WHERE id = ?`, p.NewImages, id)
+		}
+		if err == nil && len(p.Metadata) > 0 {
+			err = updateMetadataTx(ctx, tx, id, p.Metadata)
+		}
 		var nf *NotFoundError
 		if errors.As(err, &nf) {
 			if firstErr == nil {

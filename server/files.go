@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/rgallery/rgallery/gallery"
 )
 
 // The file handlers read only two kinds of files: a snapshot's own files,
@@ -117,12 +119,45 @@ func (a *API) image(w http.ResponseWriter, r *http.Request, id int64) {
 	if !ok {
 		return
 	}
+	if a.serveLive(w, r, s) {
+		return
+	}
 	p := a.g.PreviewPath(s)
 	if p == "" {
 		writeJSON(w, http.StatusNotFound, ErrorBody{Error: fmt.Sprintf("snapshot %d has no image a browser can show (state %s)", id, s.State)})
 		return
 	}
 	a.serveVersioned(w, r, id, "image", p, s.ImageVersion, s.Updated)
+}
+
+// serveLive serves the newest image of a live render straight from the
+// renderer's file (the Manager's LiveImage): the gallery copies progressive
+// images only every few seconds, a viewer wants each one. It serves only
+// images a browser shows (PNG, JPEG, or the PNG beside an EXR) and reports
+// whether it answered.
+func (a *API) serveLive(w http.ResponseWriter, r *http.Request, s gallery.Snapshot) bool {
+	p, _, ok := a.m.LiveImage(s.ID)
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".png", ".jpg", ".jpeg":
+	default:
+		p = strings.TrimSuffix(p, filepath.Ext(p)) + ".png"
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	w.Header().Set("ETag", fmt.Sprintf(`"%d-image-%d"`, s.ID, s.ImageVersion))
+	w.Header().Set("Cache-Control", "no-cache")
+	http.ServeContent(w, r, filepath.Base(p), fi.ModTime(), f)
+	return true
 }
 
 func (a *API) thumb(w http.ResponseWriter, r *http.Request, id int64) {
