@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -488,19 +489,12 @@ func (g *Gallery) RecordProgress(ctx context.Context, updates map[int64]Progress
 }
 
 func updateMetadataTx(ctx context.Context, tx *sql.Tx, id int64, md map[string]any) error {
-	var cur string
-	if err := tx.QueryRowContext(ctx, `SELECT metadata FROM snapshots WHERE id = ?`, id).Scan(&cur); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return &NotFoundError{ID: id}
-		}
-		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
-	}
-	merged := map[string]any{}
-	if err := json.Unmarshal([]byte(cur), &merged); err != nil {
-		merged = map[string]any{}
-	}
+	// The stats go to their typed columns; only other keys need the JSON
+	// metadata read, merged and written back. Progress updates are mostly
+	// stats alone, and then cost one UPDATE.
 	var sets []string
 	var args []any
+	rest := map[string]any{}
 	for k, v := range md {
 		switch k {
 		case "totalClockTime", "percentDone":
@@ -517,16 +511,36 @@ func updateMetadataTx(ctx context.Context, tx *sql.Tx, id int64, md map[string]a
 				continue
 			}
 		}
-		merged[k] = v
+		rest[k] = v
 	}
-	b, err := json.Marshal(merged)
+	if len(rest) > 0 {
+		var cur string
+		if err := tx.QueryRowContext(ctx, `SELECT metadata FROM snapshots WHERE id = ?`, id).Scan(&cur); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return &NotFoundError{ID: id}
+			}
+			return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
+		}
+		merged := map[string]any{}
+		if err := json.Unmarshal([]byte(cur), &merged); err != nil {
+			merged = map[string]any{}
+		}
+		maps.Copy(merged, rest)
+		b, err := json.Marshal(merged)
+		if err != nil {
+			return fmt.Errorf("snapshot %d: metadata is not JSON: %w", id, err)
+		}
+		sets = append(sets, "metadata = ?")
+		args = append(args, string(b))
+	}
+	sets = append(sets, "updated_ns = ?")
+	args = append(args, time.Now().UnixNano(), id)
+	res, err := tx.ExecContext(ctx, `UPDATE snapshots SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
 	if err != nil {
-		return fmt.Errorf("snapshot %d: metadata is not JSON: %w", id, err)
-	}
-	sets = append(sets, "metadata = ?", "updated_ns = ?")
-	args = append(args, string(b), time.Now().UnixNano(), id)
-	if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {
 		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &NotFoundError{ID: id}
 	}
 	return nil
 }
