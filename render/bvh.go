@@ -98,11 +98,17 @@ func up(x float64) float32 {
 	return f
 }
 
-// builder holds the primitives in structure-of-arrays form.
+// bprim is a primitive during the build. The partition moves whole
+// records, so every node's primitives are contiguous in memory and the
+// binning passes read sequentially instead of chasing indices.
+type bprim struct {
+	lo, hi, c [3]float32 // bounds and centroid
+	id        int32
+}
+
+// builder holds the primitives being partitioned.
 type builder struct {
-	lo, hi [][3]float32
-	c      [][3]float32 // centroids
-	idx    []int32      // permutation being partitioned
+	p []bprim
 }
 
 type tmpNode struct {
@@ -116,29 +122,39 @@ type tmpNode struct {
 // and collapses it into a 4-wide BVH. Large subtrees are built in
 // parallel; the result does not depend on scheduling.
 func buildBVH(boxes []AABB) *wide {
-	n := len(boxes)
-	b := &builder{lo: make([][3]float32, n), hi: make([][3]float32, n), c: make([][3]float32, n), idx: make([]int32, n)}
+	return buildBVHFunc(len(boxes), func(i int) AABB { return boxes[i] })
+}
+
+// buildBVHFunc is buildBVH with the boxes computed on the fly, so that a
+// mesh's triangle boxes never need their own array.
+func buildBVHFunc(n int, boxAt func(i int) AABB) *wide {
+	b := &builder{p: make([]bprim, n)}
 	parallelFor(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			bx := &boxes[i]
-			b.lo[i] = [3]float32{down(bx.Lo.X), down(bx.Lo.Y), down(bx.Lo.Z)}
-			b.hi[i] = [3]float32{up(bx.Hi.X), up(bx.Hi.Y), up(bx.Hi.Z)}
+			bx := boxAt(i)
+			p := &b.p[i]
+			p.lo = [3]float32{down(bx.Lo.X), down(bx.Lo.Y), down(bx.Lo.Z)}
+			p.hi = [3]float32{up(bx.Hi.X), up(bx.Hi.Y), up(bx.Hi.Z)}
 			for k := 0; k < 3; k++ {
-				b.c[i][k] = (b.lo[i][k] + b.hi[i][k]) * 0.5
+				p.c[k] = (p.lo[k] + p.hi[k]) * 0.5
 			}
-			b.idx[i] = int32(i)
+			p.id = int32(i)
 		}
 	})
 	box, cbox := emptyBox32(), emptyBox32()
-	for i := range boxes {
-		box.grow(&b.lo[i], &b.hi[i])
-		cbox.grow(&b.c[i], &b.c[i])
+	for i := range b.p {
+		box.grow(&b.p[i].lo, &b.p[i].hi)
+		cbox.grow(&b.p[i].c, &b.p[i].c)
 	}
 	if n == 0 {
 		return &wide{nodes: []bvh4Node{emptyNode4()}, box: emptyBox32()}
 	}
 	root := b.build(0, n, box, cbox, &scratch{})
-	return collapse(root, b.idx, n)
+	order := make([]int32, n)
+	for i := range b.p {
+		order[i] = b.p[i].id
+	}
+	return collapse(root, order, n)
 }
 
 type bin struct {
@@ -204,8 +220,9 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 		}
 		return j
 	}
-	for _, id := range b.idx[start:end] {
-		j := int((b.c[id][a] - base) * scale)
+	for i := start; i < end; i++ {
+		p := &b.p[i]
+		j := int((p.c[a] - base) * scale)
 		if j >= nb {
 			j = nb - 1
 		} else if j < 0 {
@@ -215,7 +232,7 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 		bn.n++
 		// box grow, inlined by hand: this loop is the build's hot spot;
 		// builtin min/max compile to branch-free code.
-		lo, hi := &b.lo[id], &b.hi[id]
+		lo, hi := &p.lo, &p.hi
 		bn.box.lo[0] = min(bn.box.lo[0], lo[0])
 		bn.box.lo[1] = min(bn.box.lo[1], lo[1])
 		bn.box.lo[2] = min(bn.box.lo[2], lo[2])
@@ -258,14 +275,13 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 	cl, cr := emptyBox32(), emptyBox32()
 	i, j := start, end-1
 	for i <= j {
-		id := b.idx[i]
-		c := &b.c[id]
+		c := &b.p[i].c
 		if binOf(c[a]) <= bestBin {
 			cl.grow(c, c)
 			i++
 		} else {
 			cr.grow(c, c)
-			b.idx[i], b.idx[j] = b.idx[j], id
+			b.p[i], b.p[j] = b.p[j], b.p[i]
 			j--
 		}
 	}
@@ -290,9 +306,8 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 func (b *builder) bounds(start, end int) (box32, box32) {
 	box, cbox := emptyBox32(), emptyBox32()
 	for i := start; i < end; i++ {
-		id := b.idx[i]
-		box.grow(&b.lo[id], &b.hi[id])
-		cbox.grow(&b.c[id], &b.c[id])
+		box.grow(&b.p[i].lo, &b.p[i].hi)
+		cbox.grow(&b.p[i].c, &b.p[i].c)
 	}
 	return box, cbox
 }

@@ -123,15 +123,11 @@ func newBLAS(meshes ...*Mesh) *blas {
 		}
 		return meshes[mi], mi, id - first[mi]
 	}
-	boxes := make([]AABB, total)
-	parallelFor(total, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			m, _, t := meshOf(int32(i))
-			a, b, c := m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
-			boxes[i] = AABB{a.Min(b).Min(c), a.Max(b).Max(c)}
-		}
+	v := buildBVHFunc(total, func(i int) AABB {
+		m, _, t := meshOf(int32(i))
+		a, b, c := m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
+		return AABB{a.Min(b).Min(c), a.Max(b).Max(c)}
 	})
-	v := buildBVH(boxes)
 	bl := &blas{meshes: meshes, bvh: v, tris: make([]tri, total), prim: make([]int32, total), name: meshes[0].Name}
 	if len(meshes) > 1 {
 		bl.primMesh = make([]int32, total)
