@@ -194,10 +194,11 @@ loop:
 	m.mu.Lock()
 	delete(m.live, r.id)
 	m.mu.Unlock()
-	close(r.done)
+	// Subscribers hear of the end before Wait returns to anyone.
 	if !detached {
 		m.emit(Event{Type: EventState, ID: r.id, State: state, Error: msg})
 	}
+	close(r.done)
 }
 
 // finish records a render whose renderer said it has finished: its final
