@@ -366,8 +366,10 @@ func (lineLoader) Load(_ context.Context, p string) ([]Plugin, error) {
 	return out, nil
 }
 
+var registerLineLoader sync.Once
+
 func TestDiscoveryOverridesAndDuplicates(t *testing.T) {
-	RegisterLoader(lineLoader{})
+	registerLineLoader.Do(func() { RegisterLoader(lineLoader{}) })
 	root := t.TempDir()
 	write := func(rel, content string) string {
 		p := filepath.Join(root, rel)
