@@ -370,7 +370,9 @@ func (r *Renderer) killGroup() {
 	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
 }
 
-// Close implements bgrender.Closer: no process of the render survives it.
+// Close implements bgrender.Closer: no process of the render survives it,
+// and the worker's output directory is removed (the Manager has taken the
+// final image into the gallery before it calls Close).
 func (r *Renderer) Close() error {
 	if r.cmd == nil {
 		return nil
@@ -383,6 +385,11 @@ func (r *Renderer) Close() error {
 	}
 	if r.stdin != nil {
 		r.stdin.Close()
+	}
+	if r.dir != "" {
+		if err := os.RemoveAll(r.dir); err != nil {
+			return fmt.Errorf("local: remove %s: %w", r.dir, err)
+		}
 	}
 	return nil
 }

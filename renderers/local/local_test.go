@@ -144,6 +144,12 @@ func TestRenderToFinish(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(r.OutputDir(), "image.png")); err != nil {
 		t.Errorf("no PNG preview: %v", err)
 	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(r.OutputDir()); !os.IsNotExist(err) {
+		t.Errorf("output dir %s left after Close: %v", r.OutputDir(), err)
+	}
 }
 
 func TestStopKillsWorker(t *testing.T) {
