@@ -144,7 +144,8 @@ func ReadFilm(r io.Reader) (*Film, error) {
 	if err := binary.Read(r, binary.LittleEndian, &wh); err != nil {
 		return nil, fmt.Errorf("read film size at offset 8: %w", err)
 	}
-	if wh[0] == 0 || wh[1] == 0 || uint64(wh[0])*uint64(wh[1]) > 1<<28 {
+	// 2^25 pixels (an 8K frame) bounds what a corrupt header can allocate.
+	if wh[0] == 0 || wh[1] == 0 || uint64(wh[0])*uint64(wh[1]) > 1<<25 {
 		return nil, fmt.Errorf("film size %dx%d at offset 8 out of range", wh[0], wh[1])
 	}
 	f := NewFilm(int(wh[0]), int(wh[1]))

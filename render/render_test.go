@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"testing"
@@ -304,4 +305,38 @@ func TestAxisAlignedRays(t *testing.T) {
 			t.Errorf("ray along %v not occluded", d)
 		}
 	}
+}
+
+func TestFilmRoundTrip(t *testing.T) {
+	f := NewFilm(5, 3)
+	f.Add(1, 2, Vec3{0.5, 1e-9, 3})
+	f.Add(4, 0, Vec3{math.NaN(), math.Inf(1), -1})
+	var b bytes.Buffer
+	if _, err := f.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	g, err := ReadFilm(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !g.Equal(f) {
+		t.Fatal("film changed in a round trip")
+	}
+	if p := g.Pixel(4, 0); p.X != 0 || p.Y != FilmMaxSample || p.Z != 0 {
+		t.Errorf("NaN/Inf/negative sample stored as %v, want (0, max, 0)", p)
+	}
+	for n := 0; n < b.Len(); n += 9 {
+		if _, err := ReadFilm(bytes.NewReader(b.Bytes()[:n])); err == nil {
+			t.Fatalf("truncated film of %d bytes read without error", n)
+		}
+	}
+}
+
+func FuzzReadFilm(f *testing.F) {
+	var b bytes.Buffer
+	NewFilm(2, 2).WriteTo(&b)
+	f.Add(b.Bytes())
+	f.Fuzz(func(t *testing.T, d []byte) {
+		_, _ = ReadFilm(bytes.NewReader(d))
+	})
 }
