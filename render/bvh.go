@@ -52,6 +52,7 @@ const (
 	bvhBigLeaf    = 32  // leaf size allowed when no split separates centroids
 	bvhTraverseC  = 2.0 // cost of a node visit relative to a primitive test
 	bvhParallelAt = 8192
+	bvhAllAxesAt  = 4096 // nodes this large bin all three axes
 )
 
 // box32 is a float32 box used during the build.
@@ -202,14 +203,22 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 		node.right = b.build(mid, end, rb, rc, sc)
 		return node
 	}
-	// Small nodes, which are most nodes, get fewer bins.
+	// Small nodes, which are most nodes, get fewer bins. Large nodes,
+	// which shape the top of the tree, try every axis.
 	nb := min(bvhBins, n)
-	bins := &sc.bins
-	for i := 0; i < nb; i++ {
-		bins[i] = bin{box: emptyBox32()}
+	best := b.sweep(a, nb, start, end, &cbox, sc)
+	if n >= bvhAllAxesAt {
+		for ax := 0; ax < 3; ax++ {
+			if ax != a && cbox.hi[ax] > cbox.lo[ax] {
+				if s := b.sweep(ax, nb, start, end, &cbox, sc); s.cost < best.cost {
+					best = s
+				}
+			}
+		}
 	}
-	base := cbox.lo[a]
-	scale := float32(nb) * (1 - 1e-6) / ext
+	a = best.axis
+	bestCost, bestBin, bestL, bestR := best.cost, best.bin, best.l, best.r
+	base, scale := best.base, best.scale
 	binOf := func(c float32) int {
 		j := int((c - base) * scale)
 		if j >= nb {
@@ -219,51 +228,6 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 			return 0
 		}
 		return j
-	}
-	for i := start; i < end; i++ {
-		p := &b.p[i]
-		j := int((p.c[a] - base) * scale)
-		if j >= nb {
-			j = nb - 1
-		} else if j < 0 {
-			j = 0
-		}
-		bn := &bins[j]
-		bn.n++
-		// box grow, inlined by hand: this loop is the build's hot spot;
-		// builtin min/max compile to branch-free code.
-		lo, hi := &p.lo, &p.hi
-		bn.box.lo[0] = min(bn.box.lo[0], lo[0])
-		bn.box.lo[1] = min(bn.box.lo[1], lo[1])
-		bn.box.lo[2] = min(bn.box.lo[2], lo[2])
-		bn.box.hi[0] = max(bn.box.hi[0], hi[0])
-		bn.box.hi[1] = max(bn.box.hi[1], hi[1])
-		bn.box.hi[2] = max(bn.box.hi[2], hi[2])
-	}
-	rBox, rN := &sc.rBox, &sc.rN
-	acc := emptyBox32()
-	var cnt int32
-	for i := nb - 1; i > 0; i-- {
-		acc.grow(&bins[i].box.lo, &bins[i].box.hi)
-		cnt += bins[i].n
-		rBox[i], rN[i] = acc, cnt
-	}
-	bestCost := float32(math.Inf(1))
-	bestBin := -1
-	var bestL, bestR box32
-	acc = emptyBox32()
-	cnt = 0
-	for i := 0; i < nb-1; i++ {
-		acc.grow(&bins[i].box.lo, &bins[i].box.hi)
-		cnt += bins[i].n
-		if cnt == 0 || rN[i+1] == 0 {
-			continue
-		}
-		c := acc.area()*float32(cnt) + rBox[i+1].area()*float32(rN[i+1])
-		if c < bestCost {
-			bestCost, bestBin = c, i
-			bestL, bestR = acc, rBox[i+1]
-		}
 	}
 	if n <= bvhMaxLeaf {
 		area := box.area()
@@ -301,6 +265,68 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 		node.right = b.build(i, end, bestR, cr, sc)
 	}
 	return node
+}
+
+// split is the best binned split found along one axis.
+type split struct {
+	axis        int
+	cost        float32
+	bin         int
+	l, r        box32
+	base, scale float32
+}
+
+// sweep bins the primitives of [start, end) along axis a into nb bins and
+// returns the cheapest SAH split (cost +Inf when none separates them).
+func (b *builder) sweep(a, nb, start, end int, cbox *box32, sc *scratch) split {
+	bins := &sc.bins
+	for i := 0; i < nb; i++ {
+		bins[i] = bin{box: emptyBox32()}
+	}
+	sp := split{axis: a, cost: float32(math.Inf(1)), bin: -1, base: cbox.lo[a]}
+	sp.scale = float32(nb) * (1 - 1e-6) / (cbox.hi[a] - cbox.lo[a])
+	for i := start; i < end; i++ {
+		p := &b.p[i]
+		j := int((p.c[a] - sp.base) * sp.scale)
+		if j >= nb {
+			j = nb - 1
+		} else if j < 0 {
+			j = 0
+		}
+		bn := &bins[j]
+		bn.n++
+		// box grow, inlined by hand: this loop is the build's hot spot;
+		// builtin min/max compile to branch-free code.
+		bn.box.lo[0] = min(bn.box.lo[0], p.lo[0])
+		bn.box.lo[1] = min(bn.box.lo[1], p.lo[1])
+		bn.box.lo[2] = min(bn.box.lo[2], p.lo[2])
+		bn.box.hi[0] = max(bn.box.hi[0], p.hi[0])
+		bn.box.hi[1] = max(bn.box.hi[1], p.hi[1])
+		bn.box.hi[2] = max(bn.box.hi[2], p.hi[2])
+	}
+	rBox, rN := &sc.rBox, &sc.rN
+	acc := emptyBox32()
+	var cnt int32
+	for i := nb - 1; i > 0; i-- {
+		acc.grow(&bins[i].box.lo, &bins[i].box.hi)
+		cnt += bins[i].n
+		rBox[i], rN[i] = acc, cnt
+	}
+	acc = emptyBox32()
+	cnt = 0
+	for i := 0; i < nb-1; i++ {
+		acc.grow(&bins[i].box.lo, &bins[i].box.hi)
+		cnt += bins[i].n
+		if cnt == 0 || rN[i+1] == 0 {
+			continue
+		}
+		c := acc.area()*float32(cnt) + rBox[i+1].area()*float32(rN[i+1])
+		if c < sp.cost {
+			sp.cost, sp.bin = c, i
+			sp.l, sp.r = acc, rBox[i+1]
+		}
+	}
+	return sp
 }
 
 func (b *builder) bounds(start, end int) (box32, box32) {
