@@ -56,14 +56,14 @@ func NewManager(g *gallery.Gallery, log *slog.Logger) *Manager {
 	m := &Manager{
 		g:             g,
 		log:           log,
-		ImageInterval: 10 * time.Second,
+		ImageInterval: 30 * time.Second,
 		StopTimeout:   30 * time.Second,
 		CallTimeout:   30 * time.Second,
 		plugins:       map[string]Plugin{},
 		live:          map[int64]*run{},
 		subs:          map[chan Event]struct{}{},
 	}
-	m.rec = recorder{m: m, interval: 250 * time.Millisecond}
+	m.rec = recorder{m: m, interval: 500 * time.Millisecond}
 	return m
 }
 

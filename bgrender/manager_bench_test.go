@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -94,6 +95,13 @@ stop_grace = "2s"
 			<-events
 		}
 		perRender := float64(heapInUse()-before) / float64(n)
+		if name := os.Getenv("RGALLERY_BENCH_CPUPROFILE"); name != "" {
+			f, err := os.Create(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pprof.StartCPUProfile(f)
+		}
 		c0, t0 := cpuTime(), time.Now()
 		images := 0
 		deadline := time.After(window)
@@ -109,6 +117,7 @@ stop_grace = "2s"
 			}
 		}
 		cpu := float64(cpuTime()-c0) / float64(time.Since(t0))
+		pprof.StopCPUProfile()
 		if live := len(m.Live()); live != n {
 			b.Fatalf("%d of %d renders live during the window", live, n)
 		}

@@ -32,6 +32,9 @@ import (
 type Gallery struct {
 	dir string
 	db  *sql.DB
+	// Statements of the progress path, prepared once: parsing SQL was most
+	// of the cost of recording hundreds of live renders.
+	setStats, bumpImage, readMetadata, writeMetadata *sql.Stmt
 }
 
 // DefaultDir returns the gallery directory used when none is given:
@@ -77,7 +80,31 @@ func Open(ctx context.Context, dir string) (*Gallery, error) {
 		db.Close()
 		return nil, fmt.Errorf("gallery %s: %w", abs, err)
 	}
+	if err := g.prepare(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("gallery %s: %w", abs, err)
+	}
 	return g, nil
+}
+
+func (g *Gallery) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&g.setStats, `UPDATE snapshots SET total_clock_time = coalesce(?, total_clock_time),
+			percent_done = coalesce(?, percent_done), peak_memory = coalesce(?, peak_memory), updated_ns = ? WHERE id = ?`},
+		{&g.bumpImage, `UPDATE snapshots SET image_version = image_version + ? WHERE id = ?`},
+		{&g.readMetadata, `SELECT metadata FROM snapshots WHERE id = ?`},
+		{&g.writeMetadata, `UPDATE snapshots SET metadata = ? WHERE id = ?`},
+	} {
+		st, err := g.db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*p.stmt = st
+	}
+	return nil
 }
 
 // checkWritable fails early, with the directory's name, when the gallery
@@ -104,7 +131,14 @@ func (g *Gallery) Path(rel string) string {
 }
 
 // Close closes the database.
-func (g *Gallery) Close() error { return g.db.Close() }
+func (g *Gallery) Close() error {
+	for _, st := range []*sql.Stmt{g.setStats, g.bumpImage, g.readMetadata, g.writeMetadata} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	return g.db.Close()
+}
 
 // migrations are applied in order; PRAGMA user_version counts the applied
 // ones. Append only: never edit a migration that has shipped.
@@ -466,10 +500,10 @@ func (g *Gallery) RecordProgress(ctx context.Context, updates map[int64]Progress
 	for id, p := range updates {
 		var err error
 		if p.NewImages > 0 {
-			_, err = tx.ExecContext(ctx, `UPDATE snapshots SET image_version = image_version + ? WHERE id = ?`, p.NewImages, id)
+			_, err = tx.StmtContext(ctx, g.bumpImage).ExecContext(ctx, p.NewImages, id)
 		}
 		if err == nil && len(p.Metadata) > 0 {
-			err = updateMetadataTx(ctx, tx, id, p.Metadata)
+			err = g.updateMetadataTx(ctx, tx, id, p.Metadata)
 		}
 		var nf *NotFoundError
 		if errors.As(err, &nf) {
@@ -488,59 +522,50 @@ func (g *Gallery) RecordProgress(ctx context.Context, updates map[int64]Progress
 	return firstErr
 }
 
-func updateMetadataTx(ctx context.Context, tx *sql.Tx, id int64, md map[string]any) error {
+func (g *Gallery) updateMetadataTx(ctx context.Context, tx *sql.Tx, id int64, md map[string]any) error {
 	// The stats go to their typed columns; only other keys need the JSON
 	// metadata read, merged and written back. Progress updates are mostly
 	// stats alone, and then cost one UPDATE.
-	var sets []string
-	var args []any
+	var total, percent, peak any // nil leaves the column as it is
 	rest := map[string]any{}
 	for k, v := range md {
-		switch k {
-		case "totalClockTime", "percentDone":
-			if f, ok := toFloat(v); ok {
-				col := map[string]string{"totalClockTime": "total_clock_time", "percentDone": "percent_done"}[k]
-				sets = append(sets, col+" = ?")
-				args = append(args, f)
-				continue
-			}
-		case "peakMemory":
-			if f, ok := toFloat(v); ok {
-				sets = append(sets, "peak_memory = ?")
-				args = append(args, int64(f))
-				continue
-			}
+		f, isNum := toFloat(v)
+		switch {
+		case k == "totalClockTime" && isNum:
+			total = f
+		case k == "percentDone" && isNum:
+			percent = f
+		case k == "peakMemory" && isNum:
+			peak = int64(f)
+		default:
+			rest[k] = v
 		}
-		rest[k] = v
 	}
-	if len(rest) > 0 {
-		var cur string
-		if err := tx.QueryRowContext(ctx, `SELECT metadata FROM snapshots WHERE id = ?`, id).Scan(&cur); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return &NotFoundError{ID: id}
-			}
-			return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
-		}
-		merged := map[string]any{}
-		if err := json.Unmarshal([]byte(cur), &merged); err != nil {
-			merged = map[string]any{}
-		}
-		maps.Copy(merged, rest)
-		b, err := json.Marshal(merged)
-		if err != nil {
-			return fmt.Errorf("snapshot %d: metadata is not JSON: %w", id, err)
-		}
-		sets = append(sets, "metadata = ?")
-		args = append(args, string(b))
-	}
-	sets = append(sets, "updated_ns = ?")
-	args = append(args, time.Now().UnixNano(), id)
-	res, err := tx.ExecContext(ctx, `UPDATE snapshots SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...)
+	res, err := tx.StmtContext(ctx, g.setStats).ExecContext(ctx, total, percent, peak, time.Now().UnixNano(), id)
 	if err != nil {
 		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return &NotFoundError{ID: id}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	var cur string
+	if err := tx.StmtContext(ctx, g.readMetadata).QueryRowContext(ctx, id).Scan(&cur); err != nil {
+		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
+	}
+	merged := map[string]any{}
+	if err := json.Unmarshal([]byte(cur), &merged); err != nil {
+		merged = map[string]any{}
+	}
+	maps.Copy(merged, rest)
+	b, err := json.Marshal(merged)
+	if err != nil {
+		return fmt.Errorf("snapshot %d: metadata is not JSON: %w", id, err)
+	}
+	if _, err := tx.StmtContext(ctx, g.writeMetadata).ExecContext(ctx, string(b), id); err != nil {
+		return fmt.Errorf("snapshot %d: update metadata: %w", id, err)
 	}
 	return nil
 }
