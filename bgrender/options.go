@@ -1,8 +1,10 @@
 package bgrender
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,4 +128,45 @@ func convertOption(spec OptionSpec, v any) (any, error) {
 	default:
 		return fmt.Sprint(v), nil
 	}
+}
+
+// IntOption reads an integer option from a renderer's plugin options: def
+// when it is absent, an error naming the option when it is not a whole
+// number (JSON numbers, Go ints and numeric strings are accepted) or not in
+// [lo, hi]. It is for renderers that read their own options.
+func IntOption(opts map[string]any, name string, def, lo, hi int) (int, error) {
+	v, ok := opts[name]
+	if !ok || v == nil {
+		return def, nil
+	}
+	var n int
+	switch x := v.(type) {
+	case int:
+		n = x
+	case int64:
+		n = int(x)
+	case float64:
+		if x != math.Trunc(x) || math.IsInf(x, 0) {
+			return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
+		}
+		n = int(x)
+	case json.Number:
+		i, err := x.Int64()
+		if err != nil {
+			return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
+		}
+		n = int(i)
+	case string:
+		i, err := strconv.Atoi(strings.TrimSpace(x))
+		if err != nil {
+			return 0, fmt.Errorf("option %s = %q: want an integer", name, x)
+		}
+		n = i
+	default:
+		return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
+	}
+	if n < lo || n > hi {
+		return 0, fmt.Errorf("option %s = %d: out of range [%d, %d]", name, n, lo, hi)
+	}
+	return n, nil
 }

@@ -103,54 +103,17 @@ func (r *Renderer) GetConfigOptions(_ context.Context, old map[string]any) (map[
 	return out, nil
 }
 
-func intOpt(opts map[string]any, name string, def, lo, hi int) (int, error) {
-	v, ok := opts[name]
-	if !ok || v == nil {
-		return def, nil
-	}
-	var n int
-	switch x := v.(type) {
-	case int:
-		n = x
-	case int64:
-		n = int(x)
-	case float64:
-		n = int(x)
-		if float64(n) != x {
-			return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
-		}
-	case json.Number:
-		i, err := x.Int64()
-		if err != nil {
-			return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
-		}
-		n = int(i)
-	case string:
-		i, err := strconv.Atoi(x)
-		if err != nil {
-			return 0, fmt.Errorf("option %s = %q: want an integer", name, x)
-		}
-		n = i
-	default:
-		return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
-	}
-	if n < lo || n > hi {
-		return 0, fmt.Errorf("option %s = %d out of range [%d, %d]", name, n, lo, hi)
-	}
-	return n, nil
-}
-
 // StartBackgroundRender starts the worker and returns.
 func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, opts bgrender.Options) error {
-	spp, err := intOpt(opts.Plugin, OptSPP, DefaultSPP, 1, 65536)
+	spp, err := bgrender.IntOption(opts.Plugin, OptSPP, DefaultSPP, 1, 65536)
 	if err != nil {
 		return err
 	}
-	bounces, err := intOpt(opts.Plugin, OptMaxBounces, DefaultBounce, 0, 64)
+	bounces, err := bgrender.IntOption(opts.Plugin, OptMaxBounces, DefaultBounce, 0, 64)
 	if err != nil {
 		return err
 	}
-	threads, err := intOpt(opts.Plugin, OptThreads, 0, 0, 1024)
+	threads, err := bgrender.IntOption(opts.Plugin, OptThreads, 0, 0, 1024)
 	if err != nil {
 		return err
 	}

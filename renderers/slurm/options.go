@@ -1,13 +1,11 @@
 package slurm
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/rgallery/rgallery/bgrender"
@@ -91,27 +89,27 @@ var reservedArgs = map[string]bool{
 func parseConfig(opts map[string]any) (config, error) {
 	c := config{}
 	var err error
-	if c.Tasks, err = intOpt(opts, OptTasks, DefaultTasks, 1, 1000); err != nil {
+	if c.Tasks, err = bgrender.IntOption(opts, OptTasks, DefaultTasks, 1, 1000); err != nil {
 		return c, err
 	}
-	if c.SPP, err = intOpt(opts, OptSPP, DefaultSPP, 1, 65536); err != nil {
+	if c.SPP, err = bgrender.IntOption(opts, OptSPP, DefaultSPP, 1, 65536); err != nil {
 		return c, err
 	}
 	if c.Tasks > c.SPP {
 		return c, fmt.Errorf("option %s = %d: more tasks than samples per pixel (%d); every task needs at least one sample", OptTasks, c.Tasks, c.SPP)
 	}
-	if c.Bounces, err = intOpt(opts, OptMaxBounces, DefaultBounces, 0, 64); err != nil {
+	if c.Bounces, err = bgrender.IntOption(opts, OptMaxBounces, DefaultBounces, 0, 64); err != nil {
 		return c, err
 	}
-	seed, err := intOpt(opts, OptSeed, 0, 0, math.MaxUint32)
+	seed, err := bgrender.IntOption(opts, OptSeed, 0, 0, math.MaxUint32)
 	if err != nil {
 		return c, err
 	}
 	c.Seed = uint32(seed)
-	if c.CPUs, err = intOpt(opts, OptCPUs, DefaultCPUs, 1, 1024); err != nil {
+	if c.CPUs, err = bgrender.IntOption(opts, OptCPUs, DefaultCPUs, 1, 1024); err != nil {
 		return c, err
 	}
-	if c.StopTimeout, err = intOpt(opts, OptStopTimeout, 60, 1, 3600); err != nil {
+	if c.StopTimeout, err = bgrender.IntOption(opts, OptStopTimeout, 60, 1, 3600); err != nil {
 		return c, err
 	}
 	c.Partition = strOpt(opts, OptPartition)
@@ -184,41 +182,4 @@ func strOpt(opts map[string]any, name string) string {
 		return ""
 	}
 	return strings.TrimSpace(fmt.Sprint(v))
-}
-
-func intOpt(opts map[string]any, name string, def, lo, hi int) (int, error) {
-	v, ok := opts[name]
-	if !ok || v == nil {
-		return def, nil
-	}
-	var n int
-	switch x := v.(type) {
-	case int:
-		n = x
-	case int64:
-		n = int(x)
-	case float64:
-		if x != math.Trunc(x) {
-			return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
-		}
-		n = int(x)
-	case json.Number:
-		i, err := x.Int64()
-		if err != nil {
-			return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
-		}
-		n = int(i)
-	case string:
-		i, err := strconv.Atoi(strings.TrimSpace(x))
-		if err != nil {
-			return 0, fmt.Errorf("option %s = %q: want an integer", name, x)
-		}
-		n = i
-	default:
-		return 0, fmt.Errorf("option %s = %v: want an integer", name, v)
-	}
-	if n < lo || n > hi {
-		return 0, fmt.Errorf("option %s = %d: out of range [%d, %d]", name, n, lo, hi)
-	}
-	return n, nil
 }

@@ -77,7 +77,8 @@ func TestProgressiveUpdates(t *testing.T) {
 		t.Fatalf("partitions: %v %v", ps, err)
 	}
 	// The Slurm options must reach the job.
-	r, h := start(t, scene, map[string]any{OptTasks: 2, OptSPP: 64, OptPartition: ps[0], OptMemory: "200M",
+	// Enough samples that the job runs through several queue polls (1/s).
+	r, h := start(t, scene, map[string]any{OptTasks: 2, OptSPP: 512, OptPartition: ps[0], OptMemory: "200M",
 		OptTimeLimit: "30", OptSbatchArgs: "--nice=10 --comment=rgallery-test"}, bgrender.Viewport{ResX: 160, ResY: 90})
 	recs, err := showJob(context.Background(), r.st.JobID)
 	if err != nil || len(recs) == 0 {
