@@ -251,8 +251,7 @@ func (m *Manager) Start(ctx context.Context, req Request) (gallery.Snapshot, err
 			_ = m.g.SetOwner(ctx, snap.ID, os.Getpid(), tok)
 		}
 	}
-	r := m.launch(snap.ID, p, rend, h)
-	_ = r
+	m.launch(snap.ID, p, rend, h)
 	snap, _ = m.g.Get(ctx, snap.ID)
 	m.emit(Event{Type: EventCreated, ID: snap.ID, State: snap.State})
 	return snap, nil

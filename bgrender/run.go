@@ -103,14 +103,14 @@ type run struct {
 	liveVersion int64
 }
 
-func (m *Manager) launch(id int64, p Plugin, rend Renderer, h *host) *run {
+// launch starts the poll loop of a render whose renderer has started.
+func (m *Manager) launch(id int64, p Plugin, rend Renderer, h *host) {
 	r := &run{id: id, plugin: p, rend: rend, host: h, cmds: make(chan command), done: make(chan struct{})}
 	m.mu.Lock()
 	m.live[id] = r
 	m.wg.Add(1)
 	m.mu.Unlock()
 	go m.loop(r)
-	return r
 }
 
 func (m *Manager) pollInterval(r *run) time.Duration {

@@ -51,11 +51,10 @@ func (g *Gallery) SetImage(ctx context.Context, id int64, src string, thumb bool
 	if err != nil {
 		return &ImageError{Path: src, Err: err}
 	}
-	img, format, decErr := image.Decode(bytes.NewReader(data))
+	img, _, decErr := image.Decode(bytes.NewReader(data))
 	if decErr != nil && knownImageExt(src) {
 		return &ImageError{Path: src, Err: fmt.Errorf("not a complete %s image: %w", strings.TrimPrefix(filepath.Ext(src), "."), decErr)}
 	}
-	_ = format
 	dir := filepath.Join(g.dir, "images", fmt.Sprint(id))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("snapshot %d: store image: %w", id, err)
