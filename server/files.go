@@ -165,6 +165,11 @@ func (a *API) thumb(w http.ResponseWriter, r *http.Request, id int64) {
 	if !ok {
 		return
 	}
+	// A live render's thumbnail is its newest image, scaled by the browser:
+	// the gallery writes thumbnails only with its periodic copies.
+	if a.serveLive(w, r, s) {
+		return
+	}
 	a.serveVersioned(w, r, id, "thumb", s.Thumb, s.ImageVersion, s.Updated)
 }
 
