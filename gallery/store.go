@@ -25,7 +25,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Gallery is an open gallery directory. It is safe for concurrent use.
@@ -76,15 +77,39 @@ func Open(ctx context.Context, dir string) (*Gallery, error) {
 	}
 	db.SetMaxOpenConns(4)
 	g := &Gallery{dir: abs, db: db}
-	if err := g.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("gallery %s: %w", abs, err)
+	// Processes that open a new gallery at the same moment can find the
+	// database busy while one of them turns on WAL mode, which SQLite
+	// reports at once instead of waiting; they try again for a while.
+	delay := 10 * time.Millisecond
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := g.migrate(ctx)
+		if err == nil {
+			break
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
+			db.Close()
+			return nil, fmt.Errorf("gallery %s: %w", abs, err)
+		}
+		select {
+		case <-ctx.Done():
+			db.Close()
+			return nil, fmt.Errorf("gallery %s: %w", abs, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 500*time.Millisecond)
 	}
 	if err := g.prepare(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("gallery %s: %w", abs, err)
 	}
 	return g, nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 func (g *Gallery) prepare(ctx context.Context) error {

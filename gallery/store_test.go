@@ -366,3 +366,57 @@ func TestStoreSceneKeepsClosure(t *testing.T) {
 		t.Fatal("the first stored copy changed")
 	}
 }
+
+// TestConcurrentOpenOfANewGallery starts processes that open one new
+// gallery at the same moment: each must open it (one migrates, the others
+// wait for it), none may see "database is locked".
+func TestConcurrentOpenOfANewGallery(t *testing.T) {
+	if os.Getenv("GALLERY_OPEN_CHILD") != "" {
+		return
+	}
+	for round := 0; round < 5; round++ {
+		dir := filepath.Join(t.TempDir(), "g")
+		var cmds []*exec.Cmd
+		for i := 0; i < 6; i++ {
+			c := exec.Command(os.Args[0], "-test.run=TestOpenChild")
+			c.Env = append(os.Environ(), "GALLERY_OPEN_CHILD="+dir)
+			cmds = append(cmds, c)
+		}
+		for _, c := range cmds {
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range cmds {
+			if err := c.Wait(); err != nil {
+				t.Fatalf("round %d: a process could not open the new gallery: %v", round, err)
+			}
+		}
+		g, err := Open(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := g.Count(context.Background())
+		g.Close()
+		if n != 6 {
+			t.Fatalf("round %d: %d snapshots, want one from each of 6 processes", round, n)
+		}
+	}
+}
+
+func TestOpenChild(t *testing.T) {
+	dir := os.Getenv("GALLERY_OPEN_CHILD")
+	if dir == "" {
+		t.Skip("helper process for TestConcurrentOpenOfANewGallery")
+	}
+	g, err := Open(context.Background(), dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	defer g.Close()
+	if _, err := g.Create(context.Background(), Snapshot{Renderer: "X"}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+}
