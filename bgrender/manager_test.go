@@ -23,6 +23,7 @@ type testConfig struct {
 	frames   int // images to write before finishing
 	noImage  bool
 	failPoll error
+	failAt   int // poll that fails, after writing its image
 }
 
 type testRenderer struct {
@@ -71,6 +72,9 @@ func (r *testRenderer) IsRenderFinished(context.Context) (bool, error) {
 	}
 	r.h.UpdateMetadata(map[string]any{"percentDone": 100 * float64(r.polls) / float64(r.frames),
 		"totalClockTime": 0.01 * float64(r.polls), "peakMemory": 1 << 20, "engine": "test"})
+	if r.polls == r.failAt {
+		return false, errors.New("out of memory")
+	}
 	return r.polls >= r.frames, nil
 }
 
@@ -464,4 +468,18 @@ func storedPixel(t *testing.T, g *gallery.Gallery, s gallery.Snapshot) uint8 {
 		t.Fatal(err)
 	}
 	return color.NRGBAModel.Convert(img.At(1, 1)).(color.NRGBA).R
+}
+
+func TestFailedRenderKeepsItsLastImage(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testConfig{frames: 100, failAt: 3})
+	f.m.ImageInterval = time.Hour
+	snap, _ := f.m.Start(ctx, Request{Renderer: "Test", Scene: f.scene})
+	got, _ := f.m.Wait(ctx, snap.ID)
+	if got.State != gallery.Failed || got.Error != "isRenderFinished: out of memory" {
+		t.Fatalf("state %s %q", got.State, got.Error)
+	}
+	if v := storedPixel(t, f.g, got); v != 150 {
+		t.Fatalf("failed render keeps pixel %d, want the last image's 150", v)
+	}
 }

@@ -138,7 +138,9 @@ loop:
 			finished, err := r.rend.IsRenderFinished(cctx)
 			cancel()
 			if err != nil {
-				m.flush(ctx, r, false)
+				// Keep the newest image of a failed render, whatever its
+				// state: it is often what shows what went wrong.
+				_ = m.flush(ctx, r, true)
 				state, msg = gallery.Failed, fmt.Sprintf("isRenderFinished: %v", err)
 				break loop
 			}
