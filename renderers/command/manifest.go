@@ -331,33 +331,31 @@ func ParseManifest(path string, data []byte) (*Manifest, error) {
 		}
 		m.progress = re
 	}
-	m.poll = DefaultPoll
-	if f.Poll != nil {
-		if f.Poll.d <= 0 {
-			return nil, fail("poll", "poll: want a positive number of seconds, got %v", f.Poll.d)
+	// Durations: a default when absent; poll and memory_interval must be
+	// positive, stop_grace and update_interval may be zero.
+	for _, d := range []struct {
+		key       string
+		v         *seconds
+		def       time.Duration
+		allowZero bool
+		dst       *time.Duration
+	}{
+		{"poll", f.Poll, DefaultPoll, false, &m.poll},
+		{"stop_grace", f.StopGrace, DefaultStopGrace, true, &m.stopGrace},
+		{"memory_interval", f.MemInterval, DefaultMemoryInterval, false, &m.memEvery},
+		{"update_interval", f.UpdInterval, DefaultUpdateInterval, true, &m.updateEvery},
+	} {
+		*d.dst = d.def
+		if d.v == nil {
+			continue
 		}
-		m.poll = f.Poll.d
-	}
-	m.stopGrace = DefaultStopGrace
-	if f.StopGrace != nil {
-		if f.StopGrace.d < 0 {
-			return nil, fail("stop_grace", "stop_grace: want zero or more seconds, got %v", f.StopGrace.d)
+		if d.allowZero && d.v.d < 0 {
+			return nil, fail(d.key, "%s: want zero or more seconds, got %v", d.key, d.v.d)
 		}
-		m.stopGrace = f.StopGrace.d
-	}
-	m.memEvery = DefaultMemoryInterval
-	if f.MemInterval != nil {
-		if f.MemInterval.d <= 0 {
-			return nil, fail("memory_interval", "memory_interval: want a positive number of seconds, got %v", f.MemInterval.d)
+		if !d.allowZero && d.v.d <= 0 {
+			return nil, fail(d.key, "%s: want a positive number of seconds, got %v", d.key, d.v.d)
 		}
-		m.memEvery = f.MemInterval.d
-	}
-	m.updateEvery = DefaultUpdateInterval
-	if f.UpdInterval != nil {
-		if f.UpdInterval.d < 0 {
-			return nil, fail("update_interval", "update_interval: want zero or more seconds, got %v", f.UpdInterval.d)
-		}
-		m.updateEvery = f.UpdInterval.d
+		*d.dst = d.v.d
 	}
 	if f.Click != nil {
 		clickKnown := func(name string) bool { return name == "x" || name == "y" || known(name) }
