@@ -490,17 +490,7 @@ func (g *Gallery) SetOwner(ctx context.Context, id int64, pid int, attachToken s
 // keys go to the typed stats columns instead. Values that cannot be read as
 // the stat's type are kept as metadata, so nothing a renderer said is lost.
 func (g *Gallery) UpdateMetadata(ctx context.Context, id int64, md map[string]any) error {
-	return g.UpdateMetadataBatch(ctx, map[int64]map[string]any{id: md})
-}
-
-// UpdateMetadataBatch is UpdateMetadata for many snapshots in one
-// transaction.
-func (g *Gallery) UpdateMetadataBatch(ctx context.Context, updates map[int64]map[string]any) error {
-	p := make(map[int64]Progress, len(updates))
-	for id, md := range updates {
-		p[id] = Progress{Metadata: md}
-	}
-	return g.RecordProgress(ctx, p)
+	return g.RecordProgress(ctx, map[int64]Progress{id: {Metadata: md}})
 }
 
 // Progress is what a live render reported since it was last recorded.
