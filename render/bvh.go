@@ -53,6 +53,11 @@ const (
 	bvhTraverseC  = 2.0 // cost of a node visit relative to a primitive test
 	bvhParallelAt = 8192
 	bvhAllAxesAt  = 4096 // nodes this large bin all three axes
+	// Nodes this large bin a strided sample of about bvhSamples
+	// primitives: the split it finds costs within noise of the exact one,
+	// and the partition pass computes the children's exact boxes anyway.
+	bvhSampleAt = 4096
+	bvhSamples  = 1024
 )
 
 // box32 is a float32 box used during the build.
@@ -73,6 +78,9 @@ func (b *box32) grow(lo, hi *[3]float32) {
 	b.hi[2] = max(b.hi[2], hi[2])
 }
 
+// Valid reports whether the box is not empty.
+func (b *box32) Valid() bool { return b.lo[0] <= b.hi[0] }
+
 func (b *box32) area() float32 {
 	dx, dy, dz := b.hi[0]-b.lo[0], b.hi[1]-b.lo[1], b.hi[2]-b.lo[2]
 	if dx < 0 {
@@ -82,11 +90,20 @@ func (b *box32) area() float32 {
 }
 
 // down and up round a float64 to float32 towards −∞ and +∞, so that
-// float32 boxes always contain the float64 geometry.
+// float32 boxes always contain the float64 geometry. Stepping the bits is
+// math.Nextafter32 without its NaN and sign cases, which cannot occur here
+// and cost a call per coordinate in the build's setup.
 func down(x float64) float32 {
 	f := float32(x)
 	if float64(f) > x {
-		f = math.Nextafter32(f, float32(math.Inf(-1)))
+		switch {
+		case f > 0:
+			f = math.Float32frombits(math.Float32bits(f) - 1)
+		case f < 0:
+			f = math.Float32frombits(math.Float32bits(f) + 1)
+		default:
+			f = -math.SmallestNonzeroFloat32
+		}
 	}
 	return f
 }
@@ -94,7 +111,14 @@ func down(x float64) float32 {
 func up(x float64) float32 {
 	f := float32(x)
 	if float64(f) < x {
-		f = math.Nextafter32(f, float32(math.Inf(1)))
+		switch {
+		case f > 0:
+			f = math.Float32frombits(math.Float32bits(f) + 1)
+		case f < 0:
+			f = math.Float32frombits(math.Float32bits(f) - 1)
+		default:
+			f = math.SmallestNonzeroFloat32
+		}
 	}
 	return f
 }
@@ -117,6 +141,22 @@ type tmpNode struct {
 	left, right *tmpNode
 	start, cnt  int
 	axis        int
+	wide        int // nodes of the 4-wide subtree collapse makes from this node
+}
+
+// setWide computes node.wide from its (already built) subtree, so that
+// collapse knows every subtree's size and can fill them in parallel.
+func (node *tmpNode) setWide() {
+	node.wide = 1
+	if node.left == nil {
+		return
+	}
+	kids, nk := openKids(node)
+	for _, c := range kids[:nk] {
+		if c.left != nil {
+			node.wide += c.wide
+		}
+	}
 }
 
 // buildBVH builds a binned-SAH binary BVH over the given primitive boxes
@@ -130,23 +170,29 @@ func buildBVH(boxes []AABB) *wide {
 // mesh's triangle boxes never need their own array.
 func buildBVHFunc(n int, boxAt func(i int) AABB) *wide {
 	b := &builder{p: make([]bprim, n)}
+	var mu sync.Mutex
+	box, cbox := emptyBox32(), emptyBox32()
 	parallelFor(n, func(lo, hi int) {
+		inf := float32(math.Inf(1))
+		x0, y0, z0, x1, y1, z1 := inf, inf, inf, -inf, -inf, -inf
+		cx0, cy0, cz0, cx1, cy1, cz1 := inf, inf, inf, -inf, -inf, -inf
 		for i := lo; i < hi; i++ {
 			bx := boxAt(i)
 			p := &b.p[i]
-			p.lo = [3]float32{down(bx.Lo.X), down(bx.Lo.Y), down(bx.Lo.Z)}
-			p.hi = [3]float32{up(bx.Hi.X), up(bx.Hi.Y), up(bx.Hi.Z)}
-			for k := 0; k < 3; k++ {
-				p.c[k] = (p.lo[k] + p.hi[k]) * 0.5
-			}
-			p.id = int32(i)
+			lx, ly, lz := down(bx.Lo.X), down(bx.Lo.Y), down(bx.Lo.Z)
+			hx, hy, hz := up(bx.Hi.X), up(bx.Hi.Y), up(bx.Hi.Z)
+			cx, cy, cz := (lx+hx)*0.5, (ly+hy)*0.5, (lz+hz)*0.5
+			*p = bprim{lo: [3]float32{lx, ly, lz}, hi: [3]float32{hx, hy, hz}, c: [3]float32{cx, cy, cz}, id: int32(i)}
+			x0, y0, z0 = min(x0, lx), min(y0, ly), min(z0, lz)
+			x1, y1, z1 = max(x1, hx), max(y1, hy), max(z1, hz)
+			cx0, cy0, cz0 = min(cx0, cx), min(cy0, cy), min(cz0, cz)
+			cx1, cy1, cz1 = max(cx1, cx), max(cy1, cy), max(cz1, cz)
 		}
+		mu.Lock()
+		box.grow(&[3]float32{x0, y0, z0}, &[3]float32{x1, y1, z1})
+		cbox.grow(&[3]float32{cx0, cy0, cz0}, &[3]float32{cx1, cy1, cz1})
+		mu.Unlock()
 	})
-	box, cbox := emptyBox32(), emptyBox32()
-	for i := range b.p {
-		box.grow(&b.p[i].lo, &b.p[i].hi)
-		cbox.grow(&b.p[i].c, &b.p[i].c)
-	}
 	if n == 0 {
 		return &wide{nodes: []bvh4Node{emptyNode4()}, box: emptyBox32()}
 	}
@@ -163,13 +209,32 @@ type bin struct {
 	n   int32
 }
 
-// scratch is the binning memory of one build goroutine. A node is done
-// with it before recursing, so one scratch serves a whole subtree; keeping
-// it out of the stack frame avoids zeroing it per node.
+// emptyBins is copied over the bins before each sweep: one block copy
+// from memory that no store has just touched, where building empty boxes
+// in place would stall on store forwarding.
+var emptyBins = func() (bs [bvhBins]bin) {
+	for i := range bs {
+		bs[i].box = emptyBox32()
+	}
+	return bs
+}()
+
+// scratch is the memory of one build goroutine: binning space, reused by
+// every node of its subtree, and a slab of tree nodes.
 type scratch struct {
-	bins [bvhBins]bin
-	rBox [bvhBins]box32
-	rN   [bvhBins]int32
+	bins  [bvhBins]bin
+	rArea [bvhBins]float32
+	rN    [bvhBins]int32
+	slab  []tmpNode
+}
+
+func (sc *scratch) node() *tmpNode {
+	if len(sc.slab) == 0 {
+		sc.slab = make([]tmpNode, 1024)
+	}
+	nd := &sc.slab[0]
+	sc.slab = sc.slab[1:]
+	return nd
 }
 
 // build bins the primitives along the axis of largest centroid extent only
@@ -178,9 +243,13 @@ type scratch struct {
 // children's centroid bounds on the way.
 func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 	n := end - start
-	node := &tmpNode{box: box, start: start, cnt: n}
+	node := sc.node()
+	node.box, node.start, node.cnt, node.wide = box, start, n, 1
 	if n <= 2 {
 		return node
+	}
+	if !cbox.Valid() {
+		cbox = b.centroidBounds(start, end)
 	}
 	a := 0
 	ext := cbox.hi[0] - cbox.lo[0]
@@ -201,91 +270,172 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 		node.cnt = 0
 		node.left = b.build(start, mid, lb, lc, sc)
 		node.right = b.build(mid, end, rb, rc, sc)
+		node.setWide()
 		return node
 	}
 	// Small nodes, which are most nodes, get fewer bins. Large nodes,
-	// which shape the top of the tree, try every axis.
+	// which shape the top of the tree, try every axis on a sample.
 	nb := min(bvhBins, n)
-	best := b.sweep(a, nb, start, end, &cbox, sc)
+	stride := 1
+	if n >= bvhSampleAt {
+		stride = n / bvhSamples
+	}
+	best := b.sweep(a, nb, start, end, stride, &cbox, sc)
 	if n >= bvhAllAxesAt {
 		for ax := 0; ax < 3; ax++ {
 			if ax != a && cbox.hi[ax] > cbox.lo[ax] {
-				if s := b.sweep(ax, nb, start, end, &cbox, sc); s.cost < best.cost {
+				if s := b.sweep(ax, nb, start, end, stride, &cbox, sc); s.cost < best.cost {
 					best = s
 				}
 			}
 		}
 	}
-	a = best.axis
-	bestCost, bestBin, bestL, bestR := best.cost, best.bin, best.l, best.r
-	base, scale := best.base, best.scale
-	binOf := func(c float32) int {
-		j := int((c - base) * scale)
-		if j >= nb {
-			return nb - 1
-		}
-		if j < 0 {
-			return 0
-		}
-		return j
-	}
 	if n <= bvhMaxLeaf {
 		area := box.area()
-		if area <= 0 || bvhTraverseC+bestCost/area >= float32(n) {
+		if area <= 0 || bvhTraverseC+best.cost/area >= float32(n) {
 			return node
 		}
 	}
-	// Partition by bin, growing the children's centroid boxes.
-	cl, cr := emptyBox32(), emptyBox32()
-	i, j := start, end-1
-	for i <= j {
-		c := &b.p[i].c
-		if binOf(c[a]) <= bestBin {
-			cl.grow(c, c)
-			i++
-		} else {
-			cr.grow(c, c)
-			b.p[i], b.p[j] = b.p[j], b.p[i]
-			j--
-		}
+	var i int
+	var lb, rb, lc, rc box32
+	if stride == 1 {
+		lb, rb = best.l, best.r
+		i, lc, rc = b.partition(start, end, &best)
+	} else {
+		i, lb, rb = b.partitionBounds(start, end, &best)
+		lc, rc = emptyBox32(), emptyBox32()
 	}
-	node.axis = a
+	node.axis = best.axis
 	node.cnt = 0
 	if n >= bvhParallelAt {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			node.left = b.build(start, i, bestL, cl, &scratch{})
+			node.left = b.build(start, i, lb, lc, &scratch{})
 		}()
-		node.right = b.build(i, end, bestR, cr, sc)
+		node.right = b.build(i, end, rb, rc, sc)
 		wg.Wait()
 	} else {
-		node.left = b.build(start, i, bestL, cl, sc)
-		node.right = b.build(i, end, bestR, cr, sc)
+		node.left = b.build(start, i, lb, lc, sc)
+		node.right = b.build(i, end, rb, rc, sc)
 	}
+	node.setWide()
 	return node
+}
+
+// binOf maps a centroid coordinate to its bin under split s.
+func (s *split) binOf(c float32) int {
+	j := int((c - s.base) * s.scale)
+	if j >= s.nb {
+		return s.nb - 1
+	}
+	if j < 0 {
+		return 0
+	}
+	return j
+}
+
+// partition moves the primitives of [start, end) that fall left of split s
+// to the front and returns where the right side begins, with the centroid
+// bounds of both sides. The bounds live in scalar locals, which the
+// compiler keeps in registers; box32's arrays would stay in memory.
+func (b *builder) partition(start, end int, s *split) (int, box32, box32) {
+	inf := float32(math.Inf(1))
+	lx0, ly0, lz0, lx1, ly1, lz1 := inf, inf, inf, -inf, -inf, -inf
+	rx0, ry0, rz0, rx1, ry1, rz1 := inf, inf, inf, -inf, -inf, -inf
+	a := s.axis
+	i, j := start, end-1
+	for i <= j {
+		p := &b.p[i]
+		x, y, z := p.c[0], p.c[1], p.c[2]
+		if s.binOf(p.c[a]) <= s.bin {
+			lx0, ly0, lz0 = min(lx0, x), min(ly0, y), min(lz0, z)
+			lx1, ly1, lz1 = max(lx1, x), max(ly1, y), max(lz1, z)
+			i++
+		} else {
+			rx0, ry0, rz0 = min(rx0, x), min(ry0, y), min(rz0, z)
+			rx1, ry1, rz1 = max(rx1, x), max(ry1, y), max(rz1, z)
+			b.p[i], b.p[j] = b.p[j], b.p[i]
+			j--
+		}
+	}
+	return i, box32{[3]float32{lx0, ly0, lz0}, [3]float32{lx1, ly1, lz1}},
+		box32{[3]float32{rx0, ry0, rz0}, [3]float32{rx1, ry1, rz1}}
+}
+
+// partitionBounds is partition for a split found on a sample: it computes
+// both sides' bounds, which the sample's bins only estimate, and leaves
+// their centroid bounds to the children (build computes them when it gets
+// an empty one), which keeps the loop's accumulators in registers.
+func (b *builder) partitionBounds(start, end int, s *split) (int, box32, box32) {
+	inf := float32(math.Inf(1))
+	lx0, ly0, lz0, lx1, ly1, lz1 := inf, inf, inf, -inf, -inf, -inf
+	rx0, ry0, rz0, rx1, ry1, rz1 := inf, inf, inf, -inf, -inf, -inf
+	a := s.axis
+	i, j := start, end-1
+	for i <= j {
+		p := &b.p[i]
+		if s.binOf(p.c[a]) <= s.bin {
+			lx0, ly0, lz0 = min(lx0, p.lo[0]), min(ly0, p.lo[1]), min(lz0, p.lo[2])
+			lx1, ly1, lz1 = max(lx1, p.hi[0]), max(ly1, p.hi[1]), max(lz1, p.hi[2])
+			i++
+		} else {
+			rx0, ry0, rz0 = min(rx0, p.lo[0]), min(ry0, p.lo[1]), min(rz0, p.lo[2])
+			rx1, ry1, rz1 = max(rx1, p.hi[0]), max(ry1, p.hi[1]), max(rz1, p.hi[2])
+			b.p[i], b.p[j] = b.p[j], b.p[i]
+			j--
+		}
+	}
+	return i, box32{[3]float32{lx0, ly0, lz0}, [3]float32{lx1, ly1, lz1}},
+		box32{[3]float32{rx0, ry0, rz0}, [3]float32{rx1, ry1, rz1}}
+}
+
+// centroidBounds bounds the centroids of [start, end), or of a strided
+// sample of them for nodes that will bin a sample anyway (binning clamps
+// the centroids outside it into the end bins).
+func (b *builder) centroidBounds(start, end int) box32 {
+	stride := 1
+	if n := end - start; n >= bvhSampleAt {
+		stride = n / bvhSamples
+	}
+	inf := float32(math.Inf(1))
+	x0, y0, z0, x1, y1, z1 := inf, inf, inf, -inf, -inf, -inf
+	for i := start; i < end; i += stride {
+		c := &b.p[i].c
+		x0, y0, z0 = min(x0, c[0]), min(y0, c[1]), min(z0, c[2])
+		x1, y1, z1 = max(x1, c[0]), max(y1, c[1]), max(z1, c[2])
+	}
+	return box32{[3]float32{x0, y0, z0}, [3]float32{x1, y1, z1}}
 }
 
 // split is the best binned split found along one axis.
 type split struct {
-	axis        int
+	axis, nb    int
 	cost        float32
 	bin         int
 	l, r        box32
 	base, scale float32
 }
 
-// sweep bins the primitives of [start, end) along axis a into nb bins and
-// returns the cheapest SAH split (cost +Inf when none separates them).
-func (b *builder) sweep(a, nb, start, end int, cbox *box32, sc *scratch) split {
-	bins := &sc.bins
-	for i := 0; i < nb; i++ {
-		bins[i] = bin{box: emptyBox32()}
+// area6 is box32.area over scalars.
+func area6(x0, y0, z0, x1, y1, z1 float32) float32 {
+	dx, dy, dz := x1-x0, y1-y0, z1-z0
+	if dx < 0 {
+		return 0
 	}
-	sp := split{axis: a, cost: float32(math.Inf(1)), bin: -1, base: cbox.lo[a]}
+	return 2 * (dx*dy + dy*dz + dz*dx)
+}
+
+// sweep bins every stride-th primitive of [start, end) along axis a into
+// nb bins and returns the cheapest SAH split (cost +Inf when none
+// separates them).
+func (b *builder) sweep(a, nb, start, end, stride int, cbox *box32, sc *scratch) split {
+	bins := &sc.bins
+	copy(bins[:nb], emptyBins[:nb])
+	sp := split{axis: a, nb: nb, cost: float32(math.Inf(1)), bin: -1, base: cbox.lo[a]}
 	sp.scale = float32(nb) * (1 - 1e-6) / (cbox.hi[a] - cbox.lo[a])
-	for i := start; i < end; i++ {
+	for i := start; i < end; i += stride {
 		p := &b.p[i]
 		j := int((p.c[a] - sp.base) * sp.scale)
 		if j >= nb {
@@ -304,26 +454,41 @@ func (b *builder) sweep(a, nb, start, end int, cbox *box32, sc *scratch) split {
 		bn.box.hi[1] = max(bn.box.hi[1], p.hi[1])
 		bn.box.hi[2] = max(bn.box.hi[2], p.hi[2])
 	}
-	rBox, rN := &sc.rBox, &sc.rN
-	acc := emptyBox32()
+	// Right to left: the area and count of bins [i, nb), accumulated in
+	// scalars (registers) rather than a box32 (memory).
+	inf := float32(math.Inf(1))
+	x0, y0, z0, x1, y1, z1 := inf, inf, inf, -inf, -inf, -inf
 	var cnt int32
 	for i := nb - 1; i > 0; i-- {
-		acc.grow(&bins[i].box.lo, &bins[i].box.hi)
+		bx := &bins[i].box
+		x0, y0, z0 = min(x0, bx.lo[0]), min(y0, bx.lo[1]), min(z0, bx.lo[2])
+		x1, y1, z1 = max(x1, bx.hi[0]), max(y1, bx.hi[1]), max(z1, bx.hi[2])
 		cnt += bins[i].n
-		rBox[i], rN[i] = acc, cnt
+		sc.rArea[i], sc.rN[i] = area6(x0, y0, z0, x1, y1, z1), cnt
 	}
-	acc = emptyBox32()
+	x0, y0, z0, x1, y1, z1 = inf, inf, inf, -inf, -inf, -inf
 	cnt = 0
 	for i := 0; i < nb-1; i++ {
-		acc.grow(&bins[i].box.lo, &bins[i].box.hi)
+		bx := &bins[i].box
+		x0, y0, z0 = min(x0, bx.lo[0]), min(y0, bx.lo[1]), min(z0, bx.lo[2])
+		x1, y1, z1 = max(x1, bx.hi[0]), max(y1, bx.hi[1]), max(z1, bx.hi[2])
 		cnt += bins[i].n
-		if cnt == 0 || rN[i+1] == 0 {
+		if cnt == 0 || sc.rN[i+1] == 0 {
 			continue
 		}
-		c := acc.area()*float32(cnt) + rBox[i+1].area()*float32(rN[i+1])
+		c := area6(x0, y0, z0, x1, y1, z1)*float32(cnt) + sc.rArea[i+1]*float32(sc.rN[i+1])
 		if c < sp.cost {
 			sp.cost, sp.bin = c, i
-			sp.l, sp.r = acc, rBox[i+1]
+		}
+	}
+	if sp.bin >= 0 {
+		sp.l, sp.r = emptyBox32(), emptyBox32()
+		for i := 0; i < nb; i++ {
+			if i <= sp.bin {
+				sp.l.grow(&bins[i].box.lo, &bins[i].box.hi)
+			} else {
+				sp.r.grow(&bins[i].box.lo, &bins[i].box.hi)
+			}
 		}
 	}
 	return sp

@@ -1,6 +1,9 @@
 package render
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // bvh4Node is a node of the 4-wide BVH that traversal uses: the binary
 // SAH tree is collapsed so that a ray visits about half as many nodes,
@@ -25,20 +28,21 @@ type wide struct {
 
 // collapse converts the binary tree into a 4-wide one.
 func collapse(root *tmpNode, order []int32, n int) *wide {
-	w := &wide{order: order, box: root.box, nodes: make([]bvh4Node, 0, n/2+1)}
+	w := &wide{order: order, box: root.box, nodes: make([]bvh4Node, root.wide)}
 	if root.left == nil {
 		// A single leaf: one node whose first child is that leaf.
-		nd := emptyNode4()
+		nd := emptyNode
 		setChild(&nd, 0, root)
 		nd.child[0], nd.count[0] = int32(root.start), int16(max(root.cnt, 1))
 		if root.cnt == 0 {
 			nd.count[0] = -1
 		}
-		w.nodes = append(w.nodes, nd)
+		w.nodes[0] = nd
 		return w
 	}
-	w.nodes = append(w.nodes, bvh4Node{})
-	w.fill(0, root)
+	var wg sync.WaitGroup
+	w.fill(0, 1, root, &wg)
+	wg.Wait()
 	return w
 }
 
@@ -54,6 +58,9 @@ func emptyNode4() bvh4Node {
 	return nd
 }
 
+// emptyNode is copied rather than built per node (see emptyBins).
+var emptyNode = emptyNode4()
+
 func setChild(nd *bvh4Node, k int, t *tmpNode) {
 	for a := 0; a < 3; a++ {
 		nd.b[0][a][k] = t.box.lo[a]
@@ -61,14 +68,16 @@ func setChild(nd *bvh4Node, k int, t *tmpNode) {
 	}
 }
 
-// fill writes the node at index at from the interior binary node t: its up
-// to four children are found by opening the largest interior grandchild.
-func (w *wide) fill(at int, t *tmpNode) {
-	kids := []*tmpNode{t.left, t.right}
-	for len(kids) < 4 {
+// openKids returns the up to four children of the wide node made from the
+// interior binary node t, found by opening the largest interior grandchild.
+func openKids(t *tmpNode) ([4]*tmpNode, int) {
+	var kids [4]*tmpNode
+	kids[0], kids[1] = t.left, t.right
+	nk := 2
+	for nk < 4 {
 		best := -1
 		var bestArea float32
-		for i, c := range kids {
+		for i, c := range kids[:nk] {
 			if c.left != nil {
 				if a := c.box.area(); best < 0 || a > bestArea {
 					best, bestArea = i, a
@@ -79,28 +88,51 @@ func (w *wide) fill(at int, t *tmpNode) {
 			break
 		}
 		c := kids[best]
-		kids[best] = c.left
-		kids = append(kids, c.right)
+		kids[best], kids[nk] = c.left, c.right
+		nk++
 	}
-	nd := emptyNode4()
-	var interior []int
-	for k, c := range kids {
-		setChild(&nd, k, c)
+	return kids, nk
+}
+
+// collapseParallelAt is the subtree size (in wide nodes) from which
+// collapse fills a subtree on its own goroutine.
+const collapseParallelAt = 4096
+
+// fill writes the wide node made from the interior binary node t at index
+// at, and its descendants from index next on: depth first, each node's
+// interior children adjacent, then the first child's descendants, and so
+// on. Subtree sizes are known (tmpNode.wide), so large subtrees are
+// filled concurrently into their own ranges.
+func (w *wide) fill(at, next int, t *tmpNode, wg *sync.WaitGroup) {
+	kids, nk := openKids(t)
+	nd := &w.nodes[at]
+	*nd = emptyNode
+	var interior [4]int
+	ni := 0
+	for k, c := range kids[:nk] {
+		setChild(nd, k, c)
 		if c.left == nil {
 			nd.child[k], nd.count[k] = int32(c.start), int16(c.cnt)
 		} else {
 			nd.count[k] = 0
-			interior = append(interior, k)
+			nd.child[k] = int32(next + ni)
+			interior[ni] = k
+			ni++
 		}
 	}
-	// Children are placed after their parent, depth first.
-	for _, k := range interior {
-		nd.child[k] = int32(len(w.nodes))
-		w.nodes = append(w.nodes, bvh4Node{})
-	}
-	w.nodes[at] = nd
-	for _, k := range interior {
-		w.fill(int(nd.child[k]), kids[k])
+	desc := next + ni
+	for _, k := range interior[:ni] {
+		c := kids[k]
+		if c.wide >= collapseParallelAt {
+			wg.Add(1)
+			go func(at, next int) {
+				defer wg.Done()
+				w.fill(at, next, c, wg)
+			}(int(nd.child[k]), desc)
+		} else {
+			w.fill(int(nd.child[k]), desc, c, wg)
+		}
+		desc += c.wide - 1
 	}
 }
 

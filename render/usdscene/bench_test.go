@@ -57,3 +57,30 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkBuildBenchScene times Scene.Build (baking, BLAS and TLAS) of
+// each bench scene: the "BVH s" column of `rgallery bench`.
+func BenchmarkBuildBenchScene(b *testing.B) {
+	for _, name := range []string{"spheres", "mesh"} {
+		b.Run(name, func(b *testing.B) {
+			d := sharedDirB(b)
+			path := filepath.Join(d, "bench-scenes", name, name+".usda")
+			var cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				res, err := Load(context.Background(), path, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				c0 := cpuTime()
+				b.StartTimer()
+				if err := res.Scene.Build(); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				cpu += cpuTime() - c0
+			}
+			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
