@@ -133,7 +133,9 @@ type bprim struct {
 
 // builder holds the primitives being partitioned.
 type builder struct {
-	p []bprim
+	p       []bprim
+	isect   float32 // cost of testing one primitive, in triangle tests
+	maxLeaf int     // largest leaf the SAH may choose
 }
 
 type tmpNode struct {
@@ -169,7 +171,14 @@ func buildBVH(boxes []AABB) *wide {
 // buildBVHFunc is buildBVH with the boxes computed on the fly, so that a
 // mesh's triangle boxes never need their own array.
 func buildBVHFunc(n int, boxAt func(i int) AABB) *wide {
-	b := &builder{p: make([]bprim, n)}
+	return buildBVHCost(n, 1, boxAt)
+}
+
+// buildBVHCost is buildBVHFunc for primitives that each cost isect
+// triangle tests (pairs of triangles cost 2): the SAH weighs leaves by it
+// and keeps leaves to about bvhMaxLeaf triangles.
+func buildBVHCost(n int, isect float32, boxAt func(i int) AABB) *wide {
+	b := &builder{p: make([]bprim, n), isect: isect, maxLeaf: max(2, int(bvhMaxLeaf/isect))}
 	var mu sync.Mutex
 	box, cbox := emptyBox32(), emptyBox32()
 	parallelFor(n, func(lo, hi int) {
@@ -290,9 +299,9 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 			}
 		}
 	}
-	if n <= bvhMaxLeaf {
+	if n <= b.maxLeaf {
 		area := box.area()
-		if area <= 0 || bvhTraverseC+best.cost/area >= float32(n) {
+		if area <= 0 || bvhTraverseC+b.isect*best.cost/area >= b.isect*float32(n) {
 			return node
 		}
 	}

@@ -25,6 +25,14 @@ func soup(n int, seed uint64) *Mesh {
 		if i%97 == 0 {
 			s = 3 // a few large triangles overlap many others
 		}
+		if i%3 == 0 {
+			// A quad as fan triangulation emits it: two triangles sharing
+			// an edge, which the builder pairs.
+			j := int32(len(m.P))
+			m.P = append(m.P, c.Add(rv(s)), c.Add(rv(s)), c.Add(rv(s)), c.Add(rv(s)))
+			m.Indices = append(m.Indices, j, j+1, j+2, j, j+2, j+3)
+			continue
+		}
 		add(c.Add(rv(s)), c.Add(rv(s)), c.Add(rv(s)))
 	}
 	a, b, c := Vec3{1, 1, 1}, Vec3{1.2, 1, 1}, Vec3{1, 1.3, 1.1}
@@ -160,5 +168,24 @@ func TestRoundDownUp(t *testing.T) {
 		if float64(u) != x && float64(math.Nextafter32(u, float32(math.Inf(-1)))) >= x {
 			t.Fatalf("x=%g: up %g is more than one step above", x, u)
 		}
+	}
+}
+
+// TestPairTriangles checks that exactly the two halves of each quad are
+// paired, never triangles of different meshes.
+func TestPairTriangles(t *testing.T) {
+	m := soup(300, 1) // 100 quads (200 triangles) and 200+69 lone triangles
+	n := m.NumTriangles()
+	meshOf := func(i int32) (*Mesh, int32, int32) { return m, 0, i }
+	pb := pairTriangles(n, meshOf)
+	if got, want := len(pb)-1, n-100; got != want {
+		t.Fatalf("%d primitives from %d triangles, want %d (100 quads paired)", got, n, want)
+	}
+	// Two meshes: the last triangle of one and the first of the next are
+	// never paired, even with equal indices.
+	q := &Mesh{P: []Vec3{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}}, Indices: []int32{0, 1, 2}}
+	two := func(i int32) (*Mesh, int32, int32) { return q, i, 0 }
+	if pb := pairTriangles(2, two); len(pb) != 3 {
+		t.Fatalf("triangles of two meshes paired: %v", pb)
 	}
 }

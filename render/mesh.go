@@ -123,11 +123,26 @@ func newBLAS(meshes ...*Mesh) *blas {
 		}
 		return meshes[mi], mi, id - first[mi]
 	}
-	v := buildBVHFunc(total, func(i int) AABB {
-		m, _, t := meshOf(int32(i))
-		a, b, c := m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
-		return AABB{a.Min(b).Min(c), a.Max(b).Max(c)}
+	// Adjacent triangles sharing an edge (the two halves of a quad, as fan
+	// triangulation emits them) are one build primitive: quad meshes build
+	// from half as many primitives, and a quad's halves share a leaf.
+	pb := pairTriangles(total, meshOf)
+	np := len(pb) - 1
+	v := buildBVHCost(np, float32(total)/float32(max(np, 1)), func(p int) AABB {
+		var box AABB
+		for i := pb[p]; i < pb[p+1]; i++ {
+			m, _, t := meshOf(i)
+			a, b, c := m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
+			tb := AABB{a.Min(b).Min(c), a.Max(b).Max(c)}
+			if i == pb[p] {
+				box = tb
+			} else {
+				box = box.Union(tb)
+			}
+		}
+		return box
 	})
+	v.expand(pb)
 	bl := &blas{meshes: meshes, bvh: v, tris: make([]tri, total), prim: make([]int32, total), name: meshes[0].Name}
 	if len(meshes) > 1 {
 		bl.primMesh = make([]int32, total)
@@ -150,6 +165,63 @@ func newBLAS(meshes ...*Mesh) *blas {
 		Vec3{float64(wb.hi[0]), float64(wb.hi[1]), float64(wb.hi[2])},
 	}
 	return bl
+}
+
+// pairTriangles groups the triangles 0..n-1 into build primitives: a
+// triangle and the next one when both are in the same mesh and share two
+// vertex indices, else a triangle alone. It returns the first triangle of
+// each primitive and n at the end.
+func pairTriangles(n int, meshOf func(int32) (*Mesh, int32, int32)) []int32 {
+	pb := make([]int32, 0, n/2+2)
+	for i := int32(0); i < int32(n); {
+		pb = append(pb, i)
+		if i+1 < int32(n) {
+			m, mi, t := meshOf(i)
+			_, mj, u := meshOf(i + 1)
+			if mi == mj && sharedVertices(m.Indices[3*t:3*t+3], m.Indices[3*u:3*u+3]) >= 2 {
+				i += 2
+				continue
+			}
+		}
+		i++
+	}
+	return append(pb, int32(n))
+}
+
+func sharedVertices(a, b []int32) int {
+	n := 0
+	for _, x := range a {
+		if x == b[0] || x == b[1] || x == b[2] {
+			n++
+		}
+	}
+	return n
+}
+
+// expand turns a tree over primitives of several triangles (pb, from
+// pairTriangles) into one over triangles: order lists triangles, and
+// leaves index triangle ranges.
+func (w *wide) expand(pb []int32) {
+	pos := make([]int32, len(w.order)+1) // first triangle of each order slot
+	for i, p := range w.order {
+		pos[i+1] = pos[i] + pb[p+1] - pb[p]
+	}
+	order := make([]int32, pos[len(w.order)])
+	for i, p := range w.order {
+		for k := int32(0); k < pb[p+1]-pb[p]; k++ {
+			order[pos[i]+k] = pb[p] + k
+		}
+	}
+	for ni := range w.nodes {
+		nd := &w.nodes[ni]
+		for k := 0; k < 4; k++ {
+			if c := int32(nd.count[k]); c > 0 {
+				s := nd.child[k]
+				nd.child[k], nd.count[k] = pos[s], int16(pos[s+c]-pos[s])
+			}
+		}
+	}
+	w.order = order
 }
 
 // parallelFor runs body over [0, n) in contiguous chunks, one per CPU, for
