@@ -37,7 +37,8 @@ type Manager struct {
 	// the stored copy holds the scene file alone.
 	SceneDeps func(scene string) ([]string, error)
 
-	rec recorder
+	rec   recorder
+	clock pollClock
 
 	mu      sync.Mutex
 	plugins map[string]Plugin

@@ -127,13 +127,14 @@ func (m *Manager) loop(r *run) {
 	defer m.wg.Done()
 	ctx := context.Background()
 	state, msg := gallery.Failed, ""
-	timer := time.NewTimer(m.pollInterval(r))
-	defer timer.Stop()
+	every := m.pollInterval(r)
+	ticks, unsubscribe := m.clock.subscribe(every)
+	defer func() { unsubscribe() }()
 	detached := false
 loop:
 	for {
 		select {
-		case <-timer.C:
+		case <-ticks:
 			cctx, cancel := context.WithTimeout(ctx, m.CallTimeout)
 			finished, err := r.rend.IsRenderFinished(cctx)
 			cancel()
@@ -149,7 +150,11 @@ loop:
 				break loop
 			}
 			m.flush(ctx, r, false)
-			timer.Reset(m.pollInterval(r))
+			if d := m.pollInterval(r); d != every {
+				unsubscribe()
+				every = d
+				ticks, unsubscribe = m.clock.subscribe(every)
+			}
 		case c := <-r.cmds:
 			if c.click {
 				cctx, cancel := context.WithTimeout(ctx, m.CallTimeout)

@@ -74,7 +74,22 @@ type Options struct {
 	// tree (DefaultSampleInterval if 0; negative: only sample when
 	// SampleMemory is called).
 	SampleInterval time.Duration
+	// PolledOutput, if set, leaves the captured output in its pipe until
+	// DrainOutput (or Wait, or Stop) reads it, instead of a goroutine
+	// woken by every write of the command. A wake-up is cheap once but
+	// not hundreds of times a second: a gallery with hundreds of live
+	// renders spent most of its time waking for their progress lines.
+	// The pipe is enlarged so that a command does not block between two
+	// drains; one that still fills half of it gets a reading goroutine
+	// from then on.
+	PolledOutput bool
 }
+
+// polledPipeSize is the pipe size asked for in PolledOutput mode. 256 KiB
+// for each of 200 renders stays under Linux's default per-user soft limit
+// of pipe pages (64 MiB); beyond it the kernel refuses and the pipe keeps
+// its 64 KiB.
+const polledPipeSize = 256 << 10
 
 // ExitStatus is how the leader process ended.
 type ExitStatus struct {
@@ -107,6 +122,15 @@ type Process struct {
 
 	out     *os.File      // read end of the output pipe; nil if not captured
 	outDone chan struct{} // closed when the output copy has ended
+
+	outMu      sync.Mutex // serializes consume and the switch out of polled mode
+	polled     bool       // output read by DrainOutput, not by copyOutput
+	pipeSize   int
+	outBuf     []byte
+	outEOF     bool
+	log        io.Writer
+	logLimit   int64
+	logWritten int64
 
 	exited  chan struct{} // closed when the leader has been reaped
 	status  ExitStatus    // valid once exited is closed
@@ -193,10 +217,24 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 	p.mem = newMemSampler(p.pid)
 	p.GroupID() // read the leader's start time while it surely exists
 
-	if p.out != nil {
-		go p.copyOutput(opts.Log, opts.LogLimit)
-	} else {
+	p.log, p.logLimit = opts.Log, opts.LogLimit
+	switch {
+	case p.out == nil:
 		close(p.outDone)
+	case opts.PolledOutput:
+		p.polled = true
+		p.pipeSize = 64 << 10
+		// Not p.out.Fd(): that would put the pipe in blocking mode.
+		if rc, err := p.out.SyscallConn(); err == nil {
+			_ = rc.Control(func(fd uintptr) {
+				if n, err := unix.FcntlInt(fd, unix.F_SETPIPE_SZ, polledPipeSize); err == nil {
+					p.pipeSize = n
+				}
+			})
+		}
+		p.outBuf = make([]byte, 8*1024)
+	default:
+		go p.copyOutput()
 	}
 	go p.wait()
 	p.SampleMemory()
@@ -206,34 +244,123 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 	return p, nil
 }
 
-func (p *Process) copyOutput(log io.Writer, limit int64) {
+func (p *Process) copyOutput() {
 	defer close(p.outDone)
 	defer p.out.Close()
 	buf := make([]byte, 8*1024) // small: hundreds of renders keep one each
-	var written int64
 	for {
 		n, err := p.out.Read(buf)
 		if n > 0 {
-			p.tail.Write(buf[:n])
-			if log != nil {
-				chunk := buf[:n]
-				cut := limit > 0 && written+int64(n) > limit
-				if cut {
-					chunk = chunk[:limit-written]
-				}
-				if _, werr := log.Write(chunk); werr != nil {
-					log = nil
-				}
-				written += int64(len(chunk))
-				if cut && log != nil {
-					fmt.Fprintf(log, "\n[output cut after %d bytes; the rest is not logged]\n", limit)
-					log = nil
-				}
-			}
+			p.outMu.Lock()
+			p.consume(buf[:n])
+			p.outMu.Unlock()
 		}
 		if err != nil {
 			return
 		}
+	}
+}
+
+// consume gives a chunk of output to the Tail and the log. The caller
+// holds outMu.
+func (p *Process) consume(chunk []byte) {
+	p.tail.Write(chunk)
+	if p.log == nil {
+		return
+	}
+	cut := p.logLimit > 0 && p.logWritten+int64(len(chunk)) > p.logLimit
+	if cut {
+		chunk = chunk[:p.logLimit-p.logWritten]
+	}
+	if _, err := p.log.Write(chunk); err != nil {
+		p.log = nil
+		return
+	}
+	p.logWritten += int64(len(chunk))
+	if cut {
+		fmt.Fprintf(p.log, "\n[output cut after %d bytes; the rest is not logged]\n", p.logLimit)
+		p.log = nil
+	}
+}
+
+// DrainOutput reads what the command has written since the last call,
+// without blocking, and passes it on (Tail, OnLine, Log). It is for
+// Options.PolledOutput; otherwise it does nothing.
+func (p *Process) DrainOutput() {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	if !p.polled || p.outEOF {
+		return
+	}
+	rc, err := p.out.SyscallConn()
+	if err != nil {
+		return
+	}
+	total := 0
+	for {
+		var n int
+		var rerr error
+		// Returning true makes Read return after one attempt: EAGAIN
+		// means the pipe is empty for now, not that we should wait.
+		_ = rc.Read(func(fd uintptr) bool {
+			n, rerr = syscall.Read(int(fd), p.outBuf)
+			return true
+		})
+		if n > 0 {
+			p.consume(p.outBuf[:n])
+			total += n
+			continue
+		}
+		if rerr == syscall.EINTR {
+			continue
+		}
+		if rerr == nil || (rerr != syscall.EAGAIN && rerr != syscall.EWOULDBLOCK) {
+			// EOF: every holder of the write end is gone.
+			p.outEOF = true
+			p.out.Close()
+			close(p.outDone)
+			return
+		}
+		break
+	}
+	if total >= p.pipeSize/2 {
+		// A chatty command: it could fill the pipe before the next drain
+		// and block. From now on a goroutine reads as it writes.
+		p.polled = false
+		go p.copyOutput()
+	}
+}
+
+// finishOutput reads the output to its end in PolledOutput mode, until ctx
+// ends (EOF comes once every process holding the pipe is gone). It reports
+// whether EOF was reached.
+func (p *Process) finishOutput(ctx context.Context) bool {
+	delay := time.Millisecond
+	for {
+		p.DrainOutput()
+		select {
+		case <-p.outDone:
+			return true
+		default:
+		}
+		p.outMu.Lock()
+		polled := p.polled
+		p.outMu.Unlock()
+		if !polled {
+			// Switched to a reading goroutine meanwhile.
+			select {
+			case <-p.outDone:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 20*time.Millisecond)
 	}
 }
 
@@ -355,6 +482,9 @@ func (p *Process) Wait(ctx context.Context) (ExitStatus, error) {
 	case <-p.exited:
 	case <-ctx.Done():
 		return ExitStatus{}, fmt.Errorf("wait for pid %d: %w", p.pid, ctx.Err())
+	}
+	if p.isPolled() {
+		p.finishOutput(ctx)
 	}
 	select {
 	case <-p.outDone:
@@ -534,11 +664,34 @@ func (p *Process) anyAlive() (bool, error) {
 	return len(pids) > 0, err
 }
 
+func (p *Process) isPolled() bool {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	return p.polled
+}
+
 // drain waits a bounded time for the output copy to finish, then closes the
 // read end so that a process outside the group cannot hold it forever.
 func (p *Process) drain() {
 	if p.out == nil {
 		return
+	}
+	if p.isPolled() {
+		ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+		eof := p.finishOutput(ctx)
+		cancel()
+		if !eof {
+			p.outMu.Lock()
+			if p.polled && !p.outEOF {
+				p.outEOF = true
+				p.out.Close()
+				close(p.outDone)
+			}
+			p.outMu.Unlock()
+		}
+		if p.isPolled() {
+			return
+		}
 	}
 	t := time.NewTimer(drainTimeout)
 	defer t.Stop()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/shirou/gopsutil/v4/process"
+	"golang.org/x/sys/unix"
 )
 
 // The test binary doubles as a helper process: with PROC_TEST_HELPER set it
@@ -566,5 +567,98 @@ func TestCallerWriterDoesNotDelayExit(t *testing.T) {
 	assertGone(t, p)
 	if out.String() != "leader\n" {
 		t.Errorf("stdout %q", out.String())
+	}
+}
+
+// TestPolledOutput checks that PolledOutput leaves the output in the pipe
+// until DrainOutput, and that Wait reads it to the end.
+func TestPolledOutput(t *testing.T) {
+	var mu sync.Mutex
+	var lines []string
+	onLine := func(l string) {
+		mu.Lock()
+		lines = append(lines, l)
+		mu.Unlock()
+	}
+	got := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(lines)
+	}
+	var log bytes.Buffer
+	// The command prints a line, then waits for a line on its stdin before
+	// printing the rest, so the test knows what is in the pipe when.
+	cmd := exec.Command("sh", "-c", "echo first; read x; echo second; echo third")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Start(cmd, Options{PolledOutput: true, OnLine: onLine, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Kill(context.Background()) })
+	// Until "first" is drained, nothing arrives however long we wait;
+	// poll DrainOutput until it shows up (the shell needs a moment).
+	deadline := time.Now().Add(10 * time.Second)
+	for len(got()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		if len(got()) != 0 {
+			t.Fatalf("lines %q arrived without DrainOutput", got())
+		}
+		p.DrainOutput()
+	}
+	if g := got(); !slices.Equal(g, []string{"first"}) {
+		t.Fatalf("after draining: lines %q, want [first]", g)
+	}
+	fmt.Fprintln(in, "go on")
+	in.Close()
+	st, err := p.Wait(ctxT(t))
+	if err != nil || !st.Success() {
+		t.Fatalf("wait: %v, %v", st, err)
+	}
+	if g := got(); !slices.Equal(g, []string{"first", "second", "third"}) {
+		t.Fatalf("after Wait: lines %q, want [first second third]", g)
+	}
+	if log.String() != "first\nsecond\nthird\n" {
+		t.Fatalf("log %q", log.String())
+	}
+}
+
+// TestPolledOutputChatty checks that a command printing more than the
+// pipe holds is not blocked when nobody drains: one drain that finds the
+// pipe half full hands the output to a reading goroutine.
+func TestPolledOutputChatty(t *testing.T) {
+	var n int64
+	var mu sync.Mutex
+	p := start(t, Options{PolledOutput: true, OnLine: func(l string) { mu.Lock(); n++; mu.Unlock() }},
+		"sh", "-c", "i=0; while [ $i -lt 40000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done")
+	// Wait until the pipe is full (the command blocks in write), then
+	// drain once.
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var size int
+		rc, _ := p.out.SyscallConn()
+		rc.Control(func(fd uintptr) { size, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ) })
+		if size > p.pipeSize-4096 {
+			break // full: the command is blocked in write
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.DrainOutput()
+	// No more drains: only the reading goroutine can let it finish.
+	select {
+	case <-p.Exited():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the command stayed blocked on a full pipe after the drain")
+	}
+	st, err := p.Wait(ctxT(t))
+	if err != nil || !st.Success() {
+		t.Fatalf("wait: %v, %v", st, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n != 40000 {
+		t.Fatalf("%d lines, want 40000", n)
 	}
 }

@@ -54,10 +54,11 @@ type Renderer struct {
 	lastPeak       uint64    // peakMemory in the last update
 	imageSent      bool      // an image was reported since the last update
 
-	imageSet  bool
-	firstPix  time.Duration
-	finished  bool
-	finishErr error
+	imageSet     bool
+	firstPix     time.Duration
+	firstPixSent bool
+	finished     bool
+	finishErr    error
 }
 
 var (
@@ -146,9 +147,10 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 	if r.finished {
 		return true, r.finishErr
 	}
+	r.p.DrainOutput()
 	_, exited := r.p.Status()
 	if !exited {
-		r.p.SampleMemoryIfDue(r.m.memEvery)
+		r.p.SampleMemoryIfDue(r.slack(r.m.memEvery))
 	} else {
 		// The render is over when the command exits; helpers it left in its
 		// group go too, and the output is read to its end before the last
@@ -199,7 +201,7 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 func (r *Renderer) pollImages(final, settled bool) error {
 	// Until the first image is there, look on every poll: time to first
 	// pixel matters to the user.
-	if r.imageSet && !final && time.Since(r.lastImageCheck) < r.m.updateEvery {
+	if r.imageSet && !final && time.Since(r.lastImageCheck) < r.slack(r.m.updateEvery) {
 		return nil
 	}
 	r.lastImageCheck = time.Now()
@@ -224,11 +226,19 @@ func (r *Renderer) pollImages(final, settled bool) error {
 	return nil
 }
 
+// slack shortens an interval that is checked at polls by half a poll: the
+// manager polls on a steady tick, so "a second since the last look" is
+// 0.9999 s as often as 1.0001 s, and a strict check would wait a whole
+// extra poll half of the time.
+func (r *Renderer) slack(every time.Duration) time.Duration {
+	return every - r.m.poll/2
+}
+
 // sendProgress updates the metadata when something in it changed, or when
 // update_interval has passed (the clock always changes).
 func (r *Renderer) sendProgress() {
 	pct, peak := r.percent.Load(), r.p.PeakRSS()
-	if pct == r.lastPct && peak == r.lastPeak && !r.imageSent && time.Since(r.lastMd) < r.m.updateEvery {
+	if pct == r.lastPct && peak == r.lastPeak && !r.imageSent && time.Since(r.lastMd) < r.slack(r.m.updateEvery) {
 		return
 	}
 	r.host.UpdateMetadata(r.metadata())
@@ -249,8 +259,11 @@ func (r *Renderer) metadata() map[string]any {
 	if pct := math.Float64frombits(r.percent.Load()); !math.IsNaN(pct) {
 		md[bgrender.KeyPercentDone] = pct
 	}
-	if r.imageSet {
+	if r.imageSet && !r.firstPixSent {
+		// Sent once: metadata merges, and a key other than the three stats
+		// makes the gallery rewrite the snapshot's metadata document.
 		md["timeToFirstPixel"] = r.firstPix.Seconds()
+		r.firstPixSent = true
 	}
 	return md
 }

@@ -79,6 +79,10 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		Log:            r.host.Log(),
 		LogLimit:       logLimit,
 		OnLine:         r.onLine,
+		// The output is read at each poll (IsRenderFinished), where the
+		// progress it carries is needed, rather than whenever the command
+		// writes.
+		PolledOutput: true,
 	})
 	if stdinR != nil {
 		stdinR.Close() // the child has its copy

@@ -76,8 +76,9 @@ func main() {
 				fail(err.Error())
 			}
 		}
-		fmt.Printf("pass %d/%d\n", k, *passes)
-		fmt.Printf("progress: %.1f%%\n", 100*float64(k)/float64(*passes))
+		// One write per pass, as a renderer with buffered output makes
+		// (os.Stdout is unbuffered).
+		fmt.Printf("pass %d/%d\nprogress: %.1f%%\n", k, *passes, 100*float64(k)/float64(*passes))
 	}
 	time.Sleep(*hold)
 	if len(ballast) > 0 && ballast[0] != 1 {
