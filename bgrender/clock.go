@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// pollClock wakes the poll loops of all live renders that share a poll
+// pollClock drives the polls of all live renders that share a poll
 // interval from one ticker. A timer per render costs a thread wake-up per
 // poll when the process is otherwise idle; hundreds of renders polled ten
 // times a second made those wake-ups most of the manager's CPU time. Woken
@@ -16,35 +16,35 @@ type pollClock struct {
 }
 
 type tickGroup struct {
-	subs   map[chan struct{}]struct{}
+	subs   map[*func()]struct{}
 	ticker *time.Ticker
 	stop   chan struct{}
 }
 
-// subscribe returns a channel that receives a tick every d, and the
-// function that ends the subscription. A tick is dropped when the
-// previous one has not been taken yet, so a slow poll is not followed by
-// a burst of catch-up polls.
-func (c *pollClock) subscribe(d time.Duration) (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
+// subscribe calls fire every d, from the clock's goroutine, until the
+// returned function ends the subscription. fire must not block for long:
+// it delays the other subscribers of d. It may be called once more after
+// the subscription has ended.
+func (c *pollClock) subscribe(d time.Duration, fire func()) func() {
+	key := &fire
 	c.mu.Lock()
 	if c.groups == nil {
 		c.groups = map[time.Duration]*tickGroup{}
 	}
 	g := c.groups[d]
 	if g == nil {
-		g = &tickGroup{subs: map[chan struct{}]struct{}{}, ticker: time.NewTicker(d), stop: make(chan struct{})}
+		g = &tickGroup{subs: map[*func()]struct{}{}, ticker: time.NewTicker(d), stop: make(chan struct{})}
 		c.groups[d] = g
 		go c.tick(g)
 	}
-	g.subs[ch] = struct{}{}
+	g.subs[key] = struct{}{}
 	c.mu.Unlock()
 	var once sync.Once
-	return ch, func() {
+	return func() {
 		once.Do(func() {
 			c.mu.Lock()
 			defer c.mu.Unlock()
-			delete(g.subs, ch)
+			delete(g.subs, key)
 			if len(g.subs) == 0 {
 				delete(c.groups, d)
 				g.ticker.Stop()
@@ -55,17 +55,21 @@ func (c *pollClock) subscribe(d time.Duration) (<-chan struct{}, func()) {
 }
 
 func (c *pollClock) tick(g *tickGroup) {
+	var fires []*func()
 	for {
 		select {
 		case <-g.ticker.C:
+			// Fire outside the lock, so that subscribers may subscribe
+			// and unsubscribe from fire.
 			c.mu.Lock()
-			for ch := range g.subs {
-				select {
-				case ch <- struct{}{}:
-				default:
-				}
+			fires = fires[:0]
+			for f := range g.subs {
+				fires = append(fires, f)
 			}
 			c.mu.Unlock()
+			for _, f := range fires {
+				(*f)()
+			}
 		case <-g.stop:
 			return
 		}

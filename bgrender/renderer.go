@@ -166,6 +166,20 @@ type OptionSpec struct {
 	Max     *float64 `json:"max,omitempty"`
 }
 
+// InlinePoller is implemented by renderers whose IsRenderFinished usually
+// answers at once from state the renderer already holds (the Command
+// renderer while its process runs). The manager then polls them from its
+// clock's goroutine, one after the other, instead of waking a goroutine per
+// render and poll: with hundreds of live renders those wake-ups were most
+// of its CPU time.
+type InlinePoller interface {
+	// PollsInline reports whether the next IsRenderFinished call will
+	// return promptly without blocking. If the render ends meanwhile and
+	// the call does block, it delays the polls of other renders, so a
+	// renderer says true only when that is rare and brief.
+	PollsInline() bool
+}
+
 // Detacher is implemented by renderers whose render survives the gallery's
 // owner process (a farm job). Attach returns a token that lets a new
 // Renderer from the same factory take the render over after a restart.

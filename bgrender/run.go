@@ -95,6 +95,19 @@ type run struct {
 	done   chan struct{}
 	final  gallery.State
 
+	// ticks wakes the loop for a poll; results hands it the answer of a
+	// poll made on the clock's goroutine (InlinePoller) that ends the
+	// render.
+	ticks   chan struct{}
+	results chan pollResult
+	inline  InlinePoller // nil unless the renderer polls inline
+
+	// callMu serializes the renderer's calls (and flush) between the loop
+	// and inline polls. The fields below it are guarded by it.
+	callMu    sync.Mutex
+	ended     bool // the loop is over: no more renderer calls
+	handedOff bool // an inline poll's ending answer waits in results
+	every     time.Duration
 	lastImage time.Time
 	seenSeq   int64
 
@@ -103,9 +116,16 @@ type run struct {
 	liveVersion int64
 }
 
+type pollResult struct {
+	finished bool
+	err      error
+}
+
 // launch starts the poll loop of a render whose renderer has started.
 func (m *Manager) launch(id int64, p Plugin, rend Renderer, h *host) {
-	r := &run{id: id, plugin: p, rend: rend, host: h, cmds: make(chan command), done: make(chan struct{})}
+	r := &run{id: id, plugin: p, rend: rend, host: h, cmds: make(chan command), done: make(chan struct{}),
+		ticks: make(chan struct{}, 1), results: make(chan pollResult, 1)}
+	r.inline, _ = rend.(InlinePoller)
 	m.mu.Lock()
 	m.live[id] = r
 	m.wg.Add(1)
@@ -121,41 +141,99 @@ func (m *Manager) pollInterval(r *run) time.Duration {
 	return d
 }
 
-// loop polls one render until it ends. All renderer calls of a render happen
-// on this goroutine, one at a time.
+func (m *Manager) isRenderFinished(r *run) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), m.CallTimeout)
+	defer cancel()
+	return r.rend.IsRenderFinished(ctx)
+}
+
+// tick is a render's poll, called by the clock. An InlinePoller that can
+// answer at once is polled right here; otherwise, or when the answer ends
+// the render, the loop's goroutine is woken to do the rest. A tick is
+// dropped while the previous one waits, so a slow poll is not followed by
+// a burst of catch-up polls.
+func (m *Manager) tick(r *run) {
+	if r.inline != nil && r.callMu.TryLock() {
+		handled := false
+		if !r.ended && !r.handedOff && r.inline.PollsInline() {
+			// No deadline: the renderer said it answers at once, and a
+			// context with a timer per poll was a tenth of the cost.
+			finished, err := r.rend.IsRenderFinished(context.Background())
+			if err != nil || finished {
+				r.handedOff = true
+				r.results <- pollResult{finished, err}
+			} else {
+				m.flush(context.Background(), r, false)
+			}
+			// A new poll interval needs the loop to subscribe again.
+			handled = r.handedOff || m.pollInterval(r) == r.every
+		}
+		r.callMu.Unlock()
+		if handled {
+			return
+		}
+	}
+	select {
+	case r.ticks <- struct{}{}:
+	default:
+	}
+}
+
+// loop runs one render until it ends: polls the clock does not make
+// inline, the end of the render, and commands (click, stop, detach).
+// Renderer calls hold r.callMu, so they never overlap.
 func (m *Manager) loop(r *run) {
 	defer m.wg.Done()
 	ctx := context.Background()
 	state, msg := gallery.Failed, ""
-	every := m.pollInterval(r)
-	ticks, unsubscribe := m.clock.subscribe(every)
+	r.callMu.Lock()
+	r.every = m.pollInterval(r)
+	r.callMu.Unlock()
+	unsubscribe := m.clock.subscribe(r.every, func() { m.tick(r) })
 	defer func() { unsubscribe() }()
 	detached := false
+	// ended handles a poll's answer; it reports whether the render is over.
+	ended := func(finished bool, err error) bool {
+		if err != nil {
+			// Keep the newest image of a failed render, whatever its
+			// state: it is often what shows what went wrong.
+			_ = m.flush(ctx, r, true)
+			state, msg = gallery.Failed, fmt.Sprintf("isRenderFinished: %v", err)
+			return true
+		}
+		if finished {
+			state, msg = m.finish(ctx, r)
+			return true
+		}
+		return false
+	}
+	r.callMu.Lock() // held except while waiting
 loop:
 	for {
+		r.callMu.Unlock()
 		select {
-		case <-ticks:
-			cctx, cancel := context.WithTimeout(ctx, m.CallTimeout)
-			finished, err := r.rend.IsRenderFinished(cctx)
-			cancel()
-			if err != nil {
-				// Keep the newest image of a failed render, whatever its
-				// state: it is often what shows what went wrong.
-				_ = m.flush(ctx, r, true)
-				state, msg = gallery.Failed, fmt.Sprintf("isRenderFinished: %v", err)
-				break loop
+		case <-r.ticks:
+			r.callMu.Lock()
+			if r.handedOff {
+				continue // the answer waits in results
 			}
-			if finished {
-				state, msg = m.finish(ctx, r)
+			finished, err := m.isRenderFinished(r)
+			if ended(finished, err) {
 				break loop
 			}
 			m.flush(ctx, r, false)
-			if d := m.pollInterval(r); d != every {
+			if d := m.pollInterval(r); d != r.every {
 				unsubscribe()
-				every = d
-				ticks, unsubscribe = m.clock.subscribe(every)
+				r.every = d
+				unsubscribe = m.clock.subscribe(r.every, func() { m.tick(r) })
+			}
+		case res := <-r.results:
+			r.callMu.Lock()
+			if ended(res.finished, res.err) {
+				break loop
 			}
 		case c := <-r.cmds:
+			r.callMu.Lock()
 			if c.click {
 				cctx, cancel := context.WithTimeout(ctx, m.CallTimeout)
 				err := r.rend.MouseClick(cctx, c.x, c.y)
@@ -184,6 +262,8 @@ loop:
 			break loop
 		}
 	}
+	r.ended = true
+	r.callMu.Unlock()
 	m.rec.sync(ctx, r.id)
 	if !detached {
 		if c, ok := r.rend.(Closer); ok {

@@ -18,7 +18,7 @@ import (
 // also stays bound to its process, so a reused pid can never be counted by
 // mistake (the read just fails once the process is gone). The tree itself
 // is walked again on the first samples and then ever more rarely while it
-// stays the same (after 1, 2, 4, then every 8 samples), and at once after
+// stays the same (after 1, 2, 4, 8, then every 16 samples), and at once after
 // a walk that found a change.
 type memSampler struct {
 	mu     sync.Mutex
@@ -32,7 +32,7 @@ type memSampler struct {
 	at     time.Time // of the last sample
 }
 
-const maxWalkGap = 8
+const maxWalkGap = 16
 
 func newMemSampler(root int) *memSampler {
 	return &memSampler{root: root, files: map[int]*os.File{}, gap: 1, page: uint64(os.Getpagesize())}

@@ -125,6 +125,7 @@ type Process struct {
 
 	outMu      sync.Mutex // serializes consume and the switch out of polled mode
 	polled     bool       // output read by DrainOutput, not by copyOutput
+	outFd      int        // p.out's descriptor in polled mode, read directly
 	pipeSize   int
 	outBuf     []byte
 	outEOF     bool
@@ -184,7 +185,13 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 	// returns when the leader exits, even if a grandchild keeps the pipe.
 	var w *os.File
 	if cmd.Stdout == nil || cmd.Stderr == nil {
-		r, wr, err := os.Pipe()
+		var r, wr *os.File
+		var err error
+		if opts.PolledOutput {
+			r, wr, err = p.polledPipe()
+		} else {
+			r, wr, err = os.Pipe()
+		}
 		if err != nil {
 			return nil, fmt.Errorf("start %s: output pipe: %w", cmd.Path, err)
 		}
@@ -223,15 +230,6 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 		close(p.outDone)
 	case opts.PolledOutput:
 		p.polled = true
-		p.pipeSize = 64 << 10
-		// Not p.out.Fd(): that would put the pipe in blocking mode.
-		if rc, err := p.out.SyscallConn(); err == nil {
-			_ = rc.Control(func(fd uintptr) {
-				if n, err := unix.FcntlInt(fd, unix.F_SETPIPE_SZ, polledPipeSize); err == nil {
-					p.pipeSize = n
-				}
-			})
-		}
 		p.outBuf = make([]byte, 8*1024)
 	default:
 		go p.copyOutput()
@@ -242,6 +240,29 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 		go p.sampleLoop(opts.SampleInterval)
 	}
 	return p, nil
+}
+
+// polledPipe makes the output pipe of PolledOutput mode. Its read end is
+// kept out of the netpoller (os.NewFile of a blocking descriptor), else
+// every write of the command would still wake a thread blocked in
+// epoll_wait, and only then made non-blocking for DrainOutput's reads.
+func (p *Process) polledPipe() (r, w *os.File, err error) {
+	var fds [2]int
+	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
+		return nil, nil, err
+	}
+	r, w = os.NewFile(uintptr(fds[0]), "|0"), os.NewFile(uintptr(fds[1]), "|1")
+	if err := syscall.SetNonblock(fds[0], true); err != nil {
+		r.Close()
+		w.Close()
+		return nil, nil, err
+	}
+	p.outFd = fds[0]
+	p.pipeSize = 64 << 10
+	if n, err := unix.FcntlInt(uintptr(fds[0]), unix.F_SETPIPE_SZ, polledPipeSize); err == nil {
+		p.pipeSize = n
+	}
+	return r, w, nil
 }
 
 func (p *Process) copyOutput() {
@@ -292,20 +313,12 @@ func (p *Process) DrainOutput() {
 	if !p.polled || p.outEOF {
 		return
 	}
-	rc, err := p.out.SyscallConn()
-	if err != nil {
-		return
-	}
+	// The descriptor stays valid: p.out is closed only under outMu, and
+	// then outEOF is set. A plain read of the non-blocking pipe is the
+	// cheapest look there is; most polls find it empty (EAGAIN).
 	total := 0
 	for {
-		var n int
-		var rerr error
-		// Returning true makes Read return after one attempt: EAGAIN
-		// means the pipe is empty for now, not that we should wait.
-		_ = rc.Read(func(fd uintptr) bool {
-			n, rerr = syscall.Read(int(fd), p.outBuf)
-			return true
-		})
+		n, rerr := syscall.Read(p.outFd, p.outBuf)
 		if n > 0 {
 			p.consume(p.outBuf[:n])
 			total += n
@@ -325,7 +338,15 @@ func (p *Process) DrainOutput() {
 	}
 	if total >= p.pipeSize/2 {
 		// A chatty command: it could fill the pipe before the next drain
-		// and block. From now on a goroutine reads as it writes.
+		// and block. From now on a goroutine reads as it writes, through a
+		// duplicate of the descriptor that the netpoller does watch (it is
+		// non-blocking now), so that drain can still cut it off.
+		nfd, err := unix.FcntlInt(uintptr(p.outFd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return // stay polled
+		}
+		p.out.Close()
+		p.out = os.NewFile(uintptr(nfd), "|0")
 		p.polled = false
 		go p.copyOutput()
 	}

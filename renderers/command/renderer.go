@@ -65,6 +65,7 @@ var (
 	_ bgrender.Renderer      = (*Renderer)(nil)
 	_ bgrender.Closer        = (*Renderer)(nil)
 	_ bgrender.OptionSchemer = (*Renderer)(nil)
+	_ bgrender.InlinePoller  = (*Renderer)(nil)
 )
 
 // NewRenderer returns a renderer for m bound to host. It starts nothing.
@@ -134,6 +135,18 @@ func (r *Renderer) onLine(line string) {
 		return
 	}
 	r.percent.Store(math.Float64bits(min(100, max(0, pct))))
+}
+
+// PollsInline implements bgrender.InlinePoller: while the command runs, a
+// poll reads what is at hand (output pipe, image stamp, memory) without
+// waiting; the end of the command, with its clean-up, is left to the
+// manager's loop.
+func (r *Renderer) PollsInline() bool {
+	if r.p == nil || r.finished {
+		return false
+	}
+	_, exited := r.p.Status()
+	return !exited
 }
 
 // IsRenderFinished reports progress and images, and ends the render when
