@@ -59,7 +59,12 @@
 //
 // What a render does: the command runs in its own process group (see
 // internal/proc) with stdout and stderr going to the render log (the first
-// 64 MiB of it). Each poll reports percentDone (from the regex),
+// 64 MiB of it). The output is read at each poll, from a pipe enlarged to
+// 256 KiB, rather than as it is written: with hundreds of live renders,
+// waking for every progress line was most of the manager's CPU. A command
+// that fills half the pipe between two polls is read as it writes from
+// then on, so it never blocks on its output. Each poll reports
+// percentDone (from the regex),
 // totalClockTime, peakMemory (the peak summed RSS of the command's process
 // tree) and timeToFirstPixel; once, at the start, command, pid and
 // processGroup (for proc.StopStale); at the end, exitStatus.
