@@ -309,9 +309,9 @@ func (b *builder) build(start, end int, box, cbox box32, sc *scratch) *tmpNode {
 	var lb, rb, lc, rc box32
 	if stride == 1 {
 		lb, rb = best.l, best.r
-		i, lc, rc = b.partition(start, end, &best)
+		i, lc, rc = b.partition(start, end, &best, false)
 	} else {
-		i, lb, rb = b.partitionBounds(start, end, &best)
+		i, lb, rb = b.partition(start, end, &best, true)
 		lc, rc = emptyBox32(), emptyBox32()
 	}
 	node.axis = best.axis
@@ -346,10 +346,13 @@ func (s *split) binOf(c float32) int {
 }
 
 // partition moves the primitives of [start, end) that fall left of split s
-// to the front and returns where the right side begins, with the centroid
-// bounds of both sides. The bounds live in scalar locals, which the
-// compiler keeps in registers; box32's arrays would stay in memory.
-func (b *builder) partition(start, end int, s *split) (int, box32, box32) {
+// to the front and returns where the right side begins, with the bounds of
+// both sides: of the centroids, or with bounds set of the primitives (for
+// a split found on a sample, whose bins only estimate them; the children
+// then compute their centroid bounds themselves). The bounds live in scalar
+// locals, which the compiler keeps in registers; box32's arrays would stay
+// in memory.
+func (b *builder) partition(start, end int, s *split, bounds bool) (int, box32, box32) {
 	inf := float32(math.Inf(1))
 	lx0, ly0, lz0, lx1, ly1, lz1 := inf, inf, inf, -inf, -inf, -inf
 	rx0, ry0, rz0, rx1, ry1, rz1 := inf, inf, inf, -inf, -inf, -inf
@@ -357,41 +360,17 @@ func (b *builder) partition(start, end int, s *split) (int, box32, box32) {
 	i, j := start, end-1
 	for i <= j {
 		p := &b.p[i]
-		x, y, z := p.c[0], p.c[1], p.c[2]
-		if s.binOf(p.c[a]) <= s.bin {
-			lx0, ly0, lz0 = min(lx0, x), min(ly0, y), min(lz0, z)
-			lx1, ly1, lz1 = max(lx1, x), max(ly1, y), max(lz1, z)
-			i++
-		} else {
-			rx0, ry0, rz0 = min(rx0, x), min(ry0, y), min(rz0, z)
-			rx1, ry1, rz1 = max(rx1, x), max(ry1, y), max(rz1, z)
-			b.p[i], b.p[j] = b.p[j], b.p[i]
-			j--
+		lo, hi := &p.c, &p.c
+		if bounds {
+			lo, hi = &p.lo, &p.hi
 		}
-	}
-	return i, box32{[3]float32{lx0, ly0, lz0}, [3]float32{lx1, ly1, lz1}},
-		box32{[3]float32{rx0, ry0, rz0}, [3]float32{rx1, ry1, rz1}}
-}
-
-// partitionBounds is partition for a split found on a sample: it computes
-// both sides' bounds, which the sample's bins only estimate, and leaves
-// their centroid bounds to the children (build computes them when it gets
-// an empty one), which keeps the loop's accumulators in registers.
-func (b *builder) partitionBounds(start, end int, s *split) (int, box32, box32) {
-	inf := float32(math.Inf(1))
-	lx0, ly0, lz0, lx1, ly1, lz1 := inf, inf, inf, -inf, -inf, -inf
-	rx0, ry0, rz0, rx1, ry1, rz1 := inf, inf, inf, -inf, -inf, -inf
-	a := s.axis
-	i, j := start, end-1
-	for i <= j {
-		p := &b.p[i]
 		if s.binOf(p.c[a]) <= s.bin {
-			lx0, ly0, lz0 = min(lx0, p.lo[0]), min(ly0, p.lo[1]), min(lz0, p.lo[2])
-			lx1, ly1, lz1 = max(lx1, p.hi[0]), max(ly1, p.hi[1]), max(lz1, p.hi[2])
+			lx0, ly0, lz0 = min(lx0, lo[0]), min(ly0, lo[1]), min(lz0, lo[2])
+			lx1, ly1, lz1 = max(lx1, hi[0]), max(ly1, hi[1]), max(lz1, hi[2])
 			i++
 		} else {
-			rx0, ry0, rz0 = min(rx0, p.lo[0]), min(ry0, p.lo[1]), min(rz0, p.lo[2])
-			rx1, ry1, rz1 = max(rx1, p.hi[0]), max(ry1, p.hi[1]), max(rz1, p.hi[2])
+			rx0, ry0, rz0 = min(rx0, lo[0]), min(ry0, lo[1]), min(rz0, lo[2])
+			rx1, ry1, rz1 = max(rx1, hi[0]), max(ry1, hi[1]), max(rz1, hi[2])
 			b.p[i], b.p[j] = b.p[j], b.p[i]
 			j--
 		}
