@@ -91,22 +91,30 @@ func newInlineFixture(t *testing.T, cfg testConfig) (*fixture, func() *inlineRen
 // on the clock's goroutine, is recorded once: the renderer is not asked
 // again.
 func TestInlinePollFinishes(t *testing.T) {
-	ctx := context.Background()
-	f, rend := newInlineFixture(t, testConfig{frames: 5})
-	snap, err := f.m.Start(ctx, Request{Renderer: "Inline", Scene: f.scene})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := f.m.Wait(ctx, snap.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.State != gallery.Finished || got.Stats.PercentDone == nil || *got.Stats.PercentDone != 100 || got.Image == "" {
-		t.Fatalf("state %s, stats %+v, image %q", got.State, got.Stats, got.Image)
-	}
-	polls, overlaps, late := rend().counts()
-	if polls != 5 || overlaps != 0 || late != 0 {
-		t.Fatalf("%d polls (want 5: none after the finishing one), %d overlapping calls, %d calls after Close", polls, overlaps, late)
+	// With ImageInterval 0 every progressive image is copied by the loop's
+	// goroutine; with an hour none is, and inline polls flush themselves.
+	for _, interval := range []time.Duration{0, time.Hour} {
+		ctx := context.Background()
+		f, rend := newInlineFixture(t, testConfig{frames: 5})
+		f.m.ImageInterval = interval
+		snap, err := f.m.Start(ctx, Request{Renderer: "Inline", Scene: f.scene})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.m.Wait(ctx, snap.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != gallery.Finished || got.Stats.PercentDone == nil || *got.Stats.PercentDone != 100 || got.Image == "" {
+			t.Fatalf("interval %v: state %s, stats %+v, image %q", interval, got.State, got.Stats, got.Image)
+		}
+		if v := storedPixel(t, f.g, got); v != 250 {
+			t.Fatalf("interval %v: stored image has pixel %d, want the last frame's 250", interval, v)
+		}
+		polls, overlaps, late := rend().counts()
+		if polls != 5 || overlaps != 0 || late != 0 {
+			t.Fatalf("interval %v: %d polls (want 5: none after the finishing one), %d overlapping calls, %d calls after Close", interval, polls, overlaps, late)
+		}
 	}
 }
 

@@ -100,7 +100,8 @@ type run struct {
 	// render.
 	ticks   chan struct{}
 	results chan pollResult
-	inline  InlinePoller // nil unless the renderer polls inline
+	flushes chan struct{} // an inline poll left an image copy to the loop
+	inline  InlinePoller  // nil unless the renderer polls inline
 
 	// callMu serializes the renderer's calls (and flush) between the loop
 	// and inline polls. The fields below it are guarded by it.
@@ -124,7 +125,7 @@ type pollResult struct {
 // launch starts the poll loop of a render whose renderer has started.
 func (m *Manager) launch(id int64, p Plugin, rend Renderer, h *host) {
 	r := &run{id: id, plugin: p, rend: rend, host: h, cmds: make(chan command), done: make(chan struct{}),
-		ticks: make(chan struct{}, 1), results: make(chan pollResult, 1)}
+		ticks: make(chan struct{}, 1), results: make(chan pollResult, 1), flushes: make(chan struct{}, 1)}
 	r.inline, _ = rend.(InlinePoller)
 	m.mu.Lock()
 	m.live[id] = r
@@ -159,10 +160,18 @@ func (m *Manager) tick(r *run) {
 			// No deadline: the renderer said it answers at once, and a
 			// context with a timer per poll was a tenth of the cost.
 			finished, err := r.rend.IsRenderFinished(context.Background())
-			if err != nil || finished {
+			switch {
+			case err != nil || finished:
 				r.handedOff = true
 				r.results <- pollResult{finished, err}
-			} else {
+			case m.imageCopyDue(r):
+				// Copying an image into the gallery (with a thumbnail)
+				// takes milliseconds, too long for the shared clock.
+				select {
+				case r.flushes <- struct{}{}:
+				default:
+				}
+			default:
 				m.flush(context.Background(), r, false)
 			}
 			// A new poll interval needs the loop to subscribe again.
@@ -232,6 +241,9 @@ loop:
 			if ended(res.finished, res.err) {
 				break loop
 			}
+		case <-r.flushes:
+			r.callMu.Lock()
+			m.flush(ctx, r, false)
 		case c := <-r.cmds:
 			r.callMu.Lock()
 			if c.click {
@@ -286,6 +298,15 @@ loop:
 		m.emit(Event{Type: EventState, ID: r.id, State: state, Error: msg})
 	}
 	close(r.done)
+}
+
+// imageCopyDue reports whether the next flush copies a progressive image
+// into the gallery. The caller holds r.callMu.
+func (m *Manager) imageCopyDue(r *run) bool {
+	r.host.mu.Lock()
+	dirty := r.host.imageDirty
+	r.host.mu.Unlock()
+	return dirty && time.Since(r.lastImage) >= m.ImageInterval
 }
 
 // finish records a render whose renderer said it has finished: its final
