@@ -80,8 +80,8 @@ type Options struct {
 	// not hundreds of times a second: a gallery with hundreds of live
 	// renders spent most of its time waking for their progress lines.
 	// The pipe is enlarged so that a command does not block between two
-	// drains; one that still fills half of it gets a reading goroutine
-	// from then on.
+	// drains; one that fills a quarter of it between two drains gets a
+	// reading goroutine from then on.
 	PolledOutput bool
 }
 
@@ -336,7 +336,7 @@ func (p *Process) DrainOutput() {
 		}
 		break
 	}
-	if total >= p.pipeSize/2 {
+	if total >= p.pipeSize/4 {
 		// A chatty command: it could fill the pipe before the next drain
 		// and block. From now on a goroutine reads as it writes, through a
 		// duplicate of the descriptor that the netpoller does watch (it is

@@ -627,7 +627,7 @@ func TestPolledOutput(t *testing.T) {
 
 // TestPolledOutputChatty checks that a command printing more than the
 // pipe holds is not blocked when nobody drains: one drain that finds the
-// pipe half full hands the output to a reading goroutine.
+// pipe full hands the output to a reading goroutine.
 func TestPolledOutputChatty(t *testing.T) {
 	var n int64
 	var mu sync.Mutex

@@ -62,8 +62,10 @@
 // 64 MiB of it). The output is read at each poll, from a pipe enlarged to
 // 256 KiB, rather than as it is written: with hundreds of live renders,
 // waking for every progress line was most of the manager's CPU. A command
-// that fills half the pipe between two polls is read as it writes from
-// then on, so it never blocks on its output. Each poll reports
+// that writes more than a quarter of the pipe between two polls is read as
+// it writes from then on; until that poll, one that writes more than the
+// pipe holds waits for it (with the default 1 s poll: over 256 KiB/s of
+// output). Each poll reports
 // percentDone (from the regex),
 // totalClockTime, peakMemory (the peak summed RSS of the command's process
 // tree) and timeToFirstPixel; once, at the start, command, pid and
