@@ -2,6 +2,7 @@ package usd
 
 import (
 	"fmt"
+	"io"
 	"iter"
 	"math"
 	"path/filepath"
@@ -83,6 +84,13 @@ type Stage struct {
 
 	protoOnce sync.Once
 	protos    map[string]*Prim // instance key -> first instance
+}
+
+// OpenAsset opens an asset by its resolved path, as AssetPath.Resolved
+// gives it: a file, or a file inside a usdz package ("a.usdz[tex.png]"),
+// read through the resolver the stage was opened with.
+func (s *Stage) OpenAsset(resolved string) (io.ReadCloser, error) {
+	return s.loader.res.Open(resolved)
 }
 
 // Open reads the file at path and composes it. Composition problems

@@ -5,7 +5,7 @@ import (
 	"image"
 	_ "image/jpeg" // UsdUVTexture files
 	_ "image/png"
-	"os"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -289,6 +289,15 @@ func wrapMode(t string) render.Wrap {
 	return render.WrapRepeat
 }
 
+// assetExt is the extension of the file an asset path names, also for a
+// file inside a package ("a.usdz[tex/b.png]" → ".png").
+func assetExt(path string) string {
+	if i := strings.LastIndexByte(path, '['); i >= 0 && strings.HasSuffix(path, "]") {
+		path = path[i+1 : len(path)-1]
+	}
+	return filepath.Ext(path)
+}
+
 // image loads a texture file once. PNG and JPEG are decoded from sRGB
 // unless raw; EXR is linear.
 func (c *conv) image(path string, raw bool) *render.Image {
@@ -296,7 +305,7 @@ func (c *conv) image(path string, raw bool) *render.Image {
 	if im, ok := c.images[key]; ok {
 		return im
 	}
-	im, err := loadImage(path, raw)
+	im, err := loadImage(c.st.OpenAsset, path, raw)
 	if err != nil {
 		c.warnf("texture %s: %v", path, err)
 	}
@@ -304,12 +313,16 @@ func (c *conv) image(path string, raw bool) *render.Image {
 	return im
 }
 
-func loadImage(path string, raw bool) (*render.Image, error) {
-	if strings.Contains(path, ".usdz[") {
-		return nil, fmt.Errorf("textures inside usdz packages are not read yet")
+// loadImage decodes the texture at a resolved asset path, which may name a
+// file inside a usdz package; open reads it.
+func loadImage(open func(string) (io.ReadCloser, error), path string, raw bool) (*render.Image, error) {
+	f, err := open(path)
+	if err != nil {
+		return nil, err
 	}
-	if strings.EqualFold(filepath.Ext(path), ".exr") {
-		e, err := exr.ReadFile(path)
+	defer f.Close()
+	if strings.EqualFold(assetExt(path), ".exr") {
+		e, err := exr.Decode(f)
 		if err != nil {
 			return nil, err
 		}
@@ -321,11 +334,6 @@ func loadImage(path string, raw bool) (*render.Image, error) {
 		}
 		return im, nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
 	src, _, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", path, err)
