@@ -61,6 +61,11 @@ type Material struct {
 	// UseDisplayColor makes the mesh's displayColor the diffuse colour
 	// (the fallback for prims without a bound material).
 	UseDisplayColor bool
+	// Normal, if set, is UsdPreviewSurface's normal input: a tangent-space
+	// normal in [-1, 1]³ (a texture's scale and bias map its [0, 1]
+	// values there), tangent along +u and bitangent along +v of the
+	// mesh's st. Meshes without st are shaded with their own normals.
+	Normal *Color
 }
 
 // DefaultMaterial is UsdPreviewSurface with its spec defaults.

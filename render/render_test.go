@@ -340,3 +340,55 @@ func FuzzReadFilm(f *testing.F) {
 		_, _ = ReadFilm(bytes.NewReader(d))
 	})
 }
+
+// TestNormalMapTiltsShading lights a Lambertian plane (normal +Z, u along
+// +X, v along +Y) with a distant light and a constant tangent-space normal
+// tilted by φ: tilted towards +u with the light overhead, the radiance is
+// ρE·cosφ/π; tilted towards +v with the light tilted the same way, it is
+// ρE/π (a bitangent of the wrong sign would give cos 2φ).
+func TestNormalMapTiltsShading(t *testing.T) {
+	phi := 40 * math.Pi / 180
+	for _, tc := range []struct {
+		name   string
+		normal Vec3 // tangent space
+		light  Vec3 // direction towards the light
+		want   float64
+	}{
+		{"u-light-overhead", Vec3{math.Sin(phi), 0, math.Cos(phi)}, Vec3{0, 0, 1}, math.Cos(phi)},
+		{"v-light-along", Vec3{0, math.Sin(phi), math.Cos(phi)}, Vec3{0, math.Sin(phi), math.Cos(phi)}, 1},
+		{"v-light-against", Vec3{0, math.Sin(phi), math.Cos(phi)}, Vec3{0, -math.Sin(phi), math.Cos(phi)}, math.Cos(2 * phi)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rho, E := 0.6, 3.0
+			mat := Lambert(Vec3{rho, rho, rho})
+			mat.Normal = &Color{Value: tc.normal}
+			s := &Scene{Materials: []*Material{mat}}
+			s.Meshes = []*Mesh{QuadMesh(Vec3{-50, -50, 0}, Vec3{100, 0, 0}, Vec3{0, 100, 0})}
+			s.Instances = []Instance{{Mesh: 0, Transform: Identity}}
+			// The light travels along its local −Z: map local Z onto the
+			// direction towards the light.
+			z := tc.light.Norm()
+			x := Vec3{1, 0, 0}.Sub(z.Scale(z.X)).Norm()
+			y := z.Cross(x)
+			xf := Identity
+			xf[0] = [4]float64{x.X, x.Y, x.Z, 0}
+			xf[1] = [4]float64{y.X, y.Y, y.Z, 0}
+			xf[2] = [4]float64{z.X, z.Y, z.Z, 0}
+			s.Lights = []Light{&DistantLight{LightBase: LightBase{ToWorld: xf, Color: Vec3{1, 1, 1}, Intensity: E}}}
+			s.Camera = DefaultCamera()
+			s.Camera.ToWorld = Translate(Vec3{0, 0, 3})
+			if err := s.Build(); err != nil {
+				t.Fatal(err)
+			}
+			f := renderScene(t, s, Settings{Width: 8, Height: 8, SamplesPerPixel: 4, MaxBounces: 1, Threads: 2})
+			want := rho * E * tc.want / math.Pi
+			for y := 0; y < f.H; y++ {
+				for x := 0; x < f.W; x++ {
+					if got := f.Pixel(x, y).Y; math.Abs(got-want) > 1e-3*want {
+						t.Fatalf("pixel (%d,%d) = %.6f, want %.6f", x, y, got, want)
+					}
+				}
+			}
+		})
+	}
+}

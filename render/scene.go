@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -263,4 +264,42 @@ func (s *Scene) Interaction(r Ray, h *Hit, si *SurfaceInteraction) {
 		mat = in.material
 	}
 	si.Mat = s.Materials[mat]
+	if si.Mat.Normal != nil && m.UV != nil {
+		s.perturbNormal(si, in, t, m, id)
+	}
+}
+
+// perturbNormal bends si.Ns by the material's tangent-space normal. The
+// tangent is ∂p/∂u of the triangle (as pbrt derives it from the uv
+// deltas), made orthogonal to the shading normal; the bitangent follows
+// ∂p/∂v. A degenerate uv mapping or a normal that would face away from
+// the geometric one leaves the shading normal as it is.
+func (s *Scene) perturbNormal(si *SurfaceInteraction, in *builtInstance, t *tri, m *Mesh, id int) {
+	a, b, c := m.UV[m.UVIndices[3*id]], m.UV[m.UVIndices[3*id+1]], m.UV[m.UVIndices[3*id+2]]
+	du1, dv1 := b.X-a.X, b.Y-a.Y
+	du2, dv2 := c.X-a.X, c.Y-a.Y
+	det := du1*dv2 - dv1*du2
+	if math.Abs(det) < 1e-20 {
+		return
+	}
+	dpdu := t.e1.Scale(dv2 / det).Sub(t.e2.Scale(dv1 / det))
+	dpdv := t.e2.Scale(du1 / det).Sub(t.e1.Scale(du2 / det))
+	if !in.identity {
+		dpdu, dpdv = in.xf.Dir(dpdu), in.xf.Dir(dpdv)
+	}
+	ns := si.Ns
+	tg := dpdu.Sub(ns.Scale(ns.Dot(dpdu))).Norm()
+	if tg.IsBlack() || math.IsNaN(tg.X) {
+		return
+	}
+	bt := ns.Cross(tg)
+	if bt.Dot(dpdv) < 0 {
+		bt = bt.Neg()
+	}
+	v := si.Mat.Normal.Eval(si)
+	n := tg.Scale(v.X).Add(bt.Scale(v.Y)).Add(ns.Scale(v.Z)).Norm()
+	if math.IsNaN(n.X) || n.Dot(si.Ng) <= 0 {
+		return
+	}
+	si.Ns = n
 }

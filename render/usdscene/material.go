@@ -68,7 +68,8 @@ func (c *conv) material(path string) int {
 	m.IOR = c.float(sh, "inputs:ior", 1.5)
 	m.UseSpecularWorkflow = c.float(sh, "inputs:useSpecularWorkflow", 0) != 0
 	if in, _ := c.inputSource(sh, "normal"); in != nil {
-		c.warnf("normal maps are not rendered (%s)", sh.Path())
+		n := c.colorInput(sh, "normal", render.Vec3{Z: 1})
+		m.Normal = &n
 	}
 	if in, _ := c.inputSource(sh, "displacement"); in != nil {
 		c.warnf("displacement is not rendered (%s)", sh.Path())
