@@ -1,8 +1,9 @@
 // Package usdscene turns a composed USD stage into a render.Scene: meshes
 // and implicit gprims, transforms, native instancing and PointInstancers
 // (as instances of shared meshes), UsdPreviewSurface materials with
-// UsdUVTexture and primvar readers, UsdLux lights, the camera and the
-// RenderSettings resolution.
+// UsdUVTexture (files on disk or inside usdz packages), normal maps and
+// primvar readers, UsdLux lights, the camera and the RenderSettings
+// resolution.
 //
 // What it cannot render it reports as warnings rather than dropping
 // silently. It reads one time (the default value, else the stage's start
