@@ -138,15 +138,23 @@ func (r *Renderer) onLine(line string) {
 }
 
 // PollsInline implements bgrender.InlinePoller: while the command runs, a
-// poll reads what is at hand (output pipe, image stamp, memory) without
-// waiting; the end of the command, with its clean-up, is left to the
-// manager's loop.
+// poll reads what is at hand (output pipe, memory) without waiting. Polls
+// that look at the images (which reads a new image whole, possibly a
+// large EXR) and the end of the command, with its clean-up, are left to
+// the render's own goroutine.
 func (r *Renderer) PollsInline() bool {
-	if r.p == nil || r.finished {
+	if r.p == nil || r.finished || r.imagesDue() {
 		return false
 	}
 	_, exited := r.p.Status()
 	return !exited
+}
+
+// imagesDue reports whether the next poll looks at the watched images:
+// on every poll until the first image (time to first pixel matters to
+// the user), then every update_interval.
+func (r *Renderer) imagesDue() bool {
+	return !r.imageSet || time.Since(r.lastImageCheck) >= r.slack(r.m.updateEvery)
 }
 
 // IsRenderFinished reports progress and images, and ends the render when
@@ -212,9 +220,7 @@ func (r *Renderer) IsRenderFinished(ctx context.Context) (bool, error) {
 // checked is taken as it is. A stopped or crashed command may have left
 // such a file half written: then it must still hold still between polls.
 func (r *Renderer) pollImages(final, settled bool) error {
-	// Until the first image is there, look on every poll: time to first
-	// pixel matters to the user.
-	if r.imageSet && !final && time.Since(r.lastImageCheck) < r.slack(r.m.updateEvery) {
+	if !final && !r.imagesDue() {
 		return nil
 	}
 	r.lastImageCheck = time.Now()
