@@ -16,8 +16,9 @@ type tracer struct {
 	// Per-path scratch kept here, not on the stack: pointers to them go
 	// through interface calls (textures, lights), which would make stack
 	// variables escape and allocate once per path.
-	si SurfaceInteraction
-	ls lightSample
+	si       SurfaceInteraction
+	shadowSi SurfaceInteraction
+	ls       lightSample
 }
 
 func newTracer(s *Scene, cam cameraSetup, maxBounces int, seed uint32) *tracer {
@@ -158,14 +159,13 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 					if !math.IsInf(dist, 1) {
 						dist *= 1 - 1e-6
 					}
-					t.rays++
-					if !s.Occluded(Ray{O: o, D: ls.wi}, dist) {
+					if tr := t.transmittance(Ray{O: o, D: ls.wi}, dist); tr > 0 {
 						lpdf := ls.pdf * pSel
 						w := 1.0
 						if !ls.delta {
 							w = powerHeuristic(lpdf, bpdf)
 						}
-						L = L.Add(beta.Mul(f).Mul(ls.li).Scale(w / lpdf))
+						L = L.Add(beta.Mul(f).Mul(ls.li).Scale(tr * w / lpdf))
 					}
 				}
 			}
@@ -194,6 +194,39 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		tMax = math.Inf(1)
 	}
 	return L
+}
+
+// transmittance is the fraction of light that gets along a shadow ray
+// over dist: 0 or 1 when every material is opaque; otherwise the product
+// of (1 − opacity) over the surfaces it crosses, the expectation of the
+// stochastic pass-through that camera and bounce rays make, so that a
+// cut-out leaf or a half-transparent pane does not cast a full shadow.
+func (t *tracer) transmittance(r Ray, dist float64) float64 {
+	s := t.s
+	t.rays++
+	if !s.seeThrough {
+		if s.Occluded(r, dist) {
+			return 0
+		}
+		return 1
+	}
+	tr := 1.0
+	var h Hit
+	for range maxPassThrough {
+		if !s.Intersect(r, dist, &h) {
+			return tr
+		}
+		si := &t.shadowSi
+		s.Interaction(r, &h, si)
+		tr *= 1 - si.Mat.opacityAt(si)
+		if tr <= 0 {
+			return 0
+		}
+		t.rays++
+		r.O = offsetRay(si.P, si.Ng, r.D)
+		dist -= h.T
+	}
+	return 0
 }
 
 // offsetRay moves a ray origin off the surface along the geometric normal

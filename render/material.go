@@ -91,6 +91,17 @@ func Lambert(albedo Vec3) *Material {
 	return m
 }
 
+// opaque reports whether the material is opaque everywhere.
+func (m *Material) opaque() bool {
+	if m.Opacity.Tex != nil {
+		return false
+	}
+	if m.OpacityThreshold > 0 {
+		return m.Opacity.Value >= m.OpacityThreshold
+	}
+	return m.Opacity.Value >= 1
+}
+
 // opacityAt returns the coverage of the surface at si (1 = opaque).
 func (m *Material) opacityAt(si *SurfaceInteraction) float64 {
 	o := m.Opacity.Eval(si)

@@ -392,3 +392,55 @@ func TestNormalMapTiltsShading(t *testing.T) {
 		})
 	}
 }
+
+// TestTransparentShadows lights a Lambertian floor with an overhead sun
+// through occluders above the camera (which camera rays never reach), with
+// direct light only: the floor gets ρE/π times the product of (1 − opacity)
+// of what lies in between, a cut-out (opacityThreshold) passing all or
+// nothing.
+func TestTransparentShadows(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		opacities []float64
+		threshold float64
+		want      float64 // fraction of the unshadowed radiance
+	}{
+		{"opaque", []float64{1}, 0, 0},
+		{"30pct", []float64{0.3}, 0, 0.7},
+		{"two-halves", []float64{0.5, 0.5}, 0, 0.25},
+		{"cutout-below-threshold", []float64{0.3}, 0.5, 1},
+		{"cutout-above-threshold", []float64{0.7}, 0.5, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rho, E := 0.6, 3.0
+			s := &Scene{Materials: []*Material{Lambert(Vec3{rho, rho, rho})}}
+			s.Meshes = []*Mesh{QuadMesh(Vec3{-50, -50, 0}, Vec3{100, 0, 0}, Vec3{0, 100, 0})}
+			s.Instances = []Instance{{Mesh: 0, Transform: Identity}}
+			for i, op := range tc.opacities {
+				m := Lambert(Vec3{0.5, 0.5, 0.5})
+				m.Opacity = Scalar{Value: op}
+				m.OpacityThreshold = tc.threshold
+				s.Materials = append(s.Materials, m)
+				q := QuadMesh(Vec3{-50, -50, 2 + float64(i)}, Vec3{100, 0, 0}, Vec3{0, 100, 0})
+				q.Material = len(s.Materials) - 1
+				s.Meshes = append(s.Meshes, q)
+				s.Instances = append(s.Instances, Instance{Mesh: len(s.Meshes) - 1, Transform: Identity})
+			}
+			s.Lights = []Light{&DistantLight{LightBase: LightBase{ToWorld: Identity, Color: Vec3{1, 1, 1}, Intensity: E}}}
+			s.Camera = DefaultCamera()
+			s.Camera.ToWorld = Translate(Vec3{0, 0, 1})
+			if err := s.Build(); err != nil {
+				t.Fatal(err)
+			}
+			f := renderScene(t, s, Settings{Width: 8, Height: 8, SamplesPerPixel: 4, MaxBounces: 0, Threads: 2})
+			want := rho * E / math.Pi * tc.want
+			for y := 0; y < f.H; y++ {
+				for x := 0; x < f.W; x++ {
+					if got := f.Pixel(x, y).Y; math.Abs(got-want) > 1e-3*(rho*E/math.Pi) {
+						t.Fatalf("pixel (%d,%d) = %.6f, want %.6f", x, y, got, want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -32,6 +32,10 @@ type Scene struct {
 	top       *wide
 	BuildTime time.Duration // wall time of the BVH build
 	built     bool
+	// seeThrough is set when some material is not fully opaque: shadow
+	// rays then look at what they hit instead of stopping at the first
+	// surface.
+	seeThrough bool
 }
 
 type builtInstance struct {
@@ -131,6 +135,11 @@ func (s *Scene) Build() error {
 		boxes = append(boxes, bl.bound)
 	}
 	s.top = buildBVH(boxes)
+	for _, m := range s.Materials {
+		if !m.opaque() {
+			s.seeThrough = true
+		}
+	}
 	for _, l := range s.Lights {
 		l.prepare(s)
 	}
