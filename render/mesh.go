@@ -248,14 +248,18 @@ func parallelFor(n int, body func(lo, hi int)) {
 func bake(m *Mesh, xf *Matrix, inv *Matrix) *Mesh {
 	c := *m
 	c.P = make([]Vec3, len(m.P))
-	for i, p := range m.P {
-		c.P[i] = xf.Point(p)
-	}
+	parallelFor(len(m.P), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			c.P[i] = xf.Point(m.P[i])
+		}
+	})
 	if m.N != nil {
 		c.N = make([]Vec3, len(m.N))
-		for i, n := range m.N {
-			c.N[i] = inv.Normal(n)
-		}
+		parallelFor(len(m.N), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				c.N[i] = inv.Normal(m.N[i])
+			}
+		})
 	}
 	return &c
 }
