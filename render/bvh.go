@@ -165,18 +165,13 @@ func (node *tmpNode) setWide() {
 // and collapses it into a 4-wide BVH. Large subtrees are built in
 // parallel; the result does not depend on scheduling.
 func buildBVH(boxes []AABB) *wide {
-	return buildBVHFunc(len(boxes), func(i int) AABB { return boxes[i] })
+	return buildBVHCost(len(boxes), 1, func(i int) AABB { return boxes[i] })
 }
 
-// buildBVHFunc is buildBVH with the boxes computed on the fly, so that a
-// mesh's triangle boxes never need their own array.
-func buildBVHFunc(n int, boxAt func(i int) AABB) *wide {
-	return buildBVHCost(n, 1, boxAt)
-}
-
-// buildBVHCost is buildBVHFunc for primitives that each cost isect
-// triangle tests (pairs of triangles cost 2): the SAH weighs leaves by it
-// and keeps leaves to about bvhMaxLeaf triangles.
+// buildBVHCost is buildBVH with the boxes computed on the fly, so that a
+// mesh's triangle boxes never need their own array, for primitives that
+// each cost isect triangle tests (pairs of triangles cost 2): the SAH
+// weighs leaves by it and keeps leaves to about bvhMaxLeaf triangles.
 func buildBVHCost(n int, isect float32, boxAt func(i int) AABB) *wide {
 	b := &builder{p: make([]bprim, n), isect: isect, maxLeaf: max(2, int(bvhMaxLeaf/isect))}
 	var mu sync.Mutex
