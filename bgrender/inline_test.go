@@ -19,7 +19,6 @@ type inlineRenderer struct {
 	mu       sync.Mutex
 	overlaps int
 	late     int
-	polls    int
 }
 
 func (r *inlineRenderer) enter() func() {
@@ -40,9 +39,6 @@ func (r *inlineRenderer) PollsInline() bool { return true }
 
 func (r *inlineRenderer) IsRenderFinished(ctx context.Context) (bool, error) {
 	defer r.enter()()
-	r.mu.Lock()
-	r.polls++
-	r.mu.Unlock()
 	return r.testRenderer.IsRenderFinished(ctx)
 }
 
@@ -65,9 +61,12 @@ func (r *inlineRenderer) Close() error {
 }
 
 func (r *inlineRenderer) counts() (polls, overlaps, late int) {
+	r.testRenderer.mu.Lock()
+	polls = r.testRenderer.polls
+	r.testRenderer.mu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.polls, r.overlaps, r.late
+	return polls, r.overlaps, r.late
 }
 
 func newInlineFixture(t *testing.T, cfg testConfig) (*fixture, func() *inlineRenderer) {

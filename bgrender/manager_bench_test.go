@@ -18,16 +18,11 @@ import (
 	"github.com/rgallery/rgallery/renderers/command"
 )
 
-func sysTime() time.Duration {
+// cpuTime returns this process's CPU time, total and in the kernel.
+func cpuTime() (total, sys time.Duration) {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Stime.Nano())
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 func heapInUse() uint64 {
@@ -108,7 +103,8 @@ stop_grace = "2s"
 			}
 			pprof.StartCPUProfile(f)
 		}
-		c0, s0, t0 := cpuTime(), sysTime(), time.Now()
+		c0, s0 := cpuTime()
+		t0 := time.Now()
 		images := 0
 		deadline := time.After(window)
 	count:
@@ -122,8 +118,10 @@ stop_grace = "2s"
 				break count
 			}
 		}
-		cpu := float64(cpuTime()-c0) / float64(time.Since(t0))
-		b.ReportMetric(100*float64(sysTime()-s0)/float64(time.Since(t0)), "sys-cpu-%")
+		c1, s1 := cpuTime()
+		wall := float64(time.Since(t0))
+		cpu := float64(c1-c0) / wall
+		b.ReportMetric(100*float64(s1-s0)/wall, "sys-cpu-%")
 		pprof.StopCPUProfile()
 		if live := len(m.Live()); live != n {
 			b.Fatalf("%d of %d renders live during the window", live, n)

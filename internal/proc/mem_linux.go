@@ -85,7 +85,7 @@ func (s *memSampler) walk() {
 			continue
 		}
 		changed = true
-		f, err := OpenRead("/proc/" + strconv.Itoa(pid) + "/statm")
+		f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/statm")
 		if err != nil {
 			continue // exited meanwhile
 		}

@@ -23,7 +23,7 @@ type procStat struct {
 // itself contain spaces and parentheses, so the fields are counted from the
 // last ')'.
 func readStat(pid int) (procStat, error) {
-	b, err := ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return procStat{}, err
 	}
@@ -128,7 +128,7 @@ func Descendants(pid int) []int {
 
 func appendChildren(out []int, pid int) []int {
 	base := "/proc/" + strconv.Itoa(pid) + "/task"
-	d, err := OpenRead(base)
+	d, err := os.Open(base)
 	if err != nil {
 		return out
 	}
@@ -138,7 +138,7 @@ func appendChildren(out []int, pid int) []int {
 		return out
 	}
 	for _, tid := range tids {
-		b, err := ReadFile(base + "/" + tid + "/children")
+		b, err := os.ReadFile(base + "/" + tid + "/children")
 		if err != nil {
 			continue
 		}

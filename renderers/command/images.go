@@ -12,8 +12,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/rgallery/rgallery/internal/proc"
 )
 
 // maxImageBytes bounds an image file the renderer reads (1 GiB, as the
@@ -62,7 +60,7 @@ func stampOf(fi os.FileInfo) fileStamp {
 // poll looks at the watched file and returns the path to report when a new
 // complete version is there, or "".
 func (w *imageWatch) poll(exited bool) (string, error) {
-	f, err := proc.OpenRead(w.path)
+	f, err := os.Open(w.path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return "", nil
