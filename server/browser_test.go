@@ -427,7 +427,14 @@ func TestBrowserLargeGallery(t *testing.T) {
 	srv, _ := benchServer(t, 5000, 40)
 	b := newBrowser(t, 1440, 860)
 	b.do(chromedp.Navigate(srv.URL + "/"))
-	b.waitJS("the first page", `document.body.dataset.ready === '1' && document.querySelector('#img-a').dataset.version === '1'`)
+	// The strip reports when it is idle (no page on its way and the
+	// sentinel out of view after layout) and the sizes of the pages it
+	// loaded: a strip that loads a page it does not need fails here
+	// however fast the browser is.
+	b.waitJS("the first page", `document.body.dataset.ready === '1' && document.body.dataset.strip === 'idle' && document.querySelector('#img-a').dataset.version === '1'`)
+	if pages := eval[string](b, `document.body.dataset.pages`); pages != "40" {
+		t.Fatalf("pages loaded after opening: %q, want one first page of 40", pages)
+	}
 	if n := eval[int](b, `document.querySelectorAll('.card').length`); n != 40 {
 		t.Fatalf("%d cards after opening, want a first page of 40", n)
 	}
@@ -435,6 +442,9 @@ func TestBrowserLargeGallery(t *testing.T) {
 	b.screenshot("08-large-gallery.png")
 	// Scrolling to the end of the strip loads the next pages.
 	b.waitJS("the next pages", `(document.querySelector('#strip').scrollTop = 1e9, document.querySelectorAll('.card').length >= 240)`)
+	if pages := eval[string](b, `document.body.dataset.pages`); !strings.HasPrefix(pages, "40,100,100") {
+		t.Errorf("pages loaded while scrolling: %q, want 40 then pages of 100", pages)
+	}
 	if got := eval[string](b, `document.querySelectorAll('.card')[150].dataset.id`); got != "4850" {
 		t.Errorf("card 150 is snapshot %s, want 4850 (newest first, no gaps)", got)
 	}

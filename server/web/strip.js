@@ -36,10 +36,12 @@ async function loadPage(reset) {
     st.done = false;
     st.before = 0;
     st.loading = false;
+    delete document.body.dataset.pages;
     list.replaceChildren();
   }
   if (st.loading || st.done) return;
   st.loading = true;
+  document.body.dataset.strip = 'loading';
   const gen = st.gen;
   const limit = st.order.length ? PAGE : FIRST_PAGE;
   const q = filterQuery(limit);
@@ -49,6 +51,7 @@ async function loadPage(reset) {
     page = await api.get('/api/snapshots?' + q);
   } catch (e) {
     st.loading = false;
+    document.body.dataset.strip = 'idle';
     fail(e);
     return;
   }
@@ -64,14 +67,21 @@ async function loadPage(reset) {
   st.done = page.length < limit;
   if (page.length) st.before = page[page.length - 1].id;
   st.loading = false;
+  // What the strip has loaded, for tests and scripts: the sizes of the
+  // pages so far, and 'idle' once no page is on its way.
+  document.body.dataset.pages = (document.body.dataset.pages ? document.body.dataset.pages + ',' : '') + page.length;
   updateCount();
   if (!document.body.dataset.ready) {
     document.body.dataset.ready = '1';
     performance.mark('rg-strip');
     if (!st.sel && st.order.length) select(st.order[0]);
   }
-  // Keep loading while the sentinel is still in view.
-  requestAnimationFrame(() => { if (sentinelVisible()) loadPage(false); });
+  // Keep loading while the sentinel is still in view; the strip is idle
+  // once it is not (decided after layout, in the next frame).
+  requestAnimationFrame(() => {
+    if (gen !== st.gen || st.loading) return;
+    if (sentinelVisible()) loadPage(false); else document.body.dataset.strip = 'idle';
+  });
 }
 
 function sentinelVisible() {
@@ -79,7 +89,11 @@ function sentinelVisible() {
   return !st.done && r.top < sr.bottom + 200;
 }
 
-new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) loadPage(false); },
+// The observer's entries can be stale: its first one is taken while the
+// strip is still empty and delivered later, possibly after the first page
+// has filled the strip. So the sentinel is measured again when the
+// callback runs (a stale entry loaded a needless second page).
+new IntersectionObserver(es => { if (es.some(e => e.isIntersecting) && sentinelVisible()) loadPage(false); },
   {root: $('#strip'), rootMargin: '200px'}).observe($('#strip-more'));
 
 function ring(p) {
