@@ -178,7 +178,7 @@ start_munge() {
   fi
   rm -f "$MSOCK" "$MSOCK.lock" "$D/munge/munged.pid"
   [ -s "$D/munge/munge.key" ] || head -c 1024 /dev/urandom >"$D/munge/munge.key"
-  chown -R munge:munge "$D/munge"; chmod 0755 "$D/munge"  # munged wants a traversable socket dir; chmod 0400 "$D/munge/munge.key"
+  chown -R munge:munge "$D/munge"; chmod 0755 "$D/munge"; chmod 0400 "$D/munge/munge.key"  # munged wants a traversable socket dir and a private key
   setpriv --reuid=munge --regid=munge --init-groups -- munged --socket="$MSOCK" \
     --key-file="$D/munge/munge.key" --pid-file="$D/munge/munged.pid" \
     --log-file="$D/munge/munged.log" --seed-file="$D/munge/munged.seed" </dev/null >>"$D/log/munged.out" 2>&1 \
