@@ -67,14 +67,6 @@ type UnsupportedError string
 
 func (e UnsupportedError) Error() string { return "exr: unsupported: " + string(e) }
 
-const (
-	compNone = 0
-	compZIPS = 2
-	compZIP  = 3
-
-	pixHalf  = 1
-	pixFloat = 2
-)
 
 // WriteRGB writes linear float RGB pixels (3 per pixel) as a FLOAT, ZIP
 // compressed scanline EXR. Extra string attributes may be added.
@@ -96,7 +88,7 @@ func WriteRGB(w io.Writer, width, height int, rgb []float32, attrs map[string]st
 	for _, c := range []string{"B", "G", "R"} {
 		ch.WriteString(c)
 		ch.WriteByte(0)
-		_ = binary.Write(&ch, binary.LittleEndian, [4]int32{pixFloat, 0, 1, 1})
+		_ = binary.Write(&ch, binary.LittleEndian, [4]int32{int32(pixFloat), 0, 1, 1})
 	}
 	ch.WriteByte(0)
 	le := func(v ...any) []byte {
@@ -113,7 +105,7 @@ func WriteRGB(w io.Writer, width, height int, rgb []float32, attrs map[string]st
 	}
 	sort.Strings(names)
 	attr("channels", "chlist", ch.Bytes())
-	attr("compression", "compression", []byte{compZIP})
+	attr("compression", "compression", []byte{byte(compZIP)})
 	attr("dataWindow", "box2i", box)
 	attr("displayWindow", "box2i", box)
 	attr("lineOrder", "lineOrder", []byte{0})
@@ -309,7 +301,7 @@ func decodeBytes(d []byte) (*Image, error) {
 		return s, nil
 	}
 	var chans []channel
-	comp := -1
+	comp := compression(255)
 	var dw [4]int32
 	haveDW := false
 	for {
@@ -356,7 +348,7 @@ func decodeBytes(d []byte) (*Image, error) {
 				xs := int32(binary.LittleEndian.Uint32(val[p+8:]))
 				ys := int32(binary.LittleEndian.Uint32(val[p+12:]))
 				p += 16
-				if pt != pixHalf && pt != pixFloat {
+				if pt != int32(pixHalf) && pt != int32(pixFloat) {
 					return nil, UnsupportedError(fmt.Sprintf("channel %s pixel type %d", cn, pt))
 				}
 				if xs != 1 || ys != 1 {
@@ -368,7 +360,7 @@ func decodeBytes(d []byte) (*Image, error) {
 			if len(val) != 1 {
 				return nil, &FormatError{int64(at), "bad compression attribute"}
 			}
-			comp = int(val[0])
+			comp = compression(val[0])
 		case "dataWindow":
 			if len(val) != 16 {
 				return nil, &FormatError{int64(at), "bad dataWindow"}
@@ -379,7 +371,7 @@ func decodeBytes(d []byte) (*Image, error) {
 			haveDW = true
 		}
 	}
-	if len(chans) == 0 || comp < 0 || !haveDW {
+	if len(chans) == 0 || comp == 255 || !haveDW {
 		return nil, &FormatError{int64(pos), "header lacks channels, compression or dataWindow"}
 	}
 	lines := 0
@@ -397,7 +389,7 @@ func decodeBytes(d []byte) (*Image, error) {
 	}
 	bpp := 0 // bytes per pixel over all channels
 	for _, c := range chans {
-		if c.ptype == pixHalf {
+		if c.ptype == int32(pixHalf) {
 			bpp += 2
 		} else {
 			bpp += 4
@@ -444,7 +436,7 @@ func decodeBytes(d []byte) (*Image, error) {
 			for ci, c := range chans {
 				for x := 0; x < w; x++ {
 					var v float32
-					if c.ptype == pixHalf {
+					if c.ptype == int32(pixHalf) {
 						v = halfToFloat(binary.LittleEndian.Uint16(raw[p:]))
 						p += 2
 					} else {
