@@ -52,7 +52,8 @@ const (
 	compDWAB     compression = 9
 	compHTJ2K256 compression = 10
 	compHTJ2K32  compression = 11
-	compZSTD     compression = 12
+	compLJ2K     compression = 12
+	compZSTD     compression = 13
 )
 
 // chunkChannel is what a codec needs to know about one channel.
