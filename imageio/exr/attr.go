@@ -68,7 +68,7 @@ type TileDesc struct {
 	RoundUp      bool
 }
 
-func le32(b []byte) int32   { return int32(binary.LittleEndian.Uint32(b)) }
+func le32(b []byte) int32    { return int32(binary.LittleEndian.Uint32(b)) }
 func lef32(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) }
 
 // decodeAttr decodes the value of the known attribute types; a value of
