@@ -238,8 +238,9 @@ type builder struct {
 	level int
 }
 
-func (b *builder) errf(format string, args ...any) {
-	b.idx.Errors = append(b.idx.Errors, fmt.Errorf(format, args...))
+// errf records a composition error of kind (see Error) on the index.
+func (b *builder) errf(kind, format string, args ...any) {
+	b.idx.Errors = append(b.idx.Errors, newError(kind, b.idx.Path, format, args...))
 }
 
 func (b *builder) expand() {
@@ -303,7 +304,7 @@ func (b *builder) addChild(parent *Node, n *Node) bool {
 			if a.Arc == ArcVariant || n.Arc == ArcVariant || n.Arc == ArcRelocate || a.Arc == ArcRelocate {
 				continue
 			}
-			b.errf("composition cycle at %s: %s arc from @%s@<%s> to @%s@<%s>", b.idx.Path, n.Arc,
+			b.errf("ArcCycle", "composition cycle at %s: %s arc from @%s@<%s> to @%s@<%s>", b.idx.Path, n.Arc,
 				shortName(parent.LayerStack.Root().Identifier), parent.Path,
 				shortName(n.LayerStack.Root().Identifier), n.Path)
 			return false
@@ -481,7 +482,7 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 	} else {
 		l, err := b.cache.loader.Load(asset, authoring)
 		if err != nil {
-			b.errf("%s: %s @%s@ from %s: %w", b.idx.Path, arc, asset, authoring.Identifier, err)
+			b.errf("InvalidAssetPath", "%s: %s @%s@ from %s: %w", b.idx.Path, arc, asset, authoring.Identifier, err)
 			return
 		}
 		target = b.cache.layerStack(l)
@@ -489,7 +490,7 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 	if primPath == "" {
 		dp := target.Root().DefaultPrim()
 		if dp == "" {
-			b.errf("%s: %s @%s@ has no target prim and %s has no defaultPrim", b.idx.Path, arc, asset, target.Root().Identifier)
+			b.errf("UnresolvedPrimPath", "%s: %s @%s@ has no target prim and %s has no defaultPrim", b.idx.Path, arc, asset, target.Root().Identifier)
 			return
 		}
 		primPath = "/" + dp
@@ -558,7 +559,7 @@ func (b *builder) variantSelection(set string) (string, bool) {
 				if IsExpression(s) {
 					r, err := EvalExpression(s, nodeVars(n))
 					if err != nil {
-						b.errf("%s: variant selection %s for %q: %v", b.idx.Path, s, set, err)
+						b.errf("VariableExpressionError", "%s: variant selection %s for %q: %v", b.idx.Path, s, set, err)
 						continue
 					}
 					s = r

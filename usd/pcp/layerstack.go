@@ -191,7 +191,7 @@ func buildLayerStack(loader LayerLoader, root, session *sdf.Layer) (*LayerStack,
 
 func addSublayers(loader LayerLoader, ls *LayerStack, l *sdf.Layer, off sdf.LayerOffset, rootTcps float64, seen map[string]bool, errs *[]error) {
 	if seen[l.Identifier] {
-		*errs = append(*errs, fmt.Errorf("%s: sublayer cycle", l.Identifier))
+		*errs = append(*errs, newError("SublayerCycle", "/", "%s: sublayer cycle", l.Identifier))
 		return
 	}
 	seen[l.Identifier] = true
@@ -202,7 +202,7 @@ func addSublayers(loader LayerLoader, ls *LayerStack, l *sdf.Layer, off sdf.Laye
 		if IsExpression(sub.AssetPath) {
 			p, err := EvalExpression(sub.AssetPath, ls.vars)
 			if err != nil {
-				*errs = append(*errs, fmt.Errorf("%s: sublayer %s: %w", l.Identifier, sub.AssetPath, err))
+				*errs = append(*errs, newError("VariableExpressionError", "/", "%s: sublayer %s: %w", l.Identifier, sub.AssetPath, err))
 				continue
 			}
 			if p == "" {
@@ -212,7 +212,7 @@ func addSublayers(loader LayerLoader, ls *LayerStack, l *sdf.Layer, off sdf.Laye
 		}
 		sl, err := loader.Load(sub.AssetPath, l)
 		if err != nil {
-			*errs = append(*errs, fmt.Errorf("%s: sublayer @%s@: %w", l.Identifier, sub.AssetPath, err))
+			*errs = append(*errs, newError("InvalidSublayerPath", "/", "%s: sublayer @%s@: %w", l.Identifier, sub.AssetPath, err))
 			continue
 		}
 		so := sub.Offset

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Canonical dump of composed USD stages from OpenUSD (pxr), the reference
+for usd/dump (see that package's doc for the form; both sides must agree
+byte for byte in meaning).
+
+Reads a JSON list of jobs on stdin: {"file": root layer path, "session":
+optional session layer path, "fallbacks": {set: [selections]}} and prints
+one JSON line per job: {"ok": true, "dump": {...}} or {"ok": false,
+"error": "..."} when OpenUSD cannot open the stage.
+"""
+import json
+import math
+import os
+import sys
+
+from pxr import Gf, Pcp, Sdf, Tf, Usd, Vt  # noqa: F401
+
+
+def num(f):
+    f = float(f)
+    if math.isnan(f):
+        return "nan"
+    if math.isinf(f):
+        return "inf" if f > 0 else "-inf"
+    return f
+
+
+def value(v):
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return num(v)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Sdf.AssetPath):
+        return {"asset": v.path}
+    if isinstance(v, Sdf.TimeCode):
+        return num(v.GetValue())
+    if isinstance(v, Sdf.PathExpression):
+        return v.GetText()
+    if isinstance(v, Sdf.Path):
+        return str(v)
+    if isinstance(v, dict):
+        return {str(k): value(x) for k, x in v.items()}
+    if isinstance(v, (Gf.Quatf, Gf.Quatd, Gf.Quath)):
+        im = v.GetImaginary()
+        return [num(v.GetReal()), num(im[0]), num(im[1]), num(im[2])]
+    if isinstance(v, (Gf.Matrix2d, Gf.Matrix3d, Gf.Matrix4d, Gf.Matrix2f, Gf.Matrix3f, Gf.Matrix4f)):
+        n = v.dimension[0]
+        return [[num(v[i][j]) for j in range(n)] for i in range(n)]
+    if hasattr(v, "__len__") and hasattr(v, "__getitem__"):
+        return [value(x) for x in v]
+    return "unsupported %s" % type(v).__name__
+
+
+def layer_name(layer, rootdir):
+    ident = layer.identifier
+    if layer.anonymous:
+        return "anon"
+    path = ident.split(":SDF_FORMAT_ARGS:")[0]
+    pkg, sep, inner = path.partition("[")
+    return os.path.relpath(pkg, rootdir).replace(os.sep, "/") + sep + inner
+
+
+def dump_prim(p, rootdir):
+    d = {
+        "type": str(p.GetTypeName()),
+        "specifier": {Sdf.SpecifierDef: "def", Sdf.SpecifierOver: "over", Sdf.SpecifierClass: "class"}[p.GetSpecifier()],
+        "active": bool(p.IsActive()),
+        "kind": str(p.GetKind() or ""),
+        "apiSchemas": [str(s) for s in p.GetPrimTypeInfo().GetAppliedAPISchemas()],
+        "children": [str(n) for n in p.GetAllChildrenNames()] if p.IsActive() else [],
+        "variants": {},
+        "stack": [],
+        "properties": [],
+        "props": {},
+    }
+    vsets = p.GetVariantSets()
+    for name in vsets.GetNames():
+        d["variants"][name] = vsets.GetVariantSet(name).GetVariantSelection()
+    for spec in p.GetPrimStack():
+        d["stack"].append(layer_name(spec.layer, rootdir) + ":" + str(spec.path))
+    for prop in p.GetAuthoredProperties():
+        name = prop.GetName()
+        d["properties"].append(name)
+        if isinstance(prop, Usd.Attribute):
+            e = {"kind": "attribute", "type": str(prop.GetTypeName())}
+            v = prop.Get(Usd.TimeCode.Default())
+            if v is not None:
+                e["default"] = value(v)
+            samples = []
+            for t in prop.GetTimeSamples():
+                samples.append([num(t), value(prop.Get(t))])
+            if samples:
+                e["samples"] = samples
+            conns = [str(c) for c in prop.GetConnections()]
+            if conns:
+                e["connections"] = conns
+        else:
+            e = {"kind": "relationship", "targets": [str(t) for t in prop.GetTargets()]}
+        d["props"][name] = e
+    return d
+
+
+def error_kind(err):
+    s = str(err.errorType)
+    return s.rsplit("ErrorType_", 1)[-1]
+
+
+def dump_stage(stage, rootdir):
+    out = {"root": [], "prims": {}, "errors": []}
+    pred = Usd.TraverseInstanceProxies(Usd.PrimAllPrimsPredicate)
+    for c in stage.GetPseudoRoot().GetAllChildren():
+        out["root"].append(str(c.GetName()))
+    for p in Usd.PrimRange.Stage(stage, pred):
+        out["prims"][str(p.GetPath())] = dump_prim(p, rootdir)
+    errs = set()
+    for e in stage.GetCompositionErrors():
+        site = ""
+        try:
+            site = str(e.rootSite.path)
+        except Exception:
+            pass
+        errs.add("%s <%s>" % (error_kind(e), site))
+    out["errors"] = sorted(errs)
+    return out
+
+
+def run(job):
+    Usd.Stage.SetGlobalVariantFallbacks(job.get("fallbacks") or {})
+    root = os.path.abspath(job["file"])
+    try:
+        if job.get("session"):
+            sess = Sdf.Layer.FindOrOpen(os.path.abspath(job["session"]))
+            stage = Usd.Stage.Open(root, sess, Usd.Stage.LoadAll)
+        else:
+            stage = Usd.Stage.Open(root, Usd.Stage.LoadAll)
+    except Tf.ErrorException as e:
+        return {"ok": False, "error": " | ".join(str(e).strip().splitlines())[:400]}
+    if stage is None:
+        return {"ok": False, "error": "Usd.Stage.Open returned None"}
+    return {"ok": True, "dump": dump_stage(stage, os.path.dirname(root))}
+
+
+def main():
+    jobs = json.load(sys.stdin)
+    for job in jobs:
+        try:
+            ans = run(job)
+        except Exception as e:  # a crash in one job must not lose the batch
+            ans = {"ok": False, "error": "python: %s: %s" % (type(e).__name__, e)}
+        sys.stdout.write(json.dumps(ans, sort_keys=True, allow_nan=False) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+package pcp
+
+import "fmt"
+
+// Error is a composition error with the kind and site Pcp gives it: Kind is
+// the name of OpenUSD's PcpErrorType without its prefix ("ArcCycle",
+// "InvalidAssetPath", "UnresolvedPrimPath", "InvalidSublayerPath",
+// "SublayerCycle", "VariableExpressionError"), Site the stage path of the
+// prim whose index found it ("" for errors of a layer stack).
+type Error struct {
+	Kind string
+	Site string
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func newError(kind, site, format string, args ...any) *Error {
+	return &Error{Kind: kind, Site: site, Err: fmt.Errorf(format, args...)}
+}

@@ -1,0 +1,57 @@
+package usd
+
+import "github.com/rgallery/rgallery/usd/sdf"
+
+// A SpecSite is one spec that contributes to a composed prim: the layer that
+// holds it and the spec's path in that layer (with variant selections, e.g.
+// "/Model{shading=red}").
+type SpecSite struct {
+	Layer *sdf.Layer
+	Path  string
+}
+
+// PrimStack returns the prim specs that contribute opinions to the prim,
+// strongest first, as UsdPrim::GetPrimStack lists them: every layer of every
+// contributing node of the prim index, in strength order.
+func (p *Prim) PrimStack() []SpecSite {
+	if p == nil || p.index == nil {
+		return nil
+	}
+	var out []SpecSite
+	p.opinions("", func(o opinion) bool {
+		path := p.path
+		if o.node != nil {
+			path = o.node.Path
+		}
+		out = append(out, SpecSite{Layer: o.layer, Path: path})
+		return true
+	})
+	return out
+}
+
+// ActiveMetadata returns the prim's own composed active metadata (true when
+// unauthored), without looking at its ancestors, as UsdPrim::IsActive does.
+func (p *Prim) ActiveMetadata() bool {
+	if v, _, ok := p.field("active"); ok {
+		if b, ok := v.(bool); ok {
+			return b
+		}
+	}
+	return true
+}
+
+// LayerIdentifier names a layer of the stage the way OpenUSD's
+// SdfLayer::GetIdentifier does: the path it was read from, except that the
+// root layer of a usdz package opened as a whole is the package's own path
+// (not "pkg.usdz[root.usdc]").
+func (s *Stage) LayerIdentifier(l *sdf.Layer) string {
+	s.loader.mu.Lock()
+	defer s.loader.mu.Unlock()
+	id := l.Identifier
+	for key, ly := range s.loader.layers {
+		if ly == l && len(key) < len(id) {
+			id = key
+		}
+	}
+	return id
+}
