@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Append appends the encoding of p to b, in the form Decode reads: for a
@@ -36,7 +37,9 @@ func Append(b []byte, p Packet) ([]byte, error) {
 			str(p.Path)
 			str(p.ChannelSelector)
 		case TypeOpenImage:
-			if p.ChannelSelector != "" {
+			// tev splits at the last colon, so a path with a colon
+			// needs one after it even with no selector.
+			if p.ChannelSelector != "" || strings.ContainsRune(p.Path, ':') {
 				str(p.Path + ":" + p.ChannelSelector)
 			} else {
 				str(p.Path)

@@ -1,0 +1,283 @@
+package display
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/imageio/exr"
+)
+
+// stream is one image a client created: its float framebuffer and what the
+// renderer of its snapshot has to write.
+type stream struct {
+	srv        *Server
+	token      string
+	name       string
+	client     string
+	w, h       int
+	channels   []string
+	index      map[string]int // channel name -> plane; the first of duplicates
+	rgb        [3]int         // planes of R, G, B in the image file; -1 none
+	dir        string
+	descriptor string // the "scene" of the snapshot: what the stream is
+
+	mu        sync.Mutex
+	pix       []float32 // planar: channel c at c*w*h
+	covered   []uint64  // bit per pixel: some tile set it
+	nCovered  int
+	dirty     bool
+	ended     bool
+	endReason string
+	id        int64
+	counts    map[string]int64 // metadata counters (tiles, dropped values)
+	countsNew bool
+}
+
+func (s *Server) newStream(client string, p *CreateImage) (*stream, error) {
+	s.mu.Lock()
+	s.seq++
+	token := "stream-" + strconv.Itoa(s.seq)
+	s.mu.Unlock()
+	st := &stream{
+		srv: s, token: token, name: p.Name, client: client,
+		w: int(p.Width), h: int(p.Height), channels: slices.Clone(p.Channels),
+		index: map[string]int{}, rgb: [3]int{-1, -1, -1},
+		dirty: true, counts: map[string]int64{},
+	}
+	for i, c := range st.channels {
+		if _, dup := st.index[c]; !dup {
+			st.index[c] = i
+		}
+	}
+	for k, c := range []string{"R", "G", "B"} {
+		if i, ok := st.index[c]; ok {
+			st.rgb[k] = i
+		}
+	}
+	if st.rgb == [3]int{-1, -1, -1} {
+		st.rgb = [3]int{0, 0, 0} // gray from the first channel
+	}
+	n := st.w * st.h
+	st.pix = make([]float32, n*len(st.channels))
+	st.covered = make([]uint64, (n+63)/64)
+	st.dir = filepath.Join(s.dir, token)
+	if err := os.MkdirAll(st.dir, 0o755); err != nil {
+		return nil, err
+	}
+	desc, _ := json.MarshalIndent(map[string]any{
+		"protocol": "tev", "image": p.Name, "client": client, "width": st.w, "height": st.h,
+		"channels": st.channels, "created": time.Now().UTC().Format(time.RFC3339),
+	}, "", "  ")
+	st.descriptor = filepath.Join(st.dir, "stream.json")
+	if err := os.WriteFile(st.descriptor, append(desc, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func (st *stream) count(key string, n int64) {
+	st.mu.Lock()
+	st.counts[key] += n
+	st.countsNew = true
+	st.mu.Unlock()
+}
+
+// update applies one tile. As in tev (Channel::updateTile), a tile that
+// does not fit inside the image is dropped whole, and so are channels the
+// image does not have; both are counted.
+func (st *stream) update(u *UpdateImage) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return
+	}
+	st.countsNew = true
+	st.counts["tevTiles"]++
+	tw, th := int64(u.Width), int64(u.Height)
+	x0, y0 := int64(u.X), int64(u.Y)
+	n := u.Pixels()
+	if x0 < 0 || y0 < 0 || x0+tw > int64(st.w) || y0+th > int64(st.h) {
+		st.counts["tevTilesOutsideImage"]++
+		st.counts["tevValuesDropped"] += int64(n) * int64(len(u.Channels))
+		return
+	}
+	plane := st.w * st.h
+	applied := false
+	for c, name := range u.Channels {
+		ci, ok := st.index[name]
+		if !ok {
+			st.counts["tevValuesOfUnknownChannels"] += int64(n)
+			st.counts["tevValuesDropped"] += int64(n)
+			continue
+		}
+		applied = true
+		dst := st.pix[ci*plane:]
+		for y := 0; y < int(th); y++ {
+			row := (int(y0)+y)*st.w + int(x0)
+			for x := 0; x < int(tw); x++ {
+				dst[row+x] = u.At(c, y*int(tw)+x)
+			}
+		}
+	}
+	if !applied {
+		return
+	}
+	for y := 0; y < int(th); y++ {
+		for x := 0; x < int(tw); x++ {
+			p := (int(y0)+y)*st.w + int(x0) + x
+			if st.covered[p/64]&(1<<(p%64)) == 0 {
+				st.covered[p/64] |= 1 << (p % 64)
+				st.nCovered++
+			}
+		}
+	}
+	st.dirty = true
+}
+
+// end marks the stream over; its renderer writes the last image at its
+// next poll and reports the render finished.
+func (st *stream) end(reason string) {
+	st.mu.Lock()
+	if !st.ended {
+		st.ended, st.endReason = true, reason
+	}
+	st.mu.Unlock()
+	st.srv.forget(st)
+}
+
+// frame returns the image file's RGB values if they changed since the last
+// call, with the metadata to report.
+func (st *stream) frame() (rgb []float32, md map[string]any, ended bool, reason string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.dirty {
+		plane := st.w * st.h
+		rgb = make([]float32, 3*plane)
+		for k, ci := range st.rgb {
+			if ci < 0 {
+				continue // the image has no such channel: 0
+			}
+			src := st.pix[ci*plane : (ci+1)*plane]
+			for p, v := range src {
+				rgb[3*p+k] = v
+			}
+		}
+		st.dirty = false
+	}
+	if st.countsNew || rgb != nil {
+		md = map[string]any{}
+		for k, v := range st.counts {
+			md[k] = v
+		}
+		md[bgrender.KeyPercentDone] = 100 * float64(st.nCovered) / float64(st.w*st.h)
+		st.countsNew = false
+	}
+	return rgb, md, st.ended, st.endReason
+}
+
+// streamRenderer is the bgrender.Renderer of one stream's snapshot.
+type streamRenderer struct {
+	bgrender.Base
+	srv     *Server
+	host    bgrender.Host
+	st      *stream
+	started time.Time
+	wrote   bool
+}
+
+func (s *Server) newRenderer(h bgrender.Host) (bgrender.Renderer, error) {
+	return &streamRenderer{srv: s, host: h}, nil
+}
+
+func (r *streamRenderer) PollFrequency() time.Duration { return r.srv.PollInterval }
+
+// StartBackgroundRender takes the stream the server is starting. A tev
+// render cannot be started from the gallery (nor re-rendered): its images
+// come from a client.
+func (r *streamRenderer) StartBackgroundRender(_ context.Context, _ string, opts bgrender.Options) error {
+	token, _ := opts.Plugin["stream"].(string)
+	r.srv.mu.Lock()
+	st := r.srv.pending[token]
+	delete(r.srv.pending, token)
+	r.srv.mu.Unlock()
+	if st == nil {
+		return fmt.Errorf("no tev stream %q is waiting: tev renders start when a client creates an image on the display-server port (rgallery display, or serve --display-server)", token)
+	}
+	r.st, r.started = st, time.Now()
+	ch := slices.Clone(st.channels)
+	notStored := []string{}
+	for i, c := range ch {
+		if !slices.Contains(st.rgb[:], i) {
+			notStored = append(notStored, c)
+		}
+	}
+	r.host.UpdateMetadata(map[string]any{"tevClient": st.client, "tevImage": st.name, "tevChannels": ch, "tevChannelsNotStored": notStored})
+	fmt.Fprintf(r.host.Log(), "tev image %q from %s: %dx%d, channels %v\n", st.name, st.client, st.w, st.h, ch)
+	return nil
+}
+
+// IsRenderFinished writes the image when it changed; the render is
+// finished once the stream has ended and its last image is written.
+func (r *streamRenderer) IsRenderFinished(context.Context) (bool, error) {
+	rgb, md, ended, reason := r.st.frame()
+	if rgb != nil {
+		if err := r.write(rgb); err != nil {
+			return false, err
+		}
+	}
+	if md != nil {
+		md[bgrender.KeyTotalClockTime] = time.Since(r.started).Seconds()
+		r.host.UpdateMetadata(md)
+	}
+	if ended {
+		fmt.Fprintf(r.host.Log(), "tev image %q ended: %s\n", r.st.name, reason)
+		r.host.UpdateMetadata(map[string]any{"tevEnd": reason})
+	}
+	return ended, nil
+}
+
+func (r *streamRenderer) write(rgb []float32) error {
+	st := r.st
+	base := filepath.Join(st.dir, "image")
+	// The preview first: the gallery reads the EXR, then the PNG beside it.
+	if err := exr.WriteFileAtomic(base+".png", func(w io.Writer) error {
+		return encodePreview(w, st.w, st.h, rgb)
+	}); err != nil {
+		return err
+	}
+	if err := exr.WriteFileRGB(base+".exr", st.w, st.h, rgb, map[string]string{
+		"software": "rgallery display server (tev protocol)", "tevImage": st.name, "tevClient": st.client,
+	}); err != nil {
+		return err
+	}
+	r.host.UpdateImagePath(base + ".exr")
+	r.wrote = true
+	return nil
+}
+
+// StopBackgroundRender ends the stream (the user stopped it in the
+// gallery) and writes its last image.
+func (r *streamRenderer) StopBackgroundRender(ctx context.Context) error {
+	r.st.end("stopped in the gallery")
+	_, err := r.IsRenderFinished(ctx)
+	return err
+}
+
+// Close forgets the stream and removes its files; the gallery has copied
+// the last image.
+func (r *streamRenderer) Close() error {
+	if r.st == nil {
+		return nil
+	}
+	r.st.end("the render ended")
+	return os.RemoveAll(r.st.dir)
+}
