@@ -77,6 +77,11 @@ to open.`,
 			return err
 		}
 		defer sess.Close()
+		stopDisplay, err := startDisplay(sess, displayOpts.inServe) // cmd_display.go
+		if err != nil {
+			return err
+		}
+		defer stopDisplay()
 
 		// The web API is a second API over the same manager: it confines
 		// scenes to the roots, which the owner socket's API must not.
