@@ -19,21 +19,25 @@ prints one line `RESULT {json}` with render_s = wall time of
 bpy.ops.render.render() (sync + BVH + sampling), as for the 3.4 anchors.
 
 Adjustments after import, each needed for Blender 4.5.x (measured, see
-docs/bench/README.txt):
- - RectLight: the 4.5 importer sets energy = intensity * pi and does not
-   multiply by the area for normalize = 0; Cycles 4.5 area-light radiance is
-   P / (pi * A) (calibrated: 4 W on 2 m^2 gives 0.6366 = 2/pi), so the
-   radiance came out intensity / A. Set energy = intensity * 2^exposure * pi * w * h.
- - DistantLight: the importer sets strength = 4 * intensity; Cycles sun
-   strength is irradiance in W/m^2 (calibrated: strength pi on an albedo-1
-   Lambert plane at normal incidence gives 1.000). Set strength = intensity * 2^exposure.
-   It also doubles the angle (0.53 deg became 1.06 deg); UsdLux angle is the
-   angular diameter, as is Blender's sun angle. Set angle = radians(angle).
+docs/bench/README.txt). Cycles 4.5 light units, calibrated with this bpy
+(docs/bench/README.txt): an area light of power P has radiance P / (pi A)
+with the light's `normalize` on (the default for new lights) and P / pi with
+it off; a sun of strength S gives irradiance S with `normalize` on and
+S * (solid angle of its disk) with it off (S is then the disk's radiance).
+ - RectLight: the importer sets energy = intensity * pi with normalize off,
+   i.e. radiance = intensity: right, left alone.
+ - DistantLight: the importer sets strength = 4 * intensity with normalize
+   off and doubles the angle (0.53 deg became 1.06 deg), which makes the
+   sun's irradiance 4 * 3 * 2.7e-4 = 0.0032 W/m^2 instead of 3: the sun is
+   practically gone. UsdLux `angle` is the angular diameter, as is Blender's
+   sun angle. Set normalize on, strength = intensity * 2^exposure (the bench
+   scenes' irradiance), angle = radians(angle).
  - Rect lights are visible to camera rays (the bench scenes' convention, and
    the Cornell light is in the picture); the importer leaves visible_camera off.
  - UsdPreviewSurface with useSpecularWorkflow = 0: the importer copies the
    (unused) specularColor (0,0,0) into Principled's Specular Tint, which
    removes the dielectric F0 and darkens metals at grazing angles. Set it white.
+ - The imported camera is not made the scene camera: set it.
 """
 import json
 import math
@@ -170,14 +174,18 @@ def check(usd_path, verbose):
             inten = float(a.get("inputs:intensity", 1.0)) * 2.0 ** float(a.get("inputs:exposure", 0.0))
             C.cmp("%s normalize" % p.name, 0, a.get("inputs:normalize", False), not a.get("inputs:normalize", False))
             C.close("%s color" % p.name, a.get("inputs:color", (1, 1, 1)), tuple(li.color))
+            C.cmp("%s Blender normalize flag (info)" % p.name, "-", li.normalize, True)
             if p.type == "DistantLight":
-                C.close("%s irradiance (sun strength)" % p.name, inten, li.energy)
+                # Cycles 4.5 sun: irradiance = S (normalize on), S * solid angle of the disk (off)
+                sa = 2 * math.pi * (1 - math.cos(li.angle / 2))
+                C.close("%s irradiance" % p.name, inten, li.energy * (1 if li.normalize else sa))
                 C.close("%s angle rad" % p.name, math.radians(float(a.get("inputs:angle", 0.53))), li.angle)
             else:
                 w, h = float(a.get("inputs:width", 1)), float(a.get("inputs:height", 1))
                 C.close("%s size" % p.name, (w, h), (li.size, li.size_y))
-                # Cycles 4.5: area-light radiance = P / (pi A) (calibrated with this bpy).
-                C.close("%s radiance P/(pi A)" % p.name, inten, li.energy / (math.pi * li.size * li.size_y))
+                # Cycles 4.5 area light: radiance = P / (pi A) (normalize on), P / pi (off)
+                area = li.size * li.size_y if li.normalize else 1
+                C.close("%s radiance" % p.name, inten, li.energy / (math.pi * area))
                 C.cmp("%s visible to camera" % p.name, True, ob.visible_camera, ob.visible_camera)
         elif p.type == "Mesh":
             me = ob.data
@@ -253,12 +261,11 @@ def adjust(usd_path):
             inten = float(a.get("inputs:intensity", 1.0)) * 2.0 ** float(a.get("inputs:exposure", 0.0))
             if p.type == "DistantLight":
                 e, ang = inten, math.radians(float(a.get("inputs:angle", 0.53)))
-                done.append("%s: sun strength %.4g -> %.4g, angle %.4g -> %.4g rad" % (p.name, li.energy, e, li.angle, ang))
-                li.energy, li.angle = e, ang
-            else:
-                e = inten * math.pi * li.size * li.size_y
-                done.append("%s: area energy %.4g -> %.4g W, visible_camera %s -> True" % (p.name, li.energy, e, ob.visible_camera))
-                li.energy = e
+                done.append("%s: sun strength %.4g -> %.4g, normalize %s -> True, angle %.4g -> %.4g rad" % (
+                    p.name, li.energy, e, li.normalize, li.angle, ang))
+                li.energy, li.angle, li.normalize = e, ang, True
+            elif not ob.visible_camera:
+                done.append("%s: visible_camera False -> True" % p.name)
                 ob.visible_camera = True
         if p.type == "Camera" and ob is not None and sc.camera != ob:
             done.append("scene camera -> %s" % p.name)
