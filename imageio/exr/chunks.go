@@ -15,10 +15,13 @@ import (
 
 // codecs maps a compression to its decompressor. NONE needs none.
 var codecs = map[compression]decompressor{
-	compRLE:  decompressRLE,
-	compZIPS: decompressZIP,
-	compZIP:  decompressZIP,
-	compPIZ:  decompressPIZ,
+	compRLE:   decompressRLE,
+	compZIPS:  decompressZIP,
+	compZIP:   decompressZIP,
+	compPIZ:   decompressPIZ,
+	compPXR24: decompressPXR24,
+	compB44:   decompressB44,
+	compB44A:  decompressB44,
 }
 
 var compressionNames = [...]string{"NONE", "RLE", "ZIPS", "ZIP", "PIZ", "PXR24", "B44", "B44A", "DWAA", "DWAB", "HTJ2K256", "HTJ2K32", "LJ2K", "ZSTD"}
