@@ -45,14 +45,18 @@ const DefaultAddr = "127.0.0.1:14158"
 //     VectorGraphics are decoded, logged and counted, but not acted upon.
 //
 // Image names are global, as in tev: any connection may update a live
-// image. The image file keeps the R, G and B channels (or the first channel
-// as gray when the image has none of them); the other channels are named
-// in the metadata key tevChannelsNotStored.
+// image. Progressive images hold R, G and B (or the first channel as gray
+// when the image has none of them), ZIP compressed; the final image keeps
+// every channel, uncompressed FLOAT, except those OpenEXR cannot name
+// (empty, duplicate or over 255 bytes), which the metadata key
+// tevChannelsNotStored lists.
 type Server struct {
 	// MaxPacket bounds one packet (DefaultMaxPacket unless set).
 	MaxPacket int
 	// MaxImageValues bounds width*height*channels of one image, so that a
-	// CreateImage cannot make the server allocate without bound.
+	// CreateImage cannot make the server allocate without bound. The
+	// default, 2^27 (8192x4096 RGBA), keeps the final uncompressed image
+	// under the gallery's 1 GiB image limit.
 	MaxImageValues int64
 	// PollInterval is how often a live stream writes its image when it
 	// changed.
@@ -84,7 +88,7 @@ func New(m *bgrender.Manager, dir string, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{
-		MaxPacket: DefaultMaxPacket, MaxImageValues: 1 << 28, PollInterval: 250 * time.Millisecond,
+		MaxPacket: DefaultMaxPacket, MaxImageValues: 1 << 27, PollInterval: 250 * time.Millisecond,
 		m: m, log: log, dir: dir,
 		lns: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{},
 		live: map[string]*stream{}, pending: map[string]*stream{},

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,8 +187,18 @@ func TestStreamSnapshotHoldsTheSentValues(t *testing.T) {
 	if p := snap.Stats.PercentDone; p == nil || *p != 100 {
 		t.Errorf("percentDone %v, want 100", p)
 	}
-	if ns, _ := md["tevChannelsNotStored"].([]any); len(ns) != 2 || ns[0] != "A" || ns[1] != "depth.Z" {
-		t.Errorf("tevChannelsNotStored = %v", md["tevChannelsNotStored"])
+	if ns, ok := md["tevChannelsNotStored"]; ok {
+		t.Errorf("tevChannelsNotStored = %v, want none", ns)
+	}
+	// The final image keeps the other channels too.
+	if !slices.Equal(im.Channels, []string{"A", "B", "G", "R", "depth.Z"}) {
+		t.Fatalf("image channels %v", im.Channels)
+	}
+	for p := 0; p < w*h; p++ {
+		a, z := im.Pix[5*p], im.Pix[5*p+4]
+		if (p == 0 && a != 6) || (p != 0 && a != 0) || z != 0 {
+			t.Errorf("pixel %d: A %v depth.Z %v", p, a, z)
+		}
 	}
 	if md["tevEnd"] != "the client closed the image" {
 		t.Errorf("tevEnd = %v", md["tevEnd"])
@@ -220,12 +231,12 @@ func TestMalformedPacketClosesOnlyThatConnection(t *testing.T) {
 	if s := f.srv.Streams(); s[0].Ended {
 		t.Fatal("the other client's image ended too")
 	}
-	// The other client still streams: a single-channel image is gray.
+	// The other client still streams.
 	send(t, other, planar("other", 0, 0, 2, 2, []string{"Y"}, []float32{1, 2, 3, 4}))
 	other.Close()
-	got := readRGB(t, f.g, f.ended(t, 0)).RGB()
-	if got[0] != 1 || got[1] != 1 || got[2] != 1 || got[9] != 4 {
-		t.Errorf("gray image: %v", got)
+	im := readRGB(t, f.g, f.ended(t, 0))
+	if !slices.Equal(im.Channels, []string{"Y"}) || !slices.Equal(im.Pix, []float32{1, 2, 3, 4}) {
+		t.Errorf("one-channel image: %v %v", im.Channels, im.Pix)
 	}
 }
 
@@ -272,6 +283,23 @@ func TestStopInGalleryEndsTheStream(t *testing.T) {
 	snap, _ := f.g.Get(ctx, f.srv.Streams()[0].SnapshotID)
 	if snap.State != gallery.Stopped {
 		t.Errorf("stopped stream: %s", snap.State)
+	}
+}
+
+// Channels OpenEXR cannot name are not stored, and listed.
+func TestUnnamableChannelsAreListed(t *testing.T) {
+	f := newFixture(t)
+	c := f.dial(t)
+	send(t, c, create("dup", 1, 1, "R", "R", "", "G"),
+		planar("dup", 0, 0, 1, 1, []string{"R", "G"}, []float32{3, 4}))
+	c.Close()
+	snap := f.ended(t, 0)
+	if ns, _ := snap.Metadata["tevChannelsNotStored"].([]any); len(ns) != 2 || ns[0] != "R" || ns[1] != "" {
+		t.Errorf("tevChannelsNotStored = %v", snap.Metadata["tevChannelsNotStored"])
+	}
+	im := readRGB(t, f.g, snap)
+	if !slices.Equal(im.Channels, []string{"G", "R"}) || im.Pix[0] != 4 || im.Pix[1] != 3 {
+		t.Errorf("channels %v pixels %v", im.Channels, im.Pix)
 	}
 }
 

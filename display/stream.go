@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,6 +28,8 @@ type stream struct {
 	channels   []string
 	index      map[string]int // channel name -> plane; the first of duplicates
 	rgb        [3]int         // planes of R, G, B in the image file; -1 none
+	stored     []int          // planes the final image file keeps
+	notStored  []string       // channel names it cannot keep
 	dir        string
 	descriptor string // the "scene" of the snapshot: what the stream is
 
@@ -65,6 +68,14 @@ func (s *Server) newStream(client string, p *CreateImage) (*stream, error) {
 	}
 	if st.rgb == [3]int{-1, -1, -1} {
 		st.rgb = [3]int{0, 0, 0} // gray from the first channel
+	}
+	for i, c := range st.channels {
+		// OpenEXR channel names are unique, non-empty, at most 255 bytes.
+		if st.index[c] == i && c != "" && len(c) <= 255 {
+			st.stored = append(st.stored, i)
+		} else {
+			st.notStored = append(st.notStored, c)
+		}
 	}
 	n := st.w * st.h
 	st.pix = make([]float32, n*len(st.channels))
@@ -160,17 +171,7 @@ func (st *stream) frame() (rgb []float32, md map[string]any, ended bool, reason 
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.dirty {
-		plane := st.w * st.h
-		rgb = make([]float32, 3*plane)
-		for k, ci := range st.rgb {
-			if ci < 0 {
-				continue // the image has no such channel: 0
-			}
-			src := st.pix[ci*plane : (ci+1)*plane]
-			for p, v := range src {
-				rgb[3*p+k] = v
-			}
-		}
+		rgb = st.rgbLocked()
 		st.dirty = false
 	}
 	if st.countsNew || rgb != nil {
@@ -184,6 +185,40 @@ func (st *stream) frame() (rgb []float32, md map[string]any, ended bool, reason 
 	return rgb, md, st.ended, st.endReason
 }
 
+// planes returns a copy of the planes the final image keeps, with their
+// names; called once the stream has ended, when nothing changes them.
+func (st *stream) planes() (names []string, planes [][]float32) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	n := st.w * st.h
+	for _, i := range st.stored {
+		names = append(names, st.channels[i])
+		planes = append(planes, slices.Clone(st.pix[i*n:(i+1)*n]))
+	}
+	return names, planes
+}
+
+// rgbNow returns the image file's RGB values.
+func (st *stream) rgbNow() []float32 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.rgbLocked()
+}
+
+func (st *stream) rgbLocked() []float32 {
+	plane := st.w * st.h
+	rgb := make([]float32, 3*plane)
+	for k, ci := range st.rgb {
+		if ci < 0 {
+			continue // the image has no such channel: 0
+		}
+		for p, v := range st.pix[ci*plane : (ci+1)*plane] {
+			rgb[3*p+k] = v
+		}
+	}
+	return rgb
+}
+
 // streamRenderer is the bgrender.Renderer of one stream's snapshot.
 type streamRenderer struct {
 	bgrender.Base
@@ -191,7 +226,7 @@ type streamRenderer struct {
 	host    bgrender.Host
 	st      *stream
 	started time.Time
-	wrote   bool
+	final   bool // the final image, with every channel, is written
 }
 
 func (s *Server) newRenderer(h bgrender.Host) (bgrender.Renderer, error) {
@@ -214,13 +249,11 @@ func (r *streamRenderer) StartBackgroundRender(_ context.Context, _ string, opts
 	}
 	r.st, r.started = st, time.Now()
 	ch := slices.Clone(st.channels)
-	notStored := []string{}
-	for i, c := range ch {
-		if !slices.Contains(st.rgb[:], i) {
-			notStored = append(notStored, c)
-		}
+	md := map[string]any{"tevClient": st.client, "tevImage": st.name, "tevChannels": ch}
+	if len(st.notStored) > 0 {
+		md["tevChannelsNotStored"] = slices.Clone(st.notStored)
 	}
-	r.host.UpdateMetadata(map[string]any{"tevClient": st.client, "tevImage": st.name, "tevChannels": ch, "tevChannelsNotStored": notStored})
+	r.host.UpdateMetadata(md)
 	fmt.Fprintf(r.host.Log(), "tev image %q from %s: %dx%d, channels %v\n", st.name, st.client, st.w, st.h, ch)
 	return nil
 }
@@ -229,8 +262,17 @@ func (r *streamRenderer) StartBackgroundRender(_ context.Context, _ string, opts
 // finished once the stream has ended and its last image is written.
 func (r *streamRenderer) IsRenderFinished(context.Context) (bool, error) {
 	rgb, md, ended, reason := r.st.frame()
-	if rgb != nil {
-		if err := r.write(rgb); err != nil {
+	switch {
+	case ended && !r.final:
+		if rgb == nil { // unchanged since the last write, but that one was RGB only
+			rgb = r.st.rgbNow()
+		}
+		if err := r.write(rgb, true); err != nil {
+			return false, err
+		}
+		r.final = true
+	case rgb != nil && !r.final:
+		if err := r.write(rgb, false); err != nil {
 			return false, err
 		}
 	}
@@ -245,7 +287,10 @@ func (r *streamRenderer) IsRenderFinished(context.Context) (bool, error) {
 	return ended, nil
 }
 
-func (r *streamRenderer) write(rgb []float32) error {
+// write writes the image and its PNG preview. Progressive images are RGB,
+// ZIP compressed (small and quick to write at every poll); the final one
+// keeps every channel the stream had, uncompressed FLOAT (exr.WriteFile).
+func (r *streamRenderer) write(rgb []float32, final bool) error {
 	st := r.st
 	base := filepath.Join(st.dir, "image")
 	// The preview first: the gallery reads the EXR, then the PNG beside it.
@@ -254,14 +299,34 @@ func (r *streamRenderer) write(rgb []float32) error {
 	}); err != nil {
 		return err
 	}
-	if err := exr.WriteFileRGB(base+".exr", st.w, st.h, rgb, map[string]string{
-		"software": "rgallery display server (tev protocol)", "tevImage": st.name, "tevClient": st.client,
-	}); err != nil {
+	attrs := map[string]string{"software": "rgallery display server (tev protocol)", "tevImage": st.name, "tevClient": st.client}
+	var err error
+	if final {
+		err = exr.WriteFileAtomic(base+".exr", func(w io.Writer) error { return exr.WriteFile(w, st.file(attrs)) })
+	} else {
+		err = exr.WriteFileRGB(base+".exr", st.w, st.h, rgb, attrs)
+	}
+	if err != nil {
 		return err
 	}
 	r.host.UpdateImagePath(base + ".exr")
-	r.wrote = true
 	return nil
+}
+
+// file is the final image as an OpenEXR file: one part, every stored
+// channel as FLOAT.
+func (st *stream) file(attrs map[string]string) *exr.File {
+	box := exr.Box2i{XMax: st.w - 1, YMax: st.h - 1}
+	p := &exr.Part{DataWindow: box, DisplayWindow: box}
+	names, planes := st.planes()
+	for i, name := range names {
+		p.Channels = append(p.Channels, &exr.Channel{Name: name, Type: exr.Float, XSampling: 1, YSampling: 1,
+			Width: st.w, Height: st.h, Float: planes[i]})
+	}
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		p.Attributes = append(p.Attributes, exr.Attribute{Name: k, Type: "string", Raw: []byte(attrs[k])})
+	}
+	return &exr.File{Parts: []*exr.Part{p}}
 }
 
 // StopBackgroundRender ends the stream (the user stopped it in the

@@ -1,0 +1,192 @@
+package oracle
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/display"
+	"github.com/rgallery/rgallery/gallery"
+	"github.com/rgallery/rgallery/imageio/exr"
+)
+
+// TestOracleTev checks rgallery's tev display-server port (package display)
+// against tev's official Python client, tevclient 1.0.4:
+//   - golden/<case>: the fixed packets of tev_packets.py golden (every
+//     packet kind tevclient builds, every vector graphics command);
+//   - gen/<kind>/<i>: random packets (seeded) built by tevclient's own
+//     packet builders. Our decoder must read what tevclient meant (names,
+//     channels, tile position and size, every float bit for bit, NaN
+//     payloads included), and our encoder must give tevclient's bytes;
+//   - stream/rgb, stream/channels: tevclient streams an image into a
+//     running display server from a separate Python process over TCP
+//     (create, tiles of 128, an overlapping tile, a one-channel tile,
+//     close); the finished snapshot must hold exactly the pixels sent.
+//
+// -oracle.n sets the number of random packets (default 300), -oracle.seed
+// the first seed.
+func TestOracleTev(t *testing.T) {
+	Python(t)
+	tally := NewTally(t, "tev")
+	defer tally.Report(t)
+
+	type answer struct {
+		Case string         `json:"case"`
+		Hex  string         `json:"hex"`
+		Want map[string]any `json:"want"`
+	}
+	check := func(a answer) {
+		b, err := hex.DecodeString(a.Hex)
+		if err != nil {
+			t.Fatalf("%s: %v", a.Case, err)
+		}
+		tally.Case(t, a.Case, tevCompare(b, a.Want))
+	}
+	for _, a := range RunBatch[answer](t, "tev_packets.py", []string{"golden"}, nil) {
+		check(a)
+	}
+	jobs := tevJobs(N(300), Seed(1))
+	answers := RunBatch[answer](t, "tev_packets.py", nil, jobs)
+	if len(answers) != len(jobs) {
+		t.Fatalf("%d answers for %d jobs", len(answers), len(jobs))
+	}
+	for _, a := range answers {
+		check(a)
+	}
+	tevStream(t, tally)
+}
+
+// tevCompare decodes a packet tevclient built and names the first
+// difference from what tevclient was asked to send, "" if none.
+func tevCompare(b []byte, want map[string]any) string {
+	p, err := display.Decode(b)
+	if err != nil {
+		return fmt.Sprintf("decode: %v", err)
+	}
+	if n := p.Head().Trailing; n != 0 {
+		return fmt.Sprintf("%d trailing bytes", n)
+	}
+	ours, _ := json.Marshal(display.Canonical(p))
+	ref, _ := json.Marshal(want)
+	if d := DiffJSON(ours, ref); d != "" {
+		return d
+	}
+	again, err := display.Append(nil, p)
+	if err != nil {
+		return fmt.Sprintf("re-encode: %v", err)
+	}
+	if !bytes.Equal(again, b) {
+		i := 0
+		for i < len(again) && i < len(b) && again[i] == b[i] {
+			i++
+		}
+		return fmt.Sprintf("re-encoded packet differs from tevclient's at byte %d (%d vs %d bytes)", i, len(again), len(b))
+	}
+	return ""
+}
+
+// tevStream runs the one real stream: tevclient in its own process, over
+// TCP, into a display server recording into a fresh gallery.
+func tevStream(t *testing.T, tally *Tally) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	g, err := gallery.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	m := bgrender.NewManager(g, nil)
+	defer m.Shutdown(ctx)
+	srv, err := display.New(m, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		if err := srv.Close(ctx); err != nil {
+			t.Errorf("close display server: %v", err)
+		}
+		<-served
+	}()
+
+	job := map[string]any{"name": "tevclient stream", "width": 300, "height": 200, "channels": []string{"R", "G", "B", "A"}, "seed": Seed(1)}
+	in, _ := json.Marshal(job)
+	cmd := exec.CommandContext(ctx, Python(t), Script("tev_packets.py"), "stream", "127.0.0.1", fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tevclient stream: %v\n%s", err, stderr.String())
+	}
+	var sent struct {
+		Name          string
+		Width, Height int
+		Channels      []string
+		Planes        []string
+	}
+	if err := json.Unmarshal(out, &sent); err != nil {
+		t.Fatal(err)
+	}
+
+	// The client has closed the image and disconnected; wait (with a
+	// deadline that only bounds a broken run) for the render to end.
+	var id int64
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if s := srv.Streams(); len(s) == 1 && s[0].Ended {
+			id = s[0].SnapshotID
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stream did not end: %+v", srv.Streams())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	snap, err := m.Wait(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.State != gallery.Finished || snap.Label != sent.Name || snap.ResX != sent.Width || snap.ResY != sent.Height {
+		t.Fatalf("snapshot %d: %s %q %dx%d (%s)", id, snap.State, snap.Label, snap.ResX, snap.ResY, snap.Error)
+	}
+	im, err := exr.ReadFile(g.Path(snap.Image))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Our snapshot's channels, one plane each, in the canonical hex form.
+	ours := map[string]any{}
+	for c, name := range im.Channels {
+		b := make([]byte, 0, 4*im.Width*im.Height)
+		for p := 0; p < im.Width*im.Height; p++ {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(im.Pix[p*len(im.Channels)+c]))
+		}
+		ours[name] = hex.EncodeToString(b)
+	}
+	ref := map[string]any{}
+	for c, name := range sent.Channels {
+		ref[name] = sent.Planes[c]
+	}
+	rgb := func(m map[string]any) map[string]any {
+		return map[string]any{"R": m["R"], "G": m["G"], "B": m["B"]}
+	}
+	tally.Case(t, "stream/rgb", FirstDiff(rgb(ours), rgb(ref)))
+	tally.Case(t, "stream/channels", FirstDiff(ours, ref))
+	if p := snap.Stats.PercentDone; p == nil || *p != 100 {
+		t.Errorf("stream snapshot percentDone %v, want 100", p)
+	}
+}
