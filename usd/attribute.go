@@ -410,29 +410,28 @@ func lerp(a, b any, u float64) any {
 	return a
 }
 
+// slerp is GfSlerp (pxr/base/gf/quatd.h): the shorter arc, linear within
+// 1e-5 of parallel, and no renormalization of the result (a quaternion
+// sample that is not unit length interpolates as OpenUSD does).
 func slerp(a, b Quatd, u float64) Quatd {
 	dot := a.Real*b.Real + a.Imag[0]*b.Imag[0] + a.Imag[1]*b.Imag[1] + a.Imag[2]*b.Imag[2]
-	if dot < 0 {
-		b = Quatd{Real: -b.Real, Imag: Vec3d{-b.Imag[0], -b.Imag[1], -b.Imag[2]}}
+	flip := dot < 0
+	if flip {
 		dot = -dot
 	}
 	var s0, s1 float64
-	if dot > 0.9995 {
-		s0, s1 = 1-u, u
-	} else {
+	if 1-dot > 0.00001 {
 		th := math.Acos(dot)
-		s0 = math.Sin((1-u)*th) / math.Sin(th)
-		s1 = math.Sin(u*th) / math.Sin(th)
+		st := math.Sin(th)
+		s0 = math.Sin((1-u)*th) / st
+		s1 = math.Sin(u*th) / st
+	} else {
+		s0, s1 = 1-u, u
 	}
-	q := Quatd{Real: s0*a.Real + s1*b.Real, Imag: Vec3d{s0*a.Imag[0] + s1*b.Imag[0], s0*a.Imag[1] + s1*b.Imag[1], s0*a.Imag[2] + s1*b.Imag[2]}}
-	l := math.Sqrt(q.Real*q.Real + q.Imag[0]*q.Imag[0] + q.Imag[1]*q.Imag[1] + q.Imag[2]*q.Imag[2])
-	if l > 0 {
-		q.Real /= l
-		for i := range q.Imag {
-			q.Imag[i] /= l
-		}
+	if flip {
+		s1 = -s1
 	}
-	return q
+	return Quatd{Real: s0*a.Real + s1*b.Real, Imag: Vec3d{s0*a.Imag[0] + s1*b.Imag[0], s0*a.Imag[1] + s1*b.Imag[1], s0*a.Imag[2] + s1*b.Imag[2]}}
 }
 
 // Typed getters. Each reports false when there is no value or it has

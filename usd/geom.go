@@ -362,3 +362,59 @@ func (p *Prim) GeomSubsets(familyName string, t TimeCode) []GeomSubset {
 	}
 	return out
 }
+
+// imageableTypes are the concrete prim types whose schema derives from
+// UsdGeomImageable (UsdGeom, UsdLux, UsdVol, UsdSkel, UsdMedia): only
+// they have a visibility and a purpose that OpenUSD computes with.
+var imageableTypes = map[string]bool{
+	"Xform": true, "Scope": true, "Mesh": true, "Sphere": true, "Cube": true, "Cylinder": true,
+	"Cone": true, "Capsule": true, "Plane": true, "Cylinder_1": true, "Capsule_1": true,
+	"BasisCurves": true, "NurbsCurves": true, "HermiteCurves": true, "Points": true,
+	"NurbsPatch": true, "TetMesh": true, "PointInstancer": true, "Camera": true,
+	"Volume": true, "OpenVDBAsset": true, "Field3DAsset": true, "SkelRoot": true, "Skeleton": true,
+	"DistantLight": true, "DomeLight": true, "DomeLight_1": true, "RectLight": true,
+	"SphereLight": true, "DiskLight": true, "CylinderLight": true, "PortalLight": true,
+	"GeometryLight": true, "PluginLight": true, "LightFilter": true, "PluginLightFilter": true,
+	"SpatialAudio": true,
+}
+
+// IsImageable reports whether prims of the type are UsdGeomImageable.
+func IsImageable(typeName string) bool { return imageableTypes[typeName] }
+
+// ComputeVisibility is UsdGeomImageable::ComputeVisibility at t
+// (pxr/usd/usdGeom/imageable.cpp): "invisible" when the prim or an
+// ancestor that is Imageable has visibility "invisible" at t, else
+// "inherited". The visibility of a prim that is not Imageable (an untyped
+// or Material prim) is ignored, but its ancestors still count.
+func ComputeVisibility(p *Prim, t TimeCode) string {
+	for q := p; q != nil && q.path != "/"; q = q.parent {
+		if !IsImageable(q.TypeName()) {
+			continue
+		}
+		if a := q.Attribute("visibility"); a != nil && a.IsAuthored() {
+			if v, _ := a.Token(t); v == "invisible" {
+				return "invisible"
+			}
+		}
+	}
+	return "inherited"
+}
+
+// ComputePurpose is UsdGeomImageable::ComputePurpose: the prim's authored
+// purpose, else the nearest Imageable ancestor's authored purpose, else
+// "default". As with visibility, a prim that is not Imageable (untyped, a
+// Material) contributes nothing, even when it authors a purpose, but the
+// inheritance passes through it.
+func ComputePurpose(p *Prim) string {
+	for q := p; q != nil && q.path != "/"; q = q.parent {
+		if !IsImageable(q.TypeName()) {
+			continue
+		}
+		if a := q.Attribute("purpose"); a != nil && a.IsAuthored() {
+			if v, ok := a.Token(Default); ok && v != "" {
+				return v
+			}
+		}
+	}
+	return "default"
+}

@@ -10,27 +10,55 @@ func ComputeBoundMaterial(prim *Prim) *Prim {
 }
 
 // ComputeBoundMaterialFor returns the material bound to prim for purpose
-// ("" for all-purpose, or "full", "preview"), following UsdShade: walking
-// from the prim up, at each level the collection-based bindings
-// (material:binding:collection:NAME, whose collection includes the prim)
-// are tried before the direct binding; the nearest level wins unless an
-// ancestor's winning binding is marked bindMaterialAs =
-// "strongerThanDescendants". It also returns the binding relationship that
-// won. Collections are evaluated from includes, excludes, includeRoot and
-// the expandPrims rule (membership expressions are not).
+// ("" or "allPurpose" for all-purpose, or "full", "preview"), following
+// UsdShadeMaterialBindingAPI::ComputeBoundMaterial
+// (pxr/usd/usdShade/materialBindingAPI.cpp):
+//
+//   - A specific purpose is resolved first with that purpose's bindings
+//     alone (material:binding:PURPOSE and
+//     material:binding:collection:PURPOSE:NAME) over the prim and all its
+//     ancestors; only when none applies are the all-purpose bindings
+//     resolved the same way. An ancestor's all-purpose binding therefore
+//     never beats a purpose-specific one, whatever its strength.
+//   - Walking from the prim up, each level's binding is its first
+//     collection binding (in property order) whose collection includes the
+//     prim, else its direct binding. The nearest level wins unless an
+//     ancestor's binding is marked bindMaterialAs =
+//     "strongerThanDescendants".
+//   - A direct binding needs exactly one target, a collection binding two
+//     (the collection and the material); others are ignored. A winning
+//     binding whose target is not a Material prim binds nothing: the
+//     material is nil but the relationship is returned.
+//
+// It also returns the binding relationship that won. Collections are
+// evaluated from includes, excludes, includeRoot and the expandPrims rule
+// (membership expressions are not).
 func ComputeBoundMaterialFor(prim *Prim, purpose string) (*Prim, *Relationship) {
-	var winner *Relationship
-	var winMat *Prim
-	for q := prim; q != nil && q.path != "/"; q = q.parent {
-		r, mat := levelBinding(prim, q, purpose)
-		if r == nil {
-			continue
+	purposes := []string{""}
+	if purpose != "" && purpose != "allPurpose" {
+		purposes = []string{purpose, ""}
+	}
+	for _, pp := range purposes {
+		var winner *Relationship
+		var winPath string
+		for q := prim; q != nil && q.path != "/"; q = q.parent {
+			r, path := levelBinding(prim, q, pp)
+			if r == nil {
+				continue
+			}
+			if winner == nil || strongerThanDescendants(r) {
+				winner, winPath = r, path
+			}
 		}
-		if winner == nil || strongerThanDescendants(r) {
-			winner, winMat = r, mat
+		if winner != nil {
+			m := prim.stage.PrimAtPath(winPath)
+			if m != nil && m.TypeName() != "Material" {
+				m = nil
+			}
+			return m, winner
 		}
 	}
-	return winMat, winner
+	return nil, nil
 }
 
 func strongerThanDescendants(r *Relationship) bool {
@@ -44,46 +72,45 @@ func strongerThanDescendants(r *Relationship) bool {
 	return false
 }
 
-// levelBinding returns the binding on q that applies to prim: collection
-// bindings first (purpose-specific before all-purpose), then direct.
-func levelBinding(prim, q *Prim, purpose string) (*Relationship, *Prim) {
-	purposes := []string{""}
+// levelBinding returns the binding of one purpose ("" all-purpose) on q
+// that applies to prim, and its material path: the first collection
+// binding whose collection includes prim, else the direct binding.
+func levelBinding(prim, q *Prim, purpose string) (*Relationship, string) {
+	prefix := "material:binding:collection:"
+	direct := "material:binding"
 	if purpose != "" {
-		purposes = []string{purpose + ":", ""}
+		prefix += purpose + ":"
+		direct += ":" + purpose
 	}
-	names := q.PropertyNames()
-	for _, pp := range purposes {
-		prefix := "material:binding:collection:" + pp
-		for _, n := range names {
-			if !strings.HasPrefix(n, prefix) {
-				continue
-			}
-			rest := n[len(prefix):]
-			if pp == "" && strings.Contains(rest, ":") {
-				continue // a purpose-specific collection binding
-			}
-			r := q.Relationship(n)
-			ts := r.Targets()
-			if len(ts) < 2 {
-				continue
-			}
-			if collectionIncludes(prim.stage, ts[0], prim.path, 0) {
-				return r, prim.stage.PrimAtPath(ts[1])
-			}
+	for _, n := range q.PropertyNames() {
+		if !strings.HasPrefix(n, prefix) {
+			continue
+		}
+		if purpose == "" && strings.Contains(n[len(prefix):], ":") {
+			continue // a purpose-specific collection binding
+		}
+		r := q.Relationship(n)
+		if r == nil {
+			continue
+		}
+		ts := r.Targets()
+		if len(ts) != 2 {
+			continue
+		}
+		coll, mat := ts[0], ts[1]
+		if strings.Contains(mat, ".collection:") {
+			coll, mat = mat, coll
+		}
+		if collectionIncludes(prim.stage, coll, prim.path, 0) {
+			return r, mat
 		}
 	}
-	for _, pp := range purposes {
-		name := "material:binding"
-		if pp != "" {
-			name += ":" + strings.TrimSuffix(pp, ":")
-		}
-		if r := q.Relationship(name); r != nil {
-			if ts := r.Targets(); len(ts) > 0 {
-				return r, prim.stage.PrimAtPath(ts[0])
-			}
+	if r := q.Relationship(direct); r != nil {
+		if ts := r.Targets(); len(ts) == 1 {
+			return r, ts[0]
 		}
 	}
-	return nil, nil
+	return nil, ""
 }
 
 // collectionIncludes reports whether the collection at collPath

@@ -171,9 +171,45 @@ func (p *Prim) opMatrix(name string, t TimeCode) (Matrix4d, bool) {
 		default:
 			return Identity4, false
 		}
-		return QuatMatrix(q), true
+		return OrientMatrix(q), true
 	}
 	return Identity4, false
+}
+
+// OrientMatrix is the rotation of an xformOp:orient value as OpenUSD
+// evaluates it (UsdGeomXformOp::GetOpTransform builds a GfRotation from
+// the quaternion): the angle is 2·acos(real), clamped, about the
+// normalized imaginary part; an imaginary part shorter than 1e-10 gives
+// no rotation. A quaternion that is not unit length is therefore not
+// normalized as a whole: its real part alone sets the angle.
+func OrientMatrix(q Quatd) Matrix4d {
+	im := q.Imag
+	l := math.Sqrt(im[0]*im[0] + im[1]*im[1] + im[2]*im[2])
+	if l <= 1e-10 {
+		return Identity4
+	}
+	half := math.Acos(math.Max(-1, math.Min(1, q.Real)))
+	s := math.Sin(half) / l
+	return QuatRotateMatrix(Quatd{Real: math.Cos(half), Imag: Vec3d{im[0] * s, im[1] * s, im[2] * s}})
+}
+
+// QuatRotateMatrix is GfMatrix4d::SetRotate(GfQuatd) as OpenUSD applies
+// it to PointInstancer orientations: the rotation formula on the
+// quaternion as given, not normalized (a quath that is not quite unit
+// length scales and shears slightly, as in OpenUSD).
+func QuatRotateMatrix(q Quatd) Matrix4d {
+	w, x, y, z := q.Real, q.Imag[0], q.Imag[1], q.Imag[2]
+	m := Identity4
+	m[0][0] = 1 - 2*(y*y+z*z)
+	m[0][1] = 2 * (x*y + z*w)
+	m[0][2] = 2 * (x*z - y*w)
+	m[1][0] = 2 * (x*y - z*w)
+	m[1][1] = 1 - 2*(x*x+z*z)
+	m[1][2] = 2 * (y*z + x*w)
+	m[2][0] = 2 * (x*z + y*w)
+	m[2][1] = 2 * (y*z - x*w)
+	m[2][2] = 1 - 2*(x*x+y*y)
+	return m
 }
 
 func rotAxis(axis int, deg float64) Matrix4d {

@@ -6,19 +6,30 @@
 // resolution.
 //
 // What it cannot render it reports as warnings rather than dropping
-// silently. It reads one time (the default value, else the stage's start
-// time code); it does no motion blur, no subdivision and no volumes.
+// silently. It reads one time, the stage's startTimeCode (time samples
+// win over defaults there, as in OpenUSD); it does no motion blur, no
+// subdivision and no volumes.
+//
+// Visibility and purpose are UsdGeomImageable's computed ones
+// (usd.Prim.Visibility, usd.Prim.Purpose): visible prims of the default
+// and render purposes are drawn. Materials are bound by
+// usd.ComputeBoundMaterialFor with the "full" purpose (collection
+// bindings, bindMaterialAs strength, purpose-specific bindings), per
+// instance proxy for native instances. ComputeFacts records what the
+// conversion took from the stage, for `rgallery usd scene` and the
+// differential test against OpenUSD.
 package usdscene
 
 import (
 	"context"
 	"fmt"
-	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/rgallery/rgallery/render"
 	"github.com/rgallery/rgallery/usd"
+	"github.com/rgallery/rgallery/usd/sdf"
 )
 
 // Options choose what to render.
@@ -57,6 +68,7 @@ type conv struct {
 	images map[string]*render.Image // resolved path → decoded image
 	imgErr map[string]error
 	meters float64
+	facts  *Facts // nil unless ComputeFacts asked
 }
 
 // protoEntry is one mesh of a prototype, placed relative to the prototype
@@ -64,12 +76,19 @@ type conv struct {
 type protoEntry struct {
 	mesh  int
 	local render.Matrix
+	rel   string // path below the prototype root ("" for the root), for facts
+	typ   string
+	show  bool // drawn: visible and of a drawn purpose within the prototype
 }
 
 // Convert converts an opened stage.
 func Convert(ctx context.Context, st *usd.Stage, opt Options) (*Result, error) {
+	return convert(ctx, st, opt, nil)
+}
+
+func convert(ctx context.Context, st *usd.Stage, opt Options, facts *Facts) (*Result, error) {
 	c := &conv{
-		ctx: ctx, st: st, time: usd.Default, sc: &render.Scene{},
+		ctx: ctx, st: st, time: renderTime(st), sc: &render.Scene{}, facts: facts,
 		warn: map[string]int{}, xforms: map[string]render.Matrix{}, mats: map[string]int{},
 		protos: map[string][]protoEntry{}, images: map[string]*render.Image{}, imgErr: map[string]error{},
 		meters: st.MetersPerUnit(),
@@ -109,7 +128,10 @@ func (c *conv) warnf(format string, args ...any) {
 	c.warn[fmt.Sprintf(format, args...)]++
 }
 
-// walk visits the active, defined prims under p that are rendered.
+// walk visits the active, defined prims under p. Invisible subtrees are
+// skipped (everything below is invisible too) unless facts are recorded;
+// prims of a purpose that is not drawn are visited, since a descendant
+// may author a drawn purpose of its own.
 func (c *conv) walk(p *usd.Prim) error {
 	for _, ch := range p.Children() {
 		if err := c.ctx.Err(); err != nil {
@@ -118,7 +140,7 @@ func (c *conv) walk(p *usd.Prim) error {
 		if !ch.IsActive() || !ch.IsDefined() || ch.IsAbstract() {
 			continue
 		}
-		if !c.rendered(ch) {
+		if c.facts == nil && usd.ComputeVisibility(ch, c.time) == "invisible" {
 			continue
 		}
 		if ch.IsInstance() {
@@ -140,12 +162,13 @@ func (c *conv) walk(p *usd.Prim) error {
 	return nil
 }
 
-// rendered applies visibility and purpose (render and default purposes only).
+// rendered applies the computed visibility and purpose: visible prims of
+// the default and render purposes are drawn (UsdImaging's defaults).
 func (c *conv) rendered(p *usd.Prim) bool {
-	if tok := c.token(p, "visibility", "inherited"); tok == "invisible" {
+	if usd.ComputeVisibility(p, c.time) == "invisible" {
 		return false
 	}
-	switch c.token(p, "purpose", "default") {
+	switch usd.ComputePurpose(p) {
 	case "guide", "proxy":
 		return false
 	}
@@ -160,14 +183,21 @@ func (c *conv) prim(p *usd.Prim) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if m != nil {
-			c.addMesh(m, c.world(p))
+		w := c.world(p)
+		if m != nil && c.rendered(p) {
+			c.addMesh(m, w)
 		}
+		c.recordGprim(p, t, w, m)
 		return true, nil
 	case "PointInstancer":
+		if !c.rendered(p) && c.facts == nil {
+			return false, nil
+		}
 		return false, c.pointInstancer(p)
 	case "DistantLight", "RectLight", "SphereLight", "DiskLight", "CylinderLight", "DomeLight", "DomeLight_1":
-		c.light(p, t)
+		if c.rendered(p) {
+			c.light(p, t)
+		}
 		return true, nil
 	case "BasisCurves", "NurbsCurves", "Points", "NurbsPatch", "HermiteCurves", "TetMesh":
 		c.warnf("%s prims are not rendered (e.g. %s)", t, p.Path())
@@ -205,21 +235,61 @@ func (c *conv) instance(p *usd.Prim) error {
 		}
 		c.protos[proto.Path()] = entries
 	}
+	// Visibility, purpose and bindings come from the instance proxies:
+	// ancestors of this instance (not the prototype's) bind and hide.
 	w := c.world(p)
 	for _, e := range entries {
-		c.sc.Instances = append(c.sc.Instances, render.Instance{Mesh: e.mesh, Transform: e.local.Mul(w)})
+		at := p
+		if e.rel != "" {
+			at = c.st.PrimAtPath(p.Path() + "/" + e.rel)
+		}
+		if at == nil {
+			c.warnf("instance %s: no instance proxy at %s; drawn as the prototype", p.Path(), e.rel)
+			at = proto
+		}
+		xf := e.local.Mul(w)
+		if e.typ == "PointInstancer" {
+			if at == proto && p != proto || e.rel == "" {
+				continue
+			}
+			if err := c.pointInstancer(at); err != nil {
+				return err
+			}
+			continue
+		}
+		if e.mesh >= 0 {
+			c.recordGprim(at, e.typ, xf, c.sc.Meshes[e.mesh])
+		} else {
+			c.recordGprim(at, e.typ, xf, nil)
+			continue
+		}
+		if !c.rendered(at) {
+			continue
+		}
+		inst := render.Instance{Mesh: e.mesh, Transform: xf}
+		m := c.sc.Meshes[e.mesh]
+		if mat := c.boundMaterial(at); mat != m.Material {
+			if m.FaceMaterial != nil {
+				c.warnf("instance %s: the prototype's GeomSubset materials are kept although the instance binds another material", at.Path())
+			} else {
+				inst.Material, inst.Override = mat, true
+			}
+		}
+		c.sc.Instances = append(c.sc.Instances, inst)
 	}
 	return nil
 }
 
 // collect converts the gprims under root into meshes placed relative to
-// root (root's own transform excluded), for prototypes.
+// root (root's own transform excluded), for prototypes. Every gprim is
+// converted (drawn or not, the instance decides from its instance proxy);
+// a gprim that gives no mesh has mesh -1.
 func (c *conv) collect(root *usd.Prim, rootXf render.Matrix) ([]protoEntry, error) {
 	var out []protoEntry
 	var rec func(p *usd.Prim, xf render.Matrix) error
 	rec = func(p *usd.Prim, xf render.Matrix) error {
 		for _, ch := range p.Children() {
-			if !ch.IsActive() || !ch.IsDefined() || !c.rendered(ch) {
+			if !ch.IsActive() || !ch.IsDefined() || ch.IsAbstract() {
 				continue
 			}
 			local, reset := c.local(ch)
@@ -233,12 +303,15 @@ func (c *conv) collect(root *usd.Prim, rootXf render.Matrix) ([]protoEntry, erro
 				if err != nil {
 					return err
 				}
+				e := protoEntry{mesh: -1, local: cx, rel: strings.TrimPrefix(ch.Path(), root.Path()+"/"), typ: ch.TypeName()}
 				if m != nil {
 					c.sc.Meshes = append(c.sc.Meshes, m)
-					out = append(out, protoEntry{mesh: len(c.sc.Meshes) - 1, local: cx})
+					e.mesh = len(c.sc.Meshes) - 1
 				}
+				out = append(out, e)
 			case "PointInstancer":
-				c.warnf("nested PointInstancer inside an instance or prototype is not rendered (%s)", ch.Path())
+				// Expanded per instance, from its instance proxy.
+				out = append(out, protoEntry{mesh: -1, local: cx, rel: strings.TrimPrefix(ch.Path(), root.Path()+"/"), typ: ch.TypeName()})
 				continue
 			default:
 				if strings.HasSuffix(ch.TypeName(), "Light") {
@@ -255,7 +328,11 @@ func (c *conv) collect(root *usd.Prim, rootXf render.Matrix) ([]protoEntry, erro
 }
 
 // pointInstancer expands a PointInstancer into instances of its
-// prototypes' meshes.
+// prototypes' meshes, as UsdGeomPointInstancer::ComputeInstanceTransformsAtTime
+// places them: scale, then orientation, then position, after the
+// prototype root's own transform; instances whose id (the ids attribute,
+// else the index) is in invisibleIds, or in the prim's inactiveIds, are
+// masked out.
 func (c *conv) pointInstancer(p *usd.Prim) error {
 	var protoPaths []string
 	if r := p.Relationship("prototypes"); r != nil {
@@ -263,26 +340,29 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 	}
 	idx := c.ints(p, "protoIndices")
 	pos := c.vec3s(p, "positions")
+	orient := c.quats(p, "orientations")
+	scales := c.vec3s(p, "scales")
+	show := c.rendered(p)
+	w := c.world(p)
+	var rec *InstancerFacts
+	if c.facts != nil {
+		c.facts.Instancers = append(c.facts.Instancers, InstancerFacts{
+			Path: p.Path(), Visibility: usd.ComputeVisibility(p, c.time), Purpose: usd.ComputePurpose(p), World: Matrix(w),
+			Prototypes: append([]string{}, protoPaths...), Instances: []InstanceFacts{},
+		})
+		rec = &c.facts.Instancers[len(c.facts.Instancers)-1]
+	}
 	if len(idx) == 0 {
 		return nil
 	}
-	orient := c.quats(p, "orientations")
-	scales := c.vec3s(p, "scales")
-	var invis map[int64]bool
-	if ids := c.ints(p, "invisibleIds"); len(ids) > 0 {
-		invis = map[int64]bool{}
-		for _, id := range ids {
-			invis[int64(id)] = true
-		}
-		if len(c.ints(p, "ids")) > 0 {
-			c.warnf("PointInstancer %s: invisibleIds with explicit ids are matched by index", p.Path())
-		}
-	}
+	masked := c.instancerMask(p, len(idx))
 	if a := p.Attribute("velocities"); a != nil && a.IsAuthored() {
 		c.warnf("PointInstancer %s: motion blur is not rendered", p.Path())
 	}
 	protos := make([][]protoEntry, len(protoPaths))
+	protoXf := make([]render.Matrix, len(protoPaths))
 	for i, pp := range protoPaths {
+		protoXf[i] = render.Identity
 		pr := c.st.PrimAtPath(pp)
 		if pr == nil {
 			c.warnf("PointInstancer %s: prototype %s not found", p.Path(), pp)
@@ -290,14 +370,15 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 		}
 		// The prototype root's own transform applies; its ancestors' do not.
 		local, _ := c.local(pr)
+		protoXf[i] = local
 		var entries []protoEntry
 		switch pr.TypeName() {
-		case "Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane":
+		case "Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1":
 			m, err := c.gprim(pr)
 			if err != nil {
 				return err
 			}
-			if m != nil {
+			if m != nil && c.rendered(pr) {
 				c.sc.Meshes = append(c.sc.Meshes, m)
 				entries = append(entries, protoEntry{mesh: len(c.sc.Meshes) - 1, local: local})
 			}
@@ -306,15 +387,26 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 		if err != nil {
 			return err
 		}
-		protos[i] = append(entries, more...)
+		for _, e := range more {
+			if e.typ == "PointInstancer" {
+				c.warnf("PointInstancer inside a PointInstancer prototype is not rendered (%s/%s)", pr.Path(), e.rel)
+			}
+			if e.mesh < 0 {
+				continue
+			}
+			if q := c.st.PrimAtPath(pr.Path() + "/" + e.rel); q != nil && !c.rendered(q) {
+				continue
+			}
+			entries = append(entries, e)
+		}
+		protos[i] = entries
 	}
-	w := c.world(p)
 	for i, pi := range idx {
 		if pi < 0 || int(pi) >= len(protos) {
 			c.warnf("PointInstancer %s: protoIndex %d out of range", p.Path(), pi)
 			continue
 		}
-		if invis[int64(i)] {
+		if masked[i] {
 			continue
 		}
 		xf := render.Identity
@@ -322,10 +414,17 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 			xf = render.ScaleMatrix(scales[i])
 		}
 		if i < len(orient) {
-			xf = xf.Mul(quatMatrix(orient[i]))
+			// Not normalized, as ComputeInstanceTransformsAtTime.
+			xf = xf.Mul(render.Matrix(usd.QuatRotateMatrix(orient[i])))
 		}
 		if i < len(pos) {
 			xf = xf.Mul(render.Translate(pos[i]))
+		}
+		if rec != nil {
+			rec.Instances = append(rec.Instances, InstanceFacts{Index: i, Proto: int(pi), Xform: Matrix(protoXf[pi].Mul(xf))})
+		}
+		if !show {
+			continue
 		}
 		inst := xf.Mul(w)
 		for _, e := range protos[pi] {
@@ -335,18 +434,95 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 	return nil
 }
 
-// Attribute helpers: the default value, else the value at the stage's
-// start time code (for scenes that only have time samples).
+// instancerMask marks the instances that are not drawn: those whose id is
+// in invisibleIds (at the render time) or in the inactiveIds metadata.
+// Ids are the ids attribute when authored, else the instance indices
+// (UsdGeomPointInstancer::ComputeMaskAtTime).
+func (c *conv) instancerMask(p *usd.Prim, n int) []bool {
+	masked := make([]bool, n)
+	off := map[int64]bool{}
+	if a := p.Attribute("invisibleIds"); a != nil {
+		if v, ok := a.Get(c.time); ok {
+			for _, id := range int64s(v) {
+				off[id] = true
+			}
+		}
+	}
+	if v, ok := p.Metadata("inactiveIds"); ok {
+		ids := int64s(v)
+		if ids == nil {
+			c.warnf("PointInstancer %s: inactiveIds of type %T not understood", p.Path(), v)
+		}
+		for _, id := range ids {
+			off[id] = true
+		}
+	}
+	if len(off) == 0 {
+		return masked
+	}
+	var ids []int64
+	if a := p.Attribute("ids"); a != nil {
+		if v, ok := a.Get(c.time); ok {
+			ids = int64s(v)
+		}
+	}
+	for i := range masked {
+		id := int64(i)
+		if ids != nil {
+			if i >= len(ids) {
+				break
+			}
+			id = ids[i]
+		}
+		masked[i] = off[id]
+	}
+	return masked
+}
+
+// int64s reads an int64[] or int[] value (or an int64 list op's explicit or
+// added items, as inactiveIds is stored).
+func int64s(v any) []int64 {
+	switch x := v.(type) {
+	case []int64:
+		return x
+	case []int32:
+		out := make([]int64, len(x))
+		for i, k := range x {
+			out[i] = int64(k)
+		}
+		return out
+	case []any:
+		// A usda metadata list (inactiveIds = [2, 5]).
+		out := make([]int64, 0, len(x))
+		for _, e := range x {
+			f, ok := toFloat(e)
+			if !ok {
+				return nil
+			}
+			out = append(out, int64(f))
+		}
+		return out
+	case sdf.ListOp[int64]:
+		// The strongest layer's list op only (usd.Prim.Metadata does not
+		// compose list ops across layers).
+		out := x.Apply(nil, func(v int64) string { return strconv.FormatInt(v, 10) })
+		if out == nil {
+			out = []int64{}
+		}
+		return out
+	}
+	return nil
+}
+
+// Attribute helpers: the value at the render time (time samples, else
+// the default, else the schema fallback).
 
 func (c *conv) get(p *usd.Prim, name string) (any, bool) {
 	a := p.Attribute(name)
 	if a == nil {
 		return nil, false
 	}
-	if v, ok := a.Get(usd.Default); ok {
-		return v, true
-	}
-	return a.Get(c.st.StartTimeCode())
+	return a.Get(c.time)
 }
 
 func (c *conv) float(p *usd.Prim, name string, fb float64) float64 {
@@ -446,10 +622,7 @@ func (c *conv) vec3s(p *usd.Prim, name string) []render.Vec3 {
 	if a == nil {
 		return nil
 	}
-	arr, ok := a.Vec3fArray(usd.Default)
-	if !ok {
-		arr, ok = a.Vec3fArray(c.st.StartTimeCode())
-	}
+	arr, ok := a.Vec3fArray(c.time)
 	if !ok {
 		return nil
 	}
@@ -465,10 +638,7 @@ func (c *conv) ints(p *usd.Prim, name string) []int32 {
 	if a == nil {
 		return nil
 	}
-	v, ok := a.IntArray(usd.Default)
-	if !ok {
-		v, _ = a.IntArray(c.st.StartTimeCode())
-	}
+	v, _ := a.IntArray(c.time)
 	return v
 }
 
@@ -494,21 +664,4 @@ func (c *conv) quats(p *usd.Prim, name string) []usd.Quatd {
 		return x
 	}
 	return nil
-}
-
-// quatMatrix is the rotation of a unit quaternion in row-vector form.
-func quatMatrix(q usd.Quatd) render.Matrix {
-	w, x, y, z := q.Real, q.Imag[0], q.Imag[1], q.Imag[2]
-	n := math.Sqrt(w*w + x*x + y*y + z*z)
-	if n == 0 {
-		return render.Identity
-	}
-	w, x, y, z = w/n, x/n, y/n, z/n
-	// Column-vector rotation R; row-vector form is Rᵀ.
-	return render.Matrix{
-		{1 - 2*(y*y+z*z), 2 * (x*y + w*z), 2 * (x*z - w*y), 0},
-		{2 * (x*y - w*z), 1 - 2*(x*x+z*z), 2 * (y*z + w*x), 0},
-		{2 * (x*z + w*y), 2 * (y*z - w*x), 1 - 2*(x*x+y*y), 0},
-		{0, 0, 0, 1},
-	}
 }

@@ -14,22 +14,19 @@ import (
 	"github.com/rgallery/rgallery/usd"
 )
 
-// boundMaterial returns the material index for p: the direct
-// material:binding of p or of its nearest ancestor; 0 (the displayColor
-// fallback) without one.
+// boundMaterial returns the material index for p: the material
+// usd.ComputeBoundMaterialFor binds for the "full" purpose (this is a
+// final-quality renderer), falling back to all-purpose bindings; 0 (the
+// displayColor fallback) without one.
 func (c *conv) boundMaterial(p *usd.Prim) int {
-	for q := p; q != nil && q.Path() != "/"; q = q.Parent() {
-		r := q.Relationship("material:binding")
-		if r == nil {
-			continue
+	mat, rel := usd.ComputeBoundMaterialFor(p, "full")
+	if mat == nil {
+		if rel != nil {
+			c.warnf("%s: material binding %s.%s targets no Material; displayColor used", p.Path(), rel.Prim().Path(), rel.Name())
 		}
-		t := r.Targets()
-		if len(t) == 0 {
-			continue
-		}
-		return c.material(t[0])
+		return 0
 	}
-	return 0
+	return c.material(mat.Path())
 }
 
 // material converts the Material prim at path once.

@@ -93,13 +93,14 @@ func (c *conv) op(p *usd.Prim, name string) (render.Matrix, bool) {
 		a, ok := toFloat(v)
 		return rot(kind[6], a), ok
 	case "orient":
+		// As OpenUSD: through a GfRotation (usd.OrientMatrix).
 		switch q := v.(type) {
 		case usd.Quatf:
-			return quatMatrix(usd.Quatd{Real: float64(q.Real), Imag: usd.Vec3d{float64(q.Imag[0]), float64(q.Imag[1]), float64(q.Imag[2])}}), true
+			return render.Matrix(usd.OrientMatrix(usd.Quatd{Real: float64(q.Real), Imag: usd.Vec3d{float64(q.Imag[0]), float64(q.Imag[1]), float64(q.Imag[2])}})), true
 		case usd.Quatd:
-			return quatMatrix(q), true
+			return render.Matrix(usd.OrientMatrix(q)), true
 		case usd.Quath:
-			return quatMatrix(usd.Quatd{Real: float64(q.Real), Imag: usd.Vec3d{float64(q.Imag[0]), float64(q.Imag[1]), float64(q.Imag[2])}}), true
+			return render.Matrix(usd.OrientMatrix(usd.Quatd{Real: float64(q.Real), Imag: usd.Vec3d{float64(q.Imag[0]), float64(q.Imag[1]), float64(q.Imag[2])}})), true
 		}
 		return render.Identity, false
 	default:
