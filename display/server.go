@@ -41,8 +41,13 @@ const DefaultAddr = "127.0.0.1:14158"
 //   - Stopping the snapshot in the gallery ends the stream too; later
 //     updates of that name are counted as updates of an unknown image, as
 //     tev ignores updates of an image the user closed.
-//   - OpenImage, ReloadImage (images named by a path on this machine) and
-//     VectorGraphics are decoded, logged and counted, but not acted upon.
+//   - OpenImage of an image file on this machine (OpenEXR, PNG, JPEG) makes
+//     a finished snapshot of it (a failed one, with the reason, when the
+//     file cannot be read); tev's channel selector is recorded, not
+//     applied. ReloadImage of an image opened so makes a new snapshot of
+//     the file as it is now; of any other name it is counted and ignored.
+//   - VectorGraphics are decoded and counted (in the image's metadata),
+//     not drawn.
 //
 // Image names are global, as in tev: any connection may update a live
 // image. Progressive images hold R, G and B (or the first channel as gray
@@ -74,6 +79,7 @@ type Server struct {
 	conns   map[net.Conn]struct{}
 	live    map[string]*stream // by image name
 	pending map[string]*stream // by token, until its renderer takes it
+	opened  map[string]string  // paths OpenImage opened -> channel selector
 	started []*stream
 	seq     int
 	closed  bool
@@ -91,7 +97,7 @@ func New(m *bgrender.Manager, dir string, log *slog.Logger) (*Server, error) {
 		MaxPacket: DefaultMaxPacket, MaxImageValues: 1 << 27, PollInterval: 250 * time.Millisecond,
 		m: m, log: log, dir: dir,
 		lns: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{},
-		live: map[string]*stream{}, pending: map[string]*stream{},
+		live: map[string]*stream{}, pending: map[string]*stream{}, opened: map[string]string{},
 	}
 	if s.dir == "" {
 		d, err := os.MkdirTemp("", "rgallery-display-")
@@ -307,10 +313,18 @@ func (s *Server) handle(c *conn, p Packet, log *slog.Logger) {
 			st.count("tevVectorGraphicsIgnored", int64(len(p.Commands)))
 		}
 	case *OpenImage:
-		c.ignore("openImage")
-		log.Warn("tev OpenImage not supported (import the file into the gallery instead)", "path", p.Path)
+		s.open(c, p.Path, p.ChannelSelector, log)
 	case *ReloadImage:
-		c.ignore("reloadImage")
+		// tev names an opened image by its path; reloading one makes a
+		// new snapshot of the file as it is now.
+		s.mu.Lock()
+		sel, ok := s.opened[p.Name]
+		s.mu.Unlock()
+		if !ok {
+			c.ignore("reloadOfImageNotOpenedFromAFile")
+			return
+		}
+		s.open(c, p.Name, sel, log)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -321,4 +322,45 @@ func readDirNames(dir string) ([]string, error) {
 		out = append(out, e.Name())
 	}
 	return out, err
+}
+
+// OpenImage of a file makes a finished snapshot of it (failed, with the
+// reason, when it cannot be read); ReloadImage takes the file anew.
+func TestOpenImageAndReload(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	exrPath := filepath.Join(dir, "a.exr")
+	if err := exr.WriteFileRGB(exrPath, 2, 1, []float32{1, 2, 3, 4, 5, 6}, nil); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.exr")
+	c := f.dial(t)
+	send(t, c,
+		&OpenImage{Header: Header{Type: TypeOpenImageV2}, Path: exrPath, ChannelSelector: "R"},
+		&OpenImage{Header: Header{Type: TypeOpenImage}, Path: missing},
+	)
+	snap := f.ended(t, 0)
+	if snap.State != gallery.Finished || snap.Label != exrPath || snap.Metadata["tevChannelSelectorNotApplied"] != "R" {
+		t.Fatalf("opened file: %s %q %v (%s)", snap.State, snap.Label, snap.Metadata, snap.Error)
+	}
+	if got := readRGB(t, f.g, snap).RGB(); !slices.Equal(got, []float32{1, 2, 3, 4, 5, 6}) {
+		t.Errorf("opened file values %v", got)
+	}
+	if f.g.PreviewPath(snap) == "" {
+		t.Error("no preview for the opened EXR")
+	}
+	if bad := f.ended(t, 1); bad.State != gallery.Failed || !strings.Contains(bad.Error, "missing.exr") {
+		t.Errorf("missing file: %s %q", bad.State, bad.Error)
+	}
+	if err := exr.WriteFileRGB(exrPath, 2, 1, []float32{7, 7, 7, 8, 8, 8}, nil); err != nil {
+		t.Fatal(err)
+	}
+	send(t, c, &ReloadImage{Header: Header{Type: TypeReloadImage}, Name: "never opened"},
+		&ReloadImage{Header: Header{Type: TypeReloadImage}, Name: exrPath})
+	if got := readRGB(t, f.g, f.ended(t, 2)).RGB(); !slices.Equal(got, []float32{7, 7, 7, 8, 8, 8}) {
+		t.Errorf("reloaded file values %v", got)
+	}
+	if n := len(f.srv.Streams()); n != 3 {
+		t.Errorf("%d snapshots, want 3 (a reload of a name never opened is ignored)", n)
+	}
 }

@@ -32,6 +32,8 @@ type stream struct {
 	notStored  []string       // channel names it cannot keep
 	dir        string
 	descriptor string // the "scene" of the snapshot: what the stream is
+	openPath   string // an OpenImage: the file; the fields below are unused
+	selector   string // its channel selector
 
 	mu        sync.Mutex
 	pix       []float32 // planar: channel c at c*w*h
@@ -248,6 +250,9 @@ func (r *streamRenderer) StartBackgroundRender(_ context.Context, _ string, opts
 		return fmt.Errorf("no tev stream %q is waiting: tev renders start when a client creates an image on the display-server port (rgallery display, or serve --display-server)", token)
 	}
 	r.st, r.started = st, time.Now()
+	if st.openPath != "" {
+		return r.startOpen()
+	}
 	ch := slices.Clone(st.channels)
 	md := map[string]any{"tevClient": st.client, "tevImage": st.name, "tevChannels": ch}
 	if len(st.notStored) > 0 {
@@ -261,6 +266,9 @@ func (r *streamRenderer) StartBackgroundRender(_ context.Context, _ string, opts
 // IsRenderFinished writes the image when it changed; the render is
 // finished once the stream has ended and its last image is written.
 func (r *streamRenderer) IsRenderFinished(context.Context) (bool, error) {
+	if r.st.openPath != "" {
+		return true, nil // the image was set at the start
+	}
 	rgb, md, ended, reason := r.st.frame()
 	switch {
 	case ended && !r.final:
@@ -332,6 +340,9 @@ func (st *stream) file(attrs map[string]string) *exr.File {
 // StopBackgroundRender ends the stream (the user stopped it in the
 // gallery) and writes its last image.
 func (r *streamRenderer) StopBackgroundRender(ctx context.Context) error {
+	if r.st.openPath != "" {
+		return nil
+	}
 	r.st.end("stopped in the gallery")
 	_, err := r.IsRenderFinished(ctx)
 	return err

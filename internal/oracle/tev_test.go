@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -27,10 +28,14 @@ import (
 //     packet builders. Our decoder must read what tevclient meant (names,
 //     channels, tile position and size, every float bit for bit, NaN
 //     payloads included), and our encoder must give tevclient's bytes;
-//   - stream/rgb, stream/channels: tevclient streams an image into a
-//     running display server from a separate Python process over TCP
-//     (create, tiles of 128, an overlapping tile, a one-channel tile,
-//     close); the finished snapshot must hold exactly the pixels sent.
+//   - stream/...: tevclient streams an image into a running display server
+//     from a separate Python process over TCP (create, tiles of 128, an
+//     overlapping tile, a one-channel tile, vector graphics, close, then
+//     OpenImage of a file twice, once with a channel selector); the
+//     finished snapshots must hold exactly the pixels sent (stream/rgb,
+//     stream/channels), the file's pixels (stream/open-image), tev's
+//     drawing and channel selection (stream/vector-graphics,
+//     stream/open-image-selector).
 //
 // -oracle.n sets the number of random packets (default 300), -oracle.seed
 // the first seed.
@@ -123,7 +128,17 @@ func tevStream(t *testing.T, tally *Tally) {
 		<-served
 	}()
 
-	job := map[string]any{"name": "tevclient stream", "width": 300, "height": 200, "channels": []string{"R", "G", "B", "A"}, "seed": Seed(1)}
+	// A file for OpenImage, with values only we know.
+	openPath := filepath.Join(t.TempDir(), "opened.exr")
+	openRGB := make([]float32, 3*7*5)
+	for i := range openRGB {
+		openRGB[i] = float32(i)*0.37 - 3
+	}
+	if err := exr.WriteFileRGB(openPath, 7, 5, openRGB, nil); err != nil {
+		t.Fatal(err)
+	}
+	job := map[string]any{"name": "tevclient stream", "width": 300, "height": 200, "channels": []string{"R", "G", "B", "A"},
+		"seed": Seed(1), "open": openPath, "selector": "R"}
 	in, _ := json.Marshal(job)
 	cmd := exec.CommandContext(ctx, Python(t), Script("tev_packets.py"), "stream", "127.0.0.1", fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
 	cmd.Stdin = bytes.NewReader(in)
@@ -138,6 +153,7 @@ func tevStream(t *testing.T, tally *Tally) {
 		Width, Height int
 		Channels      []string
 		Planes        []string
+		VgCommands    int
 	}
 	if err := json.Unmarshal(out, &sent); err != nil {
 		t.Fatal(err)
@@ -145,22 +161,28 @@ func tevStream(t *testing.T, tally *Tally) {
 
 	// The client has closed the image and disconnected; wait (with a
 	// deadline that only bounds a broken run) for the render to end.
-	var id int64
+	// Three snapshots: the stream and the file opened twice.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		if s := srv.Streams(); len(s) == 1 && s[0].Ended {
-			id = s[0].SnapshotID
+		s := srv.Streams()
+		if len(s) == 3 && s[0].Ended && s[1].Ended && s[2].Ended {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the stream did not end: %+v", srv.Streams())
+			t.Fatalf("the streams did not end: %+v", s)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	snap, err := m.Wait(ctx, id)
-	if err != nil {
-		t.Fatal(err)
+	var snaps []gallery.Snapshot
+	for _, st := range srv.Streams() {
+		snap, err := m.Wait(ctx, st.SnapshotID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, snap)
 	}
+	snap := snaps[0]
+	id := snap.ID
 	if snap.State != gallery.Finished || snap.Label != sent.Name || snap.ResX != sent.Width || snap.ResY != sent.Height {
 		t.Fatalf("snapshot %d: %s %q %dx%d (%s)", id, snap.State, snap.Label, snap.ResX, snap.ResY, snap.Error)
 	}
@@ -189,4 +211,37 @@ func tevStream(t *testing.T, tally *Tally) {
 	if p := snap.Stats.PercentDone; p == nil || *p != 100 {
 		t.Errorf("stream snapshot percentDone %v, want 100", p)
 	}
+	// tev draws the vector graphics over the image; we count them.
+	ignored, _ := snap.Metadata["tevVectorGraphicsIgnored"].(float64)
+	tally.Case(t, "stream/vector-graphics", FirstDiff(
+		map[string]any{"commandsDrawn": float64(sent.VgCommands) - ignored},
+		map[string]any{"commandsDrawn": float64(sent.VgCommands)}))
+
+	// OpenImage: the snapshot holds the file's values; with the channel
+	// selector "R", tev shows the R channel only.
+	opened := func(s gallery.Snapshot) (channels []any, rgb []any) {
+		if s.State != gallery.Finished {
+			t.Errorf("opened snapshot %d: %s (%s)", s.ID, s.State, s.Error)
+			return nil, nil
+		}
+		im, err := exr.ReadFile(g.Path(s.Image))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range im.Channels {
+			channels = append(channels, c)
+		}
+		for _, v := range im.RGB() {
+			rgb = append(rgb, float64(v))
+		}
+		return channels, rgb
+	}
+	var want []any
+	for _, v := range openRGB {
+		want = append(want, float64(v))
+	}
+	_, rgbAll := opened(snaps[1])
+	tally.Case(t, "stream/open-image", FirstDiff(rgbAll, want))
+	chSel, _ := opened(snaps[2])
+	tally.Case(t, "stream/open-image-selector", FirstDiff(map[string]any{"channels": chSel}, map[string]any{"channels": []any{"R"}}))
 }

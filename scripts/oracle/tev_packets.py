@@ -8,13 +8,17 @@ Modes (one JSON answer per line on stdout):
                             what the packet means, from tevclient's inputs:
                             {"case", "hex", "want"}
   tev_packets.py golden     a fixed set of cases in the same form (for
-                            display/testdata/tevclient-packets.json)
+                            display/testdata/tevclient-packets.jsonl)
   tev_packets.py stream HOST PORT
                             one job on stdin: {"name", "width", "height",
-                            "channels", "seed"}; streams an image into a
+                            "channels", "seed", "open", "selector"};
+                            streams an image into a
                             display server with tevclient.Ipc (a real TCP
-                            client), closes it and prints the pixels sent
-                            as {"name", "width", "height", "planes"}
+                            client), draws vector graphics over it, closes
+                            it, then opens the file job["open"] twice (the
+                            second time with job["selector"]); prints what
+                            it sent: {"name", "width", "height", "channels",
+                            "planes", "vgCommands"}
 
 "want" is the canonical form of display.Canonical: floats as the hex of
 their little-endian float32 bits, tiles as one row-major plane per channel.
@@ -142,10 +146,15 @@ def stream(host, port, job):
         ipc.update_image(job["name"], img, chans)
         ipc.update_image(job["name"], patch, chans, x=w - 45, y=h - 37)
         ipc.update_image(job["name"], gray, [chans[1]], x=0, y=10)
+        vg = [tevclient.vg_begin_path(), tevclient.vg_circle(w / 2, h / 2, 20), tevclient.vg_stroke_color(1, 0, 0, 1), tevclient.vg_stroke()]
+        ipc.update_vector_graphics(job["name"], vg)
         ipc.close_image(job["name"])
+        if job.get("open"):
+            ipc.open_image(job["open"], "")
+            ipc.open_image(job["open"], job["selector"])
     img[h - 37:, w - 45:, :] = patch
     img[10:30, :, 1] = gray
-    return {"name": job["name"], "width": w, "height": h, "channels": chans, "planes": planes(img)}
+    return {"name": job["name"], "width": w, "height": h, "channels": chans, "planes": planes(img), "vgCommands": len(vg)}
 
 
 def main():
