@@ -90,7 +90,7 @@ func readChunk(d []byte, p *Part, h *header, partIndex int, multi bool, k int, o
 	}
 	var l chunkLayout
 	for _, c := range h.channels {
-		l.channels = append(l.channels, chunkChannel{typ: c.Type, xSampling: c.XSampling, ySampling: c.YSampling, pLinear: c.PLinear})
+		l.channels = append(l.channels, chunkChannel{typ: c.Type, xSampling: c.XSampling, ySampling: c.YSampling, pLinear: c.PLinear, name: c.Name})
 	}
 	dw := h.dataWindow
 	if h.tiles == nil {

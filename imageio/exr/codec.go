@@ -61,6 +61,7 @@ type chunkChannel struct {
 	typ                  pixelType
 	xSampling, ySampling int
 	pLinear              bool
+	name                 string // DWA picks a channel's scheme by its name's suffix
 }
 
 // chunkLayout describes one chunk: its channels in file order and its pixel

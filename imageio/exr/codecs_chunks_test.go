@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,6 +97,7 @@ func ctReadScanline(path string) (*ctFile, error) {
 				f.names = append(f.names, string(v[:i]))
 				e := v[i+1:]
 				f.channels = append(f.channels, chunkChannel{
+					name:      string(v[:i]),
 					typ:       pixelType(binary.LittleEndian.Uint32(e)),
 					pLinear:   e[4] != 0,
 					xSampling: int(int32(binary.LittleEndian.Uint32(e[8:]))),
@@ -160,6 +162,8 @@ var ctCodecs = map[compression]decompressor{
 	compPXR24: decompressPXR24,
 	compB44:   decompressB44,
 	compB44A:  decompressB44,
+	compDWAA:  decompressDWA,
+	compDWAB:  decompressDWA,
 }
 
 // ctCompareWithNone decodes every chunk of the compressed file and
@@ -168,6 +172,16 @@ var ctCodecs = map[compression]decompressor{
 // that compression would not shrink is stored as is).
 func ctCompareWithNone(t *testing.T, compPath, nonePath string) int {
 	t.Helper()
+	n, _ := ctCompareWithNoneTol(t, compPath, nonePath, 0)
+	return n
+}
+
+// ctCompareWithNoneTol is ctCompareWithNone allowing HALF samples (and
+// FLOAT ones that hold halves) to differ by up to tol units in the last
+// place; it also returns how many samples differed within that tolerance.
+func ctCompareWithNoneTol(t *testing.T, compPath, nonePath string, tol int) (int, int) {
+	t.Helper()
+	inexact := 0
 	cf, err := ctReadScanline(compPath)
 	if err != nil {
 		t.Fatalf("%s: %v", compPath, err)
@@ -201,7 +215,15 @@ func ctCompareWithNone(t *testing.T, compPath, nonePath string) int {
 			t.Errorf("%s: chunk at line %d (%d bytes): %v", compPath, l.y0, len(src), err)
 			continue
 		}
-		if !bytes.Equal(dst, want) {
+		if tol > 0 && !bytes.Equal(dst, want) {
+			bad, off := ctSampleDiff(l, dst, want, tol)
+			inexact += bad
+			if off >= 0 {
+				t.Errorf("%s: chunk at line %d: sample at byte %d of %d differs by more than %d ulp: got % x, want % x",
+					compPath, l.y0, off, len(want), tol, dst[off:min(off+4, len(dst))], want[off:min(off+4, len(want))])
+				continue
+			}
+		} else if !bytes.Equal(dst, want) {
 			i := 0
 			for dst[i] == want[i] {
 				i++
@@ -214,7 +236,54 @@ func ctCompareWithNone(t *testing.T, compPath, nonePath string) int {
 			n++
 		}
 	}
-	return n
+	return n, inexact
+}
+
+// ctSampleDiff counts the samples of a chunk that differ within tol half
+// ulps and returns the byte offset of the first one that differs by more
+// (-1 if none).
+func ctSampleDiff(l chunkLayout, got, want []byte, tol int) (int, int) {
+	ord := func(h uint16) int { // half bits to a monotonic integer
+		if h&0x8000 != 0 {
+			return -int(h & 0x7fff)
+		}
+		return int(h)
+	}
+	near := func(a, b uint16) bool {
+		d := ord(a) - ord(b)
+		return d >= -tol && d <= tol
+	}
+	bad := 0
+	off := 0
+	for y := l.y0; y < l.y0+l.height; y++ {
+		for _, c := range l.channels {
+			if !c.hasLine(y) {
+				continue
+			}
+			for x := 0; x < l.samplesX(c); x++ {
+				sz := c.typ.size()
+				g, w := got[off:off+sz], want[off:off+sz]
+				if !bytes.Equal(g, w) {
+					ok := false
+					switch c.typ {
+					case pixHalf:
+						ok = near(binary.LittleEndian.Uint16(g), binary.LittleEndian.Uint16(w))
+					case pixFloat:
+						gf := math.Float32frombits(binary.LittleEndian.Uint32(g))
+						wf := math.Float32frombits(binary.LittleEndian.Uint32(w))
+						gh, wh := b44FloatToHalf(gf), b44FloatToHalf(wf)
+						ok = halfToFloat(gh) == gf && halfToFloat(wh) == wf && near(gh, wh)
+					}
+					if !ok {
+						return bad, off
+					}
+					bad++
+				}
+				off += sz
+			}
+		}
+	}
+	return bad, -1
 }
 
 // ctCase is one generated file for scripts/oracle/exr_chunks.py.
@@ -445,6 +514,20 @@ func TestCodecsUpdateGolden(t *testing.T) {
 			c.Channels = append(c.Channels, ctChannel{Name: "Z", Type: "FLOAT", XS: 1, YS: 1, Fill: "finite"})
 		}
 		cases = append(cases, c)
+	}
+	for _, comp := range []string{"DWAA", "DWAB"} {
+		// DWA picks schemes by channel name: R, G, B lossy as Y'CbCr, A
+		// run-length coded, anything else (Z) zlib.
+		cases = append(cases, ctCase{
+			Name: "dwa_" + strings.ToLower(comp) + "_golden", Compression: comp, Width: 24, Height: 34, X0: -2, Y0: -4, Seed: 43,
+			Channels: []ctChannel{
+				{Name: "A", Type: "HALF", XS: 1, YS: 1, Fill: "blocks"},
+				{Name: "B", Type: "HALF", XS: 1, YS: 1, Fill: "smooth"},
+				{Name: "G", Type: "HALF", XS: 1, YS: 1, Fill: "smooth"},
+				{Name: "R", Type: "HALF", XS: 1, YS: 1, Fill: "smooth"},
+				{Name: "Z", Type: "FLOAT", XS: 1, YS: 1, Fill: "narrow"},
+			},
+		})
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
