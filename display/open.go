@@ -55,6 +55,7 @@ func (s *Server) open(c *conn, path, selector string, log *slog.Logger) {
 	}
 	s.mu.Lock()
 	s.pending[token] = st
+	s.rendering[st] = true
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(s.base, time.Minute)
 	snap, err := s.m.Start(ctx, bgrender.Request{Renderer: Label, Scene: st.descriptor, Label: path,
@@ -63,6 +64,9 @@ func (s *Server) open(c *conn, path, selector string, log *slog.Logger) {
 	s.mu.Lock()
 	delete(s.pending, token)
 	s.opened[path] = selector
+	if err != nil {
+		delete(s.rendering, st)
+	}
 	s.mu.Unlock()
 	if err != nil {
 		// A file that cannot be read fails its snapshot, which says why.
@@ -76,7 +80,7 @@ func (s *Server) open(c *conn, path, selector string, log *slog.Logger) {
 	st.id, st.ended, st.endReason = snap.ID, true, "opened from a file"
 	st.mu.Unlock()
 	s.mu.Lock()
-	s.started = append(s.started, st)
+	s.remember(st)
 	s.mu.Unlock()
 	log.Info("tev image opened", "path", path, "snapshot", snap.ID)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -80,10 +81,13 @@ type Server struct {
 	live    map[string]*stream // by image name
 	pending map[string]*stream // by token, until its renderer takes it
 	opened  map[string]string  // paths OpenImage opened -> channel selector
-	started []*stream
-	seq     int
-	closed  bool
-	wg      sync.WaitGroup
+	// rendering holds the streams whose renderer has not been closed yet:
+	// Close waits for their renders.
+	rendering map[*stream]bool
+	started   []*stream
+	seq       int
+	closed    bool
+	wg        sync.WaitGroup
 }
 
 // New returns a server whose streams run through m, and registers the
@@ -98,6 +102,7 @@ func New(m *bgrender.Manager, dir string, log *slog.Logger) (*Server, error) {
 		m: m, log: log, dir: dir,
 		lns: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{},
 		live: map[string]*stream{}, pending: map[string]*stream{}, opened: map[string]string{},
+		rendering: map[*stream]bool{},
 	}
 	if s.dir == "" {
 		d, err := os.MkdirTemp("", "rgallery-display-")
@@ -180,10 +185,19 @@ func (s *Server) Close(ctx context.Context) error {
 	s.wg.Wait() // every connection has ended its streams
 	s.cancel()
 	var errs []error
-	for _, st := range s.Streams() {
-		if st.SnapshotID != 0 {
-			if _, err := s.m.Wait(ctx, st.SnapshotID); err != nil {
-				errs = append(errs, fmt.Errorf("stream %q (snapshot %d): %w", st.Name, st.SnapshotID, err))
+	s.mu.Lock()
+	var running []*stream
+	for st := range s.rendering {
+		running = append(running, st)
+	}
+	s.mu.Unlock()
+	for _, st := range running {
+		st.mu.Lock()
+		id := st.id
+		st.mu.Unlock()
+		if id != 0 {
+			if _, err := s.m.Wait(ctx, id); err != nil {
+				errs = append(errs, fmt.Errorf("stream %q (snapshot %d): %w", st.name, id, err))
 			}
 		}
 	}
@@ -203,7 +217,7 @@ type StreamInfo struct {
 	Ended      bool
 }
 
-// Streams lists the streams started so far, oldest first.
+// Streams lists the streams started so far (the last 1000), oldest first.
 func (s *Server) Streams() []StreamInfo {
 	s.mu.Lock()
 	all := append([]*stream(nil), s.started...)
@@ -371,6 +385,7 @@ func (s *Server) create(c *conn, p *CreateImage, log *slog.Logger) {
 	}
 	s.mu.Lock()
 	s.pending[st.token] = st
+	s.rendering[st] = true
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(s.base, time.Minute)
 	snap, err := s.m.Start(ctx, bgrender.Request{
@@ -381,6 +396,9 @@ func (s *Server) create(c *conn, p *CreateImage, log *slog.Logger) {
 	cancel()
 	s.mu.Lock()
 	delete(s.pending, st.token)
+	if err != nil {
+		delete(s.rendering, st)
+	}
 	s.mu.Unlock()
 	if err != nil {
 		log.Warn("tev image not started", "name", p.Name, "err", err)
@@ -394,10 +412,22 @@ func (s *Server) create(c *conn, p *CreateImage, log *slog.Logger) {
 	st.mu.Unlock()
 	s.mu.Lock()
 	s.live[p.Name] = st
-	s.started = append(s.started, st)
+	s.remember(st)
 	s.mu.Unlock()
 	c.mine = append(c.mine, st)
 	log.Info("tev image started", "name", p.Name, "snapshot", snap.ID, "width", p.Width, "height", p.Height, "channels", p.Channels)
+}
+
+// maxHistory bounds the streams Streams lists.
+const maxHistory = 1000
+
+// remember adds a stream to the history Streams lists, dropping the oldest
+// beyond maxHistory. The caller holds s.mu.
+func (s *Server) remember(st *stream) {
+	if len(s.started) >= maxHistory {
+		s.started = slices.Delete(s.started, 0, len(s.started)-maxHistory+1)
+	}
+	s.started = append(s.started, st)
 }
 
 // forget removes a stream from the live names (if it is still the one

@@ -354,6 +354,14 @@ func (r *streamRenderer) Close() error {
 	if r.st == nil {
 		return nil
 	}
-	r.st.end("the render ended")
-	return os.RemoveAll(r.st.dir)
+	st := r.st
+	st.end("the render ended")
+	// Server.Streams keeps the stream's description, not its pixels.
+	st.mu.Lock()
+	st.pix, st.covered = nil, nil
+	st.mu.Unlock()
+	r.srv.mu.Lock()
+	delete(r.srv.rendering, st)
+	r.srv.mu.Unlock()
+	return os.RemoveAll(st.dir)
 }
