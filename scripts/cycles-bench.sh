@@ -13,8 +13,23 @@
 # both alike. Two ratios are printed: wall-clock samples/s, and samples per
 # CPU-second of the whole process (from /usr/bin/time), which is the
 # steadier figure when the machine is busy. Without Debian's blender
-# (apt-get install blender python3-numpy) the Cycles half is skipped with a
-# message and the script still runs the rgallery half; it exits 0.
+# (apt-get install blender python3-numpy) the Cycles 3.4 half is skipped with
+# a message (the ratio is then against the README's quiet-machine anchors,
+# not same-run) and the script still runs the rest; it exits 0.
+#
+# The current Cycles (bpy 4.5 LTS from PyPI, in the bench venv of
+# `scripts/oracle-dev.sh setup --bench`; RGALLERY_BENCH_PYTHON, default
+# /var/tmp/rgallery-bench/bin/python) reads each .usda through Blender's own
+# USD importer (scripts/bench/cycles45.py). Before any timing, the imported
+# scene is checked against the file (camera, lights in Cycles 4.5 units,
+# materials, meshes, counts): the differences as imported and the
+# adjustments made are printed; a scene that still differs stops the script.
+# Cycles 4.5 then runs in the same per-scene alternation at the same
+# settings, and scripts/bench/anchors.py adds equal-time noise (5 s and 20 s,
+# RMSE against each renderer's own high-sample reference) and the mean FLIP
+# error of our converged image against Cycles 4.5's. Knobs: REF_SPP (2048),
+# EQ_RES (320x180), BUDGETS (5,20), SKIP_ANCHORS=1. Without the bench venv
+# the Cycles 4.5 part is skipped with a message. A full run takes 20-40 min.
 set -u
 RG=${1:-}
 SHARED=${2:-${RGALLERY_SHARED:-../shared}}
@@ -34,7 +49,12 @@ TOOLS=$SHARED/bench-scenes/tools
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "cycles-bench: /usr/bin/time missing (apt-get install time)" >&2; exit 2; }
 HAVE_BLENDER=1
-command -v blender >/dev/null 2>&1 || { HAVE_BLENDER=0; echo "cycles-bench: blender not installed; skipping the Cycles half (apt-get install blender python3-numpy)"; }
+command -v blender >/dev/null 2>&1 || { HAVE_BLENDER=0; echo "cycles-bench: blender not installed; skipping the Cycles 3.4 half (apt-get install blender python3-numpy)"; }
+BPY=${RGALLERY_BENCH_PYTHON:-/var/tmp/rgallery-bench/bin/python}
+HAVE_BPY=1
+[ -x "$BPY" ] && "$BPY" -c 'import bpy, flip_evaluator, OpenEXR' >/dev/null 2>&1 \
+  || { HAVE_BPY=0; echo "cycles-bench: no bench venv with bpy at $BPY; skipping Cycles 4.5 (scripts/oracle-dev.sh setup --bench)"; }
+HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -42,10 +62,21 @@ cpu_s() { # user+sys seconds from a /usr/bin/time -v log
   awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$1"
 }
 
+if [ $HAVE_BPY = 1 ]; then
+  echo "Blender's USD importer (bpy $("$BPY" -c 'import bpy; print(bpy.app.version_string)' 2>/dev/null)) against the files:"
+  for s in cornell spheres mesh; do
+    "$BPY" "$HERE/bench/cycles45.py" check "$SHARED/bench-scenes/$s/$s.usda" > "$OUT/$s.import-check.log" 2>&1
+    rc=$?
+    grep -E 'DIFFER|adjusted|checks' "$OUT/$s.import-check.log"
+    [ $rc = 0 ] || { echo "cycles-bench: $s: the imported scene still differs (full log $OUT/$s.import-check.log)" >&2; exit 1; }
+  done
+  echo "(every check, OK ones included: $OUT/<scene>.import-check.log)"
+fi
+
 rows=$OUT/rows.txt
 : > "$rows"
 for s in cornell spheres mesh; do
-  c_sps=0 c_cpu=0 c_rss=0
+  c_sps=0 c_cpu=0 c_rss=0 n_sps=0 n_cpu=0 n_rss=0
   if [ $HAVE_BLENDER = 1 ]; then
     log=$OUT/$s.cycles.log
     $TIME -v blender -b --factory-startup -t 2 --python "$TOOLS/render.py" -- \
@@ -54,25 +85,49 @@ for s in cornell spheres mesh; do
     c_cpu=$(cpu_s "$log")
     c_rss=$(grep 'Maximum resident' "$log" | awk '{print $NF}')
   fi
+  if [ $HAVE_BPY = 1 ]; then
+    log=$OUT/$s.cycles45.log
+    $TIME -v "$BPY" "$HERE/bench/cycles45.py" render "$SHARED/bench-scenes/$s/$s.usda" "$OUT/cycles45-$s.exr" \
+      --res 640x360 --spp 64 --seed 0 > "$log" 2>&1 || { echo "cycles-bench: Cycles 4.5 $s failed (see $log)" >&2; exit 1; }
+    n_sps=$(grep -o '"samples_per_s": [0-9]*' "$log" | awk '{print $2}')
+    n_cpu=$(cpu_s "$log")
+    n_rss=$(grep 'Maximum resident' "$log" | awk '{print $NF}')
+  fi
   rlog=$OUT/$s.rgallery.time
   $TIME -v -o "$rlog" "$RG" bench --shared "$SHARED" --out "$OUT" --scene "$s" --json > "$OUT/$s.rgallery.json" \
     || { echo "cycles-bench: rgallery bench $s failed" >&2; exit 1; }
-  echo "$s ${c_sps:-0} ${c_cpu:-0} ${c_rss:-0} $(cpu_s "$rlog") $OUT/$s.rgallery.json" >> "$rows"
+  echo "$s ${c_sps:-0} ${c_cpu:-0} ${c_rss:-0} $(cpu_s "$rlog") $OUT/$s.rgallery.json ${n_sps:-0} ${n_cpu:-0} ${n_rss:-0}" >> "$rows"
 done
 python3 - "$rows" <<'PY'
 import json, sys
 N = 640 * 360 * 64
-print(f"{'scene':8} {'ours Ms/s':>9} {'Cycles':>7} {'ratio':>6} | {'ours Ms/cpu-s':>13} {'Cycles':>7} {'ratio':>6} | {'BVH s':>6} {'1st px s':>8} {'MB':>5} {'Cyc MB':>6} | {'mean':>6} {'RMSE':>7}")
+print("samples/s at 640x360, 64 spp, 4 bounces, 2 threads; ratio = ours / Cycles (> 1: ours faster)")
+print(f"{'':8} {'':9} | {'Cycles 3.4':^14} | {'Cycles 4.5':^14} | {'per CPU-second (whole process)':^37} |")
+print(f"{'scene':8} {'ours Ms/s':>9} | {'Ms/s':>7} {'ratio':>6} | {'Ms/s':>7} {'ratio':>6} | {'ours':>7} {'3.4':>7} {'ratio':>6} {'4.5':>7} {'ratio':>6} | "
+      f"{'BVH s':>6} {'1st px':>6} {'MB':>4} {'3.4 MB':>6} {'4.5 MB':>6} | {'mean':>6} {'RMSE':>7}")
+anchor = False
 for line in open(sys.argv[1]):
-    s, csps, ccpu, crss, rcpu, js = line.split()
+    s, csps, ccpu, crss, rcpu, js, nsps, ncpu, nrss = line.split()
     r = json.load(open(js))[0]
     csps, ccpu, crss, rcpu = float(csps), float(ccpu), float(crss) / 1024, float(rcpu)
-    ours_cpu = N / rcpu if rcpu else 0
-    cyc_cpu = N / ccpu if ccpu else 0
+    nsps, ncpu, nrss = float(nsps), float(ncpu), float(nrss) / 1024
+    ours = r['samplesPerSecond']
+    mark = " "
+    if not csps and r.get('speedRatio'):
+        csps, mark, anchor = ours / r['speedRatio'], "a", True
+    pc = lambda cpu: N / cpu if cpu else 0
     f = lambda a, b: f"{a/b:6.2f}" if b else "     -"
-    print(f"{s:8} {r['samplesPerSecond']/1e6:9.3f} {csps/1e6:7.3f} {f(r['samplesPerSecond'], csps)} | "
-          f"{ours_cpu/1e6:13.3f} {cyc_cpu/1e6:7.3f} {f(ours_cpu, cyc_cpu)} | {r['bvhSeconds']:6.3f} {r['timeToFirstPixel']:8.3f} "
-          f"{r['peakMemory']/2**20:5.0f} {crss:6.0f} | {r.get('meanRatio', 0):6.3f} {r.get('rmse', 0):7.4f}")
+    print(f"{s:8} {ours/1e6:9.3f} | {csps/1e6:6.3f}{mark} {f(ours, csps)} | {nsps/1e6:7.3f} {f(ours, nsps)} | "
+          f"{pc(rcpu)/1e6:7.3f} {pc(ccpu)/1e6:7.3f} {f(pc(rcpu), pc(ccpu))} {pc(ncpu)/1e6:7.3f} {f(pc(rcpu), pc(ncpu))} | "
+          f"{r['bvhSeconds']:6.3f} {r['timeToFirstPixel']:6.3f} {r['peakMemory']/2**20:4.0f} {crss:6.0f} {nrss:6.0f} | "
+          f"{r.get('meanRatio', 0):6.3f} {r.get('rmse', 0):7.4f}")
+if anchor:
+    print("(a: no Blender 3.4 here; the README's anchor, best of 3 on a quiet machine, NOT the same run)")
+print("(mean, RMSE: our image against the README's Cycles 3.4 cycles.exr)")
 PY
 echo "(Ms/cpu-s: million samples per CPU-second of the whole process, startup and scene loading included)"
+if [ $HAVE_BPY = 1 ] && [ "${SKIP_ANCHORS:-0}" != 1 ]; then
+  echo
+  "$BPY" "$HERE/bench/anchors.py" "$RG" "$SHARED" "$OUT/anchors" || { echo "cycles-bench: anchors failed" >&2; exit 1; }
+fi
 echo "images and logs: $OUT"
