@@ -306,8 +306,16 @@ func sampleAt(ts *sdf.TimeSamples, t float64) (any, bool) {
 	return lerp(lo, hi, u), true
 }
 
-func lf32(a, b float32, u float64) float32 { return float32(float64(a) + (float64(b)-float64(a))*u) }
-func lf64(a, b, u float64) float64         { return a + (b-a)*u }
+// Linear interpolation as OpenUSD's GfLerp, (1-u)·a + u·b: a float
+// scalar is computed in double and rounded once; a component of a float
+// vector (GfVec2f/3f/4f) is scaled in float per term (GfVec3f *= double)
+// and summed in float, so it rounds three times. The difference is one
+// float ulp, enough to show in a composed transform.
+func lf32(a, b float32, u float64) float32 { return float32((1-u)*float64(a) + u*float64(b)) }
+func lv32(a, b float32, u float64) float32 {
+	return float32((1-u)*float64(a)) + float32(u*float64(b))
+}
+func lf64(a, b, u float64) float64 { return (1-u)*a + u*b }
 
 func lerpSlice[T any](a, b []T, u float64, f func(x, y T, u float64) T) any {
 	if len(a) != len(b) {
@@ -321,7 +329,7 @@ func lerpSlice[T any](a, b []T, u float64, f func(x, y T, u float64) T) any {
 }
 
 func lvec3f(x, y Vec3f, u float64) Vec3f {
-	return Vec3f{lf32(x[0], y[0], u), lf32(x[1], y[1], u), lf32(x[2], y[2], u)}
+	return Vec3f{lv32(x[0], y[0], u), lv32(x[1], y[1], u), lv32(x[2], y[2], u)}
 }
 func lvec3d(x, y Vec3d, u float64) Vec3d {
 	return Vec3d{lf64(x[0], y[0], u), lf64(x[1], y[1], u), lf64(x[2], y[2], u)}
@@ -348,7 +356,7 @@ func lerp(a, b any, u float64) any {
 		}
 	case Vec2f:
 		if y, ok := b.(Vec2f); ok {
-			return Vec2f{lf32(x[0], y[0], u), lf32(x[1], y[1], u)}
+			return Vec2f{lv32(x[0], y[0], u), lv32(x[1], y[1], u)}
 		}
 	case Vec3f:
 		if y, ok := b.(Vec3f); ok {
@@ -356,7 +364,7 @@ func lerp(a, b any, u float64) any {
 		}
 	case Vec4f:
 		if y, ok := b.(Vec4f); ok {
-			return Vec4f{lf32(x[0], y[0], u), lf32(x[1], y[1], u), lf32(x[2], y[2], u), lf32(x[3], y[3], u)}
+			return Vec4f{lv32(x[0], y[0], u), lv32(x[1], y[1], u), lv32(x[2], y[2], u), lv32(x[3], y[3], u)}
 		}
 	case Vec2d:
 		if y, ok := b.(Vec2d); ok {

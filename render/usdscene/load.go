@@ -78,7 +78,8 @@ type protoEntry struct {
 	local render.Matrix
 	rel   string // path below the prototype root ("" for the root), for facts
 	typ   string
-	show  bool // drawn: visible and of a drawn purpose within the prototype
+	// abs: below a !resetXformStack!, local is already the world transform.
+	abs bool
 }
 
 // Convert converts an opened stage.
@@ -248,6 +249,9 @@ func (c *conv) instance(p *usd.Prim) error {
 			at = proto
 		}
 		xf := e.local.Mul(w)
+		if e.abs {
+			xf = e.local
+		}
 		if e.typ == "PointInstancer" {
 			if at == proto && p != proto || e.rel == "" {
 				continue
@@ -286,16 +290,16 @@ func (c *conv) instance(p *usd.Prim) error {
 // a gprim that gives no mesh has mesh -1.
 func (c *conv) collect(root *usd.Prim, rootXf render.Matrix) ([]protoEntry, error) {
 	var out []protoEntry
-	var rec func(p *usd.Prim, xf render.Matrix) error
-	rec = func(p *usd.Prim, xf render.Matrix) error {
+	var rec func(p *usd.Prim, xf render.Matrix, abs bool) error
+	rec = func(p *usd.Prim, xf render.Matrix, abs bool) error {
 		for _, ch := range p.Children() {
 			if !ch.IsActive() || !ch.IsDefined() || ch.IsAbstract() {
 				continue
 			}
 			local, reset := c.local(ch)
-			cx := local.Mul(xf)
+			cx, cabs := local.Mul(xf), abs
 			if reset {
-				cx = local
+				cx, cabs = local, true
 			}
 			switch ch.TypeName() {
 			case "Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1":
@@ -303,7 +307,7 @@ func (c *conv) collect(root *usd.Prim, rootXf render.Matrix) ([]protoEntry, erro
 				if err != nil {
 					return err
 				}
-				e := protoEntry{mesh: -1, local: cx, rel: strings.TrimPrefix(ch.Path(), root.Path()+"/"), typ: ch.TypeName()}
+				e := protoEntry{mesh: -1, local: cx, abs: cabs, rel: strings.TrimPrefix(ch.Path(), root.Path()+"/"), typ: ch.TypeName()}
 				if m != nil {
 					c.sc.Meshes = append(c.sc.Meshes, m)
 					e.mesh = len(c.sc.Meshes) - 1
@@ -311,20 +315,20 @@ func (c *conv) collect(root *usd.Prim, rootXf render.Matrix) ([]protoEntry, erro
 				out = append(out, e)
 			case "PointInstancer":
 				// Expanded per instance, from its instance proxy.
-				out = append(out, protoEntry{mesh: -1, local: cx, rel: strings.TrimPrefix(ch.Path(), root.Path()+"/"), typ: ch.TypeName()})
+				out = append(out, protoEntry{mesh: -1, local: cx, abs: cabs, rel: strings.TrimPrefix(ch.Path(), root.Path()+"/"), typ: ch.TypeName()})
 				continue
 			default:
 				if strings.HasSuffix(ch.TypeName(), "Light") {
 					c.warnf("lights inside instances or prototypes are not rendered (%s)", ch.Path())
 				}
 			}
-			if err := rec(ch, cx); err != nil {
+			if err := rec(ch, cx, cabs); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return out, rec(root, rootXf)
+	return out, rec(root, rootXf, false)
 }
 
 // pointInstancer expands a PointInstancer into instances of its

@@ -150,10 +150,12 @@ func (c *conv) gprim(p *usd.Prim) (*render.Mesh, error) {
 		w, l := c.float(p, "width", 2), c.float(p, "length", 2)
 		var ex, ey render.Vec3
 		switch c.token(p, "axis", "Z") {
+		// UsdGeomPlane: axis X spans length along Y and width along Z,
+		// axis Y width along X and length along Z (the normal is +axis).
 		case "X":
-			ex, ey = render.Vec3{Y: w}, render.Vec3{Z: l}
+			ex, ey = render.Vec3{Y: l}, render.Vec3{Z: w}
 		case "Y":
-			ex, ey = render.Vec3{Z: w}, render.Vec3{X: l}
+			ex, ey = render.Vec3{Z: l}, render.Vec3{X: w}
 		default:
 			ex, ey = render.Vec3{X: w}, render.Vec3{Y: l}
 		}
