@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rgallery/rgallery/bgrender"
@@ -24,8 +26,8 @@ const maxOpenBytes = 1 << 30
 // open makes a finished snapshot of an image file on this machine, as
 // tev's OpenImage opens it in the viewer. The file is read when its render
 // starts; one that is missing or unreadable gives a failed snapshot with
-// the reason. tev's channel selector is recorded, not applied: the
-// snapshot keeps every channel.
+// the reason. tev's channel selector picks the channels of an OpenEXR file
+// (a PNG or JPEG keeps all its channels; the selector is recorded).
 func (s *Server) open(c *conn, path, selector string, log *slog.Logger) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -101,20 +103,30 @@ func (r *streamRenderer) startOpen() error {
 	if len(data) > maxOpenBytes {
 		return fmt.Errorf("tev OpenImage %s: larger than %d bytes", st.openPath, maxOpenBytes)
 	}
+	md := map[string]any{"tevClient": st.client, "tevOpenImage": st.openPath}
 	var dst string
 	if bytes.HasPrefix(data, []byte{0x76, 0x2f, 0x31, 0x01}) {
+		if st.selector != "" {
+			if data, err = selectChannels(data, st.selector); err != nil {
+				return fmt.Errorf("tev OpenImage %s: %w", st.openPath, err)
+			}
+			md["tevChannelSelector"] = st.selector
+		}
 		im, err := exr.Decode(bytes.NewReader(data))
 		if err != nil {
 			return fmt.Errorf("tev OpenImage %s: %w", st.openPath, err)
 		}
 		dst = filepath.Join(st.dir, "image.exr")
 		if err := exr.WriteFileAtomic(filepath.Join(st.dir, "image.png"), func(w io.Writer) error {
-			return encodePreview(w, im.Width, im.Height, im.RGB())
+			return encodePreview(w, im.Width, im.Height, previewRGB(im))
 		}); err != nil {
 			return err
 		}
-		r.host.UpdateMetadata(map[string]any{"tevChannels": im.Channels})
+		md["tevChannels"] = im.Channels
 	} else {
+		if st.selector != "" {
+			md["tevChannelSelectorNotApplied"] = st.selector
+		}
 		_, format, err := image.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
 			return fmt.Errorf("tev OpenImage %s: not an image rgallery reads (OpenEXR, PNG, JPEG): %w", st.openPath, err)
@@ -124,12 +136,103 @@ func (r *streamRenderer) startOpen() error {
 	if err := os.WriteFile(dst, data, 0o644); err != nil {
 		return err
 	}
-	md := map[string]any{"tevClient": st.client, "tevOpenImage": st.openPath}
-	if st.selector != "" {
-		md["tevChannelSelectorNotApplied"] = st.selector
-	}
 	r.host.UpdateMetadata(md)
 	r.host.UpdateImagePath(dst)
 	fmt.Fprintf(r.host.Log(), "tev OpenImage %s (channel selector %q)\n", st.openPath, st.selector)
 	return nil
+}
+
+// selectChannels keeps the channels of an OpenEXR file that tev's channel
+// selector matches (as tev's ExrImageLoader: the part name, if any, joined
+// to the channel name with a dot) and writes them as a new file; parts left
+// without channels are dropped. No match is an error, as in tev.
+func selectChannels(data []byte, selector string) ([]byte, error) {
+	f, err := exr.Parse(data, exr.Options{})
+	if err != nil {
+		return nil, err
+	}
+	var parts []*exr.Part
+	for _, p := range f.Parts {
+		var keep []*exr.Channel
+		for _, c := range p.Channels {
+			name := c.Name
+			if p.Name != "" {
+				name = p.Name + "." + c.Name
+			}
+			if matchesFuzzy(name, selector) {
+				keep = append(keep, c)
+			}
+		}
+		if len(keep) > 0 {
+			p.Channels = keep
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("no channels match %q", selector)
+	}
+	f.Parts = parts
+	var b bytes.Buffer
+	if err := exr.WriteFile(&b, f); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// matchesFuzzy is tev's channel selector rule (matchesFuzzy in tev's
+// src/Common.cpp): a filter starting with ^ or ending with $ is a
+// case-insensitive regular expression searched in the name; otherwise it
+// is split at commas and spaces into words, any of which must occur in the
+// name, case-insensitively only when every byte of the filter is a
+// lowercase ASCII letter ("smart case").
+func matchesFuzzy(text, filter string) bool {
+	if filter == "" {
+		return true
+	}
+	if filter[0] == '^' || filter[len(filter)-1] == '$' {
+		re, err := regexp.Compile("(?i)" + filter)
+		return err == nil && re.MatchString(text)
+	}
+	lower := true
+	for i := 0; i < len(filter); i++ {
+		if filter[i] < 'a' || filter[i] > 'z' {
+			lower = false
+		}
+	}
+	if lower {
+		text = strings.Map(func(r rune) rune {
+			if r >= 'A' && r <= 'Z' {
+				return r + 'a' - 'A'
+			}
+			return r
+		}, text)
+	}
+	words := strings.FieldsFunc(filter, func(r rune) bool { return r == ',' || r == ' ' })
+	if len(words) == 0 {
+		return true
+	}
+	for _, w := range words {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// previewRGB is what a preview shows of an image: R, G, B, or the first
+// channel as gray when it has none of them.
+func previewRGB(im *exr.Image) []float32 {
+	for _, c := range im.Channels {
+		if c == "R" || c == "G" || c == "B" {
+			return im.RGB()
+		}
+	}
+	rgb := make([]float32, 3*im.Width*im.Height)
+	if n := len(im.Channels); n > 0 {
+		for p := range im.Width * im.Height {
+			v := im.Pix[p*n]
+			rgb[3*p], rgb[3*p+1], rgb[3*p+2] = v, v, v
+		}
+	}
+	return rgb
 }

@@ -340,11 +340,12 @@ func TestOpenImageAndReload(t *testing.T) {
 		&OpenImage{Header: Header{Type: TypeOpenImage}, Path: missing},
 	)
 	snap := f.ended(t, 0)
-	if snap.State != gallery.Finished || snap.Label != exrPath || snap.Metadata["tevChannelSelectorNotApplied"] != "R" {
+	if snap.State != gallery.Finished || snap.Label != exrPath || snap.Metadata["tevChannelSelector"] != "R" {
 		t.Fatalf("opened file: %s %q %v (%s)", snap.State, snap.Label, snap.Metadata, snap.Error)
 	}
-	if got := readRGB(t, f.g, snap).RGB(); !slices.Equal(got, []float32{1, 2, 3, 4, 5, 6}) {
-		t.Errorf("opened file values %v", got)
+	// The selector "R" keeps the R channel only.
+	if im := readRGB(t, f.g, snap); !slices.Equal(im.Channels, []string{"R"}) || !slices.Equal(im.Pix, []float32{1, 4}) {
+		t.Errorf("opened file with selector R: %v %v", im.Channels, im.Pix)
 	}
 	if f.g.PreviewPath(snap) == "" {
 		t.Error("no preview for the opened EXR")
@@ -357,10 +358,37 @@ func TestOpenImageAndReload(t *testing.T) {
 	}
 	send(t, c, &ReloadImage{Header: Header{Type: TypeReloadImage}, Name: "never opened"},
 		&ReloadImage{Header: Header{Type: TypeReloadImage}, Name: exrPath})
-	if got := readRGB(t, f.g, f.ended(t, 2)).RGB(); !slices.Equal(got, []float32{7, 7, 7, 8, 8, 8}) {
-		t.Errorf("reloaded file values %v", got)
+	if im := readRGB(t, f.g, f.ended(t, 2)); !slices.Equal(im.Pix, []float32{7, 8}) {
+		t.Errorf("reloaded file values %v (the selector applies again)", im.Pix)
 	}
 	if n := len(f.srv.Streams()); n != 3 {
 		t.Errorf("%d snapshots, want 3 (a reload of a name never opened is ignored)", n)
+	}
+}
+
+// tev's channel selector rule (matchesFuzzy in tev's src/Common.cpp).
+func TestMatchesFuzzyIsTevsSelectorRule(t *testing.T) {
+	for _, c := range []struct {
+		text, filter string
+		want         bool
+	}{
+		{"diffuse.R", "", true},
+		{"diffuse.R", "diffuse", true},
+		{"Diffuse.R", "diffuse", true},    // all lowercase: case-insensitive
+		{"Diffuse.R", "Diffuse", true},    // has uppercase: case-sensitive
+		{"diffuse.R", "Diffuse", false},   // has uppercase: case-sensitive
+		{"Diffuse.R", "diffuse.r", false}, // '.' is not lowercase: case-sensitive
+		{"albedo.G", "normal, albedo", true},
+		{"depth.Z", "normal albedo", false},
+		{"depth.Z", " , ", true}, // no words: everything
+		{"Beauty.R", "^beauty", true},
+		{"x.Beauty.R", "^beauty", false},
+		{"diffuse.B", "\\.[RB]$", true},
+		{"diffuse.G", "[RB]$", false},
+		{"anything", "^(bad", false}, // a bad regex matches nothing
+	} {
+		if got := matchesFuzzy(c.text, c.filter); got != c.want {
+			t.Errorf("matchesFuzzy(%q, %q) = %v, want %v", c.text, c.filter, got, c.want)
+		}
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"math"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -35,7 +38,7 @@ import (
 //     finished snapshots must hold exactly the pixels sent (stream/rgb,
 //     stream/channels), the file's pixels (stream/open-image), tev's
 //     drawing and channel selection (stream/vector-graphics,
-//     stream/open-image-selector).
+//     stream/open-image-selector, stream/open-png-selector).
 //
 // -oracle.n sets the number of random packets (default 300), -oracle.seed
 // the first seed.
@@ -137,8 +140,18 @@ func tevStream(t *testing.T, tally *Tally) {
 	if err := exr.WriteFileRGB(openPath, 7, 5, openRGB, nil); err != nil {
 		t.Fatal(err)
 	}
+	pngPath := filepath.Join(t.TempDir(), "opened.png")
+	pngImg := image.NewNRGBA(image.Rect(0, 0, 3, 2))
+	for i := range pngImg.Pix {
+		pngImg.Pix[i] = uint8(i * 9)
+	}
+	var pngData bytes.Buffer
+	png.Encode(&pngData, pngImg)
+	if err := os.WriteFile(pngPath, pngData.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	job := map[string]any{"name": "tevclient stream", "width": 300, "height": 200, "channels": []string{"R", "G", "B", "A"},
-		"seed": Seed(1), "open": openPath, "selector": "R"}
+		"seed": Seed(1), "opens": [][]string{{openPath, ""}, {openPath, "R"}, {pngPath, "R"}}}
 	in, _ := json.Marshal(job)
 	cmd := exec.CommandContext(ctx, Python(t), Script("tev_packets.py"), "stream", "127.0.0.1", fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
 	cmd.Stdin = bytes.NewReader(in)
@@ -161,11 +174,11 @@ func tevStream(t *testing.T, tally *Tally) {
 
 	// The client has closed the image and disconnected; wait (with a
 	// deadline that only bounds a broken run) for the render to end.
-	// Three snapshots: the stream and the file opened twice.
+	// Four snapshots: the stream and the three files opened.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		s := srv.Streams()
-		if len(s) == 3 && s[0].Ended && s[1].Ended && s[2].Ended {
+		if len(s) == 4 && s[0].Ended && s[1].Ended && s[2].Ended && s[3].Ended {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -218,8 +231,8 @@ func tevStream(t *testing.T, tally *Tally) {
 		map[string]any{"commandsDrawn": float64(sent.VgCommands)}))
 
 	// OpenImage: the snapshot holds the file's values; with the channel
-	// selector "R", tev shows the R channel only.
-	opened := func(s gallery.Snapshot) (channels []any, rgb []any) {
+	// selector "R", tev shows the R channel only (of a PNG too).
+	opened := func(s gallery.Snapshot) (channels []any, values []any) {
 		if s.State != gallery.Finished {
 			t.Errorf("opened snapshot %d: %s (%s)", s.ID, s.State, s.Error)
 			return nil, nil
@@ -231,17 +244,33 @@ func tevStream(t *testing.T, tally *Tally) {
 		for _, c := range im.Channels {
 			channels = append(channels, c)
 		}
-		for _, v := range im.RGB() {
-			rgb = append(rgb, float64(v))
+		for _, v := range im.Pix {
+			values = append(values, float64(v))
 		}
-		return channels, rgb
+		return channels, values
 	}
 	var want []any
 	for _, v := range openRGB {
 		want = append(want, float64(v))
 	}
-	_, rgbAll := opened(snaps[1])
-	tally.Case(t, "stream/open-image", FirstDiff(rgbAll, want))
-	chSel, _ := opened(snaps[2])
-	tally.Case(t, "stream/open-image-selector", FirstDiff(map[string]any{"channels": chSel}, map[string]any{"channels": []any{"R"}}))
+	ch, vals := opened(snaps[1])
+	// exr.Image holds channels in file order: B, G, R.
+	var bgr []any
+	for p := 0; p < len(want)/3; p++ {
+		bgr = append(bgr, want[3*p+2], want[3*p+1], want[3*p])
+	}
+	tally.Case(t, "stream/open-image", FirstDiff(map[string]any{"channels": ch, "values": vals},
+		map[string]any{"channels": []any{"B", "G", "R"}, "values": bgr}))
+	var red []any
+	for p := 0; p < len(want)/3; p++ {
+		red = append(red, want[3*p])
+	}
+	ch, vals = opened(snaps[2])
+	tally.Case(t, "stream/open-image-selector", FirstDiff(map[string]any{"channels": ch, "values": vals},
+		map[string]any{"channels": []any{"R"}, "values": red}))
+	_, notApplied := snaps[3].Metadata["tevChannelSelectorNotApplied"]
+	if snaps[3].State != gallery.Finished {
+		t.Errorf("opened PNG: %s (%s)", snaps[3].State, snaps[3].Error)
+	}
+	tally.Case(t, "stream/open-png-selector", FirstDiff(map[string]any{"selectorApplied": !notApplied}, map[string]any{"selectorApplied": true}))
 }

@@ -11,12 +11,11 @@ Modes (one JSON answer per line on stdout):
                             display/testdata/tevclient-packets.jsonl)
   tev_packets.py stream HOST PORT
                             one job on stdin: {"name", "width", "height",
-                            "channels", "seed", "open", "selector"};
-                            streams an image into a
+                            "channels", "seed", "opens": [[path,
+                            selector], ...]}; streams an image into a
                             display server with tevclient.Ipc (a real TCP
                             client), draws vector graphics over it, closes
-                            it, then opens the file job["open"] twice (the
-                            second time with job["selector"]); prints what
+                            it, then opens each file of "opens"; prints what
                             it sent: {"name", "width", "height", "channels",
                             "planes", "vgCommands"}
 
@@ -149,9 +148,8 @@ def stream(host, port, job):
         vg = [tevclient.vg_begin_path(), tevclient.vg_circle(w / 2, h / 2, 20), tevclient.vg_stroke_color(1, 0, 0, 1), tevclient.vg_stroke()]
         ipc.update_vector_graphics(job["name"], vg)
         ipc.close_image(job["name"])
-        if job.get("open"):
-            ipc.open_image(job["open"], "")
-            ipc.open_image(job["open"], job["selector"])
+        for path, selector in job.get("opens", []):
+            ipc.open_image(path, selector)
     img[h - 37:, w - 45:, :] = patch
     img[10:30, :, 1] = gray
     return {"name": job["name"], "width": w, "height": h, "channels": chans, "planes": planes(img), "vgCommands": len(vg)}
