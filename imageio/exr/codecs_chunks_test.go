@@ -309,7 +309,7 @@ type ctChannel struct {
 
 // ctGenerate runs the oracle script over cases, writing into dir. It skips
 // the test when RGALLERY_ORACLE is unset.
-func ctGenerate(t *testing.T, dir string, cases []ctCase) {
+func ctGenerate(t testing.TB, dir string, cases []ctCase) {
 	t.Helper()
 	py := os.Getenv("RGALLERY_ORACLE")
 	if py == "" {
@@ -365,9 +365,13 @@ func ctGoldenPairs(t *testing.T, prefix string) [][2]string {
 func ctFuzzLayout(kinds uint16, w, h uint8, y0 int8) chunkLayout {
 	l := chunkLayout{x0: 0, y0: int(y0) &^ 1, width: int(w)%40 + 1, height: int(h)%40 + 1}
 	n := int(kinds&3) + 1
+	names := [...]string{"R", "G", "B", "A"} // DWA classifies by name
+	if kinds&(1<<14) != 0 {
+		names = [...]string{"Y", "BY", "RY", "Z"}
+	}
 	for i := 0; i < n; i++ {
 		k := kinds >> (2 + 3*i)
-		c := chunkChannel{typ: pixelType(k % 3), xSampling: 1, ySampling: 1, pLinear: k&4 != 0}
+		c := chunkChannel{name: names[i], typ: pixelType(k % 3), xSampling: 1, ySampling: 1, pLinear: k&4 != 0}
 		if k&4 != 0 && l.width%2 == 0 {
 			c.xSampling, c.ySampling = 2, 2
 		}
@@ -386,6 +390,8 @@ func ctFuzz(f *testing.F, prefix string, dec decompressor) {
 		}
 		for _, src := range cf.chunks {
 			f.Add(src, uint16(0), uint8(20), uint8(31), int8(0))
+			// Four HALF channels R, G, B, A, 24 by 32: DWA's lossy path.
+			f.Add(src, uint16(3|1<<2|1<<5|1<<8|1<<11), uint8(23), uint8(31), int8(0))
 		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte, kinds uint16, w, h uint8, y0 int8) {
@@ -534,4 +540,43 @@ func TestCodecsUpdateGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctGenerate(t, abs, cases)
+}
+
+// BenchmarkDecompressHD decodes a 1920x1080 RGBA HALF image written by
+// OpenEXR with each codec; MB/s counts uncompressed bytes.
+func BenchmarkDecompressHD(b *testing.B) {
+	dir := b.TempDir()
+	var cases []ctCase
+	comps := []string{"PIZ", "PXR24", "B44", "B44A", "DWAA", "DWAB"}
+	for _, comp := range comps {
+		var chans []ctChannel
+		for _, n := range []string{"A", "B", "G", "R"} {
+			chans = append(chans, ctChannel{Name: n, Type: "HALF", XS: 1, YS: 1, Fill: "smooth"})
+		}
+		cases = append(cases, ctCase{Name: "hd_" + strings.ToLower(comp), Compression: comp, Width: 1920, Height: 1080, Seed: 1, Channels: chans})
+	}
+	ctGenerate(b, dir, cases)
+	for _, comp := range comps {
+		f, err := ctReadScanline(filepath.Join(dir, "hd_"+strings.ToLower(comp)+".exr"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ls := f.layouts()
+		total := 0
+		for _, l := range ls {
+			total += l.uncompressedSize()
+		}
+		dec := ctCodecs[f.comp]
+		b.Run(comp, func(b *testing.B) {
+			b.SetBytes(int64(total))
+			for b.Loop() {
+				for _, l := range ls {
+					dst := make([]byte, l.uncompressedSize())
+					if err := dec(dst, f.chunks[l.y0], l); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
 }
