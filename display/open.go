@@ -91,6 +91,17 @@ func (s *Server) open(c *conn, path, selector string, log *slog.Logger) {
 // PNG preview beside an OpenEXR file.
 func (r *streamRenderer) startOpen() error {
 	st := r.st
+	// Only regular files: a FIFO or device would block or never end.
+	fi, err := os.Stat(st.openPath)
+	if err != nil {
+		return fmt.Errorf("tev OpenImage: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("tev OpenImage %s: not a regular file", st.openPath)
+	}
+	if fi.Size() > maxOpenBytes {
+		return fmt.Errorf("tev OpenImage %s: %d bytes, larger than %d", st.openPath, fi.Size(), maxOpenBytes)
+	}
 	f, err := os.Open(st.openPath)
 	if err != nil {
 		return fmt.Errorf("tev OpenImage: %w", err)

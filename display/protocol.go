@@ -25,8 +25,8 @@
 // packet's length before allocating or indexing, refuses negative ones, and
 // reports a malformed packet as a *FormatError naming the packet and the
 // byte offset; it never panics (FuzzDecode). Bytes after the last field,
-// which tev ignores, are counted in Trailing. This package does not draw
-// vector graphics nor open image files named by OpenImage; see Server.
+// which tev ignores, are counted in Trailing. Server turns the packets
+// into snapshots; it does not draw vector graphics.
 package display
 
 import (

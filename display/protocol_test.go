@@ -249,6 +249,14 @@ func TestReaderReadsAStreamAndNamesTheBadPacket(t *testing.T) {
 	if cap(r.buf) != 0 {
 		t.Errorf("allocated %d bytes for a refused packet", cap(r.buf))
 	}
+
+	// A packet that claims 200 MB but stops after 10 bytes allocates as
+	// the bytes arrive, not for the claim.
+	r = NewReader(bytes.NewReader([]byte{0, 0, 0, 12, 2, 'a', 'b', 'c', 'd', 'e'}))
+	_, err = r.Next()
+	if !errors.Is(err, io.ErrUnexpectedEOF) || cap(r.buf) > 2<<20 {
+		t.Errorf("claimed 200 MB: %v, buffer %d bytes", err, cap(r.buf))
+	}
 }
 
 // Decode(Append(p)) gives p back, for every packet kind and version.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // DefaultMaxPacket is the largest packet a Reader accepts unless told
@@ -61,17 +62,24 @@ func (r *Reader) Next() (Packet, error) {
 	case length > int64(r.MaxPacket):
 		return nil, r.fail(&FormatError{"packet", 0, fmt.Sprintf("length field %d exceeds the limit of %d bytes", length, r.MaxPacket)})
 	}
-	if int64(cap(r.buf)) < length {
-		r.buf = make([]byte, length)
-	}
-	b := r.buf[:length]
-	copy(b, lb[:])
-	if _, err := io.ReadFull(r.r, b[4:]); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	// The buffer grows with the bytes that arrive, not with what the
+	// length field claims: a client that announces a large packet and
+	// sends nothing costs nothing.
+	b := append(r.buf[:0], lb[:]...)
+	for int64(len(b)) < length {
+		chunk := int(min(length-int64(len(b)), 1<<20))
+		b = slices.Grow(b, chunk)
+		n, err := io.ReadFull(r.r, b[len(b):len(b)+chunk])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			r.buf = b[:0]
+			return nil, r.fail(err)
 		}
-		return nil, r.fail(err)
 	}
+	r.buf = b[:0]
 	p, err := Decode(b)
 	if err != nil {
 		return nil, r.fail(err)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -390,5 +391,19 @@ func TestMatchesFuzzyIsTevsSelectorRule(t *testing.T) {
 		if got := matchesFuzzy(c.text, c.filter); got != c.want {
 			t.Errorf("matchesFuzzy(%q, %q) = %v, want %v", c.text, c.filter, got, c.want)
 		}
+	}
+}
+
+// OpenImage reads regular files only: a FIFO would block the connection.
+func TestOpenImageRefusesNonRegularFiles(t *testing.T) {
+	f := newFixture(t)
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	c := f.dial(t)
+	send(t, c, &OpenImage{Header: Header{Type: TypeOpenImageV2}, Path: fifo})
+	if s := f.ended(t, 0); s.State != gallery.Failed || !strings.Contains(s.Error, "not a regular file") {
+		t.Errorf("FIFO: %s %q", s.State, s.Error)
 	}
 }
