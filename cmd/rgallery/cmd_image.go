@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -34,6 +35,19 @@ var cmdImageInfo = &cobra.Command{
 		failed := 0
 		for _, path := range args {
 			f, err := exr.Open(path)
+			var unsup exr.UnsupportedError
+			if errors.As(err, &unsup) {
+				// Headers are still worth printing; pixels and statistics
+				// are not there, and the error says why.
+				if h, herr := exr.OpenWith(path, exr.Options{HeaderOnly: true}); herr == nil {
+					in := describeImage(path, h)
+					in.PixelError = err.Error()
+					infos = append(infos, in)
+					fmt.Fprintf(cmd.ErrOrStderr(), "rgallery image info: %v\n", err)
+					failed++
+					continue
+				}
+			}
 			if err != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "rgallery image info: %v\n", err)
 				failed++
@@ -88,8 +102,11 @@ only the full-resolution level is written (the others are reported).`,
 }
 
 type imageInfo struct {
-	File  string     `json:"file"`
-	Parts []partInfo `json:"parts"`
+	File string `json:"file"`
+	// PixelError says why the pixels could not be read (the headers
+	// could); statistics are then absent.
+	PixelError string     `json:"pixelError,omitempty"`
+	Parts      []partInfo `json:"parts"`
 }
 
 type partInfo struct {
@@ -165,6 +182,10 @@ func describeImage(path string, f *exr.File) imageInfo {
 			pi.Layers = append(pi.Layers, l.Name)
 		}
 		for _, c := range p.Channels {
+			if c.Half == nil && c.Float == nil && c.Uint == nil {
+				pi.Channels = append(pi.Channels, channelInfo{Name: c.Name, Type: c.Type.String(), XSampling: c.XSampling, YSampling: c.YSampling, PLinear: c.PLinear})
+				continue
+			}
 			pi.Channels = append(pi.Channels, channelStats(c))
 		}
 		for _, a := range p.Attributes {
@@ -205,6 +226,9 @@ func channelStats(c *exr.Channel) channelInfo {
 
 func printImageInfo(w io.Writer, in imageInfo) {
 	fmt.Fprintf(w, "%s: %d part(s)\n", in.File, len(in.Parts))
+	if in.PixelError != "" {
+		fmt.Fprintf(w, "pixels not read: %s\n", in.PixelError)
+	}
 	for i, p := range in.Parts {
 		fmt.Fprintf(w, "part %d %q: %s %dx%d, data window %v, display window %v, %s, %s\n",
 			i, p.Name, p.Type, p.Width, p.Height, p.DataWindow, p.DisplayWindow, p.Compression, p.LineOrder)

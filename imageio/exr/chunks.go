@@ -22,6 +22,7 @@ var codecs = map[compression]decompressor{
 	compPXR24: decompressPXR24,
 	compB44:   decompressB44,
 	compB44A:  decompressB44,
+	compZSTD:  decompressZSTD,
 }
 
 var compressionNames = [...]string{"NONE", "RLE", "ZIPS", "ZIP", "PIZ", "PXR24", "B44", "B44A", "DWAA", "DWAB", "HTJ2K256", "HTJ2K32", "LJ2K", "ZSTD"}

@@ -71,10 +71,10 @@ func (c compression) linesPerChunk() int {
 		return 16
 	case compPIZ, compB44, compB44A, compDWAA, compHTJ2K32:
 		return 32
-	case compDWAB, compHTJ2K256:
+	case compDWAB, compHTJ2K256, compLJ2K:
 		return 256
 	}
-	return 1 // NONE, RLE, ZIPS, ZSTD; LJ2K is refused before this matters
+	return 1 // NONE, RLE, ZIPS, ZSTD
 }
 
 // chunkCount is the number of chunks (entries of the offset table).
