@@ -224,18 +224,24 @@ func (st *stream) rgbLocked() []float32 {
 // streamRenderer is the bgrender.Renderer of one stream's snapshot.
 type streamRenderer struct {
 	bgrender.Base
-	srv     *Server
-	host    bgrender.Host
-	st      *stream
-	started time.Time
-	final   bool // the final image, with every channel, is written
+	srv       *Server
+	host      bgrender.Host
+	st        *stream
+	started   time.Time
+	final     bool          // the final image, with every channel, is written
+	lastWrite time.Duration // how long the last image write took
 }
 
 func (s *Server) newRenderer(h bgrender.Host) (bgrender.Renderer, error) {
 	return &streamRenderer{srv: s, host: h}, nil
 }
 
-func (r *streamRenderer) PollFrequency() time.Duration { return r.srv.PollInterval }
+// PollFrequency is the server's PollInterval, or three times the last
+// image write when that took longer (a large image streaming in would
+// otherwise keep a core busy writing EXRs), at most five seconds.
+func (r *streamRenderer) PollFrequency() time.Duration {
+	return max(r.srv.PollInterval, min(3*r.lastWrite, 5*time.Second))
+}
 
 // StartBackgroundRender takes the stream the server is starting. A tev
 // render cannot be started from the gallery (nor re-rendered): its images
@@ -300,6 +306,8 @@ func (r *streamRenderer) IsRenderFinished(context.Context) (bool, error) {
 // keeps every channel the stream had, uncompressed FLOAT (exr.WriteFile).
 func (r *streamRenderer) write(rgb []float32, final bool) error {
 	st := r.st
+	start := time.Now()
+	defer func() { r.lastWrite = time.Since(start) }()
 	base := filepath.Join(st.dir, "image")
 	// The preview first: the gallery reads the EXR, then the PNG beside it.
 	if err := exr.WriteFileAtomic(base+".png", func(w io.Writer) error {
