@@ -287,3 +287,44 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// pbrt-v4 (src/pbrt/util/display.cpp) sends CreateImage, then one
+// UpdateImage v1 packet per channel and 128x128 tile: grab focus, title,
+// channel name, x, y, width, height, floats. Built here byte by byte as
+// pbrt's Serialize writes them.
+func TestDecodePbrtV4Packets(t *testing.T) {
+	le32 := func(b []byte, v int32) []byte {
+		return append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+	}
+	finish := func(b []byte) []byte {
+		n := len(b)
+		b[0], b[1], b[2], b[3] = byte(n), byte(n>>8), byte(n>>16), byte(n>>24)
+		return b
+	}
+	c := []byte{0, 0, 0, 0, 4, 1}
+	c = append(c, "pbrt (4242)\x00"...)
+	c = le32(le32(le32(c, 300), 200), 3)
+	c = append(c, "R\x00G\x00B\x00"...)
+	p, err := Decode(finish(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ci := p.(*CreateImage); ci.Name != "pbrt (4242)" || ci.Width != 300 || ci.Height != 200 || len(ci.Channels) != 3 || !ci.GrabFocus {
+		t.Errorf("CreateImage %+v", ci)
+	}
+	u := []byte{0, 0, 0, 0, 3, 0}
+	u = append(u, "pbrt (4242)\x00G\x00"...)
+	u = le32(le32(le32(le32(u, 256), 128), 44), 2)
+	for i := range 88 {
+		u = le32(u, int32(math.Float32bits(float32(i)/8)))
+	}
+	p, err = Decode(finish(u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := p.(*UpdateImage)
+	if up.Type != TypeUpdateImage || up.Channels[0] != "G" || up.X != 256 || up.Y != 128 || up.Width != 44 || up.Height != 2 ||
+		up.At(0, 87) != 87.0/8 || up.Trailing != 0 {
+		t.Errorf("UpdateImage v1 %+v", up)
+	}
+}

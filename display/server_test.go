@@ -407,3 +407,24 @@ func TestOpenImageRefusesNonRegularFiles(t *testing.T) {
 		t.Errorf("FIFO: %s %q", s.State, s.Error)
 	}
 }
+
+// A second CreateImage of a live name replaces the image, as in tev (pbrt-v4
+// sends one again after it reconnects): the first snapshot finishes with
+// what it had.
+func TestCreateImageOfALiveNameReplacesIt(t *testing.T) {
+	f := newFixture(t)
+	c := f.dial(t)
+	send(t, c, create("x", 1, 1, "R", "G", "B"), planar("x", 0, 0, 1, 1, []string{"R"}, []float32{5}),
+		create("x", 1, 1, "R", "G", "B"), planar("x", 0, 0, 1, 1, []string{"R"}, []float32{6}))
+	first := f.ended(t, 0)
+	if first.State != gallery.Finished || first.Metadata["tevEnd"] != "replaced by a new image of the same name" {
+		t.Errorf("first: %s %v", first.State, first.Metadata["tevEnd"])
+	}
+	if got := readRGB(t, f.g, first).RGB(); got[0] != 5 {
+		t.Errorf("first image R %v, want 5", got[0])
+	}
+	c.Close()
+	if got := readRGB(t, f.g, f.ended(t, 1)).RGB(); got[0] != 6 {
+		t.Errorf("second image R %v, want 6", got[0])
+	}
+}
