@@ -40,13 +40,15 @@ const DefaultAddr = "127.0.0.1:14158"
 //     packet (which also closes that connection, with the reason logged),
 //     and Close end the stream: the render finishes with the last image.
 //   - Stopping the snapshot in the gallery ends the stream too; later
-//     updates of that name are counted as updates of an unknown image, as
-//     tev ignores updates of an image the user closed.
+//     updates of that name are ignored, as tev ignores updates of an image
+//     the user closed.
 //   - OpenImage of an image file on this machine (OpenEXR, PNG, JPEG) makes
 //     a finished snapshot of it (a failed one, with the reason, when the
-//     file cannot be read); tev's channel selector is recorded, not
-//     applied. ReloadImage of an image opened so makes a new snapshot of
-//     the file as it is now; of any other name it is counted and ignored.
+//     file cannot be read). tev's channel selector picks the channels of
+//     an OpenEXR file; a PNG or JPEG keeps all of its channels. ReloadImage
+//     of an image opened so makes a new snapshot of the file as it is now.
+//   - Packets naming an image that is not live (and ReloadImage of a name
+//     never opened) are counted per connection and logged when it ends.
 //   - VectorGraphics are decoded and counted (in the image's metadata),
 //     not drawn.
 //
