@@ -51,7 +51,8 @@ COMP = {
 
 TYPENAME = {np.dtype("float16"): "HALF", np.dtype("float32"): "FLOAT", np.dtype("uint32"): "UINT"}
 NAMES = ["R", "G", "B", "A", "Z", "Y", "diffuse.R", "diffuse.G", "diffuse.B",
-         "ViewLayer.Combined.R", "ViewLayer.Combined.A", "normal.X", "id", "depth.Z"]
+         "ViewLayer.Combined.R", "ViewLayer.Combined.A", "normal.X", "id", "depth.Z",
+         "ViewLayer.LightGroup_KeyLight_Long.Combined.G"]  # > 31 bytes: long names
 
 
 def values(rng, kind, h, w):
@@ -95,6 +96,8 @@ def make_part(rng, comp, tiled, disp, mode=None, name=""):
         xs, ys = int(rng.choice([1, 2, 3])), int(rng.choice([1, 2]))
     w = int(rng.integers(1, 160)) * xs
     h = int(rng.integers(1, 120)) * ys
+    if rng.random() < 0.08:  # a few big ones: many chunks of 32/256 lines
+        w, h = int(rng.integers(200, 700)) * xs, int(rng.integers(260, 600)) * ys
     x0 = int(rng.integers(-40, 40)) * xs
     y0 = int(rng.integers(-40, 40)) * ys
     n = int(rng.integers(1, 5))
@@ -104,7 +107,8 @@ def make_part(rng, comp, tiled, disp, mode=None, name=""):
         sx = sy = 1
         if sampled and rng.random() < 0.6:
             sx, sy = xs, ys
-        chans[str(cn)] = OpenEXR.Channel(values(rng, kind, h, w), sx, sy)
+        plinear = bool(kind == "HALF" and rng.random() < 0.2)  # B44 codes these differently
+        chans[str(cn)] = OpenEXR.Channel(values(rng, kind, h, w), sx, sy, plinear)
     hdr = {
         "compression": COMP[comp],
         "dataWindow": box(x0, y0, x0 + w - 1, y0 + h - 1),
