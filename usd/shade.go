@@ -12,19 +12,25 @@ func ComputeBoundMaterial(prim *Prim) *Prim {
 // ComputeBoundMaterialFor returns the material bound to prim for purpose
 // ("" or "allPurpose" for all-purpose, or "full", "preview"), following
 // UsdShadeMaterialBindingAPI::ComputeBoundMaterial
-// (pxr/usd/usdShade/materialBindingAPI.cpp):
+// (pxr/usd/usdShade/materialBindingAPI.cpp), checked against OpenUSD
+// 26.11 by internal/oracle (TestOracleScene):
 //
 //   - A specific purpose is resolved first with that purpose's bindings
-//     alone (material:binding:PURPOSE and
-//     material:binding:collection:PURPOSE:NAME) over the prim and all its
-//     ancestors; only when none applies are the all-purpose bindings
-//     resolved the same way. An ancestor's all-purpose binding therefore
-//     never beats a purpose-specific one, whatever its strength.
-//   - Walking from the prim up, each level's binding is its first
-//     collection binding (in property order) whose collection includes the
-//     prim, else its direct binding. The nearest level wins unless an
-//     ancestor's binding is marked bindMaterialAs =
-//     "strongerThanDescendants".
+//     alone over the prim and all its ancestors; only when none applies
+//     are the all-purpose bindings resolved the same way. An ancestor's
+//     all-purpose binding therefore never beats a purpose-specific one,
+//     whatever its strength.
+//   - Each level has at most one direct binding: the purpose-specific
+//     material:binding:PURPOSE when authored with one target, else the
+//     all-purpose material:binding; it counts only in the pass of its own
+//     purpose.
+//   - Walking from the prim up, a level's direct binding wins when nothing
+//     won below or when it is marked bindMaterialAs =
+//     "strongerThanDescendants"; then the level's first collection binding
+//     (material:binding:collection[:PURPOSE]:NAME, property order) whose
+//     collection includes the prim wins when nothing won below, when the
+//     current winner is on the same level (a collection binding beats the
+//     direct binding beside it), or when it is stronger.
 //   - A direct binding needs exactly one target, a collection binding two
 //     (the collection and the material); others are ignored. A winning
 //     binding whose target is not a Material prim binds nothing: the
@@ -34,20 +40,31 @@ func ComputeBoundMaterial(prim *Prim) *Prim {
 // evaluated from includes, excludes, includeRoot and the expandPrims rule
 // (membership expressions are not).
 func ComputeBoundMaterialFor(prim *Prim, purpose string) (*Prim, *Relationship) {
-	purposes := []string{""}
-	if purpose != "" && purpose != "allPurpose" {
-		purposes = []string{purpose, ""}
+	if purpose == "allPurpose" {
+		purpose = ""
 	}
-	for _, pp := range purposes {
+	passes := []string{""}
+	if purpose != "" {
+		passes = []string{purpose, ""}
+	}
+	for _, pass := range passes {
 		var winner *Relationship
 		var winPath string
+		var winLevel *Prim
 		for q := prim; q != nil && q.path != "/"; q = q.parent {
-			r, path := levelBinding(prim, q, pp)
-			if r == nil {
-				continue
+			if r, path, rp := directBinding(q, purpose); r != nil && rp == pass {
+				if winner == nil || strongerThanDescendants(r) {
+					winner, winPath, winLevel = r, path, q
+				}
 			}
-			if winner == nil || strongerThanDescendants(r) {
-				winner, winPath = r, path
+			for _, cb := range collectionBindings(q, pass) {
+				if !collectionIncludes(prim.stage, cb.coll, prim.path, 0) {
+					continue
+				}
+				if winner == nil || winLevel == q || strongerThanDescendants(cb.rel) {
+					winner, winPath, winLevel = cb.rel, cb.mat, q
+					break
+				}
 			}
 		}
 		if winner != nil {
@@ -72,18 +89,40 @@ func strongerThanDescendants(r *Relationship) bool {
 	return false
 }
 
-// levelBinding returns the binding of one purpose ("" all-purpose) on q
-// that applies to prim, and its material path: the first collection
-// binding whose collection includes prim, else the direct binding.
-func levelBinding(prim, q *Prim, purpose string) (*Relationship, string) {
+// directBinding returns q's direct binding for the requested purpose and
+// the purpose it is of ("" all-purpose): the purpose-specific one when it
+// has one target, else the all-purpose one.
+func directBinding(q *Prim, purpose string) (*Relationship, string, string) {
+	if purpose != "" {
+		if r := q.Relationship("material:binding:" + purpose); r != nil {
+			if ts := r.Targets(); len(ts) == 1 {
+				return r, ts[0], purpose
+			}
+		}
+	}
+	if r := q.Relationship("material:binding"); r != nil {
+		if ts := r.Targets(); len(ts) == 1 {
+			return r, ts[0], ""
+		}
+	}
+	return nil, "", ""
+}
+
+type collBinding struct {
+	rel       *Relationship
+	coll, mat string
+}
+
+// collectionBindings returns q's collection bindings of one purpose ("" for
+// all-purpose ones), in property order.
+func collectionBindings(q *Prim, purpose string) []collBinding {
 	prefix := "material:binding:collection:"
-	direct := "material:binding"
 	if purpose != "" {
 		prefix += purpose + ":"
-		direct += ":" + purpose
 	}
+	var out []collBinding
 	for _, n := range q.PropertyNames() {
-		if !strings.HasPrefix(n, prefix) {
+		if !strings.HasPrefix(n, prefix) || len(n) == len(prefix) {
 			continue
 		}
 		if purpose == "" && strings.Contains(n[len(prefix):], ":") {
@@ -101,16 +140,9 @@ func levelBinding(prim, q *Prim, purpose string) (*Relationship, string) {
 		if strings.Contains(mat, ".collection:") {
 			coll, mat = mat, coll
 		}
-		if collectionIncludes(prim.stage, coll, prim.path, 0) {
-			return r, mat
-		}
+		out = append(out, collBinding{r, coll, mat})
 	}
-	if r := q.Relationship(direct); r != nil {
-		if ts := r.Targets(); len(ts) == 1 {
-			return r, ts[0]
-		}
-	}
-	return nil, ""
+	return out
 }
 
 // collectionIncludes reports whether the collection at collPath

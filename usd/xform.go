@@ -288,3 +288,9 @@ func Invert(m Matrix4d) Matrix4d {
 	}
 	return out
 }
+
+// IsXformable reports whether prims of the type are UsdGeomXformable:
+// every Imageable type but Scope. OpenUSD (UsdGeomXformCache) gives other
+// prims (Scope, untyped prims, materials) the identity transform, even
+// when they author xformOps.
+func IsXformable(typeName string) bool { return IsImageable(typeName) && typeName != "Scope" }

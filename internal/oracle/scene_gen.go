@@ -459,11 +459,13 @@ func (g *sceneGen) instancer(parent string) {
 	g.line(`prepend apiSchemas = ["MaterialBindingAPI"]`)
 	n := 1 + g.r.IntN(8)
 	if g.p(0.2) {
-		var ids []string
-		for range 1 + g.r.IntN(2) {
-			ids = append(ids, strconv.Itoa(g.r.IntN(n+3)))
+		// Distinct ids: Sdf rejects a list op with duplicates.
+		a, b := g.r.IntN(n+3), g.r.IntN(n+3)
+		ids := strconv.Itoa(a)
+		if b != a {
+			ids += ", " + strconv.Itoa(b)
 		}
-		g.line("inactiveIds = [%s]", strings.Join(ids, ", "))
+		g.line("inactiveIds = [%s]", ids)
 	}
 	g.depth--
 	g.line(")")

@@ -26,8 +26,15 @@ func (c *conv) world(p *usd.Prim) render.Matrix {
 	return m
 }
 
-// local evaluates xformOpOrder; reset reports !resetXformStack!.
+// local evaluates xformOpOrder; reset reports !resetXformStack!. Prims
+// that are not Xformable (Scope, untyped) have no transform of their own.
 func (c *conv) local(p *usd.Prim) (render.Matrix, bool) {
+	if !usd.IsXformable(p.TypeName()) {
+		if _, ok := c.get(p, "xformOpOrder"); ok {
+			c.warnf("%s: xformOps on a %q prim, which is not Xformable, are ignored (as OpenUSD does)", p.Path(), p.TypeName())
+		}
+		return render.Identity, false
+	}
 	v, ok := c.get(p, "xformOpOrder")
 	if !ok {
 		return render.Identity, false
