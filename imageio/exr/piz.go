@@ -50,7 +50,8 @@ func decompressPIZ(dst, src []byte, l chunkLayout) error {
 		copy(bitmap[minNZ:], src[pos:pos+n])
 		pos += n
 	}
-	lut, maxValue := pizReverseLUT(&bitmap)
+	lut := pizReverseLUT(&bitmap, minNZ, maxNZ)
+	maxValue := uint16(len(lut) - 1)
 
 	if pos+4 > len(src) {
 		return fmt.Errorf("piz: chunk ends before the huffman length")
@@ -85,7 +86,11 @@ func decompressPIZ(dst, src []byte, l chunkLayout) error {
 		return fmt.Errorf("piz: channels fill %d of the chunk's %d bytes", 2*off, len(dst))
 	}
 	for i, w := range words {
-		words[i] = lut[w]
+		if int(w) < len(lut) {
+			words[i] = lut[w]
+		} else {
+			words[i] = 0 // OpenEXR's table is zero past maxValue
+		}
 	}
 
 	// Interleave the channel planes line by line into dst.
@@ -119,16 +124,16 @@ func decompressPIZ(dst, src []byte, l chunkLayout) error {
 }
 
 // pizReverseLUT maps the renumbered values back to the words the bitmap
-// marks as used (reverseLutFromBitmap); it returns the largest renumbered
-// value.
-func pizReverseLUT(bitmap *[pizBitmapSize]byte) (*[1 << 16]uint16, uint16) {
-	lut := new([1 << 16]uint16)
-	k := 0
-	for i := 0; i < 1<<16; i++ {
-		if i == 0 || bitmap[i>>3]&(1<<(i&7)) != 0 {
-			lut[k] = uint16(i)
-			k++
+// marks as used (reverseLutFromBitmap); its last index is maxValue. Only
+// the bitmap bytes minNZ..maxNZ can be non-zero, besides the value 0.
+func pizReverseLUT(bitmap *[pizBitmapSize]byte, minNZ, maxNZ int) []uint16 {
+	lut := make([]uint16, 1, 1+8*max(0, maxNZ-minNZ+1))
+	for i := minNZ; i <= maxNZ; i++ {
+		for b := 0; b < 8; b++ {
+			if v := i<<3 | b; v != 0 && bitmap[i]&(1<<b) != 0 {
+				lut = append(lut, uint16(v))
+			}
 		}
 	}
-	return lut, uint16(k - 1)
+	return lut
 }
