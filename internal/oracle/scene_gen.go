@@ -142,7 +142,7 @@ func (g *sceneGen) assetsClass() {
 	g.line("}")
 }
 
-var gprimTypes = []string{"Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane"}
+var gprimTypes = []string{"Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1"}
 
 func (g *sceneGen) name(prefix string) string {
 	g.nextID++
@@ -223,6 +223,11 @@ func (g *sceneGen) prim(parent string, level int) {
 		g.axis()
 	case "Capsule":
 		g.optAttr("double radius", 0.2, 3)
+		g.optAttr("double height", 0.2, 3)
+		g.axis()
+	case "Cylinder_1", "Capsule_1":
+		g.optAttr("double radiusTop", 0.2, 3)
+		g.optAttr("double radiusBottom", 0.2, 3)
 		g.optAttr("double height", 0.2, 3)
 		g.axis()
 	case "Plane":

@@ -2,6 +2,8 @@ package usdscene
 
 import (
 	"fmt"
+	"math"
+	"sort"
 
 	"github.com/rgallery/rgallery/render"
 	"github.com/rgallery/rgallery/usd"
@@ -144,8 +146,15 @@ func (c *conv) gprim(p *usd.Prim) (*render.Mesh, error) {
 		}
 	case "Cone":
 		m = render.CylinderMesh(c.float(p, "radius", 1), 0, c.float(p, "height", 2), c.token(p, "axis", "Z"), 64)
-	case "Capsule", "Capsule_1":
+	case "Capsule":
 		m = render.CapsuleMesh(c.float(p, "radius", 0.5), c.float(p, "height", 1), c.token(p, "axis", "Z"), 48, 24)
+	case "Capsule_1":
+		rt, rb := c.float(p, "radiusTop", 0.5), c.float(p, "radiusBottom", 0.5)
+		if rt == rb {
+			m = render.CapsuleMesh(rt, c.float(p, "height", 1), c.token(p, "axis", "Z"), 48, 24)
+		} else {
+			m = taperedCapsuleMesh(rb, rt, c.float(p, "height", 1), c.token(p, "axis", "Z"), 48, 12)
+		}
 	case "Plane":
 		w, l := c.float(p, "width", 2), c.float(p, "length", 2)
 		var ex, ey render.Vec3
@@ -318,4 +327,80 @@ func (c *conv) subsets(p *usd.Prim, m *render.Mesh, top *topology) {
 			}
 		}
 	}
+}
+
+// taperedCapsuleMesh tessellates a UsdGeomCapsule_1 whose radii differ, as
+// OpenUSD shapes it: a cone from radius rb at −h/2 to rt at +h/2 along the
+// axis, closed by two sphere caps tangent to it. With t = (rb−rt)/h the
+// bottom cap's sphere has radius rb·√(1+t²) and centre −h/2 − rb·t, the top
+// one rt·√(1+t²) and centre h/2 − rt·t (so the larger cap is more than a
+// half sphere). Rings sit at the poles, the tangent circles and the
+// equator of a cap that reaches it, so the box of the vertices is the
+// box of the surface.
+func taperedCapsuleMesh(rb, rt, h float64, axis string, nu, nv int) *render.Mesh {
+	t := (rb - rt) / h
+	k := math.Sqrt(1 + t*t)
+	type ring struct{ r, z, nr, nz float64 }
+	var rings []ring
+	// capRings adds the rings of a cap from its pole to its tangent circle
+	// (polar angle from the pole in [0, end]), with the equator if covered.
+	capRings := func(center, radius, end, dir float64, reverse bool) []ring {
+		var angles []float64
+		for j := 0; j <= nv; j++ {
+			angles = append(angles, end*float64(j)/float64(nv))
+		}
+		if end > math.Pi/2 {
+			angles = append(angles, math.Pi/2)
+			sort.Float64s(angles)
+		}
+		var out []ring
+		for _, a := range angles {
+			s, c := math.Sincos(a)
+			out = append(out, ring{radius * s, center + dir*radius*c, s, dir * c})
+		}
+		if reverse {
+			for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+		return out
+	}
+	rB, cB := rb*k, -h/2-rb*t
+	rT, cT := rt*k, h/2-rt*t
+	// Bottom cap: pole at cB − rB (dir −1), tangent ring at −h/2.
+	endB := math.Acos(math.Max(-1, math.Min(1, (cB+h/2)/rB)))
+	endT := math.Acos(math.Max(-1, math.Min(1, (h/2-cT)/rT)))
+	rings = append(rings, capRings(cB, rB, endB, -1, false)...)
+	top := capRings(cT, rT, endT, 1, true)
+	rings = append(rings, top...)
+	m := &render.Mesh{Name: "capsule"}
+	frame := func(a, b, w float64) render.Vec3 {
+		switch axis {
+		case "X":
+			return render.Vec3{X: w, Y: a, Z: b}
+		case "Y":
+			return render.Vec3{X: b, Y: w, Z: a}
+		}
+		return render.Vec3{X: a, Y: b, Z: w}
+	}
+	for _, rg := range rings {
+		for i := 0; i <= nu; i++ {
+			s, c := math.Sincos(2 * math.Pi * float64(i) / float64(nu))
+			if i%(nu/4) == 0 { // exact axis directions, for an exact box
+				s, c = [4]float64{0, 1, 0, -1}[i/(nu/4)%4], [4]float64{1, 0, -1, 0}[i/(nu/4)%4]
+			}
+			m.P = append(m.P, frame(rg.r*c, rg.r*s, rg.z))
+			m.N = append(m.N, frame(rg.nr*c, rg.nr*s, rg.nz))
+		}
+	}
+	row := int32(nu + 1)
+	for j := 0; j+1 < len(rings); j++ {
+		for i := 0; i < nu; i++ {
+			a := int32(j)*row + int32(i)
+			// From the bottom pole upwards: counter-clockwise seen from outside.
+			m.Indices = append(m.Indices, a, a+1, a+row, a+1, a+row+1, a+row)
+		}
+	}
+	m.NIndices = m.Indices
+	return m
 }
