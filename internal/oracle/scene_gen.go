@@ -85,7 +85,66 @@ func (g *sceneGen) stage() string {
 	}
 	g.depth--
 	g.line("}")
+	if g.p(0.25) {
+		g.skelRoot()
+	}
 	return g.b.String()
+}
+
+// skelRoot writes a SkelRoot with a two-joint skeleton and animation and
+// meshes that are skinned (joint influences and a skeleton binding) or
+// not (no influences, or no binding).
+func (g *sceneGen) skelRoot() {
+	g.line(`def SkelRoot "Char" (`)
+	g.line(`    prepend apiSchemas = ["SkelBindingAPI"]`)
+	g.line(")")
+	g.line("{")
+	g.depth++
+	bindRoot := g.p(0.7)
+	if bindRoot {
+		g.line("rel skel:skeleton = </Char/Skel>")
+	}
+	g.line(`def Skeleton "Skel" (prepend apiSchemas = ["SkelBindingAPI"])`)
+	g.line("{")
+	g.depth++
+	g.line(`uniform token[] joints = ["root", "root/tip"]`)
+	g.line("uniform matrix4d[] bindTransforms = [((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,0,0,1)), ((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,1,0,1))]")
+	g.line("uniform matrix4d[] restTransforms = [((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,0,0,1)), ((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,1,0,1))]")
+	g.line("rel skel:animationSource = </Char/Anim>")
+	g.depth--
+	g.line("}")
+	g.line(`def SkelAnimation "Anim"`)
+	g.line("{")
+	g.depth++
+	g.line(`uniform token[] joints = ["root", "root/tip"]`)
+	g.line("quatf[] rotations = [(1, 0, 0, 0), %s]", g.quat())
+	g.line("half3[] scales = [(1, 1, 1), (1, 1, 1)]")
+	g.line("float3[] translations = [(0, 0, 0), (0, 1, 0)]")
+	g.depth--
+	g.line("}")
+	for i := range 1 + g.r.IntN(3) {
+		g.line(`def Mesh "Part%d" (prepend apiSchemas = ["SkelBindingAPI"])`, i)
+		g.line("{")
+		g.depth++
+		g.mesh()
+		if !bindRoot && g.p(0.7) {
+			g.line("rel skel:skeleton = </Char/Skel>")
+		}
+		if g.p(0.8) {
+			g.line("int[] primvars:skel:jointIndices = [0, 1, 1, 0] (")
+			g.line(`    interpolation = "vertex"`)
+			g.line("    elementSize = 1")
+			g.line(")")
+			g.line("float[] primvars:skel:jointWeights = [1, 1, 1, 1] (")
+			g.line(`    interpolation = "vertex"`)
+			g.line("    elementSize = 1")
+			g.line(")")
+		}
+		g.depth--
+		g.line("}")
+	}
+	g.depth--
+	g.line("}")
 }
 
 func (g *sceneGen) looks() {

@@ -59,6 +59,11 @@ type GprimFacts struct {
 	// when it builds nothing. It is rounded to float32, the precision of
 	// UsdGeomBoundable's extent (float3[]).
 	Extent *Extent `json:"extent"`
+	// Skinned tells whether the renderer deformed the points by UsdSkel
+	// skinning. It does not skin yet (issue #13): always false, and a
+	// skeleton-bound mesh renders in its bind pose with a warning; the
+	// reference says true for every mesh OpenUSD would skin.
+	Skinned bool `json:"skinned"`
 }
 
 // Binding is a bound material and the binding relationship that won

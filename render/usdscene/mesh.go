@@ -199,6 +199,9 @@ func (c *conv) gprim(p *usd.Prim) (*render.Mesh, error) {
 		}
 	}
 	m.Material = c.boundMaterial(p)
+	if skelBound(p) {
+		c.warnf("UsdSkel skinning is not applied: %s renders in its bind pose", p.Path())
+	}
 	if top != nil {
 		c.subsets(p, m, top)
 	}
@@ -403,4 +406,24 @@ func taperedCapsuleMesh(rb, rt, h float64, axis string, nu, nv int) *render.Mesh
 	}
 	m.NIndices = m.Indices
 	return m
+}
+
+// skelBound reports whether UsdSkel would skin p: it has joint influences
+// (primvars:skel:jointIndices) or blend shapes, a skel:skeleton binding on
+// itself or an ancestor, and lies under a SkelRoot.
+func skelBound(p *usd.Prim) bool {
+	inf := p.Attribute("primvars:skel:jointIndices")
+	if (inf == nil || !inf.IsAuthored()) && p.Relationship("skel:blendShapeTargets") == nil {
+		return false
+	}
+	skel := false
+	for q := p; q != nil && q.Path() != "/"; q = q.Parent() {
+		if r := q.Relationship("skel:skeleton"); r != nil && len(r.Targets()) > 0 {
+			skel = true
+		}
+		if q.TypeName() == "SkelRoot" {
+			return skel
+		}
+	}
+	return false
 }

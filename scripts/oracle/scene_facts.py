@@ -16,6 +16,8 @@ unauthored). Per prim, from pxr's own computations:
   purpose     UsdGeom.Imageable.ComputePurpose()
   extent      UsdGeom.Boundable.ComputeExtentFromPlugins(prim, time): the box of the
               geometry itself (not a stale authored extent), like the renderer's
+  skinned     UsdSkel.Cache (populated from each SkelRoot) has a skinning query with
+              joint influences or blend shapes for the prim: OpenUSD would skin it
   instances   UsdGeom.PointInstancer.ComputeInstanceTransformsAtTime(time, time)
               with IncludeProtoXform and ApplyMask; indices from ComputeMaskAtTime.
 The traversal is Usd.PrimRange with instance proxies and the default
@@ -27,7 +29,7 @@ import json
 import math
 import sys
 
-from pxr import Usd, UsdGeom, UsdShade, Tf
+from pxr import Usd, UsdGeom, UsdShade, UsdSkel
 
 GPRIMS = {"Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1"}
 PRUNE = {
@@ -58,14 +60,23 @@ def binding(prim, purpose):
     }
 
 
+def skinned(cache, prim):
+    q = cache.GetSkinningQuery(prim)
+    return bool(q) and (q.HasJointInfluences() or q.HasBlendShapes())
+
+
 def facts(path):
     stage = Usd.Stage.Open(path)
     time = Usd.TimeCode(stage.GetStartTimeCode())
     xc = UsdGeom.XformCache(time)
     gprims, instancers = [], []
-    rng = iter(Usd.PrimRange.Stage(stage, Usd.TraverseInstanceProxies(Usd.PrimDefaultPredicate)))
+    skel = UsdSkel.Cache()
+    pred = Usd.TraverseInstanceProxies(Usd.PrimDefaultPredicate)
+    rng = iter(Usd.PrimRange.Stage(stage, pred))
     for prim in rng:
         t = prim.GetTypeName()
+        if t == "SkelRoot":
+            skel.Populate(UsdSkel.Root(prim), pred)
         if t in GPRIMS:
             im = UsdGeom.Imageable(prim)
             ext = UsdGeom.Boundable.ComputeExtentFromPlugins(UsdGeom.Boundable(prim), time)
@@ -80,6 +91,7 @@ def facts(path):
                 "world": mat(xc.GetLocalToWorldTransform(prim)),
                 "material": {p: binding(prim, p) for p in ("full", "preview")},
                 "extent": extent,
+                "skinned": skinned(skel, prim),
             })
         elif t == "PointInstancer":
             pi = UsdGeom.PointInstancer(prim)
