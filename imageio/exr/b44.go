@@ -172,35 +172,16 @@ var b44LogTable = sync.OnceValue(func() *[1 << 16]uint16 {
 		if x&0x7c00 == 0x7c00 || x > 0x8000 {
 			continue
 		}
-		f := float32(math.Log(float64(b44HalfToFloat(x))))
-		t[i] = b44FloatToHalf(8 * f)
+		f := float32(math.Log(float64(halfToFloat(x))))
+		t[i] = halfFromFloat32(8 * f)
 	}
 	return t
 })
 
-// b44HalfToFloat converts IEEE half bits to a float32.
-func b44HalfToFloat(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	man := uint32(h) & 0x3ff
-	switch {
-	case exp == 0 && man == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: man * 2^-24
-		v := float32(man) / (1 << 24)
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | man<<13)
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | man<<13)
-}
-
-// b44FloatToHalf converts a float32 to half bits, rounding to nearest even
-// as Imath's float_to_half does; overflow gives infinity, NaN stays NaN.
-func b44FloatToHalf(f float32) uint16 {
+// halfFromFloat32 converts a float32 to half bits, rounding to nearest
+// even as Imath's float_to_half does (B44's log table, DWA's inverse DCT
+// output); overflow gives infinity, NaN stays NaN.
+func halfFromFloat32(f float32) uint16 {
 	bits := math.Float32bits(f)
 	sign := uint16(bits>>16) & 0x8000
 	abs := bits & 0x7fffffff

@@ -271,7 +271,7 @@ func ctSampleDiff(l chunkLayout, got, want []byte, tol int) (int, int) {
 					case pixFloat:
 						gf := math.Float32frombits(binary.LittleEndian.Uint32(g))
 						wf := math.Float32frombits(binary.LittleEndian.Uint32(w))
-						gh, wh := b44FloatToHalf(gf), b44FloatToHalf(wf)
+						gh, wh := halfFromFloat32(gf), halfFromFloat32(wf)
 						ok = halfToFloat(gh) == gf && halfToFloat(wh) == wf && near(gh, wh)
 					}
 					if !ok {

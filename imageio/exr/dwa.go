@@ -564,13 +564,13 @@ func (d *dwaDCT) decode(dst []byte, cs []*dwaChan, toLinear *[1 << 16]uint16) er
 			for k := 0; k < nc; k++ {
 				hv := &halves[k]
 				if constant {
-					v := b44FloatToHalf(blk[k][0])
+					v := halfFromFloat32(blk[k][0])
 					for i := range hv {
 						hv[i] = v
 					}
 				} else {
 					for i := range hv {
-						hv[i] = b44FloatToHalf(blk[k][i])
+						hv[i] = halfFromFloat32(blk[k][i])
 					}
 				}
 				ch := cs[k]
@@ -712,7 +712,7 @@ var dwaToLinearTable = sync.OnceValue(func() *[1 << 16]uint16 {
 			px, py = 9.02501329156, f-1
 		}
 		z := sign * float32(math.Pow(float64(px), float64(py)))
-		t[i] = b44FloatToHalf(z)
+		t[i] = halfFromFloat32(z)
 	}
 	return t
 })

@@ -204,7 +204,18 @@ func (d *hufDecoder) decode(src []byte, nBits uint64, rlc uint32, out []uint16) 
 	var accN uint
 	p := 0
 	left := nBits // bits of the stream not yet consumed
+	// fill tops the accumulator up to at least 57 bits, reading zeros past
+	// the end of src (left guards against using them).
 	fill := func() {
+		if p+8 <= len(src) {
+			k := (63 - accN) / 8
+			if k > 0 {
+				acc = acc<<(8*k) | binary.BigEndian.Uint64(src[p:])>>(64-8*k)
+				accN += 8 * k
+				p += int(k)
+			}
+			return
+		}
 		for accN <= 56 {
 			var b byte
 			if p < len(src) {
@@ -217,7 +228,10 @@ func (d *hufDecoder) decode(src []byte, nBits uint64, rlc uint32, out []uint16) 
 	}
 	no := 0
 	for left > 0 {
-		fill()
+		// A short code and a run count need at most 14+8 bits.
+		if accN < hufDecBits+8 {
+			fill()
+		}
 		e := d.table[(acc>>(accN-hufDecBits))&(1<<hufDecBits-1)]
 		var sym uint32
 		switch {
