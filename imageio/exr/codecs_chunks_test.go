@@ -580,3 +580,35 @@ func BenchmarkDecompressHD(b *testing.B) {
 		})
 	}
 }
+
+// TestCodecsRefuseTruncatedChunks cuts every compressed golden chunk short
+// and requires an error: a damaged chunk must not decode into plausible
+// pixels silently.
+func TestCodecsRefuseTruncatedChunks(t *testing.T) {
+	tried := 0
+	for _, p := range ctGoldenPairs(t, "") {
+		f, err := ctReadScanline(p[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range f.layouts() {
+			src := f.chunks[l.y0]
+			dst := make([]byte, l.uncompressedSize())
+			if len(src) == len(dst) {
+				continue // stored as is
+			}
+			for _, cut := range []int{0, 1, len(src) / 3, len(src) / 2, len(src) - 1} {
+				if cut >= len(src) || cut == len(dst) {
+					continue
+				}
+				tried++
+				if err := ctCodecs[f.comp](dst, src[:cut], l); err == nil {
+					t.Errorf("%s: chunk at line %d cut to %d of %d bytes decoded without error", p[0], l.y0, cut, len(src))
+				}
+			}
+		}
+	}
+	if tried == 0 {
+		t.Fatal("no chunk tried")
+	}
+}

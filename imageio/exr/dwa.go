@@ -444,17 +444,18 @@ func dwaInflate(src []byte, n int, exact bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, n+1)
-	got, err := io.ReadFull(zr, out)
+	// ReadAll, unlike io.ReadFull, tells a truncated stream or a bad
+	// checksum from a short one.
+	out, err := io.ReadAll(io.LimitReader(zr, int64(n)+1))
 	switch {
-	case err == nil:
-		return nil, fmt.Errorf("zlib stream longer than %d bytes", n)
-	case err != io.ErrUnexpectedEOF && err != io.EOF:
+	case err != nil:
 		return nil, err
-	case exact && got != n:
-		return nil, fmt.Errorf("zlib stream of %d bytes, want %d", got, n)
+	case len(out) > n:
+		return nil, fmt.Errorf("zlib stream longer than %d bytes", n)
+	case exact && len(out) != n:
+		return nil, fmt.Errorf("zlib stream of %d bytes, want %d", len(out), n)
 	}
-	return out[:got], nil
+	return out, nil
 }
 
 // dwaUnRLE is OpenEXR's byte RLE (internal_rle_decompress) without the

@@ -29,17 +29,16 @@ func decompressPXR24(dst, src []byte, l chunkLayout) error {
 		return fmt.Errorf("pxr24: %w", err)
 	}
 	// The planes are never larger than the uncompressed data; read one
-	// byte more to notice a stream that is.
-	raw := make([]byte, len(dst)+1)
-	n, err := io.ReadFull(zr, raw)
-	switch err {
-	case io.ErrUnexpectedEOF, io.EOF:
-	case nil:
-		return fmt.Errorf("pxr24: zlib stream longer than the chunk's %d bytes", len(dst))
-	default:
+	// byte more to notice a stream that is. ReadAll reports a truncated
+	// stream or a bad checksum, which io.ReadFull would take for a short
+	// read.
+	raw, err := io.ReadAll(io.LimitReader(zr, int64(len(dst))+1))
+	if err != nil {
 		return fmt.Errorf("pxr24: %w", err)
 	}
-	raw = raw[:n]
+	if len(raw) > len(dst) {
+		return fmt.Errorf("pxr24: zlib stream longer than the chunk's %d bytes", len(dst))
+	}
 
 	in, out := 0, 0
 	for y := l.y0; y < l.y0+l.height; y++ {
