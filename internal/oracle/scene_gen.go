@@ -252,8 +252,14 @@ func (g *sceneGen) prim(parent string, level int) {
 		}
 	}
 	head := "def"
+	if !inst && g.p(0.04) {
+		head = "over" // not defined: neither side traverses it
+	}
 	if typ != "" {
 		head += " " + typ
+	}
+	if g.p(0.04) {
+		meta = append(meta, "active = false")
 	}
 	if len(meta) > 0 {
 		g.line(`%s "%s" (`, head, name)
@@ -549,8 +555,25 @@ func (g *sceneGen) instancer(parent string) {
 		ori = append(ori, g.quat())
 		scl = append(scl, g.vec3(0.3, 2))
 	}
+	switch {
+	case g.p(0.03):
+		idx[g.r.IntN(n)] = strconv.Itoa(nproto) // out of range: OpenUSD computes no instance
+	case g.p(0.03):
+		pos = pos[:n-1] // too few positions: likewise
+	}
+	// Short orientations or scales are not generated: OpenUSD 26.11 reads
+	// past the end of the array (garbage transforms), so there is no
+	// reference answer.
 	g.line("int[] protoIndices = [%s]", strings.Join(idx, ", "))
-	g.line("point3f[] positions = [%s]", strings.Join(pos, ", "))
+	if g.hasStart && g.p(0.15) {
+		var pos2 []string
+		for range pos {
+			pos2 = append(pos2, g.vec3(-5, 5))
+		}
+		g.line("point3f[] positions.timeSamples = {%s: [%s], %s: [%s]}", f(g.start-1), strings.Join(pos, ", "), f(g.start+1), strings.Join(pos2, ", "))
+	} else {
+		g.line("point3f[] positions = [%s]", strings.Join(pos, ", "))
+	}
 	if g.p(0.7) {
 		g.line("quath[] orientations = [%s]", strings.Join(ori, ", "))
 	}

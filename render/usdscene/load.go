@@ -359,6 +359,26 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 	if len(idx) == 0 {
 		return nil
 	}
+	// As ComputeInstanceTransformsAtTime: a positions array of the wrong
+	// size or a protoIndex out of range gives no instance at all; missing
+	// orientations (and scales) leave those instances unrotated (unscaled).
+	n := len(idx)
+	if len(pos) != n {
+		c.warnf("PointInstancer %s: %d positions for %d protoIndices; no instance drawn", p.Path(), len(pos), n)
+		return nil
+	}
+	if len(orient) != 0 && len(orient) != n {
+		c.warnf("PointInstancer %s: %d orientations for %d protoIndices; the rest are not rotated", p.Path(), len(orient), n)
+	}
+	if len(scales) != 0 && len(scales) != n {
+		c.warnf("PointInstancer %s: %d scales for %d protoIndices; the rest are not scaled", p.Path(), len(scales), n)
+	}
+	for _, pi := range idx {
+		if pi < 0 || int(pi) >= len(protoPaths) {
+			c.warnf("PointInstancer %s: protoIndex %d out of range [0,%d); no instance drawn", p.Path(), pi, len(protoPaths))
+			return nil
+		}
+	}
 	masked := c.instancerMask(p, len(idx))
 	if a := p.Attribute("velocities"); a != nil && a.IsAuthored() {
 		c.warnf("PointInstancer %s: motion blur is not rendered", p.Path())
