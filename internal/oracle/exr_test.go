@@ -82,10 +82,18 @@ func TestOracleExr(t *testing.T) {
 	t.Logf("generated cases per compression: %s; OpenEXR refused %d", strings.Join(cs, ", "), refusedByOpenEXR)
 
 	phase := time.Now()
-	exrWriteBack(t, tally, decoded, dir)
+	bin := filepath.Join(t.TempDir(), "rgallery")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/rgallery")
+	build.Dir = Root()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build rgallery: %v\n%s", err, out)
+	}
+	t.Logf("build rgallery: %v", time.Since(phase).Round(time.Millisecond))
+	phase = time.Now()
+	exrWriteBack(t, tally, decoded, dir, bin, seed)
 	t.Logf("write-back: %v", time.Since(phase).Round(time.Millisecond))
 	phase = time.Now()
-	exrStats(t, tally, decoded)
+	exrStats(t, tally, decoded, bin)
 	t.Logf("stats: %v", time.Since(phase).Round(time.Millisecond))
 	phase = time.Now()
 	exrTiledLevels(t, tally, max(8, n/16), seed)
@@ -156,24 +164,59 @@ func exrCheck(d exrDump) (string, *exr.File) {
 
 // exrWriteBack writes a subset of our decodes with exr.WriteFile and has
 // OpenEXR read them.
-func exrWriteBack(t *testing.T, tally *Tally, decoded []exrDecoded, dir string) {
+func exrWriteBack(t *testing.T, tally *Tally, decoded []exrDecoded, dir, bin string, seed uint64) {
 	var jobs []map[string]any
 	var src []exrDecoded
 	for i, d := range decoded {
 		if i%6 != 0 {
 			continue
 		}
+		name := "write/" + strings.TrimPrefix(d.name, "gen/")
 		path := filepath.Join(dir, fmt.Sprintf("ours-%d.exr", i))
-		var b bytes.Buffer
-		if err := exr.WriteFile(&b, d.file); err != nil {
-			tally.Case(t, "write/"+strings.TrimPrefix(d.name, "gen/"), "WriteFile: "+err.Error())
-			continue
+		if i%30 == 0 {
+			// through the command users run
+			name = "convert/" + strings.TrimPrefix(d.name, "gen/")
+			if out, err := exec.Command(bin, "image", "convert", d.path, path).CombinedOutput(); err != nil {
+				tally.Case(t, name, fmt.Sprintf("rgallery image convert: %v: %s", err, out))
+				continue
+			}
+		} else {
+			var b bytes.Buffer
+			if err := exr.WriteFile(&b, d.file); err != nil {
+				tally.Case(t, name, "WriteFile: "+err.Error())
+				continue
+			}
+			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		jobs = append(jobs, map[string]any{"name": name, "path": path})
+		src = append(src, d)
+	}
+	// rgallery's own render output (float RGB, ZIP), as WriteRGB writes it
+	for k := 0; k < 6; k++ {
+		r := rand.New(rand.NewPCG(seed+uint64(k), 0x726762))
+		w, h := 1+r.IntN(130), 1+r.IntN(70)
+		rgb := make([]float32, 3*w*h)
+		for i := range rgb {
+			rgb[i] = float32(r.NormFloat64() * 3)
+		}
+		if k%2 == 1 {
+			for i := range rgb {
+				rgb[i] = float32(i%17) * 0.25 // compressible
+			}
+		}
+		path := filepath.Join(dir, fmt.Sprintf("rgb-%d.exr", k))
+		if err := exr.WriteFileRGB(path, w, h, rgb, map[string]string{"software": "rgallery oracle"}); err != nil {
 			t.Fatal(err)
 		}
-		jobs = append(jobs, map[string]any{"name": "write/" + strings.TrimPrefix(d.name, "gen/"), "path": path})
-		src = append(src, d)
+		f, err := exr.Open(path)
+		if err != nil {
+			t.Fatalf("read back %s: %v", path, err)
+		}
+		name := fmt.Sprintf("write/rgb-%d", seed+uint64(k))
+		jobs = append(jobs, map[string]any{"name": name, "path": path})
+		src = append(src, exrDecoded{name: name, path: path, file: f})
 	}
 	if len(jobs) == 0 {
 		return
@@ -193,7 +236,7 @@ func exrWriteBack(t *testing.T, tally *Tally, decoded []exrDecoded, dir string) 
 
 // exrStats compares `rgallery image info --json` with `oiiotool --stats`
 // on single-part, unsampled files.
-func exrStats(t *testing.T, tally *Tally, decoded []exrDecoded) {
+func exrStats(t *testing.T, tally *Tally, decoded []exrDecoded, bin string) {
 	oiiotool := Tool(t, "oiiotool")
 	var files, names []string
 	for _, d := range decoded {
@@ -220,12 +263,6 @@ func exrStats(t *testing.T, tally *Tally, decoded []exrDecoded) {
 				names = append(names, "stats/corpus/"+rel)
 			}
 		}
-	}
-	bin := filepath.Join(t.TempDir(), "rgallery")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/rgallery")
-	build.Dir = Root()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build rgallery: %v\n%s", err, out)
 	}
 	for i, path := range files {
 		name := names[i]
