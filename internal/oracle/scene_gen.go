@@ -237,7 +237,12 @@ func (g *sceneGen) prim(parent string, level int) {
 	var meta []string
 	inst := typ == "instance"
 	if inst {
-		meta = append(meta, fmt.Sprintf("instanceable = %v", g.p(0.85)), fmt.Sprintf("references = <%s>", g.assets[g.r.IntN(len(g.assets))]))
+		ref := fmt.Sprintf("references = <%s>", g.assets[g.r.IntN(len(g.assets))])
+		if g.p(0.3) {
+			// A layer offset retimes the asset's samples.
+			ref += fmt.Sprintf(" (offset = %s; scale = %s)", f(float64(g.r.IntN(5)-2)), []string{"1", "0.5", "2"}[g.r.IntN(3)])
+		}
+		meta = append(meta, fmt.Sprintf("instanceable = %v", g.p(0.85)), ref)
 		typ = "Xform"
 	}
 	if g.p(0.7) {

@@ -227,14 +227,17 @@ func (c *conv) instance(p *usd.Prim) error {
 	if proto == nil {
 		proto = p
 	}
-	entries, ok := c.protos[proto.Path()]
+	// Instances whose arcs carry different layer offsets see the same
+	// prototype at different times: they share meshes only per offset.
+	key := proto.Path() + offsetKey(p)
+	entries, ok := c.protos[key]
 	if !ok {
 		var err error
-		entries, err = c.collect(proto, render.Identity)
+		entries, err = c.collect(p, render.Identity)
 		if err != nil {
 			return err
 		}
-		c.protos[proto.Path()] = entries
+		c.protos[key] = entries
 	}
 	// Visibility, purpose and bindings come from the instance proxies:
 	// ancestors of this instance (not the prototype's) bind and hide.
@@ -282,6 +285,19 @@ func (c *conv) instance(p *usd.Prim) error {
 		c.sc.Instances = append(c.sc.Instances, inst)
 	}
 	return nil
+}
+
+// offsetKey names the layer offsets of the prim's composition arcs.
+func offsetKey(p *usd.Prim) string {
+	idx := p.Index()
+	if idx == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, n := range idx.Nodes {
+		fmt.Fprintf(&b, "|%v", n.Offset)
+	}
+	return b.String()
 }
 
 // collect converts the gprims under root into meshes placed relative to
