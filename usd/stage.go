@@ -174,8 +174,19 @@ func anySpecs(idx *pcp.PrimIndex) bool {
 	return false
 }
 
-// Errors returns the composition errors found while opening.
-func (s *Stage) Errors() []error { return s.errs }
+// Errors returns the composition errors found while opening, then the
+// values of the stage's layers that failed to decode so far (crate values
+// are decoded when first asked for, so ask again after reading values).
+func (s *Stage) Errors() []error {
+	out := append([]error(nil), s.errs...)
+	s.loader.mu.Lock()
+	layers := append([]*sdf.Layer(nil), s.loader.order...)
+	s.loader.mu.Unlock()
+	for _, l := range layers {
+		out = append(out, l.DecodeErrors.Errors()...)
+	}
+	return out
+}
 
 // RootLayerPath is the resolved path of the root layer.
 func (s *Stage) RootLayerPath() string { return s.rootPath }

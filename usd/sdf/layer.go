@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // SpecType says what a path of a layer holds. The numbers are the crate's.
@@ -126,6 +127,9 @@ type Layer struct {
 	// Version is the usda header version ("1.0") or the crate version ("0.8.0").
 	Version string
 	Specs   map[string]*Spec
+	// DecodeErrors holds values of the layer that failed to decode after
+	// it was read (crate layers); nil for layers decoded whole.
+	DecodeErrors *ErrorLog
 }
 
 // NewLayer returns an empty layer with a pseudo-root spec.
@@ -359,4 +363,34 @@ func MakeAbsolute(path, anchor string) string {
 		return cur + rest
 	}
 	return AppendChild(cur, rest)
+}
+
+// ErrorLog collects the errors met while decoding a layer's values after
+// the layer was read (the crate reader decodes large values when first
+// asked for): Spec.Get reports such a field as absent, and the error waits
+// here, so that no value is lost without an error. Safe for concurrent
+// use; a nil ErrorLog drops what is added.
+type ErrorLog struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+// Add records err.
+func (e *ErrorLog) Add(err error) {
+	if e == nil || err == nil {
+		return
+	}
+	e.mu.Lock()
+	e.errs = append(e.errs, err)
+	e.mu.Unlock()
+}
+
+// Errors returns the errors recorded so far.
+func (e *ErrorLog) Errors() []error {
+	if e == nil {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]error(nil), e.errs...)
 }

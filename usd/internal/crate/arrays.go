@@ -17,8 +17,10 @@ func elemSize(t int) int64 {
 		return 2
 	case tInt, tUInt, tFloat, tString, tToken, tAssetPath, tPathExpression:
 		return 4
-	case tInt64, tUInt64, tDouble, tTimeCode, tVec2h:
+	case tInt64, tUInt64, tDouble, tTimeCode:
 		return 8
+	case tVec2h:
+		return 4
 	case tVec3h:
 		return 6
 	case tVec4h, tQuath:

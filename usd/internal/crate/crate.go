@@ -1,4 +1,4 @@
-// Package crate reads USD crate files (.usdc), versions 0.0.1 to 0.12.
+// Package crate reads USD crate files (.usdc), versions 0.0.1 to 0.14.
 //
 // The reader follows OpenUSD's crate layout: an 88-byte bootstrap (magic
 // "PXR-USDC", version, table-of-contents offset), a table of contents of
@@ -33,6 +33,15 @@ type Error struct {
 	Section string
 	Offset  int64
 	Msg     string
+}
+
+// inner is the message of an error met while decoding a nested value,
+// without the file name an *Error repeats.
+func inner(err error) string {
+	if e, ok := err.(*Error); ok {
+		return fmt.Sprintf("at offset %d: %s", e.Offset, e.Msg)
+	}
+	return err.Error()
 }
 
 func (e *Error) Error() string {
@@ -184,8 +193,8 @@ func (f *file) readStructure() error {
 		return &Error{File: f.name, Msg: "bad magic: not a crate file"}
 	}
 	f.ver = version{f.data[8], f.data[9], f.data[10]}
-	if f.ver.major != 0 || f.ver.minor > 12 {
-		return &Error{File: f.name, Offset: 8, Msg: fmt.Sprintf("unsupported crate version %s (this reader knows 0.0.1 to 0.12.x)", f.ver)}
+	if f.ver.major != 0 || f.ver.minor > 14 {
+		return &Error{File: f.name, Offset: 8, Msg: fmt.Sprintf("unsupported crate version %s (this reader knows 0.0.1 to 0.14.x)", f.ver)}
 	}
 	toc := int64(binary.LittleEndian.Uint64(f.data[16:24]))
 	if toc <= 0 || toc >= int64(len(f.data)) {
@@ -238,7 +247,7 @@ func (r *reader) decompress(src []byte, outSize int) []byte {
 		r.fail("empty compressed block")
 		return nil
 	}
-	if outSize < 0 || int64(outSize) > int64(len(src))*256+1024 {
+	if outSize < 0 || int64(outSize) > maxDecompressed(len(src))+int64(len(src)) {
 		r.fail("compressed block of %d bytes cannot hold %d bytes", len(src), outSize)
 		return nil
 	}
@@ -278,6 +287,16 @@ func (r *reader) decompress(src []byte, outSize int) []byte {
 
 // compressedInts reads a uint64 compressed size and the integer-coded,
 // LZ4-compressed data of n 32-bit (or 64-bit) integers.
+//
+// OpenUSD (integerCoding.cpp, Usd_IntegerCompression::DecompressFromBuffer)
+// decompresses into a working space of the worst-case encoded size (every
+// delta a full-width integer) and then decodes n integers from the front
+// of it: the actual encoded data is usually far smaller (one common delta
+// and 2-bit codes only, for an array of one repeated value). So the only
+// bound the compressed size puts on n is through the smallest encoding —
+// the common delta and the codes — never through the worst case, which
+// would refuse exactly the arrays that compress best (a triangle mesh's
+// faceVertexCounts).
 func (r *reader) compressedInts(n int, wide bool) []int64 {
 	size := r.u64()
 	if r.err != nil {
@@ -287,24 +306,34 @@ func (r *reader) compressedInts(n int, wide bool) []int64 {
 		r.fail("compressed integers of %d bytes run past the end of the file", size)
 		return nil
 	}
+	start := r.pos
 	src := r.bytes(int64(size))
 	w := 4
 	if wide {
 		w = 8
 	}
-	encSize := w + (n*2+7)/8 + n*w
-	// LZ4 expands at most ~255 times: refuse counts the data cannot hold
-	// before allocating for them.
-	if int64(encSize) > int64(len(src))*255+64 {
-		r.fail("%d integers cannot come from %d compressed bytes", n, len(src))
+	worst := w + (n*2+7)/8 + n*w
+	least := w + (n*2+7)/8
+	most := maxDecompressed(len(src))
+	if int64(least) > most {
+		r.pos = start
+		r.fail("%d integers cannot come from %d compressed bytes (they need at least %d bytes decompressed)", n, len(src), least)
 		return nil
 	}
-	enc := r.decompress(src, encSize)
+	out := worst
+	if int64(out) > most {
+		out = int(most)
+	}
+	enc := r.decompress(src, out)
 	if r.err != nil {
 		return nil
 	}
 	return r.decodeInts(enc, n, wide)
 }
+
+// maxDecompressed is the most bytes LZ4 (in TfFastCompression's chunks)
+// can produce from n compressed bytes: a block expands at most ~255 times.
+func maxDecompressed(n int) int64 { return int64(n)*255 + 1024 }
 
 func (r *reader) decodeInts(enc []byte, n int, wide bool) []int64 {
 	w := 4

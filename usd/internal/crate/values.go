@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -78,6 +79,7 @@ const (
 	repArray      = uint64(1) << 63
 	repInlined    = uint64(1) << 62
 	repCompressed = uint64(1) << 61
+	repArrayEdit  = uint64(1) << 60 // crate 0.14.0
 	payloadMask   = uint64(1)<<48 - 1
 )
 
@@ -102,24 +104,87 @@ func newBudget() budget { return budget{steps: new(int)} }
 
 func (b budget) deeper() budget { return budget{steps: b.steps, depth: b.depth + 1} }
 
-// lazyValue decodes a value on first use.
+// lazyValue decodes a value on first use. A value that fails to decode
+// gives a *ValueError naming the file, spec and field, and the error is
+// also added to the layer's DecodeErrors, so that it reaches the stage's
+// Errors even where a caller only asks whether the value exists.
 type lazyValue struct {
-	f    *file
-	rep  uint64
-	once sync.Once
-	v    any
-	err  error
+	f     *file
+	rep   uint64
+	path  string
+	field string
+	log   *sdf.ErrorLog
+	once  sync.Once
+	v     any
+	err   error
 }
 
 func (l *lazyValue) Load() (any, error) {
-	l.once.Do(func() { l.v, l.err = l.f.unpack(l.rep, newBudget()) })
+	l.once.Do(func() {
+		l.v, l.err = l.f.unpack(l.rep, newBudget())
+		if l.err != nil {
+			l.err = l.f.valueError(l.path, l.field, l.rep, l.err)
+			l.log.Add(l.err)
+		}
+		if ts, ok := l.v.(*sdf.TimeSamples); ok {
+			// Sample values decode later still: they report as this field.
+			for i, x := range ts.Values {
+				if lz, ok := x.(*lazyValue); ok {
+					lz.path, lz.log = l.path, l.log
+					lz.field = fmt.Sprintf("%s[%d] (time %v)", l.field, i, ts.Times[i])
+				}
+			}
+		}
+	})
 	return l.v, l.err
+}
+
+// failedValue is a field whose value could not be decoded when the layer
+// was read: the layer still opens (as OpenUSD's does), and the field
+// reports its error whenever it is asked for.
+type failedValue struct{ err error }
+
+func (v failedValue) Load() (any, error) { return nil, v.err }
+
+// ValueError is a crate value that could not be decoded.
+type ValueError struct {
+	File   string
+	Path   string // the spec's path: a prim, property, variant...
+	Field  string // "default", "timeSamples", "customData", ...
+	Offset int64  // where the value's data starts in the file (0 if inlined)
+	Err    error
+}
+
+func (e *ValueError) Error() string {
+	where := "prim <" + e.Path + ">"
+	if i := strings.LastIndexByte(e.Path, '.'); i > strings.LastIndexAny(e.Path, "/}") && !strings.Contains(e.Path, "[") {
+		where = fmt.Sprintf("prim <%s>, property %s", e.Path[:i], e.Path[i+1:])
+	}
+	if e.Path == "/" {
+		where = "layer metadata"
+	}
+	return fmt.Sprintf("%s: %s, field %s: crate value at offset %d: %v", e.File, where, e.Field, e.Offset, e.Err)
+}
+
+func (e *ValueError) Unwrap() error { return e.Err }
+
+func (f *file) valueError(path, field string, rep uint64, err error) error {
+	off := int64(0)
+	if rep&repInlined == 0 {
+		off = int64(rep & payloadMask)
+	}
+	if ce, ok := err.(*Error); ok && ce.File == f.name {
+		// Drop the file name the inner error repeats; keep its offset.
+		err = fmt.Errorf("at offset %d: %s", ce.Offset, ce.Msg)
+	}
+	return &ValueError{File: f.name, Path: path, Field: field, Offset: off, Err: err}
 }
 
 func (f *file) layer() (*sdf.Layer, error) {
 	l := sdf.NewLayer(f.name)
 	l.Format = "usdc"
 	l.Version = f.ver.String()
+	l.DecodeErrors = &sdf.ErrorLog{}
 	for i, s := range f.specs {
 		if int(s.path) >= len(f.paths) || f.paths[s.path] == "" {
 			return nil, &Error{File: f.name, Section: "SPECS", Msg: fmt.Sprintf("spec %d has bad path index %d", i, s.path)}
@@ -141,12 +206,14 @@ func (f *file) layer() (*sdf.Layer, error) {
 			name := f.tokens[fl.token]
 			var v any
 			if fl.rep&repArray != 0 && fl.rep&repInlined == 0 || repType(fl.rep) == tTimeSamples {
-				v = &lazyValue{f: f, rep: fl.rep}
+				v = &lazyValue{f: f, rep: fl.rep, path: path, field: name, log: l.DecodeErrors}
 			} else {
 				var err error
 				v, err = f.unpack(fl.rep, newBudget())
 				if err != nil {
-					return nil, fmt.Errorf("%s: field %s of %s: %w", f.name, name, path, err)
+					err = f.valueError(path, name, fl.rep, err)
+					l.DecodeErrors.Add(err)
+					v = failedValue{err}
 				}
 			}
 			sp.Fields = append(sp.Fields, sdf.Field{Name: name, Value: normalize(name, v)})
@@ -217,6 +284,11 @@ func (f *file) unpack(rep uint64, b budget) (any, error) {
 	t := repType(rep)
 	payload := rep & payloadMask
 	inlined := rep&repInlined != 0
+	if rep&repArrayEdit != 0 {
+		// Crate 0.14 array edits (VtArrayEdit): not decoded, and not
+		// to be mistaken for a plain value of the element type.
+		return nil, fmt.Errorf("array edit values (crate 0.14 VtArrayEdit) are not supported")
+	}
 	if rep&repArray != 0 {
 		if payload == 0 {
 			return emptyArray(t), nil
@@ -299,7 +371,10 @@ func decodeInline(t int, p uint32) (any, error) {
 	case tVec4f:
 		return sdf.Vec4f{float32(i8(0)), float32(i8(1)), float32(i8(2)), float32(i8(3))}, nil
 	case tVec2h:
-		return sdf.Vec2h{sdf.Half(i8(0)), sdf.Half(i8(1))}, nil
+		// GfVec2h is 4 bytes, so crateFile.cpp always inlines it bitwise
+		// (_IsAlwaysInlined: sizeof(T) <= sizeof(uint32_t)): two halves,
+		// not the int8 components other vectors are inlined as.
+		return sdf.Vec2h{sdf.HalfFromBits(uint16(p)), sdf.HalfFromBits(uint16(p >> 16))}, nil
 	case tVec3h:
 		return sdf.Vec3h{sdf.Half(i8(0)), sdf.Half(i8(1)), sdf.Half(i8(2))}, nil
 	case tVec4h:
@@ -497,13 +572,13 @@ func (f *file) readVtValue(r *reader, b budget) any {
 	}
 	v, err := f.unpack(rep, b.deeper())
 	if err != nil {
-		r.fail("%v", err)
+		r.fail("%s", inner(err))
 		return nil
 	}
 	if lz, ok := v.(sdf.Lazy); ok {
 		v, err = lz.Load()
 		if err != nil {
-			r.fail("%v", err)
+			r.fail("%s", inner(err))
 		}
 	}
 	return v
@@ -519,7 +594,7 @@ func (f *file) readTimeSamples(r *reader, b budget) *sdf.TimeSamples {
 	}
 	tv, err := f.unpack(timesRep, b.deeper())
 	if err != nil {
-		r.fail("time sample times: %v", err)
+		r.fail("time sample times: %s", inner(err))
 		return nil
 	}
 	var times []float64
@@ -549,7 +624,7 @@ func (f *file) readTimeSamples(r *reader, b budget) *sdf.TimeSamples {
 		}
 		v, err := f.unpack(rep, b.deeper())
 		if err != nil {
-			r.fail("time sample %d: %v", i, err)
+			r.fail("time sample %d: %s", i, inner(err))
 			return nil
 		}
 		ts.Values[i] = v
