@@ -179,7 +179,7 @@ func (g *sceneGen) assetsClass() {
 	g.line(`class "Assets"`)
 	g.line("{")
 	g.depth++
-	for i := range 1 + g.r.IntN(2) {
+	for i := range 1 + g.r.IntN(3) {
 		name := fmt.Sprintf("A%d", i)
 		path := "/Assets/" + name
 		g.assets = append(g.assets, path)
@@ -199,6 +199,18 @@ func (g *sceneGen) assetsClass() {
 	}
 	g.depth--
 	g.line("}")
+}
+
+// refable lists the assets a prim under parent may reference: all of
+// them outside /Assets, and inside asset k only the assets before it
+// (nested instancing without cycles).
+func (g *sceneGen) refable(parent string) []string {
+	for i, a := range g.assets {
+		if parent == a || strings.HasPrefix(parent, a+"/") {
+			return g.assets[:i]
+		}
+	}
+	return g.assets
 }
 
 var gprimTypes = []string{"Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1"}
@@ -222,7 +234,7 @@ func (g *sceneGen) prim(parent string, level int) {
 		typ = "" // untyped
 	case k < 17 && level < 4:
 		typ = "PointInstancer"
-	case k < 19 && len(g.assets) > 0 && !strings.HasPrefix(parent, "/Assets"):
+	case k < 19 && len(g.refable(parent)) > 0:
 		typ = "instance"
 	default:
 		typ = "Xform"
@@ -237,7 +249,8 @@ func (g *sceneGen) prim(parent string, level int) {
 	var meta []string
 	inst := typ == "instance"
 	if inst {
-		ref := fmt.Sprintf("references = <%s>", g.assets[g.r.IntN(len(g.assets))])
+		can := g.refable(parent)
+		ref := fmt.Sprintf("references = <%s>", can[g.r.IntN(len(can))])
 		if g.p(0.3) {
 			// A layer offset retimes the asset's samples.
 			ref += fmt.Sprintf(" (offset = %s; scale = %s)", f(float64(g.r.IntN(5)-2)), []string{"1", "0.5", "2"}[g.r.IntN(3)])
