@@ -1,0 +1,258 @@
+package crate
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// The files under testdata were written by OpenUSD (usd-core 26.11,
+// Sdf.Layer.Export with USD_WRITE_NEW_USDC_FILES_AS_VERSION set):
+//   compressed_ints.usdc (0.8.0): Mesh /Tri with int[] faceVertexCounts of
+//     5000 threes; Mesh /Quad with 4000 fours, int64[] wide of 3000 -7s and
+//     uint[] ramp 0..1999.
+//   half2.usdc (0.8.0) from half2.usda; plain_0.13.0.usdc and
+//   plain_0.14.0.usdc from plain.usda.
+
+func readTestdata(t *testing.T, name string) (*sdf.Layer, []byte) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Read(name, b)
+	if err != nil {
+		t.Fatalf("Read %s: %v", name, err)
+	}
+	return l, b
+}
+
+func fieldOf(t *testing.T, l *sdf.Layer, path, name string) any {
+	t.Helper()
+	v, ok, err := l.Spec(path).GetErr(name)
+	if err != nil || !ok {
+		t.Fatalf("%s %s: ok=%v err=%v", path, name, ok, err)
+	}
+	return v
+}
+
+// TestCompressedIntsOfOneRepeatedValue: integer arrays whose deltas are
+// all the common one encode to 2-bit codes only, and LZ4 makes those a few
+// bytes; their count must not be bounded by the worst-case encoded size
+// (integerCoding.cpp decodes from the front of a worst-case working
+// space). Such arrays used to be refused, and the mesh vanished.
+func TestCompressedIntsOfOneRepeatedValue(t *testing.T) {
+	l, _ := readTestdata(t, "compressed_ints.usdc")
+	check := func(path string, n int, want func(i int) int64) {
+		t.Helper()
+		v := fieldOf(t, l, path, "default")
+		var got []int64
+		switch a := v.(type) {
+		case []int32:
+			for _, x := range a {
+				got = append(got, int64(x))
+			}
+		case []uint32:
+			for _, x := range a {
+				got = append(got, int64(x))
+			}
+		case []int64:
+			got = a
+		default:
+			t.Fatalf("%s: %T", path, v)
+		}
+		if len(got) != n {
+			t.Fatalf("%s: %d elements, want %d", path, len(got), n)
+		}
+		for i, x := range got {
+			if x != want(i) {
+				t.Fatalf("%s[%d] = %d, want %d", path, i, x, want(i))
+			}
+		}
+	}
+	check("/Tri.faceVertexCounts", 5000, func(int) int64 { return 3 })
+	check("/Quad.faceVertexCounts", 4000, func(int) int64 { return 4 })
+	check("/Quad.wide", 3000, func(int) int64 { return -7 })
+	check("/Quad.ramp", 2000, func(i int) int64 { return int64(i) })
+}
+
+// TestCompressedIntsStillBoundedBySmallestEncoding: a count that even the
+// smallest encoding (common delta and 2-bit codes) cannot fit in what the
+// compressed bytes can expand to is refused before allocating.
+func TestCompressedIntsStillBoundedBySmallestEncoding(t *testing.T) {
+	// 8-byte size, then 2 compressed bytes: at most ~1.5 KB decompressed.
+	data := make([]byte, 0, 64)
+	data = binary.LittleEndian.AppendUint64(data, 2)
+	data = append(data, 0, 0)
+	f := &file{name: "x.usdc", data: data}
+	r := f.at(0, "")
+	if v := r.compressedInts(1<<20, false); v != nil || r.err == nil {
+		t.Fatalf("1M integers from 2 bytes: got %d values, err %v", len(v), r.err)
+	}
+}
+
+// TestHalf2IsInlinedBitwise: GfVec2h is 4 bytes, so crateFile.cpp always
+// inlines it (_IsAlwaysInlined: sizeof(T) <= 4), as the two halves' bits,
+// not as int8 components like the other vectors; and half2 array elements
+// are 4 bytes.
+func TestHalf2IsInlinedBitwise(t *testing.T) {
+	l, _ := readTestdata(t, "half2.usdc")
+	h := func(x float32) sdf.Half { return sdf.Half(x) }
+	want := map[string]any{
+		"/P.inlinedInts": sdf.Vec2h{1, 2},
+		"/P.fractions":   sdf.Vec2h{h(5.9604645e-08), 90.25},
+		"/P.negZero":     sdf.Vec2h{h(float32(math.Copysign(0, -1))), -65504},
+		"/P.h3":          sdf.Vec3h{1.5, -2, 3},
+		"/P.h4":          sdf.Vec4h{1, 2, 3, 4},
+	}
+	for path, w := range want {
+		got := fieldOf(t, l, path, "default")
+		if !sameBits(got, w) {
+			t.Errorf("%s = %v, want %v", path, got, w)
+		}
+	}
+	arr, _ := fieldOf(t, l, "/P.arr", "default").([]sdf.Vec2h)
+	wantArr := []sdf.Vec2h{{1.5, 2.5}, {3.5, 4.5}, {h(float32(math.Copysign(0, -1))), 0.0999755859375}}
+	if len(arr) != len(wantArr) {
+		t.Fatalf("/P.arr = %v, want %v", arr, wantArr)
+	}
+	for i := range arr {
+		if !sameBits(arr[i], wantArr[i]) {
+			t.Errorf("/P.arr[%d] = %v, want %v", i, arr[i], wantArr[i])
+		}
+	}
+	ts, _ := fieldOf(t, l, "/P.st", "timeSamples").(*sdf.TimeSamples)
+	if ts == nil || len(ts.Times) != 2 {
+		t.Fatalf("/P.st samples: %v", ts)
+	}
+	for i, w := range []sdf.Vec2h{{0.5, 0.25}, {-1, 100}} {
+		v, err := ts.Value(i)
+		if err != nil || !sameBits(v, w) {
+			t.Errorf("/P.st sample %d = %v (%v), want %v", i, v, err, w)
+		}
+	}
+}
+
+// sameBits compares half vectors bit for bit (so -0 differs from 0).
+func sameBits(a, b any) bool {
+	bits := func(v any) []uint32 {
+		var out []uint32
+		switch x := v.(type) {
+		case sdf.Vec2h:
+			for _, c := range x {
+				out = append(out, math.Float32bits(float32(c)))
+			}
+		case sdf.Vec3h:
+			for _, c := range x {
+				out = append(out, math.Float32bits(float32(c)))
+			}
+		case sdf.Vec4h:
+			for _, c := range x {
+				out = append(out, math.Float32bits(float32(c)))
+			}
+		default:
+			return nil
+		}
+		return out
+	}
+	x, y := bits(a), bits(b)
+	if x == nil || len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestCrateVersions13And14: 0.13.0 (spline tangent algorithms) and 0.14.0
+// (array edits) keep every other layout, so files of those versions read.
+func TestCrateVersions13And14(t *testing.T) {
+	for _, name := range []string{"plain_0.13.0.usdc", "plain_0.14.0.usdc"} {
+		l, _ := readTestdata(t, name)
+		if f, _ := fieldOf(t, l, "/A.f", "default").(float32); f != 1.5 {
+			t.Errorf("%s /A.f = %v", name, f)
+		}
+		if c, _ := fieldOf(t, l, "/A.counts", "default").([]int32); len(c) != 3 || c[2] != 3 {
+			t.Errorf("%s /A.counts = %v", name, c)
+		}
+	}
+}
+
+// TestArrayEditRepIsAnError: a rep with the 0.14 array-edit bit is not
+// read as a plain value of its element type.
+func TestArrayEditRepIsAnError(t *testing.T) {
+	f := &file{name: "x.usdc", data: make([]byte, 64)}
+	rep := repArrayEdit | uint64(tInt)<<48 | 16
+	if _, err := f.unpack(rep, newBudget()); err == nil || !strings.Contains(err.Error(), "array edit") {
+		t.Fatalf("unpack of an array edit rep: %v", err)
+	}
+}
+
+// TestValueThatFailsToDecodeNamesFilePrimPropertyFieldOffset: a value
+// whose data is corrupt does not make the layer unreadable, and never
+// comes back as a missing value without an error: GetErr gives a
+// ValueError naming the file, prim, property, field and offset, and the
+// layer's DecodeErrors holds it.
+func TestValueThatFailsToDecodeNamesFilePrimPropertyFieldOffset(t *testing.T) {
+	_, b := readTestdata(t, "compressed_ints.usdc")
+	f := &file{name: "bad.usdc", data: append([]byte(nil), b...)}
+	if err := f.readStructure(); err != nil {
+		t.Fatal(err)
+	}
+	// Find the rep of /Tri.faceVertexCounts' default and corrupt the
+	// compressed size after its element count.
+	var off int64 = -1
+	for _, s := range f.specs {
+		if f.paths[s.path] != "/Tri.faceVertexCounts" {
+			continue
+		}
+		for k := int(s.fieldSet); f.fsets[k] != math.MaxUint32; k++ {
+			fl := f.fields[f.fsets[k]]
+			if f.tokens[fl.token] == "default" {
+				off = int64(fl.rep & payloadMask)
+			}
+		}
+	}
+	if off < 0 {
+		t.Fatal("no default field on /Tri.faceVertexCounts")
+	}
+	binary.LittleEndian.PutUint64(f.data[off+8:], 1<<40)
+	l, err := Read("bad.usdc", f.data)
+	if err != nil {
+		t.Fatalf("one corrupt value made the layer unreadable: %v", err)
+	}
+	spec := l.Spec("/Tri.faceVertexCounts")
+	if !spec.Has("default") {
+		t.Fatal("the corrupt field vanished from the spec")
+	}
+	_, ok, err := spec.GetErr("default")
+	var ve *ValueError
+	if ok || !errors.As(err, &ve) {
+		t.Fatalf("GetErr = ok %v, err %v; want a *ValueError", ok, err)
+	}
+	if ve.File != "bad.usdc" || ve.Path != "/Tri.faceVertexCounts" || ve.Field != "default" || ve.Offset != off {
+		t.Errorf("ValueError = %+v", ve)
+	}
+	msg := err.Error()
+	for _, w := range []string{"bad.usdc", "prim </Tri>", "property faceVertexCounts", "field default", "offset"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error %q does not name %q", msg, w)
+		}
+	}
+	if errs := l.DecodeErrors.Errors(); len(errs) != 1 || errs[0] != err {
+		t.Errorf("DecodeErrors = %v, want the one error", errs)
+	}
+	// The other mesh still reads.
+	if v, _ := fieldOf(t, l, "/Quad.faceVertexCounts", "default").([]int32); len(v) != 4000 {
+		t.Errorf("/Quad.faceVertexCounts has %d elements", len(v))
+	}
+}
