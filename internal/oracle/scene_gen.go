@@ -395,12 +395,43 @@ func (g *sceneGen) mesh() {
 		g.line("int[] faceVertexIndices = [0, 1, 2, 0, 3, 1, 1, 3, 2, 2, 3, 0]")
 		g.line("point3f[] points = [%s, %s, %s, %s]", g.vec3(-2, 2), g.vec3(-2, 2), g.vec3(-2, 2), g.vec3(-2, 2))
 	}
+	if g.p(0.3) {
+		g.subsets()
+	}
 	if g.p(0.2) && g.hasStart {
 		// Animated points straddling the render time.
 		g.line("point3f[] points.timeSamples = {")
 		g.depth++
 		g.line("%s: [%s, %s, %s, %s],", f(g.start-1), g.vec3(-2, 2), g.vec3(-2, 2), g.vec3(-2, 2), g.vec3(-2, 2))
 		g.line("%s: [%s, %s, %s, %s],", f(g.start+1), g.vec3(-2, 2), g.vec3(-2, 2), g.vec3(-2, 2), g.vec3(-2, 2))
+		g.depth--
+		g.line("}")
+	}
+}
+
+// subsets writes GeomSubsets of a mesh's faces (it has one quad or four
+// triangles): materialBind ones with and without bindings of their own
+// (direct, purpose-specific, stronger), and one of another family.
+func (g *sceneGen) subsets() {
+	for i := range 1 + g.r.IntN(3) {
+		family := "materialBind"
+		if g.p(0.15) {
+			family = "other"
+		}
+		g.line(`def GeomSubset "S%d" (prepend apiSchemas = ["MaterialBindingAPI"])`, i)
+		g.line("{")
+		g.depth++
+		g.line(`uniform token elementType = "face"`)
+		g.line(`uniform token familyName = "%s"`, family)
+		g.line("int[] indices = [%d]", g.r.IntN(2))
+		switch k := g.r.IntN(4); k {
+		case 0:
+			g.line("rel material:binding = <%s>", g.material())
+		case 1:
+			g.line("rel material:binding:full = <%s>", g.material())
+		case 2:
+			g.line("rel material:binding = <%s> (bindMaterialAs = \"strongerThanDescendants\")", g.material())
+		}
 		g.depth--
 		g.line("}")
 	}

@@ -27,7 +27,7 @@ import (
 // known defect of one rule is listed without hiding the others:
 // open (both open, or both fail), prims (the same gprims and instancers,
 // by path), world, visibility, purpose, material.full, material.preview,
-// extent.TYPE (per gprim type), skinned, instances.
+// extent.TYPE (per gprim type), skinned, subsets, instances.
 //
 // Numbers compare within a relative tolerance of 1e-9 (of the larger
 // magnitude, at least 1): both sides do double arithmetic on the same
@@ -200,6 +200,7 @@ func compareFacts(ours, ref map[string]any) []factDiff {
 		}
 		note(fmt.Sprintf("extent.%s", o["type"]), prefix(at, tolDiff(".extent", o["extent"], r["extent"])))
 		note("skinned", prefix(at, tolDiff(".skinned", o["skinned"], r["skinned"])))
+		note("subsets", prefix(at, tolDiff(".subsets", o["subsets"], r["subsets"])))
 	}
 	for _, p := range sortedKeys(oi) {
 		r, ok := ri[p]

@@ -64,6 +64,16 @@ type GprimFacts struct {
 	// skeleton-bound mesh renders in its bind pose with a warning; the
 	// reference says true for every mesh OpenUSD would skin.
 	Skinned bool `json:"skinned"`
+	// Subsets are the mesh's GeomSubsets of the materialBind family, by
+	// name, with the material the renderer gives their faces (purpose
+	// full).
+	Subsets []SubsetFacts `json:"subsets"`
+}
+
+// SubsetFacts is one materialBind GeomSubset of a mesh.
+type SubsetFacts struct {
+	Name     string `json:"name"`
+	Material string `json:"material"`
 }
 
 // Binding is a bound material and the binding relationship that won
@@ -211,6 +221,10 @@ func (c *conv) recordGprim(at *usd.Prim, typ string, world render.Matrix, m *ren
 			}
 		}
 		g.Extent = &e
+	}
+	g.Subsets = c.subsetFacts[m]
+	if g.Subsets == nil {
+		g.Subsets = []SubsetFacts{}
 	}
 	c.facts.Gprims = append(c.facts.Gprims, g)
 }

@@ -69,6 +69,8 @@ type conv struct {
 	imgErr map[string]error
 	meters float64
 	facts  *Facts // nil unless ComputeFacts asked
+	// subsetFacts are the GeomSubset materials of each converted mesh.
+	subsetFacts map[*render.Mesh][]SubsetFacts
 }
 
 // protoEntry is one mesh of a prototype, placed relative to the prototype
@@ -89,7 +91,7 @@ func Convert(ctx context.Context, st *usd.Stage, opt Options) (*Result, error) {
 
 func convert(ctx context.Context, st *usd.Stage, opt Options, facts *Facts) (*Result, error) {
 	c := &conv{
-		ctx: ctx, st: st, time: renderTime(st), sc: &render.Scene{}, facts: facts,
+		ctx: ctx, st: st, time: renderTime(st), sc: &render.Scene{}, facts: facts, subsetFacts: map[*render.Mesh][]SubsetFacts{},
 		warn: map[string]int{}, xforms: map[string]render.Matrix{}, mats: map[string]int{},
 		protos: map[string][]protoEntry{}, images: map[string]*render.Image{}, imgErr: map[string]error{},
 		meters: st.MetersPerUnit(),

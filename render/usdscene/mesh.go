@@ -301,21 +301,29 @@ func (c *conv) uvPrimvar(p *usd.Prim) (primvar, bool) {
 	return primvar{}, false
 }
 
-// subsets applies GeomSubset material bindings (familyName materialBind).
+// subsets applies the materials of the mesh's GeomSubsets of the
+// "materialBind" family, as UsdImaging does
+// (UsdShadeMaterialBindingAPI::GetMaterialBindSubsets): each subset's
+// material is resolved on the subset prim, so it inherits the mesh's
+// binding when it has none of its own, and its purpose-specific and
+// collection bindings count.
 func (c *conv) subsets(p *usd.Prim, m *render.Mesh, top *topology) {
-	for _, ch := range p.Children() {
-		if ch.TypeName() != "GeomSubset" || !ch.IsActive() {
+	var facts []SubsetFacts
+	for _, gs := range p.GeomSubsets("materialBind", c.time) {
+		if gs.ElementType != "face" {
+			c.warnf("%s: GeomSubset of element type %q is not rendered with its material", gs.Prim.Path(), gs.ElementType)
 			continue
 		}
-		if c.token(ch, "elementType", "face") != "face" {
+		mat := c.boundMaterial(gs.Prim)
+		if c.facts != nil {
+			b := bindingFacts(gs.Prim, "full")
+			facts = append(facts, SubsetFacts{Name: gs.Prim.Name(), Material: b.Material})
+		}
+		if mat == m.Material && m.FaceMaterial == nil {
 			continue
 		}
-		if ch.Relationship("material:binding") == nil {
-			continue
-		}
-		mat := c.boundMaterial(ch)
 		faces := map[int32]bool{}
-		for _, f := range c.ints(ch, "indices") {
+		for _, f := range gs.Indices {
 			faces[f] = true
 		}
 		if m.FaceMaterial == nil {
@@ -329,6 +337,9 @@ func (c *conv) subsets(p *usd.Prim, m *render.Mesh, top *topology) {
 				m.FaceMaterial[i] = int32(mat)
 			}
 		}
+	}
+	if c.facts != nil {
+		c.subsetFacts[m] = facts
 	}
 }
 

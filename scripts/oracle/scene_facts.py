@@ -16,6 +16,9 @@ unauthored). Per prim, from pxr's own computations:
   purpose     UsdGeom.Imageable.ComputePurpose()
   extent      UsdGeom.Boundable.ComputeExtentFromPlugins(prim, time): the box of the
               geometry itself (not a stale authored extent), like the renderer's
+  subsets     for meshes, UsdShade.MaterialBindingAPI.GetMaterialBindSubsets (face
+              subsets of the materialBind family, as UsdImaging uses them): name and
+              ComputeBoundMaterial(subset, "full")
   skinned     UsdSkel.Cache (populated from each SkelRoot) has a skinning query with
               joint influences or blend shapes for the prim: OpenUSD would skin it
   instances   UsdGeom.PointInstancer.ComputeInstanceTransformsAtTime(time, time)
@@ -60,6 +63,15 @@ def binding(prim, purpose):
     }
 
 
+def subsets(prim):
+    out = []
+    for s in UsdShade.MaterialBindingAPI(prim).GetMaterialBindSubsets():
+        if s.GetElementTypeAttr().Get() != "face":
+            continue
+        out.append({"name": s.GetPrim().GetName(), "material": binding(s.GetPrim(), "full")["material"]})
+    return out
+
+
 def skinned(cache, prim):
     q = cache.GetSkinningQuery(prim)
     return bool(q) and (q.HasJointInfluences() or q.HasBlendShapes())
@@ -92,6 +104,7 @@ def facts(path):
                 "material": {p: binding(prim, p) for p in ("full", "preview")},
                 "extent": extent,
                 "skinned": skinned(skel, prim),
+                "subsets": subsets(prim) if t == "Mesh" else [],
             })
         elif t == "PointInstancer":
             pi = UsdGeom.PointInstancer(prim)
