@@ -26,7 +26,10 @@ const (
 	zstdFlagDelta  = 1
 )
 
-var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<31))
+// zstdDecoder is shared (DecodeAll is safe for concurrent use); its
+// limits bound what a damaged frame can make it allocate.
+var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1),
+	zstd.WithDecoderMaxMemory(1<<30), zstd.WithDecoderMaxWindow(1<<27))
 
 func decompressZSTD(dst, src []byte, l chunkLayout) error {
 	if len(src) < zstdHeaderSize || binary.LittleEndian.Uint64(src) != zstdMagic {
@@ -47,6 +50,13 @@ func decompressZSTD(dst, src []byte, l chunkLayout) error {
 	// The inner stream is the chunk plus at most two 8-byte lengths; a
 	// frame claiming more is refused before it is inflated.
 	limit := len(dst) + 16
+	var fh zstd.Header
+	if err := fh.Decode(src[zstdHeaderSize:]); err != nil {
+		return fmt.Errorf("zstd: frame header: %w", err)
+	}
+	if fh.HasFCS && fh.FrameContentSize > uint64(limit) {
+		return fmt.Errorf("zstd: frame of %d bytes for a chunk of %d", fh.FrameContentSize, len(dst))
+	}
 	inner, err := zstdDecoder.DecodeAll(src[zstdHeaderSize:], make([]byte, 0, limit))
 	if err != nil {
 		return fmt.Errorf("zstd: %w", err)
