@@ -241,6 +241,10 @@ func printImageInfo(w io.Writer, in imageInfo) {
 			if c.XSampling != 1 || c.YSampling != 1 {
 				s = fmt.Sprintf(" sampling %dx%d", c.XSampling, c.YSampling)
 			}
+			if in.PixelError != "" {
+				fmt.Fprintf(w, "  %-20s %-5s%s\n", c.Name, c.Type, s)
+				continue
+			}
 			fmt.Fprintf(w, "  %-20s %-5s%s  min %g max %g avg %g", c.Name, c.Type, s, c.Min, c.Max, c.Avg)
 			if c.NaN+c.Inf > 0 {
 				fmt.Fprintf(w, " nan %d inf %d", c.NaN, c.Inf)
