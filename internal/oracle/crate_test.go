@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rgallery/rgallery/usd"
 )
@@ -109,6 +110,9 @@ func TestOracleCrate(t *testing.T) {
 		if i == 2 || c.gen == nil {
 			break
 		}
+		if strings.HasPrefix(c.firstDiff, "reference: ") {
+			continue // OpenUSD refused the layer: a generator bug, nothing to shrink
+		}
 		small, d := shrinkCrate(t, dir, c)
 		t.Logf("%s shrunk (%d bytes, still: %s):\n%s", c.Name, len(small.Usda), d, clip(small.Usda, 4000))
 		if boolFlag("oracle.update") {
@@ -158,7 +162,11 @@ func runCrateCases(t *testing.T, dir string, cases []*crateCase) []string {
 		}
 		jobs[i] = crateJob{Name: c.Name, Usda: stem + ".usda", Usdc: stem + ".usdc", Version: c.Version}
 	}
+	start := time.Now()
 	answers := RunBatch[crateAnswer](t, "crate_values.py", nil, jobs)
+	t.Logf("OpenUSD wrote and dumped %d crates in %v", len(jobs), time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	defer func() { t.Logf("our reader read and compared them in %v", time.Since(start).Round(time.Millisecond)) }()
 	if len(answers) != len(jobs) {
 		t.Fatalf("crate_values.py gave %d answers for %d jobs", len(answers), len(jobs))
 	}
