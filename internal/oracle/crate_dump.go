@@ -158,12 +158,12 @@ func canonValue(v any) any {
 		sort.SliceStable(idx, func(a, b int) bool { return x.Times[idx[a]] < x.Times[idx[b]] })
 		for k, i := range idx {
 			sv, err := x.Value(i)
-			var cv any
 			if err != nil {
-				cv = map[string]any{"error": "decode"}
-			} else {
-				cv = canonValue(sv)
+				// OpenUSD's layer fails the whole field when one sample
+				// does not decode; so does the canonical form.
+				return map[string]any{"error": "decode"}
 			}
+			cv := canonValue(sv)
 			out[k] = []any{canonFloat(x.Times[i]), cv}
 		}
 		return out

@@ -122,7 +122,7 @@ var valueTypes = []string{
 	"int2", "int3", "int4",
 	"point3f", "point3d", "point3h", "normal3f", "normal3d", "normal3h", "vector3f", "vector3d", "vector3h",
 	"color3f", "color3d", "color3h", "color4f", "color4d", "color4h", "texCoord2f", "texCoord2d", "texCoord2h",
-	"texCoord3f", "texCoord3d", "texCoord3h", "frame4d", "opaque",
+	"texCoord3f", "texCoord3d", "texCoord3h", "frame4d", "opaque", "pathExpression",
 }
 
 // base maps a role name to its value type and the number of components.
@@ -229,6 +229,8 @@ func (g *crateGen) scalar(t string, style arrayStyle, i int, lut []string) strin
 		return "@" + g.pick("a.usda", "./tex/b.png", "../up.usdc", "/abs/path.exr", "with space.usd", "", "pkg.usdz[in.usda]") + "@"
 	case "opaque":
 		return ""
+	case "pathExpression":
+		return `"` + g.pick("", "/a//b", "/World/*", "//Mesh", "/x /y", "/A.prop", "//{Mesh}") + `"`
 	case "timecode":
 		return g.float("double", style, i)
 	}

@@ -78,6 +78,8 @@ def canon(v):
         return v
     if isinstance(v, Sdf.Path):
         return str(v)
+    if isinstance(v, Sdf.PathExpression):
+        return v.GetText()
     if isinstance(v, Sdf.AssetPath):
         return {"asset": v.path}
     if isinstance(v, Sdf.TimeCode):
