@@ -444,7 +444,8 @@ func (p *Prim) VariantSelections() map[string]string {
 }
 
 // PropertyNames returns the composed property names as OpenUSD orders
-// them: by name, then moved by the strongest reorder properties statement.
+// them: in dictionary order (TfDictionaryLessThan), then the names of the
+// strongest reorder properties statement first, in its order.
 // It is safe for concurrent use, like the rest of the read API.
 func (p *Prim) PropertyNames() []string {
 	p.propOnce.Do(func() {
@@ -452,7 +453,7 @@ func (p *Prim) PropertyNames() []string {
 			return
 		}
 		names := pcp.ComposeNames(p.index.Nodes, "properties", "")
-		sort.Strings(names)
+		sort.Slice(names, func(i, j int) bool { return dictionaryLess(names[i], names[j]) })
 		var order []sdf.Token
 		p.opinions("", func(o opinion) bool {
 			if t := o.spec.Tokens("propertyOrder"); len(t) > 0 {
@@ -466,7 +467,7 @@ func (p *Prim) PropertyNames() []string {
 			for i, t := range order {
 				o[i] = string(t)
 			}
-			names = sdf.ReorderBy(names, o, func(s string) string { return s })
+			names = orderFirst(names, o)
 		}
 		p.propNames = names
 	})
@@ -639,6 +640,30 @@ func (p *Prim) VariantSets() map[string][]string {
 					}
 				}
 			}
+		}
+	}
+	return out
+}
+
+// orderFirst puts the names listed in order first, in that order, and the
+// others after them in their order, as UsdPrim::GetPropertyNames applies
+// propertyOrder (unlike the reorder of child names, which moves runs).
+func orderFirst(names, order []string) []string {
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	out := make([]string, 0, len(names))
+	placed := map[string]bool{}
+	for _, n := range order {
+		if have[n] && !placed[n] {
+			placed[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, n := range names {
+		if !placed[n] {
+			out = append(out, n)
 		}
 	}
 	return out

@@ -55,3 +55,23 @@ func (s *Stage) LayerIdentifier(l *sdf.Layer) string {
 	}
 	return id
 }
+
+// VariantSetNames returns the composed variantSetNames list op of the prim
+// (weakest opinion applied first), as UsdVariantSets::GetNames does: a set
+// is named there even where no layer holds a variant of it.
+func (p *Prim) VariantSetNames() []string {
+	var ops []sdf.StringListOp
+	p.opinions("", func(o opinion) bool {
+		if v, ok := o.spec.Get("variantSetNames"); ok {
+			if lo, ok := v.(sdf.StringListOp); ok {
+				ops = append(ops, lo)
+			}
+		}
+		return true
+	})
+	var out []string
+	for i := len(ops) - 1; i >= 0; i-- {
+		out = ops[i].Apply(out, func(s string) string { return s })
+	}
+	return out
+}

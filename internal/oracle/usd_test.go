@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rgallery/rgallery/usd"
 	"github.com/rgallery/rgallery/usd/dump"
@@ -39,6 +40,7 @@ type usdJob struct {
 	File      string              `json:"file"`
 	Session   string              `json:"session,omitempty"`
 	Fallbacks map[string][]string `json:"fallbacks"`
+	Timeout   float64             `json:"timeout,omitempty"` // seconds for the reference (0: its default)
 }
 
 type usdAnswer struct {
@@ -120,7 +122,21 @@ func usdDiff(o usdOurs, ref usdAnswer) string {
 	case !ref.OK:
 		return fmt.Sprintf("open: ours opened the stage, reference failed (%.400s)", ref.Error)
 	}
-	return DiffJSON(o.dump, ref.Dump)
+	// Prims first: a composition difference usually brings different
+	// errors too, and the prim that differs says more.
+	var a, b map[string]any
+	if err := json.Unmarshal(o.dump, &a); err != nil {
+		return fmt.Sprintf("ours is not JSON: %v", err)
+	}
+	if err := json.Unmarshal(ref.Dump, &b); err != nil {
+		return fmt.Sprintf("reference is not JSON: %v", err)
+	}
+	for _, k := range []string{"prims", "root", "errors"} {
+		if d := firstDiff("$."+k, a[k], b[k]); d != "" {
+			return d
+		}
+	}
+	return FirstDiff(a, b)
 }
 
 var (
@@ -140,6 +156,12 @@ func usdKind(diff string) string {
 		return "open-ours-failed"
 	}
 	if strings.HasPrefix(diff, "open:") {
+		if strings.Contains(diff, "reference did not finish") {
+			return "ref-timeout"
+		}
+		if strings.Contains(diff, "reference crashed") {
+			return "ref-crash"
+		}
 		if strings.Contains(diff, "Failed verification") {
 			return "open-ref-failed-verify" // a TF_VERIFY inside OpenUSD
 		}
@@ -247,14 +269,21 @@ func TestOracleUsd(t *testing.T) {
 		// everything in memory at once.
 		const batch = 500
 		shrunk := 0
+		// Shrinking is bounded in time, so a new kind of mismatch costs CI a
+		// minute at most; -oracle.update gives it longer.
+		budget := time.Minute
+		if usdUpdate() {
+			budget = 10 * time.Minute
+		}
+		deadline := time.Now().Add(budget)
 		for lo := 0; lo < n; lo += batch {
 			hi := min(n, lo+batch)
 			for i, d := range usdCompare(t, jobs[lo:hi]) {
 				c := cases[lo+i]
 				name := usdCaseName(c.Name, d)
-				if d != "" && !usdIsKnown(tally, name) && shrunk < 3 {
+				if d != "" && !usdIsKnown(tally, name) && shrunk < 3 && time.Now().Before(deadline) {
 					shrunk++
-					usdShrink(t, c, d, dir)
+					usdShrink(t, c, d, dir, deadline)
 				}
 				record(t, c.Name, d)
 			}
@@ -273,54 +302,53 @@ func usdIsKnown(ta *Tally, name string) bool {
 	return false
 }
 
-// usdShrink reduces a failing generated case greedily: each round tries
-// dropping every fragment alone (one batch), then all the fragments whose
-// drop kept the same kind of mismatch together, else the first of them,
-// until no drop keeps it. The result is logged, and saved under
-// testdata/usd/regress/<name>/ with -oracle.update.
-func usdShrink(t *testing.T, c *UsdCase, diff, dir string) {
+// usdShrink reduces a failing generated case greedily, in the manner of
+// delta debugging: the case's fragments are cut into chunks, each chunk's
+// removal is tried (one batch for all chunks), the first removal that keeps
+// the same kind of mismatch is taken, and chunks get smaller until single
+// fragments are tried. It stops at the deadline. The result is logged, and
+// saved under testdata/usd/regress/<name>/ with -oracle.update.
+func usdShrink(t *testing.T, c *UsdCase, diff, dir string, deadline time.Time) {
 	t.Helper()
 	kind := usdKind(diff)
 	cur, curDiff := c, diff
-	for round := 0; round < 60; round++ {
+	chunks := 2
+	for round := 0; time.Now().Before(deadline); round++ {
 		n := cur.Size()
+		if n == 0 {
+			break
+		}
+		chunks = min(chunks, n)
 		var jobs []usdJob
 		var cands []*UsdCase
-		for k := 0; k < n; k++ {
-			cand := cur.Without(k)
-			root, err := cand.Write(filepath.Join(dir, "shrink", c.Name, fmt.Sprintf("r%d-%d", round, k)))
+		for ci := 0; ci < chunks; ci++ {
+			var drop []int
+			for k := ci * n / chunks; k < (ci+1)*n/chunks; k++ {
+				drop = append(drop, k)
+			}
+			cand := cur.Without(drop...)
+			root, err := cand.Write(filepath.Join(dir, "shrink", c.Name, fmt.Sprintf("r%d-%d", round, ci)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			jobs = append(jobs, usdJob{Name: c.Name, File: root, Fallbacks: cand.Fallbacks})
+			jobs = append(jobs, usdJob{Name: c.Name, File: root, Fallbacks: cand.Fallbacks, Timeout: 2})
 			cands = append(cands, cand)
 		}
-		if len(jobs) == 0 {
-			break
-		}
-		var keep []int
-		var keepDiff []string
+		found := false
 		for k, d := range usdCompare(t, jobs) {
 			if d != "" && usdKind(d) == kind {
-				keep = append(keep, k)
-				keepDiff = append(keepDiff, d)
+				cur, curDiff, found = cands[k], d, true
+				break
 			}
 		}
-		if len(keep) == 0 {
-			break
+		if !found && chunks >= n {
+			break // no single fragment can go
 		}
-		next, nextDiff := cands[keep[0]], keepDiff[0]
-		if len(keep) > 1 {
-			all := cur.Without(keep...)
-			root, err := all.Write(filepath.Join(dir, "shrink", c.Name, fmt.Sprintf("r%d-all", round)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := usdCompare(t, []usdJob{{Name: c.Name, File: root, Fallbacks: all.Fallbacks}})[0]; d != "" && usdKind(d) == kind {
-				next, nextDiff = all, d
-			}
+		if found {
+			chunks = max(2, chunks-1)
+		} else {
+			chunks = min(n, 2*chunks)
 		}
-		cur, curDiff = next, nextDiff
 	}
 	var text strings.Builder
 	for _, l := range cur.Layers {

@@ -11,7 +11,10 @@ one JSON line per job: {"ok": true, "dump": {...}} or {"ok": false,
 import json
 import math
 import os
+import select
+import signal
 import sys
+import time
 
 from pxr import Gf, Pcp, Sdf, Tf, Usd, Vt  # noqa: F401
 
@@ -107,8 +110,8 @@ def dump_prim(p, rootdir):
 
 
 def error_kind(err):
-    s = str(err.errorType)
-    return s.rsplit("ErrorType_", 1)[-1]
+    name = type(err).__name__  # Pcp.ErrorArcCycle -> ArcCycle
+    return name[len("Error"):] if name.startswith("Error") else name
 
 
 def dump_stage(stage, rootdir):
@@ -146,14 +149,54 @@ def run(job):
     return {"ok": True, "dump": dump_stage(stage, os.path.dirname(root))}
 
 
+def answer(job):
+    try:
+        ans = run(job)
+    except Exception as e:  # a crash in one job must not lose the batch
+        ans = {"ok": False, "error": "python: %s: %s" % (type(e).__name__, e)}
+    return json.dumps(ans, sort_keys=True, allow_nan=False)
+
+
+def isolated(job, timeout):
+    """Runs one job in a forked child, so that a stage on which OpenUSD
+    hangs or crashes costs that job only, and memory is given back."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        data = answer(job).encode()
+        with os.fdopen(w, "wb") as f:
+            f.write(data)
+        os._exit(0)
+    os.close(w)
+    chunks, deadline, timed_out = [], time.monotonic() + timeout, False
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select([r], [], [], left)
+        if ready:
+            c = os.read(r, 1 << 20)
+            if not c:
+                break
+            chunks.append(c)
+    os.close(r)
+    if timed_out:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    if timed_out:
+        return json.dumps({"ok": False, "timeout": True, "error": "reference did not finish in %gs" % timeout})
+    if not chunks:
+        return json.dumps({"ok": False, "crash": True, "error": "reference crashed (wait status %d)" % status})
+    return b"".join(chunks).decode()
+
+
 def main():
     jobs = json.load(sys.stdin)
+    timeout = float(os.environ.get("USD_DUMP_TIMEOUT", "5"))
     for job in jobs:
-        try:
-            ans = run(job)
-        except Exception as e:  # a crash in one job must not lose the batch
-            ans = {"ok": False, "error": "python: %s: %s" % (type(e).__name__, e)}
-        sys.stdout.write(json.dumps(ans, sort_keys=True, allow_nan=False) + "\n")
+        sys.stdout.write(isolated(job, job.get("timeout") or timeout) + "\n")
         sys.stdout.flush()
 
 

@@ -67,7 +67,7 @@ type Property struct {
 	Default     any      `json:"default,omitempty"`
 	Samples     [][2]any `json:"samples,omitempty"`
 	Connections []string `json:"connections,omitempty"`
-	Targets     []string `json:"targets,omitempty"`
+	Targets     any      `json:"targets,omitempty"` // []string, present (maybe empty) for relationships
 }
 
 // Dump composes the canonical dump of s.
@@ -112,7 +112,7 @@ func dumpPrim(p *usd.Prim, layerName func(*sdf.Layer) string) *Prim {
 		}
 	}
 	sel := p.VariantSelections()
-	for set := range p.VariantSets() {
+	for _, set := range p.VariantSetNames() {
 		dp.Variants[set] = sel[set]
 	}
 	for _, site := range p.PrimStack() {
@@ -126,7 +126,7 @@ func dumpPrim(p *usd.Prim, layerName func(*sdf.Layer) string) *Prim {
 		}
 		if r := p.Relationship(name); r != nil {
 			dp.Properties = append(dp.Properties, name)
-			dp.Props[name] = &Property{Kind: "relationship", Targets: nonNil(r.Targets())}
+			dp.Props[name] = &Property{Kind: "relationship", Targets: any(nonNil(r.Targets()))}
 		}
 	}
 	return dp

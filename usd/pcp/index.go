@@ -178,8 +178,25 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, level int) *PrimIndex {
 	}
 	b := &builder{cache: c, idx: idx, depth: pathDepth(path), level: level}
 	b.expand()
+	b.checkUnresolved()
 	idx.Nodes = b.strengthOrder()
 	return idx
+}
+
+// checkUnresolved reports the reference and payload arcs authored on this
+// prim whose target has no prim spec anywhere in the subtree they bring
+// in: Pcp's UnresolvedPrimPath error (_PrimSpecExistsUnderNode).
+func (b *builder) checkUnresolved() {
+	walk(b.idx.Root, func(n *Node) {
+		if (n.Arc != ArcReference && n.Arc != ArcPayload) || n.implied || n.depth != b.depth {
+			return
+		}
+		found := false
+		walk(n, func(m *Node) { found = found || m.HasSpecs() })
+		if !found {
+			b.errf("UnresolvedPrimPath", "%s: %s to @%s@<%s>: no prim there", b.idx.Path, n.Arc, n.LayerStack.Root().Identifier, n.Path)
+		}
+	})
 }
 
 func pathDepth(p string) int { return strings.Count(sdf.StripVariants(p), "/") }

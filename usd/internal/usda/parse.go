@@ -122,6 +122,15 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 				return p.errAt(start, "reorder outside of a prim")
 			}
 			p.ident(false)
+			if w := string(p.peekIdent()); w != "nameChildren" && w != "properties" {
+				// "reorder rel r = [...]" or "reorder T a.connect": a
+				// property statement with a reorder list op.
+				p.pos = start
+				if err := p.propertyStatement(parentPath, &seenProp, &props); err != nil {
+					return err
+				}
+				continue
+			}
 			what := p.ident(false)
 			if err := p.expect('='); err != nil {
 				return err
@@ -144,16 +153,8 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 			if level == 0 {
 				return p.errAt(start, "expected 'def', 'over' or 'class', found %s", p.describe())
 			}
-			name, err := p.property(parentPath)
-			if err != nil {
+			if err := p.propertyStatement(parentPath, &seenProp, &props); err != nil {
 				return err
-			}
-			if name != "" && !seenProp[name] {
-				if seenProp == nil {
-					seenProp = map[string]bool{}
-				}
-				seenProp[name] = true
-				props = append(props, sdf.Token(name))
 			}
 		}
 	}
@@ -520,4 +521,21 @@ func (p *parser) skipUntilComma() error {
 		p.pos++
 	}
 	return p.errf("unterminated spline")
+}
+
+// propertyStatement parses one property statement and records its name in
+// the prim's property list.
+func (p *parser) propertyStatement(parentPath string, seen *map[string]bool, props *[]sdf.Token) error {
+	name, err := p.property(parentPath)
+	if err != nil {
+		return err
+	}
+	if name != "" && !(*seen)[name] {
+		if *seen == nil {
+			*seen = map[string]bool{}
+		}
+		(*seen)[name] = true
+		*props = append(*props, sdf.Token(name))
+	}
+	return nil
 }

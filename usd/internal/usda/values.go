@@ -3,6 +3,7 @@ package usda
 import (
 	"bytes"
 	"github.com/rgallery/rgallery/usd/sdf"
+	"math"
 )
 
 // maxDepth bounds nesting for untyped values, so hostile input cannot blow
@@ -123,8 +124,10 @@ func (s *scanner) scalar(vt valueType, depth int) (any, error) {
 		}
 		return uint64(v), nil
 	case kHalf, kFloat, kDouble:
+		// Halves are read as doubles and rounded once, as OpenUSD's
+		// parser does (a float32 step first could round twice).
 		bits := 64
-		if vt.k != kDouble {
+		if vt.k == kFloat {
 			bits = 32
 		}
 		if vt.n == 1 {
@@ -134,7 +137,7 @@ func (s *scanner) scalar(vt valueType, depth int) (any, error) {
 			}
 			switch vt.k {
 			case kHalf:
-				return sdf.Half(f), nil
+				return halfOf(f), nil
 			case kFloat:
 				return float32(f), nil
 			}
@@ -187,7 +190,7 @@ func (s *scanner) scalar(vt valueType, depth int) (any, error) {
 		case kQuatf:
 			return sdf.Quatf{Real: float32(buf[0]), Imag: sdf.Vec3f{float32(buf[1]), float32(buf[2]), float32(buf[3])}}, nil
 		case kQuath:
-			return sdf.Quath{Real: sdf.Half(buf[0]), Imag: sdf.Vec3h{sdf.Half(buf[1]), sdf.Half(buf[2]), sdf.Half(buf[3])}}, nil
+			return sdf.Quath{Real: halfOf(buf[0]), Imag: sdf.Vec3h{halfOf(buf[1]), halfOf(buf[2]), halfOf(buf[3])}}, nil
 		}
 		return sdf.Quatd{Real: buf[0], Imag: sdf.Vec3d{buf[1], buf[2], buf[3]}}, nil
 	case kDictionary:
@@ -203,11 +206,11 @@ func makeVec(vt valueType, b [4]float64) any {
 	case kHalf:
 		switch vt.n {
 		case 2:
-			return sdf.Vec2h{sdf.Half(b[0]), sdf.Half(b[1])}
+			return sdf.Vec2h{halfOf(b[0]), halfOf(b[1])}
 		case 3:
-			return sdf.Vec3h{sdf.Half(b[0]), sdf.Half(b[1]), sdf.Half(b[2])}
+			return sdf.Vec3h{halfOf(b[0]), halfOf(b[1]), halfOf(b[2])}
 		}
-		return sdf.Vec4h{sdf.Half(b[0]), sdf.Half(b[1]), sdf.Half(b[2]), sdf.Half(b[3])}
+		return sdf.Vec4h{halfOf(b[0]), halfOf(b[1]), halfOf(b[2]), halfOf(b[3])}
 	case kFloat:
 		switch vt.n {
 		case 2:
@@ -335,7 +338,7 @@ func (s *scanner) value(vt valueType, array bool, depth int) (any, error) {
 		}
 	case kHalf:
 		if vt.n == 1 {
-			return arrayOf(s, func() (sdf.Half, error) { f, err := s.float(32); return sdf.Half(f), err })
+			return arrayOf(s, func() (sdf.Half, error) { f, err := s.float(64); return halfOf(f), err })
 		}
 	}
 	// The rest: generic per-element parse, then typed slice.
@@ -543,4 +546,24 @@ func (s *scanner) anyValue(depth int) (any, error) {
 		return sdf.Token(id), nil
 	}
 	return nil, s.errf("expected a value, found %s", s.describe())
+}
+
+// halfOf rounds a number to the nearest half-precision value (ties to
+// even), as GfHalf's conversion from double does; beyond the largest half
+// it overflows to infinity.
+func halfOf(f float64) sdf.Half {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return sdf.Half(f)
+	}
+	a := math.Abs(f)
+	if a >= 65520 {
+		return sdf.Half(math.Copysign(math.Inf(1), f))
+	}
+	_, exp := math.Frexp(a) // a = frac * 2^exp, frac in [0.5, 1)
+	e := exp - 1
+	if e < -14 {
+		e = -14 // subnormal halves share the smallest normal's quantum
+	}
+	ulp := math.Ldexp(1, e-10)
+	return sdf.Half(math.Copysign(math.RoundToEven(a/ulp)*ulp, f))
 }
