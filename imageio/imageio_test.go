@@ -308,7 +308,7 @@ func TestDecodeTruncatedPNGFails(t *testing.T) {
 func multiPartEXR(t *testing.T) []byte {
 	t.Helper()
 	dw := exr.Box2i{XMin: 1, YMin: 2, XMax: 4, YMax: 3} // 4 x 2
-	disp := exr.Box2i{XMax: 5, YMax: 4}               // 6 x 5
+	disp := exr.Box2i{XMax: 5, YMax: 4}                 // 6 x 5
 	ch := func(name string, typ exr.PixelType, v func(i int) float32) *exr.Channel {
 		c := &exr.Channel{Name: name, Type: typ, XSampling: 1, YSampling: 1, Width: 4, Height: 2}
 		for i := 0; i < 8; i++ {

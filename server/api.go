@@ -24,6 +24,7 @@
 //	GET    /api/snapshots/{id}/log         end of the render log (text)
 //	GET    /api/snapshots/{id}/export?format=png|jpg|exr   image download
 //	GET    /api/files?path=                file picker: roots, or dirs and USD files under them
+//	POST   /api/import                     images (multipart upload, or JSON paths under the roots) → finished snapshots
 //	GET    /api/events                     server-sent events: created, state, image, metadata,
 //	                                       updated, deleted (data: EventData), resync
 package server
@@ -161,6 +162,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/snapshots/{id}/log", a.withID(a.logText))
 	mux.HandleFunc("GET /api/snapshots/{id}/export", a.withID(a.export))
 	mux.HandleFunc("GET /api/files", a.files)
+	mux.HandleFunc("POST /api/import", a.importImages)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -23,7 +23,7 @@ import (
 //     server never grants), and its Origin, when present, must be this host;
 //   - no API request at all from another site, as browsers tell with
 //     Sec-Fetch-Site;
-//   - a bound on request bodies;
+//   - a bound on request bodies (larger for image uploads to /api/import);
 //   - headers that keep the UI out of frames and forbid foreign scripts.
 
 // TokenCookie is the cookie that carries the token after the first visit.
@@ -122,7 +122,11 @@ func Guard(cfg GuardConfig, h http.Handler) http.Handler {
 			}
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, cfg.MaxBody)
+			limit := cfg.MaxBody
+			if r.Method == http.MethodPost && r.URL.Path == "/api/import" {
+				limit = max(limit, maxUpload) // image uploads (import.go)
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		h.ServeHTTP(w, r)
 	})
