@@ -196,7 +196,7 @@ func renderTime(st *usd.Stage) usd.TimeCode {
 // recordGprim notes a gprim the conversion met at path (an instance proxy
 // path for gprims inside native instances), with the prim that stands at
 // that path for visibility, purpose and binding.
-func (c *conv) recordGprim(at *usd.Prim, typ string, world render.Matrix, m *render.Mesh) {
+func (c *conv) recordGprim(at *usd.Prim, typ string, world render.Matrix, m *render.Mesh, subs []SubsetFacts) {
 	if c.facts == nil {
 		return
 	}
@@ -222,7 +222,7 @@ func (c *conv) recordGprim(at *usd.Prim, typ string, world render.Matrix, m *ren
 		}
 		g.Extent = &e
 	}
-	g.Subsets = c.subsetFacts[m]
+	g.Subsets = subs
 	if g.Subsets == nil {
 		g.Subsets = []SubsetFacts{}
 	}

@@ -23,6 +23,7 @@ package usdscene
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,6 +72,8 @@ type conv struct {
 	facts  *Facts // nil unless ComputeFacts asked
 	// subsetFacts are the GeomSubset materials of each converted mesh.
 	subsetFacts map[*render.Mesh][]SubsetFacts
+	meshSubsets map[*render.Mesh][]meshSubset
+	meshCopies  map[string]int // instance-specific copies of prototype meshes
 }
 
 // protoEntry is one mesh of a prototype, placed relative to the prototype
@@ -92,6 +95,7 @@ func Convert(ctx context.Context, st *usd.Stage, opt Options) (*Result, error) {
 func convert(ctx context.Context, st *usd.Stage, opt Options, facts *Facts) (*Result, error) {
 	c := &conv{
 		ctx: ctx, st: st, time: renderTime(st), sc: &render.Scene{}, facts: facts, subsetFacts: map[*render.Mesh][]SubsetFacts{},
+		meshSubsets: map[*render.Mesh][]meshSubset{}, meshCopies: map[string]int{},
 		warn: map[string]int{}, xforms: map[string]render.Matrix{}, mats: map[string]int{},
 		protos: map[string][]protoEntry{}, images: map[string]*render.Image{}, imgErr: map[string]error{},
 		meters: st.MetersPerUnit(),
@@ -190,7 +194,7 @@ func (c *conv) prim(p *usd.Prim) (bool, error) {
 		if m != nil && c.rendered(p) {
 			c.addMesh(m, w)
 		}
-		c.recordGprim(p, t, w, m)
+		c.recordGprim(p, t, w, m, c.subsetFacts[m])
 		return true, nil
 	case "PointInstancer":
 		if !c.rendered(p) && c.facts == nil {
@@ -266,27 +270,51 @@ func (c *conv) instance(p *usd.Prim) error {
 			}
 			continue
 		}
-		if e.mesh >= 0 {
-			c.recordGprim(at, e.typ, xf, c.sc.Meshes[e.mesh])
-		} else {
-			c.recordGprim(at, e.typ, xf, nil)
+		if e.mesh < 0 {
+			c.recordGprim(at, e.typ, xf, nil, nil)
 			continue
 		}
+		mat := c.boundMaterial(at)
+		mi, subs := e.mesh, []SubsetFacts(nil)
+		if len(c.meshSubsets[c.sc.Meshes[mi]]) > 0 {
+			// The subsets' materials are resolved below this instance proxy;
+			// a mesh whose triangles get other materials is a shallow copy.
+			mi, subs = c.instanceMesh(at, mi, mat)
+		}
+		m := c.sc.Meshes[mi]
+		c.recordGprim(at, e.typ, xf, m, subs)
 		if !c.rendered(at) {
 			continue
 		}
-		inst := render.Instance{Mesh: e.mesh, Transform: xf}
-		m := c.sc.Meshes[e.mesh]
-		if mat := c.boundMaterial(at); mat != m.Material {
-			if m.FaceMaterial != nil {
-				c.warnf("instance %s: the prototype's GeomSubset materials are kept although the instance binds another material", at.Path())
-			} else {
-				inst.Material, inst.Override = mat, true
-			}
+		inst := render.Instance{Mesh: mi, Transform: xf}
+		if mat != m.Material {
+			inst.Material, inst.Override = mat, true
 		}
 		c.sc.Instances = append(c.sc.Instances, inst)
 	}
 	return nil
+}
+
+// instanceMesh returns the mesh (and its index) an instance proxy at
+// draws for the prototype mesh e.mesh with subsets, its own material being
+// mat: the prototype's mesh when the materials agree, else a shallow copy
+// with its own materials (one per distinct assignment); and the subsets'
+// facts below at.
+func (c *conv) instanceMesh(at *usd.Prim, idx, mat int) (int, []SubsetFacts) {
+	m := c.sc.Meshes[idx]
+	face, facts := c.subsetMaterials(at, m, mat)
+	if mat == m.Material && slices.Equal(face, m.FaceMaterial) {
+		return idx, facts
+	}
+	key := fmt.Sprint(idx, mat, face)
+	if k, ok := c.meshCopies[key]; ok {
+		return k, facts
+	}
+	mm := *m
+	mm.Material, mm.FaceMaterial = mat, face
+	c.sc.Meshes = append(c.sc.Meshes, &mm)
+	c.meshCopies[key] = len(c.sc.Meshes) - 1
+	return len(c.sc.Meshes) - 1, facts
 }
 
 // offsetKey names the layer offsets of the prim's composition arcs.

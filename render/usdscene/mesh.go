@@ -301,6 +301,13 @@ func (c *conv) uvPrimvar(p *usd.Prim) (primvar, bool) {
 	return primvar{}, false
 }
 
+// meshSubset is a materialBind GeomSubset of a converted mesh: its name
+// (for finding it below an instance proxy) and its triangles.
+type meshSubset struct {
+	name string
+	tris []int
+}
+
 // subsets applies the materials of the mesh's GeomSubsets of the
 // "materialBind" family, as UsdImaging does
 // (UsdShadeMaterialBindingAPI::GetMaterialBindSubsets): each subset's
@@ -308,39 +315,61 @@ func (c *conv) uvPrimvar(p *usd.Prim) (primvar, bool) {
 // binding when it has none of its own, and its purpose-specific and
 // collection bindings count.
 func (c *conv) subsets(p *usd.Prim, m *render.Mesh, top *topology) {
-	var facts []SubsetFacts
+	var subs []meshSubset
 	for _, gs := range p.GeomSubsets("materialBind", c.time) {
 		if gs.ElementType != "face" {
 			c.warnf("%s: GeomSubset of element type %q is not rendered with its material", gs.Prim.Path(), gs.ElementType)
-			continue
-		}
-		mat := c.boundMaterial(gs.Prim)
-		if c.facts != nil {
-			b := bindingFacts(gs.Prim, "full")
-			facts = append(facts, SubsetFacts{Name: gs.Prim.Name(), Material: b.Material})
-		}
-		if mat == m.Material && m.FaceMaterial == nil {
 			continue
 		}
 		faces := map[int32]bool{}
 		for _, f := range gs.Indices {
 			faces[f] = true
 		}
-		if m.FaceMaterial == nil {
-			m.FaceMaterial = make([]int32, len(top.face))
-			for i := range m.FaceMaterial {
-				m.FaceMaterial[i] = int32(m.Material)
-			}
-		}
+		ms := meshSubset{name: gs.Prim.Name()}
 		for i, f := range top.face {
 			if faces[f] {
-				m.FaceMaterial[i] = int32(mat)
+				ms.tris = append(ms.tris, i)
 			}
 		}
+		subs = append(subs, ms)
 	}
-	if c.facts != nil {
-		c.subsetFacts[m] = facts
+	if len(subs) == 0 {
+		return
 	}
+	c.meshSubsets[m] = subs
+	m.FaceMaterial, c.subsetFacts[m] = c.subsetMaterials(p, m, m.Material)
+}
+
+// subsetMaterials resolves the materials of m's subsets below the prim at
+// (the mesh itself, or an instance proxy of it) whose own material is
+// base: the per-triangle materials (nil when every triangle has base) and
+// the facts.
+func (c *conv) subsetMaterials(at *usd.Prim, m *render.Mesh, base int) ([]int32, []SubsetFacts) {
+	var face []int32
+	var facts []SubsetFacts
+	for _, ms := range c.meshSubsets[m] {
+		sp := c.st.PrimAtPath(at.Path() + "/" + ms.name)
+		if sp == nil {
+			continue
+		}
+		mat := c.boundMaterial(sp)
+		if c.facts != nil {
+			facts = append(facts, SubsetFacts{Name: ms.name, Material: bindingFacts(sp, "full").Material})
+		}
+		if mat == base && face == nil {
+			continue
+		}
+		if face == nil {
+			face = make([]int32, m.NumTriangles())
+			for i := range face {
+				face[i] = int32(base)
+			}
+		}
+		for _, t := range ms.tris {
+			face[t] = int32(mat)
+		}
+	}
+	return face, facts
 }
 
 // taperedCapsuleMesh tessellates a UsdGeomCapsule_1 whose radii differ, as
