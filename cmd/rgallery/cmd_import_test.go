@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/image/tiff"
+
+	"github.com/rgallery/rgallery/gallery"
+	"github.com/rgallery/rgallery/imageio/exr"
+)
+
+// writeMultiPartEXR writes a two-part EXR: "beauty" (R, G, B, A) and "aov"
+// (diffuse.R/G/B, depth.Z), 4x2 pixels.
+func writeMultiPartEXR(t *testing.T, path string) {
+	t.Helper()
+	dw := exr.Box2i{XMax: 3, YMax: 1}
+	ch := func(name string, v float32) *exr.Channel {
+		c := &exr.Channel{Name: name, Type: exr.Float, XSampling: 1, YSampling: 1, Width: 4, Height: 2}
+		for i := 0; i < 8; i++ {
+			c.Float = append(c.Float, v)
+		}
+		return c
+	}
+	p0 := &exr.Part{Name: "beauty", DataWindow: dw, DisplayWindow: dw,
+		Channels: []*exr.Channel{ch("A", 1), ch("B", 0.25), ch("G", 0.5), ch("R", 1)}}
+	p1 := &exr.Part{Name: "aov", DataWindow: dw, DisplayWindow: dw,
+		Channels: []*exr.Channel{ch("depth.Z", 7), ch("diffuse.B", 0.1), ch("diffuse.G", 0.2), ch("diffuse.R", 0.3)}}
+	for _, p := range []*exr.Part{p0, p1} {
+		p.Levels = []*exr.Level{{Width: 4, Height: 2, Channels: p.Channels}}
+	}
+	var b bytes.Buffer
+	if err := exr.WriteFile(&b, &exr.File{Parts: []*exr.Part{p0, p1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func layerNames(s gallery.Snapshot) []string {
+	var names []string
+	ls, _ := s.Metadata["layers"].([]any)
+	for _, l := range ls {
+		m, _ := l.(map[string]any)
+		var ch []string
+		cs, _ := m["channels"].([]any)
+		for _, c := range cs {
+			ch = append(ch, fmt.Sprint(c.(map[string]any)["name"]))
+		}
+		names = append(names, fmt.Sprintf("%v[%s]", m["name"], strings.Join(ch, ",")))
+	}
+	return names
+}
+
+// A PNG, a TIFF and a multi-part EXR become finished snapshots that list,
+// show their layers and export; a bad file among them is reported by name,
+// imports nothing, does not stop the others, and makes the exit code 1.
+func TestImportPNGTIFFAndMultiPartEXR(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	img := image.NewNRGBA(image.Rect(0, 0, 5, 3))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	img.SetNRGBA(0, 0, color.NRGBA{255, 0, 0, 255})
+	var pb, tb bytes.Buffer
+	png.Encode(&pb, img)
+	tiff.Encode(&tb, img, nil)
+	pngPath, tifPath, exrPath, bad := filepath.Join(dir, "comp.png"), filepath.Join(dir, "plate.tif"),
+		filepath.Join(dir, "aovs.exr"), filepath.Join(dir, "broken.exr")
+	os.WriteFile(pngPath, pb.Bytes(), 0o644)
+	os.WriteFile(tifPath, tb.Bytes(), 0o644)
+	writeMultiPartEXR(t, exrPath)
+	exrData, _ := os.ReadFile(exrPath)
+	os.WriteFile(bad, exrData[:len(exrData)/2], 0o644)
+
+	out, stderr, code := e.run("import", "--tag", "ref", "--note", "from comp", "--json", pngPath, bad, tifPath, exrPath)
+	if code != 1 {
+		t.Fatalf("exit %d with a bad file among the inputs\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	if !strings.Contains(stderr, "import "+bad+": ") {
+		t.Errorf("stderr does not name the bad file: %s", stderr)
+	}
+	var res []importResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(res) != 4 || res[1].Error == "" || res[1].Snapshot != nil {
+		t.Fatalf("results %+v", res)
+	}
+	ids := map[string]int64{}
+	for _, r := range res {
+		if r.Snapshot != nil {
+			ids[filepath.Ext(r.File)] = r.Snapshot.ID
+		}
+	}
+	if len(ids) != 3 {
+		t.Fatalf("imported %v", ids)
+	}
+
+	out, stderr, code = e.run("ls", "--json")
+	var list []gallery.Snapshot
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 3 {
+		t.Fatalf("ls: exit %d, %s %s", code, out, stderr)
+	}
+	for _, s := range list {
+		if s.State != gallery.Finished || s.Renderer != "Import" || strings.Join(s.Tags, ",") != "ref" || s.Thumb == "" {
+			t.Errorf("listed %+v", s)
+		}
+	}
+
+	for ext, want := range map[string]string{
+		".png": "[R,G,B,A]",
+		".tif": "[R,G,B,A]",
+		".exr": "beauty[A,B,G,R] aov.depth[Z] aov.diffuse[B,G,R]",
+	} {
+		s := e.show(ids[ext])
+		if got := strings.Join(layerNames(s), " "); got != want {
+			t.Errorf("%s: layers %q, want %q", ext, got, want)
+		}
+		if s.Notes != "from comp" || s.ResX != 5 && ext != ".exr" {
+			t.Errorf("%s: %+v", ext, s)
+		}
+	}
+	if s := e.show(ids[".exr"]); s.Metadata["compression"] != "NONE" || s.ResX != 4 || s.ResY != 2 {
+		t.Errorf("exr metadata %v %dx%d", s.Metadata["compression"], s.ResX, s.ResY)
+	}
+
+	// Export: the file as written to its own format; a PNG (the preview)
+	// for the EXR and the TIFF.
+	export := func(id int64, name string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if _, stderr, code := e.run("export", fmt.Sprint(id), p); code != 0 {
+			t.Fatalf("export %d %s: exit %d: %s", id, name, code, stderr)
+		}
+		return p
+	}
+	for ext, src := range map[string][]byte{".png": pb.Bytes(), ".exr": exrData} {
+		got, _ := os.ReadFile(export(ids[ext], "out"+ext))
+		if !bytes.Equal(got, src) {
+			t.Errorf("export of the %s import differs from the file imported", ext)
+		}
+	}
+	for _, ext := range []string{".exr", ".tif"} {
+		f, _ := os.Open(export(ids[ext], "preview"+strings.TrimPrefix(ext, ".")+".png"))
+		pimg, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s preview: %v", ext, err)
+		}
+		if ext == ".tif" {
+			if c := color.NRGBAModel.Convert(pimg.At(0, 0)).(color.NRGBA); c != (color.NRGBA{255, 0, 0, 255}) {
+				t.Errorf("tiff preview (0,0) = %v", c)
+			}
+		} else if c := color.NRGBAModel.Convert(pimg.At(3, 1)).(color.NRGBA); c.R != 255 || c.G != 188 || c.B != 137 {
+			// linear (1, 0.5, 0.25) in sRGB codes
+			t.Errorf("exr preview (3,1) = %v", c)
+		}
+	}
+}
+
+// The OpenEXR reference multi-part file, when ../shared/exr-images is here.
+func TestImportReferenceMultiPartEXR(t *testing.T) {
+	p, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "exr-images", "Beachball", "multipart.0001.exr"))
+	if _, err := os.Stat(p); err != nil {
+		t.Skip("no ../shared/exr-images")
+	}
+	e := newEnv(t)
+	out, stderr, code := e.run("import", "--label", "beachball", p)
+	if code != 0 || !strings.HasPrefix(out, "imported "+p+" as snapshot 1 (exr ") {
+		t.Fatalf("exit %d: %s %s", code, out, stderr)
+	}
+	s := e.show(1)
+	parts := map[any]bool{}
+	for _, l := range s.Metadata["layers"].([]any) {
+		parts[l.(map[string]any)["part"]] = true
+	}
+	if s.Label != "beachball" || len(parts) < 2 || s.State != gallery.Finished {
+		t.Errorf("label %q, %d parts, state %s", s.Label, len(parts), s.State)
+	}
+}
