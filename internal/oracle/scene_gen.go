@@ -183,14 +183,23 @@ func (g *sceneGen) assetsClass() {
 		name := fmt.Sprintf("A%d", i)
 		path := "/Assets/" + name
 		g.assets = append(g.assets, path)
-		g.line(`def Xform "%s" (`, name)
+		// Some assets are gprims themselves (an instance of one is drawn
+		// by the instance prim, not by its prototype).
+		typ := "Xform"
+		if g.p(0.25) {
+			typ = []string{"Sphere", "Cube", "Mesh"}[g.r.IntN(3)]
+		}
+		g.line(`def %s "%s" (`, typ, name)
 		g.depth++
 		g.line(`prepend apiSchemas = ["MaterialBindingAPI"]`)
 		g.depth--
 		g.line(")")
 		g.line("{")
 		g.depth++
-		g.props(path, "Xform", false)
+		g.props(path, typ, false)
+		if typ == "Mesh" {
+			g.mesh()
+		}
 		for range 1 + g.r.IntN(3) {
 			g.prim(path, 3)
 		}
@@ -257,6 +266,9 @@ func (g *sceneGen) prim(parent string, level int) {
 		}
 		meta = append(meta, fmt.Sprintf("instanceable = %v", g.p(0.85)), ref)
 		typ = "Xform"
+		if g.p(0.3) {
+			typ = "" // untyped: the type comes from the asset
+		}
 	}
 	if g.p(0.7) {
 		meta = append(meta, `prepend apiSchemas = ["MaterialBindingAPI"]`)

@@ -151,8 +151,16 @@ func (c *conv) walk(p *usd.Prim) error {
 			continue
 		}
 		if ch.IsInstance() {
-			if err := c.instance(ch); err != nil {
+			// The instance prim itself is not part of the prototype: a
+			// gprim or PointInstancer instance draws its own geometry too.
+			descend, err := c.prim(ch)
+			if err != nil {
 				return err
+			}
+			if descend {
+				if err := c.instance(ch); err != nil {
+					return err
+				}
 			}
 			continue
 		}

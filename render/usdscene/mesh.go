@@ -315,6 +315,14 @@ type meshSubset struct {
 // binding when it has none of its own, and its purpose-specific and
 // collection bindings count.
 func (c *conv) subsets(p *usd.Prim, m *render.Mesh, top *topology) {
+	if p.IsInstance() {
+		// An instanceable mesh's GeomSubsets are in its prototype, which
+		// UsdGeomSubset::GetGeomSubsets (plain children) does not see.
+		if len(p.GeomSubsets("materialBind", c.time)) > 0 {
+			c.warnf("%s: GeomSubsets of an instanceable mesh are ignored (as OpenUSD's GetMaterialBindSubsets does)", p.Path())
+		}
+		return
+	}
 	var subs []meshSubset
 	for _, gs := range p.GeomSubsets("materialBind", c.time) {
 		if gs.ElementType != "face" {
