@@ -183,3 +183,49 @@ function move(delta) {
   select(st.order[i]);
   if (i >= st.order.length - 3) loadPage(false);
 }
+
+// ---------------------------------------------------------------- drop to import
+
+// Image files dropped on the strip are uploaded to POST /api/import, one
+// request for all of them; each becomes a finished snapshot (or a named
+// error). body[data-import] tells tests and scripts where it is:
+// 'uploading', then 'done' or 'failed'.
+const stripEl = $('#strip');
+const hasFiles = e => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
+stripEl.addEventListener('dragover', e => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  e.dataTransfer.dropEffect = 'copy';
+  stripEl.classList.add('drop');
+});
+stripEl.addEventListener('dragleave', e => { if (e.target === stripEl) stripEl.classList.remove('drop'); });
+stripEl.addEventListener('drop', e => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  stripEl.classList.remove('drop');
+  importFiles([...e.dataTransfer.files]);
+});
+
+async function importFiles(files) {
+  if (!files.length) return;
+  const form = new FormData();
+  for (const f of files) form.append('file', f, f.name);
+  document.body.dataset.import = 'uploading';
+  toast(`Importing ${files.length} file${files.length > 1 ? 's' : ''}…`, true);
+  let data;
+  try {
+    const r = await fetch('/api/import', {method: 'POST', headers: {'X-Rgallery': '1'}, body: form});
+    const text = await r.text();
+    try { data = JSON.parse(text); } catch { data = {error: text || r.statusText}; }
+  } catch (err) {
+    data = {error: err.message || String(err)};
+  }
+  const results = data.results || [];
+  const done = results.filter(x => x.snapshot);
+  for (const x of done) applySnapshot(x.snapshot, true);
+  if (done.length) select(done[done.length - 1].snapshot.id);
+  const bad = results.filter(x => x.error).map(x => x.error);
+  if (!results.length && data.error) bad.push(data.error);
+  document.body.dataset.import = bad.length ? 'failed' : 'done';
+  if (bad.length) toast(bad.join(' · ')); else toast(`Imported ${done.length} image${done.length > 1 ? 's' : ''}`, true);
+}
