@@ -141,6 +141,8 @@ func canonValue(v any) any {
 		return map[string]any{"real": canonValue(x.Real), "imag": canonValue(x.Imag)}
 	case sdf.LayerOffset:
 		return canonOffset(x)
+	case sdf.Relocate:
+		return []any{x.Source, x.Target}
 	case sdf.Reference:
 		out := map[string]any{"asset": x.AssetPath, "prim": x.PrimPath, "offset": canonOffset(x.Offset)}
 		if len(x.CustomData) > 0 {

@@ -88,6 +88,9 @@ func (g *crateGen) layerMeta() {
 	if g.r.IntN(4) == 0 {
 		add(`subLayers = [@./sub_a.usda@ (offset = 10; scale = 2), @sub b.usda@]`)
 	}
+	if g.r.IntN(6) == 0 { // layer relocates: crate 0.11
+		add("relocates = {\n</P0/C0>: </P0/Moved>,\n</P1>: </Elsewhere>\n}")
+	}
 }
 
 // dict is a usda dictionary literal with typed entries, nested up to depth 2.
