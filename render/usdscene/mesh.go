@@ -301,6 +301,16 @@ func (c *conv) uvPrimvar(p *usd.Prim) (primvar, bool) {
 	return primvar{}, false
 }
 
+// isInstanceProxy reports whether p lies below an instance.
+func isInstanceProxy(p *usd.Prim) bool {
+	for q := p.Parent(); q != nil && q.Path() != "/"; q = q.Parent() {
+		if q.IsInstance() {
+			return true
+		}
+	}
+	return false
+}
+
 // meshSubset is a materialBind GeomSubset of a converted mesh: its name
 // (for finding it below an instance proxy) and its triangles.
 type meshSubset struct {
@@ -315,9 +325,10 @@ type meshSubset struct {
 // binding when it has none of its own, and its purpose-specific and
 // collection bindings count.
 func (c *conv) subsets(p *usd.Prim, m *render.Mesh, top *topology) {
-	if p.IsInstance() {
+	if p.IsInstance() && !isInstanceProxy(p) {
 		// An instanceable mesh's GeomSubsets are in its prototype, which
-		// UsdGeomSubset::GetGeomSubsets (plain children) does not see.
+		// UsdGeomSubset::GetGeomSubsets (plain children) does not see;
+		// below another instance (an instance proxy) they are seen.
 		if len(p.GeomSubsets("materialBind", c.time)) > 0 {
 			c.warnf("%s: GeomSubsets of an instanceable mesh are ignored (as OpenUSD's GetMaterialBindSubsets does)", p.Path())
 		}
