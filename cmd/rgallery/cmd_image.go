@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -85,7 +86,8 @@ var cmdImageConvert = &cobra.Command{
 scanline OpenEXR: HALF channels become FLOAT (exactly), FLOAT stays FLOAT and
 UINT stays UINT (a float would lose values above 2^24). Every part, layer,
 channel, window, sampling and attribute is kept; of a mip/rip-mapped part
-only the full-resolution level is written (the others are reported).`,
+only the full-resolution level is written (the others are reported); deep
+parts are flattened (samples composited front to back by Z).`,
 	Args: cobra.ExactArgs(2),
 	RunE: func(cmd *cobra.Command, args []string) error {
 		f, err := exr.Open(args[0])
@@ -93,6 +95,15 @@ only the full-resolution level is written (the others are reported).`,
 			return &exitError{code: 2, err: err}
 		}
 		for i, p := range f.Parts {
+			if strings.HasPrefix(p.Type, "deep") {
+				flat, err := p.Flatten()
+				if err != nil {
+					return &exitError{code: 2, err: err}
+				}
+				f.Parts[i] = flat
+				fmt.Fprintf(cmd.ErrOrStderr(), "rgallery image convert: part %d (%q): deep, written flattened (samples composited front to back)\n", i, p.Name)
+				continue
+			}
 			if len(p.Levels) > 1 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "rgallery image convert: part %d (%q): %d levels, writing the full-resolution level only\n", i, p.Name, len(p.Levels))
 			}
@@ -200,7 +211,7 @@ func describeImage(path string, f *exr.File) imageInfo {
 // counts NaN and infinite ones, as oiiotool --stats does.
 func channelStats(c *exr.Channel) channelInfo {
 	ci := channelInfo{Name: c.Name, Type: c.Type.String(), XSampling: c.XSampling, YSampling: c.YSampling, PLinear: c.PLinear}
-	n := c.Width * c.Height
+	n := c.Len() // deep parts: every sample
 	lo, hi, sum, finite := math.Inf(1), math.Inf(-1), 0.0, 0
 	for i := 0; i < n; i++ {
 		v := float64(c.At(i))

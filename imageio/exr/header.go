@@ -248,17 +248,27 @@ func (h *header) finish(flags uint32, index int) error {
 	switch h.typ {
 	case "scanlineimage", "tiledimage":
 	case "deepscanline", "deeptile":
-		return UnsupportedError(fmt.Sprintf("deep data (%s part %q)", h.typ, h.name))
+		switch h.comp {
+		case compNone, compRLE, compZIPS, compZIP, compZSTD:
+		default:
+			return UnsupportedError(fmt.Sprintf("deep data with %s compression (part %q)", h.comp, h.name))
+		}
+		if h.typ == "deeptile" && h.tiles == nil {
+			return fmt.Errorf("deep tiled part without a tiles attribute")
+		}
 	default:
 		return UnsupportedError(fmt.Sprintf("part type %q", h.typ))
 	}
 	if flags&flagMultiPart == 0 && (h.typ == "tiledimage") != (flags&flagTiled != 0) {
 		return fmt.Errorf("type %q disagrees with the tiled flag", h.typ)
 	}
-	if h.typ == "tiledimage" {
-		if h.tiles == nil {
-			return fmt.Errorf("tiled part without a tiles attribute")
-		}
+	if h.typ == "scanlineimage" || h.typ == "deepscanline" {
+		h.tiles = nil // a stray tiles attribute does not make scanlines tiles
+	}
+	if h.typ == "tiledimage" && h.tiles == nil {
+		return fmt.Errorf("tiled part without a tiles attribute")
+	}
+	if h.tiles != nil {
 		t := h.tiles
 		if t.XSize < 1 || t.YSize < 1 || t.XSize > coordLimit || t.YSize > coordLimit {
 			return fmt.Errorf("tile size %d x %d", t.XSize, t.YSize)
@@ -285,7 +295,7 @@ func (h *header) finish(flags uint32, index int) error {
 		return fmt.Errorf("part without channels")
 	}
 	for _, c := range h.channels {
-		if h.typ == "tiledimage" && (c.XSampling != 1 || c.YSampling != 1) {
+		if h.typ != "scanlineimage" && (c.XSampling != 1 || c.YSampling != 1) {
 			return fmt.Errorf("tiled part with sampled channel %q", c.Name)
 		}
 		if floorMod(h.dataWindow.XMin, c.XSampling) != 0 || floorMod(h.dataWindow.YMin, c.YSampling) != 0 ||

@@ -5,15 +5,16 @@
 // Reading: single- and multi-part files; scanline and tiled parts
 // (ONE_LEVEL, MIPMAP and RIPMAP, every level); UINT, HALF and FLOAT
 // channels; x/y sampled channels; any data and display windows; any line
-// order; compressions NONE, RLE, ZIPS, ZIP and PIZ, PXR24, B44, B44A when
-// their codec files are present (see codecs in chunks.go). DWAA, DWAB,
-// HTJ2K, LJ2K, ZSTD and deep parts give an *UnsupportedError naming what is
-// missing. Malformed files give a *FormatError; sizes are checked against
+// order; deep scanline and tiled parts (samples as written, and Flatten
+// for display); compressions NONE, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A,
+// DWAA, DWAB and ZSTD (see codecs in chunks.go). HTJ2K and LJ2K give an
+// *UnsupportedError naming what is missing. Malformed files give a *FormatError; sizes are checked against
 // the file's length and Options.MaxSamples before anything is allocated.
 //
 // One file per concern: header.go and attr.go (headers and attributes),
 // levels.go (tile levels), chunks.go (offset tables, chunks, the codec
-// table), codec.go (the contract between chunks and codecs), one file per
+// table), deep.go (deep parts), codec.go (the contract between chunks and
+// codecs), one file per
 // codec (rle.go, zip.go, piz.go, ...), part.go (parts, levels, layers, the
 // full API), image.go (the simple float Image API), write.go (writing).
 //
@@ -27,6 +28,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 )
 
 // Image is a linear float image. Channels holds the channel names in file
@@ -108,8 +110,16 @@ func decodeBytes(d []byte) (*Image, error) {
 	return f.Parts[0].Image()
 }
 
-// Image returns the part's full-resolution level as a float Image.
+// Image returns the part's full-resolution level as a float Image (a deep
+// part flattened first).
 func (p *Part) Image() (*Image, error) {
+	if strings.HasPrefix(p.Type, "deep") {
+		flat, err := p.Flatten()
+		if err != nil {
+			return nil, err
+		}
+		p = flat
+	}
 	if len(p.Channels) == 0 || (p.Channels[0].Half == nil && p.Channels[0].Float == nil && p.Channels[0].Uint == nil) {
 		return nil, errors.New("exr: part has no pixels (read with HeaderOnly?)")
 	}

@@ -47,12 +47,18 @@ func (c *Channel) At(i int) float32 {
 	return float32(c.Uint[i])
 }
 
+// Len is the number of samples held: Width*Height for flat parts, the
+// total of the level's Counts for deep ones.
+func (c *Channel) Len() int {
+	return len(c.Half) + len(c.Float) + len(c.Uint)
+}
+
 // Floats returns all samples as float32.
 func (c *Channel) Floats() []float32 {
 	if c.Type == pixFloat {
 		return c.Float
 	}
-	out := make([]float32, c.Width*c.Height)
+	out := make([]float32, c.Len())
 	for i := range out {
 		out[i] = c.At(i)
 	}
@@ -76,12 +82,15 @@ type Level struct {
 	LX, LY        int
 	Width, Height int
 	Channels      []*Channel
+	// Counts is, for deep parts, each pixel's number of samples
+	// (row-major); nil for flat parts. See deep.go.
+	Counts []uint32
 }
 
 // Part is one part of a file: its header and, once read, its pixels.
 type Part struct {
 	Name          string // the "name" attribute; "" in single-part files without one
-	Type          string // scanlineimage or tiledimage
+	Type          string // scanlineimage, tiledimage, deepscanline or deeptile
 	Attributes    []Attribute
 	DataWindow    Box2i
 	DisplayWindow Box2i
@@ -206,7 +215,7 @@ func Parse(d []byte, o Options) (*File, error) {
 			L := &Level{LX: lv.lx, LY: lv.ly, Width: lv.w, Height: lv.h}
 			for _, c := range h.channels {
 				c := c
-				if h.tiles == nil {
+				if h.tiles == nil && !strings.HasPrefix(h.typ, "deep") {
 					c.Width = numSamples(c.XSampling, h.dataWindow.XMin, h.dataWindow.XMax)
 					c.Height = numSamples(c.YSampling, h.dataWindow.YMin, h.dataWindow.YMax)
 				} else {
@@ -231,7 +240,13 @@ func Parse(d []byte, o Options) (*File, error) {
 		return nil, err
 	}
 	for i, h := range hdrs {
-		if err := readPart(d, f.Parts[i], h, i, f.MultiPart, tables[i]); err != nil {
+		var err error
+		if strings.HasPrefix(h.typ, "deep") {
+			err = readDeepPart(d, f.Parts[i], h, i, f.MultiPart, tables[i], maxS)
+		} else {
+			err = readPart(d, f.Parts[i], h, i, f.MultiPart, tables[i])
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // headerWriter builds a header's attributes.
@@ -139,7 +140,7 @@ var structural = map[string]bool{
 // WriteFile writes every part of f, full-resolution level, as an
 // uncompressed scanline file: HALF channels become FLOAT (exactly), FLOAT
 // and UINT stay as they are, sampling and windows are kept, and so are all
-// other attributes (as written). A file of several parts, or of one named
+// other attributes (as written). Deep parts must be flattened first. A file of several parts, or of one named
 // part, is written multi-part.
 func WriteFile(w io.Writer, f *File) error {
 	if len(f.Parts) == 0 {
@@ -155,6 +156,9 @@ func WriteFile(w io.Writer, f *File) error {
 	}
 	outs := make([]partOut, len(f.Parts))
 	for i, p := range f.Parts {
+		if strings.HasPrefix(p.Type, "deep") {
+			return fmt.Errorf("exr: write: part %d is deep; Flatten it first", i)
+		}
 		dw := p.DataWindow
 		var chans []Channel
 		for _, c := range p.Channels {

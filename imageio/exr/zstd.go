@@ -31,7 +31,29 @@ const (
 var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1),
 	zstd.WithDecoderMaxMemory(1<<30), zstd.WithDecoderMaxWindow(1<<27))
 
+// zstdRow is one channel's samples on one line of a chunk: where they
+// start in the uncompressed layout, how many, and their size.
+type zstdRow struct{ at, n, size int }
+
 func decompressZSTD(dst, src []byte, l chunkLayout) error {
+	var rows []zstdRow
+	p := 0
+	for y := l.y0; y < l.y0+l.height; y++ {
+		for _, c := range l.channels {
+			if !c.hasLine(y) {
+				continue
+			}
+			r := zstdRow{at: p, n: l.samplesX(c), size: c.typ.size()}
+			p += r.n * r.size
+			rows = append(rows, r)
+		}
+	}
+	return zstdUnpack(dst, src, rows)
+}
+
+// zstdUnpack undoes ZSTD for a chunk whose uncompressed layout is rows,
+// in order (flat chunks, deep sample tables and deep data alike).
+func zstdUnpack(dst, src []byte, rows []zstdRow) error {
 	if len(src) < zstdHeaderSize || binary.LittleEndian.Uint64(src) != zstdMagic {
 		return errors.New("zstd: chunk neither raw nor a zstd-exr frame")
 	}
@@ -65,22 +87,13 @@ func decompressZSTD(dst, src []byte, l chunkLayout) error {
 		return errors.New("zstd: frame larger than the chunk")
 	}
 
-	// Rows per (line, channel), in the sorted order: HALF rows first.
-	type row struct{ at, n, size int }
-	var half, wide []row
-	p := 0
-	for y := l.y0; y < l.y0+l.height; y++ {
-		for _, c := range l.channels {
-			if !c.hasLine(y) {
-				continue
-			}
-			r := row{at: p, n: l.samplesX(c), size: c.typ.size()}
-			p += r.n * r.size
-			if r.size == 2 {
-				half = append(half, r)
-			} else {
-				wide = append(wide, r)
-			}
+	// The sorted order: HALF rows first, then 4-byte rows.
+	var half, wide []zstdRow
+	for _, r := range rows {
+		if r.size == 2 {
+			half = append(half, r)
+		} else {
+			wide = append(wide, r)
 		}
 	}
 	split := 0
@@ -118,8 +131,8 @@ func decompressZSTD(dst, src []byte, l chunkLayout) error {
 	}
 	delta := format == 2 && flags&zstdFlagDelta != 0
 	off := 0
-	for _, rows := range [][]row{half, wide} {
-		for _, r := range rows {
+	for _, group := range [][]zstdRow{half, wide} {
+		for _, r := range group {
 			b := sorted[off : off+r.n*r.size]
 			if delta {
 				undelta(b, r.size)

@@ -33,6 +33,7 @@ type exrDump struct {
 type exrDumpPart struct {
 	Name   string         `json:"name"`
 	Deep   bool           `json:"deep"`
+	Counts string         `json:"counts"` // deep: samples per pixel, uint32 .bin
 	Levels []exrDumpLevel `json:"levels"`
 }
 
@@ -100,6 +101,12 @@ func exrCompare(f *exr.File, d *exrDump, convertedHalf bool) string {
 		if p.Name != dp.Name {
 			return fmt.Sprintf("part %d name: ours %q, OpenEXR %q", pi, p.Name, dp.Name)
 		}
+		if dp.Deep {
+			if s := exrCompareDeep(p, dp); s != "" {
+				return fmt.Sprintf("part %d (deep): %s", pi, s)
+			}
+			continue
+		}
 		for _, dl := range dp.Levels {
 			var lv *exr.Level
 			for _, l := range p.Levels {
@@ -132,6 +139,50 @@ func exrCompare(f *exr.File, d *exrDump, convertedHalf bool) string {
 					return where + ": " + s
 				}
 			}
+		}
+	}
+	return ""
+}
+
+// exrCompareDeep compares a deep part's sample counts and every sample.
+func exrCompareDeep(p *exr.Part, dp exrDumpPart) string {
+	if !strings.HasPrefix(p.Type, "deep") {
+		return "ours is not deep: " + p.Type
+	}
+	lv := p.Levels[0]
+	raw, err := os.ReadFile(dp.Counts)
+	if err != nil {
+		return err.Error()
+	}
+	if len(raw) != 4*len(lv.Counts) {
+		return fmt.Sprintf("counts: ours %d pixels, OpenEXR %d", len(lv.Counts), len(raw)/4)
+	}
+	for i, c := range lv.Counts {
+		if r := binary.LittleEndian.Uint32(raw[4*i:]); r != c {
+			return fmt.Sprintf("pixel (%d,%d) samples: ours %d, OpenEXR %d", i%lv.Width, i/lv.Width, c, r)
+		}
+	}
+	ours := map[string]*exr.Channel{}
+	for _, c := range lv.Channels {
+		ours[c.Name] = c
+	}
+	dl := dp.Levels[0]
+	if len(dl.Channels) != len(lv.Channels) {
+		return fmt.Sprintf("channels: ours %d, OpenEXR %d", len(lv.Channels), len(dl.Channels))
+	}
+	for _, dc := range dl.Channels {
+		c := ours[dc.Name]
+		if c == nil {
+			return fmt.Sprintf("channel %q missing in ours", dc.Name)
+		}
+		if c.Len() != dc.W {
+			return fmt.Sprintf("channel %q: ours %d samples, OpenEXR %d", dc.Name, c.Len(), dc.W)
+		}
+		// a deep channel is one row of all its samples
+		flat := *c
+		flat.Width, flat.Height = dc.W, 1
+		if s := exrCompareChannel(&flat, dc, false); s != "" {
+			return fmt.Sprintf("channel %q: %s", dc.Name, s)
 		}
 	}
 	return ""

@@ -57,7 +57,7 @@ func TestOracleExr(t *testing.T) {
 	for i, d := range answers {
 		name := jobs[i]["name"].(string)
 		comp := jobs[i]["compression"].(string)
-		if d.refused() && !d.hasDeep() {
+		if d.refused() {
 			// OpenEXR could not write or read its own random file: not a
 			// case about our reader, but never silent.
 			refusedByOpenEXR++
@@ -70,7 +70,9 @@ func TestOracleExr(t *testing.T) {
 			name += "#nan-only"
 		}
 		tally.Case(t, name, diff)
-		if diff == "" && f != nil {
+		if diff == "" && f != nil && jobs[i]["kind"] != "deep" {
+			// deep files are not rewritten (WriteFile wants them
+			// flattened) nor given to oiiotool --stats
 			decoded = append(decoded, exrDecoded{name: name, path: d.Path, file: f, kind: jobs[i]["kind"].(string)})
 		}
 	}
@@ -147,15 +149,6 @@ func exrJobs(n int, seed uint64) []map[string]any {
 // OpenEXR's dump; it returns the difference and our file.
 func exrCheck(d exrDump) (string, *exr.File) {
 	f, err := exrDecode(d.Path)
-	if d.hasDeep() {
-		switch {
-		case err == nil:
-			return "deep file read without error", nil
-		case exrIsUnsupported(err) && strings.Contains(err.Error(), "deep"):
-			return "deep data unsupported: " + exrShortErr(err), nil
-		}
-		return "deep file: wrong error: " + exrShortErr(err), nil
-	}
 	if err != nil {
 		return "ours: " + exrShortErr(err), nil
 	}
@@ -406,8 +399,6 @@ func exrCorpus(t *testing.T, tally *Tally) {
 			diff = "ours: " + err.Error()
 		case took > 10*time.Second:
 			diff = fmt.Sprintf("ours took %v", took)
-		case d.hasDeep():
-			diff, _ = exrCheck(d)
 		case d.refused() && err != nil:
 			diff = "" // both refuse
 			outcomes["both refuse"]++
