@@ -12,9 +12,10 @@ import (
 
 // CrateDump is the canonical layer-level dump of a layer read by our USD
 // reader, in the form scripts/oracle/crate_values.py prints for OpenUSD's
-// reading of the same file: every spec's type and fields (children lists
-// except primChildren and properties left out, as SdfSpec::ListInfoKeys
-// leaves them out), every value in the canonical forms described there.
+// reading of the same file: every spec's type and fields (the children
+// lists as the Python API gives them: primChildren and properties in
+// order, variantSetChildren and variantChildren sorted, no target or
+// connection children), every value in the canonical forms described there.
 // Floats print as the bits of their exact float64 widening, so equal
 // dumps mean bit-identical values. A value that fails to decode prints as
 // {"error": "decode"} on both sides (OpenUSD cannot decode all it
@@ -52,7 +53,22 @@ func CrateDump(l *sdf.Layer) map[string]any {
 		fields := map[string]any{}
 		for _, f := range s.Fields {
 			switch f.Name {
-			case "variantSetChildren", "variantChildren", "targetChildren", "connectionChildren":
+			case "targetChildren", "connectionChildren":
+				continue
+			case "variantSetChildren", "variantChildren":
+				// Compared sorted: the Python API lists them by name.
+				if _, _, err := s.GetErr(f.Name); err != nil {
+					fields[f.Name] = map[string]any{"error": "decode"}
+					continue
+				}
+				var names []string
+				for _, t := range s.Tokens(f.Name) {
+					names = append(names, string(t))
+				}
+				if len(names) > 0 {
+					sort.Strings(names)
+					fields[f.Name] = canonValue(names)
+				}
 				continue
 			case "primChildren", "properties":
 				if s.Type != sdf.SpecPrim && s.Type != sdf.SpecVariant && s.Type != sdf.SpecPseudoRoot {

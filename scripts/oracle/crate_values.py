@@ -27,7 +27,8 @@ Canonical forms (internal/oracle/crate_dump.go prints the same):
   {"block": true}.
 A spec is {"type": <SdfSpecType name>, "fields": {name: value}}; the
 fields are ListInfoKeys() (every field but children lists) plus
-primChildren and properties (children order) for prims and variants.
+primChildren and properties (children order) for prims and variants, and
+variantSetChildren and variantChildren, sorted.
 """
 import json
 import math
@@ -164,6 +165,13 @@ def dump(layer):
                 props = list(prim.properties.keys())
                 if props:
                     fields["properties"] = props
+                vsets = sorted(prim.variantSets.keys())
+                if vsets:
+                    fields["variantSetChildren"] = vsets
+        if isinstance(obj, Sdf.VariantSetSpec):
+            kids = sorted(obj.variants.keys())
+            if kids:
+                fields["variantChildren"] = kids
         specs[str(path)] = {"type": SPEC_TYPES.get(type(obj).__name__, type(obj).__name__), "fields": fields}
 
     layer.Traverse(Sdf.Path.absoluteRootPath, visit)
