@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rgallery/rgallery/bgrender"
 	"github.com/rgallery/rgallery/gallery"
 )
 
@@ -74,7 +75,9 @@ func (a *API) importImages(w http.ResponseWriter, r *http.Request) {
 		if x.Error != "" {
 			failed++
 		} else {
-			a.hub.publish(EventData{Type: "created", ID: x.Snapshot.ID, Snapshot: x.Snapshot})
+			// Through the manager, so that every API over it (the owner
+			// socket's, the web server's) tells its browsers.
+			a.m.Announce(bgrender.Event{Type: bgrender.EventCreated, ID: x.Snapshot.ID})
 		}
 	}
 	code := http.StatusOK

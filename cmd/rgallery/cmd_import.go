@@ -1,13 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rgallery/rgallery/gallery"
+	"github.com/rgallery/rgallery/owner"
+	"github.com/rgallery/rgallery/server"
 )
 
 var importOpts struct {
@@ -34,7 +41,9 @@ formats a browser cannot show; the metadata lists the format, size, layers and
 channels, the file's attributes and where it came from.
 
 A file that cannot be read is reported and nothing is imported for it; the
-others still are, and the exit code is 1.`,
+others still are, and the exit code is 1. When the gallery has an owner
+(rgallery serve), the owner imports the files, so open browsers show them
+at once.`,
 	Args: cobra.MinimumNArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
@@ -48,22 +57,28 @@ others still are, and the exit code is 1.`,
 			return err
 		}
 		defer g.Close()
-		var results []importResult
-		failed := 0
-		for _, f := range args {
-			s, err := g.ImportFile(ctx, f, gallery.ImportOptions{Label: importOpts.label, Tags: importOpts.tags, Notes: importOpts.note})
-			r := importResult{File: f}
-			if err != nil {
-				failed++
-				r.Error = err.Error()
-				fmt.Fprintf(os.Stderr, "rgallery: import %s: %v\n", f, err)
-			} else {
-				r.Snapshot = &s
-				if !importOpts.json {
-					fmt.Printf("imported %s as snapshot %d (%s %dx%d, %d layers)\n", f, s.ID, s.Metadata["format"], s.ResX, s.ResY, layerCount(s))
+		results, viaOwner := importViaOwner(ctx, g.Dir(), args)
+		if !viaOwner {
+			for _, f := range args {
+				r := importResult{File: f}
+				s, err := g.ImportFile(ctx, f, gallery.ImportOptions{Label: importOpts.label, Tags: importOpts.tags, Notes: importOpts.note})
+				if err != nil {
+					r.Error = err.Error()
+				} else {
+					r.Snapshot = &s
 				}
+				results = append(results, r)
 			}
-			results = append(results, r)
+		}
+		failed := 0
+		for _, r := range results {
+			if r.Error != "" {
+				failed++
+				fmt.Fprintf(os.Stderr, "rgallery: import %s: %s\n", r.File, r.Error)
+			} else if !importOpts.json {
+				s := r.Snapshot
+				fmt.Printf("imported %s as snapshot %d (%s %dx%d, %d layers)\n", r.File, s.ID, s.Metadata["format"], s.ResX, s.ResY, layerCount(*s))
+			}
 		}
 		if importOpts.json {
 			enc := json.NewEncoder(os.Stdout)
@@ -77,6 +92,48 @@ others still are, and the exit code is 1.`,
 		}
 		return nil
 	},
+}
+
+// importViaOwner hands the files to the gallery's owner when one runs
+// (`rgallery serve`, a render): it imports them the same way, and tells
+// the browsers watching it at once. It reports false when no owner took
+// them (none runs, or an older one without the endpoint), and the caller
+// imports them itself.
+func importViaOwner(ctx context.Context, dir string, files []string) ([]importResult, bool) {
+	if !owner.Alive(ctx, dir) {
+		return nil, false
+	}
+	req := server.ImportRequest{Label: importOpts.label, Tags: importOpts.tags, Note: importOpts.note}
+	for _, f := range files {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return nil, false
+		}
+		req.Paths = append(req.Paths, abs)
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, false
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://owner/api/import", bytes.NewReader(body))
+	if err != nil {
+		return nil, false
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	resp, err := owner.Client(dir).Do(hreq)
+	if err != nil {
+		return nil, false
+	}
+	defer resp.Body.Close()
+	var out server.ImportResponse
+	if json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&out) != nil || len(out.Results) != len(files) {
+		return nil, false // not an answer of this endpoint: import here
+	}
+	results := make([]importResult, len(files))
+	for i, r := range out.Results {
+		results[i] = importResult{File: files[i], Snapshot: r.Snapshot, Error: r.Error}
+	}
+	return results, true
 }
 
 func layerCount(s gallery.Snapshot) int {

@@ -1,16 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/image/tiff"
 
@@ -187,5 +190,47 @@ func TestImportReferenceMultiPartEXR(t *testing.T) {
 	}
 	if s.Label != "beachball" || len(parts) < 2 || s.State != gallery.Finished {
 		t.Errorf("label %q, %d parts, state %s", s.Label, len(parts), s.State)
+	}
+}
+
+// With `rgallery serve` running, the owner imports the files, and the
+// browsers watching it get a "created" event for each.
+func TestImportThroughOwnerTellsBrowsers(t *testing.T) {
+	e := newEnv(t)
+	_, url := e.serve("--addr", "127.0.0.1:0", "--root", filepath.Dir(e.scene))
+	resp, err := http.Get(url + "api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	created := make(chan string, 4)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "data: ") && strings.Contains(sc.Text(), `"type":"created"`) {
+				created <- sc.Text()
+			}
+		}
+		close(created)
+	}()
+	p := filepath.Join(t.TempDir(), "grey.png")
+	var b bytes.Buffer
+	png.Encode(&b, image.NewGray(image.Rect(0, 0, 3, 3)))
+	os.WriteFile(p, b.Bytes(), 0o644)
+	out, stderr, code := e.run("import", "--tag", "owned", p, p+".missing")
+	if code != 1 || !strings.HasPrefix(out, "imported "+p+" as snapshot 1 ") || !strings.Contains(stderr, "import "+p+".missing: ") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	select {
+	case ev := <-created:
+		if !strings.Contains(ev, `"id":1`) || !strings.Contains(ev, `"renderer":"Import"`) {
+			t.Errorf("event %s", ev)
+		}
+	case <-time.After(30 * time.Second): // a deadline for a hang, not a timing assertion
+		t.Fatal("no created event from the owner")
+	}
+	if s := e.show(1); s.State != gallery.Finished || strings.Join(s.Tags, ",") != "owned" {
+		t.Errorf("snapshot %+v", s)
 	}
 }
