@@ -31,6 +31,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 )
 
 // Format names an image file format.
@@ -170,6 +171,9 @@ func Decode(data []byte) (*Image, error) {
 		return nil, ErrUnknownFormat
 	}
 	if err != nil {
+		if strings.HasPrefix(err.Error(), string(f)+":") {
+			return nil, err // the decoder named its format already
+		}
 		return nil, fmt.Errorf("%s: %w", f, err)
 	}
 	if len(im.Layers) == 0 {
