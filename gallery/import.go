@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rgallery/rgallery/imageio"
@@ -98,7 +99,13 @@ func (g *Gallery) Import(ctx context.Context, data []byte, o ImportOptions) (Sna
 	if err := os.Chmod(stage, 0o755); err != nil {
 		return Snapshot{}, fmt.Errorf("import %s: %w", name, err)
 	}
-	imageName := "image" + im.Format.Ext()
+	// The file keeps its own extension when it names its format (.tif
+	// stays .tif, so that export to .tif copies it), else the format's.
+	ext := strings.ToLower(filepath.Ext(name))
+	if imageio.ExtFormat(ext) != im.Format {
+		ext = im.Format.Ext()
+	}
+	imageName := "image" + ext
 	if err := writeFileAtomic(filepath.Join(stage, imageName), data); err != nil {
 		return Snapshot{}, fmt.Errorf("import %s: store image: %w", name, err)
 	}

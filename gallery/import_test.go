@@ -40,7 +40,7 @@ func TestImportTIFFIsFinishedSnapshotKeepingTheFile(t *testing.T) {
 		t.Fatalf("snapshot %+v", s)
 	}
 	kept, err := os.ReadFile(g.Path(s.Image))
-	if err != nil || !bytes.Equal(kept, b.Bytes()) || filepath.Ext(s.Image) != ".tiff" {
+	if err != nil || !bytes.Equal(kept, b.Bytes()) || filepath.Ext(s.Image) != ".tif" {
 		t.Fatalf("image %s not kept as written: %v", s.Image, err)
 	}
 	if p := g.PreviewPath(s); filepath.Base(p) != "preview.png" {

@@ -34,6 +34,16 @@ func decodeEXR(data []byte) (*Image, error) {
 		for _, a := range p.Attributes {
 			im.Attributes = append(im.Attributes, Attribute{Part: p.Name, Name: a.Name, Type: a.Type, Value: a.FormatValue()})
 		}
+		if strings.HasPrefix(p.Type, "deep") {
+			// Deep samples are shown flattened (front to back, "over");
+			// the file itself keeps them.
+			flat, err := p.Flatten()
+			if err != nil {
+				return nil, fmt.Errorf("part %q: flatten deep samples: %w", p.Name, err)
+			}
+			im.Attributes = append(im.Attributes, Attribute{Part: p.Name, Name: "rgallery:flattened", Value: "deep samples composited front to back for display"})
+			p = flat
+		}
 		dw := p.DataWindow
 		w, h := dw.Width(), dw.Height()
 		if w <= 0 || h <= 0 {

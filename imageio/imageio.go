@@ -54,6 +54,24 @@ func (f Format) Ext() string {
 	return "." + string(f)
 }
 
+// ExtFormat returns the format a file extension (".tif", ".JPEG", ".pic")
+// usually names, or "".
+func ExtFormat(ext string) Format {
+	switch strings.ToLower(ext) {
+	case ".exr":
+		return EXR
+	case ".png":
+		return PNG
+	case ".jpg", ".jpeg":
+		return JPEG
+	case ".tif", ".tiff":
+		return TIFF
+	case ".hdr", ".pic", ".rgbe":
+		return HDR
+	}
+	return ""
+}
+
 // Sniff returns the format of a file from its first bytes (16 are enough),
 // or "" when none matches.
 func Sniff(head []byte) Format {

@@ -415,3 +415,40 @@ func TestDecodeReferenceMultiPart(t *testing.T) {
 		t.Errorf("%d parts in %s", len(parts), p)
 	}
 }
+
+// Every non-damaged reference image decodes into layers with a preview,
+// or is refused with the EXR reader's UnsupportedError (counted, logged).
+func TestDecodeReferenceImages(t *testing.T) {
+	root := filepath.Join("..", "..", "shared", "exr-images")
+	if _, err := os.Stat(root); err != nil {
+		t.Skip("no ../shared/exr-images")
+	}
+	var files []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() == "Damaged" {
+			return filepath.SkipDir
+		}
+		if err == nil && strings.HasSuffix(p, ".exr") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	ok, unsupported := 0, 0
+	for _, p := range files {
+		im, _, err := Open(p, 0)
+		var u exr.UnsupportedError
+		switch {
+		case errors.As(err, &u):
+			unsupported++
+			t.Logf("%s: %v", p, err)
+		case err != nil:
+			t.Errorf("%s: %v", p, err)
+		default:
+			ok++
+			if pv := im.Preview(); pv.Bounds().Dx() != im.Width || len(im.Layers) == 0 {
+				t.Errorf("%s: preview %v for %dx%d, %d layers", p, pv.Bounds(), im.Width, im.Height, len(im.Layers))
+			}
+		}
+	}
+	t.Logf("%d reference images: %d decoded, %d unsupported", len(files), ok, unsupported)
+}
