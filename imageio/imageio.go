@@ -251,14 +251,16 @@ func (l *Layer) channel(name string) int {
 
 // Preview returns the beauty layer as 8-bit sRGB with straight alpha, the
 // size of the image (an EXR layer's pixels placed at its origin, the rest
-// transparent). Values are clamped to [0, 1] and encoded with the sRGB curve;
+// transparent). Luminance/chroma layers (Y, RY, BY) become RGB. Values are clamped to [0, 1] and encoded with the sRGB curve;
 // EXR colour, which is premultiplied by alpha, is divided by it. A layer
 // without R, G, B shows Y, else its first channel, as grey.
 func (im *Image) Preview() *image.NRGBA {
 	l := im.Beauty()
 	out := image.NewNRGBA(image.Rect(0, 0, im.Width, im.Height))
 	r, g, b, a := l.channel("R"), l.channel("G"), l.channel("B"), l.channel("A")
-	if r < 0 || g < 0 || b < 0 {
+	yc, ry, by := l.channel("Y"), l.channel("RY"), l.channel("BY")
+	yca := (r < 0 || g < 0 || b < 0) && yc >= 0 && ry >= 0 && by >= 0
+	if !yca && (r < 0 || g < 0 || b < 0) {
 		y := l.channel("Y")
 		if y < 0 {
 			y = 0
@@ -287,13 +289,36 @@ func (im *Image) Preview() *image.NRGBA {
 				scale = 1 / alpha
 			}
 			o := out.PixOffset(dx, dy)
-			out.Pix[o+0] = EncodeSRGB8(px[r] * scale)
-			out.Pix[o+1] = EncodeSRGB8(px[g] * scale)
-			out.Pix[o+2] = EncodeSRGB8(px[b] * scale)
+			if yca {
+				rr, gg, bb := ycaToRGB(px[yc], px[ry], px[by])
+				out.Pix[o+0] = EncodeSRGB8(rr * scale)
+				out.Pix[o+1] = EncodeSRGB8(gg * scale)
+				out.Pix[o+2] = EncodeSRGB8(bb * scale)
+			} else {
+				out.Pix[o+0] = EncodeSRGB8(px[r] * scale)
+				out.Pix[o+1] = EncodeSRGB8(px[g] * scale)
+				out.Pix[o+2] = EncodeSRGB8(px[b] * scale)
+			}
 			out.Pix[o+3] = uint8(alpha*255 + 0.5)
 		}
 	}
 	return out
+}
+
+// ycaToRGB turns OpenEXR luminance/chroma (Y, RY = (R-Y)/Y, BY = (B-Y)/Y)
+// into RGB as ImfRgbaYca.cpp's YCAtoRGB does, with the Rec. ITU-R BT.709
+// luminance weights (OpenEXR's default chromaticities). The chroma samples
+// are repeated, not filtered as OpenEXR's reconstruction does: the preview
+// is slightly blockier at colour edges.
+func ycaToRGB(y, ry, by float32) (r, g, b float32) {
+	const wr, wg, wb = 0.2126, 0.7152, 0.0722
+	if ry == 0 && by == 0 {
+		return y, y, y
+	}
+	r = (ry + 1) * y
+	b = (by + 1) * y
+	g = (y - r*wr - b*wb) / wg
+	return r, g, b
 }
 
 func clamp01(v float32) float32 {

@@ -452,3 +452,20 @@ func TestDecodeReferenceImages(t *testing.T) {
 	}
 	t.Logf("%d reference images: %d decoded, %d unsupported", len(files), ok, unsupported)
 }
+
+// Luminance/chroma layers preview as RGB (ImfRgbaYca's YCAtoRGB, BT.709
+// weights); no chroma is grey.
+func TestPreviewLuminanceChroma(t *testing.T) {
+	im := &Image{Format: EXR, Width: 2, Height: 1, Layers: []Layer{{
+		Channels: []Channel{{Name: "BY"}, {Name: "RY"}, {Name: "Y"}}, Width: 2, Height: 1,
+		Pix: []float32{0, 0, 0.5, 0, 1, 0.25},
+	}}}
+	pv := im.Preview()
+	if c := pv.NRGBAAt(0, 0); c != (color.NRGBA{188, 188, 188, 255}) {
+		t.Errorf("grey = %v", c)
+	}
+	g := (0.25 - 0.5*0.2126 - 0.25*0.0722) / 0.7152
+	if c := pv.NRGBAAt(1, 0); c != (color.NRGBA{EncodeSRGB8(0.5), EncodeSRGB8(float32(g)), EncodeSRGB8(0.25), 255}) {
+		t.Errorf("colour = %v", c)
+	}
+}
