@@ -253,10 +253,18 @@ func (l *Layer) channel(name string) int {
 // size of the image (an EXR layer's pixels placed at its origin, the rest
 // transparent). Luminance/chroma layers (Y, RY, BY) become RGB. Values are clamped to [0, 1] and encoded with the sRGB curve;
 // EXR colour, which is premultiplied by alpha, is divided by it. A layer
-// without R, G, B shows Y, else its first channel, as grey.
+// without R, G, B shows Y, else its first channel, as grey. A display
+// window of more than maxPreviewPixels is replaced by the data window.
 func (im *Image) Preview() *image.NRGBA {
 	l := im.Beauty()
-	out := image.NewNRGBA(image.Rect(0, 0, im.Width, im.Height))
+	// A display window is only a header field: one far larger than the
+	// pixels must not cost its size in memory. Then the data window alone
+	// is shown.
+	w, h, ox, oy := im.Width, im.Height, 0, 0
+	if int64(w)*int64(h) > maxPreviewPixels && int64(w)*int64(h) > int64(l.Width)*int64(l.Height) {
+		w, h, ox, oy = l.Width, l.Height, l.X, l.Y
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, w, h))
 	r, g, b, a := l.channel("R"), l.channel("G"), l.channel("B"), l.channel("A")
 	yc, ry, by := l.channel("Y"), l.channel("RY"), l.channel("BY")
 	yca := (r < 0 || g < 0 || b < 0) && yc >= 0 && ry >= 0 && by >= 0
@@ -270,13 +278,13 @@ func (im *Image) Preview() *image.NRGBA {
 	premul := im.Format == EXR
 	n := len(l.Channels)
 	for y := 0; y < l.Height; y++ {
-		dy := y + l.Y
-		if dy < 0 || dy >= im.Height {
+		dy := y + l.Y - oy
+		if dy < 0 || dy >= h {
 			continue
 		}
 		for x := 0; x < l.Width; x++ {
-			dx := x + l.X
-			if dx < 0 || dx >= im.Width {
+			dx := x + l.X - ox
+			if dx < 0 || dx >= w {
 				continue
 			}
 			px := l.Pix[(y*l.Width+x)*n : (y*l.Width+x+1)*n]
@@ -320,6 +328,10 @@ func ycaToRGB(y, ry, by float32) (r, g, b float32) {
 	g = (y - r*wr - b*wb) / wg
 	return r, g, b
 }
+
+// maxPreviewPixels bounds a preview sized by a display window (1 GiB of
+// 8-bit RGBA).
+const maxPreviewPixels = 1 << 28
 
 func clamp01(v float32) float32 {
 	if !(v > 0) { // NaN too

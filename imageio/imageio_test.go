@@ -469,3 +469,21 @@ func TestPreviewLuminanceChroma(t *testing.T) {
 		t.Errorf("colour = %v", c)
 	}
 }
+
+// A display window far larger than the data does not size the preview.
+func TestPreviewHugeDisplayWindowShowsDataWindow(t *testing.T) {
+	im := &Image{Format: EXR, Width: 1 << 20, Height: 1 << 20, Layers: []Layer{{
+		Channels: []Channel{{Name: "B"}, {Name: "G"}, {Name: "R"}}, X: 5000, Y: 7000, Width: 2, Height: 1,
+		Pix: []float32{0, 0, 1, 1, 0, 0},
+	}}}
+	pv := im.Preview()
+	if pv.Bounds().Dx() != 2 || pv.Bounds().Dy() != 1 {
+		t.Fatalf("preview %v", pv.Bounds())
+	}
+	if c := pv.NRGBAAt(0, 0); c != (color.NRGBA{255, 0, 0, 255}) {
+		t.Errorf("pixel 0 = %v", c)
+	}
+	if c := pv.NRGBAAt(1, 0); c != (color.NRGBA{0, 0, 255, 255}) {
+		t.Errorf("pixel 1 = %v", c)
+	}
+}
