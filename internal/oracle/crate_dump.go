@@ -185,6 +185,12 @@ func canonValue(v any) any {
 			out[k] = []any{canonFloat(x.Times[i]), cv}
 		}
 		return out
+	case *sdf.Spline:
+		knots := make([]any, len(x.Knots))
+		for i, k := range x.Knots {
+			knots[i] = []any{canonFloat(k.Time), canonFloat(k.Value)}
+		}
+		return map[string]any{"spline": map[string]any{"type": x.Type, "knots": knots}}
 	case sdf.UnregisteredValue:
 		return map[string]any{"unknown": "unregistered " + x.Text}
 	}

@@ -79,6 +79,9 @@ def canon(v):
         return v
     if isinstance(v, Sdf.Path):
         return str(v)
+    if type(v).__name__ == "Spline":  # Ts.Spline (crate 0.12+)
+        return {"spline": {"type": str(v.GetValueTypeName()),
+                           "knots": [[f(t), canon(v.GetKnots()[t].GetValue())] for t in v.GetKnots().keys()]}}
     if isinstance(v, Sdf.PathExpression):
         return v.GetText()
     if isinstance(v, Sdf.AssetPath):
