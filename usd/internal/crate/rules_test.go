@@ -18,7 +18,7 @@ import (
 //     5000 threes; Mesh /Quad with 4000 fours, int64[] wide of 3000 -7s and
 //     uint[] ramp 0..1999.
 //   half2.usdc (0.8.0) from half2.usda; plain_0.13.0.usdc and
-//   plain_0.14.0.usdc from plain.usda.
+//   plain_0.14.0.usdc from plain.usda; spline_0.12.0.usdc from spline.usda.
 
 func readTestdata(t *testing.T, name string) (*sdf.Layer, []byte) {
 	t.Helper()
@@ -254,5 +254,19 @@ func TestValueThatFailsToDecodeNamesFilePrimPropertyFieldOffset(t *testing.T) {
 	// The other mesh still reads.
 	if v, _ := fieldOf(t, l, "/Quad.faceVertexCounts", "default").([]int32); len(v) != 4000 {
 		t.Errorf("/Quad.faceVertexCounts has %d elements", len(v))
+	}
+}
+
+// TestSplineNotDecodedIsReported: crate splines (0.12+) are not decoded;
+// the field is kept, and the layer's DecodeErrors says so, naming the
+// attribute, so the missing animation is not silent.
+func TestSplineNotDecodedIsReported(t *testing.T) {
+	l, _ := readTestdata(t, "spline_0.12.0.usdc")
+	if _, ok := fieldOf(t, l, "/P.a", "spline").(*sdf.Spline); !ok {
+		t.Fatal("no spline field")
+	}
+	errs := l.DecodeErrors.Errors()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "prim </P>, property a, field spline") {
+		t.Fatalf("DecodeErrors = %v", errs)
 	}
 }

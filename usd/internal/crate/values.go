@@ -215,6 +215,10 @@ func (f *file) layer() (*sdf.Layer, error) {
 					l.DecodeErrors.Add(err)
 					v = failedValue{err}
 				}
+				if _, ok := v.(*sdf.Spline); ok {
+					// Kept (as a knotless spline), but never silently.
+					l.DecodeErrors.Add(f.valueError(path, name, fl.rep, fmt.Errorf("crate splines are not decoded: the attribute's spline has no knots here")))
+				}
 			}
 			sp.Fields = append(sp.Fields, sdf.Field{Name: name, Value: normalize(name, v)})
 		}
