@@ -71,6 +71,14 @@ func (g *sceneGen) stage() string {
 	g.b.WriteString("    defaultPrim = \"World\"\n)\n\n")
 	g.looks()
 	g.assetsClass()
+	// A class some prims inherit: transforms, visibility, purpose and
+	// bindings from it compose under their own opinions.
+	g.line(`class Xform "_Class"`)
+	g.line("{")
+	g.depth++
+	g.props("/_Class", "Xform", true)
+	g.depth--
+	g.line("}")
 	g.line(`def Xform "World" (`)
 	g.depth++
 	g.line(`prepend apiSchemas = ["MaterialBindingAPI"]`)
@@ -264,6 +272,9 @@ func (g *sceneGen) prim(parent string, level int) {
 			// A layer offset retimes the asset's samples.
 			ref += fmt.Sprintf(" (offset = %s; scale = %s)", f(float64(g.r.IntN(5)-2)), []string{"1", "0.5", "2"}[g.r.IntN(3)])
 		}
+		if g.p(0.2) {
+			ref = "payload" + strings.TrimPrefix(ref, "references")
+		}
 		meta = append(meta, fmt.Sprintf("instanceable = %v", g.p(0.85)), ref)
 		typ = "Xform"
 		if g.p(0.3) {
@@ -291,6 +302,13 @@ func (g *sceneGen) prim(parent string, level int) {
 	if g.p(0.04) {
 		meta = append(meta, "active = false")
 	}
+	if !inst && g.p(0.1) {
+		meta = append(meta, "inherits = </_Class>")
+	}
+	variant := !inst && g.p(0.1)
+	if variant {
+		meta = append(meta, fmt.Sprintf(`variants = { string v = "%s" }`, []string{"a", "b"}[g.r.IntN(2)]), `prepend variantSets = "v"`)
+	}
 	if len(meta) > 0 {
 		g.line(`%s "%s" (`, head, name)
 		g.depth++
@@ -305,6 +323,19 @@ func (g *sceneGen) prim(parent string, level int) {
 	g.line("{")
 	g.depth++
 	g.props(path, typ, true)
+	if variant {
+		g.line(`variantSet "v" = {`)
+		g.depth++
+		for _, v := range []string{"a", "b"} {
+			g.line(`"%s" {`, v)
+			g.depth++
+			g.props(path, typ, true)
+			g.depth--
+			g.line("}")
+		}
+		g.depth--
+		g.line("}")
+	}
 	switch typ {
 	case "Mesh":
 		g.mesh()
