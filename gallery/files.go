@@ -42,10 +42,11 @@ func (e *ImageError) Unwrap() error { return e.Err }
 // SetImage copies the image file at src into the gallery as the snapshot's
 // image and, when thumb is true, refreshes its thumbnail. Images in a format
 // the gallery can decode are decoded first, so that a half-written file is
-// refused (an *ImageError) instead of replacing a good image. An image it
-// cannot decode (e.g. OpenEXR when no decoder is registered) is copied as is;
-// its thumbnail then comes from a PNG preview beside it with the same stem,
-// if there is one (renderers that write EXR + PNG).
+// refused (an *ImageError) instead of replacing a good image. An image a
+// browser cannot show (OpenEXR, TIFF, Radiance HDR) is copied as is; its
+// preview and thumbnail come from a PNG beside it with the same stem, if
+// there is one (renderers that write EXR + PNG), else from the image itself
+// when it decodes (imageio).
 func (g *Gallery) SetImage(ctx context.Context, id int64, src string, thumb bool) error {
 	data, err := readBounded(src, maxImageBytes)
 	if err != nil {
@@ -64,14 +65,23 @@ func (g *Gallery) SetImage(ctx context.Context, id int64, src string, thumb bool
 	if err := writeFileAtomic(filepath.Join(g.dir, rel), data); err != nil {
 		return fmt.Errorf("snapshot %d: store image: %w", id, err)
 	}
-	if img == nil {
-		// Keep a decodable preview beside an image the browser cannot show.
+	if !knownImageExt(src) {
+		// Keep a decodable preview beside an image the browser cannot
+		// show: the renderer's PNG of the same stem, else one made from the
+		// image itself (EXR, TIFF, Radiance HDR) as an import does.
+		var pimg image.Image
 		preview := strings.TrimSuffix(src, filepath.Ext(src)) + ".png"
 		if pdata, err := readBounded(preview, maxImageBytes); err == nil {
-			if pimg, err := png.Decode(bytes.NewReader(pdata)); err == nil {
-				img = pimg
+			if p, err := png.Decode(bytes.NewReader(pdata)); err == nil {
+				pimg = p
 				_ = writeFileAtomic(filepath.Join(dir, "preview.png"), pdata)
 			}
+		}
+		if pimg == nil {
+			pimg = writePreview(dir, data) // import.go
+		}
+		if pimg != nil {
+			img = pimg
 		}
 	}
 	thumbRel := ""

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,6 +195,27 @@ func (g *Gallery) Import(ctx context.Context, data []byte, o ImportOptions) (Sna
 		return Snapshot{}, errors.Join(fmt.Errorf("import %s: stored as snapshot %d", name, id), err)
 	}
 	return s, nil
+}
+
+// writePreview decodes an image file that the browser cannot show and
+// writes its PNG preview into dir; it returns the preview, or nil when the
+// file does not decode (a renderer's half-written progressive image) or is
+// PNG or JPEG already.
+func writePreview(dir string, data []byte) image.Image {
+	f := imageio.Sniff(data)
+	if f == "" || f == imageio.PNG || f == imageio.JPEG {
+		return nil
+	}
+	im, err := imageio.Decode(data)
+	if err != nil {
+		return nil
+	}
+	pv := im.Preview()
+	var b bytes.Buffer
+	if thumbEncoder.Encode(&b, pv) != nil || writeFileAtomic(filepath.Join(dir, "preview.png"), b.Bytes()) != nil {
+		return nil
+	}
+	return pv
 }
 
 // layerInfo is the metadata's list of layers: name, part, channels, size

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,5 +89,42 @@ func TestImportBadFileStoresNothing(t *testing.T) {
 	ents, _ := os.ReadDir(filepath.Join(g.Dir(), "images"))
 	if len(ents) != 0 {
 		t.Errorf("files left after failed imports: %v", ents)
+	}
+}
+
+// A renderer's Radiance HDR image (no PNG beside it) gets a preview and a
+// thumbnail made from its pixels, as an import would.
+func TestSetImageMakesPreviewOfHDR(t *testing.T) {
+	ctx := context.Background()
+	g := openTest(t)
+	s, err := g.Create(ctx, Snapshot{Renderer: "Command", State: Rendering})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "out.hdr")
+	d := []byte("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 2\n")
+	d = append(d, 128, 64, 0, 129, 0, 0, 0, 0) // (1, 0.5, 0), black
+	if err := os.WriteFile(src, d, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.SetImage(ctx, s.ID, src, true); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = g.Get(ctx, s.ID)
+	p := g.PreviewPath(s)
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatalf("preview %q: %v", p, err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := color.NRGBAModel.Convert(img.At(0, 0)).(color.NRGBA); c != (color.NRGBA{255, 188, 0, 255}) {
+		t.Errorf("preview pixel = %v", c)
+	}
+	if s.Thumb == "" {
+		t.Error("no thumbnail")
 	}
 }
