@@ -10,9 +10,27 @@
 // out-of-line values, arrays with integer and float compression (0.5.0,
 // 0.6.0), dictionaries, list ops, time samples.
 //
+// Rules followed from OpenUSD's pxr/usd/sdf/crateFile.cpp (and
+// integerCoding.cpp), checked value by value against OpenUSD 26.11 by
+// internal/oracle's TestOracleCrate:
+//   - Values of at most 4 bytes are always inlined bitwise in the rep
+//     (_IsAlwaysInlined: bool, uchar, int, uint, half, float, and GfVec2h);
+//     other vectors and matrices are inlined as int8 components (diagonal
+//     for matrices) when their components are such integers (_EncodeInline).
+//   - Compressed integer arrays are decoded from the front of a worst-case
+//     working space: their count is bounded only by the smallest encoding
+//     (common delta and 2-bit codes), never by the worst case.
+//   - 0.13.0 (spline tangent algorithms) and 0.14.0 (array edits) change
+//     nothing else: files of those versions read; array-edit reps give an
+//     error, and crate splines are kept knotless and reported.
+//
 // Arrays and time samples are decoded lazily, when a field is first read.
 // Every count and offset is checked against the file size before
 // allocating; errors name the file, the section or value, and the offset.
+// A value that fails to decode never fails the layer nor vanishes: its
+// field reports a *ValueError (file, prim, property, field, offset) and
+// the error is added to the layer's DecodeErrors, which usd.Stage.Errors
+// includes.
 //
 // It does not write crate files.
 package crate
