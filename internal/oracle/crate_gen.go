@@ -57,6 +57,17 @@ func GenerateCrateLayer(seed uint64) *GenLayer {
 	for i := 0; i < nPrims; i++ {
 		g.l.Prims = append(g.l.Prims, g.prim("/", fmt.Sprintf("P%d", i), 0))
 	}
+	if g.r.IntN(12) == 0 {
+		// Thousands of alike prims: the structural sections (paths, specs,
+		// field sets) become long, very compressible integer arrays.
+		var b strings.Builder
+		b.WriteString("def Scope \"Many\"\n{\n")
+		for i, n := 0, 500+g.r.IntN(2500); i < n; i++ {
+			fmt.Fprintf(&b, "def Mesh \"M%d\"\n{\nint[] faceVertexCounts = [3, 3]\n}\n", i)
+		}
+		b.WriteString("}\n")
+		g.l.Prims = append(g.l.Prims, g.item(b.String()))
+	}
 	return g.l
 }
 
