@@ -82,6 +82,8 @@ def canon(v):
     if type(v).__name__ == "Spline":  # Ts.Spline (crate 0.12+)
         return {"spline": {"type": str(v.GetValueTypeName()),
                            "knots": [[f(t), canon(v.GetKnots()[t].GetValue())] for t in v.GetKnots().keys()]}}
+    if type(v).__name__.endswith("ArrayEdit"):  # Vt array edits (crate 0.14)
+        return {"arrayEdit": " ".join(str(v).split())}
     if isinstance(v, Sdf.PathExpression):
         return v.GetText()
     if isinstance(v, Sdf.AssetPath):
