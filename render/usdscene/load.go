@@ -11,8 +11,8 @@
 // subdivision and no volumes.
 //
 // Visibility and purpose are UsdGeomImageable's computed ones
-// (usd.Prim.Visibility, usd.Prim.Purpose): visible prims of the default
-// and render purposes are drawn. Materials are bound by
+// (usd.ComputeVisibility, usd.ComputePurpose): visible prims of the
+// default and render purposes are drawn; only Xformable prims transform. Materials are bound by
 // usd.ComputeBoundMaterialFor with the "full" purpose (collection
 // bindings, bindMaterialAs strength, purpose-specific bindings), per
 // instance proxy for native instances. ComputeFacts records what the
@@ -81,7 +81,7 @@ type conv struct {
 type protoEntry struct {
 	mesh  int
 	local render.Matrix
-	rel   string // path below the prototype root ("" for the root), for facts
+	rel   string // path below the prototype root
 	typ   string
 	// abs: below a !resetXformStack!, local is already the world transform.
 	abs bool
@@ -257,22 +257,18 @@ func (c *conv) instance(p *usd.Prim) error {
 	// ancestors of this instance (not the prototype's) bind and hide.
 	w := c.world(p)
 	for _, e := range entries {
-		at := p
-		if e.rel != "" {
-			at = c.st.PrimAtPath(p.Path() + "/" + e.rel)
-		}
+		at := c.st.PrimAtPath(p.Path() + "/" + e.rel)
 		if at == nil {
-			c.warnf("instance %s: no instance proxy at %s; drawn as the prototype", p.Path(), e.rel)
-			at = proto
+			// The entries come from an instance with the same arcs, so
+			// this does not happen; say so if it does.
+			c.warnf("instance %s: no instance proxy at %s; not drawn", p.Path(), e.rel)
+			continue
 		}
 		xf := e.local.Mul(w)
 		if e.abs {
 			xf = e.local
 		}
 		if e.typ == "PointInstancer" {
-			if at == proto && p != proto || e.rel == "" {
-				continue
-			}
 			if err := c.pointInstancer(at); err != nil {
 				return err
 			}
