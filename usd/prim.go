@@ -17,6 +17,11 @@ type Prim struct {
 	parent   *Prim
 	children []*Prim
 	index    *pcp.PrimIndex
+	// instDepth is, for a prim below an instance (OpenUSD's instance
+	// proxy), the namespace depth of that instance: the prim's index keeps
+	// only the nodes of the instance's own arcs (its prototype), not local
+	// or ancestral opinions, which instancing ignores. 0 elsewhere.
+	instDepth int
 
 	propOnce  sync.Once
 	propNames []string
@@ -278,8 +283,11 @@ func (p *Prim) IsInstance() bool {
 	if !p.IsInstanceable() || p.index == nil {
 		return false
 	}
+	// Pcp_PrimIndexIsInstanceable: some node brought in by an arc of the
+	// prim itself (not due to an ancestor) has specs.
+	d := pathDepth(p.path)
 	for _, n := range p.index.Nodes {
-		if n.Arc != pcp.ArcRoot && n.HasSpecs() {
+		if top := n.TopArc(); top != nil && top.ArcDepth() == d && n.HasSpecs() {
 			return true
 		}
 	}

@@ -148,22 +148,53 @@ func (s *Stage) compose(p *Prim, depth int) {
 		ls := s.cache.RootLayerStack()
 		nodes := []*pcp.Node{{LayerStack: ls, Path: "/"}}
 		names = pcp.ComposeNames(nodes, "primChildren", "primOrder")
-	} else {
-		names = pcp.ChildNames(p.index)
+	}
+	// Below an instance, namespace and opinions come from the prototype:
+	// the instance's arcs without its local opinions (Pcp instancing).
+	instDepth := p.instDepth
+	if instDepth == 0 && p.path != "/" && p.IsInstance() {
+		instDepth = pathDepth(p.path)
+	}
+	if p.path != "/" {
+		idx := p.index
+		if instDepth > 0 && p.instDepth == 0 {
+			idx = prototypeIndex(idx, instDepth)
+		}
+		names = pcp.ChildNames(idx)
 	}
 	for _, n := range names {
 		cp := sdf.AppendChild(p.path, n)
 		idx := s.cache.PrimIndex(cp)
 		s.errs = append(s.errs, idx.Errors...)
+		if instDepth > 0 {
+			idx = prototypeIndex(idx, instDepth)
+		}
 		if !anySpecs(idx) {
 			continue
 		}
-		c := &Prim{stage: s, path: cp, name: n, parent: p, index: idx}
+		c := &Prim{stage: s, path: cp, name: n, parent: p, index: idx, instDepth: instDepth}
 		p.children = append(p.children, c)
 		s.prims[cp] = c
 		s.compose(c, depth+1)
 	}
 }
+
+// prototypeIndex is the part of a prim index that an instance's prototype
+// sees: the nodes brought in by the arcs of the instance itself (at
+// namespace depth instDepth), without the root node's local opinions and
+// without ancestral arcs (Pcp_ChildNodeIsInstanceable).
+func prototypeIndex(idx *pcp.PrimIndex, instDepth int) *pcp.PrimIndex {
+	cp := *idx
+	cp.Nodes = make([]*pcp.Node, 0, len(idx.Nodes))
+	for _, n := range idx.Nodes {
+		if top := n.TopArc(); top != nil && top.ArcDepth() == instDepth {
+			cp.Nodes = append(cp.Nodes, n)
+		}
+	}
+	return &cp
+}
+
+func pathDepth(p string) int { return strings.Count(sdf.StripVariants(p), "/") }
 
 func anySpecs(idx *pcp.PrimIndex) bool {
 	for _, n := range idx.Nodes {

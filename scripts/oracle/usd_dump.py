@@ -76,7 +76,10 @@ def dump_prim(p, rootdir):
         "active": bool(p.IsActive()),
         "kind": str(p.GetKind() or ""),
         "apiSchemas": [str(s) for s in p.GetPrimTypeInfo().GetAppliedAPISchemas()],
-        "children": [str(n) for n in p.GetAllChildrenNames()] if p.IsActive() else [],
+        # Children as the traversal sees them: an instance's children are
+        # its prototype's, as instance proxies (GetAllChildrenNames is
+        # empty for an instance).
+        "children": [str(c.GetName()) for c in p.GetFilteredChildren(PRED)] if p.IsActive() else [],
         "variants": {},
         "stack": [],
         "properties": [],
@@ -114,9 +117,12 @@ def error_kind(err):
     return name[len("Error"):] if name.startswith("Error") else name
 
 
+PRED = Usd.TraverseInstanceProxies(Usd.PrimAllPrimsPredicate)
+
+
 def dump_stage(stage, rootdir):
     out = {"root": [], "prims": {}, "errors": []}
-    pred = Usd.TraverseInstanceProxies(Usd.PrimAllPrimsPredicate)
+    pred = PRED
     for c in stage.GetPseudoRoot().GetAllChildren():
         out["root"].append(str(c.GetName()))
     for p in Usd.PrimRange.Stage(stage, pred):

@@ -20,3 +20,21 @@ func (e *Error) Unwrap() error { return e.Err }
 func newError(kind, site, format string, args ...any) *Error {
 	return &Error{Kind: kind, Site: site, Err: fmt.Errorf(format, args...)}
 }
+
+// ArcDepth is the namespace depth (number of path elements) of the prim
+// whose arc brought the node in: less than the prim's own depth for
+// ancestral nodes (Pcp's IsDueToAncestor), equal for direct arcs and the
+// nodes they bring.
+func (n *Node) ArcDepth() int { return n.depth }
+
+// TopArc returns the node's ancestor just below the root (the node itself
+// if its parent is the root), nil for the root.
+func (n *Node) TopArc() *Node {
+	if n.Parent == nil {
+		return nil
+	}
+	for n.Parent.Parent != nil {
+		n = n.Parent
+	}
+	return n
+}
