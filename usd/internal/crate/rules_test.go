@@ -19,6 +19,10 @@ import (
 //     uint[] ramp 0..1999.
 //   half2.usdc (0.8.0) from half2.usda; plain_0.13.0.usdc and
 //   plain_0.14.0.usdc from plain.usda; spline_0.12.0.usdc from spline.usda.
+// corrupt_value.usdc is compressed_ints.usdc with the compressed size of
+// /Tri.faceVertexCounts (at offset 174+8) set to 2^40, as
+// TestValueThatFailsToDecodeNamesFilePrimPropertyFieldOffset does; package
+// usd's TestCrateValueDecodeErrorReachesStageErrors opens it.
 
 func readTestdata(t *testing.T, name string) (*sdf.Layer, []byte) {
 	t.Helper()
