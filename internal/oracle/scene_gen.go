@@ -662,7 +662,24 @@ func (g *sceneGen) instancer(parent string) {
 		for range pos {
 			pos2 = append(pos2, g.vec3(-5, 5))
 		}
-		g.line("point3f[] positions.timeSamples = {%s: [%s], %s: [%s]}", f(g.start-1), strings.Join(pos, ", "), f(g.start+1), strings.Join(pos2, ", "))
+		t0, t1 := g.start-1-float64(g.r.IntN(2)), g.start+1
+		if g.p(0.2) {
+			t0, t1 = g.start+1, g.start+3 // the render time before the first sample
+		}
+		g.line("point3f[] positions.timeSamples = {%s: [%s], %s: [%s]}", f(t0), strings.Join(pos, ", "), f(t1), strings.Join(pos2, ", "))
+		if g.p(0.6) {
+			// Velocities: positions are then extrapolated from a sample at
+			// or before the render time (when the sample times agree).
+			var v0, v1 []string
+			for range pos {
+				v0, v1 = append(v0, g.vec3(-30, 30)), append(v1, g.vec3(-30, 30))
+			}
+			vt := t0
+			if g.p(0.2) {
+				vt = t0 - 0.5
+			}
+			g.line("vector3f[] velocities.timeSamples = {%s: [%s], %s: [%s]}", f(vt), strings.Join(v0, ", "), f(t1), strings.Join(v1, ", "))
+		}
 	} else {
 		g.line("point3f[] positions = [%s]", strings.Join(pos, ", "))
 	}

@@ -393,7 +393,7 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 		protoPaths = r.Targets()
 	}
 	idx := c.ints(p, "protoIndices")
-	pos := c.vec3s(p, "positions")
+	pos := c.instancerPositions(p)
 	orient := c.quats(p, "orientations")
 	scales := c.vec3s(p, "scales")
 	show := c.rendered(p)
@@ -432,6 +432,11 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 	masked := c.instancerMask(p, len(idx))
 	if a := p.Attribute("velocities"); a != nil && a.IsAuthored() {
 		c.warnf("PointInstancer %s: motion blur is not rendered", p.Path())
+	}
+	for _, name := range []string{"accelerations", "angularVelocities"} {
+		if a := p.Attribute(name); a != nil && a.IsAuthored() {
+			c.warnf("PointInstancer %s: %s are ignored", p.Path(), name)
+		}
 	}
 	protos := make([][]protoEntry, len(protoPaths))
 	protoXf := make([]render.Matrix, len(protoPaths))
@@ -506,6 +511,47 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 		}
 	}
 	return nil
+}
+
+// instancerPositions returns the instance positions at the render time as
+// UsdGeomPointInstancer computes them (pxr/usd/usdGeom/samplingUtils.cpp):
+// when positions and velocities are both time-sampled and the positions'
+// sample at or before the render time t0 (the first sample when t is
+// earlier) is also a velocities sample of the same length, the positions
+// there are moved by velocity·(t − t0)/timeCodesPerSecond; otherwise the
+// positions are read (interpolated) at t.
+func (c *conv) instancerPositions(p *usd.Prim) []render.Vec3 {
+	pa, va := p.Attribute("positions"), p.Attribute("velocities")
+	if pa == nil || va == nil || !va.IsAuthored() {
+		return c.vec3s(p, "positions")
+	}
+	pts, vts := pa.TimeSamples(), va.TimeSamples()
+	if len(pts) == 0 || len(vts) == 0 {
+		return c.vec3s(p, "positions")
+	}
+	t0 := pts[0]
+	for _, t := range pts {
+		if t <= c.time {
+			t0 = t
+		}
+	}
+	if !slices.Contains(vts, t0) {
+		return c.vec3s(p, "positions")
+	}
+	pos, ok1 := pa.Vec3fArray(t0)
+	vel, ok2 := va.Vec3fArray(t0)
+	if !ok1 || !ok2 || len(pos) != len(vel) {
+		return c.vec3s(p, "positions")
+	}
+	// In float, as OpenUSD adds GfVec3f deltas to GfVec3f positions.
+	dt := float64(c.time-t0) / c.st.TimeCodesPerSecond()
+	step := func(q, v float32) float64 { return float64(float32(q + float32(dt*float64(v)))) }
+	out := make([]render.Vec3, len(pos))
+	for i, q := range pos {
+		v := vel[i]
+		out[i] = render.Vec3{X: step(q[0], v[0]), Y: step(q[1], v[1]), Z: step(q[2], v[2])}
+	}
+	return out
 }
 
 // instancerMask marks the instances that are not drawn: those whose id is
