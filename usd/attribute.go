@@ -128,21 +128,62 @@ func layerToStage(o opinion) sdf.LayerOffset {
 // opinion that has samples (none if a stronger default or block wins).
 func (a *Attribute) TimeSamples() []TimeCode {
 	var out []TimeCode
+	if a == nil {
+		return nil
+	}
+	// Value clips of a node come after that node's own layers, as in Get.
+	clipTimes := func(n *pcp.Node) []TimeCode {
+		for _, cs := range clipSets(n) {
+			if ts := a.prim.stage.clipSampleTimes(cs, a.name); len(ts) > 0 {
+				r := make([]TimeCode, len(ts))
+				for i, t := range ts {
+					r[i] = TimeCode(n.Offset.Apply(t))
+				}
+				return r
+			}
+		}
+		return nil
+	}
+	var nodes []*pcp.Node
+	if a.prim.index != nil {
+		nodes = a.prim.index.Nodes
+	}
+	next, done := 0, false
+	var lastNode *pcp.Node
 	a.opinions(func(o opinion) bool {
+		if o.node != lastNode && o.node != nil {
+			for next < len(nodes) && nodes[next] != o.node {
+				if ts := clipTimes(nodes[next]); ts != nil {
+					out, done = ts, true
+					return false
+				}
+				next++
+			}
+			lastNode = o.node
+		}
 		if v, ok := o.spec.Get("timeSamples"); ok {
 			if ts, ok := v.(*sdf.TimeSamples); ok && len(ts.Times) > 0 {
 				off := layerToStage(o)
 				for _, t := range ts.Times {
 					out = append(out, TimeCode(off.Apply(t)))
 				}
+				done = true
 				return false
 			}
 		}
 		if o.spec.Has("default") {
+			done = true
 			return false // a stronger default hides weaker samples
 		}
 		return true
 	})
+	for i := next; !done && i < len(nodes); i++ {
+		if nodes[i].Contributes() {
+			if ts := clipTimes(nodes[i]); ts != nil {
+				out, done = ts, true
+			}
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }

@@ -1,6 +1,7 @@
 package usd
 
 import (
+	"math"
 	"sort"
 	"strings"
 
@@ -128,4 +129,75 @@ func mapClipTime(times [][2]float64, t float64) float64 {
 	}
 	last := times[len(times)-1]
 	return last[1] + (t - last[0])
+}
+
+// clipSampleTimes lists, in node time, the time samples that a clip set
+// gives attribute name, as Usd_ClipSet lists them: each clip's samples
+// inside its active interval (the first clip from -inf, the last to +inf),
+// mapped to stage time through each segment of the times mapping, plus the
+// stage times of the mapping's own entries. None when no clip has samples
+// for the attribute.
+func (s *Stage) clipSampleTimes(cs clipSet, name string) []float64 {
+	seen := map[float64]bool{}
+	var out []float64
+	found := false
+	for i, act := range cs.active {
+		idx := int(act[1])
+		if idx < 0 || idx >= len(cs.assets) {
+			continue
+		}
+		start, end := math.Inf(-1), math.Inf(1)
+		if i > 0 {
+			start = act[0]
+		}
+		if i+1 < len(cs.active) {
+			end = cs.active[i+1][0]
+		}
+		add := func(t float64) {
+			if t >= start && t < end && !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+		l, err := s.loader.Load(cs.assets[idx], cs.layer)
+		if err != nil {
+			continue
+		}
+		spec := l.Specs[strings.TrimSuffix(cs.primPath, "/")+"."+name]
+		if spec == nil {
+			continue
+		}
+		v, _ := spec.Get("timeSamples")
+		ts, _ := v.(*sdf.TimeSamples)
+		if ts == nil || len(ts.Times) == 0 {
+			continue
+		}
+		found = true
+		if len(cs.times) == 0 {
+			for _, t := range ts.Times {
+				add(t)
+			}
+			continue
+		}
+		for j := 1; j < len(cs.times); j++ {
+			a, b := cs.times[j-1], cs.times[j]
+			lo, hi := math.Min(a[1], b[1]), math.Max(a[1], b[1])
+			if a[1] == b[1] {
+				continue
+			}
+			for _, ct := range ts.Times {
+				if ct >= lo && ct <= hi {
+					add(a[0] + (ct-a[1])*(b[0]-a[0])/(b[1]-a[1]))
+				}
+			}
+		}
+		for _, m := range cs.times {
+			add(m[0])
+		}
+	}
+	if !found {
+		return nil
+	}
+	sort.Float64s(out)
+	return out
 }

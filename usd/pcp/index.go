@@ -80,6 +80,12 @@ func (n *Node) mapToParent(path string) (string, bool) {
 func (n *Node) MapToRoot(path string) (string, bool) {
 	path = n.LayerStack.relocate(path)
 	for cur := n; cur.Parent != nil; cur = cur.Parent {
+		// A target path outside an external reference's or payload's
+		// target does not map (Pcp adds the root identity to the map
+		// functions of internal and class arcs only); it is dropped.
+		if cur.Arc != ArcVariant && cur.LayerStack != cur.Parent.LayerStack && !sdf.HasPrefix(path, cur.mapSrc) {
+			return "", false
+		}
 		p, ok := cur.mapToParent(path)
 		if !ok {
 			return "", false
