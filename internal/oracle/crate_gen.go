@@ -472,7 +472,11 @@ func (g *crateGen) prim(parent, name string, depth int) *genItem {
 	}
 	nAttrs := g.r.IntN(7)
 	for i := 0; i < nAttrs; i++ {
-		it.body = append(it.body, g.attribute(path, fmt.Sprintf("a%d", i)))
+		name := fmt.Sprintf("a%d", i)
+		if g.r.IntN(4) == 0 { // namespaced names: tokens with colons
+			name = g.pick("primvars:st", "inputs:diffuseColor", "xformOp:translate", "ns:deep:er") + name
+		}
+		it.body = append(it.body, g.attribute(path, name))
 	}
 	if g.r.IntN(2) == 0 {
 		it.body = append(it.body, g.relationship(path, "r0"))
@@ -622,9 +626,21 @@ func (g *crateGen) attribute(prim, name string) *genItem {
 	}
 	if t != "opaque" && g.r.IntN(3) == 0 {
 		n := 1 + g.r.IntN(4)
+		many := g.r.IntN(6) == 0
+		if many {
+			// Many samples: their times are a long double array, which
+			// the crate compresses (integers, or a lookup table).
+			n = 20 + g.r.IntN(180)
+		}
 		fmt.Fprintf(&b, "%s.timeSamples = {\n", decl)
 		for i := 0; i < n; i++ {
 			tm := g.pick("0", "1", "-1", "2.5", "1e-3", "100", "1000000", "-0.25", strconv.Itoa(10+i))
+			if many {
+				tm = strconv.Itoa(i - 10)
+				if n%2 == 0 {
+					tm = fmtF64(float64(i) / 4)
+				}
+			}
 			if g.r.IntN(6) == 0 {
 				fmt.Fprintf(&b, "%s: None,\n", tm)
 			} else {
