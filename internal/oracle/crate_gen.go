@@ -47,6 +47,7 @@ type crateGen struct {
 	l     *GenLayer
 	paths []string // prim paths made so far (targets of relationships)
 	props []string // attribute paths made so far (connection targets)
+	short bool     // arrays of at most 20 elements (many time samples)
 }
 
 // GenerateCrateLayer makes the layer of one seed.
@@ -196,6 +197,9 @@ func (g *crateGen) value(t string, array bool) string {
 		}
 	default:
 		n = 1 + g.r.IntN(20)
+	}
+	if g.short && n > 20 {
+		n = 20
 	}
 	style := arrayStyle(g.r.IntN(6))
 	if t == "int" && g.r.IntN(3) == 0 {
@@ -644,7 +648,9 @@ func (g *crateGen) attribute(prim, name string) *genItem {
 			if g.r.IntN(6) == 0 {
 				fmt.Fprintf(&b, "%s: None,\n", tm)
 			} else {
+				g.short = many
 				fmt.Fprintf(&b, "%s: %s,\n", tm, g.value(t, array))
+				g.short = false
 			}
 		}
 		b.WriteString("}\n")
