@@ -142,8 +142,10 @@ func (o LayerOffset) Apply(t float64) float64 { return t*o.scale() + o.Offset }
 
 // Inverse maps an outer time back to the inner time.
 func (o LayerOffset) Inverse() LayerOffset {
-	s := o.scale()
-	return LayerOffset{Offset: -o.Offset / s, Scale: 1 / s}
+	// As SdfLayerOffset::GetInverse computes it (-offset * (1/scale)), so
+	// that mapped times round the same way.
+	inv := 1 / o.scale()
+	return LayerOffset{Offset: -o.Offset * inv, Scale: inv}
 }
 
 // Compose returns the offset that applies inner first, then o.
