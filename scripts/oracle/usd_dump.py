@@ -145,7 +145,7 @@ def run(job):
     try:
         if job.get("session"):
             sess = Sdf.Layer.FindOrOpen(os.path.abspath(job["session"]))
-            stage = Usd.Stage.Open(root, sess, Usd.Stage.LoadAll)
+            stage = Usd.Stage.Open(Sdf.Layer.FindOrOpen(root), sess, Usd.Stage.LoadAll)
         else:
             stage = Usd.Stage.Open(root, Usd.Stage.LoadAll)
     except Tf.ErrorException as e:

@@ -480,6 +480,14 @@ func coerceMeta(field string, v any) (any, error) {
 			return t, nil
 		case int64:
 			return t != 0, nil
+		case sdf.Token:
+			// Old files write True/False (Python's spelling); OpenUSD reads them.
+			switch t {
+			case "True":
+				return true, nil
+			case "False":
+				return false, nil
+			}
 		}
 		return nil, fmt.Errorf("expected a bool")
 	case "metersPerUnit", "timeCodesPerSecond", "framesPerSecond", "startTimeCode", "endTimeCode",

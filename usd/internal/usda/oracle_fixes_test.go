@@ -41,3 +41,18 @@ func TestReorderRelationshipIsAPropertyStatement(t *testing.T) {
 		t.Errorf("/A.h = %v, want the half nearest 0.1", v)
 	}
 }
+
+// TestRootPrimsReorderAndPythonBools: layer-level "reorder rootPrims" and
+// the True/False spelling of old files, both read by OpenUSD.
+func TestRootPrimsReorderAndPythonBools(t *testing.T) {
+	l, err := Parse("t.usda", []byte("#usda 1.0\ndef \"A\" (\n    instanceable = True\n)\n{\n}\n\ndef \"B\"\n{\n}\n\nreorder rootPrims = [\"B\", \"A\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Root().Tokens("primOrder"); len(got) != 2 || got[0] != "B" {
+		t.Errorf("primOrder = %v, want [B A]", got)
+	}
+	if v, _ := l.Spec("/A").Get("instanceable"); v != true {
+		t.Errorf("instanceable = %v, want true", v)
+	}
+}

@@ -118,10 +118,23 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 				return err
 			}
 		case "reorder":
-			if level == 0 {
-				return p.errAt(start, "reorder outside of a prim")
-			}
 			p.ident(false)
+			if level == 0 {
+				// "reorder rootPrims = [...]" orders the layer's root prims.
+				if string(p.peekIdent()) != "rootPrims" {
+					return p.errAt(start, "reorder outside of a prim")
+				}
+				p.ident(false)
+				if err := p.expect('='); err != nil {
+					return err
+				}
+				list, err := p.tokenList()
+				if err != nil {
+					return err
+				}
+				parent.Set("primOrder", list)
+				continue
+			}
 			if w := string(p.peekIdent()); w != "nameChildren" && w != "properties" {
 				// "reorder rel r = [...]" or "reorder T a.connect": a
 				// property statement with a reorder list op.
