@@ -1,9 +1,11 @@
 // Package owner decides which process owns a gallery's live renders and lets
 // other processes reach it.
 //
-// One process at a time owns a gallery: it holds an exclusive flock on
-// owner.lock in the gallery dir (released by the kernel when the process
-// dies, however it dies) and serves the gallery's API on a unix socket.
+// One process at a time owns a gallery: it holds an exclusive lock on
+// owner.lock in the gallery dir (flock on Linux and macOS, LockFileEx on
+// Windows; the system releases it when the process dies, however it dies)
+// and serves the gallery's API on a unix-domain socket (AF_UNIX, which
+// Windows has since Windows 10 1803).
 // Other rgallery processes (a second `render`, `stop`, `click`) send their
 // requests over that socket. The package does not know what the API says;
 // see package server.
@@ -19,7 +21,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -37,9 +38,9 @@ func TryAcquire(dir string) (*Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gallery owner lock: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockFile(f); err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, errLocked) {
 			return nil, ErrOwned
 		}
 		return nil, fmt.Errorf("gallery owner lock: %w", err)
@@ -54,15 +55,17 @@ func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	unlockFile(l.f)
 	err := l.f.Close()
 	l.f = nil
 	return err
 }
 
 // SocketPath returns where the owner of the gallery in dir listens. Unix
-// socket paths are limited to about 100 bytes, so a long gallery path gets
-// a socket in the temp dir named after a hash of the gallery's path.
+// socket paths are limited to about 100 bytes (sun_path: 108 on Linux and
+// Windows, 104 on macOS), so a long gallery path gets a socket in the temp
+// dir (per user on macOS and Windows) named after a hash of the gallery's
+// path.
 func SocketPath(dir string) string {
 	p := filepath.Join(dir, "owner.sock")
 	if len(p) < 100 {
@@ -81,7 +84,7 @@ func Listen(dir string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("owner socket %s: %w", p, err)
 	}
-	os.Chmod(p, 0o600)
+	os.Chmod(p, 0o600) // on Windows only the read-only bit exists; the socket's ACL is the dir's
 	return l, nil
 }
 

@@ -34,6 +34,8 @@ type memSampler struct {
 
 const maxWalkGap = 16
 
+func newTreeSampler(p *Process) *memSampler { return newMemSampler(p.pid) }
+
 func newMemSampler(root int) *memSampler {
 	return &memSampler{root: root, files: map[int]*os.File{}, gap: 1, page: uint64(os.Getpagesize())}
 }

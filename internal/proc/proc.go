@@ -25,7 +25,25 @@
 // RSS while they are in the leader's tree. What it does not do: follow a
 // process that left the group and was orphaned before Stop; count orphans
 // (their parent died) in the RSS, though they are stopped with the group.
-// It is Linux only: it reads /proc.
+//
+// The platform parts live in their own files; this one is shared:
+//
+//   - Linux (*_linux.go, *_unix.go): process groups (setpgid), Pdeathsig,
+//     /proc for the tree, its groups and its memory.
+//   - macOS (*_darwin.go, *_unix.go): process groups as on Linux; the tree
+//     and groups from sysctl kern.proc (sysctl(3)), memory from
+//     proc_pidinfo through gopsutil. macOS has no Pdeathsig, and a child's
+//     side cannot be changed for arbitrary commands, so nothing kills a
+//     render the moment its owner dies: the next owner stops every group
+//     the dead one recorded (GroupID, StopStale), as on Linux for the
+//     processes Pdeathsig does not reach.
+//   - Windows (*_windows.go): every process is started suspended in a new
+//     console process group, put in a Job Object of its own with
+//     JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE and only then resumed, so that
+//     every descendant is in the job and the job dies with its owner. Stop
+//     sends CTRL_BREAK_EVENT, then TerminateJobObject; memory comes from
+//     the job's process list and its PeakJobMemoryUsed counter. Output is
+//     always read by a goroutine there (no PolledOutput).
 package proc
 
 import (
@@ -40,8 +58,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Defaults for Options fields left zero.
@@ -104,7 +120,7 @@ func (s ExitStatus) Success() bool { return s.Code == 0 && s.Signal == 0 }
 // "killed by signal SIGKILL".
 func (s ExitStatus) String() string {
 	if s.Signal != 0 {
-		name := unix.SignalName(s.Signal)
+		name := signalName(s.Signal)
 		if name == "" {
 			name = fmt.Sprintf("%d", int(s.Signal))
 		}
@@ -139,6 +155,7 @@ type Process struct {
 
 	rss, peak atomic.Uint64
 	mem       *memSampler
+	sys       sysProcess // the platform's handle on the group (a Job Object on Windows)
 
 	startOnce  sync.Once
 	startTicks uint64 // the leader's start time, for GroupID
@@ -156,15 +173,8 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	if cmd.SysProcAttr.Setsid {
-		return nil, fmt.Errorf("start %s: Setsid is not supported, proc needs its own process group", cmd.Path)
-	}
-	cmd.SysProcAttr.Setpgid = true
-	cmd.SysProcAttr.Pgid = 0
-	if cmd.SysProcAttr.Pdeathsig == 0 {
-		// If the gallery's owner dies without stopping its renders (SIGKILL,
-		// OOM), the kernel kills the render's leader with it.
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	if err := prepare(cmd); err != nil {
+		return nil, err
 	}
 
 	if opts.TailLines == 0 {
@@ -189,6 +199,10 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 		var err error
 		if opts.PolledOutput {
 			r, wr, err = p.polledPipe()
+			if errors.Is(err, errNoPolledPipe) {
+				opts.PolledOutput = false // a reading goroutine instead
+				r, wr, err = os.Pipe()
+			}
 		} else {
 			r, wr, err = os.Pipe()
 		}
@@ -221,7 +235,15 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 	}
 	p.pid = cmd.Process.Pid
 	p.started = time.Now()
-	p.mem = newMemSampler(p.pid)
+	if err := p.attach(); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if p.out != nil {
+			p.out.Close()
+		}
+		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	p.mem = newTreeSampler(p)
 	p.GroupID() // read the leader's start time while it surely exists
 
 	p.log, p.logLimit = opts.Log, opts.LogLimit
@@ -240,29 +262,6 @@ func Start(cmd *exec.Cmd, opts Options) (*Process, error) {
 		go p.sampleLoop(opts.SampleInterval)
 	}
 	return p, nil
-}
-
-// polledPipe makes the output pipe of PolledOutput mode. Its read end is
-// kept out of the netpoller (os.NewFile of a blocking descriptor), else
-// every write of the command would still wake a thread blocked in
-// epoll_wait, and only then made non-blocking for DrainOutput's reads.
-func (p *Process) polledPipe() (r, w *os.File, err error) {
-	var fds [2]int
-	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
-		return nil, nil, err
-	}
-	r, w = os.NewFile(uintptr(fds[0]), "|0"), os.NewFile(uintptr(fds[1]), "|1")
-	if err := syscall.SetNonblock(fds[0], true); err != nil {
-		r.Close()
-		w.Close()
-		return nil, nil, err
-	}
-	p.outFd = fds[0]
-	p.pipeSize = 64 << 10
-	if n, err := unix.FcntlInt(uintptr(fds[0]), unix.F_SETPIPE_SZ, polledPipeSize); err == nil {
-		p.pipeSize = n
-	}
-	return r, w, nil
 }
 
 func (p *Process) copyOutput() {
@@ -301,54 +300,6 @@ func (p *Process) consume(chunk []byte) {
 	if cut {
 		fmt.Fprintf(p.log, "\n[output cut after %d bytes; the rest is not logged]\n", p.logLimit)
 		p.log = nil
-	}
-}
-
-// DrainOutput reads what the command has written since the last call,
-// without blocking, and passes it on (Tail, OnLine, Log). It is for
-// Options.PolledOutput; otherwise it does nothing.
-func (p *Process) DrainOutput() {
-	p.outMu.Lock()
-	defer p.outMu.Unlock()
-	if !p.polled || p.outEOF {
-		return
-	}
-	// The descriptor stays valid: p.out is closed only under outMu, and
-	// then outEOF is set. A plain read of the non-blocking pipe is the
-	// cheapest look there is; most polls find it empty (EAGAIN).
-	total := 0
-	for {
-		n, rerr := syscall.Read(p.outFd, p.outBuf)
-		if n > 0 {
-			p.consume(p.outBuf[:n])
-			total += n
-			continue
-		}
-		if rerr == syscall.EINTR {
-			continue
-		}
-		if rerr == nil || (rerr != syscall.EAGAIN && rerr != syscall.EWOULDBLOCK) {
-			// EOF: every holder of the write end is gone.
-			p.outEOF = true
-			p.out.Close()
-			close(p.outDone)
-			return
-		}
-		break
-	}
-	if total >= p.pipeSize/4 {
-		// A chatty command: it could fill the pipe before the next drain
-		// and block. From now on a goroutine reads as it writes, through a
-		// duplicate of the descriptor that the netpoller does watch (it is
-		// non-blocking now), so that drain can still cut it off.
-		nfd, err := unix.FcntlInt(uintptr(p.outFd), unix.F_DUPFD_CLOEXEC, 0)
-		if err != nil {
-			return // stay polled
-		}
-		p.out.Close()
-		p.out = os.NewFile(uintptr(nfd), "|0")
-		p.polled = false
-		go p.copyOutput()
 	}
 }
 
@@ -404,12 +355,9 @@ func (p *Process) wait() {
 		if err != nil && !errors.As(err, &ee) && !errors.Is(err, exec.ErrWaitDelay) {
 			p.waitErr = fmt.Errorf("wait for %s (pid %d): %w", p.cmd.Path, p.pid, err)
 		}
-		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-			// The kernel's high-water mark of the largest single process
-			// (the leader or a descendant it waited for) catches a spike
-			// between two samples, or a process too short to be sampled.
-			p.raisePeak(uint64(ru.Maxrss) * 1024)
-		}
+		// The system's own high-water mark catches a spike between two
+		// samples, or a process too short to be sampled.
+		p.raisePeak(p.exitPeak(st))
 	}
 	p.mem.close()
 	close(p.exited)
@@ -515,51 +463,6 @@ func (p *Process) Wait(ctx context.Context) (ExitStatus, error) {
 	return p.status, p.waitErr
 }
 
-// Signal sends sig to every process of the group. Signalling a group that
-// is gone is not an error.
-func (p *Process) Signal(sig syscall.Signal) error {
-	p.mu.Lock()
-	gone, escaped := p.groupGone, p.escaped
-	p.mu.Unlock()
-	if gone {
-		return nil
-	}
-	if err := syscall.Kill(-p.pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("signal process group %d with %s: %w", p.pid, unix.SignalName(sig), err)
-	}
-	for _, pid := range escaped {
-		if Alive(pid) {
-			_ = syscall.Kill(pid, sig)
-		}
-	}
-	return nil
-}
-
-// findEscaped records the leader's descendants that moved to a process
-// group of their own (setsid, setpgid, or a supervisor like this one
-// further down), so that Stop ends them with the group. They can only be
-// found while the leader lives: an orphan's parent is init.
-func (p *Process) findEscaped() {
-	select {
-	case <-p.exited:
-		return
-	default:
-	}
-	var found []int
-	for _, pid := range Descendants(p.pid)[1:] {
-		if st, err := readStat(pid); err == nil && st.pgrp != p.pid && !isGone(st.state) {
-			found = append(found, pid)
-		}
-	}
-	p.mu.Lock()
-	for _, pid := range found {
-		if !slices.Contains(p.escaped, pid) {
-			p.escaped = append(p.escaped, pid)
-		}
-	}
-	p.mu.Unlock()
-}
-
 // Stop ends the whole process group: SIGTERM (and SIGCONT, so that a
 // stopped process can act on it), up to grace for the group to exit, then
 // SIGKILL. It returns nil only when no process of the group is left, the
@@ -574,13 +477,15 @@ func (p *Process) Stop(ctx context.Context, grace time.Duration) error {
 			return err
 		}
 		if alive {
-			if err := p.Signal(syscall.SIGTERM); err != nil {
+			asked, err := p.askToStop()
+			if err != nil {
 				return err
 			}
-			_ = p.Signal(syscall.SIGCONT)
-			gctx, cancel := context.WithTimeout(ctx, grace)
-			_, _ = p.waitGroupGone(gctx)
-			cancel()
+			if asked {
+				gctx, cancel := context.WithTimeout(ctx, grace)
+				_, _ = p.waitGroupGone(gctx)
+				cancel()
+			}
 		}
 	}
 	alive, err := p.anyAlive()
@@ -602,6 +507,7 @@ func (p *Process) Stop(ctx context.Context, grace time.Duration) error {
 	}
 	p.markGone()
 	p.drain()
+	p.release()
 	return nil
 }
 
@@ -619,7 +525,7 @@ func (p *Process) members() ([]int, error) {
 	if gone {
 		return nil, nil
 	}
-	pids, err := GroupMembers(p.pid)
+	pids, err := p.groupMembers()
 	for _, pid := range escaped {
 		if Alive(pid) {
 			pids = append(pids, pid)

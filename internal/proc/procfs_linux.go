@@ -104,16 +104,6 @@ func GroupMembers(pgid int) ([]int, error) {
 	return pids, nil
 }
 
-// Alive reports whether pid names a process that is not a zombie. Tests use
-// it to prove that nothing of a stopped render is left.
-func Alive(pid int) bool {
-	st, err := readStat(pid)
-	if err != nil {
-		return false
-	}
-	return !isGone(st.state)
-}
-
 // Descendants returns pid and every process below it in the process tree,
 // found through /proc/PID/task/TID/children (no full /proc scan, so it is
 // cheap enough to call on every memory sample). Processes that exit while

@@ -1,47 +1,20 @@
+//go:build linux || darwin
+
 package proc
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
 
-// GroupID names a process group so that a later process can find what is
-// left of it, e.g. a gallery owner that starts after the previous one was
-// killed (Pdeathsig kills a render's leader with its owner, but not the
-// processes the leader started). It is the group id and the leader's start
-// time, in the form "PGID:START" for storing.
-type GroupID struct {
-	Pgid  int
-	Start uint64 // the leader's start time, clock ticks after boot
-}
-
-func (g GroupID) String() string { return fmt.Sprintf("%d:%d", g.Pgid, g.Start) }
-
-// ParseGroupID parses the String form.
-func ParseGroupID(s string) (GroupID, error) {
-	a, b, ok := strings.Cut(s, ":")
-	pgid, err1 := strconv.Atoi(a)
-	start, err2 := strconv.ParseUint(b, 10, 64)
-	if !ok || err1 != nil || err2 != nil || pgid <= 1 {
-		return GroupID{}, fmt.Errorf("process group %q: want PGID:START", s)
-	}
-	return GroupID{Pgid: pgid, Start: start}, nil
-}
-
-// GroupID returns the id of p's group; Start is 0 if the leader was gone
-// before it could be read.
-func (p *Process) GroupID() GroupID {
-	p.startOnce.Do(func() {
-		if st, err := readStat(p.pid); err == nil {
-			p.startTicks = st.start
-		}
-	})
-	return GroupID{Pgid: p.pid, Start: p.startTicks}
+// startTime is the process's start time: clock ticks after boot on Linux,
+// microseconds since the epoch on macOS.
+func startTime(pid int) (uint64, error) {
+	st, err := readStat(pid)
+	return st.start, err
 }
 
 // StopStale stops what is left of group g, started by another (dead)
