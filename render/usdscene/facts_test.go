@@ -88,3 +88,33 @@ func TestFactsFollowOpenUSDRules(t *testing.T) {
 		t.Errorf("instance 0 row 1 %v, want [0 -1 2 0] (GfMatrix4d::SetRotate of an unnormalized quaternion)", got)
 	}
 }
+
+// TestConvertDrawsWhatFactsSay checks that the render path (Convert, no
+// facts) draws exactly the gprims the facts call visible and of a drawn
+// purpose, plus the instancer's unmasked instances.
+func TestConvertDrawsWhatFactsSay(t *testing.T) {
+	st, err := usd.Open("testdata/scene_rules.usda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ComputeFacts(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, g := range f.Gprims {
+		if g.Visibility == "inherited" && (g.Purpose == "default" || g.Purpose == "render") && g.Extent != nil {
+			want++
+		}
+	}
+	for _, pi := range f.Instancers {
+		want += len(pi.Instances) // one Cube prototype
+	}
+	res, err := Convert(context.Background(), st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(res.Scene.Instances); got != want || want != 6 {
+		t.Errorf("drawn %d instances, facts say %d (want 6: four gprims with geometry, two instancer instances)", got, want)
+	}
+}

@@ -194,6 +194,9 @@ func (c *conv) rendered(p *usd.Prim) bool {
 func (c *conv) prim(p *usd.Prim) (bool, error) {
 	switch t := p.TypeName(); t {
 	case "Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1":
+		if c.facts == nil && !c.rendered(p) {
+			return true, nil // a guide or proxy gprim; its children may be drawn
+		}
 		m, err := c.gprim(p)
 		if err != nil {
 			return false, err
