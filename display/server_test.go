@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -394,19 +393,6 @@ func TestMatchesFuzzyIsTevsSelectorRule(t *testing.T) {
 	}
 }
 
-// OpenImage reads regular files only: a FIFO would block the connection.
-func TestOpenImageRefusesNonRegularFiles(t *testing.T) {
-	f := newFixture(t)
-	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip(err)
-	}
-	c := f.dial(t)
-	send(t, c, &OpenImage{Header: Header{Type: TypeOpenImageV2}, Path: fifo})
-	if s := f.ended(t, 0); s.State != gallery.Failed || !strings.Contains(s.Error, "not a regular file") {
-		t.Errorf("FIFO: %s %q", s.State, s.Error)
-	}
-}
 
 // A second CreateImage of a live name replaces the image, as in tev (pbrt-v4
 // sends one again after it reconnects): the first snapshot finishes with

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/rgallery/rgallery/imageio/exr"
@@ -129,8 +128,8 @@ func runOne(ctx context.Context, cfg Config, name, file string) (Result, error) 
 		"--spp", fmt.Sprint(cfg.SPP), "--max-bounces", fmt.Sprint(cfg.MaxBounces), "--threads", fmt.Sprint(cfg.Threads),
 		"--exr", res.Image, "--png", filepath.Join(cfg.OutDir, name+".png"), "--final-only", file}
 	cmd := exec.CommandContext(ctx, cfg.Executable, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	setOwnGroup(cmd)
+	cmd.Cancel = func() error { return killGroup(cmd) }
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

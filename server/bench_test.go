@@ -1,3 +1,5 @@
+//go:build linux
+
 package server_test
 
 // Benchmarks of the web server. Figures go to the issue notes:

@@ -306,7 +306,7 @@ func renderDetached(ctx context.Context, g *gallery.Gallery, req server.RenderRe
 		}
 		c := exec.Command(exe, "--gallery", g.Dir(), "--log-level", globalOpts.logLevel, "own")
 		c.Stdout, c.Stderr = logf, logf
-		c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		c.SysProcAttr = detachedAttr()
 		if err := c.Start(); err != nil {
 			logf.Close()
 			return fmt.Errorf("start the background owner: %w", err)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/rgallery/rgallery/bgrender"
 	"github.com/rgallery/rgallery/internal/proc"
-	"golang.org/x/sys/unix"
 )
 
 // StartBackgroundRender expands the manifest's templates and starts the
@@ -272,7 +271,7 @@ func (r *Renderer) mkdirTemp(base string) (string, error) {
 // The copies are one image per watched file per live render.
 func copyBase() string {
 	const shm = "/dev/shm"
-	if fi, err := os.Stat(shm); err == nil && fi.IsDir() && unix.Access(shm, unix.W_OK) == nil {
+	if fi, err := os.Stat(shm); err == nil && fi.IsDir() && writable(shm) {
 		return shm
 	}
 	return ""

@@ -1,13 +1,11 @@
 package command
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // Temporary dirs are named rgallery-command-OWNERPID-ITEM-RANDOM, so that
@@ -42,7 +40,7 @@ func sweepStale(base string) {
 		if !ok || err != nil || pid <= 0 || pid == self {
 			continue
 		}
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		if !processExists(pid) {
 			os.RemoveAll(filepath.Join(base, e.Name()))
 		}
 	}

@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/rgallery/rgallery/bgrender"
@@ -147,7 +146,7 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	// Its own process group, so that stop and failure can kill every
 	// process it may start, and a Ctrl-C in the gallery's terminal does not
 	// reach it directly.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	setOwnGroup(cmd)
 	cmd.Stderr = r.host.Log()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -330,7 +329,7 @@ func (r *Renderer) killGroup() {
 		return
 	default:
 	}
-	_ = syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+	_ = killGroup(r.cmd)
 }
 
 // Close implements bgrender.Closer: no process of the render survives it,
