@@ -1,3 +1,5 @@
+//go:build linux
+
 package server_test
 
 // These tests drive the web UI in a real headless Chromium (Debian's

@@ -1,3 +1,5 @@
+//go:build linux || darwin
+
 package main
 
 // These tests run the built rgallery binary as a user would, with the

@@ -1,3 +1,5 @@
+//go:build linux || darwin
+
 package main
 
 // Tests of `rgallery plugin` and of Python plugins found by `rgallery
