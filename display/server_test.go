@@ -393,7 +393,6 @@ func TestMatchesFuzzyIsTevsSelectorRule(t *testing.T) {
 	}
 }
 
-
 // A second CreateImage of a live name replaces the image, as in tev (pbrt-v4
 // sends one again after it reconnects): the first snapshot finishes with
 // what it had.
