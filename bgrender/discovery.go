@@ -40,18 +40,30 @@ func builtinPlugins() []Plugin {
 // builtinMarker stands for the built-in renderers in an expanded search path.
 const builtinMarker = "&"
 
-// SearchPath returns the plugin search path: $RGALLERY_PLUGIN_PATH (":"
-// separated; "&" is the default path) followed by $HOUDINI_HUSDPLUGINS_PATH,
-// with "&" expanded to the user's config dir and the built-in renderers.
+// SearchPath returns the plugin search path: $RGALLERY_PLUGIN_PATH
+// followed by $HOUDINI_HUSDPLUGINS_PATH, both lists in the system's form
+// (filepath.ListSeparator: ":" on Linux and macOS, ";" on Windows, as
+// Houdini reads its own path variables there), with "&" expanded to the
+// user's config dir and the built-in renderers.
 func SearchPath() []string {
+	config, err := os.UserConfigDir()
+	if err != nil {
+		config = ""
+	}
+	return searchPath(os.Getenv, config, filepath.ListSeparator)
+}
+
+// searchPath is SearchPath for a given environment, config dir ("" if
+// none) and list separator, so that both separators are tested anywhere.
+func searchPath(getenv func(string) string, configDir string, sep rune) []string {
 	def := []string{}
-	if dir, err := os.UserConfigDir(); err == nil {
-		def = append(def, filepath.Join(dir, "rgallery"))
+	if configDir != "" {
+		def = append(def, filepath.Join(configDir, "rgallery"))
 	}
 	def = append(def, builtinMarker)
 	expand := func(v string) []string {
 		var out []string
-		for _, e := range strings.Split(v, ":") {
+		for _, e := range strings.Split(v, string(sep)) {
 			switch e = strings.TrimSpace(e); e {
 			case "":
 			case "&":
@@ -62,12 +74,12 @@ func SearchPath() []string {
 		}
 		return out
 	}
-	path := os.Getenv("RGALLERY_PLUGIN_PATH")
+	path := getenv("RGALLERY_PLUGIN_PATH")
 	if path == "" {
 		path = "&"
 	}
 	dirs := expand(path)
-	if h := os.Getenv("HOUDINI_HUSDPLUGINS_PATH"); h != "" {
+	if h := getenv("HOUDINI_HUSDPLUGINS_PATH"); h != "" {
 		dirs = append(dirs, expand(h)...)
 	}
 	// The built-ins appear once, at their first position.

@@ -22,6 +22,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -39,17 +40,42 @@ type Gallery struct {
 }
 
 // DefaultDir returns the gallery directory used when none is given:
-// $RGALLERY_DIR, else $XDG_DATA_HOME/rgallery, else ~/.local/share/rgallery.
+// $RGALLERY_DIR, else the system's place for an application's data:
+//
+//   - Linux and others: $XDG_DATA_HOME/rgallery, else ~/.local/share/rgallery
+//     (XDG Base Directory Specification);
+//   - macOS: ~/Library/Application Support/rgallery (Apple's File System
+//     Programming Guide, "The Library Directory");
+//   - Windows: %LOCALAPPDATA%\rgallery (the local, not roaming, AppData: a
+//     gallery is large and belongs to the machine).
 func DefaultDir() (string, error) {
-	if d := os.Getenv("RGALLERY_DIR"); d != "" {
+	home, herr := os.UserHomeDir()
+	return defaultDir(runtime.GOOS, os.Getenv, home, herr)
+}
+
+// defaultDir is DefaultDir for a given system, environment and home dir,
+// so that every system's rule is tested everywhere.
+func defaultDir(goos string, getenv func(string) string, home string, herr error) (string, error) {
+	if d := getenv("RGALLERY_DIR"); d != "" {
 		return d, nil
 	}
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+	switch goos {
+	case "windows":
+		if d := getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "rgallery"), nil
+		}
+		return "", errors.New("find the default gallery dir: %LOCALAPPDATA% is not set; set RGALLERY_DIR or use --gallery")
+	case "darwin":
+		if herr != nil {
+			return "", fmt.Errorf("find the default gallery dir: %w", herr)
+		}
+		return filepath.Join(home, "Library", "Application Support", "rgallery"), nil
+	}
+	if d := getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "rgallery"), nil
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find the default gallery dir: %w", err)
+	if herr != nil {
+		return "", fmt.Errorf("find the default gallery dir: %w", herr)
 	}
 	return filepath.Join(home, ".local", "share", "rgallery"), nil
 }

@@ -51,7 +51,14 @@ func startChild(spec childSpec) (*child, error) {
 	}
 	cmd := exec.Command(spec.Path, spec.Args...)
 	cmd.Env = append(os.Environ(), spec.Env...)
-	cmd.ExtraFiles = []*os.File{reqR, respW} // fd 3: requests in, fd 4: answers out
+	passed, err := passPipes(cmd, reqR, respW) // fd 3: requests in, fd 4: answers out (Windows: handlesEnv)
+	if err != nil {
+		_ = reqR.Close()
+		_ = reqW.Close()
+		_ = respR.Close()
+		_ = respW.Close()
+		return nil, err
+	}
 
 	c := &child{}
 	c.out = &limitWriter{w: spec.Log, limit: spec.LogLimit}
@@ -62,6 +69,7 @@ func startChild(spec childSpec) (*child, error) {
 	p, err := proc.Start(cmd, proc.Options{Log: c.out, SampleInterval: -1, TailLines: 20})
 	// The child has its copies of its ends (or never started); ours must go,
 	// or we would never see end of file.
+	passed()
 	_ = reqR.Close()
 	_ = respW.Close()
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -117,7 +116,7 @@ func (c *conn) call(ctx context.Context, method string, params, result any, time
 		if f := c.failure(); f != nil {
 			return f
 		}
-		if errors.Is(err, syscall.EPIPE) {
+		if isBrokenPipe(err) {
 			// Nobody reads fd 3 any more: the plugin is gone.
 			return errConnClosed
 		}

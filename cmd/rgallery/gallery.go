@@ -28,7 +28,7 @@ var globalOpts struct {
 
 func init() {
 	f := cmdRoot.PersistentFlags()
-	f.StringVar(&globalOpts.gallery, "gallery", "", "gallery directory (default $RGALLERY_DIR, else $XDG_DATA_HOME/rgallery)")
+	f.StringVar(&globalOpts.gallery, "gallery", "", "gallery directory (default $RGALLERY_DIR, else the system's data dir: $XDG_DATA_HOME/rgallery on Linux, ~/Library/Application Support/rgallery on macOS, %LOCALAPPDATA%\\rgallery on Windows)")
 	f.StringVar(&globalOpts.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 }
 

@@ -27,6 +27,8 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -89,8 +91,7 @@ type render struct {
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("goplugin: ")
-	in := os.NewFile(3, "requests")
-	out := os.NewFile(4, "answers")
+	in, out := protocolFiles()
 	if in == nil || out == nil {
 		log.Fatal("fds 3 and 4 are not open: rgallery starts this program, see docs/plugin-protocol.md")
 	}
@@ -286,4 +287,21 @@ func writePNG(path string, img image.Image) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// protocolFiles returns the protocol pipes: fd 3 and fd 4, or on Windows
+// the two inherited handles named in RGALLERY_PLUGIN_HANDLES ("READ,WRITE").
+func protocolFiles() (in, out *os.File) {
+	v := os.Getenv("RGALLERY_PLUGIN_HANDLES")
+	os.Unsetenv("RGALLERY_PLUGIN_HANDLES") // not for our children
+	if v == "" {
+		return os.NewFile(3, "requests"), os.NewFile(4, "answers")
+	}
+	a, b, _ := strings.Cut(v, ",")
+	r, err1 := strconv.ParseUint(a, 10, 64)
+	w, err2 := strconv.ParseUint(b, 10, 64)
+	if err1 != nil || err2 != nil {
+		log.Fatalf("RGALLERY_PLUGIN_HANDLES=%q: want READ,WRITE handle numbers", v)
+	}
+	return os.NewFile(uintptr(r), "requests"), os.NewFile(uintptr(w), "answers")
 }

@@ -7,7 +7,8 @@ short-lived one to list the renderers of a file):
 
 It speaks the rgallery plugin protocol (docs/plugin-protocol.md): JSON-RPC 2.0
 requests arrive one per line on fd 3, answers and notifications leave one per
-line on fd 4. stdout and stderr belong to the plugin and end up in the
+line on fd 4 (on Windows: on the two pipe handles named in
+RGALLERY_PLUGIN_HANDLES, see _protocol_fds). stdout and stderr belong to the plugin and end up in the
 render's log. The plugin file is imported as it is, with the husd package
 beside this script providing husd.backgroundrenderer.BackgroundRenderer.
 
@@ -18,12 +19,28 @@ import json
 import os
 import sys
 
+
+def _protocol_fds():
+    """The protocol's (read, write) file descriptors: 3 and 4 on Linux and
+    macOS. A Windows child inherits handles, not fds, so there rgallery
+    names the two inherited pipe handles in RGALLERY_PLUGIN_HANDLES
+    ("READ,WRITE", decimal) and they become fds here (msvcrt.open_osfhandle).
+    The variable is removed so that the plugin's own children do not see it."""
+    handles = os.environ.pop("RGALLERY_PLUGIN_HANDLES", "")
+    if not handles:
+        return 3, 4
+    import msvcrt
+    rh, wh = [int(h) for h in handles.split(",")]
+    return msvcrt.open_osfhandle(rh, os.O_RDONLY), msvcrt.open_osfhandle(wh, os.O_WRONLY)
+
+
 if sys.version_info < (3, 8):
     # Answer the handshake with the reason, in code that Python 2.7 and old
     # Python 3 still run, rather than fail on an import below.
     def _refuse():
-        r = os.fdopen(3, "rb")
-        w = os.fdopen(4, "wb")
+        rfd, wfd = _protocol_fds()
+        r = os.fdopen(rfd, "rb")
+        w = os.fdopen(wfd, "wb")
         line = r.readline()
         try:
             rid = json.loads(line.decode("utf-8")).get("id")
@@ -357,13 +374,15 @@ def main(argv):
         sys.stderr.write("usage: host.py PLUGIN_FILE (started by rgallery with fds 3 and 4)\n")
         return 2
     try:
-        wire = Wire(3, 4)
-    except OSError as e:
-        sys.stderr.write("host.py: protocol fds 3/4 are not open (%s); run it through rgallery\n" % e)
+        rfd, wfd = _protocol_fds()
+        wire = Wire(rfd, wfd)
+    except (OSError, ValueError) as e:
+        sys.stderr.write("host.py: protocol fds 3/4 (or RGALLERY_PLUGIN_HANDLES) are not open (%s); "
+                         "run it through rgallery\n" % e)
         return 2
     # Children the plugin starts must not hold the protocol pipes open.
-    os.set_inheritable(3, False)
-    os.set_inheritable(4, False)
+    os.set_inheritable(rfd, False)
+    os.set_inheritable(wfd, False)
     from husd.backgroundrenderer import BackgroundRenderer
     BackgroundRenderer._rgallery_notify = wire.notify
     host = Host(os.path.abspath(argv[1]), wire)

@@ -1,0 +1,21 @@
+//go:build linux || darwin
+
+package pluginproc
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+// passPipes gives the child its ends of the protocol pipes as fd 3
+// (requests in) and fd 4 (answers out). done is called once the child has
+// started (or failed to).
+func passPipes(cmd *exec.Cmd, reqR, respW *os.File) (done func(), err error) {
+	cmd.ExtraFiles = []*os.File{reqR, respW}
+	return func() {}, nil
+}
+
+// isBrokenPipe reports a write to a pipe nobody reads any more.
+func isBrokenPipe(err error) bool { return errors.Is(err, syscall.EPIPE) }
