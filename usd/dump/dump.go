@@ -10,8 +10,7 @@
 // populate them; UsdStage::_ComposeChildren). For each prim: type name,
 // specifier, its own active flag (UsdPrim::IsActive), kind, the composed
 // apiSchemas list, child names, the variant selection of each variant set
-// (UsdVariantSet::GetVariantSelection: the first variant node with
-// opinions, so fallbacks count and empty variants do not) and the
+// (UsdVariantSet::GetVariantSelection, which reports fallbacks too) and the
 // prim stack (UsdPrim::GetPrimStack) as "layer:path" with the layer path
 // relative to the root layer's folder. For each authored property in
 // property order: attributes' type name, value at the default time and at
@@ -112,8 +111,9 @@ func dumpPrim(p *usd.Prim, layerName func(*sdf.Layer) string) *Prim {
 			dp.Children = append(dp.Children, c.Name())
 		}
 	}
+	sel := p.VariantSelections()
 	for _, set := range p.VariantSetNames() {
-		dp.Variants[set] = variantSelection(p.Index(), set)
+		dp.Variants[set] = sel[set]
 	}
 	for _, site := range p.PrimStack() {
 		dp.Stack = append(dp.Stack, layerName(site.Layer)+":"+site.Path)
@@ -130,42 +130,6 @@ func dumpPrim(p *usd.Prim, layerName func(*sdf.Layer) string) *Prim {
 		}
 	}
 	return dp
-}
-
-// variantSelection is the selection of the first variant node of set in
-// strength order whose subtree has specs, as UsdVariantSet::
-// GetVariantSelection scans the (culled) prim index: a selection whose
-// variant has no opinions is not reported.
-func variantSelection(idx *pcp.PrimIndex, set string) string {
-	if idx == nil {
-		return ""
-	}
-	for _, n := range idx.Nodes {
-		if n.Arc != pcp.ArcVariant || !subtreeHasSpecs(n) {
-			continue
-		}
-		i := strings.LastIndexByte(n.Path, '{')
-		j := strings.LastIndexByte(n.Path, '}')
-		if i < 0 || j < i {
-			continue
-		}
-		if s, sel, ok := strings.Cut(n.Path[i+1:j], "="); ok && s == set {
-			return sel
-		}
-	}
-	return ""
-}
-
-func subtreeHasSpecs(n *pcp.Node) bool {
-	if n.HasSpecs() {
-		return true
-	}
-	for _, c := range n.Children {
-		if subtreeHasSpecs(c) {
-			return true
-		}
-	}
-	return false
 }
 
 func dumpAttribute(a *usd.Attribute) *Property {
