@@ -265,9 +265,11 @@ func (g *sceneGen) prim(parent string, level int) {
 	g.paths = append(g.paths, path)
 	var meta []string
 	inst := typ == "instance"
+	var asset string
 	if inst {
 		can := g.refable(parent)
-		ref := fmt.Sprintf("references = <%s>", can[g.r.IntN(len(can))])
+		asset = can[g.r.IntN(len(can))]
+		ref := fmt.Sprintf("references = <%s>", asset)
 		if g.p(0.3) {
 			// A layer offset retimes the asset's samples.
 			ref += fmt.Sprintf(" (offset = %s; scale = %s)", f(float64(g.r.IntN(5)-2)), []string{"1", "0.5", "2"}[g.r.IntN(3)])
@@ -370,6 +372,24 @@ func (g *sceneGen) prim(parent string, level int) {
 	if coll {
 		kids = g.descendants(path)
 		g.collection(path, kids)
+	}
+	if inst && !strings.HasPrefix(path, "/Assets/") && g.p(0.3) {
+		// Local opinions below an instance: OpenUSD ignores them (the
+		// instance shows its prototype only). Not inside assets: nested
+		// instances are not instances for usd.Prim.IsInstance yet (a
+		// known #12 defect, see subsets.extra), which would apply them.
+		for _, d := range g.descendants(asset) {
+			if rel := strings.TrimPrefix(d, asset+"/"); !strings.Contains(rel, "/") {
+				g.line(`over "%s"`, rel)
+				g.line("{")
+				g.line(`    token visibility = "invisible"`)
+				g.line(`    double3 xformOp:translate:local = (7, 7, 7)`)
+				g.line(`    uniform token[] xformOpOrder = ["xformOp:translate:local"]`)
+				g.line(`    rel material:binding = </Looks/M0> (bindMaterialAs = "strongerThanDescendants")`)
+				g.line("}")
+				break
+			}
+		}
 	}
 	g.depth--
 	g.line("}")
