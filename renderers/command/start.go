@@ -27,6 +27,10 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		return err
 	}
 	cmd := exec.Command(r.argv[0], r.argv[1:]...)
+	if err := setCommandLine(cmd); err != nil {
+		r.cleanup()
+		return fmt.Errorf("command renderer %q (%s): %w", r.m.Label, r.m.Path, err)
+	}
 	// The render's own values also go to the environment, so that a
 	// wrapper script can find them without arguments; the manifest's env
 	// comes last and wins.

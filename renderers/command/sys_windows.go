@@ -2,6 +2,8 @@ package command
 
 import (
 	"os"
+	"os/exec"
+	"syscall"
 
 	"github.com/rgallery/rgallery/internal/proc"
 )
@@ -18,3 +20,17 @@ func writable(string) bool { return false }
 // reuses pids quickly, so a temp dir of a dead gallery may be kept longer
 // than needed, never removed too early.
 func processExists(pid int) bool { return proc.Alive(pid) }
+
+// setCommandLine gives the program the command line windowsCommandLine
+// builds, which refuses what a batch file would misread.
+func setCommandLine(cmd *exec.Cmd) error {
+	line, err := windowsCommandLine(cmd.Path, cmd.Args)
+	if err != nil {
+		return err
+	}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.CmdLine = line
+	return nil
+}
