@@ -56,22 +56,38 @@ func (s *Stage) LayerIdentifier(l *sdf.Layer) string {
 	return id
 }
 
-// VariantSetNames returns the composed variantSetNames list op of the prim
-// (weakest opinion applied first), as UsdVariantSets::GetNames does: a set
-// is named there even where no layer holds a variant of it.
+// VariantSetNames returns the names of the prim's variant sets as
+// UsdVariantSets::GetNames lists them: each node's variantSetNames list op
+// composed over that node's layer stack (weakest layer first), the nodes'
+// lists joined in strength order without repeats.
 func (p *Prim) VariantSetNames() []string {
-	var ops []sdf.StringListOp
-	p.opinions("", func(o opinion) bool {
-		if v, ok := o.spec.Get("variantSetNames"); ok {
-			if lo, ok := v.(sdf.StringListOp); ok {
-				ops = append(ops, lo)
+	if p == nil || p.index == nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range p.index.Nodes {
+		if !n.Contributes() {
+			continue
+		}
+		var names []string
+		for i := len(n.LayerStack.Layers) - 1; i >= 0; i-- {
+			spec := n.LayerStack.Layers[i].Specs[n.Path]
+			if spec == nil {
+				continue
+			}
+			if v, ok := spec.Get("variantSetNames"); ok {
+				if lo, ok := v.(sdf.StringListOp); ok {
+					names = lo.Apply(names, func(s string) string { return s })
+				}
 			}
 		}
-		return true
-	})
-	var out []string
-	for i := len(ops) - 1; i >= 0; i-- {
-		out = ops[i].Apply(out, func(s string) string { return s })
+		for _, s := range names {
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
 	}
 	return out
 }
