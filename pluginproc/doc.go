@@ -8,7 +8,8 @@
 //   - "python" loads seed-style Python files (*.py) unmodified. The binary
 //     embeds a small host script and a husd/backgroundrenderer.py shim; they
 //     are unpacked into the cache directory and run with $RGALLERY_PYTHON
-//     (default python3, version 3.8 or newer, standard library only).
+//     (default python3, python on Windows; version 3.8 or newer, standard
+//     library only).
 //   - "executable" loads any executable file on the plugin path that speaks
 //     the protocol, in any language (see examples/goplugin).
 //

@@ -45,7 +45,8 @@ var defaultTimeouts = Timeouts{
 
 // Config tunes the loaders. The zero value uses the defaults.
 type Config struct {
-	// Python is the interpreter; "" means $RGALLERY_PYTHON, else python3.
+	// Python is the interpreter; "" means $RGALLERY_PYTHON, else python3
+	// (python on Windows).
 	Python string
 	// CacheDir holds the discovery cache and the unpacked Python host; ""
 	// means $RGALLERY_CACHE_DIR, else os.UserCacheDir()/rgallery.
@@ -66,7 +67,7 @@ func (c Config) withDefaults() Config {
 		c.Python = os.Getenv("RGALLERY_PYTHON")
 	}
 	if c.Python == "" {
-		c.Python = "python3"
+		c.Python = defaultPython
 	}
 	if c.CacheDir == "" {
 		c.CacheDir = DefaultCacheDir()
@@ -168,11 +169,12 @@ var notExecutables = map[string]bool{
 	".cfg": true, ".ini": true,
 }
 
-// Match accepts regular files with an execute bit that are not of a known
-// data or source kind, and not hidden or editor backups.
+// Match accepts regular files with an execute bit (on Windows: an .exe or
+// .com file) that are not of a known data or source kind, and not hidden or
+// editor backups.
 func (*ExecLoader) Match(path string, info fs.FileInfo) bool {
 	base := filepath.Base(path)
-	if !info.Mode().IsRegular() || info.Mode().Perm()&0o111 == 0 {
+	if !info.Mode().IsRegular() || !isExecutable(path, info) {
 		return false
 	}
 	if strings.HasPrefix(base, ".") || strings.HasSuffix(base, "~") {

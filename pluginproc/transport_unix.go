@@ -4,6 +4,7 @@ package pluginproc
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"syscall"
@@ -19,3 +20,9 @@ func passPipes(cmd *exec.Cmd, reqR, respW *os.File) (done func(), err error) {
 
 // isBrokenPipe reports a write to a pipe nobody reads any more.
 func isBrokenPipe(err error) bool { return errors.Is(err, syscall.EPIPE) }
+
+// defaultPython is the interpreter used when RGALLERY_PYTHON is not set.
+const defaultPython = "python3"
+
+// isExecutable reports an execute bit.
+func isExecutable(_ string, info fs.FileInfo) bool { return info.Mode().Perm()&0o111 != 0 }

@@ -3,8 +3,11 @@ package pluginproc
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/windows"
@@ -51,4 +54,17 @@ func passPipes(cmd *exec.Cmd, reqR, respW *os.File) (done func(), err error) {
 // ERROR_BROKEN_PIPE, or ERROR_NO_DATA ("the pipe is being closed").
 func isBrokenPipe(err error) bool {
 	return errors.Is(err, windows.ERROR_BROKEN_PIPE) || errors.Is(err, windows.ERROR_NO_DATA)
+}
+
+// defaultPython is the interpreter used when RGALLERY_PYTHON is not set:
+// python.org's installer puts python.exe on PATH, not python3.exe (which
+// is often only the Microsoft Store's placeholder).
+const defaultPython = "python"
+
+// isExecutable: Windows files have no execute bit (os.FileMode reports
+// none), so an executable plugin is an .exe or .com file. Batch files are
+// left out: cmd.exe cannot speak the protocol on inherited handles.
+func isExecutable(path string, _ fs.FileInfo) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".exe" || ext == ".com"
 }
