@@ -287,10 +287,15 @@ func exrRunTolerant(t *testing.T, args []string, jobs []map[string]any) []exrDum
 	t.Helper()
 	py := Python(t)
 	var out []exrDump
+	for i := range jobs {
+		// a restarted process must not reuse the first one's file names
+		jobs[i]["idx"] = i
+	}
 	for len(out) < len(jobs) {
 		rest := jobs[len(out):]
 		in, _ := json.Marshal(rest)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		// generous: a loaded 2-core machine writes ~1 file/s
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute+time.Duration(len(rest))*3*time.Second)
 		cmd := exec.CommandContext(ctx, py, append([]string{Script("exr_gen.py")}, args...)...)
 		cmd.Stdin = bytes.NewReader(in)
 		var stderr bytes.Buffer

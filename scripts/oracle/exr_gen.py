@@ -295,6 +295,9 @@ def main():
     mode, outdir = sys.argv[1], sys.argv[2]
     jobs = json.load(sys.stdin)
     for i, job in enumerate(jobs):
+        # "idx" (the job's index in the whole run, from the caller) keeps
+        # file names unique when a batch is resumed in a new process
+        i = job.get("idx", i)
         ans = {"name": job["name"]}
         try:
             if mode == "gen":
