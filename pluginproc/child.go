@@ -202,7 +202,7 @@ func (c *child) call(ctx context.Context, method string, params, result any, tim
 // then stops the group (SIGTERM, grace, SIGKILL) and waits until no member
 // is left. It returns what it had to kill, "" if nothing.
 func (c *child) stop(grace time.Duration) string {
-	c.conn.closeWrite()
+	hangUp(c.conn)
 	if grace > 0 {
 		timer := time.NewTimer(grace)
 		select {

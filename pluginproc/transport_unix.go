@@ -26,3 +26,7 @@ const defaultPython = "python3"
 
 // isExecutable reports an execute bit.
 func isExecutable(_ string, info fs.FileInfo) bool { return info.Mode().Perm()&0o111 != 0 }
+
+// hangUp closes the request pipe. A write blocked on it has a deadline on
+// Unix, so this returns promptly.
+func hangUp(c *conn) { c.closeWrite() }

@@ -68,3 +68,10 @@ func isExecutable(path string, _ fs.FileInfo) bool {
 	ext := strings.ToLower(filepath.Ext(path))
 	return ext == ".exe" || ext == ".com"
 }
+
+// hangUp closes the request pipe without waiting for it. An anonymous pipe
+// on Windows takes no write deadline (os.File.SetWriteDeadline fails on
+// it), so a request written to a plugin that stopped reading can block
+// with the write lock held; the close then waits until stop has
+// terminated the job, which breaks the pipe and ends the write.
+func hangUp(c *conn) { go c.closeWrite() }
