@@ -27,6 +27,21 @@ import (
 //   - a polite stop is CTRL_BREAK_EVENT to the console process group
 //     (GenerateConsoleCtrlEvent; it reaches only processes attached to the
 //     caller's console), the forced one TerminateJobObject.
+//
+// API references (learn.microsoft.com/windows/win32/api/...):
+// jobapi2/nf-jobapi2-assignprocesstojobobject,
+// winnt/ns-winnt-jobobject_basic_limit_information (KILL_ON_JOB_CLOSE),
+// winnt/ns-winnt-jobobject_extended_limit_information (PeakJobMemoryUsed),
+// winnt/ns-winnt-jobobject_basic_process_id_list,
+// jobapi2/nf-jobapi2-terminatejobobject,
+// wincon/generateconsolectrlevent (CTRL_BREAK_EVENT, process groups),
+// processthreadsapi/nf-processthreadsapi-createprocessw (CREATE_SUSPENDED,
+// CREATE_NEW_PROCESS_GROUP), tlhelp32/nf-tlhelp32-createtoolhelp32snapshot.
+//
+// No process of the tree can leave the job: CREATE_BREAKAWAY_FROM_JOB is
+// refused without JOB_OBJECT_LIMIT_BREAKAWAY_OK. rgallery itself may
+// already run in a job (a terminal, a CI service); a job inside a job
+// needs Windows 8 or later.
 
 // sysProcess holds the job of a Process; 0 once released.
 type sysProcess struct {
@@ -174,7 +189,7 @@ func (p *Process) findEscaped() {}
 type jobPids struct {
 	Assigned uint32
 	InList   uint32
-	IDs      [4096]uintptr
+	IDs      [1024]uintptr
 }
 
 // groupMembers returns the processes in the job: those that have exited
