@@ -30,6 +30,8 @@ def _protocol_fds():
     if not handles:
         return 3, 4
     import msvcrt
+    # Without os.O_TEXT the descriptors are binary (no CRLF or Ctrl-Z
+    # translation), as those of CPython's own os.pipe on Windows.
     rh, wh = [int(h) for h in handles.split(",")]
     return msvcrt.open_osfhandle(rh, os.O_RDONLY), msvcrt.open_osfhandle(wh, os.O_WRONLY)
 
