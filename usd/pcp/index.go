@@ -527,7 +527,9 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 	// Offset: the arc's own, then the authoring layer's place in its stack,
 	// then the node's; and timeCodesPerSecond of the target's root layer.
 	o := off
-	if at, tt := TimeCodesPerSecond(authoring), TimeCodesPerSecond(target.Root()); at != tt && asset != "" {
+	// Internal arcs too: a reference authored in a sublayer whose
+	// timeCodesPerSecond differs from its stack root's is scaled back.
+	if at, tt := TimeCodesPerSecond(authoring), TimeCodesPerSecond(target.Root()); at != tt {
 		o.Scale *= at / tt
 	}
 	total := n.Offset.Compose(ls.Offsets[layerIdx].Compose(o))
