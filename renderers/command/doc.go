@@ -85,10 +85,13 @@
 // whose error ends with the last lines of the output.
 //
 // If the gallery's owner dies during a render, the kernel kills the
-// command's leader with it (Pdeathsig, internal/proc); the metadata key
-// processGroup lets the next owner stop what the leader started
-// (proc.StopStale), and the next Command render removes the temporary
-// dirs of owners that are gone.
+// command's leader with it on Linux (Pdeathsig, internal/proc); the
+// metadata key processGroup lets the next owner stop what the leader
+// started, or on macOS the whole group (proc.StopStale); on Windows the
+// render's Job Object ends every process with the owner. The next Command
+// render removes the temporary dirs of owners that are gone. On Windows
+// the argv becomes one command line by the C runtime's quoting rules, and
+// a .bat/.cmd program gets no argument cmd.exe would misread (cmdline.go).
 //
 // What it does not do: no shell (use argv = ["sh", "-c", "..."] to get one),
 // no retries, no remote execution.
