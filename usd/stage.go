@@ -151,6 +151,10 @@ func (s *Stage) compose(p *Prim, depth int) {
 	}
 	// Below an instance, namespace and opinions come from the prototype:
 	// the instance's arcs without its local opinions (Pcp instancing).
+	// OpenUSD does not compose below an inactive prim, so it reports no
+	// composition errors there; we compose (Children lists them) but keep
+	// quiet about their errors likewise.
+	belowInactive := p.path != "/" && !p.IsActive()
 	instDepth := p.instDepth
 	if instDepth == 0 && p.path != "/" && p.IsInstance() {
 		instDepth = pathDepth(p.path)
@@ -165,7 +169,9 @@ func (s *Stage) compose(p *Prim, depth int) {
 	for _, n := range names {
 		cp := sdf.AppendChild(p.path, n)
 		idx := s.cache.PrimIndex(cp)
-		s.errs = append(s.errs, idx.Errors...)
+		if !belowInactive {
+			s.errs = append(s.errs, idx.Errors...)
+		}
 		if instDepth > 0 {
 			idx = prototypeIndex(idx, instDepth)
 		}
