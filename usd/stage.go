@@ -159,12 +159,22 @@ func (s *Stage) compose(p *Prim, depth int) {
 	if instDepth == 0 && p.path != "/" && p.IsInstance() {
 		instDepth = pathDepth(p.path)
 	}
+	// A child that a relocation names exists even when no layer has a spec
+	// for it (OpenUSD lists it, with an empty prim stack).
+	relocTargets := map[string]bool{}
 	if p.path != "/" {
 		idx := p.index
 		if instDepth > 0 && p.instDepth == 0 {
 			idx = prototypeIndex(idx, instDepth)
 		}
 		names = pcp.ChildNames(idx)
+		for _, n := range idx.Nodes {
+			for _, r := range n.LayerStack.Relocates {
+				if sdf.ParentPath(r.Target) == n.Path {
+					relocTargets[sdf.NameOf(r.Target)] = true
+				}
+			}
+		}
 	}
 	for _, n := range names {
 		cp := sdf.AppendChild(p.path, n)
@@ -175,7 +185,7 @@ func (s *Stage) compose(p *Prim, depth int) {
 		if instDepth > 0 {
 			idx = prototypeIndex(idx, instDepth)
 		}
-		if !anySpecs(idx) {
+		if !anySpecs(idx) && !relocTargets[n] {
 			continue
 		}
 		c := &Prim{stage: s, path: cp, name: n, parent: p, index: idx, instDepth: instDepth}
