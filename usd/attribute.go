@@ -2,6 +2,7 @@ package usd
 
 import (
 	"math"
+	"reflect"
 	"sort"
 
 	"github.com/rgallery/rgallery/usd/pcp"
@@ -454,7 +455,38 @@ func lerp(a, b any, u float64) any {
 			return lerpSlice(x, y, u, lvec3d)
 		}
 	}
-	return a
+	return lerpElements(a, b, u)
+}
+
+// lerpElements interpolates the other arrays and vectors of floating-point
+// values element by element (texCoord2f[], color4f[], half3, ...), as
+// OpenUSD's linear interpolator does for every floating-point type; arrays
+// of different lengths and other types hold the earlier value.
+func lerpElements(a, b any, u float64) any {
+	ra, rb := reflect.ValueOf(a), reflect.ValueOf(b)
+	if !ra.IsValid() || !rb.IsValid() || ra.Type() != rb.Type() {
+		return a
+	}
+	if k := ra.Kind(); (k != reflect.Slice && k != reflect.Array) || ra.Len() != rb.Len() {
+		return a
+	}
+	var out reflect.Value
+	switch ra.Kind() {
+	case reflect.Slice:
+		out = reflect.MakeSlice(ra.Type(), ra.Len(), ra.Len())
+	case reflect.Array:
+		out = reflect.New(ra.Type()).Elem()
+	default:
+		return a
+	}
+	for i := 0; i < ra.Len(); i++ {
+		e := reflect.ValueOf(lerp(ra.Index(i).Interface(), rb.Index(i).Interface(), u))
+		if e.Type() != out.Index(i).Type() {
+			return a
+		}
+		out.Index(i).Set(e)
+	}
+	return out.Interface()
 }
 
 // slerp is GfSlerp (pxr/base/gf/quatd.h): the shorter arc, linear within

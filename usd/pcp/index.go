@@ -527,12 +527,16 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 	// Offset: the arc's own, then the authoring layer's place in its stack,
 	// then the node's; and timeCodesPerSecond of the target's root layer.
 	o := off
-	// Internal arcs too: a reference authored in a sublayer whose
-	// timeCodesPerSecond differs from its stack root's is scaled back.
-	if at, tt := TimeCodesPerSecond(authoring), TimeCodesPerSecond(target.Root()); at != tt {
+	if at, tt := TimeCodesPerSecond(authoring), TimeCodesPerSecond(target.Root()); at != tt && asset != "" {
 		o.Scale *= at / tt
 	}
 	total := n.Offset.Compose(ls.Offsets[layerIdx].Compose(o))
+	if asset == "" {
+		// An internal arc stays in the node's layer stack, whose own
+		// sublayer offsets (and timeCodesPerSecond scaling) apply to the
+		// target's specs already: only the arc's offset is added.
+		total = n.Offset.Compose(o)
+	}
 	child := &Node{Arc: arc, LayerStack: target, Path: primPath, Offset: total,
 		depth: b.depth, siblingNum: num, mapSrc: primPath, mapDst: n.Path}
 	b.addChild(n, child)
