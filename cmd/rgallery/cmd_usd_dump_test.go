@@ -36,9 +36,11 @@ func TestUsdDumpRetimesReferencedSamples(t *testing.T) {
 	if len(ball.Stack) < 2 || ball.Stack[len(ball.Stack)-1] != "resolve_ref.usda:/Anim" {
 		t.Errorf("/World/Ball stack = %q, want it to end with resolve_ref.usda:/Anim", ball.Stack)
 	}
+	// The referenced samples at 0 and 10 land at 10 and 30 (offset 10,
+	// scale 2).
 	s := ball.Props["radius"].Samples
-	if len(s) == 0 || s[0][0] != 30.0 {
-		t.Errorf("/World/Ball.radius samples = %v, want the first at stage time 30", s)
+	if len(s) != 2 || s[0][0] != 10.0 || s[1][0] != 30.0 || s[1][1] != 100.0 {
+		t.Errorf("/World/Ball.radius samples = %v, want [[10 0] [30 100]]", s)
 	}
 	_, _, code = usdRun(t, "dump", "--json", "../../usd/testdata/syntax_error.usda")
 	if code != 2 {
