@@ -8,18 +8,9 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
-
-// cpuTime returns the CPU time (user+system) of the whole process: under
-// a loaded machine it measures our work better than the wall clock.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // peakHeap samples the live heap while f runs and returns the maximum
 // above the heap in use before f started.

@@ -3,7 +3,6 @@ package usdscene
 import (
 	"context"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -50,12 +49,6 @@ func sharedDirB(b *testing.B) string {
 		b.Skip("no shared bench scenes (set RGALLERY_SHARED)")
 	}
 	return d
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkBuildBenchScene times Scene.Build (baking, BLAS and TLAS) of

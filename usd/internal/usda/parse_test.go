@@ -5,9 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/rgallery/rgallery/usd/sdf"
 )
@@ -95,10 +93,4 @@ func BenchmarkParseMesh(b *testing.B) {
 	// MB/s by CPU time: the wall clock on a shared machine says little.
 	cpu := cpuTime() - c0
 	b.ReportMetric(float64(len(src))*float64(b.N)/cpu.Seconds()/1e6, "cpu-MB/s")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
