@@ -48,11 +48,35 @@ type crateGen struct {
 	paths []string // prim paths made so far (targets of relationships)
 	props []string // attribute paths made so far (connection targets)
 	short bool     // arrays of at most 20 elements (many time samples)
+	minor int      // crate version 0.<minor>.0 the layer is written at
 }
 
-// GenerateCrateLayer makes the layer of one seed.
-func GenerateCrateLayer(seed uint64) *GenLayer {
+// allows reports whether values that need crate 0.<minor> may be used.
+func (g *crateGen) allows(minor int) bool { return g.minor >= minor }
+
+// fitVersion replaces a value type the crate version cannot hold.
+func (g *crateGen) fitVersion(t string) string {
+	switch {
+	case strings.HasPrefix(t, "timecode") && !g.allows(9):
+		return "double" + strings.TrimPrefix(t, "timecode")
+	case strings.HasPrefix(t, "pathExpression") && !g.allows(10):
+		return "string" + strings.TrimPrefix(t, "pathExpression")
+	}
+	return t
+}
+
+// GenerateCrateLayer makes the layer of one seed, to be written at crate
+// version (as "0.8.0"). Values that need a later version than that
+// (timecode 0.9, list-edited payloads 0.8, path expressions 0.10, layer
+// relocates 0.11) are left out: OpenUSD 26.11 then upgrades the file in
+// the middle of writing it, and the arrays it wrote before the upgrade
+// keep the old layout (32-bit counts), which OpenUSD itself reads back
+// wrongly (shifted elements) or not at all.
+func GenerateCrateLayer(seed uint64, version string) *GenLayer {
 	g := &crateGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), l: &GenLayer{Seed: seed}}
+	if parts := strings.Split(version, "."); len(parts) == 3 {
+		g.minor, _ = strconv.Atoi(parts[1])
+	}
 	g.layerMeta()
 	nPrims := 1 + g.r.IntN(4)
 	for i := 0; i < nPrims; i++ {
@@ -100,7 +124,7 @@ func (g *crateGen) layerMeta() {
 	if g.r.IntN(4) == 0 {
 		add(`subLayers = [@./sub_a.usda@ (offset = 10; scale = 2), @sub b.usda@]`)
 	}
-	if g.r.IntN(6) == 0 { // layer relocates: crate 0.11
+	if g.allows(11) && g.r.IntN(6) == 0 { // layer relocates: crate 0.11
 		add("relocates = {\n</P0/C0>: </P0/Moved>,\n</P1>: </Elsewhere>\n}")
 	}
 }
@@ -121,6 +145,7 @@ func (g *crateGen) dict(depth int) string {
 		default:
 			t := g.pick("bool", "int", "int64", "uint", "float", "double", "half", "string", "token",
 				"asset", "float3", "double2", "int[]", "string[]", "token[]", "matrix4d", "quatf", "timecode", "uchar", "uint64", "half3", "float[]")
+			t = g.fitVersion(t)
 			fmt.Fprintf(&b, "%s %s = %s\n", t, key, g.value(t, false))
 		}
 	}
@@ -457,7 +482,11 @@ func (g *crateGen) prim(parent, name string, depth int) *genItem {
 		addMeta(g.listOp("references", g.reference))
 	}
 	if g.r.IntN(4) == 0 {
-		addMeta(g.listOp("payload", g.payload))
+		if g.allows(8) {
+			addMeta(g.listOp("payload", g.payload))
+		} else {
+			addMeta("payload = @./pay.usda@") // one SdfPayload, as crates before 0.8 hold
+		}
 	}
 	if g.r.IntN(4) == 0 {
 		addMeta(g.listOp("inherits", func() string { return "</" + g.pick("C0", "Class", "P0/Inner") + ">" }))
@@ -576,7 +605,7 @@ func (g *crateGen) listOp(name string, item func() string) string {
 }
 
 func (g *crateGen) attribute(prim, name string) *genItem {
-	t := valueTypes[g.r.IntN(len(valueTypes))]
+	t := g.fitVersion(valueTypes[g.r.IntN(len(valueTypes))])
 	array := g.r.IntN(2) == 0
 	if t == "opaque" {
 		array = false

@@ -107,7 +107,7 @@ func TestOracleCrate(t *testing.T) {
 		batch := cases[lo:min(lo+crateBatch, len(cases))]
 		for _, c := range batch {
 			if c.Name != "" && c.Usda == "" {
-				c.gen = GenerateCrateLayer(c.seed)
+				c.gen = GenerateCrateLayer(c.seed, c.Version)
 				c.Usda = c.gen.Usda(nil)
 			}
 		}
