@@ -65,7 +65,7 @@ type plane struct {
 
 // readChunk decodes chunk k of a part's level into its channel planes.
 // off is the chunk's file offset, multi tells whether a part number leads.
-func readChunk(d []byte, p *Part, h *header, partIndex int, multi bool, k int, off uint64, lv *level, planes []plane) error {
+func readChunk(d []byte, h *header, partIndex int, multi bool, k int, off uint64, lv *level, planes []plane) error {
 	fail := func(format string, args ...any) error {
 		return &FormatError{int64(off), fmt.Sprintf("part %d chunk %d: ", partIndex, k) + fmt.Sprintf(format, args...)}
 	}

@@ -245,6 +245,9 @@ func readDeepPart(d []byte, p *Part, h *header, index int, multi bool, table []u
 // out += (1 - outAlpha) * sample. Z and ZBack take the front-most sample's
 // value; a channel without any alpha is summed. Pixels without samples are
 // 0 (transparent). The result has FLOAT channels and the base level only.
+// On v2/LowResLeftView/Balls.exr, R, G, B and A agree with `oiiotool
+// --flatten` (to its HALF rounding); Z does not: oiiotool writes 1e30 for
+// empty pixels and picks another sample's depth.
 func (p *Part) Flatten() (*Part, error) {
 	if !strings.HasPrefix(p.Type, "deep") {
 		return p, nil

@@ -283,7 +283,7 @@ func readPart(d []byte, p *Part, h *header, index int, multi bool, table []uint6
 			n = len(table)
 		}
 		for j := 0; j < n; j++ {
-			if err := readChunk(d, p, h, index, multi, j, table[k], &lv, planes); err != nil {
+			if err := readChunk(d, h, index, multi, j, table[k], &lv, planes); err != nil {
 				return err
 			}
 			k++
