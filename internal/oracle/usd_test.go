@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -54,7 +55,25 @@ type usdOurs struct {
 	err  error
 }
 
+// ourUsdTimeout bounds our side of one case. A case that takes longer is
+// a mismatch of its own ("ours-timeout"); its goroutine cannot be stopped
+// and runs on until the test ends.
+const ourUsdTimeout = 10 * time.Second
+
 func ourUsdDump(j usdJob) usdOurs {
+	done := make(chan usdOurs, 1)
+	go func() { done <- ourUsdDumpNow(j) }()
+	select {
+	case o := <-done:
+		return o
+	case <-time.After(ourUsdTimeout):
+		return usdOurs{err: errOursTimeout}
+	}
+}
+
+var errOursTimeout = errors.New("ours did not finish composing in 10s")
+
+func ourUsdDumpNow(j usdJob) usdOurs {
 	var opts []usd.OpenOption
 	if j.Session != "" {
 		opts = append(opts, usd.WithSessionLayer(j.Session))
@@ -114,6 +133,9 @@ func usdCompare(t *testing.T, jobs []usdJob) []string {
 }
 
 func usdDiff(o usdOurs, ref usdAnswer) string {
+	if errors.Is(o.err, errOursTimeout) {
+		return "ours-timeout: " + o.err.Error()
+	}
 	switch {
 	case o.err != nil && !ref.OK:
 		return ""
@@ -151,6 +173,9 @@ var (
 func usdKind(diff string) string {
 	if diff == "" {
 		return ""
+	}
+	if strings.HasPrefix(diff, "ours-timeout") {
+		return "ours-timeout"
 	}
 	if strings.HasPrefix(diff, "open: ours failed") {
 		return "open-ours-failed"
