@@ -1,4 +1,4 @@
-package usda
+package cputime
 
 import (
 	"time"
@@ -6,9 +6,8 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// cpuTime returns the CPU time (user+system) of the whole process, from
-// GetProcessTimes (100 ns units).
-func cpuTime() time.Duration {
+// process reads GetProcessTimes, whose times count 100 ns intervals.
+func process() time.Duration {
 	var creation, exit, kernel, user windows.Filetime
 	if err := windows.GetProcessTimes(windows.CurrentProcess(), &creation, &exit, &kernel, &user); err != nil {
 		return 0

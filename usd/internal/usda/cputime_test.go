@@ -1,0 +1,9 @@
+package usda
+
+import (
+	"time"
+
+	"github.com/rgallery/rgallery/internal/cputime"
+)
+
+func cpuTime() time.Duration { return cputime.Process() }
