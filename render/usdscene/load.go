@@ -100,9 +100,6 @@ func convert(ctx context.Context, st *usd.Stage, opt Options, facts *Facts) (*Re
 		protos: map[string][]protoEntry{}, images: map[string]*render.Image{}, imgErr: map[string]error{},
 		meters: st.MetersPerUnit(),
 	}
-	for _, e := range st.Errors() {
-		c.warnf("composition: %v", e)
-	}
 	c.sc.Materials = []*render.Material{render.DefaultMaterial()}
 	c.sc.Materials[0].UseDisplayColor = true
 	if err := c.walk(st.PseudoRoot()); err != nil {
@@ -111,6 +108,12 @@ func convert(ctx context.Context, st *usd.Stage, opt Options, facts *Facts) (*Re
 	res := &Result{Scene: c.sc}
 	if err := c.settingsAndCamera(opt, res); err != nil {
 		return nil, err
+	}
+	// Read after the walk: crate values decode when first asked for, so a
+	// value that failed to decode during the walk (a mesh's counts, say) is
+	// in Stage.Errors only now, and must reach the warnings.
+	for _, e := range st.Errors() {
+		c.warnf("composition: %v", e)
 	}
 	if len(c.sc.Lights) == 0 {
 		c.warnf("no UsdLux lights: the image will be black except for emissive materials")
