@@ -7,8 +7,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -56,11 +54,7 @@ images, so an address that is not loopback needs --allow-remote.`,
 		defer g.Close()
 		sess, err := becomeOwner(ctx, g)
 		if errors.Is(err, owner.ErrOwned) {
-			pid := "?"
-			if b, err := os.ReadFile(filepath.Join(g.Dir(), "owner.lock")); err == nil {
-				pid = strings.TrimSpace(string(b))
-			}
-			return fmt.Errorf("%w (pid %s): if it is rgallery serve, start the display port inside it with serve --display-server %s", err, pid, displayOpts.addr)
+			return fmt.Errorf("%w (pid %s): if it is rgallery serve, start the display port inside it with serve --display-server %s", err, ownerPID(g.Dir()), displayOpts.addr)
 		}
 		if err != nil {
 			return err

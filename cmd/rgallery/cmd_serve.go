@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -67,11 +65,7 @@ to open.`,
 		defer g.Close()
 		sess, err := becomeOwner(ctx, g)
 		if errors.Is(err, owner.ErrOwned) {
-			pid := "?"
-			if b, err := os.ReadFile(filepath.Join(g.Dir(), "owner.lock")); err == nil {
-				pid = strings.TrimSpace(string(b))
-			}
-			return fmt.Errorf("%w (pid %s) and runs its renders; stop it, or let its renders finish, then serve", err, pid)
+			return fmt.Errorf("%w (pid %s) and runs its renders; stop it, or let its renders finish, then serve", err, ownerPID(g.Dir()))
 		}
 		if err != nil {
 			return err

@@ -136,6 +136,16 @@ func (o *ownerSession) Close() error {
 	return err
 }
 
+// ownerPID names the process that owns the gallery in dir, as its lock
+// file records it, or "?".
+func ownerPID(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "owner.lock"))
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(b))
+}
+
 // ownerClient returns a client of the gallery's owner, or an error saying
 // that no process owns the gallery.
 func ownerClient(ctx context.Context, dir string) (*server.Client, error) {
