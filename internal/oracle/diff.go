@@ -3,6 +3,7 @@ package oracle
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -14,11 +15,28 @@ import (
 // decode to equal float64s (non-finite ones as the strings "nan", "inf",
 // "-inf"). Map keys are visited in sorted order, so the answer is stable.
 func FirstDiff(ours, ref any) string {
-	return firstDiff("$", ours, ref)
+	return firstDiff("$", ours, ref, 0)
 }
 
-func firstDiff(path string, a, b any) string {
+// FirstDiffTol is FirstDiff with numbers taken as equal when they differ by
+// at most rel times max(1, |ours|, |ref|), for facts that both sides
+// compute with floating point in a different order. path names the root
+// in the answer ("$" for a whole document).
+func FirstDiffTol(path string, ours, ref any, rel float64) string {
+	return firstDiff(path, ours, ref, rel)
+}
+
+func firstDiff(path string, a, b any, rel float64) string {
 	switch av := a.(type) {
+	case float64:
+		bv, ok := b.(float64)
+		if !ok || rel == 0 {
+			break
+		}
+		if math.Abs(av-bv) > rel*max(1, math.Abs(av), math.Abs(bv)) {
+			return fmt.Sprintf("%s: ours %v, reference %v", path, av, bv)
+		}
+		return ""
 	case map[string]any:
 		bv, ok := b.(map[string]any)
 		if !ok {
@@ -49,7 +67,7 @@ func firstDiff(path string, a, b any) string {
 			case !inB:
 				return fmt.Sprintf("%s: ours %s, missing in reference", p, short(x))
 			}
-			if d := firstDiff(p, x, y); d != "" {
+			if d := firstDiff(p, x, y, rel); d != "" {
 				return d
 			}
 		}
@@ -60,7 +78,7 @@ func firstDiff(path string, a, b any) string {
 			return fmt.Sprintf("%s: ours %s, reference %s", path, short(a), short(b))
 		}
 		for i := 0; i < len(av) && i < len(bv); i++ {
-			if d := firstDiff(fmt.Sprintf("%s[%d]", path, i), av[i], bv[i]); d != "" {
+			if d := firstDiff(fmt.Sprintf("%s[%d]", path, i), av[i], bv[i], rel); d != "" {
 				return d
 			}
 		}
@@ -68,12 +86,11 @@ func firstDiff(path string, a, b any) string {
 			return fmt.Sprintf("%s: ours has %d elements, reference %d", path, len(av), len(bv))
 		}
 		return ""
-	default:
-		if a != b {
-			return fmt.Sprintf("%s: ours %s, reference %s", path, short(a), short(b))
-		}
-		return ""
 	}
+	if a != b {
+		return fmt.Sprintf("%s: ours %s, reference %s", path, short(a), short(b))
+	}
+	return ""
 }
 
 func short(v any) string {

@@ -339,65 +339,7 @@ const sceneTol = 1e-9
 
 // tolDiff is FirstDiff with numbers equal within sceneTol relative to
 // max(1, |a|, |b|).
-func tolDiff(path string, a, b any) string {
-	switch av := a.(type) {
-	case float64:
-		bv, ok := b.(float64)
-		if !ok {
-			return fmt.Sprintf("%s: ours %s, reference %s", path, short(a), short(b))
-		}
-		scale := max(1, abs(av), abs(bv))
-		if abs(av-bv) > sceneTol*scale {
-			return fmt.Sprintf("%s: ours %v, reference %v", path, av, bv)
-		}
-		return ""
-	case []any:
-		bv, ok := b.([]any)
-		if !ok {
-			return fmt.Sprintf("%s: ours %s, reference %s", path, short(a), short(b))
-		}
-		for i := 0; i < len(av) && i < len(bv); i++ {
-			if d := tolDiff(fmt.Sprintf("%s[%d]", path, i), av[i], bv[i]); d != "" {
-				return d
-			}
-		}
-		if len(av) != len(bv) {
-			return fmt.Sprintf("%s: ours has %d elements, reference %d", path, len(av), len(bv))
-		}
-		return ""
-	case map[string]any:
-		bv, ok := b.(map[string]any)
-		if !ok {
-			return fmt.Sprintf("%s: ours %s, reference %s", path, short(a), short(b))
-		}
-		keys := map[string]bool{}
-		for k := range av {
-			keys[k] = true
-		}
-		for k := range bv {
-			keys[k] = true
-		}
-		for _, k := range sortedKeys(keys) {
-			x, inA := av[k]
-			y, inB := bv[k]
-			switch {
-			case !inA:
-				return fmt.Sprintf("%s.%s: missing in ours, reference %s", path, k, short(y))
-			case !inB:
-				return fmt.Sprintf("%s.%s: ours %s, missing in reference", path, k, short(x))
-			}
-			if d := tolDiff(path+"."+k, x, y); d != "" {
-				return d
-			}
-		}
-		return ""
-	default:
-		if d := FirstDiff(a, b); d != "" {
-			return path + strings.TrimPrefix(d, "$")
-		}
-		return ""
-	}
-}
+func tolDiff(path string, a, b any) string { return FirstDiffTol(path, a, b, sceneTol) }
 
 func abs(x float64) float64 {
 	if x < 0 {

@@ -154,7 +154,7 @@ func usdDiff(o usdOurs, ref usdAnswer) string {
 		return fmt.Sprintf("reference is not JSON: %v", err)
 	}
 	for _, k := range []string{"prims", "root", "errors"} {
-		if d := firstDiff("$."+k, a[k], b[k]); d != "" {
+		if d := firstDiff("$."+k, a[k], b[k], 0); d != "" {
 			return d
 		}
 	}
