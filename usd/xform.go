@@ -233,18 +233,7 @@ func QuatMatrix(q Quatd) Matrix4d {
 	if l == 0 {
 		return Identity4
 	}
-	w, x, y, z := q.Real/l, q.Imag[0]/l, q.Imag[1]/l, q.Imag[2]/l
-	m := Identity4
-	m[0][0] = 1 - 2*(y*y+z*z)
-	m[0][1] = 2 * (x*y + z*w)
-	m[0][2] = 2 * (x*z - y*w)
-	m[1][0] = 2 * (x*y - z*w)
-	m[1][1] = 1 - 2*(x*x+z*z)
-	m[1][2] = 2 * (y*z + x*w)
-	m[2][0] = 2 * (x*z + y*w)
-	m[2][1] = 2 * (y*z - x*w)
-	m[2][2] = 1 - 2*(x*x+y*y)
-	return m
+	return QuatRotateMatrix(Quatd{Real: q.Real / l, Imag: [3]float64{q.Imag[0] / l, q.Imag[1] / l, q.Imag[2] / l}})
 }
 
 // Invert returns the inverse of m (identity if singular).
