@@ -21,7 +21,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/rgallery/rgallery/internal/proc"
 )
 
 // Lock is the ownership of a gallery.
@@ -111,4 +115,28 @@ func Alive(ctx context.Context, dir string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// Gone reports whether the gallery in dir has no live owner: nobody
+// answers on its socket and the process recorded in owner.lock (the last
+// owner) is not running. Readers use it to show the renders of a dead
+// owner as interrupted before the next owner records them so; it never
+// takes the lock, which would race with a process becoming the owner.
+func Gone(ctx context.Context, dir string) bool {
+	if Alive(ctx, dir) {
+		return false
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "owner.lock"))
+	if err != nil {
+		return errors.Is(err, os.ErrNotExist)
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return true
+	}
+	pid, err := strconv.Atoi(s)
+	if err != nil || pid <= 0 {
+		return false // not ours to judge
+	}
+	return !proc.Alive(pid)
 }

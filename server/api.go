@@ -60,6 +60,10 @@ type API struct {
 	// symlinks). The owner socket leaves it nil: a local CLI may render
 	// any file its user can read.
 	roots []string
+	// rootNames are the roots as given and as resolved: a path that is not
+	// lexically under one of them is refused before the file system is
+	// consulted, so that the answer tells nothing about files outside.
+	rootNames []string
 }
 
 // NewAPI returns the API of a manager's gallery; disc is what discovery
@@ -74,7 +78,7 @@ func NewAPI(m *bgrender.Manager, disc bgrender.Discovery, log *slog.Logger) *API
 // SetRoots confines scene files and the file picker to dirs, as
 // `rgallery serve --root` does. Each dir must exist.
 func (a *API) SetRoots(dirs []string) error {
-	var roots []string
+	var roots, names []string
 	for _, d := range dirs {
 		abs, err := filepath.Abs(d)
 		if err != nil {
@@ -92,11 +96,13 @@ func (a *API) SetRoots(dirs []string) error {
 			return fmt.Errorf("root %s: not a directory", d)
 		}
 		roots = append(roots, real)
+		names = append(names, filepath.Clean(abs), real)
 	}
 	if roots == nil {
 		roots = []string{}
 	}
 	a.roots = roots
+	a.rootNames = names
 	return nil
 }
 

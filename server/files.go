@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -57,6 +58,9 @@ func (a *API) confine(p string) (string, error) {
 		return "", fmt.Errorf("path %q: %w: not absolute (paths are absolute, under one of the roots)", p, errBadPath)
 	}
 	clean := filepath.Clean(p)
+	if !slices.ContainsFunc(a.rootNames, func(root string) bool { return within(root, clean) }) {
+		return "", fmt.Errorf("path %s: %w (roots: %s)", clean, errOutside, strings.Join(a.roots, ", "))
+	}
 	real, err := filepath.EvalSymlinks(clean)
 	if err != nil {
 		var pe *os.PathError

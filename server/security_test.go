@@ -229,6 +229,32 @@ func TestRenderSceneConfinement(t *testing.T) {
 	}
 }
 
+// TestOutsidePathsAnswerAlikeWhetherTheyExist pins the rule that a path
+// outside the roots is refused before the file system is consulted: a
+// missing and an existing file outside get the same status and the same
+// message shape, so the API is no existence oracle for the machine.
+func TestOutsidePathsAnswerAlikeWhetherTheyExist(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	answer := func(scene string) (int, string) {
+		var e server.ErrorBody
+		code := f.do("POST", "/api/renders", server.RenderRequest{Renderer: "Progressive", Scene: scene}, &e)
+		return code, strings.ReplaceAll(e.Error, scene, "PATH")
+	}
+	exists := filepath.Join(f.outside, "secret.usda")
+	missing := filepath.Join(f.outside, "no-such-file.usda")
+	c1, m1 := answer(exists)
+	c2, m2 := answer(missing)
+	if c1 != 403 || c2 != 403 || m1 != m2 {
+		t.Errorf("existing outside file: %d %q; missing one: %d %q (want the same 403)", c1, m1, c2, m2)
+	}
+	for _, p := range []string{exists, missing} {
+		code, _, b := raw(t, f.srv.URL, "GET", "/api/files?path="+url.QueryEscape(p), nil, "")
+		if code != 403 {
+			t.Errorf("picker %s: %d %s, want 403", p, code, b)
+		}
+	}
+}
+
 // TestStaticAndGalleryFileConfinement checks the UI's file server and the
 // snapshot file handlers against paths that try to leave them.
 func TestStaticAndGalleryFileConfinement(t *testing.T) {

@@ -498,3 +498,59 @@ func TestRerenderUsesStoredSceneWhenSourceIsGone(t *testing.T) {
 		t.Fatalf("rerender: %s %dx%d from %s", s.Renderer, s.ResX, s.ResY, s.Source)
 	}
 }
+
+// TestReadersShowTheRendersOfADeadOwnerAsInterrupted pins the rule that a
+// reader (ls, show) which finds no live owner shows the owner's live renders
+// as interrupted at once, without writing to the gallery (the next owner
+// records it), and that a live owner's renders stay shown as rendering.
+func TestReadersShowTheRendersOfADeadOwnerAsInterrupted(t *testing.T) {
+	e := newEnv(t)
+	own := e.cmd("render", "-r", "Progressive", "-o", "passes=100000", "-o", "interval=20ms", "--res", "16x8", e.scene)
+	if err := own.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		out, _, code := e.run("show", "--json", "1")
+		return code == 0 && strings.Contains(out, `"state": "rendering"`)
+	})
+	lsStates := func(args ...string) map[int64]gallery.State {
+		out, stderr, code := e.run(append([]string{"ls", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("ls: exit %d: %s", code, stderr)
+		}
+		var snaps []gallery.Snapshot
+		if err := json.Unmarshal([]byte(out), &snaps); err != nil {
+			t.Fatal(err)
+		}
+		m := map[int64]gallery.State{}
+		for _, s := range snaps {
+			m[s.ID] = s.State
+		}
+		return m
+	}
+	if st := lsStates()[1]; st != gallery.Rendering {
+		t.Fatalf("with its owner alive, snapshot 1 is listed %q", st)
+	}
+	own.Process.Signal(syscall.SIGKILL)
+	own.Wait()
+	if s := e.show(1); s.State != gallery.Interrupted || !strings.Contains(s.Error, "has ended") {
+		t.Errorf("show after the owner died: %q %q", s.State, s.Error)
+	}
+	if st := lsStates()[1]; st != gallery.Interrupted {
+		t.Errorf("ls after the owner died: %q", st)
+	}
+	if _, ok := lsStates("--state", "rendering")[1]; ok {
+		t.Error("ls --state rendering still lists the dead owner's render")
+	}
+	if st, ok := lsStates("--state", "interrupted")[1]; !ok || st != gallery.Interrupted {
+		t.Errorf("ls --state interrupted: %q %v", st, ok)
+	}
+	g, err := gallery.Open(context.Background(), e.gallery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if s, err := g.Get(context.Background(), 1); err != nil || s.State != gallery.Rendering {
+		t.Errorf("the readers wrote to the gallery: stored state %q (%v); only the next owner records it", s.State, err)
+	}
+}

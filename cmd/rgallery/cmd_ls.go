@@ -1,10 +1,13 @@
 package main
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -33,7 +36,7 @@ var cmdLs = &cobra.Command{
 		q := lsOpts.q
 		q.Starred = lsOpts.star
 		q.State = gallery.State(lsOpts.st)
-		snaps, err := g.List(ctx, q)
+		snaps, err := listShowingOrphans(ctx, g, q)
 		if err != nil {
 			return err
 		}
@@ -87,4 +90,38 @@ func init() {
 	f.StringVar(&lsOpts.st, "state", "", "only snapshots in this state")
 	f.BoolVar(&lsOpts.star, "starred", false, "only starred snapshots")
 	cmdRoot.AddCommand(cmdLs)
+}
+
+// listShowingOrphans lists like g.List, with the renders of a dead owner
+// shown as interrupted (showOrphans), also under a state filter: they leave
+// the queued and rendering lists and join the interrupted one.
+func listShowingOrphans(ctx context.Context, g *gallery.Gallery, q gallery.Query) ([]gallery.Snapshot, error) {
+	snaps, err := g.List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	snaps = showOrphans(ctx, g.Dir(), snaps)
+	switch q.State {
+	case gallery.Queued, gallery.Rendering:
+		return slices.DeleteFunc(snaps, func(s gallery.Snapshot) bool { return s.State != q.State }), nil
+	case gallery.Interrupted:
+		for _, live := range []gallery.State{gallery.Queued, gallery.Rendering} {
+			lq := q
+			lq.State = live
+			more, err := g.List(ctx, lq)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range showOrphans(ctx, g.Dir(), more) {
+				if s.State == gallery.Interrupted {
+					snaps = append(snaps, s)
+				}
+			}
+		}
+		slices.SortFunc(snaps, func(a, b gallery.Snapshot) int { return cmp.Compare(b.ID, a.ID) })
+		if len(snaps) > q.Limit && q.Limit > 0 {
+			snaps = snaps[:q.Limit]
+		}
+	}
+	return snaps, nil
 }

@@ -199,3 +199,29 @@ func sceneDeps(scene string) ([]string, error) {
 }
 
 var errNoOwner = errors.New("no rgallery process is running renders for this gallery")
+
+// orphanReason is what a reader shows for a render whose owner died.
+const orphanReason = "interrupted: the process that ran this render has ended (shown by this reader; the gallery's next owner records it)"
+
+// showOrphans returns snaps with every queued or rendering snapshot of a
+// dead owner shown as interrupted, as the gallery's next owner will record
+// it (re-attachable farm renders excepted: the next owner re-attaches
+// them). It changes nothing in the gallery: a reader must not race a
+// process that is becoming the owner.
+func showOrphans(ctx context.Context, dir string, snaps []gallery.Snapshot) []gallery.Snapshot {
+	gone, asked := false, false
+	for i, s := range snaps {
+		if !s.State.Live() || s.AttachToken != "" {
+			continue
+		}
+		if !asked {
+			gone, asked = owner.Gone(ctx, dir), true
+		}
+		if !gone {
+			return snaps
+		}
+		snaps[i].State = gallery.Interrupted
+		snaps[i].Error = orphanReason
+	}
+	return snaps
+}
