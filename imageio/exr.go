@@ -50,6 +50,11 @@ func decodeEXR(data []byte) (*Image, error) {
 			continue
 		}
 		for _, l := range p.Layers() {
+			if l.LuminanceChroma() {
+				var note string
+				l, note = ycaLayer(p, l)
+				im.Attributes = append(im.Attributes, Attribute{Part: p.Name, Name: "rgallery:luminanceChroma" + layerSuffix(l.Name), Value: note})
+			}
 			layer := Layer{Part: p.Name, Name: l.Name, X: dw.XMin - disp.XMin, Y: dw.YMin - disp.YMin, Width: w, Height: h}
 			n := len(l.Channels)
 			layer.Pix = make([]float32, w*h*n)
@@ -78,4 +83,31 @@ func decodeEXR(data []byte) (*Image, error) {
 		}
 	}
 	return im, nil
+}
+
+// ycaLayer turns a luminance/chroma layer (Y, RY, BY) into R, G, B as
+// OpenEXR's RgbaInputFile does (exr.Part.YCAToRGB); the layer's other
+// channels (A, ...) stay. When the layout cannot be converted the layer is
+// kept as stored; the note says which happened.
+func ycaLayer(p *exr.Part, l exr.Layer) (exr.Layer, string) {
+	rgb, err := p.YCAToRGB(l)
+	if err != nil {
+		return l, fmt.Sprintf("luminance/chroma channels kept as stored: %v", err)
+	}
+	out := exr.Layer{Name: l.Name, Channels: rgb[:]}
+	for _, c := range l.Channels {
+		switch lastName(c.Name) {
+		case "Y", "RY", "BY":
+		default:
+			out.Channels = append(out.Channels, c)
+		}
+	}
+	return out, "luminance/chroma (Y, RY, BY) converted to HALF R, G, B as OpenEXR's RgbaInputFile does"
+}
+
+func layerSuffix(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "." + name
 }

@@ -10,6 +10,10 @@
 //   - OpenEXR through imageio/exr: every part, every layer of each part
 //     (exr.Part.Layers), full-resolution level; sampled channels widened by
 //     repetition; values as stored (scene-linear), attributes kept as text.
+//     A luminance/chroma layer (Y, RY, BY) becomes R, G, B as OpenEXR's
+//     RgbaInputFile makes it (chroma filtered back to full resolution,
+//     luminance weights from the file's chromaticities: exr.Part.YCAToRGB),
+//     noted in an rgallery:luminanceChroma attribute.
 //   - PNG (8 and 16 bit), JPEG and TIFF (golang.org/x/image/tiff, integer
 //     samples) through the standard decoders. Their samples are taken as sRGB
 //     encoded (IEC 61966-2-1 transfer curve) and decoded to linear; gAMA,
@@ -315,9 +319,9 @@ func (im *Image) Preview() *image.NRGBA {
 
 // ycaToRGB turns OpenEXR luminance/chroma (Y, RY = (R-Y)/Y, BY = (B-Y)/Y)
 // into RGB as ImfRgbaYca.cpp's YCAtoRGB does, with the Rec. ITU-R BT.709
-// luminance weights (OpenEXR's default chromaticities). The chroma samples
-// are repeated, not filtered as OpenEXR's reconstruction does: the preview
-// is slightly blockier at colour edges.
+// luminance weights (OpenEXR's default chromaticities). Only previews of
+// layers decodeEXR could not convert (exr.Part.YCAToRGB refused their
+// sampling) take this path: the chroma samples are repeated, not filtered.
 func ycaToRGB(y, ry, by float32) (r, g, b float32) {
 	const wr, wg, wb = 0.2126, 0.7152, 0.0722
 	if ry == 0 && by == 0 {

@@ -487,3 +487,37 @@ func TestPreviewHugeDisplayWindowShowsDataWindow(t *testing.T) {
 		t.Errorf("pixel 1 = %v", c)
 	}
 }
+
+// A luminance/chroma EXR decodes to an R, G, B layer with OpenEXR's
+// RgbaInputFile values (pixel (0,0) of Flowers.exr) and a note saying so.
+func TestDecodeLuminanceChromaEXRBecomesRGB(t *testing.T) {
+	path := filepath.Join("..", "..", "shared", "exr-images", "LuminanceChroma", "Flowers.exr")
+	if _, err := os.Stat(path); err != nil {
+		t.Skip("no ../shared/exr-images")
+	}
+	im, _, err := Open(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := im.Beauty()
+	var names []string
+	for _, c := range l.Channels {
+		names = append(names, c.Name)
+	}
+	if strings.Join(names, ",") != "R,G,B" {
+		t.Fatalf("channels %v, want R,G,B", names)
+	}
+	want := []float32{0x3c0f, 0x3c1b, 0x40d9}
+	for k := range want {
+		if v := exr.HalfToFloat(uint16(want[k])); l.Pix[k] != v {
+			t.Errorf("channel %s at (0,0) = %g, RgbaInputFile %g", names[k], l.Pix[k], v)
+		}
+	}
+	found := false
+	for _, a := range im.Attributes {
+		found = found || a.Name == "rgallery:luminanceChroma"
+	}
+	if !found {
+		t.Error("no rgallery:luminanceChroma note")
+	}
+}

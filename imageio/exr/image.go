@@ -11,6 +11,10 @@
 // *UnsupportedError naming what is missing. Malformed files give a *FormatError; sizes are checked against
 // the file's length and Options.MaxSamples before anything is allocated.
 //
+// Luminance/chroma layers (Y, RY, BY) are read as stored;
+// Part.YCAToRGB converts them to R, G, B exactly as OpenEXR's
+// RgbaInputFile does (ImfRgbaYca.cpp, ImfRgbaFile.cpp; see yca.go).
+//
 // One file per concern: header.go and attr.go (headers and attributes),
 // levels.go (tile levels), chunks.go (offset tables, chunks, the codec
 // table), deep.go (deep parts), codec.go (the contract between chunks and
