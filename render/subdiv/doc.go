@@ -1,0 +1,50 @@
+// Package subdiv refines polygon meshes by uniform subdivision: Catmull-Clark,
+// Loop (triangle meshes) and bilinear, with the tags a UsdGeomMesh carries
+// (edge creases, corners, holes, boundary interpolation, face-varying linear
+// interpolation). It is a geometry pass before the BVH build; it knows
+// nothing of USD or of the renderer's types.
+//
+// The rules are OpenSubdiv's, as its documentation states them
+// (https://graphics.pixar.com/opensubdiv/docs/subdivision_surfaces.html,
+// and the Sdc "Catmark"/"Loop" scheme masks):
+//
+//   - Catmull-Clark face point: the average of the face's vertices. Edge
+//     point: (v0 + v1 + f0 + f1)/4 for a smooth edge between two faces, the
+//     midpoint for a sharp, boundary or non-manifold edge. Vertex point of
+//     valence n: (Q + 2R + (n−3)S)/n, Q the average of the adjacent face
+//     points, R the average of the adjacent edge midpoints, S the vertex.
+//   - Loop edge point: 3/8 (v0+v1) + 1/8 (o0+o1), o the opposite vertices;
+//     vertex point (1 − nβ) S + β Σ neighbours with
+//     β = (5/8 − (3/8 + cos(2π/n)/4)²)/n.
+//   - Creases (DeRose, Kass, Truong 1998, as in OpenSubdiv's Sdc::Crease):
+//     a vertex with two sharp incident edges moves by the crease rule
+//     (e0 + 6S + e1)/8, one with more than two, or with a sharpness of its
+//     own, stays (corner rule); a sharp edge's point is its midpoint.
+//     Semi-sharp values decrease by one per level (the "simple" rule, no
+//     Chaikin smoothing of sharpness along a crease); an edge of sharpness
+//     s in (0,1) blends the smooth and sharp edge points by s, and a vertex
+//     whose rule changes between this level and the next blends the two by
+//     the average sharpness of the edges that change. Sharpness 10 or more is
+//     infinite (Sdc::Crease::SHARPNESS_INFINITE).
+//   - Boundaries (Sdc::Options::VtxBoundaryInterpolation): boundary and
+//     non-manifold edges are infinitely sharp; EdgeAndCorner also makes a
+//     vertex with a single incident face a corner; None leaves out every
+//     face that touches the boundary (the surface stops short of it, as
+//     RenderMan's interpolateboundary 0).
+//   - Face-varying values (Sdc::Options::FVarLinearInterpolation) refine on
+//     their own topology, seams being boundaries: None is smooth like
+//     EdgeOnly, CornersOnly makes single-face fvar vertices corners,
+//     CornersPlus1 and CornersPlus2 also the vertices where three or more
+//     fvar values meet (Plus2's extra sharpening of darts and concave
+//     corners is not done), Boundaries keeps every boundary vertex
+//     (linear along boundaries), All is bilinear.
+//   - Holes are refined like other faces (they shape their neighbours) and
+//     left out of the result.
+//
+// With Options.Limit the final level's vertices are moved to their limit
+// positions (Catmull-Clark (n²S + 4Σe + Σf)/(n(n+5)) on the all-quad
+// refined mesh, Loop (1 − nγ)S + γΣe with γ = 1/(n + 3/(8β)), crease
+// (e0 + 4S + e1)/6, corners fixed); normals are the area-weighted normals
+// of that mesh, split across infinitely sharp edges (not the limit
+// surface's exact tangents). Face-varying values are not pushed to the limit.
+package subdiv
