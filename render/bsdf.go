@@ -5,15 +5,19 @@ import "math"
 // bsdf is a UsdPreviewSurface BSDF at one point, in its shading frame.
 // All methods take and return directions in the local frame (Z = normal)
 // and return f·|cos θi| so callers never multiply the cosine themselves.
+// The frame is turned to the side wo is on, so wo.Z > 0 always; a
+// transmitted direction has wi.Z < 0.
 type bsdf struct {
-	frame      Frame
-	ng         Vec3    // geometric normal in world space, facing wo
-	kd         Vec3    // weight of the Lambert lobe
-	ks         Vec3    // weight of the base GGX lobe
-	kc         float64 // weight of the clearcoat lobe
-	alpha      float64 // GGX α of the base lobe
-	alphaC     float64 // GGX α of the clearcoat lobe
-	pd, ps, pc float64 // lobe selection probabilities
+	frame          Frame
+	ng             Vec3    // geometric normal in world space, facing wo
+	kd             Vec3    // weight of the Lambert lobe
+	ks             Vec3    // weight of the base GGX lobe
+	kc             float64 // weight of the clearcoat lobe
+	kt             float64 // weight of the dielectric (transmission) lobe
+	eta            float64 // relative index of refraction across the surface seen from wo
+	alpha          float64 // GGX α of the base lobe (and of the dielectric lobe)
+	alphaC         float64 // GGX α of the clearcoat lobe
+	pd, ps, pc, pt float64 // lobe selection probabilities
 }
 
 // minAlpha keeps GGX finite; α = 1e-3 is a mirror for all practical uses.
@@ -22,7 +26,10 @@ const minAlpha = 1e-3
 // setup fills b for the material at si seen from world direction woW.
 func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 	ns, ng := si.Ns, si.Ng
-	if ng.Dot(woW) < 0 {
+	// The authored normal points outside: a ray arriving against it enters
+	// the material, one arriving along it leaves.
+	entering := ng.Dot(woW) >= 0
+	if !entering {
 		// Double sided: shade the side the ray came from.
 		ng, ns = ng.Neg(), ns.Neg()
 	}
@@ -62,34 +69,54 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 		ar := clamp01(m.ClearcoatRoughness.Eval(si))
 		b.alphaC = math.Max(ar*ar, minAlpha)
 	}
+	// Transmission: the opaque BSDF weighted by opacity plus a dielectric
+	// weighted by 1 − opacity (see Material).
+	b.kt = 0
+	if m.transmissive() {
+		op := clamp01(m.Opacity.Eval(si))
+		b.kt = 1 - op
+		b.kd, b.ks, b.kc = b.kd.Scale(op), b.ks.Scale(op), b.kc*op
+		b.eta = m.IOR
+		if !entering {
+			b.eta = 1 / m.IOR
+		}
+	}
 	wd, ws := b.kd.MaxComp(), b.ks.MaxComp()
-	sum := wd + ws + b.kc
+	sum := wd + ws + b.kc + b.kt
 	if sum <= 0 {
-		b.pd, b.ps, b.pc = 1, 0, 0
+		b.pd, b.ps, b.pc, b.pt = 1, 0, 0, 0
 		return
 	}
-	b.pd, b.ps, b.pc = wd/sum, ws/sum, b.kc/sum
+	b.pd, b.ps, b.pc, b.pt = wd/sum, ws/sum, b.kc/sum, b.kt/sum
 }
 
-// isBlack reports whether the BSDF reflects nothing.
+// isBlack reports whether the BSDF scatters nothing.
 func (b *bsdf) isBlack() bool {
-	return b.kd.IsBlack() && b.ks.IsBlack() && b.kc == 0
+	return b.kd.IsBlack() && b.ks.IsBlack() && b.kc == 0 && b.kt == 0
 }
 
 // eval returns f·cos θi and the sampling pdf for the world directions.
 func (b *bsdf) eval(woW, wiW Vec3) (Vec3, float64) {
-	// Reject directions on the wrong side of the geometry, which would leak
-	// light through the surface when shading normals bend.
-	if b.ng.Dot(wiW) <= 0 {
+	wo, wi := b.frame.ToLocal(woW), b.frame.ToLocal(wiW)
+	// Reject directions whose side differs between the geometry and the
+	// shading frame, which would leak light through the surface when
+	// shading normals bend.
+	if (b.ng.Dot(wiW) > 0) != (wi.Z > 0) {
 		return Vec3{}, 0
 	}
-	wo, wi := b.frame.ToLocal(woW), b.frame.ToLocal(wiW)
 	return b.evalLocal(wo, wi)
 }
 
 func (b *bsdf) evalLocal(wo, wi Vec3) (Vec3, float64) {
-	if wo.Z <= 0 || wi.Z <= 0 {
+	if wo.Z <= 0 || wi.Z == 0 {
 		return Vec3{}, 0
+	}
+	if wi.Z < 0 {
+		if b.kt == 0 {
+			return Vec3{}, 0
+		}
+		f, p := dielectricEval(wo, wi, b.eta, b.alpha)
+		return Vec3{f, f, f}.Scale(b.kt), b.pt * p
 	}
 	f := b.kd.Scale(wi.Z / math.Pi)
 	pdf := b.pd * wi.Z / math.Pi
@@ -102,6 +129,11 @@ func (b *bsdf) evalLocal(wo, wi Vec3) (Vec3, float64) {
 		g, p := ggxEval(wo, wi, b.alphaC)
 		f = f.AddScaled(Vec3{1, 1, 1}, b.kc*g)
 		pdf += b.pc * p
+	}
+	if b.kt > 0 {
+		g, p := dielectricEval(wo, wi, b.eta, b.alpha)
+		f = f.AddScaled(Vec3{1, 1, 1}, b.kt*g)
+		pdf += b.pt * p
 	}
 	return f, pdf
 }
@@ -119,14 +151,21 @@ func (b *bsdf) sample(woW Vec3, u0, u1, u2 float64) (Vec3, Vec3, float64, bool) 
 		wi = cosineHemisphere(u1, u2)
 	case u0 < b.pd+b.ps:
 		wi = reflect(wo, ggxSampleVNDF(wo, b.alpha, u1, u2))
-	default:
+	case u0 < b.pd+b.ps+b.pc || b.pt == 0:
 		wi = reflect(wo, ggxSampleVNDF(wo, b.alphaC, u1, u2))
+	default:
+		// The rest of u0 chooses reflection or refraction.
+		uc := math.Min((u0-b.pd-b.ps-b.pc)/b.pt, 1-1e-12)
+		var ok bool
+		if wi, ok = dielectricSample(wo, b.eta, b.alpha, uc, u1, u2); !ok {
+			return Vec3{}, Vec3{}, 0, false
+		}
 	}
-	if wi.Z <= 0 {
+	if wi.Z == 0 {
 		return Vec3{}, Vec3{}, 0, false
 	}
 	wiW := b.frame.ToWorld(wi)
-	if b.ng.Dot(wiW) <= 0 {
+	if (b.ng.Dot(wiW) > 0) != (wi.Z > 0) {
 		return Vec3{}, Vec3{}, 0, false
 	}
 	f, pdf := b.evalLocal(wo, wi)
@@ -137,6 +176,74 @@ func (b *bsdf) sample(woW Vec3, u0, u1, u2 float64) (Vec3, Vec3, float64, bool) 
 }
 
 func reflect(wo, h Vec3) Vec3 { return h.Scale(2 * wo.Dot(h)).Sub(wo) }
+
+// refract bends wo (on the side of m, wo·m > 0) through a boundary of
+// relative index eta; false on total internal reflection.
+func refract(wo, m Vec3, eta float64) (Vec3, bool) {
+	c := wo.Dot(m)
+	s2 := (1 - c*c) / (eta * eta)
+	if s2 >= 1 {
+		return Vec3{}, false
+	}
+	ct := math.Sqrt(1 - s2)
+	return wo.Neg().Scale(1 / eta).Add(m.Scale(c/eta - ct)), true
+}
+
+// dielectricEval is the rough dielectric BSDF of Walter et al. 2007
+// ("Microfacet Models for Refraction through Rough Surfaces"), in the form
+// of pbrt-v4's DielectricBxDF: GGX reflection weighted by the Fresnel
+// term F and GGX transmission weighted by 1 − F. Unlike pbrt, radiance is
+// not scaled by 1/η'² at a crossing (as Cycles): entering and leaving a
+// closed object cancel, and the path's throughput then never drops to
+// 1/η² inside glass, where Russian roulette would cut it. wo.Z > 0; eta
+// is the index of the side below relative to the side of wo. It returns
+// f·|cos θi| and the pdf of dielectricSample.
+func dielectricEval(wo, wi Vec3, eta, a float64) (float64, float64) {
+	cosO, cosI := wo.Z, wi.Z
+	reflect := cosI > 0
+	etap := 1.0
+	if !reflect {
+		etap = eta
+	}
+	wm := wi.Scale(etap).Add(wo)
+	if cosI == 0 || wm.IsBlack() {
+		return 0, 0
+	}
+	wm = wm.Norm()
+	if wm.Z < 0 {
+		wm = wm.Neg()
+	}
+	// Microfacets seen from behind by either direction do not scatter.
+	dO, dI := wo.Dot(wm), wi.Dot(wm)
+	if dI*cosI < 0 || dO*cosO < 0 {
+		return 0, 0
+	}
+	F := fresnelDielectric(dO, eta)
+	d := ggxD(wm.Z, a)
+	lo, li := ggxLambda(wo, a), ggxLambda(wi, a)
+	g := 1 / (1 + lo + li)
+	dVis := d * dO / ((1 + lo) * cosO) // visible-normal density of wm
+	if reflect {
+		return d * g * F / (4 * cosO), dVis / (4 * dO) * F
+	}
+	den := dI + dO/etap
+	den *= den
+	f := d * (1 - F) * g * math.Abs(dI*dO/(den*cosO))
+	return f, dVis * math.Abs(dI) / den * (1 - F)
+}
+
+// dielectricSample samples a visible microfacet normal and then reflection
+// (probability F) or refraction (1 − F) with uc.
+func dielectricSample(wo Vec3, eta, a, uc, u1, u2 float64) (Vec3, bool) {
+	wm := ggxSampleVNDF(wo, a, u1, u2)
+	F := fresnelDielectric(wo.Dot(wm), eta)
+	if uc < F {
+		wi := reflect(wo, wm)
+		return wi, wi.Z > 0
+	}
+	wi, ok := refract(wo, wm, eta)
+	return wi, ok && wi.Z < 0
+}
 
 func cosineHemisphere(u, v float64) Vec3 {
 	x, y := concentricDisk(u, v)

@@ -45,17 +45,36 @@ func (s *Scalar) Eval(si *SurfaceInteraction) float64 {
 // F is the dielectric Fresnel term at the view angle; ior = 1 removes the
 // specular lobe. With useSpecularWorkflow, specularColor is the normal-
 // incidence reflectance (Schlick) instead of the ior.
+//
+// Opacity follows the UsdPreviewSurface specification
+// (openusd.org/release/spec_usdpreviewsurface.html): with opacityThreshold
+// > 0 the surface is a cut-out (opacity < threshold is absent, else fully
+// present); with opacityMode "presence" opacity is partial coverage (the
+// ray passes with probability 1 − opacity). Otherwise (opacityMode
+// "transparent", the default) a surface with opacity < 1 transmits light as
+// a dielectric of index ior:
+//
+//	f'' = opacity·f' + (1 − opacity)·Dielectric(ior, α = roughness²)
+//
+// the dielectric being smooth or rough GGX reflection plus refraction
+// (Walter et al. 2007, as pbrt-v4's DielectricBxDF), white: the tint of
+// glass comes from diffuseColor through the opaque part only. With ior = 1
+// there is nothing to refract and the surface is treated as coverage.
+// Shadow rays do not pass dielectrics (no caustics through NEE).
 type Material struct {
-	Name                string
-	DiffuseColor        Color
-	EmissiveColor       Color
-	SpecularColor       Color
-	Roughness           Scalar
-	Metallic            Scalar
-	Clearcoat           Scalar
-	ClearcoatRoughness  Scalar
-	Opacity             Scalar
-	OpacityThreshold    float64
+	Name               string
+	DiffuseColor       Color
+	EmissiveColor      Color
+	SpecularColor      Color
+	Roughness          Scalar
+	Metallic           Scalar
+	Clearcoat          Scalar
+	ClearcoatRoughness Scalar
+	Opacity            Scalar
+	OpacityThreshold   float64
+	// OpacityPresence is opacityMode = "presence": opacity is coverage,
+	// never transmission.
+	OpacityPresence     bool
 	IOR                 float64
 	UseSpecularWorkflow bool
 	// UseDisplayColor makes the mesh's displayColor the diffuse colour
@@ -91,8 +110,19 @@ func Lambert(albedo Vec3) *Material {
 	return m
 }
 
-// opaque reports whether the material is opaque everywhere.
+// transmissive reports whether partial opacity is dielectric
+// transmission rather than coverage (see Material).
+func (m *Material) transmissive() bool {
+	return m.OpacityThreshold <= 0 && !m.OpacityPresence && m.IOR != 1 && m.IOR > 0 &&
+		(m.Opacity.Tex != nil || m.Opacity.Value < 1)
+}
+
+// opaque reports whether the material stops every ray (a dielectric stops
+// shadow rays and scatters the others through its BSDF).
 func (m *Material) opaque() bool {
+	if m.transmissive() {
+		return true
+	}
 	if m.Opacity.Tex != nil {
 		return false
 	}
@@ -102,8 +132,12 @@ func (m *Material) opaque() bool {
 	return m.Opacity.Value >= 1
 }
 
-// opacityAt returns the coverage of the surface at si (1 = opaque).
+// opacityAt returns the coverage of the surface at si (1 = opaque); a
+// dielectric is fully present.
 func (m *Material) opacityAt(si *SurfaceInteraction) float64 {
+	if m.transmissive() {
+		return 1
+	}
 	o := m.Opacity.Eval(si)
 	if m.OpacityThreshold > 0 {
 		if o < m.OpacityThreshold {

@@ -34,6 +34,9 @@ type Config struct {
 	Scene              string // scene file
 	CameraPath         string // "" = the render settings' camera or the first camera
 	RenderSettingsPath string // "" = the first RenderSettings prim, if any
+	// DefaultLights is usdscene's default light rig mode: "auto" (or ""),
+	// "on" or "off".
+	DefaultLights string
 
 	// Width and Height 0 take the resolution from the render settings
 	// (or 640x360 without them).
@@ -60,6 +63,9 @@ type Loaded struct {
 	Scene         *render.Scene
 	Width, Height int // resolution from the render settings, 0 if none
 	Warnings      []string
+	// DefaultLights describes the default light rig the loader added ("" if
+	// none); it goes into the start line's defaultLights key.
+	DefaultLights string
 }
 
 // Stats is one JSON line of the worker's output.
@@ -82,6 +88,7 @@ type Stats struct {
 	Image            string   `json:"image,omitempty"`
 	Preview          string   `json:"preview,omitempty"`
 	Warnings         []string `json:"warnings,omitempty"`
+	DefaultLights    string   `json:"defaultLights,omitempty"`
 	Error            string   `json:"error,omitempty"`
 }
 
@@ -134,7 +141,7 @@ func run(ctx context.Context, cfg Config, in io.Reader, emit *emitter, start tim
 		return err
 	}
 	emit.write(Stats{
-		Event: "start", Width: w, Height: h, Warnings: ld.Warnings,
+		Event: "start", Width: w, Height: h, Warnings: ld.Warnings, DefaultLights: ld.DefaultLights,
 		LoadTime: loadTime.Seconds(), BVHBuildTime: ld.Scene.BuildTime.Seconds(),
 		Triangles: ld.Scene.NumTriangles(), TotalClockTime: time.Since(start).Seconds(), PeakMemory: PeakRSS(),
 	})

@@ -24,7 +24,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -37,6 +36,9 @@ import (
 type Options struct {
 	CameraPath         string
 	RenderSettingsPath string
+	// DefaultLights is "auto" (or ""), "on" or "off": whether to add the
+	// default light rig (see defaultlights.go).
+	DefaultLights string
 }
 
 // Result is the converted scene, not yet built.
@@ -46,6 +48,9 @@ type Result struct {
 	Width, Height int
 	CameraPath    string
 	Warnings      []string
+	// DefaultLights describes the default light rig when one was added
+	// ("" otherwise), for the snapshot's metadata.
+	DefaultLights string
 }
 
 // Load opens the USD file and converts it.
@@ -115,27 +120,23 @@ func convert(ctx context.Context, st *usd.Stage, opt Options, facts *Facts) (*Re
 	for _, e := range st.Errors() {
 		c.warnf("composition: %v", e)
 	}
-	if len(c.sc.Lights) == 0 {
-		c.warnf("no UsdLux lights: the image will be black except for emissive materials")
+	noLights := len(c.sc.Lights) == 0
+	rig, err := c.addDefaultLights(opt.DefaultLights)
+	if err != nil {
+		return nil, err
 	}
-	keys := make([]string, 0, len(c.warn))
-	for k := range c.warn {
-		keys = append(keys, k)
+	res.DefaultLights = rig
+	switch {
+	case rig != "" && noLights:
+		c.warnf("no UsdLux lights: the default light rig was added (defaultLights=auto|on|off)")
+	case rig != "":
+		c.warnf("the default light rig was added to the stage's lights (defaultLights=on)")
+	case noLights:
+		c.warnf("no UsdLux lights and defaultLights=off: the image will be black except for emissive materials")
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if n := c.warn[k]; n > 1 {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("%s (%d times)", k, n))
-		} else {
-			res.Warnings = append(res.Warnings, k)
-		}
-	}
+	res.Warnings = warningLines(c.warn)
 	c.sc.Warnings = append(c.sc.Warnings, res.Warnings...)
 	return res, nil
-}
-
-func (c *conv) warnf(format string, args ...any) {
-	c.warn[fmt.Sprintf(format, args...)]++
 }
 
 // walk visits the active, defined prims under p. Invisible subtrees are
@@ -220,7 +221,9 @@ func (c *conv) prim(p *usd.Prim) (bool, error) {
 			c.light(p, t)
 		}
 		return true, nil
-	case "BasisCurves", "NurbsCurves", "Points", "NurbsPatch", "HermiteCurves", "TetMesh":
+	case "BasisCurves", "NurbsCurves", "HermiteCurves", "Points":
+		return true, c.curvesOrPoints(p, t)
+	case "NurbsPatch", "TetMesh":
 		c.warnf("%s prims are not rendered (e.g. %s)", t, p.Path())
 		return false, nil
 	case "Volume", "OpenVDBAsset", "Field3DAsset":
@@ -282,6 +285,7 @@ func (c *conv) instance(p *usd.Prim) error {
 		}
 		if e.mesh < 0 {
 			c.recordGprim(at, e.typ, xf, nil, nil)
+			c.recordCurvesExtent(at, e.typ)
 			continue
 		}
 		mat := c.boundMaterial(at)
@@ -293,6 +297,7 @@ func (c *conv) instance(p *usd.Prim) error {
 		}
 		m := c.sc.Meshes[mi]
 		c.recordGprim(at, e.typ, xf, m, subs)
+		c.recordCurvesExtent(at, e.typ)
 		if !c.rendered(at) {
 			continue
 		}
@@ -357,21 +362,22 @@ func (c *conv) collect(root *usd.Prim, rootXf render.Matrix) ([]protoEntry, erro
 			if reset {
 				cx, cabs = local, true
 			}
-			switch ch.TypeName() {
-			case "Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1":
-				m, err := c.gprim(ch)
+			switch t := ch.TypeName(); {
+			case drawnTypes[t]:
+				m, err := c.geom(ch)
 				if err != nil {
 					return err
 				}
-				e := protoEntry{mesh: -1, local: cx, abs: cabs, rel: strings.TrimPrefix(ch.Path(), root.Path()+"/"), typ: ch.TypeName()}
+				e := protoEntry{mesh: -1, local: cx, abs: cabs, rel: strings.TrimPrefix(ch.Path(), root.Path()+"/"), typ: t}
 				if m != nil {
 					c.sc.Meshes = append(c.sc.Meshes, m)
 					e.mesh = len(c.sc.Meshes) - 1
 				}
 				out = append(out, e)
-			case "PointInstancer":
-				// Expanded per instance, from its instance proxy.
-				out = append(out, protoEntry{mesh: -1, local: cx, abs: cabs, rel: strings.TrimPrefix(ch.Path(), root.Path()+"/"), typ: ch.TypeName()})
+			case t == "PointInstancer":
+				// Expanded per instance, from its instance proxy (or, in a
+				// PointInstancer's prototype, by the outer instancer).
+				out = append(out, protoEntry{mesh: -1, local: cx, abs: cabs, rel: strings.TrimPrefix(ch.Path(), root.Path()+"/"), typ: t})
 				continue
 			default:
 				if strings.HasSuffix(ch.TypeName(), "Light") {
@@ -388,33 +394,55 @@ func (c *conv) collect(root *usd.Prim, rootXf render.Matrix) ([]protoEntry, erro
 }
 
 // pointInstancer expands a PointInstancer into instances of its
-// prototypes' meshes, as UsdGeomPointInstancer::ComputeInstanceTransformsAtTime
-// places them: scale, then orientation, then position, after the
-// prototype root's own transform; instances whose id (the ids attribute,
-// else the index) is in invisibleIds, or in the prim's inactiveIds, are
-// masked out.
+// prototypes' meshes (see instancerEntries), placed by the instancer's
+// world transform, and records its facts.
 func (c *conv) pointInstancer(p *usd.Prim) error {
-	var protoPaths []string
-	if r := p.Relationship("prototypes"); r != nil {
-		protoPaths = r.Targets()
-	}
-	idx := c.ints(p, "protoIndices")
-	pos := c.instancerPositions(p)
-	orient := c.quats(p, "orientations")
-	scales := c.vec3s(p, "scales")
 	show := c.rendered(p)
 	w := c.world(p)
 	var rec *InstancerFacts
 	if c.facts != nil {
+		var protoPaths []string
+		if r := p.Relationship("prototypes"); r != nil {
+			protoPaths = r.Targets()
+		}
 		c.facts.Instancers = append(c.facts.Instancers, InstancerFacts{
 			Path: p.Path(), Visibility: usd.ComputeVisibility(p, c.time), Purpose: usd.ComputePurpose(p), World: Matrix(w),
 			Prototypes: append([]string{}, protoPaths...), Instances: []InstanceFacts{},
 		})
 		rec = &c.facts.Instancers[len(c.facts.Instancers)-1]
 	}
+	return c.instancerEntries(p, rec, show, 0, func(mesh int, xf render.Matrix) {
+		c.sc.Instances = append(c.sc.Instances, render.Instance{Mesh: mesh, Transform: xf.Mul(w)})
+	})
+}
+
+// maxInstancerDepth bounds PointInstancers nested in prototypes (a
+// prototype that contains its own instancer would never end).
+const maxInstancerDepth = 8
+
+// instancerEntries calls emit with each mesh a PointInstancer draws, and
+// its transform in the instancer's space (the instancer's own transform
+// excluded), as UsdGeomPointInstancer::ComputeInstanceTransformsAtTime
+// places instances: scale, then orientation, then position, after the
+// prototype root's own transform; instances whose id (the ids attribute,
+// else the index) is in invisibleIds, or in the prim's inactiveIds, are
+// masked out. A prototype may hold (or be) a PointInstancer: its
+// instances are expanded once and placed in every instance of the outer
+// one, to maxInstancerDepth levels. Native instances in a prototype are
+// expanded through their instance proxies by collect. rec, when not nil,
+// receives the instances' facts; emit is not called unless show.
+func (c *conv) instancerEntries(p *usd.Prim, rec *InstancerFacts, show bool, depth int, emit func(mesh int, xf render.Matrix)) error {
+	var protoPaths []string
+	if r := p.Relationship("prototypes"); r != nil {
+		protoPaths = r.Targets()
+	}
+	idx := c.ints(p, "protoIndices")
 	if len(idx) == 0 {
 		return nil
 	}
+	pos := c.instancerPositions(p)
+	orient := c.quats(p, "orientations")
+	scales := c.vec3s(p, "scales")
 	// As ComputeInstanceTransformsAtTime: a positions array of the wrong
 	// size or a protoIndex out of range gives no instance at all; missing
 	// orientations (and scales) leave those instances unrotated (unscaled).
@@ -456,10 +484,25 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 		// The prototype root's own transform applies; its ancestors' do not.
 		local, _ := c.local(pr)
 		protoXf[i] = local
+		if !show {
+			continue // only the facts are wanted
+		}
 		var entries []protoEntry
-		switch pr.TypeName() {
-		case "Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1":
-			m, err := c.gprim(pr)
+		nested := func(q *usd.Prim, at render.Matrix) error {
+			if depth+1 >= maxInstancerDepth {
+				c.warnf("PointInstancer %s: instancers nested deeper than %d levels are not drawn (%s)", p.Path(), maxInstancerDepth, q.Path())
+				return nil
+			}
+			if !c.rendered(q) {
+				return nil
+			}
+			return c.instancerEntries(q, nil, true, depth+1, func(mesh int, xf render.Matrix) {
+				entries = append(entries, protoEntry{mesh: mesh, local: xf.Mul(at)})
+			})
+		}
+		switch t := pr.TypeName(); {
+		case drawnTypes[t]:
+			m, err := c.geom(pr)
 			if err != nil {
 				return err
 			}
@@ -467,30 +510,36 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 				c.sc.Meshes = append(c.sc.Meshes, m)
 				entries = append(entries, protoEntry{mesh: len(c.sc.Meshes) - 1, local: local})
 			}
+		case t == "PointInstancer":
+			if err := nested(pr, local); err != nil {
+				return err
+			}
 		}
-		more, err := c.collect(pr, local)
-		if err != nil {
-			return err
-		}
-		for _, e := range more {
-			if e.typ == "PointInstancer" {
-				c.warnf("PointInstancer inside a PointInstancer prototype is not rendered (%s/%s)", pr.Path(), e.rel)
+		if pr.TypeName() != "PointInstancer" {
+			more, err := c.collect(pr, local)
+			if err != nil {
+				return err
 			}
-			if e.mesh < 0 {
-				continue
+			for _, e := range more {
+				q := c.st.PrimAtPath(pr.Path() + "/" + e.rel)
+				if e.typ == "PointInstancer" && q != nil {
+					if err := nested(q, e.local); err != nil {
+						return err
+					}
+					continue
+				}
+				if e.mesh < 0 {
+					continue
+				}
+				if q != nil && !c.rendered(q) {
+					continue
+				}
+				entries = append(entries, e)
 			}
-			if q := c.st.PrimAtPath(pr.Path() + "/" + e.rel); q != nil && !c.rendered(q) {
-				continue
-			}
-			entries = append(entries, e)
 		}
 		protos[i] = entries
 	}
 	for i, pi := range idx {
-		if pi < 0 || int(pi) >= len(protos) {
-			c.warnf("PointInstancer %s: protoIndex %d out of range", p.Path(), pi)
-			continue
-		}
 		if masked[i] {
 			continue
 		}
@@ -502,18 +551,15 @@ func (c *conv) pointInstancer(p *usd.Prim) error {
 			// Not normalized, as ComputeInstanceTransformsAtTime.
 			xf = xf.Mul(render.Matrix(usd.QuatRotateMatrix(orient[i])))
 		}
-		if i < len(pos) {
-			xf = xf.Mul(render.Translate(pos[i]))
-		}
+		xf = xf.Mul(render.Translate(pos[i]))
 		if rec != nil {
 			rec.Instances = append(rec.Instances, InstanceFacts{Index: i, Proto: int(pi), Xform: Matrix(protoXf[pi].Mul(xf))})
 		}
 		if !show {
 			continue
 		}
-		inst := xf.Mul(w)
 		for _, e := range protos[pi] {
-			c.sc.Instances = append(c.sc.Instances, render.Instance{Mesh: e.mesh, Transform: e.local.Mul(inst)})
+			emit(e.mesh, e.local.Mul(xf))
 		}
 	}
 	return nil

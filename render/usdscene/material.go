@@ -74,11 +74,9 @@ func (c *conv) material(path string) int {
 	if d := c.float(sh, "inputs:displacement", 0); d != 0 {
 		c.warnf("displacement is not rendered (%s)", sh.Path())
 	}
-	if m.Opacity.Tex != nil || m.Opacity.Value < 1 {
-		if m.OpacityThreshold == 0 {
-			c.warnf("partial opacity is rendered as stochastic coverage without refraction (%s)", sh.Path())
-		}
-	}
+	// opacityMode (UsdPreviewSurface 2.6): "transparent" (the fallback)
+	// makes partial opacity a dielectric, "presence" coverage.
+	m.OpacityPresence = c.token(sh, "inputs:opacityMode", "transparent") == "presence"
 	c.sc.Materials = append(c.sc.Materials, m)
 	idx = len(c.sc.Materials) - 1
 	return idx

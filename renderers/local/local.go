@@ -35,8 +35,11 @@ const (
 	OptSPP        = "spp"
 	OptMaxBounces = "maxBounces"
 	OptThreads    = "threads"
-	DefaultSPP    = 64
-	DefaultBounce = 4
+	// OptDefaultLights is the default light rig mode (auto, on, off), see
+	// render/usdscene.
+	OptDefaultLights = "defaultLights"
+	DefaultSPP       = 64
+	DefaultBounce    = 4
 )
 
 func init() {
@@ -50,6 +53,7 @@ func Schema() []bgrender.OptionSpec {
 		{Name: OptSPP, Label: "Samples per pixel", Type: "int", Default: DefaultSPP, Min: f(1), Max: f(65536), Help: "more samples, less noise"},
 		{Name: OptMaxBounces, Label: "Max bounces", Type: "int", Default: DefaultBounce, Min: f(0), Max: f(64), Help: "scattering events per path"},
 		{Name: OptThreads, Label: "Threads", Type: "int", Default: 0, Min: f(0), Max: f(1024), Help: "0 uses every CPU"},
+		{Name: OptDefaultLights, Label: "Default lights", Type: "choice", Default: "auto", Choices: []string{"auto", "on", "off"}, Help: "a soft dome plus a key light from the camera's side; auto adds them only when the stage has no light"},
 	}
 }
 
@@ -79,6 +83,9 @@ type Renderer struct {
 	exitErr  error
 	reported bool // the final report happened
 	warnings []any
+	// defaultLights is the worker's description of the default light rig
+	// it added ("" when none), kept in the metadata after the start line.
+	defaultLights string
 }
 
 // New is the bgrender.Factory.
@@ -95,7 +102,7 @@ func (r *Renderer) PollFrequency() time.Duration { return 500 * time.Millisecond
 
 // GetConfigOptions fills in defaults for missing options.
 func (r *Renderer) GetConfigOptions(_ context.Context, old map[string]any) (map[string]any, error) {
-	out := map[string]any{OptSPP: DefaultSPP, OptMaxBounces: DefaultBounce, OptThreads: 0}
+	out := map[string]any{OptSPP: DefaultSPP, OptMaxBounces: DefaultBounce, OptThreads: 0, OptDefaultLights: "auto"}
 	for k, v := range old {
 		out[k] = v
 	}
@@ -116,6 +123,14 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	if err != nil {
 		return err
 	}
+	lights := "auto"
+	if v, ok := opts.Plugin[OptDefaultLights]; ok && v != nil {
+		s, ok := v.(string)
+		if !ok || (s != "auto" && s != "on" && s != "off") {
+			return fmt.Errorf("local: option %s=%v: want auto, on or off", OptDefaultLights, v)
+		}
+		lights = s
+	}
 	exe := Executable
 	if exe == "" {
 		if exe, err = os.Executable(); err != nil {
@@ -130,7 +145,7 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	r.exr = filepath.Join(dir, "image.exr")
 	args := []string{"render-worker",
 		"--spp", strconv.Itoa(spp), "--max-bounces", strconv.Itoa(bounces), "--threads", strconv.Itoa(threads),
-		"--exr", r.exr, "--png", filepath.Join(dir, "image.png")}
+		"--default-lights", lights, "--exr", r.exr, "--png", filepath.Join(dir, "image.png")}
 	vp := opts.Viewport
 	if vp.ResX > 0 && vp.ResY > 0 {
 		args = append(args, "--res", fmt.Sprintf("%dx%d", vp.ResX, vp.ResY))
@@ -206,6 +221,9 @@ func (r *Renderer) readStats(rd io.Reader) {
 			if w, ok := m["warnings"].([]any); ok {
 				r.warnings = w
 			}
+			if d, ok := m["defaultLights"].(string); ok {
+				r.defaultLights = d
+			}
 			r.stats = m
 		case "error":
 			r.errLine, _ = m["error"].(string)
@@ -241,6 +259,9 @@ func (r *Renderer) report() {
 		md["warnings"] = []any{}
 	}
 	md["renderer"] = "rgallery path tracer"
+	if r.defaultLights != "" {
+		md["defaultLights"] = r.defaultLights
+	}
 	hasImage := r.stats["image"] != nil
 	r.mu.Unlock()
 	r.host.UpdateMetadata(md)

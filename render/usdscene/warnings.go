@@ -1,0 +1,110 @@
+package usdscene
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Warnings are grouped so that a scene with many similar prims gives one
+// line per distinct problem, not one per prim: a warning whose message
+// names a prim path is stored under its text with the path taken out, and
+// reported once with the number of prims and the first three paths
+// (sorted):
+//
+//	BasisCurves prims are not rendered: 412 prims, e.g. /a, /b, /c
+//
+// A group of one prim keeps the message as it was written; the same
+// message repeated without a prim path says "(N times)".
+
+// pathMark stands for the prim path in a grouped warning's key; pathSep
+// separates the key from the path in conv.warn.
+const (
+	pathMark = "\x01"
+	pathSep  = "\x00"
+)
+
+// primPathRE matches an absolute prim path as SdfPath spells one
+// (identifiers separated by slashes, variant selections allowed). File
+// paths with an extension do not match.
+var primPathRE = regexp.MustCompile(`^(/[A-Za-z_][A-Za-z0-9_]*(\{[A-Za-z0-9_]*=[A-Za-z0-9_]*\})*)+$`)
+
+// warnf records a warning. The first argument that is a prim path makes
+// it a grouped warning (see above); call sites need not change to be
+// grouped.
+func (c *conv) warnf(format string, args ...any) {
+	for i, a := range args {
+		s, ok := a.(string)
+		if !ok || !primPathRE.MatchString(s) {
+			continue
+		}
+		tmpl := make([]any, len(args))
+		copy(tmpl, args)
+		tmpl[i] = pathMark
+		c.warn[fmt.Sprintf(format, tmpl...)+pathSep+s]++
+		return
+	}
+	c.warn[fmt.Sprintf(format, args...)]++
+}
+
+// warnPrim records a warning about the prim at path; msg does not name
+// the prim. It reads "msg (path)" for one prim and "msg: N prims, e.g.
+// /a, /b, /c" for several.
+func (c *conv) warnPrim(path, format string, args ...any) {
+	c.warn[fmt.Sprintf(format, args...)+" ("+pathMark+")"+pathSep+path]++
+}
+
+// warningLines renders the recorded warnings, sorted.
+func warningLines(warn map[string]int) []string {
+	type group struct {
+		paths []string
+		n     int
+	}
+	groups := map[string]*group{}
+	var out []string
+	for k, n := range warn {
+		tmpl, path, ok := strings.Cut(k, pathSep)
+		if !ok {
+			if n > 1 {
+				out = append(out, fmt.Sprintf("%s (%d times)", k, n))
+			} else {
+				out = append(out, k)
+			}
+			continue
+		}
+		g := groups[tmpl]
+		if g == nil {
+			g = &group{}
+			groups[tmpl] = g
+		}
+		g.paths = append(g.paths, path)
+		g.n += n
+	}
+	for tmpl, g := range groups {
+		sort.Strings(g.paths)
+		if len(g.paths) == 1 {
+			line := strings.Replace(tmpl, pathMark, g.paths[0], 1)
+			if g.n > 1 {
+				line = fmt.Sprintf("%s (%d times)", line, g.n)
+			}
+			out = append(out, line)
+			continue
+		}
+		ex := strings.Join(g.paths[:min(3, len(g.paths))], ", ")
+		count := fmt.Sprintf("%d prims, e.g. %s", len(g.paths), ex)
+		// "msg (e.g. PATH)" and "msg (PATH)" read best as "msg: N prims, e.g. …".
+		for _, tail := range []string{" (e.g. " + pathMark + ")", " (" + pathMark + ")"} {
+			if strings.HasSuffix(tmpl, tail) {
+				out = append(out, strings.TrimSuffix(tmpl, tail)+": "+count)
+				count = ""
+				break
+			}
+		}
+		if count != "" {
+			out = append(out, strings.Replace(tmpl, pathMark, g.paths[0], 1)+" ("+count+")")
+		}
+	}
+	sort.Strings(out)
+	return out
+}
