@@ -199,6 +199,22 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, d []byte) {
-		_, _ = Parse(d, Options{MaxSamples: 1 << 22})
+		file, err := Parse(d, Options{MaxSamples: 1 << 22})
+		if err != nil {
+			return
+		}
+		// What a reader does next with a file that parsed: the float
+		// image (deep parts flattened) and luminance/chroma conversion.
+		for _, p := range file.Parts {
+			if p.DataWindow.Width()*p.DataWindow.Height() > 1<<22 {
+				continue
+			}
+			_, _ = p.Image()
+			for _, l := range p.Layers() {
+				if l.LuminanceChroma() {
+					_, _ = p.YCAToRGB(l)
+				}
+			}
+		}
 	})
 }

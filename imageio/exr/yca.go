@@ -149,6 +149,9 @@ func (p *Part) YCAToRGB(l Layer) ([3]*Channel, error) {
 	for k, n := range [3]string{"R", "G", "B"} {
 		out[k] = &Channel{Name: prefix + n, Type: pixHalf, XSampling: 1, YSampling: 1, Width: w, Height: h, Half: make([]uint16, w*h)}
 	}
+	if w == 0 || h == 0 {
+		return out, nil
+	}
 	lum := func(x, y int) float32 { return roundHalf(yc.At(y*w + x)) }
 	if !chroma {
 		for i := 0; i < w*h; i++ {
@@ -177,6 +180,9 @@ func (p *Part) YCAToRGB(l Layer) ([3]*Channel, error) {
 	// Step 1: horizontally complete chroma of each chroma line (index
 	// (y-fy)/2).
 	nLines := (h - fy + 1) / 2
+	if nLines <= 0 || fx >= w {
+		return out, fmt.Errorf("chroma channels %s, %s: no sample inside the %dx%d data window", ryc.Name, byc.Name, w, h)
+	}
 	lastX := w - 1 - floorMod(w-1-fx, 2) // last chroma column
 	hr, hb := make([][]float32, nLines), make([][]float32, nLines)
 	padR, padB := make([]float32, w+26), make([]float32, w+26)

@@ -84,3 +84,15 @@ func TestYCAToRGBGreyWhenChromaZero(t *testing.T) {
 		}
 	}
 }
+
+// TestYCAToRGBRefusesWindowWithoutChroma: a one-row window at an odd y has
+// no chroma line; the conversion says so instead of indexing nothing.
+func TestYCAToRGBRefusesWindowWithoutChroma(t *testing.T) {
+	y := &Channel{Name: "Y", Type: pixHalf, XSampling: 1, YSampling: 1, Width: 4, Height: 1, Half: make([]uint16, 4)}
+	ry := &Channel{Name: "RY", Type: pixHalf, XSampling: 2, YSampling: 2, Width: 2, Height: 0}
+	by := &Channel{Name: "BY", Type: pixHalf, XSampling: 2, YSampling: 2, Width: 2, Height: 0}
+	p := &Part{DataWindow: Box2i{YMin: 1, XMax: 3, YMax: 1}, Levels: []*Level{{Width: 4, Height: 1}}}
+	if _, err := p.YCAToRGB(Layer{Channels: []*Channel{by, ry, y}}); err == nil {
+		t.Fatal("converted a window without chroma samples")
+	}
+}
