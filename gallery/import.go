@@ -151,24 +151,21 @@ func (g *Gallery) Import(ctx context.Context, data []byte, o ImportOptions) (Sna
 		return Snapshot{}, fmt.Errorf("import %s: %w", name, err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO snapshots
+	var id int64
+	err = tx.QueryRowContext(ctx, g.d.q(`INSERT INTO snapshots
 		(label, created_ns, updated_ns, finished_ns, renderer, options, source, res_x, res_y, state, metadata, notes)
-		VALUES (?,?,?,?,?,'{}',?,?,?,?,?,?)`,
-		label, now, now, now, ImportRenderer, name, im.Width, im.Height, string(Finished), mdJSON, o.Notes)
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("import %s: insert snapshot: %w", name, err)
-	}
-	id, err := res.LastInsertId()
+		VALUES (?,?,?,?,?,'{}',?,?,?,?,?,?) RETURNING id`),
+		label, now, now, now, ImportRenderer, name, im.Width, im.Height, string(Finished), mdJSON, o.Notes).Scan(&id)
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("import %s: insert snapshot: %w", name, err)
 	}
 	rel := filepath.Join("images", fmt.Sprint(id), imageName)
 	thumbRel := filepath.Join("thumbs", fmt.Sprintf("%d.png", id))
-	if _, err := tx.ExecContext(ctx, `UPDATE snapshots SET image = ?, image_version = 1, thumb = ? WHERE id = ?`, rel, thumbRel, id); err != nil {
+	if _, err := tx.ExecContext(ctx, g.d.q(`UPDATE snapshots SET image = ?, image_version = 1, thumb = ? WHERE id = ?`), rel, thumbRel, id); err != nil {
 		return Snapshot{}, fmt.Errorf("import %s: snapshot %d: %w", name, id, err)
 	}
 	for _, t := range o.Tags {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO tags (snapshot_id, tag) VALUES (?, ?)`, id, t); err != nil {
+		if _, err := tx.ExecContext(ctx, g.d.q(`INSERT INTO tags (snapshot_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING`), id, t); err != nil {
 			return Snapshot{}, fmt.Errorf("import %s: snapshot %d: add tag %q: %w", name, id, t, err)
 		}
 	}

@@ -1,6 +1,9 @@
-// Package gallery keeps render snapshots: a SQLite database (pure Go,
-// modernc.org/sqlite, WAL mode) with one row per snapshot, and beside it the
-// images, thumbnails, render logs and stored scene files.
+// Package gallery keeps render snapshots: a database with one row per
+// snapshot, and beside it the images, thumbnails, render logs and stored
+// scene files. The database is SQLite by default (pure Go,
+// modernc.org/sqlite, WAL mode, the file gallery.db in the gallery dir) or,
+// for a team's shared gallery, PostgreSQL (github.com/jackc/pgx/v5, see
+// OpenDB); the schema and queries are the same, see dialect.go.
 //
 // Layout of a gallery directory:
 //
@@ -20,13 +23,15 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
-	"modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"               // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -34,6 +39,9 @@ import (
 type Gallery struct {
 	dir string
 	db  *sql.DB
+	d   *dialect
+	// cols are the columns scanSnapshot reads, from snapshots aliased s.
+	cols string
 	// Statements of the progress path, prepared once: parsing SQL was most
 	// of the cost of recording hundreds of live renders.
 	setStats, bumpImage, readMetadata, writeMetadata *sql.Stmt
@@ -80,9 +88,23 @@ func defaultDir(goos string, getenv func(string) string, home string, herr error
 	return filepath.Join(home, ".local", "share", "rgallery"), nil
 }
 
-// Open opens the gallery in dir, creating it and migrating its schema as
-// needed.
+// Open opens the gallery in dir with its embedded SQLite database,
+// creating it and migrating its schema as needed.
 func Open(ctx context.Context, dir string) (*Gallery, error) {
+	return OpenDB(ctx, dir, "")
+}
+
+// IsPostgres reports whether db names a PostgreSQL database (a
+// postgres:// or postgresql:// URL, as RGALLERY_DB and --db take them).
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// OpenDB opens the gallery in dir whose database is db: "" for the
+// embedded SQLite file dir/gallery.db, or a PostgreSQL URL for a team's
+// gallery, whose images, thumbnails, logs and scenes stay files under dir
+// (shared storage). The schema is created or migrated as needed.
+func OpenDB(ctx context.Context, dir, db string) (*Gallery, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("gallery dir %s: %w", dir, err)
@@ -95,14 +117,19 @@ func Open(ctx context.Context, dir string) (*Gallery, error) {
 	if err := checkWritable(abs); err != nil {
 		return nil, err
 	}
-	dsn := "file:" + filepath.Join(abs, "gallery.db") +
-		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open gallery database in %s: %w", abs, err)
+	var g *Gallery
+	switch {
+	case db == "":
+		g, err = openSQLite(abs)
+	case IsPostgres(db):
+		g, err = openPostgres(abs, db)
+	default:
+		return nil, fmt.Errorf("gallery database %q: not a postgres:// URL (leave it empty for the embedded SQLite file)", db)
 	}
-	db.SetMaxOpenConns(4)
-	g := &Gallery{dir: abs, db: db}
+	if err != nil {
+		return nil, err
+	}
+	g.cols = snapshotColumns + g.d.tags
 	// Processes that open a new gallery at the same moment can find the
 	// database busy while one of them turns on WAL mode, which SQLite
 	// reports at once instead of waiting; they try again for a while.
@@ -114,22 +141,53 @@ func Open(ctx context.Context, dir string) (*Gallery, error) {
 			break
 		}
 		if !isBusy(err) || time.Now().After(deadline) {
-			db.Close()
+			g.db.Close()
 			return nil, fmt.Errorf("gallery %s: %w", abs, err)
 		}
 		select {
 		case <-ctx.Done():
-			db.Close()
+			g.db.Close()
 			return nil, fmt.Errorf("gallery %s: %w", abs, ctx.Err())
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 500*time.Millisecond)
 	}
 	if err := g.prepare(ctx); err != nil {
-		db.Close()
+		g.db.Close()
 		return nil, fmt.Errorf("gallery %s: %w", abs, err)
 	}
 	return g, nil
+}
+
+func openSQLite(dir string) (*Gallery, error) {
+	dsn := "file:" + filepath.Join(dir, "gallery.db") +
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open gallery database in %s: %w", dir, err)
+	}
+	db.SetMaxOpenConns(4)
+	return &Gallery{dir: dir, db: db, d: sqliteDialect}, nil
+}
+
+func openPostgres(dir, url string) (*Gallery, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open gallery database %s: %w", redactURL(url), err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &Gallery{dir: dir, db: db, d: postgresDialect}, nil
+}
+
+// redactURL hides the password of a database URL in messages.
+func redactURL(s string) string {
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return "(unparsable database URL)"
+	}
+	return u.Redacted()
 }
 
 // isBusy reports whether err is SQLite's "database is locked".
@@ -149,7 +207,7 @@ func (g *Gallery) prepare(ctx context.Context) error {
 		{&g.readMetadata, `SELECT metadata FROM snapshots WHERE id = ?`},
 		{&g.writeMetadata, `UPDATE snapshots SET metadata = ? WHERE id = ?`},
 	} {
-		st, err := g.db.PrepareContext(ctx, p.sql)
+		st, err := g.db.PrepareContext(ctx, g.d.q(p.sql))
 		if err != nil {
 			return fmt.Errorf("prepare: %w", err)
 		}
@@ -191,63 +249,13 @@ func (g *Gallery) Close() error {
 	return g.db.Close()
 }
 
-// migrations are applied in order; PRAGMA user_version counts the applied
-// ones. Append only: never edit a migration that has shipped.
-var migrations = []string{
-	`CREATE TABLE snapshots (
-		id              INTEGER PRIMARY KEY AUTOINCREMENT,
-		label           TEXT    NOT NULL DEFAULT '',
-		created_ns      INTEGER NOT NULL,
-		updated_ns      INTEGER NOT NULL,
-		finished_ns     INTEGER NOT NULL DEFAULT 0,
-		renderer        TEXT    NOT NULL,
-		options         TEXT    NOT NULL DEFAULT '{}',
-		source          TEXT    NOT NULL DEFAULT '',
-		stored_scene    TEXT    NOT NULL DEFAULT '',
-		camera          TEXT    NOT NULL DEFAULT '',
-		rendersettings  TEXT    NOT NULL DEFAULT '',
-		res_x           INTEGER NOT NULL DEFAULT 0,
-		res_y           INTEGER NOT NULL DEFAULT 0,
-		state           TEXT    NOT NULL,
-		error           TEXT    NOT NULL DEFAULT '',
-		image           TEXT    NOT NULL DEFAULT '',
-		image_version   INTEGER NOT NULL DEFAULT 0,
-		thumb           TEXT    NOT NULL DEFAULT '',
-		metadata        TEXT    NOT NULL DEFAULT '{}',
-		total_clock_time REAL,
-		percent_done    REAL,
-		peak_memory     INTEGER,
-		star            INTEGER NOT NULL DEFAULT 0,
-		colour          TEXT    NOT NULL DEFAULT '',
-		notes           TEXT    NOT NULL DEFAULT '',
-		log_path        TEXT    NOT NULL DEFAULT '',
-		attach_token    TEXT    NOT NULL DEFAULT '',
-		owner_pid       INTEGER NOT NULL DEFAULT 0
-	);
-	CREATE INDEX snapshots_state ON snapshots(state);
-	CREATE INDEX snapshots_renderer ON snapshots(renderer, id);
-	CREATE TABLE tags (
-		snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
-		tag         TEXT    NOT NULL,
-		PRIMARY KEY (snapshot_id, tag)
-	);
-	CREATE INDEX tags_tag ON tags(tag, snapshot_id);
-	CREATE TABLE renderer_options (
-		label      TEXT PRIMARY KEY,
-		options    TEXT NOT NULL,
-		updated_ns INTEGER NOT NULL
-	);`,
-}
-
 func (g *Gallery) migrate(ctx context.Context) error {
-	// BEGIN IMMEDIATE takes the write lock before reading the version, so
-	// that two processes opening a new gallery at once migrate it once.
 	conn, err := g.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+	if _, err := conn.ExecContext(ctx, g.d.begin); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	committed := false
@@ -256,18 +264,18 @@ func (g *Gallery) migrate(ctx context.Context) error {
 			conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
 		}
 	}()
-	var version int
-	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+	version, err := g.d.version(ctx, conn)
+	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if version > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this rgallery knows (%d)", version, len(migrations))
+	if version > len(g.d.migrations) {
+		return fmt.Errorf("database schema version %d is newer than this rgallery knows (%d)", version, len(g.d.migrations))
 	}
-	for i := version; i < len(migrations); i++ {
-		if _, err := conn.ExecContext(ctx, migrations[i]); err != nil {
+	for i := version; i < len(g.d.migrations); i++ {
+		if _, err := conn.ExecContext(ctx, g.d.migrations[i]); err != nil {
 			return fmt.Errorf("migrate to schema %d: %w", i+1, err)
 		}
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
+		if err := g.d.setVersion(ctx, conn, i+1); err != nil {
 			return fmt.Errorf("migrate to schema %d: %w", i+1, err)
 		}
 	}
@@ -276,6 +284,18 @@ func (g *Gallery) migrate(ctx context.Context) error {
 	}
 	committed = true
 	return nil
+}
+
+func (g *Gallery) execContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return g.db.ExecContext(ctx, g.d.q(query), args...)
+}
+
+func (g *Gallery) queryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return g.db.QueryContext(ctx, g.d.q(query), args...)
+}
+
+func (g *Gallery) queryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return g.db.QueryRowContext(ctx, g.d.q(query), args...)
 }
 
 // Create inserts a new snapshot and returns it with its id set. State
@@ -297,22 +317,18 @@ func (g *Gallery) Create(ctx context.Context, s Snapshot) (Snapshot, error) {
 	if err != nil {
 		return s, fmt.Errorf("snapshot metadata: %w", err)
 	}
-	res, err := g.db.ExecContext(ctx, `INSERT INTO snapshots
+	err = g.queryRowContext(ctx, `INSERT INTO snapshots
 		(label, created_ns, updated_ns, renderer, options, source, stored_scene, camera, rendersettings,
 		 res_x, res_y, state, error, metadata, star, colour, notes, owner_pid)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 		s.Label, s.Created.UnixNano(), s.Updated.UnixNano(), s.Renderer, opts, s.Source, s.StoredScene,
-		s.Camera, s.RenderSettings, s.ResX, s.ResY, string(s.State), s.Error, md, s.Star, s.Colour, s.Notes, s.OwnerPID)
-	if err != nil {
-		return s, fmt.Errorf("insert snapshot: %w", err)
-	}
-	s.ID, err = res.LastInsertId()
+		s.Camera, s.RenderSettings, s.ResX, s.ResY, string(s.State), s.Error, md, b2i(s.Star), s.Colour, s.Notes, s.OwnerPID).Scan(&s.ID)
 	if err != nil {
 		return s, fmt.Errorf("insert snapshot: %w", err)
 	}
 	if s.LogPath == "" {
 		s.LogPath = filepath.Join("logs", fmt.Sprintf("%d.log", s.ID))
-		if _, err := g.db.ExecContext(ctx, `UPDATE snapshots SET log_path = ? WHERE id = ?`, s.LogPath, s.ID); err != nil {
+		if _, err := g.execContext(ctx, `UPDATE snapshots SET log_path = ? WHERE id = ?`, s.LogPath, s.ID); err != nil {
 			return s, fmt.Errorf("snapshot %d: set log path: %w", s.ID, err)
 		}
 	}
@@ -335,8 +351,7 @@ func marshalMap(m map[string]any) (string, error) {
 const snapshotColumns = `s.id, s.label, s.created_ns, s.updated_ns, s.finished_ns, s.renderer, s.options, s.source,
 	s.stored_scene, s.camera, s.rendersettings, s.res_x, s.res_y, s.state, s.error, s.image, s.image_version,
 	s.thumb, s.metadata, s.total_clock_time, s.percent_done, s.peak_memory, s.star, s.colour, s.notes,
-	s.log_path, s.attach_token, s.owner_pid,
-	(SELECT group_concat(tag, char(10)) FROM (SELECT tag FROM tags WHERE snapshot_id = s.id ORDER BY tag))`
+	s.log_path, s.attach_token, s.owner_pid, `
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -385,7 +400,7 @@ func scanSnapshot(r rowScanner) (Snapshot, error) {
 
 // Get returns one snapshot, or a *NotFoundError.
 func (g *Gallery) Get(ctx context.Context, id int64) (Snapshot, error) {
-	row := g.db.QueryRowContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots s WHERE s.id = ?`, id)
+	row := g.queryRowContext(ctx, `SELECT `+g.cols+` FROM snapshots s WHERE s.id = ?`, id)
 	s, err := scanSnapshot(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, &NotFoundError{ID: id}
@@ -425,7 +440,7 @@ func (g *Gallery) List(ctx context.Context, q Query) ([]Snapshot, error) {
 		args = append(args, q.BeforeID)
 	}
 	if q.Text != "" {
-		where = append(where, "(instr(lower(s.label), lower(?)) > 0 OR instr(lower(s.source), lower(?)) > 0 OR instr(lower(s.renderer), lower(?)) > 0 OR instr(lower(s.notes), lower(?)) > 0)")
+		where = append(where, strings.ReplaceAll("(instr(lower(s.label), lower(?)) > 0 OR instr(lower(s.source), lower(?)) > 0 OR instr(lower(s.renderer), lower(?)) > 0 OR instr(lower(s.notes), lower(?)) > 0)", "instr", g.d.strpos))
 		args = append(args, q.Text, q.Text, q.Text, q.Text)
 	}
 	if q.Tag != "" {
@@ -443,13 +458,13 @@ func (g *Gallery) List(ctx context.Context, q Query) ([]Snapshot, error) {
 		where = append(where, "s.state = ?")
 		args = append(args, string(q.State))
 	}
-	query := `SELECT ` + snapshotColumns + ` FROM snapshots s`
+	query := `SELECT ` + g.cols + ` FROM snapshots s`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += " ORDER BY s.id DESC LIMIT ?"
 	args = append(args, q.Limit)
-	rows, err := g.db.QueryContext(ctx, query, args...)
+	rows, err := g.queryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list snapshots: %w", err)
 	}
@@ -471,7 +486,7 @@ func (g *Gallery) List(ctx context.Context, q Query) ([]Snapshot, error) {
 // Count returns the number of snapshots.
 func (g *Gallery) Count(ctx context.Context) (int64, error) {
 	var n int64
-	err := g.db.QueryRowContext(ctx, `SELECT count(*) FROM snapshots`).Scan(&n)
+	err := g.queryRowContext(ctx, `SELECT count(*) FROM snapshots`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count snapshots: %w", err)
 	}
@@ -480,7 +495,7 @@ func (g *Gallery) Count(ctx context.Context) (int64, error) {
 
 // exec runs an UPDATE of one snapshot and turns "no row" into *NotFoundError.
 func (g *Gallery) exec(ctx context.Context, id int64, what, query string, args ...any) error {
-	res, err := g.db.ExecContext(ctx, query, args...)
+	res, err := g.execContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("snapshot %d: %s: %w", id, what, err)
 	}
@@ -501,9 +516,12 @@ func (g *Gallery) SetState(ctx context.Context, id int64, state State, errMsg st
 	if state.Final() {
 		finished = now
 	}
-	return g.exec(ctx, id, "set state", `UPDATE snapshots SET state = ?, error = ?, updated_ns = ?,
-		finished_ns = CASE WHEN ? != 0 THEN ? ELSE finished_ns END WHERE id = ?`,
-		string(state), errMsg, now, finished, finished, id)
+	if finished == 0 {
+		return g.exec(ctx, id, "set state", `UPDATE snapshots SET state = ?, error = ?, updated_ns = ? WHERE id = ?`,
+			string(state), errMsg, now, id)
+	}
+	return g.exec(ctx, id, "set state", `UPDATE snapshots SET state = ?, error = ?, updated_ns = ?, finished_ns = ? WHERE id = ?`,
+		string(state), errMsg, now, finished, id)
 }
 
 // SetOwner records which process runs the render, and the token a renderer
@@ -640,7 +658,7 @@ func (g *Gallery) SetLabel(ctx context.Context, id int64, label string) error {
 
 // SetStar stars or unstars a snapshot.
 func (g *Gallery) SetStar(ctx context.Context, id int64, star bool) error {
-	return g.exec(ctx, id, "set star", `UPDATE snapshots SET star = ? WHERE id = ?`, star, id)
+	return g.exec(ctx, id, "set star", `UPDATE snapshots SET star = ? WHERE id = ?`, b2i(star), id)
 }
 
 // SetColour sets the snapshot's colour label ("" clears it).
@@ -678,7 +696,7 @@ func (g *Gallery) AddTags(ctx context.Context, id int64, tags ...string) error {
 		return err
 	}
 	for _, t := range tags {
-		if _, err := g.db.ExecContext(ctx, `INSERT OR IGNORE INTO tags (snapshot_id, tag) VALUES (?, ?)`, id, t); err != nil {
+		if _, err := g.execContext(ctx, `INSERT INTO tags (snapshot_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, t); err != nil {
 			return fmt.Errorf("snapshot %d: add tag %q: %w", id, t, err)
 		}
 	}
@@ -688,7 +706,7 @@ func (g *Gallery) AddTags(ctx context.Context, id int64, tags ...string) error {
 // RemoveTags removes tags from a snapshot.
 func (g *Gallery) RemoveTags(ctx context.Context, id int64, tags ...string) error {
 	for _, t := range tags {
-		if _, err := g.db.ExecContext(ctx, `DELETE FROM tags WHERE snapshot_id = ? AND tag = ?`, id, t); err != nil {
+		if _, err := g.execContext(ctx, `DELETE FROM tags WHERE snapshot_id = ? AND tag = ?`, id, t); err != nil {
 			return fmt.Errorf("snapshot %d: remove tag %q: %w", id, t, err)
 		}
 	}
@@ -727,7 +745,7 @@ func (g *Gallery) Delete(ctx context.Context, id int64) error {
 // nil if it never ran in this gallery.
 func (g *Gallery) LastOptions(ctx context.Context, label string) (map[string]any, error) {
 	var js string
-	err := g.db.QueryRowContext(ctx, `SELECT options FROM renderer_options WHERE label = ?`, label).Scan(&js)
+	err := g.queryRowContext(ctx, `SELECT options FROM renderer_options WHERE label = ?`, label).Scan(&js)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -747,7 +765,7 @@ func (g *Gallery) SaveLastOptions(ctx context.Context, label string, opts map[st
 	if err != nil {
 		return fmt.Errorf("options of %q: %w", label, err)
 	}
-	_, err = g.db.ExecContext(ctx, `INSERT INTO renderer_options (label, options, updated_ns) VALUES (?, ?, ?)
+	_, err = g.execContext(ctx, `INSERT INTO renderer_options (label, options, updated_ns) VALUES (?, ?, ?)
 		ON CONFLICT(label) DO UPDATE SET options = excluded.options, updated_ns = excluded.updated_ns`,
 		label, js, time.Now().UnixNano())
 	if err != nil {
@@ -760,7 +778,7 @@ func (g *Gallery) SaveLastOptions(ctx context.Context, label string, opts map[st
 // re-attach token to interrupted: called by a new owner, whose predecessor
 // died without finishing them. It returns the ids it changed.
 func (g *Gallery) MarkInterrupted(ctx context.Context, reason string) ([]int64, error) {
-	rows, err := g.db.QueryContext(ctx, `SELECT id FROM snapshots WHERE state IN ('queued', 'rendering') AND attach_token = ''`)
+	rows, err := g.queryContext(ctx, `SELECT id FROM snapshots WHERE state IN ('queued', 'rendering') AND attach_token = '' ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("find interrupted renders: %w", err)
 	}
@@ -784,7 +802,7 @@ func (g *Gallery) MarkInterrupted(ctx context.Context, reason string) ([]int64, 
 
 // Detached returns the live snapshots that carry a re-attach token.
 func (g *Gallery) Detached(ctx context.Context) ([]Snapshot, error) {
-	rows, err := g.db.QueryContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots s
+	rows, err := g.queryContext(ctx, `SELECT `+g.cols+` FROM snapshots s
 		WHERE s.state IN ('queued', 'rendering') AND s.attach_token != '' ORDER BY s.id`)
 	if err != nil {
 		return nil, fmt.Errorf("find detached renders: %w", err)

@@ -23,12 +23,14 @@ import (
 
 var globalOpts struct {
 	gallery  string
+	db       string
 	logLevel string
 }
 
 func init() {
 	f := cmdRoot.PersistentFlags()
 	f.StringVar(&globalOpts.gallery, "gallery", "", "gallery directory (default $RGALLERY_DIR, else the system's data dir: $XDG_DATA_HOME/rgallery on Linux, ~/Library/Application Support/rgallery on macOS, %LOCALAPPDATA%\\rgallery on Windows)")
+	f.StringVar(&globalOpts.db, "db", "", "the gallery's database: a postgres:// URL for a team gallery shared by several machines (default $RGALLERY_DB, else the SQLite file in the gallery dir)")
 	f.StringVar(&globalOpts.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 }
 
@@ -52,7 +54,11 @@ func openGallery(ctx context.Context) (*gallery.Gallery, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gallery.Open(ctx, dir)
+	db := globalOpts.db
+	if db == "" {
+		db = os.Getenv("RGALLERY_DB")
+	}
+	return gallery.OpenDB(ctx, dir, db)
 }
 
 func parseID(s string) (int64, error) {
