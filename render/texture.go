@@ -37,11 +37,34 @@ type ImageTexture struct {
 	Channel int
 	// Fallback is used where the lookup is black by WrapBlack.
 	Fallback [4]float64
+	// ST, when set, transforms the coordinates before the lookup
+	// (UsdTransform2d).
+	ST *Transform2d
+}
+
+// Transform2d is UsdTransform2d: st' = R(rotation)·(scale ⊙ st) +
+// translation, the rotation in degrees counter-clockwise about the origin
+// (scale, then rotate, then translate, as the UsdPreviewSurface
+// specification orders them).
+type Transform2d struct {
+	Scale, Translation Vec2
+	Rotation           float64 // degrees
+}
+
+// Apply transforms st.
+func (x *Transform2d) Apply(st Vec2) Vec2 {
+	s, c := math.Sincos(x.Rotation * math.Pi / 180)
+	u, v := st.X*x.Scale.X, st.Y*x.Scale.Y
+	return Vec2{c*u - s*v + x.Translation.X, s*u + c*v + x.Translation.Y}
 }
 
 // Eval implements Texture.
 func (t *ImageTexture) Eval(si *SurfaceInteraction) Vec3 {
-	c := t.lookup(si.UV.X, si.UV.Y)
+	st := si.UV
+	if t.ST != nil {
+		st = t.ST.Apply(st)
+	}
+	c := t.lookup(st.X, st.Y)
 	if t.Channel >= 0 && t.Channel < 4 {
 		v := c[t.Channel]
 		return Vec3{v, v, v}
@@ -96,8 +119,10 @@ func wrapCoord(i, n int, w Wrap) (int, bool) {
 	return ((i % n) + n) % n, true
 }
 
-// DisplayColor is a texture that returns the mesh's displayColor, or Value
-// where the mesh has none (UsdPrimvarReader_float3 of displayColor).
+// DisplayColor is a texture that returns the mesh's colour primvar (its
+// displayColor, or the primvar a UsdPrimvarReader of the mesh's material
+// names, which the scene converter stores there), or Fallback where the
+// mesh has none.
 type DisplayColor struct{ Fallback Vec3 }
 
 // Eval implements Texture.

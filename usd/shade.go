@@ -211,6 +211,18 @@ func matches(target, path, rule string) bool {
 // Unauthored UsdPreviewSurface and UsdUVTexture inputs give their
 // specification defaults.
 func (p *Prim) ShaderInput(name string) (value any, source *Prim, outputName string) {
+	return p.ShaderInputAt(name, Default)
+}
+
+// ShaderInputAt is ShaderInput with values read at time t, as
+// UsdShadeInput::GetValueProducingAttributes then UsdAttribute::Get do:
+// the connection chain is followed through Material and NodeGraph inputs
+// (interface inputs promoted on a node graph) and NodeGraph outputs (a
+// node graph's output connected to a shader inside it) to the shader
+// output that produces the value; a chain that ends on an interface input
+// gives that input's value at t; an input neither connected nor authored
+// gives the shader's specification fallback (ShaderFallback).
+func (p *Prim) ShaderInputAt(name string, t TimeCode) (value any, source *Prim, outputName string) {
 	if !strings.HasPrefix(name, "inputs:") {
 		name = "inputs:" + name
 	}
@@ -240,12 +252,12 @@ func (p *Prim) ShaderInput(name string) (value any, source *Prim, outputName str
 			cur, attrName = src, prop
 			continue
 		}
-		if v, ok := a.Get(Default); ok {
+		if v, ok := a.Get(t); ok {
 			return v, nil, ""
 		}
 		break
 	}
-	if v, ok := shaderDefault(p.ShaderID(), strings.TrimPrefix(name, "inputs:")); ok {
+	if v, ok := ShaderFallback(p.ShaderID(), strings.TrimPrefix(name, "inputs:")); ok {
 		return v, nil, ""
 	}
 	return nil, nil, ""
@@ -309,7 +321,12 @@ var uvTextureDefaults = map[string]any{
 	"scale": Vec4f{1, 1, 1, 1}, "bias": Vec4f{0, 0, 0, 0}, "sourceColorSpace": Token("auto"), "st": Vec2f{0, 0},
 }
 
-func shaderDefault(id, input string) (any, bool) {
+// ShaderFallback returns the specification's fallback value of input
+// (without "inputs:") of the shader with info:id id: the inputs of
+// UsdPreviewSurface, UsdUVTexture, UsdTransform2d and the
+// UsdPrimvarReader_* nodes
+// (openusd.org/release/spec_usdpreviewsurface.html).
+func ShaderFallback(id, input string) (any, bool) {
 	var m map[string]any
 	switch id {
 	case "UsdPreviewSurface":
@@ -317,7 +334,19 @@ func shaderDefault(id, input string) (any, bool) {
 	case "UsdUVTexture":
 		m = uvTextureDefaults
 	case "UsdTransform2d":
-		m = map[string]any{"rotation": float32(0), "scale": Vec2f{1, 1}, "translation": Vec2f{0, 0}}
+		m = map[string]any{"in": Vec2f{0, 0}, "rotation": float32(0), "scale": Vec2f{1, 1}, "translation": Vec2f{0, 0}}
+	case "UsdPrimvarReader_float":
+		m = map[string]any{"varname": "", "fallback": float32(0)}
+	case "UsdPrimvarReader_float2":
+		m = map[string]any{"varname": "", "fallback": Vec2f{0, 0}}
+	case "UsdPrimvarReader_float3", "UsdPrimvarReader_normal", "UsdPrimvarReader_point", "UsdPrimvarReader_vector":
+		m = map[string]any{"varname": "", "fallback": Vec3f{0, 0, 0}}
+	case "UsdPrimvarReader_float4":
+		m = map[string]any{"varname": "", "fallback": Vec4f{0, 0, 0, 0}}
+	case "UsdPrimvarReader_int":
+		m = map[string]any{"varname": "", "fallback": int32(0)}
+	case "UsdPrimvarReader_string":
+		m = map[string]any{"varname": "", "fallback": ""}
 	default:
 		return nil, false
 	}

@@ -49,7 +49,7 @@ func (c *conv) light(p *usd.Prim, typ string) {
 	case "RectLight":
 		l := &render.RectLight{LightBase: base, Width: c.lin(p, "width", 1), Height: c.lin(p, "height", 1)}
 		if t, ok := c.asset(p, "inputs:texture:file"); ok && t != "" {
-			if img := c.image(t, false); img != nil {
+			if img := c.image(t, "auto"); img != nil {
 				l.Texture = &render.ImageTexture{Img: img, Channel: -1, Scale: [4]float64{1, 1, 1, 1}, WrapS: render.WrapClamp, WrapT: render.WrapClamp}
 			}
 		}
@@ -68,7 +68,7 @@ func (c *conv) light(p *usd.Prim, typ string) {
 			if f := c.token(p, "inputs:texture:format", "automatic"); f != "automatic" && f != "latlong" {
 				c.warnf("dome texture format %s is not supported; read as latlong (%s)", f, p.Path())
 			}
-			l.Texture = c.image(t, false)
+			l.Texture = c.image(t, "auto")
 		}
 		if typ == "DomeLight_1" {
 			if pa := c.token(p, "poleAxis", "scene"); pa == "Z" || (pa == "scene" && c.st.UpAxis() == "Z") {

@@ -70,6 +70,7 @@ type conv struct {
 	warn   map[string]int
 	xforms map[string]render.Matrix
 	mats   map[string]int           // material prim path → index
+	needs  map[int]primvarNeeds     // material index → mesh primvars its network reads
 	protos map[string][]protoEntry  // prototype prim path → its meshes
 	images map[string]*render.Image // resolved path → decoded image
 	imgErr map[string]error

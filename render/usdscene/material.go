@@ -29,7 +29,16 @@ func (c *conv) boundMaterial(p *usd.Prim) int {
 	return c.material(mat.Path())
 }
 
-// material converts the Material prim at path once.
+// primvarNeeds are the mesh primvars a material's network reads: the UV
+// set of its textures and the primvar its UsdPrimvarReader nodes read as
+// a value ("" for the defaults: the mesh's st and displayColor).
+type primvarNeeds struct{ uv, value string }
+
+// material converts the Material prim at path once. Its surface is the
+// UsdPreviewSurface on the universal outputs:surface
+// (usd.Prim.MaterialSurface); every input is resolved by
+// usd.Prim.ShaderInputAt (connections through NodeGraph and Material
+// interfaces, the specification's fallbacks).
 func (c *conv) material(path string) int {
 	if i, ok := c.mats[path]; ok {
 		return i
@@ -41,208 +50,366 @@ func (c *conv) material(path string) int {
 		c.warnf("material %s not found; displayColor used", path)
 		return 0
 	}
-	sh, _ := c.source(mp, "outputs:surface")
+	sh, _ := mp.MaterialSurface("")
 	if sh == nil {
 		// Render-context outputs (outputs:ri:surface, ...) are not ours.
-		c.warnf("material %s has no universal outputs:surface; displayColor used", path)
+		c.warnPrim(path, "material has no universal outputs:surface; displayColor used")
 		return 0
 	}
-	if id := c.token(sh, "info:id", ""); id != "UsdPreviewSurface" {
+	if id := sh.ShaderID(); id != "UsdPreviewSurface" {
 		c.warnf("surface shader %s (%s) is not UsdPreviewSurface; displayColor used", sh.Path(), id)
 		return 0
 	}
+	need := &primvarNeeds{}
 	m := render.DefaultMaterial()
 	m.Name = path
-	m.DiffuseColor = c.colorInput(sh, "diffuseColor", render.Vec3{X: 0.18, Y: 0.18, Z: 0.18})
-	m.EmissiveColor = c.colorInput(sh, "emissiveColor", render.Vec3{})
-	m.SpecularColor = c.colorInput(sh, "specularColor", render.Vec3{})
-	m.Roughness = c.scalarInput(sh, "roughness", 0.5)
-	m.Metallic = c.scalarInput(sh, "metallic", 0)
-	m.Clearcoat = c.scalarInput(sh, "clearcoat", 0)
-	m.ClearcoatRoughness = c.scalarInput(sh, "clearcoatRoughness", 0.01)
-	m.Opacity = c.scalarInput(sh, "opacity", 1)
-	m.OpacityThreshold = c.float(sh, "inputs:opacityThreshold", 0)
-	m.IOR = c.float(sh, "inputs:ior", 1.5)
-	m.UseSpecularWorkflow = c.float(sh, "inputs:useSpecularWorkflow", 0) != 0
-	if in, _ := c.inputSource(sh, "normal"); in != nil {
-		n := c.colorInput(sh, "normal", render.Vec3{Z: 1})
-		m.Normal = &n
-	}
-	if in, _ := c.inputSource(sh, "displacement"); in != nil {
-		c.warnf("displacement is not rendered (%s)", sh.Path())
-	}
-	if d := c.float(sh, "inputs:displacement", 0); d != 0 {
-		c.warnf("displacement is not rendered (%s)", sh.Path())
-	}
+	m.DiffuseColor = c.colorInput(sh, "diffuseColor", need)
+	m.EmissiveColor = c.colorInput(sh, "emissiveColor", need)
+	m.SpecularColor = c.colorInput(sh, "specularColor", need)
+	m.Roughness = c.scalarInput(sh, "roughness", need)
+	m.Metallic = c.scalarInput(sh, "metallic", need)
+	m.Clearcoat = c.scalarInput(sh, "clearcoat", need)
+	m.ClearcoatRoughness = c.scalarInput(sh, "clearcoatRoughness", need)
+	m.Opacity = c.scalarInput(sh, "opacity", need)
+	m.OpacityThreshold = c.constFloat(sh, "opacityThreshold")
+	m.IOR = c.constFloat(sh, "ior")
+	m.UseSpecularWorkflow = c.constFloat(sh, "useSpecularWorkflow") != 0
 	// opacityMode (UsdPreviewSurface 2.6): "transparent" (the fallback)
 	// makes partial opacity a dielectric, "presence" coverage.
-	m.OpacityPresence = c.token(sh, "inputs:opacityMode", "transparent") == "presence"
+	m.OpacityPresence = c.tokenInput(sh, "opacityMode") == "presence"
+	if _, src, _ := sh.ShaderInputAt("normal", c.time); src != nil {
+		n := c.colorInput(sh, "normal", need)
+		m.Normal = &n
+	}
+	if _, src, _ := sh.ShaderInputAt("displacement", c.time); src != nil {
+		c.warnPrim(sh.Path(), "displacement is not rendered")
+	} else if d := c.constFloat(sh, "displacement"); d != 0 {
+		c.warnPrim(sh.Path(), "displacement is not rendered")
+	}
 	c.sc.Materials = append(c.sc.Materials, m)
 	idx = len(c.sc.Materials) - 1
+	if *need != (primvarNeeds{}) {
+		if c.needs == nil {
+			c.needs = map[int]primvarNeeds{}
+		}
+		c.needs[idx] = *need
+	}
 	return idx
 }
 
-// source follows the connection of attribute name on p, through
-// NodeGraph/Material interface inputs, to the shader prim and output name.
-func (c *conv) source(p *usd.Prim, name string) (*usd.Prim, string) {
-	for hop := 0; hop < 32; hop++ {
-		a := p.Attribute(name)
-		if a == nil {
-			return nil, ""
+// ownValue is the value authored on the shader's own input at the render
+// time, else the specification's fallback: what a connected input falls
+// back to when its network cannot be evaluated.
+func (c *conv) ownValue(sh *usd.Prim, name string) any {
+	if a := sh.Attribute("inputs:" + name); a != nil {
+		if v, ok := a.Get(c.time); ok {
+			return v
 		}
-		conns := a.Connections()
-		if len(conns) == 0 {
-			if hop == 0 {
-				return nil, ""
-			}
-			return p, name
-		}
-		prim, prop, ok := strings.Cut(conns[0], ".")
-		if !ok {
-			return nil, ""
-		}
-		sp := c.st.PrimAtPath(prim)
-		if sp == nil {
-			c.warnf("connection %s points to a missing prim", conns[0])
-			return nil, ""
-		}
-		if sp.TypeName() == "Shader" {
-			return sp, prop
-		}
-		// A Material or NodeGraph port: follow it further.
-		p, name = sp, prop
 	}
-	return nil, ""
+	v, _ := usd.ShaderFallback(sh.ShaderID(), name)
+	return v
 }
 
-// inputSource returns the connected shader of input name, if any.
-func (c *conv) inputSource(sh *usd.Prim, name string) (*usd.Prim, string) {
-	src, out := c.source(sh, "inputs:"+name)
-	if src == nil || src.TypeName() != "Shader" {
-		return nil, ""
+// inputValue resolves an input to a value: connections through
+// interfaces, else the shader's own or fallback value. A connection to a
+// shader output is not evaluated here: the input's own value is used and
+// the connection reported.
+func (c *conv) inputValue(sh *usd.Prim, name string) any {
+	v, src, _ := sh.ShaderInputAt(name, c.time)
+	if src != nil {
+		c.warnPrim(sh.Path(), "input %s is connected to shader %s, which is only read as a constant here; the authored value is used", name, src.Path())
+		return c.ownValue(sh, name)
 	}
-	return src, out
+	return v
 }
 
-// constantOrInterface reads input name: a connection to a Material or
-// NodeGraph input yields that input's value.
-func (c *conv) inputValue(sh *usd.Prim, name string) (any, bool) {
-	if src, out := c.source(sh, "inputs:"+name); src != nil && src.TypeName() != "Shader" {
-		return c.get(src, out)
+func (c *conv) constFloat(sh *usd.Prim, name string) float64 {
+	if f, ok := toFloat(c.inputValue(sh, name)); ok {
+		return f
 	}
-	return c.get(sh, "inputs:"+name)
+	f, _ := toFloat(c.ownValue(sh, name))
+	return f
 }
 
-func (c *conv) colorInput(sh *usd.Prim, name string, fb render.Vec3) render.Color {
-	if src, out := c.inputSource(sh, name); src != nil {
-		if tex := c.texture(src, out, -1); tex != nil {
-			return render.Color{Value: fb, Tex: tex}
-		}
-	}
-	if v, ok := c.inputValue(sh, name); ok {
-		if col, ok := toVec3(v); ok {
-			return render.Color{Value: col}
-		}
-	}
-	return render.Color{Value: fb}
-}
-
-func (c *conv) scalarInput(sh *usd.Prim, name string, fb float64) render.Scalar {
-	if src, out := c.inputSource(sh, name); src != nil {
-		ch := 0
-		switch out {
-		case "outputs:g":
-			ch = 1
-		case "outputs:b":
-			ch = 2
-		case "outputs:a":
-			ch = 3
-		}
-		if tex := c.texture(src, out, ch); tex != nil {
-			return render.Scalar{Value: fb, Tex: tex}
-		}
-	}
-	if v, ok := c.inputValue(sh, name); ok {
-		if f, ok := toFloat(v); ok {
-			return render.Scalar{Value: f}
-		}
-	}
-	return render.Scalar{Value: fb}
-}
-
-// texture converts a UsdUVTexture or primvar reader output into a
-// render.Texture; channel is broadcast to all three values when ≥ 0.
-func (c *conv) texture(src *usd.Prim, out string, channel int) render.Texture {
-	id := c.token(src, "info:id", "")
-	switch id {
-	case "UsdUVTexture":
-	case "UsdPrimvarReader_float3", "UsdPrimvarReader_float4", "UsdPrimvarReader_float", "UsdPrimvarReader_normal", "UsdPrimvarReader_vector", "UsdPrimvarReader_point":
-		vn := c.primvarName(src)
-		if vn == "displayColor" || vn == "displayOpacity" {
-			fb := c.vec3(src, "inputs:fallback", render.Vec3{X: 0.18, Y: 0.18, Z: 0.18})
-			return &render.DisplayColor{Fallback: fb}
-		}
-		c.warnf("primvar reader of %q is not rendered (only displayColor); %s uses its fallback", vn, src.Path())
-		return nil
-	default:
-		c.warnf("shader %s (%s) is not supported; its input uses the constant value", src.Path(), id)
-		return nil
-	}
-	ap, ok := c.asset(src, "inputs:file")
-	if !ok || ap == "" {
-		c.warnf("UsdUVTexture %s has no file; fallback used", src.Path())
-		return nil
-	}
-	if st, _ := c.inputSource(src, "st"); st != nil {
-		if vn := c.primvarName(st); vn != "" && vn != "st" && vn != "uv" && vn != "UVMap" {
-			c.warnf("texture coordinates %q: the mesh's st primvar is used instead (%s)", vn, src.Path())
-		}
-	}
-	raw := c.token(src, "inputs:sourceColorSpace", "auto") == "raw"
-	img := c.image(ap, raw)
-	if img == nil {
-		return nil
-	}
-	t := &render.ImageTexture{Img: img, Channel: channel, Scale: [4]float64{1, 1, 1, 1}}
-	t.WrapS = wrapMode(c.token(src, "inputs:wrapS", "useMetadata"))
-	t.WrapT = wrapMode(c.token(src, "inputs:wrapT", "useMetadata"))
-	if v, ok := c.get(src, "inputs:scale"); ok {
-		if s, ok := toVec4(v); ok {
-			t.Scale = s
-		}
-	}
-	if v, ok := c.get(src, "inputs:bias"); ok {
-		if b, ok := toVec4(v); ok {
-			t.Bias = b
-		}
-	}
-	if channel < 0 {
-		switch out {
-		case "outputs:r":
-			t.Channel = 0
-		case "outputs:g":
-			t.Channel = 1
-		case "outputs:b":
-			t.Channel = 2
-		case "outputs:a":
-			t.Channel = 3
-		}
-	}
-	return t
-}
-
-func (c *conv) primvarName(reader *usd.Prim) string {
-	v, ok := c.inputValue(reader, "varname")
-	if !ok {
-		return ""
-	}
-	switch x := v.(type) {
+func (c *conv) tokenInput(sh *usd.Prim, name string) string {
+	switch x := c.inputValue(sh, name).(type) {
 	case usd.Token:
 		return string(x)
 	case string:
 		return x
 	}
 	return ""
+}
+
+// colorInput converts a colour input: a constant, or the network that
+// feeds it; a network that cannot be evaluated gives the input's own
+// authored value, else the specification's fallback.
+func (c *conv) colorInput(sh *usd.Prim, name string, need *primvarNeeds) render.Color {
+	v, src, out := sh.ShaderInputAt(name, c.time)
+	if src != nil {
+		if tex, k := c.node(src, out, need); tex != nil {
+			return render.Color{Tex: tex}
+		} else if k != nil {
+			return render.Color{Value: render.Vec3{X: k[0], Y: k[1], Z: k[2]}}
+		}
+		v = c.ownValue(sh, name)
+	}
+	if col, ok := toVec3(v); ok {
+		return render.Color{Value: col}
+	}
+	col, _ := toVec3(c.ownValue(sh, name))
+	return render.Color{Value: col}
+}
+
+// scalarInput converts a float input; a texture feeds it from the channel
+// of the connected output (r, g, b, a; rgb or result give the first).
+func (c *conv) scalarInput(sh *usd.Prim, name string, need *primvarNeeds) render.Scalar {
+	v, src, out := sh.ShaderInputAt(name, c.time)
+	if src != nil {
+		if tex, k := c.node(src, out, need); tex != nil {
+			return render.Scalar{Tex: tex}
+		} else if k != nil {
+			return render.Scalar{Value: k[outputChannel(out, 0)]}
+		}
+		v = c.ownValue(sh, name)
+	}
+	if f, ok := toFloat(v); ok {
+		return render.Scalar{Value: f}
+	}
+	f, _ := toFloat(c.ownValue(sh, name))
+	return render.Scalar{Value: f}
+}
+
+// outputChannel maps a UsdUVTexture output to a channel; other outputs
+// (rgb, result) give def.
+func outputChannel(out string, def int) int {
+	switch strings.TrimPrefix(out, "outputs:") {
+	case "r":
+		return 0
+	case "g":
+		return 1
+	case "b":
+		return 2
+	case "a":
+		return 3
+	}
+	return def
+}
+
+// node evaluates the shader src's output out as a texture, recording the
+// primvars it reads in need. When the node cannot be drawn as a texture
+// it returns a constant (the UsdUVTexture fallback) or nothing, after one
+// warning naming the shader.
+func (c *conv) node(src *usd.Prim, out string, need *primvarNeeds) (render.Texture, *[4]float64) {
+	switch id := src.ShaderID(); id {
+	case "UsdUVTexture":
+		return c.uvTexture(src, out, need)
+	case "UsdPrimvarReader_float", "UsdPrimvarReader_float2", "UsdPrimvarReader_float3", "UsdPrimvarReader_float4",
+		"UsdPrimvarReader_normal", "UsdPrimvarReader_point", "UsdPrimvarReader_vector":
+		name := c.varname(src)
+		if name == "" {
+			c.warnPrim(src.Path(), "primvar reader has no varname; the material's authored value is used")
+			return nil, nil
+		}
+		if need.value != "" && need.value != name {
+			c.warnPrim(src.Path(), "primvar reader of %q: the material already reads %q and a mesh carries one value primvar; the material's authored value is used", name, need.value)
+			return nil, nil
+		}
+		need.value = name
+		fb, _ := toVec3(c.inputValue(src, "fallback"))
+		return &render.DisplayColor{Fallback: fb}, nil
+	default:
+		c.warnPrim(src.Path(), "shader %s cannot be evaluated; the material's authored input values are used", id)
+		return nil, nil
+	}
+}
+
+// varname reads a primvar reader's varname (a string, or a token in older
+// files).
+func (c *conv) varname(reader *usd.Prim) string {
+	switch x := c.inputValue(reader, "varname").(type) {
+	case usd.Token:
+		return string(x)
+	case string:
+		return x
+	}
+	return ""
+}
+
+// uvTexture converts a UsdUVTexture following the UsdPreviewSurface
+// specification: file, st (a UsdPrimvarReader_float2 of any primvar,
+// possibly through a UsdTransform2d), wrapS/wrapT, scale, bias,
+// sourceColorSpace and fallback, each resolved through connections. A
+// texture whose file is missing or unreadable gives its authored fallback
+// (scale and bias not applied), else nothing (the material's authored
+// value is used).
+func (c *conv) uvTexture(src *usd.Prim, out string, need *primvarNeeds) (render.Texture, *[4]float64) {
+	fallback := func() (render.Texture, *[4]float64) {
+		if a := src.Attribute("inputs:fallback"); a != nil && (a.IsAuthored() || len(a.Connections()) > 0) {
+			if f, ok := toVec4(c.inputValue(src, "fallback")); ok {
+				return nil, &f
+			}
+		}
+		return nil, nil
+	}
+	var file string
+	switch ap := c.inputValue(src, "file").(type) {
+	case usd.AssetPath:
+		file = ap.Resolved
+		if file == "" && ap.Authored != "" {
+			c.warnPrim(src.Path(), "texture %s could not be resolved; fallback used", ap.Authored)
+			return fallback()
+		}
+	}
+	if file == "" {
+		c.warnPrim(src.Path(), "UsdUVTexture has no file; fallback used")
+		return fallback()
+	}
+	space := c.tokenInput(src, "sourceColorSpace")
+	img := c.image(file, space)
+	if img == nil {
+		return fallback()
+	}
+	t := &render.ImageTexture{Img: img, Channel: outputChannel(out, -1), Scale: [4]float64{1, 1, 1, 1}}
+	t.WrapS = wrapMode(c.tokenInput(src, "wrapS"))
+	t.WrapT = wrapMode(c.tokenInput(src, "wrapT"))
+	if s, ok := toVec4(c.inputValue(src, "scale")); ok {
+		t.Scale = s
+	}
+	if b, ok := toVec4(c.inputValue(src, "bias")); ok {
+		t.Bias = b
+	}
+	c.texCoords(src, t, need)
+	return t, nil
+}
+
+// texCoords follows a texture's st input: a UsdPrimvarReader_float2 names
+// the UV set (recorded in need), a UsdTransform2d in between transforms
+// it. An unconnected st reads the mesh's default UV set (the
+// specification's fallback would be the constant (0, 0), which no asset
+// means).
+func (c *conv) texCoords(tex *usd.Prim, t *render.ImageTexture, need *primvarNeeds) {
+	_, src, _ := tex.ShaderInputAt("st", c.time)
+	for hop := 0; src != nil && hop < 8; hop++ {
+		switch id := src.ShaderID(); id {
+		case "UsdTransform2d":
+			if t.ST != nil {
+				c.warnPrim(src.Path(), "chained UsdTransform2d nodes: only the one next to the texture is applied")
+			} else {
+				x := &render.Transform2d{Scale: render.Vec2{X: 1, Y: 1}}
+				if v, ok := toVec2(c.inputValue(src, "scale")); ok {
+					x.Scale = v
+				}
+				if v, ok := toVec2(c.inputValue(src, "translation")); ok {
+					x.Translation = v
+				}
+				x.Rotation, _ = toFloat(c.inputValue(src, "rotation"))
+				t.ST = x
+			}
+			_, src, _ = src.ShaderInputAt("in", c.time)
+		case "UsdPrimvarReader_float2":
+			name := c.varname(src)
+			switch {
+			case name == "":
+				c.warnPrim(src.Path(), "texture coordinate reader has no varname; the mesh's st is used")
+			case need.uv != "" && need.uv != name:
+				c.warnPrim(src.Path(), "texture coordinates %q: the material already reads UV set %q, which is used", name, need.uv)
+			default:
+				need.uv = name
+			}
+			return
+		default:
+			c.warnPrim(src.Path(), "shader %s cannot compute texture coordinates; the mesh's st is used", id)
+			return
+		}
+	}
+}
+
+// meshPrimvarNames returns the UV set and the value primvar the material
+// bound to p reads ("" for the defaults). For the mesh converter: it reads
+// those primvars into the mesh's UV and colour.
+func (c *conv) meshPrimvarNames(p *usd.Prim) (uv, value string) {
+	mat, _ := usd.ComputeBoundMaterialFor(p, "full")
+	if mat == nil {
+		return "", ""
+	}
+	n := c.needs[c.material(mat.Path())]
+	return n.uv, n.value
+}
+
+// uvSetNames is the order in which the mesh converter looks for texture
+// coordinates on p: the UV set its material reads, then st and the names
+// exporters use.
+func (c *conv) uvSetNames(p *usd.Prim) []string {
+	names := []string{"st", "uv", "st0", "UVMap", "map1"}
+	if set, _ := c.meshPrimvarNames(p); set != "" {
+		if a := p.Attribute("primvars:" + set); a == nil {
+			c.warnPrim(p.Path(), "the material reads texture coordinates %q, which the mesh does not have; st used", set)
+		}
+		names = append([]string{set}, names...)
+	}
+	return names
+}
+
+// colorPrimvar returns the primvar the mesh's colour is read from: the
+// one its material's primvar reader names, else displayColor. Scalar,
+// 2- and 4-component primvars are widened or cut to three components.
+func (c *conv) colorPrimvar(p *usd.Prim) (primvar, bool) {
+	name := "displayColor"
+	if _, v := c.meshPrimvarNames(p); v != "" {
+		name = v
+	}
+	pv, ok := c.primvar(p, name)
+	if !ok {
+		if name != "displayColor" {
+			c.warnPrim(p.Path(), "the material reads primvar %q, which the mesh does not have; the reader's fallback is used", name)
+		}
+		return pv, false
+	}
+	pv.values = widenToVec3f(pv.values)
+	return pv, true
+}
+
+func widenToVec3f(v any) any {
+	switch x := v.(type) {
+	case []float32:
+		out := make([]usd.Vec3f, len(x))
+		for i, f := range x {
+			out[i] = usd.Vec3f{f, f, f}
+		}
+		return out
+	case []float64:
+		out := make([]usd.Vec3f, len(x))
+		for i, f := range x {
+			out[i] = usd.Vec3f{float32(f), float32(f), float32(f)}
+		}
+		return out
+	case []usd.Vec2f:
+		out := make([]usd.Vec3f, len(x))
+		for i, f := range x {
+			out[i] = usd.Vec3f{f[0], f[1], 0}
+		}
+		return out
+	case []usd.Vec4f:
+		out := make([]usd.Vec3f, len(x))
+		for i, f := range x {
+			out[i] = usd.Vec3f{f[0], f[1], f[2]}
+		}
+		return out
+	}
+	return v
+}
+
+func toVec2(v any) (render.Vec2, bool) {
+	switch x := v.(type) {
+	case usd.Vec2f:
+		return render.Vec2{X: float64(x[0]), Y: float64(x[1])}, true
+	case usd.Vec2d:
+		return render.Vec2{X: x[0], Y: x[1]}, true
+	case usd.Vec2h:
+		return render.Vec2{X: float64(x[0]), Y: float64(x[1])}, true
+	}
+	return render.Vec2{}, false
 }
 
 func (c *conv) asset(p *usd.Prim, name string) (string, bool) {
@@ -269,6 +436,11 @@ func toVec4(v any) ([4]float64, bool) {
 		return [4]float64{float64(x[0]), float64(x[1]), float64(x[2]), float64(x[3])}, true
 	case usd.Vec4d:
 		return [4]float64{x[0], x[1], x[2], x[3]}, true
+	case usd.Vec4h:
+		return [4]float64{float64(x[0]), float64(x[1]), float64(x[2]), float64(x[3])}, true
+	}
+	if v3, ok := toVec3(v); ok {
+		return [4]float64{v3.X, v3.Y, v3.Z, 1}, true
 	}
 	return [4]float64{}, false
 }
@@ -294,14 +466,16 @@ func assetExt(path string) string {
 	return filepath.Ext(path)
 }
 
-// image loads a texture file once. PNG and JPEG are decoded from sRGB
-// unless raw; EXR is linear.
-func (c *conv) image(path string, raw bool) *render.Image {
-	key := fmt.Sprintf("%s|%v", path, raw)
+// image loads a texture file once, decoded to linear values by its
+// sourceColorSpace: "raw" as stored, "sRGB" decoded from sRGB, "auto" (or
+// "") decoded from sRGB for 8- and 16-bit formats and as stored for EXR,
+// whose values are linear.
+func (c *conv) image(path, space string) *render.Image {
+	key := path + "|" + space
 	if im, ok := c.images[key]; ok {
 		return im
 	}
-	im, err := loadImage(c.st.OpenAsset, path, raw)
+	im, err := loadImage(c.st.OpenAsset, path, space)
 	if err != nil {
 		c.warnf("texture %s: %v", path, err)
 	}
@@ -311,7 +485,7 @@ func (c *conv) image(path string, raw bool) *render.Image {
 
 // loadImage decodes the texture at a resolved asset path, which may name a
 // file inside a usdz package; open reads it.
-func loadImage(open func(string) (io.ReadCloser, error), path string, raw bool) (*render.Image, error) {
+func loadImage(open func(string) (io.ReadCloser, error), path, space string) (*render.Image, error) {
 	f, err := open(path)
 	if err != nil {
 		return nil, err
@@ -325,7 +499,13 @@ func loadImage(open func(string) (io.ReadCloser, error), path string, raw bool) 
 		rgb := e.RGB()
 		im := &render.Image{W: e.Width, H: e.Height, Pix: make([]float32, 4*e.Width*e.Height)}
 		for i := 0; i < e.Width*e.Height; i++ {
-			copy(im.Pix[4*i:4*i+3], rgb[3*i:3*i+3])
+			for k := 0; k < 3; k++ {
+				v := rgb[3*i+k]
+				if space == "sRGB" {
+					v = float32(render.SRGBToLinear(float64(v)))
+				}
+				im.Pix[4*i+k] = v
+			}
 			im.Pix[4*i+3] = 1
 		}
 		return im, nil
@@ -339,7 +519,7 @@ func loadImage(open func(string) (io.ReadCloser, error), path string, raw bool) 
 	var lut [65536]float32
 	for i := range lut {
 		v := float64(i) / 65535
-		if raw {
+		if space == "raw" {
 			lut[i] = float32(v)
 		} else {
 			lut[i] = float32(render.SRGBToLinear(v))

@@ -174,7 +174,7 @@ func (c *conv) gprim(p *usd.Prim) (*render.Mesh, error) {
 	}
 	m.Name = p.Path()
 	// displayColor: constant for implicit gprims, any interpolation for meshes.
-	if pv, ok := c.primvar(p, "displayColor"); ok {
+	if pv, ok := c.colorPrimvar(p); ok {
 		if cols, ok := toVec3s(pv.values); ok && len(cols) > 0 {
 			if top != nil && pv.interp != "constant" {
 				idx, err := top.corners(pv, len(cols))
@@ -293,7 +293,7 @@ func (c *conv) mesh(p *usd.Prim) (*render.Mesh, *topology, error) {
 }
 
 func (c *conv) uvPrimvar(p *usd.Prim) (primvar, bool) {
-	for _, n := range []string{"st", "uv", "st0", "UVMap", "map1"} {
+	for _, n := range c.uvSetNames(p) {
 		if pv, ok := c.primvar(p, n); ok {
 			return pv, true
 		}
