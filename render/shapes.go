@@ -161,3 +161,219 @@ func CapsuleMesh(r, height float64, axis string, nu, nv int) *Mesh {
 	m.NIndices = m.Indices
 	return m
 }
+
+// Curves are swept into triangles: a round tube (a ring of sides vertices
+// per sample, smooth radial normals, flat end caps) or a flat ribbon (two
+// vertices per sample, facing the given normals). The ring frames are
+// rotation-minimizing (the double reflection method of Wang, Jüttler,
+// Zheng and Liu, "Computation of rotation minimizing frames", 2008), so
+// a tube does not twist along a bending curve.
+
+// curveTangents returns unit tangents at the samples by central
+// differences (one-sided at the ends of an open curve); a zero-length
+// difference reuses the previous tangent.
+func curveTangents(pts []Vec3, closed bool) []Vec3 {
+	n := len(pts)
+	t := make([]Vec3, n)
+	prev := Vec3{0, 0, 1}
+	for i := range pts {
+		a, b := i-1, i+1
+		if closed {
+			a, b = (i+n-1)%n, (i+1)%n
+		} else {
+			a, b = max(a, 0), min(b, n-1)
+		}
+		d := pts[b].Sub(pts[a])
+		if d.Len() > 0 {
+			prev = d.Norm()
+		}
+		t[i] = prev
+	}
+	// Fill the samples before the first non-degenerate difference.
+	for i := range t {
+		if d := pts[min(i+1, n-1)].Sub(pts[max(i-1, 0)]); d.Len() > 0 {
+			for j := 0; j < i; j++ {
+				t[j] = t[i]
+			}
+			break
+		}
+	}
+	return t
+}
+
+// withTangents prefers the given tangents (normalized) where they are not
+// zero over the differences d.
+func withTangents(d, given []Vec3) []Vec3 {
+	for i := range given {
+		if i < len(d) && given[i].Len() > 0 {
+			d[i] = given[i].Norm()
+		}
+	}
+	return d
+}
+
+// curveFrames returns, per sample, a unit vector normal to the tangent,
+// transported along the curve by double reflection.
+func curveFrames(pts, tan []Vec3) []Vec3 {
+	r := make([]Vec3, len(pts))
+	t0 := tan[0]
+	a := Vec3{1, 0, 0}
+	if math.Abs(t0.X) > 0.9 {
+		a = Vec3{0, 1, 0}
+	}
+	r[0] = t0.Cross(a).Norm()
+	for i := 0; i+1 < len(pts); i++ {
+		v1 := pts[i+1].Sub(pts[i])
+		c1 := v1.Dot(v1)
+		if c1 == 0 {
+			r[i+1] = r[i]
+			continue
+		}
+		rl := r[i].AddScaled(v1, -2/c1*v1.Dot(r[i]))
+		tl := tan[i].AddScaled(v1, -2/c1*v1.Dot(tan[i]))
+		v2 := tan[i+1].Sub(tl)
+		c2 := v2.Dot(v2)
+		if c2 == 0 {
+			r[i+1] = rl
+		} else {
+			r[i+1] = rl.AddScaled(v2, -2/c2*v2.Dot(rl))
+		}
+		// Re-orthogonalize against rounding drift.
+		r[i+1] = r[i+1].AddScaled(tan[i+1], -r[i+1].Dot(tan[i+1])).Norm()
+	}
+	return r
+}
+
+// AppendTube appends a tube of the given radii around the sampled centre
+// line pts to m (sides ≥ 3 vertices per ring); closed joins the last ring
+// to the first, otherwise both ends get a flat cap. tangents, when not
+// nil, are the curve's tangents at the samples (a zero one is replaced by
+// the difference of the neighbours, as are all when nil). colors, when
+// not nil, gives one colour per sample and fills m.Color (every curve of
+// a mesh must then give colours). It returns the triangles added.
+func AppendTube(m *Mesh, pts []Vec3, radii []float64, tangents []Vec3, sides int, closed bool, colors []Vec3) int {
+	n := len(pts)
+	if n < 2 || sides < 3 {
+		return 0
+	}
+	tan := withTangents(curveTangents(pts, closed), tangents)
+	fr := curveFrames(pts, tan)
+	base := int32(len(m.P))
+	nbase := int32(len(m.N))
+	before := len(m.Indices)
+	cs := make([]float64, sides)
+	sn := make([]float64, sides)
+	for k := range sides {
+		ph := 2 * math.Pi * float64(k) / float64(sides)
+		cs[k], sn[k] = math.Cos(ph), math.Sin(ph)
+	}
+	for i, p := range pts {
+		u := fr[i]
+		b := tan[i].Cross(u)
+		for k := range sides {
+			d := u.Scale(cs[k]).Add(b.Scale(sn[k]))
+			m.P = append(m.P, p.Add(d.Scale(radii[i])))
+			m.N = append(m.N, d)
+		}
+	}
+	at := func(i, k int) int32 { return int32((i%n)*sides + k%sides) }
+	col := func(idx ...int) {
+		if colors == nil {
+			return
+		}
+		for _, i := range idx {
+			m.Color = append(m.Color, colors[i%n])
+		}
+	}
+	rings := n - 1
+	if closed {
+		rings = n
+	}
+	for i := range rings {
+		for k := range sides {
+			a, b2, c, d := at(i, k), at(i, k+1), at(i+1, k), at(i+1, k+1)
+			m.Indices = append(m.Indices, base+a, base+b2, base+c, base+b2, base+d, base+c)
+			m.NIndices = append(m.NIndices, nbase+a, nbase+b2, nbase+c, nbase+b2, nbase+d, nbase+c)
+			col(i, i, i+1, i, i+1, i+1)
+		}
+	}
+	if !closed {
+		// Flat caps: a fan over each end ring, facing along ∓tangent.
+		for _, end := range []int{0, n - 1} {
+			dir := tan[end]
+			if end == 0 {
+				dir = dir.Neg()
+			}
+			ni := int32(len(m.N))
+			m.N = append(m.N, dir)
+			for k := 1; k+1 < sides; k++ {
+				a, b2, c := at(end, 0), at(end, k), at(end, k+1)
+				if end == 0 {
+					b2, c = c, b2
+				}
+				m.Indices = append(m.Indices, base+a, base+b2, base+c)
+				m.NIndices = append(m.NIndices, ni, ni, ni)
+				col(end, end, end)
+			}
+		}
+	}
+	return (len(m.Indices) - before) / 3
+}
+
+// AppendRibbon appends a flat ribbon through the sampled centre line pts,
+// of the given half widths, lying across the curve and facing normals
+// (one per sample; the part along the tangent is removed). tangents,
+// closed and colors as in AppendTube. It returns the triangles added.
+func AppendRibbon(m *Mesh, pts []Vec3, halfWidths []float64, tangents, normals []Vec3, closed bool, colors []Vec3) int {
+	n := len(pts)
+	if n < 2 {
+		return 0
+	}
+	tan := withTangents(curveTangents(pts, closed), tangents)
+	base := int32(len(m.P))
+	nbase := int32(len(m.N))
+	before := len(m.Indices)
+	for i, p := range pts {
+		nn := normals[i].AddScaled(tan[i], -normals[i].Dot(tan[i]))
+		if nn.Len() == 0 {
+			nn = curveFrames(pts[i:i+1], tan[i:i+1])[0]
+		}
+		nn = nn.Norm()
+		side := tan[i].Cross(nn).Scale(halfWidths[i])
+		m.P = append(m.P, p.Sub(side), p.Add(side))
+		m.N = append(m.N, nn, nn)
+	}
+	segs := n - 1
+	if closed {
+		segs = n
+	}
+	for i := range segs {
+		j := (i + 1) % n
+		a, b, c, d := int32(2*i), int32(2*i+1), int32(2*j), int32(2*j+1)
+		m.Indices = append(m.Indices, base+a, base+b, base+c, base+b, base+d, base+c)
+		m.NIndices = append(m.NIndices, nbase+a, nbase+b, nbase+c, nbase+b, nbase+d, nbase+c)
+		if colors != nil {
+			m.Color = append(m.Color, colors[i], colors[i], colors[j], colors[i], colors[j], colors[j])
+		}
+	}
+	return (len(m.Indices) - before) / 3
+}
+
+// AppendSphere appends a copy of the unit mesh unit (a sphere of radius 1
+// around the origin, such as SphereMesh(1, ...)) scaled by radius and
+// moved to center, with every corner coloured col when colors is set.
+func AppendSphere(m *Mesh, unit *Mesh, center Vec3, radius float64, col Vec3, colors bool) {
+	base := int32(len(m.P))
+	nbase := int32(len(m.N))
+	for i, p := range unit.P {
+		m.P = append(m.P, center.Add(p.Scale(radius)))
+		m.N = append(m.N, unit.N[i])
+	}
+	for i, k := range unit.Indices {
+		m.Indices = append(m.Indices, base+k)
+		m.NIndices = append(m.NIndices, nbase+unit.NIndices[i])
+		if colors {
+			m.Color = append(m.Color, col)
+		}
+	}
+}

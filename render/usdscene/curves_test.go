@@ -1,0 +1,391 @@
+package usdscene
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/rgallery/rgallery/render"
+	"github.com/rgallery/rgallery/usd"
+)
+
+// -curves.png rewrites the reference images of testdata/curves and
+// testdata/instancing, which are looked at, not compared.
+var writeCurvesPNG = flag.Bool("curves.png", false, "write testdata/curves/*.png and testdata/instancing/*.png previews")
+
+func loadScene(t *testing.T, path string) *Result {
+	t.Helper()
+	res, err := Load(context.Background(), path, Options{DefaultLights: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// meshNamed returns the scene's mesh converted from the prim path.
+func meshNamed(t *testing.T, s *render.Scene, name string) *render.Mesh {
+	t.Helper()
+	for _, m := range s.Meshes {
+		if m.Name == name {
+			return m
+		}
+	}
+	t.Fatalf("no mesh %s", name)
+	return nil
+}
+
+func bounds(m *render.Mesh) (lo, hi render.Vec3) {
+	lo, hi = m.P[0], m.P[0]
+	for _, p := range m.P {
+		lo, hi = lo.Min(p), hi.Max(p)
+	}
+	return lo, hi
+}
+
+// ringCenter is the mean of ring k of a tube of the given sides (the
+// centre line sample: the ring is symmetric around it).
+func ringCenter(m *render.Mesh, k, sides int) render.Vec3 {
+	var s render.Vec3
+	for j := range sides {
+		s = s.Add(m.P[k*sides+j])
+	}
+	return s.Scale(1 / float64(sides))
+}
+
+func closeTo(a, b render.Vec3, tol float64) bool { return a.Sub(b).Len() <= tol }
+
+// A linear curve of 3 vertices has 2 segments (basisCurves.h); a tube of
+// 8 sides gives 2·8·2 side triangles and two caps of 8−2 triangles.
+func TestLinearCurveTubeTriangles(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	m := meshNamed(t, res.Scene, "/World/Linear")
+	if got, want := m.NumTriangles(), 2*8*2+2*6; got != want {
+		t.Errorf("triangles %d, want %d", got, want)
+	}
+	// Ring centres are the vertices; radius width/2 = 0.1.
+	for k, want := range []render.Vec3{{}, {X: 1}, {X: 1, Y: 1}} {
+		if c := ringCenter(m, k, 8); !closeTo(c, want, 1e-12) {
+			t.Errorf("ring %d centre %v, want %v", k, c, want)
+		}
+	}
+	if r := m.P[0].Sub(ringCenter(m, 0, 8)).Len(); math.Abs(r-0.1) > 1e-7 {
+		t.Errorf("tube radius %g, want width/2 = 0.1", r)
+	}
+	if err := m.Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+// The bezier tube follows the analytic curve B(u) = Σ C(3,i) uⁱ(1−u)³⁻ⁱ Pᵢ
+// (de Casteljau here, independent of the basis matrix): every vertex is
+// at the radius from the curve, and the mesh box is the curve's box grown
+// by the radius, within the ring's polygon error r·(1 − cos(π/8)).
+func TestBezierTubeFollowsAnalyticCurve(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	m := meshNamed(t, res.Scene, "/World/Bezier")
+	if got, want := m.NumTriangles(), 1*8*8*2+2*6; got != want {
+		t.Errorf("triangles %d, want %d (one segment, 8 samples, 8 sides, caps)", got, want)
+	}
+	cp := []render.Vec3{{}, {Y: 1}, {X: 1, Y: 1}, {X: 1}}
+	bez := func(u float64) render.Vec3 {
+		p := append([]render.Vec3(nil), cp...)
+		for n := 3; n > 0; n-- {
+			for i := 0; i < n; i++ {
+				p[i] = p[i].Scale(1 - u).Add(p[i+1].Scale(u))
+			}
+		}
+		return p[0]
+	}
+	const r = 0.05
+	var curve []render.Vec3
+	for i := 0; i <= 4000; i++ {
+		curve = append(curve, bez(float64(i)/4000))
+	}
+	for i, p := range m.P {
+		d := math.Inf(1)
+		for _, q := range curve {
+			d = math.Min(d, p.Sub(q).Len())
+		}
+		if d < r*0.999 || d > r*1.001 {
+			t.Fatalf("vertex %d %v is %.5f from the curve, want the radius %.3f", i, p, d, r)
+		}
+	}
+	lo, hi := bounds(m)
+	// The curve spans x ∈ [0,1], y ∈ [0, 0.75] (B(½).y = ¾); its ends are
+	// vertical (caps in the y = 0 plane), its top is at u = ½, a sample.
+	poly := r * math.Cos(math.Pi/8)
+	checks := []struct {
+		name     string
+		got      float64
+		min, max float64
+	}{
+		{"x min", lo.X, -r - 1e-7, -poly + 1e-7},
+		{"x max", hi.X, 1 + poly - 1e-7, 1 + r + 1e-7},
+		{"y min", lo.Y, -1e-7, 1e-7},
+		{"y max", hi.Y, 0.75 + poly - 1e-7, 0.75 + r + 1e-7},
+		{"z max", hi.Z, poly - 1e-7, r + 1e-7},
+	}
+	for _, c := range checks {
+		if c.got < c.min || c.got > c.max {
+			t.Errorf("%s = %.6f, want in [%.6f, %.6f]", c.name, c.got, c.min, c.max)
+		}
+	}
+}
+
+// Pinned bspline curves pass through their end points (phantom points
+// P[−1] = 2P[0] − P[1], basisCurves.h) and have n−1 segments; vertex
+// widths are interpolated with the same basis (the pinned end width
+// (0·1 + 4·0.1 + 0.2)/6 = 0.1).
+func TestPinnedBsplineEndsAtEndPoints(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	m := meshNamed(t, res.Scene, "/World/BsplinePinned")
+	rings := 3*8 + 1
+	if got, want := m.NumTriangles(), (rings-1)*8*2+2*6; got != want {
+		t.Errorf("triangles %d, want %d (3 segments)", got, want)
+	}
+	if c := ringCenter(m, 0, 8); !closeTo(c, render.Vec3{}, 1e-9) {
+		t.Errorf("first ring at %v, want P[0] = 0", c)
+	}
+	if c := ringCenter(m, rings-1, 8); !closeTo(c, render.Vec3{X: 3}, 1e-9) {
+		t.Errorf("last ring at %v, want P[3] = (3,0,0)", c)
+	}
+	if r := m.P[0].Len(); math.Abs(r-0.05) > 1e-9 {
+		t.Errorf("end radius %g, want 0.05", r)
+	}
+}
+
+// Catmull-Rom curves interpolate their inner points: 5 vertices give 2
+// segments from P1 through P2 to P3.
+func TestCatmullRomInterpolatesInnerPoints(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	m := meshNamed(t, res.Scene, "/World/CatmullRom")
+	for k, want := range map[int]render.Vec3{0: {X: 1}, 8: {X: 2, Y: 1}, 16: {X: 3}} {
+		if c := ringCenter(m, k, 8); !closeTo(c, want, 1e-9) {
+			t.Errorf("ring %d at %v, want %v", k, c, want)
+		}
+	}
+	if got, want := m.NumTriangles(), 16*8*2+2*6; got != want {
+		t.Errorf("triangles %d, want %d", got, want)
+	}
+}
+
+// A periodic bspline of 4 vertices has 4 segments and is closed: no caps.
+func TestPeriodicCurveIsClosed(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	m := meshNamed(t, res.Scene, "/World/Periodic")
+	if got, want := m.NumTriangles(), 4*8*8*2; got != want {
+		t.Errorf("triangles %d, want %d", got, want)
+	}
+	// Segment 0 of the uniform bspline starts at (P0 + 4P1 + P2)/6.
+	if c := ringCenter(m, 0, 8); !closeTo(c, render.Vec3{X: 5.0 / 6, Y: 1.0 / 6}, 1e-9) {
+		t.Errorf("first ring at %v, want (5/6, 1/6, 0)", c)
+	}
+}
+
+// Curves with normals are ribbons facing the normals, width across the
+// curve: two triangles per segment.
+func TestCurveNormalsMakeRibbons(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	m := meshNamed(t, res.Scene, "/World/Ribbon")
+	if got := m.NumTriangles(); got != 4 {
+		t.Errorf("triangles %d, want 4", got)
+	}
+	lo, hi := bounds(m)
+	if !closeTo(lo, render.Vec3{Y: -0.15}, 1e-7) || !closeTo(hi, render.Vec3{X: 2, Y: 0.15}, 1e-7) {
+		t.Errorf("ribbon box %v %v, want (0,-0.15,0) (2,0.15,0)", lo, hi)
+	}
+	for _, n := range m.N {
+		if !closeTo(n, render.Vec3{Z: 1}, 1e-12) {
+			t.Fatalf("ribbon normal %v, want +Z", n)
+		}
+	}
+}
+
+// Invalid curves (a bezier of 5 vertices) are skipped with a warning
+// naming the rule; valid ones in the same prim are drawn.
+func TestInvalidCurveVertexCountIsWarned(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	m := meshNamed(t, res.Scene, "/World/Bad")
+	if got, want := m.NumTriangles(), 8*8*2+2*6; got != want {
+		t.Errorf("triangles %d, want %d (the valid curve only)", got, want)
+	}
+	if !hasWarning(res.Warnings, "/World/Bad: 1 of 2 curves skipped") {
+		t.Errorf("no warning for the skipped curve: %q", res.Warnings)
+	}
+}
+
+// Points are spheres of diameter width with per-point displayColor; the
+// mesh box is OpenUSD's extent for points.
+func TestPointsAreSpheresOfWidth(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	m := meshNamed(t, res.Scene, "/World/Pts")
+	per := sphereTris(pointLevels[0][0], pointLevels[0][1])
+	if got := m.NumTriangles(); got != 3*per {
+		t.Errorf("triangles %d, want 3·%d", got, per)
+	}
+	lo, hi := bounds(m)
+	ext, _ := usd.PointsExtent([]usd.Vec3f{{0, 0, 0}, {1, 0, 0}, {2, 0, 0}}, []float32{0.2, 0.4, 0.6})
+	want := [2]render.Vec3{{X: float64(ext[0][0]), Y: float64(ext[0][1]), Z: float64(ext[0][2])}, {X: float64(ext[1][0]), Y: float64(ext[1][1]), Z: float64(ext[1][2])}}
+	if !closeTo(lo, want[0], 1e-6) || !closeTo(hi, want[1], 1e-6) {
+		t.Errorf("box %v %v, want OpenUSD's extent %v", lo, hi, want)
+	}
+	if len(m.Color) != len(m.Indices) || m.Color[0] != (render.Vec3{X: 1}) || m.Color[len(m.Color)-1] != (render.Vec3{Z: 1}) {
+		t.Errorf("per-point colours not carried: first %v last %v", m.Color[0], m.Color[len(m.Color)-1])
+	}
+}
+
+func hasWarning(ws []string, sub string) bool {
+	for _, w := range ws {
+		if strings.Contains(w, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// renderScene renders a converted scene (the sun only, no bounces) and
+// writes its preview when -curves.png is given.
+func renderScene(t *testing.T, res *Result, path string, spp int) *render.Film {
+	t.Helper()
+	if err := res.Scene.Build(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.NewRenderer(res.Scene, render.Settings{Width: res.Width, Height: res.Height, SamplesPerPixel: spp, MaxBounces: 1, Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Render(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if *writeCurvesPNG {
+		savePNG(t, strings.TrimSuffix(path, ".usda")+".png", r.Film())
+	}
+	return r.Film()
+}
+
+func savePNG(t *testing.T, path string, f *render.Film) {
+	im := image.NewNRGBA(image.Rect(0, 0, f.W, f.H))
+	for y := 0; y < f.H; y++ {
+		for x := 0; x < f.W; x++ {
+			p := f.Pixel(x, y)
+			q := func(v float64) uint8 { return uint8(math.Round(255 * render.LinearToSRGB(min(max(v, 0), 1)))) }
+			im.SetNRGBA(x, y, color.NRGBA{q(p.X), q(p.Y), q(p.Z), 255})
+		}
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if err := png.Encode(out, im); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// coverage is the summed luminance over rows [y0,y1): with an emissive
+// white material of radiance 1 and nothing else lit, the area in pixels
+// the camera sees there (antialiased edges count their fraction).
+func coverage(f *render.Film, y0, y1 int) float64 {
+	s := 0.0
+	for y := y0; y < y1; y++ {
+		for x := 0; x < f.W; x++ {
+			s += f.Pixel(x, y).Luminance()
+		}
+	}
+	return s
+}
+
+// Seen from above at 20 px per unit, a tube of width 0.2 and length 3
+// covers 4 × 60 pixels, and three spheres of width 0.4 cover 3·π·4²
+// pixels. The tessellation is inscribed in the true surface: an 8-sided
+// ring's silhouette is between cos(π/8) and 1 of the diameter, the sphere
+// of 24 × 12 facets loses about 1 % of its disc.
+func TestCurveAndPointsPixelCoverage(t *testing.T) {
+	res := loadScene(t, "testdata/curves/coverage.usda")
+	f := renderScene(t, res, "testdata/curves/coverage.usda", 64)
+	tube := coverage(f, 0, 40)
+	dots := coverage(f, 40, 80)
+	tubeArea, dotsArea := 4.0*60, 3*math.Pi*16
+	if tube < math.Cos(math.Pi/8)*tubeArea*0.99 || tube > tubeArea*1.01 {
+		t.Errorf("tube coverage %.1f px, want %.0f·[cos(π/8), 1]", tube, tubeArea)
+	}
+	if dots < 0.97*dotsArea || dots > 1.01*dotsArea {
+		t.Errorf("points coverage %.1f px, want ≈ %.1f", dots, dotsArea)
+	}
+	t.Logf("coverage: tube %.1f px (silhouette %.0f), points %.1f px (silhouette %.1f)", tube, tubeArea, dots, dotsArea)
+}
+
+// groom writes a usda file of n cubic bspline curves of cvs vertices.
+func groom(t testing.TB, n, cvs int) string {
+	var b strings.Builder
+	b.WriteString("#usda 1.0\n(\n    upAxis = \"Z\"\n)\n\ndef BasisCurves \"Hair\"\n{\n    uniform token type = \"cubic\"\n    uniform token basis = \"bspline\"\n    int[] curveVertexCounts = [")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, cvs)
+	}
+	b.WriteString("]\n    point3f[] points = [")
+	for i := range n {
+		x, y := float64(i%300)*0.01, float64(i/300)*0.01
+		for k := range cvs {
+			if i > 0 || k > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "(%g, %g, %g)", x+0.002*float64(k), y, 0.1*float64(k))
+		}
+	}
+	b.WriteString("]\n    float[] widths = [0.002] (interpolation = \"constant\")\n}\n")
+	p := filepath.Join(t.TempDir(), "groom.usda")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A groom whose finest tessellation would exceed the budget is
+// tessellated coarser, stays under the budget and says so with counts.
+func TestCurveBudgetCapsTriangles(t *testing.T) {
+	path := groom(t, 20000, 6)
+	res := loadScene(t, path)
+	m := meshNamed(t, res.Scene, "/Hair")
+	segs := 20000 * 3
+	if got := m.NumTriangles(); got > curveTriangleBudget || got < curveTriangleBudget/4 {
+		t.Errorf("triangles %d, want at most the budget %d and not far below", got, curveTriangleBudget)
+	}
+	if !hasWarning(res.Warnings, fmt.Sprintf("20000 curves, %d segments tessellated coarser", segs)) {
+		t.Errorf("no budget warning with counts: %q", res.Warnings)
+	}
+}
+
+// BenchmarkGroom100k converts a groom of 100k curves of 6 vertices and
+// reports the triangles and the heap the converted mesh keeps.
+func BenchmarkGroom100k(b *testing.B) {
+	path := groom(b, 100000, 6)
+	for b.Loop() {
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		res, err := Load(context.Background(), path, Options{DefaultLights: "off"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := res.Scene.Build(); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		b.ReportMetric(float64(res.Scene.NumTriangles()), "triangles")
+		b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), "MiB-kept")
+		runtime.KeepAlive(res)
+	}
+}

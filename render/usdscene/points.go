@@ -1,0 +1,120 @@
+package usdscene
+
+import (
+	"github.com/rgallery/rgallery/render"
+	"github.com/rgallery/rgallery/usd"
+)
+
+// Points (UsdGeomPoints) are drawn as spheres of diameter width around
+// each point, all in one mesh so that a per-point displayColor needs no
+// per-instance colour. The sphere is a UV sphere whose resolution is the
+// finest of a ladder that keeps the prim under pointTriangleBudget
+// triangles (an octahedron at the coarsest); a coarser level than the
+// finest is a counted warning. Every level has poles on ±Z and equator
+// vertices on ±X and ±Y, so the mesh's box is exactly OpenUSD's extent
+// for points (usd.PointsExtent). Widths: constant, uniform (one for the
+// prim), vertex and varying (one per point); none authored gives 1, as
+// for curves.
+
+const pointTriangleBudget = 2_000_000
+
+// pointLevels are (around, rings) of the UV sphere, finest first.
+var pointLevels = [][2]int{{24, 12}, {16, 8}, {12, 6}, {8, 4}, {4, 2}}
+
+// sphereTris is the triangle count of SphereMesh(r, nu, nv).
+func sphereTris(nu, nv int) int { return nu * (2*nv - 2) }
+
+// points converts a Points prim; nil means nothing to draw.
+func (c *conv) points(p *usd.Prim) (*render.Mesh, error) {
+	d, ok := p.PointsData(c.time)
+	if !ok || len(d.Points) == 0 {
+		c.warnf("Points %s has no points; not drawn", p.Path())
+		return nil, nil
+	}
+	n := len(d.Points)
+	width := func(int) float64 { return 1 }
+	if d.Widths != nil {
+		switch d.WidthsInterp {
+		case "constant", "uniform":
+			if len(d.Widths) > 0 {
+				w := float64(d.Widths[0])
+				width = func(int) float64 { return w }
+			}
+		case "vertex", "varying", "faceVarying":
+			if len(d.Widths) >= n {
+				width = func(i int) float64 { return float64(d.Widths[i]) }
+			} else {
+				c.warnf("Points %s: %d widths for %d points; width 1 used", p.Path(), len(d.Widths), n)
+			}
+		default:
+			c.warnf("Points %s: widths interpolation %q not understood; width 1 used", p.Path(), d.WidthsInterp)
+		}
+	}
+	col := func(int) render.Vec3 { return render.Vec3{} }
+	hasColor := false
+	if pv, ok := c.primvar(p, "displayColor"); ok {
+		if cols, ok := toVec3s(pv.values); ok && len(cols) > 0 {
+			look := func(i int) (render.Vec3, bool) {
+				if pv.indices != nil {
+					if i >= len(pv.indices) {
+						return render.Vec3{}, false
+					}
+					i = int(pv.indices[i])
+				}
+				if i < 0 || i >= len(cols) {
+					return render.Vec3{}, false
+				}
+				return cols[i], true
+			}
+			switch pv.interp {
+			case "constant", "uniform", "":
+				if v, ok := look(0); ok {
+					col, hasColor = func(int) render.Vec3 { return v }, true
+				}
+			default:
+				if _, ok := look(n - 1); ok {
+					col, hasColor = func(i int) render.Vec3 { v, _ := look(i); return v }, true
+				} else {
+					c.warnf("Points %s: displayColor has fewer values than the %d points; ignored", p.Path(), n)
+				}
+			}
+		}
+	}
+	lv := pointLevels[len(pointLevels)-1]
+	for _, l := range pointLevels {
+		if n*sphereTris(l[0], l[1]) <= pointTriangleBudget {
+			lv = l
+			break
+		}
+	}
+	if lv != pointLevels[0] {
+		c.warnf("Points %s: %d points drawn as coarser spheres (%d triangles each, %d in all; budget %d)",
+			p.Path(), n, sphereTris(lv[0], lv[1]), n*sphereTris(lv[0], lv[1]), pointTriangleBudget)
+	}
+	unit := render.SphereMesh(1, lv[0], lv[1])
+	m := &render.Mesh{Name: p.Path()}
+	for i, q := range d.Points {
+		center := render.Vec3{X: float64(q[0]), Y: float64(q[1]), Z: float64(q[2])}
+		render.AppendSphere(m, unit, center, width(i)/2, col(i), hasColor)
+	}
+	m.Material = c.boundMaterial(p)
+	return m, nil
+}
+
+// pointsExtent is OpenUSD's extent of a Points prim (usd.PointsExtent,
+// from the widths attribute, not the primvar), for the facts.
+func pointsExtent(p *usd.Prim, t usd.TimeCode) *Extent {
+	pts, ok := p.Attribute("points").Vec3fArray(t)
+	if !ok {
+		return nil
+	}
+	var w []float32
+	if a := p.Attribute("widths"); a != nil && a.IsAuthored() {
+		w, _ = a.FloatArray(t)
+	}
+	ext, ok := usd.PointsExtent(pts, w)
+	if !ok {
+		return nil
+	}
+	return extentOf(ext)
+}
