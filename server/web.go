@@ -22,6 +22,9 @@ type WebConfig struct {
 	Token string
 	// Loopback turns on the Host check that defeats DNS rebinding.
 	Loopback bool
+	// Team turns on team mode: users sign in with their own tokens (see
+	// team.go) and Token is not used.
+	Team bool
 }
 
 // Handler returns the whole web server: the UI at /, the API under /api/,
@@ -32,6 +35,8 @@ func (a *API) Handler(cfg WebConfig) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	a.Register(mux)
+	// The viewer's float data (pixels.go) is for the web UI only.
+	a.registerPixels(mux)
 	sub, err := fs.Sub(web, "web")
 	if err != nil {
 		return nil, err
@@ -46,5 +51,9 @@ func (a *API) Handler(cfg WebConfig) (http.Handler, error) {
 		w.Header().Set("Cache-Control", "no-cache")
 		static.ServeHTTP(w, r)
 	}))
-	return Guard(GuardConfig{Token: cfg.Token, Loopback: cfg.Loopback}, mux), nil
+	gc := GuardConfig{Token: cfg.Token, Loopback: cfg.Loopback}
+	if cfg.Team {
+		gc.Users = a.g.UserByToken
+	}
+	return Guard(gc, mux), nil
 }

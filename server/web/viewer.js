@@ -1,6 +1,9 @@
 // viewer.js: the viewer: progressive images, zoom and pan, A/B compare, stats, clicks
 // Part of rgallery's web UI; the scripts share one global scope and are
-// loaded in order by index.html: core, strip, viewer, panels, app.
+// loaded in order by index.html: core, strip, hdr, inspect, viewer, panels, app.
+// With WebGL2 the images are the float data drawn by hdr.js on the stages'
+// canvases; the <img> elements (the 8-bit preview) stay underneath as the
+// fallback and give the layout its size.
 'use strict';
 
 // ---------------------------------------------------------------- viewer
@@ -56,6 +59,7 @@ function showSelected(full) {
   if (!live(s)) { $('#marker').hidden = true; st.marker = null; }
   if (s) setImg(imgA, s);
   if (!s) { imgA.removeAttribute('src'); imgA._want = ''; }
+  hdrSet('A', s);
   drawStats($('#stats'), s, st.compare !== 'off' ? 'A' : '');
   updateToolbar();
   if (full) renderInfo(); else updateInfo();
@@ -69,6 +73,7 @@ function refreshB() {
   if (on) { const c = cardEl(st.b); if (c) c.classList.add('b'); }
   setImg(imgB, s);
   setImg(imgB2, s);
+  hdrSet('B', s);
   const sb = $('#stats-b');
   sb.hidden = !on;
   if (on) drawStats(sb, s, 'B');
@@ -109,6 +114,8 @@ function applyCompare() {
   if (sb.parentNode !== home) home.append(sb);
   layout();
   if (m === 'diff') drawDiff();
+  inspectRefresh();
+  statsRefresh();
 }
 
 function layout() {
@@ -139,11 +146,12 @@ function layout() {
     m.style.left = `${v.tx + st.marker.x * st.iw * v.scale}px`;
     m.style.top = `${v.ty + st.marker.y * st.ih * v.scale}px`;
   }
+  hdrDraw();
 }
 
 function zoomAt(factor, cx, cy) {
   const v = st.view;
-  const ns = Math.max(0.05, Math.min(64, v.scale * factor));
+  const ns = Math.max(0.05, Math.min(256, v.scale * factor));
   if (cx === undefined) { cx = stage.clientWidth / 2; cy = stage.clientHeight / 2; }
   v.tx = cx - (cx - v.tx) * ns / v.scale;
   v.ty = cy - (cy - v.ty) * ns / v.scale;
@@ -156,6 +164,7 @@ function zoomTo(scale) { zoomAt(scale / st.view.scale); }
 // drawDiff shows |A − B| per channel in the diff canvas.
 function drawDiff() {
   const cv = $('#diff');
+  if (hdr.on) return; // the float viewer draws the difference
   if (!imgA.naturalWidth || !imgB.naturalWidth) return;
   const w = imgA.naturalWidth, hh = imgA.naturalHeight;
   cv.width = w; cv.height = hh;
@@ -213,11 +222,29 @@ let drag = null;
 stage.addEventListener('pointerdown', e => {
   if (e.button === 2) return;
   if (e.target === $('#wipe-handle')) return;
+  if (e.shiftKey && hdr.on) {
+    // shift-drag: a region for the metrics and the histogram
+    const p = imagePoint(e);
+    if (!p) return;
+    drag = {region: true, x: p.x * st.iw, y: p.y * st.ih, id: e.pointerId, moved: false};
+    stage.setPointerCapture(e.pointerId);
+    return;
+  }
   drag = {x: e.clientX, y: e.clientY, tx: st.view.tx, ty: st.view.ty, moved: false, id: e.pointerId};
   stage.setPointerCapture(e.pointerId);
 });
 stage.addEventListener('pointermove', e => {
   showPixel(e);
+  inspectAt(e);
+  if (drag && drag.region) {
+    const p = imagePoint(e);
+    if (!p) return;
+    const cl = (v, m) => Math.max(0, Math.min(m, Math.round(v)));
+    const x = p.x * st.iw, y = p.y * st.ih;
+    drag.moved = true;
+    setRegion({x0: cl(Math.min(drag.x, x), st.iw), y0: cl(Math.min(drag.y, y), st.ih), x1: cl(Math.max(drag.x, x), st.iw), y1: cl(Math.max(drag.y, y), st.ih)});
+    return;
+  }
   if (!drag) return;
   const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
   if (!drag.moved && Math.hypot(dx, dy) < 4) return;
@@ -230,7 +257,8 @@ stage.addEventListener('pointermove', e => {
 stage.addEventListener('pointerup', e => {
   const d = drag;
   drag = null;
-  if (!d || d.moved || e.button !== 0) return;
+  if (d && d.region && !d.moved) setRegion(null); // a shift-click clears the region
+  if (!d || d.region || d.moved || e.button !== 0) return;
   clickImage(e);
 });
 stage.addEventListener('wheel', e => {
@@ -287,3 +315,7 @@ $('#wipe-handle').addEventListener('pointerdown', e => {
 });
 
 new ResizeObserver(() => layout()).observe(stage);
+
+hdrInit();
+wireHdrControls();
+updateHdrControls();

@@ -1,0 +1,236 @@
+//go:build linux
+
+package server_test
+
+// The float viewer (web/hdr.js, web/inspect.js) in a real headless
+// Chromium: known EXR values under the mouse, exposure read back from the
+// canvas, layers, histogram bins, compare metrics, and a screenshot of
+// each mode (in $RGALLERY_ARTIFACTS, to look at).
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// hover moves the mouse over image pixel (x, y) of the stage.
+func (b *browser) hover(x, y int) {
+	b.t.Helper()
+	p := eval[[]float64](b, fmt.Sprintf(`rgViewer.screenPoint(%d, %d)`, x, y))
+	b.do(chromedp.MouseEvent(chromedp.MouseMoved, p[0], p[1]))
+}
+
+// inspector returns the inspector's rows as "name value [value value]".
+func inspectorRows(b *browser) []string {
+	b.t.Helper()
+	return eval[[]string](b, `[...document.querySelectorAll('#inspector tr[data-ch]')].map(tr => [...tr.children].map(c => c.textContent).join(' '))`)
+}
+
+func (b *browser) waitInspector(x, y int, rows ...string) {
+	b.t.Helper()
+	b.hover(x, y)
+	want := strings.Join(rows, "|")
+	js := fmt.Sprintf(`(() => { const el = document.querySelector('#inspector'); return !el.hidden && el.dataset.x === '%d' && el.dataset.y === '%d' &&
+		[...el.querySelectorAll('tr[data-ch]')].map(tr => [...tr.children].map(c => c.textContent).join(' ')).join('|') === %q; })()`, x, y, want)
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		b.t.Fatalf("inspector at %d,%d: got %q, want %q", x, y, inspectorRows(b), rows)
+	}
+}
+
+func TestViewerInspectExposureLayersHistogramCompare(t *testing.T) {
+	f := newFixture(t, fixtureOpts{loopback: true})
+	k := knownEXR{64, 32}
+	importKnown(t, f.g, k, 1, "known")
+	importKnown(t, f.g, k, 2, "known x2")
+	b := newBrowser(t, 1400, 900)
+	b.do(chromedp.Navigate(f.srv.URL + "/"))
+	b.waitJS("the page", `document.body.dataset.ready === '1'`)
+	eval[bool](b, `sessionStorage.clear(), true`)
+	b.clickAt(`.card[data-id="1"]`, 0.5, 0.5)
+	b.waitJS("the float viewer", `document.body.dataset.hdr === 'on' && rgViewer.layers().length === 3`)
+	if got := strings.Join(eval[[]string](b, `rgViewer.layers()`), ","); got != ",depth,diffuse" {
+		t.Errorf("layers %q", got)
+	}
+
+	// Zoom so that image pixels are big: 8 screen px each.
+	eval[bool](b, `zoomTo(8), true`)
+
+	// The inspector shows the file's linear values exactly.
+	b.waitInspector(3, 2, "R 0.1875", "G 0.125", "B 0.5", "A 1")
+	b.waitInspector(5, 3, "R NaN", "G +Inf", "B -2", "A 1")
+	b.waitInspector(60, 31, "R 3.75", "G 1.9375", "B 0.5", "A 0.5")
+	b.screenshot("viewer-00-normal.png")
+
+	// Exposure +1 (two presses of E, half a stop each) doubles the linear
+	// value the transform gets: with the linear transform the canvas shows
+	// 0.1875 as 48/255 and then 0.375 as 96/255.
+	// The file's Rec.2020 primaries are converted to Rec.709 first: the
+	// linear (0.1875, 0.125, 0.5) becomes (0.2015, 0.1141, 0.5434).
+	eval[bool](b, `rgViewer.set({transform: 'linear', exposure: 0, offset: 0, gamma: 1}), true`)
+	if got := eval[[]int](b, `rgViewer.drawn(3, 2)`); got[0] != 51 || got[1] != 29 || got[2] != 139 {
+		t.Errorf("pixel 3,2 (Rec.2020) drawn %v, want 51 29 139 (Rec.709 primaries)", got)
+	}
+	eval[bool](b, `rgViewer.set({primaries: false}), true`)
+	before := eval[[]int](b, `rgViewer.drawn(3, 2)`)
+	b.key("E")
+	b.key("E")
+	b.waitJS("exposure +1", `rgViewer.display.exposure === 1 && document.querySelector('#exposure-v').textContent === '+1.0'`)
+	after := eval[[]int](b, `rgViewer.drawn(3, 2)`)
+	if before[0] != 48 || after[0] != 96 || before[1] != 32 || after[1] != 64 {
+		t.Errorf("pixel 3,2 drawn %v at exposure 0 and %v at +1; want R 48 → 96, G 32 → 64", before, after)
+	}
+	// sRGB of 0.375 (exposure +1 of 0.1875): 0.6460 → 165.
+	eval[bool](b, `rgViewer.set({transform: 'srgb'}), true`)
+	if got := eval[[]int](b, `rgViewer.drawn(3, 2)`); got[0] != 165 {
+		t.Errorf("sRGB of 0.375 drawn as %d, want 165", got[0])
+	}
+	// Settings persist for the session and apply after a reload.
+	b.do(chromedp.Reload())
+	b.waitJS("the page after reload", `document.body.dataset.ready === '1'`)
+	b.clickAt(`.card[data-id="1"]`, 0.5, 0.5)
+	b.waitJS("the float viewer after reload", `document.body.dataset.hdr === 'on' && rgViewer.display.exposure === 1`)
+	eval[bool](b, `rgViewer.set({exposure: 0}), zoomTo(8), true`)
+
+	// Layers: ] goes to the next layer, whose values the inspector shows.
+	b.key("]")
+	b.waitJS("layer depth", `document.querySelector('#layer-sel').value === 'depth'`)
+	b.waitInspector(3, 2, "Z 12")
+	b.screenshot("viewer-01-layer-depth.png")
+	b.key("]")
+	b.waitJS("layer diffuse", `document.querySelector('#layer-sel').value === 'diffuse'`)
+	b.waitInspector(3, 2, "R 0.125", "G 0.25", "B 0.421875")
+	b.key("[")
+	b.key("[")
+	b.waitJS("beauty layer", `document.querySelector('#layer-sel').value === ''`)
+
+	// Histogram: R = x/16 lands in bin 4x for x < 16 (32 rows each, one
+	// fewer in bin 20 where pixel 5,3 is NaN), and in the last bin from
+	// x = 16 on; A is 1 (last bin) but 0.5 (bin 32) in the right quarter.
+	b.key("h")
+	b.waitJS("the histogram", `!document.querySelector('#statspanel').hidden`)
+	hist := eval[struct {
+		Names     []string
+		Bins      [][]int
+		NonFinite int
+	}](b, `rgViewer.histogram()`)
+	wantR := make([]int, 64)
+	for x := 0; x < 64; x++ {
+		bin := min(4*x, 63)
+		wantR[bin] += 32
+	}
+	wantR[20]--
+	if fmt.Sprint(hist.Bins[0]) != fmt.Sprint(wantR) {
+		t.Errorf("R histogram\n got %v\nwant %v", hist.Bins[0], wantR)
+	}
+	if hist.Bins[3][63] != 48*32 || hist.Bins[3][32] != 16*32 || hist.NonFinite != 2 {
+		t.Errorf("A histogram bins 32, 63: %d, %d; non-finite %d", hist.Bins[3][32], hist.Bins[3][63], hist.NonFinite)
+	}
+	b.screenshot("viewer-02-histogram.png")
+
+	// Modes and transforms, for the eye.
+	for _, m := range []struct{ js, name string }{
+		{`{mode: 'falsecolour'}`, "viewer-03-falsecolour.png"},
+		{`{mode: 'posneg', exposure: 0}`, "viewer-04-posneg.png"},
+		{`{mode: 'normal', transform: 'agx', exposure: 2}`, "viewer-05-agx.png"},
+		{`{transform: 'srgb', exposure: 0, channel: 'A'}`, "viewer-06-alpha-channel.png"},
+	} {
+		eval[bool](b, `rgViewer.set(`+m.js+`), true`)
+		b.waitJS("drawn", `(window._d = +document.body.dataset.drawn) > 0`)
+		time.Sleep(100 * time.Millisecond)
+		b.screenshot(m.name)
+	}
+	// positive/negative: NaN magenta, +Inf... the pixel 5,3 has NaN in R.
+	eval[bool](b, `rgViewer.set({mode: 'posneg', channel: 'rgb'}), true`)
+	if got := eval[[]int](b, `rgViewer.drawn(5, 3)`); got[0] != 255 || got[1] != 0 || got[2] != 255 {
+		t.Errorf("NaN pixel drawn %v in positive/negative mode, want magenta", got)
+	}
+	if got := eval[[]int](b, `rgViewer.drawn(3, 2)`); got[0] != 0 || got[1] == 0 {
+		t.Errorf("positive pixel drawn %v in positive/negative mode, want green", got)
+	}
+	eval[bool](b, `rgViewer.set({mode: 'normal'}), true`)
+
+	// Values in the pixels at high zoom.
+	eval[bool](b, `zoomTo(72), true`)
+	b.screenshot("viewer-07-values-in-pixels.png")
+	eval[bool](b, `zoomTo(8), true`)
+
+	// Compare with snapshot 2 (RGB × 2): the metrics are the known ones.
+	b.clickAt(`.card[data-id="2"]`, 0.5, 0.5, chromedp.ButtonModifiers(chromedp.ModifierShift))
+	b.waitJS("B loaded", `rgViewer.metrics() !== null`)
+	eval[bool](b, `zoomTo(8), true`)
+	b.waitInspector(3, 2, "R 0.1875 0.375 -0.1875", "G 0.125 0.25 -0.125", "B 0.5 1 -0.5", "A 1 1 0")
+	b.screenshot("viewer-08-wipe.png")
+	var se, re float64
+	var n int
+	for y := 0; y < k.h; y++ {
+		for x := 0; x < k.w; x++ {
+			v := k.base(x, y)
+			for c := 0; c < 3; c++ {
+				a := float64(v[c])
+				if math.IsNaN(a) || math.IsInf(a, 0) {
+					continue
+				}
+				d := a - 2*a
+				se += d * d
+				re += math.Abs(d) / (math.Abs(2*a) + 0.01)
+				n++
+			}
+		}
+	}
+	type metrics struct {
+		Channels  []string
+		Samples   int
+		NonFinite int
+		RMSE      float64
+		PSNR      float64
+		MRE       float64
+	}
+	m := eval[metrics](b, `rgViewer.metrics()`)
+	wantRMSE := math.Sqrt(se / float64(n))
+	if m.Samples != n || math.Abs(m.RMSE-wantRMSE) > 1e-9*wantRMSE || math.Abs(m.MRE-re/float64(n)) > 1e-9 || m.NonFinite != 2 ||
+		math.Abs(m.PSNR-10*math.Log10(1/(se/float64(n)))) > 1e-9 {
+		t.Errorf("metrics %+v, want rmse %v mre %v samples %d", m, wantRMSE, re/float64(n), n)
+	}
+	// A region: pixels 0..3 × 0..1 of R, G, B.
+	eval[bool](b, `rgViewer.region({x0: 0, y0: 0, x1: 4, y1: 2}), true`)
+	m = eval[metrics](b, `rgViewer.metrics()`)
+	se = 0
+	for y := 0; y < 2; y++ {
+		for x := 0; x < 4; x++ {
+			v := k.base(x, y)
+			for c := 0; c < 3; c++ {
+				se += float64(v[c]) * float64(v[c])
+			}
+		}
+	}
+	if m.Samples != 24 || math.Abs(m.RMSE-math.Sqrt(se/24)) > 1e-9 {
+		t.Errorf("region metrics %+v, want rmse %v over 24 samples", m, math.Sqrt(se/24))
+	}
+	b.waitJS("the metrics text", `document.querySelector('#metrics').textContent.includes('region 0,0–4,2')`)
+	b.clickAt(`#compare-modes button[data-mode="diff"]`, 0.5, 0.5)
+	b.waitJS("diff", `st.compare === 'diff'`)
+	time.Sleep(100 * time.Millisecond)
+	b.screenshot("viewer-09-diff.png")
+	eval[bool](b, `rgViewer.set({diff: 'rel'}), true`)
+	time.Sleep(100 * time.Millisecond)
+	b.screenshot("viewer-10-reldiff.png")
+	eval[bool](b, `rgViewer.region(null), true`)
+	b.clickAt(`#compare-modes button[data-mode="side"]`, 0.5, 0.5)
+	b.waitJS("side", `st.compare === 'side' && !document.querySelector('#gl-b').hidden`)
+	time.Sleep(100 * time.Millisecond)
+	if a, bb := eval[[]int](b, `rgViewer.drawn(3, 2)`), eval[[]int](b, `rgViewer.drawn(3, 2, 'B')`); bb[0] <= a[0] {
+		t.Errorf("side by side: B (×2) drawn %v, not brighter than A %v", bb, a)
+	}
+	b.screenshot("viewer-11-side.png")
+	if os.Getenv("RGALLERY_ARTIFACTS") == "" {
+		t.Log("set RGALLERY_ARTIFACTS to keep the screenshots")
+	}
+}
