@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -78,11 +80,65 @@ func flattenTo(cmd *cobra.Command, path string) error {
 	return usd.WriteUsda(cmd.OutOrStdout(), s.Flatten())
 }
 
+var flattenFlags struct {
+	format string
+	out    string
+}
+
 var cmdUsdFlatten = &cobra.Command{
 	Use:   "flatten FILE",
-	Short: "Print the composed stage as one usda layer",
+	Short: "Write the composed stage as one layer (usda to stdout, or --format usdc -o FILE)",
 	Args:  cobra.ExactArgs(1),
-	RunE:  func(cmd *cobra.Command, args []string) error { return flattenTo(cmd, args[0]) },
+	RunE: func(cmd *cobra.Command, args []string) error {
+		format := flattenFlags.format
+		if format == "" {
+			format = "usda"
+			if strings.HasSuffix(flattenFlags.out, ".usdc") {
+				format = "usdc"
+			}
+		}
+		if format != "usda" && format != "usdc" {
+			return &exitError{code: 2, err: fmt.Errorf("--format %q: want usda or usdc", format)}
+		}
+		if format == "usda" && flattenFlags.out == "" {
+			return flattenTo(cmd, args[0])
+		}
+		if flattenFlags.out == "" {
+			return &exitError{code: 2, err: fmt.Errorf("--format usdc writes a binary file: give -o FILE")}
+		}
+		s, err := openStage(args[0])
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		reportCompositionErrors(cmd.ErrOrStderr(), s)
+		return writeFileAtomic(flattenFlags.out, func(w io.Writer) error {
+			if format == "usdc" {
+				return usd.WriteUsdc(w, s.Flatten())
+			}
+			return usd.WriteUsda(w, s.Flatten())
+		})
+	},
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory, renamed into place only when write succeeded.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(f.Name())
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 type treeNode struct {
@@ -277,6 +333,8 @@ func init() {
 	pf.StringArrayVar(&usdFlags.variants, "variant", nil, "variant fallback SET=SELECTION (repeatable)")
 	cmdUsdTree.Flags().BoolVar(&usdFlags.all, "all", false, "include inactive, over-only and class prims")
 	cmdUsdCat.Flags().BoolVar(&usdFlags.composed, "composed", false, "print the composed (flattened) stage")
+	cmdUsdFlatten.Flags().StringVar(&flattenFlags.format, "format", "", "output format: usda or usdc (default: usdc when -o ends in .usdc, else usda)")
+	cmdUsdFlatten.Flags().StringVarP(&flattenFlags.out, "output", "o", "", "write to FILE instead of stdout (required for usdc)")
 	cmdUsd.AddCommand(cmdUsdCat, cmdUsdFlatten, cmdUsdTree, cmdUsdDeps, cmdUsdStack)
 	cmdRoot.AddCommand(cmdUsd)
 }
