@@ -129,3 +129,21 @@ func TestDefaultLightsAsset(t *testing.T) {
 		t.Fatalf("mean luminance %.3f, want a lit asset (0.1..0.8)", m)
 	}
 }
+
+// The scene previews: rendered, checked for a lit image, and (with
+// -shading.png) written for looking at.
+func TestShadingScenesRender(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		opt  Options
+		w, h int
+	}{
+		{"network.usda", Options{CameraPath: "/World/Overview"}, 192, 48},
+		{"glass.usda", Options{}, 144, 96},
+	} {
+		_, f := renderShading(t, tc.file, tc.opt, tc.w, tc.h, 64, 8)
+		if m := f.MeanLuminance(); m < 0.05 || m > 1 {
+			t.Errorf("%s: mean luminance %.3f, want a lit image", tc.file, m)
+		}
+	}
+}
