@@ -55,7 +55,7 @@ func everyValue() map[string]any {
 		"uchar": uint8(200), "uchar[]": []uint8{0, 1, 255},
 		"int": int32(-7), "int[]": []int32{1, -2, 3}, "int[]c": ramp(100), "int[]tri": tris,
 		"int[]extreme": []int32{math.MaxInt32, math.MinInt32, 0, 1, -1, 127, -128, 128, 32767, -32768, 32768, 5, 6, 7, 8, 9, 10},
-		"uint": uint32(4000000000), "uint[]": []uint32{1, 2}, "uint[]c": u32s,
+		"uint":         uint32(4000000000), "uint[]": []uint32{1, 2}, "uint[]c": u32s,
 		"int64": int64(-5), "int64big": int64(-1 << 40), "int64[]": []int64{1, -1 << 40}, "int64[]c": i64s,
 		"uint64": uint64(9), "uint64big": uint64(1 << 63), "uint64[]": []uint64{1 << 63}, "uint64[]c": u64s,
 		"half": sdf.Half(1.5), "half[]": []sdf.Half{0.5, -2}, "half[]c": halves,
