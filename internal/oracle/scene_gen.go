@@ -230,7 +230,7 @@ func (g *sceneGen) refable(parent string) []string {
 	return g.assets
 }
 
-var gprimTypes = []string{"Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1"}
+var gprimTypes = []string{"Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1", "BasisCurves", "Points"}
 
 func (g *sceneGen) name(prefix string) string {
 	g.nextID++
@@ -362,6 +362,10 @@ func (g *sceneGen) prim(parent string, level int) {
 		g.optAttr("double width", 0.2, 3)
 		g.optAttr("double length", 0.2, 3)
 		g.axis()
+	case "BasisCurves":
+		g.basisCurves()
+	case "Points":
+		g.points()
 	}
 	var kids []string
 	if level < 4 && !inst && (typ == "Xform" || typ == "Scope" || typ == "" || g.p(0.1)) {
@@ -469,6 +473,58 @@ func (g *sceneGen) mesh() {
 		g.line("%s: [%s, %s, %s, %s],", f(g.start+1), g.vec3(-2, 2), g.vec3(-2, 2), g.vec3(-2, 2), g.vec3(-2, 2))
 		g.depth--
 		g.line("}")
+	}
+}
+
+// basisCurves writes valid curves of every type, basis and wrap (4 or 7
+// vertices each, valid for all of them), with widths of one interpolation
+// or none: the extent OpenUSD computes is the control hull grown by the
+// widest width.
+func (g *sceneGen) basisCurves() {
+	g.line(`uniform token type = "%s"`, []string{"linear", "cubic"}[g.r.IntN(2)])
+	if g.p(0.7) {
+		g.line(`uniform token basis = "%s"`, []string{"bezier", "bspline", "catmullRom"}[g.r.IntN(3)])
+	}
+	if g.p(0.4) {
+		g.line(`uniform token wrap = "%s"`, []string{"nonperiodic", "pinned"}[g.r.IntN(2)])
+	}
+	var counts, pts []string
+	for range 1 + g.r.IntN(3) {
+		n := []int{4, 7}[g.r.IntN(2)]
+		counts = append(counts, strconv.Itoa(n))
+		for range n {
+			pts = append(pts, g.vec3(-2, 2))
+		}
+	}
+	g.line("int[] curveVertexCounts = [%s]", strings.Join(counts, ", "))
+	g.line("point3f[] points = [%s]", strings.Join(pts, ", "))
+	switch k := g.r.IntN(3); k {
+	case 0:
+		g.line(`float[] widths = [%s] (interpolation = "constant")`, f(g.num(0.01, 0.5)))
+	case 1:
+		var w []string
+		for range pts {
+			w = append(w, f(g.num(0.01, 0.5)))
+		}
+		g.line("float[] widths = [%s]", strings.Join(w, ", "))
+	}
+}
+
+// points writes a Points prim with one width per point, none, or (rarely)
+// a wrong count, for which OpenUSD computes no extent.
+func (g *sceneGen) points() {
+	n := 1 + g.r.IntN(4)
+	var pts, w []string
+	for range n {
+		pts = append(pts, g.vec3(-2, 2))
+		w = append(w, f(g.num(0.05, 1)))
+	}
+	g.line("point3f[] points = [%s]", strings.Join(pts, ", "))
+	switch {
+	case g.p(0.1):
+		g.line("float[] widths = [%s, 0.1]", strings.Join(w, ", "))
+	case g.p(0.7):
+		g.line("float[] widths = [%s]", strings.Join(w, ", "))
 	}
 }
 

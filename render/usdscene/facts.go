@@ -29,11 +29,12 @@ import (
 //
 // Which prims: every active, defined, non-abstract prim the conversion
 // walks, instance proxies included (named by their instance-proxy path),
-// whose type the renderer draws (Mesh and the implicit gprims); and every
-// PointInstancer. The walk does not go below PointInstancers (their
-// prototypes are drawn through them), materials, shaders, cameras, render
-// settings, or prims it does not render (curves, points, volumes, which it
-// warns about). Invisible gprims and gprims of the proxy and guide
+// whose type the renderer draws (Mesh, the implicit gprims, BasisCurves,
+// NurbsCurves, HermiteCurves and Points); and every PointInstancer. The
+// walk does not go below PointInstancers (their prototypes are drawn
+// through them), curves, points, materials, shaders, cameras, render
+// settings, or prims it does not render (volumes, patches, which it warns
+// about). Invisible gprims and gprims of the proxy and guide
 // purposes are listed too (with their visibility and purpose), although
 // the renderer draws only visible default- and render-purpose gprims.
 type Facts struct {
@@ -57,7 +58,10 @@ type GprimFacts struct {
 	// Extent is the local-space box of the geometry the renderer builds
 	// (the points of a Mesh, the tessellation of an implicit gprim); nil
 	// when it builds nothing. It is rounded to float32, the precision of
-	// UsdGeomBoundable's extent (float3[]).
+	// UsdGeomBoundable's extent (float3[]). For curves and points it is
+	// OpenUSD's rule instead (usd.CurvesExtent, usd.PointsExtent: the
+	// control hull grown by the widest width, the points grown by their
+	// widths), which bounds the tessellated tubes and spheres.
 	Extent *Extent `json:"extent"`
 	// Skinned tells whether the renderer deformed the points by UsdSkel
 	// skinning. It does not skin yet (issue #13): always false, and a

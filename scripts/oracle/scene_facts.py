@@ -34,9 +34,10 @@ import sys
 
 from pxr import Usd, UsdGeom, UsdShade, UsdSkel
 
-GPRIMS = {"Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1"}
+GPRIMS = {"Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1",
+          "BasisCurves", "NurbsCurves", "HermiteCurves", "Points"}
 PRUNE = {
-    "PointInstancer", "BasisCurves", "NurbsCurves", "Points", "NurbsPatch", "HermiteCurves", "TetMesh",
+    "PointInstancer", "NurbsPatch", "TetMesh",
     "Volume", "OpenVDBAsset", "Field3DAsset", "Material", "Shader", "NodeGraph", "RenderSettings",
     "RenderProduct", "RenderVar", "Camera", "GeomSubset",
 }
