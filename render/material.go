@@ -51,15 +51,18 @@ func (s *Scalar) Eval(si *SurfaceInteraction) float64 {
 // > 0 the surface is a cut-out (opacity < threshold is absent, else fully
 // present); with opacityMode "presence" opacity is partial coverage (the
 // ray passes with probability 1 − opacity). Otherwise (opacityMode
-// "transparent", the default) a surface with opacity < 1 transmits light as
-// a dielectric of index ior:
+// "transparent", the default) a surface with a constant opacity < 1
+// transmits light as a dielectric of index ior:
 //
 //	f'' = opacity·f' + (1 − opacity)·Dielectric(ior, α = roughness²)
 //
 // the dielectric being smooth or rough GGX reflection plus refraction
 // (Walter et al. 2007, as pbrt-v4's DielectricBxDF), white: the tint of
 // glass comes from diffuseColor through the opaque part only. With ior = 1
-// there is nothing to refract and the surface is treated as coverage.
+// there is nothing to refract and the surface is treated as coverage. A
+// textured opacity (an alpha map: leaves, decals, hair cards, as glTF's
+// BLEND mode exports them) stays coverage too: a card with holes is not
+// a slab of glass.
 // Shadow rays do not pass dielectrics (no caustics through NEE).
 type Material struct {
 	Name               string
@@ -114,7 +117,7 @@ func Lambert(albedo Vec3) *Material {
 // transmission rather than coverage (see Material).
 func (m *Material) transmissive() bool {
 	return m.OpacityThreshold <= 0 && !m.OpacityPresence && m.IOR != 1 && m.IOR > 0 &&
-		(m.Opacity.Tex != nil || m.Opacity.Value < 1)
+		m.Opacity.Tex == nil && m.Opacity.Value < 1
 }
 
 // opaque reports whether the material stops every ray (a dielectric stops

@@ -117,8 +117,8 @@ func TestDielectricBSDFEnergyAndPdf(t *testing.T) {
 	}
 }
 
-// A cut-out (opacityThreshold > 0) and opacityMode presence stay coverage,
-// not glass; ior 1 is coverage too (nothing to refract).
+// A cut-out (opacityThreshold > 0), opacityMode presence and an alpha map
+// stay coverage, not glass; ior 1 is coverage too (nothing to refract).
 func TestTransmissiveOnlyForTransparentMode(t *testing.T) {
 	m := glass(1.5, 0, 0.3)
 	if !m.transmissive() || !m.opaque() {
@@ -135,5 +135,10 @@ func TestTransmissiveOnlyForTransparentMode(t *testing.T) {
 	}
 	if m := glass(1, 0, 0.3); m.transmissive() {
 		t.Error("ior 1 became a dielectric")
+	}
+	m = glass(1.5, 0, 1)
+	m.Opacity.Tex = &DisplayColor{}
+	if m.transmissive() {
+		t.Error("a textured opacity (alpha map) became a dielectric")
 	}
 }

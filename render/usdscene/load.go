@@ -5,8 +5,24 @@
 // primvar readers, UsdLux lights, the camera and the RenderSettings
 // resolution.
 //
+// UsdShade networks are read through the usd package's resolvers
+// (usd.Prim.MaterialSurface, usd.Prim.ShaderInputAt: connections through
+// NodeGraph and Material interfaces, the UsdPreviewSurface
+// specification's fallbacks, openusd.org/release/spec_usdpreviewsurface.html):
+// UsdUVTexture (file, st, wrapS/wrapT, scale, bias, sourceColorSpace,
+// fallback), UsdTransform2d, and UsdPrimvarReader_* of any primvar (a UV
+// set for textures, a value primvar for colours and scalars, read into the
+// mesh). A network that cannot be evaluated gives one warning naming its
+// shader and the surface's own authored input value. Partial constant
+// opacity is a dielectric (see render.Material).
+//
+// A stage without UsdLux lights gets the default light rig (a soft dome
+// and a key light from the camera's upper left, see defaultlights.go;
+// Options.DefaultLights, Result.DefaultLights).
+//
 // What it cannot render it reports as warnings rather than dropping
-// silently. It reads one time, the stage's startTimeCode (time samples
+// silently, one line per distinct problem with the number of prims and
+// a few of their paths (warnings.go). It reads one time, the stage's startTimeCode (time samples
 // win over defaults there, as in OpenUSD); it does no motion blur, no
 // subdivision and no volumes.
 //
