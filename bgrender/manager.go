@@ -141,6 +141,9 @@ type Request struct {
 	Viewport Viewport
 	Label    string
 	Tags     []string
+	// User is who asks, recorded as the snapshot's CreatedBy (team
+	// galleries; "" otherwise).
+	User string
 }
 
 // DefaultRenderer is the label used when a request names none.
@@ -194,6 +197,7 @@ func (m *Manager) Start(ctx context.Context, req Request) (gallery.Snapshot, err
 		Label: req.Label, Renderer: p.Label, Source: scene, StoredScene: stored,
 		Camera: req.Viewport.CameraPath, RenderSettings: req.Viewport.RenderSettingsPath,
 		ResX: req.Viewport.ResX, ResY: req.Viewport.ResY, Tags: req.Tags, OwnerPID: os.Getpid(),
+		CreatedBy: req.User,
 	})
 	if err != nil {
 		return snap, err

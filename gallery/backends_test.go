@@ -168,7 +168,7 @@ func TestConcurrentOpenOfANewPostgresGallery(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A fresh schema: drop what first created and open eight at once.
-	if _, err := first.db.Exec(`DROP TABLE tags, renderer_options, snapshots, schema_version`); err != nil {
+	if _, err := first.db.Exec(`DROP SCHEMA ` + schema + ` CASCADE; CREATE SCHEMA ` + schema); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(testPostgres())

@@ -149,6 +149,7 @@ var sqliteMigrations = []string{
 		options    TEXT NOT NULL,
 		updated_ns INTEGER NOT NULL
 	);`,
+	usersMigration("INTEGER"),
 }
 
 // postgresMigrations: the same schema in PostgreSQL's types; the
@@ -198,6 +199,7 @@ var postgresMigrations = []string{
 		options    TEXT NOT NULL,
 		updated_ns BIGINT NOT NULL
 	);`,
+	usersMigration("BIGINT"),
 }
 
 // b2i stores a bool as the 0/1 integer both schemas use.
@@ -206,4 +208,17 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// usersMigration adds the team gallery's users and who made each snapshot
+// (bigint is the type of nanosecond times).
+func usersMigration(bigint string) string {
+	return `ALTER TABLE snapshots ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
+	CREATE INDEX snapshots_created_by ON snapshots(created_by, id);
+	CREATE TABLE users (
+		name       TEXT PRIMARY KEY,
+		token_hash TEXT NOT NULL UNIQUE,
+		role       TEXT NOT NULL,
+		created_ns ` + bigint + ` NOT NULL
+	);`
 }

@@ -26,6 +26,8 @@ type ImportOptions struct {
 	// Name is the file's name or path as the user gave it, recorded as the
 	// snapshot's source; for ImportFile, the absolute path by default.
 	Name string
+	// User is who imports it (the snapshot's CreatedBy).
+	User string
 }
 
 // ImportFile imports the image file at path; see Import.
@@ -153,9 +155,9 @@ func (g *Gallery) Import(ctx context.Context, data []byte, o ImportOptions) (Sna
 	defer tx.Rollback()
 	var id int64
 	err = tx.QueryRowContext(ctx, g.d.q(`INSERT INTO snapshots
-		(label, created_ns, updated_ns, finished_ns, renderer, options, source, res_x, res_y, state, metadata, notes)
-		VALUES (?,?,?,?,?,'{}',?,?,?,?,?,?) RETURNING id`),
-		label, now, now, now, ImportRenderer, name, im.Width, im.Height, string(Finished), mdJSON, o.Notes).Scan(&id)
+		(label, created_ns, updated_ns, finished_ns, renderer, options, source, res_x, res_y, state, metadata, notes, created_by)
+		VALUES (?,?,?,?,?,'{}',?,?,?,?,?,?,?) RETURNING id`),
+		label, now, now, now, ImportRenderer, name, im.Width, im.Height, string(Finished), mdJSON, o.Notes, o.User).Scan(&id)
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("import %s: insert snapshot: %w", name, err)
 	}

@@ -74,6 +74,9 @@ type Snapshot struct {
 	LogPath     string `json:"log,omitempty"` // relative to the gallery dir
 	AttachToken string `json:"attachToken,omitempty"`
 	OwnerPID    int    `json:"ownerPid,omitempty"`
+	// CreatedBy is the user who started or imported it in a team gallery
+	// ("" in a single-user one).
+	CreatedBy string `json:"createdBy,omitempty"`
 }
 
 // NotFoundError is returned for a snapshot id that the gallery does not have.

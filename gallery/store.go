@@ -319,10 +319,10 @@ func (g *Gallery) Create(ctx context.Context, s Snapshot) (Snapshot, error) {
 	}
 	err = g.queryRowContext(ctx, `INSERT INTO snapshots
 		(label, created_ns, updated_ns, renderer, options, source, stored_scene, camera, rendersettings,
-		 res_x, res_y, state, error, metadata, star, colour, notes, owner_pid)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		 res_x, res_y, state, error, metadata, star, colour, notes, owner_pid, created_by)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 		s.Label, s.Created.UnixNano(), s.Updated.UnixNano(), s.Renderer, opts, s.Source, s.StoredScene,
-		s.Camera, s.RenderSettings, s.ResX, s.ResY, string(s.State), s.Error, md, b2i(s.Star), s.Colour, s.Notes, s.OwnerPID).Scan(&s.ID)
+		s.Camera, s.RenderSettings, s.ResX, s.ResY, string(s.State), s.Error, md, b2i(s.Star), s.Colour, s.Notes, s.OwnerPID, s.CreatedBy).Scan(&s.ID)
 	if err != nil {
 		return s, fmt.Errorf("insert snapshot: %w", err)
 	}
@@ -351,7 +351,7 @@ func marshalMap(m map[string]any) (string, error) {
 const snapshotColumns = `s.id, s.label, s.created_ns, s.updated_ns, s.finished_ns, s.renderer, s.options, s.source,
 	s.stored_scene, s.camera, s.rendersettings, s.res_x, s.res_y, s.state, s.error, s.image, s.image_version,
 	s.thumb, s.metadata, s.total_clock_time, s.percent_done, s.peak_memory, s.star, s.colour, s.notes,
-	s.log_path, s.attach_token, s.owner_pid, `
+	s.log_path, s.attach_token, s.owner_pid, s.created_by, `
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -367,7 +367,7 @@ func scanSnapshot(r rowScanner) (Snapshot, error) {
 	err := r.Scan(&s.ID, &s.Label, &created, &updated, &finished, &s.Renderer, &opts, &s.Source,
 		&s.StoredScene, &s.Camera, &s.RenderSettings, &s.ResX, &s.ResY, &state, &s.Error, &s.Image, &s.ImageVersion,
 		&s.Thumb, &md, &total, &percent, &peak, &s.Star, &s.Colour, &s.Notes,
-		&s.LogPath, &s.AttachToken, &s.OwnerPID, &tags)
+		&s.LogPath, &s.AttachToken, &s.OwnerPID, &s.CreatedBy, &tags)
 	if err != nil {
 		return s, err
 	}
@@ -420,6 +420,7 @@ type Query struct {
 	Starred  bool
 	Renderer string
 	State    State
+	User     string // only snapshots this user made (CreatedBy)
 }
 
 // List returns snapshots newest first. Its cost depends on the page size,
@@ -453,6 +454,10 @@ func (g *Gallery) List(ctx context.Context, q Query) ([]Snapshot, error) {
 	if q.Renderer != "" {
 		where = append(where, "s.renderer = ?")
 		args = append(args, q.Renderer)
+	}
+	if q.User != "" {
+		where = append(where, "s.created_by = ?")
+		args = append(args, q.User)
 	}
 	if q.State != "" {
 		where = append(where, "s.state = ?")

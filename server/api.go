@@ -235,6 +235,7 @@ func ParseQuery(v url.Values) (gallery.Query, error) {
 	}
 	q.Text, q.Tag, q.Renderer = v.Get("q"), v.Get("tag"), v.Get("renderer")
 	q.State = gallery.State(v.Get("state"))
+	q.User = v.Get("user")
 	q.Starred = v.Get("star") == "1" || v.Get("star") == "true"
 	return q, nil
 }
@@ -286,7 +287,8 @@ func (a *API) render(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) start(w http.ResponseWriter, r *http.Request, req RenderRequest) {
 	snap, err := a.m.Start(r.Context(), bgrender.Request{Renderer: req.Renderer, Scene: req.Scene,
-		Configure: req.Configure, Options: req.Options, Viewport: req.Viewport, Label: req.Label, Tags: req.Tags})
+		Configure: req.Configure, Options: req.Options, Viewport: req.Viewport, Label: req.Label, Tags: req.Tags,
+		User: requestUser(r)})
 	if err != nil {
 		if snap.ID != 0 {
 			writeJSON(w, http.StatusUnprocessableEntity, struct {
@@ -302,6 +304,9 @@ func (a *API) start(w http.ResponseWriter, r *http.Request, req RenderRequest) {
 }
 
 func (a *API) stop(w http.ResponseWriter, r *http.Request, id int64) {
+	if !a.mayChange(w, r, id) {
+		return
+	}
 	if err := a.m.Stop(r.Context(), id); err != nil {
 		writeError(w, err)
 		return
@@ -310,6 +315,9 @@ func (a *API) stop(w http.ResponseWriter, r *http.Request, id int64) {
 }
 
 func (a *API) click(w http.ResponseWriter, r *http.Request, id int64) {
+	if !a.mayChange(w, r, id) {
+		return
+	}
 	var c ClickRequest
 	if err := decode(w, r, &c); err != nil {
 		writeError(w, err)

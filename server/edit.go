@@ -55,6 +55,9 @@ var colourRE = regexp.MustCompile(`^(|#[0-9a-fA-F]{6}|[a-z]{1,16})$`)
 const maxLabel = 200
 
 func (a *API) edit(w http.ResponseWriter, r *http.Request, id int64) {
+	if !a.mayChange(w, r, id) {
+		return
+	}
 	var req EditRequest
 	if err := decode(w, r, &req); err != nil {
 		writeError(w, err)
@@ -114,6 +117,9 @@ func (a *API) edit(w http.ResponseWriter, r *http.Request, id int64) {
 }
 
 func (a *API) remove(w http.ResponseWriter, r *http.Request, id int64) {
+	if !a.mayChange(w, r, id) {
+		return
+	}
 	if err := a.g.Delete(r.Context(), id); err != nil {
 		writeError(w, err)
 		return

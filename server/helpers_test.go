@@ -112,6 +112,7 @@ type fixture struct {
 type fixtureOpts struct {
 	token    string
 	loopback bool
+	team     bool
 }
 
 func newFixture(t *testing.T, o fixtureOpts) *fixture {
@@ -156,7 +157,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 		t.Fatal(err)
 	}
 	f.api = server.NewAPI(f.m, d, nil)
-	h, err := f.api.Handler(server.WebConfig{Roots: []string{f.root}, Token: o.token, Loopback: o.loopback})
+	h, err := f.api.Handler(server.WebConfig{Roots: []string{f.root}, Token: o.token, Loopback: o.loopback, Team: o.team})
 	if err != nil {
 		t.Fatal(err)
 	}

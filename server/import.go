@@ -111,7 +111,7 @@ func (a *API) importPaths(w http.ResponseWriter, r *http.Request) ([]ImportResul
 		}
 		if err == nil {
 			var s gallery.Snapshot
-			s, err = a.g.ImportFile(r.Context(), real, gallery.ImportOptions{Label: req.Label, Tags: req.Tags, Notes: req.Note, Name: p})
+			s, err = a.g.ImportFile(r.Context(), real, gallery.ImportOptions{Label: req.Label, Tags: req.Tags, Notes: req.Note, Name: p, User: requestUser(r)})
 			x.Snapshot = &s
 		}
 		if err != nil {
@@ -129,7 +129,7 @@ func (a *API) importUpload(r *http.Request) ([]ImportResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
-	var o gallery.ImportOptions
+	o := gallery.ImportOptions{User: requestUser(r)}
 	var res []ImportResult
 	for {
 		part, err := mr.NextPart()

@@ -61,6 +61,9 @@ type GuardConfig struct {
 	Loopback bool
 	// MaxBody bounds request bodies (default 1 MiB).
 	MaxBody int64
+	// Users, when set, turns on team mode (team.go): every request is
+	// authenticated as a user by their token, instead of by Token.
+	Users UserLookup
 }
 
 // Guard wraps h with the checks described above.
@@ -79,7 +82,11 @@ func Guard(cfg GuardConfig, h http.Handler) http.Handler {
 			http.Error(w, "forbidden: this gallery only answers to localhost names (host "+r.Host+")", http.StatusForbidden)
 			return
 		}
-		if cfg.Token != "" {
+		if cfg.Users != nil {
+			if r = teamAuth(cfg.Users, w, r); r == nil {
+				return
+			}
+		} else if cfg.Token != "" {
 			ok, fromQuery := tokenOK(r, cfg.Token)
 			if !ok {
 				hdr.Set("WWW-Authenticate", `Bearer realm="rgallery"`)

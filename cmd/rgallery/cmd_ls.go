@@ -88,6 +88,7 @@ func init() {
 	f.StringVar(&lsOpts.q.Tag, "tag", "", "only snapshots with this tag")
 	f.StringVar(&lsOpts.q.Renderer, "renderer", "", "only snapshots of this renderer")
 	f.StringVar(&lsOpts.st, "state", "", "only snapshots in this state")
+	f.StringVar(&lsOpts.q.User, "user", "", "only snapshots made by this user (team galleries)")
 	f.BoolVar(&lsOpts.star, "starred", false, "only starred snapshots")
 	cmdRoot.AddCommand(cmdLs)
 }

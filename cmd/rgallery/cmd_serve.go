@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rgallery/rgallery/gallery"
 	"github.com/rgallery/rgallery/owner"
 	"github.com/rgallery/rgallery/server"
 )
@@ -21,6 +22,7 @@ var serveOpts struct {
 	addr  string
 	roots []string
 	token string
+	team  bool
 }
 
 var cmdServe = &cobra.Command{
@@ -47,8 +49,12 @@ to open.`,
 			roots = []string{wd}
 		}
 		loopback := server.IsLoopback(serveOpts.addr)
+		team := serveOpts.team || gallery.IsPostgres(galleryDB())
 		token := serveOpts.token
-		if !loopback && token == "" {
+		if team && token != "" {
+			return errors.New("--token is for a single-user gallery; a team gallery's users sign in with their own tokens (rgallery user add NAME)")
+		}
+		if !loopback && token == "" && !team {
 			token = server.NewToken()
 		}
 
@@ -80,7 +86,7 @@ to open.`,
 		// The web API is a second API over the same manager: it confines
 		// scenes to the roots, which the owner socket's API must not.
 		api := server.NewAPI(sess.m, sess.disc, logger())
-		h, err := api.Handler(server.WebConfig{Roots: roots, Token: token, Loopback: loopback})
+		h, err := api.Handler(server.WebConfig{Roots: roots, Token: token, Loopback: loopback, Team: team})
 		if err != nil {
 			return err
 		}
@@ -95,6 +101,13 @@ to open.`,
 			url += "?token=" + token
 		}
 		fmt.Fprintf(os.Stderr, "rgallery: serving %s on %s\n", g.Dir(), url)
+		if team {
+			if users, err := g.Users(ctx); err == nil && len(users) == 0 {
+				fmt.Fprintln(os.Stderr, "rgallery: team gallery without users: nobody can sign in until `rgallery user add NAME --admin` makes one")
+			} else {
+				fmt.Fprintln(os.Stderr, "rgallery: team gallery: users sign in with the token `rgallery user add` printed for them")
+			}
+		}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.Serve(ln) }()
 		select {
@@ -130,5 +143,6 @@ func init() {
 	f.StringVar(&serveOpts.addr, "addr", "127.0.0.1:8700", "address to listen on")
 	f.StringArrayVar(&serveOpts.roots, "root", nil, "directory scene files may be picked from (repeatable; default the current directory)")
 	f.StringVar(&serveOpts.token, "token", "", "token every request must carry (generated when --addr is not loopback)")
+	f.BoolVar(&serveOpts.team, "team", false, "team mode: every request signs in as a user (rgallery user add); on by itself when the gallery's database is PostgreSQL")
 	cmdRoot.AddCommand(cmdServe)
 }

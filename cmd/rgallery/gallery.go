@@ -49,16 +49,21 @@ func galleryDir() (string, error) {
 	return gallery.DefaultDir()
 }
 
+// galleryDB is the gallery's database: --db, else $RGALLERY_DB, else ""
+// (the SQLite file in the gallery dir).
+func galleryDB() string {
+	if globalOpts.db != "" {
+		return globalOpts.db
+	}
+	return os.Getenv("RGALLERY_DB")
+}
+
 func openGallery(ctx context.Context) (*gallery.Gallery, error) {
 	dir, err := galleryDir()
 	if err != nil {
 		return nil, err
 	}
-	db := globalOpts.db
-	if db == "" {
-		db = os.Getenv("RGALLERY_DB")
-	}
-	return gallery.OpenDB(ctx, dir, db)
+	return gallery.OpenDB(ctx, dir, galleryDB())
 }
 
 func parseID(s string) (int64, error) {
