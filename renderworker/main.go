@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/rgallery/rgallery/render/usdscene"
 )
 
 // Main is the whole `rgallery render-worker` command: it parses args (the
@@ -28,6 +30,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.CameraPath, "camera", "", "camera prim path (default: the render settings' camera, else the first camera)")
 	fs.StringVar(&cfg.RenderSettingsPath, "render-settings", "", "RenderSettings prim path (default: the first one)")
 	fs.StringVar(&cfg.DefaultLights, "default-lights", "auto", "default light rig: auto (only when the stage has no light), on or off")
+	fs.IntVar(&cfg.SubdivLevel, "subdiv-level", usdscene.DefaultSubdivLevel, "subdivision surface refinement level (0 = control meshes)")
 	fs.StringVar(&res, "res", "", "resolution WxH (default: from the render settings, else 640x360)")
 	fs.IntVar(&cfg.SPP, "spp", 64, "samples per pixel")
 	fs.IntVar(&cfg.MaxBounces, "max-bounces", 4, "maximum scattering events per path")

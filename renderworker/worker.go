@@ -37,6 +37,8 @@ type Config struct {
 	// DefaultLights is usdscene's default light rig mode: "auto" (or ""),
 	// "on" or "off".
 	DefaultLights string
+	// SubdivLevel refines subdivision surfaces (0: control meshes).
+	SubdivLevel int
 
 	// Width and Height 0 take the resolution from the render settings
 	// (or 640x360 without them).

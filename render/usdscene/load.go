@@ -55,6 +55,9 @@ type Options struct {
 	// DefaultLights is "auto" (or ""), "on" or "off": whether to add the
 	// default light rig (see defaultlights.go).
 	DefaultLights string
+	// SubdivLevel refines subdivision surfaces that many times (0: control
+	// meshes; the renderers' default is DefaultSubdivLevel), see subdiv.go.
+	SubdivLevel int
 }
 
 // Result is the converted scene, not yet built.
@@ -96,6 +99,8 @@ type conv struct {
 	subsetFacts map[*render.Mesh][]SubsetFacts
 	meshSubsets map[*render.Mesh][]meshSubset
 	meshCopies  map[string]int // instance-specific copies of prototype meshes
+	// subdivLevel is Options.SubdivLevel; subdivFaces counts refined faces.
+	subdivLevel, subdivFaces int
 }
 
 // protoEntry is one mesh of a prototype, placed relative to the prototype
@@ -117,7 +122,7 @@ func Convert(ctx context.Context, st *usd.Stage, opt Options) (*Result, error) {
 func convert(ctx context.Context, st *usd.Stage, opt Options, facts *Facts) (*Result, error) {
 	c := &conv{
 		ctx: ctx, st: st, time: renderTime(st), sc: &render.Scene{}, facts: facts, subsetFacts: map[*render.Mesh][]SubsetFacts{},
-		meshSubsets: map[*render.Mesh][]meshSubset{}, meshCopies: map[string]int{},
+		meshSubsets: map[*render.Mesh][]meshSubset{}, meshCopies: map[string]int{}, subdivLevel: opt.SubdivLevel,
 		warn: map[string]int{}, xforms: map[string]render.Matrix{}, mats: map[string]int{},
 		protos: map[string][]protoEntry{}, images: map[string]*render.Image{}, imgErr: map[string]error{},
 		meters: st.MetersPerUnit(),

@@ -31,10 +31,16 @@ func (c *conv) primvar(p *usd.Prim, name string) (primvar, bool) {
 }
 
 // topology maps each triangle corner to its face, face-vertex and point.
+// For a subdivided mesh (sub set) face is the control face, corner the
+// refined face-vertex and point the refined point: vertex, varying and
+// faceVarying primvars must then be refined (values), not looked up.
 type topology struct {
 	face   []int32 // per triangle
 	corner []int32 // per triangle corner: index into faceVertexIndices
 	point  []int32 // per triangle corner: point index
+
+	sub            *subdivMesh
+	refinedCorners int
 }
 
 // lookup gives, for each triangle corner, the index into the values of a
@@ -54,6 +60,9 @@ func (t *topology) lookup(interp string, i int) int32 {
 // corners expands a primvar to one index per triangle corner into its
 // value array of length n; it fails if any index is out of range.
 func (t *topology) corners(pv primvar, n int) ([]int32, error) {
+	if t.sub != nil && pv.interp != "constant" && pv.interp != "uniform" {
+		return nil, fmt.Errorf("a %s primvar of a subdivided mesh needs refining (topology.vec3s/vec2s)", pv.interp)
+	}
 	out := make([]int32, len(t.point))
 	for i := range out {
 		k := t.lookup(pv.interp, i)
@@ -69,6 +78,49 @@ func (t *topology) corners(pv primvar, n int) ([]int32, error) {
 		out[i] = k
 	}
 	return out, nil
+}
+
+// vec3s gives a primvar's values and an index per triangle corner,
+// refining them on a subdivided mesh.
+func (t *topology) vec3s(pv primvar, vals []render.Vec3) ([]render.Vec3, []int32, error) {
+	if t.sub == nil || pv.interp == "constant" || pv.interp == "uniform" {
+		idx, err := t.corners(pv, len(vals))
+		return vals, idx, err
+	}
+	flat := make([]float64, 0, 3*len(vals))
+	for _, v := range vals {
+		flat = append(flat, v.X, v.Y, v.Z)
+	}
+	r, idx, err := t.refinePrimvar(pv, flat, 3)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]render.Vec3, len(r)/3)
+	for i := range out {
+		out[i] = render.Vec3{X: r[3*i], Y: r[3*i+1], Z: r[3*i+2]}
+	}
+	return out, idx, nil
+}
+
+// vec2s is vec3s for 2-vectors (texture coordinates).
+func (t *topology) vec2s(pv primvar, vals []render.Vec2) ([]render.Vec2, []int32, error) {
+	if t.sub == nil || pv.interp == "constant" || pv.interp == "uniform" {
+		idx, err := t.corners(pv, len(vals))
+		return vals, idx, err
+	}
+	flat := make([]float64, 0, 2*len(vals))
+	for _, v := range vals {
+		flat = append(flat, v.X, v.Y)
+	}
+	r, idx, err := t.refinePrimvar(pv, flat, 2)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]render.Vec2, len(r)/2)
+	for i := range out {
+		out[i] = render.Vec2{X: r[2*i], Y: r[2*i+1]}
+	}
+	return out, idx, nil
 }
 
 func toVec3s(v any) ([]render.Vec3, bool) {
@@ -177,7 +229,7 @@ func (c *conv) gprim(p *usd.Prim) (*render.Mesh, error) {
 	if pv, ok := c.colorPrimvar(p); ok {
 		if cols, ok := toVec3s(pv.values); ok && len(cols) > 0 {
 			if top != nil && pv.interp != "constant" {
-				idx, err := top.corners(pv, len(cols))
+				cols, idx, err := top.vec3s(pv, cols)
 				if err != nil {
 					c.warnf("%s: displayColor ignored: %v", p.Path(), err)
 				} else {
@@ -199,8 +251,10 @@ func (c *conv) gprim(p *usd.Prim) (*render.Mesh, error) {
 		}
 	}
 	m.Material = c.boundMaterial(p)
-	if skelBound(p) {
-		c.warnf("UsdSkel skinning is not applied: %s renders in its bind pose", p.Path())
+	if p.TypeName() != "Mesh" {
+		if _, ok := usd.FindSkelBinding(p); ok {
+			c.warnf("UsdSkel skinning of %s prims is not applied (e.g. %s)", p.TypeName(), p.Path())
+		}
 	}
 	if top != nil {
 		c.subsets(p, m, top)
@@ -216,8 +270,13 @@ func (c *conv) mesh(p *usd.Prim) (*render.Mesh, *topology, error) {
 	if len(pts) == 0 || len(counts) == 0 {
 		return nil, nil, nil
 	}
-	if s := c.token(p, "subdivisionScheme", "catmullClark"); s != "none" {
-		c.warnf("subdivision surfaces (%s) are rendered as their control mesh (e.g. %s)", s, p.Path())
+	skin := c.skinPoints(p, pts)
+	if res, sm := c.refine(p, pts, counts, fvi); res != nil {
+		// A subdivision surface: authored normals are ignored (UsdGeomMesh),
+		// the refined surface's are used.
+		m, top := c.refinedMesh(p, res, sm)
+		c.meshUVs(p, m, top)
+		return m, top, nil
 	}
 	holes := map[int32]bool{}
 	for _, h := range c.ints(p, "holeIndices") {
@@ -271,17 +330,41 @@ func (c *conv) mesh(p *usd.Prim) (*render.Mesh, *topology, error) {
 	if haveN {
 		if ns, ok := toVec3s(npv.values); ok && len(ns) > 0 {
 			idx, err := top.corners(npv, len(ns))
-			if err != nil {
+			switch {
+			case err != nil:
 				c.warnf("%s: normals ignored: %v", p.Path(), err)
-			} else {
+			case skin != nil:
+				// Skinned per triangle corner, by the corner's point.
+				per := make([]render.Vec3, len(idx))
+				for i, k := range idx {
+					per[i] = ns[k]
+				}
+				if c.skinNormals(p, skin, per, top.point, len(pts)) {
+					m.N, m.NIndices = per, identityIndices(len(per))
+				}
+			default:
 				m.N, m.NIndices = ns, idx
 			}
 		}
 	}
-	// Texture coordinates: the primvar named st, else the first texCoord2f.
+	c.meshUVs(p, m, top)
+	return m, top, nil
+}
+
+func identityIndices(n int) []int32 {
+	out := make([]int32, n)
+	for i := range out {
+		out[i] = int32(i)
+	}
+	return out
+}
+
+// meshUVs sets the texture coordinates: the primvar named st, else the
+// first of a few common names.
+func (c *conv) meshUVs(p *usd.Prim, m *render.Mesh, top *topology) {
 	if pv, ok := c.uvPrimvar(p); ok {
 		if uv, ok := toVec2s(pv.values); ok && len(uv) > 0 {
-			idx, err := top.corners(pv, len(uv))
+			uv, idx, err := top.vec2s(pv, uv)
 			if err != nil {
 				c.warnf("%s: texture coordinates ignored: %v", p.Path(), err)
 			} else {
@@ -289,7 +372,6 @@ func (c *conv) mesh(p *usd.Prim) (*render.Mesh, *topology, error) {
 			}
 		}
 	}
-	return m, top, nil
 }
 
 func (c *conv) uvPrimvar(p *usd.Prim) (primvar, bool) {
@@ -465,24 +547,4 @@ func taperedCapsuleMesh(rb, rt, h float64, axis string, nu, nv int) *render.Mesh
 	}
 	m.NIndices = m.Indices
 	return m
-}
-
-// skelBound reports whether UsdSkel would skin p: it has joint influences
-// (primvars:skel:jointIndices) or blend shapes, a skel:skeleton binding on
-// itself or an ancestor, and lies under a SkelRoot.
-func skelBound(p *usd.Prim) bool {
-	inf := p.Attribute("primvars:skel:jointIndices")
-	if (inf == nil || !inf.IsAuthored()) && p.Relationship("skel:blendShapeTargets") == nil {
-		return false
-	}
-	skel := false
-	for q := p; q != nil && q.Path() != "/"; q = q.Parent() {
-		if r := q.Relationship("skel:skeleton"); r != nil && len(r.Targets()) > 0 {
-			skel = true
-		}
-		if q.TypeName() == "SkelRoot" {
-			return skel
-		}
-	}
-	return false
 }

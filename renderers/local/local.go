@@ -38,8 +38,11 @@ const (
 	// OptDefaultLights is the default light rig mode (auto, on, off), see
 	// render/usdscene.
 	OptDefaultLights = "defaultLights"
-	DefaultSPP       = 64
-	DefaultBounce    = 4
+	// OptSubdivLevel refines subdivision surfaces (0: control meshes).
+	OptSubdivLevel = "subdivLevel"
+	DefaultSubdiv  = 2
+	DefaultSPP     = 64
+	DefaultBounce  = 4
 )
 
 func init() {
@@ -53,6 +56,7 @@ func Schema() []bgrender.OptionSpec {
 		{Name: OptSPP, Label: "Samples per pixel", Type: "int", Default: DefaultSPP, Min: f(1), Max: f(65536), Help: "more samples, less noise"},
 		{Name: OptMaxBounces, Label: "Max bounces", Type: "int", Default: DefaultBounce, Min: f(0), Max: f(64), Help: "scattering events per path"},
 		{Name: OptThreads, Label: "Threads", Type: "int", Default: 0, Min: f(0), Max: f(1024), Help: "0 uses every CPU"},
+		{Name: OptSubdivLevel, Label: "Subdivision level", Type: "int", Default: DefaultSubdiv, Min: f(0), Max: f(5), Help: "refinements of subdivision surfaces (Catmull-Clark, Loop); 0 renders control meshes"},
 		{Name: OptDefaultLights, Label: "Default lights", Type: "choice", Default: "auto", Choices: []string{"auto", "on", "off"}, Help: "a soft dome plus a key light from the camera's side; auto adds them only when the stage has no light"},
 	}
 }
@@ -102,7 +106,7 @@ func (r *Renderer) PollFrequency() time.Duration { return 500 * time.Millisecond
 
 // GetConfigOptions fills in defaults for missing options.
 func (r *Renderer) GetConfigOptions(_ context.Context, old map[string]any) (map[string]any, error) {
-	out := map[string]any{OptSPP: DefaultSPP, OptMaxBounces: DefaultBounce, OptThreads: 0, OptDefaultLights: "auto"}
+	out := map[string]any{OptSPP: DefaultSPP, OptMaxBounces: DefaultBounce, OptThreads: 0, OptDefaultLights: "auto", OptSubdivLevel: DefaultSubdiv}
 	for k, v := range old {
 		out[k] = v
 	}
@@ -120,6 +124,10 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		return err
 	}
 	threads, err := bgrender.IntOption(opts.Plugin, OptThreads, 0, 0, 1024)
+	if err != nil {
+		return err
+	}
+	subdivLevel, err := bgrender.IntOption(opts.Plugin, OptSubdivLevel, DefaultSubdiv, 0, 5)
 	if err != nil {
 		return err
 	}
@@ -145,7 +153,7 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	r.exr = filepath.Join(dir, "image.exr")
 	args := []string{"render-worker",
 		"--spp", strconv.Itoa(spp), "--max-bounces", strconv.Itoa(bounces), "--threads", strconv.Itoa(threads),
-		"--default-lights", lights, "--exr", r.exr, "--png", filepath.Join(dir, "image.png")}
+		"--default-lights", lights, "--subdiv-level", strconv.Itoa(subdivLevel), "--exr", r.exr, "--png", filepath.Join(dir, "image.png")}
 	vp := opts.Viewport
 	if vp.ResX > 0 && vp.ResY > 0 {
 		args = append(args, "--res", fmt.Sprintf("%dx%d", vp.ResX, vp.ResY))
