@@ -389,3 +389,22 @@ func BenchmarkGroom100k(b *testing.B) {
 		runtime.KeepAlive(res)
 	}
 }
+
+// The showcase scene converts without warnings about curves or points,
+// and every prim becomes a mesh (its image is for the eye).
+func TestCurvesShowcase(t *testing.T) {
+	res := loadScene(t, "testdata/curves/showcase.usda")
+	for _, name := range []string{"/World/Tuft", "/World/Arch", "/World/Ring", "/World/Ribbon", "/World/Beads"} {
+		if m := meshNamed(t, res.Scene, name); m.NumTriangles() == 0 || len(m.Color) != len(m.Indices) {
+			t.Errorf("%s: %d triangles, %d colours", name, m.NumTriangles(), len(m.Color))
+		}
+	}
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "Curves") || strings.Contains(w, "Points") {
+			t.Errorf("warning: %s", w)
+		}
+	}
+	if *writeCurvesPNG {
+		renderScene(t, res, "testdata/curves/showcase.usda", 32)
+	}
+}

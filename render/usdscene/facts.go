@@ -34,7 +34,8 @@ import (
 // walk does not go below PointInstancers (their prototypes are drawn
 // through them), curves, points, materials, shaders, cameras, render
 // settings, or prims it does not render (volumes, patches, which it warns
-// about). Invisible gprims and gprims of the proxy and guide
+// about), nor below a model that UsdImaging draws by its model:drawMode
+// (drawmode.go: cards or bounds replace the subtree). Invisible gprims and gprims of the proxy and guide
 // purposes are listed too (with their visibility and purpose), although
 // the renderer draws only visible default- and render-purpose gprims.
 type Facts struct {
@@ -63,10 +64,10 @@ type GprimFacts struct {
 	// control hull grown by the widest width, the points grown by their
 	// widths), which bounds the tessellated tubes and spheres.
 	Extent *Extent `json:"extent"`
-	// Skinned tells whether the renderer deformed the points by UsdSkel
-	// skinning. It does not skin yet (issue #13): always false, and a
-	// skeleton-bound mesh renders in its bind pose with a warning; the
-	// reference says true for every mesh OpenUSD would skin.
+	// Skinned tells whether the prim has a UsdSkel binding with joint
+	// influences or blend shapes (usd.FindSkelBinding, as UsdSkelCache's
+	// skinning query): a mesh so bound is skinned when rendered. Facts keep
+	// the unskinned points (Extent is UsdGeomBoundable's, as the reference's).
 	Skinned bool `json:"skinned"`
 	// Subsets are the mesh's GeomSubsets of the materialBind family, by
 	// name, with the material the renderer gives their faces (purpose
@@ -226,6 +227,7 @@ func (c *conv) recordGprim(at *usd.Prim, typ string, world render.Matrix, m *ren
 		}
 		g.Extent = &e
 	}
+	_, g.Skinned = usd.FindSkelBinding(at)
 	g.Subsets = subs
 	if g.Subsets == nil {
 		g.Subsets = []SubsetFacts{}

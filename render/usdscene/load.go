@@ -218,6 +218,9 @@ func (c *conv) rendered(p *usd.Prim) bool {
 
 // prim converts one prim; it reports whether to visit the children.
 func (c *conv) prim(p *usd.Prim) (bool, error) {
+	if drawn, err := c.drawMode(p); drawn || err != nil {
+		return false, err // a model drawn as bounds or cards (drawmode.go)
+	}
 	switch t := p.TypeName(); t {
 	case "Mesh", "Sphere", "Cube", "Cylinder", "Cone", "Capsule", "Plane", "Cylinder_1", "Capsule_1":
 		if c.facts == nil && !c.rendered(p) {
