@@ -2,11 +2,9 @@ package exr
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -440,22 +438,15 @@ func decompressDWA(dst, src []byte, l chunkLayout) error {
 // dwaInflate zlib-decompresses src, which must give exactly n bytes, or
 // at most n when exact is false.
 func dwaInflate(src []byte, n int, exact bool) ([]byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(src))
-	if err != nil {
-		return nil, err
-	}
-	// ReadAll, unlike io.ReadFull, tells a truncated stream or a bad
-	// checksum from a short one.
-	out, err := io.ReadAll(io.LimitReader(zr, int64(n)+1))
+	out := make([]byte, n)
+	k, err := zlibInflate(out, src)
 	switch {
 	case err != nil:
 		return nil, err
-	case len(out) > n:
-		return nil, fmt.Errorf("zlib stream longer than %d bytes", n)
-	case exact && len(out) != n:
-		return nil, fmt.Errorf("zlib stream of %d bytes, want %d", len(out), n)
+	case exact && k != n:
+		return nil, fmt.Errorf("zlib stream of %d bytes, want %d", k, n)
 	}
-	return out, nil
+	return out[:k], nil
 }
 
 // dwaUnRLE is OpenEXR's byte RLE (internal_rle_decompress) without the

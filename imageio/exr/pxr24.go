@@ -1,11 +1,8 @@
 package exr
 
 import (
-	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"fmt"
-	"io"
 )
 
 // PXR24 decompression, ported from OpenEXRCore internal_pxr24.c
@@ -24,21 +21,13 @@ func decompressPXR24(dst, src []byte, l chunkLayout) error {
 		copy(dst, src) // stored uncompressed (OpenEXRCore decompress_data)
 		return nil
 	}
-	zr, err := zlib.NewReader(bytes.NewReader(src))
+	// The planes are never larger than the uncompressed data.
+	raw := make([]byte, len(dst))
+	n, err := zlibInflate(raw, src)
 	if err != nil {
 		return fmt.Errorf("pxr24: %w", err)
 	}
-	// The planes are never larger than the uncompressed data; read one
-	// byte more to notice a stream that is. ReadAll reports a truncated
-	// stream or a bad checksum, which io.ReadFull would take for a short
-	// read.
-	raw, err := io.ReadAll(io.LimitReader(zr, int64(len(dst))+1))
-	if err != nil {
-		return fmt.Errorf("pxr24: %w", err)
-	}
-	if len(raw) > len(dst) {
-		return fmt.Errorf("pxr24: zlib stream longer than the chunk's %d bytes", len(dst))
-	}
+	raw = raw[:n]
 
 	in, out := 0, 0
 	for y := l.y0; y < l.y0+l.height; y++ {
