@@ -43,9 +43,30 @@ func (m *Manager) Subscribe(buf int) (<-chan Event, func()) {
 	}
 }
 
+// Watch calls f with every event, in the order they happen, until cancel
+// is called. Unlike Subscribe it loses nothing: f runs on the goroutine
+// that changed the snapshot, with the manager's lock held, so it must only
+// note the event and return (no blocking, no calls into the Manager).
+func (m *Manager) Watch(f func(Event)) (cancel func()) {
+	w := &watcher{f: f}
+	m.mu.Lock()
+	m.watchers[w] = struct{}{}
+	m.mu.Unlock()
+	return func() {
+		m.mu.Lock()
+		delete(m.watchers, w)
+		m.mu.Unlock()
+	}
+}
+
+type watcher struct{ f func(Event) }
+
 func (m *Manager) emit(e Event) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for w := range m.watchers {
+		w.f(e)
+	}
 	for ch := range m.subs {
 		select {
 		case ch <- e:

@@ -27,6 +27,13 @@ type Manager struct {
 	// progressive image into the gallery (with a new thumbnail). The final
 	// image is always taken, and LiveImage has every image at once.
 	ImageInterval time.Duration
+	// LiveImageInterval is the shortest time between two new live images
+	// of one render that viewers hear of (the snapshot's ImageVersion
+	// bump and its "image" event): the cap per render, 100 ms (10 images
+	// a second) by default. A renderer that reports images more often has
+	// the newest one shown at this pace; one that reports less often is
+	// followed at its own pace, within one interval.
+	LiveImageInterval time.Duration
 	// StopTimeout bounds StopBackgroundRender; after it the renderer's
 	// Closer is called to kill what is left.
 	StopTimeout time.Duration
@@ -40,13 +47,14 @@ type Manager struct {
 	rec   recorder
 	clock pollClock
 
-	mu      sync.Mutex
-	plugins map[string]Plugin
-	order   []string // labels in registration order
-	live    map[int64]*run
-	subs    map[chan Event]struct{}
-	closed  bool
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	plugins  map[string]Plugin
+	order    []string // labels in registration order
+	live     map[int64]*run
+	subs     map[chan Event]struct{}
+	watchers map[*watcher]struct{}
+	closed   bool
+	wg       sync.WaitGroup
 }
 
 // NewManager returns a manager that records renders in g.
@@ -55,14 +63,16 @@ func NewManager(g *gallery.Gallery, log *slog.Logger) *Manager {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	m := &Manager{
-		g:             g,
-		log:           log,
-		ImageInterval: 30 * time.Second,
-		StopTimeout:   30 * time.Second,
-		CallTimeout:   30 * time.Second,
-		plugins:       map[string]Plugin{},
-		live:          map[int64]*run{},
-		subs:          map[chan Event]struct{}{},
+		g:                 g,
+		log:               log,
+		ImageInterval:     30 * time.Second,
+		LiveImageInterval: 100 * time.Millisecond,
+		StopTimeout:       30 * time.Second,
+		CallTimeout:       30 * time.Second,
+		plugins:           map[string]Plugin{},
+		live:              map[int64]*run{},
+		subs:              map[chan Event]struct{}{},
+		watchers:          map[*watcher]struct{}{},
 	}
 	m.rec = recorder{m: m, interval: 500 * time.Millisecond}
 	return m

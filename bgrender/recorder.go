@@ -9,18 +9,26 @@ import (
 	"github.com/rgallery/rgallery/gallery"
 )
 
-// recorder writes the metadata of all live renders to the gallery in one
-// transaction per interval, instead of one per render and poll: with
-// hundreds of renders polled ten times a second, commits would otherwise be
-// most of the manager's work. Its goroutine runs only while there is
-// something to write.
+// recorder writes the progress of all live renders to the gallery in one
+// transaction per tick, instead of one per render and poll: with hundreds
+// of renders polled ten times a second, commits would otherwise be most of
+// the manager's work. New live images are written at the next tick
+// (Manager.LiveImageInterval, so viewers follow the renderer's pace up to
+// that cap); metadata alone waits up to interval, since a percentage or a
+// clock is worth less than a transaction. Its goroutine runs only while
+// there is something to write.
 type recorder struct {
 	m        *Manager
-	interval time.Duration
+	interval time.Duration // longest wait of metadata without an image
 
 	mu      sync.Mutex
-	pending map[int64]gallery.Progress
+	pending map[int64]*pendingProgress
 	running bool
+}
+
+type pendingProgress struct {
+	p     gallery.Progress
+	since time.Time // when the first update of this batch came
 }
 
 // add merges md into what is waiting to be written for snapshot id.
@@ -42,11 +50,14 @@ func (r *recorder) update(id int64, f func(*gallery.Progress)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.pending == nil {
-		r.pending = map[int64]gallery.Progress{}
+		r.pending = map[int64]*pendingProgress{}
 	}
-	p := r.pending[id]
-	f(&p)
-	r.pending[id] = p
+	pp := r.pending[id]
+	if pp == nil {
+		pp = &pendingProgress{since: time.Now()}
+		r.pending[id] = pp
+	}
+	f(&pp.p)
 	if !r.running {
 		r.running = true
 		go r.run()
@@ -57,28 +68,43 @@ func (r *recorder) update(id int64, f func(*gallery.Progress)) {
 // state is recorded.
 func (r *recorder) sync(ctx context.Context, id int64) {
 	r.mu.Lock()
-	p, ok := r.pending[id]
+	pp, ok := r.pending[id]
 	delete(r.pending, id)
 	r.mu.Unlock()
 	if ok {
-		r.write(ctx, map[int64]gallery.Progress{id: p})
+		r.write(ctx, map[int64]gallery.Progress{id: pp.p})
 	}
 }
 
+func (r *recorder) tick() time.Duration {
+	if d := r.m.LiveImageInterval; d > 0 && d < r.interval {
+		return d
+	}
+	return r.interval
+}
+
 func (r *recorder) run() {
-	t := time.NewTicker(r.interval)
+	t := time.NewTicker(r.tick())
 	defer t.Stop()
-	for range t.C {
+	for now := range t.C {
 		r.mu.Lock()
-		batch := r.pending
-		r.pending = nil
-		if len(batch) == 0 {
+		if len(r.pending) == 0 {
 			r.running = false
 			r.mu.Unlock()
 			return
 		}
+		batch := map[int64]gallery.Progress{}
+		for id, pp := range r.pending {
+			// A tick's jitter must not hold metadata for a second interval.
+			if pp.p.NewImages > 0 || now.Sub(pp.since) >= r.interval-r.tick()/2 {
+				batch[id] = pp.p
+				delete(r.pending, id)
+			}
+		}
 		r.mu.Unlock()
-		r.write(context.Background(), batch)
+		if len(batch) > 0 {
+			r.write(context.Background(), batch)
+		}
 	}
 }
 

@@ -39,7 +39,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/rgallery/rgallery/bgrender"
 	"github.com/rgallery/rgallery/gallery"
@@ -329,66 +328,3 @@ func (a *API) click(w http.ResponseWriter, r *http.Request, id int64) {
 	}
 	writeJSON(w, http.StatusOK, c)
 }
-
-// events streams the gallery's changes as server-sent events (see
-// EventData), with a comment every 15 s so that proxies keep the
-// connection open. An event named "resync" tells a client that it missed
-// events and should reload what it shows.
-func (a *API) events(w http.ResponseWriter, r *http.Request) {
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		writeError(w, errors.New("streaming not supported"))
-		return
-	}
-	ch, cancel := a.hub.subscribe()
-	defer cancel()
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 1000\n: rgallery events\n\n")
-	fl.Flush()
-	keep := time.NewTicker(15 * time.Second)
-	defer keep.Stop()
-	// Events are written as they come but flushed at most every
-	// flushEvery: with many live renders that sends one packet per
-	// interval instead of one per event, for a latency nobody sees.
-	flush := time.NewTimer(time.Hour)
-	flush.Stop()
-	defer flush.Stop()
-	pending := false
-	var last time.Time
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-keep.C:
-			fmt.Fprint(w, ": keep-alive\n\n")
-			fl.Flush()
-		case <-flush.C:
-			pending = false
-			last = time.Now()
-			fl.Flush()
-		case msg, ok := <-ch:
-			if !ok {
-				return
-			}
-			if _, err := w.Write(msg); err != nil {
-				return
-			}
-			if pending {
-				continue
-			}
-			if wait := flushEvery - time.Since(last); wait > 0 {
-				pending = true
-				flush.Reset(wait)
-				continue
-			}
-			last = time.Now()
-			fl.Flush()
-		}
-	}
-}
-
-// flushEvery is the shortest time between two flushes of an event stream.
-const flushEvery = 25 * time.Millisecond

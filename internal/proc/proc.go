@@ -337,6 +337,7 @@ func (p *Process) finishOutput(ctx context.Context) bool {
 }
 
 func (p *Process) wait() {
+	awaitExit(p.pid) // without holding a thread where it can
 	err := p.cmd.Wait()
 	st := p.cmd.ProcessState
 	switch {

@@ -73,25 +73,21 @@ for (const b of document.querySelectorAll('#compare-modes button')) b.addEventLi
 function connect() {
   const conn = $('#conn');
   const es = new EventSource('/api/events');
-  let wasDown = false;
   es.onopen = () => {
     conn.textContent = '● live';
     conn.className = 'conn ok';
     document.body.dataset.live = '1';
-    if (wasDown) resync();
-    wasDown = false;
+    // A reconnect sends Last-Event-ID: the server resumes with what
+    // changed meanwhile, or sends "resync" if it no longer knows.
   };
   es.onerror = () => {
     conn.textContent = '● reconnecting';
     conn.className = 'conn down';
     document.body.dataset.live = '';
-    wasDown = true;
   };
-  const on = d => { if (d.snapshot) applySnapshot(d.snapshot, d.type === 'created'); };
-  for (const t of ['created', 'state', 'image', 'metadata', 'updated']) {
-    es.addEventListener(t, e => on(JSON.parse(e.data)));
+  for (const t of ['created', 'state', 'image', 'metadata', 'updated', 'deleted']) {
+    es.addEventListener(t, e => applyEvent(JSON.parse(e.data)));
   }
-  es.addEventListener('deleted', e => removeSnapshot(JSON.parse(e.data).id));
   es.addEventListener('resync', resync);
   // Free the connection at once when the page goes: a browser has only six
   // per server, and a lingering stream would hold one of them.

@@ -7,6 +7,17 @@
 
 const list = $('#strip-list');
 
+// applyEvent applies the data of one server-sent event without reloading
+// the list. The server coalesces: an event carries the snapshot's latest
+// state and is named after the most important change since this page's
+// previous event, so a snapshot the page has not seen yet may come under
+// any name; a new one (newer than the strip's newest) is added like a
+// created one.
+function applyEvent(d) {
+  if (d.type === 'deleted') { removeSnapshot(d.id); return; }
+  if (d.snapshot) applySnapshot(d.snapshot, d.type === 'created' || !st.snaps.has(d.id));
+}
+
 function filterQuery(limit) {
   const q = new URLSearchParams({limit});
   const f = st.filters;

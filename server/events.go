@@ -1,0 +1,122 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Pacing of an event stream.
+const (
+	// writeEvery is the shortest time between two writes to one stream:
+	// the cap per viewer. Changes within it are coalesced, so a viewer
+	// hears of each snapshot at most 10 times a second, with its latest
+	// state; a viewer that reads slower than that gets fewer updates.
+	writeEvery = 100 * time.Millisecond
+	// keepAlive is the time between two comments on an idle stream, so
+	// that proxies keep it open.
+	keepAlive = 15 * time.Second
+	// writeTimeout drops a stream whose reader has not taken a write for
+	// this long; its browser reconnects and resumes (Last-Event-ID).
+	writeTimeout = 30 * time.Second
+)
+
+// events streams the gallery's changes as server-sent events (see hub and
+// EventData). Each event has an id; a client reconnecting with
+// Last-Event-ID gets exactly the snapshots that changed since, in their
+// latest state. An event named "resync" tells a client that the changes
+// since its last event are no longer known and it should reload what it
+// shows.
+func (a *API) events(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, errors.New("streaming not supported"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	deadline := func(d time.Duration) {
+		if d == 0 {
+			_ = rc.SetWriteDeadline(time.Time{})
+			return
+		}
+		_ = rc.SetWriteDeadline(time.Now().Add(d))
+	}
+	_ = a.hub.serve(r.Context(), w, fl.Flush, deadline, r.Header.Get("Last-Event-ID"))
+}
+
+// serve writes the event stream of one client to w until ctx ends or a
+// write fails. flush sends what was written; deadline, if not nil, bounds
+// the next writes (0: no bound).
+func (h *hub) serve(ctx context.Context, w io.Writer, flush func(), deadline func(time.Duration), lastID string) error {
+	pos, resync := h.open(lastID)
+	defer h.close()
+	if deadline == nil {
+		deadline = func(time.Duration) {}
+	}
+	b := []byte("retry: 1000\nid: " + h.eventID(pos) + "\n: rgallery events\n\n")
+	if resync {
+		b = append(b, "event: resync\ndata: {}\n\n"...)
+	}
+	deadline(writeTimeout)
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	flush()
+	keep := time.NewTicker(keepAlive)
+	defer keep.Stop()
+	pace := time.NewTimer(0)
+	defer pace.Stop()
+	var evs []event
+	for {
+		var (
+			next    uint64
+			gap     bool
+			changed <-chan struct{}
+		)
+		evs, next, gap, changed = h.since(pos, evs)
+		b = b[:0]
+		switch {
+		case gap:
+			h.countResync()
+			b = append(b, "id: "+h.eventID(next)+"\nevent: resync\ndata: {}\n\n"...)
+		default:
+			for _, ev := range evs {
+				b = h.appendEvent(b, ev)
+			}
+		}
+		clear(evs) // drop the references to old snapshots
+		pos = next
+		if len(b) > 0 {
+			deadline(writeTimeout)
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			flush()
+			deadline(0)
+			pace.Reset(writeEvery)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-pace.C:
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		case <-keep.C:
+			deadline(writeTimeout)
+			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil {
+				return err
+			}
+			flush()
+			deadline(0)
+		}
+	}
+}
