@@ -15,9 +15,10 @@ import (
 )
 
 type crateReadJob struct {
-	Name   string `json:"name"`
-	Ours   string `json:"ours"`
-	Theirs string `json:"theirs"`
+	Name       string `json:"name"`
+	Ours       string `json:"ours"`
+	Theirs     string `json:"theirs"`
+	DumpTheirs bool   `json:"dumpTheirs,omitempty"`
 }
 
 type crateReadAnswer struct {
@@ -26,7 +27,10 @@ type crateReadAnswer struct {
 	Dump    json.RawMessage `json:"dump"`
 	Flat    string          `json:"flat"`
 	Flatd   bool            `json:"flattened"`
-	Error   string          `json:"error"`
+	// With DumpTheirs: OpenUSD's dump of the original file.
+	TheirsDump    json.RawMessage `json:"theirsDump"`
+	TheirsVersion string          `json:"theirsVersion"`
+	Error         string          `json:"error"`
 }
 
 // writerVersions are the crate versions of the generated layers whose
@@ -177,4 +181,83 @@ func runCrateWriterCases(t *testing.T, dir string, cases []*crateCase) ([]string
 		}
 	}
 	return out, flattened
+}
+
+// TestOracleCrateWriterCorpus rewrites every crate file of the shared
+// corpus that our reader reads: OpenUSD must read our file as it reads the
+// original, spec by spec and value by value (the version may differ: we
+// write 0.8.0 or later), and flatten both stages alike.
+func TestOracleCrateWriterCorpus(t *testing.T) {
+	Python(t)
+	shared := SharedDir()
+	if shared == "" {
+		t.Skip("shared corpus not found (../shared or RGALLERY_SHARED)")
+	}
+	tally := NewTally(t, "crate")
+	var files []string
+	filepath.Walk(filepath.Join(shared, "usd-corpus"), func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && strings.HasSuffix(p, ".usdc") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	dir := t.TempDir()
+	var jobs []crateReadJob
+	skipped := map[string]string{}
+	for i, p := range files {
+		rel, _ := filepath.Rel(shared, p)
+		l, err := usd.ReadLayer(p)
+		if err != nil {
+			skipped[rel] = "our reader: " + err.Error()
+			continue
+		}
+		var b bytes.Buffer
+		if err := usd.WriteUsdc(&b, l); err != nil {
+			tally.Case(t, "writer/"+rel, "ours: "+err.Error())
+			continue
+		}
+		// Both files sit in a copy of the original's directory, so that
+		// their relative asset paths (sublayers, references, textures)
+		// resolve alike.
+		sub := filepath.Join(dir, fmt.Sprintf("d%03d", i))
+		if err := os.CopyFS(sub, os.DirFS(filepath.Dir(p))); err != nil {
+			t.Fatal(err)
+		}
+		theirs := filepath.Join(sub, filepath.Base(p))
+		ours := strings.TrimSuffix(theirs, ".usdc") + ".rgallery-written.usdc"
+		if err := os.WriteFile(ours, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, crateReadJob{Name: "writer/" + rel, Ours: ours, Theirs: theirs, DumpTheirs: true})
+	}
+	answers := RunBatch[crateReadAnswer](t, "crate_read.py", nil, jobs)
+	if len(answers) != len(jobs) {
+		t.Fatalf("crate_read.py gave %d answers for %d jobs", len(answers), len(jobs))
+	}
+	agree := 0
+	for _, a := range answers {
+		d := ""
+		switch {
+		case a.Error != "" && strings.Contains(a.Error, strings.TrimPrefix(a.Name, "writer/")):
+			// OpenUSD cannot read the original either.
+			skipped[a.Name] = "OpenUSD: " + a.Error
+			continue
+		case a.Error != "":
+			d = "OpenUSD cannot read our crate: " + a.Error
+		default:
+			if d = DiffJSON(a.Dump, a.TheirsDump); d == "" && a.Flat != "" {
+				d = "flattened stage: " + a.Flat
+			}
+		}
+		if d == "" {
+			agree++
+		}
+		tally.Case(t, a.Name, d)
+	}
+	for k, why := range skipped {
+		t.Logf("not rewritten: %s: %.200s", k, why)
+	}
+	t.Logf("%d of %d corpus crate files rewritten by our writer read by OpenUSD as the originals (%d not rewritten)", agree, len(files)-len(skipped), len(skipped))
+	tally.Report(t)
 }

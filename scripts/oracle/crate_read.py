@@ -2,9 +2,11 @@
 """crate_read.py: OpenUSD reads crate files written by rgallery's crate
 writer, for internal/oracle's TestOracleCrateWriter.
 
-stdin: a JSON list of jobs {"name", "ours", "theirs"}: "ours" is a .usdc
-our writer made, "theirs" the .usdc OpenUSD wrote from the same usda (by
-crate_values.py). For each job prints one JSON line, in job order:
+stdin: a JSON list of jobs {"name", "ours", "theirs", "dumpTheirs"}:
+"ours" is a .usdc our writer made, "theirs" the .usdc OpenUSD wrote from
+the same usda (by crate_values.py) or the crate file ours was read from;
+with "dumpTheirs" the answer holds "theirsDump" and "theirsVersion" too.
+For each job prints one JSON line, in job order:
   {"name", "version": "<our file's header version>", "dump": {...},
    "flat": "" or the first line where the flattened stages differ,
    "flattened": whether the stages were compared flattened (they are not
@@ -57,7 +59,13 @@ def main():
                 if la != lb:
                     diff = "line %d: ours %r, OpenUSD's %r" % (i + 1, la, lb)
                     break
-            print(json.dumps({"name": name, "version": version, "dump": d, "flat": diff, "flattened": flattened}, sort_keys=True), flush=True)
+            ans = {"name": name, "version": version, "dump": d, "flat": diff, "flattened": flattened}
+            if j.get("dumpTheirs"):
+                with open(j["theirs"], "rb") as fh:
+                    head = fh.read(11)
+                ans["theirsVersion"] = "%d.%d.%d" % (head[8], head[9], head[10])
+                ans["theirsDump"] = dump(Sdf.Layer.FindOrOpen(j["theirs"]))
+            print(json.dumps(ans, sort_keys=True), flush=True)
         except Exception as e:
             print(json.dumps({"name": name, "error": "read: %s" % " ".join(str(e).split())}), flush=True)
 
