@@ -57,7 +57,10 @@ func (c *conv) material(path string) int {
 		return 0
 	}
 	if id := sh.ShaderID(); id != "UsdPreviewSurface" {
-		c.warnf("surface shader %s (%s) is not UsdPreviewSurface; displayColor used", sh.Path(), id)
+		if id == "" {
+			id = "no info:id"
+		}
+		c.warnPrim(sh.Path(), "surface shader (%s) is not UsdPreviewSurface; displayColor used", id)
 		return 0
 	}
 	need := &primvarNeeds{}
