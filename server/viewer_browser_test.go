@@ -234,3 +234,74 @@ func TestViewerInspectExposureLayersHistogramCompare(t *testing.T) {
 		t.Log("set RGALLERY_ARTIFACTS to keep the screenshots")
 	}
 }
+
+// TestViewerPerformance4K measures, on a 3840×2160 EXR with three layers,
+// how long the viewer takes to show it, to switch layers (first time:
+// fetch, decode and upload; again: cached) and to change the exposure,
+// with the browser's performance clock, up to the frame being drawn. It
+// asserts nothing about time (the numbers go to the log) and runs only
+// with RGALLERY_VIEWER_PERF=1: the file is 250 MB to decode.
+func TestViewerPerformance4K(t *testing.T) {
+	if os.Getenv("RGALLERY_VIEWER_PERF") == "" {
+		t.Skip("set RGALLERY_VIEWER_PERF=1 to measure the viewer on a 4K image")
+	}
+	f := newFixture(t, fixtureOpts{loopback: true})
+	k := knownEXR{3840, 2160}
+	t0 := time.Now()
+	importKnown(t, f.g, k, 1, "4k")
+	t.Logf("write and import a 3840x2160 EXR with 8 float channels: %v", time.Since(t0))
+	b := newBrowser(t, 1600, 1000)
+	b.do(chromedp.Navigate(f.srv.URL + "/"))
+	b.waitJS("the page", `document.body.dataset.ready === '1'`)
+	eval[bool](b, `sessionStorage.clear(), true`)
+	start := time.Now()
+	b.clickAt(`.card[data-id="1"]`, 0.5, 0.5)
+	b.waitJS("the float viewer", `document.body.dataset.hdr === 'on'`)
+	t.Logf("select to first float frame (wall, incl. server decode): %v", time.Since(start))
+	eval[bool](b, `window.measure = async (change, done) => {
+		const t0 = performance.now();
+		rgViewer.set(change);
+		for (;;) {
+			const n0 = hdr.drawn;
+			while (hdr.drawn === n0) await new Promise(r => requestAnimationFrame(r));
+			if (done === null || hdr.a.layer === done) break;
+		}
+		hdr.glA.readPixel(1, 1); // wait for the GPU
+		return performance.now() - t0;
+	}, true`)
+	for _, step := range []struct{ what, js, done string }{
+		{"exposure +1", `{exposure: 1}`, "null"},
+		{"exposure +2", `{exposure: 2}`, "null"},
+		{"transform AgX", `{transform: 'agx'}`, "null"},
+		{"layer diffuse (first time)", `{layer: 'diffuse'}`, "'diffuse'"},
+		{"layer depth (first time)", `{layer: 'depth'}`, "'depth'"},
+		{"layer beauty (cached)", `{layer: ''}`, "''"},
+		{"layer diffuse (cached)", `{layer: 'diffuse'}`, "'diffuse'"},
+		{"channel R", `{channel: 'R'}`, "null"},
+		{"exposure 0", `{exposure: 0}`, "null"},
+	} {
+		ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+		ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](fmt.Sprintf(`measure(%s, %s)`, step.js, step.done), chromedp.EvalAwaitPromise))
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", step.what, err)
+		}
+		t.Logf("%-28s %8.1f ms (performance.now, to the drawn frame)", step.what, ms)
+	}
+	// The draw alone (the shader over the canvas), without the frame wait.
+	draw := eval[float64](b, `(() => { const t0 = performance.now(); for (let i = 0; i < 5; i++) { hdrDrawNow(); hdr.glA.readPixel(1, 1); } return (performance.now() - t0) / 5; })()`)
+	size := eval[[]int](b, `[hdr.glA.canvas.width, hdr.glA.canvas.height]`)
+	t.Logf("one draw of a %dx%d canvas: %.1f ms", size[0], size[1], draw)
+	eval[bool](b, `zoomTo(1), true`)
+	draw = eval[float64](b, `(() => { const t0 = performance.now(); for (let i = 0; i < 5; i++) { hdrDrawNow(); hdr.glA.readPixel(1, 1); } return (performance.now() - t0) / 5; })()`)
+	t.Logf("one draw at 100 %% (nearest texel): %.1f ms", draw)
+	draw = eval[float64](b, `(() => { const t0 = performance.now(); for (let i = 0; i < 5; i++) { hdr.glA.readPixel(1, 1); } return (performance.now() - t0) / 5; })()`)
+	t.Logf("readPixels alone: %.1f ms", draw)
+	for _, tm := range eval[[]struct {
+		What string
+		Ms   float64
+	}](b, `rgViewer.timings()`) {
+		t.Logf("%-40s %8.1f ms (fetch + decode in the page)", tm.What, tm.Ms)
+	}
+	b.screenshot("viewer-20-4k.png")
+}

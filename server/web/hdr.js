@@ -59,10 +59,23 @@ function pickLayer(info) {
   return i >= 0 ? info.layers[i] : info.layers[info.beauty];
 }
 
-async function loadLayer(s, info, layer) {
+// loadLayer fetches a layer once: concurrent callers (a live render's
+// events come in bursts) share one request.
+function loadLayer(s, info, layer) {
   const key = `${s.id}/${info.version}/${layer.name}`;
-  let d = hdrData.get(key);
-  if (d) return d;
+  const d = hdrData.get(key);
+  if (d) return Promise.resolve(d);
+  let p = hdrLoading.get(key);
+  if (!p) {
+    p = fetchLayer(s, info, layer, key).finally(() => hdrLoading.delete(key));
+    hdrLoading.set(key, p);
+  }
+  return p;
+}
+const hdrLoading = new Map();
+
+async function fetchLayer(s, info, layer, key) {
+  let d;
   // Half floats when the file stores half (exact, half the bytes), else
   // float32 so that the inspector shows the file's values exactly.
   const type = layer.channels.every(c => c.type === 'half') ? 'half' : 'float';
@@ -91,6 +104,7 @@ async function loadLayer(s, info, layer) {
   d = {key, id: s.id, version: info.version, layer: layer.name, w, h: hh, x: ox, y: oy, n, names, data, half: type === 'half',
     premul: info.format === 'exr', loadMs: performance.now() - t0};
   hdrData.set(key, d);
+  hdr.timings.push({what: `load ${s.id} ${d.layer || 'beauty'} ${d.w}x${d.h} ${type}`, ms: d.loadMs});
   return d;
 }
 let halfTable = null;
@@ -188,7 +202,7 @@ uniform int uChan;         // -1 colour, else the texture channel shown grey
 uniform float uExposure, uOffset, uGamma;
 uniform int uTransform;    // 0 sRGB, 1 Rec.709, 2 linear, 3 AgX
 uniform int uMode;         // 0 normal, 1 false colour, 2 positive/negative
-uniform mat3 uPrim;
+uniform mat3 uPrim, uAgxOut;
 uniform bool uPremul, uHasB;
 out vec4 outColor;
 
@@ -215,7 +229,7 @@ vec3 agx(vec3 v) {
   v = clamp((log2(v) + 12.47393) / 16.500999, 0.0, 1.0);
   vec3 x2 = v * v, x4 = x2 * x2;
   v = 15.5 * x4 * x2 - 40.14 * x4 * v + 31.96 * x4 - 6.868 * x2 * v + 0.4298 * x2 + 0.1191 * v - 0.00232;
-  v = inverse(inset) * pow(max(v, vec3(0.0)), vec3(2.2));
+  v = uAgxOut * pow(max(v, vec3(0.0)), vec3(2.2));
   return srgbOETF(max(v, vec3(0.0)));
 }
 
@@ -403,6 +417,8 @@ class GLView {
     const M = disp.primaries && hdr.prim && src !== 'rel' ? hdr.prim : [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
     // column-major for GLSL
     gl.uniformMatrix3fv(L.uPrim, false, [M[0][0], M[1][0], M[2][0], M[0][1], M[1][1], M[2][1], M[0][2], M[1][2], M[2][2]]);
+    // AgX's outset is the inverse of its inset, computed once here.
+    gl.uniformMatrix3fv(L.uAgxOut, false, [0, 1, 2].flatMap(j => [0, 1, 2].map(i => AGX_OUT[i][j])));
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
@@ -483,7 +499,6 @@ async function hdrSet(which, s) {
       hdr.b = d; hdr.infoB = info;
     }
     pruneData();
-    hdr.timings.push({what: `load ${which} ${d.layer || 'beauty'} ${d.w}x${d.h}`, ms: d.loadMs});
     hdrDraw();
     inspectRefresh();
     statsRefresh();

@@ -246,7 +246,8 @@ function statsNow() {
     const hs = histogram(hdr.a, region);
     out.histogram = hs;
     drawHistogram($('#hist'), hs);
-    drawWaveform($('#wave'), waveform(hdr.a, 256, 96), 256, 96);
+    const cols = Math.min(256, st.iw);
+    drawWaveform($('#wave'), waveform(hdr.a, cols, 96), cols, 96);
   }
   const mt = $('#metrics');
   if (st.compare !== 'off' && hdr.a && hdr.b) {
