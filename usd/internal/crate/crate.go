@@ -358,6 +358,11 @@ func (r *reader) decodeInts(enc []byte, n int, wide bool) []int64 {
 	if wide {
 		w = 8
 	}
+	if n == 0 {
+		// OpenUSD codes no integers as no bytes at all (a layer with no
+		// fields writes an empty FIELDS list), not as a common value.
+		return []int64{}
+	}
 	codesLen := (n*2 + 7) / 8
 	if len(enc) < w+codesLen {
 		r.fail("integer coding: %d bytes cannot hold %d codes", len(enc), n)

@@ -3,6 +3,8 @@ package crate
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -351,5 +353,27 @@ func TestWriterRefusesValuesWithNoCrateForm(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "customData") {
 		t.Errorf("error %v does not name the field", err)
+	}
+}
+
+// TestReaderAcceptsLayerWithNoFields: OpenUSD writes a layer with no
+// fields (an empty anonymous layer exported) with zero-length coded
+// integer lists; the reader refused it until fuzzing found it (the writer
+// writes the same).
+func TestReaderAcceptsLayerWithNoFields(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "empty_openusd.usdc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Read("empty_openusd.usdc", b)
+	if err != nil {
+		t.Fatalf("OpenUSD's empty layer: %v", err)
+	}
+	if len(l.Specs) != 1 || len(l.Root().Fields) != 0 {
+		t.Errorf("got %d specs, %d root fields; want the pseudo-root alone", len(l.Specs), len(l.Root().Fields))
+	}
+	back, _ := roundTrip(t, sdf.NewLayer("empty.usdc"))
+	if len(back.Specs) != 1 {
+		t.Errorf("rewritten empty layer has %d specs", len(back.Specs))
 	}
 }
