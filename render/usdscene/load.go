@@ -90,6 +90,7 @@ type conv struct {
 	xforms map[string]render.Matrix
 	mats   map[string]int           // material prim path → index
 	needs  map[int]primvarNeeds     // material index → mesh primvars its network reads
+	bound  map[string]int           // prim path → bound material index (boundMaterial)
 	protos map[string][]protoEntry  // prototype prim path → its meshes
 	images map[string]*render.Image // resolved path → decoded image
 	imgErr map[string]error

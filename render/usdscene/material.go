@@ -18,15 +18,24 @@ import (
 // usd.ComputeBoundMaterialFor binds for the "full" purpose (this is a
 // final-quality renderer), falling back to all-purpose bindings; 0 (the
 // displayColor fallback) without one.
+// It is asked several times per mesh (UV set, value primvar, material),
+// so the answer is kept per prim path.
 func (c *conv) boundMaterial(p *usd.Prim) int {
-	mat, rel := usd.ComputeBoundMaterialFor(p, "full")
-	if mat == nil {
-		if rel != nil {
-			c.warnf("%s: material binding %s.%s targets no Material; displayColor used", p.Path(), rel.Prim().Path(), rel.Name())
-		}
-		return 0
+	if i, ok := c.bound[p.Path()]; ok {
+		return i
 	}
-	return c.material(mat.Path())
+	idx := 0
+	mat, rel := usd.ComputeBoundMaterialFor(p, "full")
+	if mat != nil {
+		idx = c.material(mat.Path())
+	} else if rel != nil {
+		c.warnf("%s: material binding %s.%s targets no Material; displayColor used", p.Path(), rel.Prim().Path(), rel.Name())
+	}
+	if c.bound == nil {
+		c.bound = map[string]int{}
+	}
+	c.bound[p.Path()] = idx
+	return idx
 }
 
 // primvarNeeds are the mesh primvars a material's network reads: the UV
@@ -332,11 +341,7 @@ func (c *conv) texCoords(tex *usd.Prim, t *render.ImageTexture, need *primvarNee
 // bound to p reads ("" for the defaults). For the mesh converter: it reads
 // those primvars into the mesh's UV and colour.
 func (c *conv) meshPrimvarNames(p *usd.Prim) (uv, value string) {
-	mat, _ := usd.ComputeBoundMaterialFor(p, "full")
-	if mat == nil {
-		return "", ""
-	}
-	n := c.needs[c.material(mat.Path())]
+	n := c.needs[c.boundMaterial(p)]
 	return n.uv, n.value
 }
 
