@@ -2,14 +2,17 @@ package usd
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rgallery/rgallery/usd/pcp"
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -163,7 +166,9 @@ func TestCompositionCases(t *testing.T) {
 			total++
 			name := filepath.Base(caseDir) + "/" + v
 			root := filepath.Join(caseDir, v, filepath.Base(c.root))
-			var opts []OpenOption
+			// These baselines come from a PcpCache for the root layer,
+			// not a UsdStage (which always has a session layer).
+			opts := []OpenOption{func(c *openConfig) { c.pcpOnly = true }}
 			if v == "" {
 				root = filepath.Join(caseDir, c.root)
 				if c.session != "" {
@@ -306,4 +311,150 @@ func lastVariant(p string) (string, string) {
 		return kv[0], ""
 	}
 	return kv[0], kv[1]
+}
+
+// TestPcpRules composes each small stage under testdata/pcp-rules/<rule>/
+// (named after the composition rule it pins) and compares it with
+// expected.txt there: the prim stack of every prim on the stage, the
+// variant selections, and the composition errors (kind and prim), as
+// OpenUSD computes them (each file says how it was derived and checked).
+// Lines of expected.txt:
+//
+//	# comment
+//	fallback SET=SEL[,SEL]     variant fallbacks to open with
+//	error KIND <PATH>          a composition error (only the kinds listed are compared)
+//	stack PATH: LAYER SPECPATH | LAYER SPECPATH ...
+//	variants PATH: SET=SEL ...
+//
+// Each stage is opened under a deadline, so a composition that does not
+// terminate fails the test instead of hanging it.
+func TestPcpRules(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join("testdata", "pcp-rules", "*", "expected.txt"))
+	if len(dirs) == 0 {
+		t.Fatal("no testdata/pcp-rules/*/expected.txt")
+	}
+	for _, exp := range dirs {
+		dir := filepath.Dir(exp)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			want, fallbacks, kinds := readPcpRuleExpected(t, exp)
+			for _, root := range []string{"root.usda", "root.usdc"} {
+				if _, err := os.Stat(filepath.Join(dir, root)); err != nil {
+					continue
+				}
+				var opts []OpenOption
+				if len(fallbacks) > 0 {
+					opts = append(opts, WithVariantFallbacks(fallbacks))
+				}
+				s := openWithDeadline(t, filepath.Join(dir, root), opts...)
+				got := pcpRuleFacts(s, kinds)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s:\n got:\n  %s\nwant:\n  %s", root, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+				}
+			}
+		})
+	}
+}
+
+// openWithDeadline opens a stage, failing the test if composition does
+// not finish within a minute (a hang guard, not a speed check: these
+// stages compose in milliseconds).
+func openWithDeadline(t *testing.T, path string, opts ...OpenOption) *Stage {
+	t.Helper()
+	type result struct {
+		s   *Stage
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := Open(path, opts...)
+		if err == nil {
+			for range s.Traverse() {
+			}
+		}
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("open %s: %v", path, r.err)
+		}
+		return r.s
+	case <-time.After(time.Minute):
+		t.Fatalf("open %s: composition did not terminate", path)
+	}
+	return nil
+}
+
+func readPcpRuleExpected(t *testing.T, file string) (lines []string, fallbacks map[string][]string, kinds map[string]bool) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds = map[string]bool{}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "" || strings.HasPrefix(l, "#"):
+		case strings.HasPrefix(l, "fallback "):
+			set, sels, _ := strings.Cut(strings.TrimPrefix(l, "fallback "), "=")
+			if fallbacks == nil {
+				fallbacks = map[string][]string{}
+			}
+			fallbacks[set] = strings.Split(sels, ",")
+		case strings.HasPrefix(l, "kinds "):
+			for _, k := range strings.Fields(strings.TrimPrefix(l, "kinds ")) {
+				kinds[k] = true
+			}
+		default:
+			if strings.HasPrefix(l, "error ") {
+				kinds[strings.Fields(l)[1]] = true
+			}
+			lines = append(lines, l)
+		}
+	}
+	return lines, fallbacks, kinds
+}
+
+// pcpRuleFacts lists a stage in the form of expected.txt: errors of the
+// given kinds (sorted), then per prim in namespace order its stack and
+// variant selections.
+func pcpRuleFacts(s *Stage, kinds map[string]bool) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, err := range s.Errors() {
+		var pe *pcp.Error
+		if errors.As(err, &pe) && kinds[pe.Kind] {
+			l := fmt.Sprintf("error %s <%s>", pe.Kind, pe.Site)
+			if !seen[l] {
+				seen[l] = true
+				out = append(out, l)
+			}
+		}
+	}
+	sort.Strings(out)
+	var walk func(p *Prim)
+	walk = func(p *Prim) {
+		for _, c := range p.Children() {
+			var st []string
+			for _, site := range c.PrimStack() {
+				st = append(st, filepath.Base(site.Layer.Identifier)+" "+site.Path)
+			}
+			out = append(out, fmt.Sprintf("stack %s: %s", c.Path(), strings.Join(st, " | ")))
+			if sel := c.VariantSelections(); len(sel) > 0 {
+				var vs []string
+				for _, set := range c.VariantSetNames() {
+					if v, ok := sel[set]; ok {
+						vs = append(vs, set+"="+v)
+					}
+				}
+				sort.Strings(vs)
+				if len(vs) > 0 {
+					out = append(out, fmt.Sprintf("variants %s: %s", c.Path(), strings.Join(vs, " ")))
+				}
+			}
+			walk(c)
+		}
+	}
+	walk(s.PrimAtPath("/"))
+	return out
 }

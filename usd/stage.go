@@ -57,6 +57,9 @@ type openConfig struct {
 	fallbacks  map[string][]string
 	resolver   Resolver
 	session    string
+	// pcpOnly composes as a PcpCache for the root layer alone rather than
+	// as a UsdStage (tests against Pcp's own baselines).
+	pcpOnly bool
 }
 
 // WithoutPayloads opens the stage with payload arcs unloaded.
@@ -128,6 +131,9 @@ func Open(file string, opts ...OpenOption) (*Stage, error) {
 	s.cache = pcp.NewCache(ld, rootLayer, session)
 	s.cache.NoPayloads = cfg.noPayloads
 	s.cache.Fallbacks = cfg.fallbacks
+	if !cfg.pcpOnly {
+		s.cache.StageRootLayerStack()
+	}
 	s.errs = append(s.errs, s.cache.LayerErrors...)
 	s.root = &Prim{stage: s, path: "/"}
 	s.prims["/"] = s.root

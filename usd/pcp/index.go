@@ -106,6 +106,8 @@ type PrimIndex struct {
 	// VariantSelections are the selections used, by variant set name.
 	VariantSelections map[string]string
 	Errors            []error
+
+	nodes int // nodes added while building it (for maxIndexNodes)
 }
 
 // Cache builds and keeps prim indexes of one stage.
@@ -128,6 +130,22 @@ func NewCache(loader LayerLoader, root, session *sdf.Layer) *Cache {
 	c.stacks[ls.id] = ls
 	c.LayerErrors = errs
 	return c
+}
+
+// StageRootLayerStack gives the root layer stack the identity it has
+// under a UsdStage, which always has a session layer (an anonymous one
+// when none is given): then an arc to the stage's own root layer
+// (@root.usda@</C>) is an external arc into a layer stack of its own, as
+// with UsdStage::Open and PcpLayerStackIdentifier. Without it the cache
+// behaves as a PcpCache made for the root layer alone. Call it before
+// asking for any prim index.
+func (c *Cache) StageRootLayerStack() {
+	if strings.Contains(c.root.id, "+") {
+		return // a session layer was given: the identity is distinct already
+	}
+	delete(c.stacks, c.root.id)
+	c.root.id = "stage+" + c.root.id
+	c.stacks[c.root.id] = c.root
 }
 
 // RootLayerStack returns the stage's root layer stack.
@@ -155,34 +173,63 @@ func (c *Cache) layerStack(l *sdf.Layer) *LayerStack {
 
 // PrimIndex returns the index of the prim at path (a prim path without
 // variant selections), building it and its ancestors' as needed.
-func (c *Cache) PrimIndex(path string) *PrimIndex { return c.siteIndex(c.root, path, 0) }
+func (c *Cache) PrimIndex(path string) *PrimIndex { return c.siteIndex(c.root, path, nil) }
 
-// maxSiteDepth bounds the recursion of sub-root arcs into other sites.
-const maxSiteDepth = 64
+// Bounds that turn runaway composition into an error instead of unbounded
+// growth (OpenUSD has PcpErrorIndexCapacityExceeded for the node count).
+// Cycle detection (see cycleAt) ends every recursion of well-formed and
+// cyclic input alike; these only guard against what it misses.
+const (
+	// maxFrameDepth bounds the nesting of sub-root arcs built as
+	// subgraphs for one prim (Pcp's stack frames).
+	maxFrameDepth = 64
+	// maxIndexNodes bounds the nodes of one prim index graph, counting
+	// those of the subgraphs built for it.
+	maxIndexNodes = 1 << 14
+)
+
+// frame links a subgraph being built for a sub-root arc to the graph it
+// will join: OpenUSD's PcpPrimIndex_StackFrame. Cycle checks and errors
+// cross frames, so a cycle that runs through the site of an arc's target's
+// namespace ancestor is found (_CheckForCycle).
+type frame struct {
+	parent    *Node   // the node of the outer graph the subgraph hangs under
+	requested string  // path of the site the subgraph is built for
+	arc       ArcType // arc from parent to the subgraph's root
+	prev      *frame
+	outer     *builder
+	depth     int
+}
 
 // siteIndex returns the index of path composed in layer stack ls as if
-// ls were the root: used for the prim itself and, for arcs that target a
-// prim below the root of another layer stack, for that target's ancestors.
-func (c *Cache) siteIndex(ls *LayerStack, path string, level int) *PrimIndex {
+// ls were the root. With no frame it is a prim of the stage, cached; in a
+// frame it is (an ancestor of) the target of a sub-root arc and is built
+// afresh each time, since what counts as a cycle depends on the outer
+// graph (Pcp_BuildPrimIndex with a previous frame bypasses the cache).
+func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 	key := ls.id + "\x00" + path
-	if idx := c.indexes[key]; idx != nil {
-		return idx
+	if fr == nil {
+		if idx := c.indexes[key]; idx != nil {
+			return idx
+		}
 	}
 	idx := &PrimIndex{Path: path}
-	c.indexes[key] = idx // guards against re-entry on cycles
+	if fr == nil {
+		c.indexes[key] = idx // guards against re-entry
+	}
 	parent := sdf.ParentPath(path)
 	name := sdf.NameOf(path)
 	if parent == "/" || parent == "" {
 		idx.Root = &Node{Arc: ArcRoot, LayerStack: ls, Path: path, Offset: sdf.IdentityOffset}
 	} else {
-		pidx := c.siteIndex(ls, parent, level)
+		pidx := c.siteIndex(ls, parent, fr)
 		if pidx.Root == nil {
 			idx.Root = &Node{Arc: ArcRoot, LayerStack: ls, Path: path, Offset: sdf.IdentityOffset}
 		} else {
 			idx.Root = cloneChild(pidx.Root, nil, name)
 		}
 	}
-	b := &builder{cache: c, idx: idx, depth: pathDepth(path), level: level}
+	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr}
 	b.expand()
 	b.checkUnresolved()
 	idx.Nodes = b.strengthOrder()
@@ -203,6 +250,89 @@ func (b *builder) checkUnresolved() {
 			b.errf("UnresolvedPrimPath", "%s: %s to @%s@<%s>: no prim there", b.idx.Path, n.Arc, n.LayerStack.Root().Identifier, n.Path)
 		}
 	})
+}
+
+// cycleAt reports whether adding n under parent forms a cycle, following
+// OpenUSD's _CheckForCycle (primIndex.cpp): an arc is a cycle when its
+// target site is in the same layer stack as a node on the path from
+// parent to the root, and either path is a namespace prefix of the other
+// (/A/B adding an arc to /A, or /A to /A/B). The walk crosses stack
+// frames: above a subgraph's root it continues at the node the subgraph
+// will hang under, with the target path moved from the subgraph's root
+// path to the path it was requested for (an arc to /A found while
+// building /D for /D/B is an arc to /A/B once that subgraph is placed).
+// Variant arcs are never cycles; nor are implied class arcs under a
+// relocation (placeholders that contribute no opinions).
+func (b *builder) cycleAt(parent, n *Node) bool {
+	if n.Arc == ArcVariant {
+		return false
+	}
+	if isClassArc(n.Arc) && parent != n.Origin {
+		it := frameIter{node: parent, fr: b.frame}
+		for it.node != nil && isClassArc(it.arc()) {
+			it.next()
+		}
+		if it.node != nil && it.arc() == ArcRelocate {
+			return false
+		}
+	}
+	path := n.Path
+	node, fr := parent, b.frame
+	for node != nil {
+		for a := node; a != nil; a = a.Parent {
+			if a.LayerStack == n.LayerStack && (sdf.HasPrefix(a.Path, path) || sdf.HasPrefix(path, a.Path)) {
+				return true
+			}
+		}
+		if fr == nil {
+			break
+		}
+		cur := rootOf(node).Path
+		if cur == path {
+			path = fr.requested
+		} else if p, ok := sdf.ReplacePrefix(path, cur, fr.requested); ok {
+			path = p
+		}
+		node, fr = fr.parent, fr.prev
+	}
+	return false
+}
+
+func isClassArc(a ArcType) bool { return a == ArcInherit || a == ArcSpecialize }
+
+func rootOf(n *Node) *Node {
+	for n.Parent != nil {
+		n = n.Parent
+	}
+	return n
+}
+
+// frameIter walks up from a node to the root of its graph and on into
+// the graphs of outer frames (PcpPrimIndex_StackFrameIterator).
+type frameIter struct {
+	node *Node
+	fr   *frame
+}
+
+func (it *frameIter) arc() ArcType {
+	switch {
+	case it.node.Parent != nil:
+		return it.node.Arc
+	case it.fr != nil:
+		return it.fr.arc
+	}
+	return ArcRoot
+}
+
+func (it *frameIter) next() {
+	switch {
+	case it.node.Parent != nil:
+		it.node = it.node.Parent
+	case it.fr != nil:
+		it.node, it.fr = it.fr.parent, it.fr.prev
+	default:
+		it.node = nil
+	}
 }
 
 func pathDepth(p string) int { return strings.Count(sdf.StripVariants(p), "/") }
@@ -258,12 +388,25 @@ type builder struct {
 	cache *Cache
 	idx   *PrimIndex
 	depth int
-	level int
+	frame *frame // nil for a prim of the stage
+	full  bool   // the capacity bound was hit: add no more nodes
 }
 
-// errf records a composition error of kind (see Error) on the index.
+// top returns the builder of the prim index that a subgraph is built for.
+func (b *builder) top() *builder {
+	for b.frame != nil {
+		b = b.frame.outer
+	}
+	return b
+}
+
+// errf records a composition error of kind (see Error) on the index of
+// the stage's prim: errors found while building a subgraph belong to the
+// prim that needed it, as Pcp merges a subgraph's errors into the
+// originating index.
 func (b *builder) errf(kind, format string, args ...any) {
-	b.idx.Errors = append(b.idx.Errors, newError(kind, b.idx.Path, format, args...))
+	t := b.top()
+	t.idx.Errors = append(t.idx.Errors, newError(kind, t.idx.Path, format, args...))
 }
 
 func (b *builder) expand() {
@@ -316,23 +459,29 @@ func (b *builder) each(f func(*Node) bool) {
 }
 
 // addChild inserts a new node under parent in strength order, unless it
-// would form a cycle.
+// would form a cycle (an ArcCycle error) or the index is over capacity.
 func (b *builder) addChild(parent *Node, n *Node) bool {
 	n.Parent = parent
 	if n.Origin == nil {
 		n.Origin = parent
 	}
-	for a := parent; a != nil; a = a.Parent {
-		if a.LayerStack == n.LayerStack && (sdf.HasPrefix(a.Path, n.Path) || sdf.HasPrefix(n.Path, a.Path)) {
-			if a.Arc == ArcVariant || n.Arc == ArcVariant || n.Arc == ArcRelocate || a.Arc == ArcRelocate {
-				continue
-			}
-			b.errf("ArcCycle", "composition cycle at %s: %s arc from @%s@<%s> to @%s@<%s>", b.idx.Path, n.Arc,
-				shortName(parent.LayerStack.Root().Identifier), parent.Path,
-				shortName(n.LayerStack.Root().Identifier), n.Path)
-			return false
-		}
+	if b.full {
+		return false
 	}
+	if b.cycleAt(parent, n) {
+		b.errf("ArcCycle", "composition cycle at %s: %s arc from @%s@<%s> to @%s@<%s>", b.top().idx.Path, n.Arc,
+			shortName(parent.LayerStack.Root().Identifier), parent.Path,
+			shortName(n.LayerStack.Root().Identifier), n.Path)
+		return false
+	}
+	if t := b.top(); t.idx.nodes >= maxIndexNodes {
+		b.full = true
+		t.full = true
+		b.errf("IndexCapacityExceeded", "%s: more than %d composition nodes; arcs from @%s@<%s> on are ignored", t.idx.Path, maxIndexNodes,
+			shortName(parent.LayerStack.Root().Identifier), parent.Path)
+		return false
+	}
+	b.top().idx.nodes++
 	if n.implied {
 		for _, c := range parent.Children {
 			if c.LayerStack == n.LayerStack && c.Path == n.Path && c.Arc == n.Arc {
@@ -351,10 +500,19 @@ func (b *builder) addChild(parent *Node, n *Node) bool {
 // (a reference to </A/B> sees what </A>'s own references say about B).
 func (b *builder) addAncestral(n *Node) {
 	parent := sdf.ParentPath(sdf.StripVariants(n.Path))
-	if n.implied || parent == "/" || parent == "" || n.Arc == ArcVariant || b.level >= maxSiteDepth {
+	if n.implied || parent == "/" || parent == "" || n.Arc == ArcVariant {
 		return
 	}
-	pidx := b.cache.siteIndex(n.LayerStack, parent, b.level+1)
+	fr := &frame{parent: n.Parent, requested: n.Path, arc: n.Arc, prev: b.frame, outer: b, depth: 1}
+	if b.frame != nil {
+		fr.depth = b.frame.depth + 1
+	}
+	if fr.depth > maxFrameDepth {
+		b.errf("IndexCapacityExceeded", "%s: %s arc to @%s@<%s> nests more than %d sub-root arcs; its ancestral opinions are ignored",
+			b.top().idx.Path, n.Arc, shortName(n.LayerStack.Root().Identifier), n.Path, maxFrameDepth)
+		return
+	}
+	pidx := b.cache.siteIndex(n.LayerStack, parent, fr)
 	if pidx.Root == nil {
 		return
 	}

@@ -1,15 +1,3 @@
-// Package pcp composes layers into prim indexes: the ordered list of
-// opinions (layer, path, time offset) that make up each prim of a stage.
-//
-// It follows OpenUSD's Pcp: layer stacks (a root layer and its sublayers,
-// with offsets), and per prim a graph of nodes joined by arcs ordered
-// LIVRPS (local, inherits, variants, references, payloads, specializes),
-// including ancestral arcs, implied inherits, internal and external
-// references, default-prim targets, layer offsets and timeCodesPerSecond
-// scaling, variant selection with fallbacks, and cycle detection.
-//
-// It does not implement relocates, value clips or variant selection
-// expressions; those arcs are ignored (see the usd package doc).
 package pcp
 
 import (

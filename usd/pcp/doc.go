@@ -1,0 +1,70 @@
+// Package pcp composes layers into prim indexes: the ordered list of
+// opinions (layer stack, path, time offset) that make up each prim of a
+// stage. It follows OpenUSD's Pcp (pxr/usd/pcp, primIndex.cpp unless said
+// otherwise); it knows nothing of value resolution or the stage API (the
+// usd package) and nothing of file formats (usd/sdf and its readers).
+//
+// Each rule below names the OpenUSD function it follows.
+//
+// Layer stacks (layerStack.cpp, PcpComputeLayerStack): a root layer (with
+// the session layer in front) and its sublayers, strongest first, each
+// with the offset that maps its time to the root's, timeCodesPerSecond
+// scaling included; a sublayer cycle is a SublayerCycle error, a missing
+// sublayer an InvalidSublayerPath error.
+//
+// Graph and strength (Pcp_BuildPrimIndex, _BuildInitialPrimIndexFromAncestor,
+// PcpCompareSiblingNodeStrength): a prim's index starts as a clone of its
+// parent's graph with every site moved to the child (ancestral opinions),
+// then each node's arcs are added as children, siblings ordered LIVRPS
+// (inherit, relocate, variant, reference, payload, specialize), then by
+// namespace depth of the arc's introduction (deeper is stronger), then by
+// the strength of the origin, then by authored order. Specializes are
+// placed after everything else (_PropagateSpecializesTreeToRoot).
+//
+// Sub-root arcs (_AddArc with includeAncestralOpinions,
+// PcpPrimIndex_StackFrame): an arc to a prim below the root of its layer
+// stack also brings the opinions of that prim's namespace ancestors' arcs.
+// The ancestor's graph is built afresh inside a frame that links it to the
+// graph it will join (not taken from the cache: what is a cycle depends on
+// that outer graph).
+//
+// Cycles (_CheckForCycle, _HasAncestorCycle): an arc whose target site is
+// in the same layer stack as a node on the path from the arc's parent to
+// the root, where either path is a namespace prefix of the other, is not
+// added and is an ArcCycle error of the prim. The walk continues across
+// frames, with the target path moved from the subgraph's root path to the
+// path requested of it. Variant arcs are never cycles, nor are implied
+// class arcs under a relocation. Besides, an index is bounded (64 nested
+// frames, 16384 nodes): past that it is an IndexCapacityExceeded error
+// (PcpErrorIndexCapacityExceeded), never unbounded growth.
+//
+// Errors (PcpPrimIndexOutputs::Append): errors found while building a
+// subgraph belong to the prim whose index needed it.
+//
+// References and payloads (_EvalRefOrPayloadArcs): list ops composed over
+// the layer stack; an empty asset path is an internal arc; no prim path
+// means the target layer's defaultPrim (UnresolvedPrimPath without one);
+// the arc's offset composes with the authoring layer's offset and, for
+// external arcs, the ratio of timeCodesPerSecond. A reference or payload
+// whose target subtree has no prim spec is UnresolvedPrimPath
+// (_EvalUnresolvedPrimPathError, _PrimSpecExistsUnderNode).
+//
+// Inherits and specializes (_AddClassBasedArcs, _DetermineInheritPath):
+// a class path authored inside a variant keeps the variant selection.
+// Implied classes (_EvalImpliedClasses, _EvalImpliedClassTree): a class
+// arc is implied to each weaker-to-stronger layer stack up the graph, with
+// the class path mapped through each arc, so a global class override in
+// a referencing layer stack applies.
+//
+// Relocations (_EvalNodeRelocations): a prim at a relocation's target gets
+// a node for the source site; the source's own specs do not contribute
+// (salted earth) but its arcs do; relocated-away children are not listed
+// as children of the source's parent.
+//
+// Variants (_EvalNodeVariantSets, _ComposeVariantSelection,
+// _EvalNodeFallbackVariant): each variant set of each node gets the
+// strongest selection authored anywhere in the index (variable
+// expressions evaluated with the node's layer stack's expression
+// variables, expressionVariables.cpp), else the first of the cache's
+// fallbacks for that set that exists (PcpCache::SetVariantFallbacks).
+package pcp
