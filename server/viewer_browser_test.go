@@ -50,6 +50,11 @@ func TestViewerInspectExposureLayersHistogramCompare(t *testing.T) {
 	k := knownEXR{64, 32}
 	importKnown(t, f.g, k, 1, "known")
 	importKnown(t, f.g, k, 2, "known x2")
+	md := map[string]any{"totalClockTime": 83.5, "peakMemory": 268435456, "timeToFirstPixel": 0.25, "samples": 64, "absent": nil,
+		"started": "2026-12-04T10:00:00Z", "nested": map[string]any{"gain": 1.23456789, "steps": []int{1, 2}}, "raysPerSecond": 12345678.0}
+	if err := f.g.UpdateMetadata(t.Context(), 1, md); err != nil {
+		t.Fatal(err)
+	}
 	b := newBrowser(t, 1400, 900)
 	b.do(chromedp.Navigate(f.srv.URL + "/"))
 	b.waitJS("the page", `document.body.dataset.ready === '1'`)
@@ -59,6 +64,38 @@ func TestViewerInspectExposureLayersHistogramCompare(t *testing.T) {
 	if got := strings.Join(eval[[]string](b, `rgViewer.layers()`), ","); got != ",depth,diffuse" {
 		t.Errorf("layers %q", got)
 	}
+
+	// The Info panel: the seed's stats first, values for people, null
+	// absent, nested dicts and lists readable, no JSON.
+	b.waitJS("the info panel", `document.querySelector('#info-md') !== null`)
+	if got := eval[string](b, `[...document.querySelectorAll('#info-dyn .sect h4')].map(e => e.textContent).join(',')`); !strings.HasPrefix(got, "Render stats,Snapshot") {
+		t.Errorf("info sections %q, want the render stats first", got)
+	}
+	stats := eval[string](b, `document.querySelector('#info-dyn .sect').textContent`)
+	for _, want := range []string{"1m 24s", "256.0 MiB", "First pixel0.25 s"} {
+		if !strings.Contains(stats, want) {
+			t.Errorf("render stats %q lack %q", stats, want)
+		}
+	}
+	info := eval[map[string]string](b, `Object.fromEntries([...document.querySelectorAll('#info-md .info-kv > .v')].map(v => [v.dataset.key, v.textContent]))`)
+	for k, want := range map[string]string{"samples": "64", "raysPerSecond": "12.35 M/s", "nested": "gain1.23457steps1, 2", "format": "exr"} {
+		if info[k] != want {
+			t.Errorf("info %s = %q, want %q", k, info[k], want)
+		}
+	}
+	if _, ok := info["absent"]; ok {
+		t.Error("a null metadata value is shown")
+	}
+	if v := info["started"]; v == "" || strings.Contains(v, "T10:00") {
+		t.Errorf("timestamp shown as %q, want local time", v)
+	}
+	if l := info["layers"]; !strings.Contains(l, "R (float)") || strings.Contains(l, "{") {
+		t.Errorf("layers shown as %q", l)
+	}
+	if txt := eval[string](b, `document.querySelector('#info-md').textContent`); strings.Contains(txt, "[{") || strings.Contains(txt, `":`) {
+		t.Errorf("metadata shown as JSON: %q", txt)
+	}
+	b.screenshot("viewer-12-info.png")
 
 	// Zoom so that image pixels are big: 8 screen px each.
 	eval[bool](b, `zoomTo(8), true`)

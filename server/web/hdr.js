@@ -3,7 +3,7 @@
 // (exposure, offset, transform, gamma, primaries, channels, false colour,
 // positive/negative), wipe / side by side / difference of A and B.
 // Part of rgallery's web UI; the scripts share one global scope and are
-// loaded in order by index.html: core, strip, hdr, inspect, viewer, panels, app.
+// loaded in order by index.html: core, strip, hdr, inspect, viewer, info, panels, app.
 // The curves are documented in docs/viewer.md.
 'use strict';
 

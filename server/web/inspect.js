@@ -2,7 +2,7 @@
 // the histogram and waveform, and the compare metrics (RMSE, PSNR, mean
 // relative error) of the whole image or a dragged region.
 // Part of rgallery's web UI; the scripts share one global scope and are
-// loaded in order by index.html: core, strip, hdr, inspect, viewer, panels, app.
+// loaded in order by index.html: core, strip, hdr, inspect, viewer, info, panels, app.
 'use strict';
 
 // fmtFloat shows a linear value with sensible digits: up to 6 significant

@@ -1,6 +1,6 @@
 // panels.js: the Info panel, the toolbar actions, menus and dialogs (options forms, file picker)
 // Part of rgallery's web UI; the scripts share one global scope and are
-// loaded in order by index.html: core, strip, viewer, panels, app.
+// loaded in order by index.html: core, strip, hdr, inspect, viewer, info, panels, app.
 'use strict';
 
 // ---------------------------------------------------------------- info panel
@@ -50,6 +50,12 @@ function updateInfo() {
   const plugin = (s.options && s.options.plugin) || {};
   const dyn = $('#info-dyn');
   const sects = [
+    // The seed's render stats first.
+    h('div.sect', {}, h('h4', {text: 'Render stats'}), kv([
+      ['Elapsed', fmtSecs(elapsed(s))], ['Done', percent(s) === undefined ? '' : `${percent(s).toFixed(1)} %`],
+      ['Peak memory', fmtBytes(s.stats && s.stats.peakMemory)],
+      (s.metadata || {}).timeToFirstPixel !== undefined ? ['First pixel', fmtSecs(s.metadata.timeToFirstPixel)] : null,
+    ])),
     h('div.sect', {}, h('h4', {text: 'Snapshot'}), kv([
       ['ID', s.id], ['State', s.state], s.error ? ['Error', s.error] : null, ['Renderer', s.renderer],
       ['Scene', s.source, true], ['Camera', s.camera], ['Settings', s.renderSettings],
@@ -57,12 +63,8 @@ function updateInfo() {
       ['Created', fmtTime(s.created)], ['Finished', s.finished ? fmtTime(s.finished) : ''],
       ['Image', s.image ? `${s.image} (v${s.imageVersion})` : '', true],
     ])),
-    h('div.sect', {}, h('h4', {text: 'Render stats'}), kv([
-      ['Elapsed', fmtSecs(elapsed(s))], ['Done', percent(s) === undefined ? '' : `${percent(s).toFixed(1)} %`],
-      ['Peak memory', fmtBytes(s.stats && s.stats.peakMemory)],
-    ])),
-    h('div.sect', {}, h('h4', {text: 'Options'}), kv(Object.entries(plugin).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v, true]))),
-    md.length ? h('div.sect', {}, h('h4', {text: 'Metadata'}), kv(md.map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v, true]))) : null,
+    h('div.sect', {}, h('h4', {text: 'Options'}), infoKV(plugin)), // info.js formats values
+    md.length ? h('div.sect#info-md', {}, h('h4', {text: 'Metadata'}), infoKV(s.metadata, SEED_STATS)) : null,
   ];
   // The log is fetched again only when the snapshot or its state changes,
   // so that live updates keep its scroll position.

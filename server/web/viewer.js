@@ -1,6 +1,6 @@
 // viewer.js: the viewer: progressive images, zoom and pan, A/B compare, stats, clicks
 // Part of rgallery's web UI; the scripts share one global scope and are
-// loaded in order by index.html: core, strip, hdr, inspect, viewer, panels, app.
+// loaded in order by index.html: core, strip, hdr, inspect, viewer, info, panels, app.
 // With WebGL2 the images are the float data drawn by hdr.js on the stages'
 // canvases; the <img> elements (the 8-bit preview) stay underneath as the
 // fallback and give the layout its size.
