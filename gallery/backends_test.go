@@ -44,6 +44,17 @@ func openPostgresTest(t testing.TB, dir string) *Gallery {
 			a.Close()
 		}
 	})
+	g, err := OpenDB(context.Background(), dir, withSearchPath(t, base, schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	return g
+}
+
+// withSearchPath returns the database URL base with its schema search
+// path set to schema.
+func withSearchPath(t testing.TB, base, schema string) string {
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
@@ -51,12 +62,7 @@ func openPostgresTest(t testing.TB, dir string) *Gallery {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	g, err := OpenDB(context.Background(), dir, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Close() })
-	return g
+	return u.String()
 }
 
 // eachStore runs f on a fresh gallery of every database backend: the
@@ -171,14 +177,11 @@ func TestConcurrentOpenOfANewPostgresGallery(t *testing.T) {
 	if _, err := first.db.Exec(`DROP SCHEMA ` + schema + ` CASCADE; CREATE SCHEMA ` + schema); err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse(testPostgres())
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
+	u := withSearchPath(t, testPostgres(), schema)
 	errs := make(chan error, 8)
 	for i := 0; i < 8; i++ {
 		go func() {
-			g, err := OpenDB(context.Background(), t.TempDir(), u.String())
+			g, err := OpenDB(context.Background(), t.TempDir(), u)
 			if err == nil {
 				_, err = g.Create(context.Background(), Snapshot{Renderer: "Local"})
 				g.Close()

@@ -150,6 +150,7 @@ var sqliteMigrations = []string{
 		updated_ns INTEGER NOT NULL
 	);`,
 	usersMigration("INTEGER"),
+	serversMigration("INTEGER"),
 }
 
 // postgresMigrations: the same schema in PostgreSQL's types; the
@@ -200,6 +201,7 @@ var postgresMigrations = []string{
 		updated_ns BIGINT NOT NULL
 	);`,
 	usersMigration("BIGINT"),
+	serversMigration("BIGINT"),
 }
 
 // b2i stores a bool as the 0/1 integer both schemas use.
@@ -220,5 +222,22 @@ func usersMigration(bigint string) string {
 		token_hash TEXT NOT NULL UNIQUE,
 		role       TEXT NOT NULL,
 		created_ns ` + bigint + ` NOT NULL
+	);`
+}
+
+// serversMigration adds the processes that run a team gallery's renders:
+// each live render names its owner (owner_id), and each owner holds a
+// lease that it renews; see servers.go.
+func serversMigration(bigint string) string {
+	return `ALTER TABLE snapshots ADD COLUMN owner_id TEXT NOT NULL DEFAULT '';
+	CREATE INDEX snapshots_owner ON snapshots(owner_id, state);
+	CREATE TABLE servers (
+		id             TEXT PRIMARY KEY,
+		url            TEXT NOT NULL DEFAULT '',
+		key            TEXT NOT NULL,
+		host           TEXT NOT NULL DEFAULT '',
+		pid            INTEGER NOT NULL DEFAULT 0,
+		started_ns     ` + bigint + ` NOT NULL,
+		lease_until_ns ` + bigint + ` NOT NULL
 	);`
 }

@@ -184,6 +184,7 @@ func (g *Gallery) Import(ctx context.Context, data []byte, o ImportOptions) (Sna
 		os.RemoveAll(dir)
 		return Snapshot{}, fmt.Errorf("import %s: %w", name, err)
 	}
+	g.notifyTx(ctx, tx, id, "created")
 	if err := tx.Commit(); err != nil {
 		os.RemoveAll(dir)
 		os.Remove(filepath.Join(g.dir, thumbRel))

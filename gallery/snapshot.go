@@ -77,6 +77,10 @@ type Snapshot struct {
 	// CreatedBy is the user who started or imported it in a team gallery
 	// ("" in a single-user one).
 	CreatedBy string `json:"createdBy,omitempty"`
+	// OwnerID is the server (servers.go) that runs the live render in a
+	// team gallery ("" in a single-user one, whose owner is the process
+	// holding the gallery's lock).
+	OwnerID string `json:"ownerId,omitempty"`
 }
 
 // NotFoundError is returned for a snapshot id that the gallery does not have.

@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -45,6 +46,18 @@ type Gallery struct {
 	// Statements of the progress path, prepared once: parsing SQL was most
 	// of the cost of recording hundreds of live renders.
 	setStats, bumpImage, readMetadata, writeMetadata *sql.Stmt
+
+	// url is the PostgreSQL database's URL ("" for SQLite), for the
+	// listening connection of Listen.
+	url string
+	// instance names this Gallery value in its change notifications, so
+	// that Listen skips the changes it made itself; channel is where they
+	// go (PostgreSQL).
+	instance, channel string
+	// server is the id of the server (servers.go) this process runs
+	// renders as; "" outside team mode.
+	serverMu sync.Mutex
+	server   string
 }
 
 // DefaultDir returns the gallery directory used when none is given:
@@ -130,6 +143,7 @@ func OpenDB(ctx context.Context, dir, db string) (*Gallery, error) {
 		return nil, err
 	}
 	g.cols = snapshotColumns + g.d.tags
+	g.instance = newInstanceID()
 	// Processes that open a new gallery at the same moment can find the
 	// database busy while one of them turns on WAL mode, which SQLite
 	// reports at once instead of waiting; they try again for a while.
@@ -156,6 +170,14 @@ func OpenDB(ctx context.Context, dir, db string) (*Gallery, error) {
 		g.db.Close()
 		return nil, fmt.Errorf("gallery %s: %w", abs, err)
 	}
+	if g.d.dollar {
+		var schema string
+		if err := g.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			g.db.Close()
+			return nil, fmt.Errorf("gallery %s: %w", abs, err)
+		}
+		g.channel = channelFor(schema)
+	}
 	return g, nil
 }
 
@@ -178,7 +200,7 @@ func openPostgres(dir, url string) (*Gallery, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Gallery{dir: dir, db: db, d: postgresDialect}, nil
+	return &Gallery{dir: dir, db: db, d: postgresDialect, url: url}, nil
 }
 
 // redactURL hides the password of a database URL in messages.
@@ -309,6 +331,9 @@ func (g *Gallery) Create(ctx context.Context, s Snapshot) (Snapshot, error) {
 	if s.State == "" {
 		s.State = Queued
 	}
+	if s.OwnerID == "" && s.State.Live() {
+		s.OwnerID = g.ServerID()
+	}
 	opts, err := marshalMap(s.Options)
 	if err != nil {
 		return s, fmt.Errorf("snapshot options: %w", err)
@@ -319,10 +344,10 @@ func (g *Gallery) Create(ctx context.Context, s Snapshot) (Snapshot, error) {
 	}
 	err = g.queryRowContext(ctx, `INSERT INTO snapshots
 		(label, created_ns, updated_ns, renderer, options, source, stored_scene, camera, rendersettings,
-		 res_x, res_y, state, error, metadata, star, colour, notes, owner_pid, created_by)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		 res_x, res_y, state, error, metadata, star, colour, notes, owner_pid, created_by, owner_id)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 		s.Label, s.Created.UnixNano(), s.Updated.UnixNano(), s.Renderer, opts, s.Source, s.StoredScene,
-		s.Camera, s.RenderSettings, s.ResX, s.ResY, string(s.State), s.Error, md, b2i(s.Star), s.Colour, s.Notes, s.OwnerPID, s.CreatedBy).Scan(&s.ID)
+		s.Camera, s.RenderSettings, s.ResX, s.ResY, string(s.State), s.Error, md, b2i(s.Star), s.Colour, s.Notes, s.OwnerPID, s.CreatedBy, s.OwnerID).Scan(&s.ID)
 	if err != nil {
 		return s, fmt.Errorf("insert snapshot: %w", err)
 	}
@@ -337,6 +362,7 @@ func (g *Gallery) Create(ctx context.Context, s Snapshot) (Snapshot, error) {
 			return s, err
 		}
 	}
+	g.notify(ctx, s.ID, "created")
 	return s, nil
 }
 
@@ -351,7 +377,7 @@ func marshalMap(m map[string]any) (string, error) {
 const snapshotColumns = `s.id, s.label, s.created_ns, s.updated_ns, s.finished_ns, s.renderer, s.options, s.source,
 	s.stored_scene, s.camera, s.rendersettings, s.res_x, s.res_y, s.state, s.error, s.image, s.image_version,
 	s.thumb, s.metadata, s.total_clock_time, s.percent_done, s.peak_memory, s.star, s.colour, s.notes,
-	s.log_path, s.attach_token, s.owner_pid, s.created_by, `
+	s.log_path, s.attach_token, s.owner_pid, s.created_by, s.owner_id, `
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -367,7 +393,7 @@ func scanSnapshot(r rowScanner) (Snapshot, error) {
 	err := r.Scan(&s.ID, &s.Label, &created, &updated, &finished, &s.Renderer, &opts, &s.Source,
 		&s.StoredScene, &s.Camera, &s.RenderSettings, &s.ResX, &s.ResY, &state, &s.Error, &s.Image, &s.ImageVersion,
 		&s.Thumb, &md, &total, &percent, &peak, &s.Star, &s.Colour, &s.Notes,
-		&s.LogPath, &s.AttachToken, &s.OwnerPID, &s.CreatedBy, &tags)
+		&s.LogPath, &s.AttachToken, &s.OwnerPID, &s.CreatedBy, &s.OwnerID, &tags)
 	if err != nil {
 		return s, err
 	}
@@ -511,7 +537,21 @@ func (g *Gallery) exec(ctx context.Context, id int64, what, query string, args .
 	if n == 0 {
 		return &NotFoundError{ID: id}
 	}
+	g.notify(ctx, id, execKind(what))
 	return nil
+}
+
+// execKind is the change an exec of what announces (see notify).
+func execKind(what string) string {
+	switch what {
+	case "set state":
+		return "state"
+	case "delete":
+		return "deleted"
+	case "set image":
+		return "image"
+	}
+	return "updated"
 }
 
 // SetState moves a snapshot to state, with an error message for failed ones.
@@ -579,6 +619,11 @@ func (g *Gallery) RecordProgress(ctx context.Context, updates map[int64]Progress
 		if err != nil {
 			return err
 		}
+		kind := "metadata"
+		if p.NewImages > 0 {
+			kind = "image"
+		}
+		g.notifyTx(ctx, tx, id, kind)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("update metadata: %w", err)
@@ -705,6 +750,7 @@ func (g *Gallery) AddTags(ctx context.Context, id int64, tags ...string) error {
 			return fmt.Errorf("snapshot %d: add tag %q: %w", id, t, err)
 		}
 	}
+	g.notify(ctx, id, "updated")
 	return nil
 }
 
@@ -715,6 +761,7 @@ func (g *Gallery) RemoveTags(ctx context.Context, id int64, tags ...string) erro
 			return fmt.Errorf("snapshot %d: remove tag %q: %w", id, t, err)
 		}
 	}
+	g.notify(ctx, id, "updated")
 	return nil
 }
 
@@ -805,10 +852,12 @@ func (g *Gallery) MarkInterrupted(ctx context.Context, reason string) ([]int64, 
 	return ids, nil
 }
 
-// Detached returns the live snapshots that carry a re-attach token.
+// Detached returns the live snapshots that carry a re-attach token, of
+// this process's server in a team gallery (ClaimExpired hands it those of
+// dead servers).
 func (g *Gallery) Detached(ctx context.Context) ([]Snapshot, error) {
 	rows, err := g.queryContext(ctx, `SELECT `+g.cols+` FROM snapshots s
-		WHERE s.state IN ('queued', 'rendering') AND s.attach_token != '' ORDER BY s.id`)
+		WHERE s.state IN ('queued', 'rendering') AND s.attach_token != '' AND s.owner_id = ? ORDER BY s.id`, g.ServerID())
 	if err != nil {
 		return nil, fmt.Errorf("find detached renders: %w", err)
 	}
