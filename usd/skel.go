@@ -4,10 +4,13 @@ package usd
 // deformation itself (blend shapes, then linear blend or dual-quaternion
 // skinning). The rules are OpenUSD's pxr/usd/usdSkel:
 //   - binding resolution: UsdSkel_CacheImpl::Populate (cacheImpl.cpp): from
-//     the nearest SkelRoot ancestor down, through Imageable prims only,
+//     the nearest SkelRoot ancestor down, through Imageable prims only, on
+//     prims with the SkelBindingAPI applied (OpenUSD 26.11 ignores binding
+//     properties elsewhere; older versions read them with a warning),
 //     skel:skeleton, primvars:skel:jointIndices/jointWeights,
 //     primvars:skel:geomBindTransform and skel:joints are inherited (the
-//     nearest authored opinion wins); skel:blendShapes and
+//     nearest authored opinion wins), and so is
+//     primvars:skel:skinningMethod; skel:blendShapes and
 //     skel:blendShapeTargets are read on the skinnable (Boundable, not
 //     Skeleton) prim only; skinnable prims do not nest. The animation is
 //     the Skeleton's inherited skel:animationSource
@@ -55,7 +58,7 @@ type SkelBinding struct {
 	Animation *Prim // the Skeleton's inherited animation source; nil: rest pose
 
 	jointIndices, jointWeights, geomBind, joints *Attribute
-	blendShapes                                  *Attribute
+	skinningMethod, blendShapes                  *Attribute
 	blendShapeTargets                            []string
 }
 
@@ -105,6 +108,9 @@ func FindSkelBinding(p *Prim) (*SkelBinding, bool) {
 		if q != p && skinnableTypes[q.TypeName()] {
 			return nil, false // skinnable prims do not nest
 		}
+		if !q.HasAPI("SkelBindingAPI") {
+			continue // OpenUSD 26.11 reads binding properties only where the API is applied
+		}
 		if r := q.Relationship("skel:skeleton"); r != nil {
 			if ts := r.Targets(); len(ts) > 0 {
 				if s := q.stage.PrimAtPath(ts[0]); s != nil && s.TypeName() == "Skeleton" {
@@ -124,10 +130,15 @@ func FindSkelBinding(p *Prim) (*SkelBinding, bool) {
 		if a := authored(q, "skel:joints"); a != nil {
 			b.joints = a
 		}
+		if a := authored(q, "primvars:skel:skinningMethod"); a != nil {
+			b.skinningMethod = a
+		}
 	}
-	b.blendShapes = authored(p, "skel:blendShapes")
-	if r := p.Relationship("skel:blendShapeTargets"); r != nil {
-		b.blendShapeTargets = r.Targets()
+	if p.HasAPI("SkelBindingAPI") {
+		b.blendShapes = authored(p, "skel:blendShapes")
+		if r := p.Relationship("skel:blendShapeTargets"); r != nil {
+			b.blendShapeTargets = r.Targets()
+		}
 	}
 	if b.Skeleton != nil {
 		for q := b.Skeleton; q != nil && q.path != "/"; q = q.parent {
@@ -147,10 +158,25 @@ func FindSkelBinding(p *Prim) (*SkelBinding, bool) {
 	return b, true
 }
 
-// HasJointInfluences reports whether both jointIndices and jointWeights
-// are bound.
+// HasJointInfluences reports whether jointIndices and jointWeights are
+// bound with the same elementSize and interpolation (constant or vertex),
+// as UsdSkelSkinningQuery validates them.
 func (b *SkelBinding) HasJointInfluences() bool {
-	return b.jointIndices != nil && b.jointWeights != nil
+	if b.jointIndices == nil || b.jointWeights == nil {
+		return false
+	}
+	ies, wes := elementSize(b.jointIndices), elementSize(b.jointWeights)
+	ii, wi := b.jointIndices.Interpolation(), b.jointWeights.Interpolation()
+	return ies == wes && ies > 0 && ii == wi && (ii == "constant" || ii == "vertex")
+}
+
+func elementSize(a *Attribute) int {
+	if v, ok := a.Metadata("elementSize"); ok {
+		if f, ok := toFloat64(v); ok {
+			return int(f)
+		}
+	}
+	return 1
 }
 
 // HasBlendShapes reports whether skel:blendShapes and its targets are bound.
@@ -158,15 +184,11 @@ func (b *SkelBinding) HasBlendShapes() bool {
 	return b.blendShapes != nil && len(b.blendShapeTargets) > 0
 }
 
-// SkinningMethod is the prim's skel:skinningMethod (classicLinear by default).
+// SkinningMethod is the bound primvars:skel:skinningMethod (inherited like
+// the other binding properties; classicLinear when not authored).
 func (b *SkelBinding) SkinningMethod() string {
-	if a := b.Prim.Attribute("primvars:skel:skinningMethod"); a != nil {
-		if s, ok := a.Token(Default); ok && s != "" {
-			return s
-		}
-	}
-	if a := b.Prim.Attribute("skel:skinningMethod"); a != nil {
-		if s, ok := a.Token(Default); ok && s != "" {
+	if b.skinningMethod != nil {
+		if s, ok := b.skinningMethod.Token(Default); ok && s != "" {
 			return s
 		}
 	}
@@ -396,19 +418,11 @@ type Influences struct {
 // (ComputeVaryingJointInfluences): constant influences are repeated for
 // every point.
 func (b *SkelBinding) JointInfluences(n int, t TimeCode) (Influences, error) {
-	if !b.HasJointInfluences() {
+	if b.jointIndices == nil || b.jointWeights == nil {
 		return Influences{}, fmt.Errorf("%s: no joint influences", b.Prim.Path())
 	}
-	es := func(a *Attribute) int {
-		if v, ok := a.Metadata("elementSize"); ok {
-			if f, ok := toFloat64(v); ok {
-				return int(f)
-			}
-		}
-		return 1
-	}
 	interp := func(a *Attribute) string { return a.Interpolation() }
-	ies, wes := es(b.jointIndices), es(b.jointWeights)
+	ies, wes := elementSize(b.jointIndices), elementSize(b.jointWeights)
 	if ies != wes || ies <= 0 {
 		return Influences{}, fmt.Errorf("%s: jointIndices elementSize %d, jointWeights elementSize %d", b.Prim.Path(), ies, wes)
 	}
@@ -781,9 +795,9 @@ func (b *SkelBinding) applyBlendShapes(points []Vec3d, t TimeCode) error {
 		return fmt.Errorf("%s: %d skel:blendShapes for %d skel:blendShapeTargets", b.Prim.Path(), len(names), len(b.blendShapeTargets))
 	}
 	animNames := tokens(b.Animation.Attribute("blendShapes"), t)
-	var animW []float32
-	if a := b.Animation.Attribute("blendShapeWeights"); a != nil {
-		animW, _ = a.FloatArray(t)
+	animW, ok := b.Animation.Attribute("blendShapeWeights").FloatArray(t)
+	if !ok {
+		return nil // no weights: the shapes stay off (UsdSkelAnimQuery fails quietly)
 	}
 	if len(animW) != len(animNames) {
 		return fmt.Errorf("animation %s: %d blendShapeWeights for %d blendShapes", b.Animation.Path(), len(animW), len(animNames))

@@ -58,8 +58,14 @@ func rig(mesh, anim string) string {
 }
 
 const (
-	bendInfluences = `int[] primvars:skel:jointIndices = [0,1, 0,1, 0,1, 0,1, 0,1] (interpolation = "vertex" elementSize = 2)
-        float[] primvars:skel:jointWeights = [1,0, 1,0, 0.5,0.5, 0,1, 0,1] (interpolation = "vertex" elementSize = 2)`
+	bendInfluences = `int[] primvars:skel:jointIndices = [0,1, 0,1, 0,1, 0,1, 0,1] (
+            interpolation = "vertex"
+            elementSize = 2
+        )
+        float[] primvars:skel:jointWeights = [1,0, 1,0, 0.5,0.5, 0,1, 0,1] (
+            interpolation = "vertex"
+            elementSize = 2
+        )`
 	animBinding = `rel skel:animationSource = </Rig/Anim>`
 )
 
@@ -110,7 +116,7 @@ func TestSkinTwoJointBendLBS(t *testing.T) {
 // 90° rotation about the elbow, half and half, is the 45° rotation about
 // the elbow: (2,0.5,0) → (2 − 0.5·sin45°, 0.5·cos45°, 0).
 func TestSkinTwoJointBendDQS(t *testing.T) {
-	st := openSkel(t, rig(bendInfluences+"\n        uniform token skel:skinningMethod = \"dualQuaternion\"", animBinding))
+	st := openSkel(t, rig(bendInfluences+"\n        uniform token primvars:skel:skinningMethod = \"dualQuaternion\"", animBinding))
 	got := skinned(t, st, "/Rig/Bar")
 	s := math.Sqrt(0.5)
 	checkPoints(t, got, []Vec3d{{0, 0.5, 0}, {1, 0.5, 0}, {2 - 0.5*s, 0.5 * s, 0}, {1.5, 1, 0}, {1.5, 2, 0}}, 1e-7)
@@ -129,8 +135,14 @@ func TestSkinRestPoseWithoutAnimation(t *testing.T) {
 // another order; the indices refer to that order.
 func TestSkinJointOrderRemap(t *testing.T) {
 	mesh := `uniform token[] skel:joints = ["root/elbow", "root"]
-        int[] primvars:skel:jointIndices = [1,0, 1,0, 1,0, 1,0, 1,0] (interpolation = "vertex" elementSize = 2)
-        float[] primvars:skel:jointWeights = [1,0, 1,0, 0.5,0.5, 0,1, 0,1] (interpolation = "vertex" elementSize = 2)`
+        int[] primvars:skel:jointIndices = [1,0, 1,0, 1,0, 1,0, 1,0] (
+            interpolation = "vertex"
+            elementSize = 2
+        )
+        float[] primvars:skel:jointWeights = [1,0, 1,0, 0.5,0.5, 0,1, 0,1] (
+            interpolation = "vertex"
+            elementSize = 2
+        )`
 	st := openSkel(t, rig(mesh, animBinding))
 	got := skinned(t, st, "/Rig/Bar")
 	checkPoints(t, got, []Vec3d{{0, 0.5, 0}, {1, 0.5, 0}, {1.75, 0.25, 0}, {1.5, 1, 0}, {1.5, 2, 0}}, 1e-7)
@@ -139,8 +151,12 @@ func TestSkinJointOrderRemap(t *testing.T) {
 // TestSkinRigidAndGeomBind: constant influences move every point with one
 // joint (rigid), after the geomBindTransform (a translation by (0,0,1)).
 func TestSkinRigidAndGeomBind(t *testing.T) {
-	mesh := `int[] primvars:skel:jointIndices = [1] (interpolation = "constant" elementSize = 1)
-        float[] primvars:skel:jointWeights = [1] (interpolation = "constant" elementSize = 1)
+	mesh := `int[] primvars:skel:jointIndices = [1] (
+            interpolation = "constant"
+        )
+        float[] primvars:skel:jointWeights = [1] (
+            interpolation = "constant"
+        )
         matrix4d primvars:skel:geomBindTransform = ((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,0,1,1))`
 	st := openSkel(t, rig(mesh, animBinding))
 	got := skinned(t, st, "/Rig/Bar")

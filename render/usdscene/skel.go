@@ -21,7 +21,13 @@ type skinned struct {
 func (c *conv) skinPoints(p *usd.Prim, pts []render.Vec3) *skinned {
 	b, ok := usd.FindSkelBinding(p)
 	if !ok {
+		if a := p.Attribute("primvars:skel:jointIndices"); a != nil && a.IsAuthored() && c.facts == nil {
+			c.warnf("UsdSkel: %s has joint influences but is not skinned (no SkelRoot above it, no SkelBindingAPI applied where the influences are authored, or jointIndices/jointWeights whose elementSize or interpolation differ or are not constant/vertex)", p.Path())
+		}
 		return nil
+	}
+	if c.facts != nil {
+		return nil // facts record the stage's (unskinned) geometry
 	}
 	if b.Skeleton == nil {
 		c.warnf("UsdSkel: %s has joint influences or blend shapes but no skel:skeleton; rendered in its bind pose", p.Path())

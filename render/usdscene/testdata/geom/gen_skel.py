@@ -35,7 +35,7 @@ P = arr("(%g, %g, %g)" % p for p in pts)
 
 
 def rig(name, tx, dq, color):
-    m = '\n            uniform token skel:skinningMethod = "dualQuaternion"' if dq else ""
+    m = '\n            uniform token primvars:skel:skinningMethod = "dualQuaternion"' if dq else ""
     return f'''
     def SkelRoot "{name}" (prepend apiSchemas = ["SkelBindingAPI"])
     {{
@@ -63,8 +63,14 @@ def rig(name, tx, dq, color):
             point3f[] points = {P}
             int[] faceVertexCounts = {arr(str(c) for c in counts)}
             int[] faceVertexIndices = {arr(str(i) for i in idx)}
-            int[] primvars:skel:jointIndices = {arr(str(i) for i in ji)} (interpolation = "vertex" elementSize = 2)
-            float[] primvars:skel:jointWeights = {arr("%g" % w for w in jw)} (interpolation = "vertex" elementSize = 2){m}
+            int[] primvars:skel:jointIndices = {arr(str(i) for i in ji)} (
+                interpolation = "vertex"
+                elementSize = 2
+            )
+            float[] primvars:skel:jointWeights = {arr("%g" % w for w in jw)} (
+                interpolation = "vertex"
+                elementSize = 2
+            ){m}
             color3f[] primvars:displayColor = [{color}]
         }}
     }}
