@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/imageio"
 	"github.com/rgallery/rgallery/imageio/exr"
 )
 
@@ -26,8 +27,8 @@ const maxOpenBytes = 1 << 30
 // open makes a finished snapshot of an image file on this machine, as
 // tev's OpenImage opens it in the viewer. The file is read when its render
 // starts; one that is missing or unreadable gives a failed snapshot with
-// the reason. tev's channel selector picks the channels of an OpenEXR file
-// (a PNG or JPEG keeps all its channels; the selector is recorded).
+// the reason. tev's channel selector picks the channels of the file (of a
+// PNG or JPEG too: the snapshot is then an OpenEXR file of those channels).
 func (s *Server) open(c *conn, path, selector string, log *slog.Logger) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -135,14 +136,21 @@ func (r *streamRenderer) startOpen() error {
 		}
 		md["tevChannels"] = im.Channels
 	} else {
-		if st.selector != "" {
-			md["tevChannelSelectorNotApplied"] = st.selector
-		}
 		_, format, err := image.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
 			return fmt.Errorf("tev OpenImage %s: not an image rgallery reads (OpenEXR, PNG, JPEG): %w", st.openPath, err)
 		}
 		dst = filepath.Join(st.dir, "image."+format)
+		if st.selector != "" {
+			// tev selects among a PNG's or JPEG's channels too (R, G, B,
+			// A, values decoded from sRGB): the snapshot is then an
+			// OpenEXR file of the channels kept.
+			if data, err = selectStdChannels(data, st.selector, filepath.Join(st.dir, "image.png")); err != nil {
+				return fmt.Errorf("tev OpenImage %s: %w", st.openPath, err)
+			}
+			md["tevChannelSelector"] = st.selector
+			dst = filepath.Join(st.dir, "image.exr")
+		}
 	}
 	if err := os.WriteFile(dst, data, 0o644); err != nil {
 		return err
@@ -185,6 +193,51 @@ func selectChannels(data []byte, selector string) ([]byte, error) {
 	f.Parts = parts
 	var b bytes.Buffer
 	if err := exr.WriteFile(&b, f); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// selectStdChannels decodes a PNG or JPEG (imageio: sRGB decoded to
+// linear, alpha straight, as tev's stb loader gives them), keeps the
+// channels the selector matches and returns them as an OpenEXR file
+// (FLOAT, ZIP), writing its preview to previewPath. No match is an error,
+// as in tev.
+func selectStdChannels(data []byte, selector, previewPath string) ([]byte, error) {
+	im, err := imageio.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	l := im.Beauty()
+	n := len(l.Channels)
+	out := exr.OutLayer{Type: exr.Float}
+	var idx []int
+	for i, c := range l.Channels {
+		if matchesFuzzy(c.Name, selector) {
+			out.Channels = append(out.Channels, c.Name)
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("no channels match %q", selector)
+	}
+	out.Pix = make([]float32, 0, len(idx)*l.Width*l.Height)
+	for p := 0; p < l.Width*l.Height; p++ {
+		for _, i := range idx {
+			out.Pix = append(out.Pix, l.Pix[p*n+i])
+		}
+	}
+	var b bytes.Buffer
+	if err := exr.WriteLayers(&b, l.Width, l.Height, []exr.OutLayer{out}, exr.LayerOptions{}); err != nil {
+		return nil, err
+	}
+	pv, err := exr.Decode(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		return nil, err
+	}
+	if err := exr.WriteFileAtomic(previewPath, func(w io.Writer) error {
+		return encodePreview(w, pv.Width, pv.Height, previewRGB(pv))
+	}); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

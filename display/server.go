@@ -45,12 +45,16 @@ const DefaultAddr = "127.0.0.1:14158"
 //   - OpenImage of an image file on this machine (OpenEXR, PNG, JPEG) makes
 //     a finished snapshot of it (a failed one, with the reason, when the
 //     file cannot be read). tev's channel selector picks the channels of
-//     an OpenEXR file; a PNG or JPEG keeps all of its channels. ReloadImage
+//     the file (a PNG's or JPEG's too, kept then as an OpenEXR file). ReloadImage
 //     of an image opened so makes a new snapshot of the file as it is now.
 //   - Packets naming an image that is not live (and ReloadImage of a name
 //     never opened) are counted per connection and logged when it ends.
-//   - VectorGraphics are decoded and counted (in the image's metadata),
-//     not drawn.
+//   - VectorGraphics are not drawn: each image keeps its commands as tev
+//     would hold them (a packet replaces the earlier ones unless it
+//     appends; at most 16384, the rest counted as tevVectorGraphicsDropped)
+//     and the final image file stores them as a JSON string attribute,
+//     tevVectorGraphics; the metadata counts them (tevVectorGraphicsNotDrawn)
+//     and the connection's log line says so.
 //
 // Image names are global, as in tev: any connection may update a live
 // image. Progressive images hold R, G and B (or the first channel as gray
@@ -324,9 +328,11 @@ func (s *Server) handle(c *conn, p Packet, log *slog.Logger) {
 		}
 		st.end("the client closed the image")
 	case *VectorGraphics:
-		c.ignore("vectorGraphics")
+		c.ignore("vectorGraphicsNotDrawn")
 		if st := s.lookup(p.Name); st != nil {
-			st.count("tevVectorGraphicsIgnored", int64(len(p.Commands)))
+			st.vectorGraphics(p)
+		} else {
+			c.ignore("vectorGraphicsOfUnknownImage")
 		}
 	case *OpenImage:
 		s.open(c, p.Path, p.ChannelSelector, log)

@@ -1,7 +1,11 @@
 package display
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"net"
@@ -14,6 +18,7 @@ import (
 
 	"github.com/rgallery/rgallery/bgrender"
 	"github.com/rgallery/rgallery/gallery"
+	"github.com/rgallery/rgallery/imageio"
 	"github.com/rgallery/rgallery/imageio/exr"
 )
 
@@ -165,6 +170,9 @@ func TestStreamSnapshotHoldsTheSentValues(t *testing.T) {
 		planar("beauty", 4, 0, 2, 1, []string{"R"}, []float32{9, 9}),      // sticks out: dropped whole
 		planar("beauty", 0, 0, 1, 1, []string{"Q", "A"}, []float32{5, 6}), // Q is unknown
 		&VectorGraphics{Header: Header{Type: TypeVectorGraphics}, Name: "beauty", Commands: []VgCommand{{Type: 0}}},
+		// replaces the first packet's command (no append), then appends
+		&VectorGraphics{Header: Header{Type: TypeVectorGraphics}, Name: "beauty", Commands: []VgCommand{{Type: 15, Data: []float32{50, 50, 10}}}},
+		&VectorGraphics{Header: Header{Type: TypeVectorGraphics}, Name: "beauty", Append: true, Commands: []VgCommand{{Type: VgText, Data: []float32{8, 8}, Text: "hi"}}},
 		&CloseImage{Header: Header{Type: TypeCloseImage}, Name: "beauty"},
 	)
 	snap := f.ended(t, 0)
@@ -180,13 +188,21 @@ func TestStreamSnapshotHoldsTheSentValues(t *testing.T) {
 	}
 	md := snap.Metadata
 	for k, v := range map[string]float64{"tevTiles": 4, "tevTilesOutsideImage": 1, "tevValuesOfUnknownChannels": 1,
-		"tevValuesDropped": 3, "tevVectorGraphicsIgnored": 1} {
+		"tevValuesDropped": 3, "tevVectorGraphicsNotDrawn": 3} {
 		if md[k] != v {
 			t.Errorf("metadata %s = %v, want %v", k, md[k], v)
 		}
 	}
 	if p := snap.Stats.PercentDone; p == nil || *p != 100 {
 		t.Errorf("percentDone %v, want 100", p)
+	}
+	// The vector graphics tev would draw now are stored in the image file.
+	vf, err := exr.Open(f.g.Path(snap.Image))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := vf.Parts[0].Attribute("tevVectorGraphics"); a == nil || string(a.Raw) != `[[15,[50,50,10]],[21,[8,8],"hi"]]` {
+		t.Errorf("tevVectorGraphics attribute %v", a)
 	}
 	if ns, ok := md["tevChannelsNotStored"]; ok {
 		t.Errorf("tevChannelsNotStored = %v, want none", ns)
@@ -363,6 +379,42 @@ func TestOpenImageAndReload(t *testing.T) {
 	}
 	if n := len(f.srv.Streams()); n != 3 {
 		t.Errorf("%d snapshots, want 3 (a reload of a name never opened is ignored)", n)
+	}
+}
+
+// OpenImage of a PNG with a channel selector keeps the matching channels,
+// sRGB decoded, as an OpenEXR snapshot (tev selects among a PNG's R, G, B,
+// A too); without a selector the PNG is kept as written.
+func TestOpenImagePNGAppliesChannelSelector(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	img := image.NewNRGBA(image.Rect(0, 0, 2, 1))
+	img.SetNRGBA(0, 0, color.NRGBA{255, 0, 0, 255})
+	img.SetNRGBA(1, 0, color.NRGBA{188, 10, 20, 128})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	pngPath := filepath.Join(dir, "a.png")
+	if err := os.WriteFile(pngPath, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := f.dial(t)
+	send(t, c,
+		&OpenImage{Header: Header{Type: TypeOpenImageV2}, Path: pngPath, ChannelSelector: "R,A"},
+		&OpenImage{Header: Header{Type: TypeOpenImageV2}, Path: pngPath},
+	)
+	snap := f.ended(t, 0)
+	if snap.State != gallery.Finished || snap.Metadata["tevChannelSelector"] != "R,A" {
+		t.Fatalf("opened PNG: %s %v (%s)", snap.State, snap.Metadata, snap.Error)
+	}
+	im := readRGB(t, f.g, snap)
+	r1 := float32(imageio.DecodeSRGB(188.0 / 255))
+	if !slices.Equal(im.Channels, []string{"A", "R"}) || !slices.Equal(im.Pix, []float32{1, 1, 128.0 / 255, r1}) {
+		t.Errorf("PNG with selector R,A: %v %v, want [A R] [1 1 %v %v]", im.Channels, im.Pix, float32(128.0/255), r1)
+	}
+	if plain := f.ended(t, 1); plain.State != gallery.Finished || !strings.HasSuffix(plain.Image, ".png") {
+		t.Errorf("PNG without selector: %s %q", plain.State, plain.Image)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,7 +46,12 @@ type stream struct {
 	id        int64
 	counts    map[string]int64 // metadata counters (tiles, dropped values)
 	countsNew bool
+	vg        []VgCommand // vector graphics as tev would draw them now
 }
+
+// maxVgCommands bounds the vector graphics kept per image; later
+// commands are counted (tevVectorGraphicsDropped), not kept.
+const maxVgCommands = 1 << 14
 
 func (s *Server) newStream(client string, p *CreateImage) (*stream, error) {
 	s.mu.Lock()
@@ -154,6 +160,60 @@ func (st *stream) update(u *UpdateImage) {
 		}
 	}
 	st.dirty = true
+}
+
+// vectorGraphics keeps a VectorGraphics packet's commands as tev holds
+// them (replacing the image's earlier ones unless the packet appends), to
+// be stored with the final image: rgallery does not draw them.
+func (st *stream) vectorGraphics(p *VectorGraphics) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return
+	}
+	if !p.Append {
+		st.vg = st.vg[:0]
+	}
+	take := min(len(p.Commands), maxVgCommands-len(st.vg))
+	st.vg = append(st.vg, p.Commands[:take]...)
+	st.counts["tevVectorGraphicsNotDrawn"] += int64(len(p.Commands))
+	if take < len(p.Commands) {
+		st.counts["tevVectorGraphicsDropped"] += int64(len(p.Commands) - take)
+	}
+	st.countsNew = true
+}
+
+// vgJSON is the image's vector graphics as the final image's
+// tevVectorGraphics attribute: a JSON list of [type, [floats...]] or, for
+// Text and FontFace, [type, [floats...], text]; "" when there are none.
+func (st *stream) vgJSON() string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.vg) == 0 {
+		return ""
+	}
+	out := make([][]any, len(st.vg))
+	for i, c := range st.vg {
+		data := make([]any, len(c.Data))
+		for k, v := range c.Data {
+			data[k] = jsonFloat(v)
+		}
+		out[i] = []any{c.Type, data}
+		if c.Type == VgText || c.Type == VgFontFace {
+			out[i] = append(out[i], c.Text)
+		}
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
+// jsonFloat keeps NaN and infinities (which JSON cannot hold) as strings.
+func jsonFloat(v float32) any {
+	f := float64(v)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return strconv.FormatFloat(f, 'g', -1, 32)
+	}
+	return f
 }
 
 // end marks the stream over; its renderer writes the last image at its
@@ -318,6 +378,9 @@ func (r *streamRenderer) write(rgb []float32, final bool) error {
 	attrs := map[string]string{"software": "rgallery display server (tev protocol)", "tevImage": st.name, "tevClient": st.client}
 	var err error
 	if final {
+		if vg := st.vgJSON(); vg != "" {
+			attrs["tevVectorGraphics"] = vg
+		}
 		err = exr.WriteFileAtomic(base+".exr", func(w io.Writer) error { return exr.WriteFile(w, st.file(attrs)) })
 	} else {
 		err = exr.WriteFileRGB(base+".exr", st.w, st.h, rgb, attrs)

@@ -45,13 +45,20 @@ var ycaTaps = [14]float32{
 }
 
 // LuminanceChroma reports whether the layer stores luminance (Y) instead
-// of R, G and B.
+// of R, G and B: it has Y and no channel but RY, BY and A besides (a
+// layer such as normal.X, normal.Y, normal.Z is not one).
 func (l Layer) LuminanceChroma() bool {
-	has := map[string]bool{}
+	y := false
 	for _, c := range l.Channels {
-		has[suffix(c.Name)] = true
+		switch suffix(c.Name) {
+		case "Y":
+			y = true
+		case "RY", "BY", "A":
+		default:
+			return false
+		}
 	}
-	return has["Y"] && !has["R"] && !has["G"] && !has["B"]
+	return y
 }
 
 func suffix(name string) string {

@@ -96,3 +96,32 @@ func TestYCAToRGBRefusesWindowWithoutChroma(t *testing.T) {
 		t.Fatal("converted a window without chroma samples")
 	}
 }
+
+// TestLuminanceChromaOnlyForYRYBYA: Y with RY, BY, A is luminance/chroma;
+// a vector layer that happens to have a Y (normal.X/Y/Z) or an RGB layer
+// is not.
+func TestLuminanceChromaOnlyForYRYBYA(t *testing.T) {
+	l := func(names ...string) Layer {
+		var out Layer
+		for _, n := range names {
+			out.Channels = append(out.Channels, &Channel{Name: n})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		l    Layer
+		want bool
+	}{
+		{l("BY", "RY", "Y"), true},
+		{l("A", "BY", "RY", "Y"), true},
+		{l("Y"), true},
+		{l("diffuse.BY", "diffuse.RY", "diffuse.Y"), true},
+		{l("normal.X", "normal.Y", "normal.Z"), false},
+		{l("B", "G", "R", "Y"), false},
+		{l("RY", "BY"), false},
+	} {
+		if got := c.l.LuminanceChroma(); got != c.want {
+			t.Errorf("%v: %v, want %v", c.l.Channels, got, c.want)
+		}
+	}
+}
