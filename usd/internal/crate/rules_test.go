@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -261,16 +262,52 @@ func TestValueThatFailsToDecodeNamesFilePrimPropertyFieldOffset(t *testing.T) {
 	}
 }
 
-// TestSplineNotDecodedIsReported: crate splines (0.12+) are not decoded;
-// the field is kept, and the layer's DecodeErrors says so, naming the
-// attribute, so the missing animation is not silent.
-func TestSplineNotDecodedIsReported(t *testing.T) {
+// TestCrateSplineKnotsDecoded: crate splines (0.12+) are decoded from
+// Ts's binary spline data (format version 1): knot times and values, the
+// value type, interpolation and extrapolation; no decode error remains.
+func TestCrateSplineKnotsDecoded(t *testing.T) {
 	l, _ := readTestdata(t, "spline_0.12.0.usdc")
-	if _, ok := fieldOf(t, l, "/P.a", "spline").(*sdf.Spline); !ok {
+	sp, ok := fieldOf(t, l, "/P.a", "spline").(*sdf.Spline)
+	if !ok {
 		t.Fatal("no spline field")
 	}
-	errs := l.DecodeErrors.Errors()
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "prim </P>, property a, field spline") {
-		t.Fatalf("DecodeErrors = %v", errs)
+	if want := []sdf.SplineKnot{{Time: 1, Value: 5}, {Time: 2, Value: 10}}; !reflect.DeepEqual(sp.Knots, want) || sp.Type != "double" {
+		t.Errorf("spline %s %v, want double %v", sp.Type, sp.Knots, want)
+	}
+	if errs := l.DecodeErrors.Errors(); len(errs) != 0 {
+		t.Errorf("DecodeErrors = %v", errs)
+	}
+}
+
+// TestCrateSplineEvaluatesAsOpenUSD pins EvalSpline on a file OpenUSD
+// 26.11 wrote (a double Bezier spline with curve segments and flat
+// tangents, a float spline with a linear then held segment) against the
+// values OpenUSD's UsdAttribute::Get gave at these times.
+func TestCrateSplineEvaluatesAsOpenUSD(t *testing.T) {
+	l, _ := readTestdata(t, "spline_curve_0.12.0.usdc")
+	a := fieldOf(t, l, "/P.a", "spline").(*sdf.Spline)
+	b := fieldOf(t, l, "/P.b", "spline").(*sdf.Spline)
+	if b.Type != "float" {
+		t.Errorf("b is a %s spline, want float", b.Type)
+	}
+	for _, c := range []struct{ t, a, b float64 }{
+		{0, 5, 1.5}, {1, 5, 1.7000000476837158}, {1.5, 7.499999999999998, 1.7999999523162842},
+		{2, 10, 1.899999976158142}, {3, 5.000000000000003, 2.0999999046325684}, {4, 0, 2.299999952316284}, {5, 0, 2.5},
+	} {
+		for _, x := range []struct {
+			sp   *sdf.Spline
+			want float64
+		}{{a, c.a}, {b, c.b}} {
+			got, ok, err := EvalSpline(x.sp, c.t)
+			if err != nil || !ok {
+				t.Fatalf("eval at %v: ok=%v err=%v", c.t, ok, err)
+			}
+			if x.sp.Type == "float" {
+				got = float64(float32(got))
+			}
+			if math.Abs(got-x.want) > 1e-12*math.Max(1, math.Abs(x.want)) {
+				t.Errorf("%s spline at %v: %v, OpenUSD %v", x.sp.Type, c.t, got, x.want)
+			}
+		}
 	}
 }

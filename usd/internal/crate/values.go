@@ -215,10 +215,6 @@ func (f *file) layer() (*sdf.Layer, error) {
 					l.DecodeErrors.Add(err)
 					v = failedValue{err}
 				}
-				if _, ok := v.(*sdf.Spline); ok {
-					// Kept (as a knotless spline), but never silently.
-					l.DecodeErrors.Add(f.valueError(path, name, fl.rep, fmt.Errorf("crate splines are not decoded: the attribute's spline has no knots here")))
-				}
 			}
 			sp.Fields = append(sp.Fields, sdf.Field{Name: name, Value: normalize(name, v)})
 		}
@@ -397,6 +393,8 @@ func decodeInline(t int, p uint32) (any, error) {
 		return sdf.Matrix4d{{float64(i8(0)), 0, 0, 0}, {0, float64(i8(1)), 0, 0}, {0, 0, float64(i8(2)), 0}, {0, 0, 0, float64(i8(3))}}, nil
 	case tDictionary:
 		return map[string]any{}, nil
+	case tSpline: // OpenUSD inlines empty splines
+		return &sdf.Spline{Type: "double", Extra: map[string]any{}}, nil
 	}
 	return nil, fmt.Errorf("type %d cannot be inlined", t)
 }
@@ -503,7 +501,7 @@ func (f *file) readValue(r *reader, t int, b budget) any {
 	case tRelocates:
 		return readVec(r, 8, func() sdf.Relocate { return sdf.Relocate{Source: f.readPath(r), Target: f.readPath(r)} })
 	case tSpline:
-		return &sdf.Spline{Extra: map[string]any{"note": "crate splines are not decoded"}}
+		return f.readSpline(r, b)
 	}
 	r.fail("unsupported value type %d", t)
 	return nil

@@ -234,7 +234,11 @@ func (w *cwriter) pack(name string, v any, depth int) (uint64, error) {
 		}
 		return mkrep(tLayerOffsetVector, false, at), nil
 	case *sdf.Spline:
-		return 0, fmt.Errorf("splines cannot be written to crate files yet")
+		if _, ok := x.Extra["crateData"]; !ok && len(x.Knots) == 0 {
+			w.need(12)
+			return mkrep(tSpline, true, 0), nil // an empty spline, inlined
+		}
+		return w.writeSpline(x, depth)
 	}
 	if rep, ok, err := w.packListOp(name, v); ok {
 		return rep, err

@@ -1,0 +1,186 @@
+package crate
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/rgallery/rgallery/usd/sdf"
+)
+
+// EvalSpline evaluates a spline decoded from a crate file at time t, as
+// OpenUSD's Ts_Eval does (pxr/base/ts/eval.cpp, _EvalMain): at a knot its
+// value; between knots by the earlier knot's next interpolation (held,
+// linear, Bezier curve; value block: no value); before the first and
+// after the last knot by the extrapolation mode (held, linear from the
+// first/last segment, sloped; value block: no value). A regressive Bezier
+// segment (tangent widths summing past the interval) is shortened keeping
+// the widths' ratio (Ts's eval-time Keep Ratio strategy).
+//
+// ok is false where the spline has no value. Inner loops, looping
+// extrapolation, Hermite curves and Maya-form tangents are not evaluated:
+// an error says which.
+func EvalSpline(sp *sdf.Spline, t float64) (v float64, ok bool, err error) {
+	knots, _ := sp.Extra["knotData"].([]SplineKnotData)
+	if knots == nil && len(sp.Knots) > 0 {
+		return 0, false, fmt.Errorf("spline from a text layer: only its knot times and values are kept, it is not evaluated")
+	}
+	if len(knots) == 0 {
+		return 0, false, nil
+	}
+	if _, loops := sp.Extra["loops"]; loops {
+		return 0, false, fmt.Errorf("spline inner loops are not evaluated")
+	}
+	pre, _ := sp.Extra["preExtrapolation"].(string)
+	post, _ := sp.Extra["postExtrapolation"].(string)
+	i := sort.Search(len(knots), func(i int) bool { return knots[i].Time >= t })
+	switch {
+	case i < len(knots) && knots[i].Time == t:
+		return knots[i].Value, true, nil
+	case i == 0:
+		slope, has, err := extrapSlope(pre, sp.Extra["preSlope"], knots, true)
+		if err != nil || !has {
+			return 0, false, err
+		}
+		k := knots[0]
+		return k.PreValue - slope*(k.Time-t), true, nil
+	case i == len(knots):
+		slope, has, err := extrapSlope(post, sp.Extra["postSlope"], knots, false)
+		if err != nil || !has {
+			return 0, false, err
+		}
+		k := knots[len(knots)-1]
+		return k.Value + slope*(t-k.Time), true, nil
+	}
+	a, b := knots[i-1], knots[i]
+	switch a.NextInterp {
+	case "held":
+		return a.Value, true, nil
+	case "linear":
+		return a.Value + (b.PreValue-a.Value)/(b.Time-a.Time)*(t-a.Time), true, nil
+	case "curve":
+		if h, _ := sp.Extra["curveType"].(string); h == "hermite" {
+			return 0, false, fmt.Errorf("Hermite spline segments are not evaluated")
+		}
+		if a.PostTanMaya || b.PreTanMaya {
+			return 0, false, fmt.Errorf("Maya-form spline tangents are not evaluated")
+		}
+		return evalBezier(a, b, t), true, nil
+	}
+	return 0, false, nil // value block
+}
+
+// extrapSlope is _GetExtrapolationSlope.
+func extrapSlope(mode string, sloped any, knots []SplineKnotData, pre bool) (float64, bool, error) {
+	switch mode {
+	case "valueBlock":
+		return 0, false, nil
+	case "held", "":
+		return 0, true, nil
+	case "sloped":
+		s, _ := sloped.(float64)
+		return s, true, nil
+	case "linear":
+	default:
+		return 0, false, fmt.Errorf("spline extrapolation %q is not evaluated", mode)
+	}
+	if len(knots) < 2 {
+		return 0, true, nil
+	}
+	if pre {
+		k, n := knots[0], knots[1]
+		switch {
+		case k.DualValued, k.NextInterp == "held":
+			return 0, true, nil
+		case k.NextInterp == "linear":
+			return (n.PreValue - k.Value) / (n.Time - k.Time), true, nil
+		}
+		return k.PostTanSlope, true, nil
+	}
+	k, p := knots[len(knots)-1], knots[len(knots)-2]
+	switch {
+	case k.DualValued, p.NextInterp == "held":
+		return 0, true, nil
+	case p.NextInterp == "linear":
+		return (k.PreValue - p.Value) / (k.Time - p.Time), true, nil
+	}
+	return k.PreTanSlope, true, nil
+}
+
+type cubic struct{ a, b, c, d float64 }
+
+func cubicFromPoints(p0, p1, p2, p3 float64) cubic {
+	return cubic{-p0 + 3*p1 - 3*p2 + p3, 3*p0 - 6*p1 + 3*p2, -3*p0 + 3*p1, p0}
+}
+
+func (c cubic) eval(u float64) float64 { return u*(u*(u*c.a+c.b)+c.c) + c.d }
+
+// evalBezier is _EvalBezier: solve the time cubic for the parameter at t
+// (it is monotonic on [0, 1] once the segment is not regressive), then
+// evaluate the value cubic there.
+func evalBezier(a, b SplineKnotData, t float64) float64 {
+	w0, w1 := a.PostTanWidth, b.PreTanWidth
+	if span := b.Time - a.Time; w0+w1 > span && w0+w1 > 0 {
+		s := span / (w0 + w1)
+		w0, w1 = w0*s, w1*s
+	}
+	tc := cubicFromPoints(a.Time-t, a.Time+w0-t, b.Time-w1-t, b.Time-t)
+	u := monotonicZero(tc)
+	if u <= 0 {
+		return a.Value
+	}
+	if u >= 1 {
+		return b.Value
+	}
+	vc := cubicFromPoints(a.Value, a.Value+a.PostTanSlope*w0, b.PreValue-b.PreTanSlope*w1, b.PreValue)
+	return vc.eval(u)
+}
+
+func isClose(x, y, eps float64) bool { return math.Abs(x-y) <= eps }
+
+// monotonicZero finds the zero in [0, 1] of a cubic known to increase
+// monotonically there (_FindMonotonicZero: linear, quadratic or Cardano).
+func monotonicZero(c cubic) float64 {
+	const eps = 1e-10
+	aZero, bZero, cZero := isClose(c.a, 0, eps), isClose(c.b, 0, eps), isClose(c.c, 0, eps)
+	switch {
+	case aZero && bZero && cZero:
+		return 0
+	case aZero && bZero:
+		return -c.d / c.c
+	case aZero:
+		disc := math.Sqrt(c.c*c.c - 4*c.b*c.d)
+		return filterZeroes((-c.c-disc)/(2*c.b), (-c.c+disc)/(2*c.b))
+	}
+	b, cc, d := c.b/c.a, c.c/c.a, c.d/c.a
+	p := (3*cc - b*b) / 3
+	p3 := p / 3
+	p33 := p3 * p3 * p3
+	q := (2*b*b*b - 9*b*cc + 27*d) / 27
+	q2 := q / 2
+	disc := q2*q2 + p33
+	b3 := b / 3
+	switch {
+	case disc < 0:
+		r := math.Sqrt(-p33)
+		phi := math.Acos(math.Max(-1, math.Min(1, -q/(2*r))))
+		t1 := 2 * math.Cbrt(r)
+		return filterZeroes(t1*math.Cos(phi/3)-b3, t1*math.Cos((phi+2*math.Pi)/3)-b3, t1*math.Cos((phi+4*math.Pi)/3)-b3)
+	case disc == 0:
+		u1 := -math.Cbrt(q2)
+		return filterZeroes(2*u1-b3, -u1-b3)
+	}
+	sd := math.Sqrt(disc)
+	return math.Cbrt(sd-q2) - math.Cbrt(sd+q2) - b3
+}
+
+// filterZeroes returns the last candidate in [0, 1] (_FilterZeroes).
+func filterZeroes(cands ...float64) float64 {
+	r := 0.0
+	for _, c := range cands {
+		if c >= 0 && c <= 1 {
+			r = c
+		}
+	}
+	return r
+}
