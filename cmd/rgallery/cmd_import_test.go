@@ -236,3 +236,45 @@ func TestImportThroughOwnerTellsBrowsers(t *testing.T) {
 		t.Errorf("snapshot %+v", s)
 	}
 }
+
+// A multi-layer EXR as exr.WriteLayers writes a path tracer's AOVs imports
+// with every layer listed, single-part and multi-part.
+func TestImportWriteLayersEXRKeepsEveryLayer(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	const w, h = 6, 4
+	mk := func(name string, typ exr.PixelType, chans ...string) exr.OutLayer {
+		l := exr.OutLayer{Name: name, Channels: chans, Type: typ, Pix: make([]float32, len(chans)*w*h)}
+		for i := range l.Pix {
+			l.Pix[i] = float32(i%11) / 10
+		}
+		return l
+	}
+	layers := []exr.OutLayer{
+		mk("", exr.Float, "R", "G", "B", "A"),
+		mk("albedo", exr.Half, "R", "G", "B"),
+		mk("normal", exr.Float, "X", "Y", "Z"),
+		mk("depth", exr.Float, "Z"),
+	}
+	for multi, want := range map[bool]string{
+		false: "[A,B,G,R] albedo[B,G,R] depth[Z] normal[X,Y,Z]",
+		true:  "rgba[A,B,G,R] albedo.albedo[B,G,R] normal.normal[X,Y,Z] depth.depth[Z]",
+	} {
+		path := filepath.Join(dir, fmt.Sprintf("aov-%v.exr", multi))
+		if err := exr.WriteFileLayers(path, w, h, layers, exr.LayerOptions{MultiPart: multi}); err != nil {
+			t.Fatal(err)
+		}
+		out, stderr, code := e.run("import", "--json", path)
+		var res []importResult
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res) != 1 || res[0].Snapshot == nil {
+			t.Fatalf("import %s: exit %d\n%s\n%s", path, code, out, stderr)
+		}
+		s := e.show(res[0].Snapshot.ID)
+		if got := strings.Join(layerNames(s), " "); got != want {
+			t.Errorf("multi-part %v: layers %q, want %q", multi, got, want)
+		}
+		if s.State != gallery.Finished || s.ResX != w || s.ResY != h || s.Metadata["compression"] != "ZIP" {
+			t.Errorf("multi-part %v: %+v", multi, s)
+		}
+	}
+}
