@@ -342,3 +342,33 @@ func TestViewerPerformance4K(t *testing.T) {
 	}
 	b.screenshot("viewer-20-4k.png")
 }
+
+// TestViewerLiveKeepsExposureZoomAndInspectedPixel: while a render
+// refines, each new pass replaces the float data in place; the exposure,
+// the zoom and the inspected pixel stay as the user set them.
+func TestViewerLiveKeepsExposureZoomAndInspectedPixel(t *testing.T) {
+	f := newFixture(t, fixtureOpts{loopback: true})
+	b := newBrowser(t, 1200, 800)
+	b.do(chromedp.Navigate(f.srv.URL + "/"))
+	b.waitJS("the page", `document.body.dataset.ready === '1' && document.body.dataset.live === '1'`)
+	eval[bool](b, `sessionStorage.clear(), true`)
+	s := f.render(map[string]any{"passes": 200, "interval": "150ms", "size": "320x180"})
+	b.waitJS("the live render's float data", fmt.Sprintf(`document.body.dataset.hdr === 'on' && hdr.a && hdr.a.id === %d`, s.ID))
+	eval[bool](b, `rgViewer.set({exposure: 1.5}), zoomTo(4), true`)
+	b.hover(160, 90)
+	b.waitJS("the inspector", `document.querySelector('#inspector').dataset.x === '160'`)
+	v0 := eval[int](b, `hdr.a.version`)
+	view0 := eval[[]float64](b, `[st.view.scale, st.view.tx, st.view.ty]`)
+	b.waitJS("two newer passes", fmt.Sprintf(`hdr.a.version >= %d`, v0+2))
+	if e := eval[float64](b, `rgViewer.display.exposure`); e != 1.5 {
+		t.Errorf("exposure after new passes: %v, want 1.5", e)
+	}
+	if v := eval[[]float64](b, `[st.view.scale, st.view.tx, st.view.ty]`); fmt.Sprint(v) != fmt.Sprint(view0) {
+		t.Errorf("view after new passes: %v, want %v", v, view0)
+	}
+	if xy := eval[string](b, `(() => { const el = document.querySelector('#inspector'); return el.hidden ? 'hidden' : el.dataset.x + ',' + el.dataset.y; })()`); xy != "160,90" {
+		t.Errorf("inspected pixel after new passes: %s, want 160,90", xy)
+	}
+	b.screenshot("viewer-13-live.png")
+	f.do("POST", fmt.Sprintf("/api/snapshots/%d/stop", s.ID), nil, nil)
+}
