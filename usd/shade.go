@@ -214,53 +214,95 @@ func (p *Prim) ShaderInput(name string) (value any, source *Prim, outputName str
 	return p.ShaderInputAt(name, Default)
 }
 
-// ShaderInputAt is ShaderInput with values read at time t, as
-// UsdShadeInput::GetValueProducingAttributes then UsdAttribute::Get do:
-// the connection chain is followed through Material and NodeGraph inputs
-// (interface inputs promoted on a node graph) and NodeGraph outputs (a
-// node graph's output connected to a shader inside it) to the shader
-// output that produces the value; a chain that ends on an interface input
-// gives that input's value at t; an input neither connected nor authored
-// gives the shader's specification fallback (ShaderFallback).
+// ShaderInputAt is ShaderInput with values read at time t. It follows
+// UsdShadeUtils::GetValueProducingAttributes (pxr/usd/usdShade/utils.cpp,
+// shaderOutputsOnly = false) and takes the first attribute it gives:
+//
+//   - A connection counts only when its target attribute exists and is
+//     named inputs:* or outputs:* (UsdShadeConnectableAPI::
+//     GetConnectedSources); several connections are tried in order.
+//   - A connection to an output of a Shader produces the value (source and
+//     output are returned); one to an output or input of a Material or
+//     NodeGraph (a container) is followed further; one to an input of a
+//     Shader is invalid.
+//   - An attribute whose connections produce nothing produces its own
+//     value when it has an authored one (a default or time samples; an
+//     interface input, or the input itself); its value at t may then be
+//     nil (time samples read at the default time).
+//   - An attribute met twice on the way is a cycle and produces nothing.
+//
+// An input for which nothing produces a value gives the shader's
+// specification fallback (ShaderFallback); one whose producer has no
+// value at t gives nil.
 func (p *Prim) ShaderInputAt(name string, t TimeCode) (value any, source *Prim, outputName string) {
 	if !strings.HasPrefix(name, "inputs:") {
 		name = "inputs:" + name
 	}
-	cur := p
-	attrName := name
-	for hop := 0; hop < 32; hop++ {
-		a := cur.Attribute(attrName)
-		if a == nil {
-			break
-		}
-		if cs := a.Connections(); len(cs) > 0 {
-			c := cs[0]
-			i := strings.LastIndexByte(c, '.')
-			if i < 0 {
-				break
-			}
-			src := p.stage.PrimAtPath(c[:i])
-			prop := c[i+1:]
-			if src == nil {
-				break
-			}
-			if strings.HasPrefix(prop, "outputs:") && src.TypeName() == "Shader" {
-				return nil, src, strings.TrimPrefix(prop, "outputs:")
-			}
-			// An interface input (material / node graph) or an output of a
-			// node graph: keep following.
-			cur, attrName = src, prop
-			continue
-		}
-		if v, ok := a.Get(t); ok {
-			return v, nil, ""
-		}
-		break
+	if v, src, out, ok := valueProducer(p, name, t, nil); ok {
+		return v, src, out
 	}
 	if v, ok := ShaderFallback(p.ShaderID(), strings.TrimPrefix(name, "inputs:")); ok {
 		return v, nil, ""
 	}
 	return nil, nil, ""
+}
+
+// valueProducer is one step of ShaderInputAt's walk from attribute name
+// of p; seen holds the attributes with connections already on the path.
+func valueProducer(p *Prim, name string, t TimeCode, seen []string) (any, *Prim, string, bool) {
+	a := p.Attribute(name)
+	if a == nil {
+		return nil, nil, "", false
+	}
+	self := p.path + "." + name
+	for _, s := range seen {
+		if s == self {
+			return nil, nil, "", false
+		}
+	}
+	type source struct {
+		prim *Prim
+		prop string
+	}
+	var sources []source
+	for _, c := range a.Connections() {
+		i := strings.LastIndexByte(c, '.')
+		if i < 0 {
+			continue
+		}
+		sp, prop := p.stage.PrimAtPath(c[:i]), c[i+1:]
+		if sp == nil || sp.Attribute(prop) == nil {
+			continue
+		}
+		if !strings.HasPrefix(prop, "inputs:") && !strings.HasPrefix(prop, "outputs:") {
+			continue
+		}
+		sources = append(sources, source{sp, prop})
+	}
+	if len(sources) > 0 {
+		seen = append(seen[:len(seen):len(seen)], self)
+	}
+	for _, s := range sources {
+		container := s.prim.TypeName() == "Material" || s.prim.TypeName() == "NodeGraph"
+		if strings.HasPrefix(s.prop, "outputs:") && !container {
+			return nil, s.prim, strings.TrimPrefix(s.prop, "outputs:"), true
+		}
+		if !container {
+			continue // an input of a shader: not a valid source
+		}
+		if v, src, out, ok := valueProducer(s.prim, s.prop, t, seen); ok {
+			return v, src, out, true
+		}
+	}
+	// HasAuthoredValue: a default or time samples, whether or not they
+	// give a value at t (time samples alone give none at the default time).
+	v, ok := a.Get(t)
+	if !ok {
+		if _, def := a.Get(Default); !def && len(a.TimeSamples()) == 0 {
+			return nil, nil, "", false
+		}
+	}
+	return v, nil, "", true
 }
 
 // ShaderID returns info:id of a shader ("UsdPreviewSurface", ...).

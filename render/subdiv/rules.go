@@ -321,11 +321,14 @@ func (t *topo) normals(p []float64, skip []bool) ([][3]float64, []int32) {
 	}
 	var out [][3]float64
 	idx := make([]int32, nc)
-	slot := make(map[int32]int32)
+	slot := make([]int32, nc)
+	for i := range slot {
+		slot[i] = -1
+	}
 	for i := range idx {
 		r := find(int32(i))
-		k, ok := slot[r]
-		if !ok {
+		k := slot[r]
+		if k < 0 {
 			n := sum[r]
 			l := math.Sqrt(n[0]*n[0] + n[1]*n[1] + n[2]*n[2])
 			if l > 0 {

@@ -88,6 +88,8 @@ type Options struct {
 	Level    int
 	// Limit moves the final level's points to the limit surface.
 	Limit bool
+	// NoNormals leaves Result.Normals nil (for callers after channels only).
+	NoNormals bool
 }
 
 // Result is the refined mesh.
@@ -235,9 +237,11 @@ func Refine(m *Mesh, ch []Channel, opt Options) (*Result, error) {
 	for v, p := range res.Points {
 		copy(pflat[3*v:], p[:])
 	}
-	n, nidx := last.normals(pflat, last.hole)
-	res.Normals = n
-	res.NormalIndices = gatherCorners(last, keep, nidx)
+	if !opt.NoNormals {
+		n, nidx := last.normals(pflat, last.hole)
+		res.Normals = n
+		res.NormalIndices = gatherCorners(last, keep, nidx)
+	}
 	// Channels.
 	off = 3
 	for _, c := range ch {

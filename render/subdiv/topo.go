@@ -65,12 +65,11 @@ func newTopo(nv int, counts, indices []int32) (*topo, error) {
 	return t, nil
 }
 
-// adjacency fills the edge and vertex tables from off and idx.
+// adjacency fills the edge and vertex tables from off and idx. Edges are
+// found per lower vertex (a bucket of the corners whose edge starts there),
+// without a hash map: refinement builds millions of them.
 func (t *topo) adjacency() error {
 	nf := t.nf()
-	t.fedge = make([]int32, len(t.idx))
-	edges := make(map[uint64]int32, len(t.idx))
-	t.ev = t.ev[:0]
 	for f := 0; f < nf; f++ {
 		c := t.corners(f)
 		for i, a := range c {
@@ -79,19 +78,64 @@ func (t *topo) adjacency() error {
 					return fmt.Errorf("face %d repeats vertex %d", f, a)
 				}
 			}
-			b := c[(i+1)%len(c)]
-			lo, hi := a, b
-			if lo > hi {
-				lo, hi = hi, lo
+		}
+	}
+	t.fedge = make([]int32, len(t.idx))
+	// Bucket every corner by the lower vertex of its edge.
+	start := make([]int32, t.nv+1)
+	other := func(f, i int) (int32, int32) {
+		c := t.corners(f)
+		a, b := c[i], c[(i+1)%len(c)]
+		if a > b {
+			a, b = b, a
+		}
+		return a, b
+	}
+	for f := 0; f < nf; f++ {
+		for i := range t.corners(f) {
+			lo, _ := other(f, i)
+			start[lo+1]++
+		}
+	}
+	for v := 0; v < t.nv; v++ {
+		start[v+1] += start[v]
+	}
+	bucket := make([]int32, len(t.idx)) // corner indices
+	fill := append([]int32(nil), start[:t.nv]...)
+	for f := 0; f < nf; f++ {
+		for i := range t.corners(f) {
+			lo, _ := other(f, i)
+			bucket[fill[lo]] = t.off[f] + int32(i)
+			fill[lo]++
+		}
+	}
+	faceOf := make([]int32, len(t.idx))
+	for f := 0; f < nf; f++ {
+		for i := t.off[f]; i < t.off[f+1]; i++ {
+			faceOf[i] = int32(f)
+		}
+	}
+	t.ev = t.ev[:0]
+	var his []int32
+	var ids []int32
+	for lo := 0; lo < t.nv; lo++ {
+		his, ids = his[:0], ids[:0]
+		for _, ci := range bucket[start[lo]:start[lo+1]] {
+			f := int(faceOf[ci])
+			_, hi := other(f, int(ci-t.off[f]))
+			e := int32(-1)
+			for k, h := range his {
+				if h == hi {
+					e = ids[k]
+					break
+				}
 			}
-			k := uint64(lo)<<32 | uint64(hi)
-			e, ok := edges[k]
-			if !ok {
+			if e < 0 {
 				e = int32(len(t.ev))
-				edges[k] = e
-				t.ev = append(t.ev, [2]int32{lo, hi})
+				t.ev = append(t.ev, [2]int32{int32(lo), hi})
+				his, ids = append(his, hi), append(ids, e)
 			}
-			t.fedge[int(t.off[f])+i] = e
+			t.fedge[ci] = e
 		}
 	}
 	ne := len(t.ev)
@@ -119,7 +163,7 @@ func (t *topo) adjacency() error {
 		t.vfOff[v+1] += t.vfOff[v]
 	}
 	t.vf = make([]int32, len(t.idx))
-	fill := append([]int32(nil), t.vfOff[:t.nv]...)
+	fill = append([]int32(nil), t.vfOff[:t.nv]...)
 	for f := 0; f < nf; f++ {
 		for _, v := range t.corners(f) {
 			t.vf[fill[v]] = int32(f)

@@ -244,7 +244,9 @@ func (t *topology) refinePrimvar(pv primvar, flat []float64, dim int) ([]float64
 	default:
 		return nil, nil, fmt.Errorf("%s primvar cannot be refined", pv.interp)
 	}
-	res, err := subdiv.Refine(sm.ctrl, []subdiv.Channel{ch}, sm.opt)
+	opt := sm.opt
+	opt.NoNormals = true
+	res, err := subdiv.Refine(sm.ctrl, []subdiv.Channel{ch}, opt)
 	if err != nil {
 		return nil, nil, err
 	}
