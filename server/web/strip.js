@@ -103,8 +103,10 @@ function sentinelVisible() {
 // The observer's entries can be stale: its first one is taken while the
 // strip is still empty and delivered later, possibly after the first page
 // has filled the strip. So the sentinel is measured again when the
-// callback runs (a stale entry loaded a needless second page).
-new IntersectionObserver(es => { if (es.some(e => e.isIntersecting) && sentinelVisible()) loadPage(false); },
+// callback runs (a stale entry loaded a needless second page). Nothing is
+// loaded before app.js asks for the first page (st.gen > 0): the later
+// scripts, which a page's arrival calls into, may not have run yet.
+new IntersectionObserver(es => { if (st.gen && es.some(e => e.isIntersecting) && sentinelVisible()) loadPage(false); },
   {root: $('#strip'), rootMargin: '200px'}).observe($('#strip-more'));
 
 function ring(p) {
