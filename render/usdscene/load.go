@@ -23,8 +23,13 @@
 // What it cannot render it reports as warnings rather than dropping
 // silently, one line per distinct problem with the number of prims and
 // a few of their paths (warnings.go). It reads one time, the stage's startTimeCode (time samples
-// win over defaults there, as in OpenUSD); it does no motion blur, no
-// subdivision and no volumes.
+// win over defaults there, as in OpenUSD); it does no motion blur and no
+// volumes.
+//
+// Meshes are deformed before the BVH build: UsdSkel skinning (usd.SkelBinding:
+// blend shapes, linear or dual-quaternion skinning, skel.go), then
+// subdivision surfaces refined by render/subdiv to Options.SubdivLevel
+// (subdiv.go).
 //
 // Visibility and purpose are UsdGeomImageable's computed ones
 // (usd.ComputeVisibility, usd.ComputePurpose): visible prims of the
