@@ -28,9 +28,12 @@
 package flip
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // Image is a linear RGB image, 3 values per pixel, rows from the top.
@@ -61,8 +64,9 @@ type Result struct {
 // HDR computes HDR-FLIP of test against reference (same size) for the
 // pixels of the rectangle [x0, x1) × [y0, y1); the exposure range comes
 // from the whole reference, and the filters see the pixels around the
-// rectangle, so the values are those of the whole image's error map.
-func HDR(reference, test Image, ppd float64, x0, y0, x1, y1 int) (Result, error) {
+// rectangle, so the values are those of the whole image's error map. It
+// stops early with ctx's error.
+func HDR(ctx context.Context, reference, test Image, ppd float64, x0, y0, x1, y1 int) (Result, error) {
 	if reference.W != test.W || reference.H != test.H {
 		return Result{}, fmt.Errorf("flip: reference is %dx%d, test %dx%d", reference.W, reference.H, test.W, test.H)
 	}
@@ -80,28 +84,63 @@ func HDR(reference, test Image, ppd float64, x0, y0, x1, y1 int) (Result, error)
 	start, stop := exposureRange(reference)
 	n := int(math.Max(2, math.Ceil(stop-start)))
 	step := (stop - start) / float64(max(n-1, 1))
-	// The crop the filters need around the region.
+	// The map is local (the filters reach m pixels), so it is computed in
+	// tiles, each cropped with a margin of m: memory stays bounded and
+	// the tiles run in parallel; the values are those of the whole map.
 	m := max(csfRadius(ppd), featureRadius(ppd)) + 1
-	cx0, cy0, cx1, cy1 := max(x0-m, 0), max(y0-m, 0), min(x1+m, reference.W), min(y1+m, reference.H)
-	ref, tst := crop(reference, cx0, cy0, cx1, cy1), crop(test, cx0, cy0, cx1, cy1)
-	errMax := make([]float32, ref.W*ref.H)
-	for i := 0; i < n; i++ {
-		e := start + float64(i)*step
-		em := LDR(toneMap(ref, e), toneMap(tst, e), ppd)
-		for j, v := range em {
-			if v > errMax[j] {
-				errMax[j] = v
-			}
+	type tile struct{ x0, y0, x1, y1 int }
+	var tiles []tile
+	for ty := y0; ty < y1; ty += tileSize {
+		for tx := x0; tx < x1; tx += tileSize {
+			tiles = append(tiles, tile{tx, ty, min(tx+tileSize, x1), min(ty+tileSize, y1)})
 		}
 	}
-	var sum float64
-	for y := y0; y < y1; y++ {
-		for x := x0; x < x1; x++ {
-			sum += float64(errMax[(y-cy0)*ref.W+(x-cx0)])
+	sums := make([]float64, len(tiles))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(tiles)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range work {
+				tl := tiles[k]
+				cx0, cy0, cx1, cy1 := max(tl.x0-m, 0), max(tl.y0-m, 0), min(tl.x1+m, reference.W), min(tl.y1+m, reference.H)
+				ref, tst := crop(reference, cx0, cy0, cx1, cy1), crop(test, cx0, cy0, cx1, cy1)
+				errMax := make([]float32, ref.W*ref.H)
+				for i := 0; i < n && ctx.Err() == nil; i++ {
+					e := start + float64(i)*step
+					for j, v := range LDR(toneMap(ref, e), toneMap(tst, e), ppd) {
+						errMax[j] = max(errMax[j], v)
+					}
+				}
+				for y := tl.y0; y < tl.y1; y++ {
+					for x := tl.x0; x < tl.x1; x++ {
+						sums[k] += float64(errMax[(y-cy0)*ref.W+(x-cx0)])
+					}
+				}
+			}
+		}()
+	}
+	for k := range tiles {
+		if ctx.Err() != nil {
+			break
 		}
+		work <- k
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("flip: %w", err)
+	}
+	var sum float64
+	for _, v := range sums {
+		sum += v
 	}
 	return Result{Mean: sum / float64((x1-x0)*(y1-y0)), StartExposure: start, StopExposure: stop, Exposures: n, PPD: ppd}, nil
 }
+
+// tileSize is the side of the tiles HDR computes the map in.
+const tileSize = 256
 
 func crop(im Image, x0, y0, x1, y1 int) Image {
 	out := Image{W: x1 - x0, H: y1 - y0, Pix: make([]float32, 3*(x1-x0)*(y1-y0))}
