@@ -8,6 +8,7 @@ package server
 //
 //	GET /api/snapshots/{id}/layers                   PixelInfo (JSON)
 //	GET /api/snapshots/{id}/pixels?layer=NAME&type=half|float
+//	GET /api/snapshots/{id}/flip?ref=ID&layer=NAME&region=X0,Y0,X1,Y1   FlipResult (flip.go)
 //
 // The pixels are the layer's data window, rows from the top, the layer's
 // channels interleaved in PixelInfo order, little-endian IEEE half floats
@@ -136,17 +137,20 @@ func (a *API) registerPixels(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/snapshots/{id}/pixels", a.withID(func(w http.ResponseWriter, r *http.Request, id int64) {
 		a.pixels(w, r, id, c)
 	}))
+	mux.HandleFunc("GET /api/snapshots/{id}/flip", a.withID(func(w http.ResponseWriter, r *http.Request, id int64) {
+		a.flip(w, r, id, c)
+	}))
 }
 
-// floatImage finds and decodes a snapshot's image: a live render's newest
-// file (as the Manager reports it), else the gallery's copy. It answers
-// the request itself when it fails and then returns ok false.
-func (a *API) floatImage(w http.ResponseWriter, r *http.Request, id int64, c *pixelCache, etagKind string) (im *imageio.Image, version int64, ok bool) {
+// imagePath finds a snapshot's image file: a live render's newest file (as
+// the Manager reports it), else the gallery's copy. It answers the request
+// itself when there is none and then returns ok false.
+func (a *API) imagePath(w http.ResponseWriter, r *http.Request, id int64) (path string, version int64, ok bool) {
 	s, found := a.snapshot(w, r, id)
 	if !found {
-		return nil, 0, false
+		return "", 0, false
 	}
-	path, version := "", s.ImageVersion
+	version = s.ImageVersion
 	if p, v, live := a.m.LiveImage(id); live {
 		path, version = p, v
 	} else if s.Image != "" {
@@ -154,15 +158,42 @@ func (a *API) floatImage(w http.ResponseWriter, r *http.Request, id int64, c *pi
 		switch {
 		case errors.Is(err, errOutside):
 			writeJSON(w, http.StatusForbidden, ErrorBody{Error: fmt.Sprintf("snapshot %d: image %s: %v", id, s.Image, err)})
-			return nil, 0, false
+			return "", 0, false
 		case err != nil:
 			writeJSON(w, http.StatusGone, ErrorBody{Error: fmt.Sprintf("snapshot %d: image file %s is gone: %v", id, s.Image, unwrapPath(err))})
-			return nil, 0, false
+			return "", 0, false
 		}
 		path = real
 	}
 	if path == "" {
 		writeJSON(w, http.StatusNotFound, ErrorBody{Error: fmt.Sprintf("snapshot %d has no image yet (state %s)", id, s.State)})
+		return "", 0, false
+	}
+	return path, version, true
+}
+
+// decoded decodes an image file through the cache, answering the request
+// itself when that fails.
+func decoded(w http.ResponseWriter, c *pixelCache, id, version int64, path string) (*imageio.Image, bool) {
+	im, err := c.get(id, version, path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		w.Header().Del("ETag")
+		writeJSON(w, http.StatusGone, ErrorBody{Error: fmt.Sprintf("snapshot %d: image file %s is gone", id, path)})
+		return nil, false
+	case err != nil:
+		w.Header().Del("ETag")
+		writeJSON(w, http.StatusUnprocessableEntity, ErrorBody{Error: fmt.Sprintf("snapshot %d: read image %s: %v", id, path, err)})
+		return nil, false
+	}
+	return im, true
+}
+
+// floatImage finds and decodes a snapshot's image with an ETag of its
+// version, answering a request that has it with 304.
+func (a *API) floatImage(w http.ResponseWriter, r *http.Request, id int64, c *pixelCache, etagKind string) (im *imageio.Image, version int64, ok bool) {
+	path, version, ok := a.imagePath(w, r, id)
+	if !ok {
 		return nil, 0, false
 	}
 	etag := fmt.Sprintf(`"%d-%s-%d"`, id, etagKind, version)
@@ -172,18 +203,8 @@ func (a *API) floatImage(w http.ResponseWriter, r *http.Request, id int64, c *pi
 		w.WriteHeader(http.StatusNotModified)
 		return nil, 0, false
 	}
-	im, err := c.get(id, version, path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		w.Header().Del("ETag")
-		writeJSON(w, http.StatusGone, ErrorBody{Error: fmt.Sprintf("snapshot %d: image file %s is gone", id, path)})
-		return nil, 0, false
-	case err != nil:
-		w.Header().Del("ETag")
-		writeJSON(w, http.StatusUnprocessableEntity, ErrorBody{Error: fmt.Sprintf("snapshot %d: read image %s: %v", id, path, err)})
-		return nil, 0, false
-	}
-	return im, version, true
+	im, ok = decoded(w, c, id, version, path)
+	return im, version, ok
 }
 
 func unwrapPath(err error) error {

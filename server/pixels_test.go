@@ -14,6 +14,7 @@ import (
 
 	"github.com/rgallery/rgallery/gallery"
 	"github.com/rgallery/rgallery/imageio/exr"
+	"github.com/rgallery/rgallery/imageio/flip"
 	"github.com/rgallery/rgallery/server"
 )
 
@@ -206,5 +207,58 @@ func TestPixelsVanishedImageIsGone(t *testing.T) {
 	}
 	if _, body, code := getPixels(t, f.srv.URL+"/api/snapshots/99/pixels"); code != 404 {
 		t.Errorf("no snapshot: %d %s", code, body)
+	}
+}
+
+// TestFlipEndpointComparesTestWithReference: /flip is HDR-FLIP of the
+// snapshot (test) against ?ref= (reference) on the chosen layer and region,
+// the value imageio/flip gives for the same pixels; bad requests say why.
+func TestFlipEndpointComparesTestWithReference(t *testing.T) {
+	f := newFixture(t, fixtureOpts{loopback: true})
+	k := knownEXR{40, 24}
+	importKnown(t, f.g, k, 1, "a")
+	importKnown(t, f.g, k, 2, "b")
+	img := func(scale float32) flip.Image {
+		im := flip.Image{W: k.w, H: k.h}
+		for y := 0; y < k.h; y++ {
+			for x := 0; x < k.w; x++ {
+				v := k.base(x, y)
+				im.Pix = append(im.Pix, v[0]*scale, v[1]*scale, v[2]*scale)
+			}
+		}
+		return im
+	}
+	for _, tc := range []struct {
+		query         string
+		region        [4]int
+		test, ref     float32
+		testID, refID int64
+	}{
+		{"/api/snapshots/1/flip?ref=2", [4]int{0, 0, 40, 24}, 1, 2, 1, 2},
+		{"/api/snapshots/2/flip?ref=1&region=4,2,20,12", [4]int{4, 2, 20, 12}, 2, 1, 2, 1},
+	} {
+		var got server.FlipResult
+		if code := f.do("GET", tc.query, nil, &got); code != 200 {
+			t.Fatalf("%s: %d", tc.query, code)
+		}
+		r := tc.region
+		want, err := flip.HDR(t.Context(), img(tc.ref), img(tc.test), 0, r[0], r[1], r[2], r[3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Mean != want.Mean || got.Test != tc.testID || got.Reference != tc.refID || got.Region != tc.region || got.Mean <= 0 {
+			t.Errorf("%s: %+v, want mean %v", tc.query, got, want.Mean)
+		}
+	}
+	for q, want := range map[string]string{
+		"/api/snapshots/1/flip":                       "ref",
+		"/api/snapshots/1/flip?ref=2&region=0,0,99,9": "region",
+		"/api/snapshots/1/flip?ref=2&layer=depth":     "no R, G and B",
+		"/api/snapshots/1/flip?ref=2&layer=nope":      "no layer",
+	} {
+		_, body, code := getPixels(t, f.srv.URL+q)
+		if code < 400 || !strings.Contains(string(body), want) {
+			t.Errorf("%s: %d %s, want an error about %s", q, code, body, want)
+		}
 	}
 }
