@@ -408,3 +408,42 @@ func TestCurvesShowcase(t *testing.T) {
 		renderScene(t, res, "testdata/curves/showcase.usda", 32)
 	}
 }
+
+// OpenUSD's own curves examples (testdata/curves/openusd_*.usda, copied
+// unchanged; NOTICE): every curve the schema calls valid is drawn, the
+// invalid pinned curve of one vertex is skipped with a warning, and the
+// images (openusd_*_view.png) are compared by eye with OpenUSD's baseline
+// and the schema's documentation figure.
+func TestOpenUSDCurvesExamples(t *testing.T) {
+	res := loadScene(t, "testdata/curves/openusd_pinnedCurves_view.usda")
+	m := meshNamed(t, res.Scene, "/World/curve")
+	// Curves of 5, 3 and 2 vertices: 4 + 2 + 1 pinned bspline segments of
+	// 8 samples, 8-sided tubes with caps.
+	if got, want := m.NumTriangles(), (4+2+1)*8*8*2+3*2*6; got != want {
+		t.Errorf("pinned curves: %d triangles, want %d", got, want)
+	}
+	if !hasWarning(res.Warnings, "/World/curve: 1 of 4 curves skipped: pinned cubic bspline curve of 1 vertices") {
+		t.Errorf("no warning for the 1-vertex pinned curve: %q", res.Warnings)
+	}
+	if *writeCurvesPNG {
+		renderScene(t, res, "testdata/curves/openusd_pinnedCurves_view.usda", 16)
+	}
+	res = loadScene(t, "testdata/curves/openusd_basisCurves_view.usda")
+	n := 0
+	for _, m := range res.Scene.Meshes {
+		if strings.HasPrefix(m.Name, "/Linear/") || strings.HasPrefix(m.Name, "/Cubic/") {
+			n++
+		}
+	}
+	if n != 10 {
+		t.Errorf("%d curves prims drawn, want the 10 of basisCurves.usda", n)
+	}
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "Curves") {
+			t.Errorf("warning: %s", w)
+		}
+	}
+	if *writeCurvesPNG {
+		renderScene(t, res, "testdata/curves/openusd_basisCurves_view.usda", 32)
+	}
+}
