@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/rgallery/rgallery/server"
 )
 
 // hover moves the mouse over image pixel (x, y) of the stage.
@@ -251,7 +253,15 @@ func TestViewerInspectExposureLayersHistogramCompare(t *testing.T) {
 	if m.Samples != 24 || math.Abs(m.RMSE-math.Sqrt(se/24)) > 1e-9 {
 		t.Errorf("region metrics %+v, want rmse %v over 24 samples", m, math.Sqrt(se/24))
 	}
-	b.waitJS("the metrics text", `document.querySelector('#metrics').textContent.includes('region 0,0–4,2')`)
+	b.waitJS("the metrics text with FLIP", `document.querySelector('#metrics').textContent.includes('region 0,0–4,2') && /FLIP 0\.\d{4}/.test(document.querySelector('#metrics').textContent)`)
+	// FLIP is the server's HDR-FLIP of A against B over the region.
+	var want server.FlipResult
+	if code := f.do("GET", "/api/snapshots/1/flip?ref=2&layer=&region=0,0,4,2", nil, &want); code != 200 {
+		t.Fatalf("flip: %d", code)
+	}
+	if got := eval[float64](b, `rgViewer.flip().mean`); got != want.Mean || want.Mean <= 0 {
+		t.Errorf("viewer FLIP %v, server %v", got, want.Mean)
+	}
 	b.clickAt(`#compare-modes button[data-mode="diff"]`, 0.5, 0.5)
 	b.waitJS("diff", `st.compare === 'diff'`)
 	time.Sleep(100 * time.Millisecond)

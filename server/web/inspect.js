@@ -1,6 +1,7 @@
 // inspect.js: the pixel inspector, values drawn in the pixels at high zoom,
 // the histogram and waveform, and the compare metrics (RMSE, PSNR, mean
-// relative error) of the whole image or a dragged region.
+// relative error here; FLIP from the server) of the whole image or a
+// dragged region.
 // Part of rgallery's web UI; the scripts share one global scope and are
 // loaded in order by index.html: core, strip, hdr, inspect, viewer, info, panels, app.
 'use strict';
@@ -254,13 +255,54 @@ function statsNow() {
     const m = metrics(hdr.a, hdr.b, region);
     out.metrics = m;
     mt.hidden = false;
-    mt.textContent = m.error ? m.error : `${region ? `region ${region.x0},${region.y0}–${region.x1},${region.y1}` : 'whole image'} · ${m.channels.join('')} · ` +
+    mt.dataset.text = m.error ? m.error : `${region ? `region ${region.x0},${region.y0}–${region.x1},${region.y1}` : 'whole image'} · ${m.channels.join('')} · ` +
       `RMSE ${fmtFloat(m.rmse)} · PSNR ${Number.isFinite(m.psnr) ? m.psnr.toFixed(2) + ' dB' : '∞'} · rel. error ${fmtFloat(m.mre)}` +
       (m.nonFinite ? ` · ${m.nonFinite} NaN/Inf samples skipped` : '');
+    requestFlip();
   } else {
     mt.hidden = true;
+    flipState.key = '';
   }
+  showMetrics();
   window.rgViewerStats = out;
+}
+
+// FLIP (HDR-FLIP of A against B as the reference) is computed by the
+// server (GET /api/snapshots/{id}/flip, imageio/flip): it filters the
+// whole image at several exposures, too much for every frame here. The
+// answer for the current A, B, layer and region is kept; a change cancels
+// the request in flight.
+const flipState = {key: '', ctl: null, result: null, error: '', pending: false};
+
+function requestFlip() {
+  const a = hdr.a, b = hdr.b, r = region;
+  const key = `${a.key}|${b.key}|${r ? [r.x0, r.y0, r.x1, r.y1].join(',') : ''}`;
+  if (key === flipState.key) return;
+  if (flipState.ctl) flipState.ctl.abort();
+  const ctl = new AbortController();
+  Object.assign(flipState, {key, ctl, result: null, error: '', pending: true});
+  const q = new URLSearchParams({ref: String(b.id), layer: a.layer});
+  if (r) q.set('region', [r.x0, r.y0, r.x1, r.y1].join(','));
+  fetch(`/api/snapshots/${a.id}/flip?${q}`, {signal: ctl.signal})
+    .then(async resp => {
+      const body = await resp.json();
+      if (!resp.ok) throw new Error(body.error || resp.statusText);
+      return body;
+    })
+    .then(res => { if (flipState.key === key) Object.assign(flipState, {result: res, pending: false}); })
+    .catch(e => { if (flipState.key === key && e.name !== 'AbortError') Object.assign(flipState, {error: e.message, pending: false}); })
+    .finally(showMetrics);
+}
+
+function showMetrics() {
+  const mt = $('#metrics');
+  if (mt.hidden) return;
+  let f = '';
+  if (flipState.pending) f = ' · FLIP …';
+  else if (flipState.result) f = ` · FLIP ${flipState.result.mean.toFixed(4)}`;
+  else if (flipState.error) f = ' · FLIP: ' + flipState.error;
+  mt.textContent = (mt.dataset.text || '') + f;
+  mt.title = flipState.result ? `HDR-FLIP of A against B (reference), ${flipState.result.exposures} exposures from ${flipState.result.startExposure.toFixed(2)} to ${flipState.result.stopExposure.toFixed(2)}, ${flipState.result.ms} ms` : '';
 }
 
 function drawHistogram(cv, hs) {
@@ -312,6 +354,7 @@ window.rgViewer = {
   },
   histogram: () => hdr.a && histogram(hdr.a, region),
   metrics: () => hdr.a && hdr.b ? metrics(hdr.a, hdr.b, region) : null,
+  flip: () => flipState.result,
   region: r => setRegion(r),
   timings: () => hdr.timings.slice(),
   // screenPoint is where image pixel (x, y)'s centre is, in page px.
