@@ -55,6 +55,29 @@ func TestNestedInstancing(t *testing.T) {
 			t.Errorf("%s: instances of *%s at %v, want %v", c.rule, c.suffix, got, c.want)
 		}
 	}
+	// The PointInstancer inside two native instances of one asset converts
+	// its prototype once; FieldB binds its own material, so its blades are
+	// a shallow copy with that material.
+	blades := map[int]int{} // mesh → instances
+	for _, in := range s.Instances {
+		if strings.HasSuffix(s.Meshes[in.Mesh].Name, "/Blade") {
+			blades[in.Mesh]++
+		}
+	}
+	if len(blades) != 2 {
+		t.Errorf("blade meshes %v, want 2 (FieldA's, FieldB's copy)", blades)
+	}
+	mats := map[string]bool{}
+	for mi := range blades {
+		m := s.Meshes[mi]
+		mats[fmt.Sprint(m.Material)] = true
+		if !strings.HasPrefix(m.Name, "/World/FieldA/") {
+			t.Errorf("blade mesh %s not converted once from the first instance", m.Name)
+		}
+	}
+	if len(mats) != 2 {
+		t.Errorf("blade materials %v, want FieldA's and FieldB's", mats)
+	}
 	if *writeCurvesPNG {
 		renderScene(t, res, "testdata/instancing/nested.usda", 16)
 	}

@@ -105,6 +105,9 @@ type conv struct {
 	subsetFacts map[*render.Mesh][]SubsetFacts
 	meshSubsets map[*render.Mesh][]meshSubset
 	meshCopies  map[string]int // instance-specific copies of prototype meshes
+	// piProtos are the converted prototypes of PointInstancers inside
+	// native instances, by protoKey.
+	piProtos map[string][]protoEntry
 	// subdivLevel is Options.SubdivLevel; subdivFaces counts refined faces.
 	subdivLevel, subdivFaces int
 }
@@ -518,55 +521,9 @@ func (c *conv) instancerEntries(p *usd.Prim, rec *InstancerFacts, show bool, dep
 		if !show {
 			continue // only the facts are wanted
 		}
-		var entries []protoEntry
-		nested := func(q *usd.Prim, at render.Matrix) error {
-			if depth+1 >= maxInstancerDepth {
-				c.warnf("PointInstancer %s: instancers nested deeper than %d levels are not drawn (%s)", p.Path(), maxInstancerDepth, q.Path())
-				return nil
-			}
-			if !c.rendered(q) {
-				return nil
-			}
-			return c.instancerEntries(q, nil, true, depth+1, func(mesh int, xf render.Matrix) {
-				entries = append(entries, protoEntry{mesh: mesh, local: xf.Mul(at)})
-			})
-		}
-		switch t := pr.TypeName(); {
-		case drawnTypes[t]:
-			m, err := c.geom(pr)
-			if err != nil {
-				return err
-			}
-			if m != nil && c.rendered(pr) {
-				c.sc.Meshes = append(c.sc.Meshes, m)
-				entries = append(entries, protoEntry{mesh: len(c.sc.Meshes) - 1, local: local})
-			}
-		case t == "PointInstancer":
-			if err := nested(pr, local); err != nil {
-				return err
-			}
-		}
-		if pr.TypeName() != "PointInstancer" {
-			more, err := c.collect(pr, local)
-			if err != nil {
-				return err
-			}
-			for _, e := range more {
-				q := c.st.PrimAtPath(pr.Path() + "/" + e.rel)
-				if e.typ == "PointInstancer" && q != nil {
-					if err := nested(q, e.local); err != nil {
-						return err
-					}
-					continue
-				}
-				if e.mesh < 0 {
-					continue
-				}
-				if q != nil && !c.rendered(q) {
-					continue
-				}
-				entries = append(entries, e)
-			}
+		entries, err := c.prototypeEntries(p, pr, local, depth)
+		if err != nil {
+			return err
 		}
 		protos[i] = entries
 	}
@@ -594,6 +551,121 @@ func (c *conv) instancerEntries(p *usd.Prim, rec *InstancerFacts, show bool, dep
 		}
 	}
 	return nil
+}
+
+// prototypeEntries returns the meshes one prototype pr of the
+// PointInstancer p draws, placed in p's space (local is pr's own
+// transform): pr itself when drawable, the drawable prims below it, and
+// the instances of PointInstancers among them (or pr itself being one),
+// expanded once. A prototype inside a native instance (an instance
+// proxy) is converted once per native prototype (protoKey) and shared by
+// every instance of the asset; visibility, purpose and materials are then
+// resolved per instance proxy (an instance whose proxies bind other
+// materials gets shallow mesh copies, as instanceMesh).
+func (c *conv) prototypeEntries(p, pr *usd.Prim, local render.Matrix, depth int) ([]protoEntry, error) {
+	key := protoKey(pr)
+	raw, ok := c.piProtos[key]
+	if key == "" || !ok {
+		var err error
+		raw, err = c.rawPrototypeEntries(p, pr, local, depth)
+		if err != nil {
+			return nil, err
+		}
+		if key != "" {
+			if c.piProtos == nil {
+				c.piProtos = map[string][]protoEntry{}
+			}
+			c.piProtos[key] = raw
+		}
+	}
+	out := make([]protoEntry, 0, len(raw))
+	for _, e := range raw {
+		if e.typ == "nested" {
+			out = append(out, e)
+			continue
+		}
+		q := pr
+		if e.rel != "" {
+			q = c.st.PrimAtPath(pr.Path() + "/" + e.rel)
+		}
+		if q == nil || !c.rendered(q) {
+			continue
+		}
+		if key != "" {
+			mat := c.boundMaterial(q)
+			if m := c.sc.Meshes[e.mesh]; mat != m.Material || len(c.meshSubsets[m]) > 0 {
+				e.mesh, _ = c.instanceMesh(q, e.mesh, mat)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// rawPrototypeEntries converts the prototype pr of p: every drawable prim
+// (rel below pr, "" for pr itself), drawn or not, and the meshes of nested
+// PointInstancers (typ "nested", already placed and filtered).
+func (c *conv) rawPrototypeEntries(p, pr *usd.Prim, local render.Matrix, depth int) ([]protoEntry, error) {
+	var entries []protoEntry
+	nested := func(q *usd.Prim, at render.Matrix) error {
+		if depth+1 >= maxInstancerDepth {
+			c.warnf("PointInstancer %s: instancers nested deeper than %d levels are not drawn (%s)", p.Path(), maxInstancerDepth, q.Path())
+			return nil
+		}
+		if !c.rendered(q) {
+			return nil
+		}
+		return c.instancerEntries(q, nil, true, depth+1, func(mesh int, xf render.Matrix) {
+			entries = append(entries, protoEntry{mesh: mesh, local: xf.Mul(at), typ: "nested"})
+		})
+	}
+	switch t := pr.TypeName(); {
+	case drawnTypes[t]:
+		m, err := c.geom(pr)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
+			c.sc.Meshes = append(c.sc.Meshes, m)
+			entries = append(entries, protoEntry{mesh: len(c.sc.Meshes) - 1, local: local, typ: t})
+		}
+	case t == "PointInstancer":
+		return entries, nested(pr, local)
+	}
+	more, err := c.collect(pr, local)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range more {
+		if e.typ == "PointInstancer" {
+			if q := c.st.PrimAtPath(pr.Path() + "/" + e.rel); q != nil {
+				if err := nested(q, e.local); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if e.mesh >= 0 {
+			entries = append(entries, e)
+		}
+	}
+	return entries, nil
+}
+
+// protoKey names a prim inside a native instance by the native prototype
+// it comes from (the nearest instance's prototype, its layer offsets and
+// the path below it); "" for a prim outside native instances.
+func protoKey(pr *usd.Prim) string {
+	for q := pr.Parent(); q != nil && q.Path() != "/"; q = q.Parent() {
+		if q.IsInstance() {
+			proto := q.Prototype()
+			if proto == nil {
+				return ""
+			}
+			return proto.Path() + offsetKey(q) + strings.TrimPrefix(pr.Path(), q.Path())
+		}
+	}
+	return ""
 }
 
 // instancerPositions returns the instance positions at the render time as
