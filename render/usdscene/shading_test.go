@@ -87,6 +87,7 @@ func TestDefaultLightsIrradianceOnLambertPlane(t *testing.T) {
 	d := defaultKeyDir.Norm()
 	want := 0.5 / math.Pi * (DefaultKeyIrradiance*d.Z + math.Pi*DefaultDomeRadiance)
 	got := meanRect(f, 0, 0, 16, 16)
+	t.Logf("mean radiance %.5f %.5f %.5f, want %.5f", got.X, got.Y, got.Z, want)
 	for _, v := range []float64{got.X, got.Y, got.Z} {
 		if !near(v, want, 0.01) {
 			t.Fatalf("mean radiance %v, want ρ/π·(E·cosθ + π·L) = %.5f", got, want)
