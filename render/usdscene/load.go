@@ -16,6 +16,13 @@
 // shader and the surface's own authored input value. Partial constant
 // opacity is a dielectric (see render.Material).
 //
+// BasisCurves become round tubes (ribbons when normals are authored) and
+// Points spheres, triangulated within a budget per prim (curves.go,
+// points.go); models whose UsdGeomModelAPI draw mode UsdImaging would
+// apply are drawn as cards or bounds (drawmode.go). PointInstancers may
+// be nested in prototypes, prototypes may be native instances, and
+// PointInstancers inside native instances share their prototypes' meshes.
+//
 // A stage without UsdLux lights gets the default light rig (a soft dome
 // and a key light from the camera's upper left, see defaultlights.go;
 // Options.DefaultLights, Result.DefaultLights).
