@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -21,6 +22,9 @@ const (
 	// writeTimeout drops a stream whose reader has not taken a write for
 	// this long; its browser reconnects and resumes (Last-Event-ID).
 	writeTimeout = 30 * time.Second
+	// writeChunk bounds what a stream holds in memory for one write: a
+	// write of many snapshots goes out in pieces of about this size.
+	writeChunk = 32 << 10
 )
 
 // events streams the gallery's changes as server-sent events (see hub and
@@ -30,6 +34,9 @@ const (
 // since its last event are no longer known and it should reload what it
 // shows.
 func (a *API) events(w http.ResponseWriter, r *http.Request) {
+	if a.eventsRaw(w, r) {
+		return
+	}
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		writeError(w, errors.New("streaming not supported"))
@@ -48,6 +55,63 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 		_ = rc.SetWriteDeadline(time.Now().Add(d))
 	}
 	_ = a.hub.serve(r.Context(), w, fl.Flush, deadline, r.Header.Get("Last-Event-ID"))
+}
+
+// sendBuffer is the kernel's send buffer of an event stream's connection.
+// Left to itself Linux grows it to megabytes, so a viewer that reads
+// slowly would be sent seconds of old updates that already sit in the
+// buffer before it hears of a new one; with a small buffer the stream's
+// writes block sooner, and the hub coalesces instead (fewer, newer
+// updates).
+const sendBuffer = 64 << 10
+
+// eventsRaw serves the stream on the connection itself (HTTP/1.1 with
+// Connection: close), so that its send buffer can be bounded. It reports
+// false, having done nothing, where the connection cannot be taken over
+// (HTTP/2, or a ResponseWriter that does not allow it).
+func (a *API) eventsRaw(w http.ResponseWriter, r *http.Request) bool {
+	if r.ProtoMajor != 1 {
+		return false
+	}
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	if sb, ok := conn.(interface{ SetWriteBuffer(int) error }); ok {
+		_ = sb.SetWriteBuffer(sendBuffer)
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	// The server no longer watches a taken-over connection: a read that
+	// ends (the viewer left) ends the stream.
+	go func() {
+		_, _ = io.Copy(io.Discard, brw.Reader)
+		cancel()
+	}()
+	var head strings.Builder
+	head.WriteString("HTTP/1.1 200 OK\r\n")
+	h := w.Header().Clone() // what the middleware set (security headers)
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	h.Set("Connection", "close")
+	_ = h.Write(&head)
+	head.WriteString("\r\n")
+	_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if _, err := brw.WriteString(head.String()); err != nil {
+		return true
+	}
+	deadline := func(d time.Duration) {
+		if d == 0 {
+			_ = conn.SetWriteDeadline(time.Time{})
+			return
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(d))
+	}
+	flush := func() { _ = brw.Flush() }
+	_ = a.hub.serve(ctx, brw.Writer, flush, deadline, r.Header.Get("Last-Event-ID"))
+	return true
 }
 
 // serve writes the event stream of one client to w until ctx ends or a
@@ -81,6 +145,7 @@ func (h *hub) serve(ctx context.Context, w io.Writer, flush func(), deadline fun
 		)
 		evs, next, gap, changed = h.since(pos, evs)
 		b = b[:0]
+		wrote := false
 		switch {
 		case gap:
 			h.countResync()
@@ -88,11 +153,19 @@ func (h *hub) serve(ctx context.Context, w io.Writer, flush func(), deadline fun
 		default:
 			for _, ev := range evs {
 				b = h.appendEvent(b, ev)
+				if len(b) >= writeChunk {
+					wrote = true
+					deadline(writeTimeout)
+					if _, err := w.Write(b); err != nil {
+						return err
+					}
+					b = b[:0]
+				}
 			}
 		}
 		clear(evs) // drop the references to old snapshots
 		pos = next
-		if len(b) > 0 {
+		if len(b) > 0 || wrote {
 			deadline(writeTimeout)
 			if _, err := w.Write(b); err != nil {
 				return err

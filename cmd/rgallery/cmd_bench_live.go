@@ -12,6 +12,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -158,7 +159,8 @@ type liveResult struct {
 	ImageVersions       int64   `json:"imageVersions"` // summed over renders, from the gallery
 
 	Idle, WithViewers, WithRenders serverUse
-	CPUPercent                     float64 `json:"cpuPercent"` // of one core, while renders ran
+	CPUPercent                     float64 `json:"cpuPercent"`        // of one core, while renders ran
+	ViewersCPUPercent              float64 `json:"viewersCpuPercent"` // this process (the viewers)
 	PerViewer, PerRender           serverUse
 	Failed                         int `json:"failed"` // renders that did not finish
 }
@@ -248,7 +250,19 @@ GOGC = "400"
 	// The viewers.
 	total := max(1, int(math.Round(o.fps*o.seconds)))
 	b := &liveBench{base: base, total: total, outDir: filepath.Join(work, "out"), frames: map[int64]*frameTimes{}}
-	b.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.viewers + 16, DisableCompression: true}}
+	// A viewer's receive buffer is bounded like a browser's share of a
+	// network path, not left to grow to megabytes on loopback: otherwise
+	// a viewer slower than the stream (this process, on a loaded machine)
+	// would measure the age of the updates queued in its own buffer.
+	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dialer.DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(viewerReadBuffer)
+		}
+		return c, err
+	}
+	b.client = &http.Client{Transport: &http.Transport{DialContext: dial, MaxIdleConnsPerHost: o.viewers + 16, DisableCompression: true}}
 	vctx, stopViewers := context.WithCancel(ctx)
 	defer stopViewers()
 	viewers := make([]*liveViewer, o.viewers)
@@ -284,7 +298,7 @@ GOGC = "400"
 		ids = append(ids, s.ID)
 	}
 	progress("%d renders started", len(ids))
-	t0, cpu0 := time.Now(), cpuTime(pid)
+	t0, cpu0, self0 := time.Now(), cpuTime(pid), cpuTime(os.Getpid())
 	var samples []serverUse
 	for {
 		time.Sleep(time.Second)
@@ -302,8 +316,9 @@ GOGC = "400"
 			return fmt.Errorf("renders still live %s after they should have ended", time.Since(t0))
 		}
 	}
-	wall, cpu1 := time.Since(t0), cpuTime(pid)
+	wall, cpu1, self1 := time.Since(t0), cpuTime(pid), cpuTime(os.Getpid())
 	res.CPUPercent = 100 * (cpu1 - cpu0).Seconds() / wall.Seconds()
+	res.ViewersCPUPercent = 100 * (self1 - self0).Seconds() / wall.Seconds()
 	res.WithRenders = peakUse(samples)
 	progress("renders ended after %s", wall.Round(time.Millisecond))
 
@@ -396,7 +411,7 @@ func printLive(r liveResult) {
 	fmt.Fprintf(tw, "update latency\tp50 %.0f ms, p99 %.0f ms (%d samples)\n", r.LatencyP50ms, r.LatencyP99ms, r.LatencySamples)
 	fmt.Fprintf(tw, "images\t%d written, gallery image versions %d\n", r.FramesWritten, r.ImageVersions)
 	fmt.Fprintf(tw, "renders not finished\t%d\n", r.Failed)
-	fmt.Fprintf(tw, "server CPU\t%.1f %% of a core while the renders ran\n", r.CPUPercent)
+	fmt.Fprintf(tw, "server CPU\t%.1f %% of a core while the renders ran (the viewers, this process: %.1f %%)\n", r.CPUPercent, r.ViewersCPUPercent)
 	fmt.Fprintln(tw, "server\tRSS MiB\tfds\tthreads")
 	for _, row := range []struct {
 		name string
@@ -427,6 +442,9 @@ func serveURL(r io.Reader) (string, error) {
 		}
 	}
 }
+
+// viewerReadBuffer is the receive buffer of a viewer's connection.
+const viewerReadBuffer = 64 << 10
 
 // liveBench is what the viewers share.
 type liveBench struct {
