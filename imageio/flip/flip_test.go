@@ -174,3 +174,14 @@ func TestFLIPRegionIsTheWholeMapRestricted(t *testing.T) {
 		t.Errorf("region mean %v, want %v (the whole map over the region)", reg.Mean, want)
 	}
 }
+
+// BenchmarkHDR512 is HDR-FLIP of a 512×512 pair (about one exposure per
+// stop of the reference's range).
+func BenchmarkHDR512(b *testing.B) {
+	ref, tst := testPair(512, 512, 4, true)
+	for b.Loop() {
+		if _, err := HDR(b.Context(), ref, tst, 0, 0, 0, 512, 512); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

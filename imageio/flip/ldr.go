@@ -228,13 +228,21 @@ func separable(p []float64, w, h int, kx, ky []float64) []float64 {
 	tmp := make([]float64, len(p))
 	for y := 0; y < h; y++ {
 		row := p[y*w : (y+1)*w]
+		out := tmp[y*w : (y+1)*w]
 		for x := 0; x < w; x++ {
 			var s float64
-			for k, wt := range kx {
-				xx := min(max(x+k-rx, 0), w-1)
-				s += wt * row[xx]
+			if x >= rx && x+rx < w {
+				// inside: no edge to replicate
+				win := row[x-rx : x+rx+1]
+				for k, wt := range kx {
+					s += wt * win[k]
+				}
+			} else {
+				for k, wt := range kx {
+					s += wt * row[min(max(x+k-rx, 0), w-1)]
+				}
 			}
-			tmp[y*w+x] = s
+			out[x] = s
 		}
 	}
 	out := make([]float64, len(p))
