@@ -17,9 +17,11 @@ import (
 // segment (tangent widths summing past the interval) is shortened keeping
 // the widths' ratio (Ts's eval-time Keep Ratio strategy).
 //
+// Hermite segments use the cubic Hermite polynomial (_EvalHermite).
+//
 // ok is false where the spline has no value. Inner loops, looping
-// extrapolation, Hermite curves and Maya-form tangents are not evaluated:
-// an error says which.
+// extrapolation and Maya-form tangents are not evaluated: an error says
+// which.
 func EvalSpline(sp *sdf.Spline, t float64) (v float64, ok bool, err error) {
 	knots, _ := sp.Extra["knotData"].([]SplineKnotData)
 	if knots == nil && len(sp.Knots) > 0 {
@@ -36,6 +38,12 @@ func EvalSpline(sp *sdf.Spline, t float64) (v float64, ok bool, err error) {
 	i := sort.Search(len(knots), func(i int) bool { return knots[i].Time >= t })
 	switch {
 	case i < len(knots) && knots[i].Time == t:
+		// A knot whose post side is blocked (its next segment, or the
+		// post extrapolation after the last knot) has no value at its
+		// own time either.
+		if i == len(knots)-1 && post == "valueBlock" || i < len(knots)-1 && knots[i].NextInterp == "valueBlock" {
+			return 0, false, nil
+		}
 		return knots[i].Value, true, nil
 	case i == 0:
 		slope, has, err := extrapSlope(pre, sp.Extra["preSlope"], knots, true)
@@ -60,7 +68,7 @@ func EvalSpline(sp *sdf.Spline, t float64) (v float64, ok bool, err error) {
 		return a.Value + (b.PreValue-a.Value)/(b.Time-a.Time)*(t-a.Time), true, nil
 	case "curve":
 		if h, _ := sp.Extra["curveType"].(string); h == "hermite" {
-			return 0, false, fmt.Errorf("Hermite spline segments are not evaluated")
+			return evalHermite(a, b, t), true, nil
 		}
 		if a.PostTanMaya || b.PreTanMaya {
 			return 0, false, fmt.Errorf("Maya-form spline tangents are not evaluated")
@@ -90,7 +98,7 @@ func extrapSlope(mode string, sloped any, knots []SplineKnotData, pre bool) (flo
 	if pre {
 		k, n := knots[0], knots[1]
 		switch {
-		case k.DualValued, k.NextInterp == "held":
+		case k.DualValued, k.NextInterp == "held", k.NextInterp == "valueBlock":
 			return 0, true, nil
 		case k.NextInterp == "linear":
 			return (n.PreValue - k.Value) / (n.Time - k.Time), true, nil
@@ -99,12 +107,24 @@ func extrapSlope(mode string, sloped any, knots []SplineKnotData, pre bool) (flo
 	}
 	k, p := knots[len(knots)-1], knots[len(knots)-2]
 	switch {
-	case k.DualValued, p.NextInterp == "held":
+	case k.DualValued, p.NextInterp == "held", p.NextInterp == "valueBlock":
 		return 0, true, nil
 	case p.NextInterp == "linear":
 		return (k.PreValue - p.Value) / (k.Time - p.Time), true, nil
 	}
 	return k.PreTanSlope, true, nil
+}
+
+// evalHermite is _EvalHermite: the cubic Hermite polynomial of the two
+// knots' values and slopes over the segment.
+func evalHermite(a, b SplineKnotData, t float64) float64 {
+	dt := b.Time - a.Time
+	dv := b.PreValue - a.Value
+	u := (t - a.Time) / dt
+	m0, m1 := a.PostTanSlope*dt, b.PreTanSlope*dt
+	ca := -2*dv + m0 + m1
+	cb := 3*dv - 2*m0 - m1
+	return u*(u*(u*ca+cb)+m0) + a.Value
 }
 
 type cubic struct{ a, b, c, d float64 }
@@ -119,21 +139,41 @@ func (c cubic) eval(u float64) float64 { return u*(u*(u*c.a+c.b)+c.c) + c.d }
 // (it is monotonic on [0, 1] once the segment is not regressive), then
 // evaluate the value cubic there.
 func evalBezier(a, b SplineKnotData, t float64) float64 {
-	w0, w1 := a.PostTanWidth, b.PreTanWidth
-	if span := b.Time - a.Time; w0+w1 > span && w0+w1 > 0 {
-		s := span / (w0 + w1)
-		w0, w1 = w0*s, w1*s
-	}
+	w0, w1 := keepRatio(a.PostTanWidth, b.PreTanWidth, b.Time-a.Time)
 	tc := cubicFromPoints(a.Time-t, a.Time+w0-t, b.Time-w1-t, b.Time-t)
-	u := monotonicZero(tc)
-	if u <= 0 {
-		return a.Value
-	}
-	if u >= 1 {
-		return b.Value
-	}
+	u := math.Max(0, math.Min(1, monotonicZero(tc))) // _FindBezierParameter clamps
 	vc := cubicFromPoints(a.Value, a.Value+a.PostTanSlope*w0, b.PreValue-b.PreTanSlope*w1, b.PreValue)
 	return vc.eval(u)
+}
+
+// keepRatio de-regresses a Bezier segment's tangent widths as Ts does at
+// evaluation time (regressionPreventer.cpp, TsAntiRegressionKeepRatio):
+// widths normalized to the interval that are both at most 1, or inside
+// the ellipse L1² + L2² + L1L2 - 2L1 - 2L2 + 1 <= 0 (with a 1e-6 read
+// padding), are kept; otherwise the widths move along their ratio line to
+// the ellipse, less a 1e-5 write padding (a zero width leaves the other
+// just under 1).
+func keepRatio(w0, w1, span float64) (float64, float64) {
+	const readPad, writePad = 1e-6, 1e-5
+	a, b := w0/span, w1/span
+	if a <= 1 && b <= 1 {
+		return w0, w1
+	}
+	pa, pb := a+readPad, b+readPad
+	if pa*pa+pb*pb-2*(pa+pb)+pa*pb+1 <= 0 {
+		return w0, w1
+	}
+	switch {
+	case a < readPad:
+		b = 1 - writePad
+	case b < readPad:
+		a = 1 - writePad
+	default:
+		r := a / b
+		opp := (math.Sqrt(r) + r + 1) / (r*r + r + 1)
+		a, b = r*opp-writePad, opp-writePad
+	}
+	return a * span, b * span
 }
 
 func isClose(x, y, eps float64) bool { return math.Abs(x-y) <= eps }
@@ -174,12 +214,13 @@ func monotonicZero(c cubic) float64 {
 	return math.Cbrt(sd-q2) - math.Cbrt(sd+q2) - b3
 }
 
-// filterZeroes returns the last candidate in [0, 1] (_FilterZeroes).
+// filterZeroes returns the candidate closest to 0.5, the first on a tie
+// (_FilterZeros).
 func filterZeroes(cands ...float64) float64 {
-	r := 0.0
-	for _, c := range cands {
-		if c >= 0 && c <= 1 {
-			r = c
+	r, best := cands[0], math.Abs(cands[0]-0.5)
+	for _, c := range cands[1:] {
+		if e := math.Abs(c - 0.5); e < best {
+			r, best = c, e
 		}
 	}
 	return r
