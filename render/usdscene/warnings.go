@@ -26,9 +26,10 @@ const (
 )
 
 // primPathRE matches an absolute prim path as SdfPath spells one
-// (identifiers separated by slashes, variant selections allowed). File
-// paths with an extension do not match.
-var primPathRE = regexp.MustCompile(`^(/[A-Za-z_][A-Za-z0-9_]*(\{[A-Za-z0-9_]*=[A-Za-z0-9_]*\})*)+$`)
+// (identifiers, UTF-8 ones too, separated by slashes; variant selections
+// allowed). File paths with an extension do not match: a prim name has no
+// dot.
+var primPathRE = regexp.MustCompile(`^(/[\p{L}\p{N}_]+(\{[\p{L}\p{N}_]*=[\p{L}\p{N}_]*\}[\p{L}\p{N}_]*)*)+$`)
 
 // warnf records a warning. The first argument that is a prim path makes
 // it a grouped warning (see above); call sites need not change to be

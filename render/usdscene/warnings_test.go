@@ -19,12 +19,15 @@ func TestWarningsGroupSamePrimProblem(t *testing.T) {
 	c.warnf("texture %s: %v", "/tmp/a.png", "no such file")
 	c.warnf("texture %s: %v", "/tmp/a.png", "no such file")
 	c.warnf("composition: %v", "bad arc")
+	c.warnf("material binding of %s is ignored", "/Wörld/Tür")
+	c.warnf("material binding of %s is ignored", "/Wörld/Fenster{look=red}Pane")
 	got := warningLines(c.warn)
 	want := []string{
 		"BasisCurves prims are not rendered: 412 prims, e.g. /set/hair_000, /set/hair_001, /set/hair_002",
 		"PointInstancer /pi: motion blur is not rendered",
 		"composition: bad arc",
 		"displacement is not rendered: 2 prims, e.g. /mat/a/Shader, /mat/b/Shader",
+		"material binding of /Wörld/Fenster{look=red}Pane is ignored (2 prims, e.g. /Wörld/Fenster{look=red}Pane, /Wörld/Tür)",
 		"texture /tmp/a.png: no such file (2 times)",
 	}
 	if !slices.Equal(got, want) {
