@@ -63,6 +63,8 @@ type API struct {
 	// lexically under one of them is refused before the file system is
 	// consulted, so that the answer tells nothing about files outside.
 	rootNames []string
+	// serverID and serverKey make this a team server's API (SetServer).
+	serverID, serverKey string
 }
 
 // NewAPI returns the API of a manager's gallery; disc is what discovery
@@ -303,7 +305,7 @@ func (a *API) start(w http.ResponseWriter, r *http.Request, req RenderRequest) {
 }
 
 func (a *API) stop(w http.ResponseWriter, r *http.Request, id int64) {
-	if !a.mayChange(w, r, id) {
+	if !a.mayChange(w, r, id) || a.forwardIfRemote(w, r, id, nil) {
 		return
 	}
 	if err := a.m.Stop(r.Context(), id); err != nil {
@@ -320,6 +322,9 @@ func (a *API) click(w http.ResponseWriter, r *http.Request, id int64) {
 	var c ClickRequest
 	if err := decode(w, r, &c); err != nil {
 		writeError(w, err)
+		return
+	}
+	if a.forwardIfRemote(w, r, id, c) {
 		return
 	}
 	if err := a.m.Click(r.Context(), id, c.X, c.Y); err != nil {

@@ -15,6 +15,8 @@ import (
 type Client struct {
 	HTTP *http.Client
 	Base string // e.g. "http://owner"
+	// Key, for a team server's API, is that server's key (ServerKeyHeader).
+	Key string
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
@@ -31,6 +33,10 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.Key != "" {
+		req.Header.Set(ServerKeyHeader, c.Key)
+		req.Header.Set(CSRFHeader, "1")
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return fmt.Errorf("reach the gallery owner: %w", err)

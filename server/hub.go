@@ -186,6 +186,22 @@ func (h *hub) startLocked() {
 		defer close(done)
 		h.refresh(ctx)
 	}()
+	if h.g.Shared() {
+		// A team gallery: the other servers' changes come as the
+		// database's notifications (gallery.Listen).
+		listened := make(chan struct{})
+		go func() {
+			defer close(listened)
+			h.g.Listen(ctx, func(c gallery.Change) { h.note(c.ID, kindOf(c.Kind), "") }, h.lost)
+		}()
+		prev := done
+		done = make(chan struct{})
+		go func() {
+			<-prev
+			<-listened
+			close(done)
+		}()
+	}
 	h.watch = func() {
 		stopWatch()
 		cancel()
@@ -384,6 +400,17 @@ func (h *hub) close() {
 	if h.streams == 0 && h.watch != nil && h.idleT == nil {
 		h.idleT = time.AfterFunc(h.idle, h.stopIdle)
 	}
+}
+
+// lost is called when changes may have been missed (the team gallery's
+// notification connection was lost): every stream is told to resync.
+func (h *hub) lost() {
+	h.mu.Lock()
+	h.seq++
+	h.floor = h.seq
+	close(h.changed)
+	h.changed = make(chan struct{})
+	h.mu.Unlock()
 }
 
 // countResync counts a resync sent to a live stream (it fell behind more

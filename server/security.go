@@ -64,6 +64,9 @@ type GuardConfig struct {
 	// Users, when set, turns on team mode (team.go): every request is
 	// authenticated as a user by their token, instead of by Token.
 	Users UserLookup
+	// ServerKey, in team mode, authenticates requests forwarded by the
+	// gallery's other servers (ServerKeyHeader).
+	ServerKey string
 }
 
 // Guard wraps h with the checks described above.
@@ -83,7 +86,7 @@ func Guard(cfg GuardConfig, h http.Handler) http.Handler {
 			return
 		}
 		if cfg.Users != nil {
-			if r = teamAuth(cfg.Users, w, r); r == nil {
+			if r = teamAuth(cfg.Users, cfg.ServerKey, w, r); r == nil {
 				return
 			}
 		} else if cfg.Token != "" {

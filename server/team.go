@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"html"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/rgallery/rgallery/gallery"
 )
@@ -18,6 +20,12 @@ import (
 // a user changes only their own snapshots (edit, stop, click, delete), an
 // admin anybody's. The single-user mode (no Users in the GuardConfig) is
 // unchanged.
+
+// ServerKeyHeader carries a team server's key (gallery.Server.Key) on the
+// requests that other servers and the CLI forward to the server that owns
+// a render: stop and click reach a render only in the process that runs
+// it. The forwarding side has checked the user's right already.
+const ServerKeyHeader = "X-Rgallery-Server-Key"
 
 // UserLookup finds the user of a token; gallery.ErrNoUser when none.
 type UserLookup func(ctx context.Context, token string) (gallery.User, error)
@@ -52,7 +60,14 @@ func setTokenCookie(w http.ResponseWriter, tok string) {
 // teamAuth authenticates r in team mode. It serves the sign-in page itself
 // and answers unauthenticated requests; it returns the request with its
 // user, or nil when it has answered.
-func teamAuth(users UserLookup, w http.ResponseWriter, r *http.Request) *http.Request {
+func teamAuth(users UserLookup, serverKey string, w http.ResponseWriter, r *http.Request) *http.Request {
+	if k := r.Header.Get(ServerKeyHeader); k != "" {
+		if serverKey == "" || subtle.ConstantTimeCompare([]byte(k), []byte(serverKey)) != 1 {
+			http.Error(w, "unauthorized: wrong server key", http.StatusUnauthorized)
+			return nil
+		}
+		return r.WithContext(context.WithValue(r.Context(), userKey{}, gallery.User{Name: "", Role: gallery.RoleAdmin}))
+	}
 	if r.URL.Path == "/signin" {
 		signIn(users, w, r)
 		return nil
@@ -142,4 +157,60 @@ func (a *API) mayChange(w http.ResponseWriter, r *http.Request, id int64) bool {
 func requestUser(r *http.Request) string {
 	u, _ := UserFrom(r.Context())
 	return u.Name
+}
+
+// SetServer makes the API a team server's: id is its gallery.Server id and
+// key the key its peers forward stop and click with. Stop and click of a
+// render that another server owns are forwarded to that server.
+func (a *API) SetServer(id, key string) {
+	a.serverID, a.serverKey = id, key
+}
+
+// forwardIfRemote forwards a stop or click of a render that another team
+// server runs to that server and relays its answer; it reports whether it
+// answered the request.
+func (a *API) forwardIfRemote(w http.ResponseWriter, r *http.Request, id int64, body any) bool {
+	if a.serverID == "" {
+		return false
+	}
+	s, err := a.g.Get(r.Context(), id)
+	if err != nil || s.OwnerID == "" || s.OwnerID == a.serverID || !s.State.Live() {
+		return false
+	}
+	owner, err := a.g.ServerByID(r.Context(), s.OwnerID)
+	if err != nil {
+		writeJSON(w, http.StatusConflict, ErrorBody{Error: fmt.Sprintf("snapshot %d: its server %s is gone; the render is marked interrupted when its lease runs out", id, s.OwnerID)})
+		return true
+	}
+	if owner.URL == "" {
+		writeJSON(w, http.StatusConflict, ErrorBody{Error: fmt.Sprintf("snapshot %d runs in a CLI render on %s (pid %d), which takes stop and click only from its terminal", id, owner.Host, owner.PID)})
+		return true
+	}
+	c := &Client{HTTP: a.forwardClient(), Base: strings.TrimSuffix(owner.URL, "/"), Key: owner.Key}
+	var out gallery.Snapshot
+	if body == nil {
+		out, err = c.Stop(r.Context(), id)
+	} else {
+		cr := body.(ClickRequest)
+		err = c.Click(r.Context(), id, cr.X, cr.Y)
+	}
+	if err != nil {
+		var re *RemoteError
+		if errors.As(err, &re) {
+			writeJSON(w, re.Status, ErrorBody{Error: fmt.Sprintf("server %s: %s", owner.ID, re.Msg)})
+		} else {
+			writeJSON(w, http.StatusBadGateway, ErrorBody{Error: fmt.Sprintf("snapshot %d: its server %s at %s: %v", id, owner.ID, owner.URL, err)})
+		}
+		return true
+	}
+	if body == nil {
+		writeJSON(w, http.StatusOK, out)
+	} else {
+		writeJSON(w, http.StatusOK, body)
+	}
+	return true
+}
+
+func (a *API) forwardClient() *http.Client {
+	return &http.Client{Timeout: 2 * time.Minute}
 }

@@ -54,6 +54,7 @@ func (a *API) Handler(cfg WebConfig) (http.Handler, error) {
 	gc := GuardConfig{Token: cfg.Token, Loopback: cfg.Loopback}
 	if cfg.Team {
 		gc.Users = a.g.UserByToken
+		gc.ServerKey = a.serverKey
 	}
 	return Guard(gc, mux), nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rgallery/rgallery/gallery"
 	"github.com/rgallery/rgallery/server"
 )
 
@@ -52,6 +53,18 @@ func withOwner(cmd *cobra.Command, idArg string, f func(context.Context, *server
 		return err
 	}
 	ctx := cmd.Context()
+	if gallery.IsPostgres(galleryDB()) {
+		g, err := openGallery(ctx)
+		if err != nil {
+			return err
+		}
+		defer g.Close()
+		c, err := teamOwnerClient(ctx, g, id)
+		if err != nil {
+			return err
+		}
+		return f(ctx, c, id)
+	}
 	dir, err := galleryDir()
 	if err != nil {
 		return err

@@ -101,7 +101,7 @@ func listShowingOrphans(ctx context.Context, g *gallery.Gallery, q gallery.Query
 	if err != nil {
 		return nil, err
 	}
-	snaps = showOrphans(ctx, g.Dir(), snaps)
+	snaps = showOrphans(ctx, g, snaps)
 	switch q.State {
 	case gallery.Queued, gallery.Rendering:
 		return slices.DeleteFunc(snaps, func(s gallery.Snapshot) bool { return s.State != q.State }), nil
@@ -113,7 +113,7 @@ func listShowingOrphans(ctx context.Context, g *gallery.Gallery, q gallery.Query
 			if err != nil {
 				return nil, err
 			}
-			for _, s := range showOrphans(ctx, g.Dir(), more) {
+			for _, s := range showOrphans(ctx, g, more) {
 				if s.State == gallery.Interrupted {
 					snaps = append(snaps, s)
 				}

@@ -124,6 +124,9 @@ func runRender(cmd *cobra.Command, args []string) error {
 // gallery, else through the owner, and follows it to its end.
 func startAndFollow(ctx context.Context, g *gallery.Gallery, req server.RenderRequest) error {
 	if renderOpts.detach {
+		if g.Shared() {
+			return errors.New("--detach is not available in a team gallery yet: start the render from a team server (rgallery serve) instead")
+		}
 		return renderDetached(ctx, g, req)
 	}
 	sess, err := becomeOwner(ctx, g)

@@ -23,6 +23,8 @@ var serveOpts struct {
 	roots []string
 	token string
 	team  bool
+	// advertise is where other servers of a team gallery reach this one.
+	advertise string
 }
 
 var cmdServe = &cobra.Command{
@@ -69,6 +71,10 @@ to open.`,
 			return err
 		}
 		defer g.Close()
+		teamURL = serveOpts.advertise
+		if teamURL == "" {
+			teamURL = "http://" + displayAddr(ln.Addr().String())
+		}
 		sess, err := becomeOwner(ctx, g)
 		if errors.Is(err, owner.ErrOwned) {
 			return fmt.Errorf("%w (pid %s) and runs its renders; stop it, or let its renders finish, then serve", err, ownerPID(g.Dir()))
@@ -86,6 +92,9 @@ to open.`,
 		// The web API is a second API over the same manager: it confines
 		// scenes to the roots, which the owner socket's API must not.
 		api := server.NewAPI(sess.m, sess.disc, logger())
+		if sess.team != nil {
+			api.SetServer(sess.team.ID, sess.team.Key)
+		}
 		h, err := api.Handler(server.WebConfig{Roots: roots, Token: token, Loopback: loopback, Team: team})
 		if err != nil {
 			return err
@@ -143,6 +152,7 @@ func init() {
 	f.StringVar(&serveOpts.addr, "addr", "127.0.0.1:8700", "address to listen on")
 	f.StringArrayVar(&serveOpts.roots, "root", nil, "directory scene files may be picked from (repeatable; default the current directory)")
 	f.StringVar(&serveOpts.token, "token", "", "token every request must carry (generated when --addr is not loopback)")
+	f.StringVar(&serveOpts.advertise, "advertise", "", "team gallery: the URL other servers reach this one at (default http://HOST:PORT of --addr)")
 	f.BoolVar(&serveOpts.team, "team", false, "team mode: every request signs in as a user (rgallery user add); on by itself when the gallery's database is PostgreSQL")
 	cmdRoot.AddCommand(cmdServe)
 }

@@ -24,7 +24,7 @@ var cmdShow = snapshotCommand("show ID", "Show a snapshot with all its stats and
 		if err != nil {
 			return err
 		}
-		s = showOrphans(ctx, g.Dir(), []gallery.Snapshot{s})[0]
+		s = showOrphans(ctx, g, []gallery.Snapshot{s})[0]
 		if showOpts.json {
 			enc := json.NewEncoder(os.Stdout)
 			enc.SetIndent("", "  ")

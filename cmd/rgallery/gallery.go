@@ -83,6 +83,10 @@ type ownerSession struct {
 	api  *server.API
 	srv  *http.Server
 	ln   net.Listener
+	// team is this process as a server of a team gallery (team.go), which
+	// has no lock, socket or srv; stopTeam ends its lease renewal.
+	team     *gallery.Server
+	stopTeam func()
 }
 
 // discover builds a manager with every renderer on the search path.
@@ -103,6 +107,9 @@ func discover(ctx context.Context, g *gallery.Gallery, log *slog.Logger) (*bgren
 // A new owner re-attaches to farm renders its predecessor left and marks
 // the other renders it left as interrupted.
 func becomeOwner(ctx context.Context, g *gallery.Gallery) (*ownerSession, error) {
+	if g.Shared() {
+		return becomeTeamServer(ctx, g, logger())
+	}
 	lock, err := owner.TryAcquire(g.Dir())
 	if err != nil {
 		return nil, err
@@ -138,6 +145,9 @@ func becomeOwner(ctx context.Context, g *gallery.Gallery) (*ownerSession, error)
 // Close stops the live renders (farm renders stay for the next owner),
 // closes the socket and gives ownership up.
 func (o *ownerSession) Close() error {
+	if o.team != nil {
+		return o.closeTeam()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	err := o.m.Shutdown(ctx)
@@ -219,7 +229,11 @@ const orphanReason = "interrupted: the process that ran this render has ended (s
 // it (re-attachable farm renders excepted: the next owner re-attaches
 // them). It changes nothing in the gallery: a reader must not race a
 // process that is becoming the owner.
-func showOrphans(ctx context.Context, dir string, snaps []gallery.Snapshot) []gallery.Snapshot {
+func showOrphans(ctx context.Context, g *gallery.Gallery, snaps []gallery.Snapshot) []gallery.Snapshot {
+	if g.Shared() {
+		return snaps // a team gallery's servers claim each other's renders (team.go)
+	}
+	dir := g.Dir()
 	gone, asked := false, false
 	for i, s := range snaps {
 		if !s.State.Live() || s.AttachToken != "" {

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rgallery/rgallery/gallery"
+	"github.com/rgallery/rgallery/server"
+)
+
+// teamDB returns the URL of a fresh schema on the test PostgreSQL server
+// (RGALLERY_TEST_POSTGRES), dropped after the test, or skips.
+func teamDB(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("RGALLERY_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("team gallery not tested: set RGALLERY_TEST_POSTGRES (eval \"$(scripts/postgres-dev.sh start -q)\"; export RGALLERY_TEST_POSTGRES=$RGALLERY_DB)")
+	}
+	schema := fmt.Sprintf("cli%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if db, err := sql.Open("pgx", base); err == nil {
+			db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+			db.Close()
+		}
+	})
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// teamServer is a `rgallery serve` process of a team gallery.
+type teamServer struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func (e *env) serveTeam(db string) *teamServer {
+	e.t.Helper()
+	c := e.cmd("--db", db, "--log-level", "debug", "serve", "--addr", "127.0.0.1:0", "--root", e.gallery+"/..")
+	c.Env = append(c.Env, "RGALLERY_LEASE=1s")
+	stderr, _ := c.StderrPipe()
+	if err := c.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	s := &teamServer{cmd: c}
+	e.t.Cleanup(func() {
+		c.Process.Signal(syscall.SIGTERM)
+		c.Wait()
+	})
+	re := regexp.MustCompile(`on (http://\S+)`)
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			s.url = strings.TrimSuffix(m[1], "/")
+			break
+		}
+	}
+	if s.url == "" {
+		e.t.Fatal("serve did not say where it serves")
+	}
+	log, _ := os.Create(filepath.Join(e.t.TempDir(), "serve.log"))
+	go io.Copy(log, stderr)
+	e.t.Cleanup(func() {
+		if e.t.Failed() {
+			b, _ := os.ReadFile(log.Name())
+			e.t.Logf("serve %s log:\n%s", s.url, b)
+		}
+	})
+	return s
+}
+
+// call sends an API request to a server as the user with token tok.
+func (s *teamServer) call(t *testing.T, tok, method, path string, body, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, s.url+path, rd)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set(server.CSRFHeader, "1")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v %s", method, path, err, b)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		t.Logf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	return resp.StatusCode
+}
+
+// events collects a server's event stream: the latest state of every
+// snapshot it heard of.
+type events struct {
+	mu     sync.Mutex
+	states map[int64]gallery.State
+}
+
+func (s *teamServer) listen(t *testing.T, tok string) *events {
+	ev := &events{states: map[int64]gallery.State{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.url+"/api/events", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("events: %v %v", resp, err)
+	}
+	go func() {
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			data, ok := strings.CutPrefix(sc.Text(), "data: ")
+			if !ok {
+				continue
+			}
+			var d server.EventData
+			if json.Unmarshal([]byte(data), &d) == nil && d.Snapshot != nil {
+				ev.mu.Lock()
+				ev.states[d.ID] = d.Snapshot.State
+				ev.mu.Unlock()
+			}
+		}
+	}()
+	return ev
+}
+
+func (ev *events) state(id int64) gallery.State {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	return ev.states[id]
+}
+
+// TestTeamServersShareRendersStopAndTakeOver runs two serve processes on
+// one PostgreSQL gallery: a render started on A is seen live by B's event
+// stream, a stop sent to B reaches A, and when A is killed B marks A's
+// live render interrupted once A's lease has run out, and B's stream says
+// so.
+func TestTeamServersShareRendersStopAndTakeOver(t *testing.T) {
+	db := teamDB(t)
+	e := newEnv(t)
+	tok, stderr, code := e.run("--db", db, "user", "add", "lead", "--admin")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	tok = strings.TrimSpace(tok)
+	a, b := e.serveTeam(db), e.serveTeam(db)
+	evB := b.listen(t, tok)
+	render := func() gallery.Snapshot {
+		var s gallery.Snapshot
+		if c := a.call(t, tok, "POST", "/api/renders", server.RenderRequest{Renderer: "Progressive", Scene: e.scene,
+			Options: map[string]any{"passes": 100000, "interval": "20ms"}}, &s); c != http.StatusCreated {
+			t.Fatalf("render on A: %d", c)
+		}
+		return s
+	}
+	s1 := render()
+	if s1.CreatedBy != "lead" || s1.OwnerID == "" {
+		t.Fatalf("render: made by %q, owned by %q", s1.CreatedBy, s1.OwnerID)
+	}
+	waitFor(t, func() bool { return evB.state(s1.ID) == gallery.Rendering })
+	var stopped gallery.Snapshot
+	if c := b.call(t, tok, "POST", fmt.Sprintf("/api/snapshots/%d/stop", s1.ID), nil, &stopped); c != http.StatusOK || stopped.State != gallery.Stopped {
+		t.Fatalf("stop through B: %d %s", c, stopped.State)
+	}
+	waitFor(t, func() bool { return evB.state(s1.ID) == gallery.Stopped })
+
+	s2 := render()
+	waitFor(t, func() bool { return evB.state(s2.ID) == gallery.Rendering })
+	a.cmd.Process.Signal(syscall.SIGKILL)
+	a.cmd.Wait()
+	waitFor(t, func() bool { return evB.state(s2.ID) == gallery.Interrupted })
+	var got gallery.Snapshot
+	b.call(t, tok, "GET", fmt.Sprintf("/api/snapshots/%d", s2.ID), nil, &got)
+	if got.State != gallery.Interrupted || !strings.Contains(got.Error, "lease") {
+		t.Fatalf("A's render after A died: %s %q", got.State, got.Error)
+	}
+	if pid := e.pid(s2.ID); alive(pid) {
+		// The render's process belonged to A; killing A ends it (its
+		// group dies with its leader's pipe), so nothing is left running.
+		waitFor(t, func() bool { return !alive(pid) })
+	}
+}
