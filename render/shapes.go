@@ -270,9 +270,11 @@ func AppendTube(m *Mesh, pts []Vec3, radii []float64, tangents []Vec3, sides int
 	for i, p := range pts {
 		u := fr[i]
 		b := tan[i].Cross(u)
+		bend, stretch := mitre(pts, i, closed, tangents == nil)
 		for k := range sides {
 			d := u.Scale(cs[k]).Add(b.Scale(sn[k]))
-			m.P = append(m.P, p.Add(d.Scale(radii[i])))
+			off := d.AddScaled(bend, d.Dot(bend)*(stretch-1))
+			m.P = append(m.P, p.Add(off.Scale(radii[i])))
 			m.N = append(m.N, d)
 		}
 	}
@@ -318,6 +320,33 @@ func AppendTube(m *Mesh, pts []Vec3, radii []float64, tangents []Vec3, sides int
 		}
 	}
 	return (len(m.Indices) - before) / 3
+}
+
+// mitre returns, at a corner of a polyline (sharp joins, when corners is
+// set), the unit direction of the bend, in the plane of the two segments
+// and across the bisecting tangent, and how much a ring is stretched
+// along it (1/cos of half the turn, at most 4) so that the tube keeps its
+// radius on both segments; (0, 1) elsewhere.
+func mitre(pts []Vec3, i int, closed, corners bool) (Vec3, float64) {
+	n := len(pts)
+	if !corners || (!closed && (i == 0 || i == n-1)) {
+		return Vec3{}, 1
+	}
+	a, b := pts[(i+n-1)%n], pts[(i+1)%n]
+	d0, d1 := pts[i].Sub(a), b.Sub(pts[i])
+	if d0.Len() == 0 || d1.Len() == 0 {
+		return Vec3{}, 1
+	}
+	d0, d1 = d0.Norm(), d1.Norm()
+	bend := d1.Sub(d0)
+	if bend.Len() < 1e-9 {
+		return Vec3{}, 1
+	}
+	bis := d0.Add(d1)
+	if bis.Len() < 1e-9 {
+		return bend.Norm(), 4 // a U-turn
+	}
+	return bend.Norm(), 1 / math.Max(bis.Norm().Dot(d1), 0.25)
 }
 
 // AppendRibbon appends a flat ribbon through the sampled centre line pts,

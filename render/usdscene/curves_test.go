@@ -80,6 +80,15 @@ func TestLinearCurveTubeTriangles(t *testing.T) {
 	if r := m.P[0].Sub(ringCenter(m, 0, 8)).Len(); math.Abs(r-0.1) > 1e-7 {
 		t.Errorf("tube radius %g, want width/2 = 0.1", r)
 	}
+	// The corner ring is mitred: it lies on both segments' cylinders, at
+	// the radius from the x axis (segment 0) and from the line x = 1
+	// (segment 1), so the tube keeps its width through the turn.
+	for k := range 8 {
+		p := m.P[8+k]
+		if d0, d1 := math.Hypot(p.Y, p.Z), math.Hypot(p.X-1, p.Z); math.Abs(d0-0.1) > 1e-7 || math.Abs(d1-0.1) > 1e-7 {
+			t.Errorf("corner vertex %v at %.6f and %.6f from the segments, want 0.1", p, d0, d1)
+		}
+	}
 	if err := m.Validate(); err != nil {
 		t.Error(err)
 	}
