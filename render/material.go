@@ -63,7 +63,12 @@ func (s *Scalar) Eval(si *SurfaceInteraction) float64 {
 // textured opacity (an alpha map: leaves, decals, hair cards, as glTF's
 // BLEND mode exports them) stays coverage too: a card with holes is not
 // a slab of glass.
-// Shadow rays do not pass dielectrics (no caustics through NEE).
+// Shadow rays do not pass dielectrics, as in pbrt and Cycles: light
+// reaches what is behind glass only along BSDF-sampled paths, so a room
+// lit by the sun through glazing comes out dark and noisy (caustics);
+// author such panes with opacityMode "presence" (coverage, whose shadow
+// rays pass) where that matters. Every dielectric is solid: a single
+// quad of glass refracts once and does not undo the bend.
 type Material struct {
 	Name               string
 	DiffuseColor       Color
