@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/rgallery/rgallery/server"
@@ -381,4 +382,26 @@ func TestViewerLiveKeepsExposureZoomAndInspectedPixel(t *testing.T) {
 	}
 	b.screenshot("viewer-13-live.png")
 	f.do("POST", fmt.Sprintf("/api/snapshots/%d/stop", s.ID), nil, nil)
+}
+
+// TestViewerWithoutWebGL2ShowsThe8BitPreview: a browser without WebGL2
+// gets the viewer of before (the PNG preview), without errors.
+func TestViewerWithoutWebGL2ShowsThe8BitPreview(t *testing.T) {
+	f := newFixture(t, fixtureOpts{loopback: true})
+	importKnown(t, f.g, knownEXR{64, 32}, 1, "known")
+	b := newBrowser(t, 1200, 800)
+	if _, err := chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `(() => {
+		const orig = HTMLCanvasElement.prototype.getContext;
+		HTMLCanvasElement.prototype.getContext = function (type, ...rest) { return type === 'webgl2' ? null : orig.call(this, type, ...rest); };
+	})()`}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(f.srv.URL + "/"))
+	b.waitJS("the page", `document.body.dataset.ready === '1'`)
+	b.clickAt(`.card[data-id="1"]`, 0.5, 0.5)
+	b.waitJS("the preview", `document.body.dataset.hdr === 'unavailable' && document.querySelector('#img-a').naturalWidth === 64`)
+	if vis := eval[string](b, `getComputedStyle(document.querySelector('#img-a')).visibility + ' ' + getComputedStyle(document.querySelector('#hdrbar')).display`); vis != "visible none" {
+		t.Errorf("preview visibility and float controls display: %q, want the preview visible and no float controls", vis)
+	}
+	b.screenshot("viewer-14-no-webgl2.png")
 }
