@@ -332,3 +332,138 @@ func pointsBox(points []Vec3f) [2]Vec3f {
 	}
 	return [2]Vec3f{lo, hi}
 }
+
+// Nurbs is the NURBS data of a UsdGeomNurbsCurves prim (nurbsCurves.h):
+// per curve an order (degree + 1), a knot slice of curveVertexCounts[i] +
+// order[i] values, an optional range within [knots[order−1],
+// knots[count]], and optional per-point weights (the points are not
+// pre-weighted).
+type Nurbs struct {
+	Order   []int32
+	Knots   []float64
+	Ranges  [][2]float64 // nil when not authored
+	Weights []float64    // nil when not authored
+}
+
+// NurbsData reads order, knots, ranges and pointWeights at time t.
+func (p *Prim) NurbsData(t TimeCode) Nurbs {
+	var n Nurbs
+	n.Order, _ = p.Attribute("order").IntArray(t)
+	n.Knots = float64s(p.Attribute("knots"), t)
+	n.Weights = float64s(p.Attribute("pointWeights"), t)
+	if v, ok := p.Attribute("ranges").Get(t); ok {
+		switch r := v.(type) {
+		case []Vec2d:
+			for _, x := range r {
+				n.Ranges = append(n.Ranges, [2]float64{x[0], x[1]})
+			}
+		case []Vec2f:
+			for _, x := range r {
+				n.Ranges = append(n.Ranges, [2]float64{float64(x[0]), float64(x[1])})
+			}
+		}
+	}
+	return n
+}
+
+func float64s(a *Attribute, t TimeCode) []float64 {
+	v, ok := a.Get(t)
+	if !ok {
+		return nil
+	}
+	switch x := v.(type) {
+	case []float64:
+		return x
+	case []float32:
+		out := make([]float64, len(x))
+		for i, f := range x {
+			out[i] = float64(f)
+		}
+		return out
+	}
+	return nil
+}
+
+// NurbsDomain checks curve i's order and knot slice (count vertices, the
+// knots of the curve starting at knotOff) and returns its parameter
+// domain: the authored range, else [knots[order−1], knots[count]].
+func (n Nurbs) NurbsDomain(i, count, knotOff int) (order int, lo, hi float64, err error) {
+	if i >= len(n.Order) {
+		return 0, 0, 0, fmt.Errorf("no order for curve %d (%d orders)", i, len(n.Order))
+	}
+	order = int(n.Order[i])
+	if order < 2 || order > count {
+		return 0, 0, 0, fmt.Errorf("curve %d: order %d for %d vertices (want 2..%d)", i, order, count, count)
+	}
+	if knotOff+count+order > len(n.Knots) {
+		return 0, 0, 0, fmt.Errorf("curve %d: %d knots left, want count + order = %d", i, len(n.Knots)-knotOff, count+order)
+	}
+	k := n.Knots[knotOff : knotOff+count+order]
+	for j := 1; j < len(k); j++ {
+		if k[j] < k[j-1] {
+			return 0, 0, 0, fmt.Errorf("curve %d: knots decrease at %d", i, j)
+		}
+	}
+	lo, hi = k[order-1], k[count]
+	if i < len(n.Ranges) {
+		if r := n.Ranges[i]; r[0] < r[1] && r[0] >= lo && r[1] <= hi {
+			lo, hi = r[0], r[1]
+		}
+	}
+	if !(lo < hi) {
+		return 0, 0, 0, fmt.Errorf("curve %d: empty domain [%g, %g]", i, lo, hi)
+	}
+	return order, lo, hi, nil
+}
+
+// EvalNurbs evaluates a NURBS curve at parameter u by de Boor's algorithm
+// in homogeneous coordinates: ctrl holds dim floats per control vertex,
+// weights one per vertex (nil: polynomial), knots the curve's slice
+// (len(ctrl)/dim + order values); out receives dim floats.
+func EvalNurbs(ctrl []float64, dim int, weights, knots []float64, order int, u float64, out []float64) {
+	n := len(ctrl) / dim
+	p := order - 1
+	// The span k with knots[k] <= u < knots[k+1], within [p, n−1].
+	k := p
+	for k < n-1 && u >= knots[k+1] {
+		k++
+	}
+	var buf [8 * 5]float64 // order ≤ 8 of dim ≤ 4 on the stack
+	var d []float64
+	if order*(dim+1) <= len(buf) {
+		d = buf[:order*(dim+1)]
+	} else {
+		d = make([]float64, order*(dim+1))
+	}
+	h := dim + 1
+	for j := 0; j <= p; j++ {
+		v := j + k - p
+		w := 1.0
+		if weights != nil {
+			w = weights[v]
+		}
+		for c := range dim {
+			d[j*h+c] = ctrl[v*dim+c] * w
+		}
+		d[j*h+dim] = w
+	}
+	for r := 1; r <= p; r++ {
+		for j := p; j >= r; j-- {
+			den := knots[j+1+k-r] - knots[j+k-p]
+			a := 0.0
+			if den != 0 {
+				a = (u - knots[j+k-p]) / den
+			}
+			for c := 0; c < h; c++ {
+				d[j*h+c] = (1-a)*d[(j-1)*h+c] + a*d[j*h+c]
+			}
+		}
+	}
+	w := d[p*h+dim]
+	if w == 0 {
+		w = 1
+	}
+	for c := range dim {
+		out[c] = d[p*h+c] / w
+	}
+}

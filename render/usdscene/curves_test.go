@@ -252,6 +252,36 @@ func TestPointsAreSpheresOfWidth(t *testing.T) {
 	}
 }
 
+// NurbsCurves are evaluated by their knots and weights: the rational
+// quadratic quarter circle lies on the unit circle at every sample, and a
+// cubic with Bezier knots is the Bezier curve. Without order and knots the
+// curve is a polyline through its points, with a warning.
+func TestNurbsCurvesEvaluated(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	arc := meshNamed(t, res.Scene, "/World/Arc")
+	rings := 8 + 1
+	if got, want := arc.NumTriangles(), (rings-1)*8*2+2*6; got != want {
+		t.Errorf("arc: %d triangles, want %d (one span of 8 samples)", got, want)
+	}
+	for k := range rings {
+		if r := ringCenter(arc, k, 8).Len(); math.Abs(r-1) > 1e-6 {
+			t.Errorf("arc sample %d at radius %.9f, want 1", k, r)
+		}
+	}
+	bez, nb := meshNamed(t, res.Scene, "/World/Bezier"), meshNamed(t, res.Scene, "/World/BezierAsNurbs")
+	for k := range rings {
+		if a, b := ringCenter(bez, k, 8), ringCenter(nb, k, 8); !closeTo(a, b, 1e-12) {
+			t.Errorf("sample %d: NURBS %v, Bezier %v", k, b, a)
+		}
+	}
+	if m := meshNamed(t, res.Scene, "/World/NoKnots"); m.NumTriangles() != 2*8*2+2*6 {
+		t.Errorf("polyline fallback: %d triangles", m.NumTriangles())
+	}
+	if !hasWarning(res.Warnings, "NurbsCurves are drawn as linear curves through their control points") {
+		t.Errorf("no fallback warning: %q", res.Warnings)
+	}
+}
+
 func hasWarning(ws []string, sub string) bool {
 	for _, w := range ws {
 		if strings.Contains(w, sub) {
