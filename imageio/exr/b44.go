@@ -183,6 +183,20 @@ var b44LogTable = sync.OnceValue(func() *[1 << 16]uint16 {
 // output); overflow gives infinity, NaN stays NaN.
 func halfFromFloat32(f float32) uint16 {
 	bits := math.Float32bits(f)
+	abs := bits & 0x7fffffff
+	if abs-0x38800000 < 0x477ff000-0x38800000 {
+		// A normal half, the common case: rebias the exponent by 112 and
+		// round the 13 dropped bits to nearest even (adding 0xfff plus the
+		// kept lowest bit carries exactly when rounding goes up).
+		r := abs - 0x38000000
+		return uint16(bits>>16)&0x8000 | uint16((r+0xfff+(r>>13)&1)>>13)
+	}
+	return halfFromFloat32Special(bits)
+}
+
+// halfFromFloat32Special converts what is not a normal half: NaN,
+// infinities and overflow, zeros and subnormals.
+func halfFromFloat32Special(bits uint32) uint16 {
 	sign := uint16(bits>>16) & 0x8000
 	abs := bits & 0x7fffffff
 	switch {

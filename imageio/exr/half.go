@@ -5,6 +5,16 @@ import "math"
 // halfToFloat converts IEEE 754 binary16 bits to float32, exactly (NaN
 // payloads kept).
 func halfToFloat(h uint16) float32 {
+	if e := h & 0x7c00; e != 0 && e != 0x7c00 {
+		// normal: rebias the exponent by 127-15 = 112 (the common case,
+		// kept small enough to inline)
+		return math.Float32frombits(uint32(h&0x8000)<<16 | (uint32(h&0x7fff)+112<<10)<<13)
+	}
+	return halfToFloatSpecial(h)
+}
+
+// halfToFloatSpecial converts zeros, subnormals, infinities and NaNs.
+func halfToFloatSpecial(h uint16) float32 {
 	sign := uint32(h>>15) << 31
 	exp := uint32(h>>10) & 0x1f
 	mant := uint32(h & 0x3ff)
