@@ -8,8 +8,10 @@
 // order; deep scanline and tiled parts (samples as written, and Flatten
 // for display); compressions NONE, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A,
 // DWAA, DWAB and ZSTD (see codecs in chunks.go). HTJ2K and LJ2K give an
-// *UnsupportedError naming what is missing. Malformed files give a *FormatError; sizes are checked against
-// the file's length and Options.MaxSamples before anything is allocated.
+// UnsupportedError naming the compression and the part (see
+// unsupportedCompression for why). Malformed files give a *FormatError;
+// sizes are checked against the file's length and Options.MaxSamples
+// before anything is allocated.
 //
 // Luminance/chroma layers (Y, RY, BY) are read as stored;
 // Part.YCAToRGB converts them to R, G, B exactly as OpenEXR's
@@ -23,7 +25,10 @@
 // full API), image.go (the simple float Image API), write.go (writing).
 //
 // Writing: WriteRGB writes rgallery's own float RGB ZIP files; WriteFile
-// writes any File uncompressed (what `rgallery image convert` uses).
+// writes any File uncompressed (what `rgallery image convert` uses);
+// WriteLayers writes the named layers (AOVs) of one image, single-part or
+// one part per layer (layers.go). docs/exr.md has the codec table, decode
+// speeds and what is not done.
 package exr
 
 import (
