@@ -34,6 +34,9 @@ type Manager struct {
 	// the newest one shown at this pace; one that reports less often is
 	// followed at its own pace, within one interval.
 	LiveImageInterval time.Duration
+	// ObservePoll, when set, is told how long each isRenderFinished call
+	// of a renderer took (the server's metrics).
+	ObservePoll func(renderer string, d time.Duration)
 	// StopTimeout bounds StopBackgroundRender; after it the renderer's
 	// Closer is called to kill what is left.
 	StopTimeout time.Duration

@@ -145,7 +145,13 @@ func (m *Manager) pollInterval(r *run) time.Duration {
 func (m *Manager) isRenderFinished(r *run) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), m.CallTimeout)
 	defer cancel()
-	return r.rend.IsRenderFinished(ctx)
+	if m.ObservePoll == nil {
+		return r.rend.IsRenderFinished(ctx)
+	}
+	t0 := time.Now()
+	finished, err := r.rend.IsRenderFinished(ctx)
+	m.ObservePoll(r.plugin.Label, time.Since(t0))
+	return finished, err
 }
 
 // tick is a render's poll, called by the clock. An InlinePoller that can
@@ -159,7 +165,11 @@ func (m *Manager) tick(r *run) {
 		if !r.ended && !r.handedOff && r.inline.PollsInline() {
 			// No deadline: the renderer said it answers at once, and a
 			// context with a timer per poll was a tenth of the cost.
+			t0 := time.Now()
 			finished, err := r.rend.IsRenderFinished(context.Background())
+			if m.ObservePoll != nil {
+				m.ObservePoll(r.plugin.Label, time.Since(t0))
+			}
 			switch {
 			case err != nil || finished:
 				r.handedOff = true

@@ -58,6 +58,8 @@ type Gallery struct {
 	// renders as; "" outside team mode.
 	serverMu sync.Mutex
 	server   string
+
+	observeQuery func(op string, d time.Duration)
 }
 
 // DefaultDir returns the gallery directory used when none is given:
@@ -309,15 +311,31 @@ func (g *Gallery) migrate(ctx context.Context) error {
 }
 
 func (g *Gallery) execContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	defer g.observe(query, time.Now())
 	return g.db.ExecContext(ctx, g.d.q(query), args...)
 }
 
 func (g *Gallery) queryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	defer g.observe(query, time.Now())
 	return g.db.QueryContext(ctx, g.d.q(query), args...)
 }
 
 func (g *Gallery) queryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	defer g.observe(query, time.Now())
 	return g.db.QueryRowContext(ctx, g.d.q(query), args...)
+}
+
+// ObserveQueries makes the gallery tell f how long each database statement
+// took, by its first word (SELECT, UPDATE, INSERT, DELETE), for the
+// server's metrics; call it once, before use.
+func (g *Gallery) ObserveQueries(f func(op string, d time.Duration)) { g.observeQuery = f }
+
+func (g *Gallery) observe(query string, t0 time.Time) {
+	if g.observeQuery == nil {
+		return
+	}
+	op, _, _ := strings.Cut(strings.TrimSpace(query), " ")
+	g.observeQuery(strings.ToUpper(op), time.Since(t0))
 }
 
 // Create inserts a new snapshot and returns it with its id set. State

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -79,6 +80,7 @@ func startChild(spec childSpec) (*child, error) {
 	}
 	c.p = p
 	c.pid = p.Pid()
+	running.Add(1)
 	c.conn = newConn(reqW, respR, spec.Notify)
 	go c.failOnExit()
 	c.out.setOnFlood(func() {
@@ -91,6 +93,13 @@ func startChild(spec childSpec) (*child, error) {
 
 var errFlooded = errors.New("plugin flooded its output")
 
+// running counts the plugin processes of this process that have not
+// exited, for the metrics (Processes).
+var running atomic.Int64
+
+// Processes returns how many plugin processes this process runs now.
+func Processes() int64 { return running.Load() }
+
 // exitDrain is how long after the plugin process exits its answers may
 // still be in the pipe, unread.
 const exitDrain = time.Second
@@ -101,6 +110,7 @@ const exitDrain = time.Second
 // leave its pending call waiting for the deadline.
 func (c *child) failOnExit() {
 	<-c.p.Exited()
+	running.Add(-1)
 	t := time.NewTimer(exitDrain)
 	defer t.Stop()
 	select {

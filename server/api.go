@@ -65,6 +65,8 @@ type API struct {
 	rootNames []string
 	// serverID and serverKey make this a team server's API (SetServer).
 	serverID, serverKey string
+	// metrics serves /metrics (EnableMetrics); nil when off.
+	metrics http.Handler
 }
 
 // NewAPI returns the API of a manager's gallery; disc is what discovery

@@ -163,6 +163,7 @@ func (h *hub) serve(ctx context.Context, w io.Writer, flush func(), deadline fun
 				}
 			}
 		}
+		h.sent.Add(int64(len(evs)))
 		clear(evs) // drop the references to old snapshots
 		pos = next
 		if len(b) > 0 || wrote {

@@ -113,6 +113,7 @@ type fixtureOpts struct {
 	token    string
 	loopback bool
 	team     bool
+	metrics  bool
 }
 
 func newFixture(t *testing.T, o fixtureOpts) *fixture {
@@ -157,6 +158,9 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 		t.Fatal(err)
 	}
 	f.api = server.NewAPI(f.m, d, nil)
+	if o.metrics {
+		f.api.EnableMetrics()
+	}
 	h, err := f.api.Handler(server.WebConfig{Roots: []string{f.root}, Token: o.token, Loopback: o.loopback, Team: o.team})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rgallery/rgallery/bgrender"
@@ -59,6 +60,8 @@ type hub struct {
 	dirtyMu sync.Mutex
 	dirty   map[int64]mark // changes not yet read from the gallery
 	wake    chan struct{}
+
+	sent atomic.Int64 // events written to streams (metrics)
 }
 
 // historySize is how many snapshots' latest changes the hub keeps for

@@ -37,6 +37,7 @@ func (a *API) Handler(cfg WebConfig) (http.Handler, error) {
 	a.Register(mux)
 	// The viewer's float data (pixels.go) is for the web UI only.
 	a.registerPixels(mux)
+	mux.HandleFunc("GET /metrics", a.serveMetrics)
 	sub, err := fs.Sub(web, "web")
 	if err != nil {
 		return nil, err

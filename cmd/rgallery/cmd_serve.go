@@ -95,6 +95,7 @@ to open.`,
 		if sess.team != nil {
 			api.SetServer(sess.team.ID, sess.team.Key)
 		}
+		api.EnableMetrics()
 		h, err := api.Handler(server.WebConfig{Roots: roots, Token: token, Loopback: loopback, Team: team})
 		if err != nil {
 			return err
