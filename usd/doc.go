@@ -71,8 +71,12 @@
 //     STRINGS, FIELDS, FIELDSETS, PATHS, SPECS, LZ4 with TfFastCompression
 //     chunk framing, integer coding, compressed int and float arrays (int
 //     codes and lookup tables), inlined values, dictionaries, list ops,
-//     time samples, every value type of the text format. Arrays and time
-//     samples are decoded lazily, on first Get.
+//     time samples, every value type of the text format, splines (0.12,
+//     Ts binary data; EvalSpline evaluates them). Arrays and time
+//     samples are decoded lazily, on first Get. WriteUsdc writes crate
+//     files as OpenUSD does (0.8.0, upgraded as the values need).
+//   - Value clips: assetPaths/active/times, template clips, clip sets on
+//     ancestors.
 //   - usdz: the first USD file (or nested usdz) is the root layer; assets
 //     resolve inside the package; nested packages.
 //   - Composition: layer stacks with sublayer offsets and timeCodesPerSecond
@@ -93,11 +97,11 @@
 //
 // # Not supported
 //
-//   - Value clips beyond the basic form (assetPaths, primPath, active,
-//     times on the prim itself; no templates, no ancestral clip sets, no
-//     manifest defaults), spline evaluation, crate spline decoding (the field is
-//     present but empty), collection membership expressions, variable
-//     expressions beyond string interpolation, writing crate files.
+//   - Value clip manifests and interpolateMissingClipValues; splines in
+//     Attribute.Get (EvalSpline evaluates crate splines, without loops or
+//     Maya-form tangents; usda splines keep knot times and values only);
+//     collection membership expressions, variable expressions beyond
+//     string interpolation.
 //   - Asset resolution is file-system based (FileResolver: relative to the
 //     anchoring layer, then search paths); plug in a Resolver for others.
 package usd

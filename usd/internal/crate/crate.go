@@ -20,9 +20,10 @@
 //   - Compressed integer arrays are decoded from the front of a worst-case
 //     working space: their count is bounded only by the smallest encoding
 //     (common delta and 2-bit codes), never by the worst case.
-//   - 0.13.0 (spline tangent algorithms) and 0.14.0 (array edits) change
-//     nothing else: files of those versions read; array-edit reps give an
-//     error, and crate splines are kept knotless and reported.
+//   - 0.12.0 splines are decoded from Ts's binary spline data (spline.go)
+//     and evaluated by EvalSpline (spline_eval.go); 0.13.0 (spline tangent
+//     algorithms) and 0.14.0 (array edits) change nothing else: files of
+//     those versions read; array-edit reps give an error.
 //
 // Arrays and time samples are decoded lazily, when a field is first read.
 // Every count and offset is checked against the file size before
@@ -32,7 +33,7 @@
 // the error is added to the layer's DecodeErrors, which usd.Stage.Errors
 // includes.
 //
-// It does not write crate files.
+// Write (write.go) writes crate files as OpenUSD's CrateFile packs them.
 package crate
 
 import (
