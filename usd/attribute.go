@@ -244,6 +244,10 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 					return false
 				}
 			}
+			if v, has, ok := a.splineAt(o, t); ok { // spline.go
+				val, found, blocked = v, has, !has
+				return false
+			}
 		}
 		if v, ok := o.spec.Get("default"); ok {
 			switch v.(type) {

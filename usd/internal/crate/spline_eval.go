@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/rgallery/rgallery/usd/sdf"
 )
@@ -224,4 +225,32 @@ func filterZeroes(cands ...float64) float64 {
 		}
 	}
 	return r
+}
+
+// RoundHalf rounds to the nearest binary16 value, as a half-valued
+// spline's result is stored.
+func RoundHalf(x float64) float32 {
+	return float32(sdf.HalfFromBits(halfBits(sdf.Half(float32(x)))))
+}
+
+// splineUnsupported says why EvalSpline cannot evaluate a decoded spline
+// anywhere it might be asked (loops, looping extrapolation, Maya-form
+// tangents), or nil. The reader reports it when it reads the layer, so
+// that an unevaluated spline is never silent.
+func splineUnsupported(sp *sdf.Spline) error {
+	if _, loops := sp.Extra["loops"]; loops {
+		return fmt.Errorf("spline inner loops are not evaluated")
+	}
+	for _, k := range []string{"preExtrapolation", "postExtrapolation"} {
+		if m, _ := sp.Extra[k].(string); strings.HasPrefix(m, "loop") {
+			return fmt.Errorf("spline %s %q is not evaluated", k, m)
+		}
+	}
+	knots, _ := sp.Extra["knotData"].([]SplineKnotData)
+	for _, k := range knots {
+		if k.PreTanMaya || k.PostTanMaya {
+			return fmt.Errorf("Maya-form spline tangents (knot at time %v) are not evaluated", k.Time)
+		}
+	}
+	return nil
 }

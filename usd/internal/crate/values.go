@@ -215,6 +215,11 @@ func (f *file) layer() (*sdf.Layer, error) {
 					l.DecodeErrors.Add(err)
 					v = failedValue{err}
 				}
+				if sp, ok := v.(*sdf.Spline); ok {
+					if err := splineUnsupported(sp); err != nil {
+						l.DecodeErrors.Add(f.valueError(path, name, fl.rep, err))
+					}
+				}
 			}
 			sp.Fields = append(sp.Fields, sdf.Field{Name: name, Value: normalize(name, v)})
 		}
