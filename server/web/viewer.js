@@ -164,7 +164,6 @@ function zoomTo(scale) { zoomAt(scale / st.view.scale); }
 // drawDiff shows |A − B| per channel in the diff canvas.
 function drawDiff() {
   const cv = $('#diff');
-  if (hdr.on) return; // the float viewer draws the difference
   if (!imgA.naturalWidth || !imgB.naturalWidth) return;
   const w = imgA.naturalWidth, hh = imgA.naturalHeight;
   cv.width = w; cv.height = hh;
