@@ -150,13 +150,18 @@ func (c *conv) camera(p *usd.Prim) render.Camera {
 // for Z-up stages) from far enough to see everything.
 func (c *conv) frameAll() render.Camera {
 	b := render.EmptyAABB()
+	// Each mesh's box once: instanced scenes place one mesh many times.
+	boxes := make([]render.AABB, len(c.sc.Meshes))
+	done := make([]bool, len(c.sc.Meshes))
 	for _, in := range c.sc.Instances {
-		m := c.sc.Meshes[in.Mesh]
-		mb := render.EmptyAABB()
-		for _, p := range m.P {
-			mb = mb.Grow(p)
+		if !done[in.Mesh] {
+			mb := render.EmptyAABB()
+			for _, p := range c.sc.Meshes[in.Mesh].P {
+				mb = mb.Grow(p)
+			}
+			boxes[in.Mesh], done[in.Mesh] = mb, true
 		}
-		if mb.Valid() {
+		if mb := boxes[in.Mesh]; mb.Valid() {
 			b = b.Union(mb.Transform(&in.Transform))
 		}
 	}

@@ -400,11 +400,25 @@ func (c *conv) curvesOrPoints(p *usd.Prim, t string) error {
 	if c.facts == nil && !c.rendered(p) {
 		return nil
 	}
-	m, err := c.geom(p)
-	if err != nil {
-		return err
-	}
 	w := c.world(p)
+	var m *render.Mesh
+	if t == "Points" {
+		// Large point sets are instances of one sphere (points.go).
+		pp, ok := c.pointsProps(p)
+		switch {
+		case ok && len(pp.d.Points) > instancedPointsAbove:
+			if c.rendered(p) {
+				c.pointsInstanced(p, pp, w)
+			}
+		case ok:
+			m = c.pointsMesh(p, pp)
+		}
+	} else {
+		var err error
+		if m, err = c.curves(p); err != nil {
+			return err
+		}
+	}
 	if m != nil && c.rendered(p) {
 		c.addMesh(m, w)
 	}

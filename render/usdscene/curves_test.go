@@ -282,6 +282,62 @@ func TestNurbsCurvesEvaluated(t *testing.T) {
 	}
 }
 
+// Point sets too large for merged spheres are instances of one shared
+// sphere scaled to each width, with one sphere copy per distinct colour.
+func TestManyPointsAreInstances(t *testing.T) {
+	n := instancedPointsAbove + 1000
+	var pts, ws, cols strings.Builder
+	palette := []string{"(1, 0, 0)", "(0, 1, 0)", "(0, 0, 1)"}
+	for i := range n {
+		if i > 0 {
+			pts.WriteString(", ")
+			ws.WriteString(", ")
+			cols.WriteString(", ")
+		}
+		fmt.Fprintf(&pts, "(%d, %d, 0)", i%100, i/100)
+		fmt.Fprintf(&ws, "%g", 0.2+0.2*float64(i%2))
+		cols.WriteString(palette[i%3])
+	}
+	res := loadScene(t, writeTemp(t, fmt.Sprintf(`#usda 1.0
+def Points "Cloud"
+{
+    point3f[] points = [%s]
+    float[] widths = [%s]
+    color3f[] primvars:displayColor = [%s] (interpolation = "vertex")
+}
+`, pts.String(), ws.String(), cols.String())))
+	s := res.Scene
+	meshes := map[int]int{}
+	for _, in := range s.Instances {
+		if s.Meshes[in.Mesh].Name == "/Cloud" {
+			meshes[in.Mesh]++
+		}
+	}
+	total := 0
+	for _, k := range meshes {
+		total += k
+	}
+	if total != n || len(meshes) != 3 {
+		t.Fatalf("%d instances on %d meshes, want %d on 3 (one per colour)", total, len(meshes), n)
+	}
+	in := s.Instances[len(s.Instances)-1] // the last point: (x, y) = ((n−1)%100, (n−1)/100)
+	want := 0.1 + 0.1*float64((n-1)%2)
+	if math.Abs(in.Transform[0][0]-want) > 1e-7 || in.Transform[3][0] != float64((n-1)%100) || in.Transform[3][1] != float64((n-1)/100) {
+		t.Errorf("last instance transform %v, want scale %g at (%d,%d)", in.Transform, want, (n-1)%100, (n-1)/100)
+	}
+	m := s.Meshes[in.Mesh]
+	if got := m.NumTriangles(); got != sphereTris(instancedSphere[0], instancedSphere[1]) {
+		t.Errorf("shared sphere of %d triangles", got)
+	}
+	if c := m.Color[0]; c != palette3((n-1)%3) {
+		t.Errorf("last point's sphere colour %v", c)
+	}
+}
+
+func palette3(i int) render.Vec3 {
+	return [3]render.Vec3{{X: 1}, {Y: 1}, {Z: 1}}[i]
+}
+
 func hasWarning(ws []string, sub string) bool {
 	for _, w := range ws {
 		if strings.Contains(w, sub) {
@@ -484,5 +540,40 @@ func TestOpenUSDCurvesExamples(t *testing.T) {
 	}
 	if *writeCurvesPNG {
 		renderScene(t, res, "testdata/curves/openusd_basisCurves_view.usda", 32)
+	}
+}
+
+// BenchmarkPoints1M converts and builds a Points prim of 1M points (drawn
+// as instances of one sphere) and reports the heap the scene keeps.
+func BenchmarkPoints1M(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("#usda 1.0\ndef Points \"Cloud\"\n{\n    point3f[] points = [")
+	for i := range 1000000 {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "(%d, %d, %d)", i%100, (i/100)%100, i/10000)
+	}
+	sb.WriteString("]\n    float[] widths = [0.5] (interpolation = \"constant\")\n}\n")
+	path := filepath.Join(b.TempDir(), "cloud.usda")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		res, err := Load(context.Background(), path, Options{DefaultLights: "off"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := res.Scene.Build(); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		b.ReportMetric(float64(len(res.Scene.Instances)), "instances")
+		b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), "MiB-kept")
+		runtime.KeepAlive(res)
 	}
 }

@@ -1,6 +1,8 @@
 package usdscene
 
 import (
+	"math"
+
 	"github.com/rgallery/rgallery/render"
 	"github.com/rgallery/rgallery/usd"
 )
@@ -24,12 +26,31 @@ var pointLevels = [][2]int{{24, 12}, {16, 8}, {12, 6}, {8, 4}, {4, 2}}
 // sphereTris is the triangle count of SphereMesh(r, nu, nv).
 func sphereTris(nu, nv int) int { return nu * (2*nv - 2) }
 
-// points converts a Points prim; nil means nothing to draw.
+// pointsProps are a Points prim's centres, diameters and colours.
+type pointsProps struct {
+	d        usd.Points
+	width    func(i int) float64
+	col      func(i int) render.Vec3
+	hasColor bool
+}
+
+// points converts a Points prim into one mesh of spheres; nil means
+// nothing to draw.
 func (c *conv) points(p *usd.Prim) (*render.Mesh, error) {
+	pp, ok := c.pointsProps(p)
+	if !ok {
+		return nil, nil
+	}
+	return c.pointsMesh(p, pp), nil
+}
+
+// pointsProps reads a Points prim; ok is false (with a warning) when it
+// has no points.
+func (c *conv) pointsProps(p *usd.Prim) (pointsProps, bool) {
 	d, ok := p.PointsData(c.time)
 	if !ok || len(d.Points) == 0 {
 		c.warnf("Points %s has no points; not drawn", p.Path())
-		return nil, nil
+		return pointsProps{}, false
 	}
 	n := len(d.Points)
 	width := func(int) float64 { return 1 }
@@ -80,6 +101,13 @@ func (c *conv) points(p *usd.Prim) (*render.Mesh, error) {
 			}
 		}
 	}
+	return pointsProps{d: d, width: width, col: col, hasColor: hasColor}, true
+}
+
+// pointsMesh builds the merged spheres of a Points prim.
+func (c *conv) pointsMesh(p *usd.Prim, pp pointsProps) *render.Mesh {
+	d, width, col, hasColor := pp.d, pp.width, pp.col, pp.hasColor
+	n := len(d.Points)
 	lv := pointLevels[len(pointLevels)-1]
 	for _, l := range pointLevels {
 		if n*sphereTris(l[0], l[1]) <= pointTriangleBudget {
@@ -98,8 +126,72 @@ func (c *conv) points(p *usd.Prim) (*render.Mesh, error) {
 		render.AppendSphere(m, unit, center, width(i)/2, col(i), hasColor)
 	}
 	m.Material = c.boundMaterial(p)
-	return m, nil
+	return m
 }
+
+// instancedPointsAbove is the point count from which a Points prim drawn
+// by the walk becomes instances of one shared sphere (pointsInstanced)
+// instead of merged spheres: where the finest merged spheres would no
+// longer fit pointTriangleBudget. An instance costs about 500 bytes, an
+// octahedron in a merged mesh (the coarsest level) about 1.3 kB.
+var instancedPointsAbove = pointTriangleBudget / sphereTris(pointLevels[0][0], pointLevels[0][1])
+
+// instancedSphere is the shared sphere of instanced points (224 triangles).
+var instancedSphere = [2]int{16, 8}
+
+// pointsInstanced adds one instance of a shared unit sphere per point,
+// scaled to its width and placed by world. Per-point colours become
+// shallow copies of the sphere, one per distinct colour (quantized to 8
+// bits per channel, or to 3 bits with a warning when that leaves more
+// than maxPointColors).
+func (c *conv) pointsInstanced(p *usd.Prim, pp pointsProps, world render.Matrix) {
+	unit := render.SphereMesh(1, instancedSphere[0], instancedSphere[1])
+	unit.Name = p.Path()
+	unit.Material = c.boundMaterial(p)
+	c.sc.Meshes = append(c.sc.Meshes, unit)
+	base := len(c.sc.Meshes) - 1
+	meshOf := func(int) int { return base }
+	if pp.hasColor {
+		levels := 255.0
+		distinct := map[[3]int]bool{}
+		q := func(v render.Vec3, l float64) [3]int {
+			f := func(x float64) int { return int(math.Round(min(max(x, 0), 1) * l)) }
+			return [3]int{f(v.X), f(v.Y), f(v.Z)}
+		}
+		for i := range pp.d.Points {
+			distinct[q(pp.col(i), levels)] = true
+			if len(distinct) > maxPointColors {
+				levels = 7
+				c.warnf("Points %s: more than %d distinct displayColors on %d instanced points; quantized to 3 bits per channel", p.Path(), maxPointColors, len(pp.d.Points))
+				break
+			}
+		}
+		copies := map[[3]int]int{}
+		meshOf = func(i int) int {
+			k := q(pp.col(i), levels)
+			if mi, ok := copies[k]; ok {
+				return mi
+			}
+			mm := *unit
+			col := render.Vec3{X: float64(k[0]) / levels, Y: float64(k[1]) / levels, Z: float64(k[2]) / levels}
+			mm.Color = make([]render.Vec3, len(unit.Indices))
+			for j := range mm.Color {
+				mm.Color[j] = col
+			}
+			c.sc.Meshes = append(c.sc.Meshes, &mm)
+			copies[k] = len(c.sc.Meshes) - 1
+			return copies[k]
+		}
+	}
+	for i, q := range pp.d.Points {
+		r := pp.width(i) / 2
+		xf := render.ScaleMatrix(render.Vec3{X: r, Y: r, Z: r}).Mul(render.Translate(render.Vec3{X: float64(q[0]), Y: float64(q[1]), Z: float64(q[2])}))
+		c.sc.Instances = append(c.sc.Instances, render.Instance{Mesh: meshOf(i), Transform: xf.Mul(world)})
+	}
+}
+
+// maxPointColors bounds the sphere copies of instanced coloured points.
+const maxPointColors = 1024
 
 // pointsExtent is OpenUSD's extent of a Points prim (usd.PointsExtent,
 // from the widths attribute, not the primvar), for the facts.
