@@ -324,6 +324,14 @@ func (c *conv) checkCurveData(p *usd.Prim, name string, d *curveData, top *curve
 		return false
 	}
 	want := top.expected(d.interp)
+	if got := len(d.vals) / d.dim; got == 1 && want > 1 {
+		// One value for many (widths = [0.1] without interpolation
+		// metadata is common, OpenUSD's own test files included): it is
+		// meant for the whole prim.
+		c.warnf("%s %s: 1 value of %s for %s interpolation (want %d) used as constant", p.TypeName(), p.Path(), name, d.interp, want)
+		d.interp = "constant"
+		return true
+	}
 	if got := len(d.vals) / d.dim; got < want {
 		c.warnf("%s %s: %d %s for %s interpolation, want %d; ignored", p.TypeName(), p.Path(), got, name, d.interp, want)
 		return false
@@ -513,6 +521,10 @@ func (c *conv) nurbsCurves(p *usd.Prim, cv usd.Curves) (*render.Mesh, bool) {
 	}
 	// Per-vertex data by interpolation: constant, uniform, vertex.
 	vals := func(name string, n int, get func(i int) []float64, interp string, dim int) func(ci, i int) []float64 {
+		if n == 1 && interp != "constant" {
+			c.warnf("%s %s: 1 value of %s for %s interpolation used as constant", p.TypeName(), p.Path(), name, interp)
+			interp = "constant"
+		}
 		switch interp {
 		case "constant":
 			if n >= 1 {

@@ -338,6 +338,19 @@ func palette3(i int) render.Vec3 {
 	return [3]render.Vec3{{X: 1}, {Y: 1}, {Z: 1}}[i]
 }
 
+// One width authored without interpolation metadata (vertex by the
+// schema's fallback) is the width of the whole prim, with a warning.
+func TestSingleWidthIsConstant(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	m := meshNamed(t, res.Scene, "/World/OneWidth")
+	if r := m.P[0].Sub(ringCenter(m, 0, 8)).Len(); math.Abs(r-0.15) > 1e-7 {
+		t.Errorf("radius %g, want 0.15", r)
+	}
+	if !hasWarning(res.Warnings, "1 value of widths for vertex interpolation (want 3) used as constant") {
+		t.Errorf("no warning: %q", res.Warnings)
+	}
+}
+
 func hasWarning(ws []string, sub string) bool {
 	for _, w := range ws {
 		if strings.Contains(w, sub) {

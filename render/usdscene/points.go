@@ -62,7 +62,11 @@ func (c *conv) pointsProps(p *usd.Prim) (pointsProps, bool) {
 				width = func(int) float64 { return w }
 			}
 		case "vertex", "varying", "faceVarying":
-			if len(d.Widths) >= n {
+			if len(d.Widths) == 1 && n > 1 {
+				c.warnf("Points %s: 1 width for %d points used as constant", p.Path(), n)
+				w := float64(d.Widths[0])
+				width = func(int) float64 { return w }
+			} else if len(d.Widths) >= n {
 				width = func(i int) float64 { return float64(d.Widths[i]) }
 			} else {
 				c.warnf("Points %s: %d widths for %d points; width 1 used", p.Path(), len(d.Widths), n)
