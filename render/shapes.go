@@ -106,6 +106,7 @@ func CylinderMesh(r0, r1, height float64, axis string, n int) *Mesh {
 			return
 		}
 		center := int32(len(m.P))
+		ni := int32(len(m.N)) // the cap's one normal (P and N differ in length here)
 		m.P = append(m.P, axisFrame(axis, Vec3{0, 0, z}))
 		m.N = append(m.N, axisFrame(axis, Vec3{0, 0, dir}))
 		for i := 0; i < n; i++ {
@@ -118,7 +119,7 @@ func CylinderMesh(r0, r1, height float64, axis string, n int) *Mesh {
 			} else {
 				m.Indices = append(m.Indices, center, a+1, a)
 			}
-			m.NIndices = append(m.NIndices, center, center, center)
+			m.NIndices = append(m.NIndices, ni, ni, ni)
 		}
 	}
 	cap(r0, -h, -1)
