@@ -306,7 +306,7 @@ void main() {
 class GLView {
   constructor(canvas) {
     this.canvas = canvas;
-    const gl = canvas.getContext('webgl2', {preserveDrawingBuffer: true, antialias: false, premultipliedAlpha: true});
+    const gl = canvas.getContext('webgl2', {preserveDrawingBuffer: false, antialias: false, premultipliedAlpha: true});
     this.gl = gl;
     if (!gl) return;
     this.floatLinear = !!gl.getExtension('OES_texture_float_linear');
