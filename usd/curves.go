@@ -467,3 +467,39 @@ func EvalNurbs(ctrl []float64, dim int, weights, knots []float64, order int, u f
 		out[c] = d[p*h+c] / w
 	}
 }
+
+// HermiteToBezier converts UsdGeomHermiteCurves (a point and a tangent
+// per vertex, n − 1 segments per curve of n vertices, hermiteCurves.h)
+// into cubic bezier control points of the same curves: the segment P0,
+// T0, P1, T1 has the controls P0, P0 + T0/3, P1 − T1/3, P1. It returns
+// the bezier points and curveVertexCounts (3(n−1) + 1 per curve). Per
+// point data of the Hermite curves is then varying data of the bezier
+// ones (the schema suggests linear interpolation per segment).
+func HermiteToBezier(points, tangents []Vec3f, counts []int32) ([]Vec3f, []int32, error) {
+	if len(tangents) != len(points) {
+		return nil, nil, fmt.Errorf("%d tangents for %d points", len(tangents), len(points))
+	}
+	var out []Vec3f
+	var oc []int32
+	off := 0
+	for i, n := range counts {
+		if n < 2 || off+int(n) > len(points) {
+			return nil, nil, fmt.Errorf("curve %d: %d vertices (want at least 2, %d points left)", i, n, len(points)-off)
+		}
+		for k := off; k < off+int(n)-1; k++ {
+			p0, t0, p1, t1 := points[k], tangents[k], points[k+1], tangents[k+1]
+			if k == off {
+				out = append(out, p0)
+			}
+			var b1, b2 Vec3f
+			for j := range 3 {
+				b1[j] = p0[j] + t0[j]/3
+				b2[j] = p1[j] - t1[j]/3
+			}
+			out = append(out, b1, b2, p1)
+		}
+		oc = append(oc, 3*(n-1)+1)
+		off += int(n)
+	}
+	return out, oc, nil
+}

@@ -55,6 +55,9 @@ type curveTopo struct {
 	vtxOff, varOff   []int // first vertex, first varying value of each curve
 	nVertex          int
 	nVarying         int
+	// vertexIsVarying: per-point data of HermiteCurves converted to
+	// bezier, which is linear per segment.
+	vertexIsVarying bool
 }
 
 // expected is the number of values a primvar of the interpolation needs.
@@ -145,19 +148,31 @@ func (c *conv) curves(p *usd.Prim) (*render.Mesh, error) {
 		c.warnf("%s %s has no points; not drawn", p.TypeName(), p.Path())
 		return nil, nil
 	}
+	hermite := false
 	if t := p.TypeName(); t != "BasisCurves" {
 		if t == "NurbsCurves" {
 			if m, ok := c.nurbsCurves(p, cv); ok {
 				return m, nil
 			}
 		}
-		// HermiteCurves (tangents) are not evaluated, nor NurbsCurves
-		// without a usable order and knots: the polyline through the
-		// points follows the hull, which is close for dense control points.
-		c.warnf("%s are drawn as linear curves through their control points (e.g. %s)", t, p.Path())
-		cv.Type, cv.Wrap = "linear", "nonperiodic"
+		if t == "HermiteCurves" {
+			tan, _ := p.Attribute("tangents").Vec3fArray(c.time)
+			if pts, counts, err := usd.HermiteToBezier(cv.Points, tan, cv.CurveVertexCounts); err == nil {
+				cv.Points, cv.CurveVertexCounts = pts, counts
+				cv.Type, cv.Basis, cv.Wrap, hermite = "cubic", "bezier", "nonperiodic", true
+			} else {
+				c.warnf("HermiteCurves %s: %v", p.Path(), err)
+			}
+		}
+		if !hermite {
+			// NurbsCurves without a usable order and knots, HermiteCurves
+			// without tangents: the polyline through the points follows
+			// the hull, which is close for dense control points.
+			c.warnf("%s are drawn as linear curves through their control points (e.g. %s)", t, p.Path())
+			cv.Type, cv.Wrap = "linear", "nonperiodic"
+		}
 	}
-	top := &curveTopo{typ: cv.Type, basis: cv.Basis, wrap: cv.Wrap, vstep: usd.CurveVStep(cv.Basis)}
+	top := &curveTopo{typ: cv.Type, basis: cv.Basis, wrap: cv.Wrap, vstep: usd.CurveVStep(cv.Basis), vertexIsVarying: hermite}
 	if top.typ == "linear" {
 		top.vstep = 1
 	}
@@ -314,6 +329,9 @@ func (c *conv) curves(p *usd.Prim) (*render.Mesh, error) {
 // checkCurveData reports whether a widths or normals array has the size
 // its interpolation needs, warning when not (the value is then ignored).
 func (c *conv) checkCurveData(p *usd.Prim, name string, d *curveData, top *curveTopo) bool {
+	if top.vertexIsVarying && d.interp == "vertex" {
+		d.interp = "varying"
+	}
 	switch d.interp {
 	case "constant", "uniform", "varying", "vertex":
 	case "faceVarying":

@@ -351,6 +351,32 @@ func TestSingleWidthIsConstant(t *testing.T) {
 	}
 }
 
+// HermiteCurves pass through their points with their tangents
+// (hermiteCurves.h): P(u) = h00·P0 + h10·T0 + h01·P1 + h11·T1 on each
+// segment; per-point widths are linear per segment.
+func TestHermiteCurvesInterpolate(t *testing.T) {
+	res := loadScene(t, "testdata/curves/shapes.usda")
+	m := meshNamed(t, res.Scene, "/World/Hermite")
+	p := []render.Vec3{{}, {X: 1}, {X: 2}}
+	tg := []render.Vec3{{Y: 3}, {X: 3}, {Y: -3}}
+	herm := func(k int, u float64) render.Vec3 {
+		h00, h10, h01, h11 := 2*u*u*u-3*u*u+1, u*u*u-2*u*u+u, -2*u*u*u+3*u*u, u*u*u-u*u
+		return p[k].Scale(h00).Add(tg[k].Scale(h10)).Add(p[k+1].Scale(h01)).Add(tg[k+1].Scale(h11))
+	}
+	for k := range 2 {
+		for s := range 8 {
+			u := float64(s) / 8
+			if c, want := ringCenter(m, k*8+s, 8), herm(k, u); !closeTo(c, want, 1e-6) {
+				t.Errorf("segment %d u=%g at %v, want %v", k, u, c, want)
+			}
+		}
+	}
+	// Width at the middle of segment 0: (0.1 + 0.3)/2 = 0.2.
+	if r := m.P[4*8].Sub(ringCenter(m, 4, 8)).Len(); math.Abs(r-0.1) > 1e-7 {
+		t.Errorf("radius at u=½ %g, want 0.1", r)
+	}
+}
+
 func hasWarning(ws []string, sub string) bool {
 	for _, w := range ws {
 		if strings.Contains(w, sub) {
