@@ -239,8 +239,15 @@ func TestViewerInspectExposureLayersHistogramCompare(t *testing.T) {
 		math.Abs(m.PSNR-10*math.Log10(1/(se/float64(n)))) > 1e-9 {
 		t.Errorf("metrics %+v, want rmse %v mre %v samples %d", m, wantRMSE, re/float64(n), n)
 	}
-	// A region: pixels 0..3 × 0..1 of R, G, B.
-	eval[bool](b, `rgViewer.region({x0: 0, y0: 0, x1: 4, y1: 2}), true`)
+	// A region dragged with shift from pixel 0,0 to pixel 3,1: pixels
+	// 0..3 × 0..1 of R, G, B.
+	p0 := eval[[]float64](b, `rgViewer.screenPoint(0, 0)`)
+	p1 := eval[[]float64](b, `rgViewer.screenPoint(3, 1)`)
+	b.do(chromedp.MouseEvent(chromedp.MousePressed, p0[0], p0[1], chromedp.ButtonLeft, chromedp.ButtonModifiers(chromedp.ModifierShift)),
+		chromedp.MouseEvent(chromedp.MouseMoved, (p0[0]+p1[0])/2, (p0[1]+p1[1])/2, chromedp.ButtonLeft, chromedp.ButtonModifiers(chromedp.ModifierShift)),
+		chromedp.MouseEvent(chromedp.MouseMoved, p1[0], p1[1], chromedp.ButtonLeft, chromedp.ButtonModifiers(chromedp.ModifierShift)),
+		chromedp.MouseEvent(chromedp.MouseReleased, p1[0], p1[1], chromedp.ButtonLeft, chromedp.ButtonModifiers(chromedp.ModifierShift)))
+	b.waitJS("the dragged region", `document.querySelector('#metrics').textContent.includes('region 0,0–4,2')`)
 	m = eval[metrics](b, `rgViewer.metrics()`)
 	se = 0
 	for y := 0; y < 2; y++ {

@@ -238,10 +238,12 @@ stage.addEventListener('pointermove', e => {
   if (drag && drag.region) {
     const p = imagePoint(e);
     if (!p) return;
-    const cl = (v, m) => Math.max(0, Math.min(m, Math.round(v)));
+    // the pixels under the drag, both ends included
+    const cl = (v, m) => Math.max(0, Math.min(m, v));
     const x = p.x * st.iw, y = p.y * st.ih;
     drag.moved = true;
-    setRegion({x0: cl(Math.min(drag.x, x), st.iw), y0: cl(Math.min(drag.y, y), st.ih), x1: cl(Math.max(drag.x, x), st.iw), y1: cl(Math.max(drag.y, y), st.ih)});
+    setRegion({x0: cl(Math.floor(Math.min(drag.x, x)), st.iw), y0: cl(Math.floor(Math.min(drag.y, y)), st.ih),
+      x1: cl(Math.floor(Math.max(drag.x, x)) + 1, st.iw), y1: cl(Math.floor(Math.max(drag.y, y)) + 1, st.ih)});
     return;
   }
   if (!drag) return;
