@@ -272,15 +272,24 @@ function statsNow() {
 // whole image at several exposures, too much for every frame here. The
 // answer for the current A, B, layer and region is kept; a change cancels
 // the request in flight.
-const flipState = {key: '', ctl: null, result: null, error: '', pending: false};
+const flipState = {key: '', ctl: null, result: null, error: '', pending: false, ask: false};
 
-function requestFlip() {
+// FLIP_AUTO_PIXELS is the largest area FLIP is computed for without being
+// asked (about 2 s of server CPU); beyond it the metrics offer a click.
+const FLIP_AUTO_PIXELS = 1 << 20;
+
+function requestFlip(force) {
   const a = hdr.a, b = hdr.b, r = region;
   const key = `${a.key}|${b.key}|${r ? [r.x0, r.y0, r.x1, r.y1].join(',') : ''}`;
-  if (key === flipState.key) return;
+  if (key === flipState.key && !(force && flipState.ask)) return;
   if (flipState.ctl) flipState.ctl.abort();
+  const area = r ? (r.x1 - r.x0) * (r.y1 - r.y0) : st.iw * st.ih;
+  if (!force && area > FLIP_AUTO_PIXELS) {
+    Object.assign(flipState, {key, ctl: null, result: null, error: '', pending: false, ask: true});
+    return;
+  }
   const ctl = new AbortController();
-  Object.assign(flipState, {key, ctl, result: null, error: '', pending: true});
+  Object.assign(flipState, {key, ctl, result: null, error: '', pending: true, ask: false});
   const q = new URLSearchParams({ref: String(b.id), layer: a.layer});
   if (r) q.set('region', [r.x0, r.y0, r.x1, r.y1].join(','));
   fetch(`/api/snapshots/${a.id}/flip?${q}`, {signal: ctl.signal})
@@ -298,7 +307,8 @@ function showMetrics() {
   const mt = $('#metrics');
   if (mt.hidden) return;
   let f = '';
-  if (flipState.pending) f = ' · FLIP …';
+  if (flipState.ask) f = ' · FLIP: click to compute';
+  else if (flipState.pending) f = ' · FLIP …';
   else if (flipState.result) f = ` · FLIP ${flipState.result.mean.toFixed(4)}`;
   else if (flipState.error) f = ' · FLIP: ' + flipState.error;
   mt.textContent = (mt.dataset.text || '') + f;
@@ -334,6 +344,8 @@ function drawWaveform(cv, grid, cols, rows) {
   cv.width = cols; cv.height = rows;
   ctx.putImageData(im, 0, 0);
 }
+
+$('#metrics').addEventListener('click', () => { if (flipState.ask && hdr.a && hdr.b) { requestFlip(true); showMetrics(); } });
 
 // ---------------------------------------------------------------- test hooks
 
