@@ -255,9 +255,12 @@ function statsNow() {
     const m = metrics(hdr.a, hdr.b, region);
     out.metrics = m;
     mt.hidden = false;
-    mt.dataset.text = m.error ? m.error : `${region ? `region ${region.x0},${region.y0}–${region.x1},${region.y1}` : 'whole image'} · ${m.channels.join('')} · ` +
+    // B without A's layer shows its beauty layer: say so, never compare
+    // two different layers silently.
+    const other = hdr.b.layer !== hdr.a.layer ? `B has no layer "${hdr.a.layer || 'beauty'}", compared with its "${hdr.b.layer || 'beauty'}" · ` : '';
+    mt.dataset.text = other + (m.error ? m.error : `${region ? `region ${region.x0},${region.y0}–${region.x1},${region.y1}` : 'whole image'} · ${m.channels.join('')} · ` +
       `RMSE ${fmtFloat(m.rmse)} · PSNR ${Number.isFinite(m.psnr) ? m.psnr.toFixed(2) + ' dB' : '∞'} · rel. error ${fmtFloat(m.mre)}` +
-      (m.nonFinite ? ` · ${m.nonFinite} NaN/Inf samples skipped` : '');
+      (m.nonFinite ? ` · ${m.nonFinite} NaN/Inf samples skipped` : ''));
     requestFlip();
   } else {
     mt.hidden = true;
