@@ -8,6 +8,7 @@ package server_test
 // each mode (in $RGALLERY_ARTIFACTS, to look at).
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -19,6 +20,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/rgallery/rgallery/gallery"
+	"github.com/rgallery/rgallery/imageio/exr"
 	"github.com/rgallery/rgallery/server"
 )
 
@@ -411,4 +414,43 @@ func TestViewerWithoutWebGL2ShowsThe8BitPreview(t *testing.T) {
 		t.Errorf("preview visibility and float controls display: %q, want the preview visible and no float controls", vis)
 	}
 	b.screenshot("viewer-14-no-webgl2.png")
+}
+
+// TestViewerDataWindowInsideDisplayWindow: an EXR whose data window is a
+// part of its display window shows its pixels where they belong; the
+// inspector shows no values outside the data window.
+func TestViewerDataWindowInsideDisplayWindow(t *testing.T) {
+	f := newFixture(t, fixtureOpts{loopback: true})
+	// display 0..9 × 0..5, data 3..6 × 2..4; R = 1 + x, G = 10 + y (data
+	// window coordinates).
+	dw := exr.Box2i{XMin: 3, YMin: 2, XMax: 6, YMax: 4}
+	p := &exr.Part{DataWindow: dw, DisplayWindow: exr.Box2i{XMax: 9, YMax: 5}}
+	for _, name := range []string{"B", "G", "R"} {
+		c := &exr.Channel{Name: name, Type: exr.Float, XSampling: 1, YSampling: 1, Width: 4, Height: 3}
+		for y := 0; y < 3; y++ {
+			for x := 0; x < 4; x++ {
+				v := map[string]float32{"R": 1 + float32(x), "G": 10 + float32(y), "B": 0.5}[name]
+				c.Float = append(c.Float, v)
+			}
+		}
+		p.Channels = append(p.Channels, c)
+	}
+	p.Levels = []*exr.Level{{Width: 4, Height: 3, Channels: p.Channels}}
+	var buf bytes.Buffer
+	if err := exr.WriteFile(&buf, &exr.File{Parts: []*exr.Part{p}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.g.Import(t.Context(), buf.Bytes(), gallery.ImportOptions{Name: "window.exr"}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, 1200, 800)
+	b.do(chromedp.Navigate(f.srv.URL + "/"))
+	b.waitJS("the page", `document.body.dataset.ready === '1'`)
+	b.clickAt(`.card[data-id="1"]`, 0.5, 0.5)
+	b.waitJS("the float viewer", `document.body.dataset.hdr === 'on' && st.iw === 10 && st.ih === 6`)
+	eval[bool](b, `zoomTo(40), true`)
+	b.waitInspector(3, 2, "R 1", "G 10", "B 0.5")
+	b.waitInspector(6, 4, "R 4", "G 12", "B 0.5")
+	b.waitInspector(2, 2, "R —", "G —", "B —")
+	b.screenshot("viewer-15-data-window.png")
 }
