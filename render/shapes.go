@@ -214,35 +214,51 @@ func withTangents(d, given []Vec3) []Vec3 {
 }
 
 // curveFrames returns, per sample, a unit vector normal to the tangent,
-// transported along the curve by double reflection.
-func curveFrames(pts, tan []Vec3) []Vec3 {
-	r := make([]Vec3, len(pts))
+// transported along the curve by double reflection. On a closed curve
+// the frame transported once around generally comes back rotated (the
+// curve's total torsion); that angle is spread evenly over the samples so
+// that the last ring meets the first without a twist.
+func curveFrames(pts, tan []Vec3, closed bool) []Vec3 {
+	n := len(pts)
+	r := make([]Vec3, n)
 	t0 := tan[0]
 	a := Vec3{1, 0, 0}
 	if math.Abs(t0.X) > 0.9 {
 		a = Vec3{0, 1, 0}
 	}
 	r[0] = t0.Cross(a).Norm()
-	for i := 0; i+1 < len(pts); i++ {
-		v1 := pts[i+1].Sub(pts[i])
-		c1 := v1.Dot(v1)
-		if c1 == 0 {
-			r[i+1] = r[i]
-			continue
+	for i := 0; i+1 < n; i++ {
+		r[i+1] = transport(pts[i], pts[i+1], tan[i], tan[i+1], r[i])
+	}
+	if closed && n > 2 {
+		back := transport(pts[n-1], pts[0], tan[n-1], tan[0], r[n-1])
+		// The signed angle from the transported frame to the first one.
+		phi := math.Atan2(back.Cross(r[0]).Dot(tan[0]), back.Dot(r[0]))
+		for i := 1; i < n; i++ {
+			ang := phi * float64(i) / float64(n)
+			c, s := math.Cos(ang), math.Sin(ang)
+			r[i] = r[i].Scale(c).Add(tan[i].Cross(r[i]).Scale(s))
 		}
-		rl := r[i].AddScaled(v1, -2/c1*v1.Dot(r[i]))
-		tl := tan[i].AddScaled(v1, -2/c1*v1.Dot(tan[i]))
-		v2 := tan[i+1].Sub(tl)
-		c2 := v2.Dot(v2)
-		if c2 == 0 {
-			r[i+1] = rl
-		} else {
-			r[i+1] = rl.AddScaled(v2, -2/c2*v2.Dot(rl))
-		}
-		// Re-orthogonalize against rounding drift.
-		r[i+1] = r[i+1].AddScaled(tan[i+1], -r[i+1].Dot(tan[i+1])).Norm()
 	}
 	return r
+}
+
+// transport carries the frame vector r at p0 (tangent t0) to p1 (tangent
+// t1) by double reflection.
+func transport(p0, p1, t0, t1, r Vec3) Vec3 {
+	v1 := p1.Sub(p0)
+	c1 := v1.Dot(v1)
+	if c1 == 0 {
+		return r
+	}
+	rl := r.AddScaled(v1, -2/c1*v1.Dot(r))
+	tl := t0.AddScaled(v1, -2/c1*v1.Dot(t0))
+	v2 := t1.Sub(tl)
+	if c2 := v2.Dot(v2); c2 != 0 {
+		rl = rl.AddScaled(v2, -2/c2*v2.Dot(rl))
+	}
+	// Re-orthogonalize against rounding drift.
+	return rl.AddScaled(t1, -rl.Dot(t1)).Norm()
 }
 
 // AppendTube appends a tube of the given radii around the sampled centre
@@ -258,7 +274,7 @@ func AppendTube(m *Mesh, pts []Vec3, radii []float64, tangents []Vec3, sides int
 		return 0
 	}
 	tan := withTangents(curveTangents(pts, closed), tangents)
-	fr := curveFrames(pts, tan)
+	fr := curveFrames(pts, tan, closed)
 	base := int32(len(m.P))
 	nbase := int32(len(m.N))
 	before := len(m.Indices)
@@ -366,7 +382,7 @@ func AppendRibbon(m *Mesh, pts []Vec3, halfWidths []float64, tangents, normals [
 	for i, p := range pts {
 		nn := normals[i].AddScaled(tan[i], -normals[i].Dot(tan[i]))
 		if nn.Len() == 0 {
-			nn = curveFrames(pts[i:i+1], tan[i:i+1])[0]
+			nn = curveFrames(pts[i:i+1], tan[i:i+1], false)[0]
 		}
 		nn = nn.Norm()
 		side := tan[i].Cross(nn).Scale(halfWidths[i])

@@ -1,6 +1,9 @@
 package render
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // Every tessellated shape is a valid mesh: its point, normal and uv
 // indices in range (the cylinder's second cap once pointed its normals at
@@ -26,4 +29,27 @@ func TestShapesValidate(t *testing.T) {
 			t.Errorf("%s: no triangles", m.Name)
 		}
 	}
+}
+
+// A closed tube along a curve with torsion (a trefoil-like closed space
+// curve) closes without a twist: the ring frame after the last sample,
+// carried on to the first, equals the first ring's frame.
+func TestClosedTubeFrameCloses(t *testing.T) {
+	var pts []Vec3
+	n := 64
+	for i := range n {
+		a := 2 * math.Pi * float64(i) / float64(n)
+		pts = append(pts, Vec3{math.Sin(a) + 2*math.Sin(2*a), math.Cos(a) - 2*math.Cos(2*a), -math.Sin(3 * a)})
+	}
+	tan := curveTangents(pts, true)
+	fr := curveFrames(pts, tan, true)
+	back := transport(pts[n-1], pts[0], tan[n-1], tan[0], fr[n-1])
+	// The frame turns by phi/n per step after the correction: compare the
+	// carried frame with the first one rotated back by that small step.
+	if d := back.Sub(fr[0]).Len(); d > 2*math.Pi/float64(n) {
+		t.Errorf("closing frame off by %.3f (more than one step's share)", d)
+	}
+	raw := curveFrames(pts, tan, false)
+	rawBack := transport(pts[n-1], pts[0], tan[n-1], tan[0], raw[n-1])
+	t.Logf("twist at the seam: %.3f without the correction, %.3f with", rawBack.Sub(raw[0]).Len(), back.Sub(fr[0]).Len())
 }
