@@ -22,8 +22,9 @@ type Curves struct {
 
 	CurveVertexCounts []int32
 	Points            []Vec3f
-	// Widths with their interpolation: primvars:widths when authored (as
-	// UsdImaging prefers it), else the widths attribute, whose
+	// Widths with their interpolation: primvars:widths when authored, or
+	// inherited as a constant primvar from an ancestor (as UsdImaging's
+	// curves and points adapters look them up), else the widths attribute, whose
 	// interpolation falls back to "vertex" (UsdGeomCurves::
 	// GetWidthsInterpolation). Nil when neither is authored.
 	Widths       []float32
@@ -55,7 +56,7 @@ func (p *Prim) Curves(t TimeCode) (Curves, bool) {
 		c.Wrap = "nonperiodic"
 	}
 	c.Widths, c.WidthsInterp = p.widths(t)
-	if pv, has := p.Primvar("normals", t); has {
+	if pv, has := p.InheritedPrimvar("normals", t); has {
 		if n, isVec := pv.Flatten().([]Vec3f); isVec {
 			c.Normals, c.NormalsInterp = n, pv.Interpolation
 		}
@@ -69,10 +70,11 @@ func (p *Prim) Curves(t TimeCode) (Curves, bool) {
 	return c, ok
 }
 
-// widths reads primvars:widths (flattened), else the widths attribute
+// widths reads primvars:widths (flattened; the prim's own, else a
+// constant one inherited from an ancestor), else the widths attribute
 // with the UsdGeomCurves/UsdGeomPoints fallback interpolation "vertex".
 func (p *Prim) widths(t TimeCode) ([]float32, string) {
-	if pv, has := p.Primvar("widths", t); has {
+	if pv, has := p.InheritedPrimvar("widths", t); has {
 		switch w := pv.Flatten().(type) {
 		case []float32:
 			return w, pv.Interpolation

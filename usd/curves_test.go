@@ -2,6 +2,8 @@ package usd
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -133,5 +135,53 @@ func TestCurvesAndPointsExtent(t *testing.T) {
 	}
 	if _, ok := PointsExtent(pts, []float32{1}); ok {
 		t.Error("points extent with 1 width for 2 points, want none")
+	}
+}
+
+// Widths come from the prim's primvars:widths, else a constant
+// primvars:widths inherited from an ancestor, else the widths attribute
+// (interpolation "vertex" unless authored), as UsdImaging's adapters read
+// them.
+func TestCurvesWidthsLookup(t *testing.T) {
+	src := `#usda 1.0
+def Xform "Groom" {
+    float[] primvars:widths = [0.02] (interpolation = "constant")
+    def BasisCurves "Inherits" {
+        int[] curveVertexCounts = [2]
+        point3f[] points = [(0, 0, 0), (1, 0, 0)]
+        float[] widths = [0.5, 0.5]
+    }
+    def BasisCurves "Own" {
+        int[] curveVertexCounts = [2]
+        point3f[] points = [(0, 0, 0), (1, 0, 0)]
+        float[] primvars:widths = [0.1, 0.2] (interpolation = "varying")
+    }
+}
+def BasisCurves "Attr" {
+    int[] curveVertexCounts = [2]
+    point3f[] points = [(0, 0, 0), (1, 0, 0)]
+    float[] widths = [0.3, 0.4]
+}
+`
+	p := filepath.Join(t.TempDir(), "w.usda")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]struct {
+		w      []float32
+		interp string
+	}{
+		"/Groom/Inherits": {[]float32{0.02}, "constant"},
+		"/Groom/Own":      {[]float32{0.1, 0.2}, "varying"},
+		"/Attr":           {[]float32{0.3, 0.4}, "vertex"},
+	} {
+		c, _ := st.PrimAtPath(path).Curves(Default)
+		if !slices.Equal(c.Widths, want.w) || c.WidthsInterp != want.interp {
+			t.Errorf("%s: widths %v %s, want %v %s", path, c.Widths, c.WidthsInterp, want.w, want.interp)
+		}
 	}
 }
