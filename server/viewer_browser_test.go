@@ -10,6 +10,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -453,4 +454,87 @@ func TestViewerDataWindowInsideDisplayWindow(t *testing.T) {
 	b.waitInspector(6, 4, "R 4", "G 12", "B 0.5")
 	b.waitInspector(2, 2, "R —", "G —", "B —")
 	b.screenshot("viewer-15-data-window.png")
+}
+
+// halfEXR writes an uncompressed scanline EXR of HALF channels R, G, B
+// (w×h, values from f), by hand: imageio/exr writes FLOAT only.
+func halfEXR(w, h int, f func(x, y, c int) uint16) []byte {
+	var hd bytes.Buffer
+	le := func(v ...any) {
+		for _, x := range v {
+			binary.Write(&hd, binary.LittleEndian, x)
+		}
+	}
+	attr := func(name, typ string, size int32) {
+		hd.WriteString(name + "\x00" + typ + "\x00")
+		le(size)
+	}
+	hd.Write([]byte{0x76, 0x2f, 0x31, 0x01, 2, 0, 0, 0})
+	attr("channels", "chlist", 3*(2+16)+1)
+	for _, c := range []string{"B", "G", "R"} {
+		hd.WriteString(c + "\x00")
+		le(int32(1), [4]byte{}, int32(1), int32(1)) // HALF, pLinear 0, sampling 1×1
+	}
+	hd.WriteByte(0)
+	attr("compression", "compression", 1)
+	hd.WriteByte(0)
+	for _, n := range []string{"dataWindow", "displayWindow"} {
+		attr(n, "box2i", 16)
+		le(int32(0), int32(0), int32(w-1), int32(h-1))
+	}
+	attr("lineOrder", "lineOrder", 1)
+	hd.WriteByte(0)
+	attr("pixelAspectRatio", "float", 4)
+	le(float32(1))
+	attr("screenWindowCenter", "v2f", 8)
+	le(float32(0), float32(0))
+	attr("screenWindowWidth", "float", 4)
+	le(float32(1))
+	hd.WriteByte(0)
+	chunk := 8 + 3*2*w
+	base := hd.Len() + 8*h
+	for y := 0; y < h; y++ {
+		le(uint64(base + y*chunk))
+	}
+	for y := 0; y < h; y++ {
+		le(int32(y), int32(3*2*w))
+		for _, c := range []int{2, 1, 0} { // B, G, R
+			for x := 0; x < w; x++ {
+				le(f(x, y, c))
+			}
+		}
+	}
+	return hd.Bytes()
+}
+
+// TestViewerHalfEXRIsExactAndDrawn: a HALF file travels as half floats
+// (RGBA16F texture) and the inspector shows its values exactly.
+func TestViewerHalfEXRIsExactAndDrawn(t *testing.T) {
+	f := newFixture(t, fixtureOpts{loopback: true})
+	// R = 0.1 (half 0x2e66 = 0.0999755859375), G = 65504 (largest half),
+	// B = 2^-24 (smallest subnormal); one pixel R = -0.5 (0xb800).
+	data := halfEXR(8, 4, func(x, y, c int) uint16 {
+		if x == 1 && y == 1 && c == 0 {
+			return 0xb800
+		}
+		return [3]uint16{0x2e66, 0x7bff, 0x0001}[c]
+	})
+	if _, err := f.g.Import(t.Context(), data, gallery.ImportOptions{Name: "half.exr"}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, 1200, 800)
+	b.do(chromedp.Navigate(f.srv.URL + "/"))
+	b.waitJS("the page", `document.body.dataset.ready === '1'`)
+	eval[bool](b, `sessionStorage.clear(), true`)
+	b.clickAt(`.card[data-id="1"]`, 0.5, 0.5)
+	b.waitJS("the float viewer", `document.body.dataset.hdr === 'on' && hdr.a.half === true`)
+	eval[bool](b, `zoomTo(40), true`)
+	b.waitInspector(2, 2, "R 0.0999756", "G 65504", "B 5.96e-8")
+	b.waitInspector(1, 1, "R -0.5", "G 65504", "B 5.96e-8")
+	// Drawn in linear at exposure -16: 65504 / 65536 → 255; R 0.1 → 0.
+	eval[bool](b, `rgViewer.set({transform: 'linear', exposure: -16}), true`)
+	if got := eval[[]int](b, `rgViewer.drawn(2, 2)`); got[1] != 255 || got[0] != 0 {
+		t.Errorf("half pixel drawn %v at exposure -16, want G 255, R 0", got)
+	}
+	eval[bool](b, `rgViewer.set({transform: 'srgb', exposure: 0}), true`)
 }
