@@ -358,10 +358,12 @@ func (c *conv) checkCurveData(p *usd.Prim, name string, d *curveData, top *curve
 	return true
 }
 
-// curveColors reads displayColor (any interpolation, indexed or not) as
-// curve data; nil when absent or unusable.
+// curveColors reads the colour primvar (the one the bound material's
+// primvar reader names, else displayColor: colorPrimvar) in any
+// interpolation, indexed or not, as curve data; nil when absent or
+// unusable.
 func (c *conv) curveColors(p *usd.Prim, top *curveTopo) *curveData {
-	pv, ok := c.primvar(p, "displayColor")
+	pv, ok := c.colorPrimvar(p)
 	if !ok {
 		return nil
 	}

@@ -377,6 +377,55 @@ func TestHermiteCurvesInterpolate(t *testing.T) {
 	}
 }
 
+// A material whose primvar reader names another primvar than
+// displayColor gets that primvar on curves and points, per curve and per
+// point.
+func TestCurvesReadTheMaterialsPrimvar(t *testing.T) {
+	res := loadScene(t, writeTemp(t, `#usda 1.0
+def Material "Hair"
+{
+    token outputs:surface.connect = </Hair/S.outputs:surface>
+    def Shader "S"
+    {
+        uniform token info:id = "UsdPreviewSurface"
+        color3f inputs:diffuseColor.connect = </Hair/R.outputs:result>
+        token outputs:surface
+    }
+    def Shader "R"
+    {
+        uniform token info:id = "UsdPrimvarReader_float3"
+        string inputs:varname = "melanin"
+        float3 outputs:result
+    }
+}
+def BasisCurves "Strands" (prepend apiSchemas = ["MaterialBindingAPI"])
+{
+    rel material:binding = </Hair>
+    uniform token type = "linear"
+    int[] curveVertexCounts = [2, 2]
+    point3f[] points = [(0, 0, 0), (0, 0, 1), (1, 0, 0), (1, 0, 1)]
+    float[] widths = [0.1] (interpolation = "constant")
+    color3f[] primvars:melanin = [(0.3, 0.2, 0.1), (0.9, 0.8, 0.1)] (interpolation = "uniform")
+    color3f[] primvars:displayColor = [(0, 0, 1)]
+}
+def Points "Dust" (prepend apiSchemas = ["MaterialBindingAPI"])
+{
+    rel material:binding = </Hair>
+    point3f[] points = [(0, 0, 0), (3, 0, 0)]
+    float[] widths = [0.1, 0.1]
+    color3f[] primvars:melanin = [(0.5, 0.5, 0.5), (0.1, 0.1, 0.1)] (interpolation = "vertex")
+}
+`))
+	m := meshNamed(t, res.Scene, "/Strands")
+	if !closeTo(m.Color[0], render.Vec3{X: 0.3, Y: 0.2, Z: 0.1}, 1e-6) || !closeTo(m.Color[len(m.Color)-1], render.Vec3{X: 0.9, Y: 0.8, Z: 0.1}, 1e-6) {
+		t.Errorf("curve colours %v … %v, want the melanin primvar per curve", m.Color[0], m.Color[len(m.Color)-1])
+	}
+	pm := meshNamed(t, res.Scene, "/Dust")
+	if !closeTo(pm.Color[0], render.Vec3{X: 0.5, Y: 0.5, Z: 0.5}, 1e-6) || !closeTo(pm.Color[len(pm.Color)-1], render.Vec3{X: 0.1, Y: 0.1, Z: 0.1}, 1e-6) {
+		t.Errorf("point colours %v … %v, want the melanin primvar per point", pm.Color[0], pm.Color[len(pm.Color)-1])
+	}
+}
+
 func hasWarning(ws []string, sub string) bool {
 	for _, w := range ws {
 		if strings.Contains(w, sub) {

@@ -77,7 +77,7 @@ func (c *conv) pointsProps(p *usd.Prim) (pointsProps, bool) {
 	}
 	col := func(int) render.Vec3 { return render.Vec3{} }
 	hasColor := false
-	if pv, ok := c.primvar(p, "displayColor"); ok {
+	if pv, ok := c.colorPrimvar(p); ok {
 		if cols, ok := toVec3s(pv.values); ok && len(cols) > 0 {
 			look := func(i int) (render.Vec3, bool) {
 				if pv.indices != nil {
