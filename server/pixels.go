@@ -304,28 +304,37 @@ func (a *API) pixels(w http.ResponseWriter, r *http.Request, id int64, c *pixelC
 		size = 2
 	}
 	n := len(order)
-	buf := make([]byte, len(l.Pix)*size)
-	for i := 0; i < len(l.Pix); i += n {
-		for j, c := range order {
-			v := l.Pix[i+c]
-			if typ == "half" {
-				binary.LittleEndian.PutUint16(buf[2*(i+j):], halfBits(v))
-			} else {
-				binary.LittleEndian.PutUint32(buf[4*(i+j):], math.Float32bits(v))
-			}
-		}
-	}
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Length", strconv.Itoa(len(buf)))
+	h.Set("Content-Length", strconv.Itoa(len(l.Pix)*size))
 	h.Set("X-Rgallery-Width", strconv.Itoa(l.Width))
 	h.Set("X-Rgallery-Height", strconv.Itoa(l.Height))
 	h.Set("X-Rgallery-Channels", strings.Join(chans, ","))
 	h.Set("X-Rgallery-Type", typ)
 	h.Set("X-Rgallery-Origin", fmt.Sprintf("%d,%d", l.X, l.Y))
 	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(buf)
+	if r.Method == http.MethodHead {
+		return
+	}
+	// Rows are encoded and written a few at a time: a 4K float layer is
+	// not copied whole.
+	rowVals := l.Width * n
+	rows := max(1, (256<<10)/max(1, rowVals*size))
+	buf := make([]byte, 0, rows*rowVals*size)
+	for y0 := 0; y0 < l.Height; y0 += rows {
+		buf = buf[:0]
+		for i := y0 * rowVals; i < min(y0+rows, l.Height)*rowVals; i += n {
+			for _, c := range order {
+				if typ == "half" {
+					buf = binary.LittleEndian.AppendUint16(buf, halfBits(l.Pix[i+c]))
+				} else {
+					buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(l.Pix[i+c]))
+				}
+			}
+		}
+		if _, err := w.Write(buf); err != nil {
+			return // the viewer went away
+		}
 	}
 }
 
