@@ -32,19 +32,28 @@
 //     face that touches the boundary (the surface stops short of it, as
 //     RenderMan's interpolateboundary 0).
 //   - Face-varying values (Sdc::Options::FVarLinearInterpolation) refine on
-//     their own topology, seams being boundaries: None is smooth like
-//     EdgeOnly, CornersOnly makes single-face fvar vertices corners,
-//     CornersPlus1 and CornersPlus2 also the vertices where three or more
-//     fvar values meet (Plus2's extra sharpening of darts and concave
-//     corners is not done), Boundaries keeps every boundary vertex
-//     (linear along boundaries), All is bilinear.
+//     their own topology of (point, value) pairs, seams being boundaries,
+//     with the points' crease and corner sharpness; which values are
+//     corners follows Vtr::FVarLevel::completeTopologyFromFaceValues: None
+//     adds none, CornersOnly makes a value with a single face a corner,
+//     CornersPlus1 also every value where three or more meet, CornersPlus2
+//     also both values where two meet and one is a corner, and darts (a
+//     seam ending inside the mesh); Boundaries keeps every boundary value
+//     at every level (linear along boundaries), All is bilinear.
 //   - Holes are refined like other faces (they shape their neighbours) and
 //     left out of the result.
 //
 // With Options.Limit the final level's vertices are moved to their limit
 // positions (Catmull-Clark (n²S + 4Σe + Σf)/(n(n+5)) on the all-quad
 // refined mesh, Loop (1 − nγ)S + γΣe with γ = 1/(n + 3/(8β)), crease
-// (e0 + 4S + e1)/6, corners fixed); normals are the area-weighted normals
-// of that mesh, split across infinitely sharp edges (not the limit
-// surface's exact tangents). Face-varying values are not pushed to the limit.
+// (e0 + 4S + e1)/6, corners fixed): exact where the final level's
+// neighbourhood is regular, a local approximation next to corners, crease
+// ends and extraordinary boundary points (OpenSubdiv evaluates patches
+// there; the two differ by up to a few percent of an edge). Normals are
+// the area-weighted normals of that mesh, split across infinitely sharp
+// edges (not the limit surface's exact tangents). Face-varying values are
+// not pushed to the limit.
+//
+// internal/oracle TestOracleSubdiv checks all of this against OpenSubdiv as
+// Blender's Subdivision Surface modifier drives it.
 package subdiv

@@ -334,46 +334,82 @@ func (t *topo) tag(m *Mesh, opt Options) error {
 	return nil
 }
 
-// refineFVar refines a face-varying channel on its own topology (the
-// faces of m over the channel's indices), following the vertex levels'
-// face order, and returns the values and the index of each corner of the
-// final level.
+// refineFVar refines a face-varying channel on its own topology and
+// returns the values and the index of each corner of the final level. The
+// fvar vertices are (point, value) pairs (OpenSubdiv's vertex "siblings"),
+// so a value shared by several points does not join them; they inherit
+// the points' and edges' sharpness, and become corners by
+// Sdc::Options::FVarLinearInterpolation as FVarLevel::
+// completeTopologyFromFaceValues decides it at the control level (see the
+// package doc).
 func refineFVar(m *Mesh, levels []*topo, c Channel, opt Options) ([]float64, []int32, error) {
-	nval := len(c.Values) / c.Dim
-	ft, err := newTopo(nval, m.Counts, c.Indices)
+	t := levels[0]
+	pairID := make(map[[2]int32]int32, len(c.Indices))
+	idx := make([]int32, len(c.Indices))
+	var pairPoint []int32
+	var values []float64
+	nval := int32(len(c.Values) / c.Dim)
+	for i, v := range c.Indices {
+		if v < 0 || v >= nval {
+			return nil, nil, fmt.Errorf("face-varying index %d = %d out of range [0,%d)", i, v, nval)
+		}
+		k := [2]int32{m.Indices[i], v}
+		id, ok := pairID[k]
+		if !ok {
+			id = int32(len(pairPoint))
+			pairID[k] = id
+			pairPoint = append(pairPoint, m.Indices[i])
+			values = append(values, c.Values[int(v)*c.Dim:int(v+1)*c.Dim]...)
+		}
+		idx[i] = id
+	}
+	ft, err := newTopo(len(pairPoint), m.Counts, idx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("face-varying topology: %w", err)
 	}
+	for i := range idx {
+		fe, ve := ft.fedge[i], t.fedge[i]
+		ft.esharp[fe] = max(ft.esharp[fe], t.esharp[ve])
+		ft.vsharp[idx[i]] = max(ft.vsharp[idx[i]], t.vsharp[m.Indices[i]])
+	}
 	loop := opt.Scheme == Loop
 	linear := opt.Scheme == Bilinear || opt.FVar == FVarAll
-	// Corners: values with a single face, and (Plus1/Plus2) values of a
-	// point where three or more values meet.
 	if !linear && opt.FVar != FVarNone {
-		perPoint := map[int32]map[int32]bool{}
-		if opt.FVar == FVarCornersPlus1 || opt.FVar == FVarCornersPlus2 {
-			for i, v := range m.Indices {
-				s := perPoint[v]
-				if s == nil {
-					s = map[int32]bool{}
-					perPoint[v] = s
-				}
-				s[c.Indices[i]] = true
+		// Per point: how many values meet there, the smallest span (faces
+		// of one value), and whether a seam (an fvar boundary edge that is
+		// interior in the mesh) reaches it.
+		nvals := make([]int, t.nv)
+		minSpan := make([]int, t.nv)
+		for id, p := range pairPoint {
+			span := len(ft.vertFaces(id))
+			if nvals[p] == 0 || span < minSpan[p] {
+				minSpan[p] = span
 			}
-			for _, s := range perPoint {
-				if len(s) >= 3 {
-					for fv := range s {
-						ft.vsharp[fv] = Infinite
-					}
+			nvals[p]++
+		}
+		seam := make([]bool, t.nv)
+		for f := 0; f < t.nf(); f++ {
+			c := t.corners(f)
+			for i := range c {
+				k := int(t.off[f]) + i
+				if ft.enf[ft.fedge[k]] != 2 && t.enf[t.fedge[k]] == 2 {
+					seam[c[i]], seam[c[(i+1)%len(c)]] = true, true
 				}
 			}
 		}
-		for v := 0; v < ft.nv; v++ {
-			if len(ft.vertFaces(v)) == 1 {
-				ft.vsharp[v] = Infinite
+		plus := opt.FVar == FVarCornersPlus1 || opt.FVar == FVarCornersPlus2
+		plus2 := opt.FVar == FVarCornersPlus2
+		for id, p := range pairPoint {
+			n := nvals[p]
+			if len(ft.vertFaces(id)) == 1 || // a corner of its region
+				(plus && n > 2) || // a junction of three or more regions
+				(plus2 && n == 2 && minSpan[p] == 1) || // a concave corner's partner
+				((plus2 || opt.FVar == FVarBoundaries) && n == 1 && seam[p] && !t.boundaryVertex(int(p))) { // a dart
+				ft.vsharp[id] = Infinite
 			}
 		}
 	}
-	vals := c.Values
+	vals := values
 	for l := 0; l < len(levels)-1; l++ {
 		if opt.FVar == FVarBoundaries {
 			for v := 0; v < ft.nv; v++ {
