@@ -23,6 +23,9 @@
 //	GET    /api/snapshots/{id}/thumb       thumbnail, same ETag rule
 //	GET    /api/snapshots/{id}/log         end of the render log (text)
 //	GET    /api/snapshots/{id}/export?format=png|jpg|exr   image download
+//	GET    /api/snapshots/{id}/layers      float viewer: layers, channels, windows, chromaticities (pixels.go)
+//	GET    /api/snapshots/{id}/pixels?layer&type           a layer's float data, half or float32 (pixels.go)
+//	GET    /api/snapshots/{id}/flip?ref&layer&region       HDR-FLIP against another snapshot (flip.go)
 //	GET    /api/files?path=                file picker: roots, or dirs and USD files under them
 //	POST   /api/import                     images (multipart upload, or JSON paths under the roots) → finished snapshots
 //	GET    /api/events                     server-sent events: created, state, image, metadata,
