@@ -295,3 +295,119 @@ func TestTeamOwnerKilledRepeatedly(t *testing.T) {
 	t.Logf("%d rounds: %d finished snapshots kept, %d servers left registered, takeover after SIGKILL min %v median %v max %v (lease 1 s)",
 		rounds, len(finished), len(servers), takeover[0].Round(time.Millisecond), takeover[len(takeover)/2].Round(time.Millisecond), takeover[len(takeover)-1].Round(time.Millisecond))
 }
+
+// procCPU returns the user+system CPU time of process pid (Linux /proc;
+// clock ticks of 10 ms), or 0.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// postgresCPU is the CPU time of every postgres process of the machine.
+func postgresCPU() time.Duration {
+	var total time.Duration
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(comm)) == "postgres" {
+			total += procCPU(pid)
+		}
+	}
+	return total
+}
+
+// TestTeamLoadThreeServers is the load figure (RGALLERY_TEAM_LOAD=N
+// live renders per server; skipped without it): three serve processes on
+// one database, N live Command renders started on each, one event-stream
+// client per server. Every client must end with every render's true final
+// state (no lost update); it logs the CPU of the servers and of PostgreSQL
+// per live render.
+func TestTeamLoadThreeServers(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("RGALLERY_TEAM_LOAD"))
+	if n <= 0 {
+		t.Skip("load: set RGALLERY_TEAM_LOAD=100 (and RGALLERY_TEST_POSTGRES)")
+	}
+	db := teamDB(t)
+	e := newEnv(t)
+	tok, stderr, code := e.run("--db", db, "user", "add", "lead", "--admin")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	tok = strings.TrimSpace(tok)
+	servers := []*teamServer{e.serveTeam(db), e.serveTeam(db), e.serveTeam(db)}
+	var evs []*events
+	for _, s := range servers {
+		evs = append(evs, s.listen(t, tok))
+	}
+	cpu0 := make([]time.Duration, len(servers))
+	for i, s := range servers {
+		cpu0[i] = procCPU(s.cmd.Process.Pid)
+	}
+	pg0 := postgresCPU()
+	t0 := time.Now()
+	var ids []int64
+	for _, s := range servers {
+		for i := 0; i < n; i++ {
+			var snap gallery.Snapshot
+			if c := s.call(t, tok, "POST", "/api/renders", server.RenderRequest{Renderer: "Progressive", Scene: e.scene,
+				Options: map[string]any{"passes": 40, "interval": "250ms"}}, &snap); c != http.StatusCreated {
+				t.Fatalf("render: %d", c)
+			}
+			ids = append(ids, snap.ID)
+		}
+	}
+	g, err := gallery.OpenDB(context.Background(), e.gallery, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		live, _ := g.List(context.Background(), gallery.Query{State: gallery.Rendering, Limit: 1000})
+		queued, _ := g.List(context.Background(), gallery.Query{State: gallery.Queued, Limit: 1000})
+		if len(live)+len(queued) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	wall := time.Since(t0)
+	time.Sleep(2 * time.Second) // the last events on their way
+	lost := 0
+	for si, ev := range evs {
+		for _, id := range ids {
+			s, err := g.Get(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ev.state(id); got != s.State {
+				lost++
+				if lost < 5 {
+					t.Errorf("server %d's client: snapshot %d is %q, the gallery says %q", si, id, got, s.State)
+				}
+			}
+		}
+	}
+	var srvCPU time.Duration
+	for i, s := range servers {
+		srvCPU += procCPU(s.cmd.Process.Pid) - cpu0[i]
+	}
+	pgCPU := postgresCPU() - pg0
+	total := len(ids)
+	t.Logf("%d servers x %d renders (40 images at 4/s each): %d of %d final states reached all %d clients (%d lost); wall %v; serve CPU %v (%.1f ms per render-second), PostgreSQL CPU %v (%.1f ms per render-second)",
+		len(servers), n, total*len(servers)-lost, total*len(servers), len(servers), lost, wall.Round(time.Second),
+		srvCPU.Round(time.Millisecond), float64(srvCPU.Milliseconds())/(float64(total)*10),
+		pgCPU.Round(time.Millisecond), float64(pgCPU.Milliseconds())/(float64(total)*10))
+}
