@@ -147,7 +147,11 @@ func TestViewerInspectExposureLayersHistogramCompare(t *testing.T) {
 	b.key("]")
 	b.waitJS("layer depth", `document.querySelector('#layer-sel').value === 'depth'`)
 	b.waitInspector(3, 2, "Z 12")
+	// n normalizes: the largest depth, 10 + 31 = 41, maps to 1.
+	b.key("n")
+	b.waitJS("normalized exposure", `Math.abs(rgViewer.display.exposure + Math.log2(41)) < 0.001`)
 	b.screenshot("viewer-01-layer-depth.png")
+	eval[bool](b, `rgViewer.set({exposure: 0}), true`)
 	b.key("]")
 	b.waitJS("layer diffuse", `document.querySelector('#layer-sel').value === 'diffuse'`)
 	b.waitInspector(3, 2, "R 0.125", "G 0.25", "B 0.421875")

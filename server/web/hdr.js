@@ -563,6 +563,24 @@ function hdrDrawNow() {
 
 // ---------------------------------------------------------------- controls
 
+// normalizeExposure sets the exposure that maps the largest finite value
+// of the shown channels (colour: R, G, B) to 1 and the offset to 0, as
+// tev's normalize does: depth and other AOVs far above 1 become visible.
+function normalizeExposure() {
+  const d = hdr.a;
+  if (!d) return;
+  const ch = channelIndex(d);
+  const chans = ch >= 0 ? [ch] : [0, 1, 2].filter(c => c < d.n && d.names[c] !== 'A');
+  let hi = 0;
+  for (let i = 0; i < d.data.length; i += d.n) {
+    for (const c of chans) {
+      const v = d.data[i + c];
+      if (v > hi && v < Infinity) hi = v;
+    }
+  }
+  if (hi > 0) setDisp({exposure: Math.round(-Math.log2(hi) * 1000) / 1000, offset: 0});
+}
+
 function updateHdrControls() {
   const info = hdr.infoA;
   $('#exposure').value = disp.exposure;
@@ -629,8 +647,9 @@ function wireHdrControls() {
   $('#hist-btn').addEventListener('click', () => setDisp({hist: !disp.hist}));
   $('#hist-log').addEventListener('change', e => setDisp({histLog: e.target.checked}));
   $('#disp-reset').addEventListener('click', () => setDisp({exposure: 0, offset: 0, gamma: 1}));
-  // Keys as in tev: e/E exposure, o/O offset, g/G gamma, r reset; and
-  // [ ] layer, c channel, t transform, m mode, h histogram.
+  $('#disp-norm').addEventListener('click', normalizeExposure);
+  // Keys as in tev: e/E exposure, o/O offset, g/G gamma, r reset, n
+  // normalize; and [ ] layer, c channel, t transform, m mode, h histogram.
   document.addEventListener('keydown', e => {
     if (!$('#modal').hidden || e.target.matches('input, textarea, select') || e.ctrlKey || e.metaKey || e.altKey) return;
     const layers = hdr.infoA ? hdr.infoA.layers : [];
@@ -643,6 +662,7 @@ function wireHdrControls() {
       case 'g': setDisp({gamma: Math.max(0.1, Math.round((disp.gamma - 0.1) * 100) / 100)}); break;
       case 'G': setDisp({gamma: Math.round((disp.gamma + 0.1) * 100) / 100}); break;
       case 'r': setDisp({exposure: 0, offset: 0, gamma: 1}); break;
+      case 'n': normalizeExposure(); break;
       case '[': case ']':
         if (layers.length) setDisp({layer: cycle(layers.map(l => l.name), hdr.a ? hdr.a.layer : '', e.key === ']' ? 1 : -1)});
         break;
