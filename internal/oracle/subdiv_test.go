@@ -26,8 +26,8 @@ import (
 // Generated meshes (genSubdivCase; -oracle.n, default 30, seeds from
 // -oracle.seed, default 1): jittered cubes, open grids, n-gon prisms and
 // grids with triangles, levels 1–3, Catmull-Clark or bilinear, both
-// boundary rules, every face-varying rule, infinitely sharp edges and
-// corners, refined or pushed to the limit. One case per mesh: the refined
+// boundary rules, every face-varying rule, infinitely and semi-sharp edges
+// and corners, refined or pushed to the limit. One case per mesh: the refined
 // points agree as sets, and so do the (position, uv) pairs of every
 // face-vertex, within 2e-5 of the magnitude (Blender works in float); at
 // the limit (where OpenSubdiv also moves face-varying values and we do
@@ -72,17 +72,19 @@ func TestOracleSubdiv(t *testing.T) {
 
 // subdivJob is one mesh for subdiv_blender.py.
 type subdivJob struct {
-	Points   [][3]float64 `json:"points"`
-	Counts   []int32      `json:"counts"`
-	Indices  []int32      `json:"indices"`
-	Creases  [][2]int32   `json:"creases,omitempty"`
-	Corners  []int32      `json:"corners,omitempty"`
-	UV       [][2]float64 `json:"uv,omitempty"`
-	Level    int          `json:"level"`
-	Limit    bool         `json:"limit"`
-	Scheme   string       `json:"scheme"`
-	Boundary string       `json:"boundary"`
-	FVar     string       `json:"fvar"`
+	Points  [][3]float64 `json:"points"`
+	Counts  []int32      `json:"counts"`
+	Indices []int32      `json:"indices"`
+	Creases [][2]int32   `json:"creases,omitempty"`
+	// CreaseValues are Blender's crease values c, sharpness 10·c².
+	CreaseValues []float64    `json:"creaseValues,omitempty"`
+	Corners      []int32      `json:"corners,omitempty"`
+	UV           [][2]float64 `json:"uv,omitempty"`
+	Level        int          `json:"level"`
+	Limit        bool         `json:"limit"`
+	Scheme       string       `json:"scheme"`
+	Boundary     string       `json:"boundary"`
+	FVar         string       `json:"fvar"`
 }
 
 type subdivCase struct {
@@ -174,8 +176,21 @@ func genSubdivCase(seed uint64) *subdivCase {
 		off += int(n)
 	}
 	if len(edges) > 0 && r.IntN(2) == 0 {
+		semi := r.IntN(2) == 0
+		used := map[[2]int32]bool{}
 		for range 1 + r.IntN(3) {
-			j.Creases = append(j.Creases, edges[r.IntN(len(edges))])
+			e := edges[r.IntN(len(edges))]
+			if used[e] {
+				continue
+			}
+			used[e] = true
+			c := 1.0
+			if semi {
+				// Semi-sharp: sharpness 10·c² from 0.4 to 4.9.
+				c = []float64{0.2, 0.3, 0.45, 0.55, 0.7}[r.IntN(5)]
+			}
+			j.Creases = append(j.Creases, e)
+			j.CreaseValues = append(j.CreaseValues, c)
 		}
 	}
 	if r.IntN(3) == 0 {
@@ -224,8 +239,14 @@ func genSubdivCase(seed uint64) *subdivCase {
 func (c *subdivCase) refine() (*subdiv.Result, error) {
 	j := c.job
 	m := &subdiv.Mesh{Points: j.Points, Counts: j.Counts, Indices: j.Indices}
-	for _, e := range j.Creases {
-		m.Creases = append(m.Creases, subdiv.Crease{V0: e[0], V1: e[1], Sharpness: subdiv.Infinite})
+	for i, e := range j.Creases {
+		c := 1.0
+		if i < len(j.CreaseValues) {
+			c = j.CreaseValues[i]
+		}
+		// Blender's crease c is sharpness 10·c², computed in float.
+		sharp := float64(float32(10 * float32(c) * float32(c)))
+		m.Creases = append(m.Creases, subdiv.Crease{V0: e[0], V1: e[1], Sharpness: sharp})
 	}
 	for _, v := range j.Corners {
 		m.Corners = append(m.Corners, subdiv.Corner{V: v, Sharpness: subdiv.Infinite})

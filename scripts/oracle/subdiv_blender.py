@@ -4,7 +4,8 @@ Surface modifier evaluates it, for internal/oracle TestOracleSubdiv. Run with
 the benchmark environment's Python (bpy; scripts/oracle-dev.sh setup --bench).
 
 stdin: a JSON list of jobs {"points": [[x,y,z]...], "counts": [...],
-"indices": [...], "creases": [[v0, v1]...] (infinitely sharp edges),
+"indices": [...], "creases": [[v0, v1]...] (sharp edges), "creaseValues": [c...] (Blender
+crease values, sharpness 10·c², 1 when absent),
 "corners": [v...] (infinitely sharp vertices), "uv": [[u,v]...] (one per
 face-vertex, or absent), "level": N, "limit": bool, "scheme":
 "catmullClark"|"bilinear", "boundary": "edgeAndCorner"|"edgeOnly", "fvar":
@@ -17,8 +18,9 @@ Mapping (Blender's modifier, which drives OpenSubdiv): boundary_smooth
 PRESERVE_CORNERS = edgeAndCorner, ALL = edgeOnly; uv_smooth NONE = all,
 PRESERVE_CORNERS = cornersOnly, PRESERVE_CORNERS_AND_JUNCTIONS = cornersPlus1,
 PRESERVE_CORNERS_JUNCTIONS_AND_CONCAVE = cornersPlus2, PRESERVE_BOUNDARIES =
-boundaries, SMOOTH_ALL = none; edge and vertex crease 1.0 = sharpness 10
-(infinite); use_limit_surface = limit; quality 4.
+boundaries, SMOOTH_ALL = none; an edge crease c is sharpness 10·c² (as
+measured: 0.1, 0.2, 0.3 give 0.1, 0.4, 0.9), vertex crease 1.0 = sharpness
+10 (infinite); use_limit_surface = limit; quality 4.
 """
 import json
 import sys
@@ -45,9 +47,10 @@ def refine(job):
             layer.data[i].uv = job["uv"][i]
     if job.get("creases"):
         attr = mesh.attributes.new("crease_edge", "FLOAT", "EDGE")
-        want = {tuple(sorted(e)) for e in job["creases"]}
+        values = job.get("creaseValues") or [1.0] * len(job["creases"])
+        want = {tuple(sorted(e)): c for e, c in zip(job["creases"], values)}
         for e in mesh.edges:
-            attr.data[e.index].value = 1.0 if tuple(sorted(e.vertices)) in want else 0.0
+            attr.data[e.index].value = want.get(tuple(sorted(e.vertices)), 0.0)
     if job.get("corners"):
         attr = mesh.attributes.new("crease_vert", "FLOAT", "POINT")
         for v in job["corners"]:
