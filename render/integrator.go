@@ -11,7 +11,9 @@ type tracer struct {
 	seed       uint32
 	smp        Sampler
 	rays       int64
-	nInf       []Light // lights seen by escaping rays
+	nInf       []Light   // lights seen by escaping rays
+	nInfSel    []float64 // their selection probabilities
+	sel        *lightSelector
 
 	// Per-path scratch kept here, not on the stack: pointers to them go
 	// through interface calls (textures, lights), which would make stack
@@ -21,12 +23,13 @@ type tracer struct {
 	ls       lightSample
 }
 
-func newTracer(s *Scene, cam cameraSetup, maxBounces int, seed uint32) *tracer {
-	t := &tracer{s: s, cam: cam, maxBounces: maxBounces, seed: seed}
-	for _, l := range s.Lights {
+func newTracer(s *Scene, cam cameraSetup, maxBounces int, seed uint32, sel *lightSelector) *tracer {
+	t := &tracer{s: s, cam: cam, maxBounces: maxBounces, seed: seed, sel: sel}
+	for i, l := range s.Lights {
 		switch l.(type) {
 		case *DomeLight, *DistantLight:
 			t.nInf = append(t.nInf, l)
+			t.nInfSel = append(t.nInfSel, sel.pmf[i])
 		}
 	}
 	return t
@@ -61,11 +64,7 @@ func powerHeuristic(a, b float64) float64 {
 func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 	s := t.s
 	sm := &t.smp
-	nLights := len(s.Lights)
-	pSel := 0.0
-	if nLights > 0 {
-		pSel = 1 / float64(nLights)
-	}
+	sel := t.sel
 	var L Vec3
 	beta := Vec3{1, 1, 1}
 	si := &t.si
@@ -83,7 +82,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		}
 		// Finite emitters in front of the geometry.
 		lightHit := false
-		for _, l := range s.Lights {
+		for i, l := range s.Lights {
 			if depth == 0 && specular && !l.cameraVisible() {
 				continue
 			}
@@ -95,7 +94,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			lightHit = true
 			w := 1.0
 			if !specular {
-				w = powerHeuristic(prevPdf, lpdf*pSel)
+				w = powerHeuristic(prevPdf, lpdf*sel.pmf[i])
 			}
 			L = L.Add(beta.Mul(le).Scale(w))
 		}
@@ -103,7 +102,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			break
 		}
 		if !hit {
-			for _, l := range t.nInf {
+			for i, l := range t.nInf {
 				if depth == 0 && specular && !l.cameraVisible() {
 					continue
 				}
@@ -113,7 +112,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 				}
 				w := 1.0
 				if !specular {
-					w = powerHeuristic(prevPdf, lpdf*pSel)
+					w = powerHeuristic(prevPdf, lpdf*t.nInfSel[i])
 				}
 				L = L.Add(beta.Mul(le).Scale(w))
 			}
@@ -142,14 +141,10 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		if b.isBlack() {
 			break
 		}
-		// Next-event estimation: one light chosen uniformly.
+		// Next-event estimation: one light chosen by power.
 		ul := sm.Get1D()
 		u1, u2 := sm.Get2D()
-		if nLights > 0 {
-			li := int(ul * float64(nLights))
-			if li >= nLights {
-				li = nLights - 1
-			}
+		if li, pSel := sel.sample(ul); li >= 0 && pSel > 0 {
 			ls := &t.ls
 			if s.Lights[li].sampleLi(si.P, u1, u2, ls) && ls.pdf > 0 && !ls.li.IsBlack() {
 				f, bpdf := b.eval(wo, ls.wi)

@@ -23,6 +23,9 @@ type Settings struct {
 	Threads                int // 0 means all CPUs
 	Seed                   uint32
 	TileSize               int // 0 means 32
+	// UniformLights picks the light of next-event estimation uniformly
+	// instead of by power (the old strategy, kept for comparisons).
+	UniformLights bool
 }
 
 // Progress is reported after every pass.
@@ -118,9 +121,13 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 	total := int64(r.set.SampleEnd-r.set.SampleStart) * int64(r.set.Width*r.set.Height)
 	n := r.set.SampleEnd - r.set.SampleStart
 	cam := r.scene.Camera.setup(r.set.Width, r.set.Height)
+	sel := r.scene.lightSel
+	if r.set.UniformLights {
+		sel = newLightSelector(r.scene.Lights, 0, true)
+	}
 	tracers := make([]*tracer, r.set.Threads)
 	for i := range tracers {
-		tracers[i] = newTracer(r.scene, cam, r.set.MaxBounces, r.set.Seed)
+		tracers[i] = newTracer(r.scene, cam, r.set.MaxBounces, r.set.Seed, sel)
 	}
 	var firstPixel atomic.Int64 // ns since start, 0 = not yet
 	var done int64

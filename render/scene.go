@@ -36,6 +36,8 @@ type Scene struct {
 	// rays then look at what they hit instead of stopping at the first
 	// surface.
 	seeThrough bool
+	// lightSel picks lights for next-event estimation by power.
+	lightSel *lightSelector
 }
 
 type builtInstance struct {
@@ -143,6 +145,8 @@ func (s *Scene) Build() error {
 	for _, l := range s.Lights {
 		l.prepare(s)
 	}
+	b := s.Bounds()
+	s.lightSel = newLightSelector(s.Lights, b.Hi.Sub(b.Lo).Len()/2, false)
 	s.BuildTime = time.Since(start)
 	s.built = true
 	return nil
