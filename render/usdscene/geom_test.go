@@ -2,6 +2,7 @@ package usdscene
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -244,5 +245,105 @@ def SkelRoot "Rig"
 		if got := xf.Point(m.P[i]); got.Sub(want).Len() > 1e-9 {
 			t.Errorf("point %d at %v, want %v", i, got, want)
 		}
+	}
+}
+
+// TestSkinnedAtRenderTimeWithNormals: the animation is read at the render
+// time (startTimeCode 10, where the joint has turned 90° about z), and
+// authored normals turn with the points.
+func TestSkinnedAtRenderTimeWithNormals(t *testing.T) {
+	text := `#usda 1.0
+(
+    startTimeCode = 10
+)
+def SkelRoot "Rig" (prepend apiSchemas = ["SkelBindingAPI"])
+{
+    rel skel:skeleton = </Rig/Skel>
+    def Skeleton "Skel" (prepend apiSchemas = ["SkelBindingAPI"])
+    {
+        uniform token[] joints = ["root"]
+        uniform matrix4d[] bindTransforms = [((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,0,0,1))]
+        uniform matrix4d[] restTransforms = [((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,0,0,1))]
+        rel skel:animationSource = </Rig/Anim>
+    }
+    def SkelAnimation "Anim"
+    {
+        uniform token[] joints = ["root"]
+        float3[] translations = [(0,0,0)]
+        quatf[] rotations.timeSamples = {
+            0: [(1,0,0,0)],
+            10: [(0.70710678,0,0,0.70710678)],
+        }
+        half3[] scales = [(1,1,1)]
+    }
+    def Mesh "Tri" (prepend apiSchemas = ["SkelBindingAPI"])
+    {
+        uniform token subdivisionScheme = "none"
+        point3f[] points = [(1,0,0), (1,1,0), (1,0,1)]
+        normal3f[] normals = [(1,0,0), (1,0,0), (1,0,0)] (interpolation = "vertex")
+        int[] faceVertexCounts = [3]
+        int[] faceVertexIndices = [0, 1, 2]
+        int[] primvars:skel:jointIndices = [0] (interpolation = "constant")
+        float[] primvars:skel:jointWeights = [1] (interpolation = "constant")
+    }
+}
+`
+	res := geomLoadText(t, text, 0)
+	m, xf := geomMesh(t, res, "/Rig/Tri")
+	// R90z: (x, y, z) → (−y, x, z).
+	for i, want := range []render.Vec3{{Y: 1}, {X: -1, Y: 1}, {Y: 1, Z: 1}} {
+		if got := xf.Point(m.P[i]); got.Sub(want).Len() > 1e-6 {
+			t.Errorf("point %d at %v, want %v", i, got, want)
+		}
+	}
+	if m.N == nil {
+		t.Fatal("normals dropped")
+	}
+	for i, k := range m.NIndices {
+		if n := m.N[k]; n.Sub(render.Vec3{Y: 1}).Len() > 1e-6 {
+			t.Errorf("corner %d normal %v, want (0,1,0)", i, n)
+		}
+	}
+}
+
+// TestSubdivCapLowersLevel: a mesh whose level-2 refinement would pass
+// maxSubdivFaces is refined one level less, with a warning naming it.
+func TestSubdivCapLowersLevel(t *testing.T) {
+	const n = 257 // 66,049 quads: ×16 at level 2 is over 2^20
+	var b strings.Builder
+	b.WriteString("#usda 1.0\ndef Mesh \"Big\"\n{\n    point3f[] points = [")
+	for y := 0; y <= n; y++ {
+		for x := 0; x <= n; x++ {
+			if x+y > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "(%d,%d,0)", x, y)
+		}
+	}
+	b.WriteString("]\n    int[] faceVertexCounts = [")
+	for i := range n * n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("4")
+	}
+	b.WriteString("]\n    int[] faceVertexIndices = [")
+	for y := range n {
+		for x := range n {
+			a := y*(n+1) + x
+			if x+y > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "%d,%d,%d,%d", a, a+1, a+n+2, a+n+1)
+		}
+	}
+	b.WriteString("]\n}\n")
+	res := geomLoadText(t, b.String(), 2)
+	m, _ := geomMesh(t, res, "/Big")
+	if want := 2 * 4 * n * n; m.NumTriangles() != want {
+		t.Errorf("%d triangles, want level 1's %d", m.NumTriangles(), want)
+	}
+	if w := warned(res, "subdivision capped: /Big refined to level 1 instead of 2"); w == "" {
+		t.Errorf("no cap warning in %q", res.Warnings)
 	}
 }

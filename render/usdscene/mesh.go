@@ -275,7 +275,9 @@ func (c *conv) mesh(p *usd.Prim) (*render.Mesh, *topology, error) {
 		// A subdivision surface: authored normals are ignored (UsdGeomMesh),
 		// the refined surface's are used.
 		m, top := c.refinedMesh(p, res, sm)
-		c.meshUVs(p, m, top)
+		if !sm.uvDone {
+			c.meshUVs(p, m, top) // constant or uniform uvs, looked up
+		}
 		return m, top, nil
 	}
 	holes := map[int32]bool{}

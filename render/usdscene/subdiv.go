@@ -76,6 +76,10 @@ func (c *conv) subdivOptions(p *usd.Prim) (subdiv.Options, bool) {
 type subdivMesh struct {
 	ctrl *subdiv.Mesh
 	opt  subdiv.Options
+	// uv is the refined texture coordinate primvar when it was refined
+	// with the surface; uvDone says the uvs need no further work.
+	uv     *subdiv.RefinedChannel
+	uvDone bool
 }
 
 // refine refines the control mesh of p (points in its local space, after
@@ -140,13 +144,34 @@ func (c *conv) refine(p *usd.Prim, pts []render.Vec3, counts, fvi []int32) (*sub
 		}
 	}
 	m.Holes = c.ints(p, "holeIndices")
-	res, err := subdiv.Refine(m, nil, opt)
+	// The texture coordinates refine with the surface (one pass, not two).
+	var chans []subdiv.Channel
+	uvInterp := ""
+	if pv, ok := c.uvPrimvar(p); ok && pv.interp != "constant" && pv.interp != "uniform" {
+		if uv, ok := toVec2s(pv.values); ok && len(uv) > 0 {
+			flat := make([]float64, 0, 2*len(uv))
+			for _, v := range uv {
+				flat = append(flat, v.X, v.Y)
+			}
+			if ch, err := channelFor(pv, flat, 2, m); err != nil {
+				c.warnf("%s: texture coordinates ignored: %v", p.Path(), err)
+				uvInterp = "ignored"
+			} else {
+				chans, uvInterp = append(chans, ch), pv.interp
+			}
+		}
+	}
+	res, err := subdiv.Refine(m, chans, opt)
 	if err != nil {
 		c.warnf("subdivision of %s failed (%v): its control mesh is rendered", p.Path(), err)
 		return nil, nil
 	}
 	c.subdivFaces += len(res.Counts)
-	return res, &subdivMesh{ctrl: m, opt: opt}
+	sm := &subdivMesh{ctrl: m, opt: opt, uvDone: uvInterp != ""}
+	if len(res.Channels) > 0 {
+		sm.uv = &res.Channels[0]
+	}
+	return res, sm
 }
 
 // refinedMesh builds the render mesh of a refined surface: fan-triangulated
@@ -192,6 +217,16 @@ func (c *conv) refinedMesh(p *usd.Prim, res *subdiv.Result, sm *subdivMesh) (*re
 		m.NIndices[i] = res.NormalIndices[ci]
 	}
 	top.refinedCorners = len(res.Indices)
+	if uv := sm.uv; uv != nil {
+		m.UV = make([]render.Vec2, len(uv.Values)/2)
+		for i := range m.UV {
+			m.UV[i] = render.Vec2{X: uv.Values[2*i], Y: uv.Values[2*i+1]}
+		}
+		m.UVIndices = make([]int32, len(top.corner))
+		for i, ci := range top.corner {
+			m.UVIndices[i] = uv.Indices[ci]
+		}
+	}
 	return m, top
 }
 
@@ -200,49 +235,9 @@ func (c *conv) refinedMesh(p *usd.Prim, res *subdiv.Result, sm *subdivMesh) (*re
 // values and one index per triangle corner.
 func (t *topology) refinePrimvar(pv primvar, flat []float64, dim int) ([]float64, []int32, error) {
 	sm := t.sub
-	n := len(flat) / dim
-	ch := subdiv.Channel{Dim: dim}
-	switch pv.interp {
-	case "vertex", "varying":
-		ch.Interp = subdiv.Vertex
-		if pv.interp == "varying" {
-			ch.Interp = subdiv.Varying
-		}
-		np := len(sm.ctrl.Points)
-		ch.Values = make([]float64, np*dim)
-		for i := 0; i < np; i++ {
-			k := int32(i)
-			if pv.indices != nil {
-				if i >= len(pv.indices) {
-					return nil, nil, fmt.Errorf("%s primvar has %d indices for %d points", pv.interp, len(pv.indices), np)
-				}
-				k = pv.indices[i]
-			}
-			if k < 0 || int(k) >= n {
-				return nil, nil, fmt.Errorf("%s primvar value index %d out of range [0,%d)", pv.interp, k, n)
-			}
-			copy(ch.Values[i*dim:(i+1)*dim], flat[int(k)*dim:int(k+1)*dim])
-		}
-	case "faceVarying":
-		ch.Interp = subdiv.FaceVarying
-		ch.Values = flat
-		nc := len(sm.ctrl.Indices)
-		ch.Indices = make([]int32, nc)
-		for i := range ch.Indices {
-			k := int32(i)
-			if pv.indices != nil {
-				if i >= len(pv.indices) {
-					return nil, nil, fmt.Errorf("faceVarying primvar has %d indices for %d face-vertices", len(pv.indices), nc)
-				}
-				k = pv.indices[i]
-			}
-			if k < 0 || int(k) >= n {
-				return nil, nil, fmt.Errorf("faceVarying primvar value index %d out of range [0,%d)", k, n)
-			}
-			ch.Indices[i] = k
-		}
-	default:
-		return nil, nil, fmt.Errorf("%s primvar cannot be refined", pv.interp)
+	ch, err := channelFor(pv, flat, dim, sm.ctrl)
+	if err != nil {
+		return nil, nil, err
 	}
 	opt := sm.opt
 	opt.NoNormals = true
@@ -259,6 +254,56 @@ func (t *topology) refinePrimvar(pv primvar, flat []float64, dim int) ([]float64
 		idx[i] = rc.Indices[ci]
 	}
 	return rc.Values, idx, nil
+}
+
+// channelFor makes a subdiv channel of a vertex, varying or faceVarying
+// primvar (dim floats per value in flat) on the control mesh ctrl.
+func channelFor(pv primvar, flat []float64, dim int, ctrl *subdiv.Mesh) (subdiv.Channel, error) {
+	n := len(flat) / dim
+	ch := subdiv.Channel{Dim: dim}
+	switch pv.interp {
+	case "vertex", "varying":
+		ch.Interp = subdiv.Vertex
+		if pv.interp == "varying" {
+			ch.Interp = subdiv.Varying
+		}
+		np := len(ctrl.Points)
+		ch.Values = make([]float64, np*dim)
+		for i := 0; i < np; i++ {
+			k := int32(i)
+			if pv.indices != nil {
+				if i >= len(pv.indices) {
+					return ch, fmt.Errorf("%s primvar has %d indices for %d points", pv.interp, len(pv.indices), np)
+				}
+				k = pv.indices[i]
+			}
+			if k < 0 || int(k) >= n {
+				return ch, fmt.Errorf("%s primvar value index %d out of range [0,%d)", pv.interp, k, n)
+			}
+			copy(ch.Values[i*dim:(i+1)*dim], flat[int(k)*dim:int(k+1)*dim])
+		}
+	case "faceVarying":
+		ch.Interp = subdiv.FaceVarying
+		ch.Values = flat
+		nc := len(ctrl.Indices)
+		ch.Indices = make([]int32, nc)
+		for i := range ch.Indices {
+			k := int32(i)
+			if pv.indices != nil {
+				if i >= len(pv.indices) {
+					return ch, fmt.Errorf("faceVarying primvar has %d indices for %d face-vertices", len(pv.indices), nc)
+				}
+				k = pv.indices[i]
+			}
+			if k < 0 || int(k) >= n {
+				return ch, fmt.Errorf("faceVarying primvar value index %d out of range [0,%d)", k, n)
+			}
+			ch.Indices[i] = k
+		}
+	default:
+		return ch, fmt.Errorf("%s primvar cannot be refined", pv.interp)
+	}
+	return ch, nil
 }
 
 func (c *conv) floats(p *usd.Prim, name string) []float64 {
