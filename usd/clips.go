@@ -312,22 +312,48 @@ func (s *Stage) clipSampleValue(cs clipSet, name string, t float64) (any, bool) 
 	return nil, false
 }
 
-// mapClipTime maps stage time to clip time piecewise linearly.
+// mapClipTime maps stage time to clip time through the times mapping as
+// Usd_Clip::_TranslateTimeToInternal does: the bracketing segment (the
+// first or last segment outside the mapping, extrapolating its slope), a
+// jump discontinuity (two entries at one stage time) taking the left
+// side's clip time, and the exact mapped time at an entry.
 func mapClipTime(times [][2]float64, t float64) float64 {
-	if t <= times[0][0] {
+	n := len(times)
+	if n == 1 {
 		return times[0][1] + (t - times[0][0])
 	}
-	for i := 1; i < len(times); i++ {
-		a, b := times[i-1], times[i]
-		if t <= b[0] {
-			if b[0] == a[0] {
-				return b[1]
-			}
-			return a[1] + (t-a[0])*(b[1]-a[1])/(b[0]-a[0])
-		}
+	var i2 int
+	switch {
+	case t <= times[0][0]:
+		i2 = 1
+	case t >= times[n-1][0]:
+		i2 = n - 1
+	default:
+		i2 = sort.Search(n, func(i int) bool { return times[i][0] >= t })
 	}
-	last := times[len(times)-1]
-	return last[1] + (t - last[0])
+	m1, m2 := times[i2-1], times[i2]
+	if i2+1 < n && times[i2+1][0] == m2[0] { // jump discontinuity
+		m2 = [2]float64{times[i2+1][0], m2[1]}
+	}
+	switch {
+	case m1[0] == m2[0], t == m1[0]:
+		return m1[1]
+	case t == m2[0]:
+		return m2[1]
+	}
+	return (m2[1]-m1[1])/(m2[0]-m1[0])*(t-m1[0]) + m1[1]
+}
+
+// clipToStage maps a clip time inside the segment m1..m2 back to stage
+// time (_TranslateTimeToExternalHelper).
+func clipToStage(ct float64, m1, m2 [2]float64) float64 {
+	switch {
+	case m1[1] == m2[1], ct == m1[1]:
+		return m1[0]
+	case ct == m2[1]:
+		return m2[0]
+	}
+	return (m2[0]-m1[0])/(m2[1]-m1[1])*(ct-m1[1]) + m1[0]
 }
 
 // clipSampleTimes lists, in node time, the time samples that a clip set
@@ -390,7 +416,7 @@ func (s *Stage) clipSampleTimes(cs clipSet, name string) []float64 {
 			}
 			for _, ct := range ts.Times {
 				if ct >= lo && ct <= hi {
-					add(a[0] + (ct-a[1])*(b[0]-a[0])/(b[1]-a[1]))
+					add(clipToStage(ct, a, b))
 				}
 			}
 		}

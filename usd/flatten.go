@@ -112,31 +112,49 @@ func (s *Stage) flattenProperty(p *Prim, name string) *sdf.Spec {
 		a := &Attribute{prim: p, name: name}
 		meta = a.Metadata
 		ps.Set("typeName", Token(a.TypeName()))
-		// Strongest default and strongest samples.
+		// Strongest default and strongest samples; samples weaker than a
+		// default are hidden by it (value resolution stops at the
+		// default), so they are not carried over.
 		var gotDefault, gotSamples bool
 		a.opinions(func(o opinion) bool {
-			if !gotDefault {
-				if v, ok := o.spec.Get("default"); ok {
-					ps.Set("default", v)
-					gotDefault = true
-				}
-			}
-			if !gotSamples {
+			if !gotSamples && !gotDefault {
 				if v, ok := o.spec.Get("timeSamples"); ok {
 					if ts, ok := v.(*sdf.TimeSamples); ok {
 						off := layerToStage(o)
 						out := &sdf.TimeSamples{Times: make([]float64, len(ts.Times)), Values: make([]any, len(ts.Values))}
 						for i, tm := range ts.Times {
 							out.Times[i] = off.Apply(tm)
-							out.Values[i], _ = ts.Value(i)
+							v, _ := ts.Value(i)
+							out.Values[i] = retime(v, o) // timecode values follow layer offsets
 						}
 						ps.Set("timeSamples", out)
 						gotSamples = true
 					}
 				}
 			}
-			return !(gotDefault && gotSamples)
+			if !gotDefault {
+				if v, ok := o.spec.Get("default"); ok {
+					ps.Set("default", retime(v, o))
+					gotDefault = true
+				}
+			}
+			return !gotDefault
 		})
+		if !gotSamples {
+			// Value clips: their samples, resolved, become time samples.
+			if times := a.TimeSamples(); len(times) > 0 {
+				out := &sdf.TimeSamples{Times: make([]float64, len(times)), Values: make([]any, len(times))}
+				for i, tm := range times {
+					out.Times[i] = float64(tm)
+					if v, ok := a.Get(tm); ok {
+						out.Values[i] = v
+					} else {
+						out.Values[i] = sdf.ValueBlock{}
+					}
+				}
+				ps.Set("timeSamples", out)
+			}
+		}
 		if cs := a.Connections(); len(cs) > 0 || hasField(p, name, "connectionPaths") {
 			ps.Set("connectionPaths", sdf.PathListOp{Explicit: true, Items: nonNil(cs)})
 		}
