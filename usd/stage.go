@@ -141,7 +141,10 @@ func Open(file string, opts ...OpenOption) (*Stage, error) {
 	return s, nil
 }
 
-const maxNamespaceDepth = 1000
+// maxNamespaceDepth bounds the depth of the composed namespace: a safety net
+// for namespaces that arcs make grow without end where our cycle detection
+// misses what OpenUSD's catches (an error naming the prim, never a hang).
+const maxNamespaceDepth = 128
 
 // compose builds the children of p, depth first.
 func (s *Stage) compose(p *Prim, depth int) {
@@ -157,10 +160,13 @@ func (s *Stage) compose(p *Prim, depth int) {
 	}
 	// Below an instance, namespace and opinions come from the prototype:
 	// the instance's arcs without its local opinions (Pcp instancing).
-	// OpenUSD does not compose below an inactive prim, so it reports no
-	// composition errors there; we compose (Children lists them) but keep
-	// quiet about their errors likewise.
-	belowInactive := p.path != "/" && !p.IsActive()
+	// OpenUSD does not compose below an inactive prim (UsdStage populates
+	// no children there, so it has no errors there either): neither do
+	// we. Besides matching, this keeps a file whose inactive subtrees
+	// multiply through references from costing what OpenUSD never pays.
+	if p.path != "/" && !p.IsActive() {
+		return
+	}
 	instDepth := p.instDepth
 	if instDepth == 0 && p.path != "/" && p.IsInstance() {
 		instDepth = pathDepth(p.path)
@@ -185,9 +191,7 @@ func (s *Stage) compose(p *Prim, depth int) {
 	for _, n := range names {
 		cp := sdf.AppendChild(p.path, n)
 		idx := s.cache.PrimIndex(cp)
-		if !belowInactive {
-			s.errs = append(s.errs, idx.Errors...)
-		}
+		s.errs = append(s.errs, idx.Errors...)
 		if instDepth > 0 {
 			idx = prototypeIndex(idx, instDepth)
 		}

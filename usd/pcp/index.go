@@ -185,7 +185,7 @@ const (
 	maxFrameDepth = 64
 	// maxIndexNodes bounds the nodes of one prim index graph, counting
 	// those of the subgraphs built for it.
-	maxIndexNodes = 1 << 14
+	maxIndexNodes = 1 << 12
 )
 
 // frame links a subgraph being built for a sub-root arc to the graph it
@@ -543,9 +543,19 @@ func shiftOffsets(n *Node, by sdf.LayerOffset) {
 }
 
 func (b *builder) sortChildren(p *Node) {
-	order := map[*Node]int{}
-	i := 0
-	walk(b.idx.Root, func(n *Node) { order[n] = i; i++ })
+	// The pre-order positions of the graph are only needed to tell apart
+	// siblings of the same arc type and depth with different origins;
+	// numbering the graph for every insertion made big graphs quadratic.
+	var order map[*Node]int
+	position := func(n *Node) (int, bool) {
+		if order == nil {
+			order = map[*Node]int{}
+			i := 0
+			walk(b.idx.Root, func(n *Node) { order[n] = i; i++ })
+		}
+		k, ok := order[n]
+		return k, ok
+	}
 	sort.SliceStable(p.Children, func(i, j int) bool {
 		x, y := p.Children[i], p.Children[j]
 		if x.Arc != y.Arc {
@@ -555,8 +565,8 @@ func (b *builder) sortChildren(p *Node) {
 			return x.depth > y.depth
 		}
 		if x.Origin != y.Origin {
-			ox, okx := order[x.Origin]
-			oy, oky := order[y.Origin]
+			ox, okx := position(x.Origin)
+			oy, oky := position(y.Origin)
 			if okx && oky && ox != oy {
 				return ox < oy
 			}
