@@ -26,6 +26,14 @@ type Settings struct {
 	// UniformLights picks the light of next-event estimation uniformly
 	// instead of by power (the old strategy, kept for comparisons).
 	UniformLights bool
+	// AdaptiveThreshold > 0 turns on adaptive sampling: a pixel stops once
+	// its error estimate (see adaptive) and its neighbours' are below it;
+	// Cycles' default threshold is 0.01. 0 renders every sample, which the
+	// farm merge's exactness relies on.
+	AdaptiveThreshold float64
+	// AdaptiveMinSamples is the sample count before the first check; 0
+	// means Cycles' default, max(4, √SamplesPerPixel).
+	AdaptiveMinSamples int
 }
 
 // Progress is reported after every pass.
@@ -54,6 +62,7 @@ type Renderer struct {
 	film  *Film
 
 	tiles []tile
+	ad    *adaptive // nil without adaptive sampling
 	focus atomic.Pointer[[2]float64]
 	last  [2]float64 // last focus point, for tile ordering
 }
@@ -86,7 +95,13 @@ func NewRenderer(s *Scene, set Settings) (*Renderer, error) {
 	if set.TileSize <= 0 {
 		set.TileSize = 32
 	}
+	if set.AdaptiveThreshold < 0 || math.IsNaN(set.AdaptiveThreshold) {
+		return nil, fmt.Errorf("render: adaptive threshold %v < 0", set.AdaptiveThreshold)
+	}
 	r := &Renderer{scene: s, set: set, film: NewFilm(set.Width, set.Height), last: [2]float64{0.5, 0.5}}
+	if set.AdaptiveThreshold > 0 {
+		r.ad = newAdaptive(set.AdaptiveThreshold, set.AdaptiveMinSamples, set.SampleEnd-set.SampleStart, set.Width, set.Height)
+	}
 	ts := set.TileSize
 	for y := 0; y < set.Height; y += ts {
 		for x := 0; x < set.Width; x += ts {
@@ -184,6 +199,10 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 		wg.Wait()
 		done += added.Load()
 		pass++
+		if r.ad != nil && ctx.Err() == nil {
+			r.checkConvergence(jobs, n)
+			total = r.ad.planned(r.film, n)
+		}
 		if focusTiles != nil && (r.minDone(focusTiles) >= n || len(jobs) == 0) {
 			focusTiles = nil
 		}
@@ -218,6 +237,27 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 func (r *Renderer) renderTile(tr *tracer, t *tile, target int) int64 {
 	a := r.set.SampleStart
 	var cnt int64
+	if ad := r.ad; ad != nil {
+		w := r.set.Width
+		for s := t.done; s < target; s++ {
+			for y := t.y0; y < t.y1; y++ {
+				for x := t.x0; x < t.x1; x++ {
+					i := y*w + x
+					if ad.converged[i] {
+						continue
+					}
+					l := tr.sample(x, y, a+s)
+					r.film.Add(x, y, l)
+					if s&1 == 1 {
+						ad.addOdd(i, l)
+					}
+					cnt++
+				}
+			}
+		}
+		t.done = max(t.done, target)
+		return cnt
+	}
 	for s := t.done; s < target; s++ {
 		for y := t.y0; y < t.y1; y++ {
 			for x := t.x0; x < t.x1; x++ {
@@ -228,6 +268,22 @@ func (r *Renderer) renderTile(tr *tracer, t *tile, target int) int64 {
 	}
 	t.done = max(t.done, target)
 	return cnt
+}
+
+// checkConvergence updates the error estimates of the tiles just rendered,
+// stops their converged pixels, and marks a tile whose pixels all
+// converged as done (n samples), so that passes skip it.
+func (r *Renderer) checkConvergence(jobs []int, n int) {
+	ad := r.ad
+	for _, ti := range jobs {
+		ad.update(r.film, &r.tiles[ti])
+	}
+	for _, ti := range jobs {
+		t := &r.tiles[ti]
+		if t.done >= ad.minSamples && ad.settle(t) {
+			t.done = n
+		}
+	}
 }
 
 // minDone is the smallest sample count over the given tiles (all if nil).

@@ -37,6 +37,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Threads, "threads", 0, "render threads (0 = all CPUs)")
 	fs.StringVar(&samples, "samples", "", "sample range a:b of the spp to render (default: all)")
 	fs.UintVar(&seed, "seed", 0, "random seed")
+	fs.Float64Var(&cfg.AdaptiveThreshold, "adaptive-threshold", 0, "adaptive sampling: stop pixels whose noise estimate is below this (Cycles' default is 0.01; 0 = off, every pixel gets every sample)")
 	fs.StringVar(&cfg.OutEXR, "exr", "", "write the linear float image here (OpenEXR)")
 	fs.StringVar(&cfg.OutPNG, "png", "", "write an sRGB preview here (PNG)")
 	fs.StringVar(&cfg.OutFilm, "film", "", "write the raw sample sums here (for exact farm merges)")
@@ -75,6 +76,10 @@ the same --seed rendering disjoint --samples ranges merge exactly.
 		return 2
 	}
 	cfg.Scene = pos[0]
+	if !(cfg.AdaptiveThreshold >= 0) || cfg.AdaptiveThreshold > 1e6 {
+		fmt.Fprintf(stderr, "render-worker: --adaptive-threshold %v: want a number >= 0\n", cfg.AdaptiveThreshold)
+		return 2
+	}
 	cfg.Seed = uint32(seed)
 	if res != "" {
 		if _, err := fmt.Sscanf(strings.ToLower(res), "%dx%d", &cfg.Width, &cfg.Height); err != nil || cfg.Width <= 0 || cfg.Height <= 0 {

@@ -49,6 +49,9 @@ type Config struct {
 	SampleStart   int // the range [SampleStart, SampleEnd) this worker renders
 	SampleEnd     int // 0 = SPP
 	Seed          uint32
+	// AdaptiveThreshold > 0 stops pixels whose error estimate is below it
+	// (render.Settings.AdaptiveThreshold); 0 renders every sample.
+	AdaptiveThreshold float64
 
 	OutEXR, OutPNG, OutFilm string // outputs; "" skips that output
 	// FinalOnly writes the outputs once at the end instead of after every
@@ -137,6 +140,8 @@ func run(ctx context.Context, cfg Config, in io.Reader, emit *emitter, start tim
 		MaxBounces:      cfg.MaxBounces,
 		Threads:         cfg.Threads,
 		Seed:            cfg.Seed,
+
+		AdaptiveThreshold: cfg.AdaptiveThreshold,
 	}
 	r, err := render.NewRenderer(ld.Scene, set)
 	if err != nil {

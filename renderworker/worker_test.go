@@ -178,3 +178,25 @@ func TestMainUsage(t *testing.T) {
 		t.Errorf("missing scene: code %d, stderr %q", code, errb.String())
 	}
 }
+
+// With an adaptive threshold the percentages stay honest: the last line
+// says 100 % with the samples really spent, fewer than every sample, and
+// no pass ever reports more than 100 %.
+func TestRunAdaptiveProgressHonest(t *testing.T) {
+	cfg := Config{SPP: 64, MaxBounces: 2, Threads: 2, Load: testScene, AdaptiveThreshold: 0.2}
+	var out bytes.Buffer
+	if err := Run(context.Background(), cfg, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	st := readStats(t, out.String())
+	for _, s := range st {
+		if s.PercentDone > 100 || s.Samples > s.SamplesTotal {
+			t.Errorf("%s line: %.2f%%, %d of %d samples", s.Event, s.PercentDone, s.Samples, s.SamplesTotal)
+		}
+	}
+	last := st[len(st)-1]
+	t.Logf("adaptive 0.2: %d of %d samples", last.Samples, 48*32*64)
+	if last.Event != "done" || last.PercentDone != 100 || last.Samples != last.SamplesTotal || last.Samples >= 48*32*64 {
+		t.Errorf("last line %+v, want done at 100%% with fewer than %d samples", last, 48*32*64)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,9 +41,11 @@ const (
 	OptDefaultLights = "defaultLights"
 	// OptSubdivLevel refines subdivision surfaces (0: control meshes).
 	OptSubdivLevel = "subdivLevel"
-	DefaultSubdiv  = 2
-	DefaultSPP     = 64
-	DefaultBounce  = 4
+	// OptAdaptiveThreshold turns on adaptive sampling (0: off).
+	OptAdaptiveThreshold = "adaptiveThreshold"
+	DefaultSubdiv        = 2
+	DefaultSPP           = 64
+	DefaultBounce        = 4
 )
 
 func init() {
@@ -57,6 +60,7 @@ func Schema() []bgrender.OptionSpec {
 		{Name: OptMaxBounces, Label: "Max bounces", Type: "int", Default: DefaultBounce, Min: f(0), Max: f(64), Help: "scattering events per path"},
 		{Name: OptThreads, Label: "Threads", Type: "int", Default: 0, Min: f(0), Max: f(1024), Help: "0 uses every CPU"},
 		{Name: OptSubdivLevel, Label: "Subdivision level", Type: "int", Default: DefaultSubdiv, Min: f(0), Max: f(5), Help: "refinements of subdivision surfaces (Catmull-Clark, Loop); 0 renders control meshes"},
+		{Name: OptAdaptiveThreshold, Label: "Adaptive threshold", Type: "float", Default: 0.0, Min: f(0), Max: f(1), Help: "stop pixels whose noise estimate is below this (Cycles' default 0.01); 0 renders every sample"},
 		{Name: OptDefaultLights, Label: "Default lights", Type: "choice", Default: "auto", Choices: []string{"auto", "on", "off"}, Help: "a soft dome plus a key light from the camera's side; auto adds them only when the stage has no light"},
 	}
 }
@@ -131,6 +135,10 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	if err != nil {
 		return err
 	}
+	adaptive, err := floatOption(opts.Plugin, OptAdaptiveThreshold, 0, 0, 1)
+	if err != nil {
+		return err
+	}
 	lights := "auto"
 	if v, ok := opts.Plugin[OptDefaultLights]; ok && v != nil {
 		s, ok := v.(string)
@@ -154,6 +162,9 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	args := []string{"render-worker",
 		"--spp", strconv.Itoa(spp), "--max-bounces", strconv.Itoa(bounces), "--threads", strconv.Itoa(threads),
 		"--default-lights", lights, "--subdiv-level", strconv.Itoa(subdivLevel), "--exr", r.exr, "--png", filepath.Join(dir, "image.png")}
+	if adaptive > 0 {
+		args = append(args, "--adaptive-threshold", strconv.FormatFloat(adaptive, 'g', -1, 64))
+	}
 	vp := opts.Viewport
 	if vp.ResX > 0 && vp.ResY > 0 {
 		args = append(args, "--res", fmt.Sprintf("%dx%d", vp.ResX, vp.ResY))
@@ -383,4 +394,40 @@ func (r *Renderer) Close() error {
 		}
 	}
 	return nil
+}
+
+// floatOption reads a number option: def when absent, an error naming it
+// when it is not a number in [lo, hi].
+func floatOption(opts map[string]any, name string, def, lo, hi float64) (float64, error) {
+	v, ok := opts[name]
+	if !ok || v == nil {
+		return def, nil
+	}
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case int:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	case json.Number:
+		g, err := x.Float64()
+		if err != nil {
+			return 0, fmt.Errorf("local: option %s = %v: want a number", name, v)
+		}
+		f = g
+	case string:
+		g, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err != nil {
+			return 0, fmt.Errorf("local: option %s = %q: want a number", name, x)
+		}
+		f = g
+	default:
+		return 0, fmt.Errorf("local: option %s = %v: want a number", name, v)
+	}
+	if !(f >= lo && f <= hi) {
+		return 0, fmt.Errorf("local: option %s = %v: out of range [%v, %v]", name, v, lo, hi)
+	}
+	return f, nil
 }
