@@ -458,3 +458,21 @@ func pcpRuleFacts(s *Stage, kinds map[string]bool) []string {
 	walk(s.PrimAtPath("/"))
 	return out
 }
+
+// TestParseVariantFallbacks pins the fallback syntax shared by
+// --variant-fallback, RGALLERY_VARIANT_FALLBACKS and the render option.
+func TestParseVariantFallbacks(t *testing.T) {
+	got, err := ParseVariantFallbacks(" standin=render, anim ;lod=hi;; shade=red;shade=blue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"standin": {"render", "anim"}, "lod": {"hi"}, "shade": {"blue"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	for _, bad := range []string{"standin", "=render", "lod=", "lod= , "} {
+		if _, err := ParseVariantFallbacks(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

@@ -70,6 +70,42 @@ func WithVariantFallbacks(f map[string][]string) OpenOption {
 	return func(c *openConfig) { c.fallbacks = f }
 }
 
+// VariantFallbacksEnv names the environment variable the rgallery commands
+// read variant fallbacks from, in ParseVariantFallbacks' syntax.
+const VariantFallbacksEnv = "RGALLERY_VARIANT_FALLBACKS"
+
+// ParseVariantFallbacks reads variant fallbacks written as
+// "SET=SEL[,SEL...]", several sets separated by ';' (e.g.
+// "standin=render,anim;lod=hi"): for each variant set, the selections to
+// try in order when none is authored, as PcpCache::SetVariantFallbacks
+// takes them. A set given twice keeps its last list; an empty string
+// gives no fallbacks.
+func ParseVariantFallbacks(spec string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, part := range strings.Split(spec, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		set, sels, ok := strings.Cut(part, "=")
+		set = strings.TrimSpace(set)
+		if !ok || set == "" {
+			return nil, fmt.Errorf("variant fallback %q: want SET=SELECTION[,SELECTION...]", part)
+		}
+		var list []string
+		for _, sel := range strings.Split(sels, ",") {
+			if sel = strings.TrimSpace(sel); sel != "" {
+				list = append(list, sel)
+			}
+		}
+		if len(list) == 0 {
+			return nil, fmt.Errorf("variant fallback %q: no selection for set %q", part, set)
+		}
+		out[set] = list
+	}
+	return out, nil
+}
+
 // WithResolver replaces the default FileResolver.
 func WithResolver(r Resolver) OpenOption { return func(c *openConfig) { c.resolver = r } }
 

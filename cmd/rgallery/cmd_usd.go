@@ -23,6 +23,7 @@ var usdFlags struct {
 	all        bool
 	composed   bool
 	variants   []string
+	fallbacks  []string
 }
 
 var cmdUsd = &cobra.Command{
@@ -35,18 +36,41 @@ func openStage(path string) (*usd.Stage, error) {
 	if usdFlags.noPayloads {
 		opts = append(opts, usd.WithoutPayloads())
 	}
-	if len(usdFlags.variants) > 0 {
-		fb := map[string][]string{}
-		for _, v := range usdFlags.variants {
-			set, sel, ok := strings.Cut(v, "=")
-			if !ok {
-				return nil, fmt.Errorf("--variant %q: want SET=SELECTION", v)
-			}
-			fb[set] = append(fb[set], sel)
+	fb, err := variantFallbacks(usdFlags.fallbacks)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range usdFlags.variants {
+		set, sel, ok := strings.Cut(v, "=")
+		if !ok {
+			return nil, fmt.Errorf("--variant %q: want SET=SELECTION", v)
 		}
+		fb[set] = append(fb[set], sel)
+	}
+	if len(fb) > 0 {
 		opts = append(opts, usd.WithVariantFallbacks(fb))
 	}
 	return usd.Open(path, opts...)
+}
+
+// variantFallbacks merges $RGALLERY_VARIANT_FALLBACKS with the
+// --variant-fallback flags (SET=SEL[,SEL], a flag's list replacing the
+// environment's for its set), as PcpCache variant fallbacks.
+func variantFallbacks(flags []string) (map[string][]string, error) {
+	fb, err := usd.ParseVariantFallbacks(os.Getenv(usd.VariantFallbacksEnv))
+	if err != nil {
+		return nil, fmt.Errorf("$%s: %w", usd.VariantFallbacksEnv, err)
+	}
+	for _, f := range flags {
+		m, err := usd.ParseVariantFallbacks(f)
+		if err != nil {
+			return nil, fmt.Errorf("--variant-fallback: %w", err)
+		}
+		for set, sels := range m {
+			fb[set] = sels
+		}
+	}
+	return fb, nil
 }
 
 func reportCompositionErrors(w io.Writer, s *usd.Stage) {
@@ -331,6 +355,7 @@ func init() {
 	pf.BoolVar(&usdFlags.json, "json", false, "print JSON (tree, deps)")
 	pf.BoolVar(&usdFlags.noPayloads, "no-payloads", false, "do not load payloads")
 	pf.StringArrayVar(&usdFlags.variants, "variant", nil, "variant fallback SET=SELECTION (repeatable)")
+	pf.StringArrayVar(&usdFlags.fallbacks, "variant-fallback", nil, "variant fallbacks SET=SEL[,SEL...] tried in order when no selection is authored (repeatable; default $"+usd.VariantFallbacksEnv+", sets separated by ';')")
 	cmdUsdTree.Flags().BoolVar(&usdFlags.all, "all", false, "include inactive, over-only and class prims")
 	cmdUsdCat.Flags().BoolVar(&usdFlags.composed, "composed", false, "print the composed (flattened) stage")
 	cmdUsdFlatten.Flags().StringVar(&flattenFlags.format, "format", "", "output format: usda or usdc (default: usdc when -o ends in .usdc, else usda)")
