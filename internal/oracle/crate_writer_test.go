@@ -100,15 +100,6 @@ func TestOracleCrateWriter(t *testing.T) {
 	tally.Report(t)
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 // runCrateWriterCases has OpenUSD write each case's usda as .usdc; our
 // crate reader reads that file and our writer writes it again; OpenUSD
 // then reads ours. It returns the first difference per case. (The input
