@@ -14,6 +14,7 @@ type tracer struct {
 	nInf       []Light   // lights seen by escaping rays
 	nInfSel    []float64 // their selection probabilities
 	sel        *lightSelector
+	filter     *filterSampler // nil: box filter
 
 	// Per-path scratch kept here, not on the stack: pointers to them go
 	// through interface calls (textures, lights), which would make stack
@@ -44,7 +45,11 @@ func (t *tracer) sample(x, y, index int) Vec3 {
 	sm.Start(t.seed, x, y, index)
 	jx, jy := sm.Get2D()
 	lu, lv := sm.Get2D()
-	ray, tMin, tMax := t.cam.generate(float64(x)+jx, float64(y)+jy, lu, lv)
+	px, py := float64(x)+jx, float64(y)+jy
+	if f := t.filter; f != nil {
+		px, py = float64(x)+0.5+f.offset(jx), float64(y)+0.5+f.offset(jy)
+	}
+	ray, tMin, tMax := t.cam.generate(px, py, lu, lv)
 	if tMin > 0 {
 		ray.O = ray.At(tMin)
 		tMax -= tMin

@@ -34,6 +34,10 @@ type Settings struct {
 	// AdaptiveMinSamples is the sample count before the first check; 0
 	// means Cycles' default, max(4, √SamplesPerPixel).
 	AdaptiveMinSamples int
+	// Filter is the pixel filter (box by default); FilterWidth its width
+	// in pixels as Cycles counts it (0 means 1.5).
+	Filter      PixelFilter
+	FilterWidth float64
 }
 
 // Progress is reported after every pass.
@@ -95,6 +99,12 @@ func NewRenderer(s *Scene, set Settings) (*Renderer, error) {
 	if set.TileSize <= 0 {
 		set.TileSize = 32
 	}
+	if set.Filter != FilterBox && set.Filter != FilterBlackmanHarris {
+		return nil, fmt.Errorf("render: unknown pixel filter %d", set.Filter)
+	}
+	if set.FilterWidth < 0 || set.FilterWidth > 16 || math.IsNaN(set.FilterWidth) {
+		return nil, fmt.Errorf("render: pixel filter width %v out of [0, 16]", set.FilterWidth)
+	}
 	if set.AdaptiveThreshold < 0 || math.IsNaN(set.AdaptiveThreshold) {
 		return nil, fmt.Errorf("render: adaptive threshold %v < 0", set.AdaptiveThreshold)
 	}
@@ -136,6 +146,7 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 	total := int64(r.set.SampleEnd-r.set.SampleStart) * int64(r.set.Width*r.set.Height)
 	n := r.set.SampleEnd - r.set.SampleStart
 	cam := r.scene.Camera.setup(r.set.Width, r.set.Height)
+	filter := newFilterSampler(r.set.Filter, r.set.FilterWidth)
 	sel := r.scene.lightSel
 	if r.set.UniformLights {
 		sel = newLightSelector(r.scene.Lights, 0, true)
@@ -143,6 +154,7 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 	tracers := make([]*tracer, r.set.Threads)
 	for i := range tracers {
 		tracers[i] = newTracer(r.scene, cam, r.set.MaxBounces, r.set.Seed, sel)
+		tracers[i].filter = filter
 	}
 	var firstPixel atomic.Int64 // ns since start, 0 = not yet
 	var done int64

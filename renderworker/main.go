@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/rgallery/rgallery/render/usdscene"
+	"github.com/rgallery/rgallery/usd"
 )
 
 // Main is the whole `rgallery render-worker` command: it parses args (the
@@ -26,10 +27,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		res     string
 		samples string
 		seed    uint
+		fallbk  string
 	)
 	fs.StringVar(&cfg.CameraPath, "camera", "", "camera prim path (default: the render settings' camera, else the first camera)")
 	fs.StringVar(&cfg.RenderSettingsPath, "render-settings", "", "RenderSettings prim path (default: the first one)")
 	fs.StringVar(&cfg.DefaultLights, "default-lights", "auto", "default light rig: auto (only when the stage has no light), on or off")
+	fs.StringVar(&fallbk, "variant-fallbacks", os.Getenv(usd.VariantFallbacksEnv), "variant fallbacks SET=SEL[,SEL...], sets separated by ';' (default $"+usd.VariantFallbacksEnv+")")
 	fs.IntVar(&cfg.SubdivLevel, "subdiv-level", usdscene.DefaultSubdivLevel, "subdivision surface refinement level (0 = control meshes)")
 	fs.StringVar(&res, "res", "", "resolution WxH (default: from the render settings, else 640x360)")
 	fs.IntVar(&cfg.SPP, "spp", 64, "samples per pixel")
@@ -37,6 +40,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Threads, "threads", 0, "render threads (0 = all CPUs)")
 	fs.StringVar(&samples, "samples", "", "sample range a:b of the spp to render (default: all)")
 	fs.UintVar(&seed, "seed", 0, "random seed")
+	fs.StringVar(&cfg.Filter, "filter", "box", "pixel filter: box or blackman-harris (Cycles' default, 1.5 px)")
 	fs.Float64Var(&cfg.AdaptiveThreshold, "adaptive-threshold", 0, "adaptive sampling: stop pixels whose noise estimate is below this (Cycles' default is 0.01; 0 = off, every pixel gets every sample)")
 	fs.StringVar(&cfg.OutEXR, "exr", "", "write the linear float image here (OpenEXR)")
 	fs.StringVar(&cfg.OutPNG, "png", "", "write an sRGB preview here (PNG)")
@@ -81,6 +85,14 @@ the same --seed rendering disjoint --samples ranges merge exactly.
 		return 2
 	}
 	cfg.Seed = uint32(seed)
+	fb, err := usd.ParseVariantFallbacks(fallbk)
+	if err != nil {
+		fmt.Fprintf(stderr, "render-worker: --variant-fallbacks: %v\n", err)
+		return 2
+	}
+	if len(fb) > 0 {
+		cfg.VariantFallbacks = fb
+	}
 	if res != "" {
 		if _, err := fmt.Sscanf(strings.ToLower(res), "%dx%d", &cfg.Width, &cfg.Height); err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
 			fmt.Fprintf(stderr, "render-worker: --res %q: want WxH, e.g. 640x360\n", res)

@@ -37,6 +37,8 @@ type Config struct {
 	// DefaultLights is usdscene's default light rig mode: "auto" (or ""),
 	// "on" or "off".
 	DefaultLights string
+	// VariantFallbacks are the stage's variant fallbacks (usdscene.Options).
+	VariantFallbacks map[string][]string
 	// SubdivLevel refines subdivision surfaces (0: control meshes).
 	SubdivLevel int
 
@@ -52,6 +54,9 @@ type Config struct {
 	// AdaptiveThreshold > 0 stops pixels whose error estimate is below it
 	// (render.Settings.AdaptiveThreshold); 0 renders every sample.
 	AdaptiveThreshold float64
+	// Filter is the pixel filter, "box" (or "") or "blackman-harris"
+	// (Cycles' default, 1.5 px).
+	Filter string
 
 	OutEXR, OutPNG, OutFilm string // outputs; "" skips that output
 	// FinalOnly writes the outputs once at the end instead of after every
@@ -120,6 +125,10 @@ func run(ctx context.Context, cfg Config, in io.Reader, emit *emitter, start tim
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 
+	filter, err := render.ParseFilter(cfg.Filter)
+	if err != nil {
+		return fmt.Errorf("render-worker: %w", err)
+	}
 	ld, err := cfg.Load(ctx, &cfg)
 	if err != nil {
 		return err
@@ -143,6 +152,7 @@ func run(ctx context.Context, cfg Config, in io.Reader, emit *emitter, start tim
 
 		AdaptiveThreshold: cfg.AdaptiveThreshold,
 	}
+	set.Filter = filter
 	r, err := render.NewRenderer(ld.Scene, set)
 	if err != nil {
 		return err

@@ -200,3 +200,30 @@ func TestRunAdaptiveProgressHonest(t *testing.T) {
 		t.Errorf("last line %+v, want done at 100%% with fewer than %d samples", last, 48*32*64)
 	}
 }
+
+// The pixel filter option reaches the renderer: Blackman-Harris renders
+// another image than the box filter; an unknown name is an error before
+// the scene is loaded.
+func TestRunPixelFilterOption(t *testing.T) {
+	dir := t.TempDir()
+	render1 := func(filter string) []byte {
+		p := filepath.Join(dir, filter+".film")
+		cfg := Config{SPP: 4, MaxBounces: 1, Threads: 2, Load: testScene, Filter: filter, OutFilm: p, FinalOnly: true}
+		if err := Run(context.Background(), cfg, nil, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if bytes.Equal(render1("box"), render1("blackman-harris")) {
+		t.Error("blackman-harris film equals the box one")
+	}
+	loaded := false
+	cfg := Config{SPP: 4, Filter: "gauss", Load: func(ctx context.Context, c *Config) (*Loaded, error) { loaded = true; return testScene(ctx, c) }}
+	if err := Run(context.Background(), cfg, nil, io.Discard); err == nil || !strings.Contains(err.Error(), "gauss") || loaded {
+		t.Errorf("filter gauss: err %v, loaded %v; want an error naming it before loading", err, loaded)
+	}
+}

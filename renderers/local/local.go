@@ -39,13 +39,18 @@ const (
 	// OptDefaultLights is the default light rig mode (auto, on, off), see
 	// render/usdscene.
 	OptDefaultLights = "defaultLights"
+	// OptVariantFallbacks are the stage's variant fallbacks,
+	// "SET=SEL[,SEL...]" with ';' between sets (usd.ParseVariantFallbacks).
+	OptVariantFallbacks = "variantFallbacks"
 	// OptSubdivLevel refines subdivision surfaces (0: control meshes).
 	OptSubdivLevel = "subdivLevel"
 	// OptAdaptiveThreshold turns on adaptive sampling (0: off).
 	OptAdaptiveThreshold = "adaptiveThreshold"
-	DefaultSubdiv        = 2
-	DefaultSPP           = 64
-	DefaultBounce        = 4
+	// OptFilter is the pixel filter: box or blackman-harris.
+	OptFilter     = "filter"
+	DefaultSubdiv = 2
+	DefaultSPP    = 64
+	DefaultBounce = 4
 )
 
 func init() {
@@ -61,6 +66,8 @@ func Schema() []bgrender.OptionSpec {
 		{Name: OptThreads, Label: "Threads", Type: "int", Default: 0, Min: f(0), Max: f(1024), Help: "0 uses every CPU"},
 		{Name: OptSubdivLevel, Label: "Subdivision level", Type: "int", Default: DefaultSubdiv, Min: f(0), Max: f(5), Help: "refinements of subdivision surfaces (Catmull-Clark, Loop); 0 renders control meshes"},
 		{Name: OptAdaptiveThreshold, Label: "Adaptive threshold", Type: "float", Default: 0.0, Min: f(0), Max: f(1), Help: "stop pixels whose noise estimate is below this (Cycles' default 0.01); 0 renders every sample"},
+		{Name: OptFilter, Label: "Pixel filter", Type: "choice", Default: "box", Choices: []string{"box", "blackman-harris"}, Help: "box, or Blackman-Harris 1.5 px as Cycles renders (softer, compares like for like)"},
+		{Name: OptVariantFallbacks, Label: "Variant fallbacks", Type: "string", Default: "", Help: "SET=SEL[,SEL...] with ';' between sets: the variant to use where the scene selects none (e.g. standin=render)"},
 		{Name: OptDefaultLights, Label: "Default lights", Type: "choice", Default: "auto", Choices: []string{"auto", "on", "off"}, Help: "a soft dome plus a key light from the camera's side; auto adds them only when the stage has no light"},
 	}
 }
@@ -139,6 +146,14 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	if err != nil {
 		return err
 	}
+	filter := "box"
+	if v, ok := opts.Plugin[OptFilter]; ok && v != nil {
+		s, ok := v.(string)
+		if !ok || (s != "box" && s != "blackman-harris") {
+			return fmt.Errorf("local: option %s=%v: want box or blackman-harris", OptFilter, v)
+		}
+		filter = s
+	}
 	lights := "auto"
 	if v, ok := opts.Plugin[OptDefaultLights]; ok && v != nil {
 		s, ok := v.(string)
@@ -162,8 +177,18 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	args := []string{"render-worker",
 		"--spp", strconv.Itoa(spp), "--max-bounces", strconv.Itoa(bounces), "--threads", strconv.Itoa(threads),
 		"--default-lights", lights, "--subdiv-level", strconv.Itoa(subdivLevel), "--exr", r.exr, "--png", filepath.Join(dir, "image.png")}
+	if filter != "box" {
+		args = append(args, "--filter", filter)
+	}
 	if adaptive > 0 {
 		args = append(args, "--adaptive-threshold", strconv.FormatFloat(adaptive, 'g', -1, 64))
+	}
+	if v, ok := opts.Plugin[OptVariantFallbacks]; ok && v != nil && v != "" {
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("local: option %s=%v: want a string SET=SEL[,SEL...] with ';' between sets", OptVariantFallbacks, v)
+		}
+		args = append(args, "--variant-fallbacks", s)
 	}
 	vp := opts.Viewport
 	if vp.ResX > 0 && vp.ResY > 0 {
