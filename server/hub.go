@@ -55,6 +55,7 @@ type hub struct {
 	streams int
 	resyncs int64
 	watch   func() // stops watching the manager; nil when not watching
+	gen     int    // counts the starts of recording
 	idleT   *time.Timer
 
 	dirtyMu sync.Mutex
@@ -178,7 +179,11 @@ func (h *hub) startLocked() {
 	if h.watch != nil {
 		return
 	}
+	// Every position handed out so far is now older than the floor.
+	h.seq++
 	h.floor = h.seq
+	h.gen++
+	gen := h.gen
 	h.dirtyMu.Lock()
 	h.dirty = map[int64]mark{}
 	h.dirtyMu.Unlock()
@@ -205,13 +210,19 @@ func (h *hub) startLocked() {
 			close(done)
 		}()
 	}
+	// stop runs without h.mu (the refresh goroutine may wait for it); a
+	// stream may have started recording again meanwhile.
 	h.watch = func() {
 		stopWatch()
 		cancel()
 		<-done
-		h.dirtyMu.Lock()
-		h.dirty = nil
-		h.dirtyMu.Unlock()
+		h.mu.Lock()
+		if h.gen == gen {
+			h.dirtyMu.Lock()
+			h.dirty = nil
+			h.dirtyMu.Unlock()
+		}
+		h.mu.Unlock()
 	}
 }
 

@@ -22,6 +22,7 @@ type viewer struct {
 	done   chan struct{}
 
 	gate chan struct{} // while not nil and open, reading waits
+	pr   *io.PipeReader
 
 	mu      sync.Mutex
 	state   map[int64]gallery.State // last state heard per snapshot
@@ -61,6 +62,7 @@ func watch(t *testing.T, h *hub, lastID string, stall bool) *viewer {
 		v.gate = make(chan struct{})
 	}
 	pr, pw := io.Pipe()
+	v.pr = pr
 	go func() {
 		h.serve(ctx, pw, func() {}, nil, lastID)
 		pw.Close()
@@ -130,13 +132,19 @@ func (v *viewer) dispatch(typ, data, id string) {
 
 func (v *viewer) release() {
 	v.mu.Lock()
-	close(v.gate)
-	v.gate = nil
+	if v.gate != nil {
+		close(v.gate)
+		v.gate = nil
+	}
 	v.mu.Unlock()
 }
 
+// close ends the stream, also when the viewer is stalled (the hub may be
+// blocked writing to it).
 func (v *viewer) close() {
 	v.cancel()
+	v.release()
+	v.pr.Close()
 	<-v.done
 }
 
@@ -366,7 +374,7 @@ func TestHubResyncWhenHistoryIsGone(t *testing.T) {
 	for _, id := range f.ids {
 		f.progress(t, id, 50)
 	}
-	hubHas(t, f.h, func(h *hub) bool { return h.seq == 11 })
+	hubHas(t, f.h, func(h *hub) bool { return h.seq == 12 }) // 1 at the start of recording, 11 changes
 	for _, tc := range []struct{ name, id string }{
 		{"forgotten", last},
 		{"another run", "zzz-1"},
@@ -393,4 +401,38 @@ func TestHubResyncWhenHistoryIsGone(t *testing.T) {
 	if w.resyncs != 0 || len(w.order) != 1 {
 		t.Fatalf("resumed stream: %d resyncs, events of %v", w.resyncs, w.order)
 	}
+}
+
+// TestHubIdleRecording: after the last stream closes the hub goes on
+// recording for its idle time, so a viewer that comes back resumes; once
+// it has stopped, changes are unknown and a returning viewer resyncs.
+func TestHubIdleRecording(t *testing.T) {
+	f := newHubFixture(t, 3)
+	f.h.idle = time.Hour
+	v := watch(t, f.h, "", false)
+	v.mu.Lock()
+	last := v.lastID
+	v.mu.Unlock()
+	v.close()
+	f.progress(t, f.ids[0], 10) // while no stream is open
+	hubHas(t, f.h, func(h *hub) bool { return h.entries[f.ids[0]] != nil })
+	w := watch(t, f.h, last, false)
+	w.waitFor("the change made while it was away", func(v *viewer) bool { return v.state[f.ids[0]] != "" })
+	w.mu.Lock()
+	last, resyncs := w.lastID, w.resyncs
+	w.mu.Unlock()
+	if resyncs != 0 {
+		t.Fatalf("%d resyncs within the idle time", resyncs)
+	}
+	f.h.mu.Lock()
+	f.h.idle = time.Millisecond
+	f.h.mu.Unlock()
+	w.close()
+	hubHas(t, f.h, func(h *hub) bool { return h.watch == nil })
+	f.progress(t, f.ids[1], 10) // not recorded
+	x := watch(t, f.h, last, false)
+	x.waitFor("a resync", func(v *viewer) bool { return v.resyncs == 1 })
+	// And it records again.
+	f.progress(t, f.ids[2], 10)
+	x.waitFor("the next change", func(v *viewer) bool { return v.state[f.ids[2]] != "" })
 }

@@ -162,7 +162,9 @@ type liveResult struct {
 	CPUPercent                     float64 `json:"cpuPercent"`        // of one core, while renders ran
 	ViewersCPUPercent              float64 `json:"viewersCpuPercent"` // this process (the viewers)
 	PerViewer, PerRender           serverUse
-	Failed                         int `json:"failed"` // renders that did not finish
+	Failed                         int     `json:"failed"`       // renders that did not finish
+	StartSeconds                   float64 `json:"startSeconds"` // to start all renders, one request each
+	PeakLive                       int     `json:"peakLive"`     // most renders live at once (sampled each second)
 }
 
 type serverUse struct {
@@ -287,6 +289,7 @@ GOGC = "400"
 
 	// The renders.
 	ids := make([]int64, 0, o.renders)
+	tStart := time.Now()
 	for i := range o.renders {
 		var s struct {
 			ID int64 `json:"id"`
@@ -297,7 +300,8 @@ GOGC = "400"
 		}
 		ids = append(ids, s.ID)
 	}
-	progress("%d renders started", len(ids))
+	res.StartSeconds = time.Since(tStart).Seconds()
+	progress("%d renders started in %.1f s", len(ids), res.StartSeconds)
 	t0, cpu0, self0 := time.Now(), cpuTime(pid), cpuTime(os.Getpid())
 	var samples []serverUse
 	for {
@@ -309,6 +313,7 @@ GOGC = "400"
 		if err := b.do(ctx, "GET", "/api/ping", nil, &ping); err != nil {
 			return err
 		}
+		res.PeakLive = max(res.PeakLive, len(ping.Live))
 		if len(ping.Live) == 0 {
 			break
 		}
@@ -386,10 +391,11 @@ GOGC = "400"
 			Threads: (res.WithViewers.Threads - res.Idle.Threads) / float64(o.viewers),
 		}
 	}
+	live := float64(max(res.PeakLive, 1))
 	res.PerRender = serverUse{
-		RSSMiB:  (res.WithRenders.RSSMiB - res.WithViewers.RSSMiB) / float64(o.renders),
-		FDs:     (res.WithRenders.FDs - res.WithViewers.FDs) / float64(o.renders),
-		Threads: (res.WithRenders.Threads - res.WithViewers.Threads) / float64(o.renders),
+		RSSMiB:  (res.WithRenders.RSSMiB - res.WithViewers.RSSMiB) / live,
+		FDs:     (res.WithRenders.FDs - res.WithViewers.FDs) / live,
+		Threads: (res.WithRenders.Threads - res.WithViewers.Threads) / live,
 	}
 	if o.json {
 		enc := json.NewEncoder(os.Stdout)
@@ -410,7 +416,7 @@ func printLive(r liveResult) {
 	fmt.Fprintf(tw, "resyncs\t%d without a disconnect, %d after one (%d disconnects)\n", r.ResyncsLive, r.ResyncsReconn, r.Disconnects)
 	fmt.Fprintf(tw, "update latency\tp50 %.0f ms, p99 %.0f ms (%d samples)\n", r.LatencyP50ms, r.LatencyP99ms, r.LatencySamples)
 	fmt.Fprintf(tw, "images\t%d written, gallery image versions %d\n", r.FramesWritten, r.ImageVersions)
-	fmt.Fprintf(tw, "renders not finished\t%d\n", r.Failed)
+	fmt.Fprintf(tw, "renders\t%d not finished; all started in %.1f s, at most %d live at once\n", r.Failed, r.StartSeconds, r.PeakLive)
 	fmt.Fprintf(tw, "server CPU\t%.1f %% of a core while the renders ran (the viewers, this process: %.1f %%)\n", r.CPUPercent, r.ViewersCPUPercent)
 	fmt.Fprintln(tw, "server\tRSS MiB\tfds\tthreads")
 	for _, row := range []struct {
@@ -419,7 +425,7 @@ func printLive(r liveResult) {
 		f    string
 	}{
 		{"idle", r.Idle, "%.1f"}, {"with viewers", r.WithViewers, "%.1f"}, {"with renders (peak)", r.WithRenders, "%.1f"},
-		{"per viewer", r.PerViewer, "%.3f"}, {"per render", r.PerRender, "%.3f"},
+		{"per viewer", r.PerViewer, "%.3f"}, {"per live render", r.PerRender, "%.3f"},
 	} {
 		fmt.Fprintf(tw, "  %s\t"+row.f+"\t"+row.f+"\t"+row.f+"\n", row.name, row.u.RSSMiB, row.u.FDs, row.u.Threads)
 	}
