@@ -9,7 +9,7 @@ import (
 // LoadUSD is the Config.Load of the command: it converts the USD file with
 // usdscene and builds the BVH.
 func LoadUSD(ctx context.Context, cfg *Config) (*Loaded, error) {
-	res, err := usdscene.Load(ctx, cfg.Scene, usdscene.Options{CameraPath: cfg.CameraPath, RenderSettingsPath: cfg.RenderSettingsPath, DefaultLights: cfg.DefaultLights, SubdivLevel: cfg.SubdivLevel})
+	res, err := usdscene.Load(ctx, cfg.Scene, usdscene.Options{CameraPath: cfg.CameraPath, RenderSettingsPath: cfg.RenderSettingsPath, DefaultLights: cfg.DefaultLights, SubdivLevel: cfg.SubdivLevel, VariantFallbacks: cfg.VariantFallbacks})
 	if err != nil {
 		return nil, err
 	}

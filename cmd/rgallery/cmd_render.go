@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 	"github.com/rgallery/rgallery/gallery"
 	"github.com/rgallery/rgallery/owner"
 	"github.com/rgallery/rgallery/server"
+	"github.com/rgallery/rgallery/usd"
 )
 
 var renderOpts struct {
@@ -36,6 +38,7 @@ var renderOpts struct {
 	label     string
 	tags      []string
 	json      bool
+	fallbacks []string
 }
 
 // Exit codes of `rgallery render`.
@@ -75,6 +78,7 @@ func init() {
 	f.StringVar(&renderOpts.label, "label", "", "snapshot label")
 	f.StringArrayVar(&renderOpts.tags, "tag", nil, "snapshot tag (repeatable)")
 	f.BoolVar(&renderOpts.json, "json", false, "print the final snapshot as JSON")
+	f.StringArrayVar(&renderOpts.fallbacks, "variant-fallback", nil, "variant fallbacks SET=SEL[,SEL...] (repeatable; default $"+usd.VariantFallbacksEnv+"): the renderer option variantFallbacks")
 	cmdRoot.AddCommand(cmdRender)
 }
 
@@ -98,6 +102,9 @@ func runRender(cmd *cobra.Command, args []string) error {
 	}
 	opts, err := bgrender.ParseOptionArgs(renderOpts.options)
 	if err != nil {
+		return err
+	}
+	if err := setVariantFallbackOption(opts); err != nil {
 		return err
 	}
 	scene, err := filepath.Abs(args[0])
@@ -331,5 +338,28 @@ func renderDetached(ctx context.Context, g *gallery.Gallery, req server.RenderRe
 	} else {
 		fmt.Printf("snapshot %d rendering in the background (rgallery show %d, rgallery stop %d)\n", snap.ID, snap.ID, snap.ID)
 	}
+	return nil
+}
+
+// setVariantFallbackOption puts $RGALLERY_VARIANT_FALLBACKS and the
+// --variant-fallback flags into the renderer option variantFallbacks
+// ("SET=SEL[,SEL];SET=..."), unless --option already set it.
+func setVariantFallbackOption(opts map[string]any) error {
+	if _, ok := opts["variantFallbacks"]; ok {
+		return nil
+	}
+	fb, err := variantFallbacks(renderOpts.fallbacks)
+	if err != nil || len(fb) == 0 {
+		return err
+	}
+	sets := make([]string, 0, len(fb))
+	for set := range fb {
+		sets = append(sets, set)
+	}
+	sort.Strings(sets)
+	for i, set := range sets {
+		sets[i] = set + "=" + strings.Join(fb[set], ",")
+	}
+	opts["variantFallbacks"] = strings.Join(sets, ";")
 	return nil
 }

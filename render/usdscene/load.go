@@ -70,6 +70,9 @@ type Options struct {
 	// SubdivLevel refines subdivision surfaces that many times (0: control
 	// meshes; the renderers' default is DefaultSubdivLevel), see subdiv.go.
 	SubdivLevel int
+	// VariantFallbacks are the stage's variant fallbacks, per variant set
+	// the selections to try when none is authored (usd.WithVariantFallbacks).
+	VariantFallbacks map[string][]string
 }
 
 // Result is the converted scene, not yet built.
@@ -86,7 +89,11 @@ type Result struct {
 
 // Load opens the USD file and converts it.
 func Load(ctx context.Context, path string, opt Options) (*Result, error) {
-	st, err := usd.Open(path)
+	var openOpts []usd.OpenOption
+	if len(opt.VariantFallbacks) > 0 {
+		openOpts = append(openOpts, usd.WithVariantFallbacks(opt.VariantFallbacks))
+	}
+	st, err := usd.Open(path, openOpts...)
 	if err != nil {
 		return nil, err
 	}
