@@ -43,7 +43,8 @@ type Node struct {
 	mapDst     string // ... and where it lands in the parent's namespace
 	inert      bool   // kept for structure but contributes nothing
 	arcsDone   bool
-	varsDone   bool
+	varsDone   bool            // every variant set of the node has its arc (or none)
+	varDone    map[string]bool // variant sets of the node already decided
 	implied    bool
 }
 
@@ -346,6 +347,7 @@ func cloneChild(n *Node, parent *Node, name string) *Node {
 	c.Children = nil
 	c.arcsDone = false
 	c.varsDone = false
+	c.varDone = nil
 	out := &c
 	// Origins are re-linked after cloning; keep the old pointer for now.
 	for _, ch := range n.Children {
@@ -409,6 +411,15 @@ func (b *builder) errf(kind, format string, args ...any) {
 	t.idx.Errors = append(t.idx.Errors, newError(kind, t.idx.Path, format, args...))
 }
 
+// expand adds arcs until none is left, in the order of OpenUSD's task
+// list (Pcp_PrimIndexer, Task::PriorityOrder): every node's arcs first;
+// then one variant set at a time, strongest node first and, on a node, in
+// variantSets order, taking only authored selections; a set with none
+// waits, and only when no set has an authored selection is the strongest
+// waiting set given its fallback. Each variant added starts the round
+// again, so arcs and selections authored inside it count, and waiting sets
+// are evaluated anew (RetryVariantTasks): a selection made inside a
+// stronger variant drives a set listed before it.
 func (b *builder) expand() {
 	for {
 		changed := false
@@ -424,20 +435,10 @@ func (b *builder) expand() {
 		if changed {
 			continue
 		}
-		b.each(func(n *Node) bool {
-			if n.varsDone || n.inert {
-				return true
-			}
-			n.varsDone = true
-			if b.evalVariants(n) {
-				changed = true
-				return false
-			}
-			return true
-		})
-		if !changed {
-			break
+		if b.evalVariants(false) || b.evalVariants(true) {
+			continue
 		}
+		break
 	}
 }
 
@@ -710,37 +711,86 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 	b.addChild(n, child)
 }
 
-// evalVariants adds the variant nodes for n's variant sets; it reports
-// whether any were added.
-func (b *builder) evalVariants(n *Node) bool {
-	sets := composeListOp(n.LayerStack, n.Path, "variantSetNames", strKey)
+// evalVariants adds the variant arc of the first variant set, in
+// strength order, that has an authored selection (fallback false:
+// _EvalNodeAuthoredVariant) or, when none has, that has a fallback naming
+// one of its variants (fallback true: _EvalNodeFallbackVariant). It
+// reports whether it added one.
+func (b *builder) evalVariants(fallback bool) bool {
 	added := false
-	for i, s := range sets {
-		sel, ok := b.variantSelection(s.item)
-		if !ok {
-			continue
+	b.each(func(n *Node) bool {
+		if n.inert || n.varsDone {
+			return true
 		}
-		if b.idx.VariantSelections == nil {
-			b.idx.VariantSelections = map[string]string{}
+		sets := composeListOp(n.LayerStack, n.Path, "variantSetNames", strKey)
+		pending := false
+		for i, s := range sets {
+			if n.varDone[s.item] {
+				continue
+			}
+			sel, ok := b.variantSelection(s.item, fallback)
+			if !ok {
+				pending = true
+				continue
+			}
+			if n.varDone == nil {
+				n.varDone = map[string]bool{}
+			}
+			n.varDone[s.item] = true
+			if sel == "" {
+				continue // an authored empty selection selects no variant
+			}
+			if b.idx.VariantSelections == nil {
+				b.idx.VariantSelections = map[string]string{}
+			}
+			if _, seen := b.idx.VariantSelections[s.item]; !seen {
+				b.idx.VariantSelections[s.item] = sel
+			}
+			vp := sdf.AppendVariant(n.Path, s.item, sel)
+			child := &Node{Arc: ArcVariant, LayerStack: n.LayerStack, Path: vp, Offset: n.Offset,
+				depth: b.depth, siblingNum: i, mapSrc: vp, mapDst: n.Path}
+			if b.addChild(n, child) {
+				added = true
+				return false
+			}
 		}
-		if _, seen := b.idx.VariantSelections[s.item]; !seen {
-			b.idx.VariantSelections[s.item] = sel
+		if !pending {
+			n.varsDone = true
 		}
-		vp := sdf.AppendVariant(n.Path, s.item, sel)
-		child := &Node{Arc: ArcVariant, LayerStack: n.LayerStack, Path: vp, Offset: n.Offset,
-			depth: b.depth, siblingNum: i, mapSrc: vp, mapDst: n.Path}
-		if b.addChild(n, child) {
-			added = true
-		}
-	}
+		return true
+	})
 	return added
 }
 
-// variantSelection finds the strongest authored selection for set, else
-// the first fallback that exists.
-func (b *builder) variantSelection(set string) (string, bool) {
+// variantSelection finds the selection for set: one already made for the
+// prim's set of that name in this index (_FindPriorVariantSelection), else
+// the strongest authored one ("" if it selects no variant,
+// _ComposeVariantSelectionAcrossNodes); with fallback, the first of the
+// cache's fallbacks for the set that names one of its variants
+// (_ChooseBestFallbackAmongOptions).
+func (b *builder) variantSelection(set string, fallback bool) (string, bool) {
+	if fallback {
+		for _, fb := range b.cache.Fallbacks[set] {
+			if b.variantExists(set, fb) {
+				return fb, true
+			}
+		}
+		return "", false
+	}
 	sel := ""
 	found := false
+	b.each(func(n *Node) bool {
+		if n.Arc == ArcVariant && strings.HasSuffix(n.Path, "}") {
+			if vs, v := lastVariantSelection(n.Path); vs == set {
+				sel, found = v, true
+				return false
+			}
+		}
+		return true
+	})
+	if found {
+		return sel, true
+	}
 	b.each(func(n *Node) bool {
 		for _, l := range n.LayerStack.Layers {
 			spec := l.Specs[n.Path]
@@ -767,15 +817,18 @@ func (b *builder) variantSelection(set string) (string, bool) {
 		}
 		return true
 	})
-	if found {
-		return sel, sel != ""
+	return sel, found
+}
+
+// lastVariantSelection returns the set and selection of the variant
+// selection a path ends with.
+func lastVariantSelection(p string) (string, string) {
+	i := strings.LastIndexByte(p, '{')
+	if i < 0 || !strings.HasSuffix(p, "}") {
+		return "", ""
 	}
-	for _, fb := range b.cache.Fallbacks[set] {
-		if b.variantExists(set, fb) {
-			return fb, true
-		}
-	}
-	return "", false
+	set, sel, _ := strings.Cut(p[i+1:len(p)-1], "=")
+	return set, sel
 }
 
 func (b *builder) variantExists(set, name string) bool {
