@@ -61,10 +61,21 @@
 // (salted earth) but its arcs do; relocated-away children are not listed
 // as children of the source's parent.
 //
-// Variants (_EvalNodeVariantSets, _ComposeVariantSelection,
-// _EvalNodeFallbackVariant): each variant set of each node gets the
-// strongest selection authored anywhere in the index (variable
-// expressions evaluated with the node's layer stack's expression
-// variables, expressionVariables.cpp), else the first of the cache's
-// fallbacks for that set that exists (PcpCache::SetVariantFallbacks).
+// Variants (Task::PriorityOrder, _EvalNodeVariantSets,
+// _EvalNodeAuthoredVariant, _EvalNodeFallbackVariant, RetryVariantTasks):
+// after every other arc, variant sets are decided one at a time, the
+// strongest node first and on one node in variantSets order. A set takes
+// the selection already made for a set of that name in the index
+// (_FindPriorVariantSelection), else the strongest selection authored on
+// any node of the index, variant nodes included
+// (_ComposeVariantSelectionAcrossNodes; variable expressions evaluated
+// with the node's layer stack's expression variables,
+// expressionVariables.cpp); an authored "" selects no variant. A set with
+// no authored selection waits; only when no waiting set has one does the
+// strongest waiting set get the first of the cache's fallbacks for it that
+// names one of its variants (_ChooseBestFallbackAmongOptions,
+// PcpCache::SetVariantFallbacks). Every variant arc added restarts the
+// round (its arcs, then the waiting sets), so a selection authored inside
+// a stronger variant, or in a class or reference it brings, drives a set
+// whatever the order variantSets lists them in.
 package pcp
