@@ -19,6 +19,14 @@ type Film struct {
 	W, H int
 	sum  []int64  // three per pixel
 	n    []uint32 // samples per pixel
+	aov  []int64  // aovChannels per pixel, nil without AOVs (see aov.go)
+}
+
+// NewFilmAOV returns an empty film that also accumulates the AOVs.
+func NewFilmAOV(w, h int) *Film {
+	f := NewFilm(w, h)
+	f.aov = make([]int64, aovChannels*w*h)
+	return f
 }
 
 // FilmMaxSample bounds one sample's channel value (a NaN counts as 0).
@@ -90,6 +98,12 @@ func (f *Film) Merge(o *Film) error {
 	if o.W != f.W || o.H != f.H {
 		return fmt.Errorf("merge film %dx%d into %dx%d", o.W, o.H, f.W, f.H)
 	}
+	if (o.aov == nil) != (f.aov == nil) {
+		return fmt.Errorf("merge film with AOVs %v into one with AOVs %v", o.aov != nil, f.aov != nil)
+	}
+	for i, v := range o.aov {
+		f.aov[i] += v
+	}
 	for i, v := range o.sum {
 		f.sum[i] += v
 	}
@@ -114,20 +128,41 @@ func (f *Film) Equal(o *Film) bool {
 			return false
 		}
 	}
+	if (f.aov == nil) != (o.aov == nil) {
+		return false
+	}
+	for i := range f.aov {
+		if f.aov[i] != o.aov[i] {
+			return false
+		}
+	}
 	return true
 }
 
-const filmMagic = "RGFILM01"
+const (
+	filmMagic    = "RGFILM01"
+	filmMagicAOV = "RGFILM02"
+)
 
 // WriteTo writes the film in a small lossless binary form (magic, width,
 // height, then per pixel three int64 sums and a uint32 count, little
-// endian), which farm tasks use to hand partial renders to the merge.
+// endian), which farm tasks use to hand partial renders to the merge. A
+// film with AOVs has the magic RGFILM02, and after the counts the number
+// of AOV channels (uint32) and their int64 sums, pixel by pixel.
 func (f *Film) WriteTo(w io.Writer) (int64, error) {
 	var buf bytes.Buffer
-	buf.WriteString(filmMagic)
+	if f.aov != nil {
+		buf.WriteString(filmMagicAOV)
+	} else {
+		buf.WriteString(filmMagic)
+	}
 	_ = binary.Write(&buf, binary.LittleEndian, [2]uint32{uint32(f.W), uint32(f.H)})
 	_ = binary.Write(&buf, binary.LittleEndian, f.sum)
 	_ = binary.Write(&buf, binary.LittleEndian, f.n)
+	if f.aov != nil {
+		_ = binary.Write(&buf, binary.LittleEndian, uint32(aovChannels))
+		_ = binary.Write(&buf, binary.LittleEndian, f.aov)
+	}
 	return buf.WriteTo(w)
 }
 
@@ -137,7 +172,8 @@ func ReadFilm(r io.Reader) (*Film, error) {
 	if _, err := io.ReadFull(r, magic); err != nil {
 		return nil, fmt.Errorf("read film header: %w", err)
 	}
-	if string(magic) != filmMagic {
+	withAOV := string(magic) == filmMagicAOV
+	if string(magic) != filmMagic && !withAOV {
 		return nil, errors.New("not a film file: bad magic at offset 0")
 	}
 	var wh [2]uint32
@@ -154,6 +190,19 @@ func ReadFilm(r io.Reader) (*Film, error) {
 	}
 	if err := binary.Read(r, binary.LittleEndian, f.n); err != nil {
 		return nil, fmt.Errorf("read film counts: %w", err)
+	}
+	if withAOV {
+		var nc uint32
+		if err := binary.Read(r, binary.LittleEndian, &nc); err != nil {
+			return nil, fmt.Errorf("read film AOV channel count: %w", err)
+		}
+		if nc != aovChannels {
+			return nil, fmt.Errorf("film has %d AOV channels, this build knows %d", nc, aovChannels)
+		}
+		f.aov = make([]int64, aovChannels*f.W*f.H)
+		if err := binary.Read(r, binary.LittleEndian, f.aov); err != nil {
+			return nil, fmt.Errorf("read film AOV sums: %w", err)
+		}
 	}
 	return f, nil
 }

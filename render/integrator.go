@@ -15,6 +15,10 @@ type tracer struct {
 	nInfSel    []float64 // their selection probabilities
 	sel        *lightSelector
 	filter     *filterSampler // nil: box filter
+	// aov receives the AOVs of the current sample; nil when the film
+	// has none.
+	aov            *aovSample
+	camPos, camFwd Vec3 // for the depth AOV
 
 	// Per-path scratch kept here, not on the stack: pointers to them go
 	// through interface calls (textures, lights), which would make stack
@@ -26,6 +30,10 @@ type tracer struct {
 
 func newTracer(s *Scene, cam cameraSetup, maxBounces int, seed uint32, sel *lightSelector) *tracer {
 	t := &tracer{s: s, cam: cam, maxBounces: maxBounces, seed: seed, sel: sel}
+	if cam.c != nil {
+		t.camPos = cam.c.ToWorld.Point(Vec3{})
+		t.camFwd = cam.c.ToWorld.Dir(Vec3{0, 0, -1}).Norm()
+	}
 	for i, l := range s.Lights {
 		switch l.(type) {
 		case *DomeLight, *DistantLight:
@@ -43,6 +51,9 @@ const maxPassThrough = 64
 func (t *tracer) sample(x, y, index int) Vec3 {
 	sm := &t.smp
 	sm.Start(t.seed, x, y, index)
+	if t.aov != nil {
+		*t.aov = aovSample{}
+	}
 	jx, jy := sm.Get2D()
 	lu, lv := sm.Get2D()
 	px, py := float64(x)+jx, float64(y)+jy
@@ -70,6 +81,8 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 	s := t.s
 	sm := &t.smp
 	sel := t.sel
+	a := t.aov
+	diffRatio := 0.0 // the first scattering's diffuse share (AOVs)
 	var L Vec3
 	beta := Vec3{1, 1, 1}
 	si := &t.si
@@ -101,7 +114,15 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			if !specular {
 				w = powerHeuristic(prevPdf, lpdf*sel.pmf[i])
 			}
-			L = L.Add(beta.Mul(le).Scale(w))
+			c := beta.Mul(le).Scale(w)
+			L = L.Add(c)
+			if a != nil {
+				a.addLight(c, depth, diffRatio)
+			}
+		}
+		if lightHit && depth == 0 && a != nil && !a.hit {
+			a.hit = true
+			a.depth = ray.At(tHit).Sub(t.camPos).Dot(t.camFwd)
 		}
 		if lightHit {
 			break
@@ -119,7 +140,11 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 				if !specular {
 					w = powerHeuristic(prevPdf, lpdf*t.nInfSel[i])
 				}
-				L = L.Add(beta.Mul(le).Scale(w))
+				c := beta.Mul(le).Scale(w)
+				L = L.Add(c)
+				if a != nil {
+					a.addLight(c, depth, diffRatio)
+				}
 			}
 			break
 		}
@@ -136,13 +161,23 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			}
 		}
 		if em := m.EmissiveColor.Eval(si); !em.IsBlack() {
-			L = L.Add(beta.Mul(em))
+			c := beta.Mul(em)
+			L = L.Add(c)
+			if a != nil {
+				a.addLight(c, depth, diffRatio)
+			}
 		}
 		if depth > t.maxBounces {
 			break
 		}
 		wo := ray.D.Neg()
 		b.setup(m, si, wo)
+		if depth == 0 && a != nil && !a.hit {
+			a.hit = true
+			a.depth = si.P.Sub(t.camPos).Dot(t.camFwd)
+			a.normal = si.Ns
+			a.albedo = b.albedo()
+		}
 		if b.isBlack() {
 			break
 		}
@@ -165,7 +200,15 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 						if !ls.delta {
 							w = powerHeuristic(lpdf, bpdf)
 						}
-						L = L.Add(beta.Mul(f).Mul(ls.li).Scale(tr * w / lpdf))
+						c := beta.Mul(f).Mul(ls.li).Scale(tr * w / lpdf)
+						L = L.Add(c)
+						if a != nil {
+							r := diffRatio
+							if depth == 0 {
+								r = b.diffuseShare(ls.wi, f)
+							}
+							a.addLight(c, depth+1, r)
+						}
 					}
 				}
 			}
@@ -176,6 +219,9 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		wi, f, pdf, ok := b.sample(wo, u0, v1, v2)
 		if !ok {
 			break
+		}
+		if depth == 0 && a != nil {
+			diffRatio = b.diffuseShare(wi, f)
 		}
 		beta = beta.Mul(f).Scale(1 / pdf)
 		prevPdf = pdf

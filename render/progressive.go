@@ -38,6 +38,8 @@ type Settings struct {
 	// in pixels as Cycles counts it (0 means 1.5).
 	Filter      PixelFilter
 	FilterWidth float64
+	// AOVs makes the film accumulate the AOV passes (see aov.go).
+	AOVs bool
 }
 
 // Progress is reported after every pass.
@@ -109,6 +111,9 @@ func NewRenderer(s *Scene, set Settings) (*Renderer, error) {
 		return nil, fmt.Errorf("render: adaptive threshold %v < 0", set.AdaptiveThreshold)
 	}
 	r := &Renderer{scene: s, set: set, film: NewFilm(set.Width, set.Height), last: [2]float64{0.5, 0.5}}
+	if set.AOVs {
+		r.film = NewFilmAOV(set.Width, set.Height)
+	}
 	if set.AdaptiveThreshold > 0 {
 		r.ad = newAdaptive(set.AdaptiveThreshold, set.AdaptiveMinSamples, set.SampleEnd-set.SampleStart, set.Width, set.Height)
 	}
@@ -155,6 +160,9 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 	for i := range tracers {
 		tracers[i] = newTracer(r.scene, cam, r.set.MaxBounces, r.set.Seed, sel)
 		tracers[i].filter = filter
+		if r.film.HasAOVs() {
+			tracers[i].aov = &aovSample{}
+		}
 	}
 	var firstPixel atomic.Int64 // ns since start, 0 = not yet
 	var done int64
@@ -260,6 +268,9 @@ func (r *Renderer) renderTile(tr *tracer, t *tile, target int) int64 {
 					}
 					l := tr.sample(x, y, a+s)
 					r.film.Add(x, y, l)
+					if tr.aov != nil {
+						r.film.addAOV(i, tr.aov)
+					}
 					if s&1 == 1 {
 						ad.addOdd(i, l)
 					}
@@ -274,6 +285,9 @@ func (r *Renderer) renderTile(tr *tracer, t *tile, target int) int64 {
 		for y := t.y0; y < t.y1; y++ {
 			for x := t.x0; x < t.x1; x++ {
 				r.film.Add(x, y, tr.sample(x, y, a+s))
+				if tr.aov != nil {
+					r.film.addAOV(y*r.set.Width+x, tr.aov)
+				}
 			}
 		}
 		cnt += int64((t.x1 - t.x0) * (t.y1 - t.y0))

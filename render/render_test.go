@@ -158,6 +158,14 @@ func TestBSDFEnergyConservation(t *testing.T) {
 }
 
 func cornellLike(t testing.TB) *Scene {
+	s := cornellLikeUnbuilt()
+	if err := s.Build(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func cornellLikeUnbuilt() *Scene {
 	s := &Scene{Materials: []*Material{Lambert(Vec3{0.73, 0.73, 0.73}), Lambert(Vec3{0.63, 0.065, 0.05}), DefaultMaterial()}}
 	s.Materials[2].DiffuseColor.Value = Vec3{0.1, 0.3, 0.8}
 	s.Materials[2].Roughness.Value = 0.2
@@ -171,16 +179,13 @@ func cornellLike(t testing.TB) *Scene {
 		{Mesh: 1, Transform: ScaleMatrix(Vec3{0.7, 0.7, 0.7}).Mul(Translate(Vec3{0.4, -0.7, 0.3})), Material: 1, Override: true},
 	}
 	var xf Matrix = Identity
-	xf[1] = [4]float64{0, 0, 1, 0}
-	xf[2] = [4]float64{0, -1, 0, 0} // local −Z points down (−Y)
+	xf[1] = [4]float64{0, 0, -1, 0}
+	xf[2] = [4]float64{0, 1, 0, 0} // local −Z points down (−Y)
 	xf[3] = [4]float64{0, 0.99, 0, 1}
 	s.Lights = []Light{&RectLight{LightBase: LightBase{ToWorld: xf, Color: Vec3{1, 1, 1}, Intensity: 10}, Width: 0.6, Height: 0.6}}
 	s.Camera = DefaultCamera()
 	s.Camera.ToWorld = Translate(Vec3{0, 0, 0.99})
 	s.Camera.FocalLength = 18
-	if err := s.Build(); err != nil {
-		t.Fatal(err)
-	}
 	return s
 }
 
