@@ -39,7 +39,9 @@ func TestAOVsLambertPlaneKnownValues(t *testing.T) {
 	f := renderScene(t, s, Settings{Width: 12, Height: 8, SamplesPerPixel: 8, MaxBounces: 4, Threads: 2, AOVs: true})
 	ls := f.Layers()
 	want := rho * E * math.Cos(th) / math.Pi
-	near := func(got float32, want float64) bool { return math.Abs(float64(got)-want) <= 1e-5*math.Max(1, math.Abs(want)) }
+	near := func(got float32, want float64) bool {
+		return math.Abs(float64(got)-want) <= 1e-5*math.Max(1, math.Abs(want))
+	}
 	checks := []struct {
 		layer string
 		ch    int // channels per pixel
