@@ -182,7 +182,7 @@ func (w *cwriter) pack(name string, v any, depth int) (uint64, error) {
 	case sdf.ValueBlock:
 		return mkrep(tValueBlock, true, 0), nil
 	case sdf.AnimationBlock:
-		w.need(12)
+		// OpenUSD 26.11 writes it without a version upgrade.
 		return mkrep(tAnimationBlock, true, 0), nil
 	case sdf.Vec2h:
 		// 4 bytes: always inlined bitwise (_IsAlwaysInlined).
