@@ -47,7 +47,7 @@ func TestExpiredServersRendersAreClaimedOnce(t *testing.T) {
 	eachStore(t, func(t *testing.T, a *Gallery) {
 		ctx := context.Background()
 		b, c := reopen(t, a), reopen(t, a)
-		register(t, a, "a", 300*time.Millisecond)
+		register(t, a, "a", time.Hour)
 		sb := register(t, b, "b", time.Hour)
 		register(t, c, "c", time.Hour)
 		mk := func(token string) int64 {
@@ -73,7 +73,11 @@ func TestExpiredServersRendersAreClaimedOnce(t *testing.T) {
 		if cl, err := b.ClaimExpired(ctx, "gone"); err != nil || len(cl.Dead)+len(cl.Interrupted)+len(cl.Reattach) != 0 {
 			t.Fatalf("claim while a's lease runs: %+v %v", cl, err)
 		}
-		// Claim from b and c at once until a's lease has run out.
+		// a's lease runs out (renewed to end in the past: no waiting on
+		// the clock); b and c claim at once.
+		if err := a.RenewLease(ctx, -time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
 		var mu sync.Mutex
 		var claims []Claim
 		deadline := time.Now().Add(30 * time.Second)
