@@ -61,6 +61,7 @@ printed with them.`,
 
 var liveRendererOpts struct {
 	out, frames   string
+	goFile        string
 	fps, seconds  float64
 	width, height int
 }
@@ -91,6 +92,7 @@ func init() {
 	ro := &liveRendererOpts
 	r.StringVar(&ro.out, "out", "render.png", "image to write")
 	r.StringVar(&ro.frames, "frames", "", "file to append \"K UNIXNANO\" to after each frame")
+	r.StringVar(&ro.goFile, "go", "", "write a first image (frame 0), then wait for this file to exist before the timed frames")
 	r.Float64Var(&ro.fps, "fps", 4, "frames per second")
 	r.Float64Var(&ro.seconds, "seconds", 60, "run time")
 	r.IntVar(&ro.width, "width", 32, "image width")
@@ -111,9 +113,8 @@ func runLiveRenderer(cmd *cobra.Command, _ []string) error {
 		frames = f
 	}
 	img := image.NewNRGBA(image.Rect(0, 0, o.width, o.height))
-	start := time.Now()
 	tmp := o.out + ".tmp.png"
-	for k := 1; k <= total; k++ {
+	write := func(k int) error {
 		c := color.NRGBA{uint8(k * 7), uint8(k * 13), uint8(k * 29), 255}
 		for i := 0; i < len(img.Pix); i += 4 {
 			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
@@ -125,7 +126,25 @@ func runLiveRenderer(cmd *cobra.Command, _ []string) error {
 		if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
 			return err
 		}
-		if err := os.Rename(tmp, o.out); err != nil {
+		return os.Rename(tmp, o.out)
+	}
+	if o.goFile != "" {
+		// All renders of a load test run their timed frames together,
+		// however long it took to start them all.
+		if err := write(0); err != nil {
+			return err
+		}
+		fmt.Printf("frame 0/%d\n", total)
+		for {
+			if _, err := os.Stat(o.goFile); err == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	start := time.Now()
+	for k := 1; k <= total; k++ {
+		if err := write(k); err != nil {
 			return err
 		}
 		if frames != nil {
@@ -206,9 +225,10 @@ func runBenchLive(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	q := strconv.Quote
+	goFile := filepath.Join(work, "go")
 	manifest := fmt.Sprintf(`label = "Bench Progressive"
 description = "rgallery bench live: a PNG %g times a second for %g s"
-argv = [%s, "bench", "live-renderer", "--out", "{image}", "--frames", "{outdir}/frames", "--fps", "%g", "--seconds", "%g"]
+argv = [%s, "bench", "live-renderer", "--out", "{image}", "--frames", "{outdir}/frames", "--go", %s, "--fps", "%g", "--seconds", "%g"]
 outdir = %s
 progress = 'frame (?P<done>[0-9]+)/(?P<total>[0-9]+)'
 poll = %g
@@ -216,7 +236,7 @@ update_interval = 0
 [env]
 GOMAXPROCS = "1"
 GOGC = "400"
-`, o.fps, o.seconds, q(exe), o.fps, o.seconds, q(filepath.Join(work, "out", "{item}")), o.poll)
+`, o.fps, o.seconds, q(exe), q(goFile), o.fps, o.seconds, q(filepath.Join(work, "out", "{item}")), o.poll)
 	if err := os.WriteFile(filepath.Join(plugins, "bench.toml"), []byte(manifest), 0o644); err != nil {
 		return err
 	}
@@ -288,17 +308,43 @@ GOGC = "400"
 	res.WithViewers = sampleUse(pid)
 
 	// The renders.
-	ids := make([]int64, 0, o.renders)
+	// Started by a few requests at a time; each render writes a first
+	// image and waits for the go file, so that all run their timed frames
+	// together.
+	ids := make([]int64, o.renders)
 	tStart := time.Now()
-	for i := range o.renders {
-		var s struct {
-			ID int64 `json:"id"`
-		}
-		body := map[string]any{"renderer": "Bench Progressive", "scene": scene, "label": fmt.Sprint("live ", i)}
-		if err := b.do(ctx, "POST", "/api/renders", body, &s); err != nil {
-			return fmt.Errorf("start render %d: %w", i, err)
-		}
-		ids = append(ids, s.ID)
+	var (
+		swg      sync.WaitGroup
+		startErr error
+		errMu    sync.Mutex
+		next     atomic.Int64
+	)
+	for range min(8, o.renders) {
+		swg.Add(1)
+		go func() {
+			defer swg.Done()
+			for i := int(next.Add(1)) - 1; i < o.renders; i = int(next.Add(1)) - 1 {
+				var s struct {
+					ID int64 `json:"id"`
+				}
+				body := map[string]any{"renderer": "Bench Progressive", "scene": scene, "label": fmt.Sprint("live ", i)}
+				if err := b.do(ctx, "POST", "/api/renders", body, &s); err != nil {
+					errMu.Lock()
+					startErr = errors.Join(startErr, fmt.Errorf("start render %d: %w", i, err))
+					errMu.Unlock()
+					return
+				}
+				ids[i] = s.ID
+			}
+		}()
+	}
+	swg.Wait()
+	if startErr != nil {
+		os.WriteFile(goFile, nil, 0o644) // let the started ones end
+		return startErr
+	}
+	if err := os.WriteFile(goFile, nil, 0o644); err != nil {
+		return err
 	}
 	res.StartSeconds = time.Since(tStart).Seconds()
 	progress("%d renders started in %.1f s", len(ids), res.StartSeconds)
