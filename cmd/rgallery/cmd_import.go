@@ -61,7 +61,7 @@ at once.`,
 		if !viaOwner {
 			for _, f := range args {
 				r := importResult{File: f}
-				s, err := g.ImportFile(ctx, f, gallery.ImportOptions{Label: importOpts.label, Tags: importOpts.tags, Notes: importOpts.note})
+				s, err := g.ImportFile(ctx, f, gallery.ImportOptions{Label: importOpts.label, Tags: importOpts.tags, Notes: importOpts.note, User: cliUser(g)})
 				if err != nil {
 					r.Error = err.Error()
 				} else {

@@ -156,7 +156,7 @@ func startAndFollow(ctx context.Context, g *gallery.Gallery, req server.RenderRe
 	}
 	defer sess.Close()
 	snap, err := sess.m.Start(ctx, bgrender.Request{Renderer: req.Renderer, Scene: req.Scene, Configure: req.Configure,
-		Options: req.Options, Viewport: req.Viewport, Label: req.Label, Tags: req.Tags})
+		Options: req.Options, Viewport: req.Viewport, Label: req.Label, Tags: req.Tags, User: cliUser(g)})
 	if err != nil {
 		return renderStartError(snap, err)
 	}

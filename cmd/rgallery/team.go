@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -151,4 +152,20 @@ func teamOwnerClient(ctx context.Context, g *gallery.Gallery, id int64) (*server
 		return nil, fmt.Errorf("snapshot %d runs in a CLI render on %s (pid %d), which takes stop and click only from its terminal", id, srv.Host, srv.PID)
 	}
 	return &server.Client{HTTP: &http.Client{Timeout: 2 * time.Minute}, Base: strings.TrimSuffix(srv.URL, "/"), Key: srv.Key}, nil
+}
+
+// cliUser is who a CLI render of a team gallery is recorded as made by:
+// $RGALLERY_USER, else the login name. A single-user gallery records
+// nobody.
+func cliUser(g *gallery.Gallery) string {
+	if !g.Shared() {
+		return ""
+	}
+	if u := os.Getenv("RGALLERY_USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
 }

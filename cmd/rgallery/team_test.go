@@ -421,3 +421,31 @@ func TestTeamLoadThreeServers(t *testing.T) {
 		srvCPU.Round(time.Millisecond), float64(srvCPU.Milliseconds())/(float64(total)*10),
 		pgCPU.Round(time.Millisecond), float64(pgCPU.Milliseconds())/(float64(total)*10))
 }
+
+// TestTeamCLIRenderRecordsItsUser: a CLI render of a team gallery runs in
+// its own process as a server and records $RGALLERY_USER as its maker.
+func TestTeamCLIRenderRecordsItsUser(t *testing.T) {
+	db := teamDB(t)
+	e := newEnv(t)
+	c := e.cmd("--db", db, "render", "-r", "Progressive", "-o", "passes=1", "-o", "interval=1ms", e.scene)
+	c.Env = append(c.Env, "RGALLERY_USER=ana")
+	if out, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	out, stderr, code := e.run("--db", db, "ls", "--json", "--user", "ana")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	var snaps []gallery.Snapshot
+	if err := json.Unmarshal([]byte(out), &snaps); err != nil || len(snaps) != 1 || snaps[0].State != gallery.Finished || snaps[0].CreatedBy != "ana" {
+		t.Fatalf("ana's snapshots: %+v %v", snaps, err)
+	}
+	g, err := gallery.OpenDB(context.Background(), e.gallery, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if servers, _ := g.Servers(context.Background()); len(servers) != 0 {
+		t.Errorf("the CLI render left its server registered: %+v", servers)
+	}
+}
