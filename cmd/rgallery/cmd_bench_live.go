@@ -12,6 +12,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -141,6 +142,9 @@ func runLiveRenderer(cmd *cobra.Command, _ []string) error {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+		// Each at its own phase, as renders started by people are: in
+		// step, hundreds of renderers would all wake at the same instant.
+		time.Sleep(rand.N(time.Duration(float64(time.Second) / o.fps)))
 	}
 	start := time.Now()
 	for k := 1; k <= total; k++ {
