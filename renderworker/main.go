@@ -28,6 +28,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		samples string
 		seed    uint
 		fallbk  string
+		aovs    string
 	)
 	fs.StringVar(&cfg.CameraPath, "camera", "", "camera prim path (default: the render settings' camera, else the first camera)")
 	fs.StringVar(&cfg.RenderSettingsPath, "render-settings", "", "RenderSettings prim path (default: the first one)")
@@ -40,6 +41,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Threads, "threads", 0, "render threads (0 = all CPUs)")
 	fs.StringVar(&samples, "samples", "", "sample range a:b of the spp to render (default: all)")
 	fs.UintVar(&seed, "seed", 0, "random seed")
+	fs.StringVar(&aovs, "aovs", "on", "write the AOV layers (albedo, normal, depth, emission, diffuse/specular direct/indirect) into the EXR and the film: on or off")
 	fs.StringVar(&cfg.Filter, "filter", "box", "pixel filter: box or blackman-harris (Cycles' default, 1.5 px)")
 	fs.Float64Var(&cfg.AdaptiveThreshold, "adaptive-threshold", 0, "adaptive sampling: stop pixels whose noise estimate is below this (Cycles' default is 0.01; 0 = off, every pixel gets every sample)")
 	fs.StringVar(&cfg.OutEXR, "exr", "", "write the linear float image here (OpenEXR)")
@@ -80,6 +82,14 @@ the same --seed rendering disjoint --samples ranges merge exactly.
 		return 2
 	}
 	cfg.Scene = pos[0]
+	switch aovs {
+	case "on":
+	case "off":
+		cfg.NoAOVs = true
+	default:
+		fmt.Fprintf(stderr, "render-worker: --aovs %q: want on or off\n", aovs)
+		return 2
+	}
 	if !(cfg.AdaptiveThreshold >= 0) || cfg.AdaptiveThreshold > 1e6 {
 		fmt.Fprintf(stderr, "render-worker: --adaptive-threshold %v: want a number >= 0\n", cfg.AdaptiveThreshold)
 		return 2

@@ -57,6 +57,9 @@ type Config struct {
 	// Filter is the pixel filter, "box" (or "") or "blackman-harris"
 	// (Cycles' default, 1.5 px).
 	Filter string
+	// NoAOVs leaves the AOV layers out of the EXR and the film (the
+	// worker writes them by default: see WriteEXR).
+	NoAOVs bool
 
 	OutEXR, OutPNG, OutFilm string // outputs; "" skips that output
 	// FinalOnly writes the outputs once at the end instead of after every
@@ -153,6 +156,7 @@ func run(ctx context.Context, cfg Config, in io.Reader, emit *emitter, start tim
 		AdaptiveThreshold: cfg.AdaptiveThreshold,
 	}
 	set.Filter = filter
+	set.AOVs = !cfg.NoAOVs
 	r, err := render.NewRenderer(ld.Scene, set)
 	if err != nil {
 		return err
@@ -258,7 +262,7 @@ func writeOutputs(cfg Config, f *render.Film) error {
 	}
 	rgb := f.RGB()
 	if cfg.OutEXR != "" {
-		if err := exr.WriteFileRGB(cfg.OutEXR, f.W, f.H, rgb, map[string]string{"software": "rgallery render-worker"}); err != nil {
+		if err := WriteEXR(cfg.OutEXR, f, map[string]string{"software": "rgallery render-worker"}); err != nil {
 			return err
 		}
 	}
@@ -273,6 +277,26 @@ func writeOutputs(cfg Config, f *render.Film) error {
 		}
 	}
 	return nil
+}
+
+// WriteEXR writes a film's image atomically: the beauty as R, G, B (and
+// the coverage as A) in the base layer and, when the film has AOVs, one
+// layer per AOV (albedo.R…, normal.X…, depth.Z, emission.R…,
+// diffuse_direct.R…; see package render's aov.go), in one scanline part
+// with ZIP compression. Albedo and normal are HALF, the rest FLOAT.
+func WriteEXR(path string, f *render.Film, attrs map[string]string) error {
+	if !f.HasAOVs() {
+		return exr.WriteFileRGB(path, f.W, f.H, f.RGB(), attrs)
+	}
+	ls := f.Layers()
+	out := make([]exr.OutLayer, len(ls))
+	for i, l := range ls {
+		out[i] = exr.OutLayer{Name: l.Name, Channels: l.Channels, Pix: l.Pix, Type: exr.Float}
+		if l.Half {
+			out[i].Type = exr.Half
+		}
+	}
+	return exr.WriteFileLayers(path, f.W, f.H, out, exr.LayerOptions{Attributes: attrs})
 }
 
 // EncodePNG writes linear RGB as an 8-bit sRGB PNG (clamped, no tone map:

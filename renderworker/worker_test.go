@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"io"
 	"os"
@@ -225,5 +226,31 @@ func TestRunPixelFilterOption(t *testing.T) {
 	cfg := Config{SPP: 4, Filter: "gauss", Load: func(ctx context.Context, c *Config) (*Loaded, error) { loaded = true; return testScene(ctx, c) }}
 	if err := Run(context.Background(), cfg, nil, io.Discard); err == nil || !strings.Contains(err.Error(), "gauss") || loaded {
 		t.Errorf("filter gauss: err %v, loaded %v; want an error naming it before loading", err, loaded)
+	}
+}
+
+// The EXR carries the AOV layers by default, and only R, G, B with
+// NoAOVs; the film's AOVs merge like the beauty (the sample-range test
+// above runs with them on).
+func TestRunWritesAOVLayers(t *testing.T) {
+	dir := t.TempDir()
+	for _, off := range []bool{false, true} {
+		p := filepath.Join(dir, fmt.Sprintf("aov-%v.exr", off))
+		cfg := Config{SPP: 4, MaxBounces: 2, Threads: 2, Load: testScene, OutEXR: p, NoAOVs: off, FinalOnly: true}
+		if err := Run(context.Background(), cfg, nil, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		im, err := exr.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(im.Channels, " ")
+		want := "A B G R albedo.B albedo.G albedo.R depth.Z diffuse_direct.B diffuse_direct.G diffuse_direct.R diffuse_indirect.B diffuse_indirect.G diffuse_indirect.R emission.B emission.G emission.R normal.X normal.Y normal.Z specular_direct.B specular_direct.G specular_direct.R specular_indirect.B specular_indirect.G specular_indirect.R"
+		if off {
+			want = "B G R"
+		}
+		if got != want {
+			t.Errorf("NoAOVs=%v: channels %q, want %q", off, got, want)
+		}
 	}
 }

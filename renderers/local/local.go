@@ -47,7 +47,9 @@ const (
 	// OptAdaptiveThreshold turns on adaptive sampling (0: off).
 	OptAdaptiveThreshold = "adaptiveThreshold"
 	// OptFilter is the pixel filter: box or blackman-harris.
-	OptFilter     = "filter"
+	OptFilter = "filter"
+	// OptAOVs writes the AOV layers into the EXR: on or off.
+	OptAOVs       = "aovs"
 	DefaultSubdiv = 2
 	DefaultSPP    = 64
 	DefaultBounce = 4
@@ -68,6 +70,7 @@ func Schema() []bgrender.OptionSpec {
 		{Name: OptAdaptiveThreshold, Label: "Adaptive threshold", Type: "float", Default: 0.0, Min: f(0), Max: f(1), Help: "stop pixels whose noise estimate is below this (Cycles' default 0.01); 0 renders every sample"},
 		{Name: OptFilter, Label: "Pixel filter", Type: "choice", Default: "box", Choices: []string{"box", "blackman-harris"}, Help: "box, or Blackman-Harris 1.5 px as Cycles renders (softer, compares like for like)"},
 		{Name: OptVariantFallbacks, Label: "Variant fallbacks", Type: "string", Default: "", Help: "SET=SEL[,SEL...] with ';' between sets: the variant to use where the scene selects none (e.g. standin=render)"},
+		{Name: OptAOVs, Label: "AOV layers", Type: "choice", Default: "on", Choices: []string{"on", "off"}, Help: "albedo, normal, depth, emission and diffuse/specular direct/indirect as layers of the EXR (about 1-3% slower, 184 bytes per pixel)"},
 		{Name: OptDefaultLights, Label: "Default lights", Type: "choice", Default: "auto", Choices: []string{"auto", "on", "off"}, Help: "a soft dome plus a key light from the camera's side; auto adds them only when the stage has no light"},
 	}
 }
@@ -117,7 +120,8 @@ func (r *Renderer) PollFrequency() time.Duration { return 500 * time.Millisecond
 
 // GetConfigOptions fills in defaults for missing options.
 func (r *Renderer) GetConfigOptions(_ context.Context, old map[string]any) (map[string]any, error) {
-	out := map[string]any{OptSPP: DefaultSPP, OptMaxBounces: DefaultBounce, OptThreads: 0, OptDefaultLights: "auto", OptSubdivLevel: DefaultSubdiv}
+	out := map[string]any{OptSPP: DefaultSPP, OptMaxBounces: DefaultBounce, OptThreads: 0, OptDefaultLights: "auto", OptSubdivLevel: DefaultSubdiv,
+		OptAdaptiveThreshold: 0.0, OptFilter: "box", OptAOVs: "on"}
 	for k, v := range old {
 		out[k] = v
 	}
@@ -154,6 +158,14 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		}
 		filter = s
 	}
+	aovs := "on"
+	if v, ok := opts.Plugin[OptAOVs]; ok && v != nil {
+		s, ok := v.(string)
+		if !ok || (s != "on" && s != "off") {
+			return fmt.Errorf("local: option %s=%v: want on or off", OptAOVs, v)
+		}
+		aovs = s
+	}
 	lights := "auto"
 	if v, ok := opts.Plugin[OptDefaultLights]; ok && v != nil {
 		s, ok := v.(string)
@@ -177,6 +189,9 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	args := []string{"render-worker",
 		"--spp", strconv.Itoa(spp), "--max-bounces", strconv.Itoa(bounces), "--threads", strconv.Itoa(threads),
 		"--default-lights", lights, "--subdiv-level", strconv.Itoa(subdivLevel), "--exr", r.exr, "--png", filepath.Join(dir, "image.png")}
+	if aovs == "off" {
+		args = append(args, "--aovs", "off")
+	}
 	if filter != "box" {
 		args = append(args, "--filter", filter)
 	}

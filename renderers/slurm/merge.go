@@ -75,6 +75,9 @@ func (f *films) merged() (*render.Film, error) {
 		}
 		if out == nil {
 			out = render.NewFilm(t.film.W, t.film.H)
+			if t.film.HasAOVs() {
+				out = render.NewFilmAOV(t.film.W, t.film.H)
+			}
 		}
 		if err := out.Merge(t.film); err != nil {
 			return nil, fmt.Errorf("merge task %d: %w", i, err)
@@ -88,7 +91,10 @@ func (f *films) merged() (*render.Film, error) {
 // reads that one), both atomically.
 func writeImage(film *render.Film, exrPath string, attrs map[string]string) error {
 	rgb := film.RGB()
-	if err := exr.WriteFileRGB(exrPath, film.W, film.H, rgb, attrs); err != nil {
+	// With the tasks' AOVs (their films carry them by default) the merged
+	// EXR has the same layers a Local render writes, each the exact sum of
+	// the tasks' fixed-point sums.
+	if err := renderworker.WriteEXR(exrPath, film, attrs); err != nil {
 		return fmt.Errorf("write merged image: %w", err)
 	}
 	png := exrPath[:len(exrPath)-len(filepath.Ext(exrPath))] + ".png"

@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +68,19 @@ func TestMergeEqualsOneTask(t *testing.T) {
 	}
 	if nonzero < len(ra)/4 {
 		t.Errorf("only %d of %d channel values are lit: the scene did not render", nonzero, len(ra))
+	}
+	// The AOV layers (on by default in the tasks) merge exactly too.
+	if strings.Join(a.Channels, " ") != strings.Join(b.Channels, " ") || !slices.Contains(a.Channels, "albedo.R") || !slices.Contains(a.Channels, "diffuse_indirect.G") {
+		t.Fatalf("channels %v and %v: want the same, with the AOV layers", a.Channels, b.Channels)
+	}
+	diff = 0
+	for i := range a.Pix {
+		if math.Float32bits(a.Pix[i]) != math.Float32bits(b.Pix[i]) {
+			diff++
+		}
+	}
+	if diff != 0 {
+		t.Errorf("%d of %d values of all layers differ between 1 and 4 tasks", diff, len(a.Pix))
 	}
 }
 
