@@ -2,6 +2,7 @@ package pcp
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -233,9 +234,28 @@ type sourced[T any] struct {
 
 // composeListOp applies the list ops of field over the stack, weakest
 // first, and returns the items with their authoring layer.
+//
+// Items are told apart by key, which for references and payloads includes
+// the asset path anchored to the authoring layer: the same relative path
+// written in layers of different directories names different assets and
+// both arcs stay (PcpComposeSiteReferences anchors each item with
+// SdfComputeAssetPathRelativeToLayer before applying the list ops).
 func composeListOp[T any](ls *LayerStack, path, field string, key func(T) string) []sourced[T] {
 	var out []sourced[T]
-	k := func(s sourced[T]) string { return key(s.item) }
+	k := func(s sourced[T]) string {
+		kk := key(s.item)
+		var asset string
+		switch it := any(s.item).(type) {
+		case sdf.Reference:
+			asset = it.AssetPath
+		case sdf.Payload:
+			asset = it.AssetPath
+		}
+		if asset != "" && !filepath.IsAbs(asset) && !strings.Contains(asset, ":") {
+			kk = filepath.Dir(ls.Layers[s.layer].Identifier) + "\x00" + kk
+		}
+		return kk
+	}
 	for i := len(ls.Layers) - 1; i >= 0; i-- {
 		spec := ls.Layers[i].Specs[path]
 		if spec == nil || !spec.Has(field) {
