@@ -652,6 +652,8 @@ func (g *crateGen) attribute(prim, name string) *genItem {
 		fmt.Fprintf(&b, "%s%s\n", decl, metaText)
 	case hasDefault && g.r.IntN(12) == 0:
 		fmt.Fprintf(&b, "%s = None%s\n", decl, metaText)
+	case hasDefault && g.allows(12) && g.r.IntN(16) == 0:
+		fmt.Fprintf(&b, "%s = AnimationBlock%s\n", decl, metaText)
 	case hasDefault:
 		fmt.Fprintf(&b, "%s = %s%s\n", decl, g.value(t, array), metaText)
 	default:

@@ -34,8 +34,8 @@ type crateReadAnswer struct {
 }
 
 // writerVersions are the crate versions of the generated layers whose
-// values our writer holds (0.8.0 to 0.11.0; 0.12+ adds splines).
-var writerVersions = []string{"0.8.0", "0.9.0", "0.10.0", "0.11.0"}
+// values our writer holds (0.8.0 to 0.12.0).
+var writerVersions = []string{"0.8.0", "0.9.0", "0.10.0", "0.11.0", "0.12.0"}
 
 // TestOracleCrateWriter is the crate writer's differential test: OpenUSD
 // writes each generated usda layer (every crate value type, scalar and

@@ -106,6 +106,8 @@ def canon(v):
         return "private" if v == Sdf.PermissionPrivate else "public"
     if isinstance(v, Sdf.ValueBlock):
         return {"block": True}
+    if type(v).__name__ == "AnimationBlock":
+        return {"animationBlock": True}
     if isinstance(v, LISTOP_TYPES):
         return listop(v)
     if isinstance(v, Sdf.Reference):
