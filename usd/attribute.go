@@ -50,6 +50,11 @@ func (a *Attribute) TypeName() string {
 	if a == nil {
 		return ""
 	}
+	// The prim definition's type wins over every authored one
+	// (UsdStage::_GetAttrTypeImpl).
+	if d, ok := definedProperty(a.prim, a.name); ok && !d.rel && d.typeName != "" {
+		return d.typeName
+	}
 	tn := ""
 	a.opinions(func(o opinion) bool {
 		if v, ok := o.spec.Get("typeName"); ok {
@@ -62,11 +67,6 @@ func (a *Attribute) TypeName() string {
 	})
 	if tn == "" && a.fallback != nil {
 		return a.fallback.typeName
-	}
-	if tn == "" {
-		if fb, ok := schemaFallback(a.prim.TypeName(), a.name); ok {
-			return fb.typeName
-		}
 	}
 	return tn
 }
@@ -234,7 +234,7 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 		if !t.IsDefault() {
 			if v, ok := o.spec.Get("timeSamples"); ok {
 				if ts, ok := v.(*sdf.TimeSamples); ok && len(ts.Times) > 0 {
-					lt := layerToStage(o).Inverse().Apply(float64(t))
+					lt := layerTime(ts, layerToStage(o), float64(t))
 					r, ok := sampleAt(ts, lt)
 					if !ok {
 						blocked = true
@@ -276,10 +276,31 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 	if a.fallback != nil {
 		return a.fallback.value, true
 	}
-	if fb, ok := schemaFallback(a.prim.TypeName(), a.name); ok {
+	if fb, ok := schemaFallback(a.prim, a.name); ok {
 		return fb.value, true
 	}
 	return nil, false
+}
+
+// layerTime maps stage time t to the layer time of samples ts under the
+// layer-to-stage offset off. A stage time that is exactly a sample's
+// stage time (as TimeSamples reports it) reads that sample itself, not a
+// neighbour interpolated at the inverse-mapped time, which rounding can
+// put just short of the sample (t*24 for t = 100/24 is 99.99999999999999):
+// usd-core 26.11 gives the authored sample there (measured with a layer
+// sublayered across timeCodesPerSecond 24 -> 1).
+func layerTime(ts *sdf.TimeSamples, off sdf.LayerOffset, t float64) float64 {
+	lt := off.Inverse().Apply(t)
+	if off.IsIdentity() {
+		return lt
+	}
+	i := sort.SearchFloat64s(ts.Times, lt)
+	for j := max(0, i-1); j <= i+1 && j < len(ts.Times); j++ {
+		if off.Apply(ts.Times[j]) == t {
+			return ts.Times[j]
+		}
+	}
+	return lt
 }
 
 // retime maps timecode-valued values (timecode, timecode[]) through the

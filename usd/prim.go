@@ -502,7 +502,7 @@ func (p *Prim) Attribute(name string) *Attribute {
 	if ok {
 		return nil
 	}
-	if fb, ok := schemaFallback(p.TypeName(), name); ok {
+	if fb, ok := schemaFallback(p, name); ok {
 		return &Attribute{prim: p, name: name, fallback: &fb}
 	}
 	return nil

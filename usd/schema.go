@@ -1,125 +1,238 @@
 package usd
 
-import "strings"
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+	"sync"
 
-// Schema fallbacks: the values OpenUSD's schemas give attributes that are
-// not authored. Only the schemas that renderers need are listed.
-
-type fb = fallbackValue
-
-var (
-	gprimFallbacks = map[string]fb{
-		"doubleSided": {"uniform bool", false},
-		"orientation": {"uniform token", Token("rightHanded")},
-		"visibility":  {"token", Token("inherited")},
-		"purpose":     {"uniform token", Token("default")},
-	}
-	lightFallbacks = map[string]fb{
-		"inputs:intensity":              {"float", float32(1)},
-		"inputs:exposure":               {"float", float32(0)},
-		"inputs:color":                  {"color3f", Vec3f{1, 1, 1}},
-		"inputs:normalize":              {"bool", false},
-		"inputs:diffuse":                {"float", float32(1)},
-		"inputs:specular":               {"float", float32(1)},
-		"inputs:enableColorTemperature": {"bool", false},
-		"inputs:colorTemperature":       {"float", float32(6500)},
-		"visibility":                    {"token", Token("inherited")},
-		"purpose":                       {"uniform token", Token("default")},
-	}
-	schemaFallbacks = map[string]map[string]fb{
-		"Mesh": {
-			"subdivisionScheme":              {"uniform token", Token("catmullClark")},
-			"interpolateBoundary":            {"token", Token("edgeAndCorner")},
-			"faceVaryingLinearInterpolation": {"token", Token("cornersPlus1")},
-			"triangleSubdivisionRule":        {"token", Token("catmullClark")},
-		},
-		"Sphere":   {"radius": {"double", float64(1)}},
-		"Cube":     {"size": {"double", float64(2)}},
-		"Cylinder": {"radius": {"double", float64(1)}, "height": {"double", float64(2)}, "axis": {"uniform token", Token("Z")}},
-		"Cone":     {"radius": {"double", float64(1)}, "height": {"double", float64(2)}, "axis": {"uniform token", Token("Z")}},
-		"Capsule":  {"radius": {"double", float64(0.5)}, "height": {"double", float64(1)}, "axis": {"uniform token", Token("Z")}},
-		"Plane":    {"width": {"double", float64(2)}, "length": {"double", float64(2)}, "axis": {"uniform token", Token("Z")}},
-		"BasisCurves": {
-			"type":  {"uniform token", Token("cubic")},
-			"basis": {"uniform token", Token("bezier")},
-			"wrap":  {"uniform token", Token("nonperiodic")},
-		},
-		"Camera": {
-			"projection":               {"token", Token("perspective")},
-			"horizontalAperture":       {"float", float32(20.955)},
-			"verticalAperture":         {"float", float32(15.2908)},
-			"horizontalApertureOffset": {"float", float32(0)},
-			"verticalApertureOffset":   {"float", float32(0)},
-			"focalLength":              {"float", float32(50)},
-			"clippingRange":            {"float2", Vec2f{1, 1000000}},
-			"fStop":                    {"float", float32(0)},
-			"focusDistance":            {"float", float32(0)},
-			"stereoRole":               {"uniform token", Token("mono")},
-			"shutter:open":             {"double", float64(0)},
-			"shutter:close":            {"double", float64(0)},
-			"exposure":                 {"float", float32(0)},
-		},
-		"DistantLight":  {"inputs:angle": {"float", float32(0.53)}, "inputs:intensity": {"float", float32(50000)}},
-		"RectLight":     {"inputs:width": {"float", float32(1)}, "inputs:height": {"float", float32(1)}},
-		"DiskLight":     {"inputs:radius": {"float", float32(0.5)}},
-		"SphereLight":   {"inputs:radius": {"float", float32(0.5)}, "treatAsPoint": {"bool", false}},
-		"CylinderLight": {"inputs:radius": {"float", float32(0.5)}, "inputs:length": {"float", float32(1)}, "treatAsLine": {"bool", false}},
-		"DomeLight":     {"inputs:texture:format": {"token", Token("automatic")}, "guideRadius": {"float", float32(100000)}},
-		"RenderSettings": {
-			"resolution":               {"uniform int2", Vec2i{2048, 1080}},
-			"pixelAspectRatio":         {"uniform float", float32(1)},
-			"aspectRatioConformPolicy": {"uniform token", Token("expandAperture")},
-			"dataWindowNDC":            {"uniform float4", Vec4f{0, 0, 1, 1}},
-			"instantaneousShutter":     {"uniform bool", false},
-		},
-		"RenderProduct": {
-			"productType":      {"uniform token", Token("raster")},
-			"resolution":       {"uniform int2", Vec2i{2048, 1080}},
-			"pixelAspectRatio": {"uniform float", float32(1)},
-		},
-	}
-	gprimTypes = map[string]bool{"Mesh": true, "Sphere": true, "Cube": true, "Cylinder": true, "Cone": true,
-		"Capsule": true, "Plane": true, "Points": true, "BasisCurves": true, "NurbsCurves": true, "NurbsPatch": true,
-		"Cylinder_1": true, "Capsule_1": true, "HermiteCurves": true, "TetMesh": true}
-	lightTypes = map[string]bool{"DistantLight": true, "RectLight": true, "DiskLight": true, "SphereLight": true,
-		"CylinderLight": true, "DomeLight": true, "DomeLight_1": true, "GeometryLight": true, "PortalLight": true}
+	"github.com/rgallery/rgallery/usd/internal/usda"
+	"github.com/rgallery/rgallery/usd/sdf"
 )
 
-// IsGprim reports whether typeName is a UsdGeom gprim type.
-func IsGprim(typeName string) bool { return gprimTypes[typeName] }
+// Prim definitions: the properties OpenUSD's schemas define, with their
+// type names, variability and fallback values.
+//
+// The table is schemas.usda, generated from OpenUSD's UsdSchemaRegistry by
+// scripts/oracle/schema_registry.py (one class per schema: typed schemas
+// list the properties their parent type does not define and name the
+// parent; applied API schemas list theirs, multiple-apply ones with the
+// "__INSTANCE_NAME__" placeholder). A prim's definition is, as
+// UsdPrimDefinition composes it (pxr/usd/usd/primDefinition.cpp,
+// schemaRegistry.cpp): its typed schema with its ancestors, then each
+// applied API schema in the order of the composed apiSchemas list, the
+// first one defining a property winning.
+//
+// Rules followed (pxr/usd/usd/stage.cpp):
+//   - an attribute's type name is the definition's when the schema defines
+//     it, whatever a layer authors (UsdStage::_GetAttrTypeImpl consumes the
+//     definition's opinion before any authored one);
+//   - an attribute with no authored value takes the definition's fallback
+//     (UsdAttribute::Get, Usd_Resolver with fallbacks), also for fallbacks
+//     that come from applied API schemas (ShapingAPI, ShadowAPI,
+//     CollectionAPI:NAME, ...).
 
-// IsLight reports whether typeName is a UsdLux light type.
-func IsLight(typeName string) bool { return lightTypes[typeName] }
+//go:embed schemas.usda
+var schemasUSDA []byte
 
-func schemaFallback(typeName, attr string) (fallbackValue, bool) {
-	if m, ok := schemaFallbacks[typeName]; ok {
-		if v, ok := m[attr]; ok {
-			return clean(v), true
-		}
-	}
-	if gprimTypes[typeName] {
-		if v, ok := gprimFallbacks[attr]; ok {
-			return clean(v), true
-		}
-	}
-	if lightTypes[typeName] {
-		if v, ok := lightFallbacks[attr]; ok {
-			return clean(v), true
-		}
-	}
-	if typeName == "Xform" || typeName == "Scope" || typeName == "Camera" || typeName == "PointInstancer" {
-		switch attr {
-		case "visibility":
-			return fb{"token", Token("inherited")}, true
-		case "purpose":
-			return fb{"uniform token", Token("default")}, true
-		}
-	}
-	return fallbackValue{}, false
+// propDef is one property of a schema.
+type propDef struct {
+	typeName string // attribute value type, without "uniform"
+	uniform  bool
+	rel      bool
+	value    any // nil when the schema gives no fallback
 }
 
-// clean strips the variability from a fallback's type name.
-func clean(v fb) fb {
-	v.typeName = strings.TrimPrefix(v.typeName, "uniform ")
-	return v
+type schemaDef struct {
+	base     string // parent typed schema ("" for API schemas and roots)
+	multiple bool   // multiple-apply API schema
+	api      bool
+	props    map[string]propDef
+}
+
+var schemaRegistry struct {
+	once sync.Once
+	defs map[string]*schemaDef
+	// apiProps holds the property names of every applied API schema, with
+	// the instance name of multiple-apply ones cut out ("collection:" and
+	// ":expansionRule" for "collection:__INSTANCE_NAME__:expansionRule"), so
+	// that a lookup for a name no API schema defines skips the prim's
+	// apiSchemas list.
+	apiProps  map[string]bool
+	templates [][2]string
+}
+
+const instanceName = "__INSTANCE_NAME__"
+
+func schemas() map[string]*schemaDef {
+	r := &schemaRegistry
+	r.once.Do(func() {
+		defs, err := parseSchemas(schemasUSDA)
+		if err != nil {
+			// The table is embedded and tested; failing here is a build defect.
+			panic(fmt.Sprintf("usd: embedded schemas.usda: %v", err))
+		}
+		r.defs = defs
+		r.apiProps = map[string]bool{}
+		for _, d := range defs {
+			if !d.api {
+				continue
+			}
+			for n := range d.props {
+				if pre, post, ok := strings.Cut(n, instanceName); ok {
+					r.templates = append(r.templates, [2]string{pre, post})
+					continue
+				}
+				r.apiProps[n] = true
+			}
+		}
+	})
+	return r.defs
+}
+
+func parseSchemas(src []byte) (map[string]*schemaDef, error) {
+	l, err := usda.Parse("schemas.usda", src)
+	if err != nil {
+		return nil, err
+	}
+	defs := map[string]*schemaDef{}
+	for _, name := range l.Children("/") {
+		path := "/" + string(name)
+		spec := l.Spec(path)
+		d := &schemaDef{props: map[string]propDef{}}
+		if cd, ok := spec.Get("customData"); ok {
+			if m, ok := cd.(map[string]any); ok {
+				d.base, _ = m["rgallerySchemaBase"].(string)
+				kind, _ := m["rgallerySchemaKind"].(string)
+				d.api = kind != "typed"
+				d.multiple = kind == "multipleApply"
+			}
+		}
+		for _, pn := range spec.Tokens("properties") {
+			ps := l.Spec(path + "." + string(pn))
+			if ps == nil {
+				return nil, fmt.Errorf("%s.%s: no spec", path, pn)
+			}
+			pd := propDef{rel: ps.Type == sdf.SpecRelationship}
+			if !pd.rel {
+				if t, ok := ps.Get("typeName"); ok {
+					pd.typeName = fmt.Sprint(t)
+				}
+				if v, ok := ps.Get("variability"); ok {
+					pd.uniform = fmt.Sprint(v) == "uniform"
+				}
+				pd.value, _ = ps.Get("default")
+			}
+			d.props[string(pn)] = pd
+		}
+		defs[string(name)] = d
+	}
+	return defs, nil
+}
+
+// typedProperty finds name in typeName's typed schema and its ancestors.
+func typedProperty(typeName, name string) (propDef, bool) {
+	defs := schemas()
+	for t, n := typeName, 0; t != "" && n < 64; n++ {
+		d := defs[t]
+		if d == nil || d.api {
+			break
+		}
+		if p, ok := d.props[name]; ok {
+			return p, true
+		}
+		t = d.base
+	}
+	return propDef{}, false
+}
+
+// mayBeAPIProperty reports whether some applied API schema defines name.
+func mayBeAPIProperty(name string) bool {
+	schemas()
+	if schemaRegistry.apiProps[name] {
+		return true
+	}
+	for _, t := range schemaRegistry.templates {
+		if len(name) > len(t[0])+len(t[1]) && strings.HasPrefix(name, t[0]) && strings.HasSuffix(name, t[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// apiProperty finds name in one applied API schema ("ShapingAPI",
+// "CollectionAPI:lights").
+func apiProperty(schema, name string) (propDef, bool) {
+	base, inst, _ := strings.Cut(schema, ":")
+	d := schemas()[base]
+	if d == nil || !d.api {
+		return propDef{}, false
+	}
+	if !d.multiple {
+		p, ok := d.props[name]
+		return p, ok
+	}
+	if inst == "" {
+		return propDef{}, false
+	}
+	for n, p := range d.props {
+		if strings.Contains(n, instanceName) && strings.ReplaceAll(n, instanceName, inst) == name {
+			return p, true
+		}
+	}
+	return propDef{}, false
+}
+
+// definedProperty finds name in p's prim definition: its typed schema,
+// then its applied API schemas in order.
+func definedProperty(p *Prim, name string) (propDef, bool) {
+	if d, ok := typedProperty(p.TypeName(), name); ok {
+		return d, true
+	}
+	if !mayBeAPIProperty(name) {
+		return propDef{}, false
+	}
+	for _, s := range p.APISchemas() {
+		if d, ok := apiProperty(s, name); ok {
+			return d, true
+		}
+	}
+	return propDef{}, false
+}
+
+// schemaFallback is the fallback value of attribute attr in p's prim
+// definition, if the definition gives one.
+func schemaFallback(p *Prim, attr string) (fallbackValue, bool) {
+	d, ok := definedProperty(p, attr)
+	if !ok || d.rel || d.value == nil {
+		return fallbackValue{}, false
+	}
+	return fallbackValue{typeName: d.typeName, value: d.value}, true
+}
+
+// inheritsSchema reports whether typed schema typeName is base or derives
+// from it.
+func inheritsSchema(typeName, base string) bool {
+	defs := schemas()
+	for t, n := typeName, 0; t != "" && n < 64; n++ {
+		if t == base {
+			return true
+		}
+		d := defs[t]
+		if d == nil {
+			return false
+		}
+		t = d.base
+	}
+	return false
+}
+
+// IsGprim reports whether typeName is a UsdGeom gprim type (derives from
+// UsdGeomGprim).
+func IsGprim(typeName string) bool { return inheritsSchema(typeName, "Gprim") }
+
+// IsLight reports whether typeName is a UsdLux light type (derives from
+// UsdLuxBoundableLightBase or UsdLuxNonboundableLightBase).
+func IsLight(typeName string) bool {
+	return inheritsSchema(typeName, "BoundableLightBase") || inheritsSchema(typeName, "NonboundableLightBase")
 }

@@ -492,13 +492,22 @@ func coerceMeta(field string, v any) (any, error) {
 		return nil, fmt.Errorf("expected a bool")
 	case "metersPerUnit", "timeCodesPerSecond", "framesPerSecond", "startTimeCode", "endTimeCode",
 		"startFrame", "endFrame":
+		var f float64
 		switch t := v.(type) {
 		case float64:
-			return t, nil
+			f = t
 		case int64:
-			return float64(t), nil
+			f = float64(t)
+		default:
+			return nil, fmt.Errorf("expected a number")
 		}
-		return nil, fmt.Errorf("expected a number")
+		// framesPerSecond must be positive; OpenUSD's text parser refuses
+		// the layer otherwise (sdf/schema.cpp _ValidateFramesPerSecond).
+		// timeCodesPerSecond has no validator there.
+		if field == "framesPerSecond" && !(f > 0) {
+			return nil, fmt.Errorf("invalid value for field framesPerSecond: %v (must be greater than 0)", f)
+		}
+		return f, nil
 	case "elementSize":
 		if t, ok := v.(int64); ok {
 			return int32(t), nil

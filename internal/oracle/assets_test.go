@@ -1,0 +1,68 @@
+package oracle
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestOracleAssets compares our composed stage with OpenUSD's on every USD
+// file under $RGALLERY_ASSETS (a directory of public assets that are not in
+// the shared corpus, e.g. usd-wg/assets and OpenUSD's imaging test scenes;
+// see docs/assets-survey.md). It is a survey, not a gate: it never fails,
+// it prints one line per file (ok, or the first difference and its rule
+// family) and, with $RGALLERY_ASSETS_OUT, writes them as a TSV.
+func TestOracleAssets(t *testing.T) {
+	root := os.Getenv("RGALLERY_ASSETS")
+	if root == "" {
+		t.Skip("RGALLERY_ASSETS is not set (a directory of USD assets to survey)")
+	}
+	Python(t)
+	var jobs []usdJob
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".usd", ".usda", ".usdc", ".usdz":
+			rel, _ := filepath.Rel(root, p)
+			jobs = append(jobs, usdJob{Name: rel, File: p, Timeout: 60})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk %s: %v", root, err)
+	}
+	sort.Slice(jobs, func(i, j int) bool { return jobs[i].Name < jobs[j].Name })
+	diffs := usdCompare(t, jobs)
+	var lines []string
+	kinds := map[string]int{}
+	equal := 0
+	for i, d := range diffs {
+		k := "equal"
+		if d == "" {
+			equal++
+		} else {
+			k = usdKind(d)
+			kinds[k]++
+		}
+		lines = append(lines, fmt.Sprintf("%s\t%s\t%.300s", jobs[i].Name, k, strings.ReplaceAll(d, "\t", " ")))
+	}
+	t.Logf("%d of %d files compose equal", equal, len(jobs))
+	for k, n := range kinds {
+		t.Logf("%5d %s", n, k)
+	}
+	if out := os.Getenv("RGALLERY_ASSETS_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatalf("write %s: %v", out, err)
+		}
+	} else {
+		for _, l := range lines {
+			t.Log(l)
+		}
+	}
+}
