@@ -136,11 +136,11 @@ func (w *wide) fill(at, next int, t *tmpNode, wg *sync.WaitGroup) {
 	}
 }
 
-// hit4 tests the ray against the four child boxes of n and returns a bit
+// hit4Go tests the ray against the four child boxes of n and returns a bit
 // mask of the children hit within [0, tMax) and their entry distances.
 // The near and far planes per axis come from the ray's direction signs
 // (rayBox.nx…), so there is no per-box swap to mispredict.
-func hit4(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
+func hit4Go(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
 	mask := 0
 	nearX, farX := &n.b[r.nx][0], &n.b[1-r.nx][0]
 	nearY, farY := &n.b[r.ny][1], &n.b[1-r.ny][1]

@@ -1,0 +1,20 @@
+package render
+
+import "golang.org/x/sys/cpu"
+
+// hasAVX selects the four-lane box test; it is set once at start-up.
+var hasAVX = cpu.X86.HasAVX
+
+//go:noescape
+func hit4SSE2(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int
+
+//go:noescape
+func hit4AVX(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int
+
+// hit4 is hit4Go in SIMD registers (hit4_amd64.s), bit for bit.
+func hit4(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
+	if hasAVX {
+		return hit4AVX(n, r, tMax, t)
+	}
+	return hit4SSE2(n, r, tMax, t)
+}

@@ -1,0 +1,189 @@
+#include "textflag.h"
+
+// Box tests of the four children of a bvh4Node, as hit4Go computes them
+// (float64 slabs from the float32 planes, no fused multiply-add, so that
+// the results are bit-identical): SSE2 is part of the amd64 baseline, the
+// AVX variant does the four children in one register.
+//
+// bvh4Node: b[0][axis][child] lo planes at 16*axis, hi planes at 48+16*axis.
+// rayBox: ix iy iz ox oy oz at 0..40, nx ny nz at 48 56 64.
+
+DATA hit4slack<>+0(SB)/8, $1.0000000000001
+DATA hit4slack<>+8(SB)/8, $1.0000000000001
+DATA hit4tiny<>+0(SB)/8, $1e-300
+DATA hit4tiny<>+8(SB)/8, $1e-300
+GLOBL hit4slack<>(SB), RODATA|NOPTR, $16
+GLOBL hit4tiny<>(SB), RODATA|NOPTR, $16
+
+// func hit4SSE2(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int
+TEXT ·hit4SSE2(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), SI
+	MOVQ r+8(FP), DI
+	MOVQ t+24(FP), DX
+
+	// near planes: offset nx*48, far planes: 48 - nx*48
+	// x axis
+	MOVQ 48(DI), AX
+	IMULQ $48, AX
+	MOVQ $48, BX
+	SUBQ AX, BX
+	MOVSD 0(DI), X8
+	UNPCKLPD X8, X8
+	MOVSD 24(DI), X9
+	UNPCKLPD X9, X9
+	CVTPS2PD 0(SI)(AX*1), X0
+	CVTPS2PD 8(SI)(AX*1), X1
+	CVTPS2PD 0(SI)(BX*1), X2
+	CVTPS2PD 8(SI)(BX*1), X3
+	MULPD X8, X0
+	MULPD X8, X1
+	MULPD X8, X2
+	MULPD X8, X3
+	SUBPD X9, X0
+	SUBPD X9, X1
+	SUBPD X9, X2
+	SUBPD X9, X3
+
+	// y axis
+	MOVQ 56(DI), AX
+	IMULQ $48, AX
+	MOVQ $48, BX
+	SUBQ AX, BX
+	MOVSD 8(DI), X8
+	UNPCKLPD X8, X8
+	MOVSD 32(DI), X9
+	UNPCKLPD X9, X9
+	CVTPS2PD 16(SI)(AX*1), X4
+	CVTPS2PD 24(SI)(AX*1), X5
+	CVTPS2PD 16(SI)(BX*1), X6
+	CVTPS2PD 24(SI)(BX*1), X7
+	MULPD X8, X4
+	MULPD X8, X5
+	MULPD X8, X6
+	MULPD X8, X7
+	SUBPD X9, X4
+	SUBPD X9, X5
+	SUBPD X9, X6
+	SUBPD X9, X7
+	MAXPD X4, X0
+	MAXPD X5, X1
+	MINPD X6, X2
+	MINPD X7, X3
+
+	// z axis
+	MOVQ 64(DI), AX
+	IMULQ $48, AX
+	MOVQ $48, BX
+	SUBQ AX, BX
+	MOVSD 16(DI), X8
+	UNPCKLPD X8, X8
+	MOVSD 40(DI), X9
+	UNPCKLPD X9, X9
+	CVTPS2PD 32(SI)(AX*1), X4
+	CVTPS2PD 40(SI)(AX*1), X5
+	CVTPS2PD 32(SI)(BX*1), X6
+	CVTPS2PD 40(SI)(BX*1), X7
+	MULPD X8, X4
+	MULPD X8, X5
+	MULPD X8, X6
+	MULPD X8, X7
+	SUBPD X9, X4
+	SUBPD X9, X5
+	SUBPD X9, X6
+	SUBPD X9, X7
+	MAXPD X4, X0
+	MAXPD X5, X1
+	MINPD X6, X2
+	MINPD X7, X3
+
+	// t0 = max(.., 0), t1 = min(.., tMax)
+	XORPD X10, X10
+	MAXPD X10, X0
+	MAXPD X10, X1
+	MOVSD tMax+16(FP), X11
+	UNPCKLPD X11, X11
+	MINPD X11, X2
+	MINPD X11, X3
+	MOVUPD X0, 0(DX)
+	MOVUPD X1, 16(DX)
+
+	// hit when t0 <= t1*slack + tiny
+	MOVUPD hit4slack<>(SB), X12
+	MOVUPD hit4tiny<>(SB), X13
+	MULPD X12, X2
+	MULPD X12, X3
+	ADDPD X13, X2
+	ADDPD X13, X3
+	CMPPD X2, X0, $2
+	CMPPD X3, X1, $2
+	MOVMSKPD X0, AX
+	MOVMSKPD X1, BX
+	SHLQ $2, BX
+	ORQ BX, AX
+	MOVQ AX, ret+32(FP)
+	RET
+
+// func hit4AVX(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int
+TEXT ·hit4AVX(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), SI
+	MOVQ r+8(FP), DI
+	MOVQ t+24(FP), DX
+
+	MOVQ 48(DI), AX
+	IMULQ $48, AX
+	MOVQ $48, BX
+	SUBQ AX, BX
+	VBROADCASTSD 0(DI), Y8
+	VBROADCASTSD 24(DI), Y9
+	VCVTPS2PD 0(SI)(AX*1), Y0
+	VCVTPS2PD 0(SI)(BX*1), Y2
+	VMULPD Y8, Y0, Y0
+	VMULPD Y8, Y2, Y2
+	VSUBPD Y9, Y0, Y0
+	VSUBPD Y9, Y2, Y2
+
+	MOVQ 56(DI), AX
+	IMULQ $48, AX
+	MOVQ $48, BX
+	SUBQ AX, BX
+	VBROADCASTSD 8(DI), Y8
+	VBROADCASTSD 32(DI), Y9
+	VCVTPS2PD 16(SI)(AX*1), Y4
+	VCVTPS2PD 16(SI)(BX*1), Y6
+	VMULPD Y8, Y4, Y4
+	VMULPD Y8, Y6, Y6
+	VSUBPD Y9, Y4, Y4
+	VSUBPD Y9, Y6, Y6
+	VMAXPD Y4, Y0, Y0
+	VMINPD Y6, Y2, Y2
+
+	MOVQ 64(DI), AX
+	IMULQ $48, AX
+	MOVQ $48, BX
+	SUBQ AX, BX
+	VBROADCASTSD 16(DI), Y8
+	VBROADCASTSD 40(DI), Y9
+	VCVTPS2PD 32(SI)(AX*1), Y4
+	VCVTPS2PD 32(SI)(BX*1), Y6
+	VMULPD Y8, Y4, Y4
+	VMULPD Y8, Y6, Y6
+	VSUBPD Y9, Y4, Y4
+	VSUBPD Y9, Y6, Y6
+	VMAXPD Y4, Y0, Y0
+	VMINPD Y6, Y2, Y2
+
+	VXORPD Y10, Y10, Y10
+	VMAXPD Y10, Y0, Y0
+	VBROADCASTSD tMax+16(FP), Y11
+	VMINPD Y11, Y2, Y2
+	VMOVUPD Y0, 0(DX)
+
+	VBROADCASTSD hit4slack<>(SB), Y12
+	VBROADCASTSD hit4tiny<>(SB), Y13
+	VMULPD Y12, Y2, Y2
+	VADDPD Y13, Y2, Y2
+	VCMPPD $2, Y2, Y0, Y0
+	VMOVMSKPD Y0, AX
+	VZEROUPPER
+	MOVQ AX, ret+32(FP)
+	RET
