@@ -38,6 +38,7 @@ var benchLiveOpts struct {
 	renders, viewers int
 	seconds, fps     float64
 	poll             float64
+	scratch          string
 	json             bool
 }
 
@@ -86,6 +87,7 @@ func init() {
 	f.Float64Var(&o.seconds, "seconds", 60, "how long each render runs")
 	f.Float64Var(&o.fps, "fps", 4, "images each render writes per second")
 	f.Float64Var(&o.poll, "poll", 0.1, "the renderer manifest's poll (seconds)")
+	f.StringVar(&o.scratch, "scratch", "", "where the renderers write their images (default /dev/shm when it exists, else the temp dir): hundreds of renderers replacing files 4 times a second on a disk measure the disk")
 	f.BoolVar(&o.json, "json", false, "print the results as JSON")
 	cmdBench.AddCommand(cmdBenchLive)
 
@@ -214,13 +216,24 @@ func runBenchLive(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
+	scratchBase := o.scratch
+	if scratchBase == "" {
+		if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+			scratchBase = "/dev/shm"
+		}
+	}
+	scratch, err := os.MkdirTemp(scratchBase, "rgallery-bench-live-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(scratch)
 	gdir := globalOpts.gallery
 	if gdir == "" {
 		gdir = filepath.Join(work, "gallery")
 	}
 	scene := filepath.Join(work, "scenes", "bench.usda")
 	plugins := filepath.Join(work, "plugins", "backgroundrenderers")
-	for _, d := range []string{filepath.Dir(scene), plugins, filepath.Join(work, "out")} {
+	for _, d := range []string{filepath.Dir(scene), plugins, filepath.Join(scratch, "out")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
@@ -229,7 +242,7 @@ func runBenchLive(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	q := strconv.Quote
-	goFile := filepath.Join(work, "go")
+	goFile := filepath.Join(scratch, "go")
 	manifest := fmt.Sprintf(`label = "Bench Progressive"
 description = "rgallery bench live: a PNG %g times a second for %g s"
 argv = [%s, "bench", "live-renderer", "--out", "{image}", "--frames", "{outdir}/frames", "--go", %s, "--fps", "%g", "--seconds", "%g"]
@@ -240,7 +253,7 @@ update_interval = 0
 [env]
 GOMAXPROCS = "1"
 GOGC = "400"
-`, o.fps, o.seconds, q(exe), q(goFile), o.fps, o.seconds, q(filepath.Join(work, "out", "{item}")), o.poll)
+`, o.fps, o.seconds, q(exe), q(goFile), o.fps, o.seconds, q(filepath.Join(scratch, "out", "{item}")), o.poll)
 	if err := os.WriteFile(filepath.Join(plugins, "bench.toml"), []byte(manifest), 0o644); err != nil {
 		return err
 	}
@@ -275,7 +288,7 @@ GOGC = "400"
 
 	// The viewers.
 	total := max(1, int(math.Round(o.fps*o.seconds)))
-	b := &liveBench{base: base, total: total, outDir: filepath.Join(work, "out"), frames: map[int64]*frameTimes{}}
+	b := &liveBench{base: base, total: total, outDir: filepath.Join(scratch, "out"), frames: map[int64]*frameTimes{}}
 	// A viewer's receive buffer is bounded like a browser's share of a
 	// network path, not left to grow to megabytes on loopback: otherwise
 	// a viewer slower than the stream (this process, on a loaded machine)
