@@ -29,6 +29,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		seed    uint
 		fallbk  string
 		aovs    string
+		denoise string
 	)
 	fs.StringVar(&cfg.CameraPath, "camera", "", "camera prim path (default: the render settings' camera, else the first camera)")
 	fs.StringVar(&cfg.RenderSettingsPath, "render-settings", "", "RenderSettings prim path (default: the first one)")
@@ -42,6 +43,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&samples, "samples", "", "sample range a:b of the spp to render (default: all)")
 	fs.UintVar(&seed, "seed", 0, "random seed")
 	fs.StringVar(&aovs, "aovs", "on", "write the AOV layers (albedo, normal, depth, emission, diffuse/specular direct/indirect) into the EXR and the film: on or off")
+	fs.StringVar(&denoise, "denoise", "off", "on adds a denoised copy of the image as the EXR layer \"denoised\" and shows it in the PNG preview (the raw image stays the base layer)")
 	fs.StringVar(&cfg.Filter, "filter", "box", "pixel filter: box or blackman-harris (Cycles' default, 1.5 px)")
 	fs.Float64Var(&cfg.AdaptiveThreshold, "adaptive-threshold", 0, "adaptive sampling: stop pixels whose noise estimate is below this (Cycles' default is 0.01; 0 = off, every pixel gets every sample)")
 	fs.StringVar(&cfg.OutEXR, "exr", "", "write the linear float image here (OpenEXR)")
@@ -82,6 +84,14 @@ the same --seed rendering disjoint --samples ranges merge exactly.
 		return 2
 	}
 	cfg.Scene = pos[0]
+	switch denoise {
+	case "off":
+	case "on":
+		cfg.Denoise = true
+	default:
+		fmt.Fprintf(stderr, "render-worker: --denoise %q: want on or off\n", denoise)
+		return 2
+	}
 	switch aovs {
 	case "on":
 	case "off":

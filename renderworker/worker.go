@@ -60,6 +60,10 @@ type Config struct {
 	// NoAOVs leaves the AOV layers out of the EXR and the film (the
 	// worker writes them by default: see WriteEXR).
 	NoAOVs bool
+	// Denoise adds a denoised copy of the beauty (render.Film.Denoise) as
+	// the EXR layer "denoised" and shows it in the PNG preview; the
+	// beauty layer stays the raw render. It needs the AOVs.
+	Denoise bool
 
 	OutEXR, OutPNG, OutFilm string // outputs; "" skips that output
 	// FinalOnly writes the outputs once at the end instead of after every
@@ -131,6 +135,9 @@ func run(ctx context.Context, cfg Config, in io.Reader, emit *emitter, start tim
 	filter, err := render.ParseFilter(cfg.Filter)
 	if err != nil {
 		return fmt.Errorf("render-worker: %w", err)
+	}
+	if cfg.Denoise && cfg.NoAOVs {
+		return errors.New("render-worker: denoising needs the AOVs (albedo, normal, depth): --aovs off and --denoise on conflict")
 	}
 	ld, err := cfg.Load(ctx, &cfg)
 	if err != nil {
@@ -261,8 +268,17 @@ func writeOutputs(cfg Config, f *render.Film) error {
 		return nil
 	}
 	rgb := f.RGB()
+	var extra []render.Layer
+	if cfg.Denoise && (cfg.OutEXR != "" || cfg.OutPNG != "") {
+		den, err := f.Denoise()
+		if err != nil {
+			return fmt.Errorf("render-worker: %w", err)
+		}
+		extra = append(extra, render.Layer{Name: "denoised", Channels: []string{"R", "G", "B"}, Pix: den})
+		rgb = den // the preview shows the denoised image
+	}
 	if cfg.OutEXR != "" {
-		if err := WriteEXR(cfg.OutEXR, f, map[string]string{"software": "rgallery render-worker"}); err != nil {
+		if err := WriteEXR(cfg.OutEXR, f, map[string]string{"software": "rgallery render-worker"}, extra...); err != nil {
 			return err
 		}
 	}
@@ -284,11 +300,12 @@ func writeOutputs(cfg Config, f *render.Film) error {
 // layer per AOV (albedo.R…, normal.X…, depth.Z, emission.R…,
 // diffuse_direct.R…; see package render's aov.go), in one scanline part
 // with ZIP compression. Albedo and normal are HALF, the rest FLOAT.
-func WriteEXR(path string, f *render.Film, attrs map[string]string) error {
-	if !f.HasAOVs() {
+// Extra layers (the denoised image) are added after the film's.
+func WriteEXR(path string, f *render.Film, attrs map[string]string, extra ...render.Layer) error {
+	if !f.HasAOVs() && len(extra) == 0 {
 		return exr.WriteFileRGB(path, f.W, f.H, f.RGB(), attrs)
 	}
-	ls := f.Layers()
+	ls := append(f.Layers(), extra...)
 	out := make([]exr.OutLayer, len(ls))
 	for i, l := range ls {
 		out[i] = exr.OutLayer{Name: l.Name, Channels: l.Channels, Pix: l.Pix, Type: exr.Float}

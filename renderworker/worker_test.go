@@ -254,3 +254,43 @@ func TestRunWritesAOVLayers(t *testing.T) {
 		}
 	}
 }
+
+// Denoising adds the layer "denoised" and changes the preview, never the
+// raw image in the base layer; it refuses to run without the AOVs.
+func TestRunDenoiseIsASeparateLayer(t *testing.T) {
+	dir := t.TempDir()
+	run := func(name string, den bool) (*exr.Image, []byte) {
+		cfg := Config{SPP: 4, MaxBounces: 2, Threads: 2, Load: testScene, Denoise: den, FinalOnly: true,
+			OutEXR: filepath.Join(dir, name+".exr"), OutPNG: filepath.Join(dir, name+".png")}
+		if err := Run(context.Background(), cfg, nil, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		im, err := exr.ReadFile(cfg.OutEXR)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(cfg.OutPNG)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return im, b
+	}
+	raw, rawPNG := run("raw", false)
+	den, denPNG := run("den", true)
+	if !strings.Contains(strings.Join(den.Channels, " "), "denoised.R") || strings.Contains(strings.Join(raw.Channels, " "), "denoised") {
+		t.Errorf("channels: with denoise %v, without %v", den.Channels, raw.Channels)
+	}
+	a, b := raw.RGB(), den.RGB()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("denoising changed the base layer at value %d: %v vs %v", i, a[i], b[i])
+		}
+	}
+	if bytes.Equal(rawPNG, denPNG) {
+		t.Error("the preview is the same with and without denoising")
+	}
+	cfg := Config{SPP: 4, Load: testScene, Denoise: true, NoAOVs: true}
+	if err := Run(context.Background(), cfg, nil, io.Discard); err == nil {
+		t.Error("denoise without AOVs accepted")
+	}
+}

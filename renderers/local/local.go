@@ -49,7 +49,9 @@ const (
 	// OptFilter is the pixel filter: box or blackman-harris.
 	OptFilter = "filter"
 	// OptAOVs writes the AOV layers into the EXR: on or off.
-	OptAOVs       = "aovs"
+	OptAOVs = "aovs"
+	// OptDenoise adds a denoised layer and preview: on or off.
+	OptDenoise    = "denoise"
 	DefaultSubdiv = 2
 	DefaultSPP    = 64
 	DefaultBounce = 4
@@ -71,6 +73,7 @@ func Schema() []bgrender.OptionSpec {
 		{Name: OptFilter, Label: "Pixel filter", Type: "choice", Default: "box", Choices: []string{"box", "blackman-harris"}, Help: "box, or Blackman-Harris 1.5 px as Cycles renders (softer, compares like for like)"},
 		{Name: OptVariantFallbacks, Label: "Variant fallbacks", Type: "string", Default: "", Help: "SET=SEL[,SEL...] with ';' between sets: the variant to use where the scene selects none (e.g. standin=render)"},
 		{Name: OptAOVs, Label: "AOV layers", Type: "choice", Default: "on", Choices: []string{"on", "off"}, Help: "albedo, normal, depth, emission and diffuse/specular direct/indirect as layers of the EXR (about 1-3% slower, 184 bytes per pixel)"},
+		{Name: OptDenoise, Label: "Denoise", Type: "choice", Default: "off", Choices: []string{"off", "on"}, Help: "a denoised copy (guided by albedo, normal, depth) as the EXR layer \"denoised\" and in the preview; the raw image stays the main layer"},
 		{Name: OptDefaultLights, Label: "Default lights", Type: "choice", Default: "auto", Choices: []string{"auto", "on", "off"}, Help: "a soft dome plus a key light from the camera's side; auto adds them only when the stage has no light"},
 	}
 }
@@ -121,7 +124,7 @@ func (r *Renderer) PollFrequency() time.Duration { return 500 * time.Millisecond
 // GetConfigOptions fills in defaults for missing options.
 func (r *Renderer) GetConfigOptions(_ context.Context, old map[string]any) (map[string]any, error) {
 	out := map[string]any{OptSPP: DefaultSPP, OptMaxBounces: DefaultBounce, OptThreads: 0, OptDefaultLights: "auto", OptSubdivLevel: DefaultSubdiv,
-		OptAdaptiveThreshold: 0.0, OptFilter: "box", OptAOVs: "on"}
+		OptAdaptiveThreshold: 0.0, OptFilter: "box", OptAOVs: "on", OptDenoise: "off"}
 	for k, v := range old {
 		out[k] = v
 	}
@@ -166,6 +169,17 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		}
 		aovs = s
 	}
+	denoise := "off"
+	if v, ok := opts.Plugin[OptDenoise]; ok && v != nil {
+		s, ok := v.(string)
+		if !ok || (s != "on" && s != "off") {
+			return fmt.Errorf("local: option %s=%v: want on or off", OptDenoise, v)
+		}
+		denoise = s
+	}
+	if denoise == "on" && aovs == "off" {
+		return fmt.Errorf("local: option %s=on needs %s=on (the denoiser is guided by them)", OptDenoise, OptAOVs)
+	}
 	lights := "auto"
 	if v, ok := opts.Plugin[OptDefaultLights]; ok && v != nil {
 		s, ok := v.(string)
@@ -191,6 +205,9 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		"--default-lights", lights, "--subdiv-level", strconv.Itoa(subdivLevel), "--exr", r.exr, "--png", filepath.Join(dir, "image.png")}
 	if aovs == "off" {
 		args = append(args, "--aovs", "off")
+	}
+	if denoise == "on" {
+		args = append(args, "--denoise", "on")
 	}
 	if filter != "box" {
 		args = append(args, "--filter", filter)
