@@ -10,6 +10,22 @@
 // a sample range [a, b) rendered anywhere adds exactly the same radiance as
 // the same range inside a longer render; this is what lets farm tasks merge.
 //
+// Sampling and output (each file's comment cites its reference):
+//   - lightselect.go: next-event estimation picks a light with probability
+//     proportional to its estimated power (pbrt-v4's PowerLightSampler);
+//     Settings.UniformLights restores the uniform choice.
+//   - adaptive.go: Settings.AdaptiveThreshold > 0 stops converged pixels
+//     (Cycles' adaptive sampling error estimate); Progress counts the
+//     samples really planned.
+//   - filter.go: Settings.Filter chooses box (default) or Cycles'
+//     Blackman-Harris pixel filter, applied by importance sampling so the
+//     film stays a plain per-pixel sum.
+//   - aov.go: Settings.AOVs makes the film accumulate albedo, normal, depth,
+//     coverage, emission and diffuse/specular direct/indirect passes, merged
+//     as exactly as the beauty; Film.Layers returns them.
+//   - denoise.go: Film.Denoise, an albedo/normal/depth-guided à-trous filter
+//     for previews; it never changes the film.
+//
 // The package knows nothing of USD, image files or processes: it takes a
 // Scene and fills a Film.
 package render
