@@ -2,6 +2,7 @@ package render
 
 import (
 	"math"
+	"math/bits"
 	"sync"
 )
 
@@ -172,6 +173,8 @@ type stackEntry struct {
 // inline a callback for the leaves.
 func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 	rb := newRayBox(o, d)
+	tr := triRay{o, d}
+	var th tri4Hit
 	var buf [64]stackEntry
 	stack := buf[:0]
 	ni := int32(0)
@@ -189,7 +192,26 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 				continue
 			}
 			if c := n.count[k]; c > 0 {
-				for i := n.child[k]; i < n.child[k]+int32(c); i++ {
+				s := n.child[k]
+				if b.packs != nil {
+					// Four triangles a test; lanes in order, so that
+					// ties go to the first as in the scalar loop.
+					p := b.packOf[s]
+					for j := int32(0); j < int32(c); j += 4 {
+						m := tri4AVX(&b.packs[p], &tr, *tMax, &th)
+						p++
+						for ; m != 0; m &= m - 1 {
+							l := bits.TrailingZeros(uint(m))
+							if th.t[l] < *tMax {
+								*tMax = th.t[l]
+								h.Prim, h.U, h.V = s+j+int32(l), th.u[l], th.v[l]
+								found = true
+							}
+						}
+					}
+					continue
+				}
+				for i := s; i < s+int32(c); i++ {
 					if t, u, v, ok := intersectTri(&b.tris[i], o, d, *tMax); ok {
 						*tMax = t
 						h.Prim, h.U, h.V = i, u, v
@@ -233,6 +255,8 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 // anyTri reports whether any triangle is hit before tMax.
 func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 	rb := newRayBox(o, d)
+	tr := triRay{o, d}
+	var th tri4Hit
 	var buf [64]int32
 	stack := buf[:0]
 	ni := int32(0)
@@ -245,7 +269,18 @@ func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 				continue
 			}
 			if c := n.count[k]; c > 0 {
-				for i := n.child[k]; i < n.child[k]+int32(c); i++ {
+				s := n.child[k]
+				if b.packs != nil {
+					p := b.packOf[s]
+					for j := int32(0); j < int32(c); j += 4 {
+						if tri4AVX(&b.packs[p], &tr, tMax, &th) != 0 {
+							return true
+						}
+						p++
+					}
+					continue
+				}
+				for i := s; i < s+int32(c); i++ {
 					if _, _, _, ok := intersectTri(&b.tris[i], o, d, tMax); ok {
 						return true
 					}

@@ -111,7 +111,7 @@ func BenchmarkTraversalAB(b *testing.B) {
 			tr := render.MakeTraceRays(s, 640, 360, 100000, 5)
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			var cRef, cNew, sRef, sNew time.Duration
+			var cRef, cNew, sRef, sNew, cBox, sBox time.Duration
 			var h render.Hit
 			sink := 0
 			for i := 0; i < b.N; i++ {
@@ -140,6 +140,23 @@ func BenchmarkTraversalAB(b *testing.B) {
 					}
 				}
 				t4 := threadCPU()
+				// The SIMD box tests alone: triangles one at a time.
+				restore := render.PacksOff(s)
+				for j, r := range tr.Closest {
+					if s.Intersect(r, tr.ClosestMax[j], &h) {
+						sink++
+					}
+				}
+				t5 := threadCPU()
+				for j, r := range tr.Shadow {
+					if s.Occluded(r, tr.ShadowMax[j]) {
+						sink++
+					}
+				}
+				t6 := threadCPU()
+				restore()
+				cBox += t5 - t4
+				sBox += t6 - t5
 				cRef += t1 - t0
 				cNew += t2 - t1
 				sRef += t3 - t2
@@ -149,6 +166,8 @@ func BenchmarkTraversalAB(b *testing.B) {
 			b.ReportMetric(float64(cRef)/nc, "ref-ns/ray")
 			b.ReportMetric(float64(cNew)/nc, "new-ns/ray")
 			b.ReportMetric(float64(cNew)/float64(cRef), "new/ref")
+			b.ReportMetric(float64(cBox)/nc, "box-ns/ray")
+			b.ReportMetric(float64(sBox)/ns, "box-ns/shadow")
 			b.ReportMetric(float64(sRef)/ns, "ref-ns/shadow")
 			b.ReportMetric(float64(sNew)/ns, "new-ns/shadow")
 			b.ReportMetric(float64(sNew)/float64(sRef), "new/ref-shadow")

@@ -312,3 +312,18 @@ func MakeTraceRays(s *Scene, w, h, n int, seed uint32) *TraceRays {
 	}
 	return tr
 }
+
+// PacksOff hides the four-triangle packets of every BLAS of s, so that
+// traversal tests triangles one at a time; the returned func restores them.
+func PacksOff(s *Scene) (restore func()) {
+	saved := make([][]tri4, len(s.inst))
+	for i := range s.inst {
+		saved[i] = s.inst[i].bl.packs
+		s.inst[i].bl.packs = nil
+	}
+	return func() {
+		for i := range s.inst {
+			s.inst[i].bl.packs = saved[i]
+		}
+	}
+}

@@ -18,3 +18,6 @@ func hit4(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
 	}
 	return hit4SSE2(n, r, tMax, t)
 }
+
+//go:noescape
+func tri4AVX(p *tri4, r *triRay, tMax float64, out *tri4Hit) int

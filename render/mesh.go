@@ -96,7 +96,12 @@ type blas struct {
 	primMesh []int32 // index into meshes, per entry of tris (nil: mesh 0)
 	bvh      *wide
 	bound    AABB
-	name     string
+	// packs are the leaves' triangles four to a SIMD test, packOf the
+	// first packet of the leaf starting at each entry of tris; nil
+	// without AVX (tri4.go).
+	packs  []tri4
+	packOf []int32
+	name   string
 }
 
 func newBLAS(meshes ...*Mesh) *blas {
@@ -159,6 +164,9 @@ func newBLAS(meshes ...*Mesh) *blas {
 			bl.prim[i] = t
 		}
 	})
+	if hasAVX {
+		bl.buildPacks()
+	}
 	wb := v.box
 	bl.bound = AABB{
 		Vec3{float64(wb.lo[0]), float64(wb.lo[1]), float64(wb.lo[2])},
