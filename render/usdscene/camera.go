@@ -146,8 +146,16 @@ func (c *conv) camera(p *usd.Prim) render.Camera {
 	return cam
 }
 
-// frameAll returns a camera looking at the scene's bounds along −Z (or −Y
-// for Z-up stages) from far enough to see everything.
+// defaultCameraElevation is how far (degrees) the default camera looks
+// down on the scene. A camera level with the bounds' centre sees ground
+// planes, boards and decals edge-on and nothing on them (usd-wg/assets
+// AlphaBlendSortTest, RelationshipEncapsulationTests, OpenChessSet all
+// rendered as a line); asset viewers' thumbnails look slightly down.
+const defaultCameraElevation = 20
+
+// frameAll returns a camera looking at the scene's bounds from the front
+// (−Z, or +Y for Z-up stages), tilted down by defaultCameraElevation, from
+// far enough to see everything.
 func (c *conv) frameAll() render.Camera {
 	b := render.EmptyAABB()
 	// Each mesh's box once: instanced scenes place one mesh many times.
@@ -172,11 +180,12 @@ func (c *conv) frameAll() render.Camera {
 	ctr := b.Center()
 	r := b.Diagonal().Len() / 2
 	d := r / math.Tan(0.3) * 1.1
+	sin, cos := math.Sincos(defaultCameraElevation * math.Pi / 180)
 	if c.st.UpAxis() == "Z" {
-		// Camera −Z looks along +Y, +Y up is world +Z.
-		cam.ToWorld = rot('X', 90).Mul(render.Translate(ctr.Add(render.Vec3{Y: -d})))
+		// Camera −Z looks along +Y, +Y up is world +Z; then pitched down.
+		cam.ToWorld = rot('X', 90-defaultCameraElevation).Mul(render.Translate(ctr.Add(render.Vec3{Y: -d * cos, Z: d * sin})))
 	} else {
-		cam.ToWorld = render.Translate(ctr.Add(render.Vec3{Z: d}))
+		cam.ToWorld = rot('X', -defaultCameraElevation).Mul(render.Translate(ctr.Add(render.Vec3{Y: d * sin, Z: d * cos})))
 	}
 	cam.Near, cam.Far = d*1e-3, d*10
 	return cam

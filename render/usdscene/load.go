@@ -163,7 +163,7 @@ func convert(ctx context.Context, st *usd.Stage, opt Options, facts *Facts) (*Re
 	// value that failed to decode during the walk (a mesh's counts, say) is
 	// in Stage.Errors only now, and must reach the warnings.
 	for _, e := range st.Errors() {
-		c.warnf("composition: %v", e)
+		c.compositionWarning(e)
 	}
 	noLights := len(c.sc.Lights) == 0
 	rig, err := c.addDefaultLights(opt.DefaultLights)

@@ -43,10 +43,48 @@ func (c *conv) warnf(format string, args ...any) {
 		tmpl := make([]any, len(args))
 		copy(tmpl, args)
 		tmpl[i] = pathMark
-		c.warn[fmt.Sprintf(format, tmpl...)+pathSep+s]++
+		// The same prim named again (as "PATH.material:binding", say)
+		// must not split the group either.
+		c.warn[markPath(fmt.Sprintf(format, tmpl...), s)+pathSep+s]++
 		return
 	}
 	c.warn[fmt.Sprintf(format, args...)]++
+}
+
+// markPath replaces the further mentions of prim path in msg by pathMark:
+// path itself, or a property or descendant-free suffix of it (path
+// followed by '.', ':', ' ', ',', ')', ']' or the end), not a longer
+// prim name ("/A" in "/AB") nor a child ("/A" in "/A/B").
+func markPath(msg, path string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(msg, path)
+		if i < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		end := i + len(path)
+		if end == len(msg) || strings.IndexByte(".: ,)]", msg[end]) >= 0 {
+			b.WriteString(msg[:i])
+			b.WriteString(pathMark)
+		} else {
+			b.WriteString(msg[:end])
+		}
+		msg = msg[end:]
+	}
+}
+
+// compositionWarning records a composition error of the stage: one that
+// starts with the prim path it is about ("/a/b: reference @x@ ...") is
+// grouped by that path (see warnf), so an asset whose many prims share
+// one broken arc gives one line with a count.
+func (c *conv) compositionWarning(e error) {
+	msg := e.Error()
+	if path, rest, ok := strings.Cut(msg, ": "); ok && primPathRE.MatchString(path) {
+		c.warnf("composition: %s: %s", path, rest)
+		return
+	}
+	c.warnf("composition: %s", msg)
 }
 
 // warnPrim records a warning about the prim at path; msg does not name
@@ -85,7 +123,7 @@ func warningLines(warn map[string]int) []string {
 	for tmpl, g := range groups {
 		sort.Strings(g.paths)
 		if len(g.paths) == 1 {
-			line := strings.Replace(tmpl, pathMark, g.paths[0], 1)
+			line := strings.ReplaceAll(tmpl, pathMark, g.paths[0])
 			if g.n > 1 {
 				line = fmt.Sprintf("%s (%d times)", line, g.n)
 			}
@@ -103,7 +141,7 @@ func warningLines(warn map[string]int) []string {
 			}
 		}
 		if count != "" {
-			out = append(out, strings.Replace(tmpl, pathMark, g.paths[0], 1)+" ("+count+")")
+			out = append(out, strings.ReplaceAll(tmpl, pathMark, g.paths[0])+" ("+count+")")
 		}
 	}
 	sort.Strings(out)

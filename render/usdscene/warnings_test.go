@@ -52,3 +52,30 @@ func TestWarningsGroupPathInMiddle(t *testing.T) {
 		t.Errorf("warnings\n got %q\nwant %q", got, want)
 	}
 }
+
+// A prim named twice in one message (the prim and its binding property)
+// is one group, and composition errors that start with a prim path are
+// grouped by it (usd-wg/assets OpenChessSet: 20 pieces share 7 missing
+// MaterialX references, 20 bindings target no Material).
+func TestWarningsGroupPathNamedTwiceAndCompositionErrors(t *testing.T) {
+	c := &conv{warn: map[string]int{}}
+	for _, p := range []string{"/Set/White/King/Render", "/Set/Black/King/Render", "/Set/Black/KingSide"} {
+		c.warnf("%s: material binding %s.%s targets no Material; displayColor used", p, p, "material:binding")
+	}
+	for _, p := range []string{"/Set/White/King/Materials", "/Set/Black/King/Materials"} {
+		c.compositionWarning(fmt.Errorf("%s: reference @./King_mat.mtlx@ from /x/King_look.usd: not a USD file", p))
+	}
+	c.compositionWarning(fmt.Errorf("layer /x/a.usda: no such file"))
+	got := warningLines(c.warn)
+	want := []string{
+		"/Set/Black/King/Render: material binding /Set/Black/King/Render.material:binding targets no Material; displayColor used (3 prims, e.g. /Set/Black/King/Render, /Set/Black/KingSide, /Set/White/King/Render)",
+		"composition: /Set/Black/King/Materials: reference @./King_mat.mtlx@ from /x/King_look.usd: not a USD file (2 prims, e.g. /Set/Black/King/Materials, /Set/White/King/Materials)",
+		"composition: layer /x/a.usda: no such file",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings\n got %q\nwant %q", got, want)
+	}
+	if got := markPath("/A: /AB /A/B /A.x /A", "/A"); got != pathMark+": /AB /A/B "+pathMark+".x "+pathMark {
+		t.Errorf("markPath = %q", got)
+	}
+}
