@@ -105,13 +105,27 @@ var postgresDialect = &dialect{
 
 // sqliteMigrations: PRAGMA user_version counts the applied ones. Append
 // only: never edit a migration that has shipped.
-var sqliteMigrations = []string{
-	`CREATE TABLE snapshots (
-		id              INTEGER PRIMARY KEY AUTOINCREMENT,
+var sqliteMigrations = migrations(sqlTypes{id: "INTEGER PRIMARY KEY AUTOINCREMENT", bigint: "INTEGER", real: "REAL"})
+
+// postgresMigrations: the same schema in PostgreSQL's types; the
+// schema_version table counts the applied ones.
+var postgresMigrations = migrations(sqlTypes{id: "BIGSERIAL PRIMARY KEY", bigint: "BIGINT", real: "DOUBLE PRECISION"})
+
+// sqlTypes are the column types that differ between the two databases:
+// the snapshot id, 64-bit integers (nanosecond times, ids, sizes) and
+// doubles.
+type sqlTypes struct{ id, bigint, real string }
+
+// migrations is the gallery's schema history written in a database's
+// types. The text for SQLite is the one that shipped.
+func migrations(t sqlTypes) []string {
+	return []string{
+		`CREATE TABLE snapshots (
+		id              ` + t.id + `,
 		label           TEXT    NOT NULL DEFAULT '',
-		created_ns      INTEGER NOT NULL,
-		updated_ns      INTEGER NOT NULL,
-		finished_ns     INTEGER NOT NULL DEFAULT 0,
+		created_ns      ` + t.bigint + ` NOT NULL,
+		updated_ns      ` + t.bigint + ` NOT NULL,
+		finished_ns     ` + t.bigint + ` NOT NULL DEFAULT 0,
 		renderer        TEXT    NOT NULL,
 		options         TEXT    NOT NULL DEFAULT '{}',
 		source          TEXT    NOT NULL DEFAULT '',
@@ -123,12 +137,12 @@ var sqliteMigrations = []string{
 		state           TEXT    NOT NULL,
 		error           TEXT    NOT NULL DEFAULT '',
 		image           TEXT    NOT NULL DEFAULT '',
-		image_version   INTEGER NOT NULL DEFAULT 0,
+		image_version   ` + t.bigint + ` NOT NULL DEFAULT 0,
 		thumb           TEXT    NOT NULL DEFAULT '',
 		metadata        TEXT    NOT NULL DEFAULT '{}',
-		total_clock_time REAL,
-		percent_done    REAL,
-		peak_memory     INTEGER,
+		total_clock_time ` + t.real + `,
+		percent_done    ` + t.real + `,
+		peak_memory     ` + t.bigint + `,
 		star            INTEGER NOT NULL DEFAULT 0,
 		colour          TEXT    NOT NULL DEFAULT '',
 		notes           TEXT    NOT NULL DEFAULT '',
@@ -139,7 +153,7 @@ var sqliteMigrations = []string{
 	CREATE INDEX snapshots_state ON snapshots(state);
 	CREATE INDEX snapshots_renderer ON snapshots(renderer, id);
 	CREATE TABLE tags (
-		snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+		snapshot_id ` + t.bigint + ` NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
 		tag         TEXT    NOT NULL,
 		PRIMARY KEY (snapshot_id, tag)
 	);
@@ -147,61 +161,11 @@ var sqliteMigrations = []string{
 	CREATE TABLE renderer_options (
 		label      TEXT PRIMARY KEY,
 		options    TEXT NOT NULL,
-		updated_ns INTEGER NOT NULL
+		updated_ns ` + t.bigint + ` NOT NULL
 	);`,
-	usersMigration("INTEGER"),
-	serversMigration("INTEGER"),
-}
-
-// postgresMigrations: the same schema in PostgreSQL's types; the
-// schema_version table counts the applied ones. Append only, and keep the
-// columns in step with sqliteMigrations.
-var postgresMigrations = []string{
-	`CREATE TABLE snapshots (
-		id              BIGSERIAL PRIMARY KEY,
-		label           TEXT    NOT NULL DEFAULT '',
-		created_ns      BIGINT  NOT NULL,
-		updated_ns      BIGINT  NOT NULL,
-		finished_ns     BIGINT  NOT NULL DEFAULT 0,
-		renderer        TEXT    NOT NULL,
-		options         TEXT    NOT NULL DEFAULT '{}',
-		source          TEXT    NOT NULL DEFAULT '',
-		stored_scene    TEXT    NOT NULL DEFAULT '',
-		camera          TEXT    NOT NULL DEFAULT '',
-		rendersettings  TEXT    NOT NULL DEFAULT '',
-		res_x           INTEGER NOT NULL DEFAULT 0,
-		res_y           INTEGER NOT NULL DEFAULT 0,
-		state           TEXT    NOT NULL,
-		error           TEXT    NOT NULL DEFAULT '',
-		image           TEXT    NOT NULL DEFAULT '',
-		image_version   BIGINT  NOT NULL DEFAULT 0,
-		thumb           TEXT    NOT NULL DEFAULT '',
-		metadata        TEXT    NOT NULL DEFAULT '{}',
-		total_clock_time DOUBLE PRECISION,
-		percent_done    DOUBLE PRECISION,
-		peak_memory     BIGINT,
-		star            INTEGER NOT NULL DEFAULT 0,
-		colour          TEXT    NOT NULL DEFAULT '',
-		notes           TEXT    NOT NULL DEFAULT '',
-		log_path        TEXT    NOT NULL DEFAULT '',
-		attach_token    TEXT    NOT NULL DEFAULT '',
-		owner_pid       INTEGER NOT NULL DEFAULT 0
-	);
-	CREATE INDEX snapshots_state ON snapshots(state);
-	CREATE INDEX snapshots_renderer ON snapshots(renderer, id);
-	CREATE TABLE tags (
-		snapshot_id BIGINT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
-		tag         TEXT   NOT NULL,
-		PRIMARY KEY (snapshot_id, tag)
-	);
-	CREATE INDEX tags_tag ON tags(tag, snapshot_id);
-	CREATE TABLE renderer_options (
-		label      TEXT PRIMARY KEY,
-		options    TEXT NOT NULL,
-		updated_ns BIGINT NOT NULL
-	);`,
-	usersMigration("BIGINT"),
-	serversMigration("BIGINT"),
+		usersMigration(t.bigint),
+		serversMigration(t.bigint),
+	}
 }
 
 // b2i stores a bool as the 0/1 integer both schemas use.

@@ -183,6 +183,13 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 // a JSON answer into out; it returns the status.
 func (f *fixture) do(method, path string, body any, out any) int {
 	f.t.Helper()
+	return f.doAs("", method, path, body, out)
+}
+
+// doAs is do for a team gallery's user, authenticated by token ("" sends
+// none).
+func (f *fixture) doAs(token, method, path string, body any, out any) int {
+	f.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -191,6 +198,9 @@ func (f *fixture) do(method, path string, body any, out any) int {
 	req, _ := http.NewRequest(method, f.srv.URL+path, rd)
 	req.Header.Set("X-Rgallery", "1")
 	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		f.t.Fatal(err)

@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,33 +33,10 @@ func newTeamFixture(t *testing.T) *teamFixture {
 	return f
 }
 
-// as sends an API request as the web UI does, authenticated by token ("" =
-// none); it decodes a JSON answer into out and returns the status.
+// as sends an API request as the web UI does, as the user of token.
 func (f *teamFixture) as(token, method, path string, body, out any) int {
 	f.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = strings.NewReader(string(b))
-	}
-	req, _ := http.NewRequest(method, f.srv.URL+path, rd)
-	req.Header.Set("X-Rgallery", "1")
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(data, out); err != nil {
-			f.t.Fatalf("%s %s: %d %v: %s", method, path, resp.StatusCode, err, data)
-		}
-	}
-	return resp.StatusCode
+	return f.doAs(token, method, path, body, out)
 }
 
 // TestTeamModeAuthenticatesEveryRequest: without a known token the API

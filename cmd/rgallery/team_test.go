@@ -55,6 +55,19 @@ func teamDB(t *testing.T) string {
 	return u.String()
 }
 
+// newTeamEnv is a user's setup with a team gallery (a fresh schema) and
+// its admin's token.
+func newTeamEnv(t *testing.T) (e *env, db, token string) {
+	t.Helper()
+	db = teamDB(t)
+	e = newEnv(t)
+	tok, stderr, code := e.run("--db", db, "user", "add", "lead", "--admin")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	return e, db, strings.TrimSpace(tok)
+}
+
 // teamServer is a `rgallery serve` process of a team gallery.
 type teamServer struct {
 	cmd *exec.Cmd
@@ -184,13 +197,7 @@ func (ev *events) state(id int64) gallery.State {
 // live render interrupted once A's lease has run out, and B's stream says
 // so.
 func TestTeamServersShareRendersStopAndTakeOver(t *testing.T) {
-	db := teamDB(t)
-	e := newEnv(t)
-	tok, stderr, code := e.run("--db", db, "user", "add", "lead", "--admin")
-	if code != 0 {
-		t.Fatal(stderr)
-	}
-	tok = strings.TrimSpace(tok)
+	e, db, tok := newTeamEnv(t)
 	a, b := e.serveTeam(db), e.serveTeam(db)
 	evB := b.listen(t, tok)
 	render := func() gallery.Snapshot {
@@ -241,13 +248,7 @@ func TestTeamOwnerKilledRepeatedly(t *testing.T) {
 	if rounds <= 0 {
 		t.Skip("soak: set RGALLERY_TEAM_SOAK=20 (and RGALLERY_TEST_POSTGRES)")
 	}
-	db := teamDB(t)
-	e := newEnv(t)
-	tok, stderr, code := e.run("--db", db, "user", "add", "lead", "--admin")
-	if code != 0 {
-		t.Fatal(stderr)
-	}
-	tok = strings.TrimSpace(tok)
+	e, db, tok := newTeamEnv(t)
 	b := e.serveTeam(db)
 	var finished []int64
 	var takeover []time.Duration
@@ -350,13 +351,7 @@ func TestTeamLoadThreeServers(t *testing.T) {
 	if n <= 0 {
 		t.Skip("load: set RGALLERY_TEAM_LOAD=100 (and RGALLERY_TEST_POSTGRES)")
 	}
-	db := teamDB(t)
-	e := newEnv(t)
-	tok, stderr, code := e.run("--db", db, "user", "add", "lead", "--admin")
-	if code != 0 {
-		t.Fatal(stderr)
-	}
-	tok = strings.TrimSpace(tok)
+	e, db, tok := newTeamEnv(t)
 	servers := []*teamServer{e.serveTeam(db), e.serveTeam(db), e.serveTeam(db)}
 	var evs []*events
 	for _, s := range servers {
