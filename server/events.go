@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -114,6 +115,9 @@ func (a *API) eventsRaw(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// writeBufs holds the buffers of the streams' writes.
+var writeBufs = sync.Pool{New: func() any { b := make([]byte, 0, writeChunk+4<<10); return &b }}
+
 // serve writes the event stream of one client to w until ctx ends or a
 // write fails. flush sends what was written; deadline, if not nil, bounds
 // the next writes (0: no bound).
@@ -144,7 +148,10 @@ func (h *hub) serve(ctx context.Context, w io.Writer, flush func(), deadline fun
 			changed <-chan struct{}
 		)
 		evs, next, gap, changed = h.since(pos, evs)
-		b = b[:0]
+		// The buffer is taken for this write only: a thousand idle
+		// streams hold none.
+		bp := writeBufs.Get().(*[]byte)
+		b = (*bp)[:0]
 		wrote := false
 		switch {
 		case gap:
@@ -165,10 +172,16 @@ func (h *hub) serve(ctx context.Context, w io.Writer, flush func(), deadline fun
 		}
 		h.sent.Add(int64(len(evs)))
 		clear(evs) // drop the references to old snapshots
+		if cap(evs) > 1024 {
+			evs = nil
+		}
 		pos = next
 		if len(b) > 0 || wrote {
 			deadline(writeTimeout)
-			if _, err := w.Write(b); err != nil {
+			_, err := w.Write(b)
+			*bp = b[:0]
+			writeBufs.Put(bp)
+			if err != nil {
 				return err
 			}
 			flush()
@@ -179,6 +192,9 @@ func (h *hub) serve(ctx context.Context, w io.Writer, flush func(), deadline fun
 				return ctx.Err()
 			case <-pace.C:
 			}
+		} else {
+			*bp = b[:0]
+			writeBufs.Put(bp)
 		}
 		select {
 		case <-ctx.Done():
