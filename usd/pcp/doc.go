@@ -56,10 +56,14 @@
 // the class path mapped through each arc, so a global class override in
 // a referencing layer stack applies.
 //
-// Relocations (_EvalNodeRelocations): a prim at a relocation's target gets
-// a node for the source site; the source's own specs do not contribute
-// (salted earth) but its arcs do; relocated-away children are not listed
-// as children of the source's parent.
+// Relocations (_EvalNodeRelocations, _ElideSubtree,
+// _ElideRelocatedSubtrees): a prim at a relocation's target gets a node
+// for the source site; the source's own specs do not contribute (salted
+// earth) but its arcs do; the target's ancestral arcs other than variants
+// are elided (a "squatter" spec at the target in a referenced layer is
+// ignored); under the source node, nodes whose site is itself relocated
+// elsewhere are elided; relocated-away children are not listed as
+// children of the source's parent.
 //
 // Variants (Task::PriorityOrder, _EvalNodeVariantSets,
 // _EvalNodeAuthoredVariant, _EvalNodeFallbackVariant, RetryVariantTasks):

@@ -583,9 +583,18 @@ func (b *builder) evalArcs(n *Node) {
 	if n.Arc != ArcRelocate && !strings.ContainsRune(n.Path, '{') {
 		for _, r := range ls.Relocates {
 			if r.Target == n.Path && r.Source != "" {
+				// The opinions of the target's ancestral arcs (other than
+				// variants) give way to the source's (_EvalNodeRelocations).
+				for _, c := range n.Children {
+					if c.Arc != ArcVariant {
+						elide(c)
+					}
+				}
 				child := &Node{Arc: ArcRelocate, LayerStack: ls, Path: r.Source, Offset: n.Offset,
 					depth: b.depth, mapSrc: r.Source, mapDst: n.Path}
-				b.addChild(n, child)
+				if b.addChild(n, child) {
+					elideRelocatedSubtrees(child)
+				}
 			}
 		}
 	}
@@ -610,6 +619,27 @@ func (b *builder) evalArcs(n *Node) {
 	// Specializes.
 	for i, it := range composeListOp(ls, n.Path, "specializes", strKey) {
 		b.addClassArc(n, ArcSpecialize, it.item, i)
+	}
+}
+
+// elide makes a subtree contribute nothing (_ElideSubtree).
+func elide(n *Node) {
+	walk(n, func(m *Node) { m.inert = true })
+}
+
+// elideRelocatedSubtrees elides the nodes under a relocation source node
+// whose site is itself the source of a relocation in their layer stack:
+// their opinions belong to another prim (_ElideRelocatedSubtrees).
+func elideRelocatedSubtrees(n *Node) {
+	for _, c := range n.Children {
+		if c.Arc == ArcRelocate {
+			continue
+		}
+		if c.Contributes() && c.LayerStack.isRelocationSource(c.Path) {
+			elide(c)
+			continue
+		}
+		elideRelocatedSubtrees(c)
 	}
 }
 

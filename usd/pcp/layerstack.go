@@ -51,6 +51,17 @@ func (ls *LayerStack) relocate(path string) string {
 	return path
 }
 
+// isRelocationSource reports whether path is the source of a relocation
+// authored in the stack.
+func (ls *LayerStack) isRelocationSource(path string) bool {
+	for _, r := range ls.Relocates {
+		if r.Source == path {
+			return true
+		}
+	}
+	return false
+}
+
 // collectRelocates gathers the relocations authored in the stack's layers.
 func (ls *LayerStack) collectRelocates() {
 	seen := map[string]bool{}
