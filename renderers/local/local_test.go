@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -143,6 +144,10 @@ func TestRenderToFinish(t *testing.T) {
 	if sum <= 0 {
 		t.Fatal("image is black")
 	}
+	// The AOV layers come through by default.
+	if ch := strings.Join(im.Channels, " "); !strings.Contains(ch, "albedo.R") || !strings.Contains(ch, "depth.Z") || !strings.Contains(ch, "specular_indirect.B") {
+		t.Errorf("channels %q, want the AOV layers", ch)
+	}
 	if _, err := os.Stat(filepath.Join(r.OutputDir(), "image.png")); err != nil {
 		t.Errorf("no PNG preview: %v", err)
 	}
@@ -229,6 +234,68 @@ func TestBadOption(t *testing.T) {
 	err := r.StartBackgroundRender(context.Background(), "x.usda", bgrender.Options{Plugin: map[string]any{"spp": "lots"}})
 	if err == nil {
 		t.Fatal("spp=lots accepted")
+	}
+	for _, o := range []map[string]any{
+		{OptFilter: "gauss"}, {OptAOVs: "maybe"}, {OptAdaptiveThreshold: -1.0}, {OptAdaptiveThreshold: "x"},
+		{OptDenoise: "yes"}, {OptDenoise: "on", OptAOVs: "off"},
+	} {
+		if err := newRenderer(t, &host{}).StartBackgroundRender(context.Background(), "x.usda", bgrender.Options{Plugin: o}); err == nil {
+			t.Errorf("options %v accepted", o)
+		}
+	}
+}
+
+// The sampling and output options reach the worker: aovs=off writes only
+// the beauty; denoise=on adds the denoised layer (with the Blackman-Harris
+// filter and adaptive sampling on, which must not break the render).
+func TestRenderOptionsReachWorker(t *testing.T) {
+	scene := cornell(t)
+	for _, tc := range []struct {
+		opts     map[string]any
+		has, not string
+	}{
+		{map[string]any{OptAOVs: "off"}, "R", "albedo.R"},
+		{map[string]any{OptDenoise: "on", OptFilter: "blackman-harris", OptAdaptiveThreshold: 0.1}, "denoised.R", ""},
+	} {
+		h := &host{}
+		r := newRenderer(t, h)
+		plugin := map[string]any{"spp": float64(4), "threads": 2}
+		for k, v := range tc.opts {
+			plugin[k] = v
+		}
+		if err := r.StartBackgroundRender(context.Background(), scene, bgrender.Options{Plugin: plugin, Viewport: bgrender.Viewport{ResX: 32, ResY: 18}}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			done, err := r.IsRenderFinished(context.Background())
+			if err != nil {
+				t.Fatalf("%v: %v\nlog:\n%s", tc.opts, err, h.log.String())
+			}
+			if done {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%v: render did not finish in 60 s", tc.opts)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		imgs := h.snapshotImages()
+		if len(imgs) == 0 {
+			t.Fatalf("%v: no image", tc.opts)
+		}
+		im, err := exr.ReadFile(imgs[len(imgs)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch := " " + strings.Join(im.Channels, " ") + " "
+		if !strings.Contains(ch, " "+tc.has+" ") || (tc.not != "" && strings.Contains(ch, " "+tc.not+" ")) {
+			t.Errorf("%v: channels %q, want %s and not %q", tc.opts, ch, tc.has, tc.not)
+		}
+		if got := h.md["percentDone"]; got != float64(100) {
+			t.Errorf("%v: percentDone %v, want 100", tc.opts, got)
+		}
+		r.Close()
 	}
 }
 
