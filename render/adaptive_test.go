@@ -116,3 +116,20 @@ func TestAdaptiveOffRendersEverySample(t *testing.T) {
 		t.Error("negative threshold accepted")
 	}
 }
+
+// Adaptive sampling decides from the film alone, so it stays a pure
+// function of the inputs: other thread counts and tile sizes give the same
+// film, sample for sample.
+func TestAdaptiveSamplingDeterministic(t *testing.T) {
+	s := halfPlaneUnderDome(t, 0.5)
+	set := Settings{Width: 40, Height: 24, SamplesPerPixel: 64, MaxBounces: 2, Threads: 2, TileSize: 8, AdaptiveThreshold: 0.3, AOVs: true}
+	a := renderScene(t, s, set)
+	set.Threads, set.TileSize = 1, 16
+	b := renderScene(t, s, set)
+	if !a.Equal(b) {
+		t.Fatal("adaptive renders with other threads/tiles differ")
+	}
+	if a.TotalSamples() >= 40*24*64 {
+		t.Fatalf("%d samples: nothing converged", a.TotalSamples())
+	}
+}
