@@ -150,8 +150,8 @@ func hit4Go(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
 		// Empty slots hold the inverted box (lo = +∞, hi = −∞): with the
 		// planes chosen by direction sign its entry distance is +∞, so it
 		// is never hit and needs no test here.
-		t0 := max(float64(nearX[k])*r.ix-r.ox, float64(nearY[k])*r.iy-r.oy, float64(nearZ[k])*r.iz-r.oz, 0)
-		t1 := min(float64(farX[k])*r.ix-r.ox, float64(farY[k])*r.iy-r.oy, float64(farZ[k])*r.iz-r.oz, tMax)
+		t0 := max((float64(nearX[k])-r.ox)*r.ix, (float64(nearY[k])-r.oy)*r.iy, (float64(nearZ[k])-r.oz)*r.iz, 0)
+		t1 := min((float64(farX[k])-r.ox)*r.ix, (float64(farY[k])-r.oy)*r.iy, (float64(farZ[k])-r.oz)*r.iz, tMax)
 		if t0 <= t1*1.0000000000001+1e-300 {
 			t[k] = t0
 			mask |= 1 << k
@@ -173,7 +173,7 @@ type stackEntry struct {
 // inline a callback for the leaves.
 func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 	rb := newRayBox(o, d)
-	tr := triRay{o, d}
+	tr := newWTRay(o, d)
 	var th tri4Hit
 	var buf [64]stackEntry
 	stack := buf[:0]
@@ -192,30 +192,19 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 				continue
 			}
 			if c := n.count[k]; c > 0 {
-				s := n.child[k]
-				if b.packs != nil {
-					// Four triangles a test; lanes in order, so that
-					// ties go to the first as in the scalar loop.
-					p := b.packOf[s]
-					for j := int32(0); j < int32(c); j += 4 {
-						m := tri4AVX(&b.packs[p], &tr, *tMax, &th)
-						p++
-						for ; m != 0; m &= m - 1 {
-							l := bits.TrailingZeros(uint(m))
-							if th.t[l] < *tMax {
-								*tMax = th.t[l]
-								h.Prim, h.U, h.V = s+j+int32(l), th.u[l], th.v[l]
-								found = true
-							}
+				// Four triangles a test; lanes in order, so that ties
+				// go to the first as with one triangle at a time.
+				s, p := n.child[k], b.packOf[n.child[k]]
+				for j := int32(0); j < int32(c); j += 4 {
+					m := hit4Tris(&b.packs[p], &tr, *tMax, &th)
+					p++
+					for ; m != 0; m &= m - 1 {
+						l := bits.TrailingZeros(uint(m))
+						if th.t[l] < *tMax {
+							*tMax = th.t[l]
+							h.Prim, h.U, h.V = s+j+int32(l), th.u[l], th.v[l]
+							found = true
 						}
-					}
-					continue
-				}
-				for i := s; i < s+int32(c); i++ {
-					if t, u, v, ok := intersectTri(&b.tris[i], o, d, *tMax); ok {
-						*tMax = t
-						h.Prim, h.U, h.V = i, u, v
-						found = true
 					}
 				}
 				continue
@@ -255,7 +244,7 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 // anyTri reports whether any triangle is hit before tMax.
 func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 	rb := newRayBox(o, d)
-	tr := triRay{o, d}
+	tr := newWTRay(o, d)
 	var th tri4Hit
 	var buf [64]int32
 	stack := buf[:0]
@@ -269,21 +258,12 @@ func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 				continue
 			}
 			if c := n.count[k]; c > 0 {
-				s := n.child[k]
-				if b.packs != nil {
-					p := b.packOf[s]
-					for j := int32(0); j < int32(c); j += 4 {
-						if tri4AVX(&b.packs[p], &tr, tMax, &th) != 0 {
-							return true
-						}
-						p++
-					}
-					continue
-				}
-				for i := s; i < s+int32(c); i++ {
-					if _, _, _, ok := intersectTri(&b.tris[i], o, d, tMax); ok {
+				p := b.packOf[n.child[k]]
+				for j := int32(0); j < int32(c); j += 4 {
+					if hit4Tris(&b.packs[p], &tr, tMax, &th) != 0 {
 						return true
 					}
+					p++
 				}
 				continue
 			}

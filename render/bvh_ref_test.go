@@ -44,7 +44,7 @@ func RefOccluded(s *Scene, r Ray, tMax float64) bool {
 // The traversal is written out again for instances below, as Go would not
 // inline a callback for the leaves.
 func (w *wide) traverseTrisRef(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
-	rb := newRayBox(o, d)
+	rb := newRayBoxRef(o, d)
 	var buf [64]stackEntry
 	stack := buf[:0]
 	ni := int32(0)
@@ -52,7 +52,7 @@ func (w *wide) traverseTrisRef(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 	var ts [4]float64
 	for {
 		n := &w.nodes[ni]
-		mask := hit4Go(n, &rb, *tMax, &ts)
+		mask := hit4Ref(n, &rb, *tMax, &ts)
 		// Leaves first: their hits shrink tMax for the interior children.
 		var near [4]int32
 		var nearT [4]float64
@@ -105,14 +105,14 @@ func (w *wide) traverseTrisRef(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 
 // anyTri reports whether any triangle is hit before tMax.
 func (w *wide) anyTriRef(b *blas, o, d Vec3, tMax float64) bool {
-	rb := newRayBox(o, d)
+	rb := newRayBoxRef(o, d)
 	var buf [64]int32
 	stack := buf[:0]
 	ni := int32(0)
 	var ts [4]float64
 	for {
 		n := &w.nodes[ni]
-		mask := hit4Go(n, &rb, tMax, &ts)
+		mask := hit4Ref(n, &rb, tMax, &ts)
 		for k := 0; k < 4; k++ {
 			if mask&(1<<k) == 0 {
 				continue
@@ -137,7 +137,7 @@ func (w *wide) anyTriRef(b *blas, o, d Vec3, tMax float64) bool {
 
 // traverseInst is traverseTris for the top level over instances.
 func (w *wide) traverseInstRef(s *Scene, r Ray, tMax *float64, h *Hit) bool {
-	rb := newRayBox(r.O, r.D)
+	rb := newRayBoxRef(r.O, r.D)
 	var buf [64]stackEntry
 	stack := buf[:0]
 	ni := int32(0)
@@ -145,7 +145,7 @@ func (w *wide) traverseInstRef(s *Scene, r Ray, tMax *float64, h *Hit) bool {
 	var ts [4]float64
 	for {
 		n := &w.nodes[ni]
-		mask := hit4Go(n, &rb, *tMax, &ts)
+		mask := hit4Ref(n, &rb, *tMax, &ts)
 		var near [4]int32
 		var nearT [4]float64
 		cnt := 0
@@ -201,14 +201,14 @@ func (w *wide) traverseInstRef(s *Scene, r Ray, tMax *float64, h *Hit) bool {
 
 // anyInst is anyTri for the top level.
 func (w *wide) anyInstRef(s *Scene, r Ray, tMax float64) bool {
-	rb := newRayBox(r.O, r.D)
+	rb := newRayBoxRef(r.O, r.D)
 	var buf [64]int32
 	stack := buf[:0]
 	ni := int32(0)
 	var ts [4]float64
 	for {
 		n := &w.nodes[ni]
-		mask := hit4Go(n, &rb, tMax, &ts)
+		mask := hit4Ref(n, &rb, tMax, &ts)
 		for k := 0; k < 4; k++ {
 			if mask&(1<<k) == 0 {
 				continue
@@ -313,17 +313,58 @@ func MakeTraceRays(s *Scene, w, h, n int, seed uint32) *TraceRays {
 	return tr
 }
 
-// PacksOff hides the four-triangle packets of every BLAS of s, so that
-// traversal tests triangles one at a time; the returned func restores them.
-func PacksOff(s *Scene) (restore func()) {
-	saved := make([][]tri4, len(s.inst))
-	for i := range s.inst {
-		saved[i] = s.inst[i].bl.packs
-		s.inst[i].bl.packs = nil
+// rayBoxRef is the old rayBox: t = p·inv − o·inv per axis.
+type rayBoxRef struct {
+	ix, iy, iz float64 // 1/d
+	ox, oy, oz float64 // o/d
+	nx, ny, nz int     // 0 when the lo plane is entered first, else 1
+}
+
+func newRayBoxRef(o, d Vec3) rayBoxRef {
+	// A zero component would give o·∞ = NaN for o = 0; a tiny one gives
+	// huge but finite distances with the same meaning.
+	if d.X == 0 {
+		d.X = 1e-20
 	}
-	return func() {
-		for i := range s.inst {
-			s.inst[i].bl.packs = saved[i]
+	if d.Y == 0 {
+		d.Y = 1e-20
+	}
+	if d.Z == 0 {
+		d.Z = 1e-20
+	}
+	ix, iy, iz := 1/d.X, 1/d.Y, 1/d.Z
+	r := rayBoxRef{ix: ix, iy: iy, iz: iz, ox: o.X * ix, oy: o.Y * iy, oz: o.Z * iz}
+	if ix < 0 {
+		r.nx = 1
+	}
+	if iy < 0 {
+		r.ny = 1
+	}
+	if iz < 0 {
+		r.nz = 1
+	}
+	return r
+}
+
+// hit4Ref tests the ray against the four child boxes of n and returns a bit
+// mask of the children hit within [0, tMax) and their entry distances.
+// The near and far planes per axis come from the ray's direction signs
+// (rayBox.nx…), so there is no per-box swap to mispredict.
+func hit4Ref(n *bvh4Node, r *rayBoxRef, tMax float64, t *[4]float64) int {
+	mask := 0
+	nearX, farX := &n.b[r.nx][0], &n.b[1-r.nx][0]
+	nearY, farY := &n.b[r.ny][1], &n.b[1-r.ny][1]
+	nearZ, farZ := &n.b[r.nz][2], &n.b[1-r.nz][2]
+	for k := 0; k < 4; k++ {
+		// Empty slots hold the inverted box (lo = +∞, hi = −∞): with the
+		// planes chosen by direction sign its entry distance is +∞, so it
+		// is never hit and needs no test here.
+		t0 := max(float64(nearX[k])*r.ix-r.ox, float64(nearY[k])*r.iy-r.oy, float64(nearZ[k])*r.iz-r.oz, 0)
+		t1 := min(float64(farX[k])*r.ix-r.ox, float64(farY[k])*r.iy-r.oy, float64(farZ[k])*r.iz-r.oz, tMax)
+		if t0 <= t1*1.0000000000001+1e-300 {
+			t[k] = t0
+			mask |= 1 << k
 		}
 	}
+	return mask
 }

@@ -112,6 +112,7 @@ func TestBVHStructure(t *testing.T) {
 func TestBVHMatchesBruteForce(t *testing.T) {
 	m := soup(20000, 7)
 	bl := newBLAS(m)
+	lanes := packLanes(bl)
 	r := rand.New(rand.NewPCG(3, 4))
 	hits := 0
 	for q := 0; q < 2000; q++ {
@@ -122,8 +123,9 @@ func TestBVHMatchesBruteForce(t *testing.T) {
 		}
 		d := target.Sub(o).Norm()
 		want, wantPrim := math.Inf(1), int32(-1)
-		for i := range bl.tris {
-			if tt, _, _, ok := intersectTri(&bl.tris[i], o, d, want); ok {
+		wr := newWTRay(o, d)
+		for i, pl := range lanes {
+			if tt, _, _, ok := bl.packs[pl.p].hit(pl.l, &wr, want); ok {
 				want, wantPrim = tt, int32(i)
 			}
 		}
@@ -188,4 +190,25 @@ func TestPairTriangles(t *testing.T) {
 	if pb := pairTriangles(2, two); len(pb) != 3 {
 		t.Fatalf("triangles of two meshes paired: %v", pb)
 	}
+}
+
+// packLanes returns, per entry of bl.tris, its packet and lane.
+func packLanes(bl *blas) []struct {
+	p int32
+	l int
+} {
+	out := make([]struct {
+		p int32
+		l int
+	}, len(bl.tris))
+	for ni := range bl.bvh.nodes {
+		nd := &bl.bvh.nodes[ni]
+		for k := 0; k < 4; k++ {
+			for j := int32(0); j < int32(nd.count[k]); j++ {
+				i := nd.child[k] + j
+				out[i].p, out[i].l = bl.packOf[nd.child[k]]+j/4, int(j%4)
+			}
+		}
+	}
+	return out
 }

@@ -20,4 +20,4 @@ func hit4(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
 }
 
 //go:noescape
-func tri4AVX(p *tri4, r *triRay, tMax float64, out *tri4Hit) int
+func tri4AVX(p *tri4, r *wtRay, tMax float64, out *tri4Hit) int

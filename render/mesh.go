@@ -96,9 +96,10 @@ type blas struct {
 	primMesh []int32 // index into meshes, per entry of tris (nil: mesh 0)
 	bvh      *wide
 	bound    AABB
-	// packs are the leaves' triangles four to a SIMD test, packOf the
-	// first packet of the leaf starting at each entry of tris; nil
-	// without AVX (tri4.go).
+	// packs are the leaves' triangles four to a watertight test (SIMD
+	// on AVX), packOf the first packet of the leaf starting at each
+	// entry of tris (tri4.go). Traversal reads these; tris serves
+	// shading.
 	packs  []tri4
 	packOf []int32
 	name   string
@@ -164,9 +165,10 @@ func newBLAS(meshes ...*Mesh) *blas {
 			bl.prim[i] = t
 		}
 	})
-	if hasAVX {
-		bl.buildPacks()
-	}
+	bl.buildPacks(func(i int32) (Vec3, Vec3, Vec3) {
+		m, _, t := meshOf(v.order[i])
+		return m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
+	})
 	wb := v.box
 	bl.bound = AABB{
 		Vec3{float64(wb.lo[0]), float64(wb.lo[1]), float64(wb.lo[2])},
@@ -270,30 +272,4 @@ func bake(m *Mesh, xf *Matrix, inv *Matrix) *Mesh {
 		})
 	}
 	return &c
-}
-
-// intersectTri is Möller-Trumbore; it returns t, u, v (barycentrics of
-// vertices 1 and 2) and whether the ray hits within (tMin, tMax).
-func intersectTri(t *tri, o, d Vec3, tMax float64) (float64, float64, float64, bool) {
-	p := d.Cross(t.e2)
-	det := t.e1.Dot(p)
-	if det > -1e-14 && det < 1e-14 {
-		return 0, 0, 0, false
-	}
-	inv := 1 / det
-	s := o.Sub(t.v0)
-	u := s.Dot(p) * inv
-	if u < 0 || u > 1 {
-		return 0, 0, 0, false
-	}
-	q := s.Cross(t.e1)
-	v := d.Dot(q) * inv
-	if v < 0 || u+v > 1 {
-		return 0, 0, 0, false
-	}
-	tt := t.e2.Dot(q) * inv
-	if tt <= 0 || tt >= tMax {
-		return 0, 0, 0, false
-	}
-	return tt, u, v, true
 }

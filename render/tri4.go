@@ -1,22 +1,112 @@
 package render
 
-// tri4 is up to four triangles of one BVH leaf in structure-of-arrays form
-// (v0, e1, e2 per coordinate), so that one SIMD test covers them
-// (tri4_amd64.s). Unused lanes are zero: a zero determinant never hits.
+import "math"
+
+// tri4 is up to four triangles of one BVH leaf in structure-of-arrays form,
+// their vertices as the mesh has them (not edges: the watertight test needs
+// a shared vertex to transform identically in both of its triangles), so
+// that one SIMD test covers them (tri4_amd64.s). Unused lanes are zero: a
+// degenerate triangle never hits.
 type tri4 struct {
-	v [9][4]float64 // v0x v0y v0z e1x e1y e1z e2x e2y e2z
+	v [9][4]float64 // v0x v0y v0z v1x v1y v1z v2x v2y v2z
 }
 
-// triRay is the ray as tri4AVX reads it.
-type triRay struct{ o, d Vec3 }
+// wtRay is a ray prepared for the watertight triangle test (Woop, Benthin,
+// Wald 2013, "Watertight Ray/Triangle Intersection", JCGT 2(1)): the axis
+// kz along which the direction is largest, the other two kx, ky, and the
+// shear that maps the direction to +z. The origin is stored permuted.
+type wtRay struct {
+	ox, oy, oz float64 // o[kx], o[ky], o[kz]
+	sx, sy, sz float64 // -d[kx]/d[kz], -d[ky]/d[kz], 1/d[kz]
+	// offx, offy, offz are kx, ky, kz as byte offsets of the coordinate
+	// rows of a tri4 (32 bytes each), for the assembly.
+	offx, offy, offz int
+}
+
+func newWTRay(o, d Vec3) wtRay {
+	ad := Vec3{math.Abs(d.X), math.Abs(d.Y), math.Abs(d.Z)}
+	kz := 0
+	if ad.Y > ad.X {
+		kz = 1
+	}
+	if ad.Z > ad.Axis(kz) {
+		kz = 2
+	}
+	kx, ky := (kz+1)%3, (kz+2)%3
+	dz := d.Axis(kz)
+	if dz < 0 {
+		kx, ky = ky, kx // keep the winding, as the paper does
+	}
+	return wtRay{
+		ox: o.Axis(kx), oy: o.Axis(ky), oz: o.Axis(kz),
+		sx: -(d.Axis(kx) / dz), sy: -(d.Axis(ky) / dz), sz: 1 / dz,
+		offx: 32 * kx, offy: 32 * ky, offz: 32 * kz,
+	}
+}
 
 // tri4Hit receives the four lanes' t, u, v.
 type tri4Hit struct{ t, u, v [4]float64 }
 
-// buildPacks fills b.packs and b.packOf from the finished tree and
-// b.tris: every leaf's triangles in ceil(count/4) packets, packOf[first
-// triangle of the leaf] = its first packet.
-func (b *blas) buildPacks() {
+// hit is the watertight test of lane l, in the operation order of the
+// assembly (bit-identical to it): the triangle's vertices relative to the
+// origin are sheared so that the ray runs along +z through (0, 0); the
+// 2D edge functions U, V, W of the sheared vertices are then computed from
+// the same two vertices, in the same order up to sign, for the two
+// triangles that share an edge, so a ray through the edge cannot miss both.
+// The float64 conversions keep the compiler from fusing multiply-adds
+// (which would break that symmetry on arm64). u, v are the barycentrics of
+// vertices 1 and 2.
+func (p *tri4) hit(l int, r *wtRay, tMax float64) (t, u, v float64, ok bool) {
+	kx, ky, kz := r.offx/32, r.offy/32, r.offz/32
+	az := p.v[kz][l] - r.oz
+	ax := p.v[kx][l] - r.ox + float64(r.sx*az)
+	ay := p.v[ky][l] - r.oy + float64(r.sy*az)
+	bz := p.v[3+kz][l] - r.oz
+	bx := p.v[3+kx][l] - r.ox + float64(r.sx*bz)
+	by := p.v[3+ky][l] - r.oy + float64(r.sy*bz)
+	cz := p.v[6+kz][l] - r.oz
+	cx := p.v[6+kx][l] - r.ox + float64(r.sx*cz)
+	cy := p.v[6+ky][l] - r.oy + float64(r.sy*cz)
+	eu := float64(cx*by) - float64(cy*bx)
+	ev := float64(ax*cy) - float64(ay*cx)
+	ew := float64(bx*ay) - float64(by*ax)
+	if (eu < 0 || ev < 0 || ew < 0) && (eu > 0 || ev > 0 || ew > 0) {
+		return 0, 0, 0, false
+	}
+	det := eu + ev + ew
+	if det == 0 {
+		return 0, 0, 0, false
+	}
+	tt := float64(eu*float64(r.sz*az)) + float64(ev*float64(r.sz*bz)) + float64(ew*float64(r.sz*cz))
+	inv := 1 / det
+	t = tt * inv
+	if !(t > 0 && t < tMax) {
+		return 0, 0, 0, false
+	}
+	return t, ev * inv, ew * inv, true
+}
+
+// hit4Tris tests the four lanes of p: a mask of the hits within (0, tMax)
+// and their t, u, v in out.
+func hit4Tris(p *tri4, r *wtRay, tMax float64, out *tri4Hit) int {
+	if hasAVX {
+		return tri4AVX(p, r, tMax, out)
+	}
+	m := 0
+	for l := 0; l < 4; l++ {
+		if t, u, v, ok := p.hit(l, r, tMax); ok {
+			out.t[l], out.u[l], out.v[l] = t, u, v
+			m |= 1 << l
+		}
+	}
+	return m
+}
+
+// buildPacks fills b.packs and b.packOf from the finished tree: every
+// leaf's triangles in ceil(count/4) packets, packOf[first triangle of the
+// leaf] = its first packet. vert gives the three vertices of the triangle
+// at an entry of tris.
+func (b *blas) buildPacks(vert func(i int32) (Vec3, Vec3, Vec3)) {
 	w := b.bvh
 	b.packOf = make([]int32, len(b.tris))
 	n := 0
@@ -40,10 +130,10 @@ func (b *blas) buildPacks() {
 			for j := int32(0); j < c; j += 4 {
 				var p tri4
 				for l := int32(0); l < 4 && j+l < c; l++ {
-					t := &b.tris[s+j+l]
-					p.v[0][l], p.v[1][l], p.v[2][l] = t.v0.X, t.v0.Y, t.v0.Z
-					p.v[3][l], p.v[4][l], p.v[5][l] = t.e1.X, t.e1.Y, t.e1.Z
-					p.v[6][l], p.v[7][l], p.v[8][l] = t.e2.X, t.e2.Y, t.e2.Z
+					v0, v1, v2 := vert(s + j + l)
+					for vi, v := range [3]Vec3{v0, v1, v2} {
+						p.v[3*vi][l], p.v[3*vi+1][l], p.v[3*vi+2][l] = v.X, v.Y, v.Z
+					}
 				}
 				b.packs = append(b.packs, p)
 			}
