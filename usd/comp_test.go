@@ -476,3 +476,41 @@ func TestParseVariantFallbacks(t *testing.T) {
 		}
 	}
 }
+
+// TestPcpIndexCapacityBound pins the safety net behind cycle detection: a
+// prim whose arcs chain through more sites than an index may hold (here a
+// reference into a layer of 5000 prims, each referencing the next) is an
+// IndexCapacityExceeded error of that prim (OpenUSD's
+// PcpErrorIndexCapacityExceeded), composed up to the bound, never
+// unbounded growth.
+func TestPcpIndexCapacityBound(t *testing.T) {
+	const n = 5000
+	var b strings.Builder
+	b.WriteString("#usda 1.0\n\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "def \"P%d\" (\n    references = </P%d>\n)\n{\n}\n\n", i, i+1)
+	}
+	fmt.Fprintf(&b, "def \"P%d\"\n{\n}\n", n)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "chain.usda"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := "#usda 1.0\n\ndef \"P0\" (\n    references = @./chain.usda@</P0>\n)\n{\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "root.usda"), []byte(root), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := openWithDeadline(t, filepath.Join(dir, "root.usda"))
+	var sites []string
+	for _, err := range s.Errors() {
+		var pe *pcp.Error
+		if errors.As(err, &pe) && pe.Kind == "IndexCapacityExceeded" {
+			sites = append(sites, pe.Site)
+		}
+	}
+	if len(sites) == 0 || sites[0] != "/P0" {
+		t.Fatalf("IndexCapacityExceeded at %v, want it first at /P0", sites)
+	}
+	if got := len(s.PrimAtPath("/P0").PrimStack()); got < 1000 {
+		t.Errorf("/P0 stack has %d specs, want the chain composed up to the bound", got)
+	}
+}
