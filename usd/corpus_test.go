@@ -37,7 +37,10 @@ func corpusFiles(t *testing.T) (dir string, files []string) {
 }
 
 func mustFail(p string) bool {
-	return strings.Contains(p, "failcases") || strings.HasSuffix(p, "BasicInherits_root/usda/root.usd")
+	// unknown-type-001.usda (an attribute of type "r") is in TinyUSDZ's
+	// fail cases but OpenUSD opens it, keeping the value; so do we.
+	return (strings.Contains(p, "failcases") && !strings.HasSuffix(p, "unknown-type-001.usda")) ||
+		strings.HasSuffix(p, "BasicInherits_root/usda/root.usd")
 }
 
 // TestCorpusOpens opens every file of the corpus as a stage and reads

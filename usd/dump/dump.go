@@ -34,6 +34,7 @@ import (
 	"strings"
 
 	"github.com/rgallery/rgallery/usd"
+	"github.com/rgallery/rgallery/usd/internal/usda"
 	"github.com/rgallery/rgallery/usd/pcp"
 	"github.com/rgallery/rgallery/usd/sdf"
 )
@@ -62,8 +63,8 @@ type Prim struct {
 
 // Property is the dump of one authored attribute or relationship.
 type Property struct {
-	Kind        string   `json:"kind"` // "attribute" or "relationship"
-	Type        string   `json:"type,omitempty"`
+	Kind        string   `json:"kind"`           // "attribute" or "relationship"
+	Type        *string  `json:"type,omitempty"` // attributes only; "" for a type the registry does not know
 	Default     any      `json:"default,omitempty"`
 	Samples     [][2]any `json:"samples,omitempty"`
 	Connections []string `json:"connections,omitempty"`
@@ -133,7 +134,13 @@ func dumpPrim(p *usd.Prim, layerName func(*sdf.Layer) string) *Prim {
 }
 
 func dumpAttribute(a *usd.Attribute) *Property {
-	dp := &Property{Kind: "attribute", Type: a.TypeName(), Connections: a.Connections()}
+	tn := a.TypeName()
+	if !usda.KnownType(tn) {
+		// A type the value type registry does not know has no
+		// SdfValueTypeName: UsdAttribute::GetTypeName is empty.
+		tn = ""
+	}
+	dp := &Property{Kind: "attribute", Type: &tn, Connections: a.Connections()}
 	if v, ok := a.Get(usd.Default); ok {
 		dp.Default = Value(v)
 	}
@@ -200,6 +207,13 @@ func Value(v any) any {
 		return string(x)
 	case sdf.PathExpression:
 		return string(x)
+	case sdf.UnregisteredValue:
+		// OpenUSD keeps a path value of an unknown type as an SdfPath;
+		// usd_dump.py prints other Sdf.UnregisteredValues so.
+		if len(x.Text) > 2 && x.Text[0] == '<' && x.Text[len(x.Text)-1] == '>' {
+			return x.Text[1 : len(x.Text)-1]
+		}
+		return "unsupported UnregisteredValue"
 	case sdf.AssetPath:
 		return map[string]any{"asset": x.Authored}
 	case sdf.TimeCode:

@@ -250,6 +250,13 @@ func formatValue(v any) string {
 	case *sdf.Spline:
 		return "None"
 	case sdf.UnregisteredValue:
+		// A tuple, list or path read for an attribute of an unknown type
+		// is written back as it was read (as OpenUSD writes an
+		// SdfUnregisteredValue); other text, such as an untyped metadata
+		// value from a crate file, as a string.
+		if tx := strings.TrimSpace(t.Text); tx != "" && strings.IndexByte("([<", tx[0]) >= 0 {
+			return tx
+		}
 		return quote(t.Text)
 	}
 	return quote(fmt.Sprint(v))

@@ -41,7 +41,9 @@ func TestCorpusText(t *testing.T) {
 		fail := strings.Contains(path, "failcases") || strings.HasSuffix(path, "BasicInherits_root/usda/root.usd")
 		_, perr := Parse(path, b)
 		if fail {
-			if perr == nil && !strings.Contains(path, "references-empty-layerpath") {
+			// OpenUSD opens these two (an unknown attribute type is kept
+			// with its value as text: see TestUnknownAttributeTypeKeepsValueText).
+			if perr == nil && !strings.Contains(path, "references-empty-layerpath") && !strings.Contains(path, "unknown-type-001") {
 				t.Errorf("%s: parse succeeded, want failure", path)
 			}
 			return nil

@@ -37,8 +37,11 @@ func (p *parser) property(primPath string) (string, error) {
 	if tn == "" {
 		return "", p.errf("expected a property type, found %s", p.describe())
 	}
-	if p.pos+1 < len(p.src) && p.src[p.pos] == '[' && p.src[p.pos+1] == ']' {
-		p.pos += 2
+	// "float []" and "float[ ]" are arrays too: OpenUSD's grammar allows
+	// inline padding (spaces, tabs; not a line break) around the brackets
+	// (measured with usd-core 26.11).
+	if end, ok := p.arrayBrackets(p.pos); ok {
+		p.pos = end
 		tn += "[]"
 	}
 	vt, array, known := lookupType(tn)
@@ -68,7 +71,7 @@ func (p *parser) property(primPath string) (string, error) {
 		if err := p.expect('='); err != nil {
 			return "", err
 		}
-		if !known && suffix != "connect" {
+		if !known && suffix != "connect" && suffix != "default" {
 			return "", p.errAt(typeStart, "unknown attribute type %q", tn)
 		}
 		switch suffix {
@@ -92,7 +95,7 @@ func (p *parser) property(primPath string) (string, error) {
 			}
 			spec.Set("spline", sp)
 		case "default":
-			v, err := p.value(vt, array, 0)
+			v, err := p.attrValue(vt, array, known)
 			if err != nil {
 				return "", err
 			}
@@ -105,10 +108,7 @@ func (p *parser) property(primPath string) (string, error) {
 			return "", p.errAt(start, "list op %q is only valid on connections and relationships", op)
 		}
 		if p.accept('=') {
-			if !known {
-				return "", p.errAt(typeStart, "unknown attribute type %q", tn)
-			}
-			v, err := p.value(vt, array, 0)
+			v, err := p.attrValue(vt, array, known)
 			if err != nil {
 				return "", err
 			}
@@ -122,6 +122,101 @@ func (p *parser) property(primPath string) (string, error) {
 		}
 	}
 	return name, nil
+}
+
+// arrayBrackets reports whether "[]" follows at off, with spaces or tabs
+// allowed before and between the brackets, and where it ends.
+func (p *parser) arrayBrackets(off int) (int, bool) {
+	pad := func(i int) int {
+		for i < len(p.src) && (p.src[i] == ' ' || p.src[i] == '\t') {
+			i++
+		}
+		return i
+	}
+	i := pad(off)
+	if i >= len(p.src) || p.src[i] != '[' {
+		return off, false
+	}
+	i = pad(i + 1)
+	if i >= len(p.src) || p.src[i] != ']' {
+		return off, false
+	}
+	return i + 1, true
+}
+
+// attrValue reads an attribute's default value. A value of a type the
+// registry does not know is kept as its text, as OpenUSD's text parser
+// keeps it (SdfUnregisteredValue): the layer still opens.
+func (p *parser) attrValue(vt valueType, array, known bool) (any, error) {
+	if known {
+		return p.value(vt, array, 0)
+	}
+	p.skipSpace()
+	if p.peek() == '<' {
+		// A path value (OpenUSD keeps it as an SdfPath).
+		path, err := p.path()
+		if err != nil {
+			return nil, err
+		}
+		return sdf.UnregisteredValue{Text: "<" + path + ">"}, nil
+	}
+	start := p.pos
+	if err := p.skipRawValue(); err != nil {
+		return nil, err
+	}
+	return sdf.UnregisteredValue{Text: string(p.src[start:p.pos])}, nil
+}
+
+// skipRawValue skips one value of any shape: a bracketed tuple or list
+// (nested, with strings and asset paths inside), a string, an asset path,
+// or a bare word or number.
+func (p *parser) skipRawValue() error {
+	switch c := p.peek(); c {
+	case '"', '\'':
+		_, err := p.str()
+		return err
+	case '@':
+		_, err := p.asset()
+		return err
+	case '(', '[':
+		depth := 0
+		for p.pos < len(p.src) {
+			switch p.src[p.pos] {
+			case '(', '[':
+				depth++
+			case ')', ']':
+				depth--
+				if depth == 0 {
+					p.pos++
+					return nil
+				}
+			case '"', '\'':
+				if _, err := p.str(); err != nil {
+					return err
+				}
+				continue
+			case '@':
+				if _, err := p.asset(); err != nil {
+					return err
+				}
+				continue
+			}
+			p.pos++
+		}
+		return p.errf("unterminated value")
+	}
+	start := p.pos
+	for p.pos < len(p.src) {
+		c := p.src[p.pos]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' || c == ',' || c == '}' {
+			break
+		}
+		p.pos++
+	}
+	if p.pos == start {
+		return p.errf("expected a value, found %s", p.describe())
+	}
+	return nil
 }
 
 // propName scans a namespaced property name; it may contain ':' and, for

@@ -72,6 +72,39 @@ func init() {
 	}
 }
 
+// Legacy type names that OpenUSD still registers (sdf/schema.cpp,
+// _AddLegacyTypesToRegistry: "Legacy types. We can remove these when
+// assets are updated") and whose values parserHelpers.cpp reads; OpenUSD's
+// own imaging tests still write "Vec3f" and "PointIndex[]". The type name
+// stays as authored (UsdAttribute::GetTypeName reports "Vec3f[]"); the
+// value is read as the canonical type's.
+var legacyTypes = map[string]string{
+	"Vec2i": "int2", "Vec2h": "half2", "Vec2f": "float2", "Vec2d": "double2",
+	"Vec3i": "int3", "Vec3h": "half3", "Vec3f": "float3", "Vec3d": "double3",
+	"Vec4i": "int4", "Vec4h": "half4", "Vec4f": "float4", "Vec4d": "double4",
+	"Point": "point3d", "PointFloat": "point3f", "Normal": "normal3d", "NormalFloat": "normal3f",
+	"Vector": "vector3d", "VectorFloat": "vector3f", "Color": "color3d", "ColorFloat": "color3f",
+	"Quath": "quath", "Quatf": "quatf", "Quatd": "quatd",
+	"Matrix2d": "matrix2d", "Matrix3d": "matrix3d", "Matrix4d": "matrix4d",
+	"Frame": "frame4d", "Transform": "matrix4d",
+	"PointIndex": "int", "EdgeIndex": "int", "FaceIndex": "int",
+}
+
+func init() {
+	for legacy, canon := range legacyTypes {
+		typeTable[legacy] = typeTable[canon]
+	}
+}
+
+// KnownType reports whether OpenUSD's value type registry knows the type
+// name ("point3f[]", "Vec3f", ...). An attribute of another type is read,
+// as OpenUSD reads it, with its value kept as text (sdf.UnregisteredValue)
+// and no value type (UsdAttribute::GetTypeName is empty).
+func KnownType(name string) bool {
+	_, _, ok := lookupType(name)
+	return ok
+}
+
 // lookupType returns the value type of a type name ("point3f[]" is an
 // array of point3f).
 func lookupType(name string) (vt valueType, array bool, ok bool) {

@@ -1,8 +1,11 @@
 package usda
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/rgallery/rgallery/usd/sdf"
 )
 
 // TestFramesPerSecondMustBePositive: OpenUSD's text parser refuses a layer
@@ -30,5 +33,80 @@ func TestFramesPerSecondMustBePositive(t *testing.T) {
 		if err != nil && !strings.Contains(err.Error(), "framesPerSecond") {
 			t.Errorf("%s: error %q does not name the field", c.meta, err)
 		}
+	}
+}
+
+// TestLegacyTypeNames: OpenUSD still registers the legacy value type
+// names (sdf/schema.cpp _AddLegacyTypesToRegistry) and its own imaging
+// tests use them ("Vec3f[] primvars:displayColor", "PointIndex[]"). The
+// type name stays as written; the value is the canonical type's.
+func TestLegacyTypeNames(t *testing.T) {
+	src := "#usda 1.0\ndef \"A\"\n{\n    Vec3f[] a = [(1, 2, 3)]\n    PointIndex[] b = [1, 2]\n    Point c = (1, 2, 3)\n    Matrix4d d = ((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,0,0,1))\n}\n"
+	l, err := Parse("t.usda", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]any{
+		"a": []sdf.Vec3f{{1, 2, 3}},
+		"b": []int32{1, 2},
+		"c": sdf.Vec3d{1, 2, 3},
+	} {
+		s := l.Spec("/A." + name)
+		v, _ := s.Get("default")
+		if fmt.Sprint(v) != fmt.Sprint(want) || fmt.Sprintf("%T", v) != fmt.Sprintf("%T", want) {
+			t.Errorf("%s = %T %v; want %T %v", name, v, v, want, want)
+		}
+	}
+	if tn, _ := l.Spec("/A.a").Get("typeName"); tn != sdf.Token("Vec3f[]") {
+		t.Errorf("a typeName = %v; want Vec3f[] as authored", tn)
+	}
+	if !KnownType("Vec3f[]") || !KnownType("FaceIndex") || KnownType("vec3f") || KnownType("Color3f") {
+		t.Errorf("KnownType disagrees with OpenUSD's registry")
+	}
+}
+
+// TestArrayBracketsAfterPadding: "float []" and "float[ ]" declare arrays
+// (usd-core 26.11 reads both); a line break before "[]" is an error.
+func TestArrayBracketsAfterPadding(t *testing.T) {
+	for _, decl := range []string{"float [] a = [1]", "float[ ] a = [1]", "float \t[ ] a = [1]"} {
+		l, err := Parse("t.usda", []byte("#usda 1.0\ndef \"A\"\n{\n    "+decl+"\n}\n"))
+		if err != nil {
+			t.Errorf("%s: %v", decl, err)
+			continue
+		}
+		if tn, _ := l.Spec("/A.a").Get("typeName"); tn != sdf.Token("float[]") {
+			t.Errorf("%s: typeName %v; want float[]", decl, tn)
+		}
+	}
+	if _, err := Parse("t.usda", []byte("#usda 1.0\ndef \"A\"\n{\n    float\n[] a = [1]\n}\n")); err == nil {
+		t.Errorf("line break between type and []: parsed; OpenUSD refuses it")
+	}
+}
+
+// TestUnknownAttributeTypeKeepsValueText: OpenUSD's text parser opens a
+// layer with an attribute of a type it does not know ("vec3f", "Color3f",
+// "r"), keeping the value as an SdfUnregisteredValue (a path value as a
+// path); the layer does not fail (usd-core 26.11; TinyUSDZ's
+// unknown-type-001.usda notes the same).
+func TestUnknownAttributeTypeKeepsValueText(t *testing.T) {
+	src := "#usda 1.0\ndef \"A\"\n{\n    vec3f[] b = [(1, 2, \"x)\")]\n    Color3f e = (1, 2, 3)\n    r f = </dora>\n    custom foo g = 3 (doc = \"d\")\n    float h = 1\n}\n"
+	l, err := Parse("t.usda", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]any{
+		"b": sdf.UnregisteredValue{Text: `[(1, 2, "x)")]`},
+		"e": sdf.UnregisteredValue{Text: "(1, 2, 3)"},
+		"f": sdf.UnregisteredValue{Text: "</dora>"},
+		"g": sdf.UnregisteredValue{Text: "3"},
+		"h": float32(1),
+	} {
+		v, _ := l.Spec("/A." + name).Get("default")
+		if v != want {
+			t.Errorf("%s = %#v; want %#v", name, v, want)
+		}
+	}
+	if d, _ := l.Spec("/A.g").Get("documentation"); d != "d" {
+		t.Errorf("metadata after an unregistered value: documentation %v", d)
 	}
 }
