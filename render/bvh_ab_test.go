@@ -63,11 +63,12 @@ func TestTraversalMatchesReference(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := loadBenchScene(t, name)
 			tr := render.MakeTraceRays(s, 640, 360, 20000, 3)
+			ref := render.NewRefScene(s)
 			hits := 0
 			for i, r := range tr.Closest {
 				var h1, h2 render.Hit
 				ok1 := s.Intersect(r, tr.ClosestMax[i], &h1)
-				ok2 := render.RefIntersect(s, r, tr.ClosestMax[i], &h2)
+				ok2 := ref.Intersect(r, tr.ClosestMax[i], &h2)
 				if !sameHit(ok1, h1, ok2, h2) {
 					t.Fatalf("ray %d %v: hit %v %+v, reference %v %+v", i, r, ok1, h1, ok2, h2)
 				}
@@ -77,7 +78,7 @@ func TestTraversalMatchesReference(t *testing.T) {
 			}
 			blocked := 0
 			for i, r := range tr.Shadow {
-				o1, o2 := s.Occluded(r, tr.ShadowMax[i]), render.RefOccluded(s, r, tr.ShadowMax[i])
+				o1, o2 := s.Occluded(r, tr.ShadowMax[i]), ref.Occluded(r, tr.ShadowMax[i])
 				if o1 != o2 {
 					t.Fatalf("shadow ray %d %v: occluded %v, reference %v", i, r, o1, o2)
 				}
@@ -109,6 +110,7 @@ func BenchmarkTraversalAB(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			s := loadBenchScene(b, name)
 			tr := render.MakeTraceRays(s, 640, 360, 100000, 5)
+			ref := render.NewRefScene(s)
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			var cRef, cNew, sRef, sNew, cBox, sBox time.Duration
@@ -117,7 +119,7 @@ func BenchmarkTraversalAB(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				t0 := threadCPU()
 				for j, r := range tr.Closest {
-					if render.RefIntersect(s, r, tr.ClosestMax[j], &h) {
+					if ref.Intersect(r, tr.ClosestMax[j], &h) {
 						sink++
 					}
 				}
@@ -129,7 +131,7 @@ func BenchmarkTraversalAB(b *testing.B) {
 				}
 				t2 := threadCPU()
 				for j, r := range tr.Shadow {
-					if render.RefOccluded(s, r, tr.ShadowMax[j]) {
+					if ref.Occluded(r, tr.ShadowMax[j]) {
 						sink++
 					}
 				}

@@ -7,43 +7,65 @@ import "math"
 // (BenchmarkTraversalAB) times against and that TestTraversalMatchesReference
 // compares hits with.
 
-// RefIntersect is Scene.Intersect through the reference traversal.
-func RefIntersect(s *Scene, r Ray, tMax float64, h *Hit) bool {
+// RefScene is a built scene with what the reference traversal needs: the
+// triangles as it stored them (v0, e1, e2), per instance.
+type RefScene struct {
+	s    *Scene
+	tris [][]tri
+}
+
+// NewRefScene prepares s for the reference traversal.
+func NewRefScene(s *Scene) *RefScene {
+	rs := &RefScene{s: s, tris: make([][]tri, len(s.inst))}
+	for i := range s.inst {
+		bl := s.inst[i].bl
+		rs.tris[i] = make([]tri, bl.numTris())
+		for j := range rs.tris[i] {
+			rs.tris[i][j] = bl.triAt(int32(j))
+		}
+	}
+	return rs
+}
+
+// Intersect is Scene.Intersect through the reference traversal.
+func (rs *RefScene) Intersect(r Ray, tMax float64, h *Hit) bool {
+	s := rs.s
 	if len(s.inst) == 0 {
 		return false
 	}
 	if len(s.inst) == 1 && s.inst[0].identity {
 		bl := s.inst[0].bl
-		if bl.bvh.traverseTrisRef(bl, r.O, r.D, &tMax, h) {
+		if bl.bvh.traverseTrisRef(rs.tris[0], r.O, r.D, &tMax, h) {
 			h.Inst, h.T = 0, tMax
 			return true
 		}
 		return false
 	}
-	if s.top.traverseInstRef(s, r, &tMax, h) {
+	if s.top.traverseInstRef(rs, r, &tMax, h) {
 		h.T = tMax
 		return true
 	}
 	return false
 }
 
-// RefOccluded is Scene.Occluded through the reference traversal.
-func RefOccluded(s *Scene, r Ray, tMax float64) bool {
+// Occluded is Scene.Occluded through the reference traversal.
+func (rs *RefScene) Occluded(r Ray, tMax float64) bool {
+	s := rs.s
 	if len(s.inst) == 0 {
 		return false
 	}
 	if len(s.inst) == 1 && s.inst[0].identity {
 		bl := s.inst[0].bl
-		return bl.bvh.anyTriRef(bl, r.O, r.D, tMax)
+		return bl.bvh.anyTriRef(rs.tris[0], r.O, r.D, tMax)
 	}
-	return s.top.anyInstRef(s, r, tMax)
+	return s.top.anyInstRef(rs, r, tMax)
 }
 
 // traverseTris finds the nearest triangle hit, shrinking *tMax. The stack
 // lives in a fixed array and only grows on the heap for pathological trees.
 // The traversal is written out again for instances below, as Go would not
 // inline a callback for the leaves.
-func (w *wide) traverseTrisRef(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
+func (w *wide) traverseTrisRef(tris []tri, o, d Vec3, tMax *float64, h *Hit) bool {
 	rb := newRayBoxRef(o, d)
 	var buf [64]stackEntry
 	stack := buf[:0]
@@ -63,7 +85,7 @@ func (w *wide) traverseTrisRef(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 			}
 			if c := n.count[k]; c > 0 {
 				for i := n.child[k]; i < n.child[k]+int32(c); i++ {
-					if t, u, v, ok := intersectTriRef(&b.tris[i], o, d, *tMax); ok {
+					if t, u, v, ok := intersectTriRef(&tris[i], o, d, *tMax); ok {
 						*tMax = t
 						h.Prim, h.U, h.V = i, u, v
 						found = true
@@ -104,7 +126,7 @@ func (w *wide) traverseTrisRef(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 }
 
 // anyTri reports whether any triangle is hit before tMax.
-func (w *wide) anyTriRef(b *blas, o, d Vec3, tMax float64) bool {
+func (w *wide) anyTriRef(tris []tri, o, d Vec3, tMax float64) bool {
 	rb := newRayBoxRef(o, d)
 	var buf [64]int32
 	stack := buf[:0]
@@ -119,7 +141,7 @@ func (w *wide) anyTriRef(b *blas, o, d Vec3, tMax float64) bool {
 			}
 			if c := n.count[k]; c > 0 {
 				for i := n.child[k]; i < n.child[k]+int32(c); i++ {
-					if _, _, _, ok := intersectTriRef(&b.tris[i], o, d, tMax); ok {
+					if _, _, _, ok := intersectTriRef(&tris[i], o, d, tMax); ok {
 						return true
 					}
 				}
@@ -136,7 +158,7 @@ func (w *wide) anyTriRef(b *blas, o, d Vec3, tMax float64) bool {
 }
 
 // traverseInst is traverseTris for the top level over instances.
-func (w *wide) traverseInstRef(s *Scene, r Ray, tMax *float64, h *Hit) bool {
+func (w *wide) traverseInstRef(rs *RefScene, r Ray, tMax *float64, h *Hit) bool {
 	rb := newRayBoxRef(r.O, r.D)
 	var buf [64]stackEntry
 	stack := buf[:0]
@@ -156,12 +178,12 @@ func (w *wide) traverseInstRef(s *Scene, r Ray, tMax *float64, h *Hit) bool {
 			if c := n.count[k]; c > 0 {
 				for i := n.child[k]; i < n.child[k]+int32(c); i++ {
 					id := w.order[i]
-					in := &s.inst[id]
+					in := &rs.s.inst[id]
 					o, d := r.O, r.D
 					if !in.identity {
 						o, d = in.inv.Point(o), in.inv.Dir(d)
 					}
-					if in.bl.bvh.traverseTrisRef(in.bl, o, d, tMax, h) {
+					if in.bl.bvh.traverseTrisRef(rs.tris[id], o, d, tMax, h) {
 						h.Inst = id
 						found = true
 					}
@@ -200,7 +222,7 @@ func (w *wide) traverseInstRef(s *Scene, r Ray, tMax *float64, h *Hit) bool {
 }
 
 // anyInst is anyTri for the top level.
-func (w *wide) anyInstRef(s *Scene, r Ray, tMax float64) bool {
+func (w *wide) anyInstRef(rs *RefScene, r Ray, tMax float64) bool {
 	rb := newRayBoxRef(r.O, r.D)
 	var buf [64]int32
 	stack := buf[:0]
@@ -215,12 +237,12 @@ func (w *wide) anyInstRef(s *Scene, r Ray, tMax float64) bool {
 			}
 			if c := n.count[k]; c > 0 {
 				for i := n.child[k]; i < n.child[k]+int32(c); i++ {
-					in := &s.inst[w.order[i]]
+					in := &rs.s.inst[w.order[i]]
 					o, d := r.O, r.D
 					if !in.identity {
 						o, d = in.inv.Point(o), in.inv.Dir(d)
 					}
-					if in.bl.bvh.anyTriRef(in.bl, o, d, tMax) {
+					if in.bl.bvh.anyTriRef(rs.tris[w.order[i]], o, d, tMax) {
 						return true
 					}
 				}

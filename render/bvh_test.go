@@ -69,7 +69,7 @@ func TestBVHStructure(t *testing.T) {
 				if c := nd.count[k]; c > 0 {
 					leaves = append(leaves, span{nd.child[k], nd.child[k] + int32(c)})
 					for i := nd.child[k]; i < nd.child[k]+int32(c); i++ {
-						tr := &bl.tris[i]
+						tr := bl.triAt(i)
 						for _, p := range []Vec3{tr.v0, tr.v0.Add(tr.e1), tr.v0.Add(tr.e2)} {
 							for a, v := range []float64{p.X, p.Y, p.Z} {
 								// The edges are recomputed in float64; allow their rounding.
@@ -94,10 +94,10 @@ func TestBVHStructure(t *testing.T) {
 			}
 			at = l.hi
 		}
-		if int(at) != len(bl.tris) {
-			t.Fatalf("n=%d: leaves cover %d of %d triangles", n, at, len(bl.tris))
+		if int(at) != bl.numTris() {
+			t.Fatalf("n=%d: leaves cover %d of %d triangles", n, at, bl.numTris())
 		}
-		seen := make([]bool, len(bl.tris))
+		seen := make([]bool, bl.numTris())
 		for _, id := range w.order {
 			if seen[id] {
 				t.Fatalf("n=%d: triangle %d twice in the order", n, id)
@@ -192,7 +192,7 @@ func TestPairTriangles(t *testing.T) {
 	}
 }
 
-// packLanes returns, per entry of bl.tris, its packet and lane.
+// packLanes returns, per triangle entry, its packet and lane.
 func packLanes(bl *blas) []struct {
 	p int32
 	l int
@@ -200,13 +200,13 @@ func packLanes(bl *blas) []struct {
 	out := make([]struct {
 		p int32
 		l int
-	}, len(bl.tris))
+	}, bl.numTris())
 	for ni := range bl.bvh.nodes {
 		nd := &bl.bvh.nodes[ni]
 		for k := 0; k < 4; k++ {
 			for j := int32(0); j < int32(nd.count[k]); j++ {
 				i := nd.child[k] + j
-				out[i].p, out[i].l = bl.packOf[nd.child[k]]+j/4, int(j%4)
+				out[i].p, out[i].l = int32(bl.loc[nd.child[k]]>>2)+j/4, int(j%4)
 			}
 		}
 	}

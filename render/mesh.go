@@ -81,7 +81,7 @@ func (m *Mesh) Validate() error {
 	return nil
 }
 
-// tri is a triangle prepared for intersection: a vertex and two edges.
+// tri is a triangle as shading reads it: a vertex and two edges.
 type tri struct {
 	v0, e1, e2 Vec3
 }
@@ -90,19 +90,17 @@ type tri struct {
 // or more meshes (several when single-use meshes are baked into world
 // space and share one tree).
 type blas struct {
-	meshes   []*Mesh
-	tris     []tri   // in BVH leaf order
-	prim     []int32 // triangle index within its mesh, per entry of tris
-	primMesh []int32 // index into meshes, per entry of tris (nil: mesh 0)
+	meshes []*Mesh
+	// packs hold the triangles in BVH leaf order, four to a watertight
+	// test (SIMD on AVX), each leaf starting a packet; loc is packet<<2 |
+	// lane per triangle entry (tri4.go). Entries are what Hit.Prim counts.
+	packs    []tri4
+	loc      []uint32
+	prim     []int32 // triangle index within its mesh, per entry
+	primMesh []int32 // index into meshes, per entry (nil: mesh 0)
 	bvh      *wide
 	bound    AABB
-	// packs are the leaves' triangles four to a watertight test (SIMD
-	// on AVX), packOf the first packet of the leaf starting at each
-	// entry of tris (tri4.go). Traversal reads these; tris serves
-	// shading.
-	packs  []tri4
-	packOf []int32
-	name   string
+	name     string
 }
 
 func newBLAS(meshes ...*Mesh) *blas {
@@ -149,23 +147,21 @@ func newBLAS(meshes ...*Mesh) *blas {
 		return box
 	})
 	v.expand(pb)
-	bl := &blas{meshes: meshes, bvh: v, tris: make([]tri, total), prim: make([]int32, total), name: meshes[0].Name}
+	bl := &blas{meshes: meshes, bvh: v, prim: make([]int32, total), name: meshes[0].Name}
 	if len(meshes) > 1 {
 		bl.primMesh = make([]int32, total)
 		bl.name = fmt.Sprintf("%d merged meshes", len(meshes))
 	}
 	parallelFor(total, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			m, mi, t := meshOf(v.order[i])
+			_, mi, t := meshOf(v.order[i])
 			if bl.primMesh != nil {
 				bl.primMesh[i] = mi
 			}
-			a, b, c := m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
-			bl.tris[i] = tri{v0: a, e1: b.Sub(a), e2: c.Sub(a)}
 			bl.prim[i] = t
 		}
 	})
-	bl.buildPacks(func(i int32) (Vec3, Vec3, Vec3) {
+	bl.buildPacks(total, func(i int32) (Vec3, Vec3, Vec3) {
 		m, _, t := meshOf(v.order[i])
 		return m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
 	})

@@ -156,7 +156,7 @@ func (s *Scene) Build() error {
 func (s *Scene) NumTriangles() int {
 	n := 0
 	for _, in := range s.inst {
-		n += len(in.bl.tris)
+		n += in.bl.numTris()
 	}
 	return n
 }
@@ -233,7 +233,8 @@ func (s *Scene) Interaction(r Ray, h *Hit, si *SurfaceInteraction) {
 	if bl.primMesh != nil {
 		m = bl.meshes[bl.primMesh[h.Prim]]
 	}
-	t := &bl.tris[h.Prim]
+	tv := bl.triAt(h.Prim)
+	t := &tv
 	id := int(bl.prim[h.Prim])
 	w := 1 - h.U - h.V
 	pObj := t.v0.AddScaled(t.e1, h.U).AddScaled(t.e2, h.V)

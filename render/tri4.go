@@ -102,22 +102,25 @@ func hit4Tris(p *tri4, r *wtRay, tMax float64, out *tri4Hit) int {
 	return m
 }
 
-// buildPacks fills b.packs and b.packOf from the finished tree: every
-// leaf's triangles in ceil(count/4) packets, packOf[first triangle of the
-// leaf] = its first packet. vert gives the three vertices of the triangle
-// at an entry of tris.
-func (b *blas) buildPacks(vert func(i int32) (Vec3, Vec3, Vec3)) {
+// buildPacks fills b.packs and b.loc from the finished tree over n
+// triangle entries: every leaf's triangles in ceil(count/4) packets. vert
+// gives the three vertices of an entry.
+func (b *blas) buildPacks(n int, vert func(i int32) (Vec3, Vec3, Vec3)) {
 	w := b.bvh
-	b.packOf = make([]int32, len(b.tris))
-	n := 0
+	b.loc = make([]uint32, n)
+	np := 0
 	for ni := range w.nodes {
 		for k := 0; k < 4; k++ {
 			if c := int(w.nodes[ni].count[k]); c > 0 {
-				n += (c + 3) / 4
+				np += (c + 3) / 4
 			}
 		}
 	}
-	b.packs = make([]tri4, 0, n)
+	b.packs = make([]tri4, np)
+	// Leaves in node order get consecutive packets; the filling, which
+	// reads the mesh, runs in parallel over them.
+	first := make([]int32, 0, np)
+	np = 0
 	for ni := range w.nodes {
 		nd := &w.nodes[ni]
 		for k := 0; k < 4; k++ {
@@ -126,17 +129,39 @@ func (b *blas) buildPacks(vert func(i int32) (Vec3, Vec3, Vec3)) {
 				continue
 			}
 			s := nd.child[k]
-			b.packOf[s] = int32(len(b.packs))
+			for j := int32(0); j < c; j++ {
+				b.loc[s+j] = uint32(np+int(j/4))<<2 | uint32(j%4)
+			}
 			for j := int32(0); j < c; j += 4 {
-				var p tri4
-				for l := int32(0); l < 4 && j+l < c; l++ {
-					v0, v1, v2 := vert(s + j + l)
-					for vi, v := range [3]Vec3{v0, v1, v2} {
-						p.v[3*vi][l], p.v[3*vi+1][l], p.v[3*vi+2][l] = v.X, v.Y, v.Z
-					}
-				}
-				b.packs = append(b.packs, p)
+				first = append(first, s+j)
+				np++
 			}
 		}
 	}
+	parallelFor(np, func(lo, hi int) {
+		for pi := lo; pi < hi; pi++ {
+			p := &b.packs[pi]
+			s := first[pi]
+			for l := int32(0); l < 4 && int(s+l) < n && b.loc[s+l] == uint32(pi)<<2|uint32(l); l++ {
+				v0, v1, v2 := vert(s + l)
+				for vi, v := range [3]Vec3{v0, v1, v2} {
+					p.v[3*vi][l], p.v[3*vi+1][l], p.v[3*vi+2][l] = v.X, v.Y, v.Z
+				}
+			}
+		}
+	})
+}
+
+// numTris is the number of triangle entries.
+func (b *blas) numTris() int { return len(b.loc) }
+
+// triAt returns triangle entry i as shading reads it; the edges are
+// computed as the build used to store them (v1 − v0, v2 − v0).
+func (b *blas) triAt(i int32) tri {
+	at := b.loc[i]
+	p, l := &b.packs[at>>2], at&3
+	v0 := Vec3{p.v[0][l], p.v[1][l], p.v[2][l]}
+	v1 := Vec3{p.v[3][l], p.v[4][l], p.v[5][l]}
+	v2 := Vec3{p.v[6][l], p.v[7][l], p.v[8][l]}
+	return tri{v0: v0, e1: v1.Sub(v0), e2: v2.Sub(v0)}
 }
