@@ -11,6 +11,16 @@ import (
 // Light::Phi in lights.cpp): a light ten times brighter gets ten times the
 // shadow rays, instead of the same share as a dim fill light.
 //
+// Infinite lights (dome, distant) are not weighed against the finite ones
+// by power: their power grows with the scene's bounding radius (a large
+// ground plane would give the sun nearly every shadow ray and starve a key
+// light). As pbrt-v4's BVHLightSampler does, each infinite light counts
+// as one candidate next to the group of all finite lights: with k
+// infinite lights and some finite ones, the finite group gets 1/(k+1) and
+// the infinite ones k/(k+1); within each group the choice is by power
+// (infinite lights' powers share the same radius, so their ratio is
+// meaningful).
+//
 // The estimator stays unbiased whatever the estimate, because a light
 // whose estimated power is positive keeps a positive probability, and the
 // MIS weights of BSDF-sampled hits use the same probabilities (pmf). A
@@ -31,30 +41,49 @@ func newLightSelector(lights []Light, sceneRadius float64, uniform bool) *lightS
 	if n == 0 {
 		return ls
 	}
-	total := 0.0
-	if !uniform {
+	ok := !uniform
+	var totInf, totFin float64
+	nInf := 0
+	if ok {
 		for i, l := range lights {
 			p := lightPower(l, sceneRadius)
 			if math.IsNaN(p) {
 				// A light kind without an estimate: uniform for all
 				// rather than starving it.
-				total = 0
+				ok = false
 				break
 			}
 			if !(p > 0) || math.IsInf(p, 1) {
 				p = 0
 			}
 			ls.pmf[i] = p
-			total += p
+			if isInfinite(l) {
+				totInf += p
+				if p > 0 {
+					nInf++
+				}
+			} else {
+				totFin += p
+			}
 		}
 	}
-	if !(total > 0) || math.IsInf(total, 1) {
-		for i := range ls.pmf {
-			ls.pmf[i] = 1 / float64(n)
+	if ok && (totInf > 0 || totFin > 0) && !math.IsInf(totInf+totFin, 1) {
+		k := float64(nInf)
+		if totFin > 0 {
+			k++
+		}
+		for i, l := range lights {
+			if isInfinite(l) {
+				if totInf > 0 {
+					ls.pmf[i] *= float64(nInf) / k / totInf
+				}
+			} else if totFin > 0 {
+				ls.pmf[i] *= 1 / k / totFin
+			}
 		}
 	} else {
 		for i := range ls.pmf {
-			ls.pmf[i] /= total
+			ls.pmf[i] = 1 / float64(n)
 		}
 	}
 	for i, p := range ls.pmf {
@@ -81,6 +110,15 @@ func (ls *lightSelector) sample(u float64) (int, float64) {
 		}
 	}
 	return i, ls.pmf[i]
+}
+
+// isInfinite reports whether l lies at infinity (dome, distant light).
+func isInfinite(l Light) bool {
+	switch l.(type) {
+	case *DomeLight, *DistantLight:
+		return true
+	}
+	return false
 }
 
 // channelMean is the mean of the positive parts of the RGB channels: a

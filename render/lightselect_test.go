@@ -146,3 +146,29 @@ func TestLightSelectorFrequencies(t *testing.T) {
 		t.Errorf("u near 1 picked light %d", k)
 	}
 }
+
+// Infinite lights do not starve finite ones: their power grows with the
+// scene's radius, so each counts as one candidate beside the group of
+// finite lights (pbrt-v4's BVHLightSampler), and the finite lights share
+// their group's probability by power.
+func TestInfiniteLightsDoNotStarveFiniteOnes(t *testing.T) {
+	sun := softSun(3, 0)
+	dome := &DomeLight{LightBase: LightBase{ToWorld: Identity, Color: Vec3{1, 1, 1}, Intensity: 1}}
+	key := &RectLight{LightBase: LightBase{ToWorld: Identity, Color: Vec3{1, 1, 1}, Intensity: 8}, Width: 1, Height: 1}
+	fill := &RectLight{LightBase: LightBase{ToWorld: Identity, Color: Vec3{1, 1, 1}, Intensity: 2}, Width: 1, Height: 1}
+	lights := []Light{sun, key, dome, fill}
+	for _, l := range lights {
+		l.prepare(nil)
+	}
+	for _, radius := range []float64{1, 1000} {
+		sel := newLightSelector(lights, radius, false)
+		p := sel.pmf
+		if math.Abs(p[1]+p[3]-1.0/3) > 1e-12 || math.Abs(p[1]/p[3]-4) > 1e-9 {
+			t.Errorf("radius %v: pmf %v, want the rect lights to share 1/3 as 4:1", radius, p)
+		}
+		// Sun (E = 3, π r²·3) against dome (4π·π r²·1): 3 : 4π.
+		if math.Abs(p[0]+p[2]-2.0/3) > 1e-12 || math.Abs(p[2]/p[0]-4*math.Pi/3) > 1e-9 {
+			t.Errorf("radius %v: pmf %v, want sun and dome to share 2/3 as 3:4π", radius, p)
+		}
+	}
+}
