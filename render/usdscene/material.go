@@ -1,6 +1,7 @@
 package usdscene
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	_ "image/jpeg" // UsdUVTexture files
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rgallery/rgallery/imageio"
 	"github.com/rgallery/rgallery/imageio/exr"
 	"github.com/rgallery/rgallery/render"
 	"github.com/rgallery/rgallery/usd"
@@ -474,6 +476,48 @@ func assetExt(path string) string {
 	return filepath.Ext(path)
 }
 
+// linearImage copies a decoded float layer (R, G, B and A when present)
+// into a texture; values are linear unless space says "sRGB".
+func linearImage(l *imageio.Layer, space string) *render.Image {
+	ch := func(names ...string) int {
+		for i, c := range l.Channels {
+			for _, n := range names {
+				if c.Name == n {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	r, g, b, a := ch("R"), ch("G"), ch("B"), ch("A")
+	if r < 0 {
+		r = 0
+	}
+	if g < 0 {
+		g = r
+	}
+	if b < 0 {
+		b = r
+	}
+	nc := len(l.Channels)
+	im := &render.Image{W: l.Width, H: l.Height, Pix: make([]float32, 4*l.Width*l.Height)}
+	for i := 0; i < l.Width*l.Height; i++ {
+		px := l.Pix[i*nc : (i+1)*nc]
+		for k, c := range [3]int{r, g, b} {
+			v := px[c]
+			if space == "sRGB" {
+				v = float32(render.SRGBToLinear(float64(v)))
+			}
+			im.Pix[4*i+k] = v
+		}
+		im.Pix[4*i+3] = 1
+		if a >= 0 {
+			im.Pix[4*i+3] = px[a]
+		}
+	}
+	return im
+}
+
 // image loads a texture file once, decoded to linear values by its
 // sourceColorSpace: "raw" as stored, "sRGB" decoded from sRGB, "auto" (or
 // "") decoded from sRGB for 8- and 16-bit formats and as stored for EXR,
@@ -518,7 +562,24 @@ func loadImage(open func(string) (io.ReadCloser, error), path, space string) (*r
 		}
 		return im, nil
 	}
-	src, _, err := image.Decode(f)
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if imageio.Sniff(data) == imageio.HDR {
+		// Radiance HDR (dome light maps): linear values, as EXR.
+		hd, err := imageio.Decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("decode %s: %w", path, err)
+		}
+		return linearImage(hd.Beauty(), space), nil
+	}
+	var src image.Image
+	if strings.EqualFold(assetExt(path), ".tga") {
+		src, err = imageio.DecodeTGA(data) // TGA has no magic number
+	} else {
+		src, _, err = image.Decode(bytes.NewReader(data))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", path, err)
 	}
