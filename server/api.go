@@ -29,7 +29,8 @@
 //	GET    /api/files?path=                file picker: roots, or dirs and USD files under them
 //	POST   /api/import                     images (multipart upload, or JSON paths under the roots) → finished snapshots
 //	GET    /api/events                     server-sent events: created, state, image, metadata,
-//	                                       updated, deleted (data: EventData), resync
+//	                                       updated, deleted (data: EventData), resync; coalesced
+//	                                       per snapshot, resumable with Last-Event-ID (docs/live.md)
 package server
 
 import (

@@ -464,15 +464,14 @@ func (h *hub) appendEvent(b []byte, ev event) []byte {
 	return append(b, "\n\n"...)
 }
 
-// streams returns the number of open event streams.
+// streamCount returns the number of open event streams.
 func (h *hub) streamCount() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.streams
 }
 
-// stats is the hub's state for /api/ping-like diagnostics and the load
-// tool.
+// String describes the hub's state, for test failures and debugging.
 func (h *hub) String() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
