@@ -40,6 +40,11 @@ type ImageTexture struct {
 	// ST, when set, transforms the coordinates before the lookup
 	// (UsdTransform2d).
 	ST *Transform2d
+	// Tiles, when set, is a UDIM tile set (Img is unused): tile 1001 + u +
+	// 10·v covers st in [u, u+1) × [v, v+1), looked up at st's fractional
+	// part; st outside the 10 × 10 tiles or on a missing tile gives
+	// Fallback, as Storm's UDIM textures do (HdStUdimTextureObject).
+	Tiles map[int]*Image
 }
 
 // Transform2d is UsdTransform2d: st' = R(rotation)·(scale ⊙ st) +
@@ -74,6 +79,17 @@ func (t *ImageTexture) Eval(si *SurfaceInteraction) Vec3 {
 
 func (t *ImageTexture) lookup(s, tt float64) [4]float64 {
 	im := t.Img
+	if t.Tiles != nil {
+		u, v := math.Floor(s), math.Floor(tt)
+		if u < 0 || u > 9 || v < 0 || v > 9 {
+			return t.Fallback
+		}
+		im = t.Tiles[1001+int(u)+10*int(v)]
+		if im == nil {
+			return t.Fallback
+		}
+		s, tt = s-u, tt-v
+	}
 	// USD st has t up; image rows go down.
 	x := s*float64(im.W) - 0.5
 	y := (1-tt)*float64(im.H) - 0.5

@@ -270,6 +270,9 @@ func (c *conv) uvTexture(src *usd.Prim, out string, need *primvarNeeds) (render.
 	switch ap := c.inputValue(src, "file").(type) {
 	case usd.AssetPath:
 		file = ap.Resolved
+		if file == "" && strings.Contains(ap.Authored, usd.UDIMToken) {
+			return c.udimTexture(src, out, ap.Authored, need, fallback)
+		}
 		if file == "" && ap.Authored != "" {
 			c.warnPrim(src.Path(), "texture %s could not be resolved; fallback used", ap.Authored)
 			return fallback()
@@ -284,7 +287,42 @@ func (c *conv) uvTexture(src *usd.Prim, out string, need *primvarNeeds) (render.
 	if img == nil {
 		return fallback()
 	}
-	t := &render.ImageTexture{Img: img, Channel: outputChannel(out, -1), Scale: [4]float64{1, 1, 1, 1}}
+	t := &render.ImageTexture{Img: img}
+	c.textureInputs(src, out, t, need)
+	return t, nil
+}
+
+// udimTexture builds a UDIM tile set (see usd.UDIMTiles and
+// render.ImageTexture.Tiles) for a UsdUVTexture whose file names
+// "<UDIM>". Only a file authored on the texture itself is resolved (not
+// one connected from a NodeGraph interface).
+func (c *conv) udimTexture(src *usd.Prim, out, authored string, need *primvarNeeds, fallback func() (render.Texture, *[4]float64)) (render.Texture, *[4]float64) {
+	paths := src.Attribute("inputs:file").UDIMTiles(c.time)
+	if len(paths) == 0 {
+		c.warnPrim(src.Path(), "UDIM texture %s: no tile (1001-1100) found; fallback used", authored)
+		return fallback()
+	}
+	space := c.tokenInput(src, "sourceColorSpace")
+	t := &render.ImageTexture{Tiles: map[int]*render.Image{}}
+	for tile, p := range paths {
+		if img := c.image(p, space); img != nil {
+			t.Tiles[tile] = img
+		}
+	}
+	if len(t.Tiles) == 0 {
+		return fallback()
+	}
+	c.textureInputs(src, out, t, need)
+	if f, ok := toVec4(c.inputValue(src, "fallback")); ok {
+		t.Fallback = f
+	}
+	return t, nil
+}
+
+// textureInputs sets the channel, wrap modes, scale, bias and texture
+// coordinates of a UsdUVTexture.
+func (c *conv) textureInputs(src *usd.Prim, out string, t *render.ImageTexture, need *primvarNeeds) {
+	t.Channel, t.Scale = outputChannel(out, -1), [4]float64{1, 1, 1, 1}
 	t.WrapS = wrapMode(c.tokenInput(src, "wrapS"))
 	t.WrapT = wrapMode(c.tokenInput(src, "wrapT"))
 	if s, ok := toVec4(c.inputValue(src, "scale")); ok {
@@ -294,7 +332,6 @@ func (c *conv) uvTexture(src *usd.Prim, out string, need *primvarNeeds) (render.
 		t.Bias = b
 	}
 	c.texCoords(src, t, need)
-	return t, nil
 }
 
 // texCoords follows a texture's st input: a UsdPrimvarReader_float2 names
