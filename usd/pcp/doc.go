@@ -35,7 +35,7 @@
 // frames, with the target path moved from the subgraph's root path to the
 // path requested of it. Variant arcs are never cycles, nor are implied
 // class arcs under a relocation. Besides, an index is bounded (64 nested
-// frames, 4096 nodes): past that it is an IndexCapacityExceeded error
+// frames, 2048 nodes): past that it is an IndexCapacityExceeded error
 // (PcpErrorIndexCapacityExceeded), never unbounded growth.
 //
 // Errors (PcpPrimIndexOutputs::Append): errors found while building a

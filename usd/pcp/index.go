@@ -186,7 +186,7 @@ const (
 	maxFrameDepth = 64
 	// maxIndexNodes bounds the nodes of one prim index graph, counting
 	// those of the subgraphs built for it.
-	maxIndexNodes = 1 << 12
+	maxIndexNodes = 1 << 11
 )
 
 // frame links a subgraph being built for a sub-root arc to the graph it
@@ -748,6 +748,13 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 // reports whether it added one.
 func (b *builder) evalVariants(fallback bool) bool {
 	added := false
+	// The selection of a set does not depend on the node asking until an
+	// arc is added (which ends the call), so each set is looked up once.
+	type choice struct {
+		sel string
+		ok  bool
+	}
+	memo := map[string]choice{}
 	b.each(func(n *Node) bool {
 		if n.inert || n.varsDone {
 			return true
@@ -758,7 +765,12 @@ func (b *builder) evalVariants(fallback bool) bool {
 			if n.varDone[s.item] {
 				continue
 			}
-			sel, ok := b.variantSelection(s.item, fallback)
+			c, seen := memo[s.item]
+			if !seen {
+				c.sel, c.ok = b.variantSelection(s.item, fallback)
+				memo[s.item] = c
+			}
+			sel, ok := c.sel, c.ok
 			if !ok {
 				pending = true
 				continue
