@@ -1,3 +1,5 @@
+//go:build linux || darwin
+
 package server_test
 
 import (
