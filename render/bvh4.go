@@ -196,7 +196,7 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 				// go to the first as with one triangle at a time.
 				s, p := n.child[k], b.loc[n.child[k]]>>2
 				for j := int32(0); j < int32(c); j += 4 {
-					m := hit4Tris(&b.packs[p], &tr, *tMax, &th)
+					m := hit4Tris(&b.packs[p], int32(c)-j, &tr, *tMax, &th)
 					p++
 					for ; m != 0; m &= m - 1 {
 						l := bits.TrailingZeros(uint(m))
@@ -260,7 +260,7 @@ func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 			if c := n.count[k]; c > 0 {
 				p := b.loc[n.child[k]] >> 2
 				for j := int32(0); j < int32(c); j += 4 {
-					if hit4Tris(&b.packs[p], &tr, tMax, &th) != 0 {
+					if hit4Tris(&b.packs[p], int32(c)-j, &tr, tMax, &th) != 0 {
 						return true
 					}
 					p++

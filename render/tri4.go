@@ -21,6 +21,7 @@ type wtRay struct {
 	// offx, offy, offz are kx, ky, kz as byte offsets of the coordinate
 	// rows of a tri4 (32 bytes each), for the assembly.
 	offx, offy, offz int
+	kx, ky, kz       int // the same as indices, for the Go test
 }
 
 func newWTRay(o, d Vec3) wtRay {
@@ -41,6 +42,7 @@ func newWTRay(o, d Vec3) wtRay {
 		ox: o.Axis(kx), oy: o.Axis(ky), oz: o.Axis(kz),
 		sx: -(d.Axis(kx) / dz), sy: -(d.Axis(ky) / dz), sz: 1 / dz,
 		offx: 32 * kx, offy: 32 * ky, offz: 32 * kz,
+		kx: kx, ky: ky, kz: kz,
 	}
 }
 
@@ -57,18 +59,23 @@ type tri4Hit struct{ t, u, v [4]float64 }
 // (which would break that symmetry on arm64). u, v are the barycentrics of
 // vertices 1 and 2.
 func (p *tri4) hit(l int, r *wtRay, tMax float64) (t, u, v float64, ok bool) {
-	kx, ky, kz := r.offx/32, r.offy/32, r.offz/32
-	az := p.v[kz][l] - r.oz
-	ax := p.v[kx][l] - r.ox + float64(r.sx*az)
-	ay := p.v[ky][l] - r.oy + float64(r.sy*az)
-	bz := p.v[3+kz][l] - r.oz
-	bx := p.v[3+kx][l] - r.ox + float64(r.sx*bz)
-	by := p.v[3+ky][l] - r.oy + float64(r.sy*bz)
-	cz := p.v[6+kz][l] - r.oz
-	cx := p.v[6+kx][l] - r.ox + float64(r.sx*cz)
-	cy := p.v[6+ky][l] - r.oy + float64(r.sy*cz)
+	l &= 3
+	kx, ky, kz := r.kx, r.ky, r.kz
+	pv := &p.v
+	bz := pv[3+kz][l] - r.oz
+	bx := pv[3+kx][l] - r.ox + float64(r.sx*bz)
+	by := pv[3+ky][l] - r.oy + float64(r.sy*bz)
+	cz := pv[6+kz][l] - r.oz
+	cx := pv[6+kx][l] - r.ox + float64(r.sx*cz)
+	cy := pv[6+ky][l] - r.oy + float64(r.sy*cz)
 	eu := float64(cx*by) - float64(cy*bx)
+	az := pv[kz][l] - r.oz
+	ax := pv[kx][l] - r.ox + float64(r.sx*az)
+	ay := pv[ky][l] - r.oy + float64(r.sy*az)
 	ev := float64(ax*cy) - float64(ay*cx)
+	if (eu < 0 && ev > 0) || (eu > 0 && ev < 0) {
+		return 0, 0, 0, false // a shortcut of the test below
+	}
 	ew := float64(bx*ay) - float64(by*ax)
 	if (eu < 0 || ev < 0 || ew < 0) && (eu > 0 || ev > 0 || ew > 0) {
 		return 0, 0, 0, false
@@ -86,14 +93,14 @@ func (p *tri4) hit(l int, r *wtRay, tMax float64) (t, u, v float64, ok bool) {
 	return t, ev * inv, ew * inv, true
 }
 
-// hit4Tris tests the four lanes of p: a mask of the hits within (0, tMax)
-// and their t, u, v in out.
-func hit4Tris(p *tri4, r *wtRay, tMax float64, out *tri4Hit) int {
+// hit4Tris tests the first n (≤ 4; the rest are empty) lanes of p: a mask
+// of the hits within (0, tMax) and their t, u, v in out.
+func hit4Tris(p *tri4, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
 	if hasAVX {
 		return tri4AVX(p, r, tMax, out)
 	}
 	m := 0
-	for l := 0; l < 4; l++ {
+	for l := 0; l < int(min(n, 4)); l++ {
 		if t, u, v, ok := p.hit(l, r, tMax); ok {
 			out.t[l], out.u[l], out.v[l] = t, u, v
 			m |= 1 << l
