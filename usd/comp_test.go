@@ -337,22 +337,79 @@ func TestPcpRules(t *testing.T) {
 		dir := filepath.Dir(exp)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			want, fallbacks, kinds := readPcpRuleExpected(t, exp)
-			for _, root := range []string{"root.usda", "root.usdc"} {
-				if _, err := os.Stat(filepath.Join(dir, root)); err != nil {
-					continue
-				}
-				var opts []OpenOption
-				if len(fallbacks) > 0 {
-					opts = append(opts, WithVariantFallbacks(fallbacks))
-				}
-				s := openWithDeadline(t, filepath.Join(dir, root), opts...)
+			var opts []OpenOption
+			if len(fallbacks) > 0 {
+				opts = append(opts, WithVariantFallbacks(fallbacks))
+			}
+			// The usda layers as written, then the same layers in crate
+			// form (written by WriteUsdc, asset paths renamed .usdc).
+			forms := map[string]string{"usda": filepath.Join(dir, "root.usda"), "usdc": pcpRuleCrateCopy(t, dir)}
+			for _, form := range []string{"usda", "usdc"} {
+				s := openWithDeadline(t, forms[form], opts...)
 				got := pcpRuleFacts(s, kinds)
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("%s:\n got:\n  %s\nwant:\n  %s", root, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+				w := want
+				if form == "usdc" {
+					w = make([]string, len(want))
+					for i, l := range want {
+						w[i] = strings.ReplaceAll(l, ".usda ", ".usdc ")
+					}
+				}
+				if !reflect.DeepEqual(got, w) {
+					t.Errorf("%s form:\n got:\n  %s\nwant:\n  %s", form, strings.Join(got, "\n  "), strings.Join(w, "\n  "))
 				}
 			}
 		})
 	}
+}
+
+// pcpRuleCrateCopy writes every .usda layer under dir as a .usdc crate
+// layer of the same name in a temporary directory, with the asset paths
+// that name .usda layers renamed, and returns the path of root.usdc.
+func pcpRuleCrateCopy(t *testing.T, dir string) string {
+	t.Helper()
+	out := t.TempDir()
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".usda" {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		text := filepath.Join(out, "text", rel)
+		if err := os.MkdirAll(filepath.Dir(text), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(text, []byte(strings.ReplaceAll(string(data), ".usda@", ".usdc@")), 0o644); err != nil {
+			return err
+		}
+		l, err := ReadLayer(text)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(out, strings.TrimSuffix(rel, ".usda")+".usdc")
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		f, err := os.Create(dst)
+		if err != nil {
+			return err
+		}
+		if err := WriteUsdc(f, l); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", dst, err)
+		}
+		return f.Close()
+	})
+	if err != nil {
+		t.Fatalf("crate copy of %s: %v", dir, err)
+	}
+	root := filepath.Join(out, "root.usdc")
+	if head, err := os.ReadFile(root); err != nil || !strings.HasPrefix(string(head), "PXR-USDC") {
+		t.Fatalf("%s: not a crate file (%v)", root, err)
+	}
+	return root
 }
 
 // openWithDeadline opens a stage, failing the test if composition does
