@@ -47,14 +47,25 @@
 // the arc's offset composes with the authoring layer's offset and, for
 // external arcs, the ratio of timeCodesPerSecond. A reference or payload
 // whose target subtree has no prim spec is UnresolvedPrimPath
-// (_EvalUnresolvedPrimPathError, _PrimSpecExistsUnderNode).
+// (_EvalUnresolvedPrimPathError, _PrimSpecExistsUnderNode). The list ops
+// tell items apart by the asset path anchored to the authoring layer, so
+// one relative path written in sublayers of two directories is two arcs
+// (PcpComposeSiteReferences). Under a UsdStage the root layer stack always
+// includes a session layer, so an arc to the stage's own root layer enters
+// a layer stack of its own (Cache.StageRootLayerStack).
 //
 // Inherits and specializes (_AddClassBasedArcs, _DetermineInheritPath):
 // a class path authored inside a variant keeps the variant selection.
 // Implied classes (_EvalImpliedClasses, _EvalImpliedClassTree): a class
 // arc is implied to each weaker-to-stronger layer stack up the graph, with
 // the class path mapped through each arc, so a global class override in
-// a referencing layer stack applies.
+// a referencing layer stack applies. Not yet ported: implying a class
+// through another class arc of the same layer stack (a local class inside
+// an inherited global class, BasicLocalAndGlobalClassCombination), the
+// start of a class hierarchy (_FindStartingNodeForImpliedClasses,
+// TrickyNestedClasses), and implying the classes of a subgraph attached
+// for a sub-root arc or a relocation source into the outer graph
+// ("spooky" inherits, TrickySpookyInherits).
 //
 // Relocations (_EvalNodeRelocations, _ElideSubtree,
 // _ElideRelocatedSubtrees): a prim at a relocation's target gets a node
@@ -81,5 +92,8 @@
 // PcpCache::SetVariantFallbacks). Every variant arc added restarts the
 // round (its arcs, then the waiting sets), so a selection authored inside
 // a stronger variant, or in a class or reference it brings, drives a set
-// whatever the order variantSets lists them in.
+// whatever the order variantSets lists them in. Not yet ported: ancestral
+// variant sets of a subgraph decided in the outer graph's context
+// (EvalNodeAncestralVariantSets; TrickySpookyVariantSelectionInClass):
+// a subgraph decides its own.
 package pcp
