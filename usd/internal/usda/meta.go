@@ -89,13 +89,13 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 			}
 		}
 		if len(paths) == 0 && !none && op != "" {
-			return p.errAt(start, "empty list for %s %s", op, key)
+			return p.errAt(start, "setting %s paths to None (or an empty list) is only allowed when setting explicit %s paths, not for list editing (%s)", key, key, op)
 		}
 		var lo sdf.PathListOp
 		if v, ok := spec.Get(field); ok {
 			lo, _ = v.(sdf.PathListOp)
 		}
-		if err := setListOp(&lo, op, paths, none); err != nil {
+		if err := setArcListOp(&lo, key+" paths", op, paths, none); err != nil {
 			return p.errAt(start, "%v", err)
 		}
 		spec.Set(field, lo)
@@ -233,7 +233,7 @@ func (p *parser) referencesOp(spec *sdf.Spec, op string, start int, payload bool
 			}
 		}
 		if len(items) == 0 && op != "" {
-			return p.errAt(start, "empty list for %s references/payload", op)
+			return p.errAt(start, "setting references/payload to None (or an empty list) is only allowed when setting explicit references/payload, not for list editing (%s)", op)
 		}
 	case '@', '<':
 		r, err := p.reference()
@@ -256,7 +256,7 @@ func (p *parser) referencesOp(spec *sdf.Spec, op string, start int, payload bool
 		for i, r := range items {
 			pl[i] = sdf.Payload{AssetPath: r.AssetPath, PrimPath: r.PrimPath, Offset: r.Offset}
 		}
-		if err := setListOp(&lo, op, pl, none); err != nil {
+		if err := setArcListOp(&lo, "payload", op, pl, none); err != nil {
 			return p.errAt(start, "%v", err)
 		}
 		spec.Set("payload", lo)
@@ -266,7 +266,7 @@ func (p *parser) referencesOp(spec *sdf.Spec, op string, start int, payload bool
 	if v, ok := spec.Get("references"); ok {
 		lo, _ = v.(sdf.ReferenceListOp)
 	}
-	if err := setListOp(&lo, op, items, none); err != nil {
+	if err := setArcListOp(&lo, "references", op, items, none); err != nil {
 		return p.errAt(start, "%v", err)
 	}
 	spec.Set("references", lo)

@@ -370,11 +370,27 @@ func (p *parser) pathListOp(spec *sdf.Spec, field, op, anchor string) error {
 	if v, ok := spec.Get(field); ok {
 		lo, _ = v.(sdf.PathListOp)
 	}
-	if err := setListOp(&lo, op, paths, none); err != nil {
+	what := map[string]string{"connectionPaths": "connection paths", "targetPaths": "relationship targets"}[field]
+	if what == "" {
+		what = field
+	}
+	if err := setArcListOp(&lo, what, op, paths, none); err != nil {
 		return p.errAt(start, "%v", err)
 	}
 	spec.Set(field, lo)
 	return nil
+}
+
+// setArcListOp is setListOp for the list ops of arcs and paths
+// (inherits, specializes, references, payload, relationship targets,
+// connections): None or an empty list is only allowed as the explicit
+// list, not as a list edit (sdf/textParserHelpers.cpp: "Setting ... to
+// None (or an empty list) is only allowed when setting explicit ...").
+func setArcListOp[T any](lo *sdf.ListOp[T], what, op string, items []T, none bool) error {
+	if op != "" && len(items) == 0 {
+		return fmt.Errorf("setting %s to None (or an empty list) is only allowed when setting explicit %s, not for list editing (%s)", what, what, op)
+	}
+	return setListOp(lo, op, items, none)
 }
 
 func setListOp[T any](lo *sdf.ListOp[T], op string, items []T, none bool) error {

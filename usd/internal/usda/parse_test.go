@@ -38,7 +38,11 @@ func TestCorpusText(t *testing.T) {
 			return nil
 		}
 		// OpenUSD rejects this one too (inherit path with a variant selection).
-		fail := strings.Contains(path, "failcases") || strings.HasSuffix(path, "BasicInherits_root/usda/root.usd")
+		// OpenUSD rejects these too (inherit path with a variant selection;
+		// list edits of connections and targets to an empty list, see
+		// TestListEditOfArcsMustNotBeEmpty).
+		fail := strings.Contains(path, "failcases") || strings.HasSuffix(path, "BasicInherits_root/usda/root.usd") ||
+			strings.HasSuffix(path, "text-baselines/usda/attributes.usda") || strings.HasSuffix(path, "text-baselines/usda/relations.usda")
 		_, perr := Parse(path, b)
 		if fail {
 			// OpenUSD opens these two (an unknown attribute type is kept

@@ -110,3 +110,31 @@ func TestUnknownAttributeTypeKeepsValueText(t *testing.T) {
 		t.Errorf("metadata after an unregistered value: documentation %v", d)
 	}
 }
+
+// TestListEditOfArcsMustNotBeEmpty: None or an empty list is only the
+// explicit value of inherits, specializes, references, payload,
+// relationship targets and connections; as a list edit (prepend, append,
+// add, delete, reorder) OpenUSD's text parser refuses the layer
+// (sdf/textParserHelpers.cpp; usd-core 26.11 refuses every "bad" case
+// below and reads every "good" one).
+func TestListEditOfArcsMustNotBeEmpty(t *testing.T) {
+	prim := func(meta string) string { return "#usda 1.0\ndef \"A\" (\n    " + meta + "\n)\n{\n}\n" }
+	prop := func(stmt string) string { return "#usda 1.0\ndef \"A\"\n{\n    " + stmt + "\n}\n" }
+	for _, src := range []string{
+		prim("prepend inherits = None"), prim("append references = []"), prim("delete specializes = None"),
+		prim("prepend payload = None"), prop("add rel r = None"), prop("append rel r = []"),
+		prop("reorder rel r = []"), prop("prepend float a.connect = []"),
+	} {
+		if _, err := Parse("t.usda", []byte(src)); err == nil || !strings.Contains(err.Error(), "only allowed when setting explicit") {
+			t.Errorf("%q: err = %v; want the explicit-only error", src, err)
+		}
+	}
+	for _, src := range []string{
+		prim("inherits = None"), prim("references = []"), prim("prepend references = </X>"),
+		prop("rel r = None"), prop("float a.connect = None"), prop("prepend rel r = </B>"),
+	} {
+		if _, err := Parse("t.usda", []byte(src)); err != nil {
+			t.Errorf("%q: %v", src, err)
+		}
+	}
+}
