@@ -300,9 +300,16 @@ func (h *hub) apply(ctx context.Context, batch map[int64]mark) {
 			if h.dirty != nil {
 				old := h.dirty[id]
 				old.kinds |= mk.kinds
+				if old.err == "" {
+					old.err = mk.err
+				}
 				h.dirty[id] = old
 			}
 			h.dirtyMu.Unlock()
+			select { // retried next round, even if nothing else changes
+			case h.wake <- struct{}{}:
+			default:
+			}
 			continue
 		default:
 			mk.kinds &^= 1 << kindDeleted

@@ -73,12 +73,17 @@ for (const b of document.querySelectorAll('#compare-modes button')) b.addEventLi
 function connect() {
   const conn = $('#conn');
   const es = new EventSource('/api/events');
+  let opened = false;
   es.onopen = () => {
     conn.textContent = '● live';
     conn.className = 'conn ok';
     document.body.dataset.live = '1';
     // A reconnect sends Last-Event-ID: the server resumes with what
-    // changed meanwhile, or sends "resync" if it no longer knows.
+    // changed meanwhile, or sends "resync" if it no longer knows. The
+    // first stream starts now, after the first page was read: what
+    // changed in between is read once more.
+    if (!opened) firstPage.then(refreshVisible);
+    opened = true;
   };
   es.onerror = () => {
     conn.textContent = '● reconnecting';
@@ -109,18 +114,20 @@ async function resync() {
 // changed cards are redrawn.
 const REFRESH_MS = Math.max(100, +new URLSearchParams(location.search).get('refresh') || 10000);
 const summary = s => JSON.stringify([s.label, s.star, s.colour, s.tags, s.notes, s.state, s.imageVersion]);
-setInterval(async () => {
+async function refreshVisible() {
   if (document.hidden || !st.order.length) return;
-  const gen = st.gen;
+  const gen = st.gen, mark = st.ev;
   let page;
   try { page = await api.get('/api/snapshots?' + filterQuery(Math.min(st.order.length, PAGE))); } catch { return; }
   if (gen !== st.gen) return;
   for (const s of page) {
     const old = st.snaps.get(s.id);
-    if (old && summary(old) !== summary(s)) applySnapshot(s);
+    // An event that came while the page was read is newer than it.
+    if (old && fresher(s, mark) && summary(old) !== summary(s)) applySnapshot(s);
   }
-}, REFRESH_MS);
+}
+setInterval(refreshVisible, REFRESH_MS);
 
 loadRenderers();
-loadPage(true);
+const firstPage = loadPage(true);
 connect();

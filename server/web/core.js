@@ -67,6 +67,10 @@ const st = {
   prev: 0,            // previously selected, the default B
   compare: 'off',     // off | wipe | side | diff
   gen: 0, loading: false, done: false, before: 0,
+  // Events applied so far, and per snapshot the count at its latest event:
+  // a snapshot read by a request sent before that event is older than what
+  // the event brought, and is not applied (see fresher).
+  ev: 0, evOf: new Map(),
   view: {scale: 1, tx: 0, ty: 0, fit: true},
   iw: 0, ih: 0,
   wipe: 0.5,

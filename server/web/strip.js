@@ -13,10 +13,30 @@ const list = $('#strip-list');
 // previous event, so a snapshot the page has not seen yet may come under
 // any name; a new one (newer than the strip's newest) is added like a
 // created one.
+//
+// Events of different snapshots need not come in id order (a snapshot
+// whose read failed comes a round later; a team gallery's servers each
+// tell their own): a new snapshot older than the strip's newest is put in
+// its place, if that place is within what the strip has loaded.
 function applyEvent(d) {
+  st.evOf.set(d.id, ++st.ev);
   if (d.type === 'deleted') { removeSnapshot(d.id); return; }
-  if (d.snapshot) applySnapshot(d.snapshot, d.type === 'created' || !st.snaps.has(d.id));
+  const s = d.snapshot;
+  if (!s) return;
+  const isNew = d.type === 'created' || !st.snaps.has(s.id);
+  if (isNew && !cardEl(s.id) && matches(s) && st.order.length && s.id < st.order[0] && (st.done || s.id > st.before)) {
+    const i = st.order.findIndex(x => x < s.id);
+    const c = card(s);
+    if (i < 0) { st.order.push(s.id); list.append(c); }
+    else { list.insertBefore(c, cardEl(st.order[i])); st.order.splice(i, 0, s.id); }
+    updateCount();
+  }
+  applySnapshot(s, isNew);
 }
+
+// fresher reports whether s, read by a request sent when st.ev was mark,
+// is not older than what an event brought since.
+const fresher = (s, mark) => !((st.evOf.get(s.id) || 0) > mark);
 
 function filterQuery(limit) {
   const q = new URLSearchParams({limit});
@@ -56,6 +76,7 @@ async function loadPage(reset) {
   const gen = st.gen;
   const limit = st.order.length ? PAGE : FIRST_PAGE;
   const q = filterQuery(limit);
+  const mark = st.ev;
   if (st.before) q.set('before', st.before);
   let page;
   try {
@@ -69,10 +90,10 @@ async function loadPage(reset) {
   if (gen !== st.gen) return;
   const frag = document.createDocumentFragment();
   for (const s of page) {
-    st.snaps.set(s.id, s);
+    if (fresher(s, mark) || !st.snaps.has(s.id)) st.snaps.set(s.id, s);
     if (st.order.includes(s.id)) continue;
     st.order.push(s.id);
-    frag.append(card(s));
+    frag.append(card(st.snaps.get(s.id)));
   }
   list.append(frag);
   st.done = page.length < limit;
