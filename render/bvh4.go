@@ -194,7 +194,7 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 			if c := n.count[k]; c > 0 {
 				// Four triangles a test; lanes in order, so that ties
 				// go to the first as with one triangle at a time.
-				s, p := n.child[k], b.loc[n.child[k]]>>2
+				s, p := n.child[k], n.child[k]>>2
 				for j := int32(0); j < int32(c); j += 4 {
 					m := hit4Tris(&b.packs[p], int32(c)-j, &tr, *tMax, &th)
 					p++
@@ -258,7 +258,7 @@ func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 				continue
 			}
 			if c := n.count[k]; c > 0 {
-				p := b.loc[n.child[k]] >> 2
+				p := n.child[k] >> 2
 				for j := int32(0); j < int32(c); j += 4 {
 					if hit4Tris(&b.packs[p], int32(c)-j, &tr, tMax, &th) != 0 {
 						return true

@@ -70,10 +70,11 @@ func benchIntersect(b *testing.B, nu, nv int) {
 // the packets' lanes (wt-ns/test), CPU time per triangle test.
 func BenchmarkTriangleGo(b *testing.B) {
 	bl := newBLAS(SphereMesh(1, 64, 32))
-	n := bl.numTris()
+	slots := leafSlots(bl)
+	n := len(slots)
 	tris := make([]tri, n)
-	for i := range tris {
-		tris[i] = bl.triAt(int32(i))
+	for i, sl := range slots {
+		tris[i] = bl.triAt(sl)
 	}
 	var smp Sampler
 	const nr = 256

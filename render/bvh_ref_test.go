@@ -19,7 +19,7 @@ func NewRefScene(s *Scene) *RefScene {
 	rs := &RefScene{s: s, tris: make([][]tri, len(s.inst))}
 	for i := range s.inst {
 		bl := s.inst[i].bl
-		rs.tris[i] = make([]tri, bl.numTris())
+		rs.tris[i] = make([]tri, 4*len(bl.packs)) // by slot, as Hit.Prim
 		for j := range rs.tris[i] {
 			rs.tris[i][j] = bl.triAt(int32(j))
 		}

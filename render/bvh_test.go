@@ -86,16 +86,19 @@ func TestBVHStructure(t *testing.T) {
 		}
 		inf := float32(math.Inf(1))
 		walk(0, [3]float32{-inf, -inf, -inf}, [3]float32{inf, inf, inf})
+		// Leaves index packet slots: each starts a packet, and together
+		// they fill every packet without overlap, lanes from 0 up.
 		sort.Slice(leaves, func(i, j int) bool { return leaves[i].lo < leaves[j].lo })
-		at := int32(0)
+		at, tris := int32(0), 0
 		for _, l := range leaves {
 			if l.lo != at {
-				t.Fatalf("n=%d: leaves do not tile the primitives: gap or overlap at %d (next leaf starts at %d)", n, at, l.lo)
+				t.Fatalf("n=%d: leaves do not tile the packets: gap or overlap at slot %d (next leaf starts at %d)", n, at, l.lo)
 			}
-			at = l.hi
+			at = (l.hi + 3) &^ 3
+			tris += int(l.hi - l.lo)
 		}
-		if int(at) != bl.numTris() {
-			t.Fatalf("n=%d: leaves cover %d of %d triangles", n, at, bl.numTris())
+		if int(at) != 4*len(bl.packs) || tris != bl.numTris() {
+			t.Fatalf("n=%d: leaves cover %d slots and %d triangles, want %d and %d", n, at, tris, 4*len(bl.packs), bl.numTris())
 		}
 		seen := make([]bool, bl.numTris())
 		for _, id := range w.order {
@@ -112,7 +115,7 @@ func TestBVHStructure(t *testing.T) {
 func TestBVHMatchesBruteForce(t *testing.T) {
 	m := soup(20000, 7)
 	bl := newBLAS(m)
-	lanes := packLanes(bl)
+	slots := leafSlots(bl)
 	r := rand.New(rand.NewPCG(3, 4))
 	hits := 0
 	for q := 0; q < 2000; q++ {
@@ -124,9 +127,9 @@ func TestBVHMatchesBruteForce(t *testing.T) {
 		d := target.Sub(o).Norm()
 		want, wantPrim := math.Inf(1), int32(-1)
 		wr := newWTRay(o, d)
-		for i, pl := range lanes {
-			if tt, _, _, ok := bl.packs[pl.p].hit(pl.l, &wr, want); ok {
-				want, wantPrim = tt, int32(i)
+		for _, sl := range slots {
+			if tt, _, _, ok := bl.packs[sl>>2].hit(int(sl&3), &wr, want); ok {
+				want, wantPrim = tt, sl
 			}
 		}
 		got := math.Inf(1)
@@ -192,21 +195,14 @@ func TestPairTriangles(t *testing.T) {
 	}
 }
 
-// packLanes returns, per triangle entry, its packet and lane.
-func packLanes(bl *blas) []struct {
-	p int32
-	l int
-} {
-	out := make([]struct {
-		p int32
-		l int
-	}, bl.numTris())
+// leafSlots returns the packet slots of every triangle, leaf by leaf.
+func leafSlots(bl *blas) []int32 {
+	var out []int32
 	for ni := range bl.bvh.nodes {
 		nd := &bl.bvh.nodes[ni]
 		for k := 0; k < 4; k++ {
 			for j := int32(0); j < int32(nd.count[k]); j++ {
-				i := nd.child[k] + j
-				out[i].p, out[i].l = int32(bl.loc[nd.child[k]]>>2)+j/4, int(j%4)
+				out = append(out, nd.child[k]+j)
 			}
 		}
 	}

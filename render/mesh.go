@@ -91,13 +91,14 @@ type tri struct {
 // space and share one tree).
 type blas struct {
 	meshes []*Mesh
-	// packs hold the triangles in BVH leaf order, four to a watertight
-	// test (SIMD on AVX), each leaf starting a packet; loc is packet<<2 |
-	// lane per triangle entry (tri4.go). Entries are what Hit.Prim counts.
+	// packs hold the triangles, four to a watertight test (SIMD on AVX),
+	// each leaf starting a packet (tri4.go). A triangle is known by its
+	// slot, packet<<2 | lane: leaves and Hit.Prim count slots, and prim
+	// and primMesh are indexed by them (unused lanes hold zeros).
 	packs    []tri4
-	loc      []uint32
-	prim     []int32 // triangle index within its mesh, per entry
-	primMesh []int32 // index into meshes, per entry (nil: mesh 0)
+	ntris    int
+	prim     []int32 // triangle index within its mesh, per slot
+	primMesh []int32 // index into meshes, per slot (nil: mesh 0)
 	bvh      *wide
 	bound    AABB
 	name     string
@@ -161,10 +162,23 @@ func newBLAS(meshes ...*Mesh) *blas {
 			bl.prim[i] = t
 		}
 	})
-	bl.buildPacks(total, func(i int32) (Vec3, Vec3, Vec3) {
+	slot := bl.buildPacks(total, func(i int32) (Vec3, Vec3, Vec3) {
 		m, _, t := meshOf(v.order[i])
 		return m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
 	})
+	// prim and primMesh were filled in leaf order: move them to slots.
+	prim := make([]int32, 4*len(bl.packs))
+	for e, sl := range slot {
+		prim[sl] = bl.prim[e]
+	}
+	bl.prim = prim
+	if bl.primMesh != nil {
+		pm := make([]int32, 4*len(bl.packs))
+		for e, sl := range slot {
+			pm[sl] = bl.primMesh[e]
+		}
+		bl.primMesh = pm
+	}
 	wb := v.box
 	bl.bound = AABB{
 		Vec3{float64(wb.lo[0]), float64(wb.lo[1]), float64(wb.lo[2])},

@@ -109,25 +109,16 @@ func hit4Tris(p *tri4, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
 	return m
 }
 
-// buildPacks fills b.packs and b.loc from the finished tree over n
-// triangle entries: every leaf's triangles in ceil(count/4) packets. vert
-// gives the three vertices of an entry.
-func (b *blas) buildPacks(n int, vert func(i int32) (Vec3, Vec3, Vec3)) {
+// buildPacks fills b.packs from the finished tree over n triangle entries
+// (the tree's leaf order): every leaf's triangles in ceil(count/4)
+// consecutive packets. Leaves then index packet slots (packet<<2 | lane),
+// the number Hit.Prim carries, so that traversal finds a leaf's packets
+// without a lookup. vert gives the three vertices of an entry. It returns
+// the slot of each entry.
+func (b *blas) buildPacks(n int, vert func(i int32) (Vec3, Vec3, Vec3)) []int32 {
 	w := b.bvh
-	b.loc = make([]uint32, n)
-	np := 0
-	for ni := range w.nodes {
-		for k := 0; k < 4; k++ {
-			if c := int(w.nodes[ni].count[k]); c > 0 {
-				np += (c + 3) / 4
-			}
-		}
-	}
-	b.packs = make([]tri4, np)
-	// Leaves in node order get consecutive packets; the filling, which
-	// reads the mesh, runs in parallel over them.
-	first := make([]int32, 0, np)
-	np = 0
+	slot := make([]int32, n)
+	np := int32(0)
 	for ni := range w.nodes {
 		nd := &w.nodes[ni]
 		for k := 0; k < 4; k++ {
@@ -137,36 +128,35 @@ func (b *blas) buildPacks(n int, vert func(i int32) (Vec3, Vec3, Vec3)) {
 			}
 			s := nd.child[k]
 			for j := int32(0); j < c; j++ {
-				b.loc[s+j] = uint32(np+int(j/4))<<2 | uint32(j%4)
+				slot[s+j] = np<<2 + j
 			}
-			for j := int32(0); j < c; j += 4 {
-				first = append(first, s+j)
-				np++
-			}
+			nd.child[k] = np << 2
+			np += (c + 3) / 4
 		}
 	}
-	parallelFor(np, func(lo, hi int) {
-		for pi := lo; pi < hi; pi++ {
-			p := &b.packs[pi]
-			s := first[pi]
-			for l := int32(0); l < 4 && int(s+l) < n && b.loc[s+l] == uint32(pi)<<2|uint32(l); l++ {
-				v0, v1, v2 := vert(s + l)
-				for vi, v := range [3]Vec3{v0, v1, v2} {
-					p.v[3*vi][l], p.v[3*vi+1][l], p.v[3*vi+2][l] = v.X, v.Y, v.Z
-				}
+	b.packs = make([]tri4, np)
+	b.ntris = n
+	// Each entry writes its own lane: no two goroutines share a word.
+	parallelFor(n, func(lo, hi int) {
+		for e := lo; e < hi; e++ {
+			sl := slot[e]
+			p, l := &b.packs[sl>>2], sl&3
+			v0, v1, v2 := vert(int32(e))
+			for vi, v := range [3]Vec3{v0, v1, v2} {
+				p.v[3*vi][l], p.v[3*vi+1][l], p.v[3*vi+2][l] = v.X, v.Y, v.Z
 			}
 		}
 	})
+	return slot
 }
 
-// numTris is the number of triangle entries.
-func (b *blas) numTris() int { return len(b.loc) }
+// numTris is the number of triangles.
+func (b *blas) numTris() int { return b.ntris }
 
-// triAt returns triangle entry i as shading reads it; the edges are
-// computed as the build used to store them (v1 − v0, v2 − v0).
+// triAt returns the triangle in packet slot i as shading reads it; the
+// edges are computed as the build used to store them (v1 − v0, v2 − v0).
 func (b *blas) triAt(i int32) tri {
-	at := b.loc[i]
-	p, l := &b.packs[at>>2], at&3
+	p, l := &b.packs[i>>2], i&3
 	v0 := Vec3{p.v[0][l], p.v[1][l], p.v[2][l]}
 	v1 := Vec3{p.v[3][l], p.v[4][l], p.v[5][l]}
 	v2 := Vec3{p.v[6][l], p.v[7][l], p.v[8][l]}
