@@ -84,3 +84,45 @@ func TestTraversalWatertight(t *testing.T) {
 		}
 	}
 }
+
+// TestInstancedTraversalMatchesReference: through a top level of several
+// transformed instances of one mesh, closest and any hits equal the
+// reference traversal's (bvh_ref_test.go).
+func TestInstancedTraversalMatchesReference(t *testing.T) {
+	m := soup(3000, 9)
+	s := &Scene{Meshes: []*Mesh{m}}
+	for i := 0; i < 5; i++ {
+		xf := Translate(Vec3{float64(i) * 7, 0, float64(i%2) * 3}).Mul(ScaleMatrix(Vec3{1, 1 + 0.2*float64(i), 0.8}))
+		s.Instances = append(s.Instances, Instance{Mesh: 0, Transform: xf})
+	}
+	if err := s.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.inst) < 2 {
+		t.Fatalf("%d instances built: the top level is not tested", len(s.inst))
+	}
+	ref := NewRefScene(s)
+	r := rand.New(rand.NewPCG(4, 4))
+	hits := 0
+	for q := 0; q < 20000; q++ {
+		o := Vec3{r.Float64()*60 - 15, r.Float64()*40 - 20, r.Float64()*40 - 20}
+		tgt := Vec3{r.Float64()*40 - 5, r.Float64()*20 - 10, r.Float64()*20 - 10}
+		d := tgt.Sub(o).Norm()
+		var h1, h2 Hit
+		ok1 := s.Intersect(Ray{O: o, D: d}, math.Inf(1), &h1)
+		ok2 := ref.Intersect(Ray{O: o, D: d}, math.Inf(1), &h2)
+		if ok1 != ok2 || ok1 && (h1.Inst != h2.Inst || h1.Prim != h2.Prim || math.Abs(h1.T-h2.T) > 1e-6*h2.T) {
+			t.Fatalf("ray %d: hit %v %+v, reference %v %+v", q, ok1, h1, ok2, h2)
+		}
+		if ok1 {
+			hits++
+			tt := h1.T * (1 - 1e-9)
+			if s.Occluded(Ray{O: o, D: d}, tt) != ref.Occluded(Ray{O: o, D: d}, tt) {
+				t.Fatalf("ray %d: occlusion differs from the reference", q)
+			}
+		}
+	}
+	if hits < 1000 {
+		t.Fatalf("only %d hits", hits)
+	}
+}
