@@ -22,3 +22,20 @@ func FuzzDecodeHDR(f *testing.F) {
 		im.Preview()
 	})
 }
+
+// FuzzDecodeTGA: any bytes give an image of the header's size or an
+// error, never a panic.
+func FuzzDecodeTGA(f *testing.F) {
+	f.Add([]byte{0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 24, 0, 0, 0, 255})
+	f.Add([]byte{0, 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 8, 0x20, 0x82, 10, 0x00, 200})
+	f.Add([]byte{0, 1, 9, 0, 0, 2, 0, 24, 0, 0, 0, 0, 2, 0, 1, 0, 8, 0, 1, 2, 3, 4, 5, 6, 0x81, 1})
+	f.Fuzz(func(t *testing.T, d []byte) {
+		img, err := DecodeTGA(d)
+		if err != nil {
+			return
+		}
+		if b := img.Bounds(); b.Dx() != int(d[12])|int(d[13])<<8 || b.Dy() != int(d[14])|int(d[15])<<8 {
+			t.Fatalf("bounds %v for header size %dx%d", b, int(d[12])|int(d[13])<<8, int(d[14])|int(d[15])<<8)
+		}
+	})
+}

@@ -60,7 +60,7 @@ func DecodeTGA(d []byte) (image.Image, error) {
 	var cmap []color.NRGBA
 	if cmapType == 1 {
 		eb := (cmapBits + 7) / 8
-		if eb < 2 || eb > 4 || pos+cmapLen*eb > len(d) {
+		if (cmapBits != 15 && cmapBits != 16 && cmapBits != 24 && cmapBits != 32) || pos+cmapLen*eb > len(d) {
 			return nil, tgaErr("bad colour map (%d entries of %d bits)", cmapLen, cmapBits)
 		}
 		cmap = make([]color.NRGBA, cmapLen)

@@ -1,6 +1,8 @@
 package usda
 
 import (
+	"fmt"
+
 	"github.com/rgallery/rgallery/usd/sdf"
 )
 
@@ -62,6 +64,10 @@ func (p *parser) property(primPath string) (string, error) {
 			spec.Set("variability", sdf.VariabilityUniform)
 		}
 		p.layer.Specs[path] = spec
+	} else if prev, ok := spec.Get("typeName"); ok && spec.Type == sdf.SpecAttribute && fmt.Sprint(prev) != tn {
+		// sdf/textParserHelpers.cpp: a second statement for the same
+		// attribute must keep its type.
+		return "", p.errAt(nameStart, "attribute '%s' already has type '%v', cannot change to '%s'", name, prev, tn)
 	}
 	// Suffixes: .connect, .timeSamples, .spline, .default
 	if p.peek() == '.' {

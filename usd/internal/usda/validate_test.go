@@ -138,3 +138,22 @@ func TestListEditOfArcsMustNotBeEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributeRedeclaredWithAnotherType: a second statement for an
+// attribute (a .timeSamples or .connect line, say) must keep its type;
+// OpenUSD refuses "float a = 1" followed by "int a = 2"
+// (sdf/textParserHelpers.cpp: "attribute 'a' already has type 'float',
+// cannot change to 'int'"). Found by FuzzParse once unknown types opened.
+func TestAttributeRedeclaredWithAnotherType(t *testing.T) {
+	for src, ok := range map[string]bool{
+		"float a = 1\n    int a = 2":                      false,
+		"color3f[] s = []\n    A[] s = 0":                 false,
+		"float a = 1\n    float a.timeSamples = { 1: 2 }": true,
+		"float a.connect = </B.c>\n    float a = 3":       true,
+	} {
+		_, err := Parse("t.usda", []byte("#usda 1.0\ndef \"A\"\n{\n    "+src+"\n}\n"))
+		if (err == nil) != ok {
+			t.Errorf("%q: err = %v; want ok=%v", src, err, ok)
+		}
+	}
+}
