@@ -59,13 +59,15 @@
 // Implied classes (_EvalImpliedClasses, _EvalImpliedClassTree): a class
 // arc is implied to each weaker-to-stronger layer stack up the graph, with
 // the class path mapped through each arc, so a global class override in
-// a referencing layer stack applies. Not yet ported: implying a class
-// through another class arc of the same layer stack (a local class inside
-// an inherited global class, BasicLocalAndGlobalClassCombination), the
-// start of a class hierarchy (_FindStartingNodeForImpliedClasses,
-// TrickyNestedClasses), and implying the classes of a subgraph attached
-// for a sub-root arc or a relocation source into the outer graph
-// ("spooky" inherits, TrickySpookyInherits).
+// a referencing layer stack applies. Within one layer stack an inherit is
+// implied only through another inherit arc, which moves it into the
+// inheriting prim's namespace (a local class of an inherited global
+// class); specializes are not implied that way (_EvalImpliedSpecializes),
+// nor inherits from beneath a specialize. Not yet ported: the start of a
+// class hierarchy (_FindStartingNodeForImpliedClasses, TrickyNestedClasses),
+// and implying the classes of a subgraph attached for a sub-root arc or a
+// relocation source into the outer graph ("spooky" inherits,
+// TrickySpookyInherits).
 //
 // Relocations (_EvalNodeRelocations, _ElideSubtree,
 // _ElideRelocatedSubtrees): a prim at a relocation's target gets a node

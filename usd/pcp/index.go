@@ -622,6 +622,16 @@ func (b *builder) evalArcs(n *Node) {
 	}
 }
 
+// hasSite reports whether a node of the graph is at the site.
+func (b *builder) hasSite(ls *LayerStack, path string) bool {
+	found := false
+	b.each(func(n *Node) bool {
+		found = n.LayerStack == ls && sdf.StripVariants(n.Path) == path
+		return !found
+	})
+	return found
+}
+
 // elide makes a subtree contribute nothing (_ElideSubtree).
 func elide(n *Node) {
 	walk(n, func(m *Node) { m.inert = true })
@@ -665,13 +675,24 @@ func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 			return
 		}
 		up := cur.Parent
+		across := cur.Arc
 		cur = up
 		classPath = mapped
 		if up.LayerStack == child.LayerStack && sdf.StripVariants(mapped) == sdf.StripVariants(target) {
 			continue // the same site: nothing new to imply
 		}
-		if up.LayerStack == origin.LayerStack {
-			continue // implied opinions only matter across layer stacks
+		if up.LayerStack == origin.LayerStack && (arc == ArcSpecialize || across != ArcInherit || enclosingSpecialize(n) != nil) {
+			// Within one layer stack an inherit is implied only through
+			// another class arc, which moves it to the inheriting prim's
+			// namespace (a local class of an inherited class,
+			// _EvalImpliedClassTree); specializes are implied separately
+			// (_EvalImpliedSpecializes).
+			continue
+		}
+		if up.LayerStack == origin.LayerStack && b.hasSite(up.LayerStack, sdf.StripVariants(mapped)) {
+			// Already in the graph (as a class of its own hierarchy):
+			// implying it again would make it stronger than it is.
+			continue
 		}
 		dest := up
 		// Classes implied from inside a specialized hierarchy belong to
