@@ -137,7 +137,7 @@ func BenchmarkMergeHD(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := writeImage(film, out, nil); err != nil {
+		if err := writeImage(film, out, nil, false); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -28,6 +28,10 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "injected failure in task %s\n", task)
 			os.Exit(3)
 		}
+		if rec := os.Getenv("RGALLERY_SLURM_TEST_RECORD_ARGS"); rec != "" {
+			// Keep the command line the task script built, one argument a line.
+			_ = os.WriteFile(filepath.Join(rec, "args-"+os.Getenv("SLURM_ARRAY_TASK_ID")+".txt"), []byte(strings.Join(os.Args[1:], "\n")+"\n"), 0o644)
+		}
 		var in io.Reader = os.Stdin
 		if rec := os.Getenv("RGALLERY_SLURM_TEST_RECORD_STDIN"); rec != "" {
 			// Keep a copy of the commands the task script sends.

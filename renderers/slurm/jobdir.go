@@ -74,14 +74,18 @@ func writeAtomic(path string, data []byte) error {
 // so relative asset paths still resolve. It returns the copied scene's path
 // and the number of files. Files the stage names but cannot find are
 // reported in warnings; the render may still work without them.
-func packageScene(scene, dir string) (string, int, []string, error) {
+//
+// opts are the stage options the workers use (variant fallbacks): a
+// fallback may select a variant whose references or payloads the default
+// selection does not reach, and the nodes need those files too.
+func packageScene(scene, dir string, opts ...usd.OpenOption) (string, int, []string, error) {
 	abs, err := filepath.Abs(scene)
 	if err != nil {
 		return "", 0, nil, err
 	}
 	files := []string{abs}
 	var warnings []string
-	stage, err := usd.Open(abs)
+	stage, err := usd.Open(abs, opts...)
 	if err != nil {
 		// The worker will report the scene's problem in detail; the farm
 		// still needs the file itself.
@@ -155,20 +159,29 @@ func copyFile(src, dst string) error {
 const taskScript = `#!/bin/bash
 # rgallery Slurm Farm task: renders one share of the samples with
 # rgallery render-worker. Arguments:
-#   JOBDIR WORKER SPP TASKS SEED BOUNCES THREADS RES CAMERA SETTINGS SCENE
+#   JOBDIR WORKER SPP TASKS SEED BOUNCES THREADS RES CAMERA SETTINGS
+#   SUBDIV LIGHTS FILTER AOVS FALLBACKS SCENE
 set -u
 # Submitted through slurmrestd, the arguments come one per line in task.args.
 if [ $# -eq 0 ] && [ -f task.args ]; then
   mapfile -t _args <task.args
   set -- "${_args[@]}"
 fi
-jobdir=$1 worker=$2 spp=$3 tasks=$4 seed=$5 bounces=$6 threads=$7 res=$8 camera=$9 settings=${10} scene=${11}
+if [ $# -ne 16 ]; then
+  echo "rgallery task: want 16 arguments, got $#" >&2
+  exit 2
+fi
+jobdir=$1 worker=$2 spp=$3 tasks=$4 seed=$5 bounces=$6 threads=$7 res=$8 camera=$9 settings=${10}
+subdiv=${11} lights=${12} filter=${13} aovs=${14} fallbacks=${15} scene=${16}
 t=${SLURM_ARRAY_TASK_ID:?rgallery task: not run as an array task}
 a=$(( t * spp / tasks ))
 b=$(( (t + 1) * spp / tasks ))
 out="$jobdir/task-$t"
 args=(render-worker --spp "$spp" --samples "$a:$b" --seed "$seed" --max-bounces "$bounces"
-      --threads "$threads" --film "$out.film")
+      --threads "$threads" --film "$out.film"
+      --subdiv-level "$subdiv" --default-lights "$lights" --filter "$filter" --aovs "$aovs")
+# Empty: the worker reads $RGALLERY_VARIANT_FALLBACKS, passed on by Slurm.
+[ -n "$fallbacks" ] && args+=(--variant-fallbacks "$fallbacks")
 [ -n "$res" ] && args+=(--res "$res")
 [ -n "$camera" ] && args+=(--camera "$camera")
 [ -n "$settings" ] && args+=(--render-settings "$settings")

@@ -89,12 +89,27 @@ func (f *films) merged() (*render.Film, error) {
 // writeImage writes the merged film as linear float EXR at exrPath and an
 // sRGB PNG preview beside it with the same stem (the gallery's thumbnail
 // reads that one), both atomically.
-func writeImage(film *render.Film, exrPath string, attrs map[string]string) error {
+//
+// With denoise, the merged film is denoised (render.Film.Denoise, the
+// filter the Local worker applies to its own film) and the result is added
+// as the layer "denoised" and shown in the preview, as a Local render with
+// denoise=on writes them. The tasks never denoise: a sum of denoised shares
+// is not the denoised sum, and the raw layers must stay exact.
+func writeImage(film *render.Film, exrPath string, attrs map[string]string, denoise bool) error {
 	rgb := film.RGB()
+	var extra []render.Layer
+	if denoise {
+		den, err := film.Denoise()
+		if err != nil {
+			return fmt.Errorf("denoise merged image: %w", err)
+		}
+		extra = append(extra, render.Layer{Name: "denoised", Channels: []string{"R", "G", "B"}, Pix: den})
+		rgb = den
+	}
 	// With the tasks' AOVs (their films carry them by default) the merged
 	// EXR has the same layers a Local render writes, each the exact sum of
 	// the tasks' fixed-point sums.
-	if err := renderworker.WriteEXR(exrPath, film, attrs); err != nil {
+	if err := renderworker.WriteEXR(exrPath, film, attrs, extra...); err != nil {
 		return fmt.Errorf("write merged image: %w", err)
 	}
 	png := exrPath[:len(exrPath)-len(filepath.Ext(exrPath))] + ".png"

@@ -70,10 +70,10 @@ func TestMergedAOVLayersEqualOneRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	mergedEXR, oneEXR := filepath.Join(dir, "merged.exr"), filepath.Join(dir, "one.exr")
-	if err := writeImage(merged, mergedEXR, nil); err != nil {
+	if err := writeImage(merged, mergedEXR, nil, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeImage(renderFilm(0, 12), oneEXR, nil); err != nil {
+	if err := writeImage(renderFilm(0, 12), oneEXR, nil, false); err != nil {
 		t.Fatal(err)
 	}
 	a, err := exr.ReadFile(mergedEXR)

@@ -6,9 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/usd"
 )
 
 // Option names.
@@ -25,6 +29,20 @@ const (
 	OptJobDirRoot  = "jobDirRoot"
 	OptWorkerBin   = "workerBinary"
 	OptStopTimeout = "stopTimeoutSeconds"
+
+	// The render options below are the Local renderer's (renderers/local),
+	// with its defaults, so a farm render of a scene matches a Local one.
+	OptSubdivLevel      = "subdivLevel"
+	OptDefaultLights    = "defaultLights"
+	OptVariantFallbacks = "variantFallbacks"
+	OptFilter           = "filter"
+	OptAOVs             = "aovs"
+	OptDenoise          = "denoise"
+	// OptAdaptiveThreshold is Local's adaptive sampling. The farm refuses
+	// it (any value but 0): each task would stop pixels on the noise of its
+	// own share of the samples, so the merged film would neither equal one
+	// render of all the samples nor be what one adaptive render stops on.
+	OptAdaptiveThreshold = "adaptiveThreshold"
 )
 
 // Defaults.
@@ -33,6 +51,7 @@ const (
 	DefaultSPP     = 64
 	DefaultBounces = 4
 	DefaultCPUs    = 1
+	DefaultSubdiv  = 2 // usdscene.DefaultSubdivLevel, as Local
 )
 
 // Schema describes the options for forms and the CLI's --option.
@@ -51,6 +70,12 @@ func Schema() []bgrender.OptionSpec {
 		{Name: OptJobDirRoot, Label: "Job dir root", Type: "string", Default: "", Help: "shared path the nodes see; empty: $RGALLERY_FARM_DIR, else $RGALLERY_DIR/farm, else the user cache dir's rgallery/farm"},
 		{Name: OptWorkerBin, Label: "rgallery on the nodes", Type: "string", Default: "", Help: "path of the rgallery binary on the nodes; empty: this binary"},
 		{Name: OptStopTimeout, Label: "Stop timeout (s)", Type: "int", Default: 60, Min: f(1), Max: f(3600), Help: "how long Stop waits for every task to end after scancel"},
+		{Name: OptSubdivLevel, Label: "Subdivision level", Type: "int", Default: DefaultSubdiv, Min: f(0), Max: f(5), Help: "refinements of subdivision surfaces (Catmull-Clark, Loop); 0 renders control meshes"},
+		{Name: OptFilter, Label: "Pixel filter", Type: "choice", Default: "box", Choices: []string{"box", "blackman-harris"}, Help: "box, or Blackman-Harris 1.5 px as Cycles renders; the merge stays exact with either"},
+		{Name: OptVariantFallbacks, Label: "Variant fallbacks", Type: "string", Default: "", Help: "SET=SEL[,SEL...] with ';' between sets: the variant to use where the scene selects none (e.g. standin=render); empty: $" + usd.VariantFallbacksEnv},
+		{Name: OptAOVs, Label: "AOV layers", Type: "choice", Default: "on", Choices: []string{"on", "off"}, Help: "albedo, normal, depth, emission and diffuse/specular direct/indirect as layers of the merged EXR, each merged exactly"},
+		{Name: OptDenoise, Label: "Denoise", Type: "choice", Default: "off", Choices: []string{"off", "on"}, Help: "a denoised copy of the merged image (guided by albedo, normal, depth) as the EXR layer \"denoised\" and in the preview; the raw image stays the main layer"},
+		{Name: OptDefaultLights, Label: "Default lights", Type: "choice", Default: "auto", Choices: []string{"auto", "on", "off"}, Help: "a soft dome plus a key light from the camera's side; auto adds them only when the stage has no light"},
 	}
 }
 
@@ -62,6 +87,14 @@ type config struct {
 	Extra                     []string
 	Root, Worker              string
 	StopTimeout               int
+
+	// Passed to every task's worker.
+	Subdiv               int
+	Lights, Filter, AOVs string
+	Fallbacks            string // as written; "" leaves $RGALLERY_VARIANT_FALLBACKS to the worker
+	FallbackMap          map[string][]string
+	// Denoise is applied to the merged film, not in the tasks.
+	Denoise bool
 }
 
 var (
@@ -138,7 +171,78 @@ func parseConfig(opts map[string]any) (config, error) {
 	if c.Worker != "" && !filepath.IsAbs(c.Worker) {
 		return c, fmt.Errorf("option %s = %q: want an absolute path", OptWorkerBin, c.Worker)
 	}
+	if err := parseRenderOptions(opts, &c); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// parseRenderOptions reads the render options the tasks' workers get, with
+// the Local renderer's names, defaults and ranges.
+func parseRenderOptions(opts map[string]any, c *config) error {
+	var err error
+	if c.Subdiv, err = bgrender.IntOption(opts, OptSubdivLevel, DefaultSubdiv, 0, 5); err != nil {
+		return err
+	}
+	if c.Lights, err = choiceOpt(opts, OptDefaultLights, "auto", "auto", "on", "off"); err != nil {
+		return err
+	}
+	if c.Filter, err = choiceOpt(opts, OptFilter, "box", "box", "blackman-harris"); err != nil {
+		return err
+	}
+	if c.AOVs, err = choiceOpt(opts, OptAOVs, "on", "on", "off"); err != nil {
+		return err
+	}
+	denoise, err := choiceOpt(opts, OptDenoise, "off", "off", "on")
+	if err != nil {
+		return err
+	}
+	c.Denoise = denoise == "on"
+	if c.Denoise && c.AOVs == "off" {
+		return fmt.Errorf("option %s = on needs %s = on (the denoiser is guided by albedo, normal and depth)", OptDenoise, OptAOVs)
+	}
+	if v, ok := opts[OptAdaptiveThreshold]; ok && v != nil {
+		f, err := strconv.ParseFloat(strings.TrimSpace(fmt.Sprint(v)), 64)
+		if err != nil || f != 0 {
+			return fmt.Errorf("option %s = %v: not supported on the farm (each task would stop pixels on its own share of the samples and the merge would no longer equal one render); leave it 0 and set %s", OptAdaptiveThreshold, v, OptSPP)
+		}
+	}
+	if v, ok := opts[OptVariantFallbacks]; ok && v != nil {
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("option %s = %v: want a string SET=SEL[,SEL...] with ';' between sets", OptVariantFallbacks, v)
+		}
+		c.Fallbacks = strings.TrimSpace(s)
+	}
+	if strings.ContainsFunc(c.Fallbacks, unicode.IsControl) {
+		// task.args holds one argument per line.
+		return fmt.Errorf("option %s = %q: control characters are not allowed", OptVariantFallbacks, c.Fallbacks)
+	}
+	spec := c.Fallbacks
+	if spec == "" {
+		spec = os.Getenv(usd.VariantFallbacksEnv) // what the workers will use
+	}
+	if c.FallbackMap, err = usd.ParseVariantFallbacks(spec); err != nil {
+		if c.Fallbacks == "" {
+			return fmt.Errorf("$%s: %w", usd.VariantFallbacksEnv, err)
+		}
+		return fmt.Errorf("option %s = %q: %w", OptVariantFallbacks, c.Fallbacks, err)
+	}
+	return nil
+}
+
+// choiceOpt reads a choice option: def when absent, an error naming it and
+// the choices when it is not one of them.
+func choiceOpt(opts map[string]any, name, def string, choices ...string) (string, error) {
+	v, ok := opts[name]
+	if !ok || v == nil {
+		return def, nil
+	}
+	if s, ok := v.(string); ok && slices.Contains(choices, s) {
+		return s, nil
+	}
+	want := strings.Join(choices[:len(choices)-1], ", ") + " or " + choices[len(choices)-1]
+	return "", fmt.Errorf("option %s = %v: want %s", name, v, want)
 }
 
 // parseExtraArgs splits the extra sbatch arguments on white space (there is

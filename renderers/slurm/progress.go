@@ -42,7 +42,7 @@ func (r *Renderer) update() error {
 			return err
 		}
 		attrs := map[string]string{"software": "rgallery Slurm Farm", "slurmJobId": strconv.FormatInt(r.st.JobID, 10)}
-		if err := writeImage(film, r.image, attrs); err != nil {
+		if err := writeImage(film, r.image, attrs, r.cfg.Denoise); err != nil {
 			return err
 		}
 		r.host.UpdateImagePath(r.image)

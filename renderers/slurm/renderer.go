@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rgallery/rgallery/bgrender"
+	"github.com/rgallery/rgallery/usd"
 )
 
 // Label is the name the renderer registers under.
@@ -133,7 +134,11 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 			os.RemoveAll(dir)
 		}
 	}()
-	scene, nfiles, warnings, err := packageScene(usdPath, dir)
+	var stageOpts []usd.OpenOption
+	if len(cfg.FallbackMap) > 0 {
+		stageOpts = append(stageOpts, usd.WithVariantFallbacks(cfg.FallbackMap))
+	}
+	scene, nfiles, warnings, err := packageScene(usdPath, dir, stageOpts...)
 	if err != nil {
 		return err
 	}
@@ -161,9 +166,7 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		Time:      cfg.Time,
 		Extra:     cfg.Extra,
 		Script:    script,
-		Args: []string{dir, worker, strconv.Itoa(cfg.SPP), strconv.Itoa(cfg.Tasks),
-			strconv.FormatUint(uint64(cfg.Seed), 10), strconv.Itoa(cfg.Bounces), strconv.Itoa(cfg.CPUs),
-			res, vp.CameraPath, vp.RenderSettingsPath, scene},
+		Args:      taskArgs(cfg, dir, worker, res, vp, scene),
 	}
 
 	r.logf("packaged %d file(s) into %s", nfiles, dir)
@@ -191,6 +194,14 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 		"renderer": "rgallery path tracer on Slurm", bgrender.KeyPercentDone: 0.0,
 	})
 	return nil
+}
+
+// taskArgs are the task script's arguments (see taskScript).
+func taskArgs(cfg config, dir, worker, res string, vp bgrender.Viewport, scene string) []string {
+	return []string{dir, worker, strconv.Itoa(cfg.SPP), strconv.Itoa(cfg.Tasks),
+		strconv.FormatUint(uint64(cfg.Seed), 10), strconv.Itoa(cfg.Bounces), strconv.Itoa(cfg.CPUs),
+		res, vp.CameraPath, vp.RenderSettingsPath,
+		strconv.Itoa(cfg.Subdiv), cfg.Lights, cfg.Filter, cfg.AOVs, cfg.Fallbacks, scene}
 }
 
 func (r *Renderer) attach() {
