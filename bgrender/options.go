@@ -170,3 +170,41 @@ func IntOption(opts map[string]any, name string, def, lo, hi int) (int, error) {
 	}
 	return n, nil
 }
+
+// FloatOption reads a number option as IntOption reads an integer: def
+// when it is absent, an error naming the option when it is not a number
+// (JSON numbers, Go numbers and numeric strings are accepted) or not in
+// [lo, hi].
+func FloatOption(opts map[string]any, name string, def, lo, hi float64) (float64, error) {
+	v, ok := opts[name]
+	if !ok || v == nil {
+		return def, nil
+	}
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case int:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	case json.Number:
+		g, err := x.Float64()
+		if err != nil {
+			return 0, fmt.Errorf("option %s = %v: want a number", name, v)
+		}
+		f = g
+	case string:
+		g, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err != nil {
+			return 0, fmt.Errorf("option %s = %q: want a number", name, x)
+		}
+		f = g
+	default:
+		return 0, fmt.Errorf("option %s = %v: want a number", name, v)
+	}
+	if !(f >= lo && f <= hi) {
+		return 0, fmt.Errorf("option %s = %v: out of range [%v, %v]", name, v, lo, hi)
+	}
+	return f, nil
+}

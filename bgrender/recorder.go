@@ -21,6 +21,11 @@ type recorder struct {
 	m        *Manager
 	interval time.Duration // longest wait of metadata without an image
 
+	// writeMu orders the writes: a batch is taken from pending and
+	// written under it, so that sync, which writes a render's last
+	// progress, never has it overwritten by an older batch still in flight.
+	writeMu sync.Mutex
+
 	mu      sync.Mutex
 	pending map[int64]*pendingProgress
 	running bool
@@ -67,6 +72,8 @@ func (r *recorder) update(id int64, f func(*gallery.Progress)) {
 // sync writes what is waiting for snapshot id now, e.g. before its final
 // state is recorded.
 func (r *recorder) sync(ctx context.Context, id int64) {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
 	r.mu.Lock()
 	pp, ok := r.pending[id]
 	delete(r.pending, id)
@@ -87,10 +94,12 @@ func (r *recorder) run() {
 	t := time.NewTicker(r.tick())
 	defer t.Stop()
 	for now := range t.C {
+		r.writeMu.Lock()
 		r.mu.Lock()
 		if len(r.pending) == 0 {
 			r.running = false
 			r.mu.Unlock()
+			r.writeMu.Unlock()
 			return
 		}
 		batch := map[int64]gallery.Progress{}
@@ -105,6 +114,7 @@ func (r *recorder) run() {
 		if len(batch) > 0 {
 			r.write(context.Background(), batch)
 		}
+		r.writeMu.Unlock()
 	}
 }
 

@@ -21,7 +21,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -149,7 +148,7 @@ func (r *Renderer) StartBackgroundRender(ctx context.Context, usdPath string, op
 	if err != nil {
 		return err
 	}
-	adaptive, err := floatOption(opts.Plugin, OptAdaptiveThreshold, 0, 0, 1)
+	adaptive, err := bgrender.FloatOption(opts.Plugin, OptAdaptiveThreshold, 0, 0, 1)
 	if err != nil {
 		return err
 	}
@@ -451,40 +450,4 @@ func (r *Renderer) Close() error {
 		}
 	}
 	return nil
-}
-
-// floatOption reads a number option: def when absent, an error naming it
-// when it is not a number in [lo, hi].
-func floatOption(opts map[string]any, name string, def, lo, hi float64) (float64, error) {
-	v, ok := opts[name]
-	if !ok || v == nil {
-		return def, nil
-	}
-	var f float64
-	switch x := v.(type) {
-	case float64:
-		f = x
-	case int:
-		f = float64(x)
-	case int64:
-		f = float64(x)
-	case json.Number:
-		g, err := x.Float64()
-		if err != nil {
-			return 0, fmt.Errorf("local: option %s = %v: want a number", name, v)
-		}
-		f = g
-	case string:
-		g, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-		if err != nil {
-			return 0, fmt.Errorf("local: option %s = %q: want a number", name, x)
-		}
-		f = g
-	default:
-		return 0, fmt.Errorf("local: option %s = %v: want a number", name, v)
-	}
-	if !(f >= lo && f <= hi) {
-		return 0, fmt.Errorf("local: option %s = %v: out of range [%v, %v]", name, v, lo, hi)
-	}
-	return f, nil
 }
