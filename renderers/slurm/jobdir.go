@@ -188,8 +188,11 @@ args=(render-worker --spp "$spp" --samples "$a:$b" --seed "$seed" --max-bounces 
 args+=("$scene")
 
 coproc WORKER { exec "$worker" "${args[@]}" >"$out.jsonl" 2>"$out.err"; }
-wpid=$WORKER_PID
-exec 3>&"${WORKER[1]}"
+# Take the pid and the pipe at once: bash unsets WORKER_PID and WORKER when
+# it reaps the coprocess, which a worker that fails at once (a bad flag)
+# makes happen before the next line. $! keeps the pid and wait its status.
+wpid=$! wfd=${WORKER[1]:-}
+{ exec 3>&"${wfd:-99}"; } 2>/dev/null || exec 3>/dev/null
 # scancel signals every process of the task; pass it on and keep waiting so
 # the worker can write its last film.
 trap 'kill -TERM "$wpid" 2>/dev/null' TERM INT
