@@ -24,6 +24,18 @@
 //  5. The job id and job dir form the attach token, so a restarted owner
 //     re-attaches (bgrender.Detacher) and the render finishes normally.
 //
+// The render options the tasks' workers get are the Local renderer's, with
+// its names and defaults (subdivLevel 2, defaultLights auto, filter box,
+// aovs on, variantFallbacks empty: $RGALLERY_VARIANT_FALLBACKS), so a farm
+// render equals a Local render of the same samples bit for bit, every
+// layer included. The scene is packaged with the same variant fallbacks,
+// so files only a fallback selection reaches reach the nodes too. denoise
+// runs once on the merged film (render.Film.Denoise, as the Local worker
+// does on its own film), never in the tasks. adaptiveThreshold is refused:
+// each task would stop pixels on the noise of its own share of the
+// samples, and the merge would equal neither one render of all the samples
+// nor an adaptive one.
+//
 // A task that ends in any state but COMPLETED fails the whole render at
 // once: the rest of the array is cancelled, the merged image of what was
 // rendered is kept, and the error carries Slurm's state, exit code and
