@@ -28,8 +28,8 @@
 // its names and defaults (subdivLevel 2, defaultLights auto, filter box,
 // aovs on, variantFallbacks empty: $RGALLERY_VARIANT_FALLBACKS), so a farm
 // render equals a Local render of the same samples bit for bit, every
-// layer included. The scene is packaged with the same variant fallbacks,
-// so files only a fallback selection reaches reach the nodes too. denoise
+// layer included. The packaged closure holds the files of every variant,
+// so whichever one a fallback selects is on the nodes. denoise
 // runs once on the merged film (render.Film.Denoise, as the Local worker
 // does on its own film), never in the tasks. adaptiveThreshold is refused:
 // each task would stop pixels on the noise of its own share of the

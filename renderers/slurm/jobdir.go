@@ -75,9 +75,10 @@ func writeAtomic(path string, data []byte) error {
 // and the number of files. Files the stage names but cannot find are
 // reported in warnings; the render may still work without them.
 //
-// opts are the stage options the workers use (variant fallbacks): a
-// fallback may select a variant whose references or payloads the default
-// selection does not reach, and the nodes need those files too.
+// opts are the stage options the workers use (variant fallbacks), so the
+// stage read here is the one they compose. The closure does not depend on
+// them today: usd.Stage.Deps walks the layers and lists the files of every
+// variant, selected or not, as UsdUtilsComputeAllDependencies does.
 func packageScene(scene, dir string, opts ...usd.OpenOption) (string, int, []string, error) {
 	abs, err := filepath.Abs(scene)
 	if err != nil {

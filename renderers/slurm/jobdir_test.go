@@ -105,3 +105,58 @@ func TestPackageSceneMissingDep(t *testing.T) {
 		t.Errorf("n=%d warnings=%q, want one about ./gone.usda", n, warnings)
 	}
 }
+
+// TestPackageSceneCopiesEveryVariant packages a scene whose variant set has
+// no authored selection: the files of every variant are copied (the
+// closure is read from the layers, as UsdUtilsComputeAllDependencies does),
+// so whichever one a worker's variant fallback selects is on the nodes,
+// with or without the fallbacks given to packageScene.
+func TestPackageSceneCopiesEveryVariant(t *testing.T) {
+	src := t.TempDir()
+	for rel, text := range map[string]string{
+		"shot.usda": `#usda 1.0
+def Xform "World" (
+    variantSets = "standin"
+)
+{
+    variantSet "standin" = {
+        "proxy" {
+            def Xform "Geo" (
+                prepend references = @./proxy.usda@
+            )
+            {
+            }
+        }
+        "render" {
+            def Xform "Geo" (
+                prepend references = @./render.usda@
+            )
+            {
+            }
+        }
+    }
+}
+`,
+		"proxy.usda":  "#usda 1.0\n(\n    defaultPrim = \"P\"\n)\ndef Xform \"P\"\n{\n}\n",
+		"render.usda": "#usda 1.0\n(\n    defaultPrim = \"R\"\n)\ndef Xform \"R\"\n{\n}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(src, rel), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, opts := range [][]usd.OpenOption{nil, {usd.WithVariantFallbacks(map[string][]string{"standin": {"render"}})}} {
+		job := t.TempDir()
+		_, n, _, err := packageScene(filepath.Join(src, "shot.usda"), job, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"shot.usda", "proxy.usda", "render.usda"} {
+			if _, err := os.Stat(filepath.Join(job, "scene", f)); err != nil {
+				t.Errorf("fallbacks %v: %s not packaged: %v", len(opts) > 0, f, err)
+			}
+		}
+		if n != 3 {
+			t.Errorf("fallbacks %v: %d files packaged, want 3", len(opts) > 0, n)
+		}
+	}
+}
