@@ -110,8 +110,8 @@ func signIn(users UserLookup, w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet:
 		fmt.Fprintf(w, signInPage, "Sign in to this team gallery.")
 	case http.MethodPost:
-		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
-			http.Error(w, "forbidden: sign-in from "+o, http.StatusForbidden)
+		if !sameSiteForm(r) {
+			http.Error(w, "forbidden: sign-in from another site ("+r.Header.Get("Origin")+")", http.StatusForbidden)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 4096)
@@ -128,6 +128,21 @@ func signIn(users UserLookup, w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
+}
+
+// sameSiteForm reports whether a form was posted from this server's own
+// page. Browsers say so in Sec-Fetch-Site; the Origin of a form posted from
+// a page with Referrer-Policy no-referrer (ours) is "null", so Origin alone
+// can only refuse a foreign origin.
+func sameSiteForm(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return true
+	case "":
+		o := r.Header.Get("Origin")
+		return o == "" || sameOrigin(o, r.Host)
+	}
+	return false
 }
 
 // mayChange answers 403 and returns false when the request's user (team

@@ -26,12 +26,14 @@ function onFilter() {
   filterTimer = setTimeout(() => {
     st.filters.q = $('#f-text').value.trim();
     st.filters.tag = $('#f-tag').value.trim();
+    st.filters.user = $('#f-user').value.trim();
     st.filters.renderer = $('#f-renderer').value;
     loadPage(true);
   }, 200);
 }
 $('#f-text').addEventListener('input', onFilter);
 $('#f-tag').addEventListener('input', onFilter);
+$('#f-user').addEventListener('input', onFilter);
 $('#f-renderer').addEventListener('change', onFilter);
 $('#f-star').addEventListener('click', () => {
   st.filters.star = !st.filters.star;

@@ -75,7 +75,7 @@ const st = {
   iw: 0, ih: 0,
   wipe: 0.5,
   renderers: [],
-  filters: {q: '', tag: '', star: false, renderer: ''},
+  filters: {q: '', tag: '', star: false, renderer: '', user: ''},
 };
 
 // ---------------------------------------------------------------- formatting

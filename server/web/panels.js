@@ -57,7 +57,7 @@ function updateInfo() {
       (s.metadata || {}).timeToFirstPixel !== undefined ? ['First pixel', fmtSecs(s.metadata.timeToFirstPixel)] : null,
     ])),
     h('div.sect', {}, h('h4', {text: 'Snapshot'}), kv([
-      ['ID', s.id], ['State', s.state], s.error ? ['Error', s.error] : null, ['Renderer', s.renderer],
+      ['ID', s.id], ['State', s.state], s.error ? ['Error', s.error] : null, ['Renderer', s.renderer], s.createdBy ? ['Made by', s.createdBy] : null,
       ['Scene', s.source, true], ['Camera', s.camera], ['Settings', s.renderSettings],
       ['Resolution', s.resX ? `${s.resX} × ${s.resY}` : (st.sel === s.id && st.iw ? `${st.iw} × ${st.ih} (image)` : '')],
       ['Created', fmtTime(s.created)], ['Finished', s.finished ? fmtTime(s.finished) : ''],

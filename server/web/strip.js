@@ -45,6 +45,7 @@ function filterQuery(limit) {
   if (f.tag) q.set('tag', f.tag);
   if (f.star) q.set('star', '1');
   if (f.renderer) q.set('renderer', f.renderer);
+  if (f.user) q.set('user', f.user);
   return q;
 }
 
@@ -53,6 +54,7 @@ function matches(s) {
   if (f.star && !s.star) return false;
   if (f.renderer && s.renderer !== f.renderer) return false;
   if (f.tag && !(s.tags || []).includes(f.tag)) return false;
+  if (f.user && s.createdBy !== f.user) return false;
   if (f.q) {
     const q = f.q.toLowerCase();
     if (![s.label, s.source, s.renderer, s.notes].some(v => (v || '').toLowerCase().includes(q))) return false;
