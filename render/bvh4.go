@@ -138,24 +138,35 @@ func (w *wide) fill(at, next int, t *tmpNode, wg *sync.WaitGroup) {
 }
 
 // hit4Go tests the ray against the four child boxes of n and returns a bit
-// mask of the children hit within [0, tMax) and their entry distances.
+// mask of the children hit within [0, tMax) and their entry distances
+// (t[k] is written for every child, meaningful where the mask is set).
 // The near and far planes per axis come from the ray's direction signs
 // (rayBox.nx…), so there is no per-box swap to mispredict.
+//
+// It is the portable path and must stay fast: min and max are grouped in
+// pairs (the built-ins are commutative and associative, ±0 and NaN
+// included, so the values are the same as a chain) for a shorter
+// dependency chain, and the mask is built without a branch per child, whose
+// outcome the CPU cannot predict.
 func hit4Go(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
 	mask := 0
-	nearX, farX := &n.b[r.nx][0], &n.b[1-r.nx][0]
-	nearY, farY := &n.b[r.ny][1], &n.b[1-r.ny][1]
-	nearZ, farZ := &n.b[r.nz][2], &n.b[1-r.nz][2]
-	for k := 0; k < 4; k++ {
+	nx, ny, nz := r.nx&1, r.ny&1, r.nz&1
+	nearX, farX := &n.b[nx][0], &n.b[1-nx][0]
+	nearY, farY := &n.b[ny][1], &n.b[1-ny][1]
+	nearZ, farZ := &n.b[nz][2], &n.b[1-nz][2]
+	ox, oy, oz, ix, iy, iz := r.ox, r.oy, r.oz, r.ix, r.iy, r.iz
+	for k := range 4 {
 		// Empty slots hold the inverted box (lo = +∞, hi = −∞): with the
 		// planes chosen by direction sign its entry distance is +∞, so it
 		// is never hit and needs no test here.
-		t0 := max((float64(nearX[k])-r.ox)*r.ix, (float64(nearY[k])-r.oy)*r.iy, (float64(nearZ[k])-r.oz)*r.iz, 0)
-		t1 := min((float64(farX[k])-r.ox)*r.ix, (float64(farY[k])-r.oy)*r.iy, (float64(farZ[k])-r.oz)*r.iz, tMax)
+		t0 := max(max((float64(nearX[k])-ox)*ix, (float64(nearY[k])-oy)*iy), max((float64(nearZ[k])-oz)*iz, 0))
+		t1 := min(min((float64(farX[k])-ox)*ix, (float64(farY[k])-oy)*iy), min((float64(farZ[k])-oz)*iz, tMax))
+		t[k] = t0
+		hit := 0
 		if t0 <= t1*1.0000000000001+1e-300 {
-			t[k] = t0
-			mask |= 1 << k
+			hit = 1
 		}
+		mask |= hit << k
 	}
 	return mask
 }

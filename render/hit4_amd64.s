@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // Box tests of the four children of a bvh4Node, as hit4Go computes them

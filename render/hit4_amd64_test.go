@@ -1,3 +1,5 @@
+//go:build !purego
+
 package render
 
 import (

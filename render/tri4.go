@@ -49,48 +49,80 @@ func newWTRay(o, d Vec3) wtRay {
 // tri4Hit receives the four lanes' t, u, v.
 type tri4Hit struct{ t, u, v [4]float64 }
 
-// hit is the watertight test of lane l, in the operation order of the
-// assembly (bit-identical to it): the triangle's vertices relative to the
-// origin are sheared so that the ray runs along +z through (0, 0); the
-// 2D edge functions U, V, W of the sheared vertices are then computed from
-// the same two vertices, in the same order up to sign, for the two
-// triangles that share an edge, so a ray through the edge cannot miss both.
-// The float64 conversions keep the compiler from fusing multiply-adds
-// (which would break that symmetry on arm64). u, v are the barycentrics of
-// vertices 1 and 2.
+// hit is the watertight test of lane l of p, one lane of tri4Go (kept for
+// the tests that compare the assembly with Go lane by lane).
 func (p *tri4) hit(l int, r *wtRay, tMax float64) (t, u, v float64, ok bool) {
+	var out tri4Hit
 	l &= 3
-	kx, ky, kz := r.kx, r.ky, r.kz
+	if tri4Go(p, 4, r, tMax, &out)&(1<<l) == 0 {
+		return 0, 0, 0, false
+	}
+	return out.t[l], out.u[l], out.v[l], true
+}
+
+// tri4Go is the watertight test on the first n lanes of p, in the
+// operation order of the assembly (bit-identical to it): the triangle's
+// vertices relative to the origin are sheared so that the ray runs along
+// +z through (0, 0); the 2D edge functions U, V, W of the sheared vertices
+// are then computed from the same two vertices, in the same order up to
+// sign, for the two triangles that share an edge, so a ray through the
+// edge cannot miss both. The float64 conversions keep the compiler from
+// fusing multiply-adds (which would break that symmetry, and the equality
+// with the assembly, on arm64); they cost no instruction. u, v are the
+// barycentrics of vertices 1 and 2.
+//
+// For speed without SIMD: the coordinate rows of the ray's axes are found
+// once a packet (the lane loop then has no bounds checks), and a lane is
+// given up as soon as two edge functions have opposite signs, before the
+// third edge, the determinant and the division.
+func tri4Go(p *tri4, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
+	ox, oy, oz := r.ox, r.oy, r.oz
+	sx, sy, sz := r.sx, r.sy, r.sz
 	pv := &p.v
-	bz := pv[3+kz][l] - r.oz
-	bx := pv[3+kx][l] - r.ox + float64(r.sx*bz)
-	by := pv[3+ky][l] - r.oy + float64(r.sy*bz)
-	cz := pv[6+kz][l] - r.oz
-	cx := pv[6+kx][l] - r.ox + float64(r.sx*cz)
-	cy := pv[6+ky][l] - r.oy + float64(r.sy*cz)
-	eu := float64(cx*by) - float64(cy*bx)
-	az := pv[kz][l] - r.oz
-	ax := pv[kx][l] - r.ox + float64(r.sx*az)
-	ay := pv[ky][l] - r.oy + float64(r.sy*az)
-	ev := float64(ax*cy) - float64(ay*cx)
-	if (eu < 0 && ev > 0) || (eu > 0 && ev < 0) {
-		return 0, 0, 0, false // a shortcut of the test below
+	ax, ay, az := &pv[r.kx], &pv[r.ky], &pv[r.kz]
+	bx, by, bz := &pv[3+r.kx], &pv[3+r.ky], &pv[3+r.kz]
+	cx, cy, cz := &pv[6+r.kx], &pv[6+r.ky], &pv[6+r.kz]
+	m := 0
+	for l := range 4 {
+		if int32(l) >= n {
+			break
+		}
+		Bz := bz[l] - oz
+		Bx := bx[l] - ox + float64(sx*Bz)
+		By := by[l] - oy + float64(sy*Bz)
+		Cz := cz[l] - oz
+		Cx := cx[l] - ox + float64(sx*Cz)
+		Cy := cy[l] - oy + float64(sy*Cz)
+		eu := float64(Cx*By) - float64(Cy*Bx)
+		Az := az[l] - oz
+		Ax := ax[l] - ox + float64(sx*Az)
+		Ay := ay[l] - oy + float64(sy*Az)
+		ev := float64(Ax*Cy) - float64(Ay*Cx)
+		// Opposite signs of U and V: a miss, in one branch. (A product
+		// that underflows to zero only skips the shortcut.)
+		if eu*ev < 0 {
+			continue
+		}
+		ew := float64(Bx*Ay) - float64(By*Ax)
+		// A negative and a positive edge function: a miss. NaN makes both
+		// comparisons false here, and t NaN below.
+		if (eu < 0 || ev < 0 || ew < 0) && (eu > 0 || ev > 0 || ew > 0) {
+			continue
+		}
+		det := eu + ev + ew
+		if det == 0 {
+			continue
+		}
+		tt := float64(eu*float64(sz*Az)) + float64(ev*float64(sz*Bz)) + float64(ew*float64(sz*Cz))
+		inv := 1 / det
+		t := tt * inv
+		if !(t > 0 && t < tMax) {
+			continue
+		}
+		out.t[l], out.u[l], out.v[l] = t, ev*inv, ew*inv
+		m |= 1 << l
 	}
-	ew := float64(bx*ay) - float64(by*ax)
-	if (eu < 0 || ev < 0 || ew < 0) && (eu > 0 || ev > 0 || ew > 0) {
-		return 0, 0, 0, false
-	}
-	det := eu + ev + ew
-	if det == 0 {
-		return 0, 0, 0, false
-	}
-	tt := float64(eu*float64(r.sz*az)) + float64(ev*float64(r.sz*bz)) + float64(ew*float64(r.sz*cz))
-	inv := 1 / det
-	t = tt * inv
-	if !(t > 0 && t < tMax) {
-		return 0, 0, 0, false
-	}
-	return t, ev * inv, ew * inv, true
+	return m
 }
 
 // hit4Tris tests the first n (≤ 4; the rest are empty) lanes of p: a mask
@@ -99,14 +131,7 @@ func hit4Tris(p *tri4, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
 	if hasAVX {
 		return tri4AVX(p, r, tMax, out)
 	}
-	m := 0
-	for l := 0; l < int(min(n, 4)); l++ {
-		if t, u, v, ok := p.hit(l, r, tMax); ok {
-			out.t[l], out.u[l], out.v[l] = t, u, v
-			m |= 1 << l
-		}
-	}
-	return m
+	return tri4Go(p, n, r, tMax, out)
 }
 
 // buildPacks fills b.packs from the finished tree over n triangle entries

@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // The watertight ray/triangle test (Woop, Benthin, Wald 2013) on the four
