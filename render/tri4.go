@@ -25,26 +25,35 @@ type wtRay struct {
 }
 
 func newWTRay(o, d Vec3) wtRay {
-	ad := Vec3{math.Abs(d.X), math.Abs(d.Y), math.Abs(d.Z)}
+	// Indexing arrays instead of switching on the axes: the axes differ
+	// from ray to ray, and a mispredicted branch costs more than the load.
+	oa, da := [3]float64{o.X, o.Y, o.Z}, [3]float64{d.X, d.Y, d.Z}
+	ad := [3]float64{math.Abs(d.X), math.Abs(d.Y), math.Abs(d.Z)}
 	kz := 0
-	if ad.Y > ad.X {
+	if ad[1] > ad[0] {
 		kz = 1
 	}
-	if ad.Z > ad.Axis(kz) {
+	if ad[2] > ad[kz] {
 		kz = 2
 	}
-	kx, ky := (kz+1)%3, (kz+2)%3
-	dz := d.Axis(kz)
+	dz := da[kz]
+	// kx, ky = (kz+1)%3, (kz+2)%3, swapped when dz < 0 to keep the
+	// winding, as the paper does.
+	s := 0
 	if dz < 0 {
-		kx, ky = ky, kx // keep the winding, as the paper does
+		s = 1
 	}
+	kx, ky := wtNext[kz+s], wtNext[kz+1-s]
 	return wtRay{
-		ox: o.Axis(kx), oy: o.Axis(ky), oz: o.Axis(kz),
-		sx: -(d.Axis(kx) / dz), sy: -(d.Axis(ky) / dz), sz: 1 / dz,
+		ox: oa[kx], oy: oa[ky], oz: oa[kz],
+		sx: -(da[kx] / dz), sy: -(da[ky] / dz), sz: 1 / dz,
 		offx: 32 * kx, offy: 32 * ky, offz: 32 * kz,
 		kx: kx, ky: ky, kz: kz,
 	}
 }
+
+// wtNext[k] is (k+1)%3 for k < 5.
+var wtNext = [5]int{1, 2, 0, 1, 2}
 
 // tri4Hit receives the four lanes' t, u, v.
 type tri4Hit struct{ t, u, v [4]float64 }
