@@ -59,14 +59,21 @@
 // Implied classes (_EvalImpliedClasses, _EvalImpliedClassTree): a class
 // arc is implied to each weaker-to-stronger layer stack up the graph, with
 // the class path mapped through each arc, so a global class override in
-// a referencing layer stack applies. Within one layer stack an inherit is
-// implied only through another inherit arc, which moves it into the
-// inheriting prim's namespace (a local class of an inherited global
-// class); specializes are not implied that way (_EvalImpliedSpecializes),
-// nor inherits from beneath a specialize. Not yet ported: the start of a
-// class hierarchy (_FindStartingNodeForImpliedClasses, TrickyNestedClasses),
-// and implying the classes of a subgraph attached for a sub-root arc or a
-// relocation source into the outer graph ("spooky" inherits,
+// a referencing layer stack applies. Within one layer stack a class is
+// implied through an arc that moves it into another namespace: an
+// internal reference or payload implies inherits and specializes alike,
+// mapped by the arc's map function plus the root identity (_GetImpliedClass:
+// /Scene/B inheriting /Scene/A, referenced by /Ref, gives /Ref/B an
+// implied inherit of /Ref/A); an inherit implies inherits only (a local
+// class of an inherited global class); specializes are not implied through
+// an inherit (_EvalImpliedSpecializes), nor inherits from beneath a
+// specialize. The class arcs a sub-root arc's target gets from its
+// namespace ancestors are implied into the outer graph when that subgraph
+// is attached, like those authored on the target
+// (Pcp_PrimIndexer::AddTasksForNode; SubrootReferenceAndClasses). Not yet
+// ported: the start of a class hierarchy
+// (_FindStartingNodeForImpliedClasses, TrickyNestedClasses), and the
+// classes of a relocation source's subgraph ("spooky" inherits,
 // TrickySpookyInherits).
 //
 // Relocations (_EvalNodeRelocations, _ElideSubtree,

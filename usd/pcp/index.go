@@ -534,6 +534,16 @@ func (b *builder) addAncestral(n *Node) {
 	if len(anc.Children) > 0 {
 		b.sortChildren(n)
 	}
+	// The class arcs of the target's ancestors are implied into the
+	// outer graph like those authored on the target: the subgraph's root
+	// carries every class of it, those implied inside it included
+	// (Pcp_PrimIndexer::AddTasksForNode adds EvalImpliedClasses for a
+	// node with class-based children when a subgraph is merged).
+	for _, c := range append([]*Node(nil), n.Children...) {
+		if isClassArc(c.Arc) && !c.inert {
+			b.implyClass(n, c)
+		}
+	}
 }
 
 func shiftOffsets(n *Node, by sdf.LayerOffset) {
@@ -663,8 +673,15 @@ func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 	if !b.addChild(n, child) {
 		return
 	}
-	// Implied arcs: the class's opinions in every weaker-to-stronger
-	// layer stack up the graph apply too (global class overrides).
+	b.implyClass(n, child)
+}
+
+// implyClass adds the implied arcs of class node child of n: the class's
+// opinions in every weaker-to-stronger layer stack up the graph apply too
+// (global class overrides), with the class path mapped through each arc
+// (_EvalImpliedClasses, _EvalImpliedClassTree).
+func (b *builder) implyClass(n, child *Node) {
+	arc, target, num := child.Arc, child.Path, child.siblingNum
 	origin := child
 	cur := n
 	classPath := target
@@ -681,12 +698,11 @@ func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 		if up.LayerStack == child.LayerStack && sdf.StripVariants(mapped) == sdf.StripVariants(target) {
 			continue // the same site: nothing new to imply
 		}
-		if up.LayerStack == origin.LayerStack && (arc == ArcSpecialize || across != ArcInherit || enclosingSpecialize(n) != nil) {
-			// Within one layer stack an inherit is implied only through
-			// another class arc, which moves it to the inheriting prim's
-			// namespace (a local class of an inherited class,
-			// _EvalImpliedClassTree); specializes are implied separately
-			// (_EvalImpliedSpecializes).
+		if up.LayerStack == origin.LayerStack && (!impliesWithinLayerStack(arc, across) || enclosingSpecialize(n) != nil) {
+			// Within one layer stack a class is implied only through an
+			// arc that moves it to another namespace: an internal
+			// reference or payload, or an inherit for inherits (see
+			// impliesWithinLayerStack).
 			continue
 		}
 		if up.LayerStack == origin.LayerStack && b.hasSite(up.LayerStack, sdf.StripVariants(mapped)) {
@@ -711,6 +727,23 @@ func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 		}
 		origin = imp
 	}
+}
+
+// impliesWithinLayerStack reports whether a class arc of type arc is
+// implied across an arc of type across into the same layer stack. An
+// internal reference or payload implies both kinds: its map function
+// plus the root identity moves the class into the referencing prim's
+// namespace (_EvalImpliedClasses, _GetImpliedClass). An inherit implies
+// inherits only (a local class of an inherited class); specializes reach
+// the root through _EvalImpliedSpecializes instead.
+func impliesWithinLayerStack(arc, across ArcType) bool {
+	switch across {
+	case ArcReference, ArcPayload:
+		return true
+	case ArcInherit:
+		return arc == ArcInherit
+	}
+	return false
 }
 
 func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sdf.LayerOffset, layerIdx, num int) {
