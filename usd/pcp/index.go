@@ -538,11 +538,20 @@ func (b *builder) addAncestral(n *Node) {
 	// outer graph like those authored on the target: the subgraph's root
 	// carries every class of it, those implied inside it included
 	// (Pcp_PrimIndexer::AddTasksForNode adds EvalImpliedClasses for a
-	// node with class-based children when a subgraph is merged).
-	for _, c := range append([]*Node(nil), n.Children...) {
-		if isClassArc(c.Arc) && !c.inert {
-			b.implyClass(n, c)
-		}
+	// node with class-based children when a subgraph is merged). Every
+	// class node of the subgraph is followed up to n and beyond, since a
+	// class implied to a site the subgraph already had is not a node
+	// there yet still continues up (_AddClassBasedArc, ignoreIfSameAsSite).
+	var classes [][2]*Node
+	for _, c := range n.Children {
+		walk(c, func(m *Node) {
+			if isClassArc(m.Arc) && !m.inert && !m.implied {
+				classes = append(classes, [2]*Node{m.Parent, m})
+			}
+		})
+	}
+	for _, pc := range classes {
+		b.implyClass(pc[0], pc[1], n)
 	}
 }
 
@@ -673,19 +682,26 @@ func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 	if !b.addChild(n, child) {
 		return
 	}
-	b.implyClass(n, child)
+	b.implyClass(n, child, nil)
 }
 
 // implyClass adds the implied arcs of class node child of n: the class's
 // opinions in every weaker-to-stronger layer stack up the graph apply too
 // (global class overrides), with the class path mapped through each arc
-// (_EvalImpliedClasses, _EvalImpliedClassTree).
-func (b *builder) implyClass(n, child *Node) {
+// (_EvalImpliedClasses, _EvalImpliedClassTree). With above set, child
+// lies in a subgraph attached under above, whose own implied classes are
+// there already: only arcs above it are added.
+func (b *builder) implyClass(n, child, above *Node) {
 	arc, target, num := child.Arc, child.Path, child.siblingNum
 	origin := child
+	fromLS := child.LayerStack // where the class was last implied
+	passed := above == nil
 	cur := n
 	classPath := target
 	for cur.Parent != nil {
+		if cur == above {
+			passed = true
+		}
 		mapped, ok := cur.mapToParent(classPath)
 		inst, ok2 := cur.mapToParent(cur.Path)
 		if !ok || !ok2 {
@@ -698,14 +714,20 @@ func (b *builder) implyClass(n, child *Node) {
 		if up.LayerStack == child.LayerStack && sdf.StripVariants(mapped) == sdf.StripVariants(target) {
 			continue // the same site: nothing new to imply
 		}
-		if up.LayerStack == origin.LayerStack && (!impliesWithinLayerStack(arc, across) || enclosingSpecialize(n) != nil) {
+		if up.LayerStack == fromLS && (!impliesWithinLayerStack(arc, across) || enclosingSpecialize(n) != nil) {
 			// Within one layer stack a class is implied only through an
 			// arc that moves it to another namespace: an internal
 			// reference or payload, or an inherit for inherits (see
 			// impliesWithinLayerStack).
 			continue
 		}
-		if up.LayerStack == origin.LayerStack && b.hasSite(up.LayerStack, sdf.StripVariants(mapped)) {
+		if !passed {
+			// Implied inside the subgraph when it was built (or there
+			// as a placeholder site that contributes nothing).
+			fromLS = up.LayerStack
+			continue
+		}
+		if up.LayerStack == fromLS && b.hasSite(up.LayerStack, sdf.StripVariants(mapped)) {
 			// Already in the graph (as a class of its own hierarchy):
 			// implying it again would make it stronger than it is.
 			continue
@@ -726,6 +748,7 @@ func (b *builder) implyClass(n, child *Node) {
 			return
 		}
 		origin = imp
+		fromLS = imp.LayerStack
 	}
 }
 
