@@ -9,8 +9,10 @@
 // Layer stacks (layerStack.cpp, PcpComputeLayerStack): a root layer (with
 // the session layer in front) and its sublayers, strongest first, each
 // with the offset that maps its time to the root's, timeCodesPerSecond
-// scaling included; a sublayer cycle is a SublayerCycle error, a missing
-// sublayer an InvalidSublayerPath error.
+// scaling included (an authored timeCodesPerSecond, else framesPerSecond,
+// is used as it is, zero and negative values included, as
+// SdfLayer::GetTimeCodesPerSecond returns it); a sublayer cycle is a
+// SublayerCycle error, a missing sublayer an InvalidSublayerPath error.
 //
 // Graph and strength (Pcp_BuildPrimIndex, _BuildInitialPrimIndexFromAncestor,
 // PcpCompareSiblingNodeStrength): a prim's index starts as a clone of its

@@ -148,11 +148,15 @@ func (ls *LayerStack) Root() *sdf.Layer { return ls.Layers[0] }
 // ID identifies the stack (its root layer, and the session layer if any).
 func (ls *LayerStack) ID() string { return ls.id }
 
-// TimeCodesPerSecond of a layer: its metadata, else framesPerSecond, else 24.
+// TimeCodesPerSecond of a layer: its metadata, else framesPerSecond, else
+// 24. An authored value is used as it is, zero and negative values
+// included, as SdfLayer::GetTimeCodesPerSecond and the layer offsets of
+// PcpLayerStack do (usd-core 26.11: timeCodesPerSecond = -1 over a
+// sublayer of 24 gives it the scale -1/24, and 0 the scale 0).
 func TimeCodesPerSecond(l *sdf.Layer) float64 {
 	for _, k := range []string{"timeCodesPerSecond", "framesPerSecond"} {
 		if v, ok := l.Meta(k); ok {
-			if f, ok := toFloat(v); ok && f > 0 {
+			if f, ok := toFloat(v); ok {
 				return f
 			}
 		}
