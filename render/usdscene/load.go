@@ -50,6 +50,7 @@ package usdscene
 
 import (
 	"context"
+	"math"
 	"fmt"
 	"slices"
 	"strconv"
@@ -712,13 +713,30 @@ func (c *conv) instancerPositions(p *usd.Prim) []render.Vec3 {
 	if !ok1 || !ok2 || len(pos) != len(vel) {
 		return c.vec3s(p, "positions")
 	}
+	tcps := c.st.TimeCodesPerSecond()
+	if tcps == 0 || math.IsNaN(tcps) || math.IsInf(tcps, 0) {
+		// An authored timeCodesPerSecond of 0 gives no time scale to
+		// move by velocity (OpenUSD divides by it and hangs on such
+		// stages): the positions are used as they are.
+		c.warnf("timeCodesPerSecond is %v: %s's velocities are not applied", tcps, p.Path())
+		return out0(pos)
+	}
 	// In float, as OpenUSD adds GfVec3f deltas to GfVec3f positions.
-	dt := float64(c.time-t0) / c.st.TimeCodesPerSecond()
+	dt := float64(c.time-t0) / tcps
 	step := func(q, v float32) float64 { return float64(float32(q + float32(dt*float64(v)))) }
 	out := make([]render.Vec3, len(pos))
 	for i, q := range pos {
 		v := vel[i]
 		out[i] = render.Vec3{X: step(q[0], v[0]), Y: step(q[1], v[1]), Z: step(q[2], v[2])}
+	}
+	return out
+}
+
+// out0 converts positions without moving them.
+func out0(pos []usd.Vec3f) []render.Vec3 {
+	out := make([]render.Vec3, len(pos))
+	for i, q := range pos {
+		out[i] = render.Vec3{X: float64(q[0]), Y: float64(q[1]), Z: float64(q[2])}
 	}
 	return out
 }
