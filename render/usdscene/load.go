@@ -50,8 +50,8 @@ package usdscene
 
 import (
 	"context"
-	"math"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
