@@ -275,6 +275,9 @@ case "$cmd" in
     getent hosts "$NODE" >/dev/null || echo "127.0.0.1 $NODE" >>/etc/hosts
     [ -s "$D/etc/jwt.key" ] || { head -c 32 /dev/urandom >"$D/etc/jwt.key"; chmod 0600 "$D/etc/jwt.key"; }
     write_config
+    # The daemons inherit the working directory: theirs must outlive the
+    # caller's (slurmrestd fails every submission once its cwd is gone).
+    cd "$D"
     start_munge
     start_slurm
     [ "$REST" = 1 ] && start_rest
