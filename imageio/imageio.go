@@ -124,13 +124,18 @@ type Layer struct {
 }
 
 // FullName is the layer's name with its part: "part.layer", "part",
-// "layer" or "".
+// "layer" or "". A part named after its layer (as Nuke, Blender and
+// exr.WriteLayers name the parts of a multi-part file, whose channels keep
+// their layer prefix) is not said twice: part "albedo" with layer "albedo"
+// is "albedo", not "albedo.albedo".
 func (l *Layer) FullName() string {
 	switch {
 	case l.Part == "":
 		return l.Name
 	case l.Name == "":
 		return l.Part
+	case l.Name == l.Part || strings.HasPrefix(l.Name, l.Part+"."):
+		return l.Name
 	}
 	return l.Part + "." + l.Name
 }

@@ -521,3 +521,18 @@ func TestDecodeLuminanceChromaEXRBecomesRGB(t *testing.T) {
 		t.Error("no rgallery:luminanceChroma note")
 	}
 }
+
+// TestFullNameDoesNotRepeatAPartNamedAfterItsLayer pins the layer naming
+// of multi-part files: a part named after its layer is said once.
+func TestFullNameDoesNotRepeatAPartNamedAfterItsLayer(t *testing.T) {
+	for _, c := range []struct{ part, name, want string }{
+		{"", "", ""}, {"", "diffuse", "diffuse"}, {"rgba", "", "rgba"},
+		{"albedo", "albedo", "albedo"}, {"ViewLayer", "ViewLayer.Combined", "ViewLayer.Combined"},
+		{"aov", "depth", "aov.depth"}, {"albedo", "albedoX", "albedo.albedoX"},
+	} {
+		l := Layer{Part: c.part, Name: c.name}
+		if got := l.FullName(); got != c.want {
+			t.Errorf("part %q layer %q: %q, want %q", c.part, c.name, got, c.want)
+		}
+	}
+}

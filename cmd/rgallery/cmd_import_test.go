@@ -258,7 +258,7 @@ func TestImportWriteLayersEXRKeepsEveryLayer(t *testing.T) {
 	}
 	for multi, want := range map[bool]string{
 		false: "[A,B,G,R] albedo[B,G,R] depth[Z] normal[X,Y,Z]",
-		true:  "rgba[A,B,G,R] albedo.albedo[B,G,R] normal.normal[X,Y,Z] depth.depth[Z]",
+		true:  "rgba[A,B,G,R] albedo[B,G,R] normal[X,Y,Z] depth[Z]",
 	} {
 		path := filepath.Join(dir, fmt.Sprintf("aov-%v.exr", multi))
 		if err := exr.WriteFileLayers(path, w, h, layers, exr.LayerOptions{MultiPart: multi}); err != nil {
