@@ -121,12 +121,19 @@ func SharedDir() string {
 // script's stderr is kept for the error message. args go after the script.
 func RunBatch[T any](t testing.TB, script string, args []string, jobs any) []T {
 	t.Helper()
-	py := Python(t)
+	return runBatch[T](t, Python(t), script, args, jobs, 20*time.Minute, false)
+}
+
+// runBatch is RunBatch with a given Python (e.g. Blender's), a time limit,
+// and, with skipText, the stdout lines that are not JSON objects passed
+// over (Blender prints its own messages there).
+func runBatch[T any](t testing.TB, py, script string, args []string, jobs any, limit time.Duration, skipText bool) []T {
+	t.Helper()
 	in, err := json.Marshal(jobs)
 	if err != nil {
 		t.Fatalf("encode jobs for %s: %v", script, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, py, append([]string{Script(script)}, args...)...)
 	cmd.Stdin = bytes.NewReader(in)
@@ -141,7 +148,7 @@ func RunBatch[T any](t testing.TB, script string, args []string, jobs any) []T {
 	sc.Buffer(make([]byte, 1<<20), 1<<30)
 	for sc.Scan() {
 		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
+		if len(line) == 0 || skipText && line[0] != '{' {
 			continue
 		}
 		var v T

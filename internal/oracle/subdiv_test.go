@@ -1,15 +1,10 @@
 package oracle
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -419,36 +414,9 @@ func limitDiff(got, want [][]float64) string {
 	return ""
 }
 
-// runBench is RunBatch with the benchmark environment's Python.
+// runBench is RunBatch with the benchmark environment's Python (Blender),
+// whose own messages on stdout are passed over.
 func runBench[T any](t *testing.T, py, script string, jobs any) []T {
 	t.Helper()
-	in, err := json.Marshal(jobs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, py, Script(script))
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", py, script, err, tail(stderr.String(), 40))
-	}
-	var out []T
-	sc := bufio.NewScanner(bytes.NewReader(stdout))
-	sc.Buffer(make([]byte, 1<<20), 1<<30)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 || line[0] != '{' {
-			continue // Blender's own messages
-		}
-		var v T
-		if err := json.Unmarshal(line, &v); err != nil {
-			t.Fatalf("%s: answer %d: %v: %.200s", script, len(out)+1, err, line)
-		}
-		out = append(out, v)
-	}
-	return out
+	return runBatch[T](t, py, script, nil, jobs, 10*time.Minute, true)
 }
