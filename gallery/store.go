@@ -311,17 +311,23 @@ func (g *Gallery) migrate(ctx context.Context) error {
 }
 
 func (g *Gallery) execContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	defer g.observe(query, time.Now())
+	if g.observeQuery != nil {
+		defer g.observe(query, time.Now())
+	}
 	return g.db.ExecContext(ctx, g.d.q(query), args...)
 }
 
 func (g *Gallery) queryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	defer g.observe(query, time.Now())
+	if g.observeQuery != nil {
+		defer g.observe(query, time.Now())
+	}
 	return g.db.QueryContext(ctx, g.d.q(query), args...)
 }
 
 func (g *Gallery) queryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	defer g.observe(query, time.Now())
+	if g.observeQuery != nil {
+		defer g.observe(query, time.Now())
+	}
 	return g.db.QueryRowContext(ctx, g.d.q(query), args...)
 }
 
@@ -331,9 +337,6 @@ func (g *Gallery) queryRowContext(ctx context.Context, query string, args ...any
 func (g *Gallery) ObserveQueries(f func(op string, d time.Duration)) { g.observeQuery = f }
 
 func (g *Gallery) observe(query string, t0 time.Time) {
-	if g.observeQuery == nil {
-		return
-	}
 	op, _, _ := strings.Cut(strings.TrimSpace(query), " ")
 	g.observeQuery(strings.ToUpper(op), time.Since(t0))
 }
