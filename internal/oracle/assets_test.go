@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -13,9 +14,11 @@ import (
 // TestOracleAssets compares our composed stage with OpenUSD's on every USD
 // file under $RGALLERY_ASSETS (a directory of public assets that are not in
 // the shared corpus, e.g. usd-wg/assets and OpenUSD's imaging test scenes;
-// see docs/assets-survey.md). It is a survey, not a gate: it never fails,
-// it prints one line per file (ok, or the first difference and its rule
-// family) and, with $RGALLERY_ASSETS_OUT, writes them as a TSV.
+// see docs/assets-survey.md). It prints one line per file (ok, or the first
+// difference and its rule family) and, with $RGALLERY_ASSETS_OUT, writes
+// them as a TSV. It fails when the directory holds no USD file, and, with
+// $RGALLERY_ASSETS_MIN_EQUAL=N, when fewer than N files compose equal to
+// OpenUSD (the survey's figure, so that a regression on assets shows).
 func TestOracleAssets(t *testing.T) {
 	root := os.Getenv("RGALLERY_ASSETS")
 	if root == "" {
@@ -37,6 +40,9 @@ func TestOracleAssets(t *testing.T) {
 	if err != nil {
 		t.Fatalf("walk %s: %v", root, err)
 	}
+	if len(jobs) == 0 {
+		t.Fatalf("no USD file under %s", root)
+	}
 	sort.Slice(jobs, func(i, j int) bool { return jobs[i].Name < jobs[j].Name })
 	diffs := usdCompare(t, jobs)
 	var lines []string
@@ -53,6 +59,9 @@ func TestOracleAssets(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("%s\t%s\t%.300s", jobs[i].Name, k, strings.ReplaceAll(d, "\t", " ")))
 	}
 	t.Logf("%d of %d files compose equal", equal, len(jobs))
+	if min, err := strconv.Atoi(os.Getenv("RGALLERY_ASSETS_MIN_EQUAL")); err == nil && equal < min {
+		t.Errorf("%d of %d files compose equal to OpenUSD, fewer than RGALLERY_ASSETS_MIN_EQUAL=%d", equal, len(jobs), min)
+	}
 	for k, n := range kinds {
 		t.Logf("%5d %s", n, k)
 	}
