@@ -206,8 +206,13 @@ func (p *Prim) TypeName() string {
 	return ""
 }
 
-// Specifier returns "def", "over" or "class": the strongest def or class
-// opinion, else "over".
+// Specifier returns "def", "over" or "class", composed as
+// UsdStage::_GetPrimSpecifierImpl does: not in plain strength order. The
+// strongest defining specifier wins over any "over", and a "class" from a
+// node that is (or lies below) a direct inherit arc is weaker than any
+// "def": inheriting a class does not make the prim a class. A class
+// reached otherwise (a referenced class, an ancestral inherit) wins at
+// once.
 func (p *Prim) Specifier() string {
 	spec := sdf.SpecifierOver
 	p.opinions("", func(o opinion) bool {
@@ -215,13 +220,29 @@ func (p *Prim) Specifier() string {
 		if !ok {
 			return true
 		}
-		if s, _ := v.(sdf.Specifier); s != sdf.SpecifierOver {
+		s, _ := v.(sdf.Specifier)
+		switch s {
+		case sdf.SpecifierDef:
 			spec = s
 			return false
+		case sdf.SpecifierClass:
+			spec = s
+			return underDirectInherit(o.node)
 		}
 		return true
 	})
 	return spec.String()
+}
+
+// underDirectInherit reports whether n or a node above it is an inherit
+// arc authored on the prim itself, not on an ancestor.
+func underDirectInherit(n *pcp.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n.Arc == pcp.ArcInherit && !n.IsDueToAncestor() {
+			return true
+		}
+	}
+	return false
 }
 
 // IsDefined reports whether some opinion defines the prim (def or class),

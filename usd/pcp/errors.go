@@ -27,6 +27,16 @@ func newError(kind, site, format string, args ...any) *Error {
 // nodes they bring.
 func (n *Node) ArcDepth() int { return n.depth }
 
+// IsDueToAncestor reports whether the node was brought into the prim's
+// index by an arc of a namespace ancestor (PcpNodeRef::IsDueToAncestor:
+// Pcp marks every node it copies from the parent's index,
+// _ConvertNodeForChild), not by an arc authored on the prim itself. A
+// copied node keeps the map function of its arc, whose target is then
+// a namespace ancestor of its parent's site.
+func (n *Node) IsDueToAncestor() bool {
+	return n.Parent != nil && n.mapDst != n.Parent.Path
+}
+
 // TopArc returns the node's ancestor just below the root (the node itself
 // if its parent is the root), nil for the root.
 func (n *Node) TopArc() *Node {

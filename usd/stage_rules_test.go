@@ -1,0 +1,84 @@
+package usd
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Rules of the stage API (specifier, metadata, property and value
+// resolution) pinned with small layers; the expected values are what
+// OpenUSD 26.11 (usd-core) gives for the same layers.
+
+// writeLayers writes name -> usda text into a temporary directory and
+// opens root.usda.
+func writeLayers(t *testing.T, layers map[string]string) *Stage {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range layers {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Open(filepath.Join(dir, "root.usda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func mustPrim(t *testing.T, s *Stage, path string) *Prim {
+	t.Helper()
+	p := s.PrimAtPath(path)
+	if p == nil {
+		t.Fatalf("no prim %s", path)
+	}
+	return p
+}
+
+// TestSpecifierClassOfDirectInheritIsWeakerThanDef pins
+// UsdStage::_GetPrimSpecifierImpl: overs are no opinion, the strongest
+// def wins, and a class from a direct inherit (or below one) is weaker
+// than any def, while a class reached otherwise (a referenced class, an
+// ancestral inherit) wins at once.
+func TestSpecifierClassOfDirectInheritIsWeakerThanDef(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+class "C" {}
+over "A" (references = @other.usda@</B>) {}
+over "E" (references = @other.usda@</K>) {}
+class "P" {
+    class "Q" {}
+}
+def "S" (inherits = </P>) {
+    over "Q" (references = @other.usda@</Dq>) {}
+}
+def "T" {
+    over "Q" (inherits = </P/Q>; references = @other.usda@</Dq>) {}
+}
+over "U" (inherits = </C>) {}
+`,
+		"other.usda": `#usda 1.0
+class "C" {}
+def "B" (inherits = </C>) {}
+class "K" {}
+def "Dq" {}
+`,
+	})
+	for path, want := range map[string]string{
+		"/A":   "def",   // over, class (inherit), def (reference), class
+		"/E":   "class", // a referenced class
+		"/S":   "def",
+		"/S/Q": "class", // class from an ancestral inherit beats the weaker def
+		"/T/Q": "def",   // class from a direct inherit loses to the weaker def
+		"/U":   "class", // no def at all: the inherited class
+	} {
+		if got := mustPrim(t, s, path).Specifier(); got != want {
+			t.Errorf("%s: specifier %q, want %q", path, got, want)
+		}
+	}
+}
