@@ -17,7 +17,8 @@ type bvh4Node struct {
 	b     [2][3][4]float32 // [lo, hi][axis][child]
 	child [4]int32
 	count [4]int16
-	_     [8]byte // 128 bytes: two whole cache lines
+	leaf  uint8   // bit k set: child k is a leaf (count[k] > 0)
+	_     [7]byte // 128 bytes: two whole cache lines
 }
 
 // wide is a collapsed BVH.
@@ -37,6 +38,8 @@ func collapse(root *tmpNode, order []int32, n int) *wide {
 		nd.child[0], nd.count[0] = int32(root.start), int16(max(root.cnt, 1))
 		if root.cnt == 0 {
 			nd.count[0] = -1
+		} else {
+			nd.leaf = 1
 		}
 		w.nodes[0] = nd
 		return w
@@ -114,6 +117,9 @@ func (w *wide) fill(at, next int, t *tmpNode, wg *sync.WaitGroup) {
 		setChild(nd, k, c)
 		if c.left == nil {
 			nd.child[k], nd.count[k] = int32(c.start), int16(c.cnt)
+			if c.cnt > 0 {
+				nd.leaf |= 1 << k
+			}
 		} else {
 			nd.count[k] = 0
 			nd.child[k] = int32(next + ni)
@@ -182,6 +188,13 @@ type stackEntry struct {
 // lives in a fixed array and only grows on the heap for pathological trees.
 // The traversal is written out again for instances below, as Go would not
 // inline a callback for the leaves.
+//
+// The loop works on the hit mask rather than on the four slots: the leaves
+// hit (n.leaf) are tested first, so that their hits shrink tMax for the
+// interior children; of those, one hit needs no ordering and no stack, two
+// are ordered by one comparison, and only three or four are sorted. A
+// popped node whose entry distance lies beyond the closest hit found since
+// it was pushed is skipped.
 func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 	rb := newRayBox(o, d)
 	tr := newWTRay(o, d)
@@ -194,48 +207,80 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 	for {
 		n := &w.nodes[ni]
 		mask := hit4(n, &rb, *tMax, &ts)
-		// Leaves first: their hits shrink tMax for the interior children.
-		var near [4]int32
-		var nearT [4]float64
-		cnt := 0
-		for k := 0; k < 4; k++ {
-			if mask&(1<<k) == 0 {
-				continue
-			}
-			if c := n.count[k]; c > 0 {
-				// Four triangles a test; lanes in order, so that ties
-				// go to the first as with one triangle at a time.
-				s, p := n.child[k], n.child[k]>>2
-				for j := int32(0); j < int32(c); j += 4 {
-					m := hit4Tris(&b.packs[p], int32(c)-j, &tr, *tMax, &th)
-					p++
-					for ; m != 0; m &= m - 1 {
-						l := bits.TrailingZeros(uint(m))
-						if th.t[l] < *tMax {
-							*tMax = th.t[l]
-							h.Prim, h.U, h.V = s+j+int32(l), th.u[l], th.v[l]
-							found = true
-						}
+		leaves := mask & int(n.leaf)
+		for ; leaves != 0; leaves &= leaves - 1 {
+			// Four triangles a test; lanes in order, so that ties go to
+			// the first as with one triangle at a time.
+			k := bits.TrailingZeros(uint(leaves)) & 3
+			c, s := int32(n.count[k]), n.child[k]
+			p := s >> 2
+			for j := int32(0); j < c; j += 4 {
+				m := hit4Tris(&b.packs[p], c-j, &tr, *tMax, &th)
+				p++
+				for ; m != 0; m &= m - 1 {
+					l := bits.TrailingZeros(uint(m)) & 3
+					if th.t[l] < *tMax {
+						*tMax = th.t[l]
+						h.Prim, h.U, h.V = s+j+int32(l), th.u[l], th.v[l]
+						found = true
 					}
 				}
-				continue
 			}
-			// Insert by entry distance, nearest first.
-			j := cnt
-			for j > 0 && nearT[j-1] > ts[k] {
-				near[j], nearT[j] = near[j-1], nearT[j-1]
-				j--
-			}
-			near[j], nearT[j] = n.child[k], ts[k]
-			cnt++
 		}
-		if cnt > 0 {
-			for j := cnt - 1; j > 0; j-- {
-				stack = append(stack, stackEntry{near[j], nearT[j]})
-			}
-			if nearT[0] <= *tMax {
-				ni = near[0]
-				continue
+		inner := mask &^ int(n.leaf)
+		if inner != 0 {
+			k0 := bits.TrailingZeros(uint(inner)) & 3
+			inner &= inner - 1
+			if inner == 0 {
+				// One interior child: no ordering, no stack.
+				if ts[k0] <= *tMax {
+					ni = n.child[k0]
+					continue
+				}
+			} else {
+				k1 := bits.TrailingZeros(uint(inner)) & 3
+				inner &= inner - 1
+				if inner == 0 {
+					// Two: the farther one on the stack.
+					if ts[k1] < ts[k0] {
+						k0, k1 = k1, k0
+					}
+					stack = append(stack, stackEntry{n.child[k1], ts[k1]})
+					if ts[k0] <= *tMax {
+						ni = n.child[k0]
+						continue
+					}
+				} else {
+					// Three or four: insertion sort, nearest first.
+					var near [4]int32
+					var nearT [4]float64
+					near[0], nearT[0] = n.child[k0], ts[k0]
+					cnt := 1
+					if ts[k1] < nearT[0] {
+						near[1], nearT[1] = near[0], nearT[0]
+						near[0], nearT[0] = n.child[k1], ts[k1]
+					} else {
+						near[1], nearT[1] = n.child[k1], ts[k1]
+					}
+					cnt++
+					for ; inner != 0; inner &= inner - 1 {
+						k := bits.TrailingZeros(uint(inner)) & 3
+						j := cnt
+						for j > 0 && nearT[(j-1)&3] > ts[k] {
+							near[j&3], nearT[j&3] = near[(j-1)&3], nearT[(j-1)&3]
+							j--
+						}
+						near[j&3], nearT[j&3] = n.child[k], ts[k]
+						cnt++
+					}
+					for j := cnt - 1; j > 0; j-- {
+						stack = append(stack, stackEntry{near[j&3], nearT[j&3]})
+					}
+					if nearT[0] <= *tMax {
+						ni = near[0]
+						continue
+					}
+				}
 			}
 		}
 		for {
@@ -252,7 +297,9 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 	}
 }
 
-// anyTri reports whether any triangle is hit before tMax.
+// anyTri reports whether any triangle is hit before tMax: the leaves hit
+// first (any hit ends the search), then the interior children in no
+// particular order.
 func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 	rb := newRayBox(o, d)
 	tr := newWTRay(o, d)
@@ -264,21 +311,19 @@ func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 	for {
 		n := &w.nodes[ni]
 		mask := hit4(n, &rb, tMax, &ts)
-		for k := 0; k < 4; k++ {
-			if mask&(1<<k) == 0 {
-				continue
-			}
-			if c := n.count[k]; c > 0 {
-				p := n.child[k] >> 2
-				for j := int32(0); j < int32(c); j += 4 {
-					if hit4Tris(&b.packs[p], int32(c)-j, &tr, tMax, &th) != 0 {
-						return true
-					}
-					p++
+		for leaves := mask & int(n.leaf); leaves != 0; leaves &= leaves - 1 {
+			k := bits.TrailingZeros(uint(leaves)) & 3
+			c := int32(n.count[k])
+			p := n.child[k] >> 2
+			for j := int32(0); j < c; j += 4 {
+				if hit4Tris(&b.packs[p], c-j, &tr, tMax, &th) != 0 {
+					return true
 				}
-				continue
+				p++
 			}
-			stack = append(stack, n.child[k])
+		}
+		for inner := mask &^ int(n.leaf); inner != 0; inner &= inner - 1 {
+			stack = append(stack, n.child[bits.TrailingZeros(uint(inner))&3])
 		}
 		if len(stack) == 0 {
 			return false
