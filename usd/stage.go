@@ -139,12 +139,17 @@ func Open(file string, opts ...OpenOption) (*Stage, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.resolver == nil {
-		cfg.resolver = &FileResolver{}
-	}
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.resolver == nil {
+		// UsdStage::Open binds the resolver context made for the root
+		// layer (ArDefaultResolver::CreateDefaultContextForAsset): its
+		// search path is the root layer's directory, so a search-path
+		// asset ("sub/a.usd") not found next to its anchoring layer is
+		// looked up there.
+		cfg.resolver = &FileResolver{SearchPaths: []string{filepath.Dir(abs)}}
 	}
 	ld := newLoader(cfg.resolver)
 	resolved, err := cfg.resolver.Resolve(abs, "")

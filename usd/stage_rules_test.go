@@ -82,3 +82,31 @@ def "Dq" {}
 		}
 	}
 }
+
+// TestSearchPathAssetResolvesInRootLayerDirectory pins the resolver
+// context UsdStage::Open binds (ArDefaultResolver::
+// CreateDefaultContextForAsset): a search-path asset ("sub/a.usda", not
+// ./ or ../) that is not found next to its anchoring layer is looked up
+// in the root layer's directory.
+func TestSearchPathAssetResolvesInRootLayerDirectory(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda":          "#usda 1.0\ndef \"M\" (references = @refs/ref.usda@</R>) {}\n",
+		"refs/ref.usda":      "#usda 1.0\ndef \"R\" (references = [@sub/near.usda@</N>, @sub/far.usda@</F>]) {}\n",
+		"refs/sub/near.usda": "#usda 1.0\ndef \"N\" { int near = 1 }\n",
+		"sub/far.usda":       "#usda 1.0\ndef \"F\" { int far = 2 }\n",
+	})
+	if errs := s.Errors(); len(errs) > 0 {
+		t.Errorf("errors %v, want none", errs)
+	}
+	m := mustPrim(t, s, "/M")
+	for name, want := range map[string]int32{"near": 1, "far": 2} {
+		a := m.Attribute(name)
+		if a == nil {
+			t.Errorf("/M.%s missing", name)
+			continue
+		}
+		if v, _ := a.Get(Default); v != want {
+			t.Errorf("/M.%s = %v, want %d", name, v, want)
+		}
+	}
+}

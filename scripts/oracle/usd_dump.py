@@ -65,6 +65,10 @@ def layer_name(layer, rootdir):
     if layer.anonymous:
         return "anon"
     path = ident.split(":SDF_FORMAT_ARGS:")[0]
+    if not os.path.isabs(path) and layer.realPath:
+        # A search-path identifier ("sub/a.usd"): name the file it
+        # resolved to, not a path relative to this process's cwd.
+        path = layer.realPath
     pkg, sep, inner = path.partition("[")
     return os.path.relpath(pkg, rootdir).replace(os.sep, "/") + sep + inner
 
