@@ -164,6 +164,10 @@ func (a *Attribute) TimeSamples() []TimeCode {
 		}
 		if v, ok := o.spec.Get("timeSamples"); ok {
 			if ts, ok := v.(*sdf.TimeSamples); ok && len(ts.Times) > 0 {
+				if samplesHaveEdits(ts) { // arrayedit.go
+					out, done = a.editTimeSamples(), true
+					return false
+				}
 				off := layerToStage(o)
 				for _, t := range ts.Times {
 					out = append(out, TimeCode(off.Apply(t)))
@@ -173,6 +177,9 @@ func (a *Attribute) TimeSamples() []TimeCode {
 			}
 		}
 		if o.spec.Has("default") {
+			if v, _ := o.spec.Get("default"); isArrayEdit(v) { // arrayedit.go
+				out = a.editTimeSamples()
+			}
 			done = true
 			return false // a stronger default hides weaker samples
 		}
@@ -234,8 +241,12 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 		if !t.IsDefault() {
 			if v, ok := o.spec.Get("timeSamples"); ok {
 				if ts, ok := v.(*sdf.TimeSamples); ok && len(ts.Times) > 0 {
-					lt := layerTime(ts, layerToStage(o), float64(t))
-					r, ok := sampleAt(ts, lt)
+					if samplesHaveEdits(ts) { // arrayedit.go
+						val, found = a.resolveEdits(t)
+						blocked = !found
+						return false
+					}
+					r, ok := sampleAtStageTime(ts, layerToStage(o), float64(t))
 					if !ok {
 						blocked = true
 						return false
@@ -256,6 +267,11 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 				return false
 			case sdf.AnimationBlock:
 				return true
+			}
+			if isArrayEdit(v) { // arrayedit.go
+				val, found = a.resolveEdits(t)
+				blocked = !found
+				return false
 			}
 			val, found = retime(a.resolveAssets(v, o.layer), o), true
 			return false
@@ -340,8 +356,27 @@ func (a *Attribute) resolveAssets(v any, l *sdf.Layer) any {
 // sampleAt evaluates samples at time t; false if the sample that holds is
 // blocked.
 func sampleAt(ts *sdf.TimeSamples, t float64) (any, bool) {
+	return sampleAtStageTime(ts, sdf.IdentityOffset, t)
+}
+
+// sampleAtStageTime evaluates samples ts, whose layer maps to the stage
+// by off, at stage time t, as UsdStage's _GetTimeSampleValue and
+// Usd_LinearInterpolator do in usd-core 26.11: the samples that bracket
+// t are found at the inverse-mapped layer time (SdfLayerOffset::
+// GetInverse, whose rounding can put a sample's own stage time just
+// short of it: 14 under offset 11, scale 3 is layer time
+// 0.9999999999999996, between the samples at 0 and 1). Held values then
+// take the lower sample; linear ones are interpolated with the fraction
+// measured between the brackets' stage times (1 there), so a float reads
+// the upper sample exactly while a quaternion still goes through GfSlerp
+// (which negates the upper sample when the two point apart).
+func sampleAtStageTime(ts *sdf.TimeSamples, off sdf.LayerOffset, t float64) (any, bool) {
+	lt := t
+	if !off.IsIdentity() {
+		lt = off.Inverse().Apply(t)
+	}
 	n := len(ts.Times)
-	i := sort.SearchFloat64s(ts.Times, t) // first index with Times[i] >= t
+	i := sort.SearchFloat64s(ts.Times, lt) // first index with Times[i] >= lt
 	get := func(k int) (any, bool) {
 		v, err := ts.Value(k)
 		if err != nil {
@@ -352,7 +387,7 @@ func sampleAt(ts *sdf.TimeSamples, t float64) (any, bool) {
 		}
 		return v, true
 	}
-	if i < n && ts.Times[i] == t {
+	if i < n && ts.Times[i] == lt {
 		return get(i)
 	}
 	if i == 0 {
@@ -369,7 +404,13 @@ func sampleAt(ts *sdf.TimeSamples, t float64) (any, bool) {
 	if !okh {
 		return lo, true // held into a block
 	}
-	u := (t - ts.Times[i-1]) / (ts.Times[i] - ts.Times[i-1])
+	var u float64
+	if off.IsIdentity() {
+		u = (lt - ts.Times[i-1]) / (ts.Times[i] - ts.Times[i-1])
+	} else {
+		a, b := off.Apply(ts.Times[i-1]), off.Apply(ts.Times[i])
+		u = (t - a) / (b - a)
+	}
 	return lerp(lo, hi, u), true
 }
 

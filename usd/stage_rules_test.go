@@ -3,6 +3,7 @@ package usd
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -107,6 +108,58 @@ func TestSearchPathAssetResolvesInRootLayerDirectory(t *testing.T) {
 		}
 		if v, _ := a.Get(Default); v != want {
 			t.Errorf("/M.%s = %v, want %d", name, v, want)
+		}
+	}
+}
+
+// TestSamplesBracketedAtInverseMappedLayerTime pins how usd-core 26.11
+// reads time samples through a layer offset (UsdStage's
+// _GetTimeSampleValue, Usd_HeldInterpolator, Usd_LinearInterpolator):
+// under offset 11 scale 3 the stage time 14 of the sample at 1 maps back
+// to layer time 0.9999999999999996, between the samples at 0 and 1. Held
+// values (int, a block above) take the lower sample, arrays of other
+// lengths are held too, floats come out as the upper sample, and a
+// quaternion is slerped there (negated, as its neighbour points away).
+// Without the offset the sample itself is read.
+func TestSamplesBracketedAtInverseMappedLayerTime(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+def "A" (references = @./ref.usda@</R> (offset = 11; scale = 3)) {}
+def "B" (references = @./ref.usda@</R> (offset = 13)) {}
+`,
+		"ref.usda": `#usda 1.0
+def "R" {
+    quatd q.timeSamples = { 0: (0.125, 0.1, 0, 0.125), 1: (-2.5, -2.5, 0, -2.5), 10: (100, 0.125, 0, 100) }
+    int i.timeSamples = { 0: 0, 1: 5, 10: 10 }
+    double k.timeSamples = { 0: 0, 1: None, 10: 10 }
+    double m.timeSamples = { 0: None, 1: 3, 10: 10 }
+    double d.timeSamples = { 0: 0, 1: 5, 10: 10 }
+    double[] da.timeSamples = { 0: [0, 1], 1: [5], 10: [10] }
+}
+`,
+	})
+	type want struct {
+		v  any
+		ok bool
+	}
+	for _, c := range []struct {
+		prim, attr string
+		t          float64
+		want       want
+	}{
+		{"/A", "q", 14, want{Quatd{Real: 2.5, Imag: Vec3d{2.5, 0, 2.5}}, true}},
+		{"/A", "i", 14, want{int32(0), true}},
+		{"/A", "k", 14, want{float64(0), true}},
+		{"/A", "m", 14, want{nil, false}},
+		{"/A", "d", 14, want{float64(5), true}},
+		{"/A", "da", 14, want{[]float64{0, 1}, true}},
+		{"/B", "q", 14, want{Quatd{Real: -2.5, Imag: Vec3d{-2.5, 0, -2.5}}, true}},
+		{"/B", "i", 14, want{int32(5), true}},
+		{"/B", "m", 14, want{float64(3), true}},
+	} {
+		v, ok := mustPrim(t, s, c.prim).Attribute(c.attr).Get(TimeCode(c.t))
+		if ok != c.want.ok || !reflect.DeepEqual(v, c.want.v) {
+			t.Errorf("%s.%s at %v = %#v, %v; want %#v, %v", c.prim, c.attr, c.t, v, ok, c.want.v, c.want.ok)
 		}
 	}
 }
