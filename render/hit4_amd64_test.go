@@ -93,7 +93,7 @@ func TestTri4SIMDMatchesGo(t *testing.T) {
 				continue // an empty lane
 			}
 			for c := 0; c < 9; c++ {
-				p.v[c][l] = coord()
+				p.v[c][l] = float32(coord())
 			}
 			if r.IntN(8) == 0 {
 				p.v[6][l], p.v[7][l], p.v[8][l] = p.v[3][l], p.v[4][l], p.v[5][l] // degenerate

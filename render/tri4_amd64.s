@@ -6,7 +6,8 @@
 // lanes of a tri4, in the operation order of tri4.hit (tri4.go) and without
 // fused multiply-add, so that every lane is bit-identical to it.
 //
-// tri4: v0x v0y v0z v1x v1y v1z v2x v2y v2z, each [4]float64, 32 bytes a row.
+// tri4: v0x v0y v0z v1x v1y v1z v2x v2y v2z, each [4]float32, 16 bytes a row,
+// widened to float64 as they are loaded (exact, as float64() in Go).
 // wtRay: ox oy oz sx sy sz at 0..40, offx offy offz at 48 56 64.
 // tri4Hit: t u v, each [4]float64.
 
@@ -30,39 +31,39 @@ TEXT ·tri4AVX(SB), NOSPLIT, $0-40
 	VBROADCASTSD 40(DI), Y15
 
 	// vertex 0: Ax Ay in Y0 Y1, Az in Y6
-	VMOVUPD 0(SI)(CX*1), Y6
+	VCVTPS2PD 0(SI)(CX*1), Y6
 	VSUBPD Y12, Y6, Y6
-	VMOVUPD 0(SI)(AX*1), Y0
+	VCVTPS2PD 0(SI)(AX*1), Y0
 	VSUBPD Y10, Y0, Y0
 	VMULPD Y6, Y13, Y9
 	VADDPD Y9, Y0, Y0
-	VMOVUPD 0(SI)(BX*1), Y1
+	VCVTPS2PD 0(SI)(BX*1), Y1
 	VSUBPD Y11, Y1, Y1
 	VMULPD Y6, Y14, Y9
 	VADDPD Y9, Y1, Y1
 	VMULPD Y6, Y15, Y6
 
 	// vertex 1: Bx By in Y2 Y3, Bz in Y7
-	VMOVUPD 96(SI)(CX*1), Y7
+	VCVTPS2PD 48(SI)(CX*1), Y7
 	VSUBPD Y12, Y7, Y7
-	VMOVUPD 96(SI)(AX*1), Y2
+	VCVTPS2PD 48(SI)(AX*1), Y2
 	VSUBPD Y10, Y2, Y2
 	VMULPD Y7, Y13, Y9
 	VADDPD Y9, Y2, Y2
-	VMOVUPD 96(SI)(BX*1), Y3
+	VCVTPS2PD 48(SI)(BX*1), Y3
 	VSUBPD Y11, Y3, Y3
 	VMULPD Y7, Y14, Y9
 	VADDPD Y9, Y3, Y3
 	VMULPD Y7, Y15, Y7
 
 	// vertex 2: Cx Cy in Y4 Y5, Cz in Y8
-	VMOVUPD 192(SI)(CX*1), Y8
+	VCVTPS2PD 96(SI)(CX*1), Y8
 	VSUBPD Y12, Y8, Y8
-	VMOVUPD 192(SI)(AX*1), Y4
+	VCVTPS2PD 96(SI)(AX*1), Y4
 	VSUBPD Y10, Y4, Y4
 	VMULPD Y8, Y13, Y9
 	VADDPD Y9, Y4, Y4
-	VMOVUPD 192(SI)(BX*1), Y5
+	VCVTPS2PD 96(SI)(BX*1), Y5
 	VSUBPD Y11, Y5, Y5
 	VMULPD Y8, Y14, Y9
 	VADDPD Y9, Y5, Y5
