@@ -193,6 +193,8 @@ func canonValue(v any) any {
 		return map[string]any{"spline": map[string]any{"type": x.Type, "knots": knots}}
 	case sdf.UnregisteredValue:
 		return map[string]any{"unknown": "unregistered " + x.Text}
+	case sdf.ArrayEdit: // as crate_values.py prints it: str() of the VtArrayEdit
+		return map[string]any{"arrayEdit": strings.Join(strings.Fields(x.String()), " ")}
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {

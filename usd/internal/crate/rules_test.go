@@ -192,16 +192,6 @@ func TestCrateVersions13And14(t *testing.T) {
 	}
 }
 
-// TestArrayEditRepIsAnError: a rep with the 0.14 array-edit bit is not
-// read as a plain value of its element type.
-func TestArrayEditRepIsAnError(t *testing.T) {
-	f := &file{name: "x.usdc", data: make([]byte, 64)}
-	rep := repArrayEdit | uint64(tInt)<<48 | 16
-	if _, err := f.unpack(rep, newBudget()); err == nil || !strings.Contains(err.Error(), "array edit") {
-		t.Fatalf("unpack of an array edit rep: %v", err)
-	}
-}
-
 // TestValueThatFailsToDecodeNamesFilePrimPropertyFieldOffset: a value
 // whose data is corrupt does not make the layer unreadable, and never
 // comes back as a missing value without an error: GetErr gives a

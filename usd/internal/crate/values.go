@@ -139,6 +139,54 @@ func (l *lazyValue) Load() (any, error) {
 	return l.v, l.err
 }
 
+// IsArrayEdit reports, without decoding it, whether the value is an
+// array edit (value resolution composes those over weaker opinions).
+func (l *lazyValue) IsArrayEdit() bool { return l.rep&repArrayEdit != 0 }
+
+// readArrayEdit decodes a crate 0.14 VtArrayEdit as CrateFile's
+// UnpackArrayEdit does: payload 0 is the identity edit; otherwise the
+// payload is the offset of a rep of the values array (the dense array or
+// the literals, of the edit's element type, packed as any array is:
+// deduplicated, compressed), a rep of the int64 array of instructions
+// (Vt_ArrayEditOps), and a byte that is nonzero for a dense edit.
+func (f *file) readArrayEdit(t int, payload uint64, b budget) (any, error) {
+	empty, ok := makeArray(t, 0)
+	if !ok {
+		return nil, fmt.Errorf("array edit of value type %d, which has no arrays", t)
+	}
+	if payload == 0 {
+		return sdf.ArrayEdit{Values: empty}, nil
+	}
+	r := f.at(int64(payload), "")
+	valuesRep, insRep := r.u64(), r.u64()
+	dense := r.u8() != 0
+	if r.err != nil {
+		return nil, r.err
+	}
+	if valuesRep&repArray == 0 || valuesRep&repArrayEdit != 0 || repType(valuesRep) != t {
+		return nil, fmt.Errorf("array edit of value type %d: its values are not an array of that type (rep %#x)", t, valuesRep)
+	}
+	if insRep&repArray == 0 || insRep&repArrayEdit != 0 || repType(insRep) != tInt64 {
+		return nil, fmt.Errorf("array edit: its instructions are not an int64 array (rep %#x)", insRep)
+	}
+	vals, err := f.unpack(valuesRep, b.deeper())
+	if err != nil {
+		return nil, fmt.Errorf("array edit values: %s", inner(err))
+	}
+	iv, err := f.unpack(insRep, b.deeper())
+	if err != nil {
+		return nil, fmt.Errorf("array edit instructions: %s", inner(err))
+	}
+	ins, _ := iv.([]int64)
+	e := sdf.ArrayEdit{Dense: dense, Values: vals, Ins: ins}
+	if !dense {
+		if _, err := e.Steps(); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
 // failedValue is a field whose value could not be decoded when the layer
 // was read: the layer still opens (as OpenUSD's does), and the field
 // reports its error whenever it is asked for.
@@ -205,7 +253,7 @@ func (f *file) layer() (*sdf.Layer, error) {
 			fl := f.fields[fi]
 			name := f.tokens[fl.token]
 			var v any
-			if fl.rep&repArray != 0 && fl.rep&repInlined == 0 || repType(fl.rep) == tTimeSamples {
+			if fl.rep&(repArray|repArrayEdit) != 0 && fl.rep&repInlined == 0 || repType(fl.rep) == tTimeSamples {
 				v = &lazyValue{f: f, rep: fl.rep, path: path, field: name, log: l.DecodeErrors}
 			} else {
 				var err error
@@ -290,9 +338,7 @@ func (f *file) unpack(rep uint64, b budget) (any, error) {
 	payload := rep & payloadMask
 	inlined := rep&repInlined != 0
 	if rep&repArrayEdit != 0 {
-		// Crate 0.14 array edits (VtArrayEdit): not decoded, and not
-		// to be mistaken for a plain value of the element type.
-		return nil, fmt.Errorf("array edit values (crate 0.14 VtArrayEdit) are not supported")
+		return f.readArrayEdit(t, payload, b)
 	}
 	if rep&repArray != 0 {
 		if payload == 0 {
@@ -625,7 +671,7 @@ func (f *file) readTimeSamples(r *reader, b budget) *sdf.TimeSamples {
 	ts := &sdf.TimeSamples{Times: times, Values: make([]any, n)}
 	for i := 0; i < n; i++ {
 		rep := r.u64()
-		if rep&repArray != 0 && rep&repInlined == 0 && rep&payloadMask != 0 {
+		if rep&(repArray|repArrayEdit) != 0 && rep&repInlined == 0 && rep&payloadMask != 0 {
 			ts.Values[i] = &lazyValue{f: f, rep: rep}
 			continue
 		}

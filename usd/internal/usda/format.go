@@ -249,6 +249,8 @@ func formatValue(v any) string {
 		return b.String()
 	case *sdf.Spline:
 		return "None"
+	case sdf.ArrayEdit:
+		return t.Format(formatValue)
 	case sdf.UnregisteredValue:
 		// A tuple, list or path read for an attribute of an unknown type
 		// is written back as it was read (as OpenUSD writes an
@@ -322,6 +324,9 @@ func formatSliceReflect(v any) string {
 
 // TypeNameOf returns the usda type name of a Go value ("" if unknown).
 func TypeNameOf(v any) string {
+	if e, ok := v.(sdf.ArrayEdit); ok {
+		return TypeNameOf(e.Values)
+	}
 	switch v.(type) {
 	case bool:
 		return "bool"

@@ -296,6 +296,9 @@ func (s *scanner) value(vt valueType, array bool, depth int) (any, error) {
 	if !array {
 		return s.scalar(vt, depth)
 	}
+	if s.peek() == 'e' && string(s.peekIdent()) == "edit" {
+		return s.arrayEdit(vt, depth) // arrayedit.go
+	}
 	var b [4]float64
 	switch vt.k {
 	case kFloat:

@@ -1,0 +1,97 @@
+package usd
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+)
+
+// The expected values below are what usd-core 26.11 resolves for the same
+// layers (UsdAttribute.Get and GetTimeSamples), measured when the rules
+// were written; see arrayedit.go for the rules.
+
+func getAt(t *testing.T, s *Stage, attr string, tc TimeCode) string {
+	t.Helper()
+	a := s.PrimAtPath("/P").Attribute(attr)
+	v, ok := a.Get(tc)
+	if !ok {
+		return "none"
+	}
+	return fmt.Sprint(v)
+}
+
+// TestArrayEditComposesOverWeakerOpinion: an edit default applies over the
+// weaker layer's array (every operation kind, negative indexes, fill
+// literals, sizes), and over nothing it edits an empty array.
+func TestArrayEditComposesOverWeakerOpinion(t *testing.T) {
+	s, err := Open(filepath.Join("testdata", "arrayedit", "strong.usda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := TimeCode(math.NaN())
+	for _, c := range []struct {
+		attr string
+		t    TimeCode
+		want string
+	}{
+		{"a", def, "[0 0 7 3 9 4 4]"},
+		{"a", 5, "[0 0 7 3 9 4 4]"},
+		{"b", def, "[5]"},
+		{"e", def, "[0 0 0]"},
+		// Samples of edits compose over the weaker samples held at
+		// each time; their times are the union.
+		{"c", def, "none"},
+		{"c", 0, "[1 2 100]"},
+		{"c", 5, "[1 2 100]"},
+		{"c", 7, "[1 2 100]"},
+		{"c", 10, "[5 6 7 100]"},
+		// Over a weaker default; the default time reads defaults only.
+		{"d", def, "[9 8]"},
+		{"d", 0, "[9 8 100]"},
+		{"d", 5, "[9 8 100]"},
+		{"d", 7, "[1]"},
+	} {
+		if got := getAt(t, s, c.attr, c.t); got != c.want {
+			t.Errorf("%s at %v = %s, want %s", c.attr, c.t, got, c.want)
+		}
+	}
+	if ts := s.PrimAtPath("/P").Attribute("c").TimeSamples(); fmt.Sprint(ts) != "[0 5 10]" {
+		t.Errorf("c samples %v, want [0 5 10]", ts)
+	}
+	if ts := s.PrimAtPath("/P").Attribute("d").TimeSamples(); fmt.Sprint(ts) != "[5 6]" {
+		t.Errorf("d samples %v, want [5 6]", ts)
+	}
+}
+
+// TestArrayEditSamplesInterpolateComposedValues: the composed value has
+// samples where a weaker opinion's sample is read through stronger edits
+// only (a weaker sample under a stronger dense sample does not count), each
+// opinion contributes the sample it holds (not an interpolated one), and
+// the composed values interpolate between those times.
+func TestArrayEditSamplesInterpolateComposedValues(t *testing.T) {
+	s, err := Open(filepath.Join("testdata", "arrayedit", "strong2.usda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		attr string
+		t    TimeCode
+		want string
+	}{
+		{"f", 0, "[0 1]"}, {"f", 5, "[0 1]"}, {"f", 6, "[2 1]"}, {"f", 8.5, "[7 1]"}, {"f", 10, "[10 1]"},
+		{"g", 5, "[1.5]"}, // dense samples: the weaker ones are not read
+		{"h", 0, "[5 3 9]"}, {"h", 6, "[5 3 9]"}, {"h", 6.5, "[5 2 5]"}, {"h", 7, "[5 1 1]"},
+		{"h", 8, "[3.5 1.5 1.5]"}, {"h", 9, "[2 2 2]"}, {"h", 10, "[2 2 2]"},
+		{"k", TimeCode(math.NaN()), "[7 1]"}, {"k", 4, "[3 1]"}, {"k", 9, "[3 1]"},
+	} {
+		if got := getAt(t, s, c.attr, c.t); got != c.want {
+			t.Errorf("%s at %v = %s, want %s", c.attr, c.t, got, c.want)
+		}
+	}
+	for attr, want := range map[string]string{"f": "[0 5 10]", "g": "[0 10]", "h": "[2 5 6 7 9]", "k": "[4]"} {
+		if ts := s.PrimAtPath("/P").Attribute(attr).TimeSamples(); fmt.Sprint(ts) != want {
+			t.Errorf("%s samples %v, want %s", attr, ts, want)
+		}
+	}
+}
