@@ -33,6 +33,9 @@ type scanner struct {
 	src  []byte
 	pos  int
 	file string
+	// workers is how many goroutines parse one large numeric array
+	// (0: GOMAXPROCS); tests set it to exercise the split.
+	workers int
 }
 
 func (s *scanner) errAt(off int, format string, args ...any) *SyntaxError {

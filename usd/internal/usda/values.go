@@ -299,6 +299,15 @@ func (s *scanner) value(vt valueType, array bool, depth int) (any, error) {
 	if s.peek() == 'e' && string(s.peekIdent()) == "edit" {
 		return s.arrayEdit(vt, depth) // arrayedit.go
 	}
+	if v, ok := s.fastArray(vt); ok {
+		return v, nil
+	}
+	return s.generalArray(vt, depth)
+}
+
+// generalArray parses any array element by element. fastArray handles the
+// common numeric arrays and leaves everything else (and every error) here.
+func (s *scanner) generalArray(vt valueType, depth int) (any, error) {
 	var b [4]float64
 	switch vt.k {
 	case kFloat:
