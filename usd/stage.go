@@ -233,6 +233,7 @@ func (s *Stage) compose(p *Prim, depth int) {
 		cp := sdf.AppendChild(p.path, n)
 		idx := s.cache.PrimIndex(cp)
 		s.errs = append(s.errs, idx.Errors...)
+		s.errs = append(s.errs, idx.RelocationSourceErrors()...)
 		if instDepth > 0 {
 			idx = prototypeIndex(idx, instDepth)
 		}

@@ -1,10 +1,15 @@
 package usd
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"testing"
+
+	"github.com/rgallery/rgallery/usd/pcp"
 )
 
 // Rules of the stage API (specifier, metadata, property and value
@@ -161,5 +166,75 @@ def "R" {
 		if ok != c.want.ok || !reflect.DeepEqual(v, c.want.v) {
 			t.Errorf("%s.%s at %v = %#v, %v; want %#v, %v", c.prim, c.attr, c.t, v, ok, c.want.v, c.want.ok)
 		}
+	}
+}
+
+// stageErrors lists the stage's composition errors as "Kind <site>",
+// once each and sorted, as usd_dump.py prints OpenUSD's.
+func stageErrors(s *Stage) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, err := range s.Errors() {
+		var pe *pcp.Error
+		if errors.As(err, &pe) {
+			l := fmt.Sprintf("%s <%s>", pe.Kind, pe.Site)
+			if !seen[l] {
+				seen[l] = true
+				out = append(out, l)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestOpinionAtRelocationSourceReportedAtTarget pins
+// _EvalNodeRelocations: specs at a relocation's source (in any layer of
+// the stack) are an OpinionAtRelocationSource error of the prim at the
+// target, also for relocates of a referenced layer stack.
+func TestOpinionAtRelocationSourceReportedAtTarget(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+(
+    subLayers = [@./sub.usda@]
+    relocates = {
+        </A/src>: </A/moved>
+    }
+)
+def "A" {
+    def "src" {
+        def "kid" {
+        }
+    }
+}
+def "M" (references = @./ref.usda@</R>) {
+}
+`,
+		"sub.usda": `#usda 1.0
+over "A" {
+    over "src" {
+    }
+    over "moved" {
+        int x = 1
+    }
+}
+`,
+		"ref.usda": `#usda 1.0
+(
+    relocates = {
+        </R/a>: </R/b>
+    }
+)
+def "R" {
+    def "a" {
+    }
+    over "b" {
+    }
+}
+`,
+	})
+	want := []string{"OpinionAtRelocationSource </A/moved>", "OpinionAtRelocationSource </M/b>"}
+	if got := stageErrors(s); !reflect.DeepEqual(got, want) {
+		t.Errorf("errors %q, want %q", got, want)
 	}
 }

@@ -48,3 +48,28 @@ func (n *Node) TopArc() *Node {
 	}
 	return n
 }
+
+// RelocationSourceErrors returns the OpinionAtRelocationSource errors of
+// the index: a prim relocated here must not keep specs at its source
+// path (the source's own opinions are ignored, "salted earth"), and Pcp
+// reports one error per layer that has one, at the prim whose index adds
+// the relocation arc (_EvalNodeRelocations, PcpComposeSitePrimSites).
+// Relocation nodes copied from an ancestor's index were reported there.
+func (idx *PrimIndex) RelocationSourceErrors() []error {
+	if idx == nil || idx.Root == nil {
+		return nil
+	}
+	var out []error
+	walk(idx.Root, func(n *Node) {
+		if n.Arc != ArcRelocate || n.IsDueToAncestor() {
+			return
+		}
+		for _, l := range n.LayerStack.Layers {
+			if l.Specs[n.Path] != nil {
+				out = append(out, newError("OpinionAtRelocationSource", idx.Path,
+					"%s: opinion at relocation source @%s@<%s> is ignored", idx.Path, l.Identifier, n.Path))
+			}
+		}
+	})
+	return out
+}
