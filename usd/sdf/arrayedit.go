@@ -454,21 +454,24 @@ func joinElems(v any) string {
 	return strings.Join(parts, ", ")
 }
 
-// shortFloat prints the shortest form that reads back, with exponents as
-// OpenUSD prints them (1e20, 1e-7).
+// shortFloat prints the shortest digits that read back, as TfStringify
+// does (double-conversion's ToShortest as Tf configures it): fixed notation
+// for decimal exponents from -6 to 14, otherwise d.ddde±x without a plus
+// sign or leading zeros (1e20, 2.5e-7); nan, inf, -inf.
 func shortFloat(f float64, bits int) string {
-	s := strconv.FormatFloat(f, 'g', -1, bits)
-	if i := strings.IndexByte(s, 'e'); i >= 0 {
-		exp := s[i+1:]
-		sign := ""
-		if exp[0] == '-' || exp[0] == '+' {
-			if exp[0] == '-' {
-				sign = "-"
-			}
-			exp = exp[1:]
-		}
-		exp = strings.TrimLeft(exp, "0")
-		s = s[:i+1] + sign + exp
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
 	}
-	return s
+	s := strconv.FormatFloat(f, 'e', -1, bits) // d.ddde±xx
+	i := strings.IndexByte(s, 'e')
+	exp, _ := strconv.Atoi(s[i+1:])
+	if exp >= -6 && exp < 15 {
+		return strconv.FormatFloat(f, 'f', -1, bits)
+	}
+	return s[:i+1] + strconv.Itoa(exp)
 }

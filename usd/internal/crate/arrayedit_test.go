@@ -72,3 +72,47 @@ func TestArrayEditsDecodeAsOpenUSDReadsThem(t *testing.T) {
 		}
 	}
 }
+
+// TestWriterWritesArrayEditsAsCrate014: the writer packs array edits as
+// PackArrayEdit does and upgrades the file to 0.14.0; they read back equal
+// (OpenUSD reading the written file is internal/oracle's
+// TestOracleCrateWriter, saved case v0.14.0-array-edit).
+func TestWriterWritesArrayEditsAsCrate014(t *testing.T) {
+	l, _ := readTestdata(t, "array_edit_0.14.0.usdc")
+	back, b := roundTrip(t, l)
+	if v := string(b[8:11]); v != "\x00\x0e\x00" {
+		t.Errorf("written version %v, want 0.14.0", []byte(v))
+	}
+	for name, want := range openUSDArrayEdits {
+		v := fieldOf(t, back, "/P."+name, "default")
+		if e, ok := v.(sdf.ArrayEdit); !ok || e.String() != want {
+			t.Errorf("%s read back as %v, want %s", name, v, want)
+		}
+	}
+	if d := sdf.Diff(l, back); len(d) > 0 {
+		t.Errorf("differs after writing: %v", d)
+	}
+}
+
+// TestMalformedArrayEditIsAnError: an instruction stream OpenUSD would stop
+// on (an unknown op, a count beyond the arguments) and a resize beyond
+// MaxArrayEditSize are errors, not values that silently lose operations.
+func TestMalformedArrayEditIsAnError(t *testing.T) {
+	for _, ins := range [][]int64{
+		{sdf.EditWord(sdf.ArrayEditOp(10), 1), 0},
+		{sdf.EditWord(sdf.EditErase, 3), 0},
+		{sdf.EditWord(sdf.EditErase, -1)},
+	} {
+		e := sdf.ArrayEdit{Values: []int32{}, Ins: ins}
+		if _, err := e.Steps(); err == nil {
+			t.Errorf("%v: no error", ins)
+		}
+		if _, err := e.Apply([]int32{1}); err == nil {
+			t.Errorf("%v: applied", ins)
+		}
+	}
+	e := sdf.ArrayEdit{Values: []int32{}, Ins: sdf.AppendSteps(nil, sdf.ArrayEditStep{Op: sdf.EditMinSize, A1: 1 << 40})}
+	if _, err := e.Apply(nil); err == nil {
+		t.Error("minsize 2^40 applied")
+	}
+}

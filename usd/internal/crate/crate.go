@@ -22,8 +22,13 @@
 //     (common delta and 2-bit codes), never by the worst case.
 //   - 0.12.0 splines are decoded from Ts's binary spline data (spline.go)
 //     and evaluated by EvalSpline (spline_eval.go); 0.13.0 (spline tangent
-//     algorithms) and 0.14.0 (array edits) change nothing else: files of
-//     those versions read; array-edit reps give an error.
+//     algorithms) changes nothing else.
+//   - 0.14.0 array edits (VtArrayEdit): a rep with the array-edit bit and
+//     the element type; payload 0 is the identity edit, otherwise the
+//     offset of two reps (the values array, the int64 instruction array
+//     of Vt_ArrayEditOps) and a dense flag byte (UnpackArrayEdit,
+//     PackArrayEdit). They decode to sdf.ArrayEdit; malformed
+//     instruction streams are errors, not skipped.
 //
 // Arrays and time samples are decoded lazily, when a field is first read.
 // Every count and offset is checked against the file size before

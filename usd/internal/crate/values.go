@@ -178,6 +178,9 @@ func (f *file) readArrayEdit(t int, payload uint64, b budget) (any, error) {
 		return nil, fmt.Errorf("array edit instructions: %s", inner(err))
 	}
 	ins, _ := iv.([]int64)
+	if len(ins) == 0 {
+		ins = nil // as the usda parser and the identity edit hold none
+	}
 	e := sdf.ArrayEdit{Dense: dense, Values: vals, Ins: ins}
 	if !dense {
 		if _, err := e.Steps(); err != nil {

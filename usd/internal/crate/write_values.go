@@ -233,6 +233,8 @@ func (w *cwriter) pack(name string, v any, depth int) (uint64, error) {
 			w.f64(o.Scale)
 		}
 		return mkrep(tLayerOffsetVector, false, at), nil
+	case sdf.ArrayEdit:
+		return w.packArrayEdit(x)
 	case *sdf.Spline:
 		if _, ok := x.Extra["crateData"]; !ok && len(x.Knots) == 0 {
 			w.need(12)
@@ -585,4 +587,41 @@ func (w *cwriter) packFixed(v any) (uint64, bool) {
 	at := w.tell()
 	w.buf = putComps(w.buf, t, c)
 	return mkrep(t, false, at), true
+}
+
+// packArrayEdit writes a VtArrayEdit as _ValueHandler::PackArrayEdit does
+// (crate 0.14.0): the identity edit is a rep with payload 0; otherwise the
+// values array and the int64 instruction array are packed as arrays are,
+// then the rep points at their two reps and the dense flag.
+func (w *cwriter) packArrayEdit(e sdf.ArrayEdit) (uint64, error) {
+	w.need(14)
+	vrep, ok, err := w.packArray(e.Values)
+	if err != nil {
+		return 0, err
+	}
+	if !ok || vrep&repArray == 0 {
+		return 0, fmt.Errorf("array edit of %T has no crate form", e.Values)
+	}
+	t := uint64(repType(vrep))
+	if e.IsIdentity() {
+		return repArrayEdit | t<<48, nil
+	}
+	if !e.Dense {
+		if _, err := e.Steps(); err != nil {
+			return 0, err
+		}
+	}
+	irep, _, err := w.packArray(append([]int64{}, e.Ins...))
+	if err != nil {
+		return 0, err
+	}
+	at := w.tell()
+	w.u64(vrep)
+	w.u64(irep)
+	if e.Dense {
+		w.u8(1)
+	} else {
+		w.u8(0)
+	}
+	return repArrayEdit | t<<48 | at&payloadMask, nil
 }
