@@ -234,6 +234,7 @@ func (s *Stage) compose(p *Prim, depth int) {
 		idx := s.cache.PrimIndex(cp)
 		s.errs = append(s.errs, idx.Errors...)
 		s.errs = append(s.errs, idx.RelocationSourceErrors()...)
+		s.errs = append(s.errs, idx.ProhibitedChildErrors()...)
 		if instDepth > 0 {
 			idx = prototypeIndex(idx, instDepth)
 		}

@@ -238,3 +238,45 @@ def "R" {
 		t.Errorf("errors %q, want %q", got, want)
 	}
 }
+
+// TestArcToProhibitedChildReportedAtPrim pins
+// _ComposeIsProhibitedPrimChild: a reference to the source of a
+// relocation, or to a prim below one, is an ArcToProhibitedChild error of
+// the referencing prim; specs at the source reached through a reference
+// to the relocation's target are an OpinionAtRelocationSource error of
+// the target's subgraph (its root site, the referenced prim).
+func TestArcToProhibitedChildReportedAtPrim(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+def "M" (references = @./ref.usda@</R/a>) {
+}
+def "N" (references = @./ref.usda@</R/b>) {
+    int x = 1
+}
+def "P" (references = @./ref.usda@</R/a/c>) {
+}
+`,
+		"ref.usda": `#usda 1.0
+(
+    relocates = {
+        </R/a>: </R/b>
+    }
+)
+def "R" {
+    def "a" {
+        def "c" {
+        }
+    }
+}
+`,
+	})
+	got := map[string]bool{}
+	for _, e := range stageErrors(s) {
+		got[e] = true
+	}
+	for _, e := range []string{"ArcToProhibitedChild </M>", "ArcToProhibitedChild </P>", "OpinionAtRelocationSource </R/b>"} {
+		if !got[e] {
+			t.Errorf("errors %q lack %q", stageErrors(s), e)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package pcp
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rgallery/rgallery/usd/sdf"
+)
 
 // Error is a composition error with the kind and site Pcp gives it: Kind is
 // the name of OpenUSD's PcpErrorType without its prefix ("ArcCycle",
@@ -55,6 +59,9 @@ func (n *Node) TopArc() *Node {
 // reports one error per layer that has one, at the prim whose index adds
 // the relocation arc (_EvalNodeRelocations, PcpComposeSitePrimSites).
 // Relocation nodes copied from an ancestor's index were reported there.
+// The error's site is the root of the graph the relocation arc was added
+// to (node.GetRootNode()): the prim, or the target of the sub-root arc
+// whose subgraph holds it.
 func (idx *PrimIndex) RelocationSourceErrors() []error {
 	if idx == nil || idx.Root == nil {
 		return nil
@@ -64,12 +71,67 @@ func (idx *PrimIndex) RelocationSourceErrors() []error {
 		if n.Arc != ArcRelocate || n.IsDueToAncestor() {
 			return
 		}
+		site := frameRootPath(idx, n.Parent)
 		for _, l := range n.LayerStack.Layers {
 			if l.Specs[n.Path] != nil {
-				out = append(out, newError("OpinionAtRelocationSource", idx.Path,
-					"%s: opinion at relocation source @%s@<%s> is ignored", idx.Path, l.Identifier, n.Path))
+				out = append(out, newError("OpinionAtRelocationSource", site,
+					"%s: opinion at relocation source @%s@<%s> is ignored", site, l.Identifier, n.Path))
 			}
 		}
 	})
 	return out
+}
+
+// ProhibitedChildErrors returns the ArcToProhibitedChild errors of the
+// index: an arc authored on this prim whose target site is the source of
+// a relocation in the target's layer stack (a prohibited child: "salted
+// earth") contributes nothing, and Pcp reports it where the arc is
+// (_ComposeIsProhibitedPrimChild, run on the subgraph built for the arc).
+func (idx *PrimIndex) ProhibitedChildErrors() []error {
+	if idx == nil || idx.Root == nil {
+		return nil
+	}
+	var out []error
+	walk(idx.Root, func(n *Node) {
+		switch n.Arc {
+		case ArcReference, ArcPayload, ArcInherit, ArcSpecialize:
+		default:
+			return
+		}
+		if n.IsDueToAncestor() || len(n.LayerStack.Relocates) == 0 {
+			return
+		}
+		prohibited := false
+		for p := sdf.StripVariants(n.Path); p != "/" && p != "" && !prohibited; p = sdf.ParentPath(p) {
+			prohibited = n.LayerStack.isRelocationSource(p)
+		}
+		if !prohibited {
+			return
+		}
+		out = append(out, newError("ArcToProhibitedChild", idx.Path,
+			"%s: %s arc to @%s@<%s>, the source of a relocation, is ignored", idx.Path, n.Arc, n.LayerStack.Root().Identifier, n.Path))
+	})
+	return out
+}
+
+// frameRootPath returns the path of the root of the (sub)graph that n
+// belongs to while Pcp builds it: the nearest node at or above n that is
+// the target of an arc to a sub-root site, which Pcp indexes in a frame
+// of its own with the ancestral opinions (_AddArc with
+// includeAncestralOpinions), else the prim's path.
+func frameRootPath(idx *PrimIndex, n *Node) string {
+	for a := n; a != nil && a.Parent != nil; a = a.Parent {
+		switch a.Arc {
+		case ArcReference, ArcPayload, ArcInherit, ArcSpecialize, ArcRelocate:
+		default:
+			continue
+		}
+		if a.IsDueToAncestor() || a.implied {
+			continue
+		}
+		if p := sdf.StripVariants(a.Path); sdf.ParentPath(p) != "/" {
+			return a.Path
+		}
+	}
+	return idx.Path
 }
