@@ -1,6 +1,8 @@
 package crate
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -20,6 +22,15 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	}()
+	// The package's own OpenUSD-written crates (array edits, splines,
+	// compressed arrays) seed the layouts the corpus may lack.
+	if names, err := filepath.Glob(filepath.Join("testdata", "*.usdc")); err == nil {
+		for _, n := range names {
+			if b, err := os.ReadFile(n); err == nil && len(b) <= 64<<10 {
+				f.Add(b)
+			}
+		}
+	}
 	f.Add([]byte("PXR-USDC\x00\x08\x00\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := Read("fuzz.usdc", data)

@@ -40,6 +40,22 @@ func everyValue() map[string]any {
 	for i := range halves {
 		halves[i] = sdf.Half([]float32{0.5, 1.5, -2.25, 1024}[i%4])
 	}
+	intHalves := make([]sdf.Half, 20) // integral: compressed as ints
+	intFloats := make([]float32, 20)
+	plainFloats := make([]float32, 20) // all distinct: plain
+	for i := range intHalves {
+		intHalves[i] = sdf.Half(i%5 - 2)
+		intFloats[i] = float32(i * 1000)
+		plainFloats[i] = float32(math.Sqrt(float64(i) + 0.3))
+	}
+	manyLits := make([]int32, 20) // an edit whose literals compress
+	for i := range manyLits {
+		manyLits[i] = int32(i * 7)
+	}
+	var appendAll []sdf.ArrayEditStep
+	for i := range manyLits {
+		appendAll = append(appendAll, sdf.ArrayEditStep{Op: sdf.EditInsertLiteral, A1: int64(i), A2: sdf.EditEndIndex})
+	}
 	tris := make([]int32, 5000) // faceVertexCounts of triangles: one delta
 	for i := range tris {
 		tris[i] = 3
@@ -89,6 +105,13 @@ func everyValue() map[string]any {
 		"half2[]": []sdf.Vec2h{{1, 2}, {0.5, -1}}, "half3[]": []sdf.Vec3h{{1, 2, 3}}, "half4[]": []sdf.Vec4h{{1, 2, 3, 4}},
 		"int2[]": []sdf.Vec2i{{1, 2}}, "int3[]": []sdf.Vec3i{{1, 2, 3}}, "int4[]": []sdf.Vec4i{{1, 2, 3, 4}},
 		"emptyInt[]": []int32{}, "emptyVec3f[]": []sdf.Vec3f{},
+		"half[]i": intHalves, "float[]i": intFloats, "float[]plain": plainFloats,
+		"int[]edit": sdf.ArrayEdit{Values: manyLits, Ins: sdf.AppendSteps(nil, appendAll...)},
+		"float3[]edit": sdf.ArrayEdit{Values: []sdf.Vec3f{{1, 2, 3}}, Ins: sdf.AppendSteps(nil,
+			sdf.ArrayEditStep{Op: sdf.EditWriteLiteral, A1: 0, A2: -1}, sdf.ArrayEditStep{Op: sdf.EditErase, A1: 0},
+			sdf.ArrayEditStep{Op: sdf.EditSetSizeFill, A1: 4, A2: 0})},
+		"token[]editIdentity": sdf.ArrayEdit{Values: []sdf.Token{}},
+		"double[]editDense":   sdf.ArrayEdit{Dense: true, Values: []float64{1, 2.5}},
 		"dictionary": map[string]any{"a": int32(1), "b": map[string]any{"c": "d", "e": []float64{1, 2}}, "f": sdf.Token("t")},
 		"emptyDict":  map[string]any{},
 		"block":      sdf.ValueBlock{},
@@ -160,9 +183,9 @@ func TestWriterRoundTripsEveryValueType(t *testing.T) {
 	prim.Set("customData", vals)
 	l.Specs["/P"] = prim
 	back, _ := roundTrip(t, l)
-	// Path expressions need 0.10.0 (timecodes 0.9.0); nothing here more.
-	if back.Version != "0.10.0" {
-		t.Errorf("version %s, want 0.10.0 (path expressions)", back.Version)
+	// Array edits need 0.14.0 (path expressions 0.10.0, timecodes 0.9.0).
+	if back.Version != "0.14.0" {
+		t.Errorf("version %s, want 0.14.0 (array edits)", back.Version)
 	}
 	checked := 0
 	for i, n := range names {
