@@ -112,9 +112,9 @@ func everyValue() map[string]any {
 			sdf.ArrayEditStep{Op: sdf.EditSetSizeFill, A1: 4, A2: 0})},
 		"token[]editIdentity": sdf.ArrayEdit{Values: []sdf.Token{}},
 		"double[]editDense":   sdf.ArrayEdit{Dense: true, Values: []float64{1, 2.5}},
-		"dictionary": map[string]any{"a": int32(1), "b": map[string]any{"c": "d", "e": []float64{1, 2}}, "f": sdf.Token("t")},
-		"emptyDict":  map[string]any{},
-		"block":      sdf.ValueBlock{},
+		"dictionary":          map[string]any{"a": int32(1), "b": map[string]any{"c": "d", "e": []float64{1, 2}}, "f": sdf.Token("t")},
+		"emptyDict":           map[string]any{},
+		"block":               sdf.ValueBlock{},
 	}
 }
 
