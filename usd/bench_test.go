@@ -102,6 +102,17 @@ func BenchmarkOpenMesh(b *testing.B) {
 	benchOpen(b, filepath.Join(sharedDir(b), "bench-scenes", "mesh", "mesh.usda"))
 }
 
+// BenchmarkOpen1M does it for the ~1M-triangle mesh scene of
+// docs/bench/README.txt (SUZANNE_LEVELS=5 build.py, 50 MB of usda, not in
+// the repo): $RGALLERY_1M, else /var/tmp/rgallery-1m/mesh/mesh.usda.
+func BenchmarkOpen1M(b *testing.B) {
+	path := os.Getenv("RGALLERY_1M")
+	if path == "" {
+		path = "/var/tmp/rgallery-1m/mesh/mesh.usda"
+	}
+	benchOpen(b, path)
+}
+
 // BenchmarkOpenBiggestCorpusFile does the same for the largest file of
 // the dev corpus.
 func BenchmarkOpenBiggestCorpusFile(b *testing.B) { benchBiggest(b, false) }
