@@ -43,7 +43,11 @@ func mustFail(p string) bool {
 	// connections and targets to an empty list, which OpenUSD refuses.
 	return (strings.Contains(p, "failcases") && !strings.HasSuffix(p, "unknown-type-001.usda")) ||
 		strings.HasSuffix(p, "BasicInherits_root/usda/root.usd") ||
-		strings.HasSuffix(p, "text-baselines/usda/attributes.usda") || strings.HasSuffix(p, "text-baselines/usda/relations.usda")
+		strings.HasSuffix(p, "text-baselines/usda/attributes.usda") || strings.HasSuffix(p, "text-baselines/usda/relations.usda") ||
+		// usd-core 26.11 refuses a usdz whose first file is not a USD
+		// layer (usdzFileFormat.cpp) and crate files older than 0.4.0.
+		strings.HasSuffix(p, "usdz-ousd-fileformat/first_file_not_usd.usdz") ||
+		strings.HasSuffix(p, "usdc-ousd-0.0.1/crate.usd")
 }
 
 // TestCorpusOpens opens every file of the corpus as a stage and reads
@@ -91,7 +95,7 @@ func TestCrateToTextRoundTrip(t *testing.T) {
 	n := 0
 	for _, p := range files {
 		b, err := os.ReadFile(p)
-		if err != nil || !bytes.HasPrefix(b, []byte("PXR-USDC")) {
+		if err != nil || !bytes.HasPrefix(b, []byte("PXR-USDC")) || mustFail(p) {
 			continue
 		}
 		l, err := crate.Read(p, b)

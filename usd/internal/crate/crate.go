@@ -1,4 +1,5 @@
-// Package crate reads USD crate files (.usdc), versions 0.0.1 to 0.14.
+// Package crate reads USD crate files (.usdc), versions 0.4.0 to 0.14.0;
+// older ones are refused as obsolete, as usd-core 26.11 refuses them.
 //
 // The reader follows OpenUSD's crate layout: an 88-byte bootstrap (magic
 // "PXR-USDC", version, table-of-contents offset), a table of contents of
@@ -217,8 +218,13 @@ func (f *file) readStructure() error {
 		return &Error{File: f.name, Msg: "bad magic: not a crate file"}
 	}
 	f.ver = version{f.data[8], f.data[9], f.data[10]}
-	if f.ver.major != 0 || f.ver.minor > 14 {
-		return &Error{File: f.name, Offset: 8, Msg: fmt.Sprintf("unsupported crate version %s (this reader knows 0.0.1 to 0.14.x)", f.ver)}
+	// usd-core 26.11 (CrateFile::_CheckFileVersion) reads 0.4.0 up to its
+	// own 0.14.0 and refuses older files as obsolete; so do we.
+	if f.ver.less(0, 4, 0) {
+		return &Error{File: f.name, Offset: 8, Msg: fmt.Sprintf("obsolete crate version %s: the oldest version OpenUSD reads is 0.4.0 (re-export the file with an older USD)", f.ver)}
+	}
+	if f.ver.major != 0 || !f.ver.less(0, 14, 1) {
+		return &Error{File: f.name, Offset: 8, Msg: fmt.Sprintf("unsupported crate version %s (this reader knows 0.4.0 to 0.14.0)", f.ver)}
 	}
 	toc := int64(binary.LittleEndian.Uint64(f.data[16:24]))
 	if toc <= 0 || toc >= int64(len(f.data)) {

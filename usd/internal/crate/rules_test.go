@@ -301,3 +301,21 @@ func TestCrateSplineEvaluatesAsOpenUSD(t *testing.T) {
 		}
 	}
 }
+
+// TestCrateOlderThan040IsRefusedAsObsolete: usd-core 26.11 refuses crate
+// files older than 0.4.0 (CrateFile::_CheckFileVersion: "obsolete
+// version ... The oldest version this software supports is 0.4.0") and
+// newer than its own 0.14.0; 0.4.0 itself reads.
+func TestCrateOlderThan040IsRefusedAsObsolete(t *testing.T) {
+	_, b := readTestdata(t, "plain_0.14.0.usdc")
+	for _, c := range []struct {
+		v    [3]byte
+		want string
+	}{{[3]byte{0, 0, 1}, "obsolete"}, {[3]byte{0, 3, 9}, "obsolete"}, {[3]byte{0, 14, 1}, "unsupported"}, {[3]byte{0, 15, 0}, "unsupported"}, {[3]byte{1, 0, 0}, "unsupported"}} {
+		d := append([]byte(nil), b...)
+		copy(d[8:11], c.v[:])
+		if _, err := Read("v.usdc", d); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("version %v: %v, want %s", c.v, err, c.want)
+		}
+	}
+}

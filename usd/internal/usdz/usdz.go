@@ -1,6 +1,7 @@
 // Package usdz reads USDZ packages: zip archives whose entries are stored
-// (not compressed). The first USD file in the archive is the root layer;
-// assets inside resolve relative to the package.
+// (not compressed). The first file in the archive is the root layer and
+// must be a USD layer (pxr/usd/usd/usdzFileFormat.cpp); assets inside
+// resolve relative to the package.
 //
 // It does not write packages and does not check the 64-byte alignment
 // rule (it reads unaligned packages too).
@@ -20,6 +21,7 @@ type Package struct {
 	Name    string
 	entries map[string]*zip.File
 	order   []string
+	first   string // the entry whose local header comes first in the file
 }
 
 // MaxEntry bounds the size of one entry that Read will return.
@@ -32,27 +34,43 @@ func Open(name string, data []byte) (*Package, error) {
 		return nil, fmt.Errorf("%s: not a usdz package: %w", name, err)
 	}
 	p := &Package{Name: name, entries: map[string]*zip.File{}}
+	firstAt := int64(-1)
 	for _, f := range zr.File {
 		n := path.Clean(f.Name)
+		// UsdZipFile walks the local file headers from the start of the
+		// file: the first file is the one stored first, whatever order
+		// the central directory lists them in.
+		if at, err := f.DataOffset(); err == nil && (firstAt < 0 || at < firstAt) {
+			firstAt, p.first = at, n
+		}
 		if _, dup := p.entries[n]; dup {
 			continue
 		}
 		p.entries[n] = f
 		p.order = append(p.order, n)
 	}
+	if p.first == "" && len(p.order) > 0 {
+		p.first = p.order[0]
+	}
 	return p, nil
 }
 
-// RootLayer returns the name of the first usd/usda/usdc entry (or of a
-// nested usdz, whose own root layer is then the root).
+// RootLayer returns the name of the package's first file, which must be
+// a USD layer (usd, usda, usdc, or a nested usdz whose own first file is
+// then the root), as OpenUSD's UsdUsdzFileFormat reads a package: it takes
+// the first file of the archive and finds its file format by extension
+// (SdfFileFormat::FindByExtension, case-insensitive); a package whose
+// first file is an image or anything else does not open.
 func (p *Package) RootLayer() (string, error) {
-	for _, n := range p.order {
-		switch strings.ToLower(path.Ext(n)) {
-		case ".usd", ".usda", ".usdc", ".usdz": // a nested package's root layer
-			return n, nil
-		}
+	if p.first == "" {
+		return "", fmt.Errorf("%s: package is empty", p.Name)
 	}
-	return "", fmt.Errorf("%s: package has no usd layer", p.Name)
+	n := p.first
+	switch strings.ToLower(path.Ext(n)) {
+	case ".usd", ".usda", ".usdc", ".usdz":
+		return n, nil
+	}
+	return "", fmt.Errorf("%s: the package's first file %q is not a USD layer (a usdz opens by its first file)", p.Name, n)
 }
 
 // Has reports whether the package has an entry.
