@@ -490,12 +490,25 @@ func (b *builder) bounds(start, end int) (box32, box32) {
 // Subtracting first bounds the rounding error by a few ulps of t itself
 // (Ize 2013, "Robust BVH Ray Traversal", JCGT 2(2)); p·inv − o·inv
 // cancels, and its error, relative to p·inv, culled boxes that a ray
-// grazes at a vertex.
+// grazes at a vertex. As in Ize's paper, the far planes use the inverse
+// scaled up by boxSlack (fx, fy, fz), and tMax is scaled alike, so that
+// the comparison of entry and exit needs no arithmetic of its own.
 type rayBox struct {
 	ix, iy, iz float64 // 1/d
 	ox, oy, oz float64 // o
 	nx, ny, nz int     // 0 when the lo plane is entered first, else 1
+	fx, fy, fz float64 // (1/d)·boxSlack, for the far planes
+	// near and far are the byte offsets in a bvh4Node of the rows of
+	// entry and exit planes per axis, for the assembly.
+	near, far [3]int
 }
+
+// boxSlack widens every box test's exit distance by 1e-13 relative, far
+// more than the few ulps (about 1e-15) of rounding error in its entry and
+// exit distances, so that no box a ray touches is culled (Ize 2013 scales
+// by 1 + 2γ(3) in the arithmetic of the boxes; ours are converted from
+// float32 and computed in float64).
+const boxSlack = 1.0000000000001
 
 func newRayBox(o, d Vec3) rayBox {
 	// A zero component would give o·∞ = NaN for o = 0; a tiny one gives
@@ -510,7 +523,8 @@ func newRayBox(o, d Vec3) rayBox {
 		d.Z = 1e-20
 	}
 	ix, iy, iz := 1/d.X, 1/d.Y, 1/d.Z
-	r := rayBox{ix: ix, iy: iy, iz: iz, ox: o.X, oy: o.Y, oz: o.Z}
+	r := rayBox{ix: ix, iy: iy, iz: iz, ox: o.X, oy: o.Y, oz: o.Z,
+		fx: ix * boxSlack, fy: iy * boxSlack, fz: iz * boxSlack}
 	if ix < 0 {
 		r.nx = 1
 	}
@@ -520,6 +534,9 @@ func newRayBox(o, d Vec3) rayBox {
 	if iz < 0 {
 		r.nz = 1
 	}
+	// b[lohi][axis] rows of 4 float32: 48 bytes a lohi, 16 an axis.
+	r.near = [3]int{48 * r.nx, 48*r.ny + 16, 48*r.nz + 32}
+	r.far = [3]int{48 - 48*r.nx, 64 - 48*r.ny, 80 - 48*r.nz}
 	return r
 }
 

@@ -147,7 +147,9 @@ func (w *wide) fill(at, next int, t *tmpNode, wg *sync.WaitGroup) {
 // mask of the children hit within [0, tMax) and their entry distances
 // (t[k] is written for every child, meaningful where the mask is set).
 // The near and far planes per axis come from the ray's direction signs
-// (rayBox.nx…), so there is no per-box swap to mispredict.
+// (rayBox.nx…), so there is no per-box swap to mispredict. The exit
+// distances are widened by boxSlack (rayBox.fx…, tMax·boxSlack; see
+// rayBox).
 //
 // It is the portable path and must stay fast: min and max are grouped in
 // pairs (the built-ins are commutative and associative, ±0 and NaN
@@ -161,15 +163,17 @@ func hit4Go(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
 	nearY, farY := &n.b[ny][1], &n.b[1-ny][1]
 	nearZ, farZ := &n.b[nz][2], &n.b[1-nz][2]
 	ox, oy, oz, ix, iy, iz := r.ox, r.oy, r.oz, r.ix, r.iy, r.iz
+	fx, fy, fz := r.fx, r.fy, r.fz
+	tm := tMax * boxSlack
 	for k := range 4 {
 		// Empty slots hold the inverted box (lo = +∞, hi = −∞): with the
 		// planes chosen by direction sign its entry distance is +∞, so it
 		// is never hit and needs no test here.
 		t0 := max(max((float64(nearX[k])-ox)*ix, (float64(nearY[k])-oy)*iy), max((float64(nearZ[k])-oz)*iz, 0))
-		t1 := min(min((float64(farX[k])-ox)*ix, (float64(farY[k])-oy)*iy), min((float64(farZ[k])-oz)*iz, tMax))
+		t1 := min(min((float64(farX[k])-ox)*fx, (float64(farY[k])-oy)*fy), min((float64(farZ[k])-oz)*fz, tm))
 		t[k] = t0
 		hit := 0
-		if t0 <= t1*1.0000000000001+1e-300 {
+		if t0 <= t1 {
 			hit = 1
 		}
 		mask |= hit << k

@@ -13,13 +13,12 @@ func hit4SSE2(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int
 //go:noescape
 func hit4AVX(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int
 
-// hit4 is hit4Go in SIMD registers (hit4_amd64.s), bit for bit.
-func hit4(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
-	if hasAVX {
-		return hit4AVX(n, r, tMax, t)
-	}
-	return hit4SSE2(n, r, tMax, t)
-}
+// hit4 is hit4Go in SIMD registers (hit4_amd64.s), bit for bit: it jumps
+// to hit4AVX or hit4SSE2 by hasAVX, so the traversal makes one call a
+// node (a Go wrapper choosing between them would not be inlined).
+//
+//go:noescape
+func hit4(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int
 
 //go:noescape
 func tri4AVX(p *tri4, r *wtRay, tMax float64, out *tri4Hit) int
