@@ -280,3 +280,51 @@ def "R" {
 		}
 	}
 }
+
+// TestOwnedSublayerIsStrongest pins _ApplyOwnedSublayerOrder
+// (layerStack.cpp): when the session layer names a sessionOwner and a
+// layer has hasOwnedSubLayers, its sublayer whose owner is that session
+// owner moves in front of its siblings; two such sublayers are an
+// InvalidSublayerOwnership error of the layer stack (site "/"). Variable
+// expression errors have no site (Pcp_EvaluateVariableExpression).
+func TestOwnedSublayerIsStrongest(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"root.usda":     "#usda 1.0\n(\n    hasOwnedSubLayers = True\n    subLayers = [@./stronger.usda@, @./owned.usda@, @./weaker.usda@]\n)\n",
+		"two.usda":      "#usda 1.0\n(\n    hasOwnedSubLayers = True\n    subLayers = [@./stronger.usda@, @./owned.usda@, @./owned2.usda@, @`\"${BAD\"`@]\n)\n",
+		"session.usda":  "#usda 1.0\n(\n    sessionOwner = \"foo\"\n)\n",
+		"stronger.usda": "#usda 1.0\nover \"Sphere\" {\n    double radius = 999\n}\n",
+		"owned.usda":    "#usda 1.0\n(\n    owner = \"foo\"\n)\nover \"Sphere\" {\n    double radius = -1\n}\n",
+		"owned2.usda":   "#usda 1.0\n(\n    owner = \"foo\"\n)\n",
+		"weaker.usda":   "#usda 1.0\nover \"Sphere\" {\n    double radius = -1000\n}\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	session := WithSessionLayer(filepath.Join(dir, "session.usda"))
+	s, err := Open(filepath.Join(dir, "root.usda"), session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := mustPrim(t, s, "/Sphere").Attribute("radius").Get(Default); v != float64(-1) {
+		t.Errorf("radius = %v, want -1 from the owned sublayer", v)
+	}
+	// Without the session owner the authored order holds.
+	s, err = Open(filepath.Join(dir, "root.usda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := mustPrim(t, s, "/Sphere").Attribute("radius").Get(Default); v != float64(999) {
+		t.Errorf("radius without session = %v, want 999", v)
+	}
+	s, err = Open(filepath.Join(dir, "two.usda"), session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"InvalidSublayerOwnership </>", "VariableExpressionError <>"}
+	if got := stageErrors(s); !reflect.DeepEqual(got, want) {
+		t.Errorf("errors %q, want %q", got, want)
+	}
+}

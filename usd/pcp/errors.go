@@ -10,7 +10,8 @@ import (
 // the name of OpenUSD's PcpErrorType without its prefix ("ArcCycle",
 // "InvalidAssetPath", "UnresolvedPrimPath", "InvalidSublayerPath",
 // "SublayerCycle", "VariableExpressionError"), Site the stage path of the
-// prim whose index found it ("" for errors of a layer stack).
+// prim whose index found it ("/" for errors of a layer stack, "" for
+// variable expression errors, as Pcp's root sites are).
 type Error struct {
 	Kind string
 	Site string
@@ -22,6 +23,12 @@ func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
 func newError(kind, site, format string, args ...any) *Error {
+	if kind == "VariableExpressionError" {
+		// Pcp_EvaluateVariableExpression reports the layer and the
+		// field, not the prim index it was evaluated for: its errors
+		// have no root site (sublayers, variant selections, arcs alike).
+		site = ""
+	}
 	return &Error{Kind: kind, Site: site, Err: fmt.Errorf(format, args...)}
 }
 

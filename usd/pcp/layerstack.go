@@ -183,17 +183,46 @@ func toFloat(v any) (float64, bool) {
 func buildLayerStack(loader LayerLoader, root, session *sdf.Layer) (*LayerStack, []error) {
 	ls := &LayerStack{id: root.Identifier, vars: layerVars(root)}
 	var errs []error
+	owner := ""
 	if session != nil {
 		ls.vars = mergeVars(layerVars(session), ls.vars)
 		ls.id = session.Identifier + "+" + root.Identifier
-		addSublayers(loader, ls, session, sdf.IdentityOffset, TimeCodesPerSecond(root), map[string]bool{}, &errs)
+		// The session layer tree is not reordered by owner.
+		addSublayers(loader, ls, session, sdf.IdentityOffset, TimeCodesPerSecond(root), "", map[string]bool{}, &errs)
+		for _, l := range ls.Layers {
+			if v, ok := l.Meta("sessionOwner"); ok {
+				owner = metaString(v)
+				break
+			}
+		}
 	}
-	addSublayers(loader, ls, root, sdf.IdentityOffset, TimeCodesPerSecond(root), map[string]bool{}, &errs)
+	addSublayers(loader, ls, root, sdf.IdentityOffset, TimeCodesPerSecond(root), owner, map[string]bool{}, &errs)
 	ls.collectRelocates()
 	return ls, errs
 }
 
-func addSublayers(loader LayerLoader, ls *LayerStack, l *sdf.Layer, off sdf.LayerOffset, rootTcps float64, seen map[string]bool, errs *[]error) {
+func metaString(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case sdf.Token:
+		return string(t)
+	}
+	return ""
+}
+
+func metaBool(v any) bool {
+	b, _ := v.(bool)
+	return b
+}
+
+// sublayer is a loaded sublayer with the offset that maps it to its parent.
+type sublayer struct {
+	layer  *sdf.Layer
+	offset sdf.LayerOffset
+}
+
+func addSublayers(loader LayerLoader, ls *LayerStack, l *sdf.Layer, off sdf.LayerOffset, rootTcps float64, owner string, seen map[string]bool, errs *[]error) {
 	if seen[l.Identifier] {
 		*errs = append(*errs, newError("SublayerCycle", "/", "%s: sublayer cycle", l.Identifier))
 		return
@@ -202,11 +231,12 @@ func addSublayers(loader LayerLoader, ls *LayerStack, l *sdf.Layer, off sdf.Laye
 	defer delete(seen, l.Identifier)
 	ls.Layers = append(ls.Layers, l)
 	ls.Offsets = append(ls.Offsets, off)
+	var subs []sublayer
 	for _, sub := range l.SubLayers() {
 		if IsExpression(sub.AssetPath) {
 			p, err := EvalExpression(sub.AssetPath, ls.vars)
 			if err != nil {
-				*errs = append(*errs, newError("VariableExpressionError", "/", "%s: sublayer %s: %w", l.Identifier, sub.AssetPath, err))
+				*errs = append(*errs, newError("VariableExpressionError", "", "%s: sublayer %s: %w", l.Identifier, sub.AssetPath, err))
 				continue
 			}
 			if p == "" {
@@ -227,8 +257,37 @@ func addSublayers(loader LayerLoader, ls *LayerStack, l *sdf.Layer, off sdf.Laye
 		if pt, t := TimeCodesPerSecond(l), TimeCodesPerSecond(sl); pt != t {
 			so.Scale *= pt / t
 		}
-		addSublayers(loader, ls, sl, off.Compose(so), rootTcps, seen, errs)
+		subs = append(subs, sublayer{sl, so})
 	}
+	if hasOwned, _ := l.Meta("hasOwnedSubLayers"); owner != "" && metaBool(hasOwned) {
+		subs = ownedFirst(l, subs, owner, errs)
+	}
+	for _, sub := range subs {
+		addSublayers(loader, ls, sub.layer, off.Compose(sub.offset), rootTcps, owner, seen, errs)
+	}
+}
+
+// ownedFirst moves the sublayers whose owner metadata is the session
+// layer's sessionOwner in front of their siblings, keeping the order
+// otherwise, when the layer says its sublayers can be owned
+// (hasOwnedSubLayers); more than one owned sublayer is an
+// InvalidSublayerOwnership error (layerStack.cpp, _ApplyOwnedSublayerOrder).
+func ownedFirst(l *sdf.Layer, subs []sublayer, owner string, errs *[]error) []sublayer {
+	var owned, rest []sublayer
+	var names []string
+	for _, s := range subs {
+		if v, ok := s.layer.Meta("owner"); ok && metaString(v) == owner {
+			owned = append(owned, s)
+			names = append(names, "@"+s.layer.Identifier+"@")
+		} else {
+			rest = append(rest, s)
+		}
+	}
+	if len(owned) > 1 {
+		*errs = append(*errs, newError("InvalidSublayerOwnership", "/", "the sublayers of @%s@ %s have the same owner %q",
+			l.Identifier, strings.Join(names, ", "), owner))
+	}
+	return append(owned, rest...)
 }
 
 // HasSpec reports whether any layer of the stack has a spec at path.

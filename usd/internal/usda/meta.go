@@ -474,7 +474,7 @@ func coerceMeta(field string, v any) (any, error) {
 			return t, nil
 		}
 		return nil, fmt.Errorf("expected a string")
-	case "active", "instanceable", "hidden":
+	case "active", "instanceable", "hidden", "hasOwnedSubLayers":
 		switch t := v.(type) {
 		case bool:
 			return t, nil
