@@ -2,6 +2,7 @@ package pcp
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/rgallery/rgallery/usd/sdf"
 )
@@ -141,4 +142,36 @@ func frameRootPath(idx *PrimIndex, n *Node) string {
 		}
 	}
 	return idx.Path
+}
+
+// validOffset reports whether a layer offset authored on a sublayer,
+// reference or payload is usable: finite, with a finite inverse, and (in
+// usd-core 26.11) a positive scale; OpenUSD reports any other as
+// InvalidSublayerOffset or InvalidReferenceOffset and uses no offset
+// (SdfLayerOffset::IsValid and GetInverse().IsValid(), checked in
+// PcpLayerStack's _BuildLayerStack and _EvalRefOrPayloadArcs). An
+// authored scale of 0 is not told apart from no scale here.
+func validOffset(o sdf.LayerOffset) bool {
+	inf := func(f float64) bool { return math.IsInf(f, 0) || math.IsNaN(f) }
+	if inf(o.Offset) || inf(o.Scale) || o.Scale < 0 {
+		return false
+	}
+	inv := o.Inverse()
+	return !inf(inv.Offset) && !inf(inv.Scale)
+}
+
+// refOffset checks the layer offset of a reference or payload authored on
+// node n, as _EvalRefOrPayloadArcs does before anything else about the
+// arc: an invalid one is an InvalidReferenceOffset error at the root of
+// the graph being built, and the arc goes on with no offset.
+func (b *builder) refOffset(n *Node, arc ArcType, asset, primPath string, off sdf.LayerOffset) sdf.LayerOffset {
+	if off.Scale == 0 {
+		off.Scale = 1
+	}
+	if validOffset(off) {
+		return off
+	}
+	b.errf("InvalidReferenceOffset", "%s: invalid %s offset (offset %g, scale %g) for @%s@<%s> introduced by <%s>: using no offset",
+		b.idx.Path, arc, off.Offset, off.Scale, asset, primPath, n.Path)
+	return sdf.IdentityOffset
 }

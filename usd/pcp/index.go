@@ -770,6 +770,7 @@ func impliesWithinLayerStack(arc, across ArcType) bool {
 }
 
 func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sdf.LayerOffset, layerIdx, num int) {
+	off = b.refOffset(n, arc, asset, primPath, off) // errors.go
 	ls := n.LayerStack
 	authoring := ls.Layers[layerIdx]
 	var target *LayerStack

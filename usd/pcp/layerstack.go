@@ -253,6 +253,13 @@ func addSublayers(loader LayerLoader, ls *LayerStack, l *sdf.Layer, off sdf.Laye
 		if so.Scale == 0 {
 			so.Scale = 1
 		}
+		if !validOffset(so) {
+			// Reported, and the sublayer used with no offset
+			// (PcpLayerStack::_BuildLayerStack).
+			*errs = append(*errs, newError("InvalidSublayerOffset", "/", "%s: sublayer @%s@: invalid offset (offset %g, scale %g): using no offset",
+				l.Identifier, sub.AssetPath, so.Offset, so.Scale))
+			so = sdf.IdentityOffset
+		}
 		// A sublayer with another timeCodesPerSecond is scaled to its parent's.
 		if pt, t := TimeCodesPerSecond(l), TimeCodesPerSecond(sl); pt != t {
 			so.Scale *= pt / t
