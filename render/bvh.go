@@ -501,6 +501,10 @@ type rayBox struct {
 	// near and far are the byte offsets in a bvh4Node of the rows of
 	// entry and exit planes per axis, for the assembly.
 	near, far [3]int
+	// pfNodes and pfPacks are the addresses of the tree's first node and
+	// first triangle packet (0 for none), from which the assembly box test
+	// prefetches the nodes and packets of the children hit.
+	pfNodes, pfPacks uintptr
 }
 
 // boxSlack widens every box test's exit distance by 1e-13 relative, far

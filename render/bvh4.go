@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"sync"
+	"unsafe"
 )
 
 // bvh4Node is a node of the 4-wide BVH that traversal uses: the binary
@@ -181,6 +182,15 @@ func hit4Go(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int {
 	return mask
 }
 
+// prefetchFrom sets the addresses the assembly box test prefetches from
+// (see rayBox); b is nil at the top level.
+func (r *rayBox) prefetchFrom(w *wide, b *blas) {
+	r.pfNodes = uintptr(unsafe.Pointer(unsafe.SliceData(w.nodes)))
+	if b != nil {
+		r.pfPacks = uintptr(unsafe.Pointer(unsafe.SliceData(b.packs)))
+	}
+}
+
 // stackEntry is a node to visit with its entry distance, so that nodes
 // behind a closer hit found meanwhile are skipped.
 type stackEntry struct {
@@ -201,6 +211,7 @@ type stackEntry struct {
 // it was pushed is skipped.
 func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 	rb := newRayBox(o, d)
+	rb.prefetchFrom(w, b)
 	tr := newWTRay(o, d)
 	var th tri4Hit
 	var buf [64]stackEntry
@@ -306,6 +317,7 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 // particular order.
 func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 	rb := newRayBox(o, d)
+	rb.prefetchFrom(w, b)
 	tr := newWTRay(o, d)
 	var th tri4Hit
 	var buf [64]int32

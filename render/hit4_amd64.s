@@ -13,7 +13,41 @@
 //
 // bvh4Node: b[0][axis][child] lo planes at 16*axis, hi planes at 48+16*axis.
 // rayBox: ix iy iz ox oy oz at 0..40, nx ny nz at 48 56 64, fx fy fz at
-// 72 80 88, near[3] at 96, far[3] at 120.
+// 72 80 88, near[3] at 96, far[3] at 120, pfNodes pfPacks at 144 152.
+
+// PREFETCH_HITS(mask) prefetches what the traversal reads next for every
+// child hit: an interior child's node (rayBox.pfNodes + 128·child) or a
+// leaf's first packet (rayBox.pfPacks + 144·(child>>2)), three lines from
+// the start (a packet may straddle three). A prefetch never faults, so a
+// packet base of 0 (the top level) is harmless; a node base of 0 turns it
+// off. Clobbers BX CX R11-R15.
+#define PREFETCH_HITS(mask) \
+	MOVQ mask, R14 \
+	MOVBQZX 120(SI), R13 \
+	MOVQ 144(DI), R11 \
+	MOVQ 152(DI), R12 \
+	TESTQ R11, R11 \
+	JZ pfdone \
+pfloop: \
+	TESTQ R14, R14 \
+	JZ pfdone \
+	BSFQ R14, CX \
+	LEAQ -1(R14), R15 \
+	ANDQ R15, R14 \
+	MOVLQSX 96(SI)(CX*4), BX \
+	MOVQ BX, R15 \
+	SHLQ $7, R15 \
+	ADDQ R11, R15 \
+	SARQ $2, BX \
+	IMULQ $144, BX \
+	ADDQ R12, BX \
+	BTQ CX, R13 \
+	CMOVQCS BX, R15 \
+	PREFETCHT0 0(R15) \
+	PREFETCHT0 64(R15) \
+	PREFETCHT0 143(R15) \
+	JMP pfloop \
+pfdone:
 
 DATA hit4slack<>+0(SB)/8, $1.0000000000001
 GLOBL hit4slack<>(SB), RODATA|NOPTR, $8
@@ -127,6 +161,7 @@ TEXT ·hit4SSE2(SB), NOSPLIT, $0-40
 	SHLQ $2, BX
 	ORQ BX, AX
 	MOVQ AX, ret+32(FP)
+	PREFETCH_HITS(AX)
 	RET
 
 // func hit4AVX(n *bvh4Node, r *rayBox, tMax float64, t *[4]float64) int
@@ -188,4 +223,5 @@ TEXT ·hit4AVX(SB), NOSPLIT, $0-40
 	VMOVMSKPD Y0, AX
 	VZEROUPPER
 	MOVQ AX, ret+32(FP)
+	PREFETCH_HITS(AX)
 	RET
