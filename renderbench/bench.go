@@ -59,11 +59,12 @@ type Result struct {
 	Triangles        int     `json:"triangles"`
 	LoadSeconds      float64 `json:"loadSeconds"`
 	BVHSeconds       float64 `json:"bvhSeconds"`
-	RenderSeconds    float64 `json:"renderSeconds"` // BVH + sampling, comparable with Cycles' render s
+	RenderSeconds    float64 `json:"renderSeconds"` // BVH + sampling, comparable with Cycles' render_s
 	SamplesPerSecond float64 `json:"samplesPerSecond"`
 	TimeToFirstPixel float64 `json:"timeToFirstPixel"`
 	PeakRSS          int64   `json:"peakMemory"`
-	WallSeconds      float64 `json:"wallSeconds"` // whole worker process
+	OutputSeconds    float64 `json:"outputSeconds"` // writing the final EXR and PNG (not in RenderSeconds)
+	WallSeconds      float64 `json:"wallSeconds"`   // whole worker process
 	Image            string  `json:"image"`
 
 	HasAnchor     bool    `json:"hasAnchor"`
@@ -166,7 +167,16 @@ func runOne(ctx context.Context, cfg Config, name, file string) (Result, error) 
 	if last.Event != "done" {
 		return res, fmt.Errorf("worker ended with %q", last.Event)
 	}
+	// Sampling time is the renderer's own clock (Progress.Elapsed, read
+	// before the final pass's images are written), as Cycles' render_s of
+	// the anchors stops before its images are saved; writing the EXR and
+	// PNG is reported apart.
 	sampling := last.TotalClockTime - renderStart
+	if last.SamplesPerSecond > 0 {
+		s := float64(last.Samples) / last.SamplesPerSecond
+		res.OutputSeconds = max(0, sampling-s)
+		sampling = s
+	}
 	res.RenderSeconds = res.BVHSeconds + sampling
 	res.SamplesPerSecond = float64(last.Samples) / res.RenderSeconds
 	res.TimeToFirstPixel = last.TimeToFirstPixel
