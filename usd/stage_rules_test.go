@@ -331,7 +331,7 @@ func TestOwnedSublayerIsStrongest(t *testing.T) {
 
 // TestNegativeOffsetScaleIsInvalid pins SdfLayerOffset::IsValid as
 // usd-core 26.11 applies it: a sublayer, reference or payload offset
-// with a negative scale is an InvalidSublayerOffset (site "/") or
+// with a negative scale (or a reference's scale of 0) is an InvalidSublayerOffset (site "/") or
 // InvalidReferenceOffset (site: the prim) error, and the layer or arc is
 // used with no offset at all.
 func TestNegativeOffsetScaleIsInvalid(t *testing.T) {
@@ -342,6 +342,8 @@ func TestNegativeOffsetScaleIsInvalid(t *testing.T) {
 )
 def "A" (references = @./ref.usda@</R> (scale = -2)) {
 }
+def "B" (references = @./ref.usda@</R> (scale = 0)) {
+}
 def "C" (payload = @./ref.usda@</R> (scale = -1; offset = 3)) {
 }
 def "D" (references = @./ref.usda@</R> (offset = 3)) {
@@ -350,11 +352,11 @@ def "D" (references = @./ref.usda@</R> (offset = 3)) {
 		"sub.usda": "#usda 1.0\ndef \"S\" {\n    double d.timeSamples = { 0: 0, 10: 10 }\n}\n",
 		"ref.usda": "#usda 1.0\ndef \"R\" {\n    double d.timeSamples = { 0: 0, 10: 10 }\n}\n",
 	})
-	want := []string{"InvalidReferenceOffset </A>", "InvalidReferenceOffset </C>", "InvalidSublayerOffset </>"}
+	want := []string{"InvalidReferenceOffset </A>", "InvalidReferenceOffset </B>", "InvalidReferenceOffset </C>", "InvalidSublayerOffset </>"}
 	if got := stageErrors(s); !reflect.DeepEqual(got, want) {
 		t.Errorf("errors %q, want %q", got, want)
 	}
-	for path, ts := range map[string][]float64{"/S": {0, 10}, "/A": {0, 10}, "/C": {0, 10}, "/D": {3, 13}} {
+	for path, ts := range map[string][]float64{"/S": {0, 10}, "/A": {0, 10}, "/B": {0, 10}, "/C": {0, 10}, "/D": {3, 13}} {
 		if got := mustPrim(t, s, path).Attribute("d").TimeSamples(); fmt.Sprint(got) != fmt.Sprint(ts) {
 			t.Errorf("%s.d samples at %v, want %v", path, got, ts)
 		}

@@ -149,8 +149,9 @@ func frameRootPath(idx *PrimIndex, n *Node) string {
 // usd-core 26.11) a positive scale; OpenUSD reports any other as
 // InvalidSublayerOffset or InvalidReferenceOffset and uses no offset
 // (SdfLayerOffset::IsValid and GetInverse().IsValid(), checked in
-// PcpLayerStack's _BuildLayerStack and _EvalRefOrPayloadArcs). An
-// authored scale of 0 is not told apart from no scale here.
+// PcpLayerStack's _BuildLayerStack and _EvalRefOrPayloadArcs). The
+// sublayer offsets of sdf.Layer.SubLayers do not tell an authored scale
+// of 0 from none.
 func validOffset(o sdf.LayerOffset) bool {
 	inf := func(f float64) bool { return math.IsInf(f, 0) || math.IsNaN(f) }
 	if inf(o.Offset) || inf(o.Scale) || o.Scale < 0 {
@@ -165,10 +166,9 @@ func validOffset(o sdf.LayerOffset) bool {
 // arc: an invalid one is an InvalidReferenceOffset error at the root of
 // the graph being built, and the arc goes on with no offset.
 func (b *builder) refOffset(n *Node, arc ArcType, asset, primPath string, off sdf.LayerOffset) sdf.LayerOffset {
-	if off.Scale == 0 {
-		off.Scale = 1
-	}
-	if validOffset(off) {
+	// The readers give an arc with no authored scale the scale 1, so a 0
+	// here was authored (its inverse is not finite).
+	if off.Scale != 0 && validOffset(off) {
 		return off
 	}
 	b.errf("InvalidReferenceOffset", "%s: invalid %s offset (offset %g, scale %g) for @%s@<%s> introduced by <%s>: using no offset",
