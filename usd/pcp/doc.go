@@ -28,7 +28,10 @@
 // stack also brings the opinions of that prim's namespace ancestors' arcs.
 // The ancestor's graph is built afresh inside a frame that links it to the
 // graph it will join (not taken from the cache: what is a cycle depends on
-// that outer graph).
+// that outer graph). The ancestor of a site inside a variant is the
+// variant selection site (/A{v=x}B's is /A{v=x}), built alone rather than
+// from its own parent: its ancestral opinions came with the variant arc
+// (Pcp_BuildPrimIndex).
 //
 // Cycles (_CheckForCycle, _HasAncestorCycle): an arc whose target site is
 // in the same layer stack as a node on the path from the arc's parent to
@@ -56,27 +59,50 @@
 // includes a session layer, so an arc to the stage's own root layer enters
 // a layer stack of its own (Cache.StageRootLayerStack).
 //
-// Inherits and specializes (_AddClassBasedArcs, _DetermineInheritPath):
-// a class path authored inside a variant keeps the variant selection.
-// Implied classes (_EvalImpliedClasses, _EvalImpliedClassTree): a class
-// arc is implied to each weaker-to-stronger layer stack up the graph, with
-// the class path mapped through each arc, so a global class override in
-// a referencing layer stack applies. Within one layer stack a class is
-// implied through an arc that moves it into another namespace: an
-// internal reference or payload implies inherits and specializes alike,
-// mapped by the arc's map function plus the root identity (_GetImpliedClass:
-// /Scene/B inheriting /Scene/A, referenced by /Ref, gives /Ref/B an
-// implied inherit of /Ref/A); an inherit implies inherits only (a local
-// class of an inherited global class); specializes are not implied through
-// an inherit (_EvalImpliedSpecializes), nor inherits from beneath a
-// specialize. The class arcs a sub-root arc's target gets from its
-// namespace ancestors are implied into the outer graph when that subgraph
-// is attached, like those authored on the target
-// (Pcp_PrimIndexer::AddTasksForNode; SubrootReferenceAndClasses). Not yet
-// ported: the start of a class hierarchy
-// (_FindStartingNodeForImpliedClasses, TrickyNestedClasses), and the
-// classes of a relocation source's subgraph ("spooky" inherits,
-// TrickySpookyInherits).
+// Inherits and specializes (_AddClassBasedArcs, _AddClassBasedArc,
+// _DetermineInheritPath): a class arc's map function maps the class to
+// the instance, with the root identity; the class path is the node's path
+// mapped back across it, variant selections kept. Map functions follow
+// PcpMapFunction (mapFunction.cpp): path pairs, the longest source prefix
+// wins, a path that would not map back the same way does not map,
+// Compose and GetInverse as there.
+//
+// Implied classes (_EvalImpliedClasses, _EvalImpliedClassTree,
+// _GetImpliedClass): every new class node queues its class hierarchy's
+// start, and a node that brings a subgraph with class children queues
+// itself (Pcp_PrimIndexer::AddTasksForNode); once no other arc is pending,
+// the queued node added last is taken (Task::PriorityOrder). Its class
+// children are implied to its parent through its map function plus the
+// root identity, nested classes recursively; the arc that continues the
+// instance's own class chain is skipped; a relocation node passes them on
+// to its parent. The implied map function is the class arc's with both
+// paths of each pair mapped through the transfer function (a pair whose
+// class does not map is dropped, one whose instance does not map becomes
+// a block), plus the pair the class arc implies at each source of the
+// transfer under one of its instances: this is usd-core 26.11's
+// PcpMapExpression::ImpliedClass, inferred from it and checked against
+// it on random map functions (earlier releases composed transfer, class
+// and inverse transfer, which implies a class at its own instance). A
+// class already there for the site is reused (_FindMatchingChild); a
+// class that maps to the parent's own site or to the site it is implied
+// from is a placeholder that contributes nothing but keeps propagating;
+// an implied class skips sites already in the graph or the graphs of
+// outer frames (skipDuplicateNodes, the path moved from each subgraph's
+// root to its requested site) and, below the root, brings its ancestral
+// opinions in a frame that skips them too. OpenUSD 26.11 adds an authored
+// class arc even where a node of the same site exists, so authored ones
+// do not skip. A class hierarchy starts at the instance that inherits it,
+// or, when that instance is itself a class reached through an ancestral
+// class arc whose class is not a namespace child of the ancestral class,
+// at the start of the ancestral hierarchy
+// (_FindStartingNodeForImpliedClasses, Pcp_FindStartingNodeOfClassHierarchy;
+// TrickyNestedClasses). A node's namespace depth is its parent's path
+// depth when it was added, so depth below introduction is the parent's
+// depth minus it (PcpNodeRef::GetDepthBelowIntroduction). Not yet ported:
+// the classes of a relocation source's subgraph implied onto the
+// relocation node itself before they move up ("spooky" inherits,
+// TrickySpookyInherits: Pcp builds that subgraph with the source as its
+// root, where this package adds them above the relocation node).
 //
 // Relocations (_EvalNodeRelocations, _ElideSubtree,
 // _ElideRelocatedSubtrees): a prim at a relocation's target gets a node

@@ -46,6 +46,53 @@ type Node struct {
 	varsDone   bool            // every variant set of the node has its arc (or none)
 	varDone    map[string]bool // variant sets of the node already decided
 	implied    bool
+	fn         *mapFunc // map to the parent when not derived from mapSrc/mapDst (implied classes)
+	seq        int      // order of addition to the graph (the task order of implied classes)
+}
+
+// fnToParent is the node's map function to its parent, without variant
+// selections (PcpNodeRef::GetMapToParent): a class arc maps the class to
+// the instance, an internal reference or payload its target to the
+// referencing prim, each with the root identity; an external one only
+// its target; a variant arc is the identity. A relocation node maps its
+// source to the relocation's target with the root identity (Pcp keeps
+// that pair in the arcs below the node instead; the composition is the
+// same).
+func (n *Node) fnToParent() mapFunc {
+	if n.fn != nil {
+		return *n.fn
+	}
+	if n.Parent == nil || n.Arc == ArcVariant {
+		return identityMap()
+	}
+	f := newMapFunc(map[string]string{sdf.StripVariants(n.mapSrc): sdf.StripVariants(n.mapDst)})
+	if n.Arc == ArcRelocate || isClassArc(n.Arc) || n.LayerStack == n.Parent.LayerStack {
+		f = f.withRoot()
+	}
+	return f
+}
+
+// depthBelowIntroduction is how many namespace levels the node's parent
+// lies below the prim whose arc introduced the node
+// (PcpNodeRef::GetDepthBelowIntroduction).
+func (n *Node) depthBelowIntroduction() int {
+	if n.Parent == nil {
+		return 0
+	}
+	return pathDepth(n.Parent.Path) - n.depth
+}
+
+// pathAtIntroduction is the node's path at the namespace depth where it
+// was introduced (PcpNodeRef::GetPathAtIntroduction).
+func (n *Node) pathAtIntroduction() string {
+	p := n.Path
+	for d := n.depthBelowIntroduction(); d > 0; d-- {
+		for strings.HasSuffix(p, "}") {
+			p = sdf.ParentPath(p)
+		}
+		p = sdf.ParentPath(p)
+	}
+	return p
 }
 
 // Contributes reports whether the node's own specs are opinions of the
@@ -114,6 +161,7 @@ type PrimIndex struct {
 // Cache builds and keeps prim indexes of one stage.
 type Cache struct {
 	loader      LayerLoader
+	seq         int // nodes made so far (Node.seq)
 	root        *LayerStack
 	stacks      map[string]*LayerStack
 	indexes     map[string]*PrimIndex
@@ -200,6 +248,10 @@ type frame struct {
 	prev      *frame
 	outer     *builder
 	depth     int
+	// skipDup: arcs added in the subgraph skip sites already in the
+	// graphs it will join (a class's ancestral opinions,
+	// PcpPrimIndex_StackFrame::skipDuplicateNodes).
+	skipDup bool
 }
 
 // siteIndex returns the index of path composed in layer stack ls as if
@@ -220,7 +272,9 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 	}
 	parent := sdf.ParentPath(path)
 	name := sdf.NameOf(path)
-	if parent == "/" || parent == "" {
+	// A variant selection site is not built from its parent: its
+	// ancestral opinions come with the variant arc itself (Pcp_BuildPrimIndex).
+	if parent == "/" || parent == "" || strings.HasSuffix(path, "}") {
 		idx.Root = &Node{Arc: ArcRoot, LayerStack: ls, Path: path, Offset: sdf.IdentityOffset}
 	} else {
 		pidx := c.siteIndex(ls, parent, fr)
@@ -242,7 +296,7 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 // in: Pcp's UnresolvedPrimPath error (_PrimSpecExistsUnderNode).
 func (b *builder) checkUnresolved() {
 	walk(b.idx.Root, func(n *Node) {
-		if (n.Arc != ArcReference && n.Arc != ArcPayload) || n.implied || n.depth != b.depth {
+		if (n.Arc != ArcReference && n.Arc != ArcPayload) || n.implied || n.depthBelowIntroduction() != 0 {
 			return
 		}
 		found := false
@@ -392,6 +446,9 @@ type builder struct {
 	depth int
 	frame *frame // nil for a prim of the stage
 	full  bool   // the capacity bound was hit: add no more nodes
+	// impliedTasks are the nodes whose class-based children are still to
+	// be implied to their parent (Task::EvalImpliedClasses).
+	impliedTasks map[*Node]bool
 }
 
 // top returns the builder of the prim index that a subgraph is built for.
@@ -435,6 +492,10 @@ func (b *builder) expand() {
 		if changed {
 			continue
 		}
+		if n := b.popImpliedTask(); n != nil {
+			b.evalImpliedClasses(n)
+			continue
+		}
 		if b.evalVariants(false) || b.evalVariants(true) {
 			continue
 		}
@@ -459,9 +520,33 @@ func (b *builder) each(f func(*Node) bool) {
 	rec(b.idx.Root)
 }
 
+// arcOpts are the options of _AddArc (_ArcOptions).
+type arcOpts struct {
+	// ancestral: build the target's namespace ancestors' graph and
+	// attach it below the node (includeAncestralOpinions).
+	ancestral bool
+	// noSpecs: the node is a placeholder that contributes nothing
+	// (!directNodeShouldContributeSpecs).
+	noSpecs bool
+	// skipDup: do not add the node if its site is in the graph (or the
+	// graphs of outer frames) already (skipDuplicateNodes).
+	skipDup bool
+}
+
 // addChild inserts a new node under parent in strength order, unless it
 // would form a cycle (an ArcCycle error) or the index is over capacity.
+// A node targeting a prim below its layer stack's root brings that
+// prim's ancestral opinions (except variants and implied nodes).
 func (b *builder) addChild(parent *Node, n *Node) bool {
+	p := sdf.ParentPath(sdf.StripVariants(n.Path))
+	anc := !n.implied && p != "/" && p != "" && n.Arc != ArcVariant
+	return b.addArc(parent, n, arcOpts{ancestral: anc})
+}
+
+// addArc adds node n under parent (_AddArc): cycle and capacity checks,
+// duplicate sites skipped when asked, the ancestral subgraph attached,
+// and the implied-class task queued (AddTasksForNode).
+func (b *builder) addArc(parent *Node, n *Node, o arcOpts) bool {
 	n.Parent = parent
 	if n.Origin == nil {
 		n.Origin = parent
@@ -475,6 +560,12 @@ func (b *builder) addChild(parent *Node, n *Node) bool {
 			shortName(n.LayerStack.Root().Identifier), n.Path)
 		return false
 	}
+	if b.frame != nil && b.frame.skipDup {
+		o.skipDup = true
+	}
+	if o.skipDup && b.siteInGraphs(parent, n.LayerStack, n.Path) {
+		return false
+	}
 	if t := b.top(); t.idx.nodes >= maxIndexNodes {
 		b.full = true
 		t.full = true
@@ -483,28 +574,66 @@ func (b *builder) addChild(parent *Node, n *Node) bool {
 		return false
 	}
 	b.top().idx.nodes++
-	if n.implied {
-		for _, c := range parent.Children {
-			if c.LayerStack == n.LayerStack && c.Path == n.Path && c.Arc == n.Arc {
-				return false // already there (implied twice)
-			}
-		}
+	b.cache.seq++
+	n.seq = b.cache.seq
+	if o.noSpecs {
+		n.inert = true
 	}
 	parent.Children = append(parent.Children, n)
 	b.sortChildren(parent)
-	b.addAncestral(n)
+	if o.ancestral {
+		b.addAncestral(n, o.skipDup)
+	}
+	// Any new edge may need implied classes (AddTasksForNode): a class
+	// node propagates the whole class hierarchy it belongs to; another
+	// node propagates the classes of a subgraph it brought.
+	if isClassArc(n.Arc) {
+		if s := findStartingNodeForImpliedClasses(n); s != nil {
+			b.queueImplied(s)
+		}
+	} else if hasClassBasedChild(n) {
+		b.queueImplied(n)
+	}
 	return true
+}
+
+// siteInGraphs reports whether a contributing node of the graph being
+// built, or of the graphs of outer frames, is at the site; the path moves
+// as the subgraph's root path moves to the path requested of it
+// (_AddArc, skipDuplicateNodes; PcpPrimIndex_Graph::GetNodeUsingSite).
+func (b *builder) siteInGraphs(parent *Node, ls *LayerStack, path string) bool {
+	node, fr := parent, b.frame
+	for node != nil {
+		root := rootOf(node)
+		found := false
+		walk(root, func(m *Node) {
+			found = found || (!m.inert && m.LayerStack == ls && m.Path == path)
+		})
+		if found {
+			return true
+		}
+		if fr == nil {
+			break
+		}
+		// Once attached, the subgraph's root site is the requested one:
+		// an arc to /C added while building /A for /A/B is an arc to /C/B.
+		if p, ok := sdf.ReplacePrefix(sdf.StripVariants(fr.requested), sdf.StripVariants(root.Path), path); ok {
+			path = p
+		}
+		node, fr = fr.parent, fr.prev
+	}
+	return false
 }
 
 // addAncestral gives a node that targets a prim below the root of its
 // layer stack the opinions its target inherits from its ancestors' arcs
 // (a reference to </A/B> sees what </A>'s own references say about B).
-func (b *builder) addAncestral(n *Node) {
-	parent := sdf.ParentPath(sdf.StripVariants(n.Path))
-	if n.implied || parent == "/" || parent == "" || n.Arc == ArcVariant {
+func (b *builder) addAncestral(n *Node, skipDup bool) {
+	parent := sdf.ParentPath(n.Path)
+	if parent == "/" || parent == "" || n.Arc == ArcVariant {
 		return
 	}
-	fr := &frame{parent: n.Parent, requested: n.Path, arc: n.Arc, prev: b.frame, outer: b, depth: 1}
+	fr := &frame{parent: n.Parent, requested: n.Path, arc: n.Arc, prev: b.frame, outer: b, depth: 1, skipDup: skipDup}
 	if b.frame != nil {
 		fr.depth = b.frame.depth + 1
 	}
@@ -533,25 +662,6 @@ func (b *builder) addAncestral(n *Node) {
 	attach(anc.Children)
 	if len(anc.Children) > 0 {
 		b.sortChildren(n)
-	}
-	// The class arcs of the target's ancestors are implied into the
-	// outer graph like those authored on the target: the subgraph's root
-	// carries every class of it, those implied inside it included
-	// (Pcp_PrimIndexer::AddTasksForNode adds EvalImpliedClasses for a
-	// node with class-based children when a subgraph is merged). Every
-	// class node of the subgraph is followed up to n and beyond, since a
-	// class implied to a site the subgraph already had is not a node
-	// there yet still continues up (_AddClassBasedArc, ignoreIfSameAsSite).
-	var classes [][2]*Node
-	for _, c := range n.Children {
-		walk(c, func(m *Node) {
-			if isClassArc(m.Arc) && !m.inert && !m.implied {
-				classes = append(classes, [2]*Node{m.Parent, m})
-			}
-		})
-	}
-	for _, pc := range classes {
-		b.implyClass(pc[0], pc[1], n)
 	}
 }
 
@@ -610,7 +720,7 @@ func (b *builder) evalArcs(n *Node) {
 					}
 				}
 				child := &Node{Arc: ArcRelocate, LayerStack: ls, Path: r.Source, Offset: n.Offset,
-					depth: b.depth, mapSrc: r.Source, mapDst: n.Path}
+					depth: pathDepth(n.Path), mapSrc: r.Source, mapDst: n.Path}
 				if b.addChild(n, child) {
 					elideRelocatedSubtrees(child)
 				}
@@ -672,101 +782,242 @@ func elideRelocatedSubtrees(n *Node) {
 	}
 }
 
+// addClassArc adds an inherit or specialize authored on n
+// (_AddClassBasedArcs): its map function maps the class to the instance
+// and every other path to itself.
 func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 	if target == "" {
 		return
 	}
-	target = withVariantSelections(sdf.StripVariants(target), n.Path)
-	child := &Node{Arc: arc, LayerStack: n.LayerStack, Path: target, Offset: n.Offset,
-		depth: b.depth, siblingNum: num, mapSrc: target, mapDst: n.Path}
-	if !b.addChild(n, child) {
-		return
-	}
-	b.implyClass(n, child, nil)
+	f := newMapFunc(map[string]string{sdf.StripVariants(target): sdf.StripVariants(n.Path)}).withRoot()
+	b.addClassBasedArc(arc, n, n, f, num, nil, "")
 }
 
-// implyClass adds the implied arcs of class node child of n: the class's
-// opinions in every weaker-to-stronger layer stack up the graph apply too
-// (global class overrides), with the class path mapped through each arc
-// (_EvalImpliedClasses, _EvalImpliedClassTree). With above set, child
-// lies in a subgraph attached under above, whose own implied classes are
-// there already: only arcs above it are added.
-func (b *builder) implyClass(n, child, above *Node) {
-	arc, target, num := child.Arc, child.Path, child.siblingNum
-	origin := child
-	fromLS := child.LayerStack // where the class was last implied
-	passed := above == nil
-	cur := n
-	classPath := target
-	for cur.Parent != nil {
-		if cur == above {
-			passed = true
-		}
-		mapped, ok := cur.mapToParent(classPath)
-		inst, ok2 := cur.mapToParent(cur.Path)
-		if !ok || !ok2 {
-			return
-		}
-		up := cur.Parent
-		across := cur.Arc
-		cur = up
-		classPath = mapped
-		if up.LayerStack == child.LayerStack && sdf.StripVariants(mapped) == sdf.StripVariants(target) {
-			continue // the same site: nothing new to imply
-		}
-		if up.LayerStack == fromLS && (!impliesWithinLayerStack(arc, across) || enclosingSpecialize(n) != nil) {
-			// Within one layer stack a class is implied only through an
-			// arc that moves it to another namespace: an internal
-			// reference or payload, or an inherit for inherits (see
-			// impliesWithinLayerStack).
-			continue
-		}
-		if !passed {
-			// Implied inside the subgraph when it was built (or there
-			// as a placeholder site that contributes nothing).
-			fromLS = up.LayerStack
-			continue
-		}
-		if up.LayerStack == fromLS && b.hasSite(up.LayerStack, sdf.StripVariants(mapped)) {
-			// Already in the graph (as a class of its own hierarchy):
-			// implying it again would make it stronger than it is.
-			continue
-		}
-		dest := up
-		// Classes implied from inside a specialized hierarchy belong to
-		// that hierarchy's image in the stronger layer stack.
-		if s := enclosingSpecialize(n); s != nil {
-			if img := b.imageOf(s, up.LayerStack); img != nil {
-				dest = img
-			}
-		}
-		ip := withVariantSelections(sdf.StripVariants(mapped), up.Path)
-		imp := &Node{Arc: arc, LayerStack: up.LayerStack, Path: ip, Offset: up.Offset,
-			depth: origin.depth, siblingNum: num, mapSrc: ip, mapDst: inst,
-			Origin: origin, implied: true}
-		if !b.addChild(dest, imp) {
-			return
-		}
-		origin = imp
-		fromLS = imp.LayerStack
+// addClassBasedArc adds one class arc under parent, or returns the
+// child already there for its site (_AddClassBasedArc). The class path
+// is the parent's path mapped back across the arc, variant selections
+// kept (_DetermineInheritPath); no path, no arc. A class that maps to
+// the parent's own site, or to the site it is implied from (ignoreLS,
+// ignorePath), is added as a placeholder that contributes nothing but
+// keeps the class propagating up the graph; a contributing one skips
+// sites already in the graph and, below the root, brings its ancestral
+// opinions.
+func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc, num int, ignoreLS *LayerStack, ignorePath string) *Node {
+	path := determineInheritPath(parent.Path, f)
+	if path == "" {
+		return nil
 	}
+	if c := findMatchingChild(parent, parent.LayerStack, path); c != nil {
+		return c
+	}
+	contributes := path != parent.Path && !(parent.LayerStack == ignoreLS && path == ignorePath)
+	p := sdf.ParentPath(sdf.StripVariants(path))
+	// OpenUSD 26.11 adds an authored class arc even where a node of the
+	// same site exists (a payload to the class, gen-48 of the oracle), so
+	// only implied ones skip duplicates here.
+	o := arcOpts{noSpecs: !contributes, skipDup: contributes && parent != origin, ancestral: contributes && p != "/" && p != ""}
+	fn := f
+	child := &Node{Arc: arc, LayerStack: parent.LayerStack, Path: path, Offset: parent.Offset,
+		depth: pathDepth(parent.Path), siblingNum: num, mapSrc: path, mapDst: parent.Path,
+		Origin: origin, implied: parent != origin, fn: &fn}
+	if !b.addArc(parent, child, o) {
+		return nil
+	}
+	return child
 }
 
-// impliesWithinLayerStack reports whether a class arc of type arc is
-// implied across an arc of type across into the same layer stack. An
-// internal reference or payload implies both kinds: its map function
-// plus the root identity moves the class into the referencing prim's
-// namespace (_EvalImpliedClasses, _GetImpliedClass). An inherit implies
-// inherits only (a local class of an inherited class); specializes reach
-// the root through _EvalImpliedSpecializes instead.
-func impliesWithinLayerStack(arc, across ArcType) bool {
-	switch across {
-	case ArcReference, ArcPayload:
-		return true
-	case ArcInherit:
-		return arc == ArcInherit
+// determineInheritPath maps a node's path back across a class arc's map
+// function, keeping the variant selections of the node's path
+// (_DetermineInheritPath).
+func determineInheritPath(parentPath string, f mapFunc) string {
+	if !strings.ContainsRune(parentPath, '{') {
+		return f.toSource(parentPath)
+	}
+	p := f.toSource(sdf.StripVariants(parentPath))
+	if p == "" {
+		return ""
+	}
+	return withVariantSelections(p, parentPath)
+}
+
+// findMatchingChild returns the child of parent at the site, if any
+// (_FindMatchingChild).
+func findMatchingChild(parent *Node, ls *LayerStack, path string) *Node {
+	for _, c := range parent.Children {
+		if c.LayerStack == ls && c.Path == path {
+			return c
+		}
+	}
+	return nil
+}
+
+func hasClassBasedChild(n *Node) bool {
+	for _, c := range n.Children {
+		if isClassArc(c.Arc) {
+			return true
+		}
 	}
 	return false
+}
+
+// findStartingNodeOfClassHierarchy walks up from class node n across the
+// class arcs introduced at n's depth and returns the instance that
+// inherits the hierarchy and the hierarchy's first class
+// (Pcp_FindStartingNodeOfClassHierarchy, utils.cpp).
+func findStartingNodeOfClassHierarchy(n *Node) (instance, class *Node) {
+	depth := n.depthBelowIntroduction()
+	instance = n
+	for instance.Parent != nil && isClassArc(instance.Arc) && instance.depthBelowIntroduction() == depth {
+		class = instance
+		instance = instance.Parent
+	}
+	return instance, class
+}
+
+// findStartingNodeForImpliedClasses returns where implied class
+// processing starts for class node n, so that the whole chain of classes
+// n belongs to, ancestral class hierarchies included, is propagated as a
+// unit (_FindStartingNodeForImpliedClasses; TrickyNestedClasses): the
+// instance of n's class hierarchy, and while that instance is itself a
+// class reached through an ancestral class arc whose class is not a
+// namespace child of that ancestral class, the start of the ancestral
+// hierarchy.
+func findStartingNodeForImpliedClasses(n *Node) *Node {
+	start := n
+	for start != nil && start.Parent != nil && isClassArc(start.Arc) {
+		inst, class := findStartingNodeOfClassHierarchy(start)
+		start = inst
+		if inst.Parent != nil && isClassArc(inst.Arc) && class != nil {
+			if sdf.HasPrefix(sdf.StripVariants(class.Path), sdf.StripVariants(inst.pathAtIntroduction())) {
+				break
+			}
+		}
+	}
+	return start
+}
+
+// queueImplied adds an EvalImpliedClasses task for n (once).
+func (b *builder) queueImplied(n *Node) {
+	if b.impliedTasks == nil {
+		b.impliedTasks = map[*Node]bool{}
+	}
+	b.impliedTasks[n] = true
+}
+
+// popImpliedTask returns the queued node added last: descendants are
+// processed before their ancestors (Task::PriorityOrder for
+// EvalImpliedClasses orders by node index, highest first).
+func (b *builder) popImpliedTask() *Node {
+	var best *Node
+	for n := range b.impliedTasks {
+		if best == nil || n.seq > best.seq {
+			best = n
+		}
+	}
+	if best != nil {
+		delete(b.impliedTasks, best)
+	}
+	return best
+}
+
+// evalImpliedClasses implies the class-based children of n to n's parent
+// (_EvalImpliedClasses): the map of n to its parent, with the root
+// identity added so that root classes cross it, transfers each class
+// hierarchy below n to the parent's namespace. A class authored across a
+// reference thus applies in the referencing layer stack too (a global
+// class override), and a class of a relocation source's subgraph
+// follows the relocation ("spooky" inherits).
+func (b *builder) evalImpliedClasses(n *Node) {
+	if n.Parent == nil || !hasClassBasedChild(n) {
+		return
+	}
+	b.evalImpliedClassTree(n.Parent, n, n.fnToParent().withRoot(), true)
+}
+
+// impliedClassFn is the map function of the class arc f transferred by
+// transfer (_GetImpliedClass; PcpMapExpression::ImpliedClass in usd-core
+// 26.11, which is not transfer o f o transfer^-1 as in earlier releases):
+// both paths of each pair of f are mapped through transfer (a pair whose
+// class does not map is dropped, one whose instance does not map becomes
+// a block), and so is the pair f implies at each source of transfer that
+// lies under one of f's instances; the root identity is added. This rule
+// was inferred from usd-core 26.11 and agrees with its
+// PcpMapExpression.ImpliedClass on 5000 random map functions; a class
+// whose own site is the transfer's target thus implies nothing (gen-80 of
+// the oracle), while an ancestral class keeps its sub-root pair
+// (SubrootReferenceAndClasses).
+func impliedClassFn(transfer, f mapFunc) mapFunc {
+	if transfer.isIdentity() {
+		return f
+	}
+	pairs := map[string]string{"/": "/"}
+	for _, p := range f.pairs {
+		src := transfer.toTarget(p[0])
+		if src == "" {
+			continue
+		}
+		tgt := ""
+		if p[1] != "" {
+			tgt = transfer.toTarget(p[1])
+		}
+		pairs[src] = tgt
+	}
+	for _, p := range transfer.pairs {
+		under := false
+		for _, q := range f.pairs {
+			under = under || (q[1] != "" && sdf.HasPrefix(p[0], q[1]))
+		}
+		if !under {
+			continue
+		}
+		a := f.toSource(p[0])
+		if a == "" {
+			continue
+		}
+		src := transfer.toTarget(a)
+		if _, seen := pairs[src]; src == "" || seen {
+			continue
+		}
+		pairs[src] = p[1]
+	}
+	return newMapFunc(pairs)
+}
+
+// evalImpliedClassTree adds below dest the implied classes of the class
+// arcs below src, recursing into nested classes (_EvalImpliedClassTree).
+// A relocation node passes them on to its parent. At the start of a
+// tree, the class arc that continues dest's own class chain is skipped
+// (it is not a namespace child of src's class).
+func (b *builder) evalImpliedClassTree(dest, src *Node, transfer mapFunc, start bool) {
+	if dest.Arc == ArcRelocate && dest.Parent != nil {
+		b.evalImpliedClassTree(dest.Parent, src, dest.fnToParent().withRoot().compose(transfer), start)
+		b.queueImplied(dest)
+		return
+	}
+	for _, sc := range append([]*Node(nil), src.Children...) {
+		if !isClassArc(sc.Arc) {
+			continue
+		}
+		if start && isClassArc(src.Arc) && src.depthBelowIntroduction() == sc.depthBelowIntroduction() {
+			continue
+		}
+		scFn := sc.fnToParent()
+		destFn := impliedClassFn(transfer, scFn)
+		var dc *Node
+		for _, c := range dest.Children {
+			if c.Origin == sc && c.fnToParent().equal(destFn) {
+				dc = c
+				break
+			}
+		}
+		if dc == nil {
+			dc = b.addClassBasedArc(sc.Arc, dest, sc, destFn, sc.siblingNum, sc.LayerStack, sc.Path)
+		}
+		if dc != nil && hasClassBasedChild(sc) {
+			childTransfer := destFn.inverse().compose(transfer.compose(scFn))
+			b.evalImpliedClassTree(dc, sc, childTransfer, false)
+		}
+	}
 }
 
 func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sdf.LayerOffset, layerIdx, num int) {
@@ -815,7 +1066,7 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 		total = n.Offset.Compose(o)
 	}
 	child := &Node{Arc: arc, LayerStack: target, Path: primPath, Offset: total,
-		depth: b.depth, siblingNum: num, mapSrc: primPath, mapDst: n.Path}
+		depth: pathDepth(n.Path), siblingNum: num, mapSrc: primPath, mapDst: n.Path}
 	b.addChild(n, child)
 }
 
@@ -868,7 +1119,7 @@ func (b *builder) evalVariants(fallback bool) bool {
 			}
 			vp := sdf.AppendVariant(n.Path, s.item, sel)
 			child := &Node{Arc: ArcVariant, LayerStack: n.LayerStack, Path: vp, Offset: n.Offset,
-				depth: b.depth, siblingNum: i, mapSrc: vp, mapDst: n.Path}
+				depth: pathDepth(n.Path), siblingNum: i, mapSrc: vp, mapDst: n.Path}
 			if b.addChild(n, child) {
 				added = true
 				return false

@@ -17,26 +17,6 @@ func enclosingSpecialize(n *Node) *Node {
 	return nil
 }
 
-// imageOf finds the node implied from s into layer stack ls.
-func (b *builder) imageOf(s *Node, ls *LayerStack) *Node {
-	var found *Node
-	b.each(func(n *Node) bool {
-		if n.implied && n.LayerStack == ls {
-			for o := n.Origin; o != nil; o = o.Origin {
-				if o == s {
-					found = n
-					return false
-				}
-				if !o.implied {
-					break
-				}
-			}
-		}
-		return true
-	})
-	return found
-}
-
 // withVariantSelections puts the variant selections of nodePath back into
 // a class path authored inside a variant: </Model/_class> written in
 // </Model{v=a}Child> means </Model{v=a}_class>.
@@ -130,8 +110,12 @@ func (b *builder) strengthOrder() []*Node {
 	for _, t := range trees {
 		var sub func(n *Node)
 		sub = func(n *Node) {
+			// A placeholder (a class implied to its own site) contributes
+			// nothing and hides no later node of the same site.
 			k := n.LayerStack.id + "\x00" + n.Path
-			if !seen[k] {
+			if !n.Contributes() {
+				out = append(out, n)
+			} else if !seen[k] {
 				seen[k] = true
 				out = append(out, n)
 			}
