@@ -30,8 +30,8 @@ render-worker at the Cycles reference settings (640x360, 64 spp, 4 bounces,
 time to write the final EXR and PNG (not in render s: Cycles' anchors stop
 before their images are saved), time to first pixel, peak memory, their
 ratios to Cycles 3.4, and the mean brightness ratio and RMSE against each
-scene's cycles.exr. Images and
-side-by-side PNGs (ours | Cycles) go to --out.`,
+scene's cycles.exr. Images and side-by-side PNGs (ours | Cycles) go to
+--out.`,
 	Args: cobra.NoArgs,
 	RunE: runBench,
 }
