@@ -20,9 +20,10 @@ import (
 // again from its '[' — so values, accepted inputs and error messages (file,
 // line, column) stay exactly the general parser's.
 //
-// Values are exact: decimal strings that fit Clinger's fast path (at most
-// 15 significant digits and a small power of ten: one correctly rounded
-// float operation on two exact operands) are computed inline; every other
+// Values are exact: decimal strings that fit Clinger's fast path (digits
+// that make an integer below 2^53, 2^24 for float, and a small power of
+// ten: one correctly rounded float operation on two exact operands) are
+// computed inline; every other
 // number goes to strconv.ParseFloat. Both give the correctly rounded value,
 // bit-identical to strconv.ParseFloat(token, bits).
 //
@@ -385,43 +386,24 @@ func scanFloat(src []byte, p, hi, bits int) (float64, int, bool) {
 		neg = src[p] == '-'
 		p++
 	}
+	// Up to 19 digits cannot overflow mant; clinger then wants it below
+	// 2^53 (2^24) anyway, and longer numbers go to strconv.
 	var mant uint64
-	nd, digits, exp := 0, 0, 0
-	for p < hi {
-		c := src[p]
-		if c < '0' || c > '9' {
-			break
-		}
-		if nd < 19 {
-			mant = mant*10 + uint64(c-'0')
-			if mant != 0 {
-				nd++
-			}
-		} else {
-			nd++ // too many digits for the fast path
-		}
-		digits++
+	from := p
+	for p < hi && src[p]-'0' < 10 {
+		mant = mant*10 + uint64(src[p]-'0')
 		p++
 	}
+	digits, exp := p-from, 0
 	if p < hi && src[p] == '.' {
 		p++
-		for p < hi {
-			c := src[p]
-			if c < '0' || c > '9' {
-				break
-			}
-			if nd < 19 {
-				mant = mant*10 + uint64(c-'0')
-				if mant != 0 {
-					nd++
-				}
-				exp--
-			} else {
-				nd++
-			}
-			digits++
+		from = p
+		for p < hi && src[p]-'0' < 10 {
+			mant = mant*10 + uint64(src[p]-'0')
 			p++
 		}
+		digits += p - from
+		exp = from - p
 	}
 	if digits == 0 {
 		return 0, p, false
@@ -453,7 +435,7 @@ func scanFloat(src []byte, p, hi, bits int) (float64, int, bool) {
 	if p < hi && !isDelim(src[p]) {
 		return 0, p, false
 	}
-	if nd <= 15 {
+	if digits <= 19 {
 		if f, ok := clinger(mant, exp, bits); ok {
 			if neg {
 				f = -f
