@@ -202,11 +202,17 @@ const (
 
 // value is a usda literal of type t (scalar or, with array, an array).
 func (g *crateGen) value(t string, array bool) string {
+	attrArray := array
 	if strings.HasSuffix(t, "[]") {
 		t, array = strings.TrimSuffix(t, "[]"), true
 	}
 	if !array {
 		return g.scalar(t, styleRandom, 0, nil)
+	}
+	// Attribute values only (the text format has no edits in dictionaries,
+	// whose array values come here as "int[]" with array unset).
+	if attrArray && g.allows(14) && t != "pathExpression" && t != "opaque" && g.r.IntN(5) == 0 {
+		return g.arrayEdit(t)
 	}
 	var n int
 	switch g.r.IntN(8) {
@@ -255,6 +261,53 @@ func (g *crateGen) value(t string, array bool) string {
 	}
 	b.WriteByte(']')
 	return b.String()
+}
+
+// arrayEdit is a usda array edit (crate 0.14.0, VtArrayEdit) of element
+// type t: every operation kind, literal and index forms, negative and
+// out-of-range indexes, sizes with and without fill.
+func (g *crateGen) arrayEdit(t string) string {
+	lit := func() string { return g.scalar(t, styleRandom, 0, nil) }
+	idx := func() string { return "[" + strconv.Itoa(g.r.IntN(13)-6) + "]" }
+	size := func() string { return strconv.Itoa(g.r.IntN(9)) }
+	var ops []string
+	for range g.r.IntN(7) {
+		var op string
+		switch g.r.IntN(12) {
+		case 0:
+			op = "append " + lit()
+		case 1:
+			op = "prepend " + lit()
+		case 2:
+			op = "write " + lit() + " to " + idx()
+		case 3:
+			op = "insert " + lit() + " at " + idx()
+		case 4:
+			op = "erase " + idx()
+		case 5:
+			op = "write " + idx() + " to " + idx()
+		case 6:
+			op = "insert " + idx() + " at " + idx()
+		case 7:
+			op = g.pick("append ", "prepend ") + idx()
+		case 8:
+			op = "minsize " + size()
+			if g.r.IntN(2) == 0 {
+				op += " fill " + lit()
+			}
+		case 9:
+			op = "resize " + size()
+			if g.r.IntN(2) == 0 {
+				op += " fill " + lit()
+			}
+		case 10:
+			op = "maxsize " + size()
+		default:
+			op = "append " + lit()
+		}
+		ops = append(ops, op)
+	}
+	return "edit [" + strings.Join(ops, "; ") + "]"
 }
 
 func (g *crateGen) scalar(t string, style arrayStyle, i int, lut []string) string {

@@ -413,6 +413,9 @@ func FormatArrayEditElem(v any) string {
 	case float64:
 		return shortFloat(x, 64)
 	case Half: // GfHalf streams as a float at the stream's default precision
+		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
+			return shortFloat(f, 32)
+		}
 		return strconv.FormatFloat(float64(x), 'g', 6, 32)
 	case TimeCode:
 		return shortFloat(float64(x), 64)

@@ -23,6 +23,10 @@ func TestArrayEditFloatLiteralsPrintAsTfStringify(t *testing.T) {
 	if g := strings.Join(g64, " "); g != want64 {
 		t.Errorf("double:\n got %s\nwant %s", g, want64)
 	}
+	for _, h := range []Half{Half(math.Inf(-1)), Half(math.Inf(1)), HalfFromBits(0x2e66)} {
+		g32 = append(g32, FormatArrayEditElem(h))
+	}
+	want32 += " -inf inf 0.0999756"
 	if g := strings.Join(g32, " "); g != want32 {
 		t.Errorf("float:\n got %s\nwant %s", g, want32)
 	}
