@@ -304,6 +304,14 @@ func (p *parser) reference() (sdf.Reference, error) {
 	if r.PrimPath != "" && r.PrimPath[0] != '/' {
 		return r, p.errf("reference target path %q must be absolute", r.PrimPath)
 	}
+	// SdfSchema::IsValidReference / IsValidPayload, which OpenUSD's text
+	// parser applies to each item.
+	if strings.ContainsRune(r.PrimPath, '{') {
+		return r, p.errf("reference and payload paths cannot contain variant selections: <%s>", r.PrimPath)
+	}
+	if r.PrimPath != "" && !isPrimPath(r.PrimPath) {
+		return r, p.errf("reference or payload prim path <%s> must be either empty or an absolute prim path", r.PrimPath)
+	}
 	if p.peek() == '(' {
 		p.pos++
 		for {
@@ -459,6 +467,15 @@ func (p *parser) relocates(anchor string) ([]sdf.Relocate, error) {
 		if err != nil {
 			return nil, err
 		}
+		// SdfSchema::IsValidRelocatesSourcePath / TargetPath, applied by
+		// the text parser (_RelocatesAdd): prim paths without variant
+		// selections; only the target may be empty.
+		for _, x := range []string{src, dst} {
+			if (x == "" && x == dst) || (!strings.ContainsRune(x, '{') && isPrimPath(x)) {
+				continue
+			}
+			return nil, p.errf("'%s' is not a valid relocates path", x)
+		}
 		out = append(out, sdf.Relocate{Source: absPath(src, anchor), Target: absPath(dst, anchor)})
 	}
 }
@@ -528,4 +545,17 @@ func coerceMeta(field string, v any) (any, error) {
 		return nil, fmt.Errorf("expected a string")
 	}
 	return v, nil
+}
+
+// isPrimPath reports whether a (relative or absolute) path names a prim:
+// not the absolute root, with no property part.
+func isPrimPath(path string) bool {
+	if path == "" || path == "/" {
+		return false
+	}
+	last := path[strings.LastIndexByte(path, '/')+1:]
+	if i := strings.LastIndexByte(last, '}'); i >= 0 {
+		last = last[i+1:]
+	}
+	return !strings.ContainsAny(last, ".[") && last != ""
 }

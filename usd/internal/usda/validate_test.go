@@ -157,3 +157,34 @@ func TestAttributeRedeclaredWithAnotherType(t *testing.T) {
 		}
 	}
 }
+
+// TestArcPathsWithoutVariantSelections pins the checks OpenUSD's text
+// parser makes on arc and relocate paths (SdfSchema::IsValidReference,
+// IsValidPayload, IsValidRelocatesSourcePath / TargetPath, with variant
+// selections prohibited as usd-core 26.11 does): a reference or payload
+// names a prim (or nothing), with no variant selection; a relocate maps a
+// prim to a prim (or to nothing), with no variant selection.
+func TestArcPathsWithoutVariantSelections(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		ok   bool
+	}{
+		{`def "A" (references = @./g.usda@</Group/Model>) {}`, true},
+		{`def "A" (references = @./g.usda@</Group{v=x}Model>) {}`, false},
+		{`def "A" (payload = @./g.usda@</Group{v=x}>) {}`, false},
+		{`def "A" (references = </Group.attr>) {}`, false},
+		{`def "A" (references = @./g.usda@) {}`, true},
+		{"(\n    relocates = {\n        <B>: <C>\n    }\n)", true},
+		{"(\n    relocates = {\n        </A/B>: <>\n    }\n)", true},
+		{"(\n    relocates = {\n        </A{vset=vsel}B>: </A/C>\n    }\n)", false},
+		{"(\n    relocates = {\n        </A/B>: </A{vset=vsel}C>\n    }\n)", false},
+		{"(\n    relocates = {\n        </A/B.x>: </A/C>\n    }\n)", false},
+		{"(\n    relocates = {\n        <>: </A/C>\n    }\n)", false},
+		{"(\n    relocates = {\n        </A/B>: </>\n    }\n)", false},
+	} {
+		_, err := Parse("t.usda", []byte("#usda 1.0\n"+c.text+"\n"))
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err = %v; want ok=%v", c.text, err, c.ok)
+		}
+	}
+}
