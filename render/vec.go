@@ -15,7 +15,7 @@ func (a Vec3) Scale(s float64) Vec3 { return Vec3{a.X * s, a.Y * s, a.Z * s} }
 func (a Vec3) Dot(b Vec3) float64   { return a.X*b.X + a.Y*b.Y + a.Z*b.Z }
 func (a Vec3) Neg() Vec3            { return Vec3{-a.X, -a.Y, -a.Z} }
 func (a Vec3) Len() float64         { return math.Sqrt(a.Dot(a)) }
-func (a Vec3) MaxComp() float64     { return math.Max(a.X, math.Max(a.Y, a.Z)) }
+func (a Vec3) MaxComp() float64     { return max(a.X, a.Y, a.Z) } // builtin max: inlined, unlike math.Max
 func (a Vec3) IsBlack() bool        { return a.X == 0 && a.Y == 0 && a.Z == 0 }
 func (a Vec3) Luminance() float64   { return 0.2126*a.X + 0.7152*a.Y + 0.0722*a.Z }
 func (a Vec3) AddScaled(b Vec3, s float64) Vec3 {
