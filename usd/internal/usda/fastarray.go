@@ -95,6 +95,12 @@ func (s *scanner) fastArray(vt valueType) (v any, ok bool) {
 	} else {
 		count = scalarCount(region)
 	}
+	// Valid text spends at least 2n+1 bytes a tuple and 2 a scalar (with
+	// its comma): a count beyond that is malformed input, and must not
+	// size an allocation.
+	if count > len(region)/(2*tuple)+1 {
+		return nil, false
+	}
 	v, out := makeFlat(fk, vt.n, count)
 	if count > 0 {
 		if !parseFlat(s.src, lo, hi, tuple, fk, out, count, s.workers) {

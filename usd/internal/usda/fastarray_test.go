@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -418,6 +419,31 @@ func TestFastArrayTypes(t *testing.T) {
 		v, ok := s.fastArray(vt)
 		if !ok || reflect.TypeOf(v) != reflect.TypeOf(w) {
 			t.Errorf("%s[]: %T (ok %v), want %T", tn, v, ok, w)
+		}
+	}
+}
+
+// TestFastArrayMalformedCountsDoNotSizeAllocations: brackets full of
+// parentheses or commas (a hostile file) fail as syntax errors without
+// allocating a slice sized by the separator count: at most a few bytes
+// per byte of text, as a valid array of that length would take.
+func TestFastArrayMalformedCountsDoNotSizeAllocations(t *testing.T) {
+	for _, tn := range []string{"double4", "float", "int"} {
+		for _, fill := range []string{"(", ",", "(,"} {
+			text := "[" + strings.Repeat(fill, 4<<20) + "]"
+			vt, _, _ := lookupType(tn)
+			s := &scanner{src: []byte(text), file: "t"}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			before := ms.TotalAlloc
+			_, err := s.value(vt, true, 0)
+			runtime.ReadMemStats(&ms)
+			if err == nil {
+				t.Errorf("%s %q...: no error", tn, fill)
+			}
+			if grew := ms.TotalAlloc - before; grew > 4*uint64(len(text)) {
+				t.Errorf("%s %q... (%d bytes of text): parsing allocated %d bytes", tn, fill, len(text), grew)
+			}
 		}
 	}
 }

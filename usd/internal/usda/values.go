@@ -240,10 +240,14 @@ func (s *scanner) countElems() int {
 		return 0
 	}
 	region := src[:end]
+	// The large numeric arrays take fastArray; here a count of
+	// separators (which malformed input can make anything) sizes at most
+	// a modest first allocation, and append grows it from there.
+	const maxPrealloc = 1 << 16
 	if n := bytes.Count(region, []byte{'('}); n > 0 {
-		return n
+		return min(n, maxPrealloc)
 	}
-	return bytes.Count(region, []byte{','}) + 1
+	return min(bytes.Count(region, []byte{','})+1, maxPrealloc)
 }
 
 // arrayOf parses [e, e, ...] with a typed element parser.
