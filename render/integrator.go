@@ -228,9 +228,14 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		specular = false
 		depth++
 		// Russian roulette from the first bounce on, continuing with
-		// probability max(throughput) as Cycles does: dim paths end early,
-		// bright ones are never cut, and the estimate stays unbiased.
-		if p := beta.MaxComp(); p < 1 {
+		// probability sqrt(max(throughput)) as Cycles does
+		// (path_state_continuation_probability in kernel/integrator/
+		// path_state.h): dim paths end early, bright ones are never cut,
+		// and the estimate stays unbiased. The square root cuts less than
+		// max(throughput) itself: a path surviving with p is weighted 1/p,
+		// so a low p turns rare indirect light (caustics off the ground)
+		// into fewer, brighter fireflies.
+		if p := math.Sqrt(beta.MaxComp()); p < 1 {
 			if p <= 0 || sm.Get1D() >= p {
 				break
 			}
