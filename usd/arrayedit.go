@@ -3,6 +3,7 @@ package usd
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"sort"
 
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -241,4 +242,38 @@ func (a *Attribute) editTimeSamples() []TimeCode {
 		out[i] = TimeCode(t)
 	}
 	return out
+}
+
+// flattenArrayEdits replaces the array edits Flatten copied with the values
+// they resolve to, as UsdStage::Flatten writes them (measured with usd-core
+// 26.11): the default composed at the default time, and time samples
+// composed at each time of the composed value.
+func (a *Attribute) flattenArrayEdits(ps *sdf.Spec) {
+	if def := a.editLevels(TimeCode(math.NaN())); len(def) > 0 && isArrayEdit(def[0].def) {
+		if v, ok := a.resolveEdits(TimeCode(math.NaN())); ok {
+			ps.Set("default", v)
+		} else {
+			ps.Set("default", sdf.ValueBlock{})
+		}
+	}
+	levels := a.editLevels(0)
+	if len(levels) == 0 {
+		return
+	}
+	if top := levels[0]; !(top.ts != nil && samplesHaveEdits(top.ts) || top.ts == nil && isArrayEdit(top.def)) {
+		return
+	}
+	times := editSampleTimes(levels)
+	if len(times) == 0 {
+		return
+	}
+	out := &sdf.TimeSamples{Times: times, Values: make([]any, len(times))}
+	for i, t := range times {
+		if v, ok := a.resolveEdits(TimeCode(t)); ok {
+			out.Values[i] = v
+		} else {
+			out.Values[i] = sdf.ValueBlock{}
+		}
+	}
+	ps.Set("timeSamples", out)
 }

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/rgallery/rgallery/usd/sdf"
 )
 
 // The expected values below are what usd-core 26.11 resolves for the same
@@ -92,6 +95,54 @@ func TestArrayEditSamplesInterpolateComposedValues(t *testing.T) {
 	for attr, want := range map[string]string{"f": "[0 5 10]", "g": "[0 10]", "h": "[2 5 6 7 9]", "k": "[4]"} {
 		if ts := s.PrimAtPath("/P").Attribute(attr).TimeSamples(); fmt.Sprint(ts) != want {
 			t.Errorf("%s samples %v, want %s", attr, ts, want)
+		}
+	}
+}
+
+// TestFlattenResolvesArrayEdits: Flatten writes what array edits resolve
+// to, as UsdStage::Flatten does (usd-core 26.11 flattened the same layers
+// to these values): the composed default, and the composed value at each
+// time of the composed samples.
+func TestFlattenResolvesArrayEdits(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		want map[string]string // attr -> "default | samples"
+	}{
+		{"strong.usda", map[string]string{
+			"a": "[0 0 7 3 9 4 4] | ", "b": "[5] | ", "c": " | 0:[1 2 100] 5:[1 2 100] 10:[5 6 7 100]",
+			"d": "[9 8] | 5:[9 8 100] 6:[1]", "e": "[0 0 0] | ",
+		}},
+		{"strong2.usda", map[string]string{
+			"f": " | 0:[0 1] 5:[0 1] 10:[10 1]", "g": " | 0:[1] 10:[2]",
+			"h": " | 2:[5 3 9] 5:[5 3 9] 6:[5 3 9] 7:[5 1 1] 9:[2 2 2]", "k": "[7 1] | 4:[3 1]",
+		}},
+	} {
+		s, err := Open(filepath.Join("testdata", "arrayedit", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := s.Flatten()
+		for attr, want := range c.want {
+			sp := l.Spec("/P." + attr)
+			if sp == nil {
+				t.Errorf("%s: no /P.%s", c.file, attr)
+				continue
+			}
+			got := ""
+			if v, ok := sp.Get("default"); ok {
+				got = fmt.Sprint(v)
+			}
+			got += " |"
+			if v, ok := sp.Get("timeSamples"); ok {
+				ts := v.(*sdf.TimeSamples)
+				for i, tm := range ts.Times {
+					x, _ := ts.Value(i)
+					got += fmt.Sprintf(" %v:%v", tm, x)
+				}
+			}
+			if strings.TrimSpace(got) != strings.TrimSpace(want) {
+				t.Errorf("%s /P.%s flattened to %q, want %q", c.file, attr, got, want)
+			}
 		}
 	}
 }

@@ -155,6 +155,7 @@ func (s *Stage) flattenProperty(p *Prim, name string) *sdf.Spec {
 				ps.Set("timeSamples", out)
 			}
 		}
+		a.flattenArrayEdits(ps) // arrayedit.go
 		if cs := a.Connections(); len(cs) > 0 || hasField(p, name, "connectionPaths") {
 			ps.Set("connectionPaths", sdf.PathListOp{Explicit: true, Items: nonNil(cs)})
 		}
