@@ -129,8 +129,15 @@
 // PcpCache::SetVariantFallbacks). Every variant arc added restarts the
 // round (its arcs, then the waiting sets), so a selection authored inside
 // a stronger variant, or in a class or reference it brings, drives a set
-// whatever the order variantSets lists them in. Not yet ported: ancestral
-// variant sets of a subgraph decided in the outer graph's context
-// (EvalNodeAncestralVariantSets; TrickySpookyVariantSelectionInClass):
-// a subgraph decides its own.
+// whatever the order variantSets lists them in. While a subgraph is
+// built (a sub-root arc's ancestral opinions), a variant set of a prim
+// takes the selection the graphs it will join have already made for that
+// set of the same prim (layer stack and path), the outermost first: Pcp
+// evaluates a subgraph's variants only once it is attached, in the
+// context of the whole index (_AddArc builds it with
+// evaluateVariantsAndDynamicPayloads false; _EvalNodeAncestralVariantSets,
+// _FindPriorVariantSelection; TrickyInheritsInVariants2). Not yet ported:
+// the rest of that deferral (a subgraph with no such prior selection
+// still decides its own sets, where Pcp would compose the selection
+// across the whole index; TrickySpookyVariantSelectionInClass).
 package pcp

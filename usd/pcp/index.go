@@ -1100,6 +1100,9 @@ func (b *builder) evalVariants(fallback bool) bool {
 				memo[s.item] = c
 			}
 			sel, ok := c.sel, c.ok
+			if osel, found := b.outerVariantSelection(n.LayerStack, sdf.StripVariants(n.Path), s.item); found {
+				sel, ok = osel, true
+			}
 			if !ok {
 				pending = true
 				continue
@@ -1189,6 +1192,45 @@ func (b *builder) variantSelection(set string, fallback bool) (string, bool) {
 		return true
 	})
 	return sel, found
+}
+
+// outerVariantSelection finds, while building a subgraph, the selection
+// the graphs it will join have already made for the variant set of the
+// same prim (layer stack and path), the outermost graph first: Pcp
+// evaluates a subgraph's variants only once it is attached, in the
+// context of the whole index (_EvalNodeAncestralVariantSets,
+// _FindPriorVariantSelection; TrickyInheritsInVariants2), so a stronger
+// selection made there drives the subgraph's set.
+func (b *builder) outerVariantSelection(ls *LayerStack, path, set string) (string, bool) {
+	var outers []*builder
+	for fr := b.frame; fr != nil; fr = fr.prev {
+		outers = append(outers, fr.outer)
+	}
+	for i := len(outers) - 1; i >= 0; i-- {
+		sel, found := "", false
+		walk(outers[i].idx.Root, func(m *Node) {
+			if found || m.Arc != ArcVariant || m.LayerStack != ls || m.inert {
+				return
+			}
+			for p := m.Path; strings.ContainsRune(p, '{'); {
+				j := strings.LastIndexByte(p, '{')
+				k := strings.IndexByte(p[j:], '}')
+				if k < 0 {
+					break
+				}
+				vs, v, _ := strings.Cut(p[j+1:j+k], "=")
+				if vs == set && sdf.StripVariants(p[:j]) == path {
+					sel, found = v, true
+					return
+				}
+				p = p[:j]
+			}
+		})
+		if found {
+			return sel, true
+		}
+	}
+	return "", false
 }
 
 // lastVariantSelection returns the set and selection of the variant
