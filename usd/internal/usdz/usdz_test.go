@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func makeZip(t *testing.T, names ...string) []byte {
+func makeZip(t testing.TB, names ...string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
