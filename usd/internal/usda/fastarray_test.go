@@ -447,3 +447,16 @@ func TestFastArrayMalformedCountsDoNotSizeAllocations(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFastArray: for any text, the fast path (with its fallback) and the
+// general parser agree on values, end position and error.
+func FuzzFastArray(f *testing.F) {
+	r := rand.New(rand.NewPCG(16, 5))
+	for i := range 50 {
+		tn := arrayTypes[i%len(arrayTypes)]
+		f.Add(uint8(i), randomArrayText(r, tn, r.IntN(8), i%3 == 0, false))
+	}
+	f.Fuzz(func(t *testing.T, ti uint8, text string) {
+		checkSameAsGeneral(t, arrayTypes[int(ti)%len(arrayTypes)], text)
+	})
+}
