@@ -32,6 +32,7 @@ type wide struct {
 // collapse converts the binary tree into a 4-wide one.
 func collapse(root *tmpNode, order []int32, n int) *wide {
 	w := &wide{order: order, box: root.box, nodes: make([]bvh4Node, root.wide)}
+	adviseHugePages(w.nodes)
 	if root.left == nil {
 		// A single leaf: one node whose first child is that leaf.
 		nd := emptyNode

@@ -179,6 +179,7 @@ func (b *blas) buildPacks(n int, vert func(i int32) (Vec3, Vec3, Vec3)) []int32 
 		}
 	}
 	b.packs = make([]tri4, np)
+	adviseHugePages(b.packs)
 	b.ntris = n
 	// Each entry writes its own lane: no two goroutines share a word.
 	parallelFor(n, func(lo, hi int) {
