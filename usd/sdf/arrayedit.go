@@ -30,9 +30,14 @@ const (
 // EditEndIndex is the insertion index one past the end (append).
 const EditEndIndex = math.MinInt64
 
-// MaxArrayEditSize bounds the sizes that minsize/resize may ask for: a
-// small hostile file must not make a value of billions of elements.
-const MaxArrayEditSize = 1 << 28
+// MaxArrayEditSize and MaxArrayEditBytes bound the sizes that minsize and
+// resize may ask for: a small hostile file must not make a value of
+// billions of elements (OpenUSD would allocate it).
+const (
+	MaxArrayEditSize  = 1 << 28
+	MaxArrayEditBytes = 1 << 30
+	maxArrayEditWork  = 1 << 32 // elements moved, summed over the operations
+)
 
 // Arity is the number of arguments an operation takes.
 func (op ArrayEditOp) Arity() int {
@@ -193,8 +198,8 @@ func (e ArrayEdit) Apply(array any) (any, error) {
 		res.Index(int(at)).Set(v)
 	}
 	resize := func(n int64, fill reflect.Value) error {
-		if n > MaxArrayEditSize {
-			return fmt.Errorf("array edit resizes to %d elements (more than %d)", n, MaxArrayEditSize)
+		if n > MaxArrayEditSize || n*int64(res.Type().Elem().Size()) > MaxArrayEditBytes {
+			return fmt.Errorf("array edit resizes to %d elements of %d bytes (more than %d elements or %d bytes)", n, res.Type().Elem().Size(), MaxArrayEditSize, MaxArrayEditBytes)
 		}
 		cur := int64(res.Len())
 		if n <= cur {
@@ -211,9 +216,19 @@ func (e ArrayEdit) Apply(array any) (any, error) {
 		res = grown
 		return nil
 	}
+	// Inserts and erases move the elements after them: bound the work, so
+	// that a small file of many operations cannot hang the reader.
+	work := int64(0)
 	for _, s := range steps {
 		a1, a2 := s.A1, s.A2
 		n := int64(res.Len())
+		cost := int64(1)
+		if s.Op == EditInsertLiteral || s.Op == EditInsertRef || s.Op == EditErase {
+			cost += n
+		}
+		if work += cost; work > maxArrayEditWork {
+			return nil, fmt.Errorf("array edit of %d operations over %d elements is too costly to apply", len(steps), n)
+		}
 		switch s.Op {
 		case EditWriteLiteral:
 			if lit(a1) && ref(&a2, n) {

@@ -115,4 +115,8 @@ func TestMalformedArrayEditIsAnError(t *testing.T) {
 	if _, err := e.Apply(nil); err == nil {
 		t.Error("minsize 2^40 applied")
 	}
+	m := sdf.ArrayEdit{Values: []sdf.Matrix4d{}, Ins: sdf.AppendSteps(nil, sdf.ArrayEditStep{Op: sdf.EditSetSize, A1: 1 << 24})}
+	if _, err := m.Apply(nil); err == nil {
+		t.Error("resize of matrix4d[] to 2 GiB applied")
+	}
 }
