@@ -93,6 +93,10 @@ func valuesEqual(a, b any) bool {
 		rb, ok := b.(ReferenceListOp)
 		return ok && fmt.Sprint(ra) == fmt.Sprint(rb) || ok && valuesEqual(refs(ra), refs(rb))
 	}
+	if ea, ok := a.(ArrayEdit); ok { // arrayedit.go: literals may hold NaNs
+		eb, ok := b.(ArrayEdit)
+		return ok && ea.Dense == eb.Dense && reflect.DeepEqual(ea.Ins, eb.Ins) && valuesEqual(ea.Values, eb.Values)
+	}
 	if ta, ok := a.(*TimeSamples); ok {
 		tb, ok := b.(*TimeSamples)
 		if !ok || len(ta.Times) != len(tb.Times) {
