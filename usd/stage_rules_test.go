@@ -362,3 +362,29 @@ def "D" (references = @./ref.usda@</R> (offset = 3)) {
 		}
 	}
 }
+
+// TestInvalidAssetPathSitedAtSubgraphRoot pins the root site of errors
+// found on a sub-root arc's target (node.GetRootNode().GetSite() in
+// _EvalRefOrPayloadArcs): Pcp indexes the target in a subgraph of its
+// own, so a missing asset referenced there is reported at the target's
+// path in its layer stack, not at the referencing prim.
+func TestInvalidAssetPathSitedAtSubgraphRoot(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+def "A" (references = @./ref.usda@</R/c>) {
+}
+def "B" (references = @./missing.usda@</X>) {
+}
+`,
+		"ref.usda": `#usda 1.0
+def "R" {
+    def "c" (references = @./missing.usda@</X>) {
+    }
+}
+`,
+	})
+	want := []string{"InvalidAssetPath </B>", "InvalidAssetPath </R/c>"}
+	if got := stageErrors(s); !reflect.DeepEqual(got, want) {
+		t.Errorf("errors %q, want %q", got, want)
+	}
+}

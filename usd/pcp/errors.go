@@ -175,3 +175,15 @@ func (b *builder) refOffset(n *Node, arc ArcType, asset, primPath string, off sd
 		b.idx.Path, arc, off.Offset, off.Scale, asset, primPath, n.Path)
 	return sdf.IdentityOffset
 }
+
+// errAtNode records an error found while evaluating the arcs of node n,
+// sited as Pcp sites it (node.GetRootNode().GetSite(), in
+// _EvalRefOrPayloadArcs and the like): at the root of the graph n
+// belongs to while Pcp builds it, which is the target of a sub-root arc
+// when n lies in that arc's subgraph (frameRootPath), else the prim (or,
+// inside a frame, the site the frame's index is built for).
+func (b *builder) errAtNode(n *Node, kind, format string, args ...any) {
+	t := b.top()
+	site := frameRootPath(b.idx, n)
+	t.idx.Errors = append(t.idx.Errors, newError(kind, site, format, args...))
+}

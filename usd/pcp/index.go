@@ -1033,7 +1033,7 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 	} else {
 		l, err := b.cache.loader.Load(asset, authoring)
 		if err != nil {
-			b.errf("InvalidAssetPath", "%s: %s @%s@ from %s: %w", b.idx.Path, arc, asset, authoring.Identifier, err)
+			b.errAtNode(n, "InvalidAssetPath", "%s: %s @%s@ from %s: %w", b.idx.Path, arc, asset, authoring.Identifier, err)
 			return
 		}
 		target = b.cache.layerStack(l)
@@ -1041,7 +1041,7 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 	if primPath == "" {
 		dp := target.Root().DefaultPrim()
 		if dp == "" {
-			b.errf("UnresolvedPrimPath", "%s: %s @%s@ has no target prim and %s has no defaultPrim", b.idx.Path, arc, asset, target.Root().Identifier)
+			b.errAtNode(n, "UnresolvedPrimPath", "%s: %s @%s@ has no target prim and %s has no defaultPrim", b.idx.Path, arc, asset, target.Root().Identifier)
 			return
 		}
 		primPath = "/" + dp

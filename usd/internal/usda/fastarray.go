@@ -28,10 +28,10 @@ import (
 // bit-identical to strconv.ParseFloat(token, bits).
 //
 // Arrays longer than parallelMinBytes of text are split at element starts
-// and the pieces parsed by GOMAXPROCS goroutines straight into the one
-// result slice; each piece's element count is known beforehand from
-// bytes.Count of '(' (tuples) or ',' (scalars), so a piece whose count
-// does not match makes the whole array fall back.
+// and the pieces counted, then parsed, by GOMAXPROCS goroutines straight
+// into the one result slice; each piece's element count is known
+// beforehand from bytes.Count of '(' (tuples) or ',' (scalars), so a piece
+// whose count does not match makes the whole array fall back.
 
 // parallelMinBytes is the array text size above which the array is parsed
 // by several goroutines. Below it the goroutine start and the count pass
@@ -89,11 +89,25 @@ func (s *scanner) fastArray(vt valueType) (v any, ok bool) {
 	lo, hi := open+1, open+end
 	tuple := vt.n
 	region := s.src[lo:hi]
-	var count int
+	// Chunks start at elements; each counts its separators: '(' of
+	// tuples, or the commas after scalars (every scalar but the last of
+	// the array has one, so a chunk's commas are its scalars).
+	bounds := splitPoints(s.src, lo, hi, tuple, s.workers)
+	sep := []byte{','}
 	if tuple > 1 {
-		count = bytes.Count(region, []byte{'('})
-	} else {
-		count = scalarCount(region)
+		sep = []byte{'('}
+	}
+	first := make([]int, len(bounds))
+	eachChunk(len(bounds)-1, func(k int) {
+		first[k+1] = bytes.Count(s.src[bounds[k]:bounds[k+1]], sep)
+	})
+	for k := 1; k < len(first); k++ {
+		first[k] += first[k-1]
+	}
+	count := first[len(first)-1]
+	if tuple == 1 {
+		count = scalarCount(region, count)
+		first[len(first)-1] = count
 	}
 	// Valid text spends at least 2n+1 bytes a tuple and 2 a scalar (with
 	// its comma): a count beyond that is malformed input, and must not
@@ -102,20 +116,31 @@ func (s *scanner) fastArray(vt valueType) (v any, ok bool) {
 		return nil, false
 	}
 	v, out := makeFlat(fk, vt.n, count)
-	if count > 0 {
-		if !parseFlat(s.src, lo, hi, tuple, fk, out, count, s.workers) {
+	if count == 0 {
+		if !allBlank(region) {
 			return nil, false
 		}
-	} else if !allBlank(region) {
-		return nil, false
+		s.pos = hi + 1
+		return v, true
+	}
+	last := len(bounds) - 2
+	okAll := make([]bool, last+1)
+	eachChunk(last+1, func(k int) {
+		okAll[k] = first[k+1] >= first[k] &&
+			parseChunk(s.src, bounds[k], bounds[k+1], tuple, fk, out, first[k], first[k+1], k == last)
+	})
+	for _, ok := range okAll {
+		if !ok {
+			return nil, false
+		}
 	}
 	s.pos = hi + 1
 	return v, true
 }
 
-// scalarCount is the number of scalar elements in region: commas plus one,
-// minus a trailing comma; 0 when only blanks.
-func scalarCount(region []byte) int {
+// scalarCount is the number of scalar elements in region given its
+// commas: commas plus one, minus a trailing comma; 0 when only blanks.
+func scalarCount(region []byte, commas int) int {
 	last := len(region) - 1
 	for last >= 0 && isBlank(region[last]) {
 		last--
@@ -123,11 +148,10 @@ func scalarCount(region []byte) int {
 	if last < 0 {
 		return 0
 	}
-	n := bytes.Count(region, []byte{','}) + 1
 	if region[last] == ',' {
-		n--
+		return commas
 	}
-	return n
+	return commas + 1
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
@@ -139,6 +163,56 @@ func allBlank(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// splitPoints cuts src[lo:hi] into chunks for workers goroutines
+// (GOMAXPROCS when 0) at element starts near equal splits of the text: a
+// '(' for tuples, the byte after a comma for scalars. Text shorter than
+// parallelMinBytes is one chunk. It returns the chunk bounds, lo first
+// and hi last.
+func splitPoints(src []byte, lo, hi, n, workers int) []int {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if hi-lo < parallelMinBytes || workers < 2 {
+		return []int{lo, hi}
+	}
+	workers = min(workers, (hi-lo)/(parallelMinBytes/2), 16)
+	bounds := make([]int, 0, workers+1)
+	bounds = append(bounds, lo)
+	for w := 1; w < workers; w++ {
+		at := lo + (hi-lo)*w/workers
+		if at <= bounds[len(bounds)-1] {
+			continue
+		}
+		var i int
+		if n > 1 {
+			i = bytes.IndexByte(src[at:hi], '(')
+		} else {
+			i = bytes.IndexByte(src[at:hi], ',')
+			if i >= 0 {
+				i++ // the element starts after the comma
+			}
+		}
+		if i < 0 {
+			break
+		}
+		bounds = append(bounds, at+i)
+	}
+	return append(bounds, hi)
+}
+
+// eachChunk runs f(0..n-1), on goroutines when there are several.
+func eachChunk(n int, f func(k int)) {
+	if n == 1 {
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for k := range n {
+		wg.Go(func() { f(k) })
+	}
+	wg.Wait()
 }
 
 // makeFlat allocates the typed result of count elements of tuple size n
@@ -193,70 +267,6 @@ func makeFlat(fk flatKind, n, count int) (any, flatOut) {
 	v := make([]int32, count)
 	o.i32 = v
 	return v, o
-}
-
-// parseFlat parses the elements in src[lo:hi] (the inside of the
-// brackets, count elements of tuple size n) into out, splitting long text
-// across goroutines.
-func parseFlat(src []byte, lo, hi, n int, fk flatKind, out flatOut, count, workers int) bool {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	if hi-lo < parallelMinBytes || workers < 2 {
-		return parseChunk(src, lo, hi, n, fk, out, 0, count, true)
-	}
-	workers = min(workers, (hi-lo)/(parallelMinBytes/2), 16)
-	// Chunk starts: element starts near equal splits of the text.
-	bounds := make([]int, 0, workers+1)
-	bounds = append(bounds, lo)
-	for w := 1; w < workers; w++ {
-		at := lo + (hi-lo)*w/workers
-		if at <= bounds[len(bounds)-1] {
-			continue
-		}
-		var i int
-		if n > 1 {
-			i = bytes.IndexByte(src[at:hi], '(')
-		} else {
-			i = bytes.IndexByte(src[at:hi], ',')
-			if i >= 0 {
-				i++ // the element starts after the comma
-			}
-		}
-		if i < 0 {
-			break
-		}
-		bounds = append(bounds, at+i)
-	}
-	bounds = append(bounds, hi)
-	// First element of each chunk, from the separators before it.
-	first := make([]int, len(bounds))
-	for k := 1; k < len(bounds)-1; k++ {
-		piece := src[bounds[k-1]:bounds[k]]
-		if n > 1 {
-			first[k] = first[k-1] + bytes.Count(piece, []byte{'('})
-		} else {
-			first[k] = first[k-1] + bytes.Count(piece, []byte{','})
-		}
-	}
-	first[len(bounds)-1] = count
-	var wg sync.WaitGroup
-	okAll := make([]bool, len(bounds)-1)
-	for k := range len(bounds) - 1 {
-		if first[k+1] < first[k] {
-			return false
-		}
-		wg.Go(func() {
-			okAll[k] = parseChunk(src, bounds[k], bounds[k+1], n, fk, out, first[k], first[k+1], k == len(bounds)-2)
-		})
-	}
-	wg.Wait()
-	for _, ok := range okAll {
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // parseChunk parses the elements from..to-1 out of src[lo:hi]. A chunk
