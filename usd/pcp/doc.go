@@ -21,7 +21,12 @@
 // (inherit, relocate, variant, reference, payload, specialize), then by
 // namespace depth of the arc's introduction (deeper is stronger), then by
 // the strength of the origin, then by authored order. Specializes are
-// placed after everything else (_PropagateSpecializesTreeToRoot).
+// placed after everything else (_PropagateSpecializesTreeToRoot); a
+// specialized hierarchy moved to the root merges into the root's child
+// at the same site, node by node down the matching children, and those
+// nodes contribute once, where the root's child is (_PropagateNodeToParent,
+// _FindMatchingChild); a class implied to its own site (a placeholder)
+// hides no later node of that site.
 //
 // Sub-root arcs (_AddArc with includeAncestralOpinions,
 // PcpPrimIndex_StackFrame): an arc to a prim below the root of its layer
@@ -89,9 +94,11 @@
 // an implied class skips sites already in the graph or the graphs of
 // outer frames (skipDuplicateNodes, the path moved from each subgraph's
 // root to its requested site) and, below the root, brings its ancestral
-// opinions in a frame that skips them too. OpenUSD 26.11 adds an authored
-// class arc even where a node of the same site exists, so authored ones
-// do not skip. A class hierarchy starts at the instance that inherits it,
+// opinions in a frame that skips them too. An authored inherit skips
+// such sites as well, an authored specialize does not (usd-core 26.11's
+// PCP_PRIM_INDEX debug output); a node's references and payloads are
+// evaluated before its inherits and specializes (Task::Type), so an
+// inherit of a site a payload brings is skipped. A class hierarchy starts at the instance that inherits it,
 // or, when that instance is itself a class reached through an ancestral
 // class arc whose class is not a namespace child of the ancestral class,
 // at the start of the ancestral hierarchy

@@ -727,10 +727,9 @@ func (b *builder) evalArcs(n *Node) {
 			}
 		}
 	}
-	// Inherits.
-	for i, it := range composeListOp(ls, n.Path, "inheritPaths", strKey) {
-		b.addClassArc(n, ArcInherit, it.item, i)
-	}
+	// References, payloads, then inherits and specializes: the order of
+	// Pcp's tasks (Task::Type), which decides which of two arcs to one
+	// site an inherit skips as a duplicate.
 	// References.
 	for i, it := range composeListOp(ls, n.Path, "references", refKey) {
 		b.addRefArc(n, ArcReference, it.item.AssetPath, it.item.PrimPath, it.item.Offset, it.layer, i)
@@ -744,6 +743,10 @@ func (b *builder) evalArcs(n *Node) {
 		for i, it := range pls {
 			b.addRefArc(n, ArcPayload, it.item.AssetPath, it.item.PrimPath, it.item.Offset, it.layer, i)
 		}
+	}
+	// Inherits.
+	for i, it := range composeListOp(ls, n.Path, "inheritPaths", strKey) {
+		b.addClassArc(n, ArcInherit, it.item, i)
 	}
 	// Specializes.
 	for i, it := range composeListOp(ls, n.Path, "specializes", strKey) {
@@ -812,10 +815,10 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 	}
 	contributes := path != parent.Path && !(parent.LayerStack == ignoreLS && path == ignorePath)
 	p := sdf.ParentPath(sdf.StripVariants(path))
-	// OpenUSD 26.11 adds an authored class arc even where a node of the
-	// same site exists (a payload to the class, gen-48 of the oracle), so
-	// only implied ones skip duplicates here.
-	o := arcOpts{noSpecs: !contributes, skipDup: contributes && parent != origin, ancestral: contributes && p != "/" && p != ""}
+	// In usd-core 26.11 an authored specialize does not skip a site that
+	// is in the graph already; authored inherits and implied classes do
+	// (its PCP_PRIM_INDEX debug output; gen-48 and gen-176 of the oracle).
+	o := arcOpts{noSpecs: !contributes, skipDup: contributes && (arc == ArcInherit || parent != origin), ancestral: contributes && p != "/" && p != ""}
 	fn := f
 	child := &Node{Arc: arc, LayerStack: parent.LayerStack, Path: path, Offset: parent.Offset,
 		depth: pathDepth(parent.Path), siblingNum: num, mapSrc: path, mapDst: parent.Path,

@@ -107,15 +107,49 @@ func (b *builder) strengthOrder() []*Node {
 		}
 	}
 	seen := map[string]bool{}
+	// A specialized hierarchy moved to the root merges into a child of the
+	// root at the same site, and so does each of its nodes into the
+	// matching child of the node it merged into: those contribute once,
+	// where the root's child is (_PropagateNodeToParent, _FindMatchingChild).
+	rootKids := map[string]*Node{}
+	key := func(n *Node) string { return n.LayerStack.id + "\x00" + n.Path }
+	for _, c := range b.idx.Root.Children {
+		if c.Arc != ArcSpecialize && c.Contributes() {
+			rootKids[key(c)] = c
+		}
+	}
+	merged := map[*Node]bool{}
+	var merge func(n, into *Node)
+	merge = func(n, into *Node) {
+		merged[n] = true
+		for _, c := range n.Children {
+			if c.Arc == ArcSpecialize {
+				continue
+			}
+			for _, m := range into.Children {
+				if m.Contributes() && key(m) == key(c) {
+					merge(c, m)
+					break
+				}
+			}
+		}
+	}
 	for _, t := range trees {
+		if t.Parent != b.idx.Root {
+			if m := rootKids[key(t)]; m != nil && t.Contributes() {
+				merge(t, m)
+			}
+		}
 		var sub func(n *Node)
 		sub = func(n *Node) {
 			// A placeholder (a class implied to its own site) contributes
 			// nothing and hides no later node of the same site.
-			k := n.LayerStack.id + "\x00" + n.Path
-			if !n.Contributes() {
+			k := key(n)
+			switch {
+			case merged[n]:
+			case !n.Contributes():
 				out = append(out, n)
-			} else if !seen[k] {
+			case !seen[k]:
 				seen[k] = true
 				out = append(out, n)
 			}
@@ -126,6 +160,9 @@ func (b *builder) strengthOrder() []*Node {
 			}
 		}
 		sub(t)
+		if t.Contributes() && rootKids[key(t)] == nil {
+			rootKids[key(t)] = t
+		}
 	}
 	return out
 }
