@@ -122,7 +122,15 @@ type RectLight struct {
 	corner, ex, ey, n Vec3
 	area              float64
 	radiance          Vec3
+	center            Vec3
+	near2             float64 // squared distance within which sampling is by solid angle
 }
+
+// rectNear is how many half-diagonals from its centre a rect light is
+// sampled by solid angle: further away area sampling is nearly as good
+// (the 1/d² and cosines vary little over the light) and saves the
+// spherical set-up, four arccosines per shadow ray and per emitter hit.
+const rectNear = 3
 
 func (l *RectLight) prepare(*Scene) {
 	m := &l.ToWorld
@@ -141,6 +149,18 @@ func (l *RectLight) prepare(*Scene) {
 	if l.Normalize && l.area > 0 {
 		l.radiance = l.radiance.Scale(1 / l.area)
 	}
+	l.center = l.corner.AddScaled(l.ex, 0.5).AddScaled(l.ey, 0.5)
+	h := rectNear * l.ex.Add(l.ey).Len() / 2
+	l.near2 = h * h
+}
+
+// solidAngleFrom sets sr up for sampling by solid angle from o when o is
+// near the light and the set-up is stable; false means area sampling.
+// sampleLi and hit decide alike, so the MIS weights see the density the
+// sample was drawn with.
+func (l *RectLight) solidAngleFrom(o Vec3, sr *sphRect) bool {
+	d := o.Sub(l.center)
+	return d.Dot(d) <= l.near2 && sr.init(o, l.corner, l.ex, l.ey)
 }
 
 func (l *RectLight) le(u, v float64) Vec3 {
@@ -152,9 +172,37 @@ func (l *RectLight) le(u, v float64) Vec3 {
 	return l.radiance.Mul(l.Texture.Eval(si))
 }
 
+// sampleLi samples the rectangle by solid angle seen from p (sphRect), as
+// Cycles does, near the light; by area further away (rectNear), when the
+// light is too small for the set-up to be stable, or not a rectangle after
+// its transform.
 func (l *RectLight) sampleLi(p Vec3, u1, u2 float64, ls *lightSample) bool {
-	q := l.corner.AddScaled(l.ex, u1).AddScaled(l.ey, u2)
-	return areaSample(p, q, l.n, l.area, l.le(u1, u2), ls)
+	if p.Sub(l.corner).Dot(l.n) <= 0 {
+		return false // behind the one-sided emitter
+	}
+	var sr sphRect
+	if !l.solidAngleFrom(p, &sr) {
+		q := l.corner.AddScaled(l.ex, u1).AddScaled(l.ey, u2)
+		return areaSample(p, q, l.n, l.area, l.le(u1, u2), ls)
+	}
+	q, u, v := sr.sample(u1, u2)
+	d := q.Sub(p)
+	dist := d.Len()
+	if !(dist > 0) {
+		return false
+	}
+	*ls = lightSample{wi: d.Scale(1 / dist), li: l.le(u, v), dist: dist, pdf: 1 / sr.S}
+	return true
+}
+
+// pdfFrom is sampleLi's solid-angle density, from o, of a direction that
+// meets the light at distance t with cosine cosL at the light.
+func (l *RectLight) pdfFrom(o Vec3, t, cosL float64) float64 {
+	var sr sphRect
+	if l.solidAngleFrom(o, &sr) {
+		return 1 / sr.S
+	}
+	return t * t / (cosL * l.area)
 }
 
 // areaSample fills ls for a point q with normal n on a one-sided emitter
@@ -190,8 +238,7 @@ func (l *RectLight) hit(r Ray, tMax float64) (float64, Vec3, float64, bool) {
 	if u < 0 || u > 1 || v < 0 || v > 1 {
 		return 0, Vec3{}, 0, false
 	}
-	pdf := t * t / (-den * l.area)
-	return t, l.le(u, v), pdf, true
+	return t, l.le(u, v), l.pdfFrom(r.O, t, -den), true
 }
 
 func (l *RectLight) escaped(Vec3) (Vec3, float64) { return Vec3{}, 0 }
