@@ -11,9 +11,10 @@ type tracer struct {
 	seed       uint32
 	smp        Sampler
 	rays       int64
-	nInf       []Light   // lights seen by escaping rays
-	nInfSel    []float64 // their selection probabilities
+	nInf       []Light // lights seen by escaping rays
+	nInfIdx    []int   // their indices in Scene.Lights
 	sel        *lightSelector
+	selPmf     []float64      // light choice at the current vertex (local selection)
 	filter     *filterSampler // nil: box filter
 	// aov receives the AOVs of the current sample; nil when the film
 	// has none.
@@ -38,9 +39,10 @@ func newTracer(s *Scene, cam cameraSetup, maxBounces int, seed uint32, sel *ligh
 		switch l.(type) {
 		case *DomeLight, *DistantLight:
 			t.nInf = append(t.nInf, l)
-			t.nInfSel = append(t.nInfSel, sel.pmf[i])
+			t.nInfIdx = append(t.nInfIdx, i)
 		}
 	}
+	t.selPmf = make([]float64, len(s.Lights))
 	return t
 }
 
@@ -89,6 +91,9 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 	var b bsdf
 	var h Hit
 	prevPdf := 0.0
+	// pmf is the light choice at the last scattering vertex, which the MIS
+	// weight of an emitter hit by its BSDF sample needs.
+	pmf := sel.pmf
 	specular := true // camera rays count as "no MIS"
 	passes := 0
 	for depth := 0; ; {
@@ -112,7 +117,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			lightHit = true
 			w := 1.0
 			if !specular {
-				w = powerHeuristic(prevPdf, lpdf*sel.pmf[i])
+				w = powerHeuristic(prevPdf, lpdf*pmf[i])
 			}
 			c := beta.Mul(le).Scale(w)
 			L = L.Add(c)
@@ -138,7 +143,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 				}
 				w := 1.0
 				if !specular {
-					w = powerHeuristic(prevPdf, lpdf*t.nInfSel[i])
+					w = powerHeuristic(prevPdf, lpdf*pmf[t.nInfIdx[i]])
 				}
 				c := beta.Mul(le).Scale(w)
 				L = L.Add(c)
@@ -181,10 +186,20 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		if b.isBlack() {
 			break
 		}
-		// Next-event estimation: one light chosen by power.
+		// Next-event estimation: one light chosen by power, or by its
+		// estimated irradiance here when the scene has few lights.
 		ul := sm.Get1D()
 		u1, u2 := sm.Get2D()
-		if li, pSel := sel.sample(ul); li >= 0 && pSel > 0 {
+		var li int
+		var pSel float64
+		if sel.local() {
+			sel.pmfAt(si.P, b.frame.Z, b.kt > 0, t.selPmf)
+			pmf = t.selPmf
+			li, pSel = sampleFrom(pmf, ul)
+		} else {
+			li, pSel = sel.sample(ul)
+		}
+		if li >= 0 && pSel > 0 {
 			ls := &t.ls
 			if s.Lights[li].sampleLi(si.P, u1, u2, ls) && ls.pdf > 0 && !ls.li.IsBlack() {
 				f, bpdf := b.eval(wo, ls.wi)

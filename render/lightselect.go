@@ -27,9 +27,25 @@ import (
 // light whose estimate is zero has no emission (black colour or zero
 // intensity), so it contributes nothing to NEE either. When every estimate
 // is zero (or uniform selection is asked for) the choice is uniform.
+//
+// With 2 to maxLocalLights lights that all have a bound (every kind but
+// the cylinder), the choice is made at each shading point instead, by an
+// estimate of the irradiance each light gives there (lightBound.importance,
+// after Cycles' light tree importance: distance, and the cosines at the
+// receiver and at the emitter widened by the light's angular size), mixed
+// with localFloor of the global choice. A sun low over a surface, or a key
+// light behind it, then gets few shadow rays there, and the highlights
+// and caustics of the one that matters get the rest. The MIS weight of an
+// emitter hit by a BSDF sample uses the probability the choice had at the
+// vertex the sample left (the integrator keeps it), so the estimate stays
+// unbiased.
 type lightSelector struct {
 	pmf []float64 // probability of each light, in Scene.Lights order
 	cdf []float64 // len(pmf)+1, cdf[0] = 0, last = 1
+	// bounds, when set, make the choice depend on the shading point
+	// (pmfAt); nil for uniform selection, many lights or lights without
+	// a bound.
+	bounds []lightBound
 }
 
 func newLightSelector(lights []Light, sceneRadius float64, uniform bool) *lightSelector {
@@ -90,6 +106,9 @@ func newLightSelector(lights []Light, sceneRadius float64, uniform bool) *lightS
 		ls.cdf[i+1] = ls.cdf[i] + p
 	}
 	ls.cdf[n] = 1
+	if !uniform {
+		ls.setupLocal(lights)
+	}
 	return ls
 }
 
@@ -158,4 +177,167 @@ func lightPower(l Light, r float64) float64 {
 		return channelMean(l.radiance) * avg * 4 * math.Pi * disc
 	}
 	return math.NaN()
+}
+
+// maxLocalLights bounds the scenes whose lights are weighed at every
+// shading point (two loops over the lights per vertex); with more lights
+// the global power choice stays.
+const maxLocalLights = 8
+
+// localFloor is the share of the global (power) choice mixed into the
+// per-point one: no light that might still reach the point gets a zero
+// probability from a bound that was too tight.
+const localFloor = 0.1
+
+// lightBound is what the per-point importance needs of one light.
+type lightBound struct {
+	kind   int     // boundDistant, boundArea, boundSphere, boundDome
+	phi    float64 // irradiance (distant, dome), radiance·area (area), radiance·π r² or intensity (sphere, point)
+	c, n   Vec3    // centre; emission normal (area) or direction to the light (distant)
+	r      float64 // bounding radius (area, sphere)
+	sinMax float64 // distant: sine of the half angle
+}
+
+const (
+	boundDistant = iota
+	boundArea
+	boundSphere
+	boundDome
+)
+
+// setupLocal prepares the per-point choice when every light has a bound
+// and there are few of them.
+func (ls *lightSelector) setupLocal(lights []Light) {
+	if len(lights) < 2 || len(lights) > maxLocalLights {
+		return
+	}
+	b := make([]lightBound, len(lights))
+	for i, l := range lights {
+		switch l := l.(type) {
+		case *DistantLight:
+			b[i] = lightBound{kind: boundDistant, phi: channelMean(l.irr), n: l.toLight, sinMax: math.Sqrt(math.Max(0, 1-l.cosMax*l.cosMax))}
+		case *RectLight:
+			c := l.corner.AddScaled(l.ex, 0.5).AddScaled(l.ey, 0.5)
+			b[i] = lightBound{kind: boundArea, phi: channelMean(l.radiance) * l.area, c: c, n: l.n, r: l.ex.Add(l.ey).Len() / 2}
+		case *DiskLight:
+			r := math.Max(l.ax.Len(), l.ay.Len())
+			b[i] = lightBound{kind: boundArea, phi: channelMean(l.radiance) * l.area, c: l.center, n: l.n, r: r}
+		case *SphereLight:
+			phi := channelMean(l.radiance) * math.Pi * l.r * l.r
+			if l.r <= 0 {
+				phi = channelMean(l.radiance)
+			}
+			b[i] = lightBound{kind: boundSphere, phi: phi, c: l.center, r: l.r}
+		case *DomeLight:
+			// Irradiance of a hemisphere of its mean radiance.
+			avg := 1.0
+			if l.dist != nil && l.Texture != nil && l.Texture.W > 0 && l.Texture.H > 0 {
+				avg = l.dist.total / (float64(l.Texture.W*l.Texture.H) * 2 / math.Pi)
+			}
+			b[i] = lightBound{kind: boundDome, phi: channelMean(l.radiance) * avg * math.Pi}
+		default:
+			return // cylinder lights: no bound, global choice for all
+		}
+		if !(b[i].phi >= 0) || math.IsInf(b[i].phi, 1) {
+			return
+		}
+	}
+	ls.bounds = b
+}
+
+// cosBound is an upper bound of cos of the angle between unit vectors
+// whose central angle has cosine c, when either may turn by an angle of
+// sine s (cos(max(0, θ − θs))).
+func cosBound(c, s float64) float64 {
+	if s >= 1 {
+		return 1
+	}
+	cs := math.Sqrt(1 - s*s)
+	if c >= cs {
+		return 1 // within the widening
+	}
+	// cos(θ − θs) = cosθ cosθs + sinθ sinθs
+	return c*cs + math.Sqrt(math.Max(0, 1-c*c))*s
+}
+
+// importance estimates the irradiance light i gives at p with unit normal
+// n (both hemispheres when twoSided), from bounds that never
+// underestimate the cosines, in the spirit of Cycles' light tree
+// (kernel/light/tree.h, light_tree_node_importance): the angles to the
+// light's centre are widened by the angle its bounding sphere subtends.
+func (b *lightBound) importance(p, n Vec3, twoSided bool) float64 {
+	switch b.kind {
+	case boundDome:
+		return b.phi
+	case boundDistant:
+		c := n.Dot(b.n)
+		if twoSided {
+			c = math.Abs(c)
+		}
+		return b.phi * math.Max(0, cosBound(c, b.sinMax))
+	}
+	d := b.c.Sub(p)
+	d2 := d.Dot(d)
+	r2 := b.r * b.r
+	if d2 <= r2 {
+		return b.phi / math.Max(r2, 1e-12) // inside the bounding sphere
+	}
+	dist := math.Sqrt(d2)
+	w := d.Scale(1 / dist)
+	s := b.r / dist // sine of the subtended half angle
+	c := n.Dot(w)
+	if twoSided {
+		c = math.Abs(c)
+	}
+	cr := math.Max(0, cosBound(c, s))
+	ce := 1.0
+	if b.kind == boundArea {
+		ce = math.Max(0, cosBound(-w.Dot(b.n), s))
+	}
+	return b.phi * cr * ce / (d2 - r2)
+}
+
+// local reports whether the choice depends on the shading point.
+func (ls *lightSelector) local() bool { return ls.bounds != nil }
+
+// pmfAt fills buf (len(pmf)) with the probabilities of choosing each light
+// at p with normal n: the importances normalised, mixed with localFloor
+// of the global pmf. Without bounds it is the global pmf.
+func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, buf []float64) {
+	if ls.bounds == nil {
+		copy(buf, ls.pmf)
+		return
+	}
+	sum := 0.0
+	for i := range ls.bounds {
+		buf[i] = ls.bounds[i].importance(p, n, twoSided)
+		sum += buf[i]
+	}
+	if !(sum > 0) || math.IsInf(sum, 1) {
+		copy(buf, ls.pmf)
+		return
+	}
+	for i, g := range ls.pmf {
+		buf[i] = (1-localFloor)*buf[i]/sum + localFloor*g
+	}
+}
+
+// sampleFrom picks a light for u in [0, 1) from the probabilities pmf
+// (as pmfAt fills them); -1 when there are no lights.
+func sampleFrom(pmf []float64, u float64) (int, float64) {
+	last := -1
+	for i, p := range pmf {
+		if p <= 0 {
+			continue
+		}
+		if u < p {
+			return i, p
+		}
+		u -= p
+		last = i
+	}
+	if last < 0 {
+		return -1, 0
+	}
+	return last, pmf[last] // rounding left u at the end
 }
