@@ -27,8 +27,9 @@ import (
 //     the two composed values are interpolated (held for types that do not
 //     interpolate, or arrays of different sizes); before the first and
 //     after the last the composed value there holds.
-//   - A value block stops the composition: an edit over it edits an empty
-//     array; a block held by the strongest opinion blocks the value.
+//   - A value block stops the composition: at a time an edit over it edits
+//     an empty array, at the default time it blocks the value; a block
+//     held by the strongest opinion blocks the value.
 // Value clips and splines do not take part (they give dense values only).
 
 // isArrayEdit reports whether v is an array edit, without decoding a crate
@@ -124,7 +125,7 @@ func (a *Attribute) held(lv editLevel, T float64) (any, error) {
 
 // composedAt composes the values the levels hold at stage time T. found is
 // false when the strongest value held is a block (or fails to decode).
-func (a *Attribute) composedAt(levels []editLevel, T float64) (val any, found bool) {
+func (a *Attribute) composedAt(levels []editLevel, T float64, atDefault bool) (val any, found bool) {
 	var edits []sdf.ArrayEdit
 	var base any
 	for _, lv := range levels {
@@ -138,6 +139,10 @@ func (a *Attribute) composedAt(levels []editLevel, T float64) (val any, found bo
 		}
 		if _, ok := v.(sdf.ValueBlock); !ok {
 			base = v
+		} else if atDefault {
+			// usd-core 26.11 at the default time: a block under edits
+			// blocks the value (at a time, the edits edit an empty array).
+			return nil, false
 		}
 		break
 	}
@@ -205,29 +210,29 @@ func editSampleTimes(levels []editLevel) []float64 {
 func (a *Attribute) resolveEdits(t TimeCode) (val any, found bool) {
 	levels := a.editLevels(t)
 	if t.IsDefault() {
-		return a.composedAt(levels, 0)
+		return a.composedAt(levels, 0, true)
 	}
 	T := float64(t)
 	times := editSampleTimes(levels)
 	n := len(times)
 	switch {
 	case n == 0:
-		return a.composedAt(levels, T)
+		return a.composedAt(levels, T, false)
 	case T <= times[0]:
-		return a.composedAt(levels, times[0])
+		return a.composedAt(levels, times[0], false)
 	case T >= times[n-1]:
-		return a.composedAt(levels, times[n-1])
+		return a.composedAt(levels, times[n-1], false)
 	}
 	i := sort.SearchFloat64s(times, T)
 	if times[i] == T {
-		return a.composedAt(levels, T)
+		return a.composedAt(levels, T, false)
 	}
 	lo, hi := times[i-1], times[i]
-	lv, ok := a.composedAt(levels, lo)
+	lv, ok := a.composedAt(levels, lo, false)
 	if !ok {
 		return nil, false
 	}
-	hv, ok := a.composedAt(levels, hi)
+	hv, ok := a.composedAt(levels, hi, false)
 	if !ok {
 		return lv, true // held into a block
 	}

@@ -146,3 +146,29 @@ func TestFlattenResolvesArrayEdits(t *testing.T) {
 		}
 	}
 }
+
+// TestArrayEditOverValueBlock: at the default time an edit over a blocked
+// weaker default is blocked; at a time it edits an empty array, and a
+// blocked weaker sample gives way the same (usd-core 26.11 on s7.usda).
+func TestArrayEditOverValueBlock(t *testing.T) {
+	s, err := Open(filepath.Join("testdata", "arrayedit", "s7.usda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := TimeCode(math.NaN())
+	for _, c := range []struct {
+		attr string
+		t    TimeCode
+		want string
+	}{
+		{"b", def, "none"}, {"b", 0, "[1]"}, {"b", 3, "[1]"},
+		{"c", 0, "[1 9]"}, {"c", 1, "[1 9]"}, {"c", 2, "[9]"}, {"c", 2.5, "[9]"}, {"c", 3, "[3 9]"},
+	} {
+		if got := getAt(t, s, c.attr, c.t); got != c.want {
+			t.Errorf("%s at %v = %s, want %s", c.attr, c.t, got, c.want)
+		}
+	}
+	if ts := s.PrimAtPath("/P").Attribute("c").TimeSamples(); fmt.Sprint(ts) != "[0 1 2 3]" {
+		t.Errorf("c samples %v, want [0 1 2 3]", ts)
+	}
+}
