@@ -178,7 +178,12 @@ func Open(file string, opts ...OpenOption) (*Stage, error) {
 	s.errs = append(s.errs, s.cache.LayerErrors...)
 	s.root = &Prim{stage: s, path: "/"}
 	s.prims["/"] = s.root
+	rootErrs := len(s.cache.LayerErrors)
 	s.compose(s.root, 0)
+	// The errors of the layer stacks that arcs brought in (a missing or
+	// cyclic sublayer, invalid relocates there), as Pcp reports them when
+	// the layer stack is first computed.
+	s.errs = append(s.errs, s.cache.LayerErrors[rootErrs:]...)
 	return s, nil
 }
 

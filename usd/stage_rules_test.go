@@ -388,3 +388,78 @@ def "R" {
 		t.Errorf("errors %q, want %q", got, want)
 	}
 }
+
+// TestInvalidRelocatesAreReportedAndIgnored pins
+// Pcp_ComputeRelocationsForLayerStack: a relocate invalid on its own
+// (a root prim source, a target below its source) is an
+// InvalidAuthoredRelocation, several sources for one target one
+// InvalidSameTargetRelocations (with no site), a chain (a target that is
+// another's source) InvalidConflictingRelocation; all of them are
+// ignored, so the sources stay where they are. Errors of a referenced
+// layer stack are reported too.
+func TestInvalidRelocatesAreReportedAndIgnored(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+(
+    relocates = {
+        </A/a>: </A/t>,
+        </A/b>: </A/t>,
+        </A/c>: </A/d>,
+        </A/d>: </A/e>,
+        </B>: </C/x>,
+        </A/f>: </A/f/g>
+    }
+)
+def "A" {
+    def "a" {
+    }
+    def "b" {
+    }
+    def "c" {
+    }
+    def "d" {
+    }
+    def "f" {
+    }
+}
+def "B" {
+}
+def "C" {
+}
+def "M" (references = @./ref.usda@</R>) {
+}
+`,
+		"ref.usda": `#usda 1.0
+(
+    relocates = {
+        </R/a>: </R/t>,
+        </R/b>: </R/t>
+    }
+)
+def "R" {
+    def "a" {
+    }
+    def "b" {
+    }
+}
+`,
+	})
+	want := []string{"InvalidAuthoredRelocation </>", "InvalidConflictingRelocation </>", "InvalidSameTargetRelocations <>"}
+	if got := stageErrors(s); !reflect.DeepEqual(got, want) {
+		t.Errorf("errors %q, want %q", got, want)
+	}
+	var names []string
+	for _, c := range mustPrim(t, s, "/A").Children() {
+		names = append(names, c.Name())
+	}
+	if got := fmt.Sprint(names); got != "[a b c d f]" {
+		t.Errorf("/A children %s, want [a b c d f]", got)
+	}
+	names = nil
+	for _, c := range mustPrim(t, s, "/M").Children() {
+		names = append(names, c.Name())
+	}
+	if got := fmt.Sprint(names); got != "[a b]" {
+		t.Errorf("/M children %s, want [a b]", got)
+	}
+}

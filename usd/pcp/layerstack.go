@@ -3,6 +3,7 @@ package pcp
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -62,32 +63,130 @@ func (ls *LayerStack) isRelocationSource(path string) bool {
 	return false
 }
 
-// collectRelocates gathers the relocations authored in the stack's layers.
-func (ls *LayerStack) collectRelocates() {
-	seen := map[string]bool{}
-	add := func(v any) {
-		rs, _ := v.([]sdf.Relocate)
-		for _, r := range rs {
-			if !seen[r.Source] {
-				seen[r.Source] = true
-				ls.Relocates = append(ls.Relocates, r)
-			}
-		}
-	}
+// collectRelocates gathers and validates the relocations of the stack,
+// as Pcp_ComputeRelocationsForLayerStack does for a UsdStage (USD mode):
+// only layer metadata relocates count (prim-level relocates of older
+// files are ignored there), strongest layer first, and a source already
+// relocated by a stronger layer keeps that relocation. A relocate that is
+// invalid on its own (Pcp_IsValidRelocatesEntry: prim paths without
+// variant selections, a source that is not a root prim, a target that is
+// neither the source nor its ancestor or descendant) is an
+// InvalidAuthoredRelocation; several sources with one target are one
+// InvalidSameTargetRelocations (no site); a relocate whose target is
+// another's source, or lies below one, or whose source lies below
+// another's source, is an InvalidConflictingRelocation
+// (_ValidateAndRemoveConflictingRelocates). Invalid relocates are dropped.
+func (ls *LayerStack) collectRelocates() []error {
+	var errs []error
+	bySource := map[string]int{}
+	var rs []sdf.Relocate
 	for _, l := range ls.Layers {
+		var v any
 		for _, k := range []string{"layerRelocates", "relocates"} {
-			if v, ok := l.Meta(k); ok {
-				add(v)
+			if x, ok := l.Meta(k); ok {
+				v = x
+				break
 			}
 		}
-		for p, spec := range l.Specs {
-			if p == "/" || spec.Type != sdf.SpecPrim || !spec.Has("relocates") {
+		authored, _ := v.([]sdf.Relocate)
+		for _, r := range authored {
+			if msg := invalidRelocate(r); msg != "" {
+				errs = append(errs, newError("InvalidAuthoredRelocation", "/", "%s: relocate <%s> -> <%s>: %s", l.Identifier, r.Source, r.Target, msg))
 				continue
 			}
-			v, _ := spec.Get("relocates")
-			add(v)
+			if _, ok := bySource[r.Source]; !ok {
+				bySource[r.Source] = len(rs)
+				rs = append(rs, r)
+			}
 		}
 	}
+	bad := map[int]bool{}
+	byTarget := map[string][]int{}
+	for i, r := range rs {
+		if r.Target != "" {
+			byTarget[r.Target] = append(byTarget[r.Target], i)
+		}
+	}
+	for target, is := range byTarget {
+		if len(is) > 1 {
+			var srcs []string
+			for _, i := range is {
+				bad[i] = true
+				srcs = append(srcs, "<"+rs[i].Source+">")
+			}
+			sort.Strings(srcs)
+			errs = append(errs, newError("InvalidSameTargetRelocations", "", "relocates %s all target <%s>", strings.Join(srcs, ", "), target))
+		}
+	}
+	conflict := func(i, j int, why string) {
+		bad[i] = true
+		errs = append(errs, newError("InvalidConflictingRelocation", "/", "relocate <%s> -> <%s>: %s <%s> -> <%s>",
+			rs[i].Source, rs[i].Target, why, rs[j].Source, rs[j].Target))
+	}
+	for i, r := range rs {
+		if r.Target != "" {
+			if j, ok := bySource[r.Target]; ok {
+				conflict(i, j, "its target is the source of")
+				conflict(j, i, "its source is the target of")
+			}
+			for p := sdf.ParentPath(r.Target); p != "/" && p != ""; p = sdf.ParentPath(p) {
+				if j, ok := bySource[p]; ok {
+					conflict(i, j, "its target lies below the source of")
+				}
+			}
+		}
+		for p := sdf.ParentPath(r.Source); sdf.ParentPath(p) != "/" && p != "/" && p != ""; p = sdf.ParentPath(p) {
+			if j, ok := bySource[p]; ok {
+				conflict(i, j, "its source lies below the source of")
+			}
+		}
+	}
+	for i, r := range rs {
+		if !bad[i] {
+			ls.Relocates = append(ls.Relocates, r)
+		}
+	}
+	return errs
+}
+
+// invalidRelocate says why a relocate is invalid on its own ("" if it is
+// not): Pcp_IsValidRelocatesEntry, and _IsValidRelocatesEntryForComposing
+// (a root prim cannot be a source).
+func invalidRelocate(r sdf.Relocate) string {
+	valid := func(p string) string {
+		switch {
+		case !strings.HasPrefix(p, "/"):
+			return "relocates must use absolute paths"
+		case strings.ContainsRune(p, '{'):
+			return "relocates cannot have any variant selections"
+		case p == "/" || strings.ContainsAny(p[strings.LastIndexByte(p, '/')+1:], ".["):
+			return "only prims can be relocated"
+		}
+		return ""
+	}
+	if r.Source == "" {
+		return "relocates source paths cannot be empty"
+	}
+	if m := valid(r.Source); m != "" {
+		return m
+	}
+	if r.Target != "" {
+		if m := valid(r.Target); m != "" {
+			return m
+		}
+		switch {
+		case r.Source == r.Target:
+			return "the target of a relocate cannot be the same as its source"
+		case sdf.HasPrefix(r.Target, r.Source):
+			return "the target of a relocate cannot be a descendant of its source"
+		case sdf.HasPrefix(r.Source, r.Target):
+			return "the target of a relocate cannot be an ancestor of its source"
+		}
+	}
+	if sdf.ParentPath(r.Source) == "/" {
+		return "root prims cannot be the source of a relocate"
+	}
+	return ""
 }
 
 // ChildNames composes the child names of a prim: the names of every
@@ -197,7 +296,7 @@ func buildLayerStack(loader LayerLoader, root, session *sdf.Layer) (*LayerStack,
 		}
 	}
 	addSublayers(loader, ls, root, sdf.IdentityOffset, TimeCodesPerSecond(root), owner, map[string]bool{}, &errs)
-	ls.collectRelocates()
+	errs = append(errs, ls.collectRelocates()...)
 	return ls, errs
 }
 

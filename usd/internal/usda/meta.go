@@ -163,6 +163,11 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 		spec.Set(field, d)
 		return nil
 	case "relocates", "layerRelocates":
+		if ctx != metaLayer {
+			// OpenUSD 26.11's text grammar (textFileFormat.yy and its PEGTL
+			// successor) has relocates as layer metadata only.
+			return p.errAt(keyStart, "relocates are layer metadata, not %s metadata", map[metaContext]string{metaPrim: "prim", metaProperty: "property"}[ctx])
+		}
 		r, err := p.relocates(path)
 		if err != nil {
 			return err

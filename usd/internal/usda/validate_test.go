@@ -188,3 +188,14 @@ func TestArcPathsWithoutVariantSelections(t *testing.T) {
 		}
 	}
 }
+
+// TestRelocatesAreLayerMetadata: OpenUSD 26.11's text format has
+// relocates only in the layer's metadata; on a prim it is a syntax error.
+func TestRelocatesAreLayerMetadata(t *testing.T) {
+	if _, err := Parse("t.usda", []byte("#usda 1.0\n(\n    relocates = {\n        </A/b>: </A/c>\n    }\n)\n")); err != nil {
+		t.Errorf("layer relocates: %v", err)
+	}
+	if _, err := Parse("t.usda", []byte("#usda 1.0\ndef \"A\" (\n    relocates = {\n        <b>: <c>\n    }\n)\n{\n}\n")); err == nil {
+		t.Errorf("prim relocates parsed, want an error")
+	}
+}
