@@ -49,7 +49,30 @@
 // (PcpErrorIndexCapacityExceeded), never unbounded growth.
 //
 // Errors (PcpPrimIndexOutputs::Append): errors found while building a
-// subgraph belong to the prim whose index needed it.
+// subgraph belong to the prim whose index needed it. Their site is Pcp's
+// root site (errors.go): the prim, or, for an error found on a sub-root
+// arc's target, that target's path, which Pcp indexes in a frame of its
+// own (node.GetRootNode(); InvalidAssetPath, OpinionAtRelocationSource);
+// "/" for a layer stack's errors; none for variable expression errors
+// (Pcp_EvaluateVariableExpression). OpinionAtRelocationSource is one per
+// layer with a spec at a relocation's source, at the prim whose index adds
+// the relocation (_EvalNodeRelocations); ArcToProhibitedChild is an arc
+// authored on the prim to (below) a relocation source
+// (_ComposeIsProhibitedPrimChild). A reference, payload or sublayer
+// offset that is not finite, has no finite inverse or has a scale below
+// or (for arcs) equal to 0 is InvalidReferenceOffset /
+// InvalidSublayerOffset, and no offset is used (SdfLayerOffset::IsValid).
+//
+// Layer stack relocates (Pcp_ComputeRelocationsForLayerStack, USD mode):
+// layer metadata only, strongest layer first; a relocate invalid on its
+// own (Pcp_IsValidRelocatesEntry, a root prim source) is
+// InvalidAuthoredRelocation, one target for several sources
+// InvalidSameTargetRelocations, a target that is (below) another's source
+// or a source below another's InvalidConflictingRelocation; all are
+// dropped. Owned sublayers (_ApplyOwnedSublayerOrder): under a layer with
+// hasOwnedSubLayers, the sublayer whose owner is the session layer's
+// sessionOwner is strongest among its siblings; two are
+// InvalidSublayerOwnership.
 //
 // References and payloads (_EvalRefOrPayloadArcs): list ops composed over
 // the layer stack; an empty asset path is an internal arc; no prim path
