@@ -46,6 +46,25 @@
 // files) have no value at Default, so a renderer should evaluate at a
 // time code, e.g. Stage.StartTimeCode() or the frame it renders.
 //
+// Through a layer offset, the samples that bracket a stage time are found
+// at the inverse-mapped layer time (SdfLayerOffset::GetInverse rounding
+// included, as UsdStage's _GetTimeSampleValue does): held values take the
+// lower sample, and linear ones are interpolated with the fraction
+// between the brackets' stage times (Usd_LinearInterpolator), so that a
+// sample's own stage time can read the held previous sample, or a
+// quaternion slerped (GfSlerp) onto the sample's negation.
+//
+// Prim metadata as UsdStage composes it: the specifier is the strongest
+// "def", else "class", where a class from (below) a direct inherit is
+// weaker than any def (_GetPrimSpecifierImpl); property names are sorted
+// by TfDictionaryLessThan, then propertyOrder applies
+// (UsdPrim::_GetPropertyNames, _ApplyOrdering).
+//
+// Assets: Open binds the resolver context OpenUSD makes for the root
+// layer (ArDefaultResolver::CreateDefaultContextForAsset), so a search
+// path asset ("sub/a.usd") not found next to its anchoring layer is
+// looked up in the root layer's directory.
+//
 // Typed helpers: Attribute.Float/Bool/Token/Asset/Vec3f/Vec3fArray/
 // Vec2fArray/IntArray/FloatArray/Matrix4d; Prim.Mesh, Prim.Primvar (values,
 // indices, interpolation, elementSize; Primvar.Flatten expands indices),
@@ -83,8 +102,9 @@
 //     scaling, LIVRPS with ancestral arcs, implied inherits, specializes
 //     ordered after everything else, internal and external references and
 //     payloads (default prim, sub-root targets), variant selection with
-//     fallbacks and `${VAR}` expression variables, relocates (layer and
-//     prim-level), cycle detection, a session layer (WithSessionLayer),
+//     fallbacks and `${VAR}` expression variables, relocates (layer
+//     metadata, validated as Pcp does; prim-level relocates are ignored,
+//     as a UsdStage ignores them), cycle detection, a session layer (WithSessionLayer),
 //     payloads on or off.
 //   - Instancing: IsInstance for instanceable prims with arcs; Prototype
 //     returns the first instance with the same arcs, standing in for

@@ -22,8 +22,8 @@ type LayerStack struct {
 	Offsets []sdf.LayerOffset // maps each layer's time to the root layer's
 	id      string
 	vars    map[string]any // expression variables of the root (and session) layer
-	// Relocates of all layers of the stack (layer metadata, and the
-	// prim-level relocates of older files), source to target.
+	// The valid relocates of the stack's layers' metadata, source to
+	// target (collectRelocates).
 	Relocates []sdf.Relocate
 }
 
