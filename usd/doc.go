@@ -104,8 +104,8 @@
 //     payloads (default prim, sub-root targets), variant selection with
 //     fallbacks and `${VAR}` expression variables, relocates (layer
 //     metadata, validated as Pcp does; prim-level relocates are ignored,
-//     as a UsdStage ignores them), cycle detection, a session layer (WithSessionLayer),
-//     payloads on or off.
+//     as a UsdStage ignores them), cycle detection, a session layer
+//     (WithSessionLayer), payloads on or off.
 //   - Instancing: IsInstance for instanceable prims with arcs; Prototype
 //     returns the first instance with the same arcs, standing in for
 //     OpenUSD's prototype prim (instance subtrees are composed normally).
