@@ -83,8 +83,15 @@ func (r *FileResolver) Resolve(asset, anchor string) (string, error) {
 		if p.Has(cand) {
 			return usdz.JoinPackagePath(pkg, cand), nil
 		}
-		if p.Has(path.Clean(asset)) { // search-path style: the package root
-			return usdz.JoinPackagePath(pkg, path.Clean(asset)), nil
+		// A search-path asset (not ./ or ../) not found next to its
+		// anchoring layer is anchored to the package's root layer
+		// (SdfComputeAssetPathRelativeToLayer).
+		if !strings.HasPrefix(asset, ".") {
+			if rl, err := p.RootLayer(); err == nil {
+				if c := path.Clean(path.Join(path.Dir(rl), asset)); p.Has(c) {
+					return usdz.JoinPackagePath(pkg, c), nil
+				}
+			}
 		}
 		return "", fmt.Errorf("%s in package %s: %w", asset, pkg, ErrNotFound)
 	}

@@ -463,3 +463,29 @@ def "R" {
 		t.Errorf("/M children %s, want [a b]", got)
 	}
 }
+
+// TestSearchPathInPackageAnchorsToPackageRootLayer pins
+// SdfComputeAssetPathRelativeToLayer for packaged layers: a search-path
+// asset not found next to its anchoring layer is anchored to the
+// package's root layer (search_refs/root.usd in search_refs_sub.usdz),
+// also inside a nested package.
+func TestSearchPathInPackageAnchorsToPackageRootLayer(t *testing.T) {
+	dir := filepath.Join(sharedDir(t), "usd-corpus", "dev", "usdz-ousd-fileformat")
+	for _, f := range []string{"search_refs_sub.usdz", "nested_search_refs_sub.usdz"} {
+		s, err := Open(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs := s.Errors(); len(errs) > 0 {
+			t.Errorf("%s: errors %v", f, errs)
+		}
+		a := mustPrim(t, s, "/Model").Attribute("attr_in_root")
+		if a == nil {
+			t.Errorf("%s: /Model.attr_in_root missing", f)
+			continue
+		}
+		if v, _ := a.Get(Default); v != "attr_in_root" {
+			t.Errorf("%s: attr_in_root = %v", f, v)
+		}
+	}
+}
