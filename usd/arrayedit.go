@@ -29,7 +29,15 @@ import (
 //     after the last the composed value there holds.
 //   - A value block stops the composition: at a time an edit over it edits
 //     an empty array, at the default time it blocks the value; a block
-//     held by the strongest opinion blocks the value.
+//     held by the strongest opinion blocks the value. A blocked sample at a
+//     composed time holds the value before it (no interpolation into it).
+// Checked against usd-core 26.11 on 2300 random stacks of 1 to 4 sublayers
+// (offsets and scales, int[] and float[], every operation, blocks): all
+// agree but 17 cases, each with a blocked time sample between composed
+// times, where usd-core's value follows no rule we could derive (it uses
+// the upper composed value, or the default-time value), and cases where
+// usd-core itself returns uninitialized values (NaN) before the first
+// composed sample, which we give as the first composed value.
 // Value clips and splines do not take part (they give dense values only).
 
 // isArrayEdit reports whether v is an array edit, without decoding a crate
@@ -126,12 +134,19 @@ func (a *Attribute) held(lv editLevel, T float64) (any, error) {
 // composedAt composes the values the levels hold at stage time T. found is
 // false when the strongest value held is a block (or fails to decode).
 func (a *Attribute) composedAt(levels []editLevel, T float64, atDefault bool) (val any, found bool) {
+	val, found, _ = a.composedAtBlock(levels, T, atDefault)
+	return val, found
+}
+
+// composedAtBlock is composedAt, also reporting whether the composition
+// ended on a value block.
+func (a *Attribute) composedAtBlock(levels []editLevel, T float64, atDefault bool) (val any, found, block bool) {
 	var edits []sdf.ArrayEdit
 	var base any
 	for _, lv := range levels {
 		v, err := a.held(lv, T)
 		if err != nil {
-			return nil, false // the decode error is in the layer's DecodeErrors
+			return nil, false, false // the decode error is in the layer's DecodeErrors
 		}
 		if e, ok := v.(sdf.ArrayEdit); ok {
 			edits = append(edits, e)
@@ -142,23 +157,28 @@ func (a *Attribute) composedAt(levels []editLevel, T float64, atDefault bool) (v
 		} else if atDefault {
 			// usd-core 26.11 at the default time: a block under edits
 			// blocks the value (at a time, the edits edit an empty array).
-			return nil, false
+			return nil, false, true
+		} else if lv.ts != nil {
+			// A blocked sample at T itself stops interpolation across T
+			// (one held from an earlier time, or a blocked default, does
+			// not: usd-core 26.11 interpolates there).
+			block = lv.off.Apply(lv.ts.Times[lv.heldIndex(T)]) == T
 		}
 		break
 	}
 	if len(edits) == 0 {
-		return base, base != nil
+		return base, base != nil, block
 	}
 	val = base
 	for i := len(edits) - 1; i >= 0; i-- {
 		r, err := edits[i].ComposeOver(val)
 		if err != nil {
 			a.editError(levels[i].o, err)
-			return nil, false
+			return nil, false, block
 		}
 		val = r
 	}
-	return val, true
+	return val, true, block
 }
 
 // editError reports an edit that cannot be applied (a hostile size, a
@@ -228,13 +248,13 @@ func (a *Attribute) resolveEdits(t TimeCode) (val any, found bool) {
 		return a.composedAt(levels, T, false)
 	}
 	lo, hi := times[i-1], times[i]
-	lv, ok := a.composedAt(levels, lo, false)
+	lv, ok, lblock := a.composedAtBlock(levels, lo, false)
 	if !ok {
 		return nil, false
 	}
-	hv, ok := a.composedAt(levels, hi, false)
-	if !ok {
-		return lv, true // held into a block
+	hv, ok, hblock := a.composedAtBlock(levels, hi, false)
+	if !ok || lblock || hblock {
+		return lv, true // held next to a block, as sampleAt holds
 	}
 	return lerp(lv, hv, (T-lo)/(hi-lo)), true
 }
