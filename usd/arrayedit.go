@@ -33,7 +33,7 @@ import (
 //     composed time holds the value before it (no interpolation into it).
 // Checked against usd-core 26.11 on 2300 random stacks of 1 to 4 sublayers
 // (offsets and scales, int[] and float[], every operation, blocks): all
-// agree but 17 cases, each with a blocked time sample between composed
+// agree but 15 attributes, each with a blocked time sample between composed
 // times, where usd-core's value follows no rule we could derive (it uses
 // the upper composed value, or the default-time value), and cases where
 // usd-core itself returns uninitialized values (NaN) before the first
