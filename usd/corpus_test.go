@@ -44,6 +44,9 @@ func mustFail(p string) bool {
 	return (strings.Contains(p, "failcases") && !strings.HasSuffix(p, "unknown-type-001.usda")) ||
 		strings.HasSuffix(p, "BasicInherits_root/usda/root.usd") ||
 		strings.HasSuffix(p, "text-baselines/usda/attributes.usda") || strings.HasSuffix(p, "text-baselines/usda/relations.usda") ||
+		// splines.usda has a float knot value of 17.45e45 and a negative
+		// Bezier tangent width, which TsKnot refuses in usd-core 26.11.
+		strings.HasSuffix(p, "text-baselines/usda/splines.usda") ||
 		// usd-core 26.11 refuses a usdz whose first file is not a USD
 		// layer (usdzFileFormat.cpp) and crate files older than 0.4.0.
 		strings.HasSuffix(p, "usdz-ousd-fileformat/first_file_not_usd.usdz") ||

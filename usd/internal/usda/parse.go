@@ -3,6 +3,9 @@ package usda
 import (
 	"bytes"
 	"fmt"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -486,15 +489,27 @@ func (p *parser) spline(typeName string) (*sdf.Spline, error) {
 			if err != nil {
 				return nil, err
 			}
+			vals := []float64{v}
 			if p.accept('&') { // dual-valued knot: pre & post
-				if _, err := p.float(64); err != nil {
+				pre, err := p.float(64)
+				if err != nil {
 					return nil, err
+				}
+				vals = append(vals, pre)
+			}
+			for _, x := range vals {
+				if !splineValueFits(typeName, x) {
+					return nil, p.errf("spline knot at %v: cannot set undefined value %v for a %s spline", t, x, typeName)
 				}
 			}
 			sp.Knots = append(sp.Knots, sdf.SplineKnot{Time: t, Value: v})
 			// Knot options up to the next ',' at this level.
+			optStart := p.pos
 			if err := p.skipUntilComma(); err != nil {
 				return nil, err
+			}
+			if w, ok := negativeTangentWidth(string(p.src[optStart:p.pos])); ok {
+				return nil, p.errf("spline knot at %v: cannot set negative tangent width %v", t, w)
 			}
 		case isIdentStart(c):
 			key := p.ident(true)
@@ -567,4 +582,35 @@ func (p *parser) propertyStatement(parentPath string, seen *map[string]bool, pro
 		*props = append(*props, sdf.Token(name))
 	}
 	return nil
+}
+
+// splineValueFits reports whether a knot value is defined in the spline's
+// value type: TsKnot refuses a value that is not finite once converted
+// ("Cannot set undefined value"), so 1e45 in a float spline or 70000 in a
+// half one makes OpenUSD's text parser fail.
+func splineValueFits(typeName string, v float64) bool {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return false
+	}
+	switch typeName {
+	case "float":
+		return !math.IsInf(float64(float32(v)), 0)
+	case "half":
+		return math.Abs(v) < 65520 // rounds to infinity from here
+	}
+	return true
+}
+
+var tangentRe = regexp.MustCompile(`\b(?:pre|post)\s*(?:curve|held|linear|sloped)?\s*\(\s*([-+0-9.eE]+)\s*,`)
+
+// negativeTangentWidth finds a (width, slope) tangent with a negative
+// width among a knot's options: TsKnot refuses it ("Cannot set negative
+// tangent width").
+func negativeTangentWidth(opts string) (float64, bool) {
+	for _, m := range tangentRe.FindAllStringSubmatch(opts, -1) {
+		if w, err := strconv.ParseFloat(m[1], 64); err == nil && w < 0 {
+			return w, true
+		}
+	}
+	return 0, false
 }

@@ -199,3 +199,30 @@ func TestRelocatesAreLayerMetadata(t *testing.T) {
 		t.Errorf("prim relocates parsed, want an error")
 	}
 }
+
+// TestSplineKnotsMustBeDefined pins the knot checks of OpenUSD's spline
+// text (TsKnot, as usd-core 26.11 applies them while parsing): a value
+// that is not finite in the spline's value type ("Cannot set undefined
+// value") and a negative Bezier tangent width ("Cannot set negative
+// tangent width") make the layer fail.
+func TestSplineKnotsMustBeDefined(t *testing.T) {
+	for _, c := range []struct {
+		spline string
+		ok     bool
+	}{
+		{"float a.spline = {\n    0: 1e45,\n}", false},
+		{"float a.spline = {\n    0: 1e30,\n}", true},
+		{"double a.spline = {\n    0: 1e400,\n}", false},
+		{"half a.spline = {\n    0: 70000,\n}", false},
+		{"float a.spline = {\n    0: 1 & 1e45,\n}", false},
+		{"double a.spline = {\n    bezier,\n    0: 1; pre (-0.21, 3),\n}", false},
+		{"double a.spline = {\n    bezier,\n    0: 1; post curve (-1, 3),\n}", false},
+		{"double a.spline = {\n    bezier,\n    0: 1; pre (0, 3),\n}", true},
+		{"double a.spline = {\n    hermite,\n    0: 1; pre (-3),\n}", true},
+	} {
+		_, err := Parse("t.usda", []byte("#usda 1.0\ndef \"A\" {\n    "+c.spline+"\n}\n"))
+		if (err == nil) != c.ok {
+			t.Errorf("%q: err = %v; want ok=%v", c.spline, err, c.ok)
+		}
+	}
+}
