@@ -6,7 +6,16 @@ Run with the bench venv's python (numpy, OpenEXR, flip-evaluator, bpy):
   $RGALLERY_BENCH_PYTHON scripts/bench/anchors.py RGALLERY_BINARY SHARED_DIR OUT_DIR [SCENE...]
 
 Knobs (environment): REF_SPP (default 2048), EQ_RES (default 320x180),
-BUDGETS (seconds, default 5,20).
+BUDGETS (seconds, default 5,20), FILTER (our pixel filter, default
+blackman-harris like Cycles' 1.5 px), EQ_SPP (e.g. 16,64: equal-sample mode,
+below).
+
+Equal-sample mode (EQ_SPP set): instead of the time budgets, both renderers
+render each of those sample counts (seed 2, and seed 3 as well for counts
+below 64, whose figures are averaged as variances), and the table gives the
+noise per sample (in full, and without the 0.1% worst pixels): relRMSE against the renderer's own reference, corrected
+for the reference's noise by / sqrt(1 + spp / REF_SPP). It does not depend on
+machine load, unlike the equal-time figures.
 
 Per scene, alternating the renderers at every step (so a noisy neighbour on a
 shared machine hits both alike), 4 bounces, 2 threads:
@@ -56,7 +65,8 @@ def read_exr(path):
 
 def ours(rg, usd, res, spp, seed, exr):
     args = [rg, "render-worker", "--res", res, "--spp", str(spp), "--max-bounces", "4", "--threads", "2",
-            "--seed", str(seed), "--exr", exr, "--final-only", usd]
+            "--seed", str(seed), "--exr", exr, "--final-only", "--filter", os.environ.get("FILTER", "blackman-harris"),
+            "--aovs", "off", usd]
     p = subprocess.run(args, capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit("anchors: %s failed: %s" % (" ".join(args), p.stderr[-2000:]))
@@ -104,10 +114,11 @@ def main():
     ref_spp = int(os.environ.get("REF_SPP", "2048"))
     res = os.environ.get("EQ_RES", "320x180")
     budgets = [float(b) for b in os.environ.get("BUDGETS", "5,20").split(",")]
+    eq_spp = [int(n) for n in os.environ.get("EQ_SPP", "").split(",") if n]
     w, h = (int(v) for v in res.split("x"))
     os.makedirs(out, exist_ok=True)
     py = sys.executable
-    R = {"ref_spp": ref_spp, "res": res, "budgets": budgets, "scenes": {}}
+    R = {"ref_spp": ref_spp, "res": res, "budgets": budgets, "eq_spp": eq_spp, "scenes": {}}
     t_start = time.time()
     for s in scenes:
         usd = os.path.abspath(os.path.join(shared, "bench-scenes", s, s + ".usda"))
@@ -118,7 +129,22 @@ def main():
             exr = os.path.join(out, "%s-%s-ref.exr" % (s, name))
             d[name] = {"ref": fn(usd, res, ref_spp, 1, exr)}
             img[name] = read_exr(exr)
-        for b in budgets:
+        for n in eq_spp:
+            for name, fn in (("ours", lambda *a: ours(rg, *a)), ("cycles", lambda *a: cycles(py, *a))):
+                ref, var, tvar, runs = img[name], [], [], []
+                for seed in ((2, 3) if n < 64 else (2,)):
+                    exr = os.path.join(out, "%s-%s-%dspp-%d.exr" % (s, name, n, seed))
+                    r = fn(usd, res, n, seed, exr)
+                    x = read_exr(exr).astype(np.float64)
+                    e = np.sort(((x - ref) ** 2).mean(-1).ravel())
+                    var.append(e.mean() / (1 + n / ref_spp))
+                    tvar.append(e[:len(e) - len(e) // 1000].mean() / (1 + n / ref_spp))
+                    runs.append(r)
+                rel = float(np.sqrt(np.mean(var)) / ref.mean())
+                trim = float(np.sqrt(np.mean(tvar)) / ref.mean())
+                d[name]["spp%d" % n] = dict(spp=n, rel=rel, trimmed=trim, runs=runs)
+                print("anchors: %s %d spp %s: relRMSE %.4f, trimmed %.4f" % (s, n, name, rel, trim), flush=True)
+        for b in budgets if not eq_spp else []:
             for name, fn in (("ours", lambda *a: ours(rg, *a)), ("cycles", lambda *a: cycles(py, *a))):
                 spp = max(1, int(round(b * d[name]["ref"]["sps"] / (w * h))))
                 exr = os.path.join(out, "%s-%s-%gs.exr" % (s, name, b))
@@ -140,18 +166,32 @@ def main():
         json.dump(R, f, indent=1)
 
     blender = next(iter(R["scenes"].values()))["cycles"]["ref"].get("blender", "?")
-    print()
-    print("Equal-time noise, %s, 4 bounces, 2 threads, against each renderer's own %d-spp reference (seed 1 vs 2);" % (res, ref_spp))
-    print("Cycles = Blender %s through its USD importer. relRMSE = RMSE / reference mean; 'at B' = moved to exactly" % blender)
-    print("B seconds and without the reference's own noise (see scripts/bench/anchors.py); ratio > 1: ours noisier.")
-    print("%-8s %6s | %9s %7s %8s %7s | %9s %7s %8s %7s | %6s" % ("scene", "budget", "ours spp", "t s", "relRMSE", "at B",
-                                                                    "Cyc spp", "t s", "relRMSE", "at B", "ratio"))
-    for s, d in R["scenes"].items():
-        for b in budgets:
-            o, c = d["ours"]["%g" % b], d["cycles"]["%g" % b]
-            print("%-8s %5gs | %9d %7.2f %8.4f %7.4f | %9d %7.2f %8.4f %7.4f | %6.2f" % (
-                s, b, o["spp"], o["render_s"], o["rel"], o["at_budget"], c["spp"], c["render_s"], c["rel"], c["at_budget"],
-                o["at_budget"] / c["at_budget"]))
+    if eq_spp:
+        print()
+        print("Equal-sample noise, %s, 4 bounces, our filter %s, against each renderer's own %d-spp reference" % (
+            res, os.environ.get("FILTER", "blackman-harris"), ref_spp))
+        print("(seed 1 vs 2, and 3 below 64 spp); Cycles = Blender %s. relRMSE = RMSE / reference mean, without" % blender)
+        print("the reference's own noise; ratio > 1: ours noisier per sample. 'trimmed': the same without the 0.1%")
+        print("of pixels with the largest errors (fireflies make the full figure swing from seed to seed).")
+        print("%-8s %6s | %9s %9s | %9s %9s | %6s %7s" % ("scene", "spp", "ours", "trimmed", "Cycles", "trimmed", "ratio", "trimmed"))
+        for s, d in R["scenes"].items():
+            for n in eq_spp:
+                o, c = d["ours"]["spp%d" % n], d["cycles"]["spp%d" % n]
+                print("%-8s %6d | %9.4f %9.4f | %9.4f %9.4f | %6.2f %7.2f" % (
+                    s, n, o["rel"], o["trimmed"], c["rel"], c["trimmed"], o["rel"] / c["rel"], o["trimmed"] / c["trimmed"]))
+    if not eq_spp:
+        print()
+        print("Equal-time noise, %s, 4 bounces, 2 threads, against each renderer's own %d-spp reference (seed 1 vs 2);" % (res, ref_spp))
+        print("Cycles = Blender %s through its USD importer. relRMSE = RMSE / reference mean; 'at B' = moved to exactly" % blender)
+        print("B seconds and without the reference's own noise (see scripts/bench/anchors.py); ratio > 1: ours noisier.")
+        print("%-8s %6s | %9s %7s %8s %7s | %9s %7s %8s %7s | %6s" % ("scene", "budget", "ours spp", "t s", "relRMSE", "at B",
+                                                                        "Cyc spp", "t s", "relRMSE", "at B", "ratio"))
+        for s, d in R["scenes"].items():
+            for b in budgets:
+                o, c = d["ours"]["%g" % b], d["cycles"]["%g" % b]
+                print("%-8s %5gs | %9d %7.2f %8.4f %7.4f | %9d %7.2f %8.4f %7.4f | %6.2f" % (
+                    s, b, o["spp"], o["render_s"], o["rel"], o["at_budget"], c["spp"], c["render_s"], c["rel"], c["at_budget"],
+                    o["at_budget"] / c["at_budget"]))
     print()
     print("Converged images (%d spp, %s): ours against Cycles %s" % (ref_spp, res, blender))
     print("%-8s %11s %11s %10s %11s %11s %11s" % ("scene", "HDR-FLIP", "LDR-FLIP", "mean lum", "ours Ms/s", "Cyc Ms/s", "ratio"))
