@@ -58,6 +58,30 @@ func (f *Film) Add(x, y int, l Vec3) {
 	f.n[i]++
 }
 
+// addRegion adds the w×h pixels at the top left of o (a tile buffer) to
+// f's pixels from (x0, y0) and clears them in o.
+func (f *Film) addRegion(o *Film, x0, y0, w, h int) {
+	for y := 0; y < h; y++ {
+		src, dst := y*o.W, (y0+y)*f.W+x0
+		for x := 0; x < w; x++ {
+			f.n[dst+x] += o.n[src+x]
+			o.n[src+x] = 0
+		}
+		d, s := f.sum[3*dst:3*(dst+w)], o.sum[3*src:3*(src+w)]
+		for k := range d {
+			d[k] += s[k]
+			s[k] = 0
+		}
+		if f.aov != nil {
+			d, s := f.aov[aovChannels*dst:aovChannels*(dst+w)], o.aov[aovChannels*src:aovChannels*(src+w)]
+			for k := range d {
+				d[k] += s[k]
+				s[k] = 0
+			}
+		}
+	}
+}
+
 // Count returns the number of samples in pixel (x, y).
 func (f *Film) Count(x, y int) int { return int(f.n[y*f.W+x]) }
 

@@ -40,7 +40,19 @@ type Settings struct {
 	FilterWidth float64
 	// AOVs makes the film accumulate the AOV passes (see aov.go).
 	AOVs bool
+	// OverlapPasses lets Render's callback of a pass that is not the last
+	// run while the next pass renders, so that writing a progressive image
+	// does not leave the render threads idle. The callback's film still
+	// holds exactly its pass: tiles finished meanwhile wait in tile
+	// buffers (OverlapBufferBytes in all) and enter the film when the
+	// callback returns; when all buffers wait, the threads wait too. A
+	// Focus made inside the callback applies from the pass after the next.
+	OverlapPasses bool
 }
+
+// OverlapBufferBytes is the memory of the tile buffers of
+// Settings.OverlapPasses (at least two tiles a thread).
+const OverlapBufferBytes = 8 << 20
 
 // Progress is reported after every pass.
 type Progress struct {
@@ -69,6 +81,7 @@ type Renderer struct {
 
 	tiles []tile
 	ad    *adaptive // nil without adaptive sampling
+	ov    *overlap  // tile buffers of the last Render with OverlapPasses
 	focus atomic.Pointer[[2]float64]
 	last  [2]float64 // last focus point, for tile ordering
 }
@@ -146,8 +159,35 @@ func (r *Renderer) Focus(x, y float64) {
 // comes quickly. After a Focus, passes render only the tiles near the focus
 // point until they have all their samples, then the whole image resumes,
 // nearest tiles first.
-func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) error) error {
+//
+// With Settings.OverlapPasses the callback of every pass but the last runs
+// while the next pass renders (see there); callbacks still run one at a
+// time and in order, and Render returns only after the last one has.
+func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) error) (err error) {
 	start := time.Now()
+	// pending receives the result of the overlapped callback still
+	// running, if any; cbFailed makes the workers stop pulling tiles when
+	// it failed.
+	var pending chan error
+	var cbFailed atomic.Bool
+	var ov *overlap
+	if r.set.OverlapPasses && onPass != nil {
+		ov = newOverlap(r)
+	}
+	r.ov = ov
+	wait := func() error {
+		if pending == nil {
+			return nil
+		}
+		e := <-pending
+		pending = nil
+		return e
+	}
+	defer func() {
+		if e := wait(); e != nil {
+			err = e // a failed callback is the news, also when stopped
+		}
+	}()
 	total := int64(r.set.SampleEnd-r.set.SampleStart) * int64(r.set.Width*r.set.Height)
 	n := r.set.SampleEnd - r.set.SampleStart
 	cam := r.scene.Camera.setup(r.set.Width, r.set.Height)
@@ -200,7 +240,7 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 			go func(tr *tracer) {
 				defer wg.Done()
 				for {
-					if ctx.Err() != nil {
+					if ctx.Err() != nil || cbFailed.Load() {
 						return
 					}
 					j := int(next.Add(1)) - 1
@@ -208,7 +248,17 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 						return
 					}
 					t := &r.tiles[jobs[j]]
-					cnt := r.renderTile(tr, t, target)
+					var cnt int64
+					if ov != nil && ov.reading.Load() {
+						buf, ok := ov.take(ctx)
+						if !ok {
+							return
+						}
+						cnt = r.renderTile(tr, t, target, buf, t.x0, t.y0)
+						ov.finish(r.film, buf, t)
+					} else {
+						cnt = r.renderTile(tr, t, target, r.film, 0, 0)
+					}
 					if firstPixel.Load() == 0 {
 						firstPixel.CompareAndSwap(0, int64(time.Since(start))+1)
 					}
@@ -217,6 +267,9 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 			}(tracers[w])
 		}
 		wg.Wait()
+		if err := wait(); err != nil {
+			return err
+		}
 		done += added.Load()
 		pass++
 		if r.ad != nil && ctx.Err() == nil {
@@ -241,7 +294,19 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 			Final:            level >= n,
 		}
 		if onPass != nil {
-			if err := onPass(p, r.film); err != nil {
+			if ov != nil && !p.Final {
+				ov.reading.Store(true)
+				ch := make(chan error, 1)
+				pending = ch
+				go func() {
+					e := onPass(p, r.film)
+					if e != nil {
+						cbFailed.Store(true)
+					}
+					ov.done(r.film)
+					ch <- e
+				}()
+			} else if err := onPass(p, r.film); err != nil {
 				return err
 			}
 		}
@@ -253,8 +318,9 @@ func (r *Renderer) Render(ctx context.Context, onPass func(Progress, *Film) erro
 }
 
 // renderTile renders samples [done, target) of every pixel in the tile,
-// sample by sample so each pixel's sum grows in sample order.
-func (r *Renderer) renderTile(tr *tracer, t *tile, target int) int64 {
+// sample by sample so each pixel's sum grows in sample order, into film f
+// whose pixel (0, 0) is image pixel (ox, oy).
+func (r *Renderer) renderTile(tr *tracer, t *tile, target int, f *Film, ox, oy int) int64 {
 	a := r.set.SampleStart
 	var cnt int64
 	if ad := r.ad; ad != nil {
@@ -267,9 +333,9 @@ func (r *Renderer) renderTile(tr *tracer, t *tile, target int) int64 {
 						continue
 					}
 					l := tr.sample(x, y, a+s)
-					r.film.Add(x, y, l)
+					f.Add(x-ox, y-oy, l)
 					if tr.aov != nil {
-						r.film.addAOV(i, tr.aov)
+						f.addAOV((y-oy)*f.W+x-ox, tr.aov)
 					}
 					if s&1 == 1 {
 						ad.addOdd(i, l)
@@ -284,9 +350,9 @@ func (r *Renderer) renderTile(tr *tracer, t *tile, target int) int64 {
 	for s := t.done; s < target; s++ {
 		for y := t.y0; y < t.y1; y++ {
 			for x := t.x0; x < t.x1; x++ {
-				r.film.Add(x, y, tr.sample(x, y, a+s))
+				f.Add(x-ox, y-oy, tr.sample(x, y, a+s))
 				if tr.aov != nil {
-					r.film.addAOV(y*r.set.Width+x, tr.aov)
+					f.addAOV((y-oy)*f.W+x-ox, tr.aov)
 				}
 			}
 		}
@@ -362,4 +428,75 @@ func (r *Renderer) tilesNear(p [2]float64) []int {
 		}
 	}
 	return ids
+}
+
+// overlap keeps the tiles that finish while an overlapped callback reads
+// the film (Settings.OverlapPasses) out of it until the callback returns.
+type overlap struct {
+	reading atomic.Bool // a callback reads the film; set only between passes
+	pool    chan *Film  // free tile buffers
+	mu      sync.Mutex
+	waiting []bufferedTile // finished while reading
+}
+
+type bufferedTile struct {
+	buf *Film
+	t   *tile
+}
+
+func newOverlap(r *Renderer) *overlap {
+	ts := r.set.TileSize
+	per := int64(ts*ts) * (3*8 + 4)
+	if r.film.aov != nil {
+		per += int64(ts*ts) * aovChannels * 8
+	}
+	n := max(2*r.set.Threads, int(OverlapBufferBytes/per))
+	o := &overlap{pool: make(chan *Film, n)}
+	for range n {
+		b := NewFilm(ts, ts)
+		if r.film.aov != nil {
+			b = NewFilmAOV(ts, ts)
+		}
+		o.pool <- b
+	}
+	return o
+}
+
+// take returns a free tile buffer, waiting for one if all wait for the
+// callback; false when ctx is done first.
+func (o *overlap) take(ctx context.Context) (*Film, bool) {
+	select {
+	case b := <-o.pool:
+		return b, true
+	case <-ctx.Done():
+		return nil, false
+	}
+}
+
+// finish books tile t rendered into buf: it waits while the callback
+// reads, else enters the film now (tiles are disjoint, so without a lock
+// on the film).
+func (o *overlap) finish(f *Film, buf *Film, t *tile) {
+	o.mu.Lock()
+	if o.reading.Load() {
+		o.waiting = append(o.waiting, bufferedTile{buf, t})
+		o.mu.Unlock()
+		return
+	}
+	o.mu.Unlock()
+	f.addRegion(buf, t.x0, t.y0, t.x1-t.x0, t.y1-t.y0)
+	o.pool <- buf
+}
+
+// done ends the callback's read: the waiting tiles enter the film.
+func (o *overlap) done(f *Film) {
+	o.mu.Lock()
+	o.reading.Store(false)
+	w := o.waiting
+	o.waiting = nil
+	o.mu.Unlock()
+	for _, bt := range w {
+		f.addRegion(bt.buf, bt.t.x0, bt.t.y0, bt.t.x1-bt.t.x0, bt.t.y1-bt.t.y0)
+		o.pool <- bt.buf
+	}
 }
