@@ -164,6 +164,9 @@ func run(ctx context.Context, cfg Config, in io.Reader, emit *emitter, start tim
 	}
 	set.Filter = filter
 	set.AOVs = !cfg.NoAOVs
+	// Images written after every pass: write them while the next pass
+	// renders instead of leaving the render threads idle meanwhile.
+	set.OverlapPasses = !cfg.FinalOnly
 	r, err := render.NewRenderer(ld.Scene, set)
 	if err != nil {
 		return err
