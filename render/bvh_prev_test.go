@@ -2,9 +2,13 @@ package render
 
 import "math/bits"
 
-// The traversal as of 179d9d2 (before the 2026-12-05 traversal-loop and
-// packet work), kept so that BenchmarkTraversalPrevAB can time the
-// current traversal against it in one process on the same rays.
+// A copy of the traversal (traverseTris and anyTri of bvh4.go) as of the
+// 2026-12-05 traversal work, so that BenchmarkTraversalPrevAB can time a
+// change to the traversal against it in one process on the same rays.
+// Until bvh4.go changes it is the same code (an A/A run: its spread is the
+// noise of the measurement). Before changing the traversal, copy it here
+// again; a change to the box or triangle test needs its old assembly next
+// to the new one for the duration of the measurement.
 
 // PrevScene runs the previous traversal over a built scene's trees.
 type PrevScene struct{ s *Scene }
@@ -38,6 +42,7 @@ func (ps *PrevScene) Occluded(r Ray, tMax float64) bool {
 
 func (w *wide) traverseTrisPrev(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 	rb := newRayBox(o, d)
+	rb.prefetchFrom(w, b)
 	tr := newWTRay(o, d)
 	var th tri4Hit
 	var buf [64]stackEntry
@@ -48,44 +53,80 @@ func (w *wide) traverseTrisPrev(b *blas, o, d Vec3, tMax *float64, h *Hit) bool 
 	for {
 		n := &w.nodes[ni]
 		mask := hit4(n, &rb, *tMax, &ts)
-		var near [4]int32
-		var nearT [4]float64
-		cnt := 0
-		for k := 0; k < 4; k++ {
-			if mask&(1<<k) == 0 {
-				continue
-			}
-			if c := n.count[k]; c > 0 {
-				s, p := n.child[k], n.child[k]>>2
-				for j := int32(0); j < int32(c); j += 4 {
-					m := hit4Tris(&b.packs[p], int32(c)-j, &tr, *tMax, &th)
-					p++
-					for ; m != 0; m &= m - 1 {
-						l := bits.TrailingZeros(uint(m))
-						if th.t[l] < *tMax {
-							*tMax = th.t[l]
-							h.Prim, h.U, h.V = s+j+int32(l), th.u[l], th.v[l]
-							found = true
-						}
+		leaves := mask & int(n.leaf)
+		for ; leaves != 0; leaves &= leaves - 1 {
+			// Four triangles a test; lanes in order, so that ties go to
+			// the first as with one triangle at a time.
+			k := bits.TrailingZeros(uint(leaves)) & 3
+			c, s := int32(n.count[k]), n.child[k]
+			p := s >> 2
+			for j := int32(0); j < c; j += 4 {
+				m := hit4Tris(&b.packs[p], c-j, &tr, *tMax, &th)
+				p++
+				for ; m != 0; m &= m - 1 {
+					l := bits.TrailingZeros(uint(m)) & 3
+					if th.t[l] < *tMax {
+						*tMax = th.t[l]
+						h.Prim, h.U, h.V = s+j+int32(l), th.u[l], th.v[l]
+						found = true
 					}
 				}
-				continue
 			}
-			j := cnt
-			for j > 0 && nearT[j-1] > ts[k] {
-				near[j], nearT[j] = near[j-1], nearT[j-1]
-				j--
-			}
-			near[j], nearT[j] = n.child[k], ts[k]
-			cnt++
 		}
-		if cnt > 0 {
-			for j := cnt - 1; j > 0; j-- {
-				stack = append(stack, stackEntry{near[j], nearT[j]})
-			}
-			if nearT[0] <= *tMax {
-				ni = near[0]
-				continue
+		inner := mask &^ int(n.leaf)
+		if inner != 0 {
+			k0 := bits.TrailingZeros(uint(inner)) & 3
+			inner &= inner - 1
+			if inner == 0 {
+				// One interior child: no ordering, no stack.
+				if ts[k0] <= *tMax {
+					ni = n.child[k0]
+					continue
+				}
+			} else {
+				k1 := bits.TrailingZeros(uint(inner)) & 3
+				inner &= inner - 1
+				if inner == 0 {
+					// Two: the farther one on the stack.
+					if ts[k1] < ts[k0] {
+						k0, k1 = k1, k0
+					}
+					stack = append(stack, stackEntry{n.child[k1], ts[k1]})
+					if ts[k0] <= *tMax {
+						ni = n.child[k0]
+						continue
+					}
+				} else {
+					// Three or four: insertion sort, nearest first.
+					var near [4]int32
+					var nearT [4]float64
+					near[0], nearT[0] = n.child[k0], ts[k0]
+					cnt := 1
+					if ts[k1] < nearT[0] {
+						near[1], nearT[1] = near[0], nearT[0]
+						near[0], nearT[0] = n.child[k1], ts[k1]
+					} else {
+						near[1], nearT[1] = n.child[k1], ts[k1]
+					}
+					cnt++
+					for ; inner != 0; inner &= inner - 1 {
+						k := bits.TrailingZeros(uint(inner)) & 3
+						j := cnt
+						for j > 0 && nearT[(j-1)&3] > ts[k] {
+							near[j&3], nearT[j&3] = near[(j-1)&3], nearT[(j-1)&3]
+							j--
+						}
+						near[j&3], nearT[j&3] = n.child[k], ts[k]
+						cnt++
+					}
+					for j := cnt - 1; j > 0; j-- {
+						stack = append(stack, stackEntry{near[j&3], nearT[j&3]})
+					}
+					if nearT[0] <= *tMax {
+						ni = near[0]
+						continue
+					}
+				}
 			}
 		}
 		for {
@@ -104,6 +145,7 @@ func (w *wide) traverseTrisPrev(b *blas, o, d Vec3, tMax *float64, h *Hit) bool 
 
 func (w *wide) anyTriPrev(b *blas, o, d Vec3, tMax float64) bool {
 	rb := newRayBox(o, d)
+	rb.prefetchFrom(w, b)
 	tr := newWTRay(o, d)
 	var th tri4Hit
 	var buf [64]int32
@@ -113,21 +155,19 @@ func (w *wide) anyTriPrev(b *blas, o, d Vec3, tMax float64) bool {
 	for {
 		n := &w.nodes[ni]
 		mask := hit4(n, &rb, tMax, &ts)
-		for k := 0; k < 4; k++ {
-			if mask&(1<<k) == 0 {
-				continue
-			}
-			if c := n.count[k]; c > 0 {
-				p := n.child[k] >> 2
-				for j := int32(0); j < int32(c); j += 4 {
-					if hit4Tris(&b.packs[p], int32(c)-j, &tr, tMax, &th) != 0 {
-						return true
-					}
-					p++
+		for leaves := mask & int(n.leaf); leaves != 0; leaves &= leaves - 1 {
+			k := bits.TrailingZeros(uint(leaves)) & 3
+			c := int32(n.count[k])
+			p := n.child[k] >> 2
+			for j := int32(0); j < c; j += 4 {
+				if hit4Tris(&b.packs[p], c-j, &tr, tMax, &th) != 0 {
+					return true
 				}
-				continue
+				p++
 			}
-			stack = append(stack, n.child[k])
+		}
+		for inner := mask &^ int(n.leaf); inner != 0; inner &= inner - 1 {
+			stack = append(stack, n.child[bits.TrailingZeros(uint(inner))&3])
 		}
 		if len(stack) == 0 {
 			return false
