@@ -102,8 +102,14 @@
 // the queued node added last is taken (Task::PriorityOrder). Its class
 // children are implied to its parent through its map function plus the
 // root identity, nested classes recursively; the arc that continues the
-// instance's own class chain is skipped; a relocation node passes them on
-// to its parent. The implied map function is the class arc's with both
+// instance's own class chain is skipped. A relocation node takes the
+// classes of its source's subgraph, which then move up from it with the
+// relocation's map ("spooky" inherits: Pcp builds that subgraph with the
+// source as its root, so they are implied onto it there;
+// TrickySpookyInherits), except a class whose site there lies at or below
+// a relocation source, which passes on to the relocation node's parent
+// (the XXX:RelocatesSourceNodes branch of _EvalImpliedClassTree;
+// TrickyInheritsAndRelocates). The implied map function is the class arc's with both
 // paths of each pair mapped through the transfer function (a pair whose
 // class does not map is dropped, one whose instance does not map becomes
 // a block), plus the pair the class arc implies at each source of the
@@ -128,11 +134,7 @@
 // (_FindStartingNodeForImpliedClasses, Pcp_FindStartingNodeOfClassHierarchy;
 // TrickyNestedClasses). A node's namespace depth is its parent's path
 // depth when it was added, so depth below introduction is the parent's
-// depth minus it (PcpNodeRef::GetDepthBelowIntroduction). Not yet ported:
-// the classes of a relocation source's subgraph implied onto the
-// relocation node itself before they move up ("spooky" inherits,
-// TrickySpookyInherits: Pcp builds that subgraph with the source as its
-// root, where this package adds them above the relocation node).
+// depth minus it (PcpNodeRef::GetDepthBelowIntroduction).
 //
 // Relocations (_EvalNodeRelocations, _ElideSubtree,
 // _ElideRelocatedSubtrees): a prim at a relocation's target gets a node
@@ -142,6 +144,10 @@
 // ignored); under the source node, nodes whose site is itself relocated
 // elsewhere are elided; relocated-away children are not listed as
 // children of the source's parent.
+// A relocation node is implied to each weaker-to-stronger layer
+// stack up the graph as an inert node at the source mapped across each
+// arc (_EvalImpliedRelocations); its site contributes no opinions, but a
+// variant selection authored there counts (see Variants).
 //
 // Variants (Task::PriorityOrder, _EvalNodeVariantSets,
 // _EvalNodeAuthoredVariant, _EvalNodeFallbackVariant, RetryVariantTasks):
@@ -166,8 +172,20 @@
 // evaluates a subgraph's variants only once it is attached, in the
 // context of the whole index (_AddArc builds it with
 // evaluateVariantsAndDynamicPayloads false; _EvalNodeAncestralVariantSets,
-// _FindPriorVariantSelection; TrickyInheritsInVariants2). Not yet ported:
-// the rest of that deferral (a subgraph with no such prior selection
-// still decides its own sets, where Pcp would compose the selection
-// across the whole index; TrickySpookyVariantSelectionInClass).
+// _FindPriorVariantSelection; TrickyInheritsInVariants2); failing that,
+// the set's prim path is mapped up through the subgraph, across each
+// frame (the subgraph's root is the requested site's parent, mapped by
+// the node built for that site) and up the outer graph to the root or
+// the closest node it maps to; from there the outer graph is searched
+// down in strength order, the path mapped into each node's namespace,
+// and the first selection authored there wins over the subgraph's own
+// (_ComposeVariantSelection, Pcp_TranslatePathFromNodeToRootOrClosestNode,
+// _ComposeVariantSelectionAcrossNodes; a selection authored at the parent
+// of a relocation source in a referencing layer stack drives the
+// relocated prim: "spooky" selections, TrickySpookyVariantSelection). Not
+// yet ported: deferring a subgraph's variants until it is attached and
+// the outer graph's implied classes are there
+// (EvalNodeAncestralVariantSets after EvalImpliedClasses in
+// Task::Type): a selection reachable only through a class implied later
+// is missed (TrickySpookyVariantSelectionInClass /Char/Anim/LeftLeg).
 package pcp

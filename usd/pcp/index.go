@@ -247,6 +247,7 @@ type frame struct {
 	arc       ArcType // arc from parent to the subgraph's root
 	prev      *frame
 	outer     *builder
+	node      *Node // the node the subgraph is built for (its root, once attached)
 	depth     int
 	// skipDup: arcs added in the subgraph skip sites already in the
 	// graphs it will join (a class's ancestral opinions,
@@ -633,7 +634,7 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 	if parent == "/" || parent == "" || n.Arc == ArcVariant {
 		return
 	}
-	fr := &frame{parent: n.Parent, requested: n.Path, arc: n.Arc, prev: b.frame, outer: b, depth: 1, skipDup: skipDup}
+	fr := &frame{parent: n.Parent, requested: n.Path, arc: n.Arc, prev: b.frame, outer: b, node: n, depth: 1, skipDup: skipDup}
 	if b.frame != nil {
 		fr.depth = b.frame.depth + 1
 	}
@@ -723,6 +724,7 @@ func (b *builder) evalArcs(n *Node) {
 					depth: pathDepth(n.Path), mapSrc: r.Source, mapDst: n.Path}
 				if b.addChild(n, child) {
 					elideRelocatedSubtrees(child)
+					b.addImpliedRelocations(child)
 				}
 			}
 		}
@@ -751,6 +753,37 @@ func (b *builder) evalArcs(n *Node) {
 	// Specializes.
 	for i, it := range composeListOp(ls, n.Path, "specializes", strKey) {
 		b.addClassArc(n, ArcSpecialize, it.item, i)
+	}
+}
+
+// addImpliedRelocations adds, for relocation node r, an inert relocation
+// node to each weaker-to-stronger layer stack up the graph, at the
+// relocation source mapped across each arc (_EvalImpliedRelocations): it
+// contributes no opinions, but a variant selection authored at that site
+// is one of the index's ("spooky" variant selections,
+// TrickySpookyVariantSelection). It is added once per grandparent site.
+// Its map is the identity, and it is marked implied and mapped to no
+// parent path of its own (so it is not taken for a relocation authored
+// here: no OpinionAtRelocationSource is reported for it).
+func (b *builder) addImpliedRelocations(r *Node) {
+	for r != nil && r.Parent != nil && r.Parent.Parent != nil {
+		p, gp := r.Parent, r.Parent.Parent
+		src := p.fnToParent().toTarget(sdf.StripVariants(r.Path))
+		if src == "" {
+			return
+		}
+		for _, c := range gp.Children {
+			if c.Arc == ArcRelocate && c.Path == src {
+				return
+			}
+		}
+		id := identityMap()
+		ir := &Node{Arc: ArcRelocate, LayerStack: gp.LayerStack, Path: src, Offset: gp.Offset,
+			depth: pathDepth(gp.Path), mapSrc: src, Origin: r, implied: true, fn: &id}
+		if !b.addArc(gp, ir, arcOpts{noSpecs: true}) {
+			return
+		}
+		r = ir
 	}
 }
 
@@ -988,15 +1021,21 @@ func impliedClassFn(transfer, f mapFunc) mapFunc {
 
 // evalImpliedClassTree adds below dest the implied classes of the class
 // arcs below src, recursing into nested classes (_EvalImpliedClassTree).
-// A relocation node passes them on to its parent. At the start of a
-// tree, the class arc that continues dest's own class chain is skipped
-// (it is not a namespace child of src's class).
+// At the start of a tree, the class arc that continues dest's own class
+// chain is skipped (it is not a namespace child of src's class).
+//
+// A relocation node: Pcp builds the relocation source's subgraph with the
+// source as its root, so the classes of that subgraph are implied onto
+// it there, and move on from the relocation node once it is attached
+// ("spooky" inherits: TrickySpookyInherits, where /Rig/LRig's inherit of
+// /Rig/SymRig in rig.usda reaches the relocated /Model_1/Anim/LAnim as
+// model.usda's and root.usda's SymRig); classes implied to a relocation
+// node later pass on to its parent (the XXX:RelocatesSourceNodes branch).
+// This package builds the relocation's subtree in the outer graph, so it
+// adds a class below the relocation node unless its site there is at or
+// below a relocation source (salted earth: Pcp has no node there,
+// TrickyInheritsAndRelocates), which passes on to the parent.
 func (b *builder) evalImpliedClassTree(dest, src *Node, transfer mapFunc, start bool) {
-	if dest.Arc == ArcRelocate && dest.Parent != nil {
-		b.evalImpliedClassTree(dest.Parent, src, dest.fnToParent().withRoot().compose(transfer), start)
-		b.queueImplied(dest)
-		return
-	}
 	for _, sc := range append([]*Node(nil), src.Children...) {
 		if !isClassArc(sc.Arc) {
 			continue
@@ -1004,22 +1043,48 @@ func (b *builder) evalImpliedClassTree(dest, src *Node, transfer mapFunc, start 
 		if start && isClassArc(src.Arc) && src.depthBelowIntroduction() == sc.depthBelowIntroduction() {
 			continue
 		}
-		scFn := sc.fnToParent()
-		destFn := impliedClassFn(transfer, scFn)
-		var dc *Node
-		for _, c := range dest.Children {
-			if c.Origin == sc && c.fnToParent().equal(destFn) {
-				dc = c
-				break
-			}
+		b.impliedClass(dest, src, sc, transfer, start)
+	}
+}
+
+// underRelocationSource reports whether path is at or below the source of
+// one of the layer stack's relocations (a prohibited site).
+func underRelocationSource(ls *LayerStack, path string) bool {
+	for _, r := range ls.Relocates {
+		if r.Source != "" && sdf.HasPrefix(path, r.Source) {
+			return true
 		}
-		if dc == nil {
-			dc = b.addClassBasedArc(sc.Arc, dest, sc, destFn, sc.siblingNum, sc.LayerStack, sc.Path)
+	}
+	return false
+}
+
+// impliedClass implies class node sc (a child of src) to dest.
+func (b *builder) impliedClass(dest, src, sc *Node, transfer mapFunc, start bool) {
+	scFn := sc.fnToParent()
+	destFn := impliedClassFn(transfer, scFn)
+	if dest.Arc == ArcRelocate && dest.Parent != nil {
+		if p := determineInheritPath(dest.Path, destFn); p == "" || underRelocationSource(dest.LayerStack, sdf.StripVariants(p)) {
+			b.impliedClass(dest.Parent, src, sc, dest.fnToParent().withRoot().compose(transfer), start)
+			b.queueImplied(dest)
+			return
 		}
-		if dc != nil && hasClassBasedChild(sc) {
-			childTransfer := destFn.inverse().compose(transfer.compose(scFn))
-			b.evalImpliedClassTree(dc, sc, childTransfer, false)
+	}
+	var dc *Node
+	for _, c := range dest.Children {
+		if c.Origin == sc && c.fnToParent().equal(destFn) {
+			dc = c
+			break
 		}
+	}
+	if dc == nil {
+		dc = b.addClassBasedArc(sc.Arc, dest, sc, destFn, sc.siblingNum, sc.LayerStack, sc.Path)
+	}
+	if dc != nil && hasClassBasedChild(sc) {
+		childTransfer := destFn.inverse().compose(transfer.compose(scFn))
+		b.evalImpliedClassTree(dc, sc, childTransfer, false)
+	}
+	if dest.Arc == ArcRelocate && dc != nil {
+		b.queueImplied(dest)
 	}
 }
 
@@ -1104,6 +1169,8 @@ func (b *builder) evalVariants(fallback bool) bool {
 			}
 			sel, ok := c.sel, c.ok
 			if osel, found := b.outerVariantSelection(n.LayerStack, sdf.StripVariants(n.Path), s.item); found {
+				sel, ok = osel, true
+			} else if osel, found := b.outerAuthoredSelection(n, s.item); found && !fallback {
 				sel, ok = osel, true
 			}
 			if !ok {
@@ -1231,6 +1298,123 @@ func (b *builder) outerVariantSelection(ls *LayerStack, path, set string) (strin
 		})
 		if found {
 			return sel, true
+		}
+	}
+	return "", false
+}
+
+// outerAuthoredSelection finds, while building a subgraph, a selection
+// for node n's variant set authored in the graphs the subgraph will join:
+// the set's prim path is mapped up through the subgraph to its root, then
+// across each frame (the root's path is the requested site's parent, and
+// the node built for it maps it to its parent) and up the outer graph,
+// to the root or the closest node it maps to; the selection authored at
+// the mapped path on the outermost node of that chain wins
+// (_ComposeVariantSelection, Pcp_TranslatePathFromNodeToRootOrClosestNode,
+// _ComposeVariantSelectionAcrossNodes; a selection authored in a
+// referencing layer stack at the parent of a relocation source drives the
+// relocated prim's variant: "spooky" selections, TrickySpookyVariantSelection).
+func (b *builder) outerAuthoredSelection(n *Node, set string) (string, bool) {
+	if b.frame == nil {
+		return "", false
+	}
+	var chain []pathAt
+	path := sdf.StripVariants(n.Path)
+	cur, fr := n, b.frame
+	outer := false
+	for {
+		for cur.Parent != nil {
+			p := cur.fnToParent().toTarget(path)
+			if p == "" {
+				return pickAuthored(chain, set)
+			}
+			cur, path = cur.Parent, p
+			if outer {
+				chain = append(chain, pathAt{cur, path})
+			}
+		}
+		if fr == nil || fr.node == nil {
+			break
+		}
+		// cur is the subgraph's root, built for the parent of the site
+		// requested: the node made for that site maps it into the outer
+		// graph.
+		if sdf.StripVariants(cur.Path) != sdf.ParentPath(sdf.StripVariants(fr.requested)) {
+			break
+		}
+		p := fr.node.fnToParent().toTarget(path)
+		if p == "" {
+			break
+		}
+		cur, path, fr, outer = fr.parent, p, fr.prev, true
+		chain = append(chain, pathAt{cur, path})
+	}
+	if len(chain) == 0 {
+		return "", false
+	}
+	// Search from the root (or the closest node) down its subgraph in
+	// strength order, the path mapped into each node's namespace
+	// (_ComposeVariantSelectionAcrossNodes).
+	start := chain[len(chain)-1]
+	sel, found := "", false
+	var visit func(m *Node, p string)
+	visit = func(m *Node, p string) {
+		if found {
+			return
+		}
+		if !m.inert {
+			site := p
+			if strings.ContainsRune(m.Path, '{') {
+				site = withVariantSelections(p, m.Path)
+			}
+			if s, ok := pickAuthored([]pathAt{{m, site}}, set); ok {
+				sel, found = s, true
+				return
+			}
+		}
+		for _, c := range m.Children {
+			if cp := c.fnToParent().toSource(p); cp != "" {
+				visit(c, cp)
+			}
+		}
+	}
+	visit(start.n, start.path)
+	return sel, found
+}
+
+// pathAt is a path in a node's namespace.
+type pathAt struct {
+	n    *Node
+	path string
+}
+
+// pickAuthored returns the selection for set authored at the outermost
+// site of chain that has one.
+func pickAuthored(chain []pathAt, set string) (string, bool) {
+	for i := len(chain) - 1; i >= 0; i-- {
+		n, path := chain[i].n, chain[i].path
+		for _, l := range n.LayerStack.Layers {
+			spec := l.Specs[path]
+			if spec == nil {
+				continue
+			}
+			v, ok := spec.Get("variantSelection")
+			if !ok {
+				continue
+			}
+			m, _ := v.(map[string]string)
+			s, ok := m[set]
+			if !ok {
+				continue
+			}
+			if IsExpression(s) {
+				r, err := EvalExpression(s, nodeVars(n))
+				if err != nil {
+					continue
+				}
+				s = r
+			}
+			return s, true
 		}
 	}
 	return "", false
