@@ -137,6 +137,11 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 		if v, ok := spec.Get(field); ok {
 			lo, _ = v.(sdf.StringListOp)
 		}
+		if field == "variantSetNames" {
+			if err := noDuplicates(field, items); err != nil {
+				return p.errAt(start, "%v", err)
+			}
+		}
 		if err := setListOp(&lo, op, items, none); err != nil {
 			return p.errAt(start, "%v", err)
 		}

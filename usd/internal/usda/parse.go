@@ -57,6 +57,11 @@ func (p *parser) header() error {
 	if version == "" || !(version[0] >= '0' && version[0] <= '9') {
 		return p.errAt(p.pos, "bad usda header version %q", version)
 	}
+	if bytes.HasPrefix(line, []byte("#usda ")) {
+		if err := checkUsdaVersion(version); err != nil {
+			return p.errAt(p.pos, "%v", err)
+		}
+	}
 	p.layer.Version = version
 	p.skipLine()
 	return nil
@@ -393,7 +398,51 @@ func setArcListOp[T any](lo *sdf.ListOp[T], what, op string, items []T, none boo
 	if op != "" && len(items) == 0 {
 		return fmt.Errorf("setting %s to None (or an empty list) is only allowed when setting explicit %s, not for list editing (%s)", what, what, op)
 	}
+	if err := noDuplicates(what, items); err != nil {
+		return err
+	}
 	return setListOp(lo, op, items, none)
+}
+
+// noDuplicates refuses a list-op item list with an item twice, as
+// SdfListOp::SetItems does for the text parser ("Duplicate items exist
+// for field"): references, payloads, inherits, specializes, variant set
+// names, relationship targets and connections.
+func noDuplicates[T any](what string, items []T) error {
+	seen := make(map[string]bool, len(items))
+	for _, it := range items {
+		k := fmt.Sprintf("%#v", it)
+		if seen[k] {
+			return fmt.Errorf("duplicate items exist for field %s: %v", what, it)
+		}
+		seen[k] = true
+	}
+	return nil
+}
+
+// checkUsdaVersion checks the version of a '#usda' header as
+// Sdf_TextFileFormatParser does: two or three numeric parts, from 1.0 to
+// the newest version usd-core 26.11 writes, 1.4 ("1.4.1" is newer).
+func checkUsdaVersion(v string) error {
+	parts := strings.Split(v, ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return fmt.Errorf("unable to parse layer version from %q", v)
+	}
+	var n [3]int
+	for i, s := range parts {
+		x, err := strconv.Atoi(s)
+		if err != nil || x < 0 {
+			return fmt.Errorf("unable to parse layer version from %q", v)
+		}
+		n[i] = x
+	}
+	switch {
+	case n[0] < 1:
+		return fmt.Errorf("cannot parse layer version %q: the minimum supported version is 1.0", v)
+	case n[0] > 1 || n[1] > 4 || (n[1] == 4 && n[2] > 0):
+		return fmt.Errorf("cannot parse layer version %q: the maximum supported version is 1.4", v)
+	}
+	return nil
 }
 
 func setListOp[T any](lo *sdf.ListOp[T], op string, items []T, none bool) error {

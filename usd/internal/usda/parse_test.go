@@ -42,7 +42,10 @@ func TestCorpusText(t *testing.T) {
 		// list edits of connections and targets to an empty list, see
 		// TestListEditOfArcsMustNotBeEmpty).
 		fail := strings.Contains(path, "failcases") || strings.HasSuffix(path, "BasicInherits_root/usda/root.usd") ||
-			strings.HasSuffix(path, "text-baselines/usda/attributes.usda") || strings.HasSuffix(path, "text-baselines/usda/relations.usda")
+			strings.HasSuffix(path, "text-baselines/usda/attributes.usda") || strings.HasSuffix(path, "text-baselines/usda/relations.usda") ||
+			// Undefined knot values and negative tangent widths
+			// (TestSplineKnotsMustBeDefined).
+			strings.HasSuffix(path, "text-baselines/usda/splines.usda")
 		_, perr := Parse(path, b)
 		if fail {
 			// OpenUSD opens these two (an unknown attribute type is kept

@@ -226,3 +226,41 @@ func TestSplineKnotsMustBeDefined(t *testing.T) {
 		}
 	}
 }
+
+// TestListOpDuplicatesAndLayerVersion pins two refusals of OpenUSD's
+// text parser (usd-core 26.11): a list op that names an item twice
+// (references, payloads, inherits, specializes, variant sets, targets,
+// connections; not apiSchemas), and a '#usda' version outside 1.0..1.4 or
+// without a minor part.
+func TestListOpDuplicatesAndLayerVersion(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		ok   bool
+	}{
+		{"#usda 1.0\ndef \"A\" (prepend references = [@./a.usda@, @./a.usda@]) {\n}\n", false},
+		{"#usda 1.0\ndef \"A\" (references = [@./a.usda@ (offset = 1), @./a.usda@]) {\n}\n", true},
+		{"#usda 1.0\ndef \"A\" (prepend references = [@./a.usda@</X>, @./a.usda@</Y>]) {\n}\n", true},
+		{"#usda 1.0\ndef \"A\" (payload = [@./a.usda@, @./a.usda@]) {\n}\n", false},
+		{"#usda 1.0\ndef \"A\" (delete inherits = [</B>, </B>]) {\n}\n", false},
+		{"#usda 1.0\ndef \"A\" (specializes = [</B>, </B>]) {\n}\n", false},
+		{"#usda 1.0\ndef \"A\" (prepend variantSets = [\"v\", \"v\"]) {\n}\n", false},
+		{"#usda 1.0\ndef \"A\" (apiSchemas = [\"X\", \"X\"]) {\n}\n", true},
+		{"#usda 1.0\ndef \"A\" {\n    reorder rel r = [</B>, </B>]\n}\n", false},
+		{"#usda 1.0\ndef \"A\" {\n    float a.connect = [</B.x>, </B.x>]\n}\n", false},
+		{"#usda 1.0\n(\n    subLayers = [@./a.usda@, @./a.usda@]\n)\n", true},
+		{"#usda 1.4\n", true},
+		{"#usda 1.0.1\n", true},
+		{"#usda 01.0\n", true},
+		{"#usda 1.4.1\n", false},
+		{"#usda 1.5\n", false},
+		{"#usda 1.10\n", false},
+		{"#usda 2.0\n", false},
+		{"#usda 0.9\n", false},
+		{"#usda 1\n", false},
+	} {
+		_, err := Parse("t.usda", []byte(c.text))
+		if (err == nil) != c.ok {
+			t.Errorf("%q: err = %v; want ok=%v", c.text, err, c.ok)
+		}
+	}
+}
