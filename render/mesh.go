@@ -46,10 +46,8 @@ func (m *Mesh) Validate() error {
 		if len(idx) != len(m.Indices) {
 			return fmt.Errorf("mesh %s: %d %s indices, want %d", m.Name, len(idx), what, len(m.Indices))
 		}
-		for i, v := range idx {
-			if v < 0 || int(v) >= n {
-				return fmt.Errorf("mesh %s: %s index %d at %d out of range [0,%d)", m.Name, what, v, i, n)
-			}
+		if i := firstOutOfRange(idx, n); i >= 0 {
+			return fmt.Errorf("mesh %s: %s index %d at %d out of range [0,%d)", m.Name, what, idx[i], i, n)
 		}
 		return nil
 	}
@@ -79,6 +77,32 @@ func (m *Mesh) Validate() error {
 		return fmt.Errorf("mesh %s: %d face materials, want %d", m.Name, len(m.FaceMaterial), m.NumTriangles())
 	}
 	return nil
+}
+
+// firstOutOfRange returns the position of the first index outside [0, n),
+// or -1. Large arrays are checked in parallel chunks (a 1M-triangle mesh
+// has 3M point indices, checked before its BVH is built, on the path to
+// the first pixel); the lowest failing chunk's first failure is the
+// answer, so the error names the same index as a sequential scan.
+func firstOutOfRange(idx []int32, n int) int {
+	// As uint32, v < 0 and v >= n are one test; no int32 index reaches
+	// 1<<31, so a larger n is capped there.
+	un := uint32(min(n, 1<<31))
+	var mu sync.Mutex
+	first := -1
+	parallelFor(len(idx), func(lo, hi int) {
+		for i, v := range idx[lo:hi] {
+			if uint32(v) >= un {
+				mu.Lock()
+				if first < 0 || lo+i < first {
+					first = lo + i
+				}
+				mu.Unlock()
+				return
+			}
+		}
+	})
+	return first
 }
 
 // tri is a triangle as shading reads it: a vertex and two edges.
@@ -148,37 +172,29 @@ func newBLAS(meshes ...*Mesh) *blas {
 		return box
 	})
 	v.expand(pb)
-	bl := &blas{meshes: meshes, bvh: v, prim: make([]int32, total), name: meshes[0].Name}
-	if len(meshes) > 1 {
-		bl.primMesh = make([]int32, total)
-		bl.name = fmt.Sprintf("%d merged meshes", len(meshes))
-	}
-	parallelFor(total, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			_, mi, t := meshOf(v.order[i])
-			if bl.primMesh != nil {
-				bl.primMesh[i] = mi
-			}
-			bl.prim[i] = t
-		}
-	})
+	bl := &blas{meshes: meshes, bvh: v, name: meshes[0].Name}
 	slot := bl.buildPacks(total, func(i int32) (Vec3, Vec3, Vec3) {
 		m, _, t := meshOf(v.order[i])
 		return m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
 	})
-	// prim and primMesh were filled in leaf order: move them to slots.
-	prim := make([]int32, 4*len(bl.packs))
-	for e, sl := range slot {
-		prim[sl] = bl.prim[e]
+	// prim and primMesh are indexed by slot: written there directly, in
+	// parallel (every entry has its own slot), rather than in leaf order
+	// and then moved, which took two more arrays and a serial pass.
+	bl.prim = make([]int32, 4*len(bl.packs))
+	if len(meshes) > 1 {
+		bl.primMesh = make([]int32, 4*len(bl.packs))
+		bl.name = fmt.Sprintf("%d merged meshes", len(meshes))
 	}
-	bl.prim = prim
-	if bl.primMesh != nil {
-		pm := make([]int32, 4*len(bl.packs))
-		for e, sl := range slot {
-			pm[sl] = bl.primMesh[e]
+	parallelFor(total, func(lo, hi int) {
+		for e := lo; e < hi; e++ {
+			_, mi, t := meshOf(v.order[e])
+			sl := slot[e]
+			bl.prim[sl] = t
+			if bl.primMesh != nil {
+				bl.primMesh[sl] = mi
+			}
 		}
-		bl.primMesh = pm
-	}
+	})
 	wb := v.box
 	bl.bound = AABB{
 		Vec3{float64(wb.lo[0]), float64(wb.lo[1]), float64(wb.lo[2])},
@@ -192,18 +208,27 @@ func newBLAS(meshes ...*Mesh) *blas {
 // vertex indices, else a triangle alone. It returns the first triangle of
 // each primitive and n at the end.
 func pairTriangles(n int, meshOf func(int32) (*Mesh, int32, int32)) []int32 {
-	pb := make([]int32, 0, n/2+2)
-	for i := int32(0); i < int32(n); {
-		pb = append(pb, i)
-		if i+1 < int32(n) {
+	// Whether triangle i may pair with i+1 is independent of the other
+	// triangles: found in parallel. Which pairs are taken depends on the
+	// pairs before (a triangle pairs with the next only when it is not
+	// already the second of a pair): a sequential pass over one byte a
+	// triangle.
+	join := make([]bool, n)
+	parallelFor(n-1, func(lo, hi int) {
+		for i := int32(lo); i < int32(hi); i++ {
 			m, mi, t := meshOf(i)
 			_, mj, u := meshOf(i + 1)
-			if mi == mj && sharedVertices(m.Indices[3*t:3*t+3], m.Indices[3*u:3*u+3]) >= 2 {
-				i += 2
-				continue
-			}
+			join[i] = mi == mj && sharedVertices(m.Indices[3*t:3*t+3], m.Indices[3*u:3*u+3]) >= 2
 		}
-		i++
+	})
+	pb := make([]int32, 0, n/2+2)
+	for i := 0; i < n; {
+		pb = append(pb, int32(i))
+		if join[i] {
+			i += 2
+		} else {
+			i++
+		}
 	}
 	return append(pb, int32(n))
 }
@@ -227,20 +252,26 @@ func (w *wide) expand(pb []int32) {
 		pos[i+1] = pos[i] + pb[p+1] - pb[p]
 	}
 	order := make([]int32, pos[len(w.order)])
-	for i, p := range w.order {
-		for k := int32(0); k < pb[p+1]-pb[p]; k++ {
-			order[pos[i]+k] = pb[p] + k
-		}
-	}
-	for ni := range w.nodes {
-		nd := &w.nodes[ni]
-		for k := 0; k < 4; k++ {
-			if c := int32(nd.count[k]); c > 0 {
-				s := nd.child[k]
-				nd.child[k], nd.count[k] = pos[s], int16(pos[s+c]-pos[s])
+	parallelFor(len(w.order), func(lo, hi int) {
+		for i, p := range w.order[lo:hi] {
+			at := pos[lo+i]
+			for k := pb[p]; k < pb[p+1]; k++ {
+				order[at] = k
+				at++
 			}
 		}
-	}
+	})
+	parallelFor(len(w.nodes), func(lo, hi int) {
+		for ni := lo; ni < hi; ni++ {
+			nd := &w.nodes[ni]
+			for k := 0; k < 4; k++ {
+				if c := int32(nd.count[k]); c > 0 {
+					s := nd.child[k]
+					nd.child[k], nd.count[k] = pos[s], int16(pos[s+c]-pos[s])
+				}
+			}
+		}
+	})
 	w.order = order
 }
 
