@@ -215,6 +215,13 @@ func pairTriangles(n int, meshOf func(int32) (*Mesh, int32, int32)) []int32 {
 	// triangle.
 	join := make([]bool, n)
 	parallelFor(n-1, func(lo, hi int) {
+		// A chunk within one mesh (the usual case) reads its indices
+		// directly, without two meshOf calls a triangle.
+		m, mi, t := meshOf(int32(lo))
+		if _, mj, u := meshOf(int32(hi)); mj == mi && int(u-t) == hi-lo {
+			joinRun(m.Indices[3*int(t):3*int(u)+3], join[lo:hi])
+			return
+		}
 		for i := int32(lo); i < int32(hi); i++ {
 			m, mi, t := meshOf(i)
 			_, mj, u := meshOf(i + 1)
@@ -231,6 +238,22 @@ func pairTriangles(n int, meshOf func(int32) (*Mesh, int32, int32)) []int32 {
 		}
 	}
 	return append(pb, int32(n))
+}
+
+// joinRun sets join[k] when triangle k and k+1 of idx (3 indices a
+// triangle, len(join)+1 triangles) share at least two vertices.
+func joinRun(idx []int32, join []bool) {
+	for k := range join {
+		t := idx[3*k : 3*k+6 : 3*k+6]
+		a0, a1, a2, b0, b1, b2 := t[0], t[1], t[2], t[3], t[4], t[5]
+		n := 0
+		for _, x := range [3]int32{a0, a1, a2} {
+			if x == b0 || x == b1 || x == b2 {
+				n++
+			}
+		}
+		join[k] = n >= 2
+	}
 }
 
 func sharedVertices(a, b []int32) int {
