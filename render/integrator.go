@@ -187,13 +187,13 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			break
 		}
 		// Next-event estimation: one light chosen by power, or by its
-		// estimated irradiance here when the scene has few lights.
+		// estimated contribution here when the scene has few lights.
 		ul := sm.Get1D()
 		u1, u2 := sm.Get2D()
 		var li int
 		var pSel float64
 		if sel.local() {
-			sel.pmfAt(si.P, b.frame.Z, b.kt > 0, t.selPmf)
+			sel.pmfAt(si.P, b.frame.Z, b.kt > 0, &b, wo, t.selPmf)
 			pmf = t.selPmf
 			li, pSel = sampleFrom(pmf, ul)
 		} else {

@@ -30,10 +30,11 @@ import (
 //
 // With 2 to maxLocalLights lights that all have a bound (every kind but
 // the cylinder), the choice is made at each shading point instead, by an
-// estimate of the irradiance each light gives there (lightBound.importance,
-// after Cycles' light tree importance: distance, and the cosines at the
-// receiver and at the emitter widened by the light's angular size), mixed
-// with localFloor of the global choice. A sun low over a surface, or a key
+// estimate of the light each one gives there (lightBound.importance, after
+// Cycles' light tree importance: distance, and the cosines at the receiver
+// and at the emitter widened by the light's angular size; times the BSDF
+// towards the light, see pmfAt), mixed with localFloor of the global
+// choice. A sun low over a surface, or a key
 // light behind it, then gets few shadow rays there, and the highlights
 // and caustics of the one that matters get the rest. The MIS weight of an
 // emitter hit by a BSDF sample uses the probability the choice had at the
@@ -260,57 +261,78 @@ func cosBound(c, s float64) float64 {
 	return c*cs + math.Sqrt(math.Max(0, 1-c*c))*s
 }
 
-// importance estimates the irradiance light i gives at p with unit normal
-// n (both hemispheres when twoSided), from bounds that never
+// importance estimates the irradiance the light gives at p with unit
+// normal n (both hemispheres when twoSided), from bounds that never
 // underestimate the cosines, in the spirit of Cycles' light tree
 // (kernel/light/tree.h, light_tree_node_importance): the angles to the
 // light's centre are widened by the angle its bounding sphere subtends.
 func (b *lightBound) importance(p, n Vec3, twoSided bool) float64 {
+	geom, cr, _ := b.importanceParts(p, n, twoSided)
+	return geom * cr
+}
+
+// importanceParts splits importance into the light's geometric term
+// (power over squared distance, emitter cosine bound), the receiver
+// cosine bound and the direction to the light's centre (zero for the dome
+// and from inside the bounding sphere).
+func (b *lightBound) importanceParts(p, n Vec3, twoSided bool) (geom, cr float64, w Vec3) {
 	switch b.kind {
 	case boundDome:
-		return b.phi
+		return b.phi, 1, Vec3{}
 	case boundDistant:
 		c := n.Dot(b.n)
 		if twoSided {
 			c = math.Abs(c)
 		}
-		return b.phi * math.Max(0, cosBound(c, b.sinMax))
+		return b.phi, math.Max(0, cosBound(c, b.sinMax)), b.n
 	}
 	d := b.c.Sub(p)
 	d2 := d.Dot(d)
 	r2 := b.r * b.r
 	if d2 <= r2 {
-		return b.phi / math.Max(r2, 1e-12) // inside the bounding sphere
+		return b.phi / math.Max(r2, 1e-12), 1, Vec3{} // inside the bounding sphere
 	}
 	dist := math.Sqrt(d2)
-	w := d.Scale(1 / dist)
+	w = d.Scale(1 / dist)
 	s := b.r / dist // sine of the subtended half angle
 	c := n.Dot(w)
 	if twoSided {
 		c = math.Abs(c)
 	}
-	cr := math.Max(0, cosBound(c, s))
+	cr = math.Max(0, cosBound(c, s))
 	ce := 1.0
 	if b.kind == boundArea {
 		ce = math.Max(0, cosBound(-w.Dot(b.n), s))
 	}
-	return b.phi * cr * ce / (d2 - r2)
+	return b.phi * ce / (d2 - r2), cr, w
 }
 
 // local reports whether the choice depends on the shading point.
 func (ls *lightSelector) local() bool { return ls.bounds != nil }
 
 // pmfAt fills buf (len(pmf)) with the probabilities of choosing each light
-// at p with normal n: the importances normalised, mixed with localFloor
-// of the global pmf. Without bounds it is the global pmf.
-func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, buf []float64) {
-	if ls.bounds == nil {
-		copy(buf, ls.pmf)
-		return
-	}
+// at p with normal n, seen from wo through the BSDF bs: each light's
+// importance is its geometric term times the larger of a diffuse-like
+// bound (the receiver cosine bound times the diffuse weight plus a tenth
+// of the others, over π) and the BSDF's f·cos towards the light's centre,
+// normalised and mixed with localFloor of the global pmf. The BSDF factor
+// goes beyond Cycles' light tree (which knows only the normal): at a gold
+// sphere whose mirror direction meets the sun, the sun gets nearly every
+// shadow ray even where the key light gives more irradiance, and the
+// caustics that path feeds are no longer the fireflies of a 50/50 choice.
+// A light the centre direction misses keeps the diffuse-like bound and the
+// floor, so no light that reaches the point gets a zero probability.
+func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, bs *bsdf, wo Vec3, buf []float64) {
+	k0 := (channelMean(bs.kd) + 0.1*(channelMean(bs.ks)+bs.kc+bs.kt)) / math.Pi
 	sum := 0.0
 	for i := range ls.bounds {
-		buf[i] = ls.bounds[i].importance(p, n, twoSided)
+		geom, cr, w := ls.bounds[i].importanceParts(p, n, twoSided)
+		f := cr * k0
+		if cr > 0 && !w.IsBlack() {
+			fc, _ := bs.eval(wo, w)
+			f = math.Max(f, channelMean(fc))
+		}
+		buf[i] = geom * f
 		sum += buf[i]
 	}
 	if !(sum > 0) || math.IsInf(sum, 1) {
