@@ -191,19 +191,30 @@ func mergeDicts(ds []map[string]any) map[string]any {
 	return out
 }
 
-// TypeName returns the composed type name ("" for typeless prims).
+// TypeName returns the composed type name ("" for typeless prims): the
+// strongest opinion that is neither empty nor "__AnyType__"
+// (SdfTokens->AnyTypeToken), as UsdStage's _ComposeTypeName takes it.
 func (p *Prim) TypeName() string {
-	v, _, ok := p.field("typeName")
-	if !ok {
-		return ""
-	}
-	switch t := v.(type) {
-	case Token:
-		return string(t)
-	case string:
-		return t
-	}
-	return ""
+	name := ""
+	p.opinions("", func(o opinion) bool {
+		v, ok := o.spec.Get("typeName")
+		if !ok {
+			return true
+		}
+		var t string
+		switch x := v.(type) {
+		case Token:
+			t = string(x)
+		case string:
+			t = x
+		}
+		if t == "" || t == "__AnyType__" {
+			return true
+		}
+		name = t
+		return false
+	})
+	return name
 }
 
 // Specifier returns "def", "over" or "class", composed as

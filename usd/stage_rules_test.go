@@ -489,3 +489,15 @@ func TestSearchPathInPackageAnchorsToPackageRootLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestTypeNameSkipsAnyType pins UsdStage's _ComposeTypeName: an empty
+// type name or "__AnyType__" is no opinion, so a weaker arc's type wins.
+func TestTypeNameSkipsAnyType(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": "#usda 1.0\ndef __AnyType__ \"Model\" (\n    add references = @./geo.usda@</Model>\n)\n{\n}\n",
+		"geo.usda":  "#usda 1.0\ndef Xform \"Model\" {\n}\n",
+	})
+	if got := mustPrim(t, s, "/Model").TypeName(); got != "Xform" {
+		t.Errorf("type %q, want Xform", got)
+	}
+}
