@@ -21,7 +21,17 @@
 // (inherit, relocate, variant, reference, payload, specialize), then by
 // namespace depth of the arc's introduction (deeper is stronger), then by
 // the strength of the origin, then by authored order. Specializes are
-// placed after everything else (_PropagateSpecializesTreeToRoot); a
+// placed after everything else (_PropagateSpecializesTreeToRoot: each
+// specializes node below the root is copied to the root with itself as
+// the copy's origin), ordered among themselves as
+// PcpCompareSiblingNodeStrength orders specializes siblings
+// (strengthOrdering.cpp): origin roots that are not nested by namespace
+// depth; for the same origin, the implied node before the propagated
+// one; for different origin roots, by the graph's strength order; for
+// the same origin root, by the namespace depth of the instance of the
+// origin's class hierarchy (shallower first), the length of the origin
+// chain (longer first), an implied node of the root's layer stack before
+// a propagated one, the strength of the origins, then authored order; a
 // specialized hierarchy moved to the root merges into the root's child
 // at the same site, node by node down the matching children, and those
 // nodes contribute once, where the root's child is (_PropagateNodeToParent,
@@ -33,7 +43,9 @@
 // stack also brings the opinions of that prim's namespace ancestors' arcs.
 // The ancestor's graph is built afresh inside a frame that links it to the
 // graph it will join (not taken from the cache: what is a cycle depends on
-// that outer graph). The ancestor of a site inside a variant is the
+// that outer graph). The subgraph's root becomes the arc's node
+// (PcpPrimIndexOutputs::Append), so arcs authored on it have that node as
+// their origin. The ancestor of a site inside a variant is the
 // variant selection site (/A{v=x}B's is /A{v=x}), built alone rather than
 // from its own parent: its ancestral opinions came with the variant arc
 // (Pcp_BuildPrimIndex).

@@ -648,10 +648,14 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 		return
 	}
 	anc := cloneChild(pidx.Root, nil, sdf.NameOf(n.Path))
+	// The subgraph's root becomes n (Pcp merges it as the new node), so
+	// arcs whose origin was that root now have n as origin.
+	gone := map[*Node]bool{anc: true}
 	var attach func(cs []*Node)
 	attach = func(cs []*Node) {
 		for _, c := range cs {
 			if c.LayerStack == n.LayerStack && c.Path == n.Path {
+				gone[c] = true
 				attach(c.Children) // the target itself (reached through a variant)
 				continue
 			}
@@ -661,6 +665,13 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 		}
 	}
 	attach(anc.Children)
+	for _, c := range n.Children {
+		walk(c, func(m *Node) {
+			if gone[m.Origin] {
+				m.Origin = n
+			}
+		})
+	}
 	if len(anc.Children) > 0 {
 		b.sortChildren(n)
 	}

@@ -66,38 +66,7 @@ func (b *builder) strengthOrder() []*Node {
 	if len(trees) == 0 {
 		return main
 	}
-	level := func(n *Node) int {
-		l := 0
-		for ; n != nil; n = n.Parent {
-			if n.Arc == ArcSpecialize {
-				l++
-			}
-		}
-		return l
-	}
-	originRoot := func(n *Node) (*Node, int) {
-		chain := 0
-		for n.implied && n.Origin != nil {
-			n = n.Origin
-			chain++
-		}
-		return n, chain
-	}
-	sort.SliceStable(trees, func(x, y int) bool {
-		a, c := trees[x], trees[y]
-		if la, lc := level(a), level(c); la != lc {
-			return la < lc
-		}
-		oa, ca := originRoot(a)
-		oc, cc := originRoot(c)
-		if oa != oc {
-			return pos[oa] < pos[oc]
-		}
-		if ca != cc {
-			return ca > cc
-		}
-		return pos[a] < pos[c]
-	})
+	b.sortSpecializes(trees, pos)
 	// Main nodes exclude everything inside a specialized hierarchy.
 	inTree := func(n *Node) bool { return enclosingSpecialize(n) != nil }
 	var out []*Node
@@ -165,4 +134,112 @@ func (b *builder) strengthOrder() []*Node {
 		}
 	}
 	return out
+}
+
+// sortSpecializes orders the specialized hierarchies as Pcp orders the
+// specializes nodes it moves to the root (_PropagateSpecializesTreeToRoot
+// makes a copy at the root whose origin is the moved node; one already
+// at the root stays): PcpCompareSiblingNodeStrength for specializes
+// siblings (strengthOrdering.cpp). Origin roots that are not nested
+// compare by namespace depth (deeper first); the same origin puts the
+// implied node before the propagated one; different origin roots compare
+// by the graph's strength order; the same origin root by the namespace
+// depth of the instance of the origin's class hierarchy (shallower
+// first), the length of the origin chain (longer first), an implied node
+// of the root's layer stack before a propagated one, and the strength of
+// the origins; then the authored order.
+func (b *builder) sortSpecializes(trees []*Node, pos map[*Node]int) {
+	root := b.idx.Root
+	rootDepth := pathDepth(root.Path)
+	// The copy of t at the root: its origin, namespace depth and site.
+	origin := func(t *Node) *Node {
+		if t.Parent == root {
+			return t.Origin
+		}
+		return t
+	}
+	nsDepth := func(t *Node) int {
+		if t.Parent == root {
+			return t.depth
+		}
+		return rootDepth
+	}
+	originRoot := func(t *Node) (*Node, int) {
+		n, cnt := origin(t), 1
+		if n == root {
+			return t, 0
+		}
+		for n.Parent != nil && n.Origin != nil && n.Origin != n.Parent {
+			n = n.Origin
+			cnt++
+		}
+		return n, cnt
+	}
+	isAncestor := func(a, d *Node) bool {
+		for n := d; n != nil; n = n.Parent {
+			if n == a {
+				return true
+			}
+		}
+		return false
+	}
+	hierarchyDepth := func(n *Node) int {
+		if n.Parent == nil || !isClassArc(n.Arc) {
+			return n.depth
+		}
+		inst, _ := findStartingNodeOfClassHierarchy(n)
+		for inst.Parent != nil && inst.Arc == ArcRelocate {
+			inst = inst.Parent
+		}
+		if inst.Parent == nil {
+			return 0
+		}
+		return inst.depth
+	}
+	same := func(x, y *Node) bool { return x.LayerStack == y.LayerStack && x.Path == y.Path }
+	stronger := func(a, c *Node) bool {
+		aR, aN := originRoot(a)
+		cR, cN := originRoot(c)
+		if !isAncestor(aR, cR) && !isAncestor(cR, aR) {
+			if da, dc := nsDepth(a), nsDepth(c); da != dc {
+				return da > dc
+			}
+		}
+		aO, cO := origin(a), origin(c)
+		aAuth, cAuth := aO == root, cO == root
+		if aO == cO {
+			if !aAuth && !cAuth {
+				if ai, ci := !same(a, aO), !same(c, cO); ai != ci {
+					return ai
+				}
+			}
+			return a.siblingNum < c.siblingNum
+		}
+		if aR != cR {
+			return pos[aR] < pos[cR]
+		}
+		da, dc := 0, 0
+		if !aAuth {
+			da = hierarchyDepth(aO)
+		}
+		if !cAuth {
+			dc = hierarchyDepth(cO)
+		}
+		if da != dc {
+			return da < dc
+		}
+		if aN != cN {
+			return aN > cN
+		}
+		if a.LayerStack == root.LayerStack && c.LayerStack == root.LayerStack && !aAuth && !cAuth {
+			if ai, ci := !same(a, aO), !same(c, cO); ai != ci {
+				return ai
+			}
+		}
+		if pos[aO] != pos[cO] {
+			return pos[aO] < pos[cO]
+		}
+		return a.siblingNum < c.siblingNum
+	}
+	sort.SliceStable(trees, func(x, y int) bool { return stronger(trees[x], trees[y]) })
 }
