@@ -127,6 +127,13 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 			for i, s := range items {
 				toks[i] = sdf.Token(s)
 			}
+			if noDuplicates(field, toks) != nil {
+				// SdfListOp::SetItems refuses the items without an error
+				// for generic list-op metadata: the op is left as it was
+				// (usd-core 26.11: apiSchemas = ["A", "A"] applies nothing).
+				spec.Set(field, lo)
+				return nil
+			}
 			if err := setListOp(&lo, op, toks, none); err != nil {
 				return p.errAt(start, "%v", err)
 			}

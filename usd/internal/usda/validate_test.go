@@ -264,3 +264,22 @@ func TestListOpDuplicatesAndLayerVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestAPISchemasWithDuplicatesApplyNothing: OpenUSD's text parser keeps a
+// layer whose apiSchemas list names a schema twice, but SdfListOp::SetItems
+// refuses the items, so that op is empty (usd-core 26.11: the prim has no
+// applied schema from it); other ops of the field are kept.
+func TestAPISchemasWithDuplicatesApplyNothing(t *testing.T) {
+	l, err := Parse("t.usda", []byte("#usda 1.0\ndef \"A\" (apiSchemas = [\"MaterialBindingAPI\", \"MaterialBindingAPI\"]) {\n}\ndef \"B\" (prepend apiSchemas = [\"SkelBindingAPI\"]; append apiSchemas = [\"X\", \"X\"]) {\n}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := l.Spec("/A").Get("apiSchemas")
+	if lo, ok := v.(sdf.TokenListOp); !ok || lo.Explicit || len(lo.Items) > 0 {
+		t.Errorf("/A apiSchemas = %#v, want an empty list op", v)
+	}
+	v, _ = l.Spec("/B").Get("apiSchemas")
+	if lo, ok := v.(sdf.TokenListOp); !ok || len(lo.Prepended) != 1 || len(lo.Appended) != 0 {
+		t.Errorf("/B apiSchemas = %#v, want the prepend only", v)
+	}
+}
