@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"runtime"
+	"sort"
 	"sync"
 )
 
@@ -139,11 +140,16 @@ func newBLAS(meshes ...*Mesh) *blas {
 	var ref []int32 // mesh of each triangle when several meshes
 	if len(meshes) > 1 {
 		ref = make([]int32, total)
-		for mi := range meshes {
-			for i := first[mi]; i < first[mi+1]; i++ {
+		parallelFor(total, func(lo, hi int) {
+			// The mesh holding triangle lo (empty meshes are skipped).
+			mi := sort.Search(len(meshes), func(k int) bool { return first[k+1] > int32(lo) })
+			for i := int32(lo); i < int32(hi); i++ {
+				for i >= first[mi+1] {
+					mi++
+				}
 				ref[i] = int32(mi)
 			}
-		}
+		})
 	}
 	meshOf := func(id int32) (*Mesh, int32, int32) {
 		mi := int32(0)
@@ -157,25 +163,39 @@ func newBLAS(meshes ...*Mesh) *blas {
 	// from half as many primitives, and a quad's halves share a leaf.
 	pb := pairTriangles(total, meshOf)
 	np := len(pb) - 1
+	// The per-triangle callbacks below find the mesh themselves: meshOf
+	// is a call each (a closure), and these run a million times a
+	// million triangles. Both triangles of a pair are in one mesh.
 	v := buildBVHCost(np, float32(total)/float32(max(np, 1)), func(p int) AABB {
-		var box AABB
-		for i := pb[p]; i < pb[p+1]; i++ {
-			m, _, t := meshOf(i)
-			a, b, c := m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
-			tb := AABB{a.Min(b).Min(c), a.Max(b).Max(c)}
-			if i == pb[p] {
-				box = tb
-			} else {
-				box = box.Union(tb)
-			}
+		i0, i1 := pb[p], pb[p+1]
+		mi := int32(0)
+		if ref != nil {
+			mi = ref[i0]
+		}
+		m := meshes[mi]
+		t := i0 - first[mi]
+		idx, pts := m.Indices[3*t:3*(t+i1-i0)], m.P
+		a, b, c := pts[idx[0]], pts[idx[1]], pts[idx[2]]
+		box := AABB{a.Min(b).Min(c), a.Max(b).Max(c)}
+		for k := 3; k+2 < len(idx); k += 3 {
+			a, b, c := pts[idx[k]], pts[idx[k+1]], pts[idx[k+2]]
+			box = box.Union(AABB{a.Min(b).Min(c), a.Max(b).Max(c)})
 		}
 		return box
 	})
 	v.expand(pb)
 	bl := &blas{meshes: meshes, bvh: v, name: meshes[0].Name}
+	order := v.order
 	slot := bl.buildPacks(total, func(i int32) (Vec3, Vec3, Vec3) {
-		m, _, t := meshOf(v.order[i])
-		return m.P[m.Indices[3*t]], m.P[m.Indices[3*t+1]], m.P[m.Indices[3*t+2]]
+		id := order[i]
+		mi := int32(0)
+		if ref != nil {
+			mi = ref[id]
+		}
+		m := meshes[mi]
+		t := 3 * (id - first[mi])
+		idx := m.Indices[t : t+3 : t+3]
+		return m.P[idx[0]], m.P[idx[1]], m.P[idx[2]]
 	})
 	// prim and primMesh are indexed by slot: written there directly, in
 	// parallel (every entry has its own slot), rather than in leaf order
@@ -187,12 +207,13 @@ func newBLAS(meshes ...*Mesh) *blas {
 	}
 	parallelFor(total, func(lo, hi int) {
 		for e := lo; e < hi; e++ {
-			_, mi, t := meshOf(v.order[e])
-			sl := slot[e]
-			bl.prim[sl] = t
-			if bl.primMesh != nil {
-				bl.primMesh[sl] = mi
+			id := order[e]
+			mi := int32(0)
+			if ref != nil {
+				mi = ref[id]
+				bl.primMesh[slot[e]] = mi
 			}
+			bl.prim[slot[e]] = id - first[mi]
 		}
 	})
 	wb := v.box
