@@ -35,8 +35,9 @@
 // specialized hierarchy moved to the root merges into the root's child
 // at the same site, node by node down the matching children, and those
 // nodes contribute once, where the root's child is (_PropagateNodeToParent,
-// _FindMatchingChild); a class implied to its own site (a placeholder)
-// hides no later node of that site.
+// _FindMatchingChild); other nodes of a hierarchy contribute where they
+// are, even at a site the index already has (Pcp matches only among the
+// children of the node a copy goes under).
 //
 // Sub-root arcs (_AddArc with includeAncestralOpinions,
 // PcpPrimIndex_StackFrame): an arc to a prim below the root of its layer

@@ -75,7 +75,6 @@ func (b *builder) strengthOrder() []*Node {
 			out = append(out, n)
 		}
 	}
-	seen := map[string]bool{}
 	// A specialized hierarchy moved to the root merges into a child of the
 	// root at the same site, and so does each of its nodes into the
 	// matching child of the node it merged into: those contribute once,
@@ -104,22 +103,14 @@ func (b *builder) strengthOrder() []*Node {
 		}
 	}
 	for _, t := range trees {
-		if t.Parent != b.idx.Root {
-			if m := rootKids[key(t)]; m != nil && t.Contributes() {
-				merge(t, m)
-			}
+		if m := rootKids[key(t)]; m != nil && m != t && t.Contributes() {
+			merge(t, m)
 		}
 		var sub func(n *Node)
 		sub = func(n *Node) {
-			// A placeholder (a class implied to its own site) contributes
-			// nothing and hides no later node of the same site.
-			k := key(n)
-			switch {
-			case merged[n]:
-			case !n.Contributes():
-				out = append(out, n)
-			case !seen[k]:
-				seen[k] = true
+			// Only a hierarchy's root merges; below it, a site may
+			// contribute twice, as in Pcp.
+			if !merged[n] {
 				out = append(out, n)
 			}
 			for _, c := range n.Children {
