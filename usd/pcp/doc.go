@@ -122,32 +122,33 @@
 // TrickySpookyInherits), except a class whose site there lies at or below
 // a relocation source, which passes on to the relocation node's parent
 // (the XXX:RelocatesSourceNodes branch of _EvalImpliedClassTree;
-// TrickyInheritsAndRelocates). The implied map function is the class arc's with both
-// paths of each pair mapped through the transfer function (a pair whose
-// class does not map is dropped, one whose instance does not map becomes
-// a block), plus the pair the class arc implies at each source of the
-// transfer under one of its instances: this is usd-core 26.11's
-// PcpMapExpression::ImpliedClass, inferred from it and checked against
-// it on random map functions (earlier releases composed transfer, class
-// and inverse transfer, which implies a class at its own instance). A
-// class already there for the site is reused (_FindMatchingChild); a
-// class that maps to the parent's own site or to the site it is implied
-// from is a placeholder that contributes nothing but keeps propagating;
-// an implied class skips sites already in the graph or the graphs of
-// outer frames (skipDuplicateNodes, the path moved from each subgraph's
-// root to its requested site) and, below the root, brings its ancestral
-// opinions in a frame that skips them too. An authored inherit skips
-// such sites as well, an authored specialize does not (usd-core 26.11's
-// PCP_PRIM_INDEX debug output); a node's references and payloads are
-// evaluated before its inherits and specializes (Task::Type), so an
-// inherit of a site a payload brings is skipped. A class hierarchy starts at the instance that inherits it,
-// or, when that instance is itself a class reached through an ancestral
-// class arc whose class is not a namespace child of the ancestral class,
-// at the start of the ancestral hierarchy
-// (_FindStartingNodeForImpliedClasses, Pcp_FindStartingNodeOfClassHierarchy;
-// TrickyNestedClasses). A node's namespace depth is its parent's path
-// depth when it was added, so depth below introduction is the parent's
-// depth minus it (PcpNodeRef::GetDepthBelowIntroduction).
+// TrickyInheritsAndRelocates). The implied map function is the class arc's
+// with both paths of each pair mapped through the transfer function (a
+// pair whose class does not map is dropped, one whose instance does not
+// map becomes a block), plus the pair the class arc implies at each source
+// of the transfer under one of its instances: this is usd-core 26.11's
+// PcpMapExpression::ImpliedClass, inferred from it and checked against it
+// on random map functions (earlier releases composed transfer, class and
+// inverse transfer, which implies a class at its own instance). A class
+// already there for the site is reused (_FindMatchingChild); a class that
+// maps to the parent's own site or to the site it is implied from is a
+// placeholder that contributes nothing but keeps propagating; an implied
+// class skips sites already in the graph or the graphs of outer frames
+// (skipDuplicateNodes, the path moved from each subgraph's root to its
+// requested site) and, below the root, brings its ancestral opinions in a
+// frame that skips them too. An authored inherit skips such sites as well,
+// an authored specialize does not (usd-core 26.11's PCP_PRIM_INDEX debug
+// output); a node's references and payloads are evaluated before its
+// inherits and specializes (Task::Type), so an inherit of a site a payload
+// brings is skipped. A class hierarchy starts at the instance that
+// inherits it, or, when that instance is itself a class reached through an
+// ancestral class arc whose class is not a namespace child of the
+// ancestral class, at the start of the ancestral hierarchy
+// (_FindStartingNodeForImpliedClasses,
+// Pcp_FindStartingNodeOfClassHierarchy; TrickyNestedClasses). A node's
+// namespace depth is its parent's path depth when it was added, so depth
+// below introduction is the parent's depth minus it
+// (PcpNodeRef::GetDepthBelowIntroduction).
 //
 // Relocations (_EvalNodeRelocations, _ElideSubtree,
 // _ElideRelocatedSubtrees): a prim at a relocation's target gets a node
@@ -178,27 +179,27 @@
 // PcpCache::SetVariantFallbacks). Every variant arc added restarts the
 // round (its arcs, then the waiting sets), so a selection authored inside
 // a stronger variant, or in a class or reference it brings, drives a set
-// whatever the order variantSets lists them in. While a subgraph is
-// built (a sub-root arc's ancestral opinions), a variant set of a prim
-// takes the selection the graphs it will join have already made for that
-// set of the same prim (layer stack and path), the outermost first: Pcp
-// evaluates a subgraph's variants only once it is attached, in the
-// context of the whole index (_AddArc builds it with
-// evaluateVariantsAndDynamicPayloads false; _EvalNodeAncestralVariantSets,
-// _FindPriorVariantSelection; TrickyInheritsInVariants2); failing that,
-// the set's prim path is mapped up through the subgraph, across each
-// frame (the subgraph's root is the requested site's parent, mapped by
-// the node built for that site) and up the outer graph to the root or
-// the closest node it maps to; from there the outer graph is searched
-// down in strength order, the path mapped into each node's namespace,
-// and the first selection authored there wins over the subgraph's own
-// (_ComposeVariantSelection, Pcp_TranslatePathFromNodeToRootOrClosestNode,
+// whatever the order variantSets lists them in. While a subgraph is built
+// (a sub-root arc's ancestral opinions), a variant set of a prim takes the
+// selection the graphs it will join have already made for that set of the
+// same prim (layer stack and path), the outermost first: Pcp evaluates a
+// subgraph's variants only once it is attached, in the context of the
+// whole index (_AddArc builds it with evaluateVariantsAndDynamicPayloads
+// false; _EvalNodeAncestralVariantSets, _FindPriorVariantSelection;
+// TrickyInheritsInVariants2); failing that, the set's prim path is mapped
+// up through the subgraph, across each frame (the subgraph's root is the
+// requested site's parent, mapped by the node built for that site) and up
+// the outer graph to the root or the closest node it maps to; from there
+// the outer graph is searched down in strength order, the path mapped into
+// each node's namespace, and the first selection authored there wins over
+// the subgraph's own (_ComposeVariantSelection,
+// Pcp_TranslatePathFromNodeToRootOrClosestNode,
 // _ComposeVariantSelectionAcrossNodes; a selection authored at the parent
-// of a relocation source in a referencing layer stack drives the
-// relocated prim: "spooky" selections, TrickySpookyVariantSelection). Not
-// yet ported: deferring a subgraph's variants until it is attached and
-// the outer graph's implied classes are there
-// (EvalNodeAncestralVariantSets after EvalImpliedClasses in
-// Task::Type): a selection reachable only through a class implied later
-// is missed (TrickySpookyVariantSelectionInClass /Char/Anim/LeftLeg).
+// of a relocation source in a referencing layer stack drives the relocated
+// prim: "spooky" selections, TrickySpookyVariantSelection). Not yet
+// ported: deferring a subgraph's variants until it is attached and the
+// outer graph's implied classes are there (EvalNodeAncestralVariantSets
+// after EvalImpliedClasses in Task::Type): a selection reachable only
+// through a class implied later is missed
+// (TrickySpookyVariantSelectionInClass /Char/Anim/LeftLeg).
 package pcp
