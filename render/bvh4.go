@@ -27,6 +27,9 @@ type wide struct {
 	nodes []bvh4Node
 	order []int32
 	box   box32
+	// packs64 is the owning blas's packets widened to float64 when they
+	// are small and there is no AVX, else nil (tri4.go, packs64Max).
+	packs64 []tri4d
 }
 
 // collapse converts the binary tree into a 4-wide one.
@@ -231,7 +234,13 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 			c, s := int32(n.count[k]), n.child[k]
 			p := s >> 2
 			for j := int32(0); j < c; j += 4 {
-				m := hit4Tris(&b.packs[p], c-j, &tr, *tMax, &th)
+				// hit4Tris written out: one call a packet with AVX.
+				var m int
+				if hasAVX {
+					m = tri4AVX(&b.packs[p], &tr, *tMax, &th)
+				} else {
+					m = hit4TrisGo(b, p, c-j, &tr, *tMax, &th)
+				}
 				p++
 				for ; m != 0; m &= m - 1 {
 					l := bits.TrailingZeros(uint(m)) & 3
@@ -333,7 +342,13 @@ func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 			c := int32(n.count[k])
 			p := n.child[k] >> 2
 			for j := int32(0); j < c; j += 4 {
-				if hit4Tris(&b.packs[p], c-j, &tr, tMax, &th) != 0 {
+				var m int
+				if hasAVX {
+					m = tri4AVX(&b.packs[p], &tr, tMax, &th)
+				} else {
+					m = hit4TrisGo(b, p, c-j, &tr, tMax, &th)
+				}
+				if m != 0 {
 					return true
 				}
 				p++

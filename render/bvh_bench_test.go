@@ -105,7 +105,7 @@ func BenchmarkTriangleGo(b *testing.B) {
 		for r := range os {
 			wr := newWTRay(os[r], ds[r])
 			for i := range bl.packs {
-				m := tri4Go(&bl.packs[i], lanes[i], &wr, math.Inf(1), &out)
+				m := tri4Go(&bl.packs[i].v, lanes[i], &wr, math.Inf(1), &out)
 				sinkWT += bits.OnesCount(uint(m))
 			}
 		}

@@ -10,11 +10,86 @@ import "math/bits"
 // again; a change to the box or triangle test needs its old assembly next
 // to the new one for the duration of the measurement.
 
-// PrevScene runs the previous traversal over a built scene's trees.
-type PrevScene struct{ s *Scene }
+// PrevScene runs the previous traversal over a built scene's trees. Without
+// AVX it tests triangles on float64 copies of the packets (packs64, with
+// tri4Go64, the test before the float32 packets), so that the A/B of the
+// portable build measures the float32 packets themselves.
+type PrevScene struct {
+	s       *Scene
+	packs64 []tri4d
+}
 
 // NewPrevScene wraps s; it supports the one-BLAS scenes of the bench.
-func NewPrevScene(s *Scene) *PrevScene { return &PrevScene{s} }
+func NewPrevScene(s *Scene) *PrevScene {
+	ps := &PrevScene{s: s}
+	if len(s.inst) == 1 {
+		bl := s.inst[0].bl
+		ps.packs64 = make([]tri4d, len(bl.packs))
+		for i := range bl.packs {
+			for r := range 9 {
+				for l := range 4 {
+					ps.packs64[i].v[r][l] = float64(bl.packs[i].v[r][l])
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// hit4TrisPrev is hit4Tris with the float64 packets without AVX.
+func (ps *PrevScene) hit4TrisPrev(b *blas, p int32, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
+	if hasAVX {
+		return tri4AVX(&b.packs[p], r, tMax, out)
+	}
+	return tri4Go64(&ps.packs64[p], n, r, tMax, out)
+}
+
+// tri4Go64 is tri4Go on float64 packets (as of 179d9d2).
+func tri4Go64(p *tri4d, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
+	ox, oy, oz := r.ox, r.oy, r.oz
+	sx, sy, sz := r.sx, r.sy, r.sz
+	pv := &p.v
+	ax, ay, az := &pv[r.kx], &pv[r.ky], &pv[r.kz]
+	bx, by, bz := &pv[3+r.kx], &pv[3+r.ky], &pv[3+r.kz]
+	cx, cy, cz := &pv[6+r.kx], &pv[6+r.ky], &pv[6+r.kz]
+	m := 0
+	for l := range 4 {
+		if int32(l) >= n {
+			break
+		}
+		Bz := bz[l] - oz
+		Bx := bx[l] - ox + float64(sx*Bz)
+		By := by[l] - oy + float64(sy*Bz)
+		Cz := cz[l] - oz
+		Cx := cx[l] - ox + float64(sx*Cz)
+		Cy := cy[l] - oy + float64(sy*Cz)
+		eu := float64(Cx*By) - float64(Cy*Bx)
+		Az := az[l] - oz
+		Ax := ax[l] - ox + float64(sx*Az)
+		Ay := ay[l] - oy + float64(sy*Az)
+		ev := float64(Ax*Cy) - float64(Ay*Cx)
+		if eu*ev < 0 {
+			continue
+		}
+		ew := float64(Bx*Ay) - float64(By*Ax)
+		if (eu < 0 || ev < 0 || ew < 0) && (eu > 0 || ev > 0 || ew > 0) {
+			continue
+		}
+		det := eu + ev + ew
+		if det == 0 {
+			continue
+		}
+		tt := float64(eu*float64(sz*Az)) + float64(ev*float64(sz*Bz)) + float64(ew*float64(sz*Cz))
+		inv := 1 / det
+		t := tt * inv
+		if !(t > 0 && t < tMax) {
+			continue
+		}
+		out.t[l], out.u[l], out.v[l] = t, ev*inv, ew*inv
+		m |= 1 << l
+	}
+	return m
+}
 
 // Intersect is Scene.Intersect through the previous traversal.
 func (ps *PrevScene) Intersect(r Ray, tMax float64, h *Hit) bool {
@@ -23,7 +98,7 @@ func (ps *PrevScene) Intersect(r Ray, tMax float64, h *Hit) bool {
 		return s.Intersect(r, tMax, h)
 	}
 	bl := s.inst[0].bl
-	if bl.bvh.traverseTrisPrev(bl, r.O, r.D, &tMax, h) {
+	if ps.traverseTrisPrev(bl, r.O, r.D, &tMax, h) {
 		h.Inst, h.T = 0, tMax
 		return true
 	}
@@ -37,10 +112,11 @@ func (ps *PrevScene) Occluded(r Ray, tMax float64) bool {
 		return s.Occluded(r, tMax)
 	}
 	bl := s.inst[0].bl
-	return bl.bvh.anyTriPrev(bl, r.O, r.D, tMax)
+	return ps.anyTriPrev(bl, r.O, r.D, tMax)
 }
 
-func (w *wide) traverseTrisPrev(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
+func (ps *PrevScene) traverseTrisPrev(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
+	w := b.bvh
 	rb := newRayBox(o, d)
 	rb.prefetchFrom(w, b)
 	tr := newWTRay(o, d)
@@ -61,7 +137,7 @@ func (w *wide) traverseTrisPrev(b *blas, o, d Vec3, tMax *float64, h *Hit) bool 
 			c, s := int32(n.count[k]), n.child[k]
 			p := s >> 2
 			for j := int32(0); j < c; j += 4 {
-				m := hit4Tris(&b.packs[p], c-j, &tr, *tMax, &th)
+				m := ps.hit4TrisPrev(b, p, c-j, &tr, *tMax, &th)
 				p++
 				for ; m != 0; m &= m - 1 {
 					l := bits.TrailingZeros(uint(m)) & 3
@@ -143,7 +219,8 @@ func (w *wide) traverseTrisPrev(b *blas, o, d Vec3, tMax *float64, h *Hit) bool 
 	}
 }
 
-func (w *wide) anyTriPrev(b *blas, o, d Vec3, tMax float64) bool {
+func (ps *PrevScene) anyTriPrev(b *blas, o, d Vec3, tMax float64) bool {
+	w := b.bvh
 	rb := newRayBox(o, d)
 	rb.prefetchFrom(w, b)
 	tr := newWTRay(o, d)
@@ -160,7 +237,7 @@ func (w *wide) anyTriPrev(b *blas, o, d Vec3, tMax float64) bool {
 			c := int32(n.count[k])
 			p := n.child[k] >> 2
 			for j := int32(0); j < c; j += 4 {
-				if hit4Tris(&b.packs[p], c-j, &tr, tMax, &th) != 0 {
+				if ps.hit4TrisPrev(b, p, c-j, &tr, tMax, &th) != 0 {
 					return true
 				}
 				p++

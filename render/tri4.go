@@ -1,6 +1,9 @@
 package render
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // tri4 is up to four triangles of one BVH leaf in structure-of-arrays form,
 // their vertices as the mesh has them (not edges: the watertight test needs
@@ -73,7 +76,7 @@ type tri4Hit struct{ t, u, v [4]float64 }
 func (p *tri4) hit(l int, r *wtRay, tMax float64) (t, u, v float64, ok bool) {
 	var out tri4Hit
 	l &= 3
-	if tri4Go(p, 4, r, tMax, &out)&(1<<l) == 0 {
+	if tri4Go(&p.v, 4, r, tMax, &out)&(1<<l) == 0 {
 		return 0, 0, 0, false
 	}
 	return out.t[l], out.u[l], out.v[l], true
@@ -94,10 +97,12 @@ func (p *tri4) hit(l int, r *wtRay, tMax float64) (t, u, v float64, ok bool) {
 // once a packet (the lane loop then has no bounds checks), and a lane is
 // given up as soon as two edge functions have opposite signs, before the
 // third edge, the determinant and the division.
-func tri4Go(p *tri4, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
+//
+// pv is a packet's rows, float32 (tri4) or their exact float64 widening
+// (tri4d, see wide.packs64): the same values, so the same result.
+func tri4Go[T float32 | float64](pv *[9][4]T, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
 	ox, oy, oz := r.ox, r.oy, r.oz
 	sx, sy, sz := r.sx, r.sy, r.sz
-	pv := &p.v
 	ax, ay, az := &pv[r.kx], &pv[r.ky], &pv[r.kz]
 	bx, by, bz := &pv[3+r.kx], &pv[3+r.ky], &pv[3+r.kz]
 	cx, cy, cz := &pv[6+r.kx], &pv[6+r.ky], &pv[6+r.kz]
@@ -144,14 +149,34 @@ func tri4Go(p *tri4, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
 	return m
 }
 
-// hit4Tris tests the first n (≤ 4; the rest are empty) lanes of p: a mask
-// of the hits within (0, tMax) and their t, u, v in out.
-func hit4Tris(p *tri4, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
-	if hasAVX {
-		return tri4AVX(p, r, tMax, out)
+// hit4TrisGo tests the first n (≤ 4; the rest are empty) lanes of packet p
+// of b without AVX (the traversal calls tri4AVX itself when it has AVX): a
+// mask of the hits within (0, tMax) and their t, u, v in out. It reads the
+// float64 copy of the packets when there is one.
+func hit4TrisGo(b *blas, p, n int32, r *wtRay, tMax float64, out *tri4Hit) int {
+	if p64 := b.bvh.packs64; p64 != nil {
+		return tri4Go(&p64[p].v, n, r, tMax, out)
 	}
-	return tri4Go(p, n, r, tMax, out)
+	return tri4Go(&b.packs[p].v, n, r, tMax, out)
 }
+
+// tri4d is a packet widened to float64 (exactly: the same vertices), for
+// the Go test of small trees; see packs64Max.
+type tri4d struct {
+	v [9][4]float64
+}
+
+// packs64Max bounds the float64 copy of a tree's packets (wide.packs64)
+// that the Go triangle test reads when there is no AVX. The float32
+// packets save memory traffic, but the Go test widens nine coordinates a
+// lane one by one (two micro-ops each on amd64, a dependent instruction
+// on arm64): on a tree that stays in the L1 cache there is no traffic to
+// save, and the widening made the portable build 10-19% slower on the
+// 30-triangle cornell scene (BenchmarkTraversalPrevAB under -tags purego),
+// while the 250k-triangle scenes were 8-14% faster with float32. So
+// small trees keep a float64 copy as well, at most this many bytes a tree
+// (~900 triangles); the assembly reads the float32 packets only.
+const packs64Max = 64 << 10
 
 // buildPacks fills b.packs from the finished tree over n triangle entries
 // (the tree's leaf order): every leaf's triangles in ceil(count/4)
@@ -192,6 +217,17 @@ func (b *blas) buildPacks(n int, vert func(i int32) (Vec3, Vec3, Vec3)) []int32 
 			}
 		}
 	})
+	if !hasAVX && np*int32(unsafe.Sizeof(tri4d{})) <= packs64Max {
+		p64 := make([]tri4d, np)
+		for i := range b.packs {
+			for r := range 9 {
+				for l := range 4 {
+					p64[i].v[r][l] = float64(b.packs[i].v[r][l])
+				}
+			}
+		}
+		w.packs64 = p64
+	}
 	return slot
 }
 
