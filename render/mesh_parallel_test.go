@@ -103,13 +103,15 @@ func TestValidateNamesFirstBadIndexOfLargeMesh(t *testing.T) {
 }
 
 // TestMergedBLASSlotsNameTheirTriangles: every packet lane of a large
-// BLAS over two meshes holds the vertices of the triangle that prim and
+// BLAS over several meshes holds the vertices of the triangle that prim and
 // primMesh name for its slot (the parallel slot fill), and every triangle
 // is in exactly one slot.
 func TestMergedBLASSlotsNameTheirTriangles(t *testing.T) {
+	// An empty mesh between them: its triangle range is empty, and the
+	// triangle->mesh table must skip it.
 	a, b := SphereMesh(1, 128, 64), stripMesh(20000, 3)
-	bl := newBLAS(a, b)
-	seen := [2][]bool{make([]bool, a.NumTriangles()), make([]bool, b.NumTriangles())}
+	bl := newBLAS(a, &Mesh{Name: "empty"}, b)
+	seen := [3][]bool{make([]bool, a.NumTriangles()), nil, make([]bool, b.NumTriangles())}
 	count := 0
 	for _, sl := range leafSlots(bl) {
 		mi, ti := bl.primMesh[sl], bl.prim[sl]
