@@ -163,9 +163,9 @@ func newBLAS(meshes ...*Mesh) *blas {
 	// from half as many primitives, and a quad's halves share a leaf.
 	pb := pairTriangles(total, meshOf)
 	np := len(pb) - 1
-	// The per-triangle callbacks below find the mesh themselves: meshOf
-	// is a call each (a closure), and these run a million times a
-	// million triangles. Both triangles of a pair are in one mesh.
+	// The callbacks below, run once per primitive or triangle, find the
+	// mesh themselves rather than through meshOf (a closure call each).
+	// Both triangles of a pair are in one mesh.
 	v := buildBVHCost(np, float32(total)/float32(max(np, 1)), func(p int) AABB {
 		i0, i1 := pb[p], pb[p+1]
 		mi := int32(0)
@@ -236,6 +236,9 @@ func pairTriangles(n int, meshOf func(int32) (*Mesh, int32, int32)) []int32 {
 	// triangle.
 	join := make([]bool, n)
 	parallelFor(n-1, func(lo, hi int) {
+		if lo >= hi {
+			return // fewer than two triangles (parallelFor runs n ≤ 0 inline)
+		}
 		// A chunk within one mesh (the usual case) reads its indices
 		// directly, without two meshOf calls a triangle.
 		m, mi, t := meshOf(int32(lo))

@@ -71,6 +71,21 @@ func TestPairTrianglesParallelSameAsSequential(t *testing.T) {
 	if len(got)-1 == n || len(got)-1 <= n/2 {
 		t.Fatalf("%d primitives from %d triangles: the strips should pair some but not all", len(got)-1, n)
 	}
+	// No triangle or one: nothing to pair.
+	for n := range 2 {
+		if got := pairTriangles(n, one); !slices.Equal(got, pairSequential(n, one)) {
+			t.Fatalf("%d triangles: %v", n, got)
+		}
+	}
+}
+
+// TestNewBLASOfNoTriangles: a BLAS over empty meshes is empty, not a panic.
+func TestNewBLASOfNoTriangles(t *testing.T) {
+	for _, ms := range [][]*Mesh{{{Name: "a"}}, {{Name: "a"}, {Name: "b"}}} {
+		if bl := newBLAS(ms...); bl.numTris() != 0 || len(leafSlots(bl)) != 0 {
+			t.Fatalf("%d empty meshes: %d triangles, %d slots", len(ms), bl.numTris(), len(leafSlots(bl)))
+		}
+	}
 }
 
 // TestValidateNamesFirstBadIndexOfLargeMesh: the parallel range check
