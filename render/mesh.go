@@ -227,7 +227,9 @@ func newBLAS(meshes ...*Mesh) *blas {
 // pairTriangles groups the triangles 0..n-1 into build primitives: a
 // triangle and the next one when both are in the same mesh and share two
 // vertex indices, else a triangle alone. It returns the first triangle of
-// each primitive and n at the end.
+// each primitive and n at the end. meshOf gives a triangle's mesh, the
+// mesh's index and the triangle's index in it; a mesh's triangles are
+// consecutive.
 func pairTriangles(n int, meshOf func(int32) (*Mesh, int32, int32)) []int32 {
 	// Whether triangle i may pair with i+1 is independent of the other
 	// triangles: found in parallel. Which pairs are taken depends on the
@@ -236,20 +238,18 @@ func pairTriangles(n int, meshOf func(int32) (*Mesh, int32, int32)) []int32 {
 	// triangle.
 	join := make([]bool, n)
 	parallelFor(n-1, func(lo, hi int) {
-		if lo >= hi {
-			return // fewer than two triangles (parallelFor runs n ≤ 0 inline)
-		}
-		// A chunk within one mesh (the usual case) reads its indices
-		// directly, without two meshOf calls a triangle.
-		m, mi, t := meshOf(int32(lo))
-		if _, mj, u := meshOf(int32(hi)); mj == mi && int(u-t) == hi-lo {
-			joinRun(m.Indices[3*int(t):3*int(u)+3], join[lo:hi])
-			return
-		}
-		for i := int32(lo); i < int32(hi); i++ {
-			m, mi, t := meshOf(i)
-			_, mj, u := meshOf(i + 1)
-			join[i] = mi == mj && sharedVertices(m.Indices[3*t:3*t+3], m.Indices[3*u:3*u+3]) >= 2
+		// Runs of triangles inside one mesh are tested straight on its
+		// indices (meshOf once a run, not twice a triangle).
+		for i := lo; i < hi; {
+			m, _, t := meshOf(int32(i))
+			// Triangles i..end-1 have their successor in the same mesh.
+			end := min(hi, i+m.NumTriangles()-1-int(t))
+			if end <= i {
+				i++ // the last of its mesh: never paired with the next
+				continue
+			}
+			joinRun(m.Indices[3*int(t):3*(int(t)+end-i)+3], join[i:end])
+			i = end
 		}
 	})
 	pb := make([]int32, 0, n/2+2)
