@@ -30,6 +30,9 @@ type wide struct {
 	// packs64 is the owning blas's packets widened to float64 when they
 	// are small and there is no AVX, else nil (tri4.go, packs64Max).
 	packs64 []tri4d
+	// nodes8 is the 8-wide tree a BLAS is traversed through with AVX
+	// (bvh8.go), else nil.
+	nodes8 []bvh8Node
 }
 
 // collapse converts the binary tree into a 4-wide one.
@@ -214,6 +217,13 @@ type stackEntry struct {
 // popped node whose entry distance lies beyond the closest hit found since
 // it was pushed is skipped.
 func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
+	// With AVX the 8-wide tree (bvh8.go); hasAVX is checked again for
+	// the tests and benchmarks that turn it off after the build.
+	if w.nodes8 != nil && hasAVX {
+		if rb8, ok := newRayBox8(o, d); ok {
+			return w.traverseTris8(b, &rb8, o, d, tMax, h)
+		}
+	}
 	rb := newRayBox(o, d)
 	rb.prefetchFrom(w, b)
 	tr := newWTRay(o, d)
@@ -326,6 +336,13 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 // first (any hit ends the search), then the interior children in no
 // particular order.
 func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
+	// With AVX the 8-wide tree (bvh8.go); hasAVX is checked again for
+	// the tests and benchmarks that turn it off after the build.
+	if w.nodes8 != nil && hasAVX {
+		if rb8, ok := newRayBox8(o, d); ok {
+			return w.anyTri8(b, &rb8, o, d, tMax)
+		}
+	}
 	rb := newRayBox(o, d)
 	rb.prefetchFrom(w, b)
 	tr := newWTRay(o, d)

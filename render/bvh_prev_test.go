@@ -8,7 +8,9 @@ import "math/bits"
 // Until bvh4.go changes it is the same code (an A/A run: its spread is the
 // noise of the measurement). Before changing the traversal, copy it here
 // again; a change to the box or triangle test needs its old assembly next
-// to the new one for the duration of the measurement.
+// to the new one for the duration of the measurement. Since the 8-wide
+// tree (bvh8.go) it is the 4-wide traversal, which the BLAS still holds:
+// with AVX the A/B compares 8-wide with 4-wide.
 
 // PrevScene runs the previous traversal over a built scene's trees. Without
 // AVX it tests triangles on float64 copies of the packets (packs64, with

@@ -228,6 +228,9 @@ func (b *blas) buildPacks(n int, vert func(i int32) (Vec3, Vec3, Vec3)) []int32 
 		}
 		w.packs64 = p64
 	}
+	if hasAVX {
+		w.nodes8 = collapse8(w)
+	}
 	return slot
 }
 
