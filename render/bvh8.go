@@ -3,6 +3,7 @@ package render
 import (
 	"math"
 	"math/bits"
+	"sync"
 	"unsafe"
 )
 
@@ -137,9 +138,11 @@ type slot8 struct {
 
 // collapse8 builds the 8-wide tree from the finished 4-wide one (after
 // buildPacks: leaves index packet slots), opening the interior child of
-// largest surface area while its children fit.
+// largest surface area while its children fit, nodes in depth-first
+// order. A first pass counts every subtree's nodes (size[4-wide root]),
+// so that the second writes them in place, and both run the top levels'
+// subtrees on their own goroutines (the 1M-triangle mesh's first pixel).
 func collapse8(w *wide) []bvh8Node {
-	var out []bvh8Node
 	var empty bvh8Node
 	for k := range 8 {
 		for a := range 3 {
@@ -148,85 +151,133 @@ func collapse8(w *wide) []bvh8Node {
 		}
 		empty.count[k] = -1
 	}
-	var build func(ni int32) int32
-	build = func(ni int32) int32 {
-		var slots [8]slot8
-		ns := 0
-		add := func(n *bvh4Node, at int) {
-			var kids [4]slot8
-			nk := 0
-			for k := range 4 {
-				if n.count[k] < 0 {
-					continue
-				}
-				s := slot8{child: n.child[k], count: n.count[k]}
-				for a := range 3 {
-					s.lo[a], s.hi[a] = n.b[0][a][k], n.b[1][a][k]
-				}
-				kids[nk] = s
-				nk++
-			}
-			copy(slots[at+nk:ns+nk], slots[at:ns])
-			copy(slots[at:], kids[:nk])
-			ns += nk
+	// nkids[i] is the number of children of 4-wide node i, so that
+	// open8 loads only the nodes it opens (a linear pass instead of a
+	// random load per candidate). size is indexed by 4-wide node; each
+	// is written by the one goroutine that counts it.
+	nkids := make([]uint8, len(w.nodes))
+	parallelFor(len(w.nodes), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			c := &w.nodes[i].count
+			nkids[i] = b2u8(c[0] >= 0) + b2u8(c[1] >= 0) + b2u8(c[2] >= 0) + b2u8(c[3] >= 0)
 		}
-		add(&w.nodes[ni], 0)
-		for ns < 8 {
-			best := -1
-			var bestArea float32
-			for i := 0; i < ns; i++ {
-				s := &slots[i]
-				if s.count != 0 {
-					continue
-				}
-				c := &w.nodes[s.child]
-				nk := 0
-				for k := range 4 {
-					if c.count[k] >= 0 {
-						nk++
-					}
-				}
-				if ns-1+nk > 8 {
-					continue
-				}
-				b := box32{lo: s.lo, hi: s.hi}
-				if a := b.area(); best < 0 || a > bestArea {
-					best, bestArea = i, a
-				}
+	})
+	size := make([]int32, len(w.nodes))
+	const spawnDepth = 2 // up to 8 + 64 goroutines
+	var count func(ni int32, depth int) int32
+	count = func(ni int32, depth int) int32 {
+		slots, ns := w.open8(ni, nkids)
+		c := int32(1)
+		var wg sync.WaitGroup
+		for i := range ns {
+			if slots[i].count != 0 {
+				continue
 			}
-			if best < 0 {
-				break
+			ch := slots[i].child
+			if depth < spawnDepth {
+				wg.Go(func() { count(ch, depth+1) })
+			} else {
+				count(ch, depth+1)
 			}
-			c := slots[best].child
-			copy(slots[best:ns-1], slots[best+1:ns])
-			ns--
-			add(&w.nodes[c], best)
 		}
-		idx := int32(len(out))
-		out = append(out, empty)
-		var child [8]int32
-		for i := 0; i < ns; i++ {
-			child[i] = slots[i].child
+		wg.Wait()
+		for i := range ns {
 			if slots[i].count == 0 {
-				child[i] = build(slots[i].child)
+				c += size[slots[i].child]
 			}
 		}
+		size[ni] = c
+		return c
+	}
+	out := make([]bvh8Node, count(0, 0))
+	adviseHugePages(out)
+	var build func(ni, idx int32, depth int)
+	build = func(ni, idx int32, depth int) {
+		slots, ns := w.open8(ni, nkids)
 		nd := &out[idx]
-		for i := 0; i < ns; i++ {
+		*nd = empty
+		next := idx + 1
+		var wg sync.WaitGroup
+		for i := range ns {
 			s := &slots[i]
 			for a := range 3 {
 				nd.b[0][a][i], nd.b[1][a][i] = s.lo[a], s.hi[a]
 			}
-			nd.child[i], nd.count[i] = child[i], s.count
+			nd.child[i], nd.count[i] = s.child, s.count
 			if s.count > 0 {
 				nd.leaf |= 1 << i
 			}
+			if s.count == 0 {
+				nd.child[i] = next
+				ch, at := s.child, next
+				if depth < spawnDepth {
+					wg.Go(func() { build(ch, at, depth+1) })
+				} else {
+					build(ch, at, depth+1)
+				}
+				next += size[s.child]
+			}
 		}
-		return idx
+		wg.Wait()
 	}
-	build(0)
-	adviseHugePages(out)
+	build(0, 0, 0)
 	return out
+}
+
+func b2u8(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// open8 returns the up to eight children of the 8-wide node made from
+// 4-wide node ni, in order.
+func (w *wide) open8(ni int32, nkids []uint8) (slots [8]slot8, ns int) {
+	add := func(n *bvh4Node, at int) {
+		var kids [4]slot8
+		nk := 0
+		for k := range 4 {
+			if n.count[k] < 0 {
+				continue
+			}
+			s := slot8{child: n.child[k], count: n.count[k]}
+			for a := range 3 {
+				s.lo[a], s.hi[a] = n.b[0][a][k], n.b[1][a][k]
+			}
+			kids[nk] = s
+			nk++
+		}
+		copy(slots[at+nk:ns+nk], slots[at:ns])
+		copy(slots[at:], kids[:nk])
+		ns += nk
+	}
+	add(&w.nodes[ni], 0)
+	for ns < 8 {
+		best := -1
+		var bestArea float32
+		for i := range ns {
+			s := &slots[i]
+			if s.count != 0 {
+				continue
+			}
+			if ns-1+int(nkids[s.child]) > 8 {
+				continue
+			}
+			b := box32{lo: s.lo, hi: s.hi}
+			if a := b.area(); best < 0 || a > bestArea {
+				best, bestArea = i, a
+			}
+		}
+		if best < 0 {
+			break
+		}
+		c := slots[best].child
+		copy(slots[best:ns-1], slots[best+1:ns])
+		ns--
+		add(&w.nodes[c], best)
+	}
+	return slots, ns
 }
 
 type stackEntry8 struct {
