@@ -260,6 +260,10 @@ func (f *file) readPaths() error {
 					r.fail("path element token %d of %d", ti, len(f.tokens))
 					return r.err
 				}
+				if err := validElem(f.tokens[ti], prop); err != nil {
+					r.fail("path under <%s>: %v", parent, err)
+					return r.err
+				}
 				p = appendElem(parent, f.tokens[ti], prop)
 			}
 			f.paths[pi] = p
@@ -317,6 +321,10 @@ func (f *file) readPathTree(r *reader, hsize int64, parent string, depth int) {
 				r.fail("path element token %d of %d", ti, len(f.tokens))
 				return
 			}
+			if err := validElem(f.tokens[ti], bits&4 != 0); err != nil {
+				r.fail("path under <%s>: %v", parent, err)
+				return
+			}
 			p = appendElem(parent, f.tokens[ti], bits&4 != 0)
 		}
 		f.paths[pi] = p
@@ -338,6 +346,31 @@ func (f *file) readPathTree(r *reader, hsize int64, parent string, depth int) {
 			return
 		}
 	}
+}
+
+// validElem refuses a path element token that is not one (SdfPath's
+// AppendElementToken makes no path of it): an empty one, a name holding
+// path punctuation (/ . [ ] { }), a variant selection that is not one
+// "{set=sel}", a target that is not bracketed. Such a token would make a
+// path that means another one (a prim "/x" under "/" reads as "//x").
+func validElem(tok string, prop bool) error {
+	switch {
+	case tok == "":
+		return fmt.Errorf("empty path element")
+	case !prop && tok[0] == '[':
+		if tok[len(tok)-1] != ']' {
+			return fmt.Errorf("target path element %q is not bracketed", tok)
+		}
+		return nil
+	case !prop && tok[0] == '{':
+		if len(tok) < 3 || tok[len(tok)-1] != '}' || strings.ContainsAny(tok[1:len(tok)-1], "/[]{}") || !strings.Contains(tok, "=") {
+			return fmt.Errorf("variant selection path element %q is not {set=selection}", tok)
+		}
+		return nil
+	case strings.ContainsAny(tok, "/.[]{}"):
+		return fmt.Errorf("path element %q holds path punctuation", tok)
+	}
+	return nil
 }
 
 // appendElem appends a path element token: a prim name, a variant
