@@ -319,3 +319,24 @@ func TestCrateOlderThan040IsRefusedAsObsolete(t *testing.T) {
 		}
 	}
 }
+
+// TestPathElementThatIsNotOneIsAnError: crate path trees name each path by
+// its parent and an element token; a token SdfPath cannot append (one
+// holding path punctuation, an empty one, a malformed variant selection
+// or target) is an error, not a path that reads as another one.
+func TestPathElementThatIsNotOneIsAnError(t *testing.T) {
+	for _, c := range []struct {
+		tok  string
+		prop bool
+		ok   bool
+	}{
+		{"Mesh", false, true}, {"points", true, true}, {"primvars:st", true, true}, {"é_unicode", false, true},
+		{"{lod=high}", false, true}, {"{lod=}", false, true}, {"{lod=a.b}", false, true}, {"[/A/B.x]", false, true},
+		{"", false, false}, {"/x", false, false}, {"a.b", false, false}, {"a.b", true, false}, {"x/y", true, false},
+		{"{lod}", false, false}, {"{a=/b}", false, false}, {"[/A", false, false}, {"a]", false, false},
+	} {
+		if err := validElem(c.tok, c.prop); (err == nil) != c.ok {
+			t.Errorf("%q (property %v): %v, want ok=%v", c.tok, c.prop, err, c.ok)
+		}
+	}
+}
