@@ -1,7 +1,5 @@
 package render
 
-import "math"
-
 // AOVs (arbitrary output variables) are the render passes written beside
 // the beauty image. Their definitions follow Cycles' passes (Blender manual,
 // "Render Layers > Passes"; intern/cycles kernel/film/light_passes.h):
@@ -89,11 +87,7 @@ func (b *bsdf) diffuseShare(wiW Vec3, f Vec3) float64 {
 	if !(tot > 0) {
 		return 0
 	}
-	c := b.frame.ToLocal(wiW).Z
-	if c <= 0 {
-		return 0
-	}
-	fd := b.kd.Scale(c / math.Pi)
+	fd := b.diffuseF(wiW)
 	return clamp01((fd.X + fd.Y + fd.Z) / tot)
 }
 

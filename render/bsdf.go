@@ -1,19 +1,39 @@
 package render
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // bsdf is a UsdPreviewSurface BSDF at one point, in its shading frame.
 // All methods take and return directions in the local frame (Z = normal)
 // and return f·|cos θi| so callers never multiply the cosine themselves.
 // The frame is turned to the side wo is on, so wo.Z > 0 always; a
 // transmitted direction has wi.Z < 0.
+//
+// The Fresnel terms are those of Storm's UsdPreviewSurface
+// (pxr/usdImaging/plugin/usdShaders/shaders/previewSurface.glslfx,
+// evaluateLight): Schlick's weight s = (1 − wo·h)⁵ of the microfacet
+// normal h, F = mix(F0, F90, s) inside the specular lobe, the clearcoat
+// lobe with its own mix(R², 1, s). The layers under a lobe keep 1 − its
+// directional albedo at wo (see Material and specAlbedo).
 type bsdf struct {
-	frame          Frame
-	ng             Vec3    // geometric normal in world space, facing wo
-	kd             Vec3    // weight of the Lambert lobe
-	ks             Vec3    // weight of the base GGX lobe
-	kc             float64 // weight of the clearcoat lobe
-	kt             float64 // weight of the dielectric (transmission) lobe
+	frame Frame
+	ng    Vec3 // geometric normal in world space, facing wo
+	wo    Vec3 // wo in the local frame
+	// kd, ks and kc are the lobes' weights with their Fresnel terms taken
+	// at the view angle (F(n·wo)): estimates for the lobe choice, the
+	// light choice and the albedo AOV. eval uses dw, sw and cw, the
+	// weights before the Fresnel terms of the microfacet normal.
+	kd, ks Vec3
+	kc     float64
+	dw, sw Vec3
+	cw     float64
+	kt     float64 // weight of the dielectric (transmission) lobe
+	// f0, f90 are the base lobe's Fresnel reflectance at normal and
+	// grazing incidence, r2 the clearcoat's.
+	f0, f90        Vec3
+	r2             float64
 	eta            float64 // relative index of refraction across the surface seen from wo
 	alpha          float64 // GGX α of the base lobe (and of the dielectric lobe)
 	alphaC         float64 // GGX α of the clearcoat lobe
@@ -22,6 +42,13 @@ type bsdf struct {
 
 // minAlpha keeps GGX finite; α = 1e-3 is a mirror for all practical uses.
 const minAlpha = 1e-3
+
+// schlick returns Schlick's weight (1 − c)⁵ of a cosine c.
+func schlick(c float64) float64 {
+	x := 1 - clamp01(c)
+	x2 := x * x
+	return x2 * x2 * x
+}
 
 // setup fills b for the material at si seen from world direction woW.
 func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
@@ -35,6 +62,7 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 	}
 	b.ng = ng
 	b.frame = NewFrame(ns)
+	b.wo = b.frame.ToLocal(woW)
 	cosO := math.Abs(ns.Dot(woW))
 
 	albedo := m.DiffuseColor.Eval(si)
@@ -45,29 +73,54 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 	metal := clamp01(m.Metallic.Eval(si))
 	b.alpha = math.Max(r*r, minAlpha)
 
-	var fSpec Vec3
-	if m.UseSpecularWorkflow {
-		f0 := m.SpecularColor.Eval(si)
-		w := math.Pow(1-cosO, 5)
-		fSpec = f0.Scale(1 - w).Add(Vec3{w, w, w})
-		metal = 0
-	} else {
-		f := fresnelDielectric(cosO, m.IOR)
-		fSpec = Vec3{f, f, f}
-	}
+	// F0 and F90 as previewSurface.glslfx's evaluateLight: R = (1−ior)/
+	// (1+ior); the metallic workflow's specColor = mix(1, diffuseColor,
+	// metallic), F0 = mix(R²·specColor, specColor, metallic), F90 =
+	// specColor, the diffuse lobe times 1 − metallic; the specular
+	// workflow's F0 = specularColor, F90 = 1.
 	one := Vec3{1, 1, 1}
-	b.kd = albedo.Mul(one.Sub(fSpec)).Scale(1 - metal)
-	b.ks = fSpec.Scale(1 - metal).Add(albedo.Scale(metal))
-
+	b.r2 = 0
+	noIOR := m.IOR == 1 || m.IOR <= 0
+	if !noIOR {
+		R := (1 - m.IOR) / (1 + m.IOR)
+		b.r2 = R * R
+	}
+	b.dw = albedo
+	b.sw = one
+	if m.UseSpecularWorkflow {
+		b.f0, b.f90 = m.SpecularColor.Eval(si), one
+	} else {
+		spec := one.Scale(1 - metal).Add(albedo.Scale(metal))
+		b.f0 = spec.Scale(b.r2 * (1 - metal)).Add(spec.Scale(metal))
+		b.f90 = spec
+		b.dw = b.dw.Scale(1 - metal)
+		if noIOR && metal == 0 {
+			// Deviation from the reference: ior = 1 is no interface, so
+			// no reflection (as the exact Fresnel term and Cycles'
+			// Principled BSDF), where Schlick's F90 = 1 would still
+			// reflect at grazing angles: a plain Lambertian surface.
+			b.sw = Vec3{}
+		}
+	}
+	if !b.sw.IsBlack() {
+		// The diffuse lobe keeps what the specular lobe does not reflect
+		// from wo: 1 − E(wo), E the directional albedo of F(wo·h)·GGX (as
+		// Cycles' Principled BSDF layers its dielectric over the diffuse
+		// base), not the reference's pointwise 1 − F(wo·h), which returns
+		// up to 1.26 of the light at grazing angles (roughness 0.35).
+		ea, eb := specAlbedo(cosO, r)
+		es := b.f0.Scale(ea).Add(b.f90.Sub(b.f0).Scale(eb)).Mul(b.sw)
+		b.dw = b.dw.Mul(Vec3{clamp01(1 - es.X), clamp01(1 - es.Y), clamp01(1 - es.Z)})
+	}
 	cc := clamp01(m.Clearcoat.Eval(si))
-	b.kc = 0
+	b.cw = 0
 	if cc > 0 {
-		fc := cc * fresnelDielectric(cosO, 1.5)
-		b.kc = fc
-		b.kd = b.kd.Scale(1 - fc)
-		b.ks = b.ks.Scale(1 - fc)
+		b.cw = cc
 		ar := clamp01(m.ClearcoatRoughness.Eval(si))
 		b.alphaC = math.Max(ar*ar, minAlpha)
+		ea, eb := specAlbedo(cosO, ar)
+		ec := clamp01(cc * (b.r2*ea + (1-b.r2)*eb))
+		b.dw, b.sw = b.dw.Scale(1-ec), b.sw.Scale(1-ec)
 	}
 	// Transmission: the opaque BSDF weighted by opacity plus a dielectric
 	// weighted by 1 − opacity (see Material).
@@ -75,24 +128,53 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 	if m.transmissive() {
 		op := clamp01(m.Opacity.Eval(si))
 		b.kt = 1 - op
-		b.kd, b.ks, b.kc = b.kd.Scale(op), b.ks.Scale(op), b.kc*op
+		b.dw, b.sw, b.cw = b.dw.Scale(op), b.sw.Scale(op), b.cw*op
 		b.eta = m.IOR
 		if !entering {
 			b.eta = 1 / m.IOR
 		}
 	}
-	wd, ws := b.kd.MaxComp(), b.ks.MaxComp()
-	sum := wd + ws + b.kc + b.kt
+	// Lobe choice: the weights with the Fresnel terms taken at the view
+	// angle, an estimate of each lobe's share (any positive choice keeps
+	// the estimator unbiased: eval and sample use the same pd…pt).
+	s := schlick(cosO)
+	fv := b.f0.Scale(1 - s).Add(b.f90.Scale(s))
+	b.kd = b.dw
+	b.ks = b.sw.Mul(fv)
+	b.kc = b.cw * (b.r2 + (1-b.r2)*s)
+	wd, ws, wc := b.kd.MaxComp(), b.ks.MaxComp(), b.kc
+	// A lobe whose view-angle estimate vanishes may still scatter
+	// elsewhere (F of other microfacets): keep it choosable.
+	if wd <= 0 && !b.dw.IsBlack() {
+		wd = 1e-3 * b.dw.MaxComp()
+	}
+	if ws <= 0 && !b.sw.Mul(b.f0.Add(b.f90)).IsBlack() {
+		ws = 1e-3 * b.sw.MaxComp()
+	}
+	if wc <= 0 && b.cw > 0 {
+		wc = 1e-3 * b.cw
+	}
+	sum := wd + ws + wc + b.kt
 	if sum <= 0 {
 		b.pd, b.ps, b.pc, b.pt = 1, 0, 0, 0
 		return
 	}
-	b.pd, b.ps, b.pc, b.pt = wd/sum, ws/sum, b.kc/sum, b.kt/sum
+	b.pd, b.ps, b.pc, b.pt = wd/sum, ws/sum, wc/sum, b.kt/sum
+}
+
+// diffuseF returns the diffuse lobe's f·cos θi towards world direction
+// wiW (the AOVs split the beauty with it).
+func (b *bsdf) diffuseF(wiW Vec3) Vec3 {
+	wi := b.frame.ToLocal(wiW)
+	if wi.Z <= 0 || b.wo.Z <= 0 {
+		return Vec3{}
+	}
+	return b.dw.Scale(wi.Z / math.Pi)
 }
 
 // isBlack reports whether the BSDF scatters nothing.
 func (b *bsdf) isBlack() bool {
-	return b.kd.IsBlack() && b.ks.IsBlack() && b.kc == 0 && b.kt == 0
+	return b.dw.IsBlack() && b.sw.IsBlack() && b.cw == 0 && b.kt == 0
 }
 
 // eval returns f·cos θi and the sampling pdf for the world directions.
@@ -118,17 +200,24 @@ func (b *bsdf) evalLocal(wo, wi Vec3) (Vec3, float64) {
 		f, p := dielectricEval(wo, wi, b.eta, b.alpha)
 		return Vec3{f, f, f}.Scale(b.kt), b.pt * p
 	}
-	f := b.kd.Scale(wi.Z / math.Pi)
+	f := b.dw.Scale(wi.Z / math.Pi)
 	pdf := b.pd * wi.Z / math.Pi
-	if b.ps > 0 || !b.ks.IsBlack() {
-		g, p := ggxEval(wo, wi, b.alpha)
-		f = f.AddScaled(b.ks, g)
-		pdf += b.ps * p
-	}
-	if b.kc > 0 {
-		g, p := ggxEval(wo, wi, b.alphaC)
-		f = f.AddScaled(Vec3{1, 1, 1}, b.kc*g)
-		pdf += b.pc * p
+	if b.ps > 0 || b.pc > 0 {
+		h := wo.Add(wi)
+		if !h.IsBlack() {
+			s := schlick(wo.Dot(h.Norm()))
+			if b.ps > 0 {
+				g, p := ggxEval(wo, wi, b.alpha)
+				fr := b.f0.Scale(1 - s).Add(b.f90.Scale(s))
+				f = f.Add(b.sw.Mul(fr).Scale(g))
+				pdf += b.ps * p
+			}
+			if b.pc > 0 {
+				g, p := ggxEval(wo, wi, b.alphaC)
+				f = f.AddScaled(Vec3{1, 1, 1}, b.cw*(b.r2+(1-b.r2)*s)*g)
+				pdf += b.pc * p
+			}
+		}
 	}
 	if b.kt > 0 {
 		g, p := dielectricEval(wo, wi, b.eta, b.alpha)
@@ -328,4 +417,61 @@ func clamp01(x float64) float64 {
 		return 1
 	}
 	return x
+}
+
+// specAlbedoN is the size of each axis of the specular albedo table.
+const specAlbedoN = 32
+
+// specAlbedoTable holds, for cos θo and roughness on a specAlbedoN² grid,
+// ∫ GGX·cos dωi (a) and ∫ (1 − wo·h)⁵·GGX·cos dωi (b): the directional
+// albedo of the lobe with F = mix(F0, F90, (1 − wo·h)⁵) is F0·a + (F90 −
+// F0)·b.
+type specAlbedoTable struct {
+	a, b [specAlbedoN * specAlbedoN]float64
+}
+
+var specAlbedoTab = sync.OnceValue(buildSpecAlbedoTable)
+
+func buildSpecAlbedoTable() *specAlbedoTable {
+	var t specAlbedoTable
+	const k = 8 // k² stratified visible-normal samples a cell
+	for i := 0; i < specAlbedoN; i++ {
+		c := math.Max(float64(i)/(specAlbedoN-1), 1e-3)
+		wo := Vec3{math.Sqrt(1 - c*c), 0, c}
+		for j := 0; j < specAlbedoN; j++ {
+			r := float64(j) / (specAlbedoN - 1)
+			al := math.Max(r*r, minAlpha)
+			var sa, sb float64
+			for u := 0; u < k; u++ {
+				for v := 0; v < k; v++ {
+					h := ggxSampleVNDF(wo, al, (float64(u)+0.5)/k, (float64(v)+0.5)/k)
+					wi := reflect(wo, h)
+					if wi.Z <= 0 {
+						continue
+					}
+					g, p := ggxEval(wo, wi, al)
+					w := g / p
+					sa += w
+					sb += w * schlick(wo.Dot(h))
+				}
+			}
+			t.a[i*specAlbedoN+j] = sa / (k * k)
+			t.b[i*specAlbedoN+j] = sb / (k * k)
+		}
+	}
+	return &t
+}
+
+// specAlbedo interpolates specAlbedoTable at cos θo = c, roughness r.
+func specAlbedo(c, r float64) (float64, float64) {
+	t := specAlbedoTab()
+	x := clamp01(c) * (specAlbedoN - 1)
+	y := clamp01(r) * (specAlbedoN - 1)
+	i, j := int(math.Min(x, specAlbedoN-2)), int(math.Min(y, specAlbedoN-2))
+	fx, fy := x-float64(i), y-float64(j)
+	at := func(tab *[specAlbedoN * specAlbedoN]float64) float64 {
+		p := tab[i*specAlbedoN+j:]
+		return (1-fx)*((1-fy)*p[0]+fy*p[1]) + fx*((1-fy)*p[specAlbedoN]+fy*p[specAlbedoN+1])
+	}
+	return at(&t.a), at(&t.b)
 }

@@ -35,16 +35,33 @@ func (s *Scalar) Eval(si *SurfaceInteraction) float64 {
 	return s.Value
 }
 
-// Material is UsdPreviewSurface. Its BSDF follows the mapping that the
-// Cycles references of bench-scenes use, so the two can be compared:
+// Material is UsdPreviewSurface. Its BSDF takes the Fresnel terms of
+// Storm's reference shader (OpenUSD
+// pxr/usdImaging/plugin/usdShaders/shaders/previewSurface.glslfx,
+// evaluateLight), with the Fresnel of the microfacet normal h inside the
+// specular lobes, and layers the lobes by albedo as Cycles' Principled
+// BSDF does (the bench's comparison):
 //
-//	base = (1−F(ior))·Lambert(diffuseColor) + F(ior)·GGX(white, α = roughness²)
-//	f    = (1−metallic)·base + metallic·GGX(diffuseColor, α)
-//	f'   = (1−clearcoat·Fc)·f + clearcoat·Fc·GGX(white, clearcoatRoughness²)
+//	R = (1−ior)/(1+ior), s = (1 − wo·h)⁵
+//	metallic workflow: specColor = mix(1, diffuseColor, metallic),
+//	    F0 = mix(R²·specColor, specColor, metallic), F90 = specColor
+//	specular workflow: F0 = specularColor, F90 = 1, metallic unused
+//	spec = mix(F0, F90, s)·GGX(α = roughness²)
+//	f    = (1−metallic)·(1 − Es(wo))·Lambert(diffuseColor) + spec
+//	coat = clearcoat·mix(R², 1, s)·GGX(α = clearcoatRoughness²)
+//	f'   = (1 − clearcoat·Ec(wo))·f + coat
 //
-// F is the dielectric Fresnel term at the view angle; ior = 1 removes the
-// specular lobe. With useSpecularWorkflow, specularColor is the normal-
-// incidence reflectance (Schlick) instead of the ior.
+// Es and Ec are the directional albedos of spec and of the coat's GGX
+// term at wo (tabulated, bsdf.go). Departures from the shader: it weights
+// the diffuse lobe by 1 − F(wo·h) pointwise and adds the clearcoat on top
+// of the base; both return more light than they receive at grazing
+// angles (a white surface of roughness 0.35 returns 1.26 of the light at
+// cos θo = 0.05, a smooth one 1.72), which a white furnace shows; here
+// the layers below keep 1 − the albedo of the lobe above. Its Schlick-GGX
+// G (k = α/2, a real-time stand-in) is the height-correlated Smith G of
+// the visible-normal sampling here. ior = 1 (no interface) with metallic
+// 0 has no specular lobe, where Schlick's F90 = 1 would still reflect at
+// grazing angles: a plain Lambertian surface.
 //
 // Opacity follows the UsdPreviewSurface specification
 // (openusd.org/release/spec_usdpreviewsurface.html): with opacityThreshold
