@@ -88,7 +88,7 @@ func (m *Mesh) Validate() error {
 func firstOutOfRange(idx []int32, n int) int {
 	// As uint32, v < 0 and v >= n are one test; no int32 index reaches
 	// 1<<31, so a larger n is capped there.
-	un := uint32(min(n, 1<<31))
+	un := uint32(min(uint64(n), 1<<31))
 	var mu sync.Mutex
 	first := -1
 	parallelFor(len(idx), func(lo, hi int) {
