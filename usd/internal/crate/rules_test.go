@@ -340,3 +340,30 @@ func TestPathElementThatIsNotOneIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// TestNaNSampleTimeIsAnError: a time-sample time that is NaN has no place
+// in an ordered SdfTimeSampleMap; the field reports an error (FuzzRead
+// found such a file, seed 6fdd329babad954c), the layer still opens.
+func TestNaNSampleTimeIsAnError(t *testing.T) {
+	l := sdf.NewLayer("nan.usdc")
+	l.Root().Set("primChildren", []sdf.Token{"P"})
+	p := &sdf.Spec{Type: sdf.SpecPrim}
+	p.Set("specifier", sdf.SpecifierDef)
+	p.Set("properties", []sdf.Token{"a"})
+	l.Specs["/P"] = p
+	a := &sdf.Spec{Type: sdf.SpecAttribute}
+	a.Set("typeName", sdf.Token("float"))
+	a.Set("timeSamples", &sdf.TimeSamples{Times: []float64{0, math.NaN()}, Values: []any{float32(1), float32(2)}})
+	l.Specs["/P.a"] = a
+	b, err := Write(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Read("nan.usdc", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := back.Spec("/P.a").GetErr("timeSamples"); err == nil || !strings.Contains(err.Error(), "NaN time") {
+		t.Errorf("timeSamples with a NaN time: %v", err)
+	}
+}

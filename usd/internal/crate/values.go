@@ -660,6 +660,14 @@ func (f *file) readTimeSamples(r *reader, b budget) *sdf.TimeSamples {
 	case float64:
 		times = []float64{x}
 	}
+	for i, t := range times {
+		// SdfTimeSampleMap is ordered by time: a NaN time has no place in
+		// it, and value resolution could not bracket it.
+		if math.IsNaN(t) {
+			r.fail("time sample %d has a NaN time", i)
+			return nil
+		}
+	}
 	start = r.pos
 	off = r.i64()
 	r.pos = start + off
