@@ -1247,32 +1247,46 @@ func (b *builder) variantSelection(set string, fallback bool) (string, bool) {
 		return sel, true
 	}
 	b.each(func(n *Node) bool {
-		for _, l := range n.LayerStack.Layers {
-			spec := l.Specs[n.Path]
-			if spec == nil {
-				continue
-			}
-			v, ok := spec.Get("variantSelection")
-			if !ok {
-				continue
-			}
-			m, _ := v.(map[string]string)
-			if s, ok := m[set]; ok {
-				if IsExpression(s) {
-					r, err := EvalExpression(s, nodeVars(n))
-					if err != nil {
-						b.errf("VariableExpressionError", "%s: variant selection %s for %q: %v", b.idx.Path, s, set, err)
-						continue
-					}
-					s = r
-				}
-				sel, found = s, true
-				return false
-			}
-		}
-		return true
+		sel, found = authoredSelection(n, n.Path, set, func(expr string, err error) {
+			b.errf("VariableExpressionError", "%s: variant selection %s for %q: %v", b.idx.Path, expr, set, err)
+		})
+		return !found
 	})
 	return sel, found
+}
+
+// authoredSelection returns the selection for set authored at path in n's
+// layer stack, strongest layer first, a variable expression evaluated in
+// n's context; an expression that fails is given to onErr (if not nil)
+// and the next layer is asked.
+func authoredSelection(n *Node, path, set string, onErr func(expr string, err error)) (string, bool) {
+	for _, l := range n.LayerStack.Layers {
+		spec := l.Specs[path]
+		if spec == nil {
+			continue
+		}
+		v, ok := spec.Get("variantSelection")
+		if !ok {
+			continue
+		}
+		m, _ := v.(map[string]string)
+		s, ok := m[set]
+		if !ok {
+			continue
+		}
+		if IsExpression(s) {
+			r, err := EvalExpression(s, nodeVars(n))
+			if err != nil {
+				if onErr != nil {
+					onErr(s, err)
+				}
+				continue
+			}
+			s = r
+		}
+		return s, true
+	}
+	return "", false
 }
 
 // outerVariantSelection finds, while building a subgraph, the selection
@@ -1403,28 +1417,7 @@ type pathAt struct {
 // site of chain that has one.
 func pickAuthored(chain []pathAt, set string) (string, bool) {
 	for i := len(chain) - 1; i >= 0; i-- {
-		n, path := chain[i].n, chain[i].path
-		for _, l := range n.LayerStack.Layers {
-			spec := l.Specs[path]
-			if spec == nil {
-				continue
-			}
-			v, ok := spec.Get("variantSelection")
-			if !ok {
-				continue
-			}
-			m, _ := v.(map[string]string)
-			s, ok := m[set]
-			if !ok {
-				continue
-			}
-			if IsExpression(s) {
-				r, err := EvalExpression(s, nodeVars(n))
-				if err != nil {
-					continue
-				}
-				s = r
-			}
+		if s, ok := authoredSelection(chain[i].n, chain[i].path, set, nil); ok {
 			return s, true
 		}
 	}
