@@ -514,9 +514,10 @@ type rayBox struct {
 // float32 and computed in float64).
 const boxSlack = 1.0000000000001
 
-func newRayBox(o, d Vec3) rayBox {
-	// A zero component would give o·∞ = NaN for o = 0; a tiny one gives
-	// huge but finite distances with the same meaning.
+// inverseDir returns 1/d per axis. A zero component would give o·∞ = NaN
+// for o = 0; it is replaced by a tiny one, whose huge but finite distances
+// mean the same.
+func inverseDir(d Vec3) (float64, float64, float64) {
 	if d.X == 0 {
 		d.X = 1e-20
 	}
@@ -526,7 +527,11 @@ func newRayBox(o, d Vec3) rayBox {
 	if d.Z == 0 {
 		d.Z = 1e-20
 	}
-	ix, iy, iz := 1/d.X, 1/d.Y, 1/d.Z
+	return 1 / d.X, 1 / d.Y, 1 / d.Z
+}
+
+func newRayBox(o, d Vec3) rayBox {
+	ix, iy, iz := inverseDir(d)
 	r := rayBox{ix: ix, iy: iy, iz: iz, ox: o.X, oy: o.Y, oz: o.Z,
 		fx: ix * boxSlack, fy: iy * boxSlack, fz: iz * boxSlack}
 	if ix < 0 {

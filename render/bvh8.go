@@ -67,16 +67,7 @@ const (
 // (a huge origin or an inverse direction outside float32's normal range):
 // those rays take the 4-wide tree.
 func newRayBox8(o, d Vec3) (r rayBox8, ok bool) {
-	if d.X == 0 {
-		d.X = 1e-20
-	}
-	if d.Y == 0 {
-		d.Y = 1e-20
-	}
-	if d.Z == 0 {
-		d.Z = 1e-20
-	}
-	ix, iy, iz := 1/d.X, 1/d.Y, 1/d.Z
+	ix, iy, iz := inverseDir(d)
 	ax, ay, az := math.Abs(ix), math.Abs(iy), math.Abs(iz)
 	if !(max(ax, ay, az) < 1e30 && min(ax, ay, az) > 1e-30 && max(math.Abs(o.X), math.Abs(o.Y), math.Abs(o.Z)) < 1e30) {
 		return r, false
