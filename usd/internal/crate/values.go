@@ -711,7 +711,14 @@ func readListOp[T any](r *reader, elem func() T) sdf.ListOp[T] {
 	var lo sdf.ListOp[T]
 	h := r.u8()
 	lo.Explicit = h&1 != 0
-	vec := func() []T { return readVec(r, 4, elem) }
+	vec := func() []T {
+		// A list flagged present but empty is the same op as an absent
+		// one (the writer omits it): nil, so written files read back equal.
+		if v := readVec(r, 4, elem); len(v) > 0 {
+			return v
+		}
+		return nil
+	}
 	if h&2 != 0 {
 		lo.Items = vec()
 	}
