@@ -124,8 +124,15 @@ func (s *Stage) flattenProperty(p *Prim, name string) *sdf.Spec {
 						out := &sdf.TimeSamples{Times: make([]float64, len(ts.Times)), Values: make([]any, len(ts.Values))}
 						for i, tm := range ts.Times {
 							out.Times[i] = off.Apply(tm)
-							v, _ := ts.Value(i)
-							out.Values[i] = retime(v, o) // timecode values follow layer offsets
+							// What the stage reads at the sample's stage time, as
+							// UsdStage::Flatten writes it: behind a layer offset
+							// that is interpolated at the inverse-mapped time,
+							// not always the authored value bit for bit.
+							if v, ok := a.Get(TimeCode(out.Times[i])); ok {
+								out.Values[i] = v
+							} else {
+								out.Values[i] = sdf.ValueBlock{}
+							}
 						}
 						ps.Set("timeSamples", out)
 						gotSamples = true
