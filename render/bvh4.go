@@ -241,25 +241,8 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 			// Four triangles a test; lanes in order, so that ties go to
 			// the first as with one triangle at a time.
 			k := bits.TrailingZeros(uint(leaves)) & 3
-			c, s := int32(n.count[k]), n.child[k]
-			p := s >> 2
-			for j := int32(0); j < c; j += 4 {
-				// hit4Tris written out: one call a packet with AVX.
-				var m int
-				if hasAVX {
-					m = tri4AVX(&b.packs[p], &tr, *tMax, &th)
-				} else {
-					m = hit4TrisGo(b, p, c-j, &tr, *tMax, &th)
-				}
-				p++
-				for ; m != 0; m &= m - 1 {
-					l := bits.TrailingZeros(uint(m)) & 3
-					if th.t[l] < *tMax {
-						*tMax = th.t[l]
-						h.Prim, h.U, h.V = s+j+int32(l), th.u[l], th.v[l]
-						found = true
-					}
-				}
+			if b.leafClosest(n.child[k], int32(n.count[k]), &tr, tMax, &th, h) {
+				found = true
 			}
 		}
 		inner := mask &^ int(n.leaf)
@@ -356,19 +339,8 @@ func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 		mask := hit4(n, &rb, tMax, &ts)
 		for leaves := mask & int(n.leaf); leaves != 0; leaves &= leaves - 1 {
 			k := bits.TrailingZeros(uint(leaves)) & 3
-			c := int32(n.count[k])
-			p := n.child[k] >> 2
-			for j := int32(0); j < c; j += 4 {
-				var m int
-				if hasAVX {
-					m = tri4AVX(&b.packs[p], &tr, tMax, &th)
-				} else {
-					m = hit4TrisGo(b, p, c-j, &tr, tMax, &th)
-				}
-				if m != 0 {
-					return true
-				}
-				p++
+			if b.leafAny(n.child[k], int32(n.count[k]), &tr, tMax, &th) {
+				return true
 			}
 		}
 		for inner := mask &^ int(n.leaf); inner != 0; inner &= inner - 1 {

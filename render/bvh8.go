@@ -294,24 +294,8 @@ func (w *wide) traverseTris8(b *blas, rb *rayBox8, o, d Vec3, tMax *float64, h *
 		leaves := mask & int(n.leaf)
 		for ; leaves != 0; leaves &= leaves - 1 {
 			k := bits.TrailingZeros(uint(leaves)) & 7
-			c, s := int32(n.count[k]), n.child[k]
-			p := s >> 2
-			for j := int32(0); j < c; j += 4 {
-				var m int
-				if hasAVX {
-					m = tri4AVX(&b.packs[p], &tr, *tMax, &th)
-				} else {
-					m = hit4TrisGo(b, p, c-j, &tr, *tMax, &th)
-				}
-				p++
-				for ; m != 0; m &= m - 1 {
-					l := bits.TrailingZeros(uint(m)) & 3
-					if th.t[l] < *tMax {
-						*tMax = th.t[l]
-						h.Prim, h.U, h.V = s+j+int32(l), th.u[l], th.v[l]
-						found = true
-					}
-				}
+			if b.leafClosest(n.child[k], int32(n.count[k]), &tr, tMax, &th, h) {
+				found = true
 				tm = tMax32(*tMax)
 			}
 		}
@@ -391,19 +375,8 @@ func (w *wide) anyTri8(b *blas, rb *rayBox8, o, d Vec3, tMax float64) bool {
 		mask := hit8(n, rb, tm, &ts)
 		for leaves := mask & int(n.leaf); leaves != 0; leaves &= leaves - 1 {
 			k := bits.TrailingZeros(uint(leaves)) & 7
-			c := int32(n.count[k])
-			p := n.child[k] >> 2
-			for j := int32(0); j < c; j += 4 {
-				var m int
-				if hasAVX {
-					m = tri4AVX(&b.packs[p], &tr, tMax, &th)
-				} else {
-					m = hit4TrisGo(b, p, c-j, &tr, tMax, &th)
-				}
-				if m != 0 {
-					return true
-				}
-				p++
+			if b.leafAny(n.child[k], int32(n.count[k]), &tr, tMax, &th) {
+				return true
 			}
 		}
 		for inner := mask &^ int(n.leaf); inner != 0; inner &= inner - 1 {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"math"
+	"math/bits"
 	"unsafe"
 )
 
@@ -147,6 +148,52 @@ func tri4Go[T float32 | float64](pv *[9][4]T, n int32, r *wtRay, tMax float64, o
 		m |= 1 << l
 	}
 	return m
+}
+
+// leafClosest tests the c triangles of the leaf whose first slot is s,
+// four to a packet (one call a packet with AVX), and lowers *tMax and
+// fills h for each nearer hit; lanes in order, so ties go to the first
+// triangle as when testing one at a time. It reports whether any did.
+func (b *blas) leafClosest(s, c int32, tr *wtRay, tMax *float64, th *tri4Hit, h *Hit) bool {
+	found := false
+	p := s >> 2
+	for j := int32(0); j < c; j += 4 {
+		var m int
+		if hasAVX {
+			m = tri4AVX(&b.packs[p], tr, *tMax, th)
+		} else {
+			m = hit4TrisGo(b, p, c-j, tr, *tMax, th)
+		}
+		p++
+		for ; m != 0; m &= m - 1 {
+			l := bits.TrailingZeros(uint(m)) & 3
+			if th.t[l] < *tMax {
+				*tMax = th.t[l]
+				h.Prim, h.U, h.V = s+j+int32(l), th.u[l], th.v[l]
+				found = true
+			}
+		}
+	}
+	return found
+}
+
+// leafAny reports whether a ray hits any of the c triangles of the leaf
+// whose first slot is s before tMax (shadow rays: the first hit ends it).
+func (b *blas) leafAny(s, c int32, tr *wtRay, tMax float64, th *tri4Hit) bool {
+	p := s >> 2
+	for j := int32(0); j < c; j += 4 {
+		var m int
+		if hasAVX {
+			m = tri4AVX(&b.packs[p], tr, tMax, th)
+		} else {
+			m = hit4TrisGo(b, p, c-j, tr, tMax, th)
+		}
+		if m != 0 {
+			return true
+		}
+		p++
+	}
+	return false
 }
 
 // hit4TrisGo tests the first n (≤ 4; the rest are empty) lanes of packet p
