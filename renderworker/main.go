@@ -84,22 +84,20 @@ the same --seed rendering disjoint --samples ranges merge exactly.
 		return 2
 	}
 	cfg.Scene = pos[0]
-	switch denoise {
-	case "off":
-	case "on":
-		cfg.Denoise = true
-	default:
-		fmt.Fprintf(stderr, "render-worker: --denoise %q: want on or off\n", denoise)
-		return 2
+	var aovsOn bool
+	for _, f := range []struct {
+		name, v string
+		on      *bool
+	}{{"denoise", denoise, &cfg.Denoise}, {"aovs", aovs, &aovsOn}} {
+		switch f.v {
+		case "on", "off":
+			*f.on = f.v == "on"
+		default:
+			fmt.Fprintf(stderr, "render-worker: --%s %q: want on or off\n", f.name, f.v)
+			return 2
+		}
 	}
-	switch aovs {
-	case "on":
-	case "off":
-		cfg.NoAOVs = true
-	default:
-		fmt.Fprintf(stderr, "render-worker: --aovs %q: want on or off\n", aovs)
-		return 2
-	}
+	cfg.NoAOVs = !aovsOn
 	if !(cfg.AdaptiveThreshold >= 0) || cfg.AdaptiveThreshold > 1e6 {
 		fmt.Fprintf(stderr, "render-worker: --adaptive-threshold %v: want a number >= 0\n", cfg.AdaptiveThreshold)
 		return 2
