@@ -318,7 +318,8 @@ func lastVariant(p string) (string, string) {
 // expected.txt there: the prim stack of every prim on the stage, the
 // variant selections, and the composition errors (kind and prim), as
 // OpenUSD computes them (each file says how it was derived and checked).
-// Lines of expected.txt:
+// A session.usda there is the stage's session layer. Lines of
+// expected.txt:
 //
 //	# comment
 //	fallback SET=SEL[,SEL]     variant fallbacks to open with
@@ -345,6 +346,13 @@ func TestPcpRules(t *testing.T) {
 			// form (written by WriteUsdc, asset paths renamed .usdc).
 			forms := map[string]string{"usda": filepath.Join(dir, "root.usda"), "usdc": pcpRuleCrateCopy(t, dir)}
 			for _, form := range []string{"usda", "usdc"} {
+				opts := opts
+				// A session.usda beside root.usda is opened as the
+				// stage's session layer.
+				session := filepath.Join(filepath.Dir(forms[form]), "session."+form)
+				if _, err := os.Stat(session); err == nil {
+					opts = append(opts, WithSessionLayer(session))
+				}
 				s := openWithDeadline(t, forms[form], opts...)
 				got := pcpRuleFacts(s, kinds)
 				w := want

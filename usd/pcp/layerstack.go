@@ -20,6 +20,7 @@ type LayerLoader interface {
 type LayerStack struct {
 	Layers  []*sdf.Layer
 	Offsets []sdf.LayerOffset // maps each layer's time to the root layer's
+	root    *sdf.Layer        // the root layer: Layers[0] unless a session layer is in front
 	id      string
 	vars    map[string]any // expression variables of the root (and session) layer
 	// The valid relocates of the stack's layers' metadata, source to
@@ -242,7 +243,16 @@ func ChildNames(idx *PrimIndex) []string {
 }
 
 // Root returns the root layer of the stack.
-func (ls *LayerStack) Root() *sdf.Layer { return ls.Layers[0] }
+// Root is the stack's root layer, not the session layer in front of it:
+// PcpLayerStackIdentifier keeps the two apart, and the defaultPrim of an
+// internal reference, the stage's root layer and timeCodesPerSecond are
+// the root layer's.
+func (ls *LayerStack) Root() *sdf.Layer {
+	if ls.root != nil {
+		return ls.root
+	}
+	return ls.Layers[0]
+}
 
 // ID identifies the stack (its root layer, and the session layer if any).
 func (ls *LayerStack) ID() string { return ls.id }
@@ -280,7 +290,7 @@ func toFloat(v any) (float64, bool) {
 // buildLayerStack reads root's sublayers recursively. session, when not
 // nil, is put in front (strongest).
 func buildLayerStack(loader LayerLoader, root, session *sdf.Layer) (*LayerStack, []error) {
-	ls := &LayerStack{id: root.Identifier, vars: layerVars(root)}
+	ls := &LayerStack{root: root, id: root.Identifier, vars: layerVars(root)}
 	var errs []error
 	owner := ""
 	if session != nil {
