@@ -123,7 +123,7 @@ func Append(b []byte, p Packet) ([]byte, error) {
 	default:
 		return b[:start], fmt.Errorf("encode %T", p)
 	}
-	if len(b)-start > math.MaxUint32 {
+	if uint64(len(b)-start) > math.MaxUint32 {
 		return b[:start], fmt.Errorf("encode %v: %d bytes do not fit the length field", h.Type, len(b)-start)
 	}
 	binary.LittleEndian.PutUint32(b[start:], uint32(len(b)-start))

@@ -134,7 +134,8 @@ func parseConfig(opts map[string]any) (config, error) {
 	if c.Bounces, err = bgrender.IntOption(opts, OptMaxBounces, DefaultBounces, 0, 64); err != nil {
 		return c, err
 	}
-	seed, err := bgrender.IntOption(opts, OptSeed, 0, 0, math.MaxUint32)
+	// Seeds are uint32; on a 32-bit platform int stops at MaxInt32.
+	seed, err := bgrender.IntOption(opts, OptSeed, 0, 0, int(min(math.MaxUint32, uint64(math.MaxInt))))
 	if err != nil {
 		return c, err
 	}
