@@ -609,7 +609,10 @@ func (r *Relationship) Metadata(key string) (any, bool) {
 }
 
 // composePaths applies path list ops weakest first, mapping each path from
-// its node's namespace to the stage's.
+// its node's namespace to the stage's (PcpBuildTargetIndex, which UsdStage
+// calls without a cache for validation: a path that does not map to the
+// root is dropped, deleted ones included, and no permission, relocation
+// or instance check is made).
 func (p *Prim) composePaths(suffix, field string) []string {
 	type op struct {
 		lo   sdf.PathListOp
@@ -627,13 +630,17 @@ func (p *Prim) composePaths(suffix, field string) []string {
 	var out []string
 	for i := len(ops) - 1; i >= 0; i-- {
 		n := ops[i].node
+		var toRoot pcp.PathMap
+		if n != nil {
+			toRoot = n.MapToRootFn()
+		}
 		m := func(xs []string) []string {
 			if xs == nil || n == nil {
 				return xs
 			}
 			r := make([]string, 0, len(xs))
 			for _, x := range xs {
-				if y, ok := n.MapToRoot(x); ok {
+				if y, ok := toRoot.Map(x); ok {
 					r = append(r, y)
 				}
 			}

@@ -202,4 +202,23 @@
 // after EvalImpliedClasses in Task::Type): a selection reachable only
 // through a class implied later is missed
 // (TrickySpookyVariantSelectionInClass /Char/Anim/LeftLeg).
+//
+// Targets and connections (PcpBuildTargetIndex, targetIndex.cpp, as
+// UsdProperty::_GetTargets calls it: no cache for validation, so no
+// permission, relocation or instance check): each node's path list op is
+// applied weakest first, each path translated by
+// PcpTranslatePathFromNodeToRoot (pathTranslation.cpp): variant
+// selections stripped, then the node's map function to the root
+// (PcpNodeRef::GetMapToRoot, the composition of each node's map to its
+// parent). A path that does not map is dropped, deleted ones included.
+// An arc's map to its parent is its pair composed with the relocations
+// of the parent's layer stack at and below the arc's target path
+// (_CreateMapExpressionForArc, PcpLayerStack::GetExpressionForRelocatesAtPath,
+// _FilterRelocationsForPath: combined relocations keyed by their source's
+// origin, then authored ones whose target is not mapped yet, and the root
+// identity), plus the root identity for class arcs and internal
+// references and payloads; relocation and variant nodes map by the
+// identity, so a target authored in the root layer stack keeps its
+// pre-relocation path; an implied class maps by the implied function of
+// its class arc's map with relocations (_GetImpliedClass).
 package pcp

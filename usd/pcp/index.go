@@ -47,7 +47,12 @@ type Node struct {
 	varDone    map[string]bool // variant sets of the node already decided
 	implied    bool
 	fn         *mapFunc // map to the parent when not derived from mapSrc/mapDst (implied classes)
-	seq        int      // order of addition to the graph (the task order of implied classes)
+	// tfn is an implied class's map to its parent with relocations
+	// (mapToParentFn); internal marks a reference or payload without an
+	// asset path.
+	tfn      *mapFunc
+	internal bool
+	seq      int // order of addition to the graph (the task order of implied classes)
 }
 
 // fnToParent is the node's map function to its parent, without variant
@@ -104,43 +109,90 @@ func (n *Node) Contributes() bool { return !n.inert && n.Arc != ArcRelocate }
 // stack has a spec at its path.
 func (n *Node) HasSpecs() bool { return n.Contributes() && n.LayerStack.HasSpec(n.Path) }
 
-// mapToParent maps a path in this node's namespace to its parent's.
-func (n *Node) mapToParent(path string) (string, bool) {
-	if n.Parent == nil {
-		return path, true
+// mapToParentFn is the node's map function to its parent as Pcp keeps it
+// (PcpNodeRef::GetMapToParent), which translates the paths its opinions
+// target (relationship targets, attribute connections): the arc's pair,
+// composed with the relocations of the parent's layer stack at and below
+// the path the arc was authored at (_CreateMapExpressionForArc), with the
+// root identity for class arcs and internal references and payloads
+// (_AddClassBasedArcs, _EvalRefOrPayloadArcs). Variant and relocation
+// nodes map by the identity (_EvalNodeRelocations: the relocation is in
+// the map of each arc whose target it moves); an implied class has the
+// implied function of its class arc's (tfn, _GetImpliedClass). It differs
+// from fnToParent, which leaves relocations to the relocation node and
+// serves building the graph.
+func (n *Node) mapToParentFn() mapFunc {
+	switch {
+	case n.Parent == nil || n.Arc == ArcVariant || n.Arc == ArcRelocate:
+		return identityMap()
+	case n.tfn != nil:
+		return *n.tfn
 	}
-	if n.Arc == ArcVariant {
-		return path, true
+	dst := sdf.StripVariants(n.mapDst)
+	f := newMapFunc(map[string]string{sdf.StripVariants(n.mapSrc): dst})
+	if r, ok := n.Parent.LayerStack.relocatesFnAt(dst); ok {
+		f = r.compose(f)
 	}
-	if p, ok := sdf.ReplacePrefix(path, n.mapSrc, n.mapDst); ok {
-		return p, true
+	if isClassArc(n.Arc) || n.internal {
+		f = f.withRoot()
 	}
-	// Every arc also maps the root to itself, so that global classes and
-	// paths outside the arc's subtree keep their names.
-	if sdf.HasPrefix(path, n.mapDst) {
-		return "", false // would alias the arc's own target: blocked
-	}
-	return path, true
+	return f
 }
 
-// MapToRoot maps a path in the node's namespace to the stage namespace,
-// applying the relocations of each layer stack on the way.
+// MapToRoot maps a path in the node's namespace to the stage namespace
+// (PcpTranslatePathFromNodeToRoot): variant selections are stripped and
+// the path is mapped by the composition of the map functions to the
+// parent up to the root (PcpNodeRef::GetMapToRoot). A path outside every
+// arc's namespace, or whose translation would not map back (a
+// pre-relocation path, a path hidden by a more specific pair), does not
+// map: Pcp reports InvalidExternalTargetPath or drops it.
 func (n *Node) MapToRoot(path string) (string, bool) {
-	path = n.LayerStack.relocate(path)
-	for cur := n; cur.Parent != nil; cur = cur.Parent {
-		// A target path outside an external reference's or payload's
-		// target does not map (Pcp adds the root identity to the map
-		// functions of internal and class arcs only); it is dropped.
-		if cur.Arc != ArcVariant && cur.LayerStack != cur.Parent.LayerStack && !sdf.HasPrefix(path, cur.mapSrc) {
-			return "", false
-		}
-		p, ok := cur.mapToParent(path)
-		if !ok {
-			return "", false
-		}
-		path = cur.Parent.LayerStack.relocate(p)
+	return n.MapToRootFn().Map(path)
+}
+
+// MapToRootFn returns the node's map function to the root
+// (PcpNodeRef::GetMapToRoot), for mapping many paths.
+func (n *Node) MapToRootFn() PathMap {
+	f := identityMap()
+	for cur := n; cur != nil && cur.Parent != nil; cur = cur.Parent {
+		f = cur.mapToParentFn().compose(f)
 	}
-	return sdf.StripVariants(path), true
+	return PathMap{f}
+}
+
+// PathMap maps paths from a node's namespace to the root's.
+type PathMap struct{ f mapFunc }
+
+// Map translates one path (Pcp_TranslatePath): its variant selections
+// stripped, its prim part mapped by the function; a path holding target
+// paths ([...]) maps only if each of them does.
+func (m PathMap) Map(path string) (string, bool) {
+	p := sdf.StripVariants(path)
+	if m.f.isIdentity() {
+		return p, true
+	}
+	r := m.f.toTarget(p)
+	if r == "" {
+		return "", false
+	}
+	// Target paths inside the path (a relational attribute's
+	// /A.rel[/B].attr), innermost bracket pairs only.
+	for i := 0; i < len(r); i++ {
+		if r[i] != '[' {
+			continue
+		}
+		j := strings.IndexByte(r[i:], ']')
+		if j < 0 {
+			break
+		}
+		t := m.f.toTarget(r[i+1 : i+j])
+		if t == "" {
+			return "", false
+		}
+		r = r[:i+1] + t + r[i+j:]
+		i += len(t) + 1
+	}
+	return r, true
 }
 
 // PrimIndex is the composed list of sites for one prim path.
@@ -837,7 +889,7 @@ func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 		return
 	}
 	f := newMapFunc(map[string]string{sdf.StripVariants(target): sdf.StripVariants(n.Path)}).withRoot()
-	b.addClassBasedArc(arc, n, n, f, num, nil, "")
+	b.addClassBasedArc(arc, n, n, f, nil, num, nil, "")
 }
 
 // addClassBasedArc adds one class arc under parent, or returns the
@@ -849,7 +901,10 @@ func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 // keeps the class propagating up the graph; a contributing one skips
 // sites already in the graph and, below the root, brings its ancestral
 // opinions.
-func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc, num int, ignoreLS *LayerStack, ignorePath string) *Node {
+//
+// tfn is an implied class's map function with relocations (mapToParentFn);
+// nil for an authored class, whose map is derived from its arc.
+func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc, tfn *mapFunc, num int, ignoreLS *LayerStack, ignorePath string) *Node {
 	path := determineInheritPath(parent.Path, f)
 	if path == "" {
 		return nil
@@ -866,7 +921,7 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 	fn := f
 	child := &Node{Arc: arc, LayerStack: parent.LayerStack, Path: path, Offset: parent.Offset,
 		depth: pathDepth(parent.Path), siblingNum: num, mapSrc: path, mapDst: parent.Path,
-		Origin: origin, implied: parent != origin, fn: &fn}
+		Origin: origin, implied: parent != origin, fn: &fn, tfn: tfn}
 	if !b.addArc(parent, child, o) {
 		return nil
 	}
@@ -978,7 +1033,7 @@ func (b *builder) evalImpliedClasses(n *Node) {
 	if n.Parent == nil || !hasClassBasedChild(n) {
 		return
 	}
-	b.evalImpliedClassTree(n.Parent, n, n.fnToParent().withRoot(), true)
+	b.evalImpliedClassTree(n.Parent, n, n.fnToParent().withRoot(), n.mapToParentFn().withRoot(), true)
 }
 
 // impliedClassFn is the map function of the class arc f transferred by
@@ -1046,7 +1101,10 @@ func impliedClassFn(transfer, f mapFunc) mapFunc {
 // adds a class below the relocation node unless its site there is at or
 // below a relocation source (salted earth: Pcp has no node there,
 // TrickyInheritsAndRelocates), which passes on to the parent.
-func (b *builder) evalImpliedClassTree(dest, src *Node, transfer mapFunc, start bool) {
+//
+// transferT is the transfer function with relocations (mapToParentFn),
+// which implies the classes' map functions for path translation.
+func (b *builder) evalImpliedClassTree(dest, src *Node, transfer, transferT mapFunc, start bool) {
 	for _, sc := range append([]*Node(nil), src.Children...) {
 		if !isClassArc(sc.Arc) {
 			continue
@@ -1054,7 +1112,7 @@ func (b *builder) evalImpliedClassTree(dest, src *Node, transfer mapFunc, start 
 		if start && isClassArc(src.Arc) && src.depthBelowIntroduction() == sc.depthBelowIntroduction() {
 			continue
 		}
-		b.impliedClass(dest, src, sc, transfer, start)
+		b.impliedClass(dest, src, sc, transfer, transferT, start)
 	}
 }
 
@@ -1070,12 +1128,14 @@ func underRelocationSource(ls *LayerStack, path string) bool {
 }
 
 // impliedClass implies class node sc (a child of src) to dest.
-func (b *builder) impliedClass(dest, src, sc *Node, transfer mapFunc, start bool) {
+func (b *builder) impliedClass(dest, src, sc *Node, transfer, transferT mapFunc, start bool) {
 	scFn := sc.fnToParent()
 	destFn := impliedClassFn(transfer, scFn)
+	scT := sc.mapToParentFn()
+	destT := impliedClassFn(transferT, scT)
 	if dest.Arc == ArcRelocate && dest.Parent != nil {
 		if p := determineInheritPath(dest.Path, destFn); p == "" || underRelocationSource(dest.LayerStack, sdf.StripVariants(p)) {
-			b.impliedClass(dest.Parent, src, sc, dest.fnToParent().withRoot().compose(transfer), start)
+			b.impliedClass(dest.Parent, src, sc, dest.fnToParent().withRoot().compose(transfer), dest.mapToParentFn().withRoot().compose(transferT), start)
 			b.queueImplied(dest)
 			return
 		}
@@ -1088,11 +1148,12 @@ func (b *builder) impliedClass(dest, src, sc *Node, transfer mapFunc, start bool
 		}
 	}
 	if dc == nil {
-		dc = b.addClassBasedArc(sc.Arc, dest, sc, destFn, sc.siblingNum, sc.LayerStack, sc.Path)
+		dc = b.addClassBasedArc(sc.Arc, dest, sc, destFn, &destT, sc.siblingNum, sc.LayerStack, sc.Path)
 	}
 	if dc != nil && hasClassBasedChild(sc) {
 		childTransfer := destFn.inverse().compose(transfer.compose(scFn))
-		b.evalImpliedClassTree(dc, sc, childTransfer, false)
+		childT := destT.inverse().compose(transferT.compose(scT))
+		b.evalImpliedClassTree(dc, sc, childTransfer, childT, false)
 	}
 	if dest.Arc == ArcRelocate && dc != nil {
 		b.queueImplied(dest)
@@ -1145,7 +1206,7 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 		total = n.Offset.Compose(o)
 	}
 	child := &Node{Arc: arc, LayerStack: target, Path: primPath, Offset: total,
-		depth: pathDepth(n.Path), siblingNum: num, mapSrc: primPath, mapDst: n.Path}
+		depth: pathDepth(n.Path), siblingNum: num, mapSrc: primPath, mapDst: n.Path, internal: asset == ""}
 	b.addChild(n, child)
 }
 

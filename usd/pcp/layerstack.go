@@ -53,6 +53,77 @@ func (ls *LayerStack) relocate(path string) string {
 	return path
 }
 
+// relocatesFnAt is the map function of the relocations that move
+// namespace at or below path (PcpLayerStack::GetExpressionForRelocatesAtPath,
+// _FilterRelocationsForPath): each relocation whose source origin lies at
+// or below path maps that origin to its target, then each authored
+// relocation whose source lies there and whose target is not mapped yet;
+// relocations to an empty target (deletions) are left out; the root maps
+// to itself. ok is false when the stack has no relocations (Pcp then uses
+// the arc's own map alone).
+func (ls *LayerStack) relocatesFnAt(path string) (f mapFunc, ok bool) {
+	if len(ls.Relocates) == 0 {
+		return mapFunc{}, false
+	}
+	pairs := map[string]string{"/": "/"}
+	seen := map[string]bool{}
+	origins := ls.relocateOrigins()
+	for i, r := range ls.Relocates {
+		if r.Target != "" && sdf.HasPrefix(origins[i], path) && !seen[r.Target] {
+			pairs[origins[i]] = r.Target
+			seen[r.Target] = true
+		}
+	}
+	for _, r := range ls.Relocates {
+		if r.Target != "" && sdf.HasPrefix(r.Source, path) && !seen[r.Target] {
+			pairs[r.Source] = r.Target
+			seen[r.Target] = true
+		}
+	}
+	return newMapFunc(pairs), true
+}
+
+// relocateOrigins gives, for each relocation of the stack, the path of the
+// prim its source names before the stack's other relocations move it: the
+// source with its nearest ancestor (or itself) that is another
+// relocation's target replaced by that relocation's origin
+// (Pcp_ComputeRelocationsForLayerStack's computedSourceOrigin, which keys
+// the combined relocates map: with </A/B> -> </A/C> and </A/C/D> -> </A/E>,
+// the origin of </A/E> is </A/B/D>).
+func (ls *LayerStack) relocateOrigins() []string {
+	byTarget := map[string]int{}
+	for i, r := range ls.Relocates {
+		if r.Target != "" {
+			byTarget[r.Target] = i
+		}
+	}
+	origins := make([]string, len(ls.Relocates))
+	var origin func(i, depth int) string
+	origin = func(i, depth int) string {
+		if origins[i] != "" {
+			return origins[i]
+		}
+		src := ls.Relocates[i].Source
+		origins[i] = src // guards against cycles, as Pcp does
+		if depth > len(ls.Relocates) {
+			return src
+		}
+		for a := src; a != "/" && a != ""; a = sdf.ParentPath(a) {
+			if j, ok := byTarget[a]; ok && j != i {
+				if p, ok := sdf.ReplacePrefix(src, a, origin(j, depth+1)); ok {
+					origins[i] = p
+				}
+				break
+			}
+		}
+		return origins[i]
+	}
+	for i := range ls.Relocates {
+		origin(i, 0)
+	}
+	return origins
+}
+
 // isRelocationSource reports whether path is the source of a relocation
 // authored in the stack.
 func (ls *LayerStack) isRelocationSource(path string) bool {
