@@ -115,7 +115,10 @@
 // the queued node added last is taken (Task::PriorityOrder). Its class
 // children are implied to its parent through its map function plus the
 // root identity, nested classes recursively; the arc that continues the
-// instance's own class chain is skipped. A relocation node takes the
+// instance's own class chain is skipped. An implied class whose map
+// function is the root identity alone (a class at or under the transfer's
+// target) has no site and adds nothing, not even a placeholder
+// (usd-core 26.11's _AddClassBasedArc: "No appropriate site"). A relocation node takes the
 // classes of its source's subgraph, which then move up from it with the
 // relocation's map ("spooky" inherits: Pcp builds that subgraph with the
 // source as its root, so they are implied onto it there;

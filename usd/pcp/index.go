@@ -1140,6 +1140,16 @@ func (b *builder) impliedClass(dest, src, sc *Node, transfer, transferT mapFunc,
 			return
 		}
 	}
+	// An implied class whose map function is the root identity alone
+	// (the class arc's pairs all drop across the transfer: a class at or
+	// under the transfer's target) has no site: usd-core 26.11's
+	// _AddClassBasedArc reports "No appropriate site for inheriting
+	// opinions" (PCP_PRIM_INDEX debug output of gen-50, gen-54, gen-174)
+	// where mapping the parent's path back across the identity would
+	// give a placeholder at the parent's own site, and a cycle.
+	if destFn.isIdentity() {
+		return
+	}
 	var dc *Node
 	for _, c := range dest.Children {
 		if c.Origin == sc && c.fnToParent().equal(destFn) {
