@@ -155,10 +155,70 @@ func roundTrip(t *testing.T, l *sdf.Layer) (*sdf.Layer, []byte) {
 	return back, b
 }
 
+// everyDictValue is everyValue plus the values a VtValue can hold that are
+// not attribute value types: list ops of every item type (each list of the
+// op set, and an explicit op), payloads, unregistered values, and an
+// animation block (crateDataTypes.h types 32-39, 47, 53, 55, 60).
+func everyDictValue() map[string]any {
+	vals := everyValue()
+	vals["animationBlock"] = sdf.AnimationBlock{}
+	vals["unregistered"] = sdf.UnregisteredValue{Text: "(1, 2)"}
+	vals["payload"] = sdf.Payload{AssetPath: "p.usd", PrimPath: "/P", Offset: sdf.LayerOffset{Offset: 2, Scale: 0.5}}
+	vals["tokenListOp"] = sdf.TokenListOp{Added: []sdf.Token{"a"}, Prepended: []sdf.Token{"p"}, Appended: []sdf.Token{"q"}, Deleted: []sdf.Token{"d"}, Ordered: []sdf.Token{"q", "p"}}
+	vals["tokenListOpExplicit"] = sdf.TokenListOp{Explicit: true, Items: []sdf.Token{"x", "y"}}
+	vals["stringListOp"] = sdf.StringListOp{Prepended: []string{"s"}, Deleted: []string{""}}
+	vals["pathListOp"] = sdf.PathListOp{Appended: []string{"/A/B.c", "/A{v=x}B"}, Deleted: []string{"/D"}}
+	vals["referenceListOp"] = sdf.ReferenceListOp{Prepended: []sdf.Reference{{AssetPath: "r.usd", PrimPath: "/R", Offset: sdf.LayerOffset{Offset: 1, Scale: 2}, CustomData: map[string]any{"k": int32(1)}}}}
+	vals["payloadListOp"] = sdf.PayloadListOp{Explicit: true, Items: []sdf.Payload{{AssetPath: "q.usd", Offset: sdf.IdentityOffset}}}
+	vals["intListOp"] = sdf.IntListOp{Appended: []int32{math.MinInt32, 7}}
+	vals["uintListOp"] = sdf.UIntListOp{Deleted: []uint32{math.MaxUint32}}
+	vals["int64ListOp"] = sdf.Int64ListOp{Explicit: true, Items: []int64{-1 << 40}}
+	vals["uint64ListOp"] = sdf.UInt64ListOp{Ordered: []uint64{1 << 63, 0}}
+	return vals
+}
+
+// repCoverage records, per crate type enum, the rep forms written.
+type repCoverage struct{ scalar, inlined, outOfLine, array, compressed, arrayEdit bool }
+
+// coverage collects the rep forms of every field of a written crate.
+func coverage(t *testing.T, data []byte) map[int]*repCoverage {
+	t.Helper()
+	f := &file{name: "mem.usdc", data: data}
+	if err := f.readStructure(); err != nil {
+		t.Fatal(err)
+	}
+	cov := map[int]*repCoverage{}
+	for _, fl := range f.fields {
+		c := cov[repType(fl.rep)]
+		if c == nil {
+			c = &repCoverage{}
+			cov[repType(fl.rep)] = c
+		}
+		switch {
+		case fl.rep&repArrayEdit != 0:
+			c.arrayEdit = true
+		case fl.rep&repArray != 0:
+			c.array = true
+			c.compressed = c.compressed || fl.rep&repCompressed != 0
+		default:
+			c.scalar = true
+			if fl.rep&repInlined != 0 {
+				c.inlined = true
+			} else {
+				c.outOfLine = true
+			}
+		}
+	}
+	return cov
+}
+
 // TestWriterRoundTripsEveryValueType writes a crate holding one attribute
 // of every value type (scalar and array, inlined and not, compressed and
-// not) as a default and the same values as a dictionary entry, reads it
-// back with the reader and compares every value exactly.
+// not) as a default, as time samples and the same values (with list ops,
+// payloads, unregistered values) as a dictionary entry, reads it back with
+// the reader and compares every value exactly. It also checks, from the
+// written fields' reps, that every value type was written in each form the
+// crate format has for it, so a value type the table loses is noticed.
 func TestWriterRoundTripsEveryValueType(t *testing.T) {
 	vals := everyValue()
 	names := make([]string, 0, len(vals))
@@ -175,14 +235,18 @@ func TestWriterRoundTripsEveryValueType(t *testing.T) {
 		a := &sdf.Spec{Type: sdf.SpecAttribute}
 		a.Set("typeName", sdf.Token(n))
 		a.Set("default", vals[n])
+		// The same value as two samples, and a block between them.
+		a.Set("timeSamples", &sdf.TimeSamples{Times: []float64{-2.5, 0, 1},
+			Values: []any{vals[n], sdf.ValueBlock{}, vals[n]}})
 		prop := fmt.Sprintf("a%d", i)
 		props = append(props, sdf.Token(prop))
 		l.Specs["/P."+prop] = a
 	}
 	prim.Set("properties", props)
-	prim.Set("customData", vals)
+	dictVals := everyDictValue()
+	prim.Set("customData", dictVals)
 	l.Specs["/P"] = prim
-	back, _ := roundTrip(t, l)
+	back, data := roundTrip(t, l)
 	// Array edits need 0.14.0 (path expressions 0.10.0, timecodes 0.9.0).
 	if back.Version != "0.14.0" {
 		t.Errorf("version %s, want 0.14.0 (array edits)", back.Version)
@@ -193,17 +257,67 @@ func TestWriterRoundTripsEveryValueType(t *testing.T) {
 		if !reflect.DeepEqual(got, vals[n]) {
 			t.Errorf("%s: got %#v, want %#v", n, got, vals[n])
 		}
+		ts := resolve(t, back.Specs[fmt.Sprintf("/P.a%d", i)], "timeSamples").(*sdf.TimeSamples)
+		want := &sdf.TimeSamples{Times: []float64{-2.5, 0, 1}, Values: []any{vals[n], sdf.ValueBlock{}, vals[n]}}
+		if !reflect.DeepEqual(ts, want) {
+			t.Errorf("%s time samples: got %#v, want %#v", n, ts, want)
+		}
 		checked++
 	}
-	cd := resolve(t, back.Specs["/P"], "customData")
-	if !reflect.DeepEqual(cd, vals) {
-		for _, n := range names {
-			if g := cd.(map[string]any)[n]; !reflect.DeepEqual(g, vals[n]) {
-				t.Errorf("customData[%s]: got %#v, want %#v", n, g, vals[n])
+	cd, ok := resolve(t, back.Specs["/P"], "customData").(map[string]any)
+	if !ok || len(cd) != len(dictVals) {
+		t.Errorf("customData: %d entries, want %d", len(cd), len(dictVals))
+	}
+	for n, w := range dictVals {
+		if g, ok := cd[n]; !ok || !reflect.DeepEqual(normalizeListOps(g), normalizeListOps(w)) {
+			t.Errorf("customData[%s]: got %#v, want %#v", n, g, w)
+		}
+	}
+
+	// Every value type in every form the crate has for it: scalar (inlined
+	// where the value fits in the rep, and out of line where it does not),
+	// array, compressed array (ints, halves, floats, doubles: _WriteArray's
+	// compression), array edit. Dictionary entries are VtValues, not
+	// fields, so the list op etc. types are checked by value only.
+	const (
+		inl = 1 << iota
+		outl
+		arr
+		comp
+		edit
+	)
+	want := map[int]int{
+		tBool: inl | arr, tUChar: inl | arr, tInt: inl | arr | comp | edit, tUInt: inl | arr | comp,
+		tInt64: inl | outl | arr | comp, tUInt64: inl | outl | arr | comp,
+		tHalf: inl | arr | comp, tFloat: inl | arr | comp, tDouble: inl | outl | arr | comp | edit,
+		tString: inl | arr, tToken: inl | arr | edit, tAssetPath: inl | arr, tPathExpression: outl | arr,
+		tTimeCode: outl | arr, tDictionary: inl | outl, tValueBlock: inl, tTimeSamples: outl,
+		tMatrix2d: inl | outl | arr, tMatrix3d: inl | outl | arr, tMatrix4d: inl | outl | arr,
+		tQuatd: outl | arr, tQuatf: outl | arr, tQuath: outl | arr,
+		tVec2d: inl | outl | arr, tVec3d: inl | outl | arr, tVec4d: inl | outl | arr,
+		tVec2f: inl | outl | arr, tVec3f: inl | outl | arr | edit, tVec4f: inl | outl | arr,
+		tVec2h: inl | arr, tVec3h: inl | outl | arr, tVec4h: inl | outl | arr,
+		tVec2i: inl | outl | arr, tVec3i: inl | outl | arr, tVec4i: inl | outl | arr,
+	}
+	cov := coverage(t, data)
+	for typ, forms := range want {
+		c := cov[typ]
+		if c == nil {
+			t.Errorf("type %d: not written at all", typ)
+			continue
+		}
+		for _, f := range []struct {
+			bit  int
+			name string
+			got  bool
+		}{{inl, "inlined", c.inlined}, {outl, "out of line", c.outOfLine}, {arr, "array", c.array},
+			{comp, "compressed array", c.compressed}, {edit, "array edit", c.arrayEdit}} {
+			if forms&f.bit != 0 && !f.got {
+				t.Errorf("type %d: no %s value written", typ, f.name)
 			}
 		}
 	}
-	t.Logf("%d value types round-tripped as defaults and as dictionary values", checked)
+	t.Logf("%d value types round-tripped as defaults, time samples and dictionary values (%d dictionary entries)", checked, len(dictVals))
 }
 
 // TestWriterRoundTripsMetadataFields pins the Sdf field types that are not
