@@ -183,10 +183,9 @@ func (l *Layer) SubLayers() []SubLayer {
 	for i, p := range paths {
 		out[i] = SubLayer{AssetPath: p, Offset: IdentityOffset}
 		if i < len(offs) {
+			// As authored: a scale of 0 is a value (PcpLayerStack reports
+			// it as an invalid offset), not a missing one.
 			out[i].Offset = offs[i]
-			if out[i].Offset.Scale == 0 {
-				out[i].Offset.Scale = 1
-			}
 		}
 	}
 	return out

@@ -367,3 +367,45 @@ func TestNaNSampleTimeIsAnError(t *testing.T) {
 		t.Errorf("timeSamples with a NaN time: %v", err)
 	}
 }
+
+// TestLayerOffsetScaleZeroReadsAsStored: a reference, payload or sublayer
+// offset with scale 0 is a value, not a missing one: OpenUSD reads
+// SdfLayerOffset(0, 0) from a crate (and Pcp then reports "Invalid
+// reference offset ... Using no offset instead"). The reader gave the
+// identity for (0, 0), so the error vanished; offset_scale_0.usdc is
+// written by usd-core 26.11 from offset_scale_0.usda.
+func TestLayerOffsetScaleZeroReadsAsStored(t *testing.T) {
+	l, _ := readTestdata(t, "offset_scale_0.usdc")
+	a := l.Specs["/A"]
+	if a == nil {
+		t.Fatal("no /A")
+	}
+	refs := resolve(t, a, "references").(sdf.ReferenceListOp)
+	var got []sdf.LayerOffset
+	for _, r := range refs.Items {
+		got = append(got, r.Offset)
+	}
+	want := []sdf.LayerOffset{{Offset: 0, Scale: 0}, sdf.IdentityOffset, {Offset: 2, Scale: 0}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("reference offsets %v, want %v", got, want)
+	}
+	pl := resolve(t, a, "payload").(sdf.PayloadListOp)
+	if len(pl.Items) != 1 || pl.Items[0].Offset != (sdf.LayerOffset{}) {
+		t.Errorf("payload %v, want one with offset (0, 0)", pl.Items)
+	}
+	var subs []sdf.LayerOffset
+	for _, s := range l.SubLayers() {
+		subs = append(subs, s.Offset)
+	}
+	if want := []sdf.LayerOffset{{Offset: 0, Scale: 0}, {Offset: 3, Scale: 0}}; !reflect.DeepEqual(subs, want) {
+		t.Errorf("sublayer offsets %v, want %v", subs, want)
+	}
+	// The writer keeps them too.
+	back, _ := roundTrip(t, l)
+	if d := sdf.Diff(l, back); len(d) > 0 {
+		t.Errorf("rewritten: %v", d)
+	}
+	if r := resolve(t, back.Specs["/A"], "references").(sdf.ReferenceListOp); !reflect.DeepEqual(r.Items[0].Offset, sdf.LayerOffset{}) {
+		t.Errorf("rewritten first reference offset %v, want (0, 0)", r.Items[0].Offset)
+	}
+}

@@ -588,25 +588,16 @@ func (f *file) readPath(r *reader) string {
 func (f *file) readPayload(r *reader) sdf.Payload {
 	p := sdf.Payload{AssetPath: f.readString(r), PrimPath: f.readPath(r), Offset: sdf.IdentityOffset}
 	if !f.ver.less(0, 8, 0) {
-		p.Offset = arcOffset(r.f64(), r.f64())
+		// As stored, a scale of 0 too: OpenUSD reads SdfLayerOffset(0, 0)
+		// and Pcp reports it as an invalid offset.
+		p.Offset = sdf.LayerOffset{Offset: r.f64(), Scale: r.f64()}
 	}
 	return p
 }
 
-// arcOffset is a reference's or payload's layer offset as read. Offset 0
-// and scale ±0 is the zero LayerOffset, which the sdf model (and so the
-// writer) takes for the identity; it reads as the identity, so that a
-// written file reads back the same (FuzzRead, seed 2b954645555c1d37).
-func arcOffset(offset, scale float64) sdf.LayerOffset {
-	if offset == 0 && scale == 0 {
-		return sdf.IdentityOffset
-	}
-	return sdf.LayerOffset{Offset: offset, Scale: scale}
-}
-
 func (f *file) readReference(r *reader, b budget) sdf.Reference {
 	ref := sdf.Reference{AssetPath: f.readString(r), PrimPath: f.readPath(r)}
-	ref.Offset = arcOffset(r.f64(), r.f64())
+	ref.Offset = sdf.LayerOffset{Offset: r.f64(), Scale: r.f64()}
 	cd := f.readDict(r, b)
 	if len(cd) > 0 {
 		ref.CustomData = cd

@@ -347,12 +347,9 @@ func (w *cwriter) payload(p sdf.Payload) error {
 	if err := w.pathRef(p.PrimPath); err != nil {
 		return err
 	}
-	o := p.Offset
-	if o.Scale == 0 && o.Offset == 0 {
-		o = sdf.IdentityOffset
-	}
-	w.f64(o.Offset)
-	w.f64(o.Scale)
+	// The offset as authored; scale 0 is a value (see readPayload).
+	w.f64(p.Offset.Offset)
+	w.f64(p.Offset.Scale)
 	return nil
 }
 
@@ -407,12 +404,8 @@ func (w *cwriter) packListOp(name string, v any) (uint64, bool, error) {
 			if err := w.pathRef(r.PrimPath); err != nil {
 				return err
 			}
-			o := r.Offset
-			if o.Scale == 0 && o.Offset == 0 {
-				o = sdf.IdentityOffset
-			}
-			w.f64(o.Offset)
-			w.f64(o.Scale)
+			w.f64(r.Offset.Offset)
+			w.f64(r.Offset.Scale)
 			return w.dict(r.CustomData, 0)
 		})
 	case sdf.ListOp[sdf.Payload]:

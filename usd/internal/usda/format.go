@@ -59,7 +59,10 @@ func formatReference(r sdf.Reference) string {
 	if r.Offset.Offset != 0 {
 		params = append(params, "offset = "+fmtF64(r.Offset.Offset))
 	}
-	if r.Offset.Scale != 1 && r.Offset.Scale != 0 {
+	// A scale of 0 is authored (Pcp reports it as an invalid offset) and
+	// makes the item differ from one without it: written, as
+	// Sdf_WriteLayerOffset writes every scale that is not 1.
+	if r.Offset.Scale != 1 {
 		params = append(params, "scale = "+fmtF64(r.Offset.Scale))
 	}
 	if len(r.CustomData) > 0 {

@@ -86,7 +86,9 @@ func (w *writer) subLayers(root *sdf.Spec, depth int) {
 	w.str(indent(depth) + "subLayers = [\n")
 	for i, s := range paths {
 		w.str(indent(depth+1) + formatAsset(s.AssetPath))
-		if !s.Offset.IsIdentity() {
+		// The offset as authored, scale 0 too (Sdf_WriteLayerOffset writes
+		// an offset that is not 0 and a scale that is not 1).
+		if s.Offset != sdf.IdentityOffset {
 			w.printf(" (offset = %s; scale = %s)", fmtF64(s.Offset.Offset), fmtF64(s.Offset.Scale))
 		}
 		if i < len(paths)-1 {
