@@ -481,8 +481,9 @@ func readPcpRuleExpected(t *testing.T, file string) (lines []string, fallbacks m
 }
 
 // pcpRuleFacts lists a stage in the form of expected.txt: errors of the
-// given kinds (sorted), then per prim in namespace order its stack and
-// variant selections.
+// given kinds (sorted), then per prim in namespace order its stack, its
+// property names and specifier (with the kinds "properties" and
+// "specifier") and its variant selections.
 func pcpRuleFacts(s *Stage, kinds map[string]bool) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -504,7 +505,15 @@ func pcpRuleFacts(s *Stage, kinds map[string]bool) []string {
 			for _, site := range c.PrimStack() {
 				st = append(st, filepath.Base(site.Layer.Identifier)+" "+site.Path)
 			}
-			out = append(out, fmt.Sprintf("stack %s: %s", c.Path(), strings.Join(st, " | ")))
+			out = append(out, strings.TrimSpace(fmt.Sprintf("stack %s: %s", c.Path(), strings.Join(st, " | "))))
+			// Property names and specifiers are listed when expected.txt
+			// asks for them ("kinds properties specifier").
+			if names := c.PropertyNames(); kinds["properties"] && len(names) > 0 {
+				out = append(out, fmt.Sprintf("properties %s: %s", c.Path(), strings.Join(names, " ")))
+			}
+			if kinds["specifier"] {
+				out = append(out, fmt.Sprintf("specifier %s: %s", c.Path(), c.Specifier()))
+			}
 			if sel := c.VariantSelections(); len(sel) > 0 {
 				var vs []string
 				for _, set := range c.VariantSetNames() {

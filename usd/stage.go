@@ -217,22 +217,12 @@ func (s *Stage) compose(p *Prim, depth int) {
 	if instDepth == 0 && p.path != "/" && p.IsInstance() {
 		instDepth = pathDepth(p.path)
 	}
-	// A child that a relocation names exists even when no layer has a spec
-	// for it (OpenUSD lists it, with an empty prim stack).
-	relocTargets := map[string]bool{}
 	if p.path != "/" {
 		idx := p.index
 		if instDepth > 0 && p.instDepth == 0 {
 			idx = prototypeIndex(idx, instDepth)
 		}
 		names = pcp.ChildNames(idx)
-		for _, n := range idx.Nodes {
-			for _, r := range n.LayerStack.Relocates {
-				if sdf.ParentPath(r.Target) == n.Path {
-					relocTargets[sdf.NameOf(r.Target)] = true
-				}
-			}
-		}
 	}
 	for _, n := range names {
 		cp := sdf.AppendChild(p.path, n)
@@ -243,9 +233,10 @@ func (s *Stage) compose(p *Prim, depth int) {
 		if instDepth > 0 {
 			idx = prototypeIndex(idx, instDepth)
 		}
-		if !anySpecs(idx) && !relocTargets[n] {
-			continue
-		}
+		// Every name Pcp composes is a prim, even one no layer has a spec
+		// for (a child relocated here from a prim of another parent):
+		// UsdStage::_ComposeChildren instantiates each name of
+		// PcpPrimIndex::ComputePrimChildNames.
 		c := &Prim{stage: s, path: cp, name: n, parent: p, index: idx, instDepth: instDepth}
 		p.children = append(p.children, c)
 		s.prims[cp] = c
@@ -269,15 +260,6 @@ func prototypeIndex(idx *pcp.PrimIndex, instDepth int) *pcp.PrimIndex {
 }
 
 func pathDepth(p string) int { return strings.Count(sdf.StripVariants(p), "/") }
-
-func anySpecs(idx *pcp.PrimIndex) bool {
-	for _, n := range idx.Nodes {
-		if n.HasSpecs() {
-			return true
-		}
-	}
-	return false
-}
 
 // Errors returns the composition errors found while opening, then the
 // values of the stage's layers that failed to decode so far (crate values

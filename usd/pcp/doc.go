@@ -166,6 +166,21 @@
 // arc (_EvalImpliedRelocations); its site contributes no opinions, but a
 // variant selection authored there counts (see Variants).
 //
+// Child names (PcpPrimIndex::ComputePrimChildNames, _ComposePrimChildNames,
+// _ComposePrimChildNamesAtNode, PcpComposeSiteChildNames): the nodes that
+// can contribute specs, weakest first; at each, the relocates of its
+// layer stack apply to the names composed so far (a child relocated to a
+// sibling name is renamed in place, unless a weaker node already has that
+// name; one relocated elsewhere is removed; both source names are
+// prohibited), children relocated here from another parent are appended
+// in lexicographic order whether or not their source has a spec, and then
+// the node's layers' primChildren and primOrder, weakest layer first.
+// Prohibited names are dropped at the end. A relocate renames only a name
+// already composed, so one whose source child comes from the same node (or
+// from nowhere) renames nothing. No relocate applies at a variant node:
+// relocate paths have no variant selections. The stage lists every name
+// (UsdStage::_ComposeChildren), even one with no spec.
+//
 // Variants (Task::PriorityOrder, _EvalNodeVariantSets,
 // _EvalNodeAuthoredVariant, _EvalNodeFallbackVariant, RetryVariantTasks):
 // after every other arc, variant sets are decided one at a time, the

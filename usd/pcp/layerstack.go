@@ -261,39 +261,34 @@ func invalidRelocate(r sdf.Relocate) string {
 	return ""
 }
 
-// ChildNames composes the child names of a prim: the names of every
-// contributing node, weakest first, with the prims relocated into it and
-// without those relocated away from it.
+// ChildNames composes the child names of a prim as
+// PcpPrimIndex::ComputePrimChildNames does: the nodes weakest first
+// (_ComposePrimChildNames, a reverse walk of the strength order), each
+// node that can contribute specs (not inert, not a relocation node) first
+// applying the relocates of its layer stack to the names so far
+// (_ComposePrimChildNamesAtNode), then composing its layers' primChildren
+// and primOrder over them (PcpComposeSiteChildNames). Names relocated
+// away are prohibited and dropped at the end, wherever they came from.
 func ChildNames(idx *PrimIndex) []string {
 	var names []string
-	seen := map[string]bool{}
-	add := func(n string) {
-		if !seen[n] {
-			seen[n] = true
-			names = append(names, n)
-		}
-	}
+	set := map[string]bool{}
 	prohibited := map[string]bool{}
 	for i := len(idx.Nodes) - 1; i >= 0; i-- {
 		n := idx.Nodes[i]
-		for _, r := range n.LayerStack.Relocates {
-			if sdf.ParentPath(r.Target) == n.Path {
-				add(sdf.NameOf(r.Target))
-			}
-			if sdf.ParentPath(r.Source) == sdf.StripVariants(n.Path) {
-				prohibited[sdf.NameOf(r.Source)] = true
-			}
-		}
 		if !n.Contributes() {
 			continue
 		}
+		names = applyChildRelocates(n, names, set, prohibited)
 		for j := len(n.LayerStack.Layers) - 1; j >= 0; j-- {
 			spec := n.LayerStack.Layers[j].Specs[n.Path]
 			if spec == nil {
 				continue
 			}
 			for _, t := range spec.Tokens("primChildren") {
-				add(string(t))
+				if !set[string(t)] {
+					set[string(t)] = true
+					names = append(names, string(t))
+				}
 			}
 			if order := spec.Tokens("primOrder"); len(order) > 0 {
 				o := make([]string, len(order))
@@ -311,6 +306,73 @@ func ChildNames(idx *PrimIndex) []string {
 		}
 	}
 	return out
+}
+
+// applyChildRelocates applies the relocates authored in node n's layer
+// stack to the child names composed so far (the relocation part of
+// _ComposePrimChildNamesAtNode): a child relocated to a sibling name is
+// renamed in place (dropped if the new name is already there), one
+// relocated elsewhere (or to nothing) is removed; either way its source
+// name is prohibited. Names relocated here from another parent are
+// appended in lexicographic order unless already present. A relocate
+// whose source child is not among the names renames nothing, so a
+// relocation whose source has no spec brings no child. The node's path is
+// compared as it is: at a variant node (/A{v=x}) no relocate applies, as
+// no relocate path has a variant selection.
+func applyChildRelocates(n *Node, names []string, set, prohibited map[string]bool) []string {
+	if len(n.LayerStack.Relocates) == 0 {
+		return names
+	}
+	replace := map[string]string{}
+	remove := map[string]bool{}
+	var add []string
+	for _, r := range n.LayerStack.Relocates {
+		if sdf.ParentPath(r.Source) != n.Path {
+			continue
+		}
+		src := sdf.NameOf(r.Source)
+		if r.Target != "" && sdf.ParentPath(r.Target) == n.Path {
+			replace[src] = sdf.NameOf(r.Target)
+		} else {
+			remove[src] = true
+		}
+		prohibited[src] = true
+	}
+	for _, r := range n.LayerStack.Relocates {
+		if r.Target == "" || sdf.ParentPath(r.Target) != n.Path || sdf.ParentPath(r.Source) == n.Path {
+			continue
+		}
+		if name := sdf.NameOf(r.Target); !set[name] {
+			add = append(add, name)
+		}
+	}
+	if len(replace) > 0 || len(remove) > 0 {
+		kept := make([]string, 0, len(names))
+		for _, name := range names {
+			if to, ok := replace[name]; ok {
+				delete(set, name)
+				// A child spec of a weaker node may already have the new
+				// name: the relocation's child wins, silently.
+				if !set[to] {
+					set[to] = true
+					kept = append(kept, to)
+				}
+			} else if remove[name] {
+				delete(set, name)
+			} else {
+				kept = append(kept, name)
+			}
+		}
+		names = kept
+	}
+	sort.Strings(add)
+	for _, name := range add {
+		if !set[name] {
+			set[name] = true
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // Root returns the root layer of the stack.
