@@ -127,40 +127,24 @@ func layerToStage(o opinion) sdf.LayerOffset {
 
 // TimeSamples returns the stage times of the samples of the strongest
 // opinion that has samples (none if a stronger default or block wins).
+// Value clips take part where clips.go places them.
 func (a *Attribute) TimeSamples() []TimeCode {
 	var out []TimeCode
 	if a == nil {
 		return nil
 	}
-	// Value clips of a node come after that node's own layers, as in Get.
-	clipTimes := func(n *pcp.Node) []TimeCode {
-		for _, cs := range clipSets(n) {
-			if ts := a.prim.stage.clipSampleTimes(cs, a.name); len(ts) > 0 {
-				r := make([]TimeCode, len(ts))
-				for i, t := range ts {
-					r[i] = TimeCode(n.Offset.Apply(t))
-				}
-				return r
-			}
+	clips := a.newClipCursor()
+	fromClips := func(p clipPoint) {
+		for _, t := range a.prim.stage.clipSetTimeSamples(p.cs, p.path) {
+			out = append(out, TimeCode(t))
 		}
-		return nil
 	}
-	var nodes []*pcp.Node
-	if a.prim.index != nil {
-		nodes = a.prim.index.Nodes
-	}
-	next, done := 0, false
-	var lastNode *pcp.Node
+	done := false
 	a.opinions(func(o opinion) bool {
-		if o.node != lastNode && o.node != nil {
-			for next < len(nodes) && nodes[next] != o.node {
-				if ts := clipTimes(nodes[next]); ts != nil {
-					out, done = ts, true
-					return false
-				}
-				next++
-			}
-			lastNode = o.node
+		if p, ok := clips.before(o); ok {
+			fromClips(p)
+			done = true
+			return false
 		}
 		if v, ok := o.spec.Get("timeSamples"); ok {
 			if ts, ok := v.(*sdf.TimeSamples); ok && len(ts.Times) > 0 {
@@ -185,58 +169,83 @@ func (a *Attribute) TimeSamples() []TimeCode {
 		}
 		return true
 	})
-	for i := next; !done && i < len(nodes); i++ {
-		if nodes[i].Contributes() {
-			if ts := clipTimes(nodes[i]); ts != nil {
-				out, done = ts, true
-			}
-		}
+	if p, ok := clips.rest(); ok && !done {
+		fromClips(p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// clipCursor walks an attribute's clip points (clips.go) alongside its
+// opinions, strongest first.
+type clipCursor struct {
+	points []clipPoint
+	next   int
+	nodeAt map[*pcp.Node]int
+}
+
+func (a *Attribute) newClipCursor() *clipCursor {
+	c := &clipCursor{points: a.clipPoints()}
+	if len(c.points) > 0 {
+		c.nodeAt = make(map[*pcp.Node]int, len(a.prim.index.Nodes))
+		for k, n := range a.prim.index.Nodes {
+			c.nodeAt[n] = k
+		}
+	}
+	return c
+}
+
+// before returns the first clip point that is stronger than opinion o
+// (a clip set comes right after its anchor layer), if any.
+func (c *clipCursor) before(o opinion) (clipPoint, bool) {
+	if c.next >= len(c.points) || o.node == nil {
+		return clipPoint{}, false
+	}
+	p := c.points[c.next]
+	k := c.nodeAt[o.node]
+	if p.k < k || p.k == k && p.li < o.li {
+		c.next++
+		return p, true
+	}
+	return clipPoint{}, false
+}
+
+// rest returns the first clip point not yet passed.
+func (c *clipCursor) rest() (clipPoint, bool) {
+	if c.next >= len(c.points) {
+		return clipPoint{}, false
+	}
+	c.next++
+	return c.points[c.next-1], true
 }
 
 // Get resolves the value at time t: the strongest layer with an opinion
 // wins; in it, time samples win over the default (unless t is Default).
 // Samples are interpolated linearly for floating-point types (held for
 // the rest) as OpenUSD does. A blocked value, or no opinion, gives the
-// schema fallback if there is one. Asset paths come back resolved.
+// schema fallback if there is one. Asset paths come back resolved. Value
+// clips answer where clips.go places them; when they have no value there
+// (a block, or no sample and no manifest default) the attribute has none.
 func (a *Attribute) Get(t TimeCode) (any, bool) {
 	if a == nil {
 		return nil, false
 	}
 	var val any
-	found := false
-	blocked := false
-	var lastNode *pcp.Node
-	clipsDone := map[*pcp.Node]bool{}
-	// tryClips resolves value clips authored on node n (after its own
-	// layers had no value for this time).
-	tryClips := func(n *pcp.Node) bool {
-		if n == nil || t.IsDefault() || clipsDone[n] {
-			return false
-		}
-		clipsDone[n] = true
-		for _, cs := range clipSets(n) {
-			nt := n.Offset.Inverse().Apply(float64(t))
-			if v, ok := a.prim.stage.clipValue(cs, a.name, nt); ok {
-				val, found = v, true
-				return true
-			}
-		}
-		return false
+	found, blocked, decided := false, false, false
+	var clips *clipCursor
+	if !t.IsDefault() { // clips never give the default value
+		clips = a.newClipCursor()
 	}
-	next := 0 // index.Nodes before this one have had their clips tried
+	fromClips := func(p clipPoint) {
+		val, found = a.clipSetValue(p.cs, p.path, float64(t))
+		decided = true
+	}
 	a.opinions(func(o opinion) bool {
-		if o.node != lastNode && a.prim.index != nil {
-			// Clips of every stronger node come before this node's opinions.
-			for next < len(a.prim.index.Nodes) && a.prim.index.Nodes[next] != o.node {
-				if tryClips(a.prim.index.Nodes[next]) {
-					return false
-				}
-				next++
+		if clips != nil {
+			if p, ok := clips.before(o); ok {
+				fromClips(p)
+				return false
 			}
-			lastNode = o.node
 		}
 		if !t.IsDefault() {
 			if v, ok := o.spec.Get("timeSamples"); ok {
@@ -278,16 +287,16 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 		}
 		return true
 	})
-	if !found && !blocked && a.prim.index != nil {
-		// Clips on nodes whose own layers had no opinion at all.
-		for _, n := range a.prim.index.Nodes {
-			if n.Contributes() && tryClips(n) {
-				break
-			}
+	if clips != nil && !found && !blocked && !decided {
+		if p, ok := clips.rest(); ok {
+			fromClips(p)
 		}
 	}
 	if found {
 		return val, true
+	}
+	if decided {
+		return nil, false
 	}
 	if a.fallback != nil {
 		return a.fallback.value, true

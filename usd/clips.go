@@ -10,167 +10,429 @@ import (
 	"github.com/rgallery/rgallery/usd/sdf"
 )
 
-// Value clips (the "clips" prim metadata), following OpenUSD's
-// clipSetDefinition.cpp and clipCache.cpp:
-//   - Each clip set names clip layers (assetPaths), the prim inside them
-//     (primPath), which clip is active from which stage time (active), and
-//     optionally how stage time maps to clip time (times).
-//   - A clip set's dictionary is composed across the layers of the layer
-//     stack, stronger keys over weaker (VtDictionaryOverRecursive); its
-//     anchor (where asset paths resolve) is the strongest layer that
-//     authors assetPaths or templateAssetPath.
-//   - Template clips (templateAssetPath "dir/name.###.usd" or
-//     "name.###.###.usd", templateStartTime, templateEndTime,
-//     templateStride, templateActiveOffset) become asset paths, times and
-//     active entries as _DeriveClipInfo makes them: one clip per stride
-//     step whose file resolves, times (t, t), active (t [+ offset], i),
-//     and with an offset an extra times entry before the start and after
-//     the end.
-//   - Ancestral clips: clip sets authored on an ancestor apply to its
-//     descendants, the descendant's path below the ancestor appended to
-//     the clip primPath; a prim's own clip sets come first, then its
-//     parent's, and so on up (Usd_ClipCache).
-// Clip values are weaker than the opinions of the layer stack that
-// authors the clips and stronger than weaker nodes.
+// Value clips (the "clips" and "clipSets" prim metadata), ported from
+// OpenUSD's clipSetDefinition.cpp, clipSet.cpp, clip.cpp, clipCache.cpp
+// and the clip branches of stage.cpp's value resolution:
+//
+//   - Definitions (Usd_ComputeClipSetDefinitionsForPrimIndex): in each node
+//     of a prim's index, the clip sets of the "clips" dictionaries are
+//     composed from the weakest layer to the strongest, a stronger layer's
+//     keys over a weaker's (VtDictionaryOverRecursive); the "active" and
+//     "times" arrays of each layer are first mapped to stage time by that
+//     layer's offset to the root (_ApplyLayerOffsetToClipInfo: the node's
+//     map-to-root offset after the layer's own). A set is anchored at the
+//     strongest layer that authors assetPaths or templateAssetPath. The
+//     sets named in a layer's "clips" count as added to the "clipSets"
+//     string list op (sorted by name), and each layer's authored clipSets
+//     list op is applied after them; sets the list op removes are dropped,
+//     the rest are ordered as it lists them (_ResolveClipSetsInNode). Across
+//     nodes, a stronger node's keys win and the strongest node with an
+//     anchor anchors the set; sets without an anchor are dropped.
+//   - Template clips (_DeriveClipInfo): templateAssetPath "dir/name.###.usd"
+//     or "name.###.###.usd", templateStartTime, templateEndTime,
+//     templateStride, templateActiveOffset become asset paths (only clip
+//     files that resolve), times (t, t) and active (t [+ offset], i), with
+//     an extra times entry before the start and after the end when an
+//     offset is given; the anchor layer's offset applies afterwards.
+//   - A clip set (Usd_ClipSet::New) needs assetPaths, primPath and active;
+//     _ValidateClipFields refuses an empty asset path, a primPath that is
+//     not an absolute prim path, an active index out of range, two clips
+//     active at one time, and three times entries at one stage time. Each
+//     clip is active from its activation time to the next one's (the first
+//     from -inf, the last to +inf). Two times entries at one stage time are
+//     a jump discontinuity: the left one is moved to t - SafeStep.
+//   - The manifest (clipManifestAssetPath, else generated from the clips:
+//     every varying attribute with time samples) decides which attributes
+//     the clips give values to (_ClipsContainValueForAttribute). Such an
+//     attribute's time samples are those of its clips, mapped through the
+//     times segments, plus each times entry and each clip's start; with no
+//     sample at all, the first clip's start. A value comes from the clip
+//     active at the bracketing sample's time, interpolated between the two
+//     brackets as authored samples are; a clip without samples for the
+//     attribute gives the manifest's default, else no value (not a weaker
+//     opinion). interpolateMissingClipValues skips clips without samples.
+//     Timecode values are shifted by stage time minus clip time.
+//   - Strength (_GetResolvedValueAtTimeWithClipsImpl): a clip set is
+//     consulted in the node whose layer stack is the anchor's and whose
+//     path is at or below the anchor's prim path, right after the anchor
+//     layer: weaker than that layer and every stronger one, stronger than
+//     the weaker layers of the stack and weaker nodes. Clip sets of the
+//     prim's nearest ancestor with clips apply to it too (Usd_ClipCache),
+//     the prim's path below the anchor appended to the clip primPath.
+//     Clips never give the default (non-time) value.
 
+// safeStep is UsdTimeCode::SafeStep(): how far the left side of a jump
+// discontinuity is moved (1e6 · ε · 10 · 2).
+const safeStep = 1e6 * 2.220446049250313e-16 * 10 * 2
+
+type timeMapping struct {
+	ext, in float64 // stage (external) time, clip (internal) time
+	jump    bool    // the left side of a jump discontinuity
+}
+
+type valueClip struct {
+	asset                string
+	authoredStart        float64
+	start, end           float64 // active in [start, end)
+	layer                *sdf.Layer
+	loaded               bool
+}
+
+// clipSet is a composed, validated clip set (Usd_ClipSet).
 type clipSet struct {
-	name     string
-	assets   []string
-	primPath string
-	active   [][2]float64
-	times    [][2]float64
-	layer    *sdf.Layer // the layer that authored the asset paths (anchor)
-	tmpl     *clipTemplate
+	name          string
+	ls            *pcp.LayerStack // the anchor: where the set applies
+	sourcePath    string
+	sourceLayer   *sdf.Layer
+	primPath      string // the prim in the clip layers
+	clips         []*valueClip
+	times         []timeMapping // with a sentinel at each end; nil: identity
+	manifest      *sdf.Layer    // an authored manifest, or nil
+	generated     map[string]bool
+	interpMissing bool
 }
 
-type clipTemplate struct {
-	assetPath          string
-	start, end, stride float64
-	activeOffset       float64
-	hasOffset          bool
+// clipDef is a clip set as composed across a prim index
+// (Usd_ClipSetDefinition before validation).
+type clipDef struct {
+	name      string
+	ls        *pcp.LayerStack
+	path      string
+	layerIdx  int
+	order     int
+	offset    sdf.LayerOffset
+	info      map[string]any
+	nodeOrder int
 }
 
-// clipSets reads the clips that apply to a node's site: its own, then its
-// ancestors' (in the node's layer stack).
-func clipSets(n *pcp.Node) []clipSet {
-	var out []clipSet
-	for p := n.Path; p != "" && p != "/"; p = sdf.ParentPath(p) {
-		rel := strings.TrimPrefix(n.Path, p)
-		for _, cs := range composedClipSets(n.LayerStack.Layers, p) {
-			if rel != "" {
-				cs.primPath = strings.TrimSuffix(cs.primPath, "/") + rel
-			}
-			out = append(out, cs)
-		}
+// clipOffset is the layer offset to the root of layer li of node n
+// (_GetLayerOffsetToRoot).
+func clipOffset(n *pcp.Node, li int) sdf.LayerOffset {
+	return n.Offset.Compose(n.LayerStack.Offsets[li])
+}
+
+func offsetPairs(v any, off sdf.LayerOffset) any {
+	ps, ok := v.([]sdf.Vec2d)
+	if !ok || off.IsIdentity() {
+		return v
+	}
+	out := make([]sdf.Vec2d, len(ps))
+	for i, p := range ps {
+		out[i] = sdf.Vec2d{off.Apply(p[0]), p[1]}
 	}
 	return out
 }
 
-// composedClipSets composes the clip sets authored at path across layers
-// (strongest first), sorted by name.
-func composedClipSets(layers []*sdf.Layer, path string) []clipSet {
-	sets := map[string]*clipSet{}
-	dicts := map[string]map[string]any{}
-	for _, l := range layers {
-		spec := l.Specs[path]
+// overDict puts the keys of weak under strong (VtDictionaryOverRecursive
+// with strong as the target): strong's keys win, dictionaries merge.
+func overDict(strong, weak map[string]any) map[string]any {
+	out := make(map[string]any, len(strong)+len(weak))
+	for k, v := range weak {
+		out[k] = v
+	}
+	for k, v := range strong {
+		if sd, ok := v.(map[string]any); ok {
+			if wd, ok := out[k].(map[string]any); ok {
+				out[k] = overDict(sd, wd)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// nodeClipDefs is _ResolveClipSetsInNode.
+func nodeClipDefs(n *pcp.Node) map[string]*clipDef {
+	layers := n.LayerStack.Layers
+	weakest := -1
+	for i := len(layers) - 1; i >= 0; i-- {
+		if s := layers[i].Specs[n.Path]; s != nil && s.Has("clips") {
+			weakest = i
+			break
+		}
+	}
+	if weakest < 0 {
+		return nil
+	}
+	defs := map[string]*clipDef{}
+	var added []string
+	for i := weakest; i >= 0; i-- {
+		spec := layers[i].Specs[n.Path]
 		if spec == nil {
 			continue
 		}
-		v, ok := spec.Get("clips")
-		if !ok {
+		if v, ok := spec.Get("clips"); ok {
+			m, _ := v.(map[string]any)
+			var inLayer []string
+			for name, x := range m {
+				d, ok := x.(map[string]any)
+				if name == "" || !ok {
+					continue
+				}
+				def := defs[name]
+				if def == nil {
+					def = &clipDef{name: name, info: map[string]any{}}
+					defs[name] = def
+				}
+				_, hasAssets := d["assetPaths"].([]sdf.AssetPath)
+				_, hasTmpl := d["templateAssetPath"].(string)
+				if hasAssets || hasTmpl {
+					def.ls, def.path, def.layerIdx, def.offset = n.LayerStack, n.Path, i, clipOffset(n, i)
+				}
+				layerInfo := make(map[string]any, len(d))
+				for k, v := range d {
+					if k == "active" || k == "times" {
+						v = offsetPairs(v, clipOffset(n, i))
+					}
+					layerInfo[k] = v
+				}
+				def.info = overDict(layerInfo, def.info)
+				inLayer = append(inLayer, name)
+			}
+			sort.Strings(inLayer)
+			added = sdf.StringListOp{Added: inLayer}.Apply(added, func(s string) string { return s })
+		}
+		if v, ok := spec.Get("clipSets"); ok {
+			if lo, ok := v.(sdf.StringListOp); ok {
+				added = lo.Apply(added, func(s string) string { return s })
+			}
+		}
+	}
+	for name, def := range defs {
+		i := indexOf(added, name)
+		if i < 0 {
+			delete(defs, name)
 			continue
 		}
-		m, _ := v.(map[string]any)
-		for name, x := range m {
-			d, ok := x.(map[string]any)
-			if !ok {
-				continue
-			}
-			if sets[name] == nil {
-				sets[name] = &clipSet{name: name}
-				dicts[name] = map[string]any{}
-			}
-			if sets[name].layer == nil {
-				if _, ok := d["assetPaths"]; ok {
-					sets[name].layer = l
-				} else if _, ok := d["templateAssetPath"]; ok {
-					sets[name].layer = l
-				}
-			}
-			for k, v := range d {
-				if _, ok := dicts[name][k]; !ok {
-					dicts[name][k] = v // a stronger layer's key wins
-				}
-			}
+		def.order = i
+	}
+	return defs
+}
+
+func indexOf(xs []string, s string) int {
+	for i, x := range xs {
+		if x == s {
+			return i
 		}
 	}
-	names := make([]string, 0, len(sets))
-	for k := range sets {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var out []clipSet
-	for _, name := range names {
-		cs, d := sets[name], dicts[name]
-		if cs.layer == nil {
-			continue // no anchor: OpenUSD drops the set
-		}
-		cs.primPath, _ = d["primPath"].(string)
-		if a, ok := d["assetPaths"].([]sdf.AssetPath); ok {
-			for _, x := range a {
-				cs.assets = append(cs.assets, x.Authored)
-			}
-			cs.active = pairs(d["active"])
-			cs.times = pairs(d["times"])
-		} else if tp, ok := d["templateAssetPath"].(string); ok {
-			t := &clipTemplate{assetPath: tp}
-			var ok1, ok2, ok3 bool
-			t.start, ok1 = num(d["templateStartTime"])
-			t.end, ok2 = num(d["templateEndTime"])
-			t.stride, ok3 = num(d["templateStride"])
-			t.activeOffset, t.hasOffset = num(d["templateActiveOffset"])
-			if !ok1 || !ok2 || !ok3 {
-				continue
-			}
-			cs.tmpl = t
-		}
-		if cs.primPath == "" || cs.tmpl == nil && (len(cs.assets) == 0 || len(cs.active) == 0) {
+	return -1
+}
+
+// primClipDefs is Usd_ComputeClipSetDefinitionsForPrimIndex: the clip
+// sets of a prim index, in the order value resolution tries them.
+func primClipDefs(idx *pcp.PrimIndex) []*clipDef {
+	composed := map[string]*clipDef{}
+	for k, n := range idx.Nodes {
+		if !n.Contributes() {
 			continue
 		}
-		out = append(out, *cs)
+		for name, nd := range nodeClipDefs(n) {
+			c := composed[name]
+			if c == nil {
+				c = &clipDef{name: name, info: map[string]any{}}
+				composed[name] = c
+			}
+			if c.ls == nil && nd.ls != nil {
+				c.ls, c.path, c.layerIdx, c.offset, c.order, c.nodeOrder = nd.ls, nd.path, nd.layerIdx, nd.offset, nd.order, k
+			}
+			c.info = overDict(c.info, nd.info)
+		}
 	}
+	var out []*clipDef
+	for _, c := range composed {
+		if c.ls != nil {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.nodeOrder != b.nodeOrder {
+			return a.nodeOrder < b.nodeOrder
+		}
+		if a.path != b.path {
+			return a.path < b.path
+		}
+		if a.order != b.order {
+			return a.order < b.order
+		}
+		return a.name < b.name
+	})
 	return out
 }
 
-func num(v any) (float64, bool) {
-	switch t := v.(type) {
-	case float64:
-		return t, true
-	case float32:
-		return float64(t), true
-	case int32:
-		return float64(t), true
-	case int64:
-		return float64(t), true
-	case sdf.TimeCode:
-		return float64(t), true
+// clipSets returns the clip sets that apply to the prim: its own, then
+// those of its nearest ancestor that has any (Usd_ClipCache).
+func (p *Prim) clipSets() []*clipSet {
+	if p == nil {
+		return nil
 	}
-	return 0, false
+	p.clipsOnce.Do(func() {
+		var own []*clipSet
+		if p.index != nil {
+			for _, def := range primClipDefs(p.index) {
+				if cs := p.stage.newClipSet(def); cs != nil {
+					own = append(own, cs)
+				}
+			}
+		}
+		p.clips = append(own, p.parent.clipSets()...)
+	})
+	return p.clips
 }
 
-// expand turns a template clip set into asset paths, times and active
-// entries (_DeriveClipInfo); a malformed template gives no clips. Only
-// clip files that resolve are taken, so it needs the stage's resolver.
-func (s *Stage) expand(cs clipSet) clipSet {
-	t := cs.tmpl
-	if t == nil {
-		return cs
+// newClipSet validates a definition and builds its clips
+// (Usd_ClipSet::New, _ValidateClipFields); nil when it gives no clips.
+func (s *Stage) newClipSet(def *clipDef) *clipSet {
+	info := def.info
+	primPath, _ := info["primPath"].(string)
+	var assets []string
+	var active, times []sdf.Vec2d
+	if a, ok := info["assetPaths"].([]sdf.AssetPath); ok {
+		for _, x := range a {
+			assets = append(assets, x.Authored)
+		}
+		active, _ = info["active"].([]sdf.Vec2d)
+		times, _ = info["times"].([]sdf.Vec2d)
+		if _, ok := info["active"].([]sdf.Vec2d); !ok {
+			return nil
+		}
+	} else if tp, ok := info["templateAssetPath"].(string); ok {
+		var ok bool
+		assets, times, active, ok = s.deriveTemplateClips(def, tp)
+		if !ok {
+			return nil
+		}
+	} else {
+		return nil
 	}
-	cs.tmpl = nil
-	if t.stride <= 0 || t.hasOffset && math.Abs(t.activeOffset) > t.stride || t.start > t.end {
-		return cs
+	if primPath == "" || !strings.HasPrefix(primPath, "/") || strings.ContainsAny(primPath, ".{[") {
+		return nil
 	}
-	dir, base := "", t.assetPath
+	for _, a := range assets {
+		if a == "" {
+			return nil
+		}
+	}
+	seen := map[float64]bool{}
+	for _, a := range active {
+		if a[1] < 0 || a[1] >= float64(len(assets)) || seen[a[0]] {
+			return nil
+		}
+		seen[a[0]] = true
+	}
+	count := map[float64]int{}
+	for _, t := range times {
+		if count[t[0]]++; count[t[0]] > 2 {
+			return nil
+		}
+	}
+	cs := &clipSet{name: def.name, ls: def.ls, sourcePath: def.path,
+		sourceLayer: def.ls.Layers[def.layerIdx], primPath: primPath}
+	if b, ok := info["interpolateMissingClipValues"].(bool); ok {
+		cs.interpMissing = b
+	}
+	sorted := append([]sdf.Vec2d(nil), active...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i][0] < sorted[j][0] })
+	for i, a := range sorted {
+		c := &valueClip{asset: assets[int(a[1])], authoredStart: a[0], start: a[0], end: math.Inf(1)}
+		if i == 0 {
+			c.start = math.Inf(-1)
+		}
+		if i+1 < len(sorted) {
+			c.end = sorted[i+1][0]
+		}
+		cs.clips = append(cs.clips, c)
+	}
+	if len(cs.clips) == 0 {
+		return nil
+	}
+	if len(times) > 0 {
+		tm := make([]timeMapping, len(times))
+		for i, t := range times {
+			tm[i] = timeMapping{ext: t[0], in: t[1]}
+		}
+		sort.SliceStable(tm, func(i, j int) bool { return tm[i].ext < tm[j].ext })
+		for i := 0; i+1 < len(tm); i++ {
+			if tm[i].ext == tm[i+1].ext {
+				tm[i].ext -= safeStep
+				tm[i].jump = true
+			}
+		}
+		cs.times = append(append([]timeMapping{tm[0]}, tm...), tm[len(tm)-1])
+	}
+	if m, ok := info["manifestAssetPath"].(sdf.AssetPath); ok && m.Authored != "" {
+		l, err := s.loader.Load(m.Authored, cs.sourceLayer)
+		if err != nil {
+			l = sdf.NewLayer("clip-manifest-not-found") // like Usd_Clip's dummy layer: no attribute
+		}
+		cs.manifest = l
+	} else {
+		cs.generated = map[string]bool{}
+		for _, c := range cs.clips {
+			l := s.clipLayer(cs, c)
+			if l == nil {
+				continue
+			}
+			for path, spec := range l.Specs {
+				if !strings.HasPrefix(path, cs.primPath) || !isAttrSpecPath(path, cs.primPath) {
+					continue
+				}
+				if spec.Has("typeName") && !isUniform(spec) && sampleCount(spec) > 0 {
+					cs.generated[path] = true
+				}
+			}
+		}
+	}
+	return cs
+}
+
+// isAttrSpecPath reports whether path is a property path at or below
+// prim path root.
+func isAttrSpecPath(path, root string) bool {
+	rest := path[len(root):]
+	if rest == "" || rest[0] != '.' && rest[0] != '/' {
+		return false
+	}
+	return strings.Contains(sdf.StripVariants(path), ".") && !strings.Contains(path, "[")
+}
+
+func isUniform(spec *sdf.Spec) bool {
+	v, ok := spec.Get("variability")
+	if !ok {
+		return false
+	}
+	switch t := v.(type) {
+	case string:
+		return t == "uniform"
+	case Token:
+		return t == "uniform"
+	}
+	return fmt.Sprint(v) == "uniform"
+}
+
+func sampleCount(spec *sdf.Spec) int {
+	v, _ := spec.Get("timeSamples")
+	if ts, ok := v.(*sdf.TimeSamples); ok {
+		return len(ts.Times)
+	}
+	return 0
+}
+
+// deriveTemplateClips is _DeriveClipInfo, with the anchor layer's offset
+// applied to times and active afterwards.
+func (s *Stage) deriveTemplateClips(def *clipDef, tp string) (assets []string, times, active []sdf.Vec2d, ok bool) {
+	start, ok1 := def.info["templateStartTime"].(float64)
+	end, ok2 := def.info["templateEndTime"].(float64)
+	stride, ok3 := def.info["templateStride"].(float64)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, nil, nil, false
+	}
+	offset, hasOffset := def.info["templateActiveOffset"].(float64)
+	if stride <= 0 || hasOffset && math.Abs(offset) > stride || start > end {
+		return nil, nil, nil, false
+	}
+	dir, base := "", tp
 	if i := strings.LastIndexByte(base, '/'); i >= 0 {
 		dir, base = base[:i+1], base[i+1:]
 	}
@@ -192,19 +454,16 @@ func (s *Stage) expand(cs clipSet) clipSet {
 		}
 	}
 	if groups != 1 && groups != 2 || groups == 2 && intIdx != decIdx-1 {
-		return cs
+		return nil, nil, nil, false
 	}
 	const promotion = 10000
-	if t.hasOffset {
-		ct := (t.start*promotion - math.Abs(t.activeOffset)*promotion) / promotion
-		cs.times = append(cs.times, [2]float64{ct, ct})
+	if hasOffset {
+		ct := (start*promotion - math.Abs(offset)*promotion) / promotion
+		times = append(times, sdf.Vec2d{ct, ct})
 	}
-	anchor := ""
-	if cs.layer != nil {
-		anchor = cs.layer.Identifier
-	}
+	layer := def.ls.Layers[def.layerIdx]
 	idx := 0
-	for p := t.start * promotion; p <= t.end*promotion; p += t.stride * promotion {
+	for p := start * promotion; p <= end*promotion; p += stride * promotion {
 		ct := p / promotion
 		parts := append([]string(nil), toks...)
 		parts[intIdx] = fmt.Sprintf("%0*d", nInt, int(ct))
@@ -213,231 +472,571 @@ func (s *Stage) expand(cs clipSet) clipSet {
 			parts[decIdx] = str[strings.IndexByte(str, '.')+1:]
 		}
 		asset := dir + strings.Join(parts, ".")
-		if _, err := s.loader.res.Resolve(asset, anchor); err != nil {
+		if _, err := s.loader.res.Resolve(asset, layer.Identifier); err != nil {
 			continue
 		}
-		cs.assets = append(cs.assets, asset)
-		cs.times = append(cs.times, [2]float64{ct, ct})
+		assets = append(assets, asset)
+		times = append(times, sdf.Vec2d{ct, ct})
 		at := ct
-		if t.hasOffset {
-			at = (p + t.activeOffset*promotion) / promotion
+		if hasOffset {
+			at = (p + offset*promotion) / promotion
 		}
-		cs.active = append(cs.active, [2]float64{at, float64(idx)})
+		active = append(active, sdf.Vec2d{at, float64(idx)})
 		idx++
 	}
-	if t.hasOffset {
-		ct := (t.end*promotion + math.Abs(t.activeOffset)*promotion) / promotion
-		cs.times = append(cs.times, [2]float64{ct, ct})
+	if hasOffset {
+		ct := (end*promotion + math.Abs(offset)*promotion) / promotion
+		times = append(times, sdf.Vec2d{ct, ct})
 	}
-	return cs
+	for i := range times {
+		times[i][0] = def.offset.Apply(times[i][0])
+	}
+	for i := range active {
+		active[i][0] = def.offset.Apply(active[i][0])
+	}
+	return assets, times, active, true
 }
 
-func pairs(v any) [][2]float64 {
-	var out [][2]float64
-	switch t := v.(type) {
-	case []sdf.Vec2d:
-		for _, p := range t {
-			out = append(out, [2]float64{p[0], p[1]})
-		}
-	case []sdf.Vec2f:
-		for _, p := range t {
-			out = append(out, [2]float64{float64(p[0]), float64(p[1])})
-		}
+// clipLayer opens a clip's layer once; nil when it cannot be opened (a
+// missing clip is reported by DepReport as a missing asset).
+func (s *Stage) clipLayer(cs *clipSet, c *valueClip) *sdf.Layer {
+	s.loader.mu.Lock()
+	loaded, l := c.loaded, c.layer
+	s.loader.mu.Unlock()
+	if loaded {
+		return l
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i][0] < out[j][0] })
-	return out
-}
-
-// clipValue returns the value of attribute name from the clip set at
-// node time t as OpenUSD resolves it: the clip set's time samples (see
-// clipSampleTimes) bracket t; each bracketing sample's value comes from
-// the clip active at that sample's time, at its mapped clip time; t
-// between two samples interpolates them as authored samples interpolate
-// (held for types that do not interpolate); before the first and after
-// the last sample, that sample's value holds.
-func (s *Stage) clipValue(cs clipSet, name string, t float64) (any, bool) {
-	cs = s.expand(cs)
-	if len(cs.active) == 0 || len(cs.assets) == 0 {
-		return nil, false
-	}
-	times := s.clipSampleTimes(cs, name)
-	if len(times) == 0 {
-		return nil, false
-	}
-	i := sort.SearchFloat64s(times, t) // first sample >= t
-	switch {
-	case i == len(times):
-		return s.clipSampleValue(cs, name, times[len(times)-1])
-	case times[i] == t || i == 0:
-		return s.clipSampleValue(cs, name, times[i])
-	}
-	lo, ok1 := s.clipSampleValue(cs, name, times[i-1])
-	hi, ok2 := s.clipSampleValue(cs, name, times[i])
-	if !ok1 || !ok2 {
-		return nil, false
-	}
-	return sampleAt(&sdf.TimeSamples{Times: []float64{times[i-1], times[i]}, Values: []any{lo, hi}}, t)
-}
-
-// clipSampleValue is the value of attribute name at node time t in the
-// clip active at t (the last whose activation time is at most t; the
-// first before any), at t's clip time.
-func (s *Stage) clipSampleValue(cs clipSet, name string, t float64) (any, bool) {
-	idx := int(cs.active[0][1])
-	for _, a := range cs.active {
-		if a[0] <= t {
-			idx = int(a[1])
-		}
-	}
-	if idx < 0 || idx >= len(cs.assets) {
-		return nil, false
-	}
-	ct := t
-	if len(cs.times) > 0 {
-		ct = mapClipTime(cs.times, t)
-	}
-	l, err := s.loader.Load(cs.assets[idx], cs.layer)
+	l, err := s.loader.Load(c.asset, cs.sourceLayer)
 	if err != nil {
-		return nil, false // reported by DepReport as a missing asset
+		l = nil
 	}
-	spec := l.Specs[strings.TrimSuffix(cs.primPath, "/")+"."+name]
+	s.loader.mu.Lock()
+	c.layer, c.loaded = l, true
+	s.loader.mu.Unlock()
+	return l
+}
+
+// appliesTo reports whether the set applies at node n
+// (_ClipsApplyToNode).
+func (cs *clipSet) appliesTo(n *pcp.Node) bool {
+	return n.LayerStack == cs.ls && sdf.HasPrefix(n.Path, cs.sourcePath)
+}
+
+// clipPath maps a path at the anchor's site into the clips' namespace
+// (Usd_Clip::_TranslatePathToClip).
+func (cs *clipSet) clipPath(path string) string {
+	return cs.primPath + strings.TrimPrefix(path, cs.sourcePath)
+}
+
+// hasAttr is _ClipsContainValueForAttribute: the manifest declares the
+// attribute varying. path is the attribute's path at the node's site.
+func (cs *clipSet) hasAttr(path string) bool {
+	cp := cs.clipPath(path)
+	if cs.manifest == nil {
+		return cs.generated[cp]
+	}
+	spec := cs.manifest.Specs[cp]
+	return spec != nil && spec.Has("typeName") && !isUniform(spec)
+}
+
+// manifestDefault is Usd_HasDefault on the manifest: found, blocked, or
+// none.
+func (cs *clipSet) manifestDefault(path string) (v any, found, blocked bool) {
+	if cs.manifest == nil {
+		return nil, false, false
+	}
+	spec := cs.manifest.Specs[cs.clipPath(path)]
 	if spec == nil {
-		return nil, false
+		return nil, false, false
 	}
-	if v, ok := spec.Get("timeSamples"); ok {
-		if ts, ok := v.(*sdf.TimeSamples); ok && len(ts.Times) > 0 {
-			return sampleAt(ts, ct)
-		}
+	d, ok := spec.Get("default")
+	if !ok {
+		return nil, false, false
 	}
-	return nil, false
+	if _, b := d.(sdf.ValueBlock); b {
+		return nil, false, true
+	}
+	return d, true, false
 }
 
-// mapClipTime maps stage time to clip time through the times mapping as
-// Usd_Clip::_TranslateTimeToInternal does: the bracketing segment (the
-// first or last segment outside the mapping, extrapolating its slope), a
-// jump discontinuity (two entries at one stage time) taking the left
-// side's clip time, and the exact mapped time at an entry.
-func mapClipTime(times [][2]float64, t float64) float64 {
-	n := len(times)
-	if n == 1 {
-		return times[0][1] + (t - times[0][0])
+// manifestBlocked reports whether the manifest has a block sample for the
+// attribute at time t (Usd_Clip::IsBlocked on the manifest clip, which
+// has no time mapping).
+func (cs *clipSet) manifestBlocked(path string, t float64) bool {
+	if cs.manifest == nil {
+		return false
 	}
-	var i2 int
-	switch {
-	case t <= times[0][0]:
-		i2 = 1
-	case t >= times[n-1][0]:
-		i2 = n - 1
-	default:
-		i2 = sort.Search(n, func(i int) bool { return times[i][0] >= t })
+	spec := cs.manifest.Specs[cs.clipPath(path)]
+	if spec == nil {
+		return false
 	}
-	m1, m2 := times[i2-1], times[i2]
-	if i2+1 < n && times[i2+1][0] == m2[0] { // jump discontinuity
-		m2 = [2]float64{times[i2+1][0], m2[1]}
+	v, _ := spec.Get("timeSamples")
+	ts, _ := v.(*sdf.TimeSamples)
+	if ts == nil {
+		return false
 	}
-	switch {
-	case m1[0] == m2[0], t == m1[0]:
-		return m1[1]
-	case t == m2[0]:
-		return m2[1]
+	i := sort.SearchFloat64s(ts.Times, t)
+	if i < len(ts.Times) && ts.Times[i] == t {
+		x, err := ts.Value(i)
+		_, b := x.(sdf.ValueBlock)
+		return err == nil && b
 	}
-	return (m2[1]-m1[1])/(m2[0]-m1[0])*(t-m1[0]) + m1[1]
+	return false
 }
 
-// clipToStage maps a clip time inside the segment m1..m2 back to stage
-// time (_TranslateTimeToExternalHelper).
-func clipToStage(ct float64, m1, m2 [2]float64) float64 {
-	switch {
-	case m1[1] == m2[1], ct == m1[1]:
-		return m1[0]
-	case ct == m2[1]:
-		return m2[0]
-	}
-	return (m2[0]-m1[0])/(m2[1]-m1[1])*(ct-m1[1]) + m1[0]
-}
-
-// clipSampleTimes lists, in node time, the time samples that a clip set
-// gives attribute name, as Usd_ClipSet lists them: each clip's samples
-// inside its active interval (the first clip from -inf, the last to +inf),
-// mapped to stage time through each segment of the times mapping, plus the
-// stage times of the mapping's own entries. None when no clip has samples
-// for the attribute.
-func (s *Stage) clipSampleTimes(cs clipSet, name string) []float64 {
-	cs = s.expand(cs)
-	if len(cs.active) == 0 || len(cs.assets) == 0 {
+// samples returns the clip layer's samples of the attribute (nil: none).
+func (s *Stage) clipSamples(cs *clipSet, c *valueClip, path string) *sdf.TimeSamples {
+	l := s.clipLayer(cs, c)
+	if l == nil {
 		return nil
 	}
-	seen := map[float64]bool{}
-	var out []float64
-	found := false
-	for i, act := range cs.active {
-		idx := int(act[1])
-		if idx < 0 || idx >= len(cs.assets) {
-			continue
-		}
-		start, end := math.Inf(-1), math.Inf(1)
-		if i > 0 {
-			start = act[0]
-		}
-		if i+1 < len(cs.active) {
-			end = cs.active[i+1][0]
-		}
-		add := func(t float64) {
-			if t >= start && t < end && !seen[t] {
-				seen[t] = true
-				out = append(out, t)
-			}
-		}
-		l, err := s.loader.Load(cs.assets[idx], cs.layer)
-		if err != nil {
-			continue
-		}
-		spec := l.Specs[strings.TrimSuffix(cs.primPath, "/")+"."+name]
-		if spec == nil {
-			continue
-		}
-		v, _ := spec.Get("timeSamples")
-		ts, _ := v.(*sdf.TimeSamples)
-		if ts == nil || len(ts.Times) == 0 {
-			continue
-		}
-		found = true
-		if len(cs.times) == 0 {
+	spec := l.Specs[cs.clipPath(path)]
+	if spec == nil {
+		return nil
+	}
+	v, _ := spec.Get("timeSamples")
+	if ts, ok := v.(*sdf.TimeSamples); ok && len(ts.Times) > 0 {
+		return ts
+	}
+	return nil
+}
+
+// contributes is _ClipContributesValue.
+func (s *Stage) contributes(cs *clipSet, c *valueClip, path string) bool {
+	if !cs.interpMissing {
+		return true
+	}
+	if !cs.manifestBlocked(path, c.authoredStart) && s.clipSamples(cs, c, path) != nil {
+		return true
+	}
+	_, found, blocked := cs.manifestDefault(path)
+	return found || blocked
+}
+
+// activeClip is _FindClipIndexForTime.
+func (cs *clipSet) activeClip(t float64) int {
+	i := sort.Search(len(cs.clips), func(i int) bool { return t < cs.clips[i].start })
+	return max(0, i-1)
+}
+
+// segment is _GetBracketingTimeSegment over the mappings with sentinels.
+func (cs *clipSet) segment(t float64) (int, int) {
+	tm := cs.times
+	switch {
+	case t <= tm[0].ext:
+		return 0, 1
+	case t >= tm[len(tm)-1].ext:
+		return len(tm) - 2, len(tm) - 1
+	}
+	i := sort.Search(len(tm), func(i int) bool { return tm[i].ext >= t })
+	return i - 1, i
+}
+
+func toInternal(t float64, m1, m2 timeMapping) float64 {
+	switch {
+	case m1.ext == m2.ext, t == m1.ext:
+		return m1.in
+	case t == m2.ext:
+		return m2.in
+	}
+	return (m2.in-m1.in)/(m2.ext-m1.ext)*(t-m1.ext) + m1.in
+}
+
+func toExternal(ct float64, m1, m2 timeMapping) float64 {
+	switch {
+	case m1.in == m2.in, ct == m1.in:
+		return m1.ext
+	case ct == m2.in:
+		return m2.ext
+	}
+	return (m2.ext-m1.ext)/(m2.in-m1.in)*(ct-m1.in) + m1.ext
+}
+
+// internalTime is Usd_Clip::_TranslateTimeToInternal.
+func (cs *clipSet) internalTime(t float64) float64 {
+	if cs.times == nil {
+		return t
+	}
+	i1, i2 := cs.segment(t)
+	m1, m2 := cs.times[i1], cs.times[i2]
+	if m2.jump {
+		m2 = timeMapping{ext: cs.times[i2+1].ext, in: m2.in}
+	}
+	return toInternal(t, m1, m2)
+}
+
+// externalTime is Usd_Clip::_TranslateTimeToExternal over segment i1, i2.
+func (cs *clipSet) externalTime(ct float64, i1, i2 int) float64 {
+	m1, m2 := cs.times[i1], cs.times[i2]
+	if m2.jump {
+		m2 = timeMapping{ext: cs.times[i2+1].ext, in: m2.in}
+	}
+	return toExternal(ct, m1, m2)
+}
+
+// clipTimeSamples is Usd_Clip::ListTimeSamplesForPath.
+func (s *Stage) clipTimeSamples(cs *clipSet, c *valueClip, path string, into map[float64]bool) {
+	in := func(t float64) bool { return t >= c.start && t < c.end }
+	if ts := s.clipSamples(cs, c, path); ts != nil {
+		if cs.times == nil {
 			for _, t := range ts.Times {
-				add(t)
+				if in(t) {
+					into[t] = true
+				}
 			}
-			continue
-		}
-		for j := 1; j < len(cs.times); j++ {
-			a, b := cs.times[j-1], cs.times[j]
-			lo, hi := math.Min(a[1], b[1]), math.Max(a[1], b[1])
-			if a[1] == b[1] {
-				continue
-			}
-			for _, ct := range ts.Times {
-				if ct >= lo && ct <= hi {
-					add(clipToStage(ct, a, b))
+		} else {
+			for _, t := range ts.Times {
+				for i := 0; i+1 < len(cs.times); i++ {
+					m1, m2 := cs.times[i], cs.times[i+1]
+					// The segment's stage interval must meet [start, end).
+					if m2.ext < c.start || m1.ext >= c.end || m1.jump {
+						continue
+					}
+					if math.Min(m1.in, m2.in) <= t && t <= math.Max(m1.in, m2.in) {
+						if m1.in == m2.in {
+							if in(m1.ext) {
+								into[m1.ext] = true
+							}
+							if in(m2.ext) {
+								into[m2.ext] = true
+							}
+						} else if e := cs.externalTime(t, i, i+1); in(e) {
+							into[e] = true
+						}
+					}
 				}
 			}
 		}
-		for _, m := range cs.times {
-			add(m[0])
+	}
+	for _, m := range cs.times {
+		if in(m.ext) {
+			into[m.ext] = true
 		}
 	}
-	if !found {
-		return nil
-	}
-	// Each clip's activation time is a sample too (Usd_ClipSet lists
-	// clip boundaries).
-	for _, act := range cs.active {
-		if !seen[act[0]] {
-			seen[act[0]] = true
-			out = append(out, act[0])
+	into[c.authoredStart] = true
+}
+
+// timeSamples is Usd_ClipSet::ListTimeSamplesForPath, in stage time.
+func (s *Stage) clipSetTimeSamples(cs *clipSet, path string) []float64 {
+	set := map[float64]bool{}
+	for _, c := range cs.clips {
+		if s.contributes(cs, c, path) {
+			s.clipTimeSamples(cs, c, path, set)
 		}
 	}
-	if !found {
-		return nil
+	if len(set) == 0 {
+		set[cs.clips[0].authoredStart] = true
+	}
+	out := make([]float64, 0, len(set))
+	for t := range set {
+		out = append(out, t)
 	}
 	sort.Float64s(out)
 	return out
+}
+
+// bracketSorted is _GetBracketingTimeSamples over sorted times.
+func bracketSorted(ts []float64, t float64) (float64, float64, bool) {
+	n := len(ts)
+	switch {
+	case n == 0:
+		return 0, 0, false
+	case t <= ts[0]:
+		return ts[0], ts[0], true
+	case t >= ts[n-1]:
+		return ts[n-1], ts[n-1], true
+	}
+	i := sort.SearchFloat64s(ts, t)
+	if ts[i] == t {
+		return t, t, true
+	}
+	return ts[i-1], ts[i], true
+}
+
+// clipLayerBracket is _GetBracketingTimeSamplesForPathFromClipLayer.
+func (s *Stage) clipLayerBracket(cs *clipSet, c *valueClip, path string, t float64) (float64, float64, bool) {
+	ts := s.clipSamples(cs, c, path)
+	if ts == nil {
+		return 0, 0, false
+	}
+	lo, hi, _ := bracketSorted(ts.Times, cs.internalTime(t))
+	if cs.times == nil {
+		return lo, hi, true
+	}
+	m1, m2 := cs.segment(t)
+	var tl, tu float64
+	var okl, oku bool
+	try := func(i1, i2 int, lower bool) bool {
+		a, b := cs.times[i1], cs.times[i2]
+		if a.jump {
+			return false
+		}
+		ct := hi
+		if lower {
+			ct = lo
+		}
+		if math.Min(a.in, b.in) <= ct && ct <= math.Max(a.in, b.in) {
+			var e float64
+			if a.in != b.in {
+				e = cs.externalTime(ct, i1, i2)
+			} else {
+				same := lo == hi
+				switch {
+				case same && t == a.ext:
+					e = a.ext
+				case same && t == b.ext:
+					e = b.ext
+				case lower:
+					e = a.ext
+				default:
+					e = b.ext
+				}
+			}
+			if lower {
+				tl, okl = e, true
+			} else {
+				tu, oku = e, true
+			}
+			return true
+		}
+		return false
+	}
+	for i1, i2 := m1, m2; i1 >= 0; i1, i2 = i1-1, i2-1 {
+		if try(i1, i2, true) {
+			break
+		}
+	}
+	for i1, i2 := m1, m2; i2 < len(cs.times); i1, i2 = i1+1, i2+1 {
+		if try(i1, i2, false) {
+			break
+		}
+	}
+	switch {
+	case okl && !oku:
+		tu, oku = tl, true
+	case !okl && oku:
+		tl, okl = tu, true
+	case !okl && !oku:
+		first, last := cs.times[0], cs.times[len(cs.times)-1]
+		if lo < first.in {
+			tl, okl = first.ext, true
+		} else if lo > last.in {
+			tl, okl = last.ext, true
+		}
+		if hi < first.in {
+			tu, oku = first.ext, true
+		} else if hi > last.in {
+			tu, oku = last.ext, true
+		}
+	}
+	return tl, tu, true
+}
+
+// clipBracket is Usd_Clip::GetBracketingTimeSamplesForPath.
+func (s *Stage) clipBracket(cs *clipSet, c *valueClip, path string, t float64) (float64, float64, bool) {
+	var cand []float64
+	if lo, hi, ok := s.clipLayerBracket(cs, c, path, t); ok {
+		cand = append(cand, lo, hi)
+	}
+	if cs.times != nil {
+		ext := make([]float64, len(cs.times))
+		for i, m := range cs.times {
+			ext[i] = m.ext
+		}
+		if lo, hi, ok := bracketSorted(ext, t); ok {
+			cand = append(cand, lo, hi)
+		}
+	}
+	cand = append(cand, c.authoredStart)
+	kept := cand[:0]
+	for _, x := range cand {
+		if x >= c.start && x < c.end {
+			kept = append(kept, x)
+		}
+	}
+	if len(kept) == 0 {
+		return 0, 0, false
+	}
+	sort.Float64s(kept)
+	uniq := kept[:1]
+	for _, x := range kept[1:] {
+		if x != uniq[len(uniq)-1] {
+			uniq = append(uniq, x)
+		}
+	}
+	return bracketSorted(uniq, t)
+}
+
+// clipSetBracket is Usd_ClipSet::GetBracketingTimeSamplesForPath.
+func (s *Stage) clipSetBracket(cs *clipSet, path string, t float64) (float64, float64) {
+	k := cs.activeClip(t)
+	var lo, hi float64
+	foundLo, foundHi := false, false
+	if c := cs.clips[k]; s.contributes(cs, c, path) {
+		if l, u, ok := s.clipBracket(cs, c, path, t); ok {
+			lo, hi, foundLo = l, u, true
+			foundHi = !(lo == hi && t > hi)
+		}
+	}
+	for i := k - 1; !foundLo && i >= 0; i-- {
+		if c := cs.clips[i]; s.contributes(cs, c, path) {
+			if _, u, ok := s.clipBracket(cs, c, path, t); ok {
+				lo, foundLo = u, true
+			}
+		}
+	}
+	for i := k + 1; !foundHi && i < len(cs.clips); i++ {
+		if c := cs.clips[i]; s.contributes(cs, c, path) {
+			hi, foundHi = c.start, true
+		}
+	}
+	switch {
+	case foundLo && !foundHi:
+		hi = lo
+	case !foundLo && foundHi:
+		lo = hi
+	case !foundLo && !foundHi:
+		lo = cs.clips[0].authoredStart
+		hi = lo
+	}
+	return lo, hi
+}
+
+// clipSetQuery is Usd_ClipSet::QueryTimeSample at stage time t: the
+// active clip's value (interpolated in the clip's samples), else the
+// manifest's default. blocked: the value found is a block.
+func (s *Stage) clipSetQuery(cs *clipSet, path string, t float64) (v any, ok bool, src *sdf.Layer) {
+	c := cs.clips[cs.activeClip(t)]
+	if ts := s.clipSamples(cs, c, path); ts != nil {
+		ct := cs.internalTime(t)
+		v, ok := sampleAt(ts, ct)
+		if !ok {
+			return nil, false, nil // a block
+		}
+		return cs.clipTimecodes(v, t, ct), true, c.layer
+	}
+	if d, found, _ := cs.manifestDefault(path); found {
+		return d, true, cs.manifest
+	}
+	return nil, false, nil
+}
+
+// clipTimecodes is _ConvertValueForTime: timecode values in a clip are
+// clip times. usd-core 26.11 maps them to stage time along the line of
+// the times segment that holds the query's stage time t (the sentinel
+// ends and the left side of a jump take their neighbouring segment),
+// measured on OpenUSD's testUsdValueClips timeCodeTiming: with times
+// (0, 10), (20, 20), (20, 0), (40, 20), clip time 15 read at stage time
+// 0 is 10, and clip time 25 read at 20 is 45. Without a mapping (or with
+// one entry) the value moves by t - ct, as OpenUSD 24.08 did everywhere.
+func (cs *clipSet) clipTimecodes(v any, t, ct float64) any {
+	conv := func(x float64) float64 { return t + x - ct }
+	if n := len(cs.times); n >= 4 {
+		i1, i2 := cs.segment(t)
+		switch {
+		case i1 == 0:
+			i1, i2 = 1, 2
+		case i2 == n-1:
+			i1, i2 = n-3, n-2
+		case cs.times[i1].jump:
+			i1, i2 = i2, i2+1
+		}
+		m1, m2 := cs.times[i1], cs.times[i2]
+		if m2.jump {
+			m2.ext = cs.times[i2+1].ext
+		}
+		conv = func(x float64) float64 {
+			if m2.in == m1.in || x == m1.in {
+				return m1.ext
+			}
+			return (m2.ext-m1.ext)/(m2.in-m1.in)*(x-m1.in) + m1.ext
+		}
+	}
+	switch x := v.(type) {
+	case sdf.TimeCode:
+		return sdf.TimeCode(conv(float64(x)))
+	case []sdf.TimeCode:
+		out := make([]sdf.TimeCode, len(x))
+		for i, e := range x {
+			out[i] = sdf.TimeCode(conv(float64(e)))
+		}
+		return out
+	}
+	return v
+}
+
+// clipSetValue is _GetClipValue with Usd_GetOrInterpolateValue: the value
+// of the attribute at site path at stage time t, false when the clips
+// give none (a block, or no sample and no manifest default).
+func (a *Attribute) clipSetValue(cs *clipSet, path string, t float64) (any, bool) {
+	s := a.prim.stage
+	lo, hi := s.clipSetBracket(cs, path, t)
+	if math.Abs(lo-hi) <= 1e-6 {
+		v, ok, l := s.clipSetQuery(cs, path, lo)
+		if !ok {
+			return nil, false
+		}
+		return a.resolveAssets(v, l), true
+	}
+	lv, ok, l := s.clipSetQuery(cs, path, lo)
+	if !ok {
+		return nil, false
+	}
+	// A failing upper bracket holds the lower value (Usd_LinearInterpolator);
+	// types that do not interpolate hold it anyway.
+	hv, ok, _ := s.clipSetQuery(cs, path, hi)
+	if !ok {
+		hv = lv
+	}
+	v, _ := sampleAt(&sdf.TimeSamples{Times: []float64{lo, hi}, Values: []any{lv, hv}}, t)
+	return a.resolveAssets(v, l), true
+}
+
+// clipPoint is where a clip set takes part in an attribute's value
+// resolution: after layer li of node k of the prim's index.
+type clipPoint struct {
+	k, li int
+	cs    *clipSet
+	path  string // the attribute's path at the node's site
+}
+
+// clipPoints lists, in strength order, where the prim's clip sets give
+// values to attribute name.
+func (a *Attribute) clipPoints() []clipPoint {
+	sets := a.prim.clipSets()
+	if len(sets) == 0 || a.prim.index == nil {
+		return nil
+	}
+	var out []clipPoint
+	for k, n := range a.prim.index.Nodes {
+		if !n.Contributes() {
+			continue
+		}
+		path := n.Path + "." + a.name
+		for _, cs := range sets {
+			if !cs.appliesTo(n) || !cs.hasAttr(path) {
+				continue
+			}
+			li := indexOfLayer(n.LayerStack.Layers, cs.sourceLayer)
+			if li >= 0 {
+				out = append(out, clipPoint{k: k, li: li, cs: cs, path: path})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].k != out[j].k {
+			return out[i].k < out[j].k
+		}
+		return out[i].li < out[j].li
+	})
+	return out
+}
+
+func indexOfLayer(ls []*sdf.Layer, l *sdf.Layer) int {
+	for i, x := range ls {
+		if x == l {
+			return i
+		}
+	}
+	return -1
 }

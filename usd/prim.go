@@ -31,6 +31,9 @@ type Prim struct {
 	// a map access instead of a scan of every node and layer.
 	propOpsOnce sync.Once
 	propOps     map[string][]opinion
+
+	clipsOnce sync.Once
+	clips     []*clipSet // clips.go: own clip sets, then the nearest ancestor's
 }
 
 func (p *Prim) propertyOpinions() map[string][]opinion {

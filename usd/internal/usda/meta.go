@@ -219,6 +219,10 @@ func metaField(key string, ctx metaContext) (field, kind string) {
 		return "variantSetNames", "strings"
 	case "apiSchemas":
 		return "apiSchemas", "tokens"
+	case "clipSets":
+		// A string list op (OpenUSD's usd/plugInfo.json registers it as
+		// stringlistop): "delete clipSets" must stay an edit.
+		return "clipSets", "strings"
 	case "connectionPaths":
 		return "connectionPaths", "paths"
 	case "targetPaths":
