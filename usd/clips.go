@@ -40,7 +40,10 @@ import (
 //     active at one time, and three times entries at one stage time. Each
 //     clip is active from its activation time to the next one's (the first
 //     from -inf, the last to +inf). Two times entries at one stage time are
-//     a jump discontinuity: the left one is moved to t - SafeStep.
+//     a jump discontinuity: the left one is moved to t - SafeStep. Without
+//     times, clip time is stage time through the anchor layer's offset
+//     (usd-core 26.11: clips authored in a sublayer with offset 10 give
+//     their sample at clip time 0 at stage time 10).
 //   - The manifest (clipManifestAssetPath, else generated from the clips:
 //     every varying attribute with time samples) decides which attributes
 //     the clips give values to (_ClipsContainValueForAttribute). Such an
@@ -71,11 +74,11 @@ type timeMapping struct {
 }
 
 type valueClip struct {
-	asset                string
-	authoredStart        float64
-	start, end           float64 // active in [start, end)
-	layer                *sdf.Layer
-	loaded               bool
+	asset         string
+	authoredStart float64
+	start, end    float64 // active in [start, end)
+	layer         *sdf.Layer
+	loaded        bool
 }
 
 // clipSet is a composed, validated clip set (Usd_ClipSet).
@@ -86,8 +89,9 @@ type clipSet struct {
 	sourceLayer   *sdf.Layer
 	primPath      string // the prim in the clip layers
 	clips         []*valueClip
-	times         []timeMapping // with a sentinel at each end; nil: identity
-	manifest      *sdf.Layer    // an authored manifest, or nil
+	times         []timeMapping   // with a sentinel at each end; nil: noTimes
+	noTimes       sdf.LayerOffset // stage time of a clip time when times is absent
+	manifest      *sdf.Layer      // an authored manifest, or nil
 	generated     map[string]bool
 	interpMissing bool
 }
@@ -328,7 +332,7 @@ func (s *Stage) newClipSet(def *clipDef) *clipSet {
 		}
 	}
 	cs := &clipSet{name: def.name, ls: def.ls, sourcePath: def.path,
-		sourceLayer: def.ls.Layers[def.layerIdx], primPath: primPath}
+		sourceLayer: def.ls.Layers[def.layerIdx], primPath: primPath, noTimes: def.offset}
 	if b, ok := info["interpolateMissingClipValues"].(bool); ok {
 		cs.interpMissing = b
 	}
@@ -655,7 +659,7 @@ func toExternal(ct float64, m1, m2 timeMapping) float64 {
 // internalTime is Usd_Clip::_TranslateTimeToInternal.
 func (cs *clipSet) internalTime(t float64) float64 {
 	if cs.times == nil {
-		return t
+		return cs.noTimes.Inverse().Apply(t)
 	}
 	i1, i2 := cs.segment(t)
 	m1, m2 := cs.times[i1], cs.times[i2]
@@ -680,8 +684,8 @@ func (s *Stage) clipTimeSamples(cs *clipSet, c *valueClip, path string, into map
 	if ts := s.clipSamples(cs, c, path); ts != nil {
 		if cs.times == nil {
 			for _, t := range ts.Times {
-				if in(t) {
-					into[t] = true
+				if e := cs.noTimes.Apply(t); in(e) {
+					into[e] = true
 				}
 			}
 		} else {
@@ -761,7 +765,7 @@ func (s *Stage) clipLayerBracket(cs *clipSet, c *valueClip, path string, t float
 	}
 	lo, hi, _ := bracketSorted(ts.Times, cs.internalTime(t))
 	if cs.times == nil {
-		return lo, hi, true
+		return cs.noTimes.Apply(lo), cs.noTimes.Apply(hi), true
 	}
 	m1, m2 := cs.segment(t)
 	var tl, tu float64
@@ -928,9 +932,13 @@ func (s *Stage) clipSetQuery(cs *clipSet, path string, t float64) (v any, ok boo
 // measured on OpenUSD's testUsdValueClips timeCodeTiming: with times
 // (0, 10), (20, 20), (20, 0), (40, 20), clip time 15 read at stage time
 // 0 is 10, and clip time 25 read at 20 is 45. Without a mapping (or with
-// one entry) the value moves by t - ct, as OpenUSD 24.08 did everywhere.
+// one entry) the value moves by t - ct, as OpenUSD 24.08 did everywhere;
+// without times it takes the anchor layer's offset.
 func (cs *clipSet) clipTimecodes(v any, t, ct float64) any {
 	conv := func(x float64) float64 { return t + x - ct }
+	if cs.times == nil {
+		conv = cs.noTimes.Apply
+	}
 	if n := len(cs.times); n >= 4 {
 		i1, i2 := cs.segment(t)
 		switch {

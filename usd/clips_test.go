@@ -18,7 +18,36 @@ import (
 // gives for the same stage (testdata/clips/openusd_values.py wrote
 // openusd_26.11_values.json).
 func TestValueClipsTemplateAndAncestralMatchOpenUSD(t *testing.T) {
-	dir := filepath.Join("testdata", "clips")
+	checkClipValuesAgainstOpenUSD(t, filepath.Join("testdata", "clips"), 6)
+}
+
+// TestValueClipRules pins the rules of clips.go's package comment, one
+// prim each in testdata/clips/rules/root.usda, against the time samples
+// and values OpenUSD 26.11 gives (openusd_values.py there wrote
+// openusd_26.11_values.json):
+//   - /ListOp: a stronger layer's "delete clipSets" removes a clip set
+//     the clips dictionary of a weaker layer adds (_ResolveClipSetsInNode);
+//   - /Offset: active and times authored in a sublayer with offset 10 are
+//     mapped to stage time by it, and timecode values through the times
+//     (_ApplyLayerOffsetToClipInfo, _ConvertValueForTime);
+//   - /Strength: clips come right after their anchor layer: a default in
+//     the stronger root layer outranks them (x), a default in a weaker
+//     sublayer does not (y); without times, clip time is stage time
+//     through the anchor layer's offset (_GetResolvedValueAtTimeWithClipsImpl);
+//   - /Jump: two times entries at one stage time are a jump discontinuity
+//     whose left side is a sample at t - SafeStep (Usd_ClipSet);
+//   - /Manifest: an authored manifest decides which attributes the clips
+//     answer; the anchor layer's own defaults outrank the clips
+//     (_ClipsContainValueForAttribute).
+func TestValueClipRules(t *testing.T) {
+	checkClipValuesAgainstOpenUSD(t, filepath.Join("testdata", "clips", "rules"), 10)
+}
+
+// checkClipValuesAgainstOpenUSD opens dir/root.usda and compares the time
+// samples and values of each attribute in dir/openusd_26.11_values.json
+// (n of them) with OpenUSD's.
+func checkClipValuesAgainstOpenUSD(t *testing.T, dir string, n int) {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "openusd_26.11_values.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +63,7 @@ func TestValueClipsTemplateAndAncestralMatchOpenUSD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(want) != 6 {
+	if len(want) != n {
 		t.Fatalf("%d attributes in the OpenUSD answers", len(want))
 	}
 	for path, w := range want {
