@@ -125,10 +125,10 @@ func (a *Attribute) held(lv editLevel, T float64) (any, error) {
 		}
 	}
 	if e, ok := v.(sdf.ArrayEdit); ok {
-		e.Values = retime(a.resolveAssets(e.Values, lv.o.layer), lv.o)
+		e.Values = retime(a.resolveAssets(e.Values, lv.o.layer, lv.o.node), lv.o)
 		return e, nil
 	}
-	return retime(a.resolveAssets(v, lv.o.layer), lv.o), nil
+	return retime(a.resolveAssets(v, lv.o.layer, lv.o.node), lv.o), nil
 }
 
 // composedAt composes the values the levels hold at stage time T. found is

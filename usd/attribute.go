@@ -237,7 +237,7 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 		clips = a.newClipCursor()
 	}
 	fromClips := func(p clipPoint) {
-		val, found = a.clipSetValue(p.cs, p.path, float64(t))
+		val, found = a.clipSetValue(p.cs, a.prim.index.Nodes[p.k], p.path, float64(t))
 		decided = true
 	}
 	a.opinions(func(o opinion) bool {
@@ -260,7 +260,7 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 						blocked = true
 						return false
 					}
-					val, found = retime(a.resolveAssets(r, o.layer), o), true
+					val, found = retime(a.resolveAssets(r, o.layer, o.node), o), true
 					return false
 				}
 			}
@@ -282,7 +282,7 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 				blocked = !found
 				return false
 			}
-			val, found = retime(a.resolveAssets(v, o.layer), o), true
+			val, found = retime(a.resolveAssets(v, o.layer, o.node), o), true
 			return false
 		}
 		return true
@@ -348,14 +348,21 @@ func retime(v any, o opinion) any {
 	return v
 }
 
-func (a *Attribute) resolveAssets(v any, l *sdf.Layer) any {
+func (a *Attribute) resolveAssets(v any, l *sdf.Layer, n *pcp.Node) any {
+	var vars map[string]any
 	switch t := v.(type) {
 	case AssetPath:
-		return a.prim.stage.resolveAsset(t, l)
+		if pcp.IsExpression(t.Authored) {
+			vars = a.prim.stage.exprVars(n)
+		}
+		return a.prim.stage.resolveAsset(t, l, vars)
 	case []AssetPath:
 		out := make([]AssetPath, len(t))
 		for i, x := range t {
-			out[i] = a.prim.stage.resolveAsset(x, l)
+			if vars == nil && pcp.IsExpression(x.Authored) {
+				vars = a.prim.stage.exprVars(n)
+			}
+			out[i] = a.prim.stage.resolveAsset(x, l, vars)
 		}
 		return out
 	}

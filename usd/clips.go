@@ -976,7 +976,7 @@ func (cs *clipSet) clipTimecodes(v any, t, ct float64) any {
 // clipSetValue is _GetClipValue with Usd_GetOrInterpolateValue: the value
 // of the attribute at site path at stage time t, false when the clips
 // give none (a block, or no sample and no manifest default).
-func (a *Attribute) clipSetValue(cs *clipSet, path string, t float64) (any, bool) {
+func (a *Attribute) clipSetValue(cs *clipSet, n *pcp.Node, path string, t float64) (any, bool) {
 	s := a.prim.stage
 	lo, hi := s.clipSetBracket(cs, path, t)
 	if math.Abs(lo-hi) <= 1e-6 {
@@ -984,7 +984,7 @@ func (a *Attribute) clipSetValue(cs *clipSet, path string, t float64) (any, bool
 		if !ok {
 			return nil, false
 		}
-		return a.resolveAssets(v, l), true
+		return a.resolveAssets(v, l, n), true
 	}
 	lv, ok, l := s.clipSetQuery(cs, path, lo)
 	if !ok {
@@ -997,7 +997,7 @@ func (a *Attribute) clipSetValue(cs *clipSet, path string, t float64) (any, bool
 		hv = lv
 	}
 	v, _ := sampleAt(&sdf.TimeSamples{Times: []float64{lo, hi}, Values: []any{lv, hv}}, t)
-	return a.resolveAssets(v, l), true
+	return a.resolveAssets(v, l, n), true
 }
 
 // clipPoint is where a clip set takes part in an attribute's value

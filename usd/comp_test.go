@@ -389,7 +389,7 @@ func pcpRuleCrateCopy(t *testing.T, dir string) string {
 		if err := os.MkdirAll(filepath.Dir(text), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(text, []byte(strings.ReplaceAll(string(data), ".usda@", ".usdc@")), 0o644); err != nil {
+		if err := os.WriteFile(text, []byte(strings.NewReplacer(".usda@", ".usdc@", ".usda\"`@", ".usdc\"`@").Replace(string(data))), 0o644); err != nil {
 			return err
 		}
 		l, err := ReadLayer(text)

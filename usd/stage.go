@@ -553,8 +553,28 @@ func (s *Stage) dep(kind, asset string, from *sdf.Layer) Dep {
 	return d
 }
 
-// resolveAsset resolves an asset path written in layer l.
-func (s *Stage) resolveAsset(a AssetPath, l *sdf.Layer) AssetPath {
+// exprVars returns the expression variables for a value held at node n
+// (the root layer stack's when n is nil: the pseudo-root's opinions).
+func (s *Stage) exprVars(n *pcp.Node) map[string]any {
+	if n == nil {
+		return s.cache.RootLayerStack().ExpressionVariables()
+	}
+	return n.ExpressionVariables()
+}
+
+// resolveAsset resolves an asset path written in layer l. An asset path
+// that is a variable expression (`"./${NAME}.usda"`) is first evaluated
+// with the expression variables vars of the layer stack that holds the
+// value, and the result is the asset path (UsdStage's
+// _MakeResolvedAssetPaths: SdfVariableExpression with the node's layer
+// stack's expression variables); one that does not evaluate stays as
+// authored (usd-core 26.11: `"${BAD"` reads back as written).
+func (s *Stage) resolveAsset(a AssetPath, l *sdf.Layer, vars map[string]any) AssetPath {
+	if pcp.IsExpression(a.Authored) && a.Resolved == "" {
+		if e, err := pcp.EvalExpression(a.Authored, vars); err == nil {
+			a.Authored = e
+		}
+	}
 	if a.Authored == "" || a.Resolved != "" {
 		return a
 	}

@@ -21,7 +21,7 @@ func EvalExpression(s string, vars map[string]any) (string, error) {
 			name := body[2 : len(body)-1]
 			v, ok := vars[name]
 			if !ok {
-				return "", nil
+				return "", fmt.Errorf("no value for variable '%s'", name)
 			}
 			return fmt.Sprint(v), nil
 		}
@@ -42,15 +42,22 @@ func EvalExpression(s string, vars map[string]any) (string, error) {
 				return "", fmt.Errorf("bad expression %s: missing '}'", s)
 			}
 			name := lit[i+2 : i+end]
-			if v, ok := vars[name]; ok {
-				switch t := v.(type) {
-				case string:
-					b.WriteString(t)
-				case sdf.Token:
-					b.WriteString(string(t))
-				default:
-					b.WriteString(fmt.Sprint(t))
-				}
+			v, ok := vars[name]
+			if !ok {
+				// An undefined variable inside a string stays as written
+				// (SdfVariableExpression: "'sel_${X}'" without X is
+				// "sel_${X}", usd-core 26.11).
+				b.WriteString(lit[i : i+end+1])
+				i += end
+				continue
+			}
+			switch t := v.(type) {
+			case string:
+				b.WriteString(t)
+			case sdf.Token:
+				b.WriteString(string(t))
+			default:
+				b.WriteString(fmt.Sprint(t))
 			}
 			i += end
 			continue
@@ -99,3 +106,17 @@ func nodeVars(n *Node) map[string]any {
 	}
 	return vars
 }
+
+// ExpressionVariables returns the expression variables that apply at n:
+// its layer stack's, overridden by those of the layer stacks that refer
+// to it (PcpLayerStack::GetExpressionVariables). A nil node gives nil.
+func (n *Node) ExpressionVariables() map[string]any {
+	if n == nil {
+		return nil
+	}
+	return nodeVars(n)
+}
+
+// ExpressionVariables returns the expression variables of the stack's
+// root (and session) layer.
+func (ls *LayerStack) ExpressionVariables() map[string]any { return ls.vars }

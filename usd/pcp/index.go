@@ -1171,6 +1171,20 @@ func (b *builder) impliedClass(dest, src, sc *Node, transfer, transferT mapFunc,
 }
 
 func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sdf.LayerOffset, layerIdx, num int) {
+	if IsExpression(asset) {
+		// PcpComposeSiteReferences/Payloads: an expression is evaluated
+		// with the node's layer stack's variables; one that fails (an
+		// error) or evaluates to an empty path adds no arc.
+		e, err := EvalExpression(asset, nodeVars(n))
+		if err != nil {
+			b.errAtNode(n, "VariableExpressionError", "%s: %s asset path %s: %w", b.idx.Path, arc, asset, err)
+			return
+		}
+		if e == "" {
+			return
+		}
+		asset = e
+	}
 	off = b.refOffset(n, arc, asset, primPath, off) // errors.go
 	ls := n.LayerStack
 	authoring := ls.Layers[layerIdx]
