@@ -260,7 +260,7 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 						blocked = true
 						return false
 					}
-					val, found = retime(a.resolveAssets(r, o.layer, o.node), o), true
+					val, found = a.toStage(r, o), true
 					return false
 				}
 			}
@@ -282,7 +282,7 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 				blocked = !found
 				return false
 			}
-			val, found = retime(a.resolveAssets(v, o.layer, o.node), o), true
+			val, found = a.toStage(v, o), true
 			return false
 		}
 		return true
@@ -305,6 +305,23 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 		return fb.value, true
 	}
 	return nil, false
+}
+
+// toStage turns a value as authored by opinion o into the stage's terms:
+// asset paths resolved, timecodes retimed, path expressions mapped.
+func (a *Attribute) toStage(v any, o opinion) any {
+	v = retime(a.resolveAssets(v, o.layer, o.node), o)
+	switch x := v.(type) {
+	case sdf.PathExpression:
+		return mapPathExpression(x, o.anchor(), o.mapToRoot)
+	case []sdf.PathExpression:
+		out := make([]sdf.PathExpression, len(x))
+		for i, e := range x {
+			out[i] = mapPathExpression(e, o.anchor(), o.mapToRoot)
+		}
+		return out
+	}
+	return v
 }
 
 // layerTime maps stage time t to the layer time of samples ts under the

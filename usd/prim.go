@@ -91,6 +91,24 @@ type opinion struct {
 	spec  *sdf.Spec
 }
 
+// anchor is the path of the prim that holds the opinion, in its layer's
+// namespace (variant selections stripped): where relative paths in its
+// values are anchored.
+func (o opinion) anchor() string {
+	if o.node == nil {
+		return "/"
+	}
+	return sdf.StripVariants(o.node.Path)
+}
+
+// mapToRoot maps a path of the opinion's layer namespace to the stage's.
+func (o opinion) mapToRoot(path string) (string, bool) {
+	if o.node == nil {
+		return path, true
+	}
+	return o.node.MapToRoot(path)
+}
+
 // opinions yields the specs at the prim's path plus suffix, strongest first.
 func (p *Prim) opinions(suffix string, f func(o opinion) bool) {
 	if p.index == nil {
