@@ -165,3 +165,61 @@ class "Cls" {
 		"/Cls.own":         {"/Cls/y"},
 	})
 }
+
+// TestTargetMapsThroughDeferredRelocationSets pins usd-core 26.11's
+// deferred composition of relocation map functions
+// (PcpMapFunction::DeferredComposition): an external reference's map to
+// its parent is its arc's pair, then the referencing stack's relocations,
+// kept as two sets, and a map to the root chains the sets of its nodes;
+// a path is mapped through each set in turn. In ref.usda /B/L inherits
+// /B/Sym, whose /B/Sym/Anim/Brow is relocated to /B/Anim/L: a target to
+// /B/Anim/L authored in the class does not map back through the class arc
+// (its inverse is /B/Sym/Anim/Brow), so it is dropped, though the single
+// composed map to the root would map it (museum
+// ErrorInvalidInstanceTargetPath).
+func TestTargetMapsThroughDeferredRelocationSets(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+(
+    relocates = {
+        </F/B/Anim/L>: </F/Anim/L>
+    }
+)
+def "F" {
+    def "B" (references = @./ref.usda@</B>) {
+    }
+    def "Anim" {
+    }
+}
+`,
+		"ref.usda": `#usda 1.0
+(
+    relocates = {
+        </B/L/Anim/Brow>: </B/Anim/L>
+    }
+)
+def "B" {
+    class "Sym" {
+        def "s" {
+            rel toL = </B/Anim/L>
+            rel toSym = </B/Sym/Anim/Brow>
+        }
+        def "Anim" {
+            def "Brow" {
+            }
+        }
+    }
+    def "L" (inherits = </B/Sym>) {
+    }
+    def "Anim" {
+    }
+}
+`,
+	})
+	checkTargets(t, s, map[string][]string{
+		"/F/B/Sym/s.toL":   {"/F/Anim/L"},
+		"/F/B/Sym/s.toSym": {"/F/B/Sym/Anim/Brow"},
+		"/F/B/L/s.toL":     {},
+		"/F/B/L/s.toSym":   {"/F/Anim/L"},
+	})
+}

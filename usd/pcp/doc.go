@@ -238,5 +238,14 @@
 // references and payloads; relocation and variant nodes map by the
 // identity, so a target authored in the root layer stack keeps its
 // pre-relocation path; an implied class maps by the implied function of
-// its class arc's map with relocations (_GetImpliedClass).
+// its class arc's map with relocations (_GetImpliedClass). In usd-core
+// 26.11 the relocations of an external reference or payload stay a
+// deferred composition (PcpMapFunction::DeferredComposition: the arc's
+// pair, then the relocations), and a map to the root that meets one
+// chains the sets of its nodes instead of composing them into one
+// function: a path is mapped through each set in turn, each with its own
+// bijection check (inferred from usd-core's GetMapToRoot, which prints
+// "N mapping sets", and MapSourceToTarget; museum
+// ErrorInvalidInstanceTargetPath). AddRootIdentity collapses the sets, so
+// class and internal arcs, and implied classes, map by one function.
 package pcp

@@ -139,39 +139,101 @@ func (n *Node) mapToParentFn() mapFunc {
 	return f
 }
 
+// mapToParentMap is mapToParentFn as usd-core 26.11 keeps it for path
+// translation: the relocations of an external reference's or payload's
+// arc stay a deferred composition (PcpMapFunction::DeferredComposition,
+// which usd-core's GetMapToParent shows as "2 mapping sets"), so a path
+// is mapped by the arc's pair, then by the relocations, each with its own
+// bijection check; AddRootIdentity collapses the sets, so class arcs and
+// internal arcs map by their single composed function.
+func (n *Node) mapToParentMap() PathMap {
+	if n.Parent == nil || n.Arc == ArcVariant || n.Arc == ArcRelocate || n.tfn != nil || isClassArc(n.Arc) || n.internal {
+		return PathMap{f: n.mapToParentFn()}
+	}
+	dst := sdf.StripVariants(n.mapDst)
+	f := newMapFunc(map[string]string{sdf.StripVariants(n.mapSrc): dst})
+	if r, ok := n.Parent.LayerStack.relocatesFnAt(dst); ok && !r.isIdentity() {
+		return PathMap{sets: []mapFunc{f, r}}
+	}
+	return PathMap{f: f}
+}
+
 // MapToRoot maps a path in the node's namespace to the stage namespace
 // (PcpTranslatePathFromNodeToRoot): variant selections are stripped and
-// the path is mapped by the composition of the map functions to the
-// parent up to the root (PcpNodeRef::GetMapToRoot). A path outside every
-// arc's namespace, or whose translation would not map back (a
-// pre-relocation path, a path hidden by a more specific pair), does not
-// map: Pcp reports InvalidExternalTargetPath or drops it.
+// the path is mapped by the node's map function to the root
+// (PcpNodeRef::GetMapToRoot). A path outside every arc's namespace, or
+// whose translation would not map back (a pre-relocation path, a path
+// hidden by a more specific pair), does not map: Pcp reports
+// InvalidExternalTargetPath or drops it.
 func (n *Node) MapToRoot(path string) (string, bool) {
 	return n.MapToRootFn().Map(path)
 }
 
 // MapToRootFn returns the node's map function to the root
-// (PcpNodeRef::GetMapToRoot), for mapping many paths.
+// (PcpNodeRef::GetMapToRoot): the parent's map to the root composed with
+// the node's map to its parent, from the root down (composition drops
+// pairs that do not map back, so the order of composing counts).
 func (n *Node) MapToRootFn() PathMap {
-	f := identityMap()
+	var chain []*Node
 	for cur := n; cur != nil && cur.Parent != nil; cur = cur.Parent {
-		f = cur.mapToParentFn().compose(f)
+		chain = append(chain, cur)
 	}
-	return PathMap{f}
+	m := PathMap{f: identityMap()}
+	for i := len(chain) - 1; i >= 0; i-- {
+		m = m.compose(chain[i].mapToParentMap())
+	}
+	return m
 }
 
-// PathMap maps paths from a node's namespace to the root's.
-type PathMap struct{ f mapFunc }
+// PathMap maps paths from a node's namespace to the root's: one map
+// function, or a deferred composition of several (sets, innermost first)
+// through which a path is mapped in turn, failing if any fails to map it.
+type PathMap struct {
+	f    mapFunc
+	sets []mapFunc
+}
+
+// compose returns m after inner (PcpMapFunction::Compose): two single
+// functions compose into one; with a deferred composition on either side
+// the sets are chained (identities left out).
+func (m PathMap) compose(inner PathMap) PathMap {
+	switch {
+	case m.sets == nil && m.f.isIdentity():
+		return inner
+	case inner.sets == nil && inner.f.isIdentity():
+		return m
+	case m.sets == nil && inner.sets == nil:
+		return PathMap{f: m.f.compose(inner.f)}
+	}
+	return PathMap{sets: append(append([]mapFunc{}, inner.list()...), m.list()...)}
+}
+
+func (m PathMap) list() []mapFunc {
+	if m.sets != nil {
+		return m.sets
+	}
+	return []mapFunc{m.f}
+}
+
+// toTarget maps a path through the function or each set in turn.
+func (m PathMap) toTarget(p string) string {
+	for _, f := range m.list() {
+		if p = f.toTarget(p); p == "" {
+			return ""
+		}
+	}
+	return p
+}
 
 // Map translates one path (Pcp_TranslatePath): its variant selections
 // stripped, its prim part mapped by the function; a path holding target
 // paths ([...]) maps only if each of them does.
 func (m PathMap) Map(path string) (string, bool) {
 	p := sdf.StripVariants(path)
-	if m.f.isIdentity() {
+	if m.sets == nil && m.f.isIdentity() {
 		return p, true
 	}
-	r := m.f.toTarget(p)
+	r := m.toTarget(p)
 	if r == "" {
 		return "", false
 	}
@@ -185,7 +247,7 @@ func (m PathMap) Map(path string) (string, bool) {
 		if j < 0 {
 			break
 		}
-		t := m.f.toTarget(r[i+1 : i+j])
+		t := m.toTarget(r[i+1 : i+j])
 		if t == "" {
 			return "", false
 		}
@@ -1545,5 +1607,25 @@ func (idx *PrimIndex) Dump() string {
 		}
 	}
 	rec(idx.Root, 0)
+	return b.String()
+}
+
+// String lists the map's pairs, source -> target, one a line
+// (PcpMapFunction::GetString).
+// A deferred composition lists its sets, innermost first, after a
+// "set N" line each.
+func (m PathMap) String() string {
+	var b strings.Builder
+	for i, f := range m.list() {
+		if m.sets != nil {
+			fmt.Fprintf(&b, "set %d\n", i)
+		}
+		if f.root {
+			b.WriteString("/ -> /\n")
+		}
+		for _, p := range f.pairs {
+			fmt.Fprintf(&b, "%s -> %s\n", p[0], p[1])
+		}
+	}
 	return b.String()
 }
