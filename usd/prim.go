@@ -17,6 +17,10 @@ type Prim struct {
 	parent   *Prim
 	children []*Prim
 	index    *pcp.PrimIndex
+	// srcIndex is the prim's whole index, instancing aside: for a prim
+	// below an instance it keeps the local and ancestral nodes that index
+	// drops (UsdPrim::GetPrimIndex, which variant sets read).
+	srcIndex *pcp.PrimIndex
 	// instDepth is, for a prim below an instance (OpenUSD's instance
 	// proxy), the namespace depth of that instance: the prim's index keeps
 	// only the nodes of the instance's own arcs (its prototype), not local
@@ -496,12 +500,61 @@ func (p *Prim) HasAPI(name string) bool {
 	return false
 }
 
-// VariantSelections returns the variant selections used by composition.
+// VariantSelections returns the variant selections used by composition:
+// for each variant set, the selection of the strongest variant node of
+// the prim's index that selects a variant of this prim (a node at
+// /Prim{set=sel}), inert nodes included (UsdVariantSet::GetVariantSelection).
 func (p *Prim) VariantSelections() map[string]string {
-	if p.index == nil {
+	idx, whole := p.variantIndex()
+	if idx == nil {
 		return nil
 	}
-	return p.index.VariantSelections
+	if !whole {
+		return idx.VariantSelections
+	}
+	var out map[string]string
+	for _, n := range idx.Nodes {
+		if n.Arc != pcp.ArcVariant || n.Culled() || !strings.HasSuffix(n.Path, "}") {
+			continue
+		}
+		i := strings.LastIndexByte(n.Path, '{')
+		set, sel, _ := strings.Cut(n.Path[i+1:len(n.Path)-1], "=")
+		if _, seen := out[set]; seen {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[set] = sel
+	}
+	return out
+}
+
+// variantIndex returns the index whose nodes give the prim's variant sets
+// and selections, and whether it is the whole index (UsdPrim::GetPrimIndex):
+// the prim's own, or for a prim below an instance the index of the
+// corresponding prim below the prototype's source instance. Only when the
+// prim's instance is that source, not itself below another instance, and
+// no nested instance lies between them is that the prim's own index;
+// otherwise this falls back to the prototype's nodes (p.index), those
+// that contribute.
+func (p *Prim) variantIndex() (*pcp.PrimIndex, bool) {
+	if p.instDepth == 0 {
+		return p.srcIndex, true
+	}
+	// A nested instance (an instanceable prim between the instance and p)
+	// has a prototype of its own, whose source may be another instance.
+	inst := p
+	for inst != nil && pathDepth(inst.path) > p.instDepth {
+		if inst.IsInstanceable() {
+			return p.index, false
+		}
+		inst = inst.parent
+	}
+	if inst == nil || inst.instDepth != 0 || p.stage.prototypeOf(inst) != inst {
+		return p.index, false
+	}
+	return p.srcIndex, true
 }
 
 // PropertyNames returns the composed property names as OpenUSD orders

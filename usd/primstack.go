@@ -61,13 +61,20 @@ func (s *Stage) LayerIdentifier(l *sdf.Layer) string {
 // composed over that node's layer stack (weakest layer first), the nodes'
 // lists joined in strength order without repeats.
 func (p *Prim) VariantSetNames() []string {
-	if p == nil || p.index == nil {
+	if p == nil {
+		return nil
+	}
+	idx, whole := p.variantIndex()
+	if idx == nil {
 		return nil
 	}
 	var out []string
 	seen := map[string]bool{}
-	for _, n := range p.index.Nodes {
-		if !n.Contributes() {
+	// Every node of the index counts, inert ones too (a relocation
+	// source, the local opinions below an instance): UsdVariantSets::GetNames
+	// composes PcpComposeSiteVariantSets at each node's site.
+	for _, n := range idx.Nodes {
+		if n.Culled() || (!whole && !n.Contributes()) {
 			continue
 		}
 		var names []string

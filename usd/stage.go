@@ -173,6 +173,7 @@ func Open(file string, opts ...OpenOption) (*Stage, error) {
 	s.cache.NoPayloads = cfg.noPayloads
 	s.cache.Fallbacks = cfg.fallbacks
 	if !cfg.pcpOnly {
+		s.cache.Instancing = true
 		s.cache.StageRootLayerStack()
 	}
 	s.errs = append(s.errs, s.cache.LayerErrors...)
@@ -230,6 +231,7 @@ func (s *Stage) compose(p *Prim, depth int) {
 		s.errs = append(s.errs, idx.Errors...)
 		s.errs = append(s.errs, idx.RelocationSourceErrors()...)
 		s.errs = append(s.errs, idx.ProhibitedChildErrors()...)
+		full := idx
 		if instDepth > 0 {
 			idx = prototypeIndex(idx, instDepth)
 		}
@@ -237,7 +239,7 @@ func (s *Stage) compose(p *Prim, depth int) {
 		// for (a child relocated here from a prim of another parent):
 		// UsdStage::_ComposeChildren instantiates each name of
 		// PcpPrimIndex::ComputePrimChildNames.
-		c := &Prim{stage: s, path: cp, name: n, parent: p, index: idx, instDepth: instDepth}
+		c := &Prim{stage: s, path: cp, name: n, parent: p, index: idx, srcIndex: full, instDepth: instDepth}
 		p.children = append(p.children, c)
 		s.prims[cp] = c
 		s.compose(c, depth+1)

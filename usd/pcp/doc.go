@@ -181,6 +181,20 @@
 // relocate paths have no variant selections. The stage lists every name
 // (UsdStage::_ComposeChildren), even one with no spec.
 //
+// Instancing (_BuildInitialPrimIndexFromAncestor,
+// Pcp_DisableNonInstanceableNodesVisitor, Pcp_PrimIndexIsInstanceable;
+// instancing.h): under a UsdStage (Cache.Instancing), a child of an
+// instance (a prim whose strongest contributing instanceable opinion is
+// true and that has a node with specs brought by a direct arc or below
+// one, Pcp_ChildNodeIsInstanceable) starts from the instance's graph with
+// every node that is not instanceable there made inert: the local root
+// and the ancestral nodes. Inert nodes add no arcs and no variant sets,
+// and a selection authored on one at or below the depth where it was made
+// inert does not count (PcpNodeRef::GetSpecContributionRestrictedDepth,
+// _NodeCanContributeAncestralOpinions); culled (elided) nodes give none at
+// all. Such nodes stay in the index, so UsdVariantSets::GetNames (usd
+// package) still lists the variant sets authored there.
+//
 // Variants (Task::PriorityOrder, _EvalNodeVariantSets,
 // _EvalNodeAuthoredVariant, _EvalNodeFallbackVariant, RetryVariantTasks):
 // after every other arc, variant sets are decided one at a time, the
@@ -190,11 +204,13 @@
 // any node of the index, variant nodes included
 // (_ComposeVariantSelectionAcrossNodes; variable expressions evaluated
 // with the node's layer stack's expression variables,
-// expressionVariables.cpp); an authored "" selects no variant. A set with
-// no authored selection waits; only when no waiting set has one does the
-// strongest waiting set get the first of the cache's fallbacks for it that
-// names one of its variants (_ChooseBestFallbackAmongOptions,
-// PcpCache::SetVariantFallbacks). Every variant arc added restarts the
+// expressionVariables.cpp); an authored "" selects no variant unless a
+// fallback applies (_ShouldUseVariantFallback: an empty selection defers
+// to the fallback). A set with no authored selection, or with "", waits;
+// only when no waiting set has one does the strongest waiting set get the
+// first of the cache's fallbacks for it that names one of its variants at
+// the node's site (_ChooseBestFallbackAmongOptions over
+// PcpComposeSiteVariantSetOptions, PcpCache::SetVariantFallbacks). Every variant arc added restarts the
 // round (its arcs, then the waiting sets), so a selection authored inside
 // a stronger variant, or in a class or reference it brings, drives a set
 // whatever the order variantSets lists them in. While a subgraph is built

@@ -42,6 +42,12 @@ type Node struct {
 	mapSrc     string // this node's namespace prefix ...
 	mapDst     string // ... and where it lands in the parent's namespace
 	inert      bool   // kept for structure but contributes nothing
+	culled     bool   // elided from the index (Pcp culls it; not even inert)
+	// restricted is the path element count of the node's site when it
+	// was made inert for instancing or culled, 0 if never: it gives no
+	// variant selections at or below that depth
+	// (PcpNodeRef::GetSpecContributionRestrictedDepth).
+	restricted int
 	arcsDone   bool
 	varsDone   bool            // every variant set of the node has its arc (or none)
 	varDone    map[string]bool // variant sets of the node already decided
@@ -99,6 +105,11 @@ func (n *Node) pathAtIntroduction() string {
 	}
 	return p
 }
+
+// Culled reports whether the node was elided from the index (a UsdStage's
+// Pcp culls such nodes: they are not in PcpPrimIndex::GetNodeRange), as
+// opposed to an inert node, which stays in the index without opinions.
+func (n *Node) Culled() bool { return n.culled }
 
 // Contributes reports whether the node's own specs are opinions of the
 // prim: not for inert nodes, nor for the source of a relocation (whose
@@ -274,13 +285,17 @@ type PrimIndex struct {
 
 // Cache builds and keeps prim indexes of one stage.
 type Cache struct {
-	loader      LayerLoader
-	seq         int // nodes made so far (Node.seq)
-	root        *LayerStack
-	stacks      map[string]*LayerStack
-	indexes     map[string]*PrimIndex
-	NoPayloads  bool
-	Fallbacks   map[string][]string
+	loader     LayerLoader
+	seq        int // nodes made so far (Node.seq)
+	root       *LayerStack
+	stacks     map[string]*LayerStack
+	indexes    map[string]*PrimIndex
+	NoPayloads bool
+	Fallbacks  map[string][]string
+	// Instancing makes the nodes of an instance's namespace children that
+	// are not instanceable inert, as Pcp does in USD mode (a UsdStage);
+	// a PcpCache that is not in USD mode does not.
+	Instancing  bool
 	LayerErrors []error
 }
 
@@ -397,6 +412,9 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 			idx.Root = &Node{Arc: ArcRoot, LayerStack: ls, Path: path, Offset: sdf.IdentityOffset}
 		} else {
 			idx.Root = cloneChild(pidx.Root, nil, name)
+			if c.Instancing && primIndexIsInstanceable(pidx) {
+				disableNonInstanceableNodes(pidx.Root, idx.Root, pathElementCount(parent))
+			}
 		}
 	}
 	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr}
@@ -924,7 +942,108 @@ func (b *builder) hasSite(ls *LayerStack, path string) bool {
 
 // elide makes a subtree contribute nothing (_ElideSubtree).
 func elide(n *Node) {
-	walk(n, func(m *Node) { m.inert = true })
+	// _ElideSubtree with the cull input a UsdStage gives: the nodes are
+	// culled, not only inert, so they are not in the finished index, and
+	// restricted at depth 1, so they give no variant selections.
+	walk(n, func(m *Node) { m.inert, m.culled, m.restricted = true, true, 1 })
+}
+
+// pathElementCount counts a path's prim names and variant selections
+// (SdfPath::GetPathElementCount): /A{v=x}B has 3.
+func pathElementCount(p string) int {
+	return strings.Count(sdf.StripVariants(p), "/") + strings.Count(p, "{")
+}
+
+// primIndexIsInstanceable reports whether the prim of idx is an instance:
+// some node brought in by a direct arc (or below one) has specs, and the
+// strongest opinion of the nodes that contribute says instanceable
+// (Pcp_PrimIndexIsInstanceable, Pcp_FindInstanceableDataVisitor).
+func primIndexIsInstanceable(idx *PrimIndex) bool {
+	data := false
+	walkInstanceable(idx.Root, func(n *Node, instanceable bool) bool {
+		data = data || instanceable
+		return !data
+	})
+	if !data {
+		return false
+	}
+	for _, n := range idx.Nodes {
+		if !n.Contributes() {
+			continue
+		}
+		for _, l := range n.LayerStack.Layers {
+			if spec := l.Specs[n.Path]; spec != nil {
+				if v, ok := spec.Get("instanceable"); ok {
+					b, _ := v.(bool)
+					return b
+				}
+			}
+		}
+	}
+	return false
+}
+
+// walkInstanceable visits the graph strong to weak with whether each node
+// is instanceable: not the root; a node with specs that is not due to an
+// ancestor or lies below one that is not (Pcp_ChildNodeIsInstanceable).
+// Culled subtrees are skipped; f returning false prunes the node's
+// children (Pcp_TraverseInstanceableStrongToWeak).
+func walkInstanceable(root *Node, f func(n *Node, instanceable bool) bool) {
+	var rec func(n *Node, direct bool)
+	rec = func(n *Node, direct bool) {
+		if n.culled {
+			return
+		}
+		direct = direct || !n.IsDueToAncestor()
+		if !f(n, direct && n.HasSpecs()) {
+			return
+		}
+		for _, c := range n.Children {
+			rec(c, direct)
+		}
+	}
+	if !f(root, false) {
+		return
+	}
+	for _, c := range root.Children {
+		rec(c, false)
+	}
+}
+
+// disableNonInstanceableNodes makes inert the nodes of a child's graph,
+// cloned from an instance's graph (parent), that are not instanceable
+// there: the instance's local and ancestral opinions about its namespace
+// children are ignored (_BuildInitialPrimIndexFromAncestor,
+// Pcp_DisableNonInstanceableNodesVisitor). Pcp marks the parent's graph
+// before moving it to the child, so instanceability is the parent's and
+// the restriction depth is the parent path's.
+func disableNonInstanceableNodes(parent, clone *Node, depth int) {
+	twin := map[*Node]*Node{}
+	var pair func(a, b *Node)
+	pair = func(a, b *Node) {
+		twin[a] = b
+		for i := range a.Children {
+			pair(a.Children[i], b.Children[i])
+		}
+	}
+	pair(parent, clone)
+	walkInstanceable(parent, func(n *Node, instanceable bool) bool {
+		if instanceable {
+			return false
+		}
+		if c := twin[n]; !c.inert {
+			c.inert = true
+			c.restricted = depth
+		}
+		return true
+	})
+}
+
+// givesSelectionAt reports whether a selection authored at path (in n's
+// namespace) counts: not at or below the depth where n was restricted
+// (_NodeCanContributeAncestralOpinions).
+func (n *Node) givesSelectionAt(path string) bool {
+	return n.restricted == 0 || n.restricted > pathElementCount(path)
 }
 
 // elideRelocatedSubtrees elides the nodes under a relocation source node
@@ -1320,18 +1439,28 @@ func (b *builder) evalVariants(fallback bool) bool {
 			if n.varDone[s.item] {
 				continue
 			}
-			c, seen := memo[s.item]
-			if !seen {
-				c.sel, c.ok = b.variantSelection(s.item, fallback)
-				memo[s.item] = c
+			var sel string
+			var ok bool
+			if fallback {
+				sel = b.fallbackSelection(n, s.item)
+				ok = sel != ""
+			} else {
+				c, seen := memo[s.item]
+				if !seen {
+					c.sel, c.ok = b.variantSelection(s.item)
+					memo[s.item] = c
+				}
+				sel, ok = c.sel, c.ok
 			}
-			sel, ok := c.sel, c.ok
 			if osel, found := b.outerVariantSelection(n.LayerStack, sdf.StripVariants(n.Path), s.item); found {
 				sel, ok = osel, true
 			} else if osel, found := b.outerAuthoredSelection(n, s.item); found && !fallback {
 				sel, ok = osel, true
 			}
-			if !ok {
+			// No selection, or an authored empty one, with a fallback among
+			// the set's variants defers the set to the fallback pass
+			// (_ShouldUseVariantFallback: an empty vsel uses the fallback).
+			if !ok || (sel == "" && !fallback && b.fallbackSelection(n, s.item) != "") {
 				pending = true
 				continue
 			}
@@ -1364,21 +1493,11 @@ func (b *builder) evalVariants(fallback bool) bool {
 	return added
 }
 
-// variantSelection finds the selection for set: one already made for the
-// prim's set of that name in this index (_FindPriorVariantSelection), else
-// the strongest authored one ("" if it selects no variant,
-// _ComposeVariantSelectionAcrossNodes); with fallback, the first of the
-// cache's fallbacks for the set that names one of its variants
-// (_ChooseBestFallbackAmongOptions).
-func (b *builder) variantSelection(set string, fallback bool) (string, bool) {
-	if fallback {
-		for _, fb := range b.cache.Fallbacks[set] {
-			if b.variantExists(set, fb) {
-				return fb, true
-			}
-		}
-		return "", false
-	}
+// variantSelection finds the authored selection for set: one already
+// made for the prim's set of that name in this index
+// (_FindPriorVariantSelection), else the strongest authored one ("" if it
+// selects no variant, _ComposeVariantSelectionAcrossNodes).
+func (b *builder) variantSelection(set string) (string, bool) {
 	sel := ""
 	found := false
 	b.each(func(n *Node) bool {
@@ -1394,6 +1513,9 @@ func (b *builder) variantSelection(set string, fallback bool) (string, bool) {
 		return sel, true
 	}
 	b.each(func(n *Node) bool {
+		if !n.givesSelectionAt(n.Path) {
+			return true
+		}
 		sel, found = authoredSelection(n, n.Path, set, func(expr string, err error) {
 			b.errf("VariableExpressionError", "%s: variant selection %s for %q: %v", b.idx.Path, expr, set, err)
 		})
@@ -1582,16 +1704,16 @@ func lastVariantSelection(p string) (string, string) {
 	return set, sel
 }
 
-func (b *builder) variantExists(set, name string) bool {
-	ok := false
-	b.each(func(n *Node) bool {
-		if n.LayerStack.HasSpec(sdf.AppendVariant(n.Path, set, name)) {
-			ok = true
-			return false
+// fallbackSelection returns the first of the cache's fallbacks for set
+// that names one of the set's variants at node n's site, or ""
+// (_ChooseBestFallbackAmongOptions over PcpComposeSiteVariantSetOptions).
+func (b *builder) fallbackSelection(n *Node, set string) string {
+	for _, fb := range b.cache.Fallbacks[set] {
+		if n.LayerStack.HasSpec(sdf.AppendVariant(n.Path, set, fb)) {
+			return fb
 		}
-		return true
-	})
-	return ok
+	}
+	return ""
 }
 
 // Dump writes the node graph of an index, one node per line, indented by
