@@ -283,3 +283,33 @@ func TestAPISchemasWithDuplicatesApplyNothing(t *testing.T) {
 		t.Errorf("/B apiSchemas = %#v, want the prepend only", v)
 	}
 }
+
+// TestDictionaryEntriesSeparatedByNewlineOrSemicolon pins the separators
+// of dictionary entries in textFileFormat's grammar: one ';' or newlines
+// (a comment ends its line), with an optional ';' after the last entry;
+// usd-core 26.11 accepts and refuses exactly these.
+func TestDictionaryEntriesSeparatedByNewlineOrSemicolon(t *testing.T) {
+	for _, c := range []struct {
+		dict string
+		ok   bool
+	}{
+		{"{ int a = 1; int b = 2 }", true},
+		{"{ int a = 1; int b = 2; }", true},
+		{"{ int a = 1 }", true},
+		{"{int a = 1\nint b = 2}", true},
+		{"{ int a = 1 # c\n int b = 2 }", true},
+		{"{}", true},
+		{"{\n}", true},
+		{"{ int a = 1  int b = 2 }", false},
+		{"{ int a = 1, int b = 2 }", false},
+		{"{ ; int a = 1 }", false},
+		{"{ int a = 1;; int b = 2 }", false},
+		{"{ int a = 1;\n; }", false},
+	} {
+		src := "#usda 1.0\ndef \"P\" (\n    customData = {\n        dictionary d = " + c.dict + "\n    }\n)\n{\n}\n"
+		_, err := Parse("t.usda", []byte(src))
+		if (err == nil) != c.ok {
+			t.Errorf("%q: error %v, usd-core 26.11 accepts it: %v", c.dict, err, c.ok)
+		}
+	}
+}

@@ -444,13 +444,10 @@ func (s *scanner) dictionary(depth int) (map[string]any, error) {
 		return nil, err
 	}
 	d := map[string]any{}
+	if s.accept('}') {
+		return d, nil
+	}
 	for {
-		if s.accept('}') {
-			return d, nil
-		}
-		if s.accept(';') || s.accept(',') {
-			continue
-		}
 		start := s.pos
 		tn := s.ident(true)
 		if tn == "" {
@@ -487,6 +484,22 @@ func (s *scanner) dictionary(depth int) (map[string]any, error) {
 			return nil, err
 		}
 		d[key] = v
+		// Entries are separated by one ';' or by newlines, and a ';' may
+		// end the last one (textFileFormat's dictionary grammar: usd-core
+		// 26.11 refuses "{ int a = 1  int b = 2 }", "{ int a = 1, int b =
+		// 2 }", "{ ; int a = 1 }" and ";;").
+		end := s.pos
+		s.skipSpace()
+		sep := bytes.ContainsAny(s.src[end:s.pos], "\n\r")
+		if s.accept(';') {
+			sep = true
+		}
+		if s.accept('}') {
+			return d, nil
+		}
+		if !sep {
+			return nil, s.errf("expected a newline, ';' or '}' after dictionary entry %q, found %s", key, s.describe())
+		}
 	}
 }
 
