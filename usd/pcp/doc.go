@@ -42,9 +42,13 @@
 // Sub-root arcs (_AddArc with includeAncestralOpinions,
 // PcpPrimIndex_StackFrame): an arc to a prim below the root of its layer
 // stack also brings the opinions of that prim's namespace ancestors' arcs.
-// The ancestor's graph is built afresh inside a frame that links it to the
-// graph it will join (not taken from the cache: what is a cycle depends on
-// that outer graph). The subgraph's root becomes the arc's node
+// The target site's whole index (its ancestors' arcs and its own, but not
+// its variants, decided once attached) is built afresh inside a frame that
+// links it to the graph it will join (not taken from the cache: what is a
+// cycle depends on that outer graph); the site's own arcs are thus
+// evaluated before weaker arcs of the outer graph and not again
+// (skipTasksForExpressedArcs), which decides which of two arcs to one
+// site is skipped as a duplicate. The subgraph's root becomes the arc's node
 // (PcpPrimIndexOutputs::Append), so arcs authored on it have that node as
 // their origin. The ancestor of a site inside a variant is the
 // variant selection site (/A{v=x}B's is /A{v=x}), built alone rather than

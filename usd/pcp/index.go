@@ -417,7 +417,12 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 			}
 		}
 	}
-	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr}
+	// The site a frame is built for decides no variants there: Pcp
+	// evaluates them once the subgraph is attached, in the context of the
+	// whole index (_AddArc: evaluateVariantsAndDynamicPayloads false;
+	// AddTasksForNode). Its namespace ancestors' frames still decide
+	// theirs (see outerVariantSelection).
+	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr, noVariants: fr != nil && path == fr.requested}
 	b.expand()
 	b.checkUnresolved()
 	idx.Nodes = b.strengthOrder()
@@ -579,6 +584,8 @@ type builder struct {
 	depth int
 	frame *frame // nil for a prim of the stage
 	full  bool   // the capacity bound was hit: add no more nodes
+	// noVariants: variant sets are left to the graph the subgraph joins.
+	noVariants bool
 	// impliedTasks are the nodes whose class-based children are still to
 	// be implied to their parent (Task::EvalImpliedClasses).
 	impliedTasks map[*Node]bool
@@ -629,7 +636,7 @@ func (b *builder) expand() {
 			b.evalImpliedClasses(n)
 			continue
 		}
-		if b.evalVariants(false) || b.evalVariants(true) {
+		if !b.noVariants && (b.evalVariants(false) || b.evalVariants(true)) {
 			continue
 		}
 		break
@@ -775,11 +782,17 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 			b.top().idx.Path, n.Arc, shortName(n.LayerStack.Root().Identifier), n.Path, maxFrameDepth)
 		return
 	}
-	pidx := b.cache.siteIndex(n.LayerStack, parent, fr)
-	if pidx.Root == nil {
+	// Pcp builds the whole index of the target site in the frame (its
+	// ancestors' arcs and its own), then merges it as the new node
+	// (_AddArc with includeAncestralOpinions, Pcp_BuildPrimIndex): the
+	// site's own arcs are evaluated there, before any weaker arc of the
+	// outer graph, and not again once attached (skipTasksForExpressedArcs).
+	sidx := b.cache.siteIndex(n.LayerStack, n.Path, fr)
+	if sidx.Root == nil {
 		return
 	}
-	anc := cloneChild(pidx.Root, nil, sdf.NameOf(n.Path))
+	anc := sidx.Root
+	n.arcsDone = true
 	// The subgraph's root becomes n (Pcp merges it as the new node), so
 	// arcs whose origin was that root now have n as origin.
 	gone := map[*Node]bool{anc: true}
