@@ -436,6 +436,10 @@ func (s *Stage) deriveTemplateClips(def *clipDef, tp string) (assets []string, t
 	if stride <= 0 || hasOffset && math.Abs(offset) > stride || start > end {
 		return nil, nil, nil, false
 	}
+	// SdfLayer::SplitIdentifier: file format arguments after
+	// ":SDF_FORMAT_ARGS:" are not part of the template. The USD formats
+	// take no arguments, so the clips are opened without them.
+	tp, _, _ = strings.Cut(tp, ":SDF_FORMAT_ARGS:")
 	dir, base := "", tp
 	if i := strings.LastIndexByte(base, '/'); i >= 0 {
 		dir, base = base[:i+1], base[i+1:]
