@@ -59,6 +59,24 @@ func (s *Sampler) Get2D() (float64, float64) {
 	return toUnit(x), toUnit(y)
 }
 
+// Get3D returns the next triple in [0, 1)³: the first three dimensions
+// of the Sobol sequence at the shuffled index, each Owen-scrambled with
+// its own seed, so the three are stratified jointly (any elementary box
+// of the 3D net holds its share of the samples). Its first two values are
+// Get2D's pair. Cycles draws its light choice and light position, and its
+// closure choice and BSDF direction, as one such triple
+// (path_state_rng_3D with PRNG_LIGHT and PRNG_SURFACE_BSDF in
+// kernel/integrator/shade_surface.h, the choice taking z): the samples
+// that choose one light or lobe then still cover its 2D domain evenly,
+// which two independently shuffled sequences do not do.
+func (s *Sampler) Get3D() (float64, float64, float64) {
+	h, i := s.next()
+	x := bits.Reverse32(laineKarras(i, h))
+	y := bits.Reverse32(laineKarras(sobolYRev(i), hash1(h+0x68bc21eb)))
+	z := bits.Reverse32(laineKarras(sobolZRev(i), hash1(h+0x2c1b3c6d)))
+	return toUnit(x), toUnit(y), toUnit(z)
+}
+
 // dimHash is hash1(dim+0x9e3779b9), the dimension's part of hash2, from a
 // table for the dimensions every path uses.
 func dimHash(dim uint32) uint32 {
@@ -85,6 +103,37 @@ var sobolYR = func() (t [4][256]uint32) {
 	for k := range t {
 		for b := range t[k] {
 			t[k][b] = bits.Reverse32(sobolY[k][b])
+		}
+	}
+	return t
+}()
+
+// sobolZRev is reverse(sobol3(i)'s third value).
+func sobolZRev(i uint32) uint32 {
+	return sobolZR[0][i&0xff] ^ sobolZR[1][(i>>8)&0xff] ^ sobolZR[2][(i>>16)&0xff] ^ sobolZR[3][i>>24]
+}
+
+// sobolZR[k][b] is the bit-reversed contribution of byte k of the index
+// having value b to the third Sobol dimension (primitive polynomial
+// x² + x + 1, initial direction numbers m = 1, 3: Joe and Kuo's
+// new-joe-kuo-6.21201, dimension 3); read-only after init.
+var sobolZR = func() (t [4][256]uint32) {
+	var v [32]uint32
+	v[0] = 1 << 31 // m1 = 1
+	v[1] = 3 << 29 // m2 = 3
+	for k := 2; k < 32; k++ {
+		// s = 2, a = 1: v_k = v_{k-1} ^ v_{k-2} ^ (v_{k-2} >> 2)
+		v[k] = v[k-1] ^ v[k-2] ^ (v[k-2] >> 2)
+	}
+	for k := 0; k < 4; k++ {
+		for b := 0; b < 256; b++ {
+			var z uint32
+			for j := 0; j < 8; j++ {
+				if b&(1<<j) != 0 {
+					z ^= v[8*k+j]
+				}
+			}
+			t[k][b] = bits.Reverse32(z)
 		}
 	}
 	return t

@@ -1,6 +1,9 @@
 package render
 
-import "testing"
+import (
+	"math/bits"
+	"testing"
+)
 
 // plainGet2D is the sampler's definition written as the plain chain:
 // shuffle the index, take the 2D Sobol point, Owen-scramble each
@@ -67,3 +70,88 @@ func BenchmarkSamplerPlainGet2D(b *testing.B) {
 }
 
 var sinkFloat float64
+
+// sobol3Plain is the first three Sobol dimensions of i by the textbook
+// construction (direction numbers from the recurrences), unscrambled.
+func sobol3Plain(i uint32) (uint32, uint32, uint32) {
+	var vy, vz [32]uint32
+	vy[0], vz[0], vz[1] = 1<<31, 1<<31, 3<<29
+	for k := 1; k < 32; k++ {
+		vy[k] = vy[k-1] ^ vy[k-1]>>1
+		if k >= 2 {
+			vz[k] = vz[k-1] ^ vz[k-2] ^ vz[k-2]>>2
+		}
+	}
+	var y, z uint32
+	for k := 0; k < 32; k++ {
+		if i&(1<<k) != 0 {
+			y ^= vy[k]
+			z ^= vz[k]
+		}
+	}
+	return bits.Reverse32(i), y, z
+}
+
+// Get3D's triple is the plain chain (shuffle, Sobol point, Owen scramble
+// per coordinate), its first two values Get2D's pair, and the first 2^m
+// samples of a pixel form a (1, m, 3)-net: every box of volume 2^(1-m)
+// with power-of-two sides holds exactly two of them, which is the joint
+// stratification of a choice (z) and a 2D sample (x, y) the integrator
+// relies on.
+func TestSampler3DIsAJointlyStratifiedNet(t *testing.T) {
+	var s Sampler
+	for _, px := range [][2]int{{0, 0}, {5, 9}, {300, 170}} {
+		ps := hash3(uint32(px[0]), uint32(px[1]), 1)
+		for idx := 0; idx < 300; idx += 7 {
+			for dim := uint32(0); dim < 12; dim++ {
+				s.Start(1, px[0], px[1], idx)
+				s.dim = dim
+				x, y, z := s.Get3D()
+				s.dim = dim
+				x2, y2 := s.Get2D()
+				h := hash2(ps, dim)
+				i := owenScramble(uint32(idx), hash1(h^0x9e3779b9))
+				_, _, pz := sobol3Plain(i)
+				wz := toUnit(owenScramble(pz, hash1(h+0x2c1b3c6d)))
+				if x != x2 || y != y2 || z != wz {
+					t.Fatalf("pixel %v sample %d dim %d: Get3D (%v %v %v), Get2D (%v %v), plain z %v", px, idx, dim, x, y, z, x2, y2, wz)
+				}
+			}
+		}
+	}
+	for i := uint32(0); i < 1024; i++ {
+		_, y, z := sobol3Plain(i)
+		if sobolZRev(i) != bits.Reverse32(z) || sobolYRev(i) != bits.Reverse32(y) {
+			t.Fatalf("index %d: table z %x, plain %x", i, sobolZRev(i), bits.Reverse32(z))
+		}
+	}
+	for _, m := range []int{4, 6, 8} {
+		n := 1 << m
+		for _, px := range [][2]int{{0, 0}, {17, 3}} {
+			pts := make([][3]float64, n)
+			for k := range pts {
+				s.Start(9, px[0], px[1], k)
+				s.dim = 5
+				pts[k][0], pts[k][1], pts[k][2] = s.Get3D()
+			}
+			// every split of m-1 bits among the three axes
+			for a := 0; a <= m-1; a++ {
+				for b := 0; a+b <= m-1; b++ {
+					c := m - 1 - a - b
+					cnt := map[[3]int]int{}
+					for _, p := range pts {
+						cnt[[3]int{int(p[0] * float64(int(1)<<a)), int(p[1] * float64(int(1)<<b)), int(p[2] * float64(int(1)<<c))}]++
+					}
+					for k, v := range cnt {
+						if v != 2 {
+							t.Fatalf("m=%d pixel %v split (%d,%d,%d): box %v holds %d samples, want 2", m, px, a, b, c, k, v)
+						}
+					}
+					if len(cnt) != n/2 {
+						t.Fatalf("m=%d split (%d,%d,%d): %d boxes filled, want %d", m, a, b, c, len(cnt), n/2)
+					}
+				}
+			}
+		}
+	}
+}
