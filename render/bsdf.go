@@ -102,6 +102,7 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 			b.sw = Vec3{}
 		}
 	}
+	var eS Vec3 // the specular lobe's directional albedo at wo (per unit sw)
 	if !b.sw.IsBlack() {
 		// The diffuse lobe keeps what the specular lobe does not reflect
 		// from wo: 1 − E(wo), E the directional albedo of F(wo·h)·GGX (as
@@ -109,17 +110,20 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 		// base), not the reference's pointwise 1 − F(wo·h), which returns
 		// up to 1.26 of the light at grazing angles (roughness 0.35).
 		ea, eb := specAlbedo(cosO, r)
-		es := b.f0.Scale(ea).Add(b.f90.Sub(b.f0).Scale(eb)).Mul(b.sw)
+		eS = b.f0.Scale(ea).Add(b.f90.Sub(b.f0).Scale(eb))
+		es := eS.Mul(b.sw)
 		b.dw = b.dw.Mul(Vec3{clamp01(1 - es.X), clamp01(1 - es.Y), clamp01(1 - es.Z)})
 	}
 	cc := clamp01(m.Clearcoat.Eval(si))
 	b.cw = 0
+	eC := 0.0 // the clearcoat lobe's directional albedo at wo (per unit cw)
 	if cc > 0 {
 		b.cw = cc
 		ar := clamp01(m.ClearcoatRoughness.Eval(si))
 		b.alphaC = math.Max(ar*ar, minAlpha)
 		ea, eb := specAlbedo(cosO, ar)
-		ec := clamp01(cc * (b.r2*ea + (1-b.r2)*eb))
+		eC = clamp01(b.r2*ea + (1-b.r2)*eb)
+		ec := clamp01(cc * eC)
 		b.dw, b.sw = b.dw.Scale(1-ec), b.sw.Scale(1-ec)
 	}
 	// Transmission: the opaque BSDF weighted by opacity plus a dielectric
@@ -142,7 +146,7 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 	b.kd = b.dw
 	b.ks = b.sw.Mul(fv)
 	b.kc = b.cw * (b.r2 + (1-b.r2)*s)
-	wd, ws, wc := b.kd.MaxComp(), b.ks.MaxComp(), b.kc
+	wd, ws, wc := b.kd.MaxComp(), b.sw.Mul(eS).MaxComp(), b.cw*eC
 	// A lobe whose view-angle estimate vanishes may still scatter
 	// elsewhere (F of other microfacets): keep it choosable.
 	if wd <= 0 && !b.dw.IsBlack() {

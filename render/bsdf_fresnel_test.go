@@ -242,3 +242,61 @@ func BenchmarkSpecAlbedoTable(b *testing.B) {
 		buildSpecAlbedoTable()
 	}
 }
+
+// The lobe choice follows each lobe's directional albedo at wo (Cycles'
+// closure sample_weight times bsdf_microfacet_estimate_albedo), and the
+// estimator stays unbiased: the mean of f·cos/pdf over BSDF samples (lobe
+// and direction from one Get3D triple) is the closed form dw + sw·E(wo)
+// (+ cw·Ec(wo)), the specular albedos E integrated independently of
+// bsdf.go by previewAlbedo. A pick probability that differs from the
+// mixture pdf eval reports moves the mean.
+func TestLobeChoiceByAlbedoStaysUnbiased(t *testing.T) {
+	for _, cc := range []float64{0, 0.5} {
+		for _, r := range []float64{0.2, 0.35, 0.7} {
+			for _, cosO := range []float64{1, 0.5, 0.15} {
+				m := DefaultMaterial()
+				m.DiffuseColor.Value = Vec3{0.8, 0.5, 0.3}
+				m.Roughness.Value = r
+				m.IOR = 1.5
+				m.Clearcoat.Value = cc
+				m.ClearcoatRoughness.Value = 0.1
+				si := flatSI()
+				wo := Vec3{math.Sqrt(1 - cosO*cosO), 0, cosO}
+				var b bsdf
+				b.setup(m, &si, wo)
+				es := previewAlbedo(wo, r, b.f0, b.f90).Mul(b.sw)
+				want := b.dw.Add(es)
+				ec := 0.0
+				if cc > 0 {
+					r2 := Vec3{b.r2, b.r2, b.r2}
+					ec = b.cw * previewAlbedo(wo, 0.1, r2, Vec3{1, 1, 1}).X
+					want = want.Add(Vec3{ec, ec, ec})
+				}
+				// The rule: probabilities in the ratio of the lobes' albedos
+				// (the table's interpolation is within a few percent).
+				if got, w := b.ps/b.pd, es.MaxComp()/b.dw.MaxComp(); math.Abs(got/w-1) > 0.05 {
+					t.Errorf("cc=%v r=%v cosO=%v: ps/pd %.4f, albedo ratio %.4f", cc, r, cosO, got, w)
+				}
+				if cc > 0 {
+					if got, w := b.pc/b.pd, ec/b.dw.MaxComp(); math.Abs(got/w-1) > 0.05 {
+						t.Errorf("cc=%v r=%v cosO=%v: pc/pd %.4f, albedo ratio %.4f", cc, r, cosO, got, w)
+					}
+				}
+				const n = 1 << 16
+				var smp Sampler
+				var est Vec3
+				for i := 0; i < n; i++ {
+					smp.Start(3, 1, 2, i)
+					u1, u2, u0 := smp.Get3D()
+					if _, f, pdf, ok := b.sample(wo, u0, u1, u2); ok {
+						est = est.AddScaled(f, 1/pdf)
+					}
+				}
+				est = est.Scale(1.0 / n)
+				if !closeVec(est, want, 0.01) {
+					t.Errorf("cc=%v r=%v cosO=%v: BSDF-sampled albedo %v, closed form %v", cc, r, cosO, est, want)
+				}
+			}
+		}
+	}
+}
