@@ -156,3 +156,59 @@ func TestLocalLightSelectionGlossyUnbiased(t *testing.T) {
 		t.Errorf("per-point MSE %.4g not below uniform %.4g", eLocal, eUni)
 	}
 }
+
+// The floor of the per-point choice goes only to lights whose bound
+// leaves them some light at the point: under a sun, a Lambertian plane
+// behind a one-sided rect light (it emits upwards from (3, 0, 1),
+// outside the camera's view), or with the
+// rect below its horizon (it shines on the plane's underside from z = −3),
+// gives the rect probability 0 and the sun 1, and the plane's radiance
+// ρ/π·E is then estimated without the Bernoulli noise of shadow rays sent
+// to a light that cannot reach it (with a floor of 0.1 of a 50/50 global
+// choice: relative error ≈ 0.23 per sample).
+func TestLocalFloorOnlyForLightsThatCanReach(t *testing.T) {
+	rho, E := 0.6, 3.0
+	// up turns the rect's emission (local −Z) to +Z and puts it at (x, 0, z).
+	up := func(x, z float64) Matrix {
+		m := Identity
+		m[1] = [4]float64{0, -1, 0, 0}
+		m[2] = [4]float64{0, 0, -1, 0}
+		m[3] = [4]float64{x, 0, z, 1}
+		return m
+	}
+	for _, c := range []struct {
+		name string
+		xf   Matrix
+	}{
+		{"behind the emitter", up(3, 1)},
+		{"below the horizon", up(0, -3)},
+	} {
+		s := &Scene{Materials: []*Material{Lambert(Vec3{rho, rho, rho})}}
+		s.Meshes = []*Mesh{QuadMesh(Vec3{-50, -50, 0}, Vec3{100, 0, 0}, Vec3{0, 100, 0})}
+		s.Instances = []Instance{{Mesh: 0, Transform: Identity}}
+		rect := &RectLight{LightBase: LightBase{ToWorld: c.xf, Color: Vec3{1, 1, 1}, Intensity: 5}, Width: 2, Height: 2}
+		s.Lights = []Light{rect, softSun(E, 0)}
+		s.Camera = DefaultCamera()
+		s.Camera.ToWorld = Translate(Vec3{0, 0, 3})
+		if err := s.Build(); err != nil {
+			t.Fatal(err)
+		}
+		if !s.lightSel.local() {
+			t.Fatal("two lights with bounds: want the per-point choice")
+		}
+		si := SurfaceInteraction{P: Vec3{0.1, 0.2, 0}, Ng: Vec3{0, 0, 1}, Ns: Vec3{0, 0, 1}, Color: Vec3{-1, -1, -1}, Mat: s.Materials[0]}
+		wo := Vec3{0, 0.6, 0.8}
+		var b bsdf
+		b.setup(si.Mat, &si, wo)
+		buf := make([]float64, 2)
+		s.lightSel.pmfAt(si.P, b.frame.Z, false, &b, wo, buf)
+		if buf[0] != 0 || buf[1] != 1 {
+			t.Errorf("%s: pmf rect %g sun %g, want 0 and 1", c.name, buf[0], buf[1])
+		}
+		want := rho / math.Pi * E
+		mean, mse := pixelStats(renderScene(t, s, Settings{Width: 32, Height: 32, SamplesPerPixel: 1, MaxBounces: 0, Threads: 2}), want)
+		if math.Abs(mean-want) > 1e-3*want || math.Sqrt(mse) > 1e-2*want {
+			t.Errorf("%s: mean %.5f, want %.5f; pixel RMSE %.3g at 1 spp (relative %.3g)", c.name, mean, want, math.Sqrt(mse), math.Sqrt(mse)/want)
+		}
+	}
+}

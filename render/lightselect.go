@@ -287,6 +287,12 @@ func (b *lightBound) importanceParts(p, n Vec3, twoSided bool) (geom, cr float64
 		return b.phi, math.Max(0, cosBound(c, b.sinMax)), b.n
 	}
 	d := b.c.Sub(p)
+	if b.kind == boundArea && d.Dot(b.n) >= 0 {
+		// Behind (or in) the plane of a one-sided planar emitter: no
+		// point of it shines here (RectLight and DiskLight hit and
+		// sampleLi), wherever p is against its bounding sphere.
+		return 0, 0, Vec3{}
+	}
 	d2 := d.Dot(d)
 	r2 := b.r * b.r
 	if d2 <= r2 {
@@ -324,7 +330,7 @@ func (ls *lightSelector) local() bool { return ls.bounds != nil }
 // floor, so no light that reaches the point gets a zero probability.
 func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, bs *bsdf, wo Vec3, buf []float64) {
 	k0 := (channelMean(bs.kd) + 0.1*(channelMean(bs.ks)+bs.kc+bs.kt)) / math.Pi
-	sum := 0.0
+	sum, floor := 0.0, 0.0
 	for i := range ls.bounds {
 		geom, cr, w := ls.bounds[i].importanceParts(p, n, twoSided)
 		f := cr * k0
@@ -334,13 +340,28 @@ func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, bs *bsdf, wo Vec3, buf 
 		}
 		buf[i] = geom * f
 		sum += buf[i]
+		if buf[i] > 0 {
+			floor += ls.pmf[i]
+		}
 	}
-	if !(sum > 0) || math.IsInf(sum, 1) {
+	if !(sum > 0) || math.IsInf(sum, 1) || !(floor > 0) {
 		copy(buf, ls.pmf)
 		return
 	}
+	// The floor goes only to the lights whose bound leaves them some
+	// light here: a zero bound is a proof (the point is behind the
+	// one-sided emitter, or the whole light is below the horizon of an
+	// opaque BSDF; the cosine bounds are conservative), as Cycles' light
+	// tree gives such a light no importance. Elsewhere the floor's shadow
+	// rays would return nothing and the lights that do shine would be
+	// weighted by 1/(1 − floor) on the others: a Bernoulli noise of
+	// relative variance floor/(1 − floor) per sample on surfaces one light
+	// reaches. Unbiased either way, as the MIS weights of BSDF-sampled
+	// emitter hits read these same probabilities.
 	for i, g := range ls.pmf {
-		buf[i] = (1-localFloor)*buf[i]/sum + localFloor*g
+		if buf[i] > 0 {
+			buf[i] = (1-localFloor)*buf[i]/sum + localFloor*g/floor
+		}
 	}
 }
 
