@@ -268,4 +268,13 @@
 // "N mapping sets", and MapSourceToTarget; museum
 // ErrorInvalidInstanceTargetPath). AddRootIdentity collapses the sets, so
 // class and internal arcs, and implied classes, map by one function.
+//
+// Instancing inside subgraphs (instancing rules above, applied where Pcp
+// builds the graph of a sub-root arc's target, Pcp_BuildPrimIndex from
+// _AddArc): the target's parent graph is restricted like any instance
+// child's, root included, so a prim that references, inherits or
+// specializes a prim below an instance gets only the instance's arcs'
+// opinions there; that parent graph has no variants yet
+// (evaluateVariantsAndDynamicPayloads false), so they do not make it an
+// instance. Rule layer instance-restricts-arcs-below-it.
 package pcp

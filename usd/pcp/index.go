@@ -412,8 +412,10 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 			idx.Root = &Node{Arc: ArcRoot, LayerStack: ls, Path: path, Offset: sdf.IdentityOffset}
 		} else {
 			idx.Root = cloneChild(pidx.Root, nil, name)
-			if c.Instancing && primIndexIsInstanceable(pidx) {
-				disableNonInstanceableNodes(pidx.Root, idx.Root, pathElementCount(parent))
+			// In a frame, the parent is the ancestor of a sub-root arc's
+			// target, built without variants (see walkInstanceable).
+			if c.Instancing && primIndexIsInstanceable(pidx, fr == nil) {
+				disableNonInstanceableNodes(pidx.Root, idx.Root, pathElementCount(parent), fr == nil)
 			}
 		}
 	}
@@ -793,6 +795,13 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 	}
 	anc := sidx.Root
 	n.arcsDone = true
+	// Below an instance the site's graph was restricted like any
+	// instance child's (siteIndex, in the frame), its root too, which is
+	// n once attached: an arc to a prim below an instance brings the
+	// instance's arcs' opinions there, not its local ones.
+	if anc.inert && !n.inert {
+		n.inert, n.restricted = true, anc.restricted
+	}
 	// The subgraph's root becomes n (Pcp merges it as the new node), so
 	// arcs whose origin was that root now have n as origin.
 	gone := map[*Node]bool{anc: true}
@@ -971,9 +980,9 @@ func pathElementCount(p string) int {
 // some node brought in by a direct arc (or below one) has specs, and the
 // strongest opinion of the nodes that contribute says instanceable
 // (Pcp_PrimIndexIsInstanceable, Pcp_FindInstanceableDataVisitor).
-func primIndexIsInstanceable(idx *PrimIndex) bool {
+func primIndexIsInstanceable(idx *PrimIndex, variants bool) bool {
 	data := false
-	walkInstanceable(idx.Root, func(n *Node, instanceable bool) bool {
+	walkInstanceable(idx.Root, variants, func(n *Node, instanceable bool) bool {
 		data = data || instanceable
 		return !data
 	})
@@ -981,7 +990,7 @@ func primIndexIsInstanceable(idx *PrimIndex) bool {
 		return false
 	}
 	for _, n := range idx.Nodes {
-		if !n.Contributes() {
+		if !n.Contributes() || (!variants && underVariant(n)) {
 			continue
 		}
 		for _, l := range n.LayerStack.Layers {
@@ -1001,10 +1010,16 @@ func primIndexIsInstanceable(idx *PrimIndex) bool {
 // ancestor or lies below one that is not (Pcp_ChildNodeIsInstanceable).
 // Culled subtrees are skipped; f returning false prunes the node's
 // children (Pcp_TraverseInstanceableStrongToWeak).
-func walkInstanceable(root *Node, f func(n *Node, instanceable bool) bool) {
+//
+// Without variants, variant nodes and their subtrees are skipped: the
+// graph of a sub-root arc's target's ancestor is built without them
+// (Pcp_BuildPrimIndex with evaluateVariantsAndDynamicPayloads false, as
+// _AddArc asks) and gets them only once merged, so a prim that is an
+// instance only through a variant does not restrict such an arc.
+func walkInstanceable(root *Node, variants bool, f func(n *Node, instanceable bool) bool) {
 	var rec func(n *Node, direct bool)
 	rec = func(n *Node, direct bool) {
-		if n.culled {
+		if n.culled || (!variants && n.Arc == ArcVariant) {
 			return
 		}
 		direct = direct || !n.IsDueToAncestor()
@@ -1030,7 +1045,11 @@ func walkInstanceable(root *Node, f func(n *Node, instanceable bool) bool) {
 // Pcp_DisableNonInstanceableNodesVisitor). Pcp marks the parent's graph
 // before moving it to the child, so instanceability is the parent's and
 // the restriction depth is the parent path's.
-func disableNonInstanceableNodes(parent, clone *Node, depth int) {
+//
+// Without variants (a frame's graph, see walkInstanceable) a variant node
+// follows its parent: Pcp adds it later only below a node that can
+// contribute.
+func disableNonInstanceableNodes(parent, clone *Node, depth int, variants bool) {
 	twin := map[*Node]*Node{}
 	var pair func(a, b *Node)
 	pair = func(a, b *Node) {
@@ -1040,7 +1059,7 @@ func disableNonInstanceableNodes(parent, clone *Node, depth int) {
 		}
 	}
 	pair(parent, clone)
-	walkInstanceable(parent, func(n *Node, instanceable bool) bool {
+	walkInstanceable(parent, variants, func(n *Node, instanceable bool) bool {
 		if instanceable {
 			return false
 		}
@@ -1050,6 +1069,27 @@ func disableNonInstanceableNodes(parent, clone *Node, depth int) {
 		}
 		return true
 	})
+	if !variants {
+		walk(clone, func(n *Node) {
+			if n.Arc == ArcVariant && n.Parent.inert {
+				walk(n, func(m *Node) {
+					if !m.inert {
+						m.inert, m.restricted = true, depth
+					}
+				})
+			}
+		})
+	}
+}
+
+// underVariant reports whether n is, or lies below, a variant node.
+func underVariant(n *Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n.Arc == ArcVariant {
+			return true
+		}
+	}
+	return false
 }
 
 // givesSelectionAt reports whether a selection authored at path (in n's
