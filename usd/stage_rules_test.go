@@ -501,3 +501,44 @@ func TestTypeNameSkipsAnyType(t *testing.T) {
 		t.Errorf("type %q, want Xform", got)
 	}
 }
+
+// TestSpecializesPropagatedIntoDirectArcKeepsItsOffset pins
+// _PropagateNodeToParent with _FindMatchingChild: /P specializes /S
+// itself and through a reference with an offset; Pcp runs specializes
+// tasks after every other arc, so the copy moved to the root merges into
+// the node of /P's own arc, which contributes with its own (identity)
+// offset. usd-core 26.11: samples at 0 and 1, a(10) = 2.
+func TestSpecializesPropagatedIntoDirectArcKeepsItsOffset(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+def "P" (
+    references = </R> (offset = 10; scale = 2)
+    specializes = </S>
+)
+{
+}
+def "R" (
+    specializes = </S>
+)
+{
+}
+def "S"
+{
+    double a.timeSamples = { 0: 1, 1: 2 }
+}
+`})
+	a := mustPrim(t, s, "/P").Attribute("a")
+	if got, want := a.TimeSamples(), []TimeCode{0, 1}; !reflect.DeepEqual(got, want) {
+		t.Errorf("time samples %v, want %v", got, want)
+	}
+	if v, _ := a.Get(10); v != 2.0 {
+		t.Errorf("a(10) = %v, want 2", v)
+	}
+	var st []string
+	for _, site := range mustPrim(t, s, "/P").PrimStack() {
+		st = append(st, site.Path)
+	}
+	if want := []string{"/P", "/R", "/S"}; !reflect.DeepEqual(st, want) {
+		t.Errorf("prim stack %v, want %v", st, want)
+	}
+}

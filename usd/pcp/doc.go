@@ -277,4 +277,11 @@
 // opinions there; that parent graph has no variants yet
 // (evaluateVariantsAndDynamicPayloads false), so they do not make it an
 // instance. Rule layer instance-restricts-arcs-below-it.
+//
+// Specializes at the root (_PropagateNodeToParent, _FindMatchingChild):
+// a specializes arc authored on the prim itself is at the root before
+// any hierarchy is moved there (specializes tasks come after every other
+// arc), so a moved hierarchy at the same site merges into it and
+// contributes with its map and time offset
+// (TestSpecializesPropagatedIntoDirectArcKeepsItsOffset).
 package pcp

@@ -81,8 +81,12 @@ func (b *builder) strengthOrder() []*Node {
 	// where the root's child is (_PropagateNodeToParent, _FindMatchingChild).
 	rootKids := map[string]*Node{}
 	key := func(n *Node) string { return n.LayerStack.id + "\x00" + n.Path }
+	// A specializes arc authored on the prim itself is at the root
+	// already: a hierarchy propagated later to the same site merges into
+	// it, and contributes with its map and offset, where it is
+	// (specializes tasks run after every other arc, Task::Type).
 	for _, c := range b.idx.Root.Children {
-		if c.Arc != ArcSpecialize && c.Contributes() {
+		if c.Contributes() {
 			rootKids[key(c)] = c
 		}
 	}
