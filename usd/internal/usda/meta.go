@@ -84,6 +84,11 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 			return err
 		}
 		for _, x := range paths {
+			if (key == "inherits" || key == "specializes") && !isPrimPath(x) {
+				// _InheritAppendPath/_SpecializesAppendPath: absolute prim
+				// paths only (usd-core 26.11 refuses </Foo.attr>).
+				return p.errAt(start, "%s paths must be prim paths: <%s>", key, x)
+			}
 			if strings.ContainsRune(x, '{') {
 				return p.errAt(start, "%s paths cannot contain variant selections: <%s>", key, x)
 			}
@@ -298,9 +303,15 @@ func (p *parser) referencesOp(spec *sdf.Spec, op string, start int, payload bool
 func (p *parser) reference() (sdf.Reference, error) {
 	r := sdf.Reference{Offset: sdf.IdentityOffset}
 	if p.peek() == '@' {
+		astart := p.pos
 		a, err := p.asset()
 		if err != nil {
 			return r, err
+		}
+		if a == "" {
+			// "Reference / payload asset path must not be empty" (usd-core
+			// 26.11): an internal arc is written without the '@@'.
+			return r, p.errAt(astart, "reference or payload asset path @@ is empty; an internal arc is written without it")
 		}
 		r.AssetPath = a
 		if p.peek() == '<' {
@@ -457,9 +468,13 @@ func (p *parser) variantSelections() (map[string]string, error) {
 		if err := p.expect('='); err != nil {
 			return nil, err
 		}
+		vstart := p.pos
 		v, err := p.str()
 		if err != nil {
 			return nil, err
+		}
+		if !strings.HasPrefix(v, "`") && !validVariantName(v) {
+			return nil, p.errAt(vstart, "%q is not a valid variant name", v)
 		}
 		out[key] = v
 	}
@@ -505,11 +520,11 @@ func (p *parser) relocates(anchor string) ([]sdf.Relocate, error) {
 func coerceMeta(field string, v any) (any, error) {
 	switch field {
 	case "kind", "defaultPrim", "upAxis", "interpolation", "colorSpace", "renderSettingsPrimPath":
+		// Token-valued metadata are written as quoted strings; a bare
+		// identifier is refused (usd-core 26.11: kind = model, "Expected
+		// string", testSdfParsing 150_bad_kind_metadata_1).
 		if s, ok := v.(string); ok {
 			return sdf.Token(s), nil
-		}
-		if t, ok := v.(sdf.Token); ok {
-			return t, nil
 		}
 		return nil, fmt.Errorf("expected a string")
 	case "active", "instanceable", "hidden", "hasOwnedSubLayers":

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/rgallery/rgallery/usd/sdf"
 )
@@ -293,9 +294,13 @@ func (p *parser) variantSet(prim *sdf.Spec, primPath string) error {
 		if p.accept('}') {
 			break
 		}
+		vstart := p.pos
 		vname, err := p.str()
 		if err != nil {
 			return err
+		}
+		if !validVariantName(vname) {
+			return p.errAt(vstart, "%q is not a valid variant name", vname)
 		}
 		vpath := sdf.AppendVariant(primPath, setName, vname)
 		vspec := &sdf.Spec{Type: sdf.SpecVariant}
@@ -342,23 +347,44 @@ func (p *parser) dictionaryLike() (struct{}, error) {
 	return struct{}{}, nil
 }
 
-// pathList parses <p>, [<p>, ...] or None, making paths absolute.
+// pathList parses <p>, [<p>, ...] or None, making paths absolute. A
+// relative path that climbs above the root is refused (SdfPath::
+// MakeAbsolutePath gives no path for it).
 func (p *parser) pathList(anchor string) ([]string, bool, error) {
+	one := func() (string, error) {
+		start := p.pos
+		s, err := p.path()
+		if err != nil {
+			return "", err
+		}
+		if climbsAboveRoot(s, anchor) {
+			return "", p.errAt(start, "<%s> climbs above the root from <%s>", s, sdf.StripVariants(anchor))
+		}
+		return absPath(s, anchor), nil
+	}
 	switch p.peek() {
 	case '<':
-		s, err := p.path()
-		return []string{absPath(s, anchor)}, false, err
+		s, err := one()
+		return []string{s}, false, err
 	case '[':
-		out, err := arrayOf(&p.scanner, func() (string, error) {
-			s, err := p.path()
-			return absPath(s, anchor), err
-		})
+		out, err := arrayOf(&p.scanner, one)
 		return out, false, err
 	}
 	if p.keyword("None") {
 		return nil, true, nil
 	}
 	return nil, false, p.errf("expected a path or a list of paths, found %s", p.describe())
+}
+
+// climbsAboveRoot reports whether relative path s has more leading ".."
+// elements than anchor has levels.
+func climbsAboveRoot(s, anchor string) bool {
+	n := 0
+	for strings.HasPrefix(s, "..") && (len(s) == 2 || s[2] == '/') {
+		n++
+		s = strings.TrimPrefix(s[2:], "/")
+	}
+	return n > strings.Count(sdf.StripVariants(anchor), "/")
 }
 
 func absPath(s, anchor string) string {
@@ -373,6 +399,13 @@ func (p *parser) pathListOp(spec *sdf.Spec, field, op, anchor string) error {
 	paths, none, err := p.pathList(anchor)
 	if err != nil {
 		return err
+	}
+	for _, x := range paths {
+		// Target and connection paths are scene paths: no variant
+		// selections (usd-core 26.11, testSdfParsing 181, 182).
+		if strings.ContainsRune(x, '{') {
+			return p.errAt(start, "<%s> is not a valid target path: it contains a variant selection", x)
+		}
 	}
 	var lo sdf.PathListOp
 	if v, ok := spec.Get(field); ok {
@@ -662,4 +695,17 @@ func negativeTangentWidth(opts string) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// validVariantName is the VariantName rule of Sdf's path grammar: an
+// optional leading '.', then letters, digits, '_', '|' and '-' (usd-core
+// 26.11 refuses "bad:name" and "bad.name", in variantSet blocks and in
+// variant selections).
+func validVariantName(s string) bool {
+	for _, r := range strings.TrimPrefix(s, ".") {
+		if !(r == '_' || r == '|' || r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)) {
+			return false
+		}
+	}
+	return true
 }

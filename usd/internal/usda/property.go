@@ -272,8 +272,15 @@ func (p *parser) relationship(primPath, op string, custom bool, variability stri
 			if _, err := p.dictionaryLike(); err != nil {
 				return "", err
 			}
-		} else if err := p.pathListOp(spec, "targetPaths", op, primPath); err != nil {
-			return "", err
+		} else {
+			// rel name.default = <path> is the relationship's legacy
+			// "default" field, not its targets (usd-core 26.11 keeps it
+			// beside targetPaths and composes the targets without it).
+			t, err := p.path()
+			if err != nil {
+				return "", err
+			}
+			spec.Set("default", absPath(t, primPath))
 		}
 	} else if p.accept('=') {
 		if err := p.pathListOp(spec, "targetPaths", op, primPath); err != nil {

@@ -12,6 +12,7 @@ package usda
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 	"unsafe"
 )
@@ -565,7 +566,7 @@ func (s *scanner) integer() (int64, error) {
 		neg = b[0] == '-'
 		i++
 	}
-	var v int64
+	var v uint64
 	for ; i < len(b); i++ {
 		c := b[i]
 		if c < '0' || c > '9' {
@@ -577,17 +578,18 @@ func (s *scanner) integer() (int64, error) {
 			}
 			return int64(f), nil
 		}
-		v = v*10 + int64(c-'0')
-		if v < 0 {
-			u, err := strconv.ParseUint(string(b), 10, 64)
-			if err != nil {
-				return 0, s.errAt(start, "integer %q out of range", b)
-			}
-			return int64(u), nil
+		if v > (math.MaxUint64-uint64(c-'0'))/10 {
+			return 0, s.errAt(start, "integer %q out of range", b)
 		}
+		v = v*10 + uint64(c-'0')
 	}
+	// Negative values reach -2^63; positive ones up to 2^64-1 (uint64
+	// values, which the caller narrows), as Sdf's number parsing does.
 	if neg {
-		v = -v
+		if v > 1<<63 {
+			return 0, s.errAt(start, "integer %q out of range", b)
+		}
+		return int64(-v), nil
 	}
-	return v, nil
+	return int64(v), nil
 }

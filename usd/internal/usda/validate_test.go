@@ -313,3 +313,46 @@ func TestDictionaryEntriesSeparatedByNewlineOrSemicolon(t *testing.T) {
 		}
 	}
 }
+
+// TestTextGrammarAgreesWithSdfParsing pins rules of Sdf's text format
+// that OpenUSD's testSdfParsing files exercise, each case checked with
+// usd-core 26.11 (accepts or refuses the same layer).
+func TestTextGrammarAgreesWithSdfParsing(t *testing.T) {
+	for _, c := range []struct {
+		rule, body string
+		ok         bool
+	}{
+		{"bool spelled True", "def \"P\"\n{\n    bool b = True\n}", true},
+		{"bool spelled yes", "def \"P\"\n{\n    bool b = yes\n}", true},
+		{"bool from a number", "def \"P\"\n{\n    bool b = 0.5\n}", true},
+		{"bool from a quoted word", "def \"P\"\n{\n    bool b = \"false\"\n}", true},
+		{"bool spelled on", "def \"P\"\n{\n    bool b = on\n}", false},
+		{"int64 minimum", "def \"P\"\n{\n    int64 i = -9223372036854775808\n}", true},
+		{"int64 below minimum", "def \"P\"\n{\n    int64 i = -9223372036854775809\n}", false},
+		{"kind must be quoted", "def \"P\" (\n    kind = model\n)\n{\n}", false},
+		{"kind quoted", "def \"P\" (\n    kind = \"model\"\n)\n{\n}", true},
+		{"empty reference asset path", "def \"P\" (\n    references = [\n        @@\n    ]\n)\n{\n}", false},
+		{"inherit path climbs above root", "def \"A\"\n{\n    over \"B\" (\n        inherits = <../../../C>\n    )\n    {\n    }\n}", false},
+		{"inherit path to a property", "def \"P\" (\n    inherits = </Foo.attr>\n)\n{\n}", false},
+		{"variant name with ':'", "def \"P\" (\n    variantSets = \"a\"\n)\n{\n    variantSet \"a\" = {\n        \"bad:name\" {\n        }\n    }\n}", false},
+		{"variant name with '.'", "def \"P\" (\n    variantSets = \"a\"\n)\n{\n    variantSet \"a\" = {\n        \"bad.name\" {\n        }\n    }\n}", false},
+		{"variant name with leading '.' and '-'", "def \"P\" (\n    variantSets = \"a\"\n)\n{\n    variantSet \"a\" = {\n        \".good-name|x\" {\n        }\n    }\n}", true},
+		{"variant selection with ':'", "over \"P\" (\n    variants = {\n        string a = \"bad:name\"\n    }\n)\n{\n}", false},
+		{"variant selection expression", "over \"P\" (\n    variants = {\n        string a = \"`'x'`\"\n    }\n)\n{\n}", true},
+		{"relationship target with a variant selection", "def \"P\"\n{\n    rel r = </A{v=x}B>\n}", false},
+		{"connection with a variant selection", "def \"P\"\n{\n    double c.connect = </A{v=x}B.y>\n}", false},
+		{"relationship default is not a target", "def \"P\"\n{\n    rel r.default = </A>\n}", true},
+	} {
+		_, err := Parse("t.usda", []byte("#usda 1.0\n"+c.body+"\n"))
+		if (err == nil) != c.ok {
+			t.Errorf("%s: error %v; usd-core 26.11 accepts it: %v", c.rule, err, c.ok)
+		}
+	}
+	l, err := Parse("t.usda", []byte("#usda 1.0\ndef \"P\"\n{\n    rel r = </B>\n    rel r.default = </A>\n}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := l.Spec("/P.r").Get("targetPaths"); len(v.(sdf.PathListOp).Items) != 1 {
+		t.Errorf("rel r.default changed the targets: %v", v)
+	}
+}

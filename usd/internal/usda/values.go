@@ -4,26 +4,50 @@ import (
 	"bytes"
 	"github.com/rgallery/rgallery/usd/sdf"
 	"math"
+	"strings"
 )
 
 // maxDepth bounds nesting for untyped values, so hostile input cannot blow
 // the stack.
 const maxDepth = 64
 
+// boolean parses a bool as Sdf's text format does: any number (true when
+// not zero), or an identifier or quoted string that is, in any case,
+// true/yes/1 or false/no/0 (usd-core 26.11 reads True, TRUE, yes, 2, 0.5,
+// "false" and "0"; refuses on, off, t and "bogus").
 func (s *scanner) boolean() (bool, error) {
 	s.skipSpace()
-	if s.pos < len(s.src) && (s.src[s.pos] == '0' || s.src[s.pos] == '1' || s.src[s.pos] == '-') {
-		v, err := s.integer()
-		return v != 0, err
-	}
 	start := s.pos
-	switch s.ident(false) {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
+	if s.pos < len(s.src) {
+		switch c := s.src[s.pos]; {
+		case c == '-' || c == '+' || c == '.' || c >= '0' && c <= '9':
+			f, err := s.float(64)
+			return f != 0, err
+		case c == '"' || c == '\'':
+			str, err := s.str()
+			if err != nil {
+				return false, err
+			}
+			if v, ok := boolWord(str); ok {
+				return v, nil
+			}
+			return false, s.errAt(start, "expected a bool, found %q", str)
+		}
 	}
-	return false, s.errAt(start, "expected a bool (true, false, 0 or 1)")
+	if v, ok := boolWord(s.ident(false)); ok {
+		return v, nil
+	}
+	return false, s.errAt(start, "expected a bool (true, false, yes, no, or a number)")
+}
+
+func boolWord(w string) (value, ok bool) {
+	switch strings.ToLower(w) {
+	case "true", "yes", "1":
+		return true, true
+	case "false", "no", "0":
+		return false, true
+	}
+	return false, false
 }
 
 func (s *scanner) floats(dst []float64, bits int) error {

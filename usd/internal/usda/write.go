@@ -348,6 +348,11 @@ func (w *writer) property(path string, depth int) {
 			w.propMeta(s, depth)
 			w.str("\n")
 		}
+		if d, ok := s.Get("default"); ok {
+			if t, ok := d.(string); ok {
+				w.printf("%srel %s.default = <%s>\n", prefix, name, t)
+			}
+		}
 		return
 	}
 	tn := ""
