@@ -160,7 +160,10 @@
 // Relocations (_EvalNodeRelocations, _ElideSubtree,
 // _ElideRelocatedSubtrees): a prim at a relocation's target gets a node
 // for the source site; the source's own specs do not contribute (salted
-// earth) but its arcs do; the target's ancestral arcs other than variants
+// earth), nor do the arcs authored there (the relocation node cannot
+// contribute specs, and Pcp evaluates no arc or variant set of such a
+// node: _EvalNodeReferences and the others), but what its ancestors'
+// arcs bring does; the target's ancestral arcs other than variants
 // are elided (a "squatter" spec at the target in a referenced layer is
 // ignored); under the source node, nodes whose site is itself relocated
 // elsewhere are elided; relocated-away children are not listed as

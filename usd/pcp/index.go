@@ -382,6 +382,10 @@ type frame struct {
 	// graphs it will join (a class's ancestral opinions,
 	// PcpPrimIndex_StackFrame::skipDuplicateNodes).
 	skipDup bool
+	// rootInert: the requested site's own specs and arcs do not count
+	// (Pcp_BuildPrimIndex with rootNodeShouldContributeSpecs false, as
+	// _AddArc asks for a relocation: its source is salted earth).
+	rootInert bool
 }
 
 // siteIndex returns the index of path composed in layer stack ls as if
@@ -424,6 +428,9 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 	// whole index (_AddArc: evaluateVariantsAndDynamicPayloads false;
 	// AddTasksForNode). Its namespace ancestors' frames still decide
 	// theirs (see outerVariantSelection).
+	if fr != nil && fr.rootInert && path == fr.requested {
+		idx.Root.inert = true
+	}
 	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr, noVariants: fr != nil && path == fr.requested}
 	b.expand()
 	b.checkUnresolved()
@@ -623,7 +630,12 @@ func (b *builder) expand() {
 	for {
 		changed := false
 		b.each(func(n *Node) bool {
-			if n.arcsDone || n.inert {
+			// A node that cannot contribute specs has no arcs of its own
+			// (_EvalNodeReferences and the others return at once): an
+			// inert node, and a relocation node, whose site is salted
+			// earth, arcs included; what the source brings comes from
+			// its ancestors' arcs (the subgraph addAncestral attaches).
+			if n.arcsDone || !n.Contributes() {
 				return true
 			}
 			n.arcsDone = true
@@ -775,7 +787,8 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 	if parent == "/" || parent == "" || n.Arc == ArcVariant {
 		return
 	}
-	fr := &frame{parent: n.Parent, requested: n.Path, arc: n.Arc, prev: b.frame, outer: b, node: n, depth: 1, skipDup: skipDup}
+	fr := &frame{parent: n.Parent, requested: n.Path, arc: n.Arc, prev: b.frame, outer: b, node: n, depth: 1, skipDup: skipDup,
+		rootInert: n.Arc == ArcRelocate}
 	if b.frame != nil {
 		fr.depth = b.frame.depth + 1
 	}
@@ -799,7 +812,7 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 	// instance child's (siteIndex, in the frame), its root too, which is
 	// n once attached: an arc to a prim below an instance brings the
 	// instance's arcs' opinions there, not its local ones.
-	if anc.inert && !n.inert {
+	if anc.inert && !n.inert && n.Arc != ArcRelocate {
 		n.inert, n.restricted = true, anc.restricted
 	}
 	// The subgraph's root becomes n (Pcp merges it as the new node), so
@@ -1483,7 +1496,7 @@ func (b *builder) evalVariants(fallback bool) bool {
 	}
 	memo := map[string]choice{}
 	b.each(func(n *Node) bool {
-		if n.inert || n.varsDone {
+		if !n.Contributes() || n.varsDone {
 			return true
 		}
 		sets := composeListOp(n.LayerStack, n.Path, "variantSetNames", strKey)
