@@ -14,10 +14,6 @@
 //   - lightselect.go: next-event estimation picks a light with probability
 //     proportional to its estimated power (pbrt-v4's PowerLightSampler);
 //     Settings.UniformLights restores the uniform choice.
-//   - sampler.go: Owen-scrambled Sobol points, shuffled per dimension;
-//     the light choice and light point, and the lobe choice and BSDF
-//     direction, are each one jointly stratified 3D point (Cycles'
-//     path_state_rng_3D).
 //   - adaptive.go: Settings.AdaptiveThreshold > 0 stops converged pixels
 //     (Cycles' adaptive sampling error estimate); Progress counts the
 //     samples really planned.

@@ -187,10 +187,12 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			break
 		}
 		// Next-event estimation: one light chosen by power, or by its
-		// estimated contribution here when the scene has few lights. The
-		// choice and the point on the light are one jointly stratified
-		// triple (Sampler.Get3D), as Cycles' PRNG_LIGHT.
-		u1, u2, ul := sm.Get3D()
+		// estimated contribution here when the scene has few lights. (The
+		// choice and the point on the light as one jointly stratified
+		// triple, Sampler.Get3D, as Cycles' PRNG_LIGHT, was measured: see
+		// docs/bench/README.txt, 2026-12-05 23:00.)
+		ul := sm.Get1D()
+		u1, u2 := sm.Get2D()
 		var li int
 		var pSel float64
 		if sel.local() {
@@ -229,9 +231,9 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 				}
 			}
 		}
-		// BSDF sampling continues the path; lobe choice and direction are
-		// one jointly stratified triple, as Cycles' PRNG_SURFACE_BSDF.
-		v1, v2, u0 := sm.Get3D()
+		// BSDF sampling continues the path.
+		u0 := sm.Get1D()
+		v1, v2 := sm.Get2D()
 		wi, f, pdf, ok := b.sample(wo, u0, v1, v2)
 		if !ok {
 			break
