@@ -74,8 +74,14 @@
 // (Pcp_EvaluateVariableExpression). OpinionAtRelocationSource is one per
 // layer with a spec at a relocation's source, at the prim whose index adds
 // the relocation (_EvalNodeRelocations); ArcToProhibitedChild is an arc
-// authored on the prim to (below) a relocation source
-// (_ComposeIsProhibitedPrimChild). A reference, payload or sublayer
+// authored on the prim to (below) a relocation source, or any sub-root
+// arc (relocations included) whose subgraph, once its namespace
+// ancestors' opinions are in, has a contributing node at a relocation
+// source of that node's layer stack (a variant node never is one): the
+// subgraph is elided, and the arc still counts as resolved by the specs
+// of the culled nodes (_ElidePrimIndexIfProhibited,
+// _ComposeIsProhibitedPrimChild, _PrimSpecExistsUnderNodeAtIntroduction).
+// UnresolvedPrimPath counts each node's specs whether it is inert or not. A reference, payload or sublayer
 // offset that is not finite, has no finite inverse or has a scale below
 // or (for arcs) equal to 0 is InvalidReferenceOffset /
 // InvalidSublayerOffset, and no offset is used (SdfLayerOffset::IsValid).

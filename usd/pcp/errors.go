@@ -187,3 +187,55 @@ func (b *builder) errAtNode(n *Node, kind, format string, args ...any) {
 	site := frameRootPath(b.idx, n)
 	t.idx.Errors = append(t.idx.Errors, newError(kind, site, format, args...))
 }
+
+// elideIfProhibited applies the salted-earth policy to a subgraph built
+// in a frame, once its namespace ancestors' opinions are in and before
+// any arc of its own is evaluated (_ElidePrimIndexIfProhibited,
+// _ComposeIsProhibitedPrimChild, run by Pcp_BuildPrimIndex at each level
+// of the frame): when a node of the graph that can contribute sits at the
+// source of a relocation of its layer stack, the site is a prohibited
+// child. That is an ArcToProhibitedChild error at the root site of the
+// index being built (the stage's prim, whatever layer stack the node is
+// in: Pcp finds it too at a relocation target whose source's subgraph
+// reaches a prohibited site), and the subgraph is elided: its root inert,
+// its other nodes culled. The root of the requested site's level counts
+// only when the arc's node contributes (a relocation node does not).
+func (b *builder) elideIfProhibited() bool {
+	fr := b.frame
+	rootCounts := b.idx.Path != fr.requested || !(fr.node.inert || fr.arc == ArcRelocate)
+	var hit *Node
+	var visit func(n *Node)
+	visit = func(n *Node) {
+		if hit != nil {
+			return
+		}
+		counts := n.Contributes()
+		if n.Parent == nil {
+			counts = rootCounts && !n.inert
+		}
+		if counts && len(n.LayerStack.Relocates) > 0 && n.LayerStack.isRelocationSource(n.Path) {
+			hit = n
+			return
+		}
+		for _, c := range n.Children {
+			visit(c)
+		}
+	}
+	visit(b.idx.Root)
+	if hit == nil {
+		return false
+	}
+	t := b.top()
+	t.idx.Errors = append(t.idx.Errors, newError("ArcToProhibitedChild", t.idx.Path,
+		"%s: %s arc to @%s@<%s> reaches @%s@<%s>, the source of a relocation: ignored",
+		t.idx.Path, fr.arc, fr.node.LayerStack.Root().Identifier, fr.requested, hit.LayerStack.Root().Identifier, hit.Path))
+	// Culled nodes stay in Pcp's graph until it is finalized, and their
+	// has-specs bits answer the UnresolvedPrimPath check of the arc.
+	walk(b.idx.Root, func(m *Node) {
+		b.idx.Root.elidedSpecs = b.idx.Root.elidedSpecs || m.LayerStack.HasSpec(m.Path)
+	})
+	b.idx.Root.inert = true
+	b.idx.Root.Children = nil
+	b.idx.prohibited = true
+	return true
+}

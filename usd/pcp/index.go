@@ -49,10 +49,13 @@ type Node struct {
 	// (PcpNodeRef::GetSpecContributionRestrictedDepth).
 	restricted int
 	arcsDone   bool
-	varsDone   bool            // every variant set of the node has its arc (or none)
-	varDone    map[string]bool // variant sets of the node already decided
-	implied    bool
-	fn         *mapFunc // map to the parent when not derived from mapSrc/mapDst (implied classes)
+	// elidedSpecs: the node's subgraph was elided as a prohibited child
+	// (elideIfProhibited) and had prim specs.
+	elidedSpecs bool
+	varsDone    bool            // every variant set of the node has its arc (or none)
+	varDone     map[string]bool // variant sets of the node already decided
+	implied     bool
+	fn          *mapFunc // map to the parent when not derived from mapSrc/mapDst (implied classes)
 	// tfn is an implied class's map to its parent with relocations
 	// (mapToParentFn); internal marks a reference or payload without an
 	// asset path.
@@ -281,6 +284,9 @@ type PrimIndex struct {
 	Errors            []error
 
 	nodes int // nodes added while building it (for maxIndexNodes)
+	// prohibited: a subgraph built in a frame whose site is a prohibited
+	// child (elideIfProhibited); it contributes nothing.
+	prohibited bool
 }
 
 // Cache builds and keeps prim indexes of one stage.
@@ -432,6 +438,10 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 		idx.Root.inert = true
 	}
 	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr, noVariants: fr != nil && path == fr.requested}
+	if fr != nil && !strings.HasSuffix(path, "}") && b.elideIfProhibited() {
+		idx.Nodes = b.strengthOrder()
+		return idx
+	}
 	b.expand()
 	b.checkUnresolved()
 	idx.Nodes = b.strengthOrder()
@@ -447,7 +457,12 @@ func (b *builder) checkUnresolved() {
 			return
 		}
 		found := false
-		walk(n, func(m *Node) { found = found || m.HasSpecs() })
+		// Pcp looks at each node's has-specs bit, which an inert node
+		// keeps (an arc whose subgraph was elided as a prohibited child
+		// still resolved: _PrimSpecExistsUnderNodeAtIntroduction).
+		walk(n, func(m *Node) {
+			found = found || m.HasSpecs() || m.elidedSpecs || (m.inert && m.LayerStack.HasSpec(m.Path))
+		})
 		if !found {
 			b.errf("UnresolvedPrimPath", "%s: %s to @%s@<%s>: no prim there", b.idx.Path, n.Arc, n.LayerStack.Root().Identifier, n.Path)
 		}
@@ -808,6 +823,13 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 	}
 	anc := sidx.Root
 	n.arcsDone = true
+	if sidx.prohibited {
+		// The merged subgraph's root is inert and its children culled
+		// (_ElidePrimIndexIfProhibited): the arc brings nothing.
+		n.inert = true
+		n.elidedSpecs = anc.elidedSpecs
+		return
+	}
 	// Below an instance the site's graph was restricted like any
 	// instance child's (siteIndex, in the frame), its root too, which is
 	// n once attached: an arc to a prim below an instance brings the
