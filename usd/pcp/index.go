@@ -1082,8 +1082,8 @@ func walkInstanceable(root *Node, variants bool, f func(n *Node, instanceable bo
 // the restriction depth is the parent path's.
 //
 // Without variants (a frame's graph, see walkInstanceable) a variant node
-// follows its parent: Pcp adds it later only below a node that can
-// contribute.
+// below a node made inert is culled: Pcp adds variants later, only below
+// a node that can contribute.
 func disableNonInstanceableNodes(parent, clone *Node, depth int, variants bool) {
 	twin := map[*Node]*Node{}
 	var pair func(a, b *Node)
@@ -1105,11 +1105,15 @@ func disableNonInstanceableNodes(parent, clone *Node, depth int, variants bool) 
 		return true
 	})
 	if !variants {
+		// Pcp never adds these (variants are evaluated once merged, and
+		// not for a node that cannot contribute): culled, they name no
+		// variant sets either (UsdVariantSets::GetNames).
 		walk(clone, func(n *Node) {
 			if n.Arc == ArcVariant && n.Parent.inert {
 				walk(n, func(m *Node) {
-					if !m.inert {
-						m.inert, m.restricted = true, depth
+					m.inert, m.culled = true, true
+					if m.restricted == 0 {
+						m.restricted = depth
 					}
 				})
 			}
