@@ -388,7 +388,7 @@ func (m memResolver) Open(resolved string) (io.ReadCloser, error) {
 func TestCustomResolver(t *testing.T) {
 	res := memResolver{
 		"shot.usda":  "#usda 1.0\ndef \"A\" (references = @asset.usda@</B>) {}\n",
-		"asset.usda": "#usda 1.0\ndef Sphere \"B\" { double radius = 3 }\n",
+		"asset.usda": "#usda 1.0\ndef Sphere \"B\" { double radius = 3; }\n",
 	}
 	s, err := Open("shot.usda", WithResolver(res))
 	if err != nil {

@@ -98,8 +98,8 @@ func TestSearchPathAssetResolvesInRootLayerDirectory(t *testing.T) {
 	s := writeLayers(t, map[string]string{
 		"root.usda":          "#usda 1.0\ndef \"M\" (references = @refs/ref.usda@</R>) {}\n",
 		"refs/ref.usda":      "#usda 1.0\ndef \"R\" (references = [@sub/near.usda@</N>, @sub/far.usda@</F>]) {}\n",
-		"refs/sub/near.usda": "#usda 1.0\ndef \"N\" { int near = 1 }\n",
-		"sub/far.usda":       "#usda 1.0\ndef \"F\" { int far = 2 }\n",
+		"refs/sub/near.usda": "#usda 1.0\ndef \"N\" { int near = 1; }\n",
+		"sub/far.usda":       "#usda 1.0\ndef \"F\" { int far = 2; }\n",
 	})
 	if errs := s.Errors(); len(errs) > 0 {
 		t.Errorf("errors %v, want none", errs)

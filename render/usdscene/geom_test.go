@@ -151,9 +151,10 @@ def Xform "Proto" { def Mesh "Cube" {
     point3f[] points = [(-1,-1,-1), (1,-1,-1), (1,1,-1), (-1,1,-1), (-1,-1,1), (1,-1,1), (1,1,1), (-1,1,1)]
     int[] faceVertexCounts = [4, 4, 4, 4, 4, 4]
     int[] faceVertexIndices = [0,3,2,1, 4,5,6,7, 0,1,5,4, 2,3,7,6, 1,2,6,5, 0,4,7,3]
-} }
-def Xform "A" (instanceable = true prepend references = </Proto>) { double3 xformOp:translate = (3,0,0) uniform token[] xformOpOrder = ["xformOp:translate"] }
-def Xform "B" (instanceable = true prepend references = </Proto>) { double3 xformOp:translate = (-3,0,0) uniform token[] xformOpOrder = ["xformOp:translate"] }
+}
+}
+def Xform "A" (instanceable = true; prepend references = </Proto>) { double3 xformOp:translate = (3,0,0); uniform token[] xformOpOrder = ["xformOp:translate"]; }
+def Xform "B" (instanceable = true; prepend references = </Proto>) { double3 xformOp:translate = (-3,0,0); uniform token[] xformOpOrder = ["xformOp:translate"]; }
 `
 	res := geomLoadText(t, text, 2)
 	count := map[int]int{}

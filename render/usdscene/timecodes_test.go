@@ -26,7 +26,7 @@ def PointInstancer "PI"
     int[] protoIndices = [0, 0]
     point3f[] positions.timeSamples = { 1: [(1, 0, 0), (2, 0, 0)] }
     vector3f[] velocities.timeSamples = { 1: [(10, 0, 0), (10, 0, 0)] }
-    def Sphere "Proto" { double radius = 0.1 }
+    def Sphere "Proto" { double radius = 0.1; }
 }
 `), 0o644)
 	res := loadScene(t, path)

@@ -25,7 +25,7 @@ func FuzzParse(f *testing.F) {
 			return nil
 		})
 	}
-	f.Add([]byte("#usda 1.0\ndef \"a\" { float3[] x = [(1,2,3)] }\n"))
+	f.Add([]byte("#usda 1.0\ndef \"a\" { float3[] x = [(1,2,3)]; }\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := Parse("fuzz.usda", data)
 		if err != nil {

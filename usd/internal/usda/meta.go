@@ -18,15 +18,11 @@ const (
 // metadataList parses the inside of ( ... ) after the '(' up to and
 // including ')'.
 func (p *parser) metadataList(spec *sdf.Spec, path string, ctx metaContext) error {
+	if p.accept(')') {
+		return nil
+	}
 	for {
-		c := p.peek()
-		switch {
-		case c == ')':
-			p.pos++
-			return nil
-		case c == ';':
-			p.pos++
-			continue
+		switch c := p.peek(); {
 		case c == 0:
 			return p.errf("unexpected end of file in metadata: missing ')'")
 		case c == '"' || c == '\'':
@@ -34,15 +30,26 @@ func (p *parser) metadataList(spec *sdf.Spec, path string, ctx metaContext) erro
 			if err != nil {
 				return err
 			}
-			if ctx == metaLayer {
-				spec.Set("documentation", doc)
-			} else {
-				spec.Set("documentation", doc)
+			spec.Set("documentation", doc)
+		default:
+			if err := p.metadatum(spec, path, ctx); err != nil {
+				return err
 			}
-			continue
 		}
-		if err := p.metadatum(spec, path, ctx); err != nil {
-			return err
+		// Entries are separated by one ';' or a line break, and a ';' may
+		// end the last one (usd-core 26.11 refuses "(instanceable = true
+		// kind = "x")", "(;a = 1)" and a doc string followed by an entry
+		// on its line).
+		p.skipSpace()
+		sep := p.newlineBefore()
+		if p.accept(';') {
+			sep = true
+		}
+		if p.accept(')') {
+			return nil
+		}
+		if !sep {
+			return p.errf("expected ';', a line break or ')' after a metadata entry, found %s", p.describe())
 		}
 	}
 }
@@ -70,6 +77,9 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 		return p.errAt(keyStart, "variantSet statements belong in the prim body, not in metadata")
 	}
 	if err := p.expect('='); err != nil {
+		return err
+	}
+	if err := p.sameLine("'='"); err != nil {
 		return err
 	}
 	field, arcKind := metaField(key, ctx)

@@ -99,12 +99,12 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 			}
 			break
 		}
-		if c == ';' {
-			p.pos++
-			continue
-		}
 		start := p.pos
 		word := string(p.peekIdent())
+		// Statement ends (Sdf's text grammar, usd-core 26.11): a prim
+		// ends with its '}' and a line break; other statements with one
+		// ';' or a line break, also before the body's closing '}'.
+		prim := word == "def" || word == "over" || word == "class"
 		switch word {
 		case "def", "over", "class":
 			name, err := p.prim(parentPath)
@@ -142,7 +142,7 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 					return err
 				}
 				parent.Set("primOrder", list)
-				continue
+				break
 			}
 			if w := string(p.peekIdent()); w != "nameChildren" && w != "properties" {
 				// "reorder rel r = [...]" or "reorder T a.connect": a
@@ -151,7 +151,7 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 				if err := p.propertyStatement(parentPath, &seenProp, &props); err != nil {
 					return err
 				}
-				continue
+				break
 			}
 			what := p.ident(false)
 			if err := p.expect('='); err != nil {
@@ -179,6 +179,9 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 				return err
 			}
 		}
+		if err := p.statementEnd(prim); err != nil {
+			return err
+		}
 	}
 	if len(children) > 0 {
 		parent.Set("primChildren", children)
@@ -187,6 +190,27 @@ func (p *parser) primList(parent *sdf.Spec, parentPath string, level int) error 
 		parent.Set("properties", props)
 	}
 	return nil
+}
+
+// statementEnd consumes the end of a statement in a prim body or at the
+// top level: after a prim, a line break (or the end of the file); after
+// any other statement, one ';' or a line break.
+func (p *parser) statementEnd(prim bool) error {
+	p.skipSpace()
+	nl := p.newlineBefore()
+	if p.eof() {
+		return nil
+	}
+	if prim {
+		if !nl {
+			return p.errf("expected a line break after the prim's '}', found %s", p.describe())
+		}
+		return nil
+	}
+	if p.accept(';') || nl {
+		return nil
+	}
+	return p.errf("expected ';' or a line break after the statement, found %s", p.describe())
 }
 
 func (p *parser) tokenList() ([]sdf.Token, error) {

@@ -47,6 +47,9 @@ func (p *parser) property(primPath string) (string, error) {
 		tn += "[]"
 	}
 	vt, array, known := lookupType(tn)
+	if err := p.sameLine("the type " + tn); err != nil {
+		return "", err
+	}
 	nameStart := p.pos
 	name := p.propName()
 	if name == "" {
@@ -75,6 +78,9 @@ func (p *parser) property(primPath string) (string, error) {
 		suffixStart := p.pos
 		suffix := p.ident(false)
 		if err := p.expect('='); err != nil {
+			return "", err
+		}
+		if err := p.sameLine("'='"); err != nil {
 			return "", err
 		}
 		if !known && suffix != "connect" && suffix != "default" {
@@ -114,6 +120,9 @@ func (p *parser) property(primPath string) (string, error) {
 			return "", p.errAt(start, "list op %q is only valid on connections and relationships", op)
 		}
 		if p.accept('=') {
+			if err := p.sameLine("'='"); err != nil {
+				return "", err
+			}
 			v, err := p.attrValue(vt, array, known)
 			if err != nil {
 				return "", err

@@ -80,6 +80,42 @@ func (s *scanner) skipSpace() {
 	}
 }
 
+// newlineAhead reports whether the blanks and comments before the next
+// token hold a line break, without consuming them.
+func (s *scanner) newlineAhead() bool {
+	pos := s.pos
+	s.skipSpace()
+	nl := bytes.ContainsAny(s.src[pos:s.pos], "\n\r")
+	s.pos = pos
+	return nl
+}
+
+// sameLine fails when the next token is on a later line: Sdf's text
+// grammar separates the tokens of a statement by blanks only (usd-core
+// 26.11 refuses a newline after '=' or after a type name).
+func (s *scanner) sameLine(after string) error {
+	if s.newlineAhead() {
+		return s.errf("unexpected line break after %s", after)
+	}
+	return nil
+}
+
+// newlineBefore reports whether a line break separates the next token
+// from the previous one: the blanks right before s.pos (after skipSpace)
+// hold one, or end a comment line.
+func (s *scanner) newlineBefore() bool {
+	for i := s.pos - 1; i >= 0; i-- {
+		switch s.src[i] {
+		case '\n', '\r':
+			return true
+		case ' ', '\t':
+			continue
+		}
+		return false
+	}
+	return false
+}
+
 func (s *scanner) skipLine() {
 	i := bytes.IndexByte(s.src[s.pos:], '\n')
 	if i < 0 {

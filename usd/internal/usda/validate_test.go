@@ -356,3 +356,43 @@ func TestTextGrammarAgreesWithSdfParsing(t *testing.T) {
 		t.Errorf("rel r.default changed the targets: %v", v)
 	}
 }
+
+// TestStatementSeparatorsAndLineBreaks pins where Sdf's text grammar
+// wants line breaks: a statement's tokens stay on one line (no break
+// after '=' or after a type name); statements in a prim body end with
+// one ';' or a line break, also before the closing '}'; a prim's '}' is
+// followed by a line break; metadata entries in (...) are separated by
+// one ';' or a line break. Each case agrees with usd-core 26.11.
+func TestStatementSeparatorsAndLineBreaks(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		ok   bool
+	}{
+		{"def \"c\"\n{\n    def \"d\"\n    {\n    } }", false},
+		{"def \"c\"\n{\n    ;double a = 1\n}", false},
+		{"def \"c\"\n{\n    double a = 1;;\n}", false},
+		{"def \"c\"\n{\n}\n;", false},
+		{"def \"c\"\n{\n    double a = 1 # x\n}", true},
+		{"def \"c\"\n{\n    variantSet \"v\" = {\n        \"a\" {\n        } }\n}", true},
+		{"def \"c\"\n{\n    double a = 1; double b = 2\n}", true},
+		{"def \"c\" { }", true},
+		{"def \"c\"\n{\n    double a = 1 }", false},
+		{"def \"c\"\n{\n    double a = 1;}", true},
+		{"def \"c\"\n{\n    double a =\n 1\n}", false},
+		{"def \"c\"\n{\n}\ndef \"d\"\n{\n} def \"e\"\n{\n}", false},
+		{"def \"c\"\n{\n    double\n a = 1\n}", false},
+		{"def \"c\" (\n    kind =\n \"x\"\n)\n{\n}", false},
+		{"def \"c\"\n{\n    rel r\n    double a = 1 # x\n}", true},
+		{"def \"c\" (instanceable = true kind = \"x\")\n{\n}", false},
+		{"def \"c\" (instanceable = true; kind = \"x\")\n{\n}", true},
+		{"def \"c\" (;instanceable = true)\n{\n}", false},
+		{"def \"c\" (\"doc string\" kind = \"x\")\n{\n}", false},
+		{"def \"c\" (\n    references = @a.usda@\n    kind = \"x\"\n)\n{\n}", true},
+		{"def \"c\"\n{\n    double a (doc = \"x\" hidden = true)\n}", false},
+	} {
+		_, err := Parse("t.usda", []byte("#usda 1.0\n"+c.body+"\n"))
+		if (err == nil) != c.ok {
+			t.Errorf("%q: error %v; usd-core 26.11 accepts it: %v", c.body, err, c.ok)
+		}
+	}
+}
