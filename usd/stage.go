@@ -231,10 +231,12 @@ func (s *Stage) compose(p *Prim, depth int) {
 		s.errs = append(s.errs, idx.Errors...)
 		s.errs = append(s.errs, idx.RelocationSourceErrors()...)
 		s.errs = append(s.errs, idx.ProhibitedChildErrors()...)
+		// Below an instance, Pcp has already made the nodes that are not
+		// the instance's arcs inert (Pcp_DisableNonInstanceableNodesVisitor,
+		// applied where each child's index is built); the stage filters
+		// nothing more, so inert nodes stay for what reads every node
+		// (UsdVariantSets::GetNames).
 		full := idx
-		if instDepth > 0 {
-			idx = prototypeIndex(idx, instDepth)
-		}
 		// Every name Pcp composes is a prim, even one no layer has a spec
 		// for (a child relocated here from a prim of another parent):
 		// UsdStage::_ComposeChildren instantiates each name of

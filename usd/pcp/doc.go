@@ -206,7 +206,12 @@
 // inert does not count (PcpNodeRef::GetSpecContributionRestrictedDepth,
 // _NodeCanContributeAncestralOpinions); culled (elided) nodes give none at
 // all. Such nodes stay in the index, so UsdVariantSets::GetNames (usd
-// package) still lists the variant sets authored there.
+// package) still lists the variant sets authored there; the stage
+// filters nothing more below an instance. In a sub-root arc's frame,
+// where the ancestor's graph has no variants yet, specializes do not
+// make it an instance either (inferred from usd-core 26.11). An inert
+// node's specs still resolve the arc that brought it: no
+// UnresolvedPrimPath (_PrimSpecExistsUnderNode reads the has-specs bit).
 //
 // Variants (Task::PriorityOrder, _EvalNodeVariantSets,
 // _EvalNodeAuthoredVariant, _EvalNodeFallbackVariant, RetryVariantTasks):

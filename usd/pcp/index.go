@@ -1015,9 +1015,18 @@ func pathElementCount(p string) int {
 // some node brought in by a direct arc (or below one) has specs, and the
 // strongest opinion of the nodes that contribute says instanceable
 // (Pcp_PrimIndexIsInstanceable, Pcp_FindInstanceableDataVisitor).
+//
+// Without variants (a sub-root arc's frame), specializes and what they
+// bring do not count either: inferred from usd-core 26.11, where a prim
+// that is an instance through its specialize of an instanceable class
+// does not restrict an arc to its child (such a subgraph is built with
+// evaluateImpliedSpecializes false; oracle gen-9289).
 func primIndexIsInstanceable(idx *PrimIndex, variants bool) bool {
 	data := false
 	walkInstanceable(idx.Root, variants, func(n *Node, instanceable bool) bool {
+		if !variants && underSpecialize(n) {
+			return false
+		}
 		data = data || instanceable
 		return !data
 	})
@@ -1025,7 +1034,7 @@ func primIndexIsInstanceable(idx *PrimIndex, variants bool) bool {
 		return false
 	}
 	for _, n := range idx.Nodes {
-		if !n.Contributes() || (!variants && underVariant(n)) {
+		if !n.Contributes() || (!variants && (underVariant(n) || underSpecialize(n))) {
 			continue
 		}
 		for _, l := range n.LayerStack.Layers {
@@ -1125,6 +1134,16 @@ func disableNonInstanceableNodes(parent, clone *Node, depth int, variants bool) 
 func underVariant(n *Node) bool {
 	for ; n != nil; n = n.Parent {
 		if n.Arc == ArcVariant {
+			return true
+		}
+	}
+	return false
+}
+
+// underSpecialize reports whether n is, or lies below, a specializes node.
+func underSpecialize(n *Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n.Arc == ArcSpecialize {
 			return true
 		}
 	}
