@@ -79,10 +79,19 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 	if err := p.expect('='); err != nil {
 		return err
 	}
+	field, arcKind := metaField(key, ctx)
+	if key == "symmetryFunction" {
+		// symmetryFunction takes an optional identifier: "symmetryFunction
+		// = " with nothing after it is the empty token (textFileFormat's
+		// grammar; usd-core 26.11 reads testSdfParsing 159).
+		if p.newlineAhead() || p.peek() == ')' || p.peek() == ';' {
+			spec.Set(field, sdf.Token(""))
+			return nil
+		}
+	}
 	if err := p.sameLine("'='"); err != nil {
 		return err
 	}
-	field, arcKind := metaField(key, ctx)
 	switch arcKind {
 	case "references":
 		return p.referencesOp(spec, op, start, false)

@@ -39,6 +39,13 @@ func (p *parser) property(primPath string) (string, error) {
 	if tn == "" {
 		return "", p.errf("expected a property type, found %s", p.describe())
 	}
+	// A type name may be C++-qualified ("ThisType::IsBogus"): unknown to
+	// the registry, its value kept as text (usd-core 26.11 reads
+	// testSdfParsing 183_unknown_type_and_metadata).
+	for p.pos+2 < len(p.src) && p.src[p.pos] == ':' && p.src[p.pos+1] == ':' && isIdentStart(p.src[p.pos+2]) {
+		p.pos += 2
+		tn += "::" + p.ident(true)
+	}
 	// "float []" and "float[ ]" are arrays too: OpenUSD's grammar allows
 	// inline padding (spaces, tabs; not a line break) around the brackets
 	// (measured with usd-core 26.11).

@@ -342,6 +342,9 @@ func TestTextGrammarAgreesWithSdfParsing(t *testing.T) {
 		{"relationship target with a variant selection", "def \"P\"\n{\n    rel r = </A{v=x}B>\n}", false},
 		{"connection with a variant selection", "def \"P\"\n{\n    double c.connect = </A{v=x}B.y>\n}", false},
 		{"relationship default is not a target", "def \"P\"\n{\n    rel r.default = </A>\n}", true},
+		{"C++-qualified unknown type name", "def \"P\"\n{\n    ThisType::IsBogus foo = bogus (hidden = true)\n}", true},
+		{"symmetryFunction without a value", "def \"P\" (\n    symmetryFunction = \n)\n{\n}", true},
+		{"symmetryFunction without a value before ')'", "def \"P\" (symmetryFunction = )\n{\n}", true},
 	} {
 		_, err := Parse("t.usda", []byte("#usda 1.0\n"+c.body+"\n"))
 		if (err == nil) != c.ok {
