@@ -546,6 +546,16 @@ func coerceMeta(field string, v any) (any, error) {
 			return sdf.Token(s), nil
 		}
 		return nil, fmt.Errorf("expected a string")
+	case "displayUnit":
+		// An SdfUnit enum written as a bare name (usd-core 26.11 refuses
+		// "mm" quoted and names it does not know: testSdfParsing 89).
+		if t, ok := v.(sdf.Token); ok {
+			switch t {
+			case "deg", "rad", "default", "cm", "dm", "ft", "in", "km", "m", "mi", "mm", "yd":
+				return t, nil
+			}
+		}
+		return nil, fmt.Errorf("%v is not a valid display unit", v)
 	case "active", "instanceable", "hidden", "hasOwnedSubLayers":
 		switch t := v.(type) {
 		case bool:

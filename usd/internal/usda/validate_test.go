@@ -345,6 +345,9 @@ func TestTextGrammarAgreesWithSdfParsing(t *testing.T) {
 		{"C++-qualified unknown type name", "def \"P\"\n{\n    ThisType::IsBogus foo = bogus (hidden = true)\n}", true},
 		{"symmetryFunction without a value", "def \"P\" (\n    symmetryFunction = \n)\n{\n}", true},
 		{"symmetryFunction without a value before ')'", "def \"P\" (symmetryFunction = )\n{\n}", true},
+		{"displayUnit by name", "def \"P\"\n{\n    double a = 1 (displayUnit = mm)\n}", true},
+		{"displayUnit quoted", "def \"P\"\n{\n    double a = 1 (displayUnit = \"mm\")\n}", false},
+		{"displayUnit unknown", "def \"P\"\n{\n    double a = 1 (displayUnit = meter)\n}", false},
 	} {
 		_, err := Parse("t.usda", []byte("#usda 1.0\n"+c.body+"\n"))
 		if (err == nil) != c.ok {
