@@ -219,11 +219,9 @@ func (s *Stage) compose(p *Prim, depth int) {
 		instDepth = pathDepth(p.path)
 	}
 	if p.path != "/" {
-		idx := p.index
-		if instDepth > 0 && p.instDepth == 0 {
-			idx = prototypeIndex(idx, instDepth)
-		}
-		names = pcp.ChildNames(idx)
+		// An instance's child names come from its whole index, which
+		// pcp.ChildNames restricts to the nodes instances share.
+		names = pcp.ChildNames(p.index)
 	}
 	for _, n := range names {
 		cp := sdf.AppendChild(p.path, n)
@@ -246,21 +244,6 @@ func (s *Stage) compose(p *Prim, depth int) {
 		s.prims[cp] = c
 		s.compose(c, depth+1)
 	}
-}
-
-// prototypeIndex is the part of a prim index that an instance's prototype
-// sees: the nodes brought in by the arcs of the instance itself (at
-// namespace depth instDepth), without the root node's local opinions and
-// without ancestral arcs (Pcp_ChildNodeIsInstanceable).
-func prototypeIndex(idx *pcp.PrimIndex, instDepth int) *pcp.PrimIndex {
-	cp := *idx
-	cp.Nodes = make([]*pcp.Node, 0, len(idx.Nodes))
-	for _, n := range idx.Nodes {
-		if top := n.TopArc(); top != nil && top.ArcDepth() == instDepth {
-			cp.Nodes = append(cp.Nodes, n)
-		}
-	}
-	return &cp
 }
 
 func pathDepth(p string) int { return strings.Count(sdf.StripVariants(p), "/") }

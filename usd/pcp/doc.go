@@ -212,6 +212,10 @@
 // make it an instance either (inferred from usd-core 26.11). An inert
 // node's specs still resolve the arc that brought it: no
 // UnresolvedPrimPath (_PrimSpecExistsUnderNode reads the has-specs bit).
+// An instance's own child names come from its instanceable nodes only,
+// weakest first (PcpPrimIndex::ComputePrimChildNames for an instanceable
+// index, _ComposePrimChildNamesForInstance,
+// Pcp_TraverseInstanceableWeakToStrong).
 //
 // Variants (Task::PriorityOrder, _EvalNodeVariantSets,
 // _EvalNodeAuthoredVariant, _EvalNodeFallbackVariant, RetryVariantTasks):

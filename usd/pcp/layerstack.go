@@ -273,9 +273,23 @@ func ChildNames(idx *PrimIndex) []string {
 	var names []string
 	set := map[string]bool{}
 	prohibited := map[string]bool{}
+	// An instance's children are those of the nodes it shares with other
+	// instances (_ComposePrimChildNamesForInstance,
+	// Pcp_TraverseInstanceableWeakToStrong): not its local opinions nor
+	// those of its ancestors' arcs.
+	var shared map[*Node]bool
+	if primIndexIsInstanceable(idx, true) {
+		shared = map[*Node]bool{}
+		walkInstanceable(idx.Root, true, func(n *Node, instanceable bool) bool {
+			if instanceable {
+				shared[n] = true
+			}
+			return true
+		})
+	}
 	for i := len(idx.Nodes) - 1; i >= 0; i-- {
 		n := idx.Nodes[i]
-		if !n.Contributes() {
+		if !n.Contributes() || (shared != nil && !shared[n]) {
 			continue
 		}
 		names = applyChildRelocates(n, names, set, prohibited)
