@@ -132,6 +132,18 @@ func (e *env) show(id int64) gallery.Snapshot {
 	return s
 }
 
+// tryShow is show for a snapshot that may not exist yet (one a display
+// server creates when an image arrives): false instead of a failure.
+func (e *env) tryShow(id int64) (gallery.Snapshot, bool) {
+	e.t.Helper()
+	out, _, code := e.run("show", "--json", strconv.FormatInt(id, 10))
+	var s gallery.Snapshot
+	if code != 0 || json.Unmarshal([]byte(out), &s) != nil {
+		return s, false
+	}
+	return s, true
+}
+
 // pid returns the pid the render of snapshot id wrote, waiting for it.
 func (e *env) pid(id int64) int {
 	e.t.Helper()

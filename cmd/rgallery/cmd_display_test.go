@@ -82,7 +82,9 @@ func TestDisplayCommandStreamsIntoTheGallery(t *testing.T) {
 	e := newEnv(t)
 	pid, addr := e.startDisplayCmd("display", "--addr", "127.0.0.1:0")
 	streamOne(t, addr, "from pbrt")
-	waitFor(t, func() bool { s := e.show(1); return s.State == gallery.Finished })
+	// The server creates the snapshot when the image arrives, after
+	// streamOne returns: wait for it to exist, then to finish.
+	waitFor(t, func() bool { s, ok := e.tryShow(1); return ok && s.State == gallery.Finished })
 	if s := e.show(1); s.Renderer != display.Label || s.Label != "from pbrt" || s.OwnerPID != pid {
 		t.Fatalf("snapshot 1: %q %q owner %d, want tev, from pbrt, %d", s.Renderer, s.Label, s.OwnerPID, pid)
 	}
@@ -94,7 +96,9 @@ func TestServeDisplayServerFlag(t *testing.T) {
 	e := newEnv(t)
 	pid, addr := e.startDisplayCmd("serve", "--addr", "127.0.0.1:0", "--display-server", "127.0.0.1:0")
 	streamOne(t, addr, "into serve")
-	waitFor(t, func() bool { s := e.show(1); return s.State == gallery.Finished })
+	// The server creates the snapshot when the image arrives, after
+	// streamOne returns: wait for it to exist, then to finish.
+	waitFor(t, func() bool { s, ok := e.tryShow(1); return ok && s.State == gallery.Finished })
 	if s := e.show(1); s.OwnerPID != pid {
 		t.Fatalf("stream snapshot owned by %d, want serve's pid %d", s.OwnerPID, pid)
 	}
