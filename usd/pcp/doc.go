@@ -232,32 +232,11 @@
 // only when no waiting set has one does the strongest waiting set get the
 // first of the cache's fallbacks for it that names one of its variants at
 // the node's site (_ChooseBestFallbackAmongOptions over
-// PcpComposeSiteVariantSetOptions, PcpCache::SetVariantFallbacks). Every variant arc added restarts the
-// round (its arcs, then the waiting sets), so a selection authored inside
-// a stronger variant, or in a class or reference it brings, drives a set
-// whatever the order variantSets lists them in. While a subgraph is built
-// (a sub-root arc's ancestral opinions), a variant set of a prim takes the
-// selection the graphs it will join have already made for that set of the
-// same prim (layer stack and path), the outermost first: Pcp evaluates a
-// subgraph's variants only once it is attached, in the context of the
-// whole index (_AddArc builds it with evaluateVariantsAndDynamicPayloads
-// false; _EvalNodeAncestralVariantSets, _FindPriorVariantSelection;
-// TrickyInheritsInVariants2); failing that, the set's prim path is mapped
-// up through the subgraph, across each frame (the subgraph's root is the
-// requested site's parent, mapped by the node built for that site) and up
-// the outer graph to the root or the closest node it maps to; from there
-// the outer graph is searched down in strength order, the path mapped into
-// each node's namespace, and the first selection authored there wins over
-// the subgraph's own (_ComposeVariantSelection,
-// Pcp_TranslatePathFromNodeToRootOrClosestNode,
-// _ComposeVariantSelectionAcrossNodes; a selection authored at the parent
-// of a relocation source in a referencing layer stack drives the relocated
-// prim: "spooky" selections, TrickySpookyVariantSelection). Not yet
-// ported: deferring a subgraph's variants until it is attached and the
-// outer graph's implied classes are there (EvalNodeAncestralVariantSets
-// after EvalImpliedClasses in Task::Type): a selection reachable only
-// through a class implied later is missed
-// (TrickySpookyVariantSelectionInClass /Char/Anim/LeftLeg).
+// PcpComposeSiteVariantSetOptions, PcpCache::SetVariantFallbacks).
+// Every variant arc added restarts the round (its arcs, then the waiting
+// sets), so a selection authored inside a stronger variant, or in a class
+// or reference it brings, drives a set whatever the order variantSets
+// lists them in.
 //
 // Targets and connections (PcpBuildTargetIndex, targetIndex.cpp, as
 // UsdProperty::_GetTargets calls it: no cache for validation, so no
@@ -302,4 +281,34 @@
 // arc), so a moved hierarchy at the same site merges into it and
 // contributes with its map and time offset
 // (TestSpecializesPropagatedIntoDirectArcKeepsItsOffset).
+//
+// Ancestral variants (Pcp_BuildPrimIndex with
+// evaluateVariantsAndDynamicPayloads false, _AddArc,
+// _EvalNodeAncestralVariantSets, _AddAncestralVariantArc,
+// _ComposeVariantSelection): a subgraph built for a sub-root arc (the
+// arc's target's namespace ancestors) evaluates no variants at all. Once
+// it is attached to a prim's index, each of its nodes queues the variant
+// sets authored at the namespace ancestors of its site, up to the nearest
+// variant selection, skipping the depths where the node was restricted;
+// those are decided after every other arc and implied class, before the
+// nodes' own variant sets, strongest node first, shallower site first,
+// then authored order, authored selections before fallbacks (Task::Type,
+// Task::PriorityOrder). A selection is found by mapping the set's prim
+// path up from the node to the root or the closest node it maps to
+// (Pcp_TranslatePathFromNodeToRootOrClosestNode), then walking that node's
+// subtree in strength order with the path mapped into each node: a
+// variant node that already selects the set for that prim wins
+// (_FindPriorVariantSelection), else the first selection authored there
+// on a node that may give one (_ComposeVariantSelectionAcrossNodes;
+// variant nodes read it inside their variant). So a selection authored in
+// the referencing layer stack at the parent of a relocation source drives
+// the relocated prim ("spooky" selections, TrickySpookyVariantSelection),
+// and one authored on a class reaches an instance's ancestral variant
+// through the implied class's map function
+// (TrickySpookyVariantSelectionInClass). The ancestral variant arc's site
+// is the node's with the selection inserted after the set's prim
+// (/LegRig{LegRigStyle=1Leg}Anim), its namespace depth the set's prim's,
+// and it brings the opinions of that variant's namespace ancestors in a
+// subgraph of its own, skipping duplicate sites below a class arc
+// introduced at the node's depth.
 package pcp

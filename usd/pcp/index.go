@@ -54,8 +54,12 @@ type Node struct {
 	elidedSpecs bool
 	varsDone    bool            // every variant set of the node has its arc (or none)
 	varDone     map[string]bool // variant sets of the node already decided
-	implied     bool
-	fn          *mapFunc // map to the parent when not derived from mapSrc/mapDst (implied classes)
+	// ancVars are the node's pending ancestral variant sets: sets authored
+	// at namespace ancestors of its site, queued when a subgraph built
+	// without variants is attached (Task::EvalNodeAncestralVariantAuthored).
+	ancVars []ancVar
+	implied bool
+	fn      *mapFunc // map to the parent when not derived from mapSrc/mapDst (implied classes)
 	// tfn is an implied class's map to its parent with relocations
 	// (mapToParentFn); internal marks a reference or payload without an
 	// asset path.
@@ -429,15 +433,15 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 			}
 		}
 	}
-	// The site a frame is built for decides no variants there: Pcp
-	// evaluates them once the subgraph is attached, in the context of the
-	// whole index (_AddArc: evaluateVariantsAndDynamicPayloads false;
-	// AddTasksForNode). Its namespace ancestors' frames still decide
-	// theirs (see outerVariantSelection).
 	if fr != nil && fr.rootInert && path == fr.requested {
 		idx.Root.inert = true
 	}
-	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr, noVariants: fr != nil && path == fr.requested}
+	// A frame decides no variants, neither at the site it is built for
+	// nor at its namespace ancestors: Pcp evaluates them once the
+	// subgraph is attached, in the context of the whole index (_AddArc and
+	// _BuildInitialPrimIndexFromAncestor pass evaluateVariantsAndDynamicPayloads
+	// false; AddTasksForNode queues them; see evalAncestralVariants).
+	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr}
 	if fr != nil && !strings.HasSuffix(path, "}") && b.elideIfProhibited() {
 		idx.Nodes = b.strengthOrder()
 		return idx
@@ -564,6 +568,7 @@ func cloneChild(n *Node, parent *Node, name string) *Node {
 	c.arcsDone = false
 	c.varsDone = false
 	c.varDone = nil
+	c.ancVars = nil
 	out := &c
 	// Origins are re-linked after cloning; keep the old pointer for now.
 	for _, ch := range n.Children {
@@ -608,8 +613,6 @@ type builder struct {
 	depth int
 	frame *frame // nil for a prim of the stage
 	full  bool   // the capacity bound was hit: add no more nodes
-	// noVariants: variant sets are left to the graph the subgraph joins.
-	noVariants bool
 	// impliedTasks are the nodes whose class-based children are still to
 	// be implied to their parent (Task::EvalImpliedClasses).
 	impliedTasks map[*Node]bool
@@ -665,7 +668,12 @@ func (b *builder) expand() {
 			b.evalImpliedClasses(n)
 			continue
 		}
-		if !b.noVariants && (b.evalVariants(false) || b.evalVariants(true)) {
+		// A subgraph built for a sub-root arc evaluates no variants: once
+		// attached, the whole index evaluates them, ancestral sets first
+		// (Pcp_BuildPrimIndex with evaluateVariantsAndDynamicPayloads
+		// false; Task::EvalNodeAncestralVariant* before EvalNodeVariant*).
+		if b.frame == nil && (b.evalAncestralVariants(false) || b.evalAncestralVariants(true) ||
+			b.evalVariants(false) || b.evalVariants(true)) {
 			continue
 		}
 		break
@@ -752,6 +760,12 @@ func (b *builder) addArc(parent *Node, n *Node, o arcOpts) bool {
 	b.sortChildren(parent)
 	if o.ancestral {
 		b.addAncestral(n, o.skipDup)
+		if b.frame == nil {
+			// The subgraph skipped variants: queue the variant sets at
+			// the namespace ancestors of each of its nodes' sites
+			// (AddTasksForNode with evaluateAncestralVariantsAndDynamicPayloads).
+			walk(n, queueAncestralVariants)
+		}
 	}
 	// Any new edge may need implied classes (AddTasksForNode): a class
 	// node propagates the whole class hierarchy it belongs to; another
@@ -799,7 +813,7 @@ func (b *builder) siteInGraphs(parent *Node, ls *LayerStack, path string) bool {
 // (a reference to </A/B> sees what </A>'s own references say about B).
 func (b *builder) addAncestral(n *Node, skipDup bool) {
 	parent := sdf.ParentPath(n.Path)
-	if parent == "/" || parent == "" || n.Arc == ArcVariant {
+	if parent == "/" || parent == "" {
 		return
 	}
 	fr := &frame{parent: n.Parent, requested: n.Path, arc: n.Arc, prev: b.frame, outer: b, node: n, depth: 1, skipDup: skipDup,
@@ -1563,11 +1577,6 @@ func (b *builder) evalVariants(fallback bool) bool {
 				}
 				sel, ok = c.sel, c.ok
 			}
-			if osel, found := b.outerVariantSelection(n.LayerStack, sdf.StripVariants(n.Path), s.item); found {
-				sel, ok = osel, true
-			} else if osel, found := b.outerAuthoredSelection(n, s.item); found && !fallback {
-				sel, ok = osel, true
-			}
 			// No selection, or an authored empty one, with a fallback among
 			// the set's variants defers the set to the fallback pass
 			// (_ShouldUseVariantFallback: an empty vsel uses the fallback).
@@ -1669,139 +1678,178 @@ func authoredSelection(n *Node, path, set string, onErr func(expr string, err er
 	return "", false
 }
 
-// outerVariantSelection finds, while building a subgraph, the selection
-// the graphs it will join have already made for the variant set of the
-// same prim (layer stack and path), the outermost graph first: Pcp
-// evaluates a subgraph's variants only once it is attached, in the
-// context of the whole index (_EvalNodeAncestralVariantSets,
-// _FindPriorVariantSelection; TrickyInheritsInVariants2), so a stronger
-// selection made there drives the subgraph's set.
-func (b *builder) outerVariantSelection(ls *LayerStack, path, set string) (string, bool) {
-	var outers []*builder
-	for fr := b.frame; fr != nil; fr = fr.prev {
-		outers = append(outers, fr.outer)
-	}
-	for i := len(outers) - 1; i >= 0; i-- {
-		sel, found := "", false
-		walk(outers[i].idx.Root, func(m *Node) {
-			if found || m.Arc != ArcVariant || m.LayerStack != ls || m.inert {
-				return
-			}
-			for p := m.Path; strings.ContainsRune(p, '{'); {
-				j := strings.LastIndexByte(p, '{')
-				k := strings.IndexByte(p[j:], '}')
-				if k < 0 {
-					break
-				}
-				vs, v, _ := strings.Cut(p[j+1:j+k], "=")
-				if vs == set && sdf.StripVariants(p[:j]) == path {
-					sel, found = v, true
-					return
-				}
-				p = p[:j]
-			}
-		})
-		if found {
-			return sel, true
-		}
-	}
-	return "", false
-}
-
-// outerAuthoredSelection finds, while building a subgraph, a selection
-// for node n's variant set authored in the graphs the subgraph will join:
-// the set's prim path is mapped up through the subgraph to its root, then
-// across each frame (the root's path is the requested site's parent, and
-// the node built for it maps it to its parent) and up the outer graph,
-// to the root or the closest node it maps to; the selection authored at
-// the mapped path on the outermost node of that chain wins
-// (_ComposeVariantSelection, Pcp_TranslatePathFromNodeToRootOrClosestNode,
-// _ComposeVariantSelectionAcrossNodes; a selection authored in a
-// referencing layer stack at the parent of a relocation source drives the
-// relocated prim's variant: "spooky" selections, TrickySpookyVariantSelection).
-func (b *builder) outerAuthoredSelection(n *Node, set string) (string, bool) {
-	if b.frame == nil {
-		return "", false
-	}
-	var chain []pathAt
-	path := sdf.StripVariants(n.Path)
-	cur, fr := n, b.frame
-	outer := false
-	for {
-		for cur.Parent != nil {
-			p := cur.fnToParent().toTarget(path)
-			if p == "" {
-				return pickAuthored(chain, set)
-			}
-			cur, path = cur.Parent, p
-			if outer {
-				chain = append(chain, pathAt{cur, path})
-			}
-		}
-		if fr == nil || fr.node == nil {
-			break
-		}
-		// cur is the subgraph's root, built for the parent of the site
-		// requested: the node made for that site maps it into the outer
-		// graph.
-		if sdf.StripVariants(cur.Path) != sdf.ParentPath(sdf.StripVariants(fr.requested)) {
-			break
-		}
-		p := fr.node.fnToParent().toTarget(path)
-		if p == "" {
-			break
-		}
-		cur, path, fr, outer = fr.parent, p, fr.prev, true
-		chain = append(chain, pathAt{cur, path})
-	}
-	if len(chain) == 0 {
-		return "", false
-	}
-	// Search from the root (or the closest node) down its subgraph in
-	// strength order, the path mapped into each node's namespace
-	// (_ComposeVariantSelectionAcrossNodes).
-	start := chain[len(chain)-1]
-	sel, found := "", false
-	var visit func(m *Node, p string)
-	visit = func(m *Node, p string) {
-		if found {
-			return
-		}
-		if !m.inert {
-			site := p
-			if strings.ContainsRune(m.Path, '{') {
-				site = withVariantSelections(p, m.Path)
-			}
-			if s, ok := pickAuthored([]pathAt{{m, site}}, set); ok {
-				sel, found = s, true
-				return
-			}
-		}
-		for _, c := range m.Children {
-			if cp := c.fnToParent().toSource(p); cp != "" {
-				visit(c, cp)
-			}
-		}
-	}
-	visit(start.n, start.path)
-	return sel, found
-}
-
-// pathAt is a path in a node's namespace.
-type pathAt struct {
-	n    *Node
+// ancVar is an ancestral variant set of a node: a set authored at path,
+// a namespace ancestor of the node's site, num its place in the sets
+// authored there.
+type ancVar struct {
 	path string
+	set  string
+	num  int
 }
 
-// pickAuthored returns the selection for set authored at the outermost
-// site of chain that has one.
-func pickAuthored(chain []pathAt, set string) (string, bool) {
-	for i := len(chain) - 1; i >= 0; i-- {
-		if s, ok := authoredSelection(chain[i].n, chain[i].path, set, nil); ok {
-			return s, true
+// queueAncestralVariants queues the variant sets authored at the
+// namespace ancestors of n's site, up to the nearest variant selection
+// (_ScanAncestralArcs, _EvalNodeAncestralVariantSets), skipping the
+// depths at which n was restricted (_NodeCanContributeAncestralOpinions).
+// For one node, shallower sites go first, then authored order
+// (Task::PriorityOrder's (vsetPath, vsetNum)).
+func queueAncestralVariants(n *Node) {
+	// An implied relocation is a placeholder; a variant arc below it
+	// reaches the relocation's source again, a prohibited site whose
+	// subgraph Pcp culls (_ElidePrimIndexIfProhibited), which this package
+	// does not port for subgraphs: it queues none there
+	// (TrickyMultipleRelocations5).
+	if n.implied && n.Arc == ArcRelocate {
+		return
+	}
+	var chain []string
+	for p := sdf.ParentPath(n.Path); p != "/" && p != ""; p = sdf.ParentPath(p) {
+		chain = append(chain, p)
+		if strings.HasSuffix(p, "}") {
+			break
 		}
 	}
-	return "", false
+	for i := len(chain) - 1; i >= 0; i-- {
+		p := chain[i]
+		if !n.givesSelectionAt(p) {
+			continue
+		}
+		for k, s := range composeListOp(n.LayerStack, p, "variantSetNames", strKey) {
+			n.ancVars = append(n.ancVars, ancVar{path: p, set: s.item, num: k})
+		}
+	}
+}
+
+// evalAncestralVariants decides the first pending ancestral variant set,
+// in strength order of the nodes, that has an authored selection
+// (fallback false: _EvalNodeAuthoredVariant with isAncestral) or, when
+// none has, a fallback among its variants (_EvalNodeFallbackVariant), and
+// adds its arc: the node's site with the selection inserted after the
+// set's prim, its ancestral opinions built from that variant
+// (_AddAncestralVariantArc). It reports whether it added one.
+func (b *builder) evalAncestralVariants(fallback bool) bool {
+	added := false
+	b.each(func(n *Node) bool {
+		for i := 0; i < len(n.ancVars); i++ {
+			t := n.ancVars[i]
+			fb := b.fallbackAt(n.LayerStack, t.path, t.set)
+			var sel string
+			if fallback {
+				sel = fb
+			} else {
+				s, found := b.composeVariantSelection(n, sdf.StripVariants(t.path), t.set)
+				if !found || s == "" {
+					continue // waits for a fallback or a retry
+				}
+				sel = s
+			}
+			if sel == "" {
+				continue
+			}
+			n.ancVars = append(n.ancVars[:i:i], n.ancVars[i+1:]...)
+			rest := strings.TrimPrefix(n.Path[len(t.path):], "/")
+			vp := sdf.AppendVariant(t.path, t.set, sel) + rest
+			child := &Node{Arc: ArcVariant, LayerStack: n.LayerStack, Path: vp, Offset: n.Offset,
+				depth: pathDepth(t.path), siblingNum: t.num, mapSrc: vp, mapDst: n.Path}
+			// Inside a subtree of a class arc introduced at this depth,
+			// duplicate sites are skipped as the class arc skipped them.
+			skip := false
+			for m := n; m.Parent != nil; m = m.Parent {
+				skip = skip || (isClassArc(m.Arc) && m.depthBelowIntroduction() == 0 && !m.inert)
+			}
+			if b.addArc(n, child, arcOpts{ancestral: true, skipDup: skip}) {
+				added = true
+				return false
+			}
+			i--
+		}
+		return true
+	})
+	return added
+}
+
+// fallbackAt is fallbackSelection for the set authored at path in ls.
+func (b *builder) fallbackAt(ls *LayerStack, path, set string) string {
+	for _, fb := range b.cache.Fallbacks[set] {
+		if ls.HasSpec(sdf.AppendVariant(path, set, fb)) {
+			return fb
+		}
+	}
+	return ""
+}
+
+// composeVariantSelection finds the selection for the variant set of the
+// prim at pathInNode (no variant selections) in node n's namespace: the
+// path is mapped up to the root or the closest node it maps to
+// (Pcp_TranslatePathFromNodeToRootOrClosestNode); from there, in strength
+// order with the path mapped into each node, a variant node that already
+// selects the set for that prim (_FindPriorVariantSelection), else the
+// first selection authored at the path in a node that may give one
+// (_ComposeVariantSelectionAcrossNodes) wins (_ComposeVariantSelection).
+func (b *builder) composeVariantSelection(n *Node, pathInNode, set string) (string, bool) {
+	start, p := n, pathInNode
+	for start.Parent != nil {
+		q := start.fnToParent().toTarget(p)
+		if q == "" {
+			break
+		}
+		start, p = start.Parent, q
+	}
+	// visit walks start's subtree strong to weak with the path mapped into
+	// each node; f returning false stops the walk.
+	visit := func(f func(m *Node, p string) bool) {
+		stop := false
+		var rec func(m *Node, p string)
+		rec = func(m *Node, p string) {
+			if stop {
+				return
+			}
+			if !f(m, p) {
+				stop = true
+				return
+			}
+			for _, c := range m.Children {
+				if cp := c.fnToParent().toSource(p); cp != "" {
+					rec(c, cp)
+				}
+			}
+		}
+		rec(start, p)
+	}
+	sel, found := "", false
+	visit(func(m *Node, p string) bool {
+		if m.Arc != ArcVariant {
+			return true
+		}
+		intro := m.pathAtIntroduction()
+		if vs, v := lastVariantSelection(intro); vs == set && sdf.StripVariants(intro) == p {
+			sel, found = v, true
+			return false
+		}
+		return true
+	})
+	if found {
+		return sel, true
+	}
+	visit(func(m *Node, p string) bool {
+		if !m.givesSelectionAt(p) {
+			return true
+		}
+		site := p
+		if m.Arc == ArcVariant {
+			intro := m.pathAtIntroduction()
+			if q, ok := sdf.ReplacePrefix(p, sdf.StripVariants(intro), intro); ok {
+				site = q
+			}
+		} else if strings.ContainsRune(m.Path, '{') {
+			site = withVariantSelections(p, m.Path)
+		}
+		sel, found = authoredSelection(m, site, set, func(expr string, err error) {
+			b.errf("VariableExpressionError", "%s: variant selection %s for %q: %v", b.idx.Path, expr, set, err)
+		})
+		return !found
+	})
+	return sel, found
 }
 
 // lastVariantSelection returns the set and selection of the variant
