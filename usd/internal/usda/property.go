@@ -78,6 +78,13 @@ func (p *parser) property(primPath string) (string, error) {
 		// sdf/textParserHelpers.cpp: a second statement for the same
 		// attribute must keep its type.
 		return "", p.errAt(nameStart, "attribute '%s' already has type '%v', cannot change to '%s'", name, prev, tn)
+	} else if spec.Type == sdf.SpecAttribute {
+		// ... and its variability (usd-core 26.11 refuses "double foo"
+		// then "uniform double foo.connect", testSdfParsing 103).
+		_, wasUniform := spec.Get("variability")
+		if isUniform := variability == "uniform" || variability == "config"; isUniform != wasUniform {
+			return "", p.errAt(nameStart, "attribute '%s' already has another variability, cannot change to %s", name, map[bool]string{true: "uniform", false: "varying"}[isUniform])
+		}
 	}
 	// Suffixes: .connect, .timeSamples, .spline, .default
 	if p.peek() == '.' {
