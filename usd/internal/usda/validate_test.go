@@ -406,3 +406,18 @@ func TestStatementSeparatorsAndLineBreaks(t *testing.T) {
 		}
 	}
 }
+
+// TestPrimNamesFollowXIDRules pins SdfPath's identifier rule for prim
+// names with UTF-8 (XID_Start or '_', then XID_Continue): each name is
+// accepted or refused as usd-core 26.11 does.
+func TestPrimNamesFollowXIDRules(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"é": true, "_x": true, "aٰ": true, "㤼01৪": true, "a·b": true, "a‿b": true, "Ⅳ": true,
+		"a∫": false, "٣a": false, "㤼01৪∫": false, "x-y": false, "1a": false, "·a": false,
+	} {
+		_, err := Parse("t.usda", []byte("#usda 1.0\ndef \""+name+"\"\n{\n}\n"))
+		if (err == nil) != ok {
+			t.Errorf("prim name %q: error %v; usd-core 26.11 accepts it: %v", name, err, ok)
+		}
+	}
+}
