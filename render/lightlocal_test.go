@@ -78,19 +78,8 @@ func TestLocalLightBoundNeverMissesALight(t *testing.T) {
 // and with less error than the uniform choice.
 func TestLocalLightSelectionRectAndSunKnownAnswer(t *testing.T) {
 	rho, L, E := 0.6, 0.5, 3.0
-	s := &Scene{Materials: []*Material{Lambert(Vec3{rho, rho, rho})}}
-	s.Meshes = []*Mesh{QuadMesh(Vec3{-50, -50, 0}, Vec3{100, 0, 0}, Vec3{0, 100, 0})}
-	s.Instances = []Instance{{Mesh: 0, Transform: Identity}}
 	rect := &RectLight{LightBase: LightBase{ToWorld: Translate(Vec3{0, 0, 1}), Color: Vec3{1, 1, 1}, Intensity: L}, Width: 1000, Height: 1000}
-	s.Lights = []Light{rect, softSun(E, 35)}
-	s.Camera = DefaultCamera()
-	s.Camera.ToWorld = Translate(Vec3{0, 0, 3})
-	if err := s.Build(); err != nil {
-		t.Fatal(err)
-	}
-	if !s.lightSel.local() {
-		t.Fatal("two lights with bounds: want the per-point choice")
-	}
+	s := planeUnderRectAndSun(t, rho, rect, softSun(E, 35))
 	want := rho / math.Pi * (E*math.Cos(35*math.Pi/180) + L*rectIrradiance(-500, -500, 500, 500, 1))
 	// The mean at 16 spp; the error at one sample per pixel, every pixel
 	// an independent estimate (with more the sampler stratifies the
@@ -183,19 +172,8 @@ func TestLocalFloorOnlyForLightsThatCanReach(t *testing.T) {
 		{"behind the emitter", up(3, 1)},
 		{"below the horizon", up(0, -3)},
 	} {
-		s := &Scene{Materials: []*Material{Lambert(Vec3{rho, rho, rho})}}
-		s.Meshes = []*Mesh{QuadMesh(Vec3{-50, -50, 0}, Vec3{100, 0, 0}, Vec3{0, 100, 0})}
-		s.Instances = []Instance{{Mesh: 0, Transform: Identity}}
 		rect := &RectLight{LightBase: LightBase{ToWorld: c.xf, Color: Vec3{1, 1, 1}, Intensity: 5}, Width: 2, Height: 2}
-		s.Lights = []Light{rect, softSun(E, 0)}
-		s.Camera = DefaultCamera()
-		s.Camera.ToWorld = Translate(Vec3{0, 0, 3})
-		if err := s.Build(); err != nil {
-			t.Fatal(err)
-		}
-		if !s.lightSel.local() {
-			t.Fatal("two lights with bounds: want the per-point choice")
-		}
+		s := planeUnderRectAndSun(t, rho, rect, softSun(E, 0))
 		si := SurfaceInteraction{P: Vec3{0.1, 0.2, 0}, Ng: Vec3{0, 0, 1}, Ns: Vec3{0, 0, 1}, Color: Vec3{-1, -1, -1}, Mat: s.Materials[0]}
 		wo := Vec3{0, 0.6, 0.8}
 		var b bsdf
@@ -211,4 +189,24 @@ func TestLocalFloorOnlyForLightsThatCanReach(t *testing.T) {
 			t.Errorf("%s: mean %.5f, want %.5f; pixel RMSE %.3g at 1 spp (relative %.3g)", c.name, mean, want, math.Sqrt(mse), math.Sqrt(mse)/want)
 		}
 	}
+}
+
+// planeUnderRectAndSun builds a Lambertian plane (albedo rho, z = 0) lit by
+// a rect light and a sun, seen from above, and checks that the two lights
+// get the per-point light choice.
+func planeUnderRectAndSun(t *testing.T, rho float64, rect *RectLight, sun Light) *Scene {
+	t.Helper()
+	s := &Scene{Materials: []*Material{Lambert(Vec3{rho, rho, rho})}}
+	s.Meshes = []*Mesh{QuadMesh(Vec3{-50, -50, 0}, Vec3{100, 0, 0}, Vec3{0, 100, 0})}
+	s.Instances = []Instance{{Mesh: 0, Transform: Identity}}
+	s.Lights = []Light{rect, sun}
+	s.Camera = DefaultCamera()
+	s.Camera.ToWorld = Translate(Vec3{0, 0, 3})
+	if err := s.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.lightSel.local() {
+		t.Fatal("two lights with bounds: want the per-point choice")
+	}
+	return s
 }
