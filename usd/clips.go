@@ -296,11 +296,11 @@ func (s *Stage) newClipSet(def *clipDef) *clipSet {
 		for _, x := range a {
 			assets = append(assets, x.Authored)
 		}
-		active, _ = info["active"].([]sdf.Vec2d)
-		times, _ = info["times"].([]sdf.Vec2d)
-		if _, ok := info["active"].([]sdf.Vec2d); !ok {
+		var ok bool
+		if active, ok = info["active"].([]sdf.Vec2d); !ok {
 			return nil
 		}
+		times, _ = info["times"].([]sdf.Vec2d)
 	} else if tp, ok := info["templateAssetPath"].(string); ok {
 		var ok bool
 		assets, times, active, ok = s.deriveTemplateClips(def, tp)
@@ -402,17 +402,8 @@ func isAttrSpecPath(path, root string) bool {
 }
 
 func isUniform(spec *sdf.Spec) bool {
-	v, ok := spec.Get("variability")
-	if !ok {
-		return false
-	}
-	switch t := v.(type) {
-	case string:
-		return t == "uniform"
-	case Token:
-		return t == "uniform"
-	}
-	return fmt.Sprint(v) == "uniform"
+	v, _ := spec.Get("variability")
+	return v == sdf.VariabilityUniform
 }
 
 func sampleCount(spec *sdf.Spec) int {

@@ -94,8 +94,13 @@
 //     Ts binary data; EvalSpline evaluates them). Arrays and time
 //     samples are decoded lazily, on first Get. WriteUsdc writes crate
 //     files as OpenUSD does (0.8.0, upgraded as the values need).
-//   - Value clips: assetPaths/active/times, template clips, clip sets on
-//     ancestors.
+//   - Value clips as Usd_ClipSet composes and resolves them (clips.go):
+//     assetPaths/active/times, template clips, the clipSets list op, clip
+//     sets composed across the prim index and on ancestors, per-layer
+//     offsets, manifests, interpolateMissingClipValues, jump
+//     discontinuities.
+//   - Variable expressions in asset-valued attributes and reference and
+//     payload asset paths; path expression values mapped to the stage.
 //   - usdz: the first USD file (or nested usdz) is the root layer; assets
 //     resolve inside the package; nested packages.
 //   - Composition: layer stacks with sublayer offsets and timeCodesPerSecond
@@ -117,7 +122,7 @@
 //
 // # Not supported
 //
-//   - Value clip manifests and interpolateMissingClipValues; splines in
+//   - Splines in
 //     Attribute.Get (EvalSpline evaluates crate splines, without loops or
 //     Maya-form tangents; usda splines keep knot times and values only);
 //     collection membership expressions, variable expressions beyond
