@@ -71,7 +71,7 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 	}
 	r := clamp01(m.Roughness.Eval(si))
 	metal := clamp01(m.Metallic.Eval(si))
-	b.alpha = math.Max(r*r, minAlpha)
+	b.alpha = max(r*r, minAlpha)
 
 	// F0 and F90 as previewSurface.glslfx's evaluateLight: R = (1−ior)/
 	// (1+ior); the metallic workflow's specColor = mix(1, diffuseColor,
@@ -120,7 +120,7 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 	if cc > 0 {
 		b.cw = cc
 		ar := clamp01(m.ClearcoatRoughness.Eval(si))
-		b.alphaC = math.Max(ar*ar, minAlpha)
+		b.alphaC = max(ar*ar, minAlpha)
 		ea, eb := specAlbedo(cosO, ar)
 		eC = clamp01(b.r2*ea + (1-b.r2)*eb)
 		ec := clamp01(cc * eC)
@@ -248,7 +248,7 @@ func (b *bsdf) sample(woW Vec3, u0, u1, u2 float64) (Vec3, Vec3, float64, bool) 
 		wi = reflect(wo, ggxSampleVNDF(wo, b.alphaC, u1, u2))
 	default:
 		// The rest of u0 chooses reflection or refraction.
-		uc := math.Min((u0-b.pd-b.ps-b.pc)/b.pt, 1-1e-12)
+		uc := min((u0-b.pd-b.ps-b.pc)/b.pt, 1-1e-12)
 		var ok bool
 		if wi, ok = dielectricSample(wo, b.eta, b.alpha, uc, u1, u2); !ok {
 			return Vec3{}, Vec3{}, 0, false
@@ -340,7 +340,7 @@ func dielectricSample(wo Vec3, eta, a, uc, u1, u2 float64) (Vec3, bool) {
 
 func cosineHemisphere(u, v float64) Vec3 {
 	x, y := concentricDisk(u, v)
-	return Vec3{x, y, math.Sqrt(math.Max(0, 1-x*x-y*y))}
+	return Vec3{x, y, math.Sqrt(max(0, 1-x*x-y*y))}
 }
 
 // ggxD is the GGX normal distribution for a half vector with cos θ = c.
@@ -391,9 +391,9 @@ func ggxSampleVNDF(wo Vec3, a, u1, u2 float64) Vec3 {
 	p1 := r * math.Cos(phi)
 	p2 := r * math.Sin(phi)
 	s := 0.5 * (1 + vh.Z)
-	p2 = (1-s)*math.Sqrt(math.Max(0, 1-p1*p1)) + s*p2
-	nh := t1.Scale(p1).Add(t2.Scale(p2)).Add(vh.Scale(math.Sqrt(math.Max(0, 1-p1*p1-p2*p2))))
-	return Vec3{a * nh.X, a * nh.Y, math.Max(1e-9, nh.Z)}.Norm()
+	p2 = (1-s)*math.Sqrt(max(0, 1-p1*p1)) + s*p2
+	nh := t1.Scale(p1).Add(t2.Scale(p2)).Add(vh.Scale(math.Sqrt(max(0, 1-p1*p1-p2*p2))))
+	return Vec3{a * nh.X, a * nh.Y, max(1e-9, nh.Z)}.Norm()
 }
 
 // fresnelDielectric is the unpolarised Fresnel reflectance for light
@@ -440,11 +440,11 @@ func buildSpecAlbedoTable() *specAlbedoTable {
 	var t specAlbedoTable
 	const k = 8 // k² stratified visible-normal samples a cell
 	for i := 0; i < specAlbedoN; i++ {
-		c := math.Max(float64(i)/(specAlbedoN-1), 1e-3)
+		c := max(float64(i)/(specAlbedoN-1), 1e-3)
 		wo := Vec3{math.Sqrt(1 - c*c), 0, c}
 		for j := 0; j < specAlbedoN; j++ {
 			r := float64(j) / (specAlbedoN - 1)
-			al := math.Max(r*r, minAlpha)
+			al := max(r*r, minAlpha)
 			var sa, sb float64
 			for u := 0; u < k; u++ {
 				for v := 0; v < k; v++ {
@@ -471,7 +471,7 @@ func specAlbedo(c, r float64) (float64, float64) {
 	t := specAlbedoTab()
 	x := clamp01(c) * (specAlbedoN - 1)
 	y := clamp01(r) * (specAlbedoN - 1)
-	i, j := int(math.Min(x, specAlbedoN-2)), int(math.Min(y, specAlbedoN-2))
+	i, j := int(min(x, specAlbedoN-2)), int(min(y, specAlbedoN-2))
 	fx, fy := x-float64(i), y-float64(j)
 	at := func(tab *[specAlbedoN * specAlbedoN]float64) float64 {
 		p := tab[i*specAlbedoN+j:]

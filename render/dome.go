@@ -54,7 +54,7 @@ func (l *DomeLight) lookup(d Vec3) Vec3 {
 // latLongUV maps a direction to image coordinates in [0,1)², v down.
 func latLongUV(d Vec3) (float64, float64) {
 	lon := math.Atan2(d.X, d.Z)
-	lat := math.Asin(math.Max(-1, math.Min(1, d.Y)))
+	lat := math.Asin(max(-1, min(1, d.Y)))
 	return (math.Pi - lon) / (2 * math.Pi), (math.Pi/2 - lat) / math.Pi
 }
 
@@ -68,7 +68,7 @@ func latLongDir(u, v float64) Vec3 {
 func (l *DomeLight) sampleLi(p Vec3, u1, u2 float64, ls *lightSample) bool {
 	if l.dist == nil {
 		z := 1 - 2*u1
-		r := math.Sqrt(math.Max(0, 1-z*z))
+		r := math.Sqrt(max(0, 1-z*z))
 		phi := 2 * math.Pi * u2
 		*ls = lightSample{wi: Vec3{r * math.Cos(phi), r * math.Sin(phi), z}, li: l.radiance, dist: math.Inf(1), pdf: 1 / (4 * math.Pi)}
 		return true

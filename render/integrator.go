@@ -301,8 +301,8 @@ func (t *tracer) transmittance(r Ray, dist float64) float64 {
 // offsetRay moves a ray origin off the surface along the geometric normal
 // to the side of d, far enough to escape self-intersection.
 func offsetRay(p, ng, d Vec3) Vec3 {
-	eps := 1e-7 * (1 + math.Max(math.Abs(p.X), math.Max(math.Abs(p.Y), math.Abs(p.Z))))
-	eps = math.Max(eps, 1e-6)
+	eps := 1e-7 * (1 + max(math.Abs(p.X), max(math.Abs(p.Y), math.Abs(p.Z))))
+	eps = max(eps, 1e-6)
 	if ng.Dot(d) < 0 {
 		eps = -eps
 	}

@@ -105,7 +105,7 @@ func (l *DistantLight) cameraVisible() bool { return false }
 
 func uniformCone(u, v, cosMax float64) Vec3 {
 	c := 1 - u*(1-cosMax)
-	s := math.Sqrt(math.Max(0, 1-c*c))
+	s := math.Sqrt(max(0, 1-c*c))
 	phi := 2 * math.Pi * v
 	return Vec3{s * math.Cos(phi), s * math.Sin(phi), c}
 }
@@ -342,12 +342,12 @@ func (l *SphereLight) sampleLi(p Vec3, u1, u2 float64, ls *lightSample) bool {
 	dist := math.Sqrt(dist2)
 	axis := d.Scale(1 / dist)
 	sin2 := l.r * l.r / dist2
-	cosMax := math.Sqrt(math.Max(0, 1-sin2))
+	cosMax := math.Sqrt(max(0, 1-sin2))
 	wi := NewFrame(axis).ToWorld(uniformCone(u1, u2, cosMax))
 	t, ok := sphereHit(p, wi, l.center, l.r)
 	if !ok {
 		// Grazing sample lost to rounding: use the tangent distance.
-		t = math.Sqrt(math.Max(0, dist2-l.r*l.r))
+		t = math.Sqrt(max(0, dist2-l.r*l.r))
 	}
 	*ls = lightSample{wi: wi, li: l.radiance, dist: t, pdf: 1 / (2 * math.Pi * (1 - cosMax))}
 	return true
@@ -383,7 +383,7 @@ func (l *SphereLight) hit(r Ray, tMax float64) (float64, Vec3, float64, bool) {
 	if dist2 <= l.r*l.r {
 		return t, l.radiance, 0, true
 	}
-	cosMax := math.Sqrt(math.Max(0, 1-l.r*l.r/dist2))
+	cosMax := math.Sqrt(max(0, 1-l.r*l.r/dist2))
 	return t, l.radiance, 1 / (2 * math.Pi * (1 - cosMax)), true
 }
 

@@ -145,7 +145,7 @@ func isInfinite(l Light) bool {
 // power estimate that stays positive for any colour with some emission
 // (a pure blue light has a tiny luminance but real energy).
 func channelMean(c Vec3) float64 {
-	return (math.Max(0, c.X) + math.Max(0, c.Y) + math.Max(0, c.Z)) / 3
+	return (max(0, c.X) + max(0, c.Y) + max(0, c.Z)) / 3
 }
 
 // lightPower estimates the power (flux) a light sends into the scene:
@@ -216,12 +216,12 @@ func (ls *lightSelector) setupLocal(lights []Light) {
 	for i, l := range lights {
 		switch l := l.(type) {
 		case *DistantLight:
-			b[i] = lightBound{kind: boundDistant, phi: channelMean(l.irr), n: l.toLight, sinMax: math.Sqrt(math.Max(0, 1-l.cosMax*l.cosMax))}
+			b[i] = lightBound{kind: boundDistant, phi: channelMean(l.irr), n: l.toLight, sinMax: math.Sqrt(max(0, 1-l.cosMax*l.cosMax))}
 		case *RectLight:
 			c := l.corner.AddScaled(l.ex, 0.5).AddScaled(l.ey, 0.5)
 			b[i] = lightBound{kind: boundArea, phi: channelMean(l.radiance) * l.area, c: c, n: l.n, r: l.ex.Add(l.ey).Len() / 2}
 		case *DiskLight:
-			r := math.Max(l.ax.Len(), l.ay.Len())
+			r := max(l.ax.Len(), l.ay.Len())
 			b[i] = lightBound{kind: boundArea, phi: channelMean(l.radiance) * l.area, c: l.center, n: l.n, r: r}
 		case *SphereLight:
 			phi := channelMean(l.radiance) * math.Pi * l.r * l.r
@@ -258,7 +258,7 @@ func cosBound(c, s float64) float64 {
 		return 1 // within the widening
 	}
 	// cos(θ − θs) = cosθ cosθs + sinθ sinθs
-	return c*cs + math.Sqrt(math.Max(0, 1-c*c))*s
+	return c*cs + math.Sqrt(max(0, 1-c*c))*s
 }
 
 // importance estimates the irradiance the light gives at p with unit
@@ -284,7 +284,7 @@ func (b *lightBound) importanceParts(p, n Vec3, twoSided bool) (geom, cr float64
 		if twoSided {
 			c = math.Abs(c)
 		}
-		return b.phi, math.Max(0, cosBound(c, b.sinMax)), b.n
+		return b.phi, max(0, cosBound(c, b.sinMax)), b.n
 	}
 	d := b.c.Sub(p)
 	if b.kind == boundArea && d.Dot(b.n) >= 0 {
@@ -296,7 +296,7 @@ func (b *lightBound) importanceParts(p, n Vec3, twoSided bool) (geom, cr float64
 	d2 := d.Dot(d)
 	r2 := b.r * b.r
 	if d2 <= r2 {
-		return b.phi / math.Max(r2, 1e-12), 1, Vec3{} // inside the bounding sphere
+		return b.phi / max(r2, 1e-12), 1, Vec3{} // inside the bounding sphere
 	}
 	dist := math.Sqrt(d2)
 	w = d.Scale(1 / dist)
@@ -305,10 +305,10 @@ func (b *lightBound) importanceParts(p, n Vec3, twoSided bool) (geom, cr float64
 	if twoSided {
 		c = math.Abs(c)
 	}
-	cr = math.Max(0, cosBound(c, s))
+	cr = max(0, cosBound(c, s))
 	ce := 1.0
 	if b.kind == boundArea {
-		ce = math.Max(0, cosBound(-w.Dot(b.n), s))
+		ce = max(0, cosBound(-w.Dot(b.n), s))
 	}
 	return b.phi * ce / (d2 - r2), cr, w
 }
@@ -336,7 +336,7 @@ func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, bs *bsdf, wo Vec3, buf 
 		f := cr * k0
 		if cr > 0 && !w.IsBlack() {
 			fc, _ := bs.eval(wo, w)
-			f = math.Max(f, channelMean(fc))
+			f = max(f, channelMean(fc))
 		}
 		buf[i] = geom * f
 		sum += buf[i]

@@ -363,7 +363,7 @@ func mitre(pts []Vec3, i int, closed, corners bool) (Vec3, float64) {
 	if bis.Len() < 1e-9 {
 		return bend.Norm(), 4 // a U-turn
 	}
-	return bend.Norm(), 1 / math.Max(bis.Norm().Dot(d1), 0.25)
+	return bend.Norm(), 1 / max(bis.Norm().Dot(d1), 0.25)
 }
 
 // AppendRibbon appends a flat ribbon through the sampled centre line pts,

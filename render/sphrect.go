@@ -80,8 +80,8 @@ func (q *sphRect) sample(u, v float64) (p Vec3, s, t float64) {
 		cu = -cu
 	}
 	cu = clampUnit(cu)
-	xu := -(cu * q.z0) / math.Sqrt(math.Max(1e-300, 1-cu*cu))
-	xu = math.Min(math.Max(xu, q.x0), q.x1)
+	xu := -(cu * q.z0) / math.Sqrt(max(1e-300, 1-cu*cu))
+	xu = min(max(xu, q.x0), q.x1)
 	// v is uniform in the height along that line, seen from o.
 	dd := math.Sqrt(xu*xu + q.z0*q.z0)
 	h0 := q.y0 / math.Sqrt(dd*dd+q.y0*q.y0)
@@ -92,9 +92,9 @@ func (q *sphRect) sample(u, v float64) (p Vec3, s, t float64) {
 	if hv2 < 1-1e-12 {
 		yv = hv * dd / math.Sqrt(1-hv2)
 	}
-	yv = math.Min(math.Max(yv, q.y0), q.y1)
+	yv = min(max(yv, q.y0), q.y1)
 	p = q.o.AddScaled(q.x, xu).AddScaled(q.y, yv).AddScaled(q.z, q.z0)
 	return p, (xu - q.x0) / (q.x1 - q.x0), (yv - q.y0) / (q.y1 - q.y0)
 }
 
-func clampUnit(x float64) float64 { return math.Max(-1, math.Min(1, x)) }
+func clampUnit(x float64) float64 { return max(-1, min(1, x)) }
