@@ -240,8 +240,13 @@ func (s *Scene) Interaction(r Ray, h *Hit, si *SurfaceInteraction) {
 	pObj := t.v0.AddScaled(t.e1, h.U).AddScaled(t.e2, h.V)
 	ng := t.e1.Cross(t.e2)
 	ns := ng
-	if m.N != nil {
-		n0, n1, n2 := m.N[m.NIndices[3*id]], m.N[m.NIndices[3*id+1]], m.N[m.NIndices[3*id+2]]
+	if bl.nrm != nil {
+		// The slot's corner normals (zero for a mesh without normals,
+		// whose shading normal then falls back to ng below).
+		c := (*[9]float32)(bl.nrm[9*int(h.Prim):])
+		n0 := Vec3{float64(c[0]), float64(c[1]), float64(c[2])}
+		n1 := Vec3{float64(c[3]), float64(c[4]), float64(c[5])}
+		n2 := Vec3{float64(c[6]), float64(c[7]), float64(c[8])}
 		ns = n0.Scale(w).AddScaled(n1, h.U).AddScaled(n2, h.V)
 	}
 	if in.identity {
