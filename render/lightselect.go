@@ -30,11 +30,10 @@ import (
 //
 // With 2 to maxLocalLights lights that all have a bound (every kind but
 // the cylinder), the choice is made at each shading point instead, by an
-// estimate of the light each one gives there (lightBound.importance, after
-// Cycles' light tree importance: distance, and the cosines at the receiver
-// and at the emitter widened by the light's angular size; times the BSDF
-// towards the light, see pmfAt), mixed with localFloor of the global
-// choice. A sun low over a surface, or a key
+// estimate of the light each one gives there (lightBound.importance and
+// pmfAt: Cycles' light tree rule, the mean of the shares by an upper and a
+// lower bound of each light's irradiance, times the BSDF towards the
+// light). A sun low over a surface, or a key
 // light behind it, then gets few shadow rays there, and the highlights
 // and caustics of the one that matters get the rest. The MIS weight of an
 // emitter hit by a BSDF sample uses the probability the choice had at the
@@ -185,18 +184,16 @@ func lightPower(l Light, r float64) float64 {
 // the global power choice stays.
 const maxLocalLights = 8
 
-// localFloor is the share of the global (power) choice mixed into the
-// per-point one: no light that might still reach the point gets a zero
-// probability from a bound that was too tight.
-const localFloor = 0.1
-
-// lightBound is what the per-point importance needs of one light.
+// lightBound is what the per-point importance needs of one light, in the
+// terms of Cycles' light tree emitters (scene/light_tree.cpp
+// LightTreeEmitter: energy, bounding cone axis, theta_e).
 type lightBound struct {
 	kind   int     // boundDistant, boundArea, boundSphere, boundDome
-	phi    float64 // irradiance (distant, dome), radiance·area (area), radiance·π r² or intensity (sphere, point)
+	phi    float64 // irradiance (distant), radiance·π (dome), radiance·area (area), radiance·π r² or intensity (sphere, point)
 	c, n   Vec3    // centre; emission normal (area) or direction to the light (distant)
-	r      float64 // bounding radius (area, sphere)
-	sinMax float64 // distant: sine of the half angle
+	eu, ev Vec3    // area: half extents (the corners are c ± eu ± ev)
+	r      float64 // sphere radius
+	cosU   float64 // distant: cosine of the half angle
 }
 
 const (
@@ -216,21 +213,20 @@ func (ls *lightSelector) setupLocal(lights []Light) {
 	for i, l := range lights {
 		switch l := l.(type) {
 		case *DistantLight:
-			b[i] = lightBound{kind: boundDistant, phi: channelMean(l.irr), n: l.toLight, sinMax: math.Sqrt(max(0, 1-l.cosMax*l.cosMax))}
+			b[i] = lightBound{kind: boundDistant, phi: channelMean(l.irr), n: l.toLight, cosU: min(1, max(-1, l.cosMax))}
 		case *RectLight:
-			c := l.corner.AddScaled(l.ex, 0.5).AddScaled(l.ey, 0.5)
-			b[i] = lightBound{kind: boundArea, phi: channelMean(l.radiance) * l.area, c: c, n: l.n, r: l.ex.Add(l.ey).Len() / 2}
+			b[i] = lightBound{kind: boundArea, phi: channelMean(l.radiance) * l.area, c: l.center, n: l.n, eu: l.ex.Scale(0.5), ev: l.ey.Scale(0.5)}
 		case *DiskLight:
-			r := max(l.ax.Len(), l.ay.Len())
-			b[i] = lightBound{kind: boundArea, phi: channelMean(l.radiance) * l.area, c: l.center, n: l.n, r: r}
+			b[i] = lightBound{kind: boundArea, phi: channelMean(l.radiance) * l.area, c: l.center, n: l.n, eu: l.ax, ev: l.ay}
 		case *SphereLight:
 			phi := channelMean(l.radiance) * math.Pi * l.r * l.r
 			if l.r <= 0 {
 				phi = channelMean(l.radiance)
 			}
-			b[i] = lightBound{kind: boundSphere, phi: phi, c: l.center, r: l.r}
+			b[i] = lightBound{kind: boundSphere, phi: phi, c: l.center, r: max(0, l.r)}
 		case *DomeLight:
-			// Irradiance of a hemisphere of its mean radiance.
+			// Irradiance of a hemisphere of its mean radiance (Cycles:
+			// average radiance × π).
 			avg := 1.0
 			if l.dist != nil && l.Texture != nil && l.Texture.W > 0 && l.Texture.H > 0 {
 				avg = l.dist.total / (float64(l.Texture.W*l.Texture.H) * 2 / math.Pi)
@@ -246,122 +242,155 @@ func (ls *lightSelector) setupLocal(lights []Light) {
 	ls.bounds = b
 }
 
-// cosBound is an upper bound of cos of the angle between unit vectors
-// whose central angle has cosine c, when either may turn by an angle of
-// sine s (cos(max(0, θ − θs))).
-func cosBound(c, s float64) float64 {
-	if s >= 1 {
-		return 1
-	}
-	cs := math.Sqrt(1 - s*s)
-	if c >= cs {
-		return 1 // within the widening
-	}
-	// cos(θ − θs) = cosθ cosθs + sinθ sinθs
-	return c*cs + math.Sqrt(max(0, 1-c*c))*s
-}
+// sinOf is sin θ for cos θ, θ in [0, π].
+func sinOf(c float64) float64 { return math.Sqrt(max(0, 1-c*c)) }
 
-// importance estimates the irradiance the light gives at p with unit
-// normal n (both hemispheres when twoSided), from bounds that never
-// underestimate the cosines, in the spirit of Cycles' light tree
-// (kernel/light/tree.h, light_tree_node_importance): the angles to the
-// light's centre are widened by the angle its bounding sphere subtends.
-func (b *lightBound) importance(p, n Vec3, twoSided bool) float64 {
-	geom, cr, _ := b.importanceParts(p, n, twoSided)
-	return geom * cr
-}
-
-// importanceParts splits importance into the light's geometric term
-// (power over squared distance, emitter cosine bound), the receiver
-// cosine bound and the direction to the light's centre (zero for the dome
-// and from inside the bounding sphere).
-func (b *lightBound) importanceParts(p, n Vec3, twoSided bool) (geom, cr float64, w Vec3) {
+// importance returns the largest and smallest irradiance the light may
+// give at p with unit normal n (both hemispheres when twoSided), as Cycles'
+// light tree estimates them (kernel/light/tree.h light_tree_importance,
+// with the emitter parameters of area.h area_light_tree_parameters,
+// sun.h, point.h and background.h): the angle at the receiver and the
+// angle at the emitter widened (max) or narrowed (min) by θu, the half
+// angle the light subtends (for an area light: the largest angle between
+// its centre and a corner), energy over the squared distance to the
+// centre (max) or to the farthest corner (min). Zero for a one-sided
+// emitter whose plane p is behind (exact) and for a light wholly below the
+// horizon of an opaque surface. It also returns the direction to the
+// light's centre (zero for the dome and from inside a sphere light) and
+// the receiver cosine there.
+func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w Vec3, cosC float64) {
+	var cosU, dMin, dMax float64
+	// The emitter's cone: axis·(−w) is cos θ; θo = 0 and θe = π/2 for
+	// area, sphere and distant lights (the sphere's axis points at p, so
+	// θ = 0), and the dome covers every direction.
+	cosTheta := 1.0
 	switch b.kind {
 	case boundDome:
-		return b.phi, 1, Vec3{}
+		return b.phi, 0, Vec3{}, 0 // θo = π, θe = 0: no lower bound
 	case boundDistant:
-		c := n.Dot(b.n)
-		if twoSided {
-			c = math.Abs(c)
+		w, cosU, dMin, dMax = b.n, b.cosU, 1, 1/max(b.cosU, 1e-12)
+	case boundSphere:
+		d := b.c.Sub(p)
+		dist := d.Len()
+		if !(dist > b.r) {
+			// Inside: Cycles takes the whole sphere of directions and
+			// r/√2 as the distance.
+			dd := max(b.r/math.Sqrt2, 1e-6)
+			return b.phi / (dd * dd), 0, Vec3{}, 0
 		}
-		return b.phi, max(0, cosBound(c, b.sinMax)), b.n
+		w = d.Scale(1 / dist)
+		cosU = sinOf(b.r / dist)
+		dMin, dMax = dist, dist/max(cosU, 1e-12)
+	case boundArea:
+		d := b.c.Sub(p)
+		if d.Dot(b.n) >= 0 {
+			// Behind (or in) the plane of a one-sided planar emitter: no
+			// point of it shines here.
+			return 0, 0, Vec3{}, 0
+		}
+		if !twoSided && n.Dot(d)+math.Abs(n.Dot(b.eu))+math.Abs(n.Dot(b.ev)) <= 0 {
+			return 0, 0, Vec3{}, 0 // wholly below the horizon
+		}
+		dist := d.Len()
+		w = d.Scale(1 / dist)
+		dMin, dMax, cosU = dist, dist, 1.0
+		for k := 0; k < 4; k++ {
+			q := b.c.AddScaled(b.eu, float64(k&1)*2-1).AddScaled(b.ev, float64(k&2)-1).Sub(p)
+			ql := q.Len()
+			if ql > 0 {
+				cosU = min(cosU, w.Dot(q)/ql)
+			}
+			dMax = max(dMax, ql)
+		}
+		cosTheta = -w.Dot(b.n)
 	}
-	d := b.c.Sub(p)
-	if b.kind == boundArea && d.Dot(b.n) >= 0 {
-		// Behind (or in) the plane of a one-sided planar emitter: no
-		// point of it shines here (RectLight and DiskLight hit and
-		// sampleLi), wherever p is against its bounding sphere.
-		return 0, 0, Vec3{}
-	}
-	d2 := d.Dot(d)
-	r2 := b.r * b.r
-	if d2 <= r2 {
-		return b.phi / max(r2, 1e-12), 1, Vec3{} // inside the bounding sphere
-	}
-	dist := math.Sqrt(d2)
-	w = d.Scale(1 / dist)
-	s := b.r / dist // sine of the subtended half angle
-	c := n.Dot(w)
+	sinU := sinOf(cosU)
+	cosI := n.Dot(w)
 	if twoSided {
-		c = math.Abs(c)
+		cosI = math.Abs(cosI)
 	}
-	cr = max(0, cosBound(c, s))
-	ce := 1.0
-	if b.kind == boundArea {
-		ce = max(0, cosBound(-w.Dot(b.n), s))
+	sinI := sinOf(cosI)
+	cosMinInc := 1.0 // cos(max(θi − θu, 0))
+	if cosI < cosU {
+		cosMinInc = cosI*cosU + sinI*sinU
 	}
-	return b.phi * ce / (d2 - r2), cr, w
+	if !twoSided && cosMinInc < 0 {
+		return 0, 0, w, cosI
+	}
+	cosMaxInc := max(0, cosI*cosU-sinI*sinU) // cos(min(θi + θu, π))
+	sinTheta := sinOf(cosTheta)
+	cosTmU := cosTheta*cosU + sinTheta*sinU // cos(θ − θu)
+	cosMinOut := 1.0
+	if cosTheta < cosU {
+		if !(cosTmU > 0) {
+			return 0, 0, w, cosI // the emitter faces away (θ − θu ≥ θe)
+		}
+		cosMinOut = cosTmU
+	}
+	maxI = math.Abs(cosMinInc * b.phi * cosMinOut / (dMin * dMin))
+	cosTpU := cosTheta*cosU - sinTheta*sinU // cos(θ + θu)
+	if cosTheta >= 0 && cosU >= 0 && cosTpU >= 0 {
+		minI = math.Abs(cosMaxInc * b.phi * cosTpU / (dMax * dMax))
+	}
+	return maxI, minI, w, cosI
 }
 
 // local reports whether the choice depends on the shading point.
 func (ls *lightSelector) local() bool { return ls.bounds != nil }
 
 // pmfAt fills buf (len(pmf)) with the probabilities of choosing each light
-// at p with normal n, seen from wo through the BSDF bs: each light's
-// importance is its geometric term times the larger of a diffuse-like
-// bound (the receiver cosine bound times the diffuse weight plus a tenth
-// of the others, over π) and the BSDF's f·cos towards the light's centre,
-// normalised and mixed with localFloor of the global pmf. The BSDF factor
-// goes beyond Cycles' light tree (which knows only the normal): at a gold
-// sphere whose mirror direction meets the sun, the sun gets nearly every
-// shadow ray even where the key light gives more irradiance, and the
-// caustics that path feeds are no longer the fireflies of a 50/50 choice.
-// A light the centre direction misses keeps the diffuse-like bound and the
-// floor, so no light that reaches the point gets a zero probability.
+// at p with normal n, seen from wo through the BSDF bs, by Cycles' light
+// tree rule for the emitters of one leaf (kernel/light/tree.h
+// light_tree_cluster_select_emitter and light_tree_pdf): the mean of the
+// shares by the upper and by the lower importance bound (importance),
+// or of the upper-bound share and a uniform choice among the lights with
+// a positive upper bound when every lower bound is zero. A light gets
+// probability 0 only when its upper bound is 0, i.e. it cannot reach p.
+//
+// Both bounds are multiplied by how much more the BSDF gives towards the
+// light's centre than a diffuse-like lobe (kd plus a tenth of the other
+// weights, over π), never less than 1; this goes beyond Cycles' tree
+// (its f_a is 1): at a gold sphere whose mirror direction meets the sun,
+// the sun gets nearly every shadow ray even where the key light gives
+// more irradiance, and the caustics that path feeds are no longer the
+// fireflies of an even choice. A light the centre direction misses keeps
+// the diffuse-like weight. Unbiased whatever the weights, as the MIS
+// weights of BSDF-sampled emitter hits read these same probabilities.
 func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, bs *bsdf, wo Vec3, buf []float64) {
 	k0 := (channelMean(bs.kd) + 0.1*(channelMean(bs.ks)+bs.kc+bs.kt)) / math.Pi
-	sum, floor := 0.0, 0.0
+	var sumMax, sumMin float64
+	nPos := 0
+	var mins [maxLocalLights]float64 // lower bounds (at most maxLocalLights lights are local)
 	for i := range ls.bounds {
-		geom, cr, w := ls.bounds[i].importanceParts(p, n, twoSided)
-		f := cr * k0
-		if cr > 0 && !w.IsBlack() {
+		maxI, minI, w, cosC := ls.bounds[i].importance(p, n, twoSided)
+		if maxI > 0 && cosC > 0 && !w.IsBlack() && k0*cosC > 0 {
 			fc, _ := bs.eval(wo, w)
-			f = max(f, channelMean(fc))
+			if r := channelMean(fc) / (k0 * cosC); r > 1 && !math.IsInf(r, 1) {
+				maxI *= r
+				minI *= r
+			}
 		}
-		buf[i] = geom * f
-		sum += buf[i]
-		if buf[i] > 0 {
-			floor += ls.pmf[i]
+		buf[i], mins[i] = maxI, minI
+		sumMax += maxI
+		sumMin += minI
+		if maxI > 0 {
+			nPos++
 		}
 	}
-	if !(sum > 0) || math.IsInf(sum, 1) || !(floor > 0) {
+	if !(sumMax > 0) || math.IsInf(sumMax, 1) || math.IsInf(sumMin, 1) {
 		copy(buf, ls.pmf)
 		return
 	}
-	// The floor goes only to the lights whose bound leaves them some
-	// light here: a zero bound is a proof (the point is behind the
-	// one-sided emitter, or the whole light is below the horizon of an
-	// opaque BSDF; the cosine bounds are conservative), as Cycles' light
-	// tree gives such a light no importance. Elsewhere the floor's shadow
-	// rays would return nothing and the lights that do shine would be
-	// weighted by 1/(1 − floor) on the others: a Bernoulli noise of
-	// relative variance floor/(1 − floor) per sample on surfaces one light
-	// reaches. Unbiased either way, as the MIS weights of BSDF-sampled
-	// emitter hits read these same probabilities.
-	for i, g := range ls.pmf {
-		if buf[i] > 0 {
-			buf[i] = (1-localFloor)*buf[i]/sum + localFloor*g/floor
+	for i := range buf {
+		if buf[i] <= 0 {
+			buf[i] = 0
+			continue
 		}
+		q := 1 / float64(nPos)
+		if sumMin > 0 {
+			q = mins[i] / sumMin
+		}
+		buf[i] = 0.5 * (buf[i]/sumMax + q)
 	}
 }
 
