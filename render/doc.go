@@ -12,7 +12,9 @@
 //
 // Sampling and output (each file's comment cites its reference):
 //   - lightselect.go: next-event estimation picks a light with probability
-//     proportional to its estimated power (pbrt-v4's PowerLightSampler);
+//     proportional to its estimated power (pbrt-v4's PowerLightSampler),
+//     or with up to 8 lights at each shading point by Cycles' light tree
+//     rule (upper and lower importance bounds, kernel/light/tree.h);
 //     Settings.UniformLights restores the uniform choice.
 //   - adaptive.go: Settings.AdaptiveThreshold > 0 stops converged pixels
 //     (Cycles' adaptive sampling error estimate); Progress counts the
