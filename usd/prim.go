@@ -351,30 +351,9 @@ func (p *Prim) IsInstance() bool {
 	return false
 }
 
-// instanceKey identifies the composition arcs of an instance: instances
-// with equal keys share a prototype.
-func (p *Prim) instanceKey() string {
-	var b strings.Builder
-	for _, n := range p.index.Nodes {
-		if n.Arc == pcp.ArcRoot || !n.HasSpecs() {
-			continue
-		}
-		b.WriteString(n.Arc.String())
-		b.WriteByte('|')
-		b.WriteString(n.LayerStack.ID())
-		b.WriteByte('|')
-		b.WriteString(n.Path)
-		b.WriteByte(';')
-	}
-	if v, ok := p.Metadata("variantSelection"); ok {
-		if m, ok := v.(map[string]string); ok {
-			for k, x := range m {
-				b.WriteString(k + "=" + x + ";")
-			}
-		}
-	}
-	return b.String()
-}
+// instanceKey identifies what an instance shares: instances with equal
+// keys share a prototype (pcp.InstanceKey, OpenUSD's PcpInstanceKey).
+func (p *Prim) instanceKey() string { return pcp.InstanceKey(p.index) }
 
 // Prototype returns, for an instance, the prim that stands for the shared
 // prototype: the first instance (in namespace order) with the same
@@ -535,18 +514,21 @@ func (p *Prim) VariantSelections() map[string]string {
 // the prim's own, or for a prim below an instance the index of the
 // corresponding prim below the prototype's source instance. Only when the
 // prim's instance is that source, not itself below another instance, and
-// no nested instance lies between them is that the prim's own index;
-// otherwise this falls back to the prototype's nodes (p.index), those
-// that contribute.
+// no nested instance (a prim strictly between them that is an instance,
+// not one merely instanceable: Pcp_PrimIndexIsInstanceable) lies between
+// them is that the prim's own index; otherwise this falls back to the
+// prototype's nodes (p.index), those that contribute. A prim that is
+// itself a nested instance takes its own data from the enclosing
+// prototype, so it does not count.
 func (p *Prim) variantIndex() (*pcp.PrimIndex, bool) {
 	if p.instDepth == 0 {
 		return p.srcIndex, true
 	}
 	// A nested instance (an instanceable prim between the instance and p)
 	// has a prototype of its own, whose source may be another instance.
-	inst := p
+	inst := p.parent
 	for inst != nil && pathDepth(inst.path) > p.instDepth {
-		if inst.IsInstanceable() {
+		if inst.IsInstance() {
 			return p.index, false
 		}
 		inst = inst.parent

@@ -542,3 +542,78 @@ def "S"
 		t.Errorf("prim stack %v, want %v", st, want)
 	}
 }
+
+// TestInstanceKeyHasArcTimeOffsets pins PcpInstanceKey: instances share a
+// prototype only when their instancing arcs agree in type, site and time
+// offset to the root, and their variant selections agree. /Scaled
+// references the same prim as /Plain and /Plain2 with another offset, so
+// it has a prototype of its own (usd-core 26.11: two prototypes).
+func TestInstanceKeyHasArcTimeOffsets(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+def "Plain" (instanceable = true
+    references = @./asset.usda@</Asset>) {}
+def "Plain2" (instanceable = true
+    references = @./asset.usda@</Asset>) {}
+def "Scaled" (instanceable = true
+    references = @./asset.usda@</Asset> (scale = 2)) {}
+def "Shaded" (instanceable = true
+    variants = {string shade = "red"}
+    references = @./asset.usda@</Asset>) {}
+`,
+		"asset.usda": `#usda 1.0
+def "Asset"
+{
+    def "x"
+    {
+    }
+}
+`,
+	})
+	var groups []string
+	for _, insts := range s.Instances() {
+		var ps []string
+		for _, q := range insts {
+			ps = append(ps, q.Path())
+		}
+		sort.Strings(ps)
+		groups = append(groups, fmt.Sprint(ps))
+	}
+	sort.Strings(groups)
+	want := []string{"[/Plain /Plain2]", "[/Scaled]", "[/Shaded]"}
+	if !reflect.DeepEqual(groups, want) {
+		t.Errorf("prototypes %v, want %v", groups, want)
+	}
+}
+
+// TestProxyVariantSetsFromWholeIndexOfInstanceableNonInstance pins
+// UsdVariantSets::GetNames on an instance proxy: every node of the prim
+// index of the prim below the prototype's source counts, inert ones too.
+// /B/x is instanceable (asset.usda says so) but not an instance itself
+// (all its arcs are ancestral: Pcp_PrimIndexIsInstanceable), so it is
+// an ordinary proxy of /B's prototype and its local, inert opinion names
+// the set lod (usd-core 26.11: ['lod']).
+func TestProxyVariantSetsFromWholeIndexOfInstanceableNonInstance(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+def "B" (instanceable = true
+    references = @./asset.usda@</Asset>)
+{
+    over "x" (prepend variantSets = "lod")
+    {
+    }
+}
+`,
+		"asset.usda": `#usda 1.0
+def "Asset"
+{
+    def "x" (instanceable = true)
+    {
+    }
+}
+`,
+	})
+	if got := mustPrim(t, s, "/B/x").VariantSetNames(); !reflect.DeepEqual(got, []string{"lod"}) {
+		t.Errorf("variant sets of /B/x %v, want [lod]", got)
+	}
+}

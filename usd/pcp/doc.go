@@ -215,7 +215,24 @@
 // An instance's own child names come from its instanceable nodes only,
 // weakest first (PcpPrimIndex::ComputePrimChildNames for an instanceable
 // index, _ComposePrimChildNamesForInstance,
-// Pcp_TraverseInstanceableWeakToStrong).
+// Pcp_TraverseInstanceableWeakToStrong). InstanceKey is PcpInstanceKey:
+// the instanceable nodes strong to weak (arc type, site, time offset to
+// the root; a subtree pruned at each unless the index has a payload) and
+// the strongest variant selection per set over the contributing nodes.
+//
+// Culling (PcpComputePrimIndex with inputs.cull, _CullSubtreesWithNoOpinions,
+// _NodeCanBeCulled): a stage prim's finished index culls each node below
+// the one that introduced its arc whose subtree is culled and which has no
+// spec it can contribute (an inherit of the root layer stack whose origin
+// was introduced below a root prim stays); the root and the nodes of arcs
+// authored at this level stay. A child's index, cloned from it, does not
+// have them (Finalize removed them): they give no child names and their
+// relocations prohibit nothing. Every prim index, not only a sub-root
+// arc's, is then checked against the relocation-source salted earth
+// policy once its ancestors' opinions are in (_ElidePrimIndexIfProhibited
+// in Pcp_BuildPrimIndex; an error only for an arc's target); a stage prim
+// meets it below an instance, whose names come from instanceable nodes
+// while a non-instanceable node below an instanceable one stays active.
 //
 // Variants (Task::PriorityOrder, _EvalNodeVariantSets,
 // _EvalNodeAuthoredVariant, _EvalNodeFallbackVariant, RetryVariantTasks):

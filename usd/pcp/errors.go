@@ -200,13 +200,24 @@ func (b *builder) errAtNode(n *Node, kind, format string, args ...any) {
 // reaches a prohibited site), and the subgraph is elided: its root inert,
 // its other nodes culled. The root of the requested site's level counts
 // only when the arc's node contributes (a relocation node does not).
+//
+// Without a frame (a prim of the stage) the policy applies the same way
+// but reports nothing (Pcp records the error only with a previous frame).
+// Such a prim is composed only where Pcp's child names keep a prohibited
+// name: below an instance, whose names come from its instanceable nodes
+// (_ComposePrimChildNamesForInstance), while a node made inert by
+// Pcp_DisableNonInstanceableNodesVisitor is skipped but one below an
+// instanceable node is not.
 func (b *builder) elideIfProhibited() bool {
 	fr := b.frame
-	rootCounts := b.idx.Path != fr.requested || !(fr.node.inert || fr.arc == ArcRelocate)
+	rootCounts := fr == nil || b.idx.Path != fr.requested || !(fr.node.inert || fr.arc == ArcRelocate)
 	var hit *Node
 	var visit func(n *Node)
 	visit = func(n *Node) {
 		if hit != nil {
+			return
+		}
+		if n.culled {
 			return
 		}
 		counts := n.Contributes()
@@ -225,10 +236,12 @@ func (b *builder) elideIfProhibited() bool {
 	if hit == nil {
 		return false
 	}
-	t := b.top()
-	t.idx.Errors = append(t.idx.Errors, newError("ArcToProhibitedChild", t.idx.Path,
-		"%s: %s arc to @%s@<%s> reaches @%s@<%s>, the source of a relocation: ignored",
-		t.idx.Path, fr.arc, fr.node.LayerStack.Root().Identifier, fr.requested, hit.LayerStack.Root().Identifier, hit.Path))
+	if fr != nil {
+		t := b.top()
+		t.idx.Errors = append(t.idx.Errors, newError("ArcToProhibitedChild", t.idx.Path,
+			"%s: %s arc to @%s@<%s> reaches @%s@<%s>, the source of a relocation: ignored",
+			t.idx.Path, fr.arc, fr.node.LayerStack.Root().Identifier, fr.requested, hit.LayerStack.Root().Identifier, hit.Path))
+	}
 	// Culled nodes stay in Pcp's graph until it is finalized, and their
 	// has-specs bits answer the UnresolvedPrimPath check of the arc.
 	walk(b.idx.Root, func(m *Node) {

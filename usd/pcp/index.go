@@ -442,14 +442,73 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 	// _BuildInitialPrimIndexFromAncestor pass evaluateVariantsAndDynamicPayloads
 	// false; AddTasksForNode queues them; see evalAncestralVariants).
 	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr}
-	if fr != nil && !strings.HasSuffix(path, "}") && b.elideIfProhibited() {
+	if !strings.HasSuffix(path, "}") && b.elideIfProhibited() {
 		idx.Nodes = b.strengthOrder()
 		return idx
 	}
 	b.expand()
 	b.checkUnresolved()
+	if fr == nil {
+		c.cullSubtreesWithNoOpinions(idx.Root)
+	}
 	idx.Nodes = b.strengthOrder()
 	return idx
+}
+
+// cullSubtreesWithNoOpinions marks culled the nodes of a stage prim's
+// finished index that Pcp culls (PcpComputePrimIndex with inputs.cull,
+// as a UsdStage asks: _CullSubtreesWithNoOpinions, _NodeCanBeCulled):
+// a node below the one that introduced its arc (depth below introduction
+// above 0) whose subtree is all culled and which has no specs it may
+// contribute, unless it is an inherit in the stage's layer stack whose
+// origin was introduced below a root prim (Pcp keeps those for
+// CsdPrim::GetBases). The root and the nodes of arcs authored at this
+// level stay, specs or not. Finalize removes them from Pcp's graph, so a
+// child index cloned from this one does not have them: they give no
+// child names and their layer stack's relocations prohibit no child
+// (_ComposePrimChildNames, _ComposeIsProhibitedPrimChild skip them).
+//
+// Pcp culls a propagated specializes subtree and then the matching
+// nodes of its origin subtree; this package keeps one specializes
+// subtree in place, culled by the same rule. Symmetry, which keeps a
+// node too, is not composed here.
+func (c *Cache) cullSubtreesWithNoOpinions(root *Node) {
+	var rec func(n *Node) bool
+	rec = func(n *Node) bool {
+		all := true
+		for _, ch := range n.Children {
+			if !rec(ch) {
+				all = false
+			}
+		}
+		switch {
+		case n.culled:
+			return true
+		case n.Parent == nil || n.depthBelowIntroduction() == 0 || !all || n.HasSpecs():
+			return false
+		case n.Arc == ArcInherit && n.LayerStack == c.root:
+			o := n
+			if n.Origin != nil && n.Origin != n.Parent {
+				o = originRoot(n)
+			}
+			if strings.Count(sdf.StripVariants(o.pathAtIntroduction()), "/") != 1 {
+				return false
+			}
+		}
+		n.culled = true
+		return true
+	}
+	rec(root)
+}
+
+// originRoot is the node whose arc first caused n to be added
+// (PcpNodeRef::GetOriginRootNode): the origin chain followed up to a node
+// whose origin is its parent.
+func originRoot(n *Node) *Node {
+	for n.Origin != nil && n.Origin != n.Parent {
+		n = n.Origin
+	}
+	return n
 }
 
 // checkUnresolved reports the reference and payload arcs authored on this

@@ -289,7 +289,7 @@ func ChildNames(idx *PrimIndex) []string {
 	}
 	for i := len(idx.Nodes) - 1; i >= 0; i-- {
 		n := idx.Nodes[i]
-		if !n.Contributes() || (shared != nil && !shared[n]) {
+		if n.culled || !n.Contributes() || (shared != nil && !shared[n]) {
 			continue
 		}
 		names = applyChildRelocates(n, names, set, prohibited)
@@ -675,4 +675,55 @@ func shortName(id string) string {
 		return id[i+1:]
 	}
 	return id
+}
+
+// InstanceKey identifies what an instanceable index shares with other
+// instances (PcpInstanceKey): its instancing arcs, strong to weak (the
+// instanceable nodes Pcp_TraverseInstanceableStrongToWeak visits, each
+// pruning its subtree unless the index has a payload: arc type, site and
+// time offset to the root), then the variant selections authored on
+// every node that contributes, the strongest per set
+// (PcpComposeSiteVariantSelections). Instances with equal keys share a
+// prototype (Usd_InstanceKey adds value clips, the population mask and
+// load rules, which a stage opened here leaves alike).
+func InstanceKey(idx *PrimIndex) string {
+	var b strings.Builder
+	walkInstanceable(idx.Root, true, func(n *Node, instanceable bool) bool {
+		if !instanceable {
+			return true
+		}
+		fmt.Fprintf(&b, "%s|%s|%s|%v|%v;", n.Arc, n.LayerStack.id, n.Path, n.Offset.Offset, n.Offset.Scale)
+		return idx.HasPayload
+	})
+	sel := map[string]string{}
+	for _, n := range idx.Nodes {
+		if n.culled || !n.Contributes() {
+			continue
+		}
+		for _, l := range n.LayerStack.Layers {
+			spec := l.Specs[n.Path]
+			if spec == nil {
+				continue
+			}
+			if v, ok := spec.Get("variantSelection"); ok {
+				if m, ok := v.(map[string]string); ok {
+					for k, x := range m {
+						if _, seen := sel[k]; !seen {
+							sel[k] = x
+						}
+					}
+				}
+			}
+		}
+	}
+	sets := make([]string, 0, len(sel))
+	for k := range sel {
+		sets = append(sets, k)
+	}
+	sort.Strings(sets)
+	b.WriteString("|variants")
+	for _, k := range sets {
+		fmt.Fprintf(&b, "|%s=%s", k, sel[k])
+	}
+	return b.String()
 }
