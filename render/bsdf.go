@@ -52,6 +52,15 @@ func schlick(c float64) float64 {
 
 // setup fills b for the material at si seen from world direction woW.
 func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
+	b.setupBlurred(m, si, woW, 0)
+}
+
+// setupBlurred is setup with every microfacet lobe's GGX α raised to at
+// least minA (Cycles' bsdf_blur → bsdf_microfacet_blur, alpha =
+// max(alpha, roughness), for Filter Glossy; see glossyFilterAlpha). The
+// layers below a lobe keep 1 − the blurred lobe's directional albedo, so
+// a blurred layered material still conserves energy as the sharp one does.
+func (b *bsdf) setupBlurred(m *Material, si *SurfaceInteraction, woW Vec3, minA float64) {
 	ns, ng := si.Ns, si.Ng
 	// The authored normal points outside: a ray arriving against it enters
 	// the material, one arriving along it leaves.
@@ -70,6 +79,9 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 		albedo = si.Color
 	}
 	r := clamp01(m.Roughness.Eval(si))
+	if minA > r*r {
+		r = math.Sqrt(min(minA, 1)) // α = roughness², as the tables are indexed
+	}
 	metal := clamp01(m.Metallic.Eval(si))
 	b.alpha = max(r*r, minAlpha)
 
@@ -120,6 +132,9 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 	if cc > 0 {
 		b.cw = cc
 		ar := clamp01(m.ClearcoatRoughness.Eval(si))
+		if minA > ar*ar {
+			ar = math.Sqrt(min(minA, 1))
+		}
 		b.alphaC = max(ar*ar, minAlpha)
 		ea, eb := specAlbedo(cosO, ar)
 		eC = clamp01(b.r2*ea + (1-b.r2)*eb)

@@ -16,6 +16,9 @@
 //     or with up to 8 lights at each shading point by Cycles' light tree
 //     rule (upper and lower importance bounds, kernel/light/tree.h);
 //     Settings.UniformLights restores the uniform choice.
+//   - integrator.go: Settings.FilterGlossy is Cycles' Filter Glossy
+//     (blurs microfacet lobes after unlikely bounces; biased, off by
+//     default in Settings, on at Cycles' 1.0 in the render-worker command).
 //   - adaptive.go: Settings.AdaptiveThreshold > 0 stops converged pixels
 //     (Cycles' adaptive sampling error estimate); Progress counts the
 //     samples really planned.

@@ -16,6 +16,8 @@ type tracer struct {
 	sel        *lightSelector
 	selPmf     []float64      // light choice at the current vertex (local selection)
 	filter     *filterSampler // nil: box filter
+	// filterGlossy is Settings.FilterGlossy (0: off).
+	filterGlossy float64
 	// aov receives the AOVs of the current sample; nil when the film
 	// has none.
 	aov            *aovSample
@@ -70,6 +72,26 @@ func (t *tracer) sample(x, y, index int) Vec3 {
 	return t.li(ray, tMax)
 }
 
+// glossyFilterAlpha is the smallest GGX α of the microfacet lobes at a
+// vertex under Filter Glossy fg > 0, after bounces whose smallest BSDF
+// sampling density was minPdf: Cycles' surface_shader_prepare_closures
+// (kernel/integrator/surface_shader.h), blur_pdf = minPdf/fg and, when
+// it is below 1, α ≥ ½·√(1 − blur_pdf); 0 (no blur) for camera rays
+// (minPdf = +Inf), when fg is 0, and after sharp bounces (blur_pdf ≥ 1).
+// Cycles keeps min_ray_pdf in path_state (shade_surface.h: the minimum of
+// the unguided BSDF pdfs of the path's bounces; transparent pass-through
+// does not count).
+func glossyFilterAlpha(minPdf, fg float64) float64 {
+	if !(fg > 0) {
+		return 0
+	}
+	bp := minPdf / fg
+	if !(bp < 1) {
+		return 0
+	}
+	return 0.5 * math.Sqrt(1-max(bp, 0))
+}
+
 func powerHeuristic(a, b float64) float64 {
 	a2 := a * a
 	return a2 / (a2 + b*b)
@@ -94,7 +116,8 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 	// pmf is the light choice at the last scattering vertex, which the MIS
 	// weight of an emitter hit by its BSDF sample needs.
 	pmf := sel.pmf
-	specular := true // camera rays count as "no MIS"
+	specular := true      // camera rays count as "no MIS"
+	minPdf := math.Inf(1) // smallest BSDF pdf of the path's bounces (Filter Glossy)
 	passes := 0
 	for depth := 0; ; {
 		t.rays++
@@ -176,7 +199,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			break
 		}
 		wo := ray.D.Neg()
-		b.setup(m, si, wo)
+		b.setupBlurred(m, si, wo, glossyFilterAlpha(minPdf, t.filterGlossy))
 		if depth == 0 && a != nil && !a.hit {
 			a.hit = true
 			a.depth = si.P.Sub(t.camPos).Dot(t.camFwd)
@@ -243,6 +266,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		}
 		beta = beta.Mul(f).Scale(1 / pdf)
 		prevPdf = pdf
+		minPdf = min(minPdf, pdf)
 		specular = false
 		depth++
 		// Russian roulette from the first bounce on, continuing with
