@@ -127,7 +127,9 @@ func runOne(ctx context.Context, cfg Config, name, file string) (Result, error) 
 	res := Result{Name: name, Image: filepath.Join(cfg.OutDir, name+".exr")}
 	args := []string{"render-worker", "--res", fmt.Sprintf("%dx%d", cfg.Width, cfg.Height),
 		"--spp", fmt.Sprint(cfg.SPP), "--max-bounces", fmt.Sprint(cfg.MaxBounces), "--threads", fmt.Sprint(cfg.Threads),
-		"--exr", res.Image, "--png", filepath.Join(cfg.OutDir, name+".png"), "--final-only", file}
+		"--exr", res.Image, "--png", filepath.Join(cfg.OutDir, name+".png"), "--final-only",
+		// Unbiased, as the Cycles references (blur_glossy = 0, no clamping).
+		"--filter-glossy", "0", file}
 	cmd := exec.CommandContext(ctx, cfg.Executable, args...)
 	setOwnGroup(cmd)
 	cmd.Cancel = func() error { return killGroup(cmd) }

@@ -45,6 +45,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&aovs, "aovs", "on", "write the AOV layers (albedo, normal, depth, emission, diffuse/specular direct/indirect) into the EXR and the film: on or off")
 	fs.StringVar(&denoise, "denoise", "off", "on adds a denoised copy of the image as the EXR layer \"denoised\" and shows it in the PNG preview (the raw image stays the base layer)")
 	fs.StringVar(&cfg.Filter, "filter", "box", "pixel filter: box or blackman-harris (Cycles' default, 1.5 px)")
+	fs.Float64Var(&cfg.FilterGlossy, "filter-glossy", DefaultFilterGlossy, "Cycles' Filter Glossy: blur sharp highlights seen through diffuse or rough bounces, which removes caustic fireflies but is biased (0 = off, unbiased; Cycles' default is 1)")
 	fs.Float64Var(&cfg.AdaptiveThreshold, "adaptive-threshold", 0, "adaptive sampling: stop pixels whose noise estimate is below this (Cycles' default is 0.01; 0 = off, every pixel gets every sample)")
 	fs.StringVar(&cfg.OutEXR, "exr", "", "write the linear float image here (OpenEXR)")
 	fs.StringVar(&cfg.OutPNG, "png", "", "write an sRGB preview here (PNG)")
@@ -102,6 +103,10 @@ the same --seed rendering disjoint --samples ranges merge exactly.
 		fmt.Fprintf(stderr, "render-worker: --adaptive-threshold %v: want a number >= 0\n", cfg.AdaptiveThreshold)
 		return 2
 	}
+	if !(cfg.FilterGlossy >= 0) || cfg.FilterGlossy > 1e6 {
+		fmt.Fprintf(stderr, "render-worker: --filter-glossy %v: want a number >= 0\n", cfg.FilterGlossy)
+		return 2
+	}
 	cfg.Seed = uint32(seed)
 	fb, err := usd.ParseVariantFallbacks(fallbk)
 	if err != nil {
@@ -133,3 +138,7 @@ the same --seed rendering disjoint --samples ranges merge exactly.
 	}
 	return 0
 }
+
+// DefaultFilterGlossy is the --filter-glossy default: Cycles' Filter
+// Glossy as Blender sets it for a new scene (1.0).
+const DefaultFilterGlossy = 1.0

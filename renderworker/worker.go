@@ -57,6 +57,10 @@ type Config struct {
 	// Filter is the pixel filter, "box" (or "") or "blackman-harris"
 	// (Cycles' default, 1.5 px).
 	Filter string
+	// FilterGlossy is render.Settings.FilterGlossy (Cycles' Filter
+	// Glossy; 0 = off, the unbiased estimate). The command's flag
+	// defaults to Cycles' (Blender's) 1.0.
+	FilterGlossy float64
 	// NoAOVs leaves the AOV layers out of the EXR and the film (the
 	// worker writes them by default: see WriteEXR).
 	NoAOVs bool
@@ -161,6 +165,7 @@ func run(ctx context.Context, cfg Config, in io.Reader, emit *emitter, start tim
 		Seed:            cfg.Seed,
 
 		AdaptiveThreshold: cfg.AdaptiveThreshold,
+		FilterGlossy:      cfg.FilterGlossy,
 	}
 	set.Filter = filter
 	set.AOVs = !cfg.NoAOVs

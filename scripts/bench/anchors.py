@@ -66,7 +66,7 @@ def read_exr(path):
 def ours(rg, usd, res, spp, seed, exr):
     args = [rg, "render-worker", "--res", res, "--spp", str(spp), "--max-bounces", "4", "--threads", "2",
             "--seed", str(seed), "--exr", exr, "--final-only", "--filter", os.environ.get("FILTER", "blackman-harris"),
-            "--aovs", "off", usd]
+            "--aovs", "off", "--filter-glossy", "0", usd]
     p = subprocess.run(args, capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit("anchors: %s failed: %s" % (" ".join(args), p.stderr[-2000:]))
