@@ -38,6 +38,11 @@ type Prim struct {
 
 	clipsOnce sync.Once
 	clips     []*clipSet // clips.go: own clip sets, then the nearest ancestor's
+
+	// pcpErrs are the composition errors of the prim's index; the stage
+	// reports them only if UsdStage would have computed that index
+	// (Stage.primIndexErrors).
+	pcpErrs []error
 }
 
 func (p *Prim) propertyOpinions() map[string][]opinion {
@@ -334,21 +339,14 @@ func (p *Prim) IsInstanceable() bool {
 	return b
 }
 
-// IsInstance reports whether the prim is instanceable and has composition
-// arcs that can be shared, i.e. it would be an instance in OpenUSD.
+// IsInstance reports whether the prim is an instance in OpenUSD's sense:
+// active, and its index instanceable (Usd_PrimData's instance flag,
+// Pcp_PrimIndexIsInstanceable): some node with specs is brought by an arc
+// of the prim itself or lies below one (an implied class counts: it is
+// added for the prim, not copied from its parent), and the strongest
+// instanceable opinion of the contributing nodes is true.
 func (p *Prim) IsInstance() bool {
-	if !p.IsInstanceable() || p.index == nil {
-		return false
-	}
-	// Pcp_PrimIndexIsInstanceable: some node brought in by an arc of the
-	// prim itself (not due to an ancestor) has specs.
-	d := pathDepth(p.path)
-	for _, n := range p.index.Nodes {
-		if top := n.TopArc(); top != nil && top.ArcDepth() == d && n.HasSpecs() {
-			return true
-		}
-	}
-	return false
+	return p.index != nil && p.IsActive() && p.index.IsInstanceable()
 }
 
 // instanceKey identifies what an instance shares: instances with equal
@@ -356,9 +354,9 @@ func (p *Prim) IsInstance() bool {
 func (p *Prim) instanceKey() string { return pcp.InstanceKey(p.index) }
 
 // Prototype returns, for an instance, the prim that stands for the shared
-// prototype: the first instance (in namespace order) with the same
-// composition arcs. Its subtree is the prototype's content. Nil for
-// non-instances.
+// prototype: its source instance (see sourceInstances), the instance
+// with the same composition arcs that UsdStage indexes first. Its subtree is the
+// prototype's content. Nil for non-instances.
 func (p *Prim) Prototype() *Prim {
 	if !p.IsInstance() {
 		return nil
@@ -367,21 +365,67 @@ func (p *Prim) Prototype() *Prim {
 }
 
 func (s *Stage) prototypeOf(p *Prim) *Prim {
-	s.protoOnce.Do(func() {
-		s.protos = map[string]*Prim{}
-		for q := range s.Traverse() {
-			if q.IsInstance() {
-				k := q.instanceKey()
-				if s.protos[k] == nil {
-					s.protos[k] = q
-				}
-			}
-		}
-	})
+	s.protoOnce.Do(func() { s.protos = s.sourceInstances(nil) })
 	if q := s.protos[p.instanceKey()]; q != nil {
 		return q
 	}
 	return p
+}
+
+// sourceInstances picks the source instance of each prototype, keyed by
+// instance key, as UsdStage does while it composes: Pcp computes the
+// indexes of every active prim's children (inactive prims and all, classes
+// and overs included), except below an instance, whose children are
+// computed only when it is the first instance registered with its key
+// (_NameChildrenPred, Usd_InstanceCache::RegisterInstancePrimIndex).
+// PcpCache's parallel indexer registers them as its tasks run, each
+// prim's children spawned in order once its index is done
+// (_ParallelIndexer::_ComputeIndex); a worker runs the task it spawned
+// last first, so on one thread (PXR_WORK_THREAD_LIMIT=1, and most often
+// on more) the order is depth first with siblings last to first: that
+// is the order taken here. visit, if not nil, is called on every prim
+// whose index UsdStage computes, in that order.
+func (s *Stage) sourceInstances(visit func(*Prim)) map[string]*Prim {
+	protos := map[string]*Prim{}
+	var rec func(p *Prim)
+	rec = func(p *Prim) {
+		for i := len(p.children) - 1; i >= 0; i-- {
+			c := p.children[i]
+			if visit != nil {
+				visit(c)
+			}
+			if !c.IsActive() {
+				continue
+			}
+			if c.IsInstance() {
+				k := c.instanceKey()
+				if protos[k] != nil {
+					continue
+				}
+				protos[k] = c
+			}
+			rec(c)
+		}
+	}
+	rec(s.root)
+	return protos
+}
+
+// primIndexErrors returns the composition errors of the prim indexes that
+// UsdStage computes (sourceInstances): UsdStage::GetCompositionErrors
+// collects those of the indexes in its PcpCache, and the children of an
+// instance that is not its prototype's source are never indexed.
+// They are listed in namespace order.
+func (s *Stage) primIndexErrors() []error {
+	indexed := map[*Prim]bool{}
+	s.sourceInstances(func(p *Prim) { indexed[p] = true })
+	var out []error
+	for p := range s.TraverseAll() {
+		if indexed[p] {
+			out = append(out, p.pcpErrs...)
+		}
+	}
+	return out
 }
 
 // Instances groups the stage's instances by prototype (see Prim.Prototype).

@@ -181,6 +181,7 @@ func Open(file string, opts ...OpenOption) (*Stage, error) {
 	s.prims["/"] = s.root
 	rootErrs := len(s.cache.LayerErrors)
 	s.compose(s.root, 0)
+	s.errs = append(s.errs, s.primIndexErrors()...)
 	// The errors of the layer stacks that arcs brought in (a missing or
 	// cyclic sublayer, invalid relocates there), as Pcp reports them when
 	// the layer stack is first computed.
@@ -226,9 +227,6 @@ func (s *Stage) compose(p *Prim, depth int) {
 	for _, n := range names {
 		cp := sdf.AppendChild(p.path, n)
 		idx := s.cache.PrimIndex(cp)
-		s.errs = append(s.errs, idx.Errors...)
-		s.errs = append(s.errs, idx.RelocationSourceErrors()...)
-		s.errs = append(s.errs, idx.ProhibitedChildErrors()...)
 		// Below an instance, Pcp has already made the nodes that are not
 		// the instance's arcs inert (Pcp_DisableNonInstanceableNodesVisitor,
 		// applied where each child's index is built); the stage filters
@@ -240,6 +238,9 @@ func (s *Stage) compose(p *Prim, depth int) {
 		// UsdStage::_ComposeChildren instantiates each name of
 		// PcpPrimIndex::ComputePrimChildNames.
 		c := &Prim{stage: s, path: cp, name: n, parent: p, index: idx, srcIndex: full, instDepth: instDepth}
+		c.pcpErrs = append(c.pcpErrs, idx.Errors...)
+		c.pcpErrs = append(c.pcpErrs, idx.RelocationSourceErrors()...)
+		c.pcpErrs = append(c.pcpErrs, idx.ProhibitedChildErrors()...)
 		p.children = append(p.children, c)
 		s.prims[cp] = c
 		s.compose(c, depth+1)

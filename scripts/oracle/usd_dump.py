@@ -16,6 +16,14 @@ import signal
 import sys
 import time
 
+# One work thread: UsdStage picks the source instance of each prototype as
+# its parallel indexing tasks happen to run (Usd_InstanceCache: "the source
+# prim index for a prototype may change from run to run"), and composition
+# errors and instance proxies' indexes follow that choice. On one thread
+# the order is fixed (depth first, siblings last to first), which is what
+# usd/prim.go's sourceInstances reproduces. Set before pxr reads it.
+os.environ.setdefault("PXR_WORK_THREAD_LIMIT", "1")
+
 from pxr import Gf, Pcp, Sdf, Tf, Usd, Vt  # noqa: F401
 
 

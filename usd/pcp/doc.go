@@ -59,8 +59,10 @@
 // in the same layer stack as a node on the path from the arc's parent to
 // the root, where either path is a namespace prefix of the other, is not
 // added and is an ArcCycle error of the prim. The walk continues across
-// frames, with the target path moved from the subgraph's root path to the
-// path requested of it. Variant arcs are never cycles, nor are implied
+// frames, with the target path moved as the subgraph's root moves to the
+// path requested of it: the requested path with the root's path replaced
+// by the target (an arc to /P found building /M for /M/y is checked as
+// /P/y; rule layer arc-cycle-target-moves-with-requested-site). Variant arcs are never cycles, nor are implied
 // class arcs under a relocation. Besides, an index is bounded (64 nested
 // frames, 2048 nodes): past that it is an IndexCapacityExceeded error
 // (PcpErrorIndexCapacityExceeded), never unbounded growth.
@@ -81,7 +83,22 @@
 // subgraph is elided, and the arc still counts as resolved by the specs
 // of the culled nodes (_ElidePrimIndexIfProhibited,
 // _ComposeIsProhibitedPrimChild, _PrimSpecExistsUnderNodeAtIntroduction).
-// UnresolvedPrimPath counts each node's specs whether it is inert or not. A reference, payload or sublayer
+// UnresolvedPrimPath is checked last, for the prim whose index is built,
+// on each reference and payload node added for it (those of merged
+// sub-root subgraphs included, culled ones too), never inside a
+// subgraph's own build; a node introduced at this prim counts the
+// has-specs bits of its subtree, inert nodes included, one introduced at
+// an ancestor of its target the specs at each node's path at
+// introduction, and the inert placeholder Pcp adds at the pseudo-root
+// "/" for an arc to a layer without defaultPrim always has one
+// (_EvalUnresolvedPrimPathError, AddTasksForNode,
+// _PrimSpecExistsUnderNodeAtIntroduction; rule layer
+// unresolved-prim-path-checked-at-introduction). The stage reports the
+// errors of the indexes UsdStage computes: not those of the children of
+// an instance that is not its prototype's source (the first instance
+// registered, in the order of the parallel indexer on one thread: depth
+// first, siblings last to first; UsdStage's _NameChildrenPred,
+// Usd_InstanceCache; rule layer errors-only-of-indexed-prims). A reference, payload or sublayer
 // offset that is not finite, has no finite inverse or has a scale below
 // or (for arcs) equal to 0 is InvalidReferenceOffset /
 // InvalidSublayerOffset, and no offset is used (SdfLayerOffset::IsValid).
@@ -99,7 +116,8 @@
 //
 // References and payloads (_EvalRefOrPayloadArcs): list ops composed over
 // the layer stack; an empty asset path is an internal arc; no prim path
-// means the target layer's defaultPrim (UnresolvedPrimPath without one);
+// means the target layer's defaultPrim (UnresolvedPrimPath without one,
+// and an inert placeholder arc to the layer's pseudo-root);
 // the arc's offset composes with the authoring layer's offset and, for
 // external arcs, the ratio of timeCodesPerSecond. A reference or payload
 // whose target subtree has no prim spec is UnresolvedPrimPath
@@ -218,7 +236,8 @@
 // Pcp_TraverseInstanceableWeakToStrong). InstanceKey is PcpInstanceKey:
 // the instanceable nodes strong to weak (arc type, site, time offset to
 // the root; a subtree pruned at each unless the index has a payload) and
-// the strongest variant selection per set over the contributing nodes.
+// the strongest variant selection per set over the contributing nodes;
+// an implied class added for the prim counts as a direct arc there.
 //
 // Culling (PcpComputePrimIndex with inputs.cull, _CullSubtreesWithNoOpinions,
 // _NodeCanBeCulled): a stage prim's finished index culls each node below

@@ -242,12 +242,10 @@ func (b *builder) elideIfProhibited() bool {
 			"%s: %s arc to @%s@<%s> reaches @%s@<%s>, the source of a relocation: ignored",
 			t.idx.Path, fr.arc, fr.node.LayerStack.Root().Identifier, fr.requested, hit.LayerStack.Root().Identifier, hit.Path))
 	}
-	// Culled nodes stay in Pcp's graph until it is finalized, and their
-	// has-specs bits answer the UnresolvedPrimPath check of the arc.
-	walk(b.idx.Root, func(m *Node) {
-		b.idx.Root.elidedSpecs = b.idx.Root.elidedSpecs || m.LayerStack.HasSpec(m.Path)
-	})
+	// Culled nodes stay in Pcp's graph until it is finalized, and the
+	// UnresolvedPrimPath checks see them (checkUnresolved).
 	b.idx.Root.inert = true
+	b.idx.Root.culledKids = b.idx.Root.Children
 	b.idx.Root.Children = nil
 	b.idx.prohibited = true
 	return true

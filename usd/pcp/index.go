@@ -49,11 +49,17 @@ type Node struct {
 	// (PcpNodeRef::GetSpecContributionRestrictedDepth).
 	restricted int
 	arcsDone   bool
-	// elidedSpecs: the node's subgraph was elided as a prohibited child
-	// (elideIfProhibited) and had prim specs.
-	elidedSpecs bool
-	varsDone    bool            // every variant set of the node has its arc (or none)
-	varDone     map[string]bool // variant sets of the node already decided
+	// culledKids are the children the node had when its subgraph was
+	// elided as a prohibited child (elideIfProhibited): Pcp culls them
+	// but keeps them in the graph until it is finalized, and the
+	// UnresolvedPrimPath checks of the prim's index see them
+	// (checkUnresolved). They are not copied to child prims' indexes.
+	culledKids []*Node
+	// fromParent: the node was copied from the parent prim's cached index
+	// (its ancestral opinions), not added while building this one.
+	fromParent bool
+	varsDone   bool            // every variant set of the node has its arc (or none)
+	varDone    map[string]bool // variant sets of the node already decided
 	// ancVars are the node's pending ancestral variant sets: sets authored
 	// at namespace ancestors of its site, queued when a subgraph built
 	// without variants is attached (Task::EvalNodeAncestralVariantAuthored).
@@ -426,6 +432,10 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 			idx.Root = &Node{Arc: ArcRoot, LayerStack: ls, Path: path, Offset: sdf.IdentityOffset}
 		} else {
 			idx.Root = cloneChild(pidx.Root, nil, name)
+			// The parent's nodes were checked for UnresolvedPrimPath
+			// where they were added (AddTasksForRootNode queues no such
+			// task for them).
+			walk(idx.Root, func(m *Node) { m.fromParent = fr == nil })
 			// In a frame, the parent is the ancestor of a sub-root arc's
 			// target, built without variants (see walkInstanceable).
 			if c.Instancing && primIndexIsInstanceable(pidx, fr == nil) {
@@ -447,8 +457,8 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 		return idx
 	}
 	b.expand()
-	b.checkUnresolved()
 	if fr == nil {
+		b.checkUnresolved()
 		c.cullSubtreesWithNoOpinions(idx.Root)
 	}
 	idx.Nodes = b.strengthOrder()
@@ -511,23 +521,48 @@ func originRoot(n *Node) *Node {
 	return n
 }
 
-// checkUnresolved reports the reference and payload arcs authored on this
-// prim whose target has no prim spec anywhere in the subtree they bring
-// in: Pcp's UnresolvedPrimPath error (_PrimSpecExistsUnderNode).
+// checkUnresolved reports the reference and payload nodes added while
+// building this prim's index, those of the subgraphs that sub-root arcs
+// merged included, whose target has no prim spec anywhere in the subtree
+// they bring in: Pcp's UnresolvedPrimPath error, at the prim
+// (_EvalUnresolvedPrimPathError, queued by AddTasksForNode for every
+// node of a new subtree, only outside recursive frames, and run last).
+// A node introduced at this prim counts each node's has-specs bit, which
+// an inert node keeps (an arc whose subgraph was elided as a prohibited
+// child still resolved); one introduced at an ancestor (the sub-root
+// target's ancestral arcs) counts the specs at each node's path at
+// introduction, where the pseudo-root "/" of an arc to a layer without
+// defaultPrim always has one (_PrimSpecExistsUnderNodeAtIntroduction,
+// PcpComposeSiteHasPrimSpecs).
 func (b *builder) checkUnresolved() {
-	walk(b.idx.Root, func(n *Node) {
-		if (n.Arc != ArcReference && n.Arc != ArcPayload) || n.implied || n.depthBelowIntroduction() != 0 {
+	// Culled subgraphs count, checked and checking, like the rest.
+	var walkAll func(n *Node, culled bool, f func(*Node, bool))
+	walkAll = func(n *Node, culled bool, f func(*Node, bool)) {
+		f(n, culled)
+		for _, c := range n.Children {
+			walkAll(c, culled, f)
+		}
+		for _, c := range n.culledKids {
+			walkAll(c, true, f)
+		}
+	}
+	walkAll(b.idx.Root, false, func(n *Node, _ bool) {
+		if (n.Arc != ArcReference && n.Arc != ArcPayload) || n.implied || n.fromParent {
 			return
 		}
 		found := false
-		// Pcp looks at each node's has-specs bit, which an inert node
-		// keeps (an arc whose subgraph was elided as a prohibited child
-		// still resolved: _PrimSpecExistsUnderNodeAtIntroduction).
-		walk(n, func(m *Node) {
-			found = found || m.HasSpecs() || m.elidedSpecs || (m.inert && m.LayerStack.HasSpec(m.Path))
-		})
+		if n.depthBelowIntroduction() == 0 {
+			walkAll(n, false, func(m *Node, culled bool) {
+				found = found || m.HasSpecs() || ((m.inert || culled) && m.LayerStack.HasSpec(m.Path))
+			})
+		} else {
+			walkAll(n, false, func(m *Node, _ bool) {
+				p := m.pathAtIntroduction()
+				found = found || p == "/" || m.LayerStack.HasSpec(p)
+			})
+		}
 		if !found {
-			b.errf("UnresolvedPrimPath", "%s: %s to @%s@<%s>: no prim there", b.idx.Path, n.Arc, n.LayerStack.Root().Identifier, n.Path)
+			b.errf("UnresolvedPrimPath", "%s: %s to @%s@<%s>: no prim there", b.idx.Path, n.Arc, n.LayerStack.Root().Identifier, n.pathAtIntroduction())
 		}
 	})
 }
@@ -567,10 +602,13 @@ func (b *builder) cycleAt(parent, n *Node) bool {
 		if fr == nil {
 			break
 		}
+		// Once the subgraph's root (cur) becomes the requested site,
+		// every site in it moves the same way: the target becomes the
+		// requested path with cur replaced by the target
+		// (requestedPath.ReplacePrefix(currentPath, childPath) in
+		// _CheckForCycle), /A for /D requested as /D/B being /A/B.
 		cur := rootOf(node).Path
-		if cur == path {
-			path = fr.requested
-		} else if p, ok := sdf.ReplacePrefix(path, cur, fr.requested); ok {
+		if p, ok := sdf.ReplacePrefix(fr.requested, cur, path); ok {
 			path = p
 		}
 		node, fr = fr.parent, fr.prev
@@ -624,6 +662,7 @@ func cloneChild(n *Node, parent *Node, name string) *Node {
 	c.Path = sdf.AppendChild(n.Path, name)
 	c.Parent = parent
 	c.Children = nil
+	c.culledKids = nil
 	c.arcsDone = false
 	c.varsDone = false
 	c.varDone = nil
@@ -900,7 +939,10 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 		// The merged subgraph's root is inert and its children culled
 		// (_ElidePrimIndexIfProhibited): the arc brings nothing.
 		n.inert = true
-		n.elidedSpecs = anc.elidedSpecs
+		n.culledKids = anc.culledKids
+		for _, c := range n.culledKids {
+			c.Parent = n
+		}
 		return
 	}
 	// Below an instance the site's graph was restricted like any
@@ -1094,6 +1136,10 @@ func pathElementCount(p string) int {
 // that is an instance through its specialize of an instanceable class
 // does not restrict an arc to its child (such a subgraph is built with
 // evaluateImpliedSpecializes false; oracle gen-9289).
+// IsInstanceable reports whether the prim of the index is an instance
+// (PcpPrimIndex::IsInstanceable; see primIndexIsInstanceable).
+func (idx *PrimIndex) IsInstanceable() bool { return primIndexIsInstanceable(idx, true) }
+
 func primIndexIsInstanceable(idx *PrimIndex, variants bool) bool {
 	data := false
 	walkInstanceable(idx.Root, variants, func(n *Node, instanceable bool) bool {
@@ -1567,13 +1613,21 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 		}
 		target = b.cache.layerStack(l)
 	}
+	placeholder := false
 	if primPath == "" {
 		dp := target.Root().DefaultPrim()
 		if dp == "" {
 			b.errAtNode(n, "UnresolvedPrimPath", "%s: %s @%s@ has no target prim and %s has no defaultPrim", b.idx.Path, arc, asset, target.Root().Identifier)
-			return
+			// Pcp still adds an inert arc to the target's pseudo-root, a
+			// placeholder (_EvalRefOrPayloadArcs): its site "/" always has
+			// a spec, which resolves an arc whose subtree it lies in for
+			// the UnresolvedPrimPath check at introduction (checkUnresolved),
+			// and its path is a prefix of any other in its layer stack for
+			// the cycle check.
+			primPath, placeholder = "/", true
+		} else {
+			primPath = "/" + dp
 		}
-		primPath = "/" + dp
 	}
 	if asset != "" {
 		primPath = sdf.StripVariants(primPath)
@@ -1596,6 +1650,10 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 	}
 	child := &Node{Arc: arc, LayerStack: target, Path: primPath, Offset: total,
 		depth: pathDepth(n.Path), siblingNum: num, mapSrc: primPath, mapDst: n.Path, internal: asset == ""}
+	if placeholder {
+		b.addArc(n, child, arcOpts{noSpecs: true})
+		return
+	}
 	b.addChild(n, child)
 }
 
