@@ -431,7 +431,7 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 		if pidx.Root == nil {
 			idx.Root = &Node{Arc: ArcRoot, LayerStack: ls, Path: path, Offset: sdf.IdentityOffset}
 		} else {
-			idx.Root = cloneChild(pidx.Root, nil, name)
+			idx.Root = cloneChild(pidx.Root, nil, name, fr != nil)
 			// The parent's nodes were checked for UnresolvedPrimPath
 			// where they were added (AddTasksForRootNode queues no such
 			// task for them).
@@ -657,7 +657,10 @@ func pathDepth(p string) int { return strings.Count(sdf.StripVariants(p), "/") }
 
 // cloneChild copies the graph of a parent prim's index, moving every
 // node to the child named name: the ancestral opinions of the child.
-func cloneChild(n *Node, parent *Node, name string) *Node {
+// keepCulled keeps the culled subgraphs (culledKids): a graph built in a
+// frame is not finalized before Pcp moves it to the child, one taken from
+// the cache is (PcpPrimIndex_Graph::Finalize drops culled nodes).
+func cloneChild(n *Node, parent *Node, name string, keepCulled bool) *Node {
 	c := *n
 	c.Path = sdf.AppendChild(n.Path, name)
 	c.Parent = parent
@@ -670,7 +673,12 @@ func cloneChild(n *Node, parent *Node, name string) *Node {
 	out := &c
 	// Origins are re-linked after cloning; keep the old pointer for now.
 	for _, ch := range n.Children {
-		out.Children = append(out.Children, cloneChild(ch, out, name))
+		out.Children = append(out.Children, cloneChild(ch, out, name, keepCulled))
+	}
+	if keepCulled {
+		for _, ch := range n.culledKids {
+			out.culledKids = append(out.culledKids, cloneChild(ch, out, name, keepCulled))
+		}
 	}
 	if parent == nil {
 		relinkOrigins(n, out)
@@ -686,6 +694,9 @@ func relinkOrigins(old, cl *Node) {
 		m[a] = b
 		for i := range a.Children {
 			pair(a.Children[i], b.Children[i])
+		}
+		for i := range b.culledKids {
+			pair(a.culledKids[i], b.culledKids[i])
 		}
 	}
 	pair(old, cl)
