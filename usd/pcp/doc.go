@@ -128,6 +128,13 @@
 // includes a session layer, so an arc to the stage's own root layer enters
 // a layer stack of its own (Cache.StageRootLayerStack).
 //
+// Invalid arc paths (_EvalRefOrPayloadArcs, _AddClassBasedArcs): a
+// reference or payload prim path that is not an absolute prim path
+// without variant selections, or an inherit or specialize path that is not
+// a prim path without them, is InvalidPrimPath and adds no arc (usda
+// refuses such paths, a crate layer can hold them;
+// TestArcToInvalidPrimPathAddsNoNode).
+//
 // Inherits and specializes (_AddClassBasedArcs, _AddClassBasedArc,
 // _DetermineInheritPath): a class arc's map function maps the class to
 // the instance, with the root identity; the class path is the node's path

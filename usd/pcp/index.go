@@ -1310,6 +1310,13 @@ func (b *builder) addClassArc(n *Node, arc ArcType, target string, num int) {
 	if target == "" {
 		return
 	}
+	// An inherit or specialize must name a prim path without variant
+	// selections (_AddClassBasedArcs): else InvalidPrimPath, no arc.
+	if !isPrimPathNoVariants(target) {
+		b.errAtNode(n, "InvalidPrimPath", "%s: invalid %s path <%s> introduced by <%s>: must be a prim path with no variant selections",
+			b.idx.Path, arc, target, n.Path)
+		return
+	}
 	f := newMapFunc(map[string]string{sdf.StripVariants(target): sdf.StripVariants(n.Path)}).withRoot()
 	b.addClassBasedArc(arc, n, n, f, nil, num, nil, "")
 }
@@ -1348,6 +1355,22 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 		return nil
 	}
 	return child
+}
+
+// isPrimPathNoVariants reports whether p names a prim, absolute or
+// relative, with no variant selection (SdfPath::IsPrimPath and not
+// ContainsPrimVariantSelection): not the pseudo-root, a property, a
+// target or a variant selection path.
+func isPrimPathNoVariants(p string) bool {
+	if p == "" || p == "/" || p == "." || strings.ContainsAny(p, "{}[]") {
+		return false
+	}
+	for _, e := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		if e == "" || (e != ".." && strings.Contains(e, ".")) {
+			return false
+		}
+	}
+	return true
 }
 
 // determineInheritPath maps a node's path back across a class arc's map
@@ -1607,7 +1630,19 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 		}
 		asset = e
 	}
+	// A prim path that is not an absolute prim path without variant
+	// selections fails the arc (usda refuses such paths; a crate layer can
+	// hold them): InvalidPrimPath, and no node, after the offset is
+	// checked too (_EvalRefOrPayloadArcs).
+	invalid := primPath != "" && (!strings.HasPrefix(primPath, "/") || !isPrimPathNoVariants(primPath))
+	if invalid {
+		b.errAtNode(n, "InvalidPrimPath", "%s: invalid %s path <%s> introduced by <%s>: must be an absolute prim path with no variant selections",
+			b.idx.Path, arc, primPath, n.Path)
+	}
 	off = b.refOffset(n, arc, asset, primPath, off) // errors.go
+	if invalid {
+		return
+	}
 	ls := n.LayerStack
 	authoring := ls.Layers[layerIdx]
 	var target *LayerStack
