@@ -306,7 +306,8 @@ func parseChunk(src []byte, p, hi, n int, fk flatKind, out flatOut, from, to int
 			if fk == flatI32 {
 				var v int64
 				v, p, ok = scanInt(src, p, hi)
-				if !ok {
+				if !ok || v != int64(int32(v)) {
+					// Out of int's range: the general parser refuses it.
 					return false
 				}
 				out.i32[idx] = int32(v)

@@ -12,7 +12,8 @@ type metaContext int
 const (
 	metaLayer metaContext = iota
 	metaPrim
-	metaProperty
+	metaAttribute
+	metaRelationship
 )
 
 // metadataList parses the inside of ( ... ) after the '(' up to and
@@ -69,12 +70,9 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 		}
 	}
 	keyStart := p.pos
-	key := p.ident(true)
-	if key == "" {
-		return p.errf("expected a metadata key, found %s", p.describe())
-	}
-	if key == "variantSet" {
-		return p.errAt(keyStart, "variantSet statements belong in the prim body, not in metadata")
+	key, err := p.metaKey(op, ctx)
+	if err != nil {
+		return err
 	}
 	if err := p.expect('='); err != nil {
 		return err
@@ -127,20 +125,42 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 	case "tokens", "strings":
 		var items []string
 		none := false
-		if p.keyword("None") {
-			none = true
-		} else if c := p.peek(); c == '"' || c == '\'' {
-			s, err := p.str()
-			if err != nil {
-				return err
+		if key == "variantSets" {
+			// NameList: a string or a non-empty list of strings, never
+			// None (usd-core 26.11 refuses "variantSets = None" and "= []").
+			if c := p.peek(); c == '"' || c == '\'' {
+				s, err := p.str()
+				if err != nil {
+					return err
+				}
+				items = []string{s}
+			} else {
+				if err := p.opListAhead("variantSets", "="); err != nil || p.keyword("None") {
+					return p.errAt(start, "variantSets: expected a string or a non-empty list of strings")
+				}
+				l, err := arrayOf(&p.scanner, p.str)
+				if err != nil {
+					return err
+				}
+				items = l
 			}
-			items = []string{s}
 		} else {
-			l, err := arrayOf(&p.scanner, p.str)
+			// apiSchemas, clipSets: generic list-op metadata of their item
+			// type (None, a list, or with an op a non-empty list).
+			if op != "" {
+				if err := p.opListAhead(op, key); err != nil {
+					return err
+				}
+			}
+			k, _ := metaFieldKind(ctx, field)
+			v, form, err := p.typedMeta(key, k)
 			if err != nil {
 				return err
 			}
-			items = l
+			none = form == formNone
+			for _, x := range v.([]any) {
+				items = append(items, x.(string))
+			}
 		}
 		if arcKind == "tokens" {
 			var lo sdf.TokenListOp
@@ -179,14 +199,38 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 		spec.Set(field, lo)
 		return nil
 	}
-	if op != "" {
-		// Generic list-op metadata of another type: keep the items.
-		v, err := p.anyValue(0)
+	if nonMetaFields[ctx][key] {
+		return p.errAt(keyStart, "%q is registered as a non-metadata field", key)
+	}
+	switch key {
+	case "doc", "kind":
+		// DocMetadata and KindMetadata: a quoted string only (usd-core
+		// 26.11: kind = model is refused, testSdfParsing 150).
+		if c := p.peek(); c != '"' && c != '\'' {
+			return p.errAt(keyStart, "%s: expected a string, found %s", key, p.describe())
+		}
+	case "prefixSubstitutions", "suffixSubstitutions":
+		d, err := p.stringDictionary()
 		if err != nil {
 			return err
 		}
-		spec.Set(key, v)
+		spec.Set(field, d)
 		return nil
+	}
+	kind, known := metaFieldKind(ctx, field)
+	if op != "" {
+		if err := p.opListAhead(op, key); err != nil {
+			return err
+		}
+		if !known {
+			// Generic list-op metadata of an unregistered field: keep the items.
+			v, err := p.anyValue(0)
+			if err != nil {
+				return err
+			}
+			spec.Set(key, v)
+			return nil
+		}
 	}
 	switch field {
 	case "subLayers":
@@ -202,7 +246,7 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 		if ctx != metaLayer {
 			// OpenUSD 26.11's text grammar (textFileFormat.yy and its PEGTL
 			// successor) has relocates as layer metadata only.
-			return p.errAt(keyStart, "relocates are layer metadata, not %s metadata", map[metaContext]string{metaPrim: "prim", metaProperty: "property"}[ctx])
+			return p.errAt(keyStart, "relocates are layer metadata, not %s metadata", map[metaContext]string{metaPrim: "prim", metaAttribute: "property", metaRelationship: "property"}[ctx])
 		}
 		r, err := p.relocates(path)
 		if err != nil {
@@ -211,9 +255,34 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 		spec.Set(field, r)
 		return nil
 	}
-	v, err := p.anyValue(0)
+	if !known {
+		// An unregistered field keeps its value as authored.
+		v, err := p.anyValue(0)
+		if err != nil {
+			return err
+		}
+		cv, err := coerceMeta(field, v)
+		if err != nil {
+			return p.errAt(keyStart, "%s: %v", key, err)
+		}
+		spec.Set(field, cv)
+		return nil
+	}
+	v, form, err := p.typedMeta(key, kind)
 	if err != nil {
 		return err
+	}
+	switch form {
+	case formNone:
+		if op == "" {
+			spec.Set(field, []any{})
+		}
+		return nil
+	case formDict, formPath:
+		// Stored as authored whatever the field's type (usd-core 26.11
+		// keeps "hidden = {}").
+		spec.Set(field, v)
+		return nil
 	}
 	cv, err := coerceMeta(field, v)
 	if err != nil {
@@ -221,6 +290,38 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 	}
 	spec.Set(field, cv)
 	return nil
+}
+
+// stringDictionary parses the { "from": "to", ... } value of
+// prefixSubstitutions and suffixSubstitutions (StringDictionary).
+func (p *parser) stringDictionary() (map[string]any, error) {
+	if err := p.expect('{'); err != nil {
+		return nil, err
+	}
+	d := map[string]any{}
+	for {
+		if p.accept('}') {
+			return d, nil
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect(':'); err != nil {
+			return nil, err
+		}
+		v, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		d[k] = v
+		if !p.accept(',') {
+			if err := p.expect('}'); err != nil {
+				return nil, err
+			}
+			return d, nil
+		}
+	}
 }
 
 // metaField maps a usda metadata keyword to its Sdf field name and a
@@ -235,22 +336,24 @@ func metaField(key string, ctx metaContext) (field, kind string) {
 		return "specializes", "paths"
 	case "references":
 		return "references", "references"
-	case "payload", "payloads":
+	case "payload":
+		// Only "payload": "payloads" is an unregistered key whose value
+		// usd-core 26.11 keeps as text, with no arc.
 		return "payload", "payload"
 	case "variants":
 		return "variantSelection", ""
 	case "variantSets":
 		return "variantSetNames", "strings"
 	case "apiSchemas":
-		return "apiSchemas", "tokens"
+		if ctx == metaPrim {
+			return "apiSchemas", "tokens"
+		}
 	case "clipSets":
 		// A string list op (OpenUSD's usd/plugInfo.json registers it as
 		// stringlistop): "delete clipSets" must stay an edit.
-		return "clipSets", "strings"
-	case "connectionPaths":
-		return "connectionPaths", "paths"
-	case "targetPaths":
-		return "targetPaths", "paths"
+		if ctx == metaPrim {
+			return "clipSets", "strings"
+		}
 	}
 	return key, ""
 }

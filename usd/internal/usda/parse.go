@@ -228,7 +228,8 @@ func (p *parser) prim(parentPath string) (string, error) {
 		return "", p.errf("prims nested too deeply")
 	}
 	spec := &sdf.Spec{Type: sdf.SpecPrim}
-	switch p.ident(false) {
+	specifier := p.ident(false)
+	switch specifier {
 	case "def":
 		spec.Set("specifier", sdf.SpecifierDef)
 	case "over":
@@ -236,11 +237,19 @@ func (p *parser) prim(parentPath string) (string, error) {
 	case "class":
 		spec.Set("specifier", sdf.SpecifierClass)
 	}
+	// PrimSpec: the specifier, a TokenSeparator, an optional type name and
+	// another TokenSeparator, then the quoted name.
+	if err := p.tokenSeparator("'" + specifier + "'"); err != nil {
+		return "", err
+	}
 	if isIdentStart(p.peek()) {
 		tn := p.ident(true)
 		for p.pos < len(p.src) && p.src[p.pos] == '.' { // dotted type names
 			p.pos++
 			tn += "." + p.ident(true)
+		}
+		if err := p.tokenSeparator("the prim type name"); err != nil {
+			return "", err
 		}
 		spec.Set("typeName", sdf.Token(tn))
 	}
@@ -302,6 +311,10 @@ func validIdent(s string) bool {
 
 func (p *parser) variantSet(prim *sdf.Spec, primPath string) error {
 	p.ident(false)
+	// VariantSetStatement: variantSet TokenSeparator String.
+	if err := p.tokenSeparator("'variantSet'"); err != nil {
+		return err
+	}
 	setName, err := p.str()
 	if err != nil {
 		return err
@@ -355,27 +368,6 @@ func (p *parser) variantSet(prim *sdf.Spec, primPath string) error {
 	}
 	setSpec.Set("variantChildren", append(setSpec.Tokens("variantChildren"), variants...))
 	return nil
-}
-
-// dictionaryLike skips a balanced {...} block (relationship time samples).
-func (p *parser) dictionaryLike() (struct{}, error) {
-	if err := p.expect('{'); err != nil {
-		return struct{}{}, err
-	}
-	depth := 1
-	for p.pos < len(p.src) && depth > 0 {
-		switch p.src[p.pos] {
-		case '{':
-			depth++
-		case '}':
-			depth--
-		}
-		p.pos++
-	}
-	if depth > 0 {
-		return struct{}{}, p.errf("unterminated block")
-	}
-	return struct{}{}, nil
 }
 
 // pathList parses <p>, [<p>, ...] or None, making paths absolute. A

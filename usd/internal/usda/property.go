@@ -32,6 +32,9 @@ func (p *parser) property(primPath string) (string, error) {
 		break
 	}
 	if p.keyword("rel") {
+		if err := p.tokenSeparator("'rel'"); err != nil {
+			return "", err
+		}
 		return p.relationship(primPath, op, custom, variability)
 	}
 	typeStart := p.pos
@@ -54,7 +57,9 @@ func (p *parser) property(primPath string) (string, error) {
 		tn += "[]"
 	}
 	vt, array, known := lookupType(tn)
-	if err := p.sameLine("the type " + tn); err != nil {
+	// AttributeDeclaration: the type, a TokenSeparator, the name
+	// (usd-core 26.11 refuses "float/*c*/a" and a line break there).
+	if err := p.tokenSeparator("the type " + tn); err != nil {
 		return "", err
 	}
 	nameStart := p.pos
@@ -146,7 +151,7 @@ func (p *parser) property(primPath string) (string, error) {
 	}
 	if p.peek() == '(' {
 		p.pos++
-		if err := p.metadataList(spec, path, metaProperty); err != nil {
+		if err := p.metadataList(spec, path, metaAttribute); err != nil {
 			return "", err
 		}
 	}
@@ -284,27 +289,23 @@ func (p *parser) relationship(primPath, op string, custom bool, variability stri
 	}
 	if p.peek() == '.' {
 		p.pos++
-		suffix := p.ident(false)
-		if suffix != "default" && suffix != "timeSamples" {
-			return "", p.errf("unknown relationship suffix .%s", suffix)
+		// RelationshipSpec: only ".default = <path>" follows a
+		// relationship's name (usd-core 26.11 refuses "rel r.timeSamples",
+		// testSdfParsing 185).
+		if suffix := p.ident(false); suffix != "default" {
+			return "", p.errf("unknown relationship suffix .%s (only .default)", suffix)
 		}
 		if err := p.expect('='); err != nil {
 			return "", err
 		}
-		if suffix == "timeSamples" {
-			if _, err := p.dictionaryLike(); err != nil {
-				return "", err
-			}
-		} else {
-			// rel name.default = <path> is the relationship's legacy
-			// "default" field, not its targets (usd-core 26.11 keeps it
-			// beside targetPaths and composes the targets without it).
-			t, err := p.path()
-			if err != nil {
-				return "", err
-			}
-			spec.Set("default", absPath(t, primPath))
+		// rel name.default = <path> is the relationship's legacy
+		// "default" field, not its targets (usd-core 26.11 keeps it
+		// beside targetPaths and composes the targets without it).
+		t, err := p.path()
+		if err != nil {
+			return "", err
 		}
+		spec.Set("default", absPath(t, primPath))
 	} else if p.accept('=') {
 		if err := p.pathListOp(spec, "targetPaths", op, primPath); err != nil {
 			return "", err
@@ -312,7 +313,7 @@ func (p *parser) relationship(primPath, op string, custom bool, variability stri
 	}
 	if p.peek() == '(' {
 		p.pos++
-		if err := p.metadataList(spec, path, metaProperty); err != nil {
+		if err := p.metadataList(spec, path, metaRelationship); err != nil {
 			return "", err
 		}
 	}

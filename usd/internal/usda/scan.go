@@ -116,6 +116,44 @@ func (s *scanner) newlineBefore() bool {
 	return false
 }
 
+// tokenSeparator checks the TokenSeparator of Sdf's text grammar at s.pos,
+// right after a keyword or name: C-style comments, then at least one space
+// or tab (usd-core 26.11 refuses def"A", def/*c*/"A" and a line break after
+// def; it reads def /*c*/"A").
+func (s *scanner) tokenSeparator(after string) error {
+	i := s.pos
+	for i+1 < len(s.src) && s.src[i] == '/' && s.src[i+1] == '*' {
+		end := bytes.Index(s.src[i+2:], []byte("*/"))
+		if end < 0 {
+			break
+		}
+		i += end + 4
+	}
+	if i >= len(s.src) || s.src[i] != ' ' && s.src[i] != '\t' {
+		return s.errAt(i, "expected a space or tab after %s, found %s", after, strconv.Quote(string(s.src[i:min(i+20, len(s.src))])))
+	}
+	// Then inline padding only: spaces, tabs and C-style comments, no
+	// line break or line comment before the next token.
+	for i < len(s.src) {
+		switch {
+		case s.src[i] == ' ' || s.src[i] == '\t':
+			i++
+			continue
+		case i+1 < len(s.src) && s.src[i] == '/' && s.src[i+1] == '*':
+			end := bytes.Index(s.src[i+2:], []byte("*/"))
+			if end >= 0 {
+				i += end + 4
+				continue
+			}
+		}
+		break
+	}
+	if i >= len(s.src) || s.src[i] == '\n' || s.src[i] == '\r' || s.src[i] == '#' || s.src[i] == '/' {
+		return s.errAt(i, "unexpected line break or end after %s", after)
+	}
+	return nil
+}
+
 func (s *scanner) skipLine() {
 	i := bytes.IndexByte(s.src[s.pos:], '\n')
 	if i < 0 {

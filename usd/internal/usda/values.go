@@ -2,9 +2,11 @@ package usda
 
 import (
 	"bytes"
-	"github.com/rgallery/rgallery/usd/sdf"
 	"math"
+	"strconv"
 	"strings"
+
+	"github.com/rgallery/rgallery/usd/sdf"
 )
 
 // maxDepth bounds nesting for untyped values, so hostile input cannot blow
@@ -80,7 +82,7 @@ func (s *scanner) ints(dst []int64) error {
 				return err
 			}
 		}
-		v, err := s.integer()
+		v, err := s.intIn(math.MinInt32, math.MaxInt32)
 		if err != nil {
 			return err
 		}
@@ -88,6 +90,83 @@ func (s *scanner) ints(dst []int64) error {
 	}
 	s.accept(',')
 	return s.expect(')')
+}
+
+// intRange is the range of an integer value kind.
+func intRange(k kind) (int64, uint64) {
+	switch k {
+	case kUChar:
+		return 0, math.MaxUint8
+	case kInt:
+		return math.MinInt32, math.MaxInt32
+	case kUInt:
+		return 0, math.MaxUint32
+	case kInt64:
+		return math.MinInt64, math.MaxInt64
+	}
+	return 0, math.MaxUint64
+}
+
+// intIn parses an integer value in [lo, hi] as OpenUSD's parser converts
+// a number to an integral type (parserHelpers.h _GetImpl, GfNumericCast):
+// an integer literal must be in range; a finite decimal is truncated
+// toward zero, then must be in range (usd-core 26.11: int 1.5 is 1, uchar
+// 255.5 is 255; uchar 300, uint -1, int 3e9 and int64 1e19 are refused).
+// A uint64 comes back as its bit pattern.
+func (s *scanner) intIn(lo int64, hi uint64) (int64, error) {
+	s.skipSpace()
+	start := s.pos
+	b := s.numberBytes()
+	if b == nil {
+		return 0, s.errf("expected an integer, found %s", s.describe())
+	}
+	bad := func() (int64, error) {
+		return 0, s.errAt(start, "%s is not an integer in [%d, %d]", b, lo, hi)
+	}
+	if !bytes.ContainsAny(b, ".eEin") && string(b) != "-0" {
+		neg := b[0] == '-'
+		digits := b
+		if b[0] == '-' || b[0] == '+' {
+			digits = b[1:]
+		}
+		var mag uint64
+		for _, c := range digits {
+			if mag > (math.MaxUint64-uint64(c-'0'))/10 {
+				return bad()
+			}
+			mag = mag*10 + uint64(c-'0')
+		}
+		if neg {
+			var maxNeg uint64 // |lo|
+			if lo < 0 {
+				maxNeg = uint64(-(lo + 1)) + 1
+			}
+			if mag > maxNeg {
+				return bad()
+			}
+			return -int64(mag), nil
+		}
+		if mag > hi {
+			return bad()
+		}
+		return int64(mag), nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil && !math.IsInf(f, 0) {
+		return bad()
+	}
+	t := math.Trunc(f)
+	limit := float64(hi) + 1 // exact below 2^53; MaxInt64 and MaxUint64 round up to 2^63, 2^64
+	if hi >= 1<<53 {
+		limit = float64(hi)
+	}
+	if math.IsNaN(t) || t < float64(lo) || t >= limit {
+		return bad()
+	}
+	if t < 0 {
+		return int64(t), nil
+	}
+	return int64(uint64(t)), nil
 }
 
 func (s *scanner) matrix(n int) ([4][4]float64, error) {
@@ -132,7 +211,8 @@ func (s *scanner) scalar(vt valueType, depth int) (any, error) {
 				return sdf.Vec4i{int32(iv[0]), int32(iv[1]), int32(iv[2]), int32(iv[3])}, nil
 			}
 		}
-		v, err := s.integer()
+		lo, hi := intRange(vt.k)
+		v, err := s.intIn(lo, hi)
 		if err != nil {
 			return nil, err
 		}
@@ -155,8 +235,18 @@ func (s *scanner) scalar(vt valueType, depth int) (any, error) {
 			bits = 32
 		}
 		if vt.n == 1 {
-			f, err := s.float(bits)
-			if err != nil {
+			var f float64
+			var err error
+			if c := s.peek(); c == '"' || c == '\'' {
+				// The strings "inf", "-inf" and "nan" are numbers too
+				// (parserHelpers.h _GetImpl for floating point types).
+				start := s.pos
+				str, serr := s.str()
+				var ok bool
+				if f, ok = infNaN(str); serr != nil || !ok {
+					return nil, s.errAt(start, "expected a number, found %q", str)
+				}
+			} else if f, err = s.float(bits); err != nil {
 				return nil, err
 			}
 			switch vt.k {
@@ -374,7 +464,7 @@ func (s *scanner) generalArray(vt valueType, depth int) (any, error) {
 		}
 	case kInt:
 		if vt.n == 1 {
-			return arrayOf(s, func() (int32, error) { v, err := s.integer(); return int32(v), err })
+			return arrayOf(s, func() (int32, error) { v, err := s.intIn(math.MinInt32, math.MaxInt32); return int32(v), err })
 		}
 	case kHalf:
 		if vt.n == 1 {
@@ -503,6 +593,11 @@ func (s *scanner) dictionary(depth int) (map[string]any, error) {
 		if err := s.expect('='); err != nil {
 			return nil, err
 		}
+		if w := string(s.peekIdent()); w == "None" || w == "AnimationBlock" {
+			// A dictionary entry's value is a TypedValue: no value block
+			// (usd-core 26.11 refuses "{int a = None}").
+			return nil, s.errf("dictionary entry %q cannot be %s", key, w)
+		}
 		v, err := s.value(vt, array, depth)
 		if err != nil {
 			return nil, err
@@ -540,6 +635,12 @@ func (s *scanner) anyValue(depth int) (any, error) {
 		a, err := s.asset()
 		return sdf.AssetPath{Authored: a}, err
 	case c == '<':
+		if depth > 0 {
+			// ListValueItem and TupleValueItem have no path reference
+			// (usd-core 26.11 refuses "targetPaths = [</A>]" as attribute
+			// metadata).
+			return nil, s.errf("a path cannot be an item of a list or tuple value")
+		}
 		return s.path()
 	case c == '{':
 		return s.dictionary(depth + 1)
