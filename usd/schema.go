@@ -24,6 +24,7 @@ import (
 // first one defining a property winning.
 //
 // Rules followed (pxr/usd/usd/stage.cpp):
+//   - a prim typed with an abstract schema has no typed definition;
 //   - an attribute's type name is the definition's when the schema defines
 //     it, whatever a layer authors (UsdStage::_GetAttrTypeImpl consumes the
 //     definition's opinion before any authored one);
@@ -47,6 +48,7 @@ type schemaDef struct {
 	base     string // parent typed schema ("" for API schemas and roots)
 	multiple bool   // multiple-apply API schema
 	api      bool
+	abstract bool // abstract typed schema: no prim definition of its own
 	props    map[string]propDef
 }
 
@@ -104,7 +106,8 @@ func parseSchemas(src []byte) (map[string]*schemaDef, error) {
 			if m, ok := cd.(map[string]any); ok {
 				d.base, _ = m["rgallerySchemaBase"].(string)
 				kind, _ := m["rgallerySchemaKind"].(string)
-				d.api = kind != "typed"
+				d.api = kind != "typed" && kind != "abstractTyped"
+				d.abstract = kind == "abstractTyped"
 				d.multiple = kind == "multipleApply"
 			}
 		}
@@ -131,8 +134,18 @@ func parseSchemas(src []byte) (map[string]*schemaDef, error) {
 }
 
 // typedProperty finds name in typeName's typed schema and its ancestors.
+//
+// A prim typed with an abstract schema (PointBased, Imageable, ...) has
+// no typed definition: UsdSchemaRegistry::FindConcretePrimDefinition has
+// none, so UsdPrimTypeInfo builds the prim's definition from its applied
+// API schemas alone (usd-core 26.11: "def PointBased" has no fallback
+// properties, and its authored "Vec3f[] extent" keeps that type name;
+// OpenUSD's testUsdGeomComputeAtTime).
 func typedProperty(typeName, name string) (propDef, bool) {
 	defs := schemas()
+	if d := defs[typeName]; d != nil && d.abstract {
+		return propDef{}, false
+	}
 	for t, n := typeName, 0; t != "" && n < 64; n++ {
 		d := defs[t]
 		if d == nil || d.api {

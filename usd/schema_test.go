@@ -87,3 +87,18 @@ func TestSampleAtItsOwnStageTimeIsExact(t *testing.T) {
 		t.Errorf("value at %v = %#v; want (100, 0, 0) exactly", ts[1], v)
 	}
 }
+
+func TestAbstractSchemaTypeGivesNoDefinition(t *testing.T) {
+	s := openTestdata(t, filepath.Join("schema", "abstract_type.usda"))
+	for path, want := range map[string]string{"/X": "Vec3f[]", "/Y": "float3[]"} {
+		if got := s.PrimAtPath(path).Attribute("extent").TypeName(); got != want {
+			t.Errorf("%s.extent type = %q; want %q", path, got, want)
+		}
+	}
+	if v, ok := s.PrimAtPath("/Z").Attribute("visibility").Get(Default); ok {
+		t.Errorf("/Z (Imageable, abstract).visibility = %#v; want no value", v)
+	}
+	if v, ok := s.PrimAtPath("/Y").Attribute("visibility").Get(Default); !ok || v != Token("inherited") {
+		t.Errorf("/Y (Points).visibility = %#v, %v; want inherited", v, ok)
+	}
+}

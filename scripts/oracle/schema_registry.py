@@ -87,7 +87,11 @@ def main():
         # A derived schema may redefine a property of its base (DistantLight's
         # inputs:intensity fallback is 50000, LightAPI's 1): list it again.
         own = [n for n in d.GetPropertyNames() if bdefn is None or props(bdefn, [n]) != props(d, [n])]
-        w('class "%s" (\n    customData = {\n        string rgallerySchemaBase = "%s"\n        string rgallerySchemaKind = "typed"\n    }\n)\n{\n' % (name, base))
+        # An abstract typed schema (PointBased, Imageable, ...) gives a prim
+        # of that type no definition: UsdSchemaRegistry has no concrete prim
+        # definition for it.
+        k = "typed" if reg.IsConcrete(t) else "abstractTyped"
+        w('class "%s" (\n    customData = {\n        string rgallerySchemaBase = "%s"\n        string rgallerySchemaKind = "%s"\n    }\n)\n{\n' % (name, base, k))
         for line in props(d, own):
             w(line)
         w("}\n\n")
