@@ -51,3 +51,22 @@ func TestAssetPathExpressionsEvaluateWithLayerStackVariables(t *testing.T) {
 		t.Errorf("arr: %q, usd-core 26.11 gives %q", got, w)
 	}
 }
+
+// TestVariantSelectionMayHoldBraces: an expression's undefined variable
+// stays in the selection as written, braces and all; the selection is
+// read from the variant node's path by the '{' matching its final '}'
+// (pcp.LastVariantSelection). Values from usd-core 26.11.
+func TestVariantSelectionMayHoldBraces(t *testing.T) {
+	s, err := Open(filepath.Join("testdata", "assetexpr", "variant_selection.usda"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.PrimAtPath("/P")
+	want := map[string]string{"v": "sel_${UNDEFINED}", "w": "b"}
+	if got := p.VariantSelections(); !reflect.DeepEqual(got, want) {
+		t.Errorf("/P variant selections = %v; usd-core 26.11 gives %v", got, want)
+	}
+	if s.PrimAtPath("/P/Child") == nil {
+		t.Errorf("/P/Child (from w=b) missing")
+	}
+}

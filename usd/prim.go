@@ -540,8 +540,7 @@ func (p *Prim) VariantSelections() map[string]string {
 		if n.Arc != pcp.ArcVariant || n.Culled() || !strings.HasSuffix(n.Path, "}") {
 			continue
 		}
-		i := strings.LastIndexByte(n.Path, '{')
-		set, sel, _ := strings.Cut(n.Path[i+1:len(n.Path)-1], "=")
+		set, sel := pcp.LastVariantSelection(n.Path)
 		if _, seen := out[set]; seen {
 			continue
 		}

@@ -269,7 +269,9 @@
 // any node of the index, variant nodes included
 // (_ComposeVariantSelectionAcrossNodes; variable expressions evaluated
 // with the node's layer stack's expression variables,
-// expressionVariables.cpp); an authored "" selects no variant unless a
+// expressionVariables.cpp; an undefined variable inside a string stays as
+// written, so a selection may hold braces: LastVariantSelection reads it
+// from the '{' matching the path's final '}'); an authored "" selects no variant unless a
 // fallback applies (_ShouldUseVariantFallback: an empty selection defers
 // to the fallback). A set with no authored selection, or with "", waits;
 // only when no waiting set has one does the strongest waiting set get the

@@ -2017,13 +2017,32 @@ func (b *builder) composeVariantSelection(n *Node, pathInNode, set string) (stri
 
 // lastVariantSelection returns the set and selection of the variant
 // selection a path ends with.
-func lastVariantSelection(p string) (string, string) {
-	i := strings.LastIndexByte(p, '{')
-	if i < 0 || !strings.HasSuffix(p, "}") {
+func lastVariantSelection(p string) (string, string) { return LastVariantSelection(p) }
+
+// LastVariantSelection returns the set and selection of the variant
+// selection that ends path p ("", "" if none). A selection may hold braces
+// of its own: an expression's undefined variable stays in it as written
+// (usd-core 26.11 selects "sel_${ROOT_VAR_SEL}" for
+// "`'sel_${ROOT_VAR_SEL}'`", Pcp museum ExpressionsInVariantSelections),
+// so the '{' that opens it is the one matching the final '}'.
+func LastVariantSelection(p string) (string, string) {
+	if !strings.HasSuffix(p, "}") {
 		return "", ""
 	}
-	set, sel, _ := strings.Cut(p[i+1:len(p)-1], "=")
-	return set, sel
+	depth := 0
+	for i := len(p) - 2; i >= 0; i-- {
+		switch p[i] {
+		case '}':
+			depth++
+		case '{':
+			if depth == 0 {
+				set, sel, _ := strings.Cut(p[i+1:len(p)-1], "=")
+				return set, sel
+			}
+			depth--
+		}
+	}
+	return "", ""
 }
 
 // fallbackSelection returns the first of the cache's fallbacks for set
