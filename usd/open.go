@@ -219,6 +219,11 @@ func (l *layerLoader) loadLocked(resolved string) (*sdf.Layer, error) {
 	if err := l.errs[resolved]; err != nil {
 		return nil, err
 	}
+	if !hasLayerExtension(resolved) {
+		err := &FormatError{File: resolved, Msg: "cannot determine file format: not a .usd, .usda, .usdc or .usdz layer"}
+		l.errs[resolved] = err
+		return nil, err
+	}
 	ly, err := l.read(resolved)
 	if err != nil {
 		l.errs[resolved] = err
@@ -258,6 +263,28 @@ func (l *layerLoader) read(resolved string) (*sdf.Layer, error) {
 		return nil, fmt.Errorf("read %s: %w", resolved, err)
 	}
 	return l.decode(resolved, data)
+}
+
+// hasLayerExtension reports whether a layer path names a file format
+// OpenUSD knows: SdfLayer finds the format by the extension alone
+// (SdfFileFormat::FindByExtension, case-insensitive; usd-core 26.11
+// registers usd, usda, usdc and usdz) and refuses any other with "Cannot
+// determine file format" whatever the content (the Pcp test's
+// cone.testpcpdynamic, a usda file). Inside a package the packaged path's
+// extension counts ("a.usdz[b.usdc]", "a.usdz[b.usdz[c.usd]]").
+func hasLayerExtension(resolved string) bool {
+	p := resolved
+	if strings.HasSuffix(p, "]") {
+		// The innermost packaged path: "a.usdz[b.usdz[c.usd]]" is c.usd.
+		if i := strings.LastIndexByte(p, '['); i >= 0 {
+			p = strings.TrimRight(p[i+1:], "]")
+		}
+	}
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".usd", ".usda", ".usdc", ".usdz":
+		return true
+	}
+	return false
 }
 
 func isText(data []byte) bool {
