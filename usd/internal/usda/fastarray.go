@@ -369,8 +369,8 @@ func isDelim(c byte) bool {
 // scanInt scans [+-]digits (at most 18 digits) followed by a delimiter.
 func scanInt(src []byte, p, hi int) (int64, int, bool) {
 	neg := false
-	if p < hi && (src[p] == '-' || src[p] == '+') {
-		neg = src[p] == '-'
+	if p < hi && src[p] == '-' {
+		neg = true
 		p++
 	}
 	start := p
@@ -399,8 +399,8 @@ func scanInt(src []byte, p, hi int) (int64, int, bool) {
 func scanFloat(src []byte, p, hi, bits int) (float64, int, bool) {
 	start := p
 	neg := false
-	if p < hi && (src[p] == '-' || src[p] == '+') {
-		neg = src[p] == '-'
+	if p < hi && src[p] == '-' { // a '+' sign is no Number: the general parser refuses it
+		neg = true
 		p++
 	}
 	// Up to 19 digits cannot overflow mant; clinger then wants it below

@@ -17,7 +17,7 @@ import (
 // floatEdgeCases are decimal strings at the edges of float64 and float32:
 // rounding boundaries, subnormals, overflow, the Clinger fast path limits.
 var floatEdgeCases = []string{
-	"0", "-0", "0.0", "-0.0", "00000.00000", "1", "-1", "+1", "1.", ".5", "-.5", "+.5",
+	"0", "-0", "0.0", "-0.0", "00000.00000", "1", "-1", "1.", ".5", "-.5",
 	"0.1", "0.2", "0.3", "1.5", "123456789012345", "1234567890123456", "12345678901234567",
 	"9007199254740992", "9007199254740993", "9007199254740994", "9007199254740995",
 	"16777216", "16777217", "16777218", "16777219", "33554431", "33554433",
@@ -45,13 +45,8 @@ var floatEdgeCases = []string{
 // of odd ones: many digits, leading zeros, exponents near the limits.
 func randomDecimal(r *rand.Rand) string {
 	var b strings.Builder
-	switch r.IntN(3) {
-	case 0:
-		b.WriteByte('-')
-	case 1:
-		if r.IntN(4) == 0 {
-			b.WriteByte('+')
-		}
+	if r.IntN(3) == 0 {
+		b.WriteByte('-') // no leading '+': Sdf's Number has an optional '-' only
 	}
 	digits := func(n int) {
 		for range n {
@@ -141,7 +136,7 @@ func TestScanFloatBitIdenticalToStrconv(t *testing.T) {
 // differently (inf, nan, a bare exponent, junk after the number) are left
 // to it.
 func TestScanFloatGivesUpOnNonNumbers(t *testing.T) {
-	for _, tok := range []string{"", "-", "+", ".", "-.", "e5", "1e", "1e+", "1.5.2", "1..5", "inf", "-inf", "nan",
+	for _, tok := range []string{"", "-", "+", "+1", "+.5", ".", "-.", "e5", "1e", "1e+", "1.5.2", "1..5", "inf", "-inf", "nan",
 		"1x", "1.5f", "0x10", "1_000", "--1", "1e5e5", "١"} {
 		src := []byte(tok + " ")
 		if _, _, ok := scanFloat(src, 0, len(src), 64); ok {

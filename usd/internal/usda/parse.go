@@ -213,10 +213,15 @@ func (p *parser) statementEnd(prim bool) error {
 	return p.errf("expected ';' or a line break after the statement, found %s", p.describe())
 }
 
+// tokenList parses a NameList: a string or a non-empty list of strings
+// (usd-core 26.11 refuses "reorder properties = []").
 func (p *parser) tokenList() ([]sdf.Token, error) {
 	if c := p.peek(); c == '"' || c == '\'' {
 		s, err := p.str()
 		return []sdf.Token{sdf.Token(s)}, err
+	}
+	if err := p.opListAhead("reorder", "names"); err != nil || p.wordAhead("None") {
+		return nil, p.errf("expected a string or a non-empty list of strings, found %s", p.describe())
 	}
 	return arrayOf(&p.scanner, func() (sdf.Token, error) { s, err := p.str(); return sdf.Token(s), err })
 }
@@ -540,6 +545,11 @@ func (p *parser) timeSamples(vt valueType, array bool) (*sdf.TimeSamples, error)
 		}
 		if err := p.expect(':'); err != nil {
 			return nil, err
+		}
+		if string(p.peekIdent()) == "AnimationBlock" {
+			// TimeSample: None or a TypedValue (usd-core 26.11 refuses an
+			// AnimationBlock there).
+			return nil, p.errf("a time sample cannot be AnimationBlock")
 		}
 		save := p.pos
 		v, err := p.value(vt, array, 0)

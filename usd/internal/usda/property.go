@@ -14,33 +14,50 @@ func (p *parser) property(primPath string) (string, error) {
 	op := ""
 	if w := string(p.peekIdent()); listOpWords[w] {
 		op = p.ident(false)
+		if err := p.tokenSeparator("'" + op + "'"); err != nil {
+			return "", err
+		}
 	}
+	// AttributeDeclaration: [custom] [uniform | config] type name;
+	// RelationshipType: [custom] [varying] rel. Each keyword once, in that
+	// order, followed by a TokenSeparator (usd-core 26.11 refuses "uniform
+	// custom float a", "uniform rel r" and "varying float a").
 	custom := false
 	variability := ""
-	for {
-		w := string(p.peekIdent())
-		if w == "custom" {
-			p.ident(false)
-			custom = true
-			continue
+	if p.keyword("custom") {
+		if err := p.tokenSeparator("'custom'"); err != nil {
+			return "", err
 		}
-		if w == "uniform" || w == "varying" || w == "config" {
-			p.ident(false)
-			variability = w
-			continue
+		custom = true
+	}
+	if w := string(p.peekIdent()); w == "uniform" || w == "varying" || w == "config" {
+		p.ident(false)
+		if err := p.tokenSeparator("'" + w + "'"); err != nil {
+			return "", err
 		}
-		break
+		variability = w
 	}
 	if p.keyword("rel") {
+		if variability == "uniform" || variability == "config" {
+			return "", p.errAt(start, "a relationship cannot be %s", variability)
+		}
 		if err := p.tokenSeparator("'rel'"); err != nil {
 			return "", err
 		}
 		return p.relationship(primPath, op, custom, variability)
 	}
+	if variability == "varying" {
+		return "", p.errAt(start, "'varying' is for relationships; an attribute is uniform, config or neither")
+	}
 	typeStart := p.pos
 	tn := p.ident(true)
 	if tn == "" {
 		return "", p.errf("expected a property type, found %s", p.describe())
+	}
+	if textKeywords[tn] {
+		// A type name is an Identifier, never a keyword ("dictionary a =
+		// {}" is refused by usd-core 26.11).
+		return "", p.errAt(typeStart, "%q is a keyword, not a value type name", tn)
 	}
 	// A type name may be C++-qualified ("ThisType::IsBogus"): unknown to
 	// the registry, its value kept as text (usd-core 26.11 reads
@@ -102,7 +119,13 @@ func (p *parser) property(primPath string) (string, error) {
 		if err := p.sameLine("'='"); err != nil {
 			return "", err
 		}
-		if !known && suffix != "connect" && suffix != "default" {
+		if suffix == "default" {
+			// AttributeSpec: after the name a '.' leads to timeSamples,
+			// connect or spline only (usd-core 26.11 refuses
+			// "float a.default = 1"; "rel r.default" stays).
+			return "", p.errAt(suffixStart, "unknown attribute suffix .default (an attribute's default is written \"float a = 1\")")
+		}
+		if !known && suffix != "connect" {
 			return "", p.errAt(typeStart, "unknown attribute type %q", tn)
 		}
 		switch suffix {
@@ -255,16 +278,9 @@ func (p *parser) skipRawValue() error {
 
 // propName scans a namespaced property name; it may contain ':' and, for
 // old files, be a quoted string.
+// propName scans a property name: a NamespacedName (identifiers joined
+// by ':', or a keyword), never quoted (usd-core 26.11 refuses float "a").
 func (p *parser) propName() string {
-	if c := p.peek(); c == '"' {
-		save := p.pos
-		s, err := p.str()
-		if err != nil || !validNamespacedIdent(s) {
-			p.pos = save
-			return ""
-		}
-		return s
-	}
 	b := p.identBytes(true)
 	return string(b)
 }
@@ -286,6 +302,23 @@ func (p *parser) relationship(primPath, op string, custom bool, variability stri
 			spec.Set("variability", sdf.VariabilityUniform)
 		}
 		p.layer.Specs[path] = spec
+	}
+	if !p.newlineAhead() && p.peek() == '[' {
+		// "rel r [</T>]": the legacy form that declares a target (a
+		// relationship target spec in OpenUSD, which this package does
+		// not model) and sets no targets; no list op, no metadata
+		// (RelationshipSpec, _RelationshipInitTarget).
+		if op != "" {
+			return "", p.errAt(nameStart, "%s rel %s [<path>]: no list op on a target declaration", op, name)
+		}
+		p.pos++
+		if _, err := p.path(); err != nil {
+			return "", err
+		}
+		if err := p.expect(']'); err != nil {
+			return "", err
+		}
+		return name, nil
 	}
 	if p.peek() == '.' {
 		p.pos++

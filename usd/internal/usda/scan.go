@@ -440,7 +440,7 @@ func (s *scanner) numberBytes() []byte {
 	start := s.pos
 	src := s.src
 	p := s.pos
-	if p < len(src) && (src[p] == '-' || src[p] == '+') {
+	if p < len(src) && src[p] == '-' { // Number: an optional '-', never '+'
 		p++
 	}
 	if p+3 <= len(src) && (string(src[p:p+3]) == "inf" || string(src[p:p+3]) == "nan") {
