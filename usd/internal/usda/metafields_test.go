@@ -3,6 +3,7 @@ package usda
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/rgallery/rgallery/usd/sdf"
@@ -919,4 +920,43 @@ func TestLayerAndPrimStatementsFollowTheGrammar(t *testing.T) {
 		{"src", "#usda 1.0\n(\n    relocates = {}\n)\n", true},
 		{"src", "#usda 1.0\n(\n    relocates = {</A>: </B>,}\n)\n", true},
 	})
+}
+
+// TestDictionaryKeysAndTypes: a dictionary entry is DictionaryType
+// TokenSeparator DictionaryKey: the key a string or a BaseIdentifier (no
+// ':'), the type an Identifier with optional [] ("int []a" refused).
+// The writer quotes keys that are not identifiers ("a:b").
+func TestDictionaryKeysAndTypes(t *testing.T) {
+	checkGrammarCases(t, []grammarCase{
+		{"prim", "customData = {int a:b = 1}", false},
+		{"prim", "customData = {int \"a:b\" = 1}", true},
+		{"prim", "customData = {int def = 1}", true},
+		{"prim", "customData = {int a::b = 1}", false},
+		{"prim", "customData = {dictionary d = {int x = 1}}", true},
+		{"prim", "customData = {dictionary \"d\" = {}}", true},
+		{"prim", "customData = {int[] a = []}", true},
+		{"prim", "customData = {int []a = [1]}", false},
+		{"prim", "customData = {int [] a = [1]}", true},
+		{"prim", "customData = {float2 a = (1,2)}", true},
+		{"prim", "customData = {string a = \"x\"; int b = 2}", true},
+		{"prim", "customData = {asset a = @x@}", true},
+		{"prim", "customData = {asset a = \"x\"}", true},
+		{"prim", "customData = {token[] a = [\"x\"]}", true},
+		{"prim", "customData = {path a = </A>}", false},
+		{"prim", "customData = {foo::bar a = 1}", false},
+		{"prim", "customData = {uniform int a = 1}", false},
+		{"prim", "customData = {Vec3f a = (1,2,3)}", true},
+		{"prim", "customData = {int a = 1,}", false},
+	})
+	l, err := Parse("t.usda", []byte("#usda 1.0\ndef \"A\" (\n    customData = {int \"a:b\" = 1}\n)\n{\n}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := Write(&b, l); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse("w.usda", []byte(b.String())); err != nil {
+		t.Errorf("written layer does not read back: %v\n%s", err, b.String())
+	}
 }

@@ -567,11 +567,18 @@ func (s *scanner) dictionary(depth int) (map[string]any, error) {
 		if tn == "" {
 			return nil, s.errf("expected a value type in dictionary, found %s", s.describe())
 		}
-		if s.accept('[') {
+		if save := s.pos; s.peek() == '[' {
+			s.pos++
 			if err := s.expect(']'); err != nil {
 				return nil, err
 			}
 			tn += "[]"
+		} else {
+			s.pos = save // the blanks before the key are the TokenSeparator
+		}
+		// DictionaryType TokenSeparator DictionaryKey ("int []a" is refused).
+		if err := s.tokenSeparator("the type " + tn); err != nil {
+			return nil, err
 		}
 		vt, array, ok := lookupType(tn)
 		if !ok {
@@ -585,7 +592,9 @@ func (s *scanner) dictionary(depth int) (map[string]any, error) {
 			}
 			key = k
 		} else {
-			key = s.ident(true)
+			// DictionaryKey: a string or a BaseIdentifier, not namespaced
+			// (usd-core 26.11 refuses "{int a:b = 1}"; "a:b" is quoted).
+			key = s.ident(false)
 			if key == "" {
 				return nil, s.errf("expected a dictionary key, found %s", s.describe())
 			}

@@ -218,8 +218,10 @@ func (w *writer) dict(d map[string]any, depth int) {
 	w.str(indent(depth) + "}")
 }
 
+// dictKey writes a dictionary key: bare when it is an identifier (a
+// BaseIdentifier: no ':' either), else quoted.
 func dictKey(k string) string {
-	if validIdent(strings.ReplaceAll(k, ":", "_")) && !strings.Contains(k, "::") && !strings.HasSuffix(k, ":") {
+	if validIdent(k) {
 		return k
 	}
 	return quote(k)
