@@ -47,11 +47,13 @@ func (p *parser) header() error {
 	}
 	line = bytes.TrimRight(line, "\r \t")
 	var version string
+	// The version is the first word after the cookie: usd-core 26.11
+	// reads "#usda 1.0 junk" and refuses "#usda 1.0junk".
 	switch {
 	case bytes.HasPrefix(line, []byte("#usda ")):
-		version = strings.TrimSpace(string(line[6:]))
+		version, _, _ = strings.Cut(strings.TrimLeft(string(line[6:]), " \t"), " ")
 	case bytes.HasPrefix(line, []byte("#sdf ")):
-		version = strings.TrimSpace(string(line[5:]))
+		version, _, _ = strings.Cut(strings.TrimLeft(string(line[5:]), " \t"), " ")
 	default:
 		return p.errAt(p.pos, "not a usda file: expected a '#usda 1.0' header line")
 	}
@@ -320,15 +322,25 @@ func (p *parser) variantSet(prim *sdf.Spec, primPath string) error {
 	if err := p.tokenSeparator("'variantSet'"); err != nil {
 		return err
 	}
+	nameStart := p.pos
 	setName, err := p.str()
 	if err != nil {
 		return err
+	}
+	if !validVariantName(setName) {
+		// The set name is checked as a variant name (usd-core 26.11
+		// refuses "v:w", reads "1v").
+		return p.errAt(nameStart, "%q is not a valid variant set name", setName)
 	}
 	if err := p.expect('='); err != nil {
 		return err
 	}
 	if err := p.expect('{'); err != nil {
 		return err
+	}
+	if p.peek() == '}' {
+		// usd-core 26.11 refuses a variantSet statement with no variant.
+		return p.errf("variantSet %q has no variant", setName)
 	}
 	setPath := primPath + "{" + setName + "=}"
 	setSpec := p.layer.Specs[setPath]

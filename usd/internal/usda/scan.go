@@ -91,11 +91,26 @@ func (s *scanner) newlineAhead() bool {
 }
 
 // sameLine fails when the next token is on a later line: Sdf's text
-// grammar separates the tokens of a statement by blanks only (usd-core
-// 26.11 refuses a newline after '=' or after a type name).
+// grammar separates the tokens of a statement by InlinePadding only,
+// spaces, tabs and C-style comments, which may span lines (usd-core 26.11
+// refuses a newline or a line comment after '=', reads "= /* c\n */ 1").
 func (s *scanner) sameLine(after string) error {
-	if s.newlineAhead() {
-		return s.errf("unexpected line break after %s", after)
+	i := s.pos
+	for i < len(s.src) {
+		switch {
+		case s.src[i] == ' ' || s.src[i] == '\t':
+			i++
+			continue
+		case i+1 < len(s.src) && s.src[i] == '/' && s.src[i+1] == '*':
+			if end := bytes.Index(s.src[i+2:], []byte("*/")); end >= 0 {
+				i += end + 4
+				continue
+			}
+		}
+		break
+	}
+	if i < len(s.src) && (s.src[i] == '\n' || s.src[i] == '\r' || s.src[i] == '#' || s.src[i] == '/' && i+1 < len(s.src) && s.src[i+1] == '/') {
+		return s.errAt(i, "unexpected line break after %s", after)
 	}
 	return nil
 }
@@ -289,6 +304,10 @@ func (s *scanner) str() (string, error) {
 				return "", s.errAt(start, "unterminated string")
 			}
 			e := s.src[s.pos]
+			if (e == '\n' || e == '\r') && !triple {
+				// A single-line string holds no line break, escaped or not.
+				return "", s.errAt(s.pos, "newline in a single-quoted string (use a triple-quoted string)")
+			}
 			s.pos++
 			switch e {
 			case 'n':
@@ -390,13 +409,19 @@ func (s *scanner) asset() (string, error) {
 				continue
 			}
 			if bytes.HasPrefix(s.src[s.pos:], []byte("@@@")) {
-				s.pos += 3
-				// Any extra @ belong to the path: @@@a@@@@ is "a@".
-				for s.pos < len(s.src) && s.src[s.pos] == '@' {
-					buf = append(buf, '@')
-					s.pos++
+				// 3 to 5 @ close it, the last three closing: @@@a@@@@ is
+				// "a@"; a sixth is left over (AssetRef: usd-core 26.11
+				// refuses @@@a@@@@@@).
+				n := 3
+				for n < 5 && s.pos+n < len(s.src) && s.src[s.pos+n] == '@' {
+					n++
 				}
+				buf = append(buf, s.src[s.pos:s.pos+n-3]...)
+				s.pos += n
 				return string(buf), nil
+			}
+			if c := s.src[s.pos]; c == '\n' || c == '\r' {
+				return "", s.errAt(start, "newline in asset path")
 			}
 			buf = append(buf, s.src[s.pos])
 			s.pos++
