@@ -1055,3 +1055,15 @@ func TestStringsAssetsHeadersAndVariantSets(t *testing.T) {
 		{"src", "#usda 1.0\ndef \"A\u0301\"\n{\n}\n", true},
 	})
 }
+
+// TestEmptyVariantNameIsRefused: a variant named "" would have its variant
+// set's path; usd-core 26.11 reads such a layer but drops the whole set
+// (every variant of it) without a word, so we refuse it instead. An empty
+// variant set name is read, as usd-core does. (FuzzParse found the
+// written set then failing to read back.)
+func TestEmptyVariantNameIsRefused(t *testing.T) {
+	checkGrammarCases(t, []grammarCase{
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    variantSet \"v\" = {\n        \"\" {\n        }\n        \"x\" {\n        }\n    }\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    variantSet \"\" = {\n        \"x\" {\n        }\n    }\n}\n", true},
+	})
+}

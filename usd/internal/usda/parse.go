@@ -363,6 +363,12 @@ func (p *parser) variantSet(prim *sdf.Spec, primPath string) error {
 		if !validVariantName(vname) {
 			return p.errAt(vstart, "%q is not a valid variant name", vname)
 		}
+		if vname == "" {
+			// An empty variant name would share the set's path ({v=}).
+			// usd-core 26.11 reads the layer but silently drops the whole
+			// variant set; refusing it keeps that loss visible.
+			return p.errAt(vstart, "variant name is empty in variantSet %q", setName)
+		}
 		vpath := sdf.AppendVariant(primPath, setName, vname)
 		vspec := &sdf.Spec{Type: sdf.SpecVariant}
 		if p.peek() == '(' {
