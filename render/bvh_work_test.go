@@ -1,0 +1,44 @@
+//go:build linux && amd64
+
+package render_test
+
+import (
+	"testing"
+
+	"github.com/rgallery/rgallery/render"
+)
+
+// BenchmarkTraversalWork reports, for the rays of BenchmarkTraversalAB,
+// how much of the 8-wide tree each ray touches: nodes visited, leaves,
+// packets and triangles tested, for closest-hit and shadow rays, and the
+// tree's shape. The counts are exact and do not depend on the machine's
+// load, unlike the timings (±5-15% on the shared machine): a change to the
+// build can be judged by them first (docs/bench/README.txt, 2026-12-06).
+func BenchmarkTraversalWork(b *testing.B) {
+	for _, name := range benchScenes {
+		b.Run(name, func(b *testing.B) {
+			s := loadBenchScene(b, name)
+			tr := render.MakeTraceRays(s, 640, 360, 100000, 5)
+			var c, sh render.TravStats
+			var ok bool
+			for i := 0; i < b.N; i++ {
+				c, sh, ok = render.TraversalStats(s, tr)
+			}
+			if !ok {
+				b.Skip("no 8-wide tree (no AVX or -tags purego)")
+			}
+			n8, kids, leaves, tpl, packs, _ := render.TreeShape(s)
+			b.ReportMetric(n8, "nodes8")
+			b.ReportMetric(kids, "kids/node")
+			b.ReportMetric(leaves, "leaves")
+			b.ReportMetric(tpl, "tris/leaf")
+			b.ReportMetric(packs, "packets")
+			b.ReportMetric(c.Nodes/c.Rays, "nodes/ray")
+			b.ReportMetric(c.Packets/c.Rays, "packets/ray")
+			b.ReportMetric(c.Tris/c.Rays, "tris/ray")
+			b.ReportMetric(sh.Nodes/sh.Rays, "nodes/shadow")
+			b.ReportMetric(sh.Packets/sh.Rays, "packets/shadow")
+			b.ReportMetric(sh.Tris/sh.Rays, "tris/shadow")
+		})
+	}
+}
