@@ -240,7 +240,6 @@ func (s *Stage) compose(p *Prim, depth int) {
 		c := &Prim{stage: s, path: cp, name: n, parent: p, index: idx, srcIndex: full, instDepth: instDepth}
 		c.pcpErrs = append(c.pcpErrs, idx.Errors...)
 		c.pcpErrs = append(c.pcpErrs, idx.RelocationSourceErrors()...)
-		c.pcpErrs = append(c.pcpErrs, idx.ProhibitedChildErrors()...)
 		p.children = append(p.children, c)
 		s.prims[cp] = c
 		s.compose(c, depth+1)

@@ -75,19 +75,22 @@
 // "/" for a layer stack's errors; none for variable expression errors
 // (Pcp_EvaluateVariableExpression). OpinionAtRelocationSource is one per
 // layer with a spec at a relocation's source, at the prim whose index adds
-// the relocation (_EvalNodeRelocations); ArcToProhibitedChild is an arc
-// authored on the prim to (below) a relocation source, or any sub-root
-// arc (relocations included) whose subgraph, once its namespace
+// the relocation (_EvalNodeRelocations); ArcToProhibitedChild is a
+// sub-root arc (relocations included) whose subgraph, once its namespace
 // ancestors' opinions are in, has a contributing node at a relocation
-// source of that node's layer stack (a variant node never is one): the
-// subgraph is elided, and the arc still counts as resolved by the specs
-// of the culled nodes (_ElidePrimIndexIfProhibited,
-// _ComposeIsProhibitedPrimChild, _PrimSpecExistsUnderNodeAtIntroduction).
+// source of that node's layer stack (a variant node never is one; an arc
+// to a relocation source whose node is inert, below an instance, is
+// none: no error, rule layer arc-to-relocation-source-below-instance):
+// the subgraph is elided, and the arc still counts as resolved by the
+// specs of the culled nodes (_ElidePrimIndexIfProhibited,
+// _ComposeIsProhibitedPrimChild, reporting only for an arc's target,
+// _PrimSpecExistsUnderNodeAtIntroduction).
 // UnresolvedPrimPath is checked last, for the prim whose index is built,
 // on each reference and payload node added for it (those of merged
 // sub-root subgraphs included, culled ones too), never inside a
 // subgraph's own build; a node introduced at this prim counts the
-// has-specs bits of its subtree, inert nodes included, one introduced at
+// has-specs bits of its subtree, which are the sites' whatever the nodes
+// may contribute (inert, culled and relocation nodes alike), one introduced at
 // an ancestor of its target the specs at each node's path at
 // introduction, and the inert placeholder Pcp adds at the pseudo-root
 // "/" for an arc to a layer without defaultPrim always has one

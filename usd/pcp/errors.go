@@ -90,38 +90,6 @@ func (idx *PrimIndex) RelocationSourceErrors() []error {
 	return out
 }
 
-// ProhibitedChildErrors returns the ArcToProhibitedChild errors of the
-// index: an arc authored on this prim whose target site is the source of
-// a relocation in the target's layer stack (a prohibited child: "salted
-// earth") contributes nothing, and Pcp reports it where the arc is
-// (_ComposeIsProhibitedPrimChild, run on the subgraph built for the arc).
-func (idx *PrimIndex) ProhibitedChildErrors() []error {
-	if idx == nil || idx.Root == nil {
-		return nil
-	}
-	var out []error
-	walk(idx.Root, func(n *Node) {
-		switch n.Arc {
-		case ArcReference, ArcPayload, ArcInherit, ArcSpecialize:
-		default:
-			return
-		}
-		if n.IsDueToAncestor() || len(n.LayerStack.Relocates) == 0 {
-			return
-		}
-		prohibited := false
-		for p := sdf.StripVariants(n.Path); p != "/" && p != "" && !prohibited; p = sdf.ParentPath(p) {
-			prohibited = n.LayerStack.isRelocationSource(p)
-		}
-		if !prohibited {
-			return
-		}
-		out = append(out, newError("ArcToProhibitedChild", idx.Path,
-			"%s: %s arc to @%s@<%s>, the source of a relocation, is ignored", idx.Path, n.Arc, n.LayerStack.Root().Identifier, n.Path))
-	})
-	return out
-}
-
 // frameRootPath returns the path of the root of the (sub)graph that n
 // belongs to while Pcp builds it: the nearest node at or above n that is
 // the target of an arc to a sub-root site, which Pcp indexes in a frame

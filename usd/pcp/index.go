@@ -552,8 +552,10 @@ func (b *builder) checkUnresolved() {
 		}
 		found := false
 		if n.depthBelowIntroduction() == 0 {
-			walkAll(n, false, func(m *Node, culled bool) {
-				found = found || m.HasSpecs() || ((m.inert || culled) && m.LayerStack.HasSpec(m.Path))
+			// Pcp's has-specs bit is the site's, whatever the node may
+			// contribute (inert, culled or a relocation source).
+			walkAll(n, false, func(m *Node, _ bool) {
+				found = found || m.LayerStack.HasSpec(m.Path)
 			})
 		} else {
 			walkAll(n, false, func(m *Node, _ bool) {
