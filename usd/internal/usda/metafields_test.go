@@ -1068,3 +1068,118 @@ func TestEmptyVariantNameIsRefused(t *testing.T) {
 		{"src", "#usda 1.0\ndef \"A\"\n{\n    variantSet \"\" = {\n        \"x\" {\n        }\n    }\n}\n", true},
 	})
 }
+
+// TestValuesTimeSamplesAndTargetsFollowTheGrammar: lists, tuples, shaped
+// values (a square list of lists is read flat: float[] [[1, 2], [3, 4]] is
+// [1, 2, 3, 4]), time samples read as the attribute's type (a path
+// reference kept as authored), targets and connections never <>. Each
+// case checked against usd-core 26.11.
+func TestValuesTimeSamplesAndTargetsFollowTheGrammar(t *testing.T) {
+	checkGrammarCases(t, []grammarCase{
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [1,]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [ ]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = []\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [1 2]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [[1]]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [1,\n        2]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [\n        1\n    ]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [,]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float2 a = ( 1 , 2 )\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float2 a = (1,\n2)\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float2[] a = [(1,2),\n(3,4)]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float3 a = (1,2,3,)\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float3[] a = [(1,2,3),]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a = (1)\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = 1\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a = [1]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    string[] a = [\"a\", \"b\",]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    token[] a = [a]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    token a = \"a\"\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    token[] a = []\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    asset[] a = [@a@,]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    bool[] a = [true, 0, \"yes\"]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    int[] a = [1.5]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    matrix4d a = ((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,0,0,1))\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    matrix4d a = ((1,0,0,0),(0,1,0,0),(0,0,1,0))\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    matrix2d a = ((1,0),(0,1),)\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    quath a = (1,0,0,0)\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    quatd a = (1,(0,0,0))\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    frame4d a = ((1,0,0,0),(0,1,0,0),(0,0,1,0),(0,0,0,1))\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {}\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        bezier,\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; pre (0, 0),\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        pre: held,\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2 & 3,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.timeSamples = {1: [1]}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a.timeSamples = {1: 1}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.timeSamples = {}\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.timeSamples = {\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.timeSamples = {1: 2,,}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    string a = \"\\u00e9\"\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    string a = \"\u00e9\"\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    string a = \"\\U0001F600\"\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    half a = 65520\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    half[] a = [1e5]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a = 3.4028235e39\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    uchar[] a = [255, 256]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    opaque a = 1\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    group a\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    token a = \"\"\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    string a = \"\"\"\"\"\"\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    string a = ''\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    string a = \"a\"b\"\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    string a = 'a\"b'\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a = 1 (\n        elementSize = 1\n        interpolation = \"vertex\"\n    )\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    custom float a\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    custom float a = 1\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a ()\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a = 1 ()\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r ()\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r = </A> ()\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r = [</A>, </B>,]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r = [\n        </A>,\n    ]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r = </A.b>\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r = <../B>\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r = <B>\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r = <>\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r = [<>]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.timeSamples = {1: \"x\"}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.timeSamples = {1: (1,2)}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float3 a.timeSamples = {1: 1}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.timeSamples = {1: foo}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    int a.timeSamples = {1: 1.5}\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.timeSamples = {1: @a@}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    string a.timeSamples = {1: 1}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    token a.timeSamples = {1: x}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float3 a.timeSamples = {1: (1,2)}\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.timeSamples = {1: </A>}\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.connect = <>\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.connect = [<>]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.connect = </A>\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.connect = <b>\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.connect = <.b>\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r = <.b>\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    rel r = </A{v=x}B>\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.connect = </A{v=x}B.c>\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [[1, 2], [3, 4]]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [[1], [2, 3]]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float2[] a = [[(1,2)]]\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a = [[1]]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\" (\n    inherits = <>\n)\n{\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\" (\n    specializes = <>\n)\n{\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [[], []]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float[] a = [[1, 2], 3]\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    int[] a = [[[1],[2]],[[3],[4]]]\n}\n", true},
+	})
+	l, err := Parse("t.usda", []byte("#usda 1.0\ndef \"A\"\n{\n    float[] a = [[1, 2], [3, 4]]\n    float2[] b = [[(1,2)], [(3,4)]]\n}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := l.Spec("/A.a").Get("default"); !reflect.DeepEqual(v, []float32{1, 2, 3, 4}) {
+		t.Errorf("/A.a = %#v; want [1 2 3 4]", v)
+	}
+	if v, _ := l.Spec("/A.b").Get("default"); !reflect.DeepEqual(v, []sdf.Vec2f{{1, 2}, {3, 4}}) {
+		t.Errorf("/A.b = %#v; want [(1,2) (3,4)]", v)
+	}
+}

@@ -447,6 +447,12 @@ func (p *parser) pathListOp(spec *sdf.Spec, field, op, anchor string) error {
 		return err
 	}
 	for _, x := range paths {
+		if x == "" {
+			// usd-core 26.11: "'' is not a valid prim or property scene
+			// path" (connections), "Relationship target paths must be
+			// absolute prim, property or mapper paths" (rel r = <>).
+			return p.errAt(start, "<> is not a valid %s path", map[string]string{"connectionPaths": "connection", "targetPaths": "target"}[field])
+		}
 		// Target and connection paths are scene paths: no variant
 		// selections (usd-core 26.11, testSdfParsing 181, 182).
 		if strings.ContainsRune(x, '{') {
@@ -569,17 +575,23 @@ func (p *parser) timeSamples(vt valueType, array bool) (*sdf.TimeSamples, error)
 			// AnimationBlock there).
 			return nil, p.errf("a time sample cannot be AnimationBlock")
 		}
-		save := p.pos
-		v, err := p.value(vt, array, 0)
-		if err != nil {
-			// OpenUSD accepts samples that do not match the declared
-			// type (the AOUSD baselines have some); keep them untyped.
-			p.pos = save
-			v2, err2 := p.anyValue(0)
-			if err2 != nil {
+		var v any
+		if p.peek() == '<' {
+			// A path reference is a TypedValue of its own: usd-core 26.11
+			// keeps "{1: </A>}" on a float attribute as authored.
+			s, err := p.path()
+			if err != nil {
 				return nil, err
 			}
-			v = v2
+			v = s
+		} else {
+			// Any other sample is read as the attribute's type (usd-core
+			// 26.11 refuses "{1: \"x\"}" or "{1: (1, 2)}" on a float).
+			x, err := p.value(vt, array, 0)
+			if err != nil {
+				return nil, err
+			}
+			v = x
 		}
 		ts.Times = append(ts.Times, t)
 		ts.Values = append(ts.Values, v)

@@ -92,6 +92,69 @@ func (s *scanner) ints(dst []int64) error {
 	return s.expect(')')
 }
 
+// shapedArray parses a nested list of lists, [[1, 2], [3, 4]]: Sdf's
+// shaped value, read as the flat array of its elements when every list
+// of one level has the same length (parserValueContext: "Non-square
+// shaped value" otherwise; usd-core 26.11 reads float[] [[1, 2], [3, 4]]
+// as [1, 2, 3, 4]).
+func (s *scanner) shapedArray(vt valueType, depth int) (any, error) {
+	var shape []int
+	var elems []any
+	leaf := -1 // the nesting level that holds the elements
+	var level func(l int) error
+	level = func(l int) error {
+		if l > maxDepth {
+			return s.errf("shaped value nested too deeply")
+		}
+		if err := s.expect('['); err != nil {
+			return err
+		}
+		if s.peek() == ']' {
+			return s.errf("empty list in a shaped value") // ListOf is never empty
+		}
+		n := 0
+		for !s.accept(']') {
+			if s.peek() == '[' {
+				if leaf >= 0 && l+1 > leaf {
+					return s.errf("shaped value mixes lists and elements")
+				}
+				if err := level(l + 1); err != nil {
+					return err
+				}
+			} else {
+				if leaf >= 0 && leaf != l {
+					return s.errf("shaped value mixes lists and elements")
+				}
+				leaf = l
+				v, err := s.scalar(vt, depth)
+				if err != nil {
+					return err
+				}
+				elems = append(elems, v)
+			}
+			n++
+			if !s.accept(',') {
+				if err := s.expect(']'); err != nil {
+					return err
+				}
+				break
+			}
+		}
+		for len(shape) <= l {
+			shape = append(shape, -1)
+		}
+		if shape[l] >= 0 && shape[l] != n {
+			return s.errf("non-square shaped value")
+		}
+		shape[l] = n
+		return nil
+	}
+	if err := level(0); err != nil {
+		return nil, err
+	}
+	return typedSlice(vt, elems), nil
+}
+
 // intRange is the range of an integer value kind.
 func intRange(k kind) (int64, uint64) {
 	switch k {
@@ -426,6 +489,15 @@ func (s *scanner) value(vt valueType, array bool, depth int) (any, error) {
 // generalArray parses any array element by element. fastArray handles the
 // common numeric arrays and leaves everything else (and every error) here.
 func (s *scanner) generalArray(vt valueType, depth int) (any, error) {
+	if s.peek() == '[' {
+		i := s.pos + 1
+		for i < len(s.src) && isBlank(s.src[i]) {
+			i++
+		}
+		if i < len(s.src) && s.src[i] == '[' {
+			return s.shapedArray(vt, depth)
+		}
+	}
 	var b [4]float64
 	switch vt.k {
 	case kFloat:
@@ -515,6 +587,27 @@ func typedSlice(vt valueType, elems []any) any {
 		case 4:
 			return conv[sdf.Vec4h](elems)
 		}
+		return conv[sdf.Half](elems)
+	case kFloat:
+		switch vt.n {
+		case 2:
+			return conv[sdf.Vec2f](elems)
+		case 3:
+			return conv[sdf.Vec3f](elems)
+		case 4:
+			return conv[sdf.Vec4f](elems)
+		}
+		return conv[float32](elems)
+	case kDouble:
+		switch vt.n {
+		case 2:
+			return conv[sdf.Vec2d](elems)
+		case 3:
+			return conv[sdf.Vec3d](elems)
+		case 4:
+			return conv[sdf.Vec4d](elems)
+		}
+		return conv[float64](elems)
 	case kTimeCode:
 		return conv[sdf.TimeCode](elems)
 	case kString:
