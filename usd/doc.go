@@ -85,7 +85,14 @@
 //     delete, reorder), references/payloads with offsets and customData,
 //     inherits, specializes, nested variant sets, relationships,
 //     connections, relocates, comments (#, //, /* */), '#sdf' cookies.
-//     Splines (.spline) are kept as knot time/value pairs only.
+//     Splines (.spline) are kept as knot time/value pairs only. What the
+//     parser accepts follows usd-core 26.11's PEGTL grammar
+//     (textFileFormatParser.h): registered metadata fields read as their
+//     type (usd/internal/usda/metafields.go), keyword and TokenSeparator
+//     rules, GfNumericCast integer conversion, shaped values; each rule is
+//     pinned by layers checked against usd-core (metafields_test.go).
+//   - Layer formats by extension only (usd, usda, usdc, usdz), as
+//     SdfFileFormat::FindByExtension finds them.
 //   - usdc: crate 0.0.1 to 0.12: bootstrap and table of contents, TOKENS,
 //     STRINGS, FIELDS, FIELDSETS, PATHS, SPECS, LZ4 with TfFastCompression
 //     chunk framing, integer coding, compressed int and float arrays (int
