@@ -1183,3 +1183,59 @@ func TestValuesTimeSamplesAndTargetsFollowTheGrammar(t *testing.T) {
 		t.Errorf("/A.b = %#v; want [(1,2) (3,4)]", v)
 	}
 }
+
+// TestSplineStatementsFollowTheGrammar: spline values are double, float,
+// half or timecode; the curve type is bezier or hermite; pre/post
+// extrapolation is none, held, linear, sloped(n) or loop repeat|reset|
+// oscillate; loop takes five numbers; a ';' or line break after a knot's
+// value must be followed by its parameters (SplineValue and its items in
+// textFileFormatParser.h). Each case checked against usd-core 26.11.
+func TestSplineStatementsFollowTheGrammar(t *testing.T) {
+	checkGrammarCases(t, []grammarCase{
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2\n    }\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2,\n        2: 3,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        bezier,\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        hermite,\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        curve,\n        1: 2,\n    }\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        pre: held,\n        post: linear,\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        pre: sloped(1.5),\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        pre: sloped (1.5),\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        pre: loop repeat,\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        pre: loop reset,\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        pre: loop oscillate,\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        pre: none,\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        pre: None,\n        1: 2,\n    }\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        loop: (0, 10, 1, 1, 0),\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        loop: (0, 10, 1, 1),\n        1: 2,\n    }\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; post held,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; post linear,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; post curve,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; post curve (1, 2),\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; post curve (1, 2, autoEase),\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; pre (1, 2); post curve (3, 4),\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; pre (1),\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; pre (1, 2, custom),\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2 & 3; post held,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2&3,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; { string a = \"b\" },\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; post held; { string a = \"b\" },\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2;\n    }\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: 2; post none,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1:2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1 : 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        -1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1.5e1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: inf,\n    }\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n        1: -2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    float a.spline = {\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    int a.spline = {\n        1: 2,\n    }\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    half a.spline = {\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    timecode a.spline = {\n        1: 2,\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double3 a.spline = {\n        1: 2,\n    }\n}\n", false},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {1: 2}\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = { 1: 2, }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {\n    }\n}\n", true},
+		{"src", "#usda 1.0\ndef \"A\"\n{\n    double a.spline = {}\n}\n", true},
+	})
+}

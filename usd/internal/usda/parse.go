@@ -635,7 +635,9 @@ func (p *parser) spline(typeName string) (*sdf.Spline, error) {
 				return nil, err
 			}
 			vals := []float64{v}
-			if p.accept('&') { // dual-valued knot: pre & post
+			if save := p.pos; !p.accept('&') {
+				p.pos = save // the blanks after the value tell whether parameters follow
+			} else { // dual-valued knot: pre & post
 				pre, err := p.float(64)
 				if err != nil {
 					return nil, err
@@ -648,6 +650,13 @@ func (p *parser) spline(typeName string) (*sdf.Spline, error) {
 				}
 			}
 			sp.Knots = append(sp.Knots, sdf.SplineKnot{Time: t, Value: v})
+			// SplineKnotParamList: a ';' or a line break after the value
+			// starts the knot's parameters (pre, post or a dictionary),
+			// which must follow (usd-core 26.11 refuses "1: 2" then a
+			// line break and '}', and "1: 2;").
+			if err := p.knotParamsAhead(t); err != nil {
+				return nil, err
+			}
 			// Knot options up to the next ',' at this level.
 			optStart := p.pos
 			if err := p.skipUntilComma(); err != nil {
@@ -657,14 +666,23 @@ func (p *parser) spline(typeName string) (*sdf.Spline, error) {
 				return nil, p.errf("spline knot at %v: cannot set negative tangent width %v", t, w)
 			}
 		case isIdentStart(c):
+			kstart := p.pos
 			key := p.ident(true)
 			if p.accept(':') {
+				vstart := p.pos
 				v, err := p.anyValueUntilComma()
 				if err != nil {
 					return nil, err
 				}
+				if err := splineItemValid(key, v.(string)); err != nil {
+					return nil, p.errAt(vstart, "%v", err)
+				}
 				sp.Extra[key] = v
 			} else {
+				if key != "bezier" && key != "hermite" {
+					// SplineCurveTypeItem: bezier or hermite.
+					return nil, p.errAt(kstart, "unknown spline item %q (a curve type is bezier or hermite)", key)
+				}
 				if err := p.skipUntilComma(); err != nil {
 					return nil, err
 				}
@@ -674,6 +692,52 @@ func (p *parser) spline(typeName string) (*sdf.Spline, error) {
 			return nil, p.errf("unexpected %s in spline", p.describe())
 		}
 	}
+}
+
+// knotParamsAhead checks what follows a spline knot's value: when it is a
+// ';' or a line break, a knot parameter (pre, post or a dictionary) must
+// come next on that line.
+func (p *parser) knotParamsAhead(t float64) error {
+	i := p.pos
+	for i < len(p.src) && (p.src[i] == ' ' || p.src[i] == '\t') {
+		i++
+	}
+	if i >= len(p.src) || (p.src[i] != ';' && p.src[i] != '\n' && p.src[i] != '\r') {
+		return nil
+	}
+	i++
+	for i < len(p.src) && (p.src[i] == ' ' || p.src[i] == '\t') {
+		i++
+	}
+	rest := p.src[i:]
+	if bytes.HasPrefix(rest, []byte("pre")) || bytes.HasPrefix(rest, []byte("post")) || bytes.HasPrefix(rest, []byte("{")) {
+		return nil
+	}
+	return p.errAt(i, "spline knot at %v: a ';' or line break after its value must be followed by its parameters", t)
+}
+
+// splineItemValid checks the value of a spline's pre:, post: or loop:
+// item (SplineExtrapolationType, SplineLoopItem).
+func splineItemValid(key, v string) error {
+	switch key {
+	case "pre", "post":
+		f := strings.Fields(v)
+		switch {
+		case len(f) == 1 && (f[0] == "none" || f[0] == "held" || f[0] == "linear"):
+			return nil
+		case len(f) == 2 && f[0] == "loop" && (f[1] == "repeat" || f[1] == "reset" || f[1] == "oscillate"):
+			return nil
+		case strings.HasPrefix(v, "sloped"):
+			return nil
+		}
+		return fmt.Errorf("spline %s: %q is not none, held, linear, sloped(n) or loop repeat|reset|oscillate", key, v)
+	case "loop":
+		if strings.HasPrefix(v, "(") && strings.HasSuffix(v, ")") && strings.Count(v, ",") == 4 {
+			return nil
+		}
+		return fmt.Errorf("spline loop: %q is not (protoStart, protoEnd, numPreLoops, numPostLoops, valueOffset)", v)
+	}
+	return fmt.Errorf("unknown spline item %q", key)
 }
 
 func (p *parser) anyValueUntilComma() (any, error) {

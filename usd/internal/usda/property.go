@@ -143,6 +143,13 @@ func (p *parser) property(primPath string) (string, error) {
 			}
 			spec.Set("timeSamples", ts)
 		case "spline":
+			switch tn {
+			case "double", "float", "half", "timecode":
+			default:
+				// Splines hold scalar floating-point values only (usd-core
+				// 26.11: "Unsupported spline value type int").
+				return "", p.errAt(typeStart, "unsupported spline value type %s", tn)
+			}
 			sp, err := p.spline(tn)
 			if err != nil {
 				return "", err
