@@ -118,9 +118,14 @@
 //     metadata, validated as Pcp does; prim-level relocates are ignored,
 //     as a UsdStage ignores them), cycle detection, a session layer
 //     (WithSessionLayer), payloads on or off.
-//   - Instancing: IsInstance for instanceable prims with arcs; Prototype
-//     returns the first instance with the same arcs, standing in for
-//     OpenUSD's prototype prim (instance subtrees are composed normally).
+//   - Instancing: IsInstance as Pcp_PrimIndexIsInstanceable; instances
+//     with equal keys (PcpInstanceKey) share a prototype, whose source is
+//     the first instance Usd_InstanceCache registers when the stage is
+//     composed by one worker thread (instancing.go); Prototype returns it,
+//     standing in for OpenUSD's prototype prim. Every instance proxy reads
+//     the prim below that source (stack, values, variant sets, children)
+//     and maps its targets and connections to its own instance
+//     (UsdPrim::_GetProtoToInstancePathMap).
 //   - Schema fallbacks for UsdGeom gprims (Mesh subdivisionScheme
 //     catmullClark, Sphere radius 1, Cube size 2, Cylinder/Cone radius 1
 //     height 2 axis Z, Capsule radius 0.5 height 1 axis Z as in OpenUSD,

@@ -26,6 +26,9 @@ type Prim struct {
 	// only the nodes of the instance's own arcs (its prototype), not local
 	// or ancestral opinions, which instancing ignores. 0 elsewhere.
 	instDepth int
+	// protoMap maps target paths composed in a prototype's source to
+	// this instance proxy's namespace (instancing.go).
+	protoMap [][2]string
 
 	propOnce  sync.Once
 	propNames []string
@@ -554,31 +557,10 @@ func (p *Prim) VariantSelections() map[string]string {
 
 // variantIndex returns the index whose nodes give the prim's variant sets
 // and selections, and whether it is the whole index (UsdPrim::GetPrimIndex):
-// the prim's own, or for a prim below an instance the index of the
-// corresponding prim below the prototype's source instance. Only when the
-// prim's instance is that source, not itself below another instance, and
-// no nested instance (a prim strictly between them that is an instance,
-// not one merely instanceable: Pcp_PrimIndexIsInstanceable) lies between
-// them is that the prim's own index; otherwise this falls back to the
-// prototype's nodes (p.index), those that contribute. A prim that is
-// itself a nested instance takes its own data from the enclosing
-// prototype, so it does not count.
+// the prim's own, or for an instance proxy the index of the corresponding
+// prim below the prototype's source instance, which assignPrototypeSources
+// gave the proxy (inert nodes included).
 func (p *Prim) variantIndex() (*pcp.PrimIndex, bool) {
-	if p.instDepth == 0 {
-		return p.srcIndex, true
-	}
-	// A nested instance (an instanceable prim between the instance and p)
-	// has a prototype of its own, whose source may be another instance.
-	inst := p.parent
-	for inst != nil && pathDepth(inst.path) > p.instDepth {
-		if inst.IsInstance() {
-			return p.index, false
-		}
-		inst = inst.parent
-	}
-	if inst == nil || inst.instDepth != 0 || p.stage.prototypeOf(inst) != inst {
-		return p.index, false
-	}
 	return p.srcIndex, true
 }
 
@@ -752,6 +734,11 @@ func (p *Prim) composePaths(suffix, field string) []string {
 			mapped.Items = []string{}
 		}
 		out = mapped.Apply(out, func(s string) string { return s })
+	}
+	if len(p.protoMap) > 0 {
+		for i, x := range out {
+			out[i] = p.mapProtoToInstance(x)
+		}
 	}
 	return out
 }

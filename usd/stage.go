@@ -122,7 +122,7 @@ type Stage struct {
 	errs     []error
 
 	protoOnce sync.Once
-	protos    map[string]*Prim // instance key -> first instance
+	protos    map[string]*Prim // instance key -> the prototype's source instance
 }
 
 // OpenAsset opens an asset by its resolved path, as AssetPath.Resolved
@@ -182,6 +182,9 @@ func Open(file string, opts ...OpenOption) (*Stage, error) {
 	rootErrs := len(s.cache.LayerErrors)
 	s.compose(s.root, 0)
 	s.errs = append(s.errs, s.primIndexErrors()...)
+	if s.cache.Instancing {
+		s.assignPrototypeSources()
+	}
 	// The errors of the layer stacks that arcs brought in (a missing or
 	// cyclic sublayer, invalid relocates there), as Pcp reports them when
 	// the layer stack is first computed.

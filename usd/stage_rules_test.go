@@ -617,3 +617,55 @@ def "Asset"
 		t.Errorf("variant sets of /B/x %v, want [lod]", got)
 	}
 }
+
+// TestPrototypeSourceIsFirstRegisteredInstance pins Usd_InstanceCache's
+// choice of a prototype's source (the first instance index registered,
+// _CreateOrUpdatePrototypeForInstances) in the order a single worker
+// thread composes the stage (PcpCache::ComputePrimIndexesInParallel with
+// PXR_WORK_THREAD_LIMIT=1: a prim, then its children's subtrees last child
+// first): /Plain2, the last root prim, is the source of /Plain's and
+// /Plain2's prototype. Every proxy reads the prim below the source, so
+// /Plain/x lists the variant sets of /Plain2/x's whole index: lod, not
+// the local set /Plain authors (usd-core 26.11: ['lod'] for both).
+func TestPrototypeSourceIsFirstRegisteredInstance(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+def "Plain" (instanceable = true
+    references = @./asset.usda@</Asset>)
+{
+    over "x" (prepend variantSets = "local")
+    {
+    }
+}
+def "Plain2" (instanceable = true
+    references = @./asset.usda@</Asset>)
+{
+}
+`,
+		"asset.usda": `#usda 1.0
+def "Asset"
+{
+    def "x" (variantSets = "lod")
+    {
+        variantSet "lod" = {
+            "hi"
+            {
+            }
+        }
+    }
+}
+`,
+	})
+	if got := mustPrim(t, s, "/Plain").Prototype(); got == nil || got.Path() != "/Plain2" {
+		name := "none"
+		if got != nil {
+			name = got.Path()
+		}
+		t.Errorf("prototype source of /Plain %s, want /Plain2", name)
+	}
+	for _, p := range []string{"/Plain/x", "/Plain2/x"} {
+		if got := mustPrim(t, s, p).VariantSetNames(); !reflect.DeepEqual(got, []string{"lod"}) {
+			t.Errorf("variant sets of %s %v, want [lod]", p, got)
+		}
+	}
+}
