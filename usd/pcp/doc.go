@@ -63,9 +63,16 @@
 // path requested of it: the requested path with the root's path replaced
 // by the target (an arc to /P found building /M for /M/y is checked as
 // /P/y; rule layer arc-cycle-target-moves-with-requested-site). Variant arcs are never cycles, nor are implied
-// class arcs under a relocation. Besides, an index is bounded (64 nested
-// frames, 2048 nodes): past that it is an IndexCapacityExceeded error
-// (PcpErrorIndexCapacityExceeded), never unbounded growth.
+// class arcs under a relocation. A specialize below the root stands for
+// its copy at the root, where Pcp evaluates its arcs: the walk goes from
+// it (or from the frame of its ancestral opinions) straight to the root
+// (_FindAncestorCycleInParentGraph on the copy; rule layer
+// specialize-arcs-cycle-checked-at-root-copy); only the outermost
+// specialize of a chain jumps, which keeps nested copies from hiding
+// each other's cycles. Besides, an index is bounded (64 nested frames,
+// 2048 nodes, arc targets 64 namespace levels deep): past that it is an
+// IndexCapacityExceeded error (PcpErrorIndexCapacityExceeded), never
+// unbounded growth.
 //
 // Errors (PcpPrimIndexOutputs::Append): errors found while building a
 // subgraph belong to the prim whose index needed it. Their site is Pcp's
@@ -177,11 +184,23 @@
 // class skips sites already in the graph or the graphs of outer frames
 // (skipDuplicateNodes, the path moved from each subgraph's root to its
 // requested site) and, below the root, brings its ancestral opinions in a
-// frame that skips them too. An authored inherit skips such sites as well,
-// an authored specialize does not (usd-core 26.11's PCP_PRIM_INDEX debug
-// output); a node's references and payloads are evaluated before its
-// inherits and specializes (Task::Type), so an inherit of a site a payload
-// brings is skipped. A class hierarchy starts at the instance that
+// frame that skips them too. Authored inherits and specializes skip
+// such sites as well. Arcs are evaluated by kind over the whole graph,
+// in usd-core 26.11's task order (Task::Type, Task::PriorityOrder; its
+// PCP_PRIM_INDEX debug output): relocations, references, payloads,
+// inherits and specializes of every node, then implied classes; tasks
+// of one kind run in node index order (the graph cloned from the parent
+// prim in its strength order, then the nodes added since, in the order
+// they were added). So an inherit of a site a payload brings is
+// skipped, and so is a specialize of a site an inherit of an inherit
+// brings. In usd-core 26.11 a specialize authored below the root is a
+// placeholder where it is authored, with a contributing copy at the
+// root that skips duplicate sites (its PCP_PRIM_INDEX debug output);
+// here the node stands for that copy, and when the copy would be
+// skipped it stays as the placeholder alone, implying its class but
+// bringing no opinions (rule layer
+// specializes-after-inherits-placeholder-below-root). A class hierarchy
+// starts at the instance that
 // inherits it, or, when that instance is itself a class reached through an
 // ancestral class arc whose class is not a namespace child of the
 // ancestral class, at the start of the ancestral hierarchy

@@ -48,7 +48,9 @@ type Node struct {
 	// variant selections at or below that depth
 	// (PcpNodeRef::GetSpecContributionRestrictedDepth).
 	restricted int
-	arcsDone   bool
+	// arcsDone has a bit for each kind of arc task already run on the
+	// node (arcTaskRelocations and the others).
+	arcsDone arcTasks
 	// culledKids are the children the node had when its subgraph was
 	// elided as a prohibited child (elideIfProhibited): Pcp culls them
 	// but keeps them in the graph until it is finalized, and the
@@ -380,6 +382,13 @@ const (
 	// maxIndexNodes bounds the nodes of one prim index graph, counting
 	// those of the subgraphs built for it.
 	maxIndexNodes = 1 << 11
+	// maxArcTargetDepth bounds the namespace depth of an arc's target
+	// site. An arc under a specialize is checked for cycles against the
+	// specialize's copy at the root only (cycleAt), as in Pcp, so an arc
+	// back into the namespace of the specialize's real ancestors can
+	// repeat one level deeper at each child, without end (usd-core 26.11
+	// does not finish such a stage either: oracle gen-219).
+	maxArcTargetDepth = 64
 )
 
 // frame links a subgraph being built for a sub-root arc to the graph it
@@ -451,7 +460,7 @@ func (c *Cache) siteIndex(ls *LayerStack, path string, fr *frame) *PrimIndex {
 	// subgraph is attached, in the context of the whole index (_AddArc and
 	// _BuildInitialPrimIndexFromAncestor pass evaluateVariantsAndDynamicPayloads
 	// false; AddTasksForNode queues them; see evalAncestralVariants).
-	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr}
+	b := &builder{cache: c, idx: idx, depth: pathDepth(path), frame: fr, startSeq: c.seq}
 	if !strings.HasSuffix(path, "}") && b.elideIfProhibited() {
 		idx.Nodes = b.strengthOrder()
 		return idx
@@ -596,9 +605,23 @@ func (b *builder) cycleAt(parent, n *Node) bool {
 	path := n.Path
 	node, fr := parent, b.frame
 	for node != nil {
-		for a := node; a != nil; a = a.Parent {
+		for a := node; a != nil; {
 			if a.LayerStack == n.LayerStack && (sdf.HasPrefix(a.Path, path) || sdf.HasPrefix(path, a.Path)) {
 				return true
+			}
+			// A specialize below the root stands for its copy at the
+			// root, whose arcs Pcp evaluates there (the node where it is
+			// authored is a placeholder that evaluates none): the walk
+			// goes from it straight to the root. Only the outermost
+			// specialize of a chain jumps: Pcp's copies are siblings at
+			// the root, each skipping the sites already there, which our
+			// nested copies cannot do, and jumping from each of them lets
+			// an arc back into an ancestor's namespace repeat one level
+			// deeper at each child prim (oracle gen-219).
+			if a.Arc == ArcSpecialize && !a.inert && a.Parent != nil && a.Parent.Parent != nil && enclosingSpecialize(a.Parent) == nil {
+				a = rootOf(a)
+			} else {
+				a = a.Parent
 			}
 		}
 		if fr == nil {
@@ -613,7 +636,13 @@ func (b *builder) cycleAt(parent, n *Node) bool {
 		if p, ok := sdf.ReplacePrefix(fr.requested, cur, path); ok {
 			path = p
 		}
+		// The subgraph of a specialize's namespace ancestors hangs under
+		// its copy at the root (see above).
+		sp := fr.node
 		node, fr = fr.parent, fr.prev
+		if sp != nil && sp.Arc == ArcSpecialize && !sp.inert && node != nil && node.Parent != nil && enclosingSpecialize(node) == nil {
+			node = rootOf(node)
+		}
 	}
 	return false
 }
@@ -668,7 +697,7 @@ func cloneChild(n *Node, parent *Node, name string, keepCulled bool) *Node {
 	c.Parent = parent
 	c.Children = nil
 	c.culledKids = nil
-	c.arcsDone = false
+	c.arcsDone = 0
 	c.varsDone = false
 	c.varDone = nil
 	c.ancVars = nil
@@ -727,6 +756,9 @@ type builder struct {
 	// impliedTasks are the nodes whose class-based children are still to
 	// be implied to their parent (Task::EvalImpliedClasses).
 	impliedTasks map[*Node]bool
+	// startSeq is the cache's node count when the builder started: nodes
+	// with a lower seq came with the graph cloned from the parent prim.
+	startSeq int
 }
 
 // top returns the builder of the prim index that a subgraph is built for.
@@ -757,22 +789,18 @@ func (b *builder) errf(kind, format string, args ...any) {
 // stronger variant drives a set listed before it.
 func (b *builder) expand() {
 	for {
-		changed := false
-		b.each(func(n *Node) bool {
-			// A node that cannot contribute specs has no arcs of its own
-			// (_EvalNodeReferences and the others return at once): an
-			// inert node, and a relocation node, whose site is salted
-			// earth, arcs included; what the source brings comes from
-			// its ancestors' arcs (the subgraph addAncestral attaches).
-			if n.arcsDone || !n.Contributes() {
-				return true
-			}
-			n.arcsDone = true
-			b.evalArcs(n)
-			changed = true
-			return true
-		})
-		if changed {
+		// Each kind of arc in the task priority order of usd-core 26.11:
+		// relocations, references, payloads, inherits, then specializes
+		// for every node there is, then implied classes (Task::Type; its
+		// PCP_PRIM_INDEX debug output shows "Evaluating implied classes"
+		// after every specializes task, and no implied specializes task).
+		// So an inherit that a reference or an inherit brings is in the
+		// graph before a specialize of the prim is evaluated, and the
+		// specialize to the same site is skipped as a duplicate
+		// (_AddClassBasedArc).
+		if b.runArcTask(arcTaskRelocations) || b.runArcTask(arcTaskReferences) ||
+			b.runArcTask(arcTaskPayloads) || b.runArcTask(arcTaskInherits) ||
+			b.runArcTask(arcTaskSpecializes) {
 			continue
 		}
 		if n := b.popImpliedTask(); n != nil {
@@ -789,6 +817,56 @@ func (b *builder) expand() {
 		}
 		break
 	}
+}
+
+// arcTasks is a set of the arc tasks of a node (Task::EvalNodeRelocations,
+// EvalNodeReferences, EvalNodePayloads, EvalNodeInherits,
+// EvalNodeSpecializes).
+type arcTasks uint8
+
+const (
+	arcTaskRelocations arcTasks = 1 << iota
+	arcTaskReferences
+	arcTaskPayloads
+	arcTaskInherits
+	arcTaskSpecializes
+
+	allArcTasks = arcTaskRelocations | arcTaskReferences | arcTaskPayloads | arcTaskInherits | arcTaskSpecializes
+)
+
+// runArcTask runs task t on the strongest node that has it pending and
+// reports whether there was one. A node that cannot contribute specs has
+// no arcs of its own (_EvalNodeReferences and the others return at
+// once): an inert node, and a relocation node, whose site is salted
+// earth, arcs included; what the source brings comes from its
+// ancestors' arcs (the subgraph addAncestral attaches).
+//
+// Tasks of one kind run in the order of the nodes' indexes in the graph
+// (Task::PriorityOrder, "arbitrary order" by node index): the graph
+// cloned from the parent prim comes first, in the parent's strength
+// order (its finalized graph), then the nodes added since, in the order
+// they were added.
+func (b *builder) runArcTask(t arcTasks) bool {
+	var found *Node
+	b.each(func(n *Node) bool {
+		if n.arcsDone&t != 0 || !n.Contributes() {
+			return true
+		}
+		if n.seq <= b.startSeq {
+			found = n
+			return false
+		}
+		if found == nil || n.seq < found.seq {
+			found = n
+		}
+		return true
+	})
+	if found == nil {
+		return false
+	}
+	found.arcsDone |= t
+	b.evalArcs(found, t)
+	return true
 }
 
 // each visits nodes in strength order until f returns false.
@@ -852,6 +930,12 @@ func (b *builder) addArc(parent *Node, n *Node, o arcOpts) bool {
 		o.skipDup = true
 	}
 	if o.skipDup && b.siteInGraphs(parent, n.LayerStack, n.Path) {
+		return false
+	}
+	if pathElementCount(n.Path) > maxArcTargetDepth {
+		b.errf("IndexCapacityExceeded", "%s: %s arc from @%s@<%s> to @%s@<%s> targets a site more than %d namespace levels deep; it is ignored",
+			b.top().idx.Path, n.Arc, shortName(parent.LayerStack.Root().Identifier), parent.Path,
+			shortName(n.LayerStack.Root().Identifier), n.Path, maxArcTargetDepth)
 		return false
 	}
 	if t := b.top(); t.idx.nodes >= maxIndexNodes {
@@ -947,7 +1031,7 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 		return
 	}
 	anc := sidx.Root
-	n.arcsDone = true
+	n.arcsDone = allArcTasks
 	if sidx.prohibited {
 		// The merged subgraph's root is inert and its children culled
 		// (_ElidePrimIndexIfProhibited): the arc brings nothing.
@@ -1034,11 +1118,12 @@ func (b *builder) sortChildren(p *Node) {
 	})
 }
 
-func (b *builder) evalArcs(n *Node) {
+// evalArcs adds the arcs of kind t authored at n.
+func (b *builder) evalArcs(n *Node, t arcTasks) {
 	ls := n.LayerStack
 	// Relocation: a prim moved to this path keeps the opinions of its
 	// source location's arcs.
-	if n.Arc != ArcRelocate && !strings.ContainsRune(n.Path, '{') {
+	if t == arcTaskRelocations && n.Arc != ArcRelocate && !strings.ContainsRune(n.Path, '{') {
 		for _, r := range ls.Relocates {
 			if r.Target == n.Path && r.Source != "" {
 				// The opinions of the target's ancestral arcs (other than
@@ -1057,30 +1142,29 @@ func (b *builder) evalArcs(n *Node) {
 			}
 		}
 	}
-	// References, payloads, then inherits and specializes: the order of
-	// Pcp's tasks (Task::Type), which decides which of two arcs to one
-	// site an inherit skips as a duplicate.
-	// References.
-	for i, it := range composeListOp(ls, n.Path, "references", refKey) {
-		b.addRefArc(n, ArcReference, it.item.AssetPath, it.item.PrimPath, it.item.Offset, it.layer, i)
-	}
-	// Payloads.
-	pls := composeListOp(ls, n.Path, "payload", payloadKey)
-	if len(pls) > 0 {
-		b.idx.HasPayload = true
-	}
-	if !b.cache.NoPayloads {
-		for i, it := range pls {
-			b.addRefArc(n, ArcPayload, it.item.AssetPath, it.item.PrimPath, it.item.Offset, it.layer, i)
+	switch t {
+	case arcTaskReferences:
+		for i, it := range composeListOp(ls, n.Path, "references", refKey) {
+			b.addRefArc(n, ArcReference, it.item.AssetPath, it.item.PrimPath, it.item.Offset, it.layer, i)
 		}
-	}
-	// Inherits.
-	for i, it := range composeListOp(ls, n.Path, "inheritPaths", strKey) {
-		b.addClassArc(n, ArcInherit, it.item, i)
-	}
-	// Specializes.
-	for i, it := range composeListOp(ls, n.Path, "specializes", strKey) {
-		b.addClassArc(n, ArcSpecialize, it.item, i)
+	case arcTaskPayloads:
+		pls := composeListOp(ls, n.Path, "payload", payloadKey)
+		if len(pls) > 0 {
+			b.idx.HasPayload = true
+		}
+		if !b.cache.NoPayloads {
+			for i, it := range pls {
+				b.addRefArc(n, ArcPayload, it.item.AssetPath, it.item.PrimPath, it.item.Offset, it.layer, i)
+			}
+		}
+	case arcTaskInherits:
+		for i, it := range composeListOp(ls, n.Path, "inheritPaths", strKey) {
+			b.addClassArc(n, ArcInherit, it.item, i)
+		}
+	case arcTaskSpecializes:
+		for i, it := range composeListOp(ls, n.Path, "specializes", strKey) {
+			b.addClassArc(n, ArcSpecialize, it.item, i)
+		}
 	}
 }
 
@@ -1345,10 +1429,25 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 	}
 	contributes := path != parent.Path && !(parent.LayerStack == ignoreLS && path == ignorePath)
 	p := sdf.ParentPath(sdf.StripVariants(path))
-	// In usd-core 26.11 an authored specialize does not skip a site that
-	// is in the graph already; authored inherits and implied classes do
-	// (its PCP_PRIM_INDEX debug output; gen-48 and gen-176 of the oracle).
-	o := arcOpts{noSpecs: !contributes, skipDup: contributes && (arc == ArcInherit || parent != origin), ancestral: contributes && p != "/" && p != ""}
+	// A class arc that contributes skips a site already in the graph
+	// (skipDuplicateNodes); specializes are evaluated after inherits and
+	// implied classes (Task::Type), so a specialize is the one skipped.
+	// In usd-core 26.11 an authored specialize below the root is added
+	// where it is authored as a placeholder, with a contributing copy at
+	// the root that skips duplicate sites (its PCP_PRIM_INDEX debug
+	// output: "directNodeShouldContributeSpecs: false", then the arc
+	// from the root with "skipDuplicateNodes: true"). Here the node
+	// stays where it is authored and stands for the copy (strengthOrder
+	// moves it after everything else), so when the copy would be skipped
+	// the node is kept as the placeholder alone: it brings no opinions but
+	// still implies its class up the graph.
+	o := arcOpts{noSpecs: !contributes, skipDup: contributes, ancestral: contributes && p != "/" && p != ""}
+	if arc == ArcSpecialize && contributes && parent == origin && parent != b.idx.Root {
+		o.skipDup = false
+		if b.siteInGraphs(parent, parent.LayerStack, path) {
+			o.noSpecs, o.ancestral = true, false
+		}
+	}
 	fn := f
 	child := &Node{Arc: arc, LayerStack: parent.LayerStack, Path: path, Offset: parent.Offset,
 		depth: pathDepth(parent.Path), siblingNum: num, mapSrc: path, mapDst: parent.Path,
