@@ -74,6 +74,11 @@ type Node struct {
 	tfn      *mapFunc
 	internal bool
 	seq      int // order of addition to the graph (the task order of implied classes)
+	// copyPending marks a specialize added inside a subgraph built for a
+	// sub-root arc: Pcp adds it there as a placeholder and makes its copy
+	// at the root only once the subgraph is attached (no implied
+	// specializes in a frame), so until then it is no duplicate site.
+	copyPending bool
 }
 
 // fnToParent is the node's map function to its parent, without variant
@@ -803,6 +808,9 @@ func (b *builder) expand() {
 			b.runArcTask(arcTaskSpecializes) {
 			continue
 		}
+		if b.frame == nil && b.makePendingCopies() {
+			continue
+		}
 		if n := b.popImpliedTask(); n != nil {
 			b.evalImpliedClasses(n)
 			continue
@@ -817,6 +825,46 @@ func (b *builder) expand() {
 		}
 		break
 	}
+}
+
+// makePendingCopies makes the root copies of the specializes that
+// attached subgraphs brought (Task::EvalImpliedSpecializes, which comes
+// after every specializes task): a copy whose site is in the graph
+// already is skipped (skipDuplicateNodes), and the node stays as the
+// placeholder Pcp added in the subgraph, without the arcs it brought
+// there (a placeholder evaluates none). It reports whether there was any.
+func (b *builder) makePendingCopies() bool {
+	var pending []*Node
+	walk(b.idx.Root, func(n *Node) {
+		if n.copyPending {
+			pending = append(pending, n)
+		}
+	})
+	for _, n := range pending {
+		n.copyPending = false
+		if n.inert || n.culled {
+			continue
+		}
+		dup := false
+		var rec func(m *Node)
+		rec = func(m *Node) {
+			if dup || m == n || m.copyPending {
+				return
+			}
+			dup = !m.inert && m.LayerStack == n.LayerStack && m.Path == n.Path
+			for _, c := range m.Children {
+				rec(c)
+			}
+		}
+		rec(b.idx.Root)
+		if dup {
+			n.inert = true
+			for _, c := range n.Children {
+				elide(c)
+			}
+		}
+	}
+	return len(pending) > 0
 }
 
 // arcTasks is a set of the arc tasks of a node (Task::EvalNodeRelocations,
@@ -984,9 +1032,19 @@ func (b *builder) siteInGraphs(parent *Node, ls *LayerStack, path string) bool {
 	for node != nil {
 		root := rootOf(node)
 		found := false
-		walk(root, func(m *Node) {
-			found = found || (!m.inert && m.LayerStack == ls && m.Path == path)
-		})
+		var rec func(m *Node)
+		rec = func(m *Node) {
+			// A specialize whose copy is still to be made, and what its
+			// subgraph brought, is not in Pcp's graph yet.
+			if found || m.copyPending {
+				return
+			}
+			found = !m.inert && m.LayerStack == ls && m.Path == path
+			for _, c := range m.Children {
+				rec(c)
+			}
+		}
+		rec(root)
 		if found {
 			return true
 		}
@@ -1430,8 +1488,8 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 	contributes := path != parent.Path && !(parent.LayerStack == ignoreLS && path == ignorePath)
 	p := sdf.ParentPath(sdf.StripVariants(path))
 	// A class arc that contributes skips a site already in the graph
-	// (skipDuplicateNodes); specializes are evaluated after inherits and
-	// implied classes (Task::Type), so a specialize is the one skipped.
+	// (skipDuplicateNodes); specializes are evaluated after inherits
+	// (Task::Type), so a specialize is the one skipped.
 	// In usd-core 26.11 an authored specialize below the root is added
 	// where it is authored as a placeholder, with a contributing copy at
 	// the root that skips duplicate sites (its PCP_PRIM_INDEX debug
@@ -1442,10 +1500,16 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 	// the node is kept as the placeholder alone: it brings no opinions but
 	// still implies its class up the graph.
 	o := arcOpts{noSpecs: !contributes, skipDup: contributes, ancestral: contributes && p != "/" && p != ""}
-	if arc == ArcSpecialize && contributes && parent == origin && parent != b.idx.Root {
-		o.skipDup = false
-		if b.siteInGraphs(parent, parent.LayerStack, path) {
-			o.noSpecs, o.ancestral = true, false
+	pending := false
+	if arc == ArcSpecialize && contributes && parent != b.idx.Root {
+		switch {
+		case b.frame != nil:
+			o.skipDup, pending = false, true
+		case parent == origin:
+			o.skipDup = false
+			if b.siteInGraphs(parent, parent.LayerStack, path) {
+				o.noSpecs, o.ancestral = true, false
+			}
 		}
 	}
 	fn := f
@@ -1455,6 +1519,7 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 	if !b.addArc(parent, child, o) {
 		return nil
 	}
+	child.copyPending = pending
 	return child
 }
 
