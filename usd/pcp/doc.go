@@ -199,8 +199,14 @@
 // here the node stands for that copy, and when the copy would be
 // skipped it stays as the placeholder alone, implying its class but
 // bringing no opinions (rule layer
-// specializes-after-inherits-placeholder-below-root). A class hierarchy
-// starts at the instance that
+// specializes-after-inherits-placeholder-below-root). In a subgraph built
+// for a sub-root arc every specialize, one on the subgraph's root too, is
+// such a placeholder and no copy is made there: the outer index makes
+// the copies once the subgraph is attached, after all its inherits and
+// specializes (Task::EvalImpliedSpecializes), skipping sites already in
+// the graph, so until then the specialize keeps no site from another arc
+// (rule layer specialize-in-subgraph-copied-after-inherits). A class
+// hierarchy starts at the instance that
 // inherits it, or, when that instance is itself a class reached through an
 // ancestral class arc whose class is not a namespace child of the
 // ancestral class, at the start of the ancestral hierarchy

@@ -1501,7 +1501,7 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 	// still implies its class up the graph.
 	o := arcOpts{noSpecs: !contributes, skipDup: contributes, ancestral: contributes && p != "/" && p != ""}
 	pending := false
-	if arc == ArcSpecialize && contributes && parent != b.idx.Root {
+	if arc == ArcSpecialize && contributes && (b.frame != nil || parent != b.idx.Root) {
 		switch {
 		case b.frame != nil:
 			o.skipDup, pending = false, true
