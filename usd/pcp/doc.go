@@ -204,8 +204,10 @@
 // such a placeholder and no copy is made there: the outer index makes
 // the copies once the subgraph is attached, after all its inherits and
 // specializes (Task::EvalImpliedSpecializes), skipping sites already in
-// the graph, so until then the specialize keeps no site from another arc
-// (rule layer specialize-in-subgraph-copied-after-inherits). A class
+// the graph, so until then the specialize keeps no site from an
+// authored inherit or specialize (rule layer
+// specialize-in-subgraph-copied-after-inherits); an implied one still
+// skips sites in the graph, and its ancestral opinions too. A class
 // hierarchy starts at the instance that
 // inherits it, or, when that instance is itself a class reached through an
 // ancestral class arc whose class is not a namespace child of the

@@ -977,7 +977,13 @@ func (b *builder) addArc(parent *Node, n *Node, o arcOpts) bool {
 	if b.frame != nil && b.frame.skipDup {
 		o.skipDup = true
 	}
-	if o.skipDup && b.siteInGraphs(parent, n.LayerStack, n.Path) {
+	// An authored class arc does not see a specialize still waiting for
+	// its root copy (copyPending); other arcs, an implied class's
+	// ancestral opinions among them, do: Pcp implies such a specialize's
+	// class only once the copy is made, and its ancestral opinions then
+	// skip the copy's site (museum TrickySpecializesAndRelocates).
+	ignorePending := isClassArc(n.Arc) && !n.implied
+	if o.skipDup && b.siteInGraphs(parent, n.LayerStack, n.Path, ignorePending) {
 		return false
 	}
 	if pathElementCount(n.Path) > maxArcTargetDepth {
@@ -1027,7 +1033,10 @@ func (b *builder) addArc(parent *Node, n *Node, o arcOpts) bool {
 // built, or of the graphs of outer frames, is at the site; the path moves
 // as the subgraph's root path moves to the path requested of it
 // (_AddArc, skipDuplicateNodes; PcpPrimIndex_Graph::GetNodeUsingSite).
-func (b *builder) siteInGraphs(parent *Node, ls *LayerStack, path string) bool {
+//
+// ignorePending leaves out the specializes still waiting for their root
+// copy and what their subgraphs brought (copyPending).
+func (b *builder) siteInGraphs(parent *Node, ls *LayerStack, path string, ignorePending bool) bool {
 	node, fr := parent, b.frame
 	for node != nil {
 		root := rootOf(node)
@@ -1036,7 +1045,7 @@ func (b *builder) siteInGraphs(parent *Node, ls *LayerStack, path string) bool {
 		rec = func(m *Node) {
 			// A specialize whose copy is still to be made, and what its
 			// subgraph brought, is not in Pcp's graph yet.
-			if found || m.copyPending {
+			if found || (ignorePending && m.copyPending) {
 				return
 			}
 			found = !m.inert && m.LayerStack == ls && m.Path == path
@@ -1504,10 +1513,16 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 	if arc == ArcSpecialize && contributes && (b.frame != nil || parent != b.idx.Root) {
 		switch {
 		case b.frame != nil:
-			o.skipDup, pending = false, true
+			// An implied one still skips a site in the graph, and so do
+			// its ancestral opinions (the implied class is made where
+			// the copy is, below: museum TrickySpecializesAndRelocates).
+			pending = true
+			if parent == origin {
+				o.skipDup = false
+			}
 		case parent == origin:
 			o.skipDup = false
-			if b.siteInGraphs(parent, parent.LayerStack, path) {
+			if b.siteInGraphs(parent, parent.LayerStack, path, true) {
 				o.noSpecs, o.ancestral = true, false
 			}
 		}
