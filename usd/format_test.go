@@ -34,7 +34,7 @@ func TestLayerFormatIsChosenByExtension(t *testing.T) {
 func TestLayerExtensionOfPackagedPaths(t *testing.T) {
 	for p, want := range map[string]bool{
 		"/a/b.usda": true, "/a/B.USDC": true, "/a/b.usd": true, "/a/b.usdz": true,
-		"/a/b.sdf": false, "/a/b": false, "/a/b.usda.txt": false,
+		"/a/b.sdf": true, "/a/b.SDF": true, "/a/b": false, "/a/b.usda.txt": false,
 		"/a/p.usdz[x.usdc]":                      true,
 		"/a/p.usdz[q.usdz[root.usd]]":            true,
 		"/a/p.usdz[q.usdz[dir/root.png]]":        false,

@@ -220,7 +220,7 @@ func (l *layerLoader) loadLocked(resolved string) (*sdf.Layer, error) {
 		return nil, err
 	}
 	if !hasLayerExtension(resolved) {
-		err := &FormatError{File: resolved, Msg: "cannot determine file format: not a .usd, .usda, .usdc or .usdz layer"}
+		err := &FormatError{File: resolved, Msg: "cannot determine file format: not a .usd, .usda, .usdc, .usdz or .sdf layer"}
 		l.errs[resolved] = err
 		return nil, err
 	}
@@ -282,6 +282,11 @@ func hasLayerExtension(resolved string) bool {
 	}
 	switch strings.ToLower(filepath.Ext(p)) {
 	case ".usd", ".usda", ".usdc", ".usdz":
+		return true
+	case ".sdf":
+		// SdfTextFileFormat (pxr/usd/sdf/plugInfo.json, extension "sdf"):
+		// OpenUSD's own Pcp tests are .sdf layers. The usd-core wheel does
+		// not register it; a full OpenUSD build does.
 		return true
 	}
 	return false

@@ -31,7 +31,11 @@ func (p *parser) metadataList(spec *sdf.Spec, path string, ctx metaContext) erro
 			if err != nil {
 				return err
 			}
-			spec.Set("documentation", doc)
+			// A bare string is the spec's comment, in every metadata
+			// context (textFileFormat.yy layer_metadata, prim_metadata,
+			// attribute_metadata: TOK_STRING sets SdfFieldKeys->Comment);
+			// `doc = "..."` is the documentation.
+			spec.Set("comment", doc)
 		default:
 			if err := p.metadatum(spec, path, ctx); err != nil {
 				return err
@@ -252,7 +256,8 @@ func (p *parser) metadatum(spec *sdf.Spec, path string, ctx metaContext) error {
 		if err != nil {
 			return err
 		}
-		spec.Set(field, r)
+		// SdfFieldKeys->LayerRelocates, the field crate files store too.
+		spec.Set("layerRelocates", r)
 		return nil
 	}
 	if !known {

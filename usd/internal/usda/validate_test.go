@@ -1,6 +1,7 @@
 package usda
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -419,5 +420,40 @@ func TestPrimNamesFollowXIDRules(t *testing.T) {
 		if (err == nil) != ok {
 			t.Errorf("prim name %q: error %v; usd-core 26.11 accepts it: %v", name, err, ok)
 		}
+	}
+}
+
+// TestBareStringIsTheComment: in every metadata block a bare string is the
+// spec's comment (textFileFormat.yy: TOK_STRING sets SdfFieldKeys->Comment),
+// `doc = ...` its documentation, and the writer puts the comment back as a
+// bare string, since `comment = ...` is refused. Checked with usd-core
+// 26.11 (layer.comment "hello", prim "pc", attribute "ac").
+func TestBareStringIsTheComment(t *testing.T) {
+	src := "#usda 1.0\n(\n    \"hello\"\n    doc = \"d\"\n)\n\ndef X \"A\" (\n    \"pc\"\n)\n{\n    int a = 1 (\n        \"ac\"\n    )\n}\n"
+	l, err := Parse("comment.usda", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, field, want string }{
+		{"/", "comment", "hello"}, {"/", "documentation", "d"},
+		{"/A", "comment", "pc"}, {"/A.a", "comment", "ac"},
+	} {
+		if v, _ := l.Spec(c.path).Get(c.field); v != c.want {
+			t.Errorf("%s %s = %#v; want %q", c.path, c.field, v, c.want)
+		}
+	}
+	if _, ok := l.Spec("/A").Get("documentation"); ok {
+		t.Errorf("/A has documentation; its bare string is a comment")
+	}
+	var out bytes.Buffer
+	if err := Write(&out, l); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := Parse("comment2.usda", out.Bytes())
+	if err != nil {
+		t.Fatalf("written layer does not parse: %v\n%s", err, out.String())
+	}
+	if d := sdf.Diff(l, l2); len(d) > 0 {
+		t.Errorf("round trip differs:\n%s", strings.Join(d, "\n"))
 	}
 }

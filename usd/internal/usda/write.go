@@ -45,11 +45,13 @@ var structural = map[string]bool{
 	"variantSetChildren": true, "variantChildren": true, "primOrder": true, "propertyOrder": true,
 	"default": true, "timeSamples": true, "connectionPaths": true, "targetPaths": true,
 	"custom": true, "variability": true, "spline": true,
+	// Children lists that the specs below a property already spell.
+	"targetChildren": true, "connectionChildren": true,
 }
 
 var metaNames = map[string]string{
 	"documentation": "doc", "inheritPaths": "inherits", "variantSelection": "variants",
-	"variantSetNames": "variantSets",
+	"variantSetNames": "variantSets", "layerRelocates": "relocates",
 }
 
 func (w *writer) layer() {
@@ -107,6 +109,12 @@ func (w *writer) metadatum(f sdf.Field, depth int) {
 	v := f.Value
 	if lz, ok := v.(sdf.Lazy); ok {
 		v, _ = lz.Load()
+	}
+	if c, ok := v.(string); ok && f.Name == "comment" {
+		// The comment is written as a bare string, as OpenUSD writes it;
+		// `comment = ...` is refused ("registered as a non-metadata field").
+		w.printf("%s%s\n", indent(depth), quote(c))
+		return
 	}
 	switch t := v.(type) {
 	case sdf.ReferenceListOp:
