@@ -11,7 +11,8 @@ import (
 )
 
 // TestUsdFlattenWritesUsdc: `usd flatten --format usdc -o FILE` writes a
-// crate (the .usdc suffix alone picks the format too) that `usd cat`
+// crate (to a.usd, which OpenUSD reads by content; the .usdc suffix alone
+// picks the format too) that `usd cat`
 // prints as the same usda `usd flatten` prints; usdc to stdout and an
 // unknown format are usage errors (exit 2) that write nothing.
 func TestUsdFlattenWritesUsdc(t *testing.T) {
@@ -22,7 +23,7 @@ func TestUsdFlattenWritesUsdc(t *testing.T) {
 		t.Fatalf("flatten: exit %d", code)
 	}
 	for _, args := range [][]string{
-		{"flatten", "--format", "usdc", "-o", filepath.Join(dir, "a.crate"), scene},
+		{"flatten", "--format", "usdc", "-o", filepath.Join(dir, "a.usd"), scene},
 		{"flatten", "-o", filepath.Join(dir, "b.usdc"), scene},
 	} {
 		out := args[len(args)-2]
