@@ -27,7 +27,10 @@ func (s *Stage) Flatten() *sdf.Layer {
 	root := l.Root()
 	for _, f := range s.RootLayer().Root().Fields {
 		switch f.Name {
-		case "subLayers", "subLayerOffsets", "primChildren":
+		case "subLayers", "subLayerOffsets", "primChildren",
+			// Relocations are composed into the flattened namespace
+			// already (UsdStage::Flatten writes none).
+			"layerRelocates":
 			continue
 		}
 		root.Set(f.Name, f.Value)
