@@ -24,6 +24,12 @@ import (
 // "render-worker ..." and this TestMain runs the real command.
 func TestMain(m *testing.M) {
 	if os.Getenv("RGALLERY_LOCAL_TEST_WORKER") == "1" && len(os.Args) > 1 && os.Args[1] == "render-worker" {
+		if p := os.Getenv("RGALLERY_LOCAL_TEST_ARGS"); p != "" {
+			// The worker's command line, one argument a line, for tests.
+			if err := os.WriteFile(p, []byte(strings.Join(os.Args[2:], "\n")+"\n"), 0o644); err != nil {
+				os.Exit(3)
+			}
+		}
 		os.Exit(renderworker.Main(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Setenv("RGALLERY_LOCAL_TEST_WORKER", "1")
@@ -237,7 +243,7 @@ func TestBadOption(t *testing.T) {
 	}
 	for _, o := range []map[string]any{
 		{OptFilter: "gauss"}, {OptAOVs: "maybe"}, {OptAdaptiveThreshold: -1.0}, {OptAdaptiveThreshold: "x"},
-		{OptDenoise: "yes"}, {OptDenoise: "on", OptAOVs: "off"},
+		{OptDenoise: "yes"}, {OptDenoise: "on", OptAOVs: "off"}, {OptFilterGlossy: -1.0}, {OptFilterGlossy: "soft"},
 	} {
 		if err := newRenderer(t, &host{}).StartBackgroundRender(context.Background(), "x.usda", bgrender.Options{Plugin: o}); err == nil {
 			t.Errorf("options %v accepted", o)
@@ -247,15 +253,20 @@ func TestBadOption(t *testing.T) {
 
 // The sampling and output options reach the worker: aovs=off writes only
 // the beauty; denoise=on adds the denoised layer (with the Blackman-Harris
-// filter and adaptive sampling on, which must not break the render).
+// filter and adaptive sampling on, which must not break the render);
+// filterGlossy is passed as given, Cycles' 1 when not set.
 func TestRenderOptionsReachWorker(t *testing.T) {
 	scene := cornell(t)
+	argsFile := filepath.Join(t.TempDir(), "args.txt")
+	t.Setenv("RGALLERY_LOCAL_TEST_ARGS", argsFile)
 	for _, tc := range []struct {
 		opts     map[string]any
 		has, not string
+		arg      string
 	}{
-		{map[string]any{OptAOVs: "off"}, "R", "albedo.R"},
-		{map[string]any{OptDenoise: "on", OptFilter: "blackman-harris", OptAdaptiveThreshold: 0.1}, "denoised.R", ""},
+		{map[string]any{OptAOVs: "off"}, "R", "albedo.R", "--filter-glossy\n1\n"},
+		{map[string]any{OptDenoise: "on", OptFilter: "blackman-harris", OptAdaptiveThreshold: 0.1}, "denoised.R", "", "--filter\nblackman-harris\n"},
+		{map[string]any{OptFilterGlossy: 0.0}, "R", "", "--filter-glossy\n0\n"},
 	} {
 		h := &host{}
 		r := newRenderer(t, h)
@@ -294,6 +305,9 @@ func TestRenderOptionsReachWorker(t *testing.T) {
 		}
 		if got := h.md["percentDone"]; got != float64(100) {
 			t.Errorf("%v: percentDone %v, want 100", tc.opts, got)
+		}
+		if b, err := os.ReadFile(argsFile); err != nil || !strings.Contains("\n"+string(b), "\n"+tc.arg) {
+			t.Errorf("%v: worker command line lacks %q (%v):\n%s", tc.opts, tc.arg, err, b)
 		}
 		r.Close()
 	}

@@ -168,19 +168,20 @@ if [ $# -eq 0 ] && [ -f task.args ]; then
   mapfile -t _args <task.args
   set -- "${_args[@]}"
 fi
-if [ $# -ne 16 ]; then
-  echo "rgallery task: want 16 arguments, got $#" >&2
+if [ $# -ne 17 ]; then
+  echo "rgallery task: want 17 arguments, got $#" >&2
   exit 2
 fi
 jobdir=$1 worker=$2 spp=$3 tasks=$4 seed=$5 bounces=$6 threads=$7 res=$8 camera=$9 settings=${10}
-subdiv=${11} lights=${12} filter=${13} aovs=${14} fallbacks=${15} scene=${16}
+subdiv=${11} lights=${12} filter=${13} aovs=${14} glossy=${15} fallbacks=${16} scene=${17}
 t=${SLURM_ARRAY_TASK_ID:?rgallery task: not run as an array task}
 a=$(( t * spp / tasks ))
 b=$(( (t + 1) * spp / tasks ))
 out="$jobdir/task-$t"
 args=(render-worker --spp "$spp" --samples "$a:$b" --seed "$seed" --max-bounces "$bounces"
       --threads "$threads" --film "$out.film"
-      --subdiv-level "$subdiv" --default-lights "$lights" --filter "$filter" --aovs "$aovs")
+      --subdiv-level "$subdiv" --default-lights "$lights" --filter "$filter" --aovs "$aovs"
+      --filter-glossy "$glossy")
 # Empty: the worker reads $RGALLERY_VARIANT_FALLBACKS, passed on by Slurm.
 [ -n "$fallbacks" ] && args+=(--variant-fallbacks "$fallbacks")
 [ -n "$res" ] && args+=(--res "$res")

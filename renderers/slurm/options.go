@@ -37,6 +37,7 @@ const (
 	OptVariantFallbacks = "variantFallbacks"
 	OptFilter           = "filter"
 	OptAOVs             = "aovs"
+	OptFilterGlossy     = "filterGlossy"
 	OptDenoise          = "denoise"
 	// OptAdaptiveThreshold is Local's adaptive sampling. The farm refuses
 	// it (any value but 0): each task would stop pixels on the noise of its
@@ -52,6 +53,8 @@ const (
 	DefaultBounces = 4
 	DefaultCPUs    = 1
 	DefaultSubdiv  = 2 // usdscene.DefaultSubdivLevel, as Local
+	// DefaultFilterGlossy is the Local renderer's and Cycles' Filter Glossy.
+	DefaultFilterGlossy = 1.0
 )
 
 // Schema describes the options for forms and the CLI's --option.
@@ -73,6 +76,7 @@ func Schema() []bgrender.OptionSpec {
 		{Name: OptSubdivLevel, Label: "Subdivision level", Type: "int", Default: DefaultSubdiv, Min: f(0), Max: f(5), Help: "refinements of subdivision surfaces (Catmull-Clark, Loop); 0 renders control meshes"},
 		{Name: OptFilter, Label: "Pixel filter", Type: "choice", Default: "box", Choices: []string{"box", "blackman-harris"}, Help: "box, or Blackman-Harris 1.5 px as Cycles renders; the merge stays exact with either"},
 		{Name: OptVariantFallbacks, Label: "Variant fallbacks", Type: "string", Default: "", Help: "SET=SEL[,SEL...] with ';' between sets: the variant to use where the scene selects none (e.g. standin=render); empty: $" + usd.VariantFallbacksEnv},
+		{Name: OptFilterGlossy, Label: "Filter glossy", Type: "float", Default: DefaultFilterGlossy, Min: f(0), Max: f(10), Help: "Cycles' Filter Glossy: blurs sharp highlights seen after rough bounces, removing most caustic fireflies at a small bias; 0 is unbiased; every task uses the same value, so the merge stays exact"},
 		{Name: OptAOVs, Label: "AOV layers", Type: "choice", Default: "on", Choices: []string{"on", "off"}, Help: "albedo, normal, depth, emission and diffuse/specular direct/indirect as layers of the merged EXR, each merged exactly"},
 		{Name: OptDenoise, Label: "Denoise", Type: "choice", Default: "off", Choices: []string{"off", "on"}, Help: "a denoised copy of the merged image (guided by albedo, normal, depth) as the EXR layer \"denoised\" and in the preview; the raw image stays the main layer"},
 		{Name: OptDefaultLights, Label: "Default lights", Type: "choice", Default: "auto", Choices: []string{"auto", "on", "off"}, Help: "a soft dome plus a key light from the camera's side; auto adds them only when the stage has no light"},
@@ -91,6 +95,7 @@ type config struct {
 	// Passed to every task's worker.
 	Subdiv               int
 	Lights, Filter, AOVs string
+	FilterGlossy         float64
 	Fallbacks            string // as written; "" leaves $RGALLERY_VARIANT_FALLBACKS to the worker
 	FallbackMap          map[string][]string
 	// Denoise is applied to the merged film, not in the tasks.
@@ -192,6 +197,9 @@ func parseRenderOptions(opts map[string]any, c *config) error {
 		return err
 	}
 	if c.AOVs, err = choiceOpt(opts, OptAOVs, "on", "on", "off"); err != nil {
+		return err
+	}
+	if c.FilterGlossy, err = bgrender.FloatOption(opts, OptFilterGlossy, DefaultFilterGlossy, 0, 10); err != nil {
 		return err
 	}
 	denoise, err := choiceOpt(opts, OptDenoise, "off", "off", "on")

@@ -94,14 +94,15 @@ func TestRenderOptionsReachTaskWorker(t *testing.T) {
 		opts map[string]any
 		mid  []string
 	}{
-		{"defaults", base, []string{"--subdiv-level", "2", "--default-lights", "auto", "--filter", "box", "--aovs", "on"}},
+		{"defaults", base, []string{"--subdiv-level", "2", "--default-lights", "auto", "--filter", "box", "--aovs", "on",
+			"--filter-glossy", "1"}},
 		{"set", with(map[string]any{OptSubdivLevel: 1, OptDefaultLights: "on", OptFilter: "blackman-harris", OptAOVs: "off",
-			OptVariantFallbacks: "standin=render,anim; lod=hi", OptAdaptiveThreshold: 0.0}),
+			OptVariantFallbacks: "standin=render,anim; lod=hi", OptAdaptiveThreshold: 0.0, OptFilterGlossy: 0.5}),
 			[]string{"--subdiv-level", "1", "--default-lights", "on", "--filter", "blackman-harris", "--aovs", "off",
-				"--variant-fallbacks", "standin=render,anim; lod=hi"}},
+				"--filter-glossy", "0.5", "--variant-fallbacks", "standin=render,anim; lod=hi"}},
 		// Denoise is the farm's job after the merge, never the tasks'.
 		{"denoise", with(map[string]any{OptSubdivLevel: 0, OptDefaultLights: "off", OptDenoise: "on"}),
-			[]string{"--subdiv-level", "0", "--default-lights", "off", "--filter", "box", "--aovs", "on"}},
+			[]string{"--subdiv-level", "0", "--default-lights", "off", "--filter", "box", "--aovs", "on", "--filter-glossy", "1"}},
 	}
 	for _, c := range cases {
 		for _, viaFile := range []bool{false, true} {
@@ -128,6 +129,7 @@ func TestBadRenderOptions(t *testing.T) {
 		{map[string]any{OptAdaptiveThreshold: "x"}, "option adaptiveThreshold = x: not supported on the farm (each task would stop pixels on its own share of the samples and the merge would no longer equal one render); leave it 0 and set spp"},
 		{map[string]any{OptSubdivLevel: 6}, "option subdivLevel = 6: out of range [0, 5]"},
 		{map[string]any{OptFilter: "gaussian"}, "option filter = gaussian: want box or blackman-harris"},
+		{map[string]any{OptFilterGlossy: -1.0}, "option filterGlossy = -1: out of range [0, 10]"},
 		{map[string]any{OptAOVs: true}, "option aovs = true: want on or off"},
 		{map[string]any{OptDefaultLights: "yes"}, "option defaultLights = yes: want auto, on or off"},
 		{map[string]any{OptDenoise: "on", OptAOVs: "off"}, "option denoise = on needs aovs = on (the denoiser is guided by albedo, normal and depth)"},

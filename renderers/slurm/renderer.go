@@ -201,7 +201,8 @@ func taskArgs(cfg config, dir, worker, res string, vp bgrender.Viewport, scene s
 	return []string{dir, worker, strconv.Itoa(cfg.SPP), strconv.Itoa(cfg.Tasks),
 		strconv.FormatUint(uint64(cfg.Seed), 10), strconv.Itoa(cfg.Bounces), strconv.Itoa(cfg.CPUs),
 		res, vp.CameraPath, vp.RenderSettingsPath,
-		strconv.Itoa(cfg.Subdiv), cfg.Lights, cfg.Filter, cfg.AOVs, cfg.Fallbacks, scene}
+		strconv.Itoa(cfg.Subdiv), cfg.Lights, cfg.Filter, cfg.AOVs,
+		strconv.FormatFloat(cfg.FilterGlossy, 'g', -1, 64), cfg.Fallbacks, scene}
 }
 
 func (r *Renderer) attach() {
