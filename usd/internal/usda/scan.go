@@ -95,7 +95,16 @@ func (s *scanner) newlineAhead() bool {
 // spaces, tabs and C-style comments, which may span lines (usd-core 26.11
 // refuses a newline or a line comment after '=', reads "= /* c\n */ 1").
 func (s *scanner) sameLine(after string) error {
-	i := s.pos
+	i := s.skipInlinePadding(s.pos)
+	if i < len(s.src) && (s.src[i] == '\n' || s.src[i] == '\r' || s.src[i] == '#' || s.src[i] == '/' && i+1 < len(s.src) && s.src[i+1] == '/') {
+		return s.errAt(i, "unexpected line break after %s", after)
+	}
+	return nil
+}
+
+// skipInlinePadding returns the index of the first byte at or after i
+// that is not InlinePadding: spaces, tabs and closed C-style comments.
+func (s *scanner) skipInlinePadding(i int) int {
 	for i < len(s.src) {
 		switch {
 		case s.src[i] == ' ' || s.src[i] == '\t':
@@ -107,12 +116,9 @@ func (s *scanner) sameLine(after string) error {
 				continue
 			}
 		}
-		break
+		return i
 	}
-	if i < len(s.src) && (s.src[i] == '\n' || s.src[i] == '\r' || s.src[i] == '#' || s.src[i] == '/' && i+1 < len(s.src) && s.src[i+1] == '/') {
-		return s.errAt(i, "unexpected line break after %s", after)
-	}
-	return nil
+	return i
 }
 
 // newlineBefore reports whether a line break separates the next token
@@ -147,22 +153,9 @@ func (s *scanner) tokenSeparator(after string) error {
 	if i >= len(s.src) || s.src[i] != ' ' && s.src[i] != '\t' {
 		return s.errAt(i, "expected a space or tab after %s, found %s", after, strconv.Quote(string(s.src[i:min(i+20, len(s.src))])))
 	}
-	// Then inline padding only: spaces, tabs and C-style comments, no
-	// line break or line comment before the next token.
-	for i < len(s.src) {
-		switch {
-		case s.src[i] == ' ' || s.src[i] == '\t':
-			i++
-			continue
-		case i+1 < len(s.src) && s.src[i] == '/' && s.src[i+1] == '*':
-			end := bytes.Index(s.src[i+2:], []byte("*/"))
-			if end >= 0 {
-				i += end + 4
-				continue
-			}
-		}
-		break
-	}
+	// Then inline padding only: no line break or line comment before the
+	// next token.
+	i = s.skipInlinePadding(i)
 	if i >= len(s.src) || s.src[i] == '\n' || s.src[i] == '\r' || s.src[i] == '#' || s.src[i] == '/' {
 		return s.errAt(i, "unexpected line break or end after %s", after)
 	}
