@@ -46,9 +46,8 @@ type Settings struct {
 	// reflections seen through a diffuse bounce come out rougher, and
 	// energy moves with them (spheres bench scene: mean −1.3%, Cycles
 	// −1.4%; see docs/bench/README.txt 2026-12-06). 0 (the zero value) is
-	// off: the
-	// unbiased estimate, which the known-answer tests and the bench
-	// comparisons with Cycles (its blur_glossy set to 0) use.
+	// off: the unbiased estimate, which the known-answer tests and the
+	// bench comparisons with Cycles (its blur_glossy set to 0) use.
 	FilterGlossy float64
 	// AOVs makes the film accumulate the AOV passes (see aov.go).
 	AOVs bool

@@ -1266,16 +1266,6 @@ func (b *builder) addImpliedRelocations(r *Node) {
 	}
 }
 
-// hasSite reports whether a node of the graph is at the site.
-func (b *builder) hasSite(ls *LayerStack, path string) bool {
-	found := false
-	b.each(func(n *Node) bool {
-		found = n.LayerStack == ls && sdf.StripVariants(n.Path) == path
-		return !found
-	})
-	return found
-}
-
 // elide makes a subtree contribute nothing (_ElideSubtree).
 func elide(n *Node) {
 	// _ElideSubtree with the cull input a UsdStage gives: the nodes are

@@ -28,31 +28,6 @@ type LayerStack struct {
 	Relocates []sdf.Relocate
 }
 
-// relocate applies the stack's relocations to a path (longest source
-// prefix first, repeatedly: relocations compose).
-func (ls *LayerStack) relocate(path string) string {
-	if len(ls.Relocates) == 0 {
-		return path
-	}
-	for i := 0; i < 16; i++ {
-		best := -1
-		for j, r := range ls.Relocates {
-			if r.Source != "" && sdf.HasPrefix(path, r.Source) && (best < 0 || len(r.Source) > len(ls.Relocates[best].Source)) {
-				best = j
-			}
-		}
-		if best < 0 {
-			return path
-		}
-		p, ok := sdf.ReplacePrefix(path, ls.Relocates[best].Source, ls.Relocates[best].Target)
-		if !ok || p == path {
-			return path
-		}
-		path = p
-	}
-	return path
-}
-
 // relocatesFnAt is the map function of the relocations that move
 // namespace at or below path (PcpLayerStack::GetExpressionForRelocatesAtPath,
 // _FilterRelocationsForPath): each relocation whose source origin lies at

@@ -288,15 +288,6 @@ func (p *parser) prim(parentPath string) (string, error) {
 	return name, nil
 }
 
-func validNamespacedIdent(s string) bool {
-	for _, part := range strings.Split(s, ":") {
-		if !validIdent(part) {
-			return false
-		}
-	}
-	return true
-}
-
 // validIdent is SdfPath's identifier rule for prim names: '_' or an
 // XID_Start character, then XID_Continue characters (usd-core 26.11
 // refuses "㤼01৪∫": '∫' is neither; testSdfParsing 218). Go's unicode
