@@ -93,7 +93,7 @@ func (s *Stage) assignPrototypeSources() {
 // only q's own index gave dropped.
 func (s *Stage) mirror(q, d *Prim, data map[*Prim]*Prim, done map[*Prim]bool) {
 	done[q] = true
-	q.index, q.srcIndex = d.index, d.srcIndex
+	q.index = d.index
 	have := make(map[string]*Prim, len(q.children))
 	for _, c := range q.children {
 		have[c.name] = c

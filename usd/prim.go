@@ -17,10 +17,6 @@ type Prim struct {
 	parent   *Prim
 	children []*Prim
 	index    *pcp.PrimIndex
-	// srcIndex is the prim's whole index, instancing aside: for a prim
-	// below an instance it keeps the local and ancestral nodes that index
-	// drops (UsdPrim::GetPrimIndex, which variant sets read).
-	srcIndex *pcp.PrimIndex
 	// instDepth is, for a prim below an instance (OpenUSD's instance
 	// proxy), the namespace depth of that instance: the prim's index keeps
 	// only the nodes of the instance's own arcs (its prototype), not local
@@ -531,12 +527,12 @@ func (p *Prim) HasAPI(name string) bool {
 // the prim's index that selects a variant of this prim (a node at
 // /Prim{set=sel}), inert nodes included (UsdVariantSet::GetVariantSelection).
 func (p *Prim) VariantSelections() map[string]string {
-	idx, whole := p.variantIndex()
+	// The whole index (UsdPrim::GetPrimIndex): for an instance proxy, the
+	// one of the corresponding prim below its prototype's source, which
+	// assignPrototypeSources gave it.
+	idx := p.index
 	if idx == nil {
 		return nil
-	}
-	if !whole {
-		return idx.VariantSelections
 	}
 	var out map[string]string
 	for _, n := range idx.Nodes {
@@ -553,15 +549,6 @@ func (p *Prim) VariantSelections() map[string]string {
 		out[set] = sel
 	}
 	return out
-}
-
-// variantIndex returns the index whose nodes give the prim's variant sets
-// and selections, and whether it is the whole index (UsdPrim::GetPrimIndex):
-// the prim's own, or for an instance proxy the index of the corresponding
-// prim below the prototype's source instance, which assignPrototypeSources
-// gave the proxy (inert nodes included).
-func (p *Prim) variantIndex() (*pcp.PrimIndex, bool) {
-	return p.srcIndex, true
 }
 
 // PropertyNames returns the composed property names as OpenUSD orders

@@ -64,7 +64,7 @@ func (p *Prim) VariantSetNames() []string {
 	if p == nil {
 		return nil
 	}
-	idx, whole := p.variantIndex()
+	idx := p.index // the whole index, as VariantSelections reads it
 	if idx == nil {
 		return nil
 	}
@@ -74,7 +74,7 @@ func (p *Prim) VariantSetNames() []string {
 	// source, the local opinions below an instance): UsdVariantSets::GetNames
 	// composes PcpComposeSiteVariantSets at each node's site.
 	for _, n := range idx.Nodes {
-		if n.Culled() || (!whole && !n.Contributes()) {
+		if n.Culled() {
 			continue
 		}
 		var names []string

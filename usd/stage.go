@@ -235,12 +235,11 @@ func (s *Stage) compose(p *Prim, depth int) {
 		// applied where each child's index is built); the stage filters
 		// nothing more, so inert nodes stay for what reads every node
 		// (UsdVariantSets::GetNames).
-		full := idx
 		// Every name Pcp composes is a prim, even one no layer has a spec
 		// for (a child relocated here from a prim of another parent):
 		// UsdStage::_ComposeChildren instantiates each name of
 		// PcpPrimIndex::ComputePrimChildNames.
-		c := &Prim{stage: s, path: cp, name: n, parent: p, index: idx, srcIndex: full, instDepth: instDepth}
+		c := &Prim{stage: s, path: cp, name: n, parent: p, index: idx, instDepth: instDepth}
 		c.pcpErrs = append(c.pcpErrs, idx.Errors...)
 		c.pcpErrs = append(c.pcpErrs, idx.RelocationSourceErrors()...)
 		p.children = append(p.children, c)
