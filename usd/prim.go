@@ -414,10 +414,13 @@ func (s *Stage) sourceInstances(visit func(*Prim)) map[string]*Prim {
 // UsdStage computes (sourceInstances): UsdStage::GetCompositionErrors
 // collects those of the indexes in its PcpCache, and the children of an
 // instance that is not its prototype's source are never indexed.
-// They are listed in namespace order.
+// They are listed in namespace order. Called once, by Open, before
+// anything asks for a prototype.
 func (s *Stage) primIndexErrors() []error {
 	indexed := map[*Prim]bool{}
-	s.sourceInstances(func(p *Prim) { indexed[p] = true })
+	// The same walk picks the prototypes' sources (Prototype,
+	// assignPrototypeSources): one walk at open, not two.
+	s.protoOnce.Do(func() { s.protos = s.sourceInstances(func(p *Prim) { indexed[p] = true }) })
 	var out []error
 	for p := range s.TraverseAll() {
 		if indexed[p] {
