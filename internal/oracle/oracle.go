@@ -229,6 +229,7 @@ type Tally struct {
 	cases      int
 	mismatches int
 	knownHits  int
+	noRef      int
 	used       map[int]bool
 	rules      map[string]int
 }
@@ -262,6 +263,19 @@ func (ta *Tally) Case(t testing.TB, name, diff string) {
 	t.Errorf("%s mismatch in %s: %s", ta.Area, name, diff)
 }
 
+// NoReference records a case the reference could not answer (it failed
+// one of its own internal assertions, or did not finish): there is no
+// expected result to compare with. The case is counted and logged, not
+// compared, so it is neither a mismatch nor a pass.
+func (ta *Tally) NoReference(t testing.TB, name, why string) {
+	t.Helper()
+	ta.mu.Lock()
+	defer ta.mu.Unlock()
+	ta.cases++
+	ta.noRef++
+	t.Logf("no reference answer for %s: %s", name, why)
+}
+
 // Report logs the area's summary line (and prints it for oracle-dev.sh
 // check), and which known-mismatch lines matched nothing, since those are
 // fixed or stale.
@@ -270,6 +284,9 @@ func (ta *Tally) Report(t testing.TB) {
 	ta.mu.Lock()
 	defer ta.mu.Unlock()
 	line := fmt.Sprintf("%s: %d cases, %d mismatches, %d known", ta.Area, ta.cases, ta.mismatches, ta.knownHits)
+	if ta.noRef > 0 {
+		line += fmt.Sprintf(", %d without a reference answer", ta.noRef)
+	}
 	t.Log(line)
 	if *flagSummary {
 		fmt.Printf("oracle-summary: %s\n", line)
