@@ -23,7 +23,11 @@
 //     (common delta and 2-bit codes), never by the worst case.
 //   - 0.12.0 splines are decoded from Ts's binary spline data (spline.go)
 //     and evaluated by EvalSpline (spline_eval.go); 0.13.0 (spline tangent
-//     algorithms) changes nothing else.
+//     algorithms) changes nothing else. A regressive Bezier segment's
+//     tangent widths are shortened when the spline is read, as
+//     TsSpline::AdjustRegressiveTangents does in the default Keep Ratio
+//     mode, and again when it is evaluated (rule spline-read-deregress,
+//     TestSplineReadDeregress).
 //   - 0.14.0 array edits (VtArrayEdit): a rep with the array-edit bit and
 //     the element type; payload 0 is the identity edit, otherwise the
 //     offset of two reps (the values array, the int64 instruction array

@@ -19,7 +19,9 @@ import (
 //     5000 threes; Mesh /Quad with 4000 fours, int64[] wide of 3000 -7s and
 //     uint[] ramp 0..1999.
 //   half2.usdc (0.8.0) from half2.usda; plain_0.13.0.usdc and
-//   plain_0.14.0.usdc from plain.usda; spline_0.12.0.usdc from spline.usda.
+//   plain_0.14.0.usdc from plain.usda; spline_0.12.0.usdc from spline.usda;
+//   spline_regressive.usdc (0.12.0): double /P.a with a regressive Bezier
+//   spline authored with Ts.AntiRegressionNone (TestSplineReadDeregress).
 // corrupt_value.usdc is compressed_ints.usdc with the compressed size of
 // /Tri.faceVertexCounts (at offset 174+8) set to 2^40, as
 // TestValueThatFailsToDecodeNamesFilePrimPropertyFieldOffset does; package
@@ -407,5 +409,33 @@ func TestLayerOffsetScaleZeroReadsAsStored(t *testing.T) {
 	}
 	if r := resolve(t, back.Specs["/A"], "references").(sdf.ReferenceListOp); !reflect.DeepEqual(r.Items[0].Offset, sdf.LayerOffset{}) {
 		t.Errorf("rewritten first reference offset %v, want (0, 0)", r.Items[0].Offset)
+	}
+}
+
+// TestSplineReadDeregress (rule spline-read-deregress): OpenUSD shortens a
+// regressive Bezier segment's tangents when it reads the spline
+// (TsSpline::AdjustRegressiveTangents, Keep Ratio), and again when it
+// evaluates it. spline_regressive.usdc was authored by usd-core 26.11 with
+// anti-regression off (widths 0.01724868995191591 and 1.7494121355142132
+// over a 1.59 interval, kept in the file as authored); its attribute gives
+// -0.8527065302309964 at the sampled time, and -0.8546147468928282 if the
+// spline is de-regressed at evaluation only.
+func TestSplineReadDeregress(t *testing.T) {
+	l, _ := readTestdata(t, "spline_regressive.usdc")
+	sp, ok := fieldOf(t, l, "/P.a", "spline").(*sdf.Spline)
+	if !ok {
+		t.Fatal("/P.a has no spline")
+	}
+	knots := sp.Extra["knotData"].([]SplineKnotData)
+	if w := knots[0].PostTanWidth; w != 0.017232229006582365 {
+		t.Errorf("post tangent width read as %.17g, want 0.017232229006582365 (OpenUSD's after reading)", w)
+	}
+	if w := knots[1].PreTanWidth; w != 1.749342257063906 {
+		t.Errorf("pre tangent width read as %.17g, want 1.749342257063906 (OpenUSD's after reading)", w)
+	}
+	const want = -0.8527065302309964
+	v, has, err := EvalSpline(sp, -5.970791074366325)
+	if err != nil || !has || math.Abs(v-want) > 1e-12 {
+		t.Errorf("EvalSpline = %.17g, %v, %v; want %.17g (usd-core 26.11)", v, has, err, want)
 	}
 }

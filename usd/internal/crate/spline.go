@@ -244,6 +244,9 @@ func parseSplineData(blob []byte) (*sdf.Spline, error) {
 	if p != len(blob) {
 		return nil, fmt.Errorf("%d bytes of spline data left after the knots", len(blob)-p)
 	}
+	if !hermite {
+		adjustRegressiveTangents(data)
+	}
 	sp.Extra["knotData"] = data
 	return sp, nil
 }

@@ -147,6 +147,25 @@ func evalBezier(a, b SplineKnotData, t float64) float64 {
 	return vc.eval(u)
 }
 
+// adjustRegressiveTangents shortens the tangents of regressive Bezier
+// segments with keepRatio, as OpenUSD 26.11 does to a spline it reads from
+// a layer (TsSpline::AdjustRegressiveTangents in the default Keep Ratio
+// authoring mode: Ts_RegressionPreventerBatchAccess::ProcessSegment on each
+// segment whose interpolation is curve). Evaluation de-regresses again
+// (evalBezier): the shortened widths sit a write padding inside the
+// ellipse along both axes, which near one axis can still be outside it,
+// so a second pass can move them once more, and near a vertical tangent
+// the value depends on that (rule spline-read-deregress).
+func adjustRegressiveTangents(knots []SplineKnotData) {
+	for i := 0; i+1 < len(knots); i++ {
+		a, b := &knots[i], &knots[i+1]
+		if a.NextInterp != "curve" {
+			continue
+		}
+		a.PostTanWidth, b.PreTanWidth = keepRatio(a.PostTanWidth, b.PreTanWidth, b.Time-a.Time)
+	}
+}
+
 // keepRatio de-regresses a Bezier segment's tangent widths as Ts does at
 // evaluation time (regressionPreventer.cpp, TsAntiRegressionKeepRatio):
 // widths normalized to the interval that are both at most 1, or inside
