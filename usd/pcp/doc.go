@@ -17,8 +17,10 @@
 // Graph and strength (Pcp_BuildPrimIndex, _BuildInitialPrimIndexFromAncestor,
 // PcpCompareSiblingNodeStrength): a prim's index starts as a clone of its
 // parent's graph with every site moved to the child (ancestral opinions),
-// then each node's arcs are added as children, siblings ordered LIVRPS
-// (inherit, relocate, variant, reference, payload, specialize), then by
+// then each node's arcs are added as children, siblings ordered by
+// PcpArcType (inherit, variant, relocate, reference, payload, specialize:
+// an ancestral variant node is stronger than the relocation node added
+// beside it, rule variant-stronger-than-relocate), then by
 // namespace depth of the arc's introduction (deeper is stronger), then by
 // the strength of the origin, then by authored order. Specializes are
 // placed after everything else (_PropagateSpecializesTreeToRoot: each
@@ -228,7 +230,12 @@
 // are elided (a "squatter" spec at the target in a referenced layer is
 // ignored); under the source node, nodes whose site is itself relocated
 // elsewhere are elided; relocated-away children are not listed as
-// children of the source's parent.
+// children of the source's parent. The relocation node is added inert,
+// restricted at the source's path element count (PcpNodeRef::SetInert,
+// _RecordRestrictionDepth): a variant set authored at the source or below
+// is none of its ancestral variant sets, also once it is cloned into a
+// child's index that another arc merges as a subgraph
+// (_NodeCanContributeAncestralOpinions; rule relocate-restricted-depth).
 // A relocation node is implied to each weaker-to-stronger layer
 // stack up the graph as an inert node at the source mapped across each
 // arc (_EvalImpliedRelocations); its site contributes no opinions, but a

@@ -8,21 +8,22 @@ import (
 	"github.com/rgallery/rgallery/usd/sdf"
 )
 
-// ArcType is the kind of arc that brought a node in, in strength order.
+// ArcType is the kind of arc that brought a node in, in strength order
+// (PcpArcType: variant before relocate).
 type ArcType int
 
 const (
 	ArcRoot ArcType = iota
 	ArcInherit
-	ArcRelocate
 	ArcVariant
+	ArcRelocate
 	ArcReference
 	ArcPayload
 	ArcSpecialize
 )
 
 func (a ArcType) String() string {
-	return [...]string{"root", "inherit", "relocate", "variant", "reference", "payload", "specialize"}[a]
+	return [...]string{"root", "inherit", "variant", "relocate", "reference", "payload", "specialize"}[a]
 }
 
 // Node is one site (layer stack and path) contributing opinions to a prim.
@@ -1200,8 +1201,17 @@ func (b *builder) evalArcs(n *Node, t arcTasks) {
 						elide(c)
 					}
 				}
+				// Pcp adds the relocation node inert (_AddArc with
+				// directNodeShouldContributeSpecs false), which records its
+				// restriction depth: the source's path element count
+				// (PcpNodeRef::SetInert, _RecordRestrictionDepth). A variant
+				// set authored at the source itself, or below it, is never
+				// an ancestral variant of the node's descendants' sites, even
+				// once the node is cloned into a child's index and reached
+				// through an arc that merges its subgraph (rule
+				// relocate-restricted-depth, museum ErrorOpinionAtRelocationSource).
 				child := &Node{Arc: ArcRelocate, LayerStack: ls, Path: r.Source, Offset: n.Offset,
-					depth: pathDepth(n.Path), mapSrc: r.Source, mapDst: n.Path}
+					depth: pathDepth(n.Path), mapSrc: r.Source, mapDst: n.Path, restricted: pathElementCount(r.Source)}
 				if b.addChild(n, child) {
 					elideRelocatedSubtrees(child)
 					b.addImpliedRelocations(child)
