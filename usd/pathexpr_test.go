@@ -1,6 +1,7 @@
 package usd
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -35,5 +36,32 @@ func TestPathExpressionValuesMapToStage(t *testing.T) {
 	v, _ = p.Attribute("pred").Get(Default)
 	if want := PathExpression(`/World/Model//{isa:Mesh} /World/Model/geom/a/b`); v != want {
 		t.Errorf("pred: %q, want %q (usd-core: the same with the predicate argument quoted)", v, want)
+	}
+}
+
+// TestReflexivePathExpressionIsTheAnchor: "." in a path expression is the
+// prim that holds it (SdfPath::ReflexiveRelativePath made absolute is the
+// anchor itself), so ".//" on /Asset referenced by /Ref is "/Ref//", not
+// "/Ref.//" (mxpv/openusd fixtures collections_ref.usda; usd-core 26.11).
+func TestReflexivePathExpressionIsTheAnchor(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root.usda")
+	src := "#usda 1.0\ndef \"Asset\"\n{\n    uniform pathExpression a = \".//\"\n    uniform pathExpression b = \".\"\n    uniform pathExpression f = \"x//\"\n    def \"x\"\n    {\n    }\n}\n\ndef \"Ref\" (\n    references = </Asset>\n)\n{\n}\n"
+	if err := os.WriteFile(root, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for prim, want := range map[string][3]PathExpression{
+		"/Ref":   {"/Ref//", "/Ref", "/Ref/x//"},
+		"/Asset": {"/Asset//", "/Asset", "/Asset/x//"},
+	} {
+		for i, name := range []string{"a", "b", "f"} {
+			if v, _ := s.PrimAtPath(prim).Attribute(name).Get(Default); v != want[i] {
+				t.Errorf("%s.%s = %q, usd-core 26.11 gives %q", prim, name, v, want[i])
+			}
+		}
 	}
 }

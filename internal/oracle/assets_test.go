@@ -44,7 +44,7 @@ func TestOracleAssets(t *testing.T) {
 		t.Fatalf("no USD file under %s", root)
 	}
 	sort.Slice(jobs, func(i, j int) bool { return jobs[i].Name < jobs[j].Name })
-	diffs := usdCompare(t, jobs)
+	diffs, ours, refs := usdCompareRuns(t, jobs)
 	var lines []string
 	kinds := map[string]int{}
 	equal := 0
@@ -52,13 +52,21 @@ func TestOracleAssets(t *testing.T) {
 		k := "equal"
 		if d == "" {
 			equal++
+			if ours[i].err != nil {
+				// Both sides refuse the file: keep both reasons, so that
+				// a refusal without a clear error shows in the survey.
+				k = "equal-both-refuse"
+				kinds[k]++
+				d = fmt.Sprintf("ours: %.300v | reference: %.300s", ours[i].err, lastErrorLine(refs[i].Error))
+			}
 		} else {
 			k = usdKind(d)
 			kinds[k]++
 		}
-		lines = append(lines, fmt.Sprintf("%s\t%s\t%.300s", jobs[i].Name, k, strings.ReplaceAll(d, "\t", " ")))
+		lines = append(lines, fmt.Sprintf("%s\t%s\t%.700s", jobs[i].Name, k, strings.ReplaceAll(d, "\t", " ")))
 	}
-	t.Logf("%d of %d files compose equal", equal, len(jobs))
+	t.Logf("%d of %d files compose equal (%d of them refused by both)", equal, len(jobs), kinds["equal-both-refuse"])
+	delete(kinds, "equal-both-refuse")
 	if min, err := strconv.Atoi(os.Getenv("RGALLERY_ASSETS_MIN_EQUAL")); err == nil && equal < min {
 		t.Errorf("%d of %d files compose equal to OpenUSD, fewer than RGALLERY_ASSETS_MIN_EQUAL=%d", equal, len(jobs), min)
 	}
@@ -74,4 +82,14 @@ func TestOracleAssets(t *testing.T) {
 			t.Log(l)
 		}
 	}
+}
+
+// lastErrorLine keeps the message of an OpenUSD error report, without the
+// "Error in 'function' at line N in file F :" prefix.
+func lastErrorLine(e string) string {
+	e = strings.TrimSpace(e)
+	if i := strings.LastIndex(e, " : "); i >= 0 {
+		e = e[i+3:]
+	}
+	return strings.ReplaceAll(e, "\n", " ")
 }

@@ -102,6 +102,14 @@ func ourUsdDumpNow(j usdJob) usdOurs {
 // agree). Ours run on the other core while the reference runs.
 func usdCompare(t *testing.T, jobs []usdJob) []string {
 	t.Helper()
+	diffs, _, _ := usdCompareRuns(t, jobs)
+	return diffs
+}
+
+// usdCompareRuns is usdCompare that also returns both sides' answers (the
+// asset survey reports the errors of files that both sides refuse).
+func usdCompareRuns(t *testing.T, jobs []usdJob) ([]string, []usdOurs, []usdAnswer) {
+	t.Helper()
 	ours := make([]usdOurs, len(jobs))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -129,7 +137,7 @@ func usdCompare(t *testing.T, jobs []usdJob) []string {
 	for i := range jobs {
 		diffs[i] = usdDiff(ours[i], refs[i])
 	}
-	return diffs
+	return diffs, ours, refs
 }
 
 func usdDiff(o usdOurs, ref usdAnswer) string {

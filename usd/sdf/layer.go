@@ -336,7 +336,12 @@ func MakeAbsolute(path, anchor string) string {
 	if path == "" || path[0] == '/' {
 		return path
 	}
-	if path[0] == '.' && (len(path) == 1 || path[1] != '.' && path[1] != '/') {
+	if path == "." {
+		// The reflexive relative path is the anchor itself (a path
+		// expression's ".//" is the anchor and its descendants).
+		return anchor
+	}
+	if path[0] == '.' && path[1] != '.' && path[1] != '/' {
 		return anchor + path
 	}
 	cur := anchor

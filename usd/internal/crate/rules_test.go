@@ -439,3 +439,43 @@ func TestSplineReadDeregress(t *testing.T) {
 		t.Errorf("EvalSpline = %.17g, %v, %v; want %.17g (usd-core 26.11)", v, has, err, want)
 	}
 }
+
+// TestPathElementMustBeAValidName: a prim name must be an identifier and
+// a property name identifiers joined by single ':' (SdfPath::AppendChild
+// and AppendProperty give the empty path otherwise, and
+// CrateFile::_ReadSpecs drops that spec: "Corrupt asset ... spec at index
+// 2 has empty path", an error usd-core 26.11 reports when the stage opens;
+// tinyusdz's failure-case issue-namespace-000.usdc holds "bora::dora").
+// The layer is refused rather than read with the property silently kept.
+func TestPathElementMustBeAValidName(t *testing.T) {
+	for _, c := range []struct {
+		tok  string
+		prop bool
+		ok   bool
+	}{
+		{"a:b:c", true, true}, {"ü:é", true, true}, {"_x1", false, true},
+		{"a::b", true, false}, {"a:", true, false}, {":a", true, false}, {"1a", true, false}, {"a-b", true, false},
+		{"1b", false, false}, {"a b", false, false}, {"a:b", false, false}, {"a-b", false, false},
+	} {
+		if err := validElem(c.tok, c.prop); (err == nil) != c.ok {
+			t.Errorf("%q (property %v): %v, want ok=%v", c.tok, c.prop, err, c.ok)
+		}
+	}
+	l := sdf.NewLayer("ns.usdc")
+	l.Root().Set("primChildren", []sdf.Token{"P"})
+	p := &sdf.Spec{Type: sdf.SpecPrim}
+	p.Set("specifier", sdf.SpecifierDef)
+	p.Set("properties", []sdf.Token{"a::b"})
+	l.Specs["/P"] = p
+	a := &sdf.Spec{Type: sdf.SpecAttribute}
+	a.Set("typeName", sdf.Token("int"))
+	a.Set("default", int32(3))
+	l.Specs["/P.a::b"] = a
+	b, err := Write(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read("ns.usdc", b); err == nil || !strings.Contains(err.Error(), `invalid property name "a::b"`) {
+		t.Errorf("crate with property a::b: err = %v, want the invalid property name", err)
+	}
+}

@@ -369,6 +369,15 @@ func validElem(tok string, prop bool) error {
 		return nil
 	case strings.ContainsAny(tok, "/.[]{}"):
 		return fmt.Errorf("path element %q holds path punctuation", tok)
+	case prop && !sdf.IsValidNamespacedIdentifier(tok):
+		// SdfPath::AppendProperty gives the empty path for an invalid
+		// property name, and CrateFile::_ReadSpecs drops its spec
+		// ("Corrupt asset ... spec at index N has empty path"), which
+		// usd-core 26.11 reports as an error opening the stage.
+		return fmt.Errorf("invalid property name %q (the layer is corrupt: OpenUSD drops its spec with an error)", tok)
+	case !prop && !sdf.IsValidIdentifier(tok):
+		// Likewise SdfPath::AppendChild for a prim name.
+		return fmt.Errorf("invalid prim name %q (the layer is corrupt: OpenUSD drops its spec with an error)", tok)
 	}
 	return nil
 }

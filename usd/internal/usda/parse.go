@@ -388,40 +388,59 @@ func (p *parser) variantSet(prim *sdf.Spec, primPath string) error {
 // relative path that climbs above the root is refused (SdfPath::
 // MakeAbsolutePath gives no path for it).
 func (p *parser) pathList(anchor string) ([]string, bool, error) {
+	paths, _, none, err := p.pathListAuthored(anchor)
+	return paths, none, err
+}
+
+// pathListAuthored is pathList that also returns the paths as authored.
+func (p *parser) pathListAuthored(anchor string) (paths, authored []string, none bool, err error) {
 	one := func() (string, error) {
 		start := p.pos
 		s, err := p.path()
 		if err != nil {
 			return "", err
 		}
+		authored = append(authored, s)
 		if climbsAboveRoot(s, anchor) {
-			return "", p.errAt(start, "<%s> climbs above the root from <%s>", s, sdf.StripVariants(anchor))
+			return "", p.errAt(start, "<%s> climbs above the root from <%s>", s, anchor)
 		}
-		return absPath(s, anchor), nil
+		if s == "" || s[0] == '/' {
+			return s, nil
+		}
+		// Relative paths are anchored at the prim that holds them, in
+		// its layer's namespace, variant selections included
+		// (SdfPath::MakeAbsolutePath in the text parser): "../G" from
+		// /A{v=x}R is /A{v=x}G, "../../X" is /A/X.
+		return sdf.MakeAbsolute(s, anchor), nil
 	}
 	switch p.peek() {
 	case '<':
 		s, err := one()
-		return []string{s}, false, err
+		return []string{s}, authored, false, err
 	case '[':
 		out, err := arrayOf(&p.scanner, one)
-		return out, false, err
+		return out, authored, false, err
 	}
 	if p.keyword("None") {
-		return nil, true, nil
+		return nil, nil, true, nil
 	}
-	return nil, false, p.errf("expected a path or a list of paths, found %s", p.describe())
+	return nil, nil, false, p.errf("expected a path or a list of paths, found %s", p.describe())
 }
 
 // climbsAboveRoot reports whether relative path s has more leading ".."
-// elements than anchor has levels.
+// elements than anchor has parents (a variant selection is a level of its
+// own: the parent of /A{v=x}R is /A{v=x}, whose parent is /A).
 func climbsAboveRoot(s, anchor string) bool {
 	n := 0
 	for strings.HasPrefix(s, "..") && (len(s) == 2 || s[2] == '/') {
 		n++
 		s = strings.TrimPrefix(s[2:], "/")
 	}
-	return n > strings.Count(sdf.StripVariants(anchor), "/")
+	levels := 0
+	for a := anchor; a != "/" && a != ""; a = sdf.ParentPath(a) {
+		levels++
+	}
+	return n > levels
 }
 
 func absPath(s, anchor string) string {
@@ -433,21 +452,30 @@ func absPath(s, anchor string) string {
 
 func (p *parser) pathListOp(spec *sdf.Spec, field, op, anchor string) error {
 	start := p.pos
-	paths, none, err := p.pathList(anchor)
+	paths, authored, none, err := p.pathListAuthored(anchor)
 	if err != nil {
 		return err
 	}
-	for _, x := range paths {
-		if x == "" {
+	for i, x := range paths {
+		if x == "" || x == "/" || strings.HasSuffix(x, ".expression") {
 			// usd-core 26.11: "'' is not a valid prim or property scene
 			// path" (connections), "Relationship target paths must be
-			// absolute prim, property or mapper paths" (rel r = <>).
-			return p.errAt(start, "<> is not a valid %s path", map[string]string{"connectionPaths": "connection", "targetPaths": "target"}[field])
+			// absolute prim, property or mapper paths" (rel r = <>,
+			// <..> from a root prim, </x.c.expression>).
+			return p.errAt(start, "<%s> is not a valid %s path: a target is a prim, property or mapper path", x, map[string]string{"connectionPaths": "connection", "targetPaths": "target"}[field])
 		}
 		// Target and connection paths are scene paths: no variant
-		// selections (usd-core 26.11, testSdfParsing 181, 182).
+		// selections (usd-core 26.11, testSdfParsing 181, 182) ...
 		if strings.ContainsRune(x, '{') {
-			return p.errAt(start, "<%s> is not a valid target path: it contains a variant selection", x)
+			if field == "connectionPaths" && !strings.ContainsRune(authored[i], '{') {
+				// ... but a relative connection that the variant it
+				// is authored in made variant-qualified has the
+				// selection stripped (textFileFormatParser.cpp: "variant
+				// selections are not meaningful in connection paths").
+				paths[i] = sdf.StripVariants(x)
+				continue
+			}
+			return p.errAt(start, "<%s> is not a valid target path: it contains a variant selection (relationship target paths cannot contain variant selections)", x)
 		}
 	}
 	var lo sdf.PathListOp
@@ -498,7 +526,10 @@ func noDuplicates[T any](what string, items []T) error {
 
 // checkUsdaVersion checks the version of a '#usda' header as
 // Sdf_TextFileFormatParser does: two or three numeric parts, from 1.0 to
-// the newest version usd-core 26.11 writes, 1.4 ("1.4.1" is newer).
+// the newest version usd-core 26.11 writes, 1.4 ("1.4.1" is newer). Each
+// part is an unsigned 8-bit decimal (SdfFileVersion::FromString reads
+// them with std::from_chars into uint8_t: no sign, at most 255), so
+// "1.0.256" and "1.-0" do not parse.
 func checkUsdaVersion(v string) error {
 	parts := strings.Split(v, ".")
 	if len(parts) < 2 || len(parts) > 3 {
@@ -506,11 +537,11 @@ func checkUsdaVersion(v string) error {
 	}
 	var n [3]int
 	for i, s := range parts {
-		x, err := strconv.Atoi(s)
-		if err != nil || x < 0 {
+		x, err := strconv.ParseUint(s, 10, 8)
+		if err != nil {
 			return fmt.Errorf("unable to parse layer version from %q", v)
 		}
-		n[i] = x
+		n[i] = int(x)
 	}
 	switch {
 	case n[0] < 1:

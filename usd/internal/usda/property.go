@@ -108,11 +108,16 @@ func (p *parser) property(primPath string) (string, error) {
 			return "", p.errAt(nameStart, "attribute '%s' already has another variability, cannot change to %s", name, map[bool]string{true: "uniform", false: "varying"}[isUniform])
 		}
 	}
-	// Suffixes: .connect, .timeSamples, .spline, .default
-	if p.peek() == '.' {
+	// Suffixes: .connect, .timeSamples, .spline, .default. A statement's
+	// tokens are separated by InlinePadding only: after a line break the
+	// declaration has ended (usd-core 26.11 refuses "float a" then
+	// "= 1" or ".connect = </x.c>" on the next line).
+	suffix := ""
+	ended := p.newlineAhead()
+	if !ended && p.peek() == '.' {
 		p.pos++
 		suffixStart := p.pos
-		suffix := p.ident(false)
+		suffix = p.ident(false)
 		if err := p.expect('='); err != nil {
 			return "", err
 		}
@@ -168,7 +173,7 @@ func (p *parser) property(primPath string) (string, error) {
 		if op != "" {
 			return "", p.errAt(start, "list op %q is only valid on connections and relationships", op)
 		}
-		if p.accept('=') {
+		if !ended && p.accept('=') {
 			if err := p.sameLine("'='"); err != nil {
 				return "", err
 			}
@@ -179,7 +184,13 @@ func (p *parser) property(primPath string) (string, error) {
 			spec.Set("default", v)
 		}
 	}
-	if p.peek() == '(' {
+	if p.metadataAhead() {
+		if suffix != "" {
+			// AttributeSpec: metadata follow a declaration or a default
+			// value only, not .connect, .timeSamples or .spline (usd-core
+			// 26.11 refuses "float a.timeSamples = {1: 1} (doc = "")").
+			return "", p.errf("no metadata after an attribute's .%s statement (metadata go on the declaration: \"float a (...)\")", suffix)
+		}
 		p.pos++
 		if err := p.metadataList(spec, path, metaAttribute); err != nil {
 			return "", err
@@ -327,7 +338,10 @@ func (p *parser) relationship(primPath, op string, custom bool, variability stri
 		}
 		return name, nil
 	}
-	if p.peek() == '.' {
+	// As for attributes, a line break ends the declaration (usd-core
+	// 26.11 refuses "rel r" then "= </x>" on the next line).
+	ended := p.newlineAhead()
+	if !ended && p.peek() == '.' {
 		p.pos++
 		// RelationshipSpec: only ".default = <path>" follows a
 		// relationship's name (usd-core 26.11 refuses "rel r.timeSamples",
@@ -338,6 +352,9 @@ func (p *parser) relationship(primPath, op string, custom bool, variability stri
 		if err := p.expect('='); err != nil {
 			return "", err
 		}
+		if err := p.sameLine("'='"); err != nil {
+			return "", err
+		}
 		// rel name.default = <path> is the relationship's legacy
 		// "default" field, not its targets (usd-core 26.11 keeps it
 		// beside targetPaths and composes the targets without it).
@@ -346,12 +363,21 @@ func (p *parser) relationship(primPath, op string, custom bool, variability stri
 			return "", err
 		}
 		spec.Set("default", absPath(t, primPath))
-	} else if p.accept('=') {
+		if p.metadataAhead() {
+			// RelationshipSpec: no metadata after "rel r.default = <p>"
+			// (usd-core 26.11 refuses it).
+			return "", p.errf("no metadata after a relationship's .default statement (metadata go on the declaration: \"rel r (...)\")")
+		}
+		return name, nil
+	} else if !ended && p.accept('=') {
+		if err := p.sameLine("'='"); err != nil {
+			return "", err
+		}
 		if err := p.pathListOp(spec, "targetPaths", op, primPath); err != nil {
 			return "", err
 		}
 	}
-	if p.peek() == '(' {
+	if p.metadataAhead() {
 		p.pos++
 		if err := p.metadataList(spec, path, metaRelationship); err != nil {
 			return "", err

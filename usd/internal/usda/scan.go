@@ -102,6 +102,21 @@ func (s *scanner) sameLine(after string) error {
 	return nil
 }
 
+// metadataAhead reports whether a property's metadata list '(' follows on
+// the same line: the property rules of Sdf's text grammar
+// (AttributeSpec, RelationshipSpec) put InlinePadding only before it, so a
+// '(' on the next line is not the property's metadata (usd-core 26.11
+// refuses "float a = 1" then "(doc = "")" on the next line). On success
+// s.pos is at the '('.
+func (s *scanner) metadataAhead() bool {
+	i := s.skipInlinePadding(s.pos)
+	if i < len(s.src) && s.src[i] == '(' {
+		s.pos = i
+		return true
+	}
+	return false
+}
+
 // skipInlinePadding returns the index of the first byte at or after i
 // that is not InlinePadding: spaces, tabs and closed C-style comments.
 func (s *scanner) skipInlinePadding(i int) int {
@@ -447,6 +462,9 @@ func (s *scanner) path() (string, error) {
 	v := s.src[s.pos+1 : s.pos+1+i]
 	if bytes.IndexByte(v, '\n') >= 0 {
 		return "", s.errAt(start, "newline in path")
+	}
+	if err := checkPathSyntax(string(v)); err != nil {
+		return "", s.errAt(start, "%v", err)
 	}
 	s.pos += i + 2
 	return string(v), nil
