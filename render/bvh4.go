@@ -205,6 +205,16 @@ type stackEntry struct {
 	t    float64
 }
 
+// travStack is the length of the traversals' stack buffers. Go zeroes a
+// local array at every call, so the buffer is sized to what rays use, not
+// to the worst case: the deepest stack over 100k closest and 50k shadow
+// rays (BenchmarkTraversalWork's rays) was 15 entries, 4- and 8-wide, on
+// the bench scenes and the 1M-triangle mesh; a deeper one grows on the
+// heap (append). [128]stackEntry8, 1 KB zeroed a closest-hit ray, was
+// 3-8% of a whole render's CPU time (docs/bench/README.txt, 2026-12-06
+// 03:00).
+const travStack = 32
+
 // traverseTris finds the nearest triangle hit, shrinking *tMax. The stack
 // lives in a fixed array and only grows on the heap for pathological trees.
 // The traversal is written out again for instances below, as Go would not
@@ -228,7 +238,7 @@ func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 	rb.prefetchFrom(w, b)
 	tr := newWTRay(o, d)
 	var th tri4Hit
-	var buf [64]stackEntry
+	var buf [travStack]stackEntry
 	stack := buf[:0]
 	ni := int32(0)
 	found := false
@@ -330,7 +340,7 @@ func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 	rb.prefetchFrom(w, b)
 	tr := newWTRay(o, d)
 	var th tri4Hit
-	var buf [64]int32
+	var buf [travStack]int32
 	stack := buf[:0]
 	ni := int32(0)
 	var ts [4]float64
@@ -357,7 +367,7 @@ func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 // traverseInst is traverseTris for the top level over instances.
 func (w *wide) traverseInst(s *Scene, r Ray, tMax *float64, h *Hit) bool {
 	rb := newRayBox(r.O, r.D)
-	var buf [64]stackEntry
+	var buf [travStack]stackEntry
 	stack := buf[:0]
 	ni := int32(0)
 	found := false
@@ -421,7 +431,7 @@ func (w *wide) traverseInst(s *Scene, r Ray, tMax *float64, h *Hit) bool {
 // anyInst is anyTri for the top level.
 func (w *wide) anyInst(s *Scene, r Ray, tMax float64) bool {
 	rb := newRayBox(r.O, r.D)
-	var buf [64]int32
+	var buf [travStack]int32
 	stack := buf[:0]
 	ni := int32(0)
 	var ts [4]float64

@@ -282,7 +282,7 @@ func (w *wide) traverseTris8(b *blas, rb *rayBox8, o, d Vec3, tMax *float64, h *
 	tr := newWTRay(o, d)
 	nodes := w.nodes8
 	var th tri4Hit
-	var buf [128]stackEntry8
+	var buf [travStack]stackEntry8
 	stack := buf[:0]
 	ni := int32(0)
 	found := false
@@ -365,7 +365,7 @@ func (w *wide) anyTri8(b *blas, rb *rayBox8, o, d Vec3, tMax float64) bool {
 	tr := newWTRay(o, d)
 	nodes := w.nodes8
 	var th tri4Hit
-	var buf [128]int32
+	var buf [travStack]int32
 	stack := buf[:0]
 	ni := int32(0)
 	var ts [8]float32
