@@ -236,6 +236,11 @@
 // is none of its ancestral variant sets, also once it is cloned into a
 // child's index that another arc merges as a subgraph
 // (_NodeCanContributeAncestralOpinions; rule relocate-restricted-depth).
+// Likewise the node of an arc to a prohibited child, made inert by
+// _ElidePrimIndexIfProhibited, is restricted at its site's depth: once
+// cloned into a child's index it gives no variant selection authored at
+// its site's descendants (_ComposeVariantSelectionAcrossNodes; rule
+// prohibited-arc-gives-no-selection).
 // A relocation node is implied to each weaker-to-stronger layer
 // stack up the graph as an inert node at the source mapped across each
 // arc (_EvalImpliedRelocations); its site contributes no opinions, but a

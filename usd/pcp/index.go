@@ -1102,8 +1102,17 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 	n.arcsDone = allArcTasks
 	if sidx.prohibited {
 		// The merged subgraph's root is inert and its children culled
-		// (_ElidePrimIndexIfProhibited): the arc brings nothing.
+		// (_ElidePrimIndexIfProhibited): the arc brings nothing. Made
+		// inert there, the root recorded its restriction depth, the
+		// requested site's path element count (PcpNodeRef::SetInert): a
+		// variant selection authored at the site or below it is none of
+		// the index's (_NodeCanContributeAncestralOpinions in
+		// _ComposeVariantSelectionAcrossNodes; rule
+		// prohibited-arc-gives-no-selection).
 		n.inert = true
+		if n.restricted == 0 {
+			n.restricted = pathElementCount(n.Path)
+		}
 		n.culledKids = anc.culledKids
 		for _, c := range n.culledKids {
 			c.Parent = n
