@@ -28,12 +28,23 @@
 // the copy's origin), ordered among themselves as
 // PcpCompareSiblingNodeStrength orders specializes siblings
 // (strengthOrdering.cpp): origin roots that are not nested by namespace
-// depth; for the same origin, the implied node before the propagated
+// depth (a copy's is the path depth of the prim whose index made it: one
+// made in an ancestor prim's index keeps the ancestor's; rule layer
+// specialize-copy-keeps-ancestor-namespace-depth); for the same origin, the implied node before the propagated
 // one; for different origin roots, by the graph's strength order; for
 // the same origin root, by the namespace depth of the instance of the
 // origin's class hierarchy (shallower first), the length of the origin
 // chain (longer first), an implied node of the root's layer stack before
-// a propagated one, the strength of the origins, then authored order; a
+// a propagated one, the strength of the origins, then authored order.
+// That comparison is no strict weak order, so, as Pcp inserts each copy
+// among the root's children when it makes it
+// (PcpPrimIndex_Graph::_InsertChildInStrengthOrder: first if stronger
+// than the first, last if not stronger than the last, else before the
+// first it is stronger than), the copies are inserted in the order their
+// specializes were added; a culled copy takes no place. The copy is added
+// with skipDuplicateNodes, so the subgraph it brings for a target below a
+// root prim skips sites already in the graph, the target's own arcs
+// included (rule layer specialize-copy-ancestral-opinions-skip-duplicates). A
 // specialized hierarchy moved to the root merges into the root's child
 // at the same site, node by node down the matching children, and those
 // nodes contribute once, where the root's child is (_PropagateNodeToParent,

@@ -80,6 +80,12 @@ type Node struct {
 	// at the root only once the subgraph is attached (no implied
 	// specializes in a frame), so until then it is no duplicate site.
 	copyPending bool
+	// copyDepth is, for a specialize, the namespace depth of its copy at
+	// the root: the path depth of the prim whose index made the copy
+	// (_PropagateNodeToParent gives a tree's root the parent's path
+	// element count). A copy made in an ancestor prim's index keeps that
+	// ancestor's depth in the graph cloned for its children.
+	copyDepth int
 }
 
 // fnToParent is the node's map function to its parent, without variant
@@ -946,6 +952,10 @@ type arcOpts struct {
 	// skipDup: do not add the node if its site is in the graph (or the
 	// graphs of outer frames) already (skipDuplicateNodes).
 	skipDup bool
+	// ancSkipDup: the subgraph of the target's namespace ancestors skips
+	// duplicate sites even though the node itself does not (a specialize
+	// standing for its root copy, which Pcp adds with skipDuplicateNodes).
+	ancSkipDup bool
 }
 
 // addChild inserts a new node under parent in strength order, unless it
@@ -1009,7 +1019,7 @@ func (b *builder) addArc(parent *Node, n *Node, o arcOpts) bool {
 	parent.Children = append(parent.Children, n)
 	b.sortChildren(parent)
 	if o.ancestral {
-		b.addAncestral(n, o.skipDup)
+		b.addAncestral(n, o.skipDup || o.ancSkipDup)
 		if b.frame == nil {
 			// The subgraph skipped variants: queue the variant sets at
 			// the namespace ancestors of each of its nodes' sites
@@ -1530,7 +1540,12 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 				o.skipDup = false
 			}
 		case parent == origin:
-			o.skipDup = false
+			// The copy is added with skipDuplicateNodes, so the frame
+			// that brings its ancestral opinions, and the target's own
+			// arcs evaluated there, skip sites in the graph (gen-49: a
+			// payload of the specialized prim to a site a stronger
+			// reference brings is not added).
+			o.skipDup, o.ancSkipDup = false, true
 			if b.siteInGraphs(parent, parent.LayerStack, path, true) {
 				o.noSpecs, o.ancestral = true, false
 			}
@@ -1544,6 +1559,7 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 		return nil
 	}
 	child.copyPending = pending
+	child.copyDepth = b.top().depth
 	return child
 }
 

@@ -153,9 +153,14 @@ func (b *builder) sortSpecializes(trees []*Node, pos map[*Node]int) {
 		}
 		return t
 	}
+	// A copy made in an ancestor prim's index came with the graph cloned
+	// from it, at that ancestor's namespace depth (copyDepth).
 	nsDepth := func(t *Node) int {
 		if t.Parent == root {
 			return t.depth
+		}
+		if t.copyDepth > 0 {
+			return t.copyDepth
 		}
 		return rootDepth
 	}
@@ -236,5 +241,39 @@ func (b *builder) sortSpecializes(trees []*Node, pos map[*Node]int) {
 		}
 		return a.siblingNum < c.siblingNum
 	}
-	sort.SliceStable(trees, func(x, y int) bool { return stronger(trees[x], trees[y]) })
+	// Pcp inserts each copy among the root's children as it makes it
+	// (PcpPrimIndex_Graph::_InsertChildInStrengthOrder): before the first
+	// child if stronger than it, after the last if not stronger than it,
+	// else before the first child it is stronger than. The comparison is
+	// not a strict weak order, so the result depends on the order the
+	// copies are made in: the order their specializes were added (seq).
+	// A culled copy is not in Pcp's graph (Finalize removed it from the
+	// ancestor's index the graph was cloned from, or culling will): it
+	// takes no place among the others, and goes last.
+	var byAdd, culled []*Node
+	for _, t := range trees {
+		if t.culled {
+			culled = append(culled, t)
+		} else {
+			byAdd = append(byAdd, t)
+		}
+	}
+	sort.SliceStable(byAdd, func(x, y int) bool { return byAdd[x].seq < byAdd[y].seq })
+	out := make([]*Node, 0, len(trees))
+	defer func() { copy(trees, append(out, culled...)) }()
+	for _, t := range byAdd {
+		switch {
+		case len(out) == 0 || !stronger(t, out[len(out)-1]):
+			out = append(out, t)
+		case stronger(t, out[0]):
+			out = append([]*Node{t}, out...)
+		default:
+			for i := range out {
+				if stronger(t, out[i]) {
+					out = append(out[:i], append([]*Node{t}, out[i:]...)...)
+					break
+				}
+			}
+		}
+	}
 }
