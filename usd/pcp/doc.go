@@ -251,7 +251,11 @@
 // _ElidePrimIndexIfProhibited, is restricted at its site's depth: once
 // cloned into a child's index it gives no variant selection authored at
 // its site's descendants (_ComposeVariantSelectionAcrossNodes; rule
-// prohibited-arc-gives-no-selection).
+// prohibited-arc-gives-no-selection). So is any node added inert as a
+// placeholder that contributes no specs (an implied class whose site the
+// index has already, _AddArc with directNodeShouldContributeSpecs false):
+// a selection authored at its site or below counts for no set (rule
+// inert-class-gives-no-selection).
 // A relocation node is implied to each weaker-to-stronger layer
 // stack up the graph as an inert node at the source mapped across each
 // arc (_EvalImpliedRelocations); its site contributes no opinions, but a

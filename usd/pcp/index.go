@@ -1014,7 +1014,16 @@ func (b *builder) addArc(parent *Node, n *Node, o arcOpts) bool {
 	b.cache.seq++
 	n.seq = b.cache.seq
 	if o.noSpecs {
+		// Pcp adds the node inert (_AddArc with
+		// directNodeShouldContributeSpecs false), which records its
+		// restriction depth, its site's path element count
+		// (PcpNodeRef::SetInert): it gives no variant selection authored
+		// at its site or below (_NodeCanContributeAncestralOpinions; rule
+		// inert-class-gives-no-selection).
 		n.inert = true
+		if n.restricted == 0 {
+			n.restricted = pathElementCount(n.Path)
+		}
 	}
 	parent.Children = append(parent.Children, n)
 	b.sortChildren(parent)
