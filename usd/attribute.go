@@ -240,7 +240,26 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 		val, found = a.clipSetValue(p.cs, a.prim.index.Nodes[p.k], p.path, float64(t))
 		decided = true
 	}
+	// pending holds a path expression default that refers to the weaker
+	// expression (%_): it is composed over the next weaker default
+	// (pathexprcompose.go).
+	var pending any
 	a.opinions(func(o opinion) bool {
+		if pending != nil {
+			v, ok := o.spec.Get("default")
+			if !ok {
+				return true
+			}
+			if _, isBlock := v.(sdf.ValueBlock); isBlock {
+				return false
+			}
+			pending = composePathExprValue(pending, a.toStage(v, o))
+			if !pathExprValueIncomplete(pending) {
+				val, found, pending = pending, true, nil
+				return false
+			}
+			return true
+		}
 		if clips != nil {
 			if p, ok := clips.before(o); ok {
 				fromClips(p)
@@ -283,10 +302,20 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 				return false
 			}
 			val, found = a.toStage(v, o), true
+			if pathExprValueIncomplete(val) {
+				pending, val, found = val, nil, false
+				return true
+			}
 			return false
 		}
 		return true
 	})
+	if pending != nil {
+		// No weaker default completes it: %_ stands for the empty
+		// expression (usd-core 26.11 gives "/W/N" for "/W/N %_" without
+		// a weaker opinion).
+		val, found = composePathExprValue(pending, emptyLike(pending)), true
+	}
 	if clips != nil && !found && !blocked && !decided {
 		if p, ok := clips.rest(); ok {
 			fromClips(p)
