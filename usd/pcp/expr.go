@@ -2,7 +2,6 @@ package pcp
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/rgallery/rgallery/usd/sdf"
 )
@@ -10,61 +9,22 @@ import (
 // IsExpression reports whether s is a variable expression: `...`.
 func IsExpression(s string) bool { return len(s) >= 2 && s[0] == '`' && s[len(s)-1] == '`' }
 
-// EvalExpression evaluates the subset of OpenUSD variable expressions
-// that asset paths and variant selections use: a quoted string literal with
-// ${VAR} substitutions. Other expression forms (functions like if/and)
-// are reported as unsupported.
+// EvalExpression evaluates variable expression s for an asset path or a
+// variant selection: the value must be a string, None gives "" (as
+// Pcp_EvaluateVariableExpression does with EvaluateTyped<std::string>).
+// The grammar and functions are sdf.EvalVariableExpression's.
 func EvalExpression(s string, vars map[string]any) (string, error) {
-	body := strings.TrimSpace(s[1 : len(s)-1])
-	if len(body) < 2 || (body[0] != '"' && body[0] != '\'') || body[len(body)-1] != body[0] {
-		if strings.HasPrefix(body, "${") && strings.HasSuffix(body, "}") {
-			name := body[2 : len(body)-1]
-			v, ok := vars[name]
-			if !ok {
-				return "", fmt.Errorf("no value for variable '%s'", name)
-			}
-			return fmt.Sprint(v), nil
-		}
-		return "", fmt.Errorf("unsupported expression %s", s)
+	v, err := sdf.EvalVariableExpression(s, vars)
+	if err != nil {
+		return "", err
 	}
-	lit := body[1 : len(body)-1]
-	var b strings.Builder
-	for i := 0; i < len(lit); i++ {
-		c := lit[i]
-		if c == '\\' && i+1 < len(lit) {
-			b.WriteByte(lit[i+1])
-			i++
-			continue
-		}
-		if c == '$' && i+1 < len(lit) && lit[i+1] == '{' {
-			end := strings.IndexByte(lit[i:], '}')
-			if end < 0 {
-				return "", fmt.Errorf("bad expression %s: missing '}'", s)
-			}
-			name := lit[i+2 : i+end]
-			v, ok := vars[name]
-			if !ok {
-				// An undefined variable inside a string stays as written
-				// (SdfVariableExpression: "'sel_${X}'" without X is
-				// "sel_${X}", usd-core 26.11).
-				b.WriteString(lit[i : i+end+1])
-				i += end
-				continue
-			}
-			switch t := v.(type) {
-			case string:
-				b.WriteString(t)
-			case sdf.Token:
-				b.WriteString(string(t))
-			default:
-				b.WriteString(fmt.Sprint(t))
-			}
-			i += end
-			continue
-		}
-		b.WriteByte(c)
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case nil:
+		return "", nil
 	}
-	return b.String(), nil
+	return "", fmt.Errorf("expression %s evaluated to a value of type %T, but a string is expected", s, v)
 }
 
 // layerVars returns the expressionVariables dictionary of a layer.
