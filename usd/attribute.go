@@ -276,7 +276,10 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 					}
 					r, ok := sampleAtStageTime(ts, layerToStage(o), float64(t))
 					if !ok {
-						blocked = true
+						// A blocked sample: no value, not the schema
+						// fallback (usd-core 26.11: purpose.timeSamples
+						// = {1: None} is None at 1).
+						blocked, decided = true, true
 						return false
 					}
 					val, found = a.toStage(r, o), true
@@ -292,6 +295,12 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 			switch v.(type) {
 			case sdf.ValueBlock:
 				blocked = true
+				// At the default time the value is the "default" field
+				// composed as metadata (UsdStage::_GetValueImpl), which
+				// stops at the block: no value, not the schema fallback
+				// (usd-core 26.11: Xform "token visibility = None" gives
+				// None at Default and "inherited" at time 1).
+				decided = t.IsDefault()
 				return false
 			case sdf.AnimationBlock:
 				return true

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/rgallery/rgallery/usd/sdf"
 )
 
 // TestPathExpressionValuesMapToStage pins _MapPathExpressionToPrim: the
@@ -62,6 +64,41 @@ func TestReflexivePathExpressionIsTheAnchor(t *testing.T) {
 			if v, _ := s.PrimAtPath(prim).Attribute(name).Get(Default); v != want[i] {
 				t.Errorf("%s.%s = %q, usd-core 26.11 gives %q", prim, name, v, want[i])
 			}
+		}
+	}
+}
+
+// TestBlockedDefaultHasNoFallbackAtDefaultTime: UsdAttribute::Get at the
+// default time composes the "default" field as metadata, which stops at a
+// value block, so a blocked default has no value there, not the schema
+// fallback; at a numeric time a blocked default gives the fallback, and a
+// blocked time sample none (usd-core 26.11; arnold-usd testsuite
+// test_1613 has "token visibility = None" on an Xform).
+func TestBlockedDefaultHasNoFallbackAtDefaultTime(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "root.usda")
+	src := "#usda 1.0\ndef Xform \"A\"\n{\n    token visibility = None\n    token purpose.timeSamples = {1: None}\n}\ndef Sphere \"C\"\n{\n    double radius = None\n}\n"
+	if err := os.WriteFile(root, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		prim, attr string
+		t          TimeCode
+		want       any // nil: no value
+	}{
+		{"/A", "visibility", Default, nil},
+		{"/A", "visibility", 1, sdf.Token("inherited")},
+		{"/A", "purpose", Default, sdf.Token("default")},
+		{"/A", "purpose", 1, nil},
+		{"/C", "radius", Default, nil},
+		{"/C", "radius", 1, 1.0},
+	} {
+		v, ok := s.PrimAtPath(c.prim).Attribute(c.attr).Get(c.t)
+		if c.want == nil && ok || c.want != nil && v != c.want {
+			t.Errorf("%s.%s at %v = %#v, %v; usd-core 26.11 gives %#v", c.prim, c.attr, c.t, v, ok, c.want)
 		}
 	}
 }

@@ -49,9 +49,14 @@ func TestTimeOffsetsAndInterpolation(t *testing.T) {
 	if v, _ := h.Float(6); v != 2 {
 		t.Errorf("height at 6 = %v, want 2", v)
 	}
-	// A blocked default falls back to the schema.
-	if v, ok := s.PrimAtPath("/World/Blocked").Attribute("radius").Float(Default); !ok || v != 1 {
-		t.Errorf("blocked radius = %v %v, want fallback 1", v, ok)
+	// A blocked default has no value at the default time (the "default"
+	// field composes as metadata and stops at the block) and falls back
+	// to the schema at a numeric time (usd-core 26.11: None, then 1.0).
+	if v, ok := s.PrimAtPath("/World/Blocked").Attribute("radius").Float(Default); ok {
+		t.Errorf("blocked radius at Default = %v, want no value", v)
+	}
+	if v, ok := s.PrimAtPath("/World/Blocked").Attribute("radius").Float(1); !ok || v != 1 {
+		t.Errorf("blocked radius at 1 = %v %v, want fallback 1", v, ok)
 	}
 }
 
