@@ -173,7 +173,9 @@
 // the queued node added last is taken (Task::PriorityOrder). Its class
 // children are implied to its parent through its map function plus the
 // root identity, nested classes recursively; the arc that continues the
-// instance's own class chain is skipped. An implied class whose map
+// instance's own class chain is skipped. The culled subgraph of an arc to
+// a prohibited child is walked too (culled nodes stay in Pcp's graph until
+// it is finalized; rule implied-class-from-prohibited-subgraph). An implied class whose map
 // function is the root identity alone (a class at or under the transfer's
 // target) has no site and adds nothing, not even a placeholder
 // (usd-core 26.11's _AddClassBasedArc: "No appropriate site"). A relocation node takes the

@@ -1613,8 +1613,11 @@ func findMatchingChild(parent *Node, ls *LayerStack, path string) *Node {
 	return nil
 }
 
+// hasClassBasedChild reports whether n has a class arc child, culled ones
+// (an arc to a prohibited child's subgraph) included: their classes are
+// still implied (evalImpliedClassTree).
 func hasClassBasedChild(n *Node) bool {
-	for _, c := range n.Children {
+	for _, c := range append(n.Children[:len(n.Children):len(n.Children)], n.culledKids...) {
 		if isClassArc(c.Arc) {
 			return true
 		}
@@ -1765,7 +1768,11 @@ func impliedClassFn(transfer, f mapFunc) mapFunc {
 // transferT is the transfer function with relocations (mapToParentFn),
 // which implies the classes' map functions for path translation.
 func (b *builder) evalImpliedClassTree(dest, src *Node, transfer, transferT mapFunc, start bool) {
-	for _, sc := range append([]*Node(nil), src.Children...) {
+	// The culled subgraph of an arc to a prohibited child counts too:
+	// Pcp keeps culled nodes in the graph until it is finalized, and
+	// _EvalImpliedClassTree walks every child (rule
+	// implied-class-from-prohibited-subgraph).
+	for _, sc := range append(append([]*Node(nil), src.Children...), src.culledKids...) {
 		if !isClassArc(sc.Arc) {
 			continue
 		}
