@@ -149,7 +149,12 @@
 // one relative path written in sublayers of two directories is two arcs
 // (PcpComposeSiteReferences). Under a UsdStage the root layer stack always
 // includes a session layer, so an arc to the stage's own root layer enters
-// a layer stack of its own (Cache.StageRootLayerStack).
+// a layer stack of its own (Cache.StageRootLayerStack). An asset path
+// that is a variable expression (sdf.EvalVariableExpression) takes the
+// node's layer stack's variables overridden by those of the layer stacks
+// that refer to it, across sub-root arcs' frames too
+// (PcpLayerStackIdentifier's expressionVariablesOverrideSource; rule
+// layer sub-root-arc-ancestral-expression-variables).
 //
 // Invalid arc paths (_EvalRefOrPayloadArcs, _AddClassBasedArcs): a
 // reference or payload prim path that is not an absolute prim path

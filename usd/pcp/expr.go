@@ -51,15 +51,31 @@ func mergeVars(strong, weak map[string]any) map[string]any {
 
 // nodeVars composes the expression variables that apply at n: those of
 // its layer stack's root, overridden by the layer stacks that refer to it.
-func nodeVars(n *Node) map[string]any {
+func nodeVars(n *Node) map[string]any { return frameNodeVars(n, nil) }
+
+// frameNodeVars is nodeVars for a node of a subgraph built in frame fr
+// (a sub-root arc's target's ancestors): the walk goes on from the node
+// each frame hangs under, since the layer stack the subgraph is built in
+// is the one the outer graph refers to, whose variables the referring
+// layer stacks override (PcpLayerStackIdentifier's
+// expressionVariablesOverrideSource; mxpv/openusd fixture
+// expr_vars_compose_subroot: an ancestral reference of a sub-root target
+// sees the root layer stack's TARGET, not its own layer's).
+func frameNodeVars(n *Node, fr *frame) map[string]any {
 	var vars map[string]any
 	var last *LayerStack
 	var chain []*LayerStack
-	for c := n; c != nil; c = c.Parent {
-		if c.LayerStack != last {
-			chain = append(chain, c.LayerStack)
-			last = c.LayerStack
+	for {
+		for c := n; c != nil; c = c.Parent {
+			if c.LayerStack != last {
+				chain = append(chain, c.LayerStack)
+				last = c.LayerStack
+			}
 		}
+		if fr == nil {
+			break
+		}
+		n, fr = fr.parent, fr.prev
 	}
 	for _, ls := range chain { // weakest (n's) first
 		vars = mergeVars(ls.vars, vars)

@@ -1842,7 +1842,7 @@ func (b *builder) addRefArc(n *Node, arc ArcType, asset, primPath string, off sd
 		// PcpComposeSiteReferences/Payloads: an expression is evaluated
 		// with the node's layer stack's variables; one that fails (an
 		// error) or evaluates to an empty path adds no arc.
-		e, err := EvalExpression(asset, nodeVars(n))
+		e, err := EvalExpression(asset, frameNodeVars(n, b.frame))
 		if err != nil {
 			b.errAtNode(n, "VariableExpressionError", "%s: %s asset path %s: %w", b.idx.Path, arc, asset, err)
 			return
