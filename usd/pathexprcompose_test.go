@@ -69,3 +69,14 @@ func TestPathExpressionValueComposesOverWeakerLayer(t *testing.T) {
 		}
 	}
 }
+
+// FuzzComposePathExpression: composing any two texts gives a text without
+// a panic; an expression that does not parse is kept as it is.
+func FuzzComposePathExpression(f *testing.F) {
+	for _, c := range [][2]string{{"/W/M* %_", "/W/S"}, {"~%_", "/a /b"}, {"(%_) /x", "/a - /b"}, {"/x//{isa:Mesh} %_", "%:c"}} {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(func(t *testing.T, s, w string) {
+		_ = composePathExprOver(sdf.PathExpression(s), sdf.PathExpression(w))
+	})
+}

@@ -68,3 +68,15 @@ func TestVariableExpressionsEvaluateAsOpenUSD(t *testing.T) {
 		}
 	}
 }
+
+// FuzzVariableExpression: any text evaluates to a value or an error,
+// without a panic or a hang (variables that refer to each other included).
+func FuzzVariableExpression(f *testing.F) {
+	for _, s := range []string{"`if(${A}, \"x\", \"y\")`", "`[1, 2]`", "`at(\"abc\", -1)`", "`\"a_${B}\"`", "`defined(\"A\")`", "`${C}`"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		vars := map[string]any{"A": true, "B": "b", "C": "`${D}`", "D": "`${C}`", "L": []string{"x"}, "I": int64(2)}
+		_, _ = EvalVariableExpression(s, vars)
+	})
+}
