@@ -10,20 +10,35 @@ import (
 )
 
 func sharedDir(t testing.TB) string {
-	if d := os.Getenv("RGALLERY_SHARED"); d != "" {
-		return d
-	}
-	d, _ := filepath.Abs("../../../../shared")
-	if _, err := os.Stat(d); err != nil {
+	d, ok := findSharedDir()
+	if !ok {
 		t.Skip("shared dir (corpus) not found; set RGALLERY_SHARED")
 	}
 	return d
 }
 
+// findSharedDir is sharedDir without the skip, for callers that go on
+// without the corpus (t.Skip ends the goroutine; recover cannot stop it).
+func findSharedDir() (string, bool) {
+	if d := os.Getenv("RGALLERY_SHARED"); d != "" {
+		return d, true
+	}
+	d, _ := filepath.Abs("../../../../shared")
+	if _, err := os.Stat(d); err != nil {
+		return "", false
+	}
+	return d, true
+}
+
 // corpusCrates returns every crate file of the corpus.
 func corpusCrates(t testing.TB) map[string][]byte {
+	return corpusCratesIn(sharedDir(t))
+}
+
+// corpusCratesIn returns every crate file under shared's usd-corpus/dev.
+func corpusCratesIn(shared string) map[string][]byte {
 	out := map[string][]byte{}
-	dir := filepath.Join(sharedDir(t), "usd-corpus", "dev")
+	dir := filepath.Join(shared, "usd-corpus", "dev")
 	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return nil
