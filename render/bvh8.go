@@ -69,14 +69,26 @@ const (
 func newRayBox8(o, d Vec3) (r rayBox8, ok bool) {
 	ix, iy, iz := inverseDir(d)
 	ax, ay, az := math.Abs(ix), math.Abs(iy), math.Abs(iz)
-	if !(max(ax, ay, az) < 1e30 && min(ax, ay, az) > 1e-30 && max(math.Abs(o.X), math.Abs(o.Y), math.Abs(o.Z)) < 1e30) {
+	// Each bound on its own, not through the built-in max and min (which
+	// branch for NaN and signed zeros): the same answer, NaN failing a
+	// comparison either way.
+	if !(ax < 1e30 && ay < 1e30 && az < 1e30 && ax > 1e-30 && ay > 1e-30 && az > 1e-30 &&
+		math.Abs(o.X) < 1e30 && math.Abs(o.Y) < 1e30 && math.Abs(o.Z) < 1e30) {
 		return r, false
 	}
 	r.ox, r.oy, r.oz = float32(o.X), float32(o.Y), float32(o.Z)
 	r.ix, r.iy, r.iz = float32(ix), float32(iy), float32(iz)
 	// Twice the shift, so that rounding e to float32 (down by at most
 	// 2⁻²⁴ relative) still leaves at least the shift.
-	e := max(math.Abs(o.X-float64(r.ox))*ax, math.Abs(o.Y-float64(r.oy))*ay, math.Abs(o.Z-float64(r.oz))*az)
+	// The shifts are finite and not negative (no NaN, no -0): plain
+	// comparisons give max's answer.
+	e := math.Abs(o.X-float64(r.ox)) * ax
+	if ey := math.Abs(o.Y-float64(r.oy)) * ay; ey > e {
+		e = ey
+	}
+	if ez := math.Abs(o.Z-float64(r.oz)) * az; ez > e {
+		e = ez
+	}
 	r.e = float32(2*e + 1e-30)
 	nx, ny, nz := 0, 0, 0
 	if ix < 0 {
@@ -276,7 +288,30 @@ type stackEntry8 struct {
 	t    float32
 }
 
+// closest8 is closestTri8Asm's answer (offsets fixed for the assembly):
+// tMax on entry, and the nearest hit's t, u, v and slot.
+type closest8 struct {
+	tMax, u, v float64
+	prim       int32
+}
+
+// traverseTris8 runs the assembly loop where there is one
+// (closestTri8AVX), else traverseTris8Go, its reference.
 func (w *wide) traverseTris8(b *blas, rb *rayBox8, o, d Vec3, tMax *float64, h *Hit) bool {
+	tr := newWTRay(o, d)
+	st := closest8{tMax: *tMax}
+	switch w.closestTri8Asm(b, rb, &tr, &st) {
+	case 1:
+		*tMax = st.tMax
+		h.Prim, h.U, h.V = st.prim, st.u, st.v
+		return true
+	case 0:
+		return false
+	}
+	return w.traverseTris8Go(b, rb, o, d, tMax, h)
+}
+
+func (w *wide) traverseTris8Go(b *blas, rb *rayBox8, o, d Vec3, tMax *float64, h *Hit) bool {
 	rb.pfNodes = uintptr(unsafe.Pointer(unsafe.SliceData(w.nodes8)))
 	rb.pfPacks = uintptr(unsafe.Pointer(unsafe.SliceData(b.packs)))
 	tr := newWTRay(o, d)
@@ -359,7 +394,17 @@ func (w *wide) traverseTris8(b *blas, rb *rayBox8, o, d Vec3, tMax *float64, h *
 	}
 }
 
+// anyTri8 runs the assembly loop where there is one (anyTri8AVX), else
+// anyTri8Go, its reference.
 func (w *wide) anyTri8(b *blas, rb *rayBox8, o, d Vec3, tMax float64) bool {
+	tr := newWTRay(o, d)
+	if r := w.anyTri8Asm(b, rb, &tr, tMax); r >= 0 {
+		return r == 1
+	}
+	return w.anyTri8Go(b, rb, o, d, tMax)
+}
+
+func (w *wide) anyTri8Go(b *blas, rb *rayBox8, o, d Vec3, tMax float64) bool {
 	rb.pfNodes = uintptr(unsafe.Pointer(unsafe.SliceData(w.nodes8)))
 	rb.pfPacks = uintptr(unsafe.Pointer(unsafe.SliceData(b.packs)))
 	tr := newWTRay(o, d)
