@@ -175,7 +175,10 @@
 // _GetImpliedClass): every new class node queues its class hierarchy's
 // start, and a node that brings a subgraph with class children queues
 // itself (Pcp_PrimIndexer::AddTasksForNode); once no other arc is pending,
-// the queued node added last is taken (Task::PriorityOrder). Its class
+// the queued node first in a post-order walk of the graph in strength
+// order is taken: descendants before ancestors (Task::PriorityOrder),
+// siblings strongest first (usd-core 26.11's PCP_PRIM_INDEX debug output;
+// rule layer implied-classes-descendants-first-then-strength-order). Its class
 // children are implied to its parent through its map function plus the
 // root identity, nested classes recursively; the arc that continues the
 // instance's own class chain is skipped. The culled subgraph of an arc to
@@ -213,8 +216,8 @@
 // prim in its strength order, then the nodes added since, in the order
 // they were added). So an inherit of a site a payload brings is
 // skipped, and so is a specialize of a site an inherit of an inherit
-// brings. In usd-core 26.11 a specialize authored below the root is a
-// placeholder where it is authored, with a contributing copy at the
+// brings. In usd-core 26.11 a specialize below the root, authored or
+// implied, is a placeholder where it is added, with a contributing copy at the
 // root that skips duplicate sites (its PCP_PRIM_INDEX debug output);
 // here the node stands for that copy, and when the copy would be
 // skipped it stays as the placeholder alone, implying its class but

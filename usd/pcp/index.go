@@ -1548,7 +1548,12 @@ func (b *builder) addClassBasedArc(arc ArcType, parent, origin *Node, f mapFunc,
 			if parent == origin {
 				o.skipDup = false
 			}
-		case parent == origin:
+		default:
+			// Authored or implied, the specialize is a placeholder where
+			// it is added (skipDuplicateNodes false: placeholders are
+			// inert, so a second one at a site is no duplicate and keeps
+			// implying its class up the graph, oracle gen-9139), and its
+			// copy at the root is skipped when its site is in the graph.
 			// The copy is added with skipDuplicateNodes, so the frame
 			// that brings its ancestral opinions, and the target's own
 			// arcs evaluated there, skip sites in the graph (gen-49: a
@@ -1669,19 +1674,44 @@ func (b *builder) queueImplied(n *Node) {
 	b.impliedTasks[n] = true
 }
 
-// popImpliedTask returns the queued node added last: descendants are
-// processed before their ancestors (Task::PriorityOrder for
-// EvalImpliedClasses orders by node index, highest first).
+// popImpliedTask returns the queued node that comes first in a
+// post-order walk of the graph in strength order: descendants before
+// their ancestors, siblings strongest first. usd-core 26.11 evaluates
+// implied classes in that order (its PCP_PRIM_INDEX debug output: the
+// implied classes of a reference's subgraph, then of the reference, then
+// of a weaker sibling reference added before that subgraph), so the
+// classes implied up from a stronger subtree are in the graph before a
+// weaker sibling's implied class to the same site is skipped as a
+// duplicate (oracle gen-5334); the descendants-first part is what
+// Task::PriorityOrder guarantees.
 func (b *builder) popImpliedTask() *Node {
+	if len(b.impliedTasks) == 0 {
+		return nil
+	}
 	var best *Node
-	for n := range b.impliedTasks {
-		if best == nil || n.seq > best.seq {
+	var rec func(n *Node) bool
+	rec = func(n *Node) bool {
+		for _, c := range n.Children {
+			if rec(c) {
+				return true
+			}
+		}
+		if b.impliedTasks[n] {
 			best = n
+			return true
+		}
+		return false
+	}
+	rec(b.idx.Root)
+	if best == nil {
+		// Queued nodes no longer in the graph: any order.
+		for n := range b.impliedTasks {
+			if best == nil || n.seq > best.seq {
+				best = n
+			}
 		}
 	}
-	if best != nil {
-		delete(b.impliedTasks, best)
-	}
+	delete(b.impliedTasks, best)
 	return best
 }
 
