@@ -206,8 +206,13 @@ func (s *Stage) compose(p *Prim, depth int) {
 	var names []string
 	if p.path == "/" {
 		ls := s.cache.RootLayerStack()
-		nodes := []*pcp.Node{{LayerStack: ls, Path: "/"}}
-		names = pcp.ComposeNames(nodes, "primChildren", "primOrder")
+		// The pseudo-root's index is its root node alone; its child
+		// names are composed like any prim's, so the root layer stack's
+		// relocates to root prims add those names (_ComposePrimChildNamesAtNode
+		// at </>), even when the relocation is prohibited (the target is
+		// then an over with no opinions, as in usd-core).
+		root := &pcp.Node{LayerStack: ls, Path: "/"}
+		names = pcp.ChildNames(&pcp.PrimIndex{Path: "/", Root: root, Nodes: []*pcp.Node{root}})
 	}
 	// Below an instance, namespace and opinions come from the prototype:
 	// the instance's arcs without its local opinions (Pcp instancing).

@@ -251,7 +251,12 @@
 // are elided (a "squatter" spec at the target in a referenced layer is
 // ignored); under the source node, nodes whose site is itself relocated
 // elsewhere are elided; relocated-away children are not listed as
-// children of the source's parent. The relocation node is added inert,
+// children of the source's parent, and a relocation's target is listed
+// as a child of its parent whether or not anything arrives there
+// (_ComposePrimChildNamesAtNode), the pseudo-root included: a root prim
+// target of the root layer stack's relocates is a prim, an over with no
+// opinions when the source is a prohibited child (rule
+// relocation-target-root-prim-named). The relocation node is added inert,
 // restricted at the source's path element count (PcpNodeRef::SetInert,
 // _RecordRestrictionDepth): a variant set authored at the source or below
 // is none of its ancestral variant sets, also once it is cloned into a
