@@ -217,7 +217,8 @@
 // they were added). So an inherit of a site a payload brings is
 // skipped, and so is a specialize of a site an inherit of an inherit
 // brings. In usd-core 26.11 a specialize below the root, authored or
-// implied, is a placeholder where it is added, with a contributing copy at the
+// implied, is a placeholder where it is added (rule layer
+// implied-specialize-below-root-is-placeholder), with a contributing copy at the
 // root that skips duplicate sites (its PCP_PRIM_INDEX debug output);
 // here the node stands for that copy, and when the copy would be
 // skipped it stays as the placeholder alone, implying its class but
