@@ -13,5 +13,10 @@
 // Vec3f, []Vec3f, map[string]any, ListOp[T], ...). A value may be Lazy: the
 // crate reader defers decoding of large arrays until Spec.Get asks for it.
 //
+// Path expression values are checked against SdfPathExpression's grammar
+// (CheckPathExpression, pathExpression.cpp ParsePathExpression): as in
+// usd-core, an ill-formed one is read as the empty expression and the
+// error is kept in the layer's DecodeErrors (reported by Stage.Errors).
+//
 // sdf does not compose, resolve asset paths or interpret schemas.
 package sdf

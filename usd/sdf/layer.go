@@ -128,7 +128,9 @@ type Layer struct {
 	Version string
 	Specs   map[string]*Spec
 	// DecodeErrors holds values of the layer that failed to decode after
-	// it was read (crate layers); nil for layers decoded whole.
+	// it was read (crate layers), and values refused while reading without
+	// failing the layer (an ill-formed path expression, which usd-core
+	// reads as the empty expression with an error); nil when there are none.
 	DecodeErrors *ErrorLog
 }
 

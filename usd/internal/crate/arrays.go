@@ -296,7 +296,7 @@ func (f *file) decodeArray(r *reader, t int, n int, b []byte) any {
 		case tPathExpression:
 			out := make([]sdf.PathExpression, n)
 			for i, s := range strs {
-				out[i] = sdf.PathExpression(s)
+				out[i] = f.pathExpression(s)
 			}
 			return out
 		}

@@ -123,6 +123,21 @@ type file struct {
 	paths    []string
 	specs    []spec
 	headers  int // path headers read (old path trees), to catch loops
+	// log receives values refused without failing them (ill-formed path
+	// expressions, read as the empty expression as usd-core does); it is
+	// the layer's DecodeErrors.
+	log *sdf.ErrorLog
+}
+
+// pathExpression checks the text of a path expression value as
+// SdfPathExpression's constructor does (pathExpression.cpp): an
+// ill-formed one posts an error and becomes the empty expression.
+func (f *file) pathExpression(s string) sdf.PathExpression {
+	if err := sdf.CheckPathExpression(s); err != nil {
+		f.log.Add(fmt.Errorf("%s: %w; the value is read as the empty path expression", f.name, err))
+		return ""
+	}
+	return sdf.PathExpression(s)
 }
 
 // reader is a cursor over the file's bytes with bounds-checked reads.

@@ -236,6 +236,7 @@ func (f *file) layer() (*sdf.Layer, error) {
 	l.Format = "usdc"
 	l.Version = f.ver.String()
 	l.DecodeErrors = &sdf.ErrorLog{}
+	f.log = l.DecodeErrors
 	for i, s := range f.specs {
 		if int(s.path) >= len(f.paths) || f.paths[s.path] == "" {
 			return nil, &Error{File: f.name, Section: "SPECS", Msg: fmt.Sprintf("spec %d has bad path index %d", i, s.path)}
@@ -498,8 +499,9 @@ func (f *file) readValue(r *reader, t int, b budget) any {
 		s, err := f.str(uint64(r.u32()))
 		if err != nil {
 			r.fail("%v", err)
+			return sdf.PathExpression(s)
 		}
-		return sdf.PathExpression(s)
+		return f.pathExpression(s)
 	case tDictionary:
 		return f.readDict(r, b)
 	case tTokenListOp:

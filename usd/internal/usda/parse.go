@@ -27,6 +27,12 @@ func Parse(name string, src []byte) (layer *sdf.Layer, err error) {
 	if err := p.layerBody(); err != nil {
 		return nil, err
 	}
+	if len(p.valueErrs) > 0 {
+		p.layer.DecodeErrors = &sdf.ErrorLog{}
+		for _, e := range p.valueErrs {
+			p.layer.DecodeErrors.Add(e)
+		}
+	}
 	return p.layer, nil
 }
 

@@ -37,6 +37,11 @@ type scanner struct {
 	// workers is how many goroutines parse one large numeric array
 	// (0: GOMAXPROCS); tests set it to exercise the split.
 	workers int
+	// valueErrs are values refused without failing the layer, as usd-core
+	// does: an ill-formed path expression is posted as an error and read
+	// as the empty expression. Parse hands them to the layer's
+	// DecodeErrors so that Stage.Errors reports them.
+	valueErrs []error
 }
 
 func (s *scanner) errAt(off int, format string, args ...any) *SyntaxError {

@@ -344,8 +344,20 @@ func (s *scanner) scalar(vt valueType, depth int) (any, error) {
 		v, err := s.asset()
 		return sdf.AssetPath{Authored: v}, err
 	case kPathExpr:
+		s.skipSpace()
+		start := s.pos
 		v, err := s.str()
-		return sdf.PathExpression(v), err
+		if err != nil {
+			return nil, err
+		}
+		// SdfPathExpression's constructor (pathExpression.cpp) parses the
+		// text; an ill-formed one posts a runtime error and leaves the
+		// empty expression, and the layer still opens (usd-core 26.11).
+		if perr := sdf.CheckPathExpression(v); perr != nil {
+			s.valueErrs = append(s.valueErrs, s.errAt(start, "%v; the value is read as the empty path expression", perr))
+			v = ""
+		}
+		return sdf.PathExpression(v), nil
 	case kMatrix2d:
 		m, err := s.matrix(2)
 		return sdf.Matrix2d{{m[0][0], m[0][1]}, {m[1][0], m[1][1]}}, err
