@@ -104,7 +104,10 @@
 // the subgraph is elided, and the arc still counts as resolved by the
 // specs of the culled nodes (_ElidePrimIndexIfProhibited,
 // _ComposeIsProhibitedPrimChild, reporting only for an arc's target,
-// _PrimSpecExistsUnderNodeAtIntroduction).
+// _PrimSpecExistsUnderNodeAtIntroduction), also when the prohibited site
+// is a namespace ancestor of the arc's target: the target's subgraph is
+// cloned from the ancestor's unfinalized graph, culled nodes included
+// (rule arc-to-child-of-relocation-source-resolved-by-culled-nodes).
 // UnresolvedPrimPath is checked last, for the prim whose index is built,
 // on each reference and payload node added for it (those of merged
 // sub-root subgraphs included, culled ones too), never inside a

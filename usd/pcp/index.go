@@ -1162,6 +1162,18 @@ func (b *builder) addAncestral(n *Node, skipDup bool) {
 		}
 	}
 	attach(anc.Children)
+	// A subgraph whose namespace ancestor was a prohibited child (elided
+	// in the frame, _ElidePrimIndexIfProhibited) keeps that ancestor's
+	// culled nodes, moved to the site: Pcp's graph is not finalized
+	// before it is merged, so they resolve the arc for the
+	// UnresolvedPrimPath check (_PrimSpecExistsUnderNodeAtIntroduction;
+	// a reference to a child of a relocation source is no
+	// UnresolvedPrimPath when the source's arcs have that child).
+	for _, c := range anc.culledKids {
+		c.Parent = n
+		shiftOffsets(c, n.Offset)
+		n.culledKids = append(n.culledKids, c)
+	}
 	for _, c := range n.Children {
 		walk(c, func(m *Node) {
 			if gone[m.Origin] {
