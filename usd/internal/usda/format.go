@@ -393,10 +393,30 @@ func TypeNameOf(v any) string {
 		return "matrix3d"
 	case sdf.Matrix4d:
 		return "matrix4d"
+	case sdf.PathExpression:
+		return "pathExpression"
 	case map[string]any:
 		return "dictionary"
 	case []bool:
 		return "bool[]"
+	case []uint8:
+		return "uchar[]"
+	case []sdf.TimeCode:
+		return "timecode[]"
+	case []sdf.PathExpression:
+		return "pathExpression[]"
+	case []sdf.Vec2h:
+		return "half2[]"
+	case []sdf.Vec3h:
+		return "half3[]"
+	case []sdf.Vec4h:
+		return "half4[]"
+	case []sdf.Vec4i:
+		return "int4[]"
+	case []sdf.Matrix2d:
+		return "matrix2d[]"
+	case []sdf.Matrix3d:
+		return "matrix3d[]"
 	case []int32:
 		return "int[]"
 	case []uint32:

@@ -218,8 +218,11 @@ func (w *writer) dict(d map[string]any, depth int) {
 		}
 		tn := TypeNameOf(v)
 		if tn == "" {
-			tn = "string"
-			v = fmt.Sprint(v)
+			// Writing it as a string would read back as another value.
+			if w.err == nil {
+				w.err = fmt.Errorf("dictionary entry %q: a %T value has no usda type name", k, v)
+			}
+			continue
 		}
 		w.printf("%s%s %s = %s\n", indent(depth+1), tn, dictKey(k), formatValue(v))
 	}
