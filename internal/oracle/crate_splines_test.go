@@ -3,7 +3,9 @@ package oracle
 import (
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rgallery/rgallery/usd"
@@ -22,7 +24,9 @@ type splineAnswer struct {
 	Times  []float64  `json:"times"`
 	Values []*float64 `json:"values"`
 	Spline string     `json:"spline"`
-	Error  string     `json:"error"`
+	// UsdaValues are OpenUSD's values of Spline read back from usda.
+	UsdaValues []*float64 `json:"usdaValues"`
+	Error      string     `json:"error"`
 }
 
 // TestOracleCrateSplines has OpenUSD author random splines (Bezier
@@ -52,6 +56,9 @@ func TestOracleCrateSplines(t *testing.T) {
 			d = "reference: " + a.Error
 		} else {
 			d = splineDiff(jobs[i].Usdc, a)
+			if d == "" {
+				d = usdaSplineDiff(dir, a)
+			}
 			samples += len(a.Times)
 		}
 		if d == "" {
@@ -65,8 +72,49 @@ func TestOracleCrateSplines(t *testing.T) {
 	tally.Report(t)
 }
 
-func splineDiff(usdc string, a splineAnswer) string {
-	l, err := usd.ReadLayer(usdc)
+// usdaSplineDiff is the usda half of TestOracleCrateSplines (rule
+// usda-spline-knots, issue #12): OpenUSD's usda text of the spline
+// (ExportToString) read by our usda reader must evaluate as OpenUSD does,
+// and our writer must write its spline block as OpenUSD did.
+func usdaSplineDiff(dir string, a splineAnswer) string {
+	path := filepath.Join(dir, strings.ReplaceAll(a.Name, "/", "-")+"-ours.usda")
+	if err := os.WriteFile(path, []byte(a.Spline), 0o644); err != nil {
+		return "ours: " + err.Error()
+	}
+	ua := a
+	ua.Values = a.UsdaValues
+	if d := splineDiff(path, ua); d != "" {
+		return "usda: " + d
+	}
+	l, err := usd.ReadLayer(path)
+	if err != nil {
+		return "usda: ours: " + err.Error()
+	}
+	var b strings.Builder
+	if err := usd.WriteUsda(&b, l); err != nil {
+		return "usda write: " + err.Error()
+	}
+	if got, want := splineBlock(b.String()), splineBlock(a.Spline); got != want {
+		return fmt.Sprintf("usda write: ours\n%s\nOpenUSD\n%s", got, want)
+	}
+	return ""
+}
+
+// splineBlock is the text of the first "a.spline = {" block.
+func splineBlock(s string) string {
+	i := strings.Index(s, "a.spline = {")
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(s[i:], "\n    }")
+	if j < 0 {
+		return s[i:]
+	}
+	return s[i : i+j]
+}
+
+func splineDiff(layerPath string, a splineAnswer) string {
+	l, err := usd.ReadLayer(layerPath)
 	if err != nil {
 		return "ours: " + err.Error()
 	}

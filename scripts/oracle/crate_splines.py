@@ -6,7 +6,8 @@ internal/oracle's TestOracleCrateSplines.
 stdin: a JSON list of jobs {"name", "seed", "usdc"}. For each job prints
 one JSON line, in job order:
   {"name", "type": "double"|"float"|"half", "times": [t...],
-   "values": [v or null (no value)...], "spline": "<usda text of it>"}
+   "values": [v or null (no value)...], "spline": "<usda text of it>",
+   "usdaValues": [the values of that text read back as a usda layer]}
 or {"name", "error": "..."}.
 
 A spline has 1 to 6 knots at increasing times; each knot's next
@@ -27,6 +28,10 @@ def make(seed):
     r = random.Random(seed)
     vt = r.choice(["double", "double", "float", "half"])
     sp = Ts.Spline(vt)
+    # A separate generator, so that the Bezier splines of older runs stay
+    # the same.
+    if random.Random(seed * 7919 + 1).random() < 0.25:
+        sp.SetCurveType(Ts.CurveTypeHermite)
     t = r.uniform(-10, 10)
     times = []
     for i in range(r.randint(1, 6)):
@@ -77,8 +82,19 @@ def main():
                 v = attr.Get(t)
                 vals.append(None if v is None else float(v))
             text = stage.GetRootLayer().ExportToString()
+            # The same spline read back from OpenUSD's usda text (which
+            # de-regresses tangents again as it reads them).
+            usda = j["usdc"][:-5] + ".usda"
+            with open(usda, "w") as f:
+                f.write(text)
+            ustage = Usd.Stage.Open(usda)
+            attr = ustage.GetAttributeAtPath("/P.a")
+            uvals = []
+            for t in samples:
+                v = attr.Get(t)
+                uvals.append(None if v is None else float(v))
             print(json.dumps({"name": j["name"], "type": vt, "times": samples, "values": vals,
-                              "spline": text}), flush=True)
+                              "spline": text, "usdaValues": uvals}), flush=True)
         except Exception as e:
             print(json.dumps({"name": j["name"], "error": " ".join(str(e).split())}), flush=True)
 

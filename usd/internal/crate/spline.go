@@ -40,6 +40,10 @@ type SplineKnotData struct {
 	PreTanSlope, PostTanSlope float64
 	PreTanMaya, PostTanMaya   bool
 	CurveType                 string // the knot's own curve type flag
+	// PreTanAlgorithm and PostTanAlgorithm are a usda knot's tangent
+	// algorithms ("" (none), "custom" or "autoEase"; crate format 1 has
+	// none). Ts recomputes autoEase tangents, which EvalSpline does not.
+	PreTanAlgorithm, PostTanAlgorithm string
 }
 
 // SplineLoops are a spline's inner loop parameters.

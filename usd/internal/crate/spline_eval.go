@@ -9,7 +9,7 @@ import (
 	"github.com/rgallery/rgallery/usd/sdf"
 )
 
-// EvalSpline evaluates a spline decoded from a crate file at time t, as
+// EvalSpline evaluates a spline decoded from a crate or usda file at time t, as
 // OpenUSD's Ts_Eval does (pxr/base/ts/eval.cpp, _EvalMain): at a knot its
 // value; between knots by the earlier knot's next interpolation (held,
 // linear, Bezier curve; value block: no value); before the first and
@@ -26,13 +26,18 @@ import (
 func EvalSpline(sp *sdf.Spline, t float64) (v float64, ok bool, err error) {
 	knots, _ := sp.Extra["knotData"].([]SplineKnotData)
 	if knots == nil && len(sp.Knots) > 0 {
-		return 0, false, fmt.Errorf("spline from a text layer: only its knot times and values are kept, it is not evaluated")
+		return 0, false, fmt.Errorf("spline without knot data: only its knot times and values are known, it is not evaluated")
 	}
 	if len(knots) == 0 {
 		return 0, false, nil
 	}
 	if _, loops := sp.Extra["loops"]; loops {
 		return 0, false, fmt.Errorf("spline inner loops are not evaluated")
+	}
+	for _, k := range knots {
+		if k.PreTanAlgorithm == "autoEase" || k.PostTanAlgorithm == "autoEase" {
+			return 0, false, fmt.Errorf("spline knot at %v: autoEase tangents are not evaluated", k.Time)
+		}
 	}
 	pre, _ := sp.Extra["preExtrapolation"].(string)
 	post, _ := sp.Extra["postExtrapolation"].(string)
@@ -269,6 +274,9 @@ func splineUnsupported(sp *sdf.Spline) error {
 	for _, k := range knots {
 		if k.PreTanMaya || k.PostTanMaya {
 			return fmt.Errorf("Maya-form spline tangents (knot at time %v) are not evaluated", k.Time)
+		}
+		if k.PreTanAlgorithm == "autoEase" || k.PostTanAlgorithm == "autoEase" {
+			return fmt.Errorf("spline knot at %v: autoEase tangents are not evaluated", k.Time)
 		}
 	}
 	return nil

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 
+	"github.com/rgallery/rgallery/usd/internal/crate"
 	"github.com/rgallery/rgallery/usd/sdf"
 )
 
@@ -633,65 +634,54 @@ func (p *parser) timeSamples(vt valueType, array bool) (*sdf.TimeSamples, error)
 	}
 }
 
-// spline reads a .spline block as knot data: "time: value" entries and
-// keyword settings; tangents and other knot options are skipped.
+// spline reads a .spline block (SplineValue in OpenUSD 26.11's text
+// grammar) into the representation the crate reader gives
+// (crate.parseSplineData): Extra "curveType", "preExtrapolation" and
+// "postExtrapolation" (with "preSlope"/"postSlope"), "loops"
+// (crate.SplineLoops), "knotData" ([]crate.SplineKnotData) and
+// "knotCustomData", so that crate.EvalSpline evaluates it as Ts does. A
+// knot is "time: [preValue &] value" then its parameters: "pre (width,
+// slope)" ("pre (slope)" in a hermite spline), "post held|linear|none|curve
+// [(width, slope)]" and a custom data dictionary. A knot without a post
+// item is held (TsKnot's default), missing tangents are (0, 0) and a
+// missing extrapolation is held.
 func (p *parser) spline(typeName string) (*sdf.Spline, error) {
 	if err := p.expect('{'); err != nil {
 		return nil, err
 	}
 	sp := &sdf.Spline{Type: typeName, Extra: map[string]any{}}
+	curveType := "bezier"
+	var knots []crate.SplineKnotData
+	custom := map[float64]map[string]any{}
 	for {
 		c := p.peek()
 		switch {
 		case c == '}':
 			p.pos++
-			return sp, nil
+			return finishSpline(sp, curveType, knots, custom), nil
 		case c == ',' || c == ';':
 			p.pos++
 		case c == 0:
 			return nil, p.errf("unterminated spline")
 		case c == '-' || c == '.' || c >= '0' && c <= '9':
-			t, err := p.float(64)
+			k, dict, err := p.splineKnot(typeName, curveType)
 			if err != nil {
 				return nil, err
 			}
-			if err := p.expect(':'); err != nil {
-				return nil, err
-			}
-			v, err := p.float(64)
-			if err != nil {
-				return nil, err
-			}
-			vals := []float64{v}
-			if save := p.pos; !p.accept('&') {
-				p.pos = save // the blanks after the value tell whether parameters follow
-			} else { // dual-valued knot: pre & post
-				pre, err := p.float(64)
-				if err != nil {
-					return nil, err
-				}
-				vals = append(vals, pre)
-			}
-			for _, x := range vals {
-				if !splineValueFits(typeName, x) {
-					return nil, p.errf("spline knot at %v: cannot set undefined value %v for a %s spline", t, x, typeName)
+			// TsSpline::SetKnot: a knot at the time of an earlier one
+			// replaces it.
+			replaced := false
+			for i := range knots {
+				if knots[i].Time == k.Time {
+					knots[i], replaced = k, true
 				}
 			}
-			sp.Knots = append(sp.Knots, sdf.SplineKnot{Time: t, Value: v})
-			// SplineKnotParamList: a ';' or a line break after the value
-			// starts the knot's parameters (pre, post or a dictionary),
-			// which must follow (usd-core 26.11 refuses "1: 2" then a
-			// line break and '}', and "1: 2;").
-			if err := p.knotParamsAhead(t); err != nil {
-				return nil, err
+			if !replaced {
+				knots = append(knots, k)
 			}
-			// Knot options up to the next ',' at this level.
-			optStart := p.pos
-			if err := p.skipUntilComma(); err != nil {
-				return nil, err
-			}
-			if w, ok := negativeTangentWidth(string(p.src[optStart:p.pos])); ok {
-				return nil, p.errf("spline knot at %v: cannot set negative tangent width %v", t, w)
+			delete(custom, k.Time)
+			if dict != nil {
+				custom[k.Time] = dict
 			}
 		case isIdentStart(c):
 			kstart := p.pos
@@ -702,24 +692,246 @@ func (p *parser) spline(typeName string) (*sdf.Spline, error) {
 				if err != nil {
 					return nil, err
 				}
-				if err := splineItemValid(key, v.(string)); err != nil {
+				if err := splineItem(sp, key, v.(string)); err != nil {
 					return nil, p.errAt(vstart, "%v", err)
 				}
-				sp.Extra[key] = v
 			} else {
 				if key != "bezier" && key != "hermite" {
 					// SplineCurveTypeItem: bezier or hermite.
 					return nil, p.errAt(kstart, "unknown spline item %q (a curve type is bezier or hermite)", key)
 				}
-				if err := p.skipUntilComma(); err != nil {
-					return nil, err
+				if len(knots) > 0 {
+					return nil, p.errAt(kstart, "spline curve type %s after its knots", key)
 				}
-				sp.Extra[key] = true
+				curveType = key
 			}
 		default:
 			return nil, p.errf("unexpected %s in spline", p.describe())
 		}
 	}
+}
+
+// finishSpline sorts the knots by time and stores everything in Extra.
+// Unlike its crate reader, OpenUSD 26.11's text reader does not
+// de-regress Bezier tangents as it reads them (only evaluation does):
+// TestOracleCrateSplines' usda half differs at 6 of 200 splines if it
+// did here.
+func finishSpline(sp *sdf.Spline, curveType string, knots []crate.SplineKnotData, custom map[float64]map[string]any) *sdf.Spline {
+	sort.SliceStable(knots, func(i, j int) bool { return knots[i].Time < knots[j].Time })
+	sp.Extra["curveType"] = curveType
+	for _, k := range []string{"preExtrapolation", "postExtrapolation"} {
+		if _, ok := sp.Extra[k]; !ok {
+			sp.Extra[k] = "held"
+		}
+	}
+	if knots == nil {
+		knots = []crate.SplineKnotData{}
+	}
+	sp.Extra["knotData"] = knots
+	if len(custom) > 0 {
+		sp.Extra["knotCustomData"] = custom
+	}
+	sp.Knots = sp.Knots[:0]
+	for _, k := range knots {
+		sp.Knots = append(sp.Knots, sdf.SplineKnot{Time: k.Time, Value: k.Value})
+	}
+	return sp
+}
+
+// splineKnot reads one knot (SplineKnotItem) and its parameters.
+func (p *parser) splineKnot(typeName, curveType string) (crate.SplineKnotData, map[string]any, error) {
+	k := crate.SplineKnotData{NextInterp: "held", CurveType: curveType}
+	var dict map[string]any
+	t, err := p.float(64)
+	if err != nil {
+		return k, nil, err
+	}
+	k.Time = t
+	if err := p.expect(':'); err != nil {
+		return k, nil, err
+	}
+	v, err := p.splineNumber(typeName, t)
+	if err != nil {
+		return k, nil, err
+	}
+	k.Value, k.PreValue = v, v
+	if save := p.pos; !p.accept('&') {
+		p.pos = save // the blanks after the value tell whether parameters follow
+	} else { // dual-valued knot: "preValue & value"
+		post, err := p.splineNumber(typeName, t)
+		if err != nil {
+			return k, nil, err
+		}
+		k.Value, k.DualValued = post, true
+	}
+	// SplineKnotParamList: a ';' or a line break after the value starts
+	// the knot's parameters (pre, post or a dictionary), which must follow
+	// (usd-core 26.11 refuses "1: 2" then a line break and '}', and "1: 2;").
+	if err := p.knotParamsAhead(t); err != nil {
+		return k, nil, err
+	}
+	for {
+		c := p.peek()
+		switch {
+		case c == ';':
+			p.pos++
+			continue
+		case c == '{':
+			d, err := p.dictionary(0)
+			if err != nil {
+				return k, nil, fmt.Errorf("spline knot at %v: custom data: %w", t, err)
+			}
+			dict = d
+			continue
+		case p.wordAhead("pre"):
+			p.ident(false)
+			w, s, algo, err := p.splineTangent(typeName, t)
+			if err != nil {
+				return k, nil, err
+			}
+			k.PreTanWidth, k.PreTanSlope, k.PreTanAlgorithm = w, s, algo
+			continue
+		case p.wordAhead("post"):
+			p.ident(false)
+			start := p.pos
+			p.skipSpace()
+			switch mode := p.ident(false); mode {
+			case "held", "linear":
+				k.NextInterp = mode
+			case "none":
+				k.NextInterp = "valueBlock"
+			case "curve":
+				k.NextInterp = "curve"
+				if p.peek() == '(' {
+					w, s, algo, err := p.splineTangent(typeName, t)
+					if err != nil {
+						return k, nil, err
+					}
+					k.PostTanWidth, k.PostTanSlope, k.PostTanAlgorithm = w, s, algo
+				}
+			default:
+				return k, nil, p.errAt(start, "spline knot at %v: post interpolation %q is not held, linear, curve or none", t, mode)
+			}
+			continue
+		}
+		return k, dict, nil
+	}
+}
+
+// splineNumber reads a knot value or tangent slope: a number of the
+// spline's value type (TsKnot refuses one that is not finite there).
+func (p *parser) splineNumber(typeName string, t float64) (float64, error) {
+	x, err := p.float(64)
+	if err != nil {
+		return 0, err
+	}
+	return p.checkSplineNumber(typeName, t, x)
+}
+
+// checkSplineNumber converts a knot value or slope to the spline's type.
+func (p *parser) checkSplineNumber(typeName string, t, x float64) (float64, error) {
+	if !splineValueFits(typeName, x) {
+		return 0, p.errf("spline knot at %v: cannot set undefined value %v for a %s spline", t, x, typeName)
+	}
+	switch typeName {
+	case "float":
+		x = float64(float32(x))
+	case "half":
+		x = float64(crate.RoundHalf(x))
+	}
+	return x, nil
+}
+
+// splineTangent reads a tangent: "(width, slope[, algorithm])", or
+// "(slope)" (width 0; a hermite spline's widths come from its knot
+// times). The algorithm is none, custom or autoEase (usd-core 26.11 reads
+// "(1, 2, autoEase)" and writes it back).
+func (p *parser) splineTangent(typeName string, t float64) (w, s float64, algo string, err error) {
+	if err := p.expect('('); err != nil {
+		return 0, 0, "", err
+	}
+	first, err := p.float(64)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	if !p.accept(',') {
+		if err := p.expect(')'); err != nil {
+			return 0, 0, "", err
+		}
+		if s, err = p.checkSplineNumber(typeName, t, first); err != nil {
+			return 0, 0, "", err
+		}
+		return 0, s, "", nil
+	}
+	w = first
+	if w < 0 {
+		return 0, 0, "", p.errf("spline knot at %v: cannot set negative tangent width %v", t, w)
+	}
+	if s, err = p.splineNumber(typeName, t); err != nil {
+		return 0, 0, "", err
+	}
+	if p.accept(',') {
+		start := p.pos
+		p.skipSpace()
+		switch a := p.ident(false); a {
+		case "none":
+		case "custom", "autoEase":
+			algo = a
+		default:
+			return 0, 0, "", p.errAt(start, "spline knot at %v: tangent algorithm %q is not none, custom or autoEase", t, a)
+		}
+	}
+	if err := p.expect(')'); err != nil {
+		return 0, 0, "", err
+	}
+	return w, s, algo, nil
+}
+
+// splineItem stores a spline's pre:, post: or loop: item
+// (SplineExtrapolationType, SplineLoopItem) as the crate reader does.
+func splineItem(sp *sdf.Spline, key, v string) error {
+	if err := splineItemValid(key, v); err != nil {
+		return err
+	}
+	f := strings.Fields(v)
+	switch key {
+	case "pre", "post":
+		name := key + "Extrapolation"
+		switch {
+		case f[0] == "none":
+			sp.Extra[name] = "valueBlock"
+		case f[0] == "loop":
+			sp.Extra[name] = "loop" + strings.ToUpper(f[1][:1]) + f[1][1:]
+		case strings.HasPrefix(v, "sloped"):
+			in := strings.TrimSpace(strings.TrimPrefix(v, "sloped"))
+			if !strings.HasPrefix(in, "(") || !strings.HasSuffix(in, ")") {
+				return fmt.Errorf("spline %s: %q is not sloped(slope)", key, v)
+			}
+			s, err := strconv.ParseFloat(strings.TrimSpace(in[1:len(in)-1]), 64)
+			if err != nil {
+				return fmt.Errorf("spline %s: slope of %q: %w", key, v, err)
+			}
+			sp.Extra[name] = "sloped"
+			sp.Extra[key+"Slope"] = s
+		default:
+			sp.Extra[name] = f[0]
+		}
+	case "loop":
+		parts := strings.Split(strings.TrimSpace(v[1:len(v)-1]), ",")
+		var x [5]float64
+		for i, s := range parts {
+			n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			if err != nil {
+				return fmt.Errorf("spline loop %q: %w", v, err)
+			}
+			x[i] = n
+		}
+		if x[2] != math.Trunc(x[2]) || x[3] != math.Trunc(x[3]) {
+			return fmt.Errorf("spline loop %q: loop counts must be integers", v)
+		}
+		sp.Extra["loops"] = crate.SplineLoops{ProtoStart: x[0], ProtoEnd: x[1], NumPreLoops: int32(x[2]), NumPostLoops: int32(x[3]), ValueOffset: x[4]}
+	}
+	return nil
 }
 
 // knotParamsAhead checks what follows a spline knot's value: when it is a
@@ -836,20 +1048,6 @@ func splineValueFits(typeName string, v float64) bool {
 		return math.Abs(v) < 65520 // rounds to infinity from here
 	}
 	return true
-}
-
-var tangentRe = regexp.MustCompile(`\b(?:pre|post)\s*(?:curve|held|linear|sloped)?\s*\(\s*([-+0-9.eE]+)\s*,`)
-
-// negativeTangentWidth finds a (width, slope) tangent with a negative
-// width among a knot's options: TsKnot refuses it ("Cannot set negative
-// tangent width").
-func negativeTangentWidth(opts string) (float64, bool) {
-	for _, m := range tangentRe.FindAllStringSubmatch(opts, -1) {
-		if w, err := strconv.ParseFloat(m[1], 64); err == nil && w < 0 {
-			return w, true
-		}
-	}
-	return 0, false
 }
 
 // validVariantName is the VariantName rule of Sdf's path grammar: an

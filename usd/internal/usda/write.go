@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/rgallery/rgallery/usd/internal/crate"
 	"github.com/rgallery/rgallery/usd/sdf"
 )
 
@@ -397,8 +399,8 @@ func (w *writer) property(path string, depth int) {
 	if v, ok := s.Get("spline"); ok {
 		if sp, ok := v.(*sdf.Spline); ok {
 			w.printf("%s.spline = {\n", decl)
-			for _, k := range sp.Knots {
-				w.printf("%s%s: %s,\n", indent(depth+1), fmtF64(k.Time), fmtF64(k.Value))
+			if err := w.spline(sp, depth+1); err != nil && w.err == nil {
+				w.err = fmt.Errorf("%s.spline: %w", strings.TrimSpace(decl), err)
 			}
 			w.str(indent(depth) + "}\n")
 		}
@@ -439,4 +441,137 @@ func (w *writer) propMeta(s *sdf.Spec, depth int) {
 		w.metadatum(f, depth+1)
 	}
 	w.str(indent(depth) + ")")
+}
+
+// spline writes a spline's items and knots as OpenUSD 26.11's text
+// writer does (Sdf_FileIOUtility's spline output): the curve type, pre and
+// post extrapolation, inner loops, then one line per knot, "time:
+// [preValue &] value", its pre tangent where a curve segment ends at it
+// (and at the first knot), its post interpolation (with the tangent of a
+// curve) and its custom data. A spline whose knots' tangents and
+// interpolation are not known, or that has Maya-form tangents, is an
+// error: writing only its times and values would change it.
+func (w *writer) spline(sp *sdf.Spline, depth int) error {
+	knots, ok := sp.Extra["knotData"].([]crate.SplineKnotData)
+	if !ok && len(sp.Knots) > 0 {
+		return fmt.Errorf("the spline's knot tangents and interpolation are not known")
+	}
+	ind := indent(depth)
+	curve, _ := sp.Extra["curveType"].(string)
+	if curve == "" {
+		curve = "bezier"
+	}
+	if curve != "bezier" && curve != "hermite" {
+		return fmt.Errorf("unknown spline curve type %q", curve)
+	}
+	// Hermite is always written, Bezier (the default) only when some
+	// segment between two knots is a curve (usd-core 26.11's
+	// ExportToString, checked by TestOracleCrateSplines).
+	for i := 0; i+1 < len(knots) || curve == "hermite" && i == 0; i++ {
+		if curve == "hermite" || knots[i].NextInterp == "curve" {
+			w.printf("%s%s,\n", ind, curve)
+			break
+		}
+	}
+	for _, side := range []string{"pre", "post"} {
+		m, _ := sp.Extra[side+"Extrapolation"].(string)
+		var s string
+		switch m {
+		case "", "held":
+			continue // the default, which OpenUSD does not write
+		case "linear":
+			s = "linear"
+		case "valueBlock":
+			s = "none"
+		case "sloped":
+			slope, _ := sp.Extra[side+"Slope"].(float64)
+			s = "sloped(" + fmtF64(slope) + ")"
+		case "loopRepeat", "loopReset", "loopOscillate":
+			s = "loop " + strings.ToLower(m[4:5]) + m[5:]
+		default:
+			return fmt.Errorf("unknown spline %s extrapolation %q", side, m)
+		}
+		w.printf("%s%s: %s,\n", ind, side, s)
+	}
+	if l, ok := sp.Extra["loops"].(crate.SplineLoops); ok {
+		w.printf("%sloop: (%s, %s, %d, %d, %s),\n", ind, fmtF64(l.ProtoStart), fmtF64(l.ProtoEnd), l.NumPreLoops, l.NumPostLoops, fmtF64(l.ValueOffset))
+	}
+	num := func(x float64) string {
+		switch sp.Type {
+		case "float":
+			return fmtF32(float32(x))
+		case "half":
+			// GfHalf's stream output: six significant digits.
+			return strconv.FormatFloat(x, 'g', 6, 64)
+		}
+		return fmtF64(x)
+	}
+	tangent := func(width, slope float64, algo string) string {
+		if algo != "" {
+			return "(" + fmtF64(width) + ", " + num(slope) + ", " + algo + ")"
+		}
+		if curve == "hermite" {
+			return "(" + num(slope) + ")"
+		}
+		return "(" + fmtF64(width) + ", " + num(slope) + ")"
+	}
+	custom, _ := sp.Extra["knotCustomData"].(map[float64]map[string]any)
+	for i, k := range knots {
+		if k.PreTanMaya || k.PostTanMaya {
+			return fmt.Errorf("knot at time %v: Maya-form tangents have no usda form here", k.Time)
+		}
+		line := fmtF64(k.Time) + ": " + num(k.Value)
+		if k.DualValued {
+			line = fmtF64(k.Time) + ": " + num(k.PreValue) + " & " + num(k.Value)
+		}
+		if i == 0 || knots[i-1].NextInterp == "curve" {
+			line += "; pre " + tangent(k.PreTanWidth, k.PreTanSlope, k.PreTanAlgorithm)
+		}
+		switch k.NextInterp {
+		case "held", "linear":
+			line += "; post " + k.NextInterp
+		case "valueBlock":
+			line += "; post none"
+		case "curve":
+			line += "; post curve " + tangent(k.PostTanWidth, k.PostTanSlope, k.PostTanAlgorithm)
+		default:
+			return fmt.Errorf("knot at time %v: unknown interpolation %q", k.Time, k.NextInterp)
+		}
+		w.printf("%s%s", ind, line)
+		if d := custom[k.Time]; len(d) > 0 {
+			s, err := inlineDict(d)
+			if err != nil {
+				return fmt.Errorf("knot at time %v: custom data: %w", k.Time, err)
+			}
+			w.str("; " + s)
+		}
+		w.str(",\n")
+	}
+	return nil
+}
+
+// inlineDict writes a knot's custom data on one line, as OpenUSD does:
+// "{ int a = 1; dictionary s = { double c = 2.5 } }".
+func inlineDict(d map[string]any) (string, error) {
+	var parts []string
+	for _, k := range sortedKeys(d) {
+		v := d[k]
+		if sub, ok := v.(map[string]any); ok {
+			s, err := inlineDict(sub)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, "dictionary "+dictKey(k)+" = "+s)
+			continue
+		}
+		tn := TypeNameOf(v)
+		if tn == "" {
+			return "", fmt.Errorf("entry %q: a %T value has no usda type name", k, v)
+		}
+		parts = append(parts, tn+" "+dictKey(k)+" = "+formatValue(v))
+	}
+	if len(parts) == 0 {
+		return "{ }", nil
+	}
+	return "{ " + strings.Join(parts, "; ") + " }", nil
 }
