@@ -256,12 +256,12 @@ func parseSplineData(blob []byte) (*sdf.Spline, error) {
 }
 
 // writeSpline writes a spline read from a crate back as it was read.
-// Splines from text layers keep only their knots' times and values here,
-// too little to write a spline OpenUSD would evaluate alike: an error.
+// Splines from text layers are not encoded (no crate spline encoder yet):
+// an error, never a spline OpenUSD would evaluate otherwise.
 func (w *cwriter) writeSpline(sp *sdf.Spline, depth int) (uint64, error) {
 	cd, ok := sp.Extra["crateData"].(*splineCrateData)
 	if !ok {
-		return 0, fmt.Errorf("a spline read from a text layer cannot be written to a crate file (its tangents and interpolation are not kept)")
+		return 0, fmt.Errorf("a spline read from a text layer cannot be written to a crate file (there is no crate spline encoder yet)")
 	}
 	w.need(12)
 	at := w.tell()
