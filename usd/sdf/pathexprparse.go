@@ -130,19 +130,9 @@ func (p *peScan) padded(rule func() bool) bool {
 }
 
 // lookaheadList matches rule {sep rule}, where a sep is consumed only when
-// a rule follows it (LookaheadList).
-func (p *peScan) lookaheadList(rule, sep func() bool) bool {
-	if !rule() {
-		return false
-	}
-	for {
-		save := p.i
-		if !sep() || !rule() {
-			p.i = save
-			return true
-		}
-	}
-}
+// a rule follows it (LookaheadList): list's backtracking already gives
+// that.
+func (p *peScan) lookaheadList(rule, sep func() bool) bool { return p.list(rule, sep) }
 
 func (p *peScan) identifier() bool {
 	if p.i >= len(p.s) || !identFirst(p.s[p.i]) {

@@ -2,6 +2,7 @@ package sdf
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -500,6 +501,16 @@ func newVeFunc(name string, args []veNode) (veNode, error) {
 	return veFunc{name, args}, nil
 }
 
+// listContains is contains over a list: the value searched for must have
+// the list's element type.
+func listContains[T comparable](n veFunc, list []T, f any) (any, []string) {
+	v, ok := f.(T)
+	if !ok {
+		return n.errorf("Invalid search value")
+	}
+	return slices.Contains(list, v), nil
+}
+
 func (n veFunc) errorf(format string, a ...any) (any, []string) {
 	return nil, []string{n.name + ": " + fmt.Sprintf(format, a...)}
 }
@@ -611,33 +622,11 @@ func (n veFunc) eval(ctx *varExprCtx) (any, []string) {
 			}
 			return strings.Contains(x, s), nil
 		case []string:
-			s, ok := f.(string)
-			if !ok {
-				return n.errorf("Invalid search value")
-			}
-			return containsStr(x, s), nil
+			return listContains(n, x, f)
 		case []int64:
-			s, ok := f.(int64)
-			if !ok {
-				return n.errorf("Invalid search value")
-			}
-			for _, e := range x {
-				if e == s {
-					return true, nil
-				}
-			}
-			return false, nil
+			return listContains(n, x, f)
 		case []bool:
-			s, ok := f.(bool)
-			if !ok {
-				return n.errorf("Invalid search value")
-			}
-			for _, e := range x {
-				if e == s {
-					return true, nil
-				}
-			}
-			return false, nil
+			return listContains(n, x, f)
 		}
 		return n.errorf("Value to search must be a list or string")
 	case "at":
@@ -724,13 +713,4 @@ func (n veFunc) eval(ctx *varExprCtx) (any, []string) {
 		return result, nil
 	}
 	return n.errorf("unknown function")
-}
-
-func containsStr(x []string, s string) bool {
-	for _, e := range x {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }

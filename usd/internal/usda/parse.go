@@ -295,24 +295,10 @@ func (p *parser) prim(parentPath string) (string, error) {
 	return name, nil
 }
 
-// validIdent is SdfPath's identifier rule for prim names: '_' or an
-// XID_Start character, then XID_Continue characters (usd-core 26.11
-// refuses "㤼01৪∫": '∫' is neither; testSdfParsing 218). Go's unicode
-// tables stand in for XID: letters, letter numbers and Other_ID_Start
-// start; marks, decimal digits, connector punctuation and
-// Other_ID_Continue may follow.
-func validIdent(s string) bool {
-	for i, r := range s {
-		start := r == '_' || unicode.IsLetter(r) || unicode.Is(unicode.Nl, r) || unicode.Is(unicode.Other_ID_Start, r)
-		if i == 0 && !start {
-			return false
-		}
-		if !start && !unicode.In(r, unicode.Mn, unicode.Mc, unicode.Nd, unicode.Pc, unicode.Other_ID_Continue) {
-			return false
-		}
-	}
-	return s != ""
-}
+// validIdent is SdfPath's identifier rule for prim names (usd-core 26.11
+// refuses "㤼01৪∫": '∫' is neither XID_Start nor XID_Continue;
+// testSdfParsing 218).
+func validIdent(s string) bool { return sdf.IsValidIdentifier(s) }
 
 func (p *parser) variantSet(prim *sdf.Spec, primPath string) error {
 	p.ident(false)
