@@ -349,13 +349,25 @@ func (a *Attribute) Get(t TimeCode) (any, bool) {
 // asset paths resolved, timecodes retimed, path expressions mapped.
 func (a *Attribute) toStage(v any, o opinion) any {
 	v = retime(a.resolveAssets(v, o.layer, o.node), o)
+	// Below an instance, the opinion is the prototype source's: its paths
+	// go on to the proxy's instance, as targets do (_ProtoToInstancePathMap).
+	toRoot := o.mapToRoot
+	if len(a.prim.protoMap) > 0 {
+		toRoot = func(path string) (string, bool) {
+			r, ok := o.mapToRoot(path)
+			if ok {
+				r = a.prim.mapProtoToInstance(r)
+			}
+			return r, ok
+		}
+	}
 	switch x := v.(type) {
 	case sdf.PathExpression:
-		return mapPathExpression(x, o.anchor(), o.mapToRoot)
+		return mapPathExpression(x, o.anchor(), toRoot)
 	case []sdf.PathExpression:
 		out := make([]sdf.PathExpression, len(x))
 		for i, e := range x {
-			out[i] = mapPathExpression(e, o.anchor(), o.mapToRoot)
+			out[i] = mapPathExpression(e, o.anchor(), toRoot)
 		}
 		return out
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rgallery/rgallery/usd/pcp"
+	"github.com/rgallery/rgallery/usd/sdf"
 )
 
 // Rules of the stage API (specifier, metadata, property and value
@@ -666,6 +667,45 @@ def "Asset"
 	for _, p := range []string{"/Plain/x", "/Plain2/x"} {
 		if got := mustPrim(t, s, p).VariantSetNames(); !reflect.DeepEqual(got, []string{"lod"}) {
 			t.Errorf("variant sets of %s %v, want [lod]", p, got)
+		}
+	}
+}
+
+// TestProxyPathExpressionMapsToItsInstance: a path expression read through
+// an instance proxy comes from the prototype's source instance and is
+// mapped to the proxy's own instance, as relationship targets are
+// (UsdStage::_MakeResolvedPathExpressions with the prim's
+// _ProtoToInstancePathMap). Ours gave every proxy the source instance's
+// paths (OpenUSD's testUsdInstanceProxy/nested). Checked with usd-core 26.11.
+func TestProxyPathExpressionMapsToItsInstance(t *testing.T) {
+	s := writeLayers(t, map[string]string{
+		"root.usda": `#usda 1.0
+def "W" {
+    def "I1" (instanceable = true; references = @prop.usda@</Prop>) {}
+    def "I2" (instanceable = true; references = @prop.usda@</Prop>) {}
+}
+`,
+		"prop.usda": `#usda 1.0
+def "Prop" {
+    def "geom" {
+        pathExpression e = "//foo ../anim//*bar"
+        pathExpression[] es = ["../anim", "/Prop/x"]
+    }
+    def "anim" {}
+}
+`,
+	})
+	for _, inst := range []string{"/W/I1", "/W/I2"} {
+		a := mustPrim(t, s, inst+"/geom").Attribute("e")
+		v, ok := a.Get(Default)
+		want := sdf.PathExpression("//foo " + inst + "/anim//*bar")
+		if !ok || v != want {
+			t.Errorf("%s/geom.e = %v (%v), want %q", inst, v, ok, want)
+		}
+		v, _ = mustPrim(t, s, inst+"/geom").Attribute("es").Get(Default)
+		wantArr := []sdf.PathExpression{sdf.PathExpression(inst + "/anim"), sdf.PathExpression(inst + "/x")}
+		if got, _ := v.([]sdf.PathExpression); len(got) != 2 || got[0] != wantArr[0] || got[1] != wantArr[1] {
+			t.Errorf("%s/geom.es = %v, want %v", inst, v, wantArr)
 		}
 	}
 }
