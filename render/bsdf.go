@@ -208,6 +208,17 @@ func (b *bsdf) eval(woW, wiW Vec3) (Vec3, float64) {
 	return b.evalLocal(wo, wi)
 }
 
+// evalWoLocal is eval with wo already in the shading frame
+// (b.frame.ToLocal(woW)), for callers that evaluate one wo towards many
+// directions.
+func (b *bsdf) evalWoLocal(wo, wiW Vec3) (Vec3, float64) {
+	wi := b.frame.ToLocal(wiW)
+	if (b.ng.Dot(wiW) > 0) != (wi.Z > 0) {
+		return Vec3{}, 0
+	}
+	return b.evalLocal(wo, wi)
+}
+
 func (b *bsdf) evalLocal(wo, wi Vec3) (Vec3, float64) {
 	if wo.Z <= 0 || wi.Z == 0 {
 		return Vec3{}, 0

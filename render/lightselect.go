@@ -194,6 +194,12 @@ type lightBound struct {
 	eu, ev Vec3    // area: half extents (the corners are c ± eu ± ev)
 	r      float64 // sphere radius
 	cosU   float64 // distant: cosine of the half angle
+	// Precomputed once per scene (setupLocal), so that importance does
+	// not redo them at every shading point: the distant light's sin θu
+	// and farthest distance, the area light's corners c ± eu ± ev (in
+	// importance's corner order, summed as it summed them).
+	sinU, dMaxD float64
+	corners     [4]Vec3
 }
 
 const (
@@ -238,6 +244,11 @@ func (ls *lightSelector) setupLocal(lights []Light) {
 		if !(b[i].phi >= 0) || math.IsInf(b[i].phi, 1) {
 			return
 		}
+		b[i].sinU = sinOf(b[i].cosU)
+		b[i].dMaxD = 1 / max(b[i].cosU, 1e-12)
+		for k := range b[i].corners {
+			b[i].corners[k] = b[i].c.AddScaled(b[i].eu, float64(k&1)*2-1).AddScaled(b[i].ev, float64(k&2)-1)
+		}
 	}
 	ls.bounds = b
 }
@@ -259,7 +270,7 @@ func sinOf(c float64) float64 { return math.Sqrt(max(0, 1-c*c)) }
 // light's centre (zero for the dome and from inside a sphere light) and
 // the receiver cosine there.
 func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w Vec3, cosC float64) {
-	var cosU, dMin, dMax float64
+	var cosU, sinU, dMin, dMax float64
 	// The emitter's cone: axis·(−w) is cos θ; θo = 0 and θe = π/2 for
 	// area, sphere and distant lights (the sphere's axis points at p, so
 	// θ = 0), and the dome covers every direction.
@@ -268,7 +279,7 @@ func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w
 	case boundDome:
 		return b.phi, 0, Vec3{}, 0 // θo = π, θe = 0: no lower bound
 	case boundDistant:
-		w, cosU, dMin, dMax = b.n, b.cosU, 1, 1/max(b.cosU, 1e-12)
+		w, cosU, sinU, dMin, dMax = b.n, b.cosU, b.sinU, 1, b.dMaxD
 	case boundSphere:
 		d := b.c.Sub(p)
 		dist := d.Len()
@@ -280,6 +291,7 @@ func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w
 		}
 		w = d.Scale(1 / dist)
 		cosU = sinOf(b.r / dist)
+		sinU = sinOf(cosU)
 		dMin, dMax = dist, dist/max(cosU, 1e-12)
 	case boundArea:
 		d := b.c.Sub(p)
@@ -294,8 +306,8 @@ func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w
 		dist := d.Len()
 		w = d.Scale(1 / dist)
 		dMin, dMax, cosU = dist, dist, 1.0
-		for k := 0; k < 4; k++ {
-			q := b.c.AddScaled(b.eu, float64(k&1)*2-1).AddScaled(b.ev, float64(k&2)-1).Sub(p)
+		for k := range b.corners {
+			q := b.corners[k].Sub(p)
 			ql := q.Len()
 			if ql > 0 {
 				cosU = min(cosU, w.Dot(q)/ql)
@@ -303,8 +315,8 @@ func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w
 			dMax = max(dMax, ql)
 		}
 		cosTheta = -w.Dot(b.n)
+		sinU = sinOf(cosU)
 	}
-	sinU := sinOf(cosU)
 	cosI := n.Dot(w)
 	if twoSided {
 		cosI = math.Abs(cosI)
@@ -358,13 +370,35 @@ func (ls *lightSelector) local() bool { return ls.bounds != nil }
 // weights of BSDF-sampled emitter hits read these same probabilities.
 func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, bs *bsdf, wo Vec3, buf []float64) {
 	k0 := (channelMean(bs.kd) + 0.1*(channelMean(bs.ks)+bs.kc+bs.kt)) / math.Pi
-	var sumMax, sumMin float64
-	nPos := 0
-	var mins [maxLocalLights]float64 // lower bounds (at most maxLocalLights lights are local)
+	// The bounds first: when only one light can reach p, it is chosen
+	// with probability 1 whatever the BSDF weight (0.5·(M/M + m/m) or
+	// 0.5·(M/M + 1/1) below, exactly 1), so the BSDF is not evaluated.
+	// (The one difference: were the weighted bound M·r to overflow to
+	// +Inf, the loop below would fall back to the global choice.)
+	var maxs, mins, cosCs [maxLocalLights]float64 // at most maxLocalLights lights are local
+	var ws [maxLocalLights]Vec3
+	nPos, last, othersZero := 0, -1, true
 	for i := range ls.bounds {
 		maxI, minI, w, cosC := ls.bounds[i].importance(p, n, twoSided)
+		maxs[i], mins[i], ws[i], cosCs[i] = maxI, minI, w, cosC
+		if maxI > 0 {
+			nPos++
+			last = i
+		} else if maxI != 0 || minI != 0 {
+			othersZero = false // NaN or a lower bound without an upper one: the general rule decides
+		}
+	}
+	if nPos == 1 && othersZero && !math.IsInf(maxs[last], 1) && mins[last] >= 0 && !math.IsInf(mins[last], 1) {
+		clear(buf)
+		buf[last] = 1
+		return
+	}
+	var sumMax, sumMin float64
+	woL := bs.frame.ToLocal(wo) // once for all lights (bsdf.eval would redo it per light)
+	for i := range ls.bounds {
+		maxI, minI, w, cosC := maxs[i], mins[i], ws[i], cosCs[i]
 		if maxI > 0 && cosC > 0 && !w.IsBlack() && k0*cosC > 0 {
-			fc, _ := bs.eval(wo, w)
+			fc, _ := bs.evalWoLocal(woL, w)
 			if r := channelMean(fc) / (k0 * cosC); r > 1 && !math.IsInf(r, 1) {
 				maxI *= r
 				minI *= r
@@ -373,9 +407,6 @@ func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, bs *bsdf, wo Vec3, buf 
 		buf[i], mins[i] = maxI, minI
 		sumMax += maxI
 		sumMin += minI
-		if maxI > 0 {
-			nPos++
-		}
 	}
 	if !(sumMax > 0) || math.IsInf(sumMax, 1) || math.IsInf(sumMin, 1) {
 		copy(buf, ls.pmf)
