@@ -1,6 +1,7 @@
 package sdf
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -548,7 +549,7 @@ func (n veFunc) eval(ctx *varExprCtx) (any, []string) {
 		if veTypeName(x) != veTypeName(y) {
 			return n.errorf("Cannot compare values of type %s and %s", veTypeName(x), veTypeName(y))
 		}
-		var cmp int
+		var order int
 		switch xv := x.(type) {
 		case nil:
 			switch n.name {
@@ -559,17 +560,27 @@ func (n veFunc) eval(ctx *varExprCtx) (any, []string) {
 			}
 			return n.errorf("Comparison operation not supported for None")
 		case string:
-			cmp = strings.Compare(xv, y.(string))
+			order = cmp.Compare(xv, y.(string))
 		case int64:
-			yv := y.(int64)
-			cmp = map[bool]int{true: -1, false: 0}[xv < yv] + map[bool]int{true: 1, false: 0}[xv > yv]
-		case bool:
-			yv := y.(bool)
-			cmp = map[bool]int{true: -1, false: 0}[!xv && yv] + map[bool]int{true: 1, false: 0}[xv && !yv]
+			order = cmp.Compare(xv, y.(int64))
+		case bool: // false < true
+			order = cmp.Compare(b2i(xv), b2i(y.(bool)))
 		default:
 			return n.errorf("Unsupported type for comparison")
 		}
-		return map[string]bool{"eq": cmp == 0, "neq": cmp != 0, "lt": cmp < 0, "leq": cmp <= 0, "gt": cmp > 0, "geq": cmp >= 0}[n.name], nil
+		switch n.name {
+		case "eq":
+			return order == 0, nil
+		case "neq":
+			return order != 0, nil
+		case "lt":
+			return order < 0, nil
+		case "leq":
+			return order <= 0, nil
+		case "gt":
+			return order > 0, nil
+		}
+		return order >= 0, nil
 	case "and", "or":
 		var result any
 		var errs []string
@@ -713,4 +724,11 @@ func (n veFunc) eval(ctx *varExprCtx) (any, []string) {
 		return result, nil
 	}
 	return n.errorf("unknown function")
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
