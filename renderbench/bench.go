@@ -50,6 +50,12 @@ type Config struct {
 	SPP        int
 	MaxBounces int
 	Threads    int
+	// AOVs makes the worker accumulate and write its AOV layers too. Off
+	// by default: the Cycles anchors (bench-scenes/tools/render.py,
+	// scripts/bench/cycles45.py) render the Combined pass only, so the
+	// work per sample is only alike without them (they cost ~6% of our
+	// CPU time on spheres).
+	AOVs       bool
 	Executable string // the rgallery binary; "" = this process's
 }
 
@@ -121,15 +127,26 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) ([]Result, error) 
 	return out, nil
 }
 
+// workerArgs is the render-worker command line for one bench scene: the
+// anchors' settings, unbiased, the outputs written once at the end.
+func workerArgs(cfg Config, exr, file string) []string {
+	aovs := "off"
+	if cfg.AOVs {
+		aovs = "on"
+	}
+	args := []string{"render-worker", "--res", fmt.Sprintf("%dx%d", cfg.Width, cfg.Height), "--aovs", aovs,
+		"--spp", fmt.Sprint(cfg.SPP), "--max-bounces", fmt.Sprint(cfg.MaxBounces), "--threads", fmt.Sprint(cfg.Threads),
+		"--exr", exr, "--png", trimExt(exr) + ".png", "--final-only",
+		// Unbiased, as the Cycles references (blur_glossy = 0, no clamping).
+		"--filter-glossy", "0", file}
+	return args
+}
+
 func trimExt(s string) string { return s[:len(s)-len(filepath.Ext(s))] }
 
 func runOne(ctx context.Context, cfg Config, name, file string) (Result, error) {
 	res := Result{Name: name, Image: filepath.Join(cfg.OutDir, name+".exr")}
-	args := []string{"render-worker", "--res", fmt.Sprintf("%dx%d", cfg.Width, cfg.Height),
-		"--spp", fmt.Sprint(cfg.SPP), "--max-bounces", fmt.Sprint(cfg.MaxBounces), "--threads", fmt.Sprint(cfg.Threads),
-		"--exr", res.Image, "--png", filepath.Join(cfg.OutDir, name+".png"), "--final-only",
-		// Unbiased, as the Cycles references (blur_glossy = 0, no clamping).
-		"--filter-glossy", "0", file}
+	args := workerArgs(cfg, res.Image, file)
 	cmd := exec.CommandContext(ctx, cfg.Executable, args...)
 	setOwnGroup(cmd)
 	cmd.Cancel = func() error { return killGroup(cmd) }

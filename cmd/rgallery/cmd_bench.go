@@ -18,7 +18,7 @@ var benchOpts struct {
 	scenes, extra     []string
 	res               string
 	spp, bounces, thr int
-	json              bool
+	json, aovs        bool
 }
 
 var cmdBench = &cobra.Command{
@@ -30,7 +30,8 @@ render-worker at the Cycles reference settings (640x360, 64 spp, 4 bounces,
 time to write the final EXR and PNG (not in render s: Cycles' anchors stop
 before their images are saved), time to first pixel, peak memory, their
 ratios to Cycles 3.4, and the mean brightness ratio and RMSE against each
-scene's cycles.exr. Images and side-by-side PNGs (ours | Cycles) go to
+scene's cycles.exr. As the anchors, it renders the beauty only (--aovs
+adds the AOV layers). Images and side-by-side PNGs (ours | Cycles) go to
 --out.`,
 	Args: cobra.NoArgs,
 	RunE: runBench,
@@ -48,6 +49,7 @@ func init() {
 	f.IntVar(&o.bounces, "max-bounces", 4, "max bounces")
 	f.IntVar(&o.thr, "threads", 2, "render threads")
 	f.BoolVar(&o.json, "json", false, "print the results as JSON")
+	f.BoolVar(&o.aovs, "aovs", false, "also accumulate and write the AOV layers (the Cycles anchors render the beauty only)")
 	cmdRoot.AddCommand(cmdBench)
 }
 
@@ -63,7 +65,7 @@ func runBench(cmd *cobra.Command, _ []string) error {
 	if _, err := os.Stat(filepath.Join(shared, "bench-scenes")); err != nil && len(o.extra) == 0 {
 		return &exitError{code: 2, err: fmt.Errorf("no bench-scenes in %s (use --shared or RGALLERY_SHARED)", shared)}
 	}
-	cfg := renderbench.Config{SharedDir: shared, Scenes: o.scenes, Extra: o.extra, OutDir: o.out, SPP: o.spp, MaxBounces: o.bounces, Threads: o.thr}
+	cfg := renderbench.Config{SharedDir: shared, Scenes: o.scenes, Extra: o.extra, OutDir: o.out, SPP: o.spp, MaxBounces: o.bounces, Threads: o.thr, AOVs: o.aovs}
 	if _, err := fmt.Sscanf(o.res, "%dx%d", &cfg.Width, &cfg.Height); err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("--res %q: want WxH", o.res)}
 	}
