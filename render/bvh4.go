@@ -229,9 +229,17 @@ const travStack = 32
 func (w *wide) traverseTris(b *blas, o, d Vec3, tMax *float64, h *Hit) bool {
 	// With AVX the 8-wide tree (bvh8.go); hasAVX is checked again for
 	// the tests and benchmarks that turn it off after the build.
+	// The assembly prepares the ray itself (one call, no ray structs
+	// built here); -2: float32 cannot carry the ray, the 4-wide tree.
 	if w.nodes8 != nil && hasAVX {
-		if rb8, ok := newRayBox8(o, d); ok {
-			return w.traverseTris8(b, &rb8, o, d, tMax, h)
+		switch w.closestTri8Asm(b, o, d, tMax, h) {
+		case 1:
+			return true
+		case 0:
+			return false
+		case -1:
+			rb8, _ := newRayBox8(o, d)
+			return w.traverseTris8Go(b, &rb8, o, d, tMax, h)
 		}
 	}
 	rb := newRayBox(o, d)
@@ -332,8 +340,14 @@ func (w *wide) anyTri(b *blas, o, d Vec3, tMax float64) bool {
 	// With AVX the 8-wide tree (bvh8.go); hasAVX is checked again for
 	// the tests and benchmarks that turn it off after the build.
 	if w.nodes8 != nil && hasAVX {
-		if rb8, ok := newRayBox8(o, d); ok {
-			return w.anyTri8(b, &rb8, o, d, tMax)
+		switch w.anyTri8Asm(b, o, d, tMax) {
+		case 1:
+			return true
+		case 0:
+			return false
+		case -1:
+			rb8, _ := newRayBox8(o, d)
+			return w.anyTri8Go(b, &rb8, o, d, tMax)
 		}
 	}
 	rb := newRayBox(o, d)

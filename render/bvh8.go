@@ -66,6 +66,9 @@ const (
 // newRayBox8 prepares o, d; ok is false when float32 cannot carry the ray
 // (a huge origin or an inverse direction outside float32's normal range):
 // those rays take the 4-wide tree.
+// The assembly traversals (trav8_amd64.s) repeat these operations in
+// their prologue: a change here must be made there too
+// (TestTrav8AsmMatchesGo catches a difference).
 func newRayBox8(o, d Vec3) (r rayBox8, ok bool) {
 	ix, iy, iz := inverseDir(d)
 	ax, ay, az := math.Abs(ix), math.Abs(iy), math.Abs(iz)
@@ -288,29 +291,6 @@ type stackEntry8 struct {
 	t    float32
 }
 
-// closest8 is closestTri8Asm's answer (offsets fixed for the assembly):
-// tMax on entry, and the nearest hit's t, u, v and slot.
-type closest8 struct {
-	tMax, u, v float64
-	prim       int32
-}
-
-// traverseTris8 runs the assembly loop where there is one
-// (closestTri8AVX), else traverseTris8Go, its reference.
-func (w *wide) traverseTris8(b *blas, rb *rayBox8, o, d Vec3, tMax *float64, h *Hit) bool {
-	tr := newWTRay(o, d)
-	st := closest8{tMax: *tMax}
-	switch w.closestTri8Asm(b, rb, &tr, &st) {
-	case 1:
-		*tMax = st.tMax
-		h.Prim, h.U, h.V = st.prim, st.u, st.v
-		return true
-	case 0:
-		return false
-	}
-	return w.traverseTris8Go(b, rb, o, d, tMax, h)
-}
-
 func (w *wide) traverseTris8Go(b *blas, rb *rayBox8, o, d Vec3, tMax *float64, h *Hit) bool {
 	rb.pfNodes = uintptr(unsafe.Pointer(unsafe.SliceData(w.nodes8)))
 	rb.pfPacks = uintptr(unsafe.Pointer(unsafe.SliceData(b.packs)))
@@ -392,16 +372,6 @@ func (w *wide) traverseTris8Go(b *blas, rb *rayBox8, o, d Vec3, tMax *float64, h
 			}
 		}
 	}
-}
-
-// anyTri8 runs the assembly loop where there is one (anyTri8AVX), else
-// anyTri8Go, its reference.
-func (w *wide) anyTri8(b *blas, rb *rayBox8, o, d Vec3, tMax float64) bool {
-	tr := newWTRay(o, d)
-	if r := w.anyTri8Asm(b, rb, &tr, tMax); r >= 0 {
-		return r == 1
-	}
-	return w.anyTri8Go(b, rb, o, d, tMax)
 }
 
 func (w *wide) anyTri8Go(b *blas, rb *rayBox8, o, d Vec3, tMax float64) bool {

@@ -9,10 +9,12 @@ import (
 // Trav8Check runs every ray through the assembly traversals of the 8-wide
 // trees of s's identity instances (anyTri8Asm, closestTri8Asm) and through
 // the Go ones (anyTri8Go, traverseTris8Go), and returns the number of rays
-// compared, how many were occluded, how many fell back to Go (-1), and the
+// compared, how many were occluded, how many fell back to Go (-1), how
+// many float32 cannot carry (newRayBox8's ok false: the assembly, which
+// prepares the ray itself, must answer -2 for exactly these), and the
 // first disagreement (occlusion; hit or not, t, slot, u, v bit for bit).
 // ok is false when no instance has an 8-wide tree (no AVX, purego).
-func Trav8Check(s *Scene, rays []Ray, tMax []float64) (n, occ, fallback int, bad string, ok bool) {
+func Trav8Check(s *Scene, rays []Ray, tMax []float64) (n, occ, fallback, refused int, bad string, ok bool) {
 	for ii := range s.inst {
 		in := &s.inst[ii]
 		if !in.identity || in.bl.bvh.nodes8 == nil {
@@ -23,11 +25,22 @@ func Trav8Check(s *Scene, rays []Ray, tMax []float64) (n, occ, fallback int, bad
 		w := b.bvh
 		for j, r := range rays {
 			rb, ok8 := newRayBox8(r.O, r.D)
-			if !ok8 {
+			a := w.anyTri8Asm(b, r.O, r.D, tMax[j])
+			tc := tMax[j]
+			var hc Hit
+			ca := w.closestTri8Asm(b, r.O, r.D, &tc, &hc)
+			if !ok8 || a == -2 || ca == -2 {
+				// The assembly's own setup must refuse exactly the rays
+				// newRayBox8 refuses (the 4-wide tree takes them).
+				if (a == -2) != !ok8 || (ca == -2) != !ok8 {
+					if bad == "" {
+						bad = fmt.Sprintf("inst %d ray %d o %v d %v: newRayBox8 ok %v, asm any %d closest %d", ii, j, r.O, r.D, ok8, a, ca)
+					}
+				} else {
+					refused++
+				}
 				continue
 			}
-			tr := newWTRay(r.O, r.D)
-			a := w.anyTri8Asm(b, &rb, &tr, tMax[j])
 			g := w.anyTri8Go(b, &rb, r.O, r.D, tMax[j])
 			n++
 			if a < 0 {
@@ -40,8 +53,6 @@ func Trav8Check(s *Scene, rays []Ray, tMax []float64) (n, occ, fallback int, bad
 			if (a == 1) != g && bad == "" {
 				bad = fmt.Sprintf("inst %d ray %d o %v d %v tMax %v: occluded asm %d, Go %v", ii, j, r.O, r.D, tMax[j], a, g)
 			}
-			st := closest8{tMax: tMax[j]}
-			ca := w.closestTri8Asm(b, &rb, &tr, &st)
 			tg := tMax[j]
 			var hg Hit
 			cg := w.traverseTris8Go(b, &rb, r.O, r.D, &tg, &hg)
@@ -51,15 +62,18 @@ func Trav8Check(s *Scene, rays []Ray, tMax []float64) (n, occ, fallback int, bad
 			}
 			same := (ca == 1) == cg
 			if same && cg {
-				same = math.Float64bits(st.tMax) == math.Float64bits(tg) && st.prim == hg.Prim &&
-					math.Float64bits(st.u) == math.Float64bits(hg.U) && math.Float64bits(st.v) == math.Float64bits(hg.V)
+				same = math.Float64bits(tc) == math.Float64bits(tg) && hc.Prim == hg.Prim &&
+					math.Float64bits(hc.U) == math.Float64bits(hg.U) && math.Float64bits(hc.V) == math.Float64bits(hg.V)
+			}
+			if ca == 0 && (math.Float64bits(tc) != math.Float64bits(tMax[j]) || hc != (Hit{})) {
+				same = false // no hit: *tMax and h untouched
 			}
 			if !same && bad == "" {
-				bad = fmt.Sprintf("inst %d ray %d o %v d %v tMax %v: closest asm %d %+v, Go %v t %v %+v", ii, j, r.O, r.D, tMax[j], ca, st, cg, tg, hg)
+				bad = fmt.Sprintf("inst %d ray %d o %v d %v tMax %v: closest asm %d t %v %+v, Go %v t %v %+v", ii, j, r.O, r.D, tMax[j], ca, tc, hc, cg, tg, hg)
 			}
 		}
 	}
-	return n, occ, fallback, bad, ok
+	return n, occ, fallback, refused, bad, ok
 }
 
 // Trav8VertexRays returns n rays from random points of box aimed at

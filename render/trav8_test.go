@@ -89,11 +89,45 @@ func TestTrav8AsmMatchesGo(t *testing.T) {
 			for _, r := range render.Trav8VertexRays(s, 20000, 17) {
 				add(r, math.Inf(1))
 			}
-			n, occ, fb, bad, ok := render.Trav8Check(s, rays, tmax)
+			// The rays' setup (done by the assembly itself): origins and
+			// directions float32 cannot carry (the 4-wide tree takes
+			// them), at and either side of newRayBox8's limits, NaN, -0,
+			// infinities, and ties between the largest |d| components
+			// (newWTRay's axis choice).
+			c := bounds.Lo.Add(bounds.Hi).Scale(0.5)
+			edge := []float64{0, math.Copysign(0, -1), 1e-31, -1e-31, 1e-30, math.Nextafter(1e-30, 1), 1.0000001e-30,
+				1e30, -1e30, math.Nextafter(1e30, 0), 1e31, math.Inf(1), math.Inf(-1), math.NaN(), 1, -1, 0.5, -2}
+			for i := 0; i < 20000; i++ {
+				o := inBox()
+				if i%5 == 0 {
+					o = c
+				}
+				d := render.Vec3{X: rng.NormFloat64(), Y: rng.NormFloat64(), Z: rng.NormFloat64()}
+				switch i % 6 {
+				case 0:
+					d.X = edge[rng.IntN(len(edge))]
+				case 1:
+					d.Y, d.Z = edge[rng.IntN(len(edge))], edge[rng.IntN(len(edge))]
+				case 2:
+					// Ties: |d| equal on two or three axes, signs mixed.
+					v := rng.NormFloat64()
+					sg := func() float64 { return float64(1 - 2*rng.IntN(2)) }
+					d = render.Vec3{X: v * sg(), Y: v * sg(), Z: d.Z}
+					if rng.IntN(2) == 0 {
+						d.Z = v * sg()
+					}
+				case 3:
+					o.X = edge[rng.IntN(len(edge))] * 1e3
+				case 4:
+					d = render.Vec3{X: edge[rng.IntN(len(edge))], Y: edge[rng.IntN(len(edge))], Z: edge[rng.IntN(len(edge))]}
+				}
+				add(render.Ray{O: o, D: d}, math.Inf(1))
+			}
+			n, occ, fb, refused, bad, ok := render.Trav8Check(s, rays, tmax)
 			if !ok {
 				t.Skip("no 8-wide tree (no AVX or -tags purego)")
 			}
-			t.Logf("%s: %d rays, %d occluded, %d fell back to Go", name, n, occ, fb)
+			t.Logf("%s: %d rays, %d occluded, %d fell back to Go, %d refused (4-wide)", name, n, occ, fb, refused)
 			if bad != "" {
 				t.Fatal(bad)
 			}

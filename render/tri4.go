@@ -38,6 +38,8 @@ type wtRay struct {
 	kx, ky, kz       int // the same as indices, for the Go test
 }
 
+// newWTRay is repeated in the assembly traversals' prologue
+// (trav8_amd64.s), as newRayBox8 is.
 func newWTRay(o, d Vec3) wtRay {
 	// Indexing arrays instead of switching on the axes: the axes differ
 	// from ray to ray, and a mispredicted branch costs more than the load.
