@@ -23,39 +23,74 @@ import "math/bits"
 // table of reversed generator rows, reversal being linear over XOR). Three
 // bit reversals a pair instead of seven, two for a single value, and the
 // same numbers as the plain chain (TestSamplerMatchesPlainOwenChain).
+//
+// The hashes of (pixel, dimension) are the same for every sample of a
+// pixel, and the renderer draws a pixel's samples in a row (renderTile):
+// the sampler keeps them for the dimensions the pixel's samples have used
+// (memo), so that a sample after the first of a run computes only what
+// depends on its index. The values stay the same pure function (the memo
+// is a cache keyed by the pixel's seed, which is all they depend on).
 type Sampler struct {
 	pixelSeed uint32
 	revIndex  uint32 // reverse(index)
 	dim       uint32
+	memoSeed  uint32 // the pixelSeed whose hashes memo holds
+	memoN     uint32 // memo[:memoN] are valid
+	memo      [len(dimHashes)]dimSeeds
 }
+
+// dimSeeds are one dimension pair's hashes for one pixel: h (the first
+// value's scramble), the index shuffle's seed hash1(h^0x9e3779b9) and the
+// second value's scramble hash1(h+0x68bc21eb).
+type dimSeeds struct{ h, shuffle, y uint32 }
 
 // Start positions the sampler on sample index of pixel (x, y).
 func (s *Sampler) Start(seed uint32, x, y int, index int) {
 	s.pixelSeed = hash3(uint32(x), uint32(y), seed)
+	if s.pixelSeed != s.memoSeed {
+		s.memoSeed, s.memoN = s.pixelSeed, 0
+	}
 	s.revIndex = bits.Reverse32(uint32(index))
 	s.dim = 0
 }
 
-// next returns the dimension pair's hash and the shuffled sample index.
-func (s *Sampler) next() (h, i uint32) {
-	h = s.pixelSeed ^ dimHash(s.dim)
-	h = hash1(h)
+// fill computes dimension d's hashes and keeps them when d is the next
+// one the memo lacks (next's slow path).
+func (s *Sampler) fill(d uint32) dimSeeds {
+	h := hash1(s.pixelSeed ^ dimHash(d))
+	e := dimSeeds{h, hash1(h ^ 0x9e3779b9), hash1(h + 0x68bc21eb)}
+	if d == s.memoN && d < uint32(len(s.memo)) {
+		s.memo[d] = e
+		s.memoN++
+	}
+	return e
+}
+
+// next returns the next dimension pair's hashes, from the memo when an
+// earlier sample of the pixel computed them, and the shuffled sample index.
+func (s *Sampler) next() (e dimSeeds, i uint32) {
+	d := s.dim
 	s.dim++
-	return h, bits.Reverse32(laineKarras(s.revIndex, hash1(h^0x9e3779b9)))
+	if d < s.memoN {
+		e = s.memo[d]
+	} else {
+		e = s.fill(d)
+	}
+	return e, bits.Reverse32(laineKarras(s.revIndex, e.shuffle))
 }
 
 // Get1D returns the next value in [0, 1): the first value of the next pair
 // (the pair's second value is not computed).
 func (s *Sampler) Get1D() float64 {
-	h, i := s.next()
-	return toUnit(bits.Reverse32(laineKarras(i, h)))
+	e, i := s.next()
+	return toUnit(bits.Reverse32(laineKarras(i, e.h)))
 }
 
 // Get2D returns the next pair in [0, 1)².
 func (s *Sampler) Get2D() (float64, float64) {
-	h, i := s.next()
-	x := laineKarras(i, h)
-	y := laineKarras(sobolYRev(i), hash1(h+0x68bc21eb))
+	e, i := s.next()
+	x := laineKarras(i, e.h)
+	y := laineKarras(sobolYRev(i), e.y)
 	// Both reversals in one: reverse64(y‖x) = reverse32(x)‖reverse32(y)
 	// (Go has no bit-reverse instruction on amd64; Reverse64 costs as much
 	// as Reverse32).
@@ -74,10 +109,10 @@ func (s *Sampler) Get2D() (float64, float64) {
 // that choose one light or lobe then still cover its 2D domain evenly,
 // which two independently shuffled sequences do not do.
 func (s *Sampler) Get3D() (float64, float64, float64) {
-	h, i := s.next()
-	x := laineKarras(i, h)
-	y := laineKarras(sobolYRev(i), hash1(h+0x68bc21eb))
-	z := bits.Reverse32(laineKarras(sobolZRev(i), hash1(h+0x2c1b3c6d)))
+	e, i := s.next()
+	x := laineKarras(i, e.h)
+	y := laineKarras(sobolYRev(i), e.y)
+	z := bits.Reverse32(laineKarras(sobolZRev(i), hash1(e.h+0x2c1b3c6d)))
 	r := bits.Reverse64(uint64(y)<<32 | uint64(x)) // as in Get2D
 	return toUnit(uint32(r >> 32)), toUnit(uint32(r)), toUnit(z)
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"math/bits"
+	"math/rand"
 	"testing"
 )
 
@@ -150,6 +151,44 @@ func TestSampler3DIsAJointlyStratifiedNet(t *testing.T) {
 					if len(cnt) != n/2 {
 						t.Fatalf("m=%d split (%d,%d,%d): %d boxes filled, want %d", m, a, b, c, len(cnt), n/2)
 					}
+				}
+			}
+		}
+	}
+}
+
+// The memo of per-pixel hashes changes no value: runs of samples of one
+// pixel with paths of different lengths and mixed Get1D/Get2D/Get3D, the
+// pixel changing between runs (and coming back), past the memo's length,
+// against a fresh sampler for every sample.
+func TestSamplerMemoIsPure(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	var s Sampler
+	pixels := [][2]int{{0, 0}, {1, 0}, {0, 0}, {7, 3}, {7, 3}, {639, 359}}
+	for run := 0; run < 300; run++ {
+		px := pixels[rng.Intn(len(pixels))]
+		seed := uint32(rng.Intn(2))
+		n := 1 + rng.Intn(20)
+		for k := 0; k < n; k++ {
+			idx := rng.Intn(1 << 12)
+			var f Sampler
+			s.Start(seed, px[0], px[1], idx)
+			f.Start(seed, px[0], px[1], idx)
+			dims := rng.Intn(len(dimHashes) + 40)
+			for d := 0; d < dims; d++ {
+				var a, b [3]float64
+				switch rng.Intn(3) {
+				case 0:
+					a[0], b[0] = s.Get1D(), f.Get1D()
+				case 1:
+					a[0], a[1] = s.Get2D()
+					b[0], b[1] = f.Get2D()
+				default:
+					a[0], a[1], a[2] = s.Get3D()
+					b[0], b[1], b[2] = f.Get3D()
+				}
+				if a != b {
+					t.Fatalf("run %d pixel %v sample %d dim %d: %v, fresh sampler %v", run, px, idx, d, a, b)
 				}
 			}
 		}
