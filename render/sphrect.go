@@ -74,7 +74,8 @@ func (q *sphRect) init(o, corner, ex, ey Vec3) bool {
 func (q *sphRect) sample(u, v float64) (p Vec3, s, t float64) {
 	// The u coordinate cuts off a sub-rectangle of solid angle u·S.
 	au := u*q.S + q.k
-	fu := (math.Cos(au)*q.b0 - q.b1) / math.Sin(au)
+	sinAu, cosAu := math.Sincos(au) // one range reduction; the same bits as Sin, Cos
+	fu := (cosAu*q.b0 - q.b1) / sinAu
 	cu := 1 / math.Sqrt(fu*fu+q.b0*q.b0)
 	if fu <= 0 {
 		cu = -cu
