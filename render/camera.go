@@ -117,9 +117,9 @@ func (cs *cameraSetup) generate(px, py, u, v float64) (Ray, float64, float64) {
 // concentricDisk maps the unit square to the unit disk (Shirley-Chiu).
 //
 // The values are bit for bit r·math.Cos(φ), r·math.Sin(φ) (TestConcentricDiskMatchesMath),
-// at less cost: one range reduction for both (math.Sincos shares Sin's and
-// Cos's reduction and polynomials), and for |φ| < π/4 none at all, the
-// polynomials taken directly (sincosOctant0).
+// at less cost: the math package's reduction and polynomials written out
+// for the two octants φ falls in (sincosOctant0), one evaluation for both
+// values, math.Sincos at the octants' edges.
 func concentricDisk(u, v float64) (float64, float64) {
 	a, b := 2*u-1, 2*v-1
 	if a == 0 && b == 0 {
@@ -136,15 +136,29 @@ func concentricDisk(u, v float64) (float64, float64) {
 		s, c := math.Sincos(phi)
 		return a * c, a * s
 	}
-	s, c := math.Sincos(math.Pi/2 - math.Pi/4*(a/b))
+	phi := math.Pi/2 - math.Pi/4*(a/b)
+	if t := phi * (4 / math.Pi); t >= 1 && t < 3 {
+		// The math package's octants j = 1, 2, both taken as j = 2:
+		// z = φ − π/2 by its three-part π/4, then sin φ = cos z and
+		// cos φ = −sin z.
+		const (
+			pi4A = 7.85398125648498535156e-1 // π/4 in three parts (sin.go)
+			pi4B = 3.77489470793079817668e-8
+			pi4C = 2.69515142907905952645e-15
+		)
+		sz, cz := sincosOctant0(((phi - 2*pi4A) - 2*pi4B) - 2*pi4C)
+		return b * -sz, b * cz
+	}
+	s, c := math.Sincos(phi)
 	return b * c, b * s
 }
 
-// sincosOctant0 is math.Sincos(z) for 0 < |z|·(4/π) < 1, bit for bit: there
-// the math package (sin.go, sincos.go: Cephes' sin/cos polynomials) takes
-// j = 0, z unchanged, and the polynomials below; its sign handling for
-// z < 0 (negate, evaluate, negate the sine) gives the same bits as the odd
-// sine polynomial evaluated at z, as round-to-nearest is symmetric.
+// sincosOctant0 returns the math package's sine and cosine polynomials
+// (sin.go, sincos.go: Cephes') at a reduced argument z. For
+// 0 < |z|·(4/π) < 1 it is math.Sincos(z) bit for bit: there the math
+// package takes octant j = 0 and z unchanged, and its sign handling for
+// z < 0 (negate, evaluate, negate the sine) gives the bits of the odd
+// sine polynomial at z, as round-to-nearest is symmetric.
 func sincosOctant0(z float64) (sin, cos float64) {
 	const (
 		s0 = 1.58962301576546568060e-10
