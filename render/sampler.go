@@ -29,14 +29,18 @@ import "math/bits"
 // the sampler keeps them for the dimensions the pixel's samples have used
 // (memo), so that a sample after the first of a run computes only what
 // depends on its index. The values stay the same pure function (the memo
-// is a cache keyed by the pixel's seed, which is all they depend on).
+// is a cache keyed by the arguments of Start they depend on).
 type Sampler struct {
 	pixelSeed uint32
 	revIndex  uint32 // reverse(index)
 	dim       uint32
-	memoSeed  uint32 // the pixelSeed whose hashes memo holds
 	memoN     uint32 // memo[:memoN] are valid
 	memo      [len(dimHashes)]dimSeeds
+	// The Start arguments pixelSeed and memo belong to (memoOK false:
+	// none yet).
+	memoX, memoY int
+	memoSeed     uint32
+	memoOK       bool
 }
 
 // dimSeeds are one dimension pair's hashes for one pixel: h (the first
@@ -46,9 +50,10 @@ type dimSeeds struct{ h, shuffle, y uint32 }
 
 // Start positions the sampler on sample index of pixel (x, y).
 func (s *Sampler) Start(seed uint32, x, y int, index int) {
-	s.pixelSeed = hash3(uint32(x), uint32(y), seed)
-	if s.pixelSeed != s.memoSeed {
-		s.memoSeed, s.memoN = s.pixelSeed, 0
+	if !s.memoOK || x != s.memoX || y != s.memoY || seed != s.memoSeed {
+		s.pixelSeed = hash3(uint32(x), uint32(y), seed)
+		s.memoX, s.memoY, s.memoSeed, s.memoOK = x, y, seed, true
+		s.memoN = 0
 	}
 	s.revIndex = bits.Reverse32(uint32(index))
 	s.dim = 0

@@ -164,7 +164,7 @@ func TestSampler3DIsAJointlyStratifiedNet(t *testing.T) {
 func TestSamplerMemoIsPure(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	var s Sampler
-	pixels := [][2]int{{0, 0}, {1, 0}, {0, 0}, {7, 3}, {7, 3}, {639, 359}}
+	pixels := [][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}, {7, 3}, {639, 359}}
 	for run := 0; run < 300; run++ {
 		px := pixels[rng.Intn(len(pixels))]
 		seed := uint32(rng.Intn(2))
