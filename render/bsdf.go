@@ -38,6 +38,11 @@ type bsdf struct {
 	alpha          float64 // GGX α of the base lobe (and of the dielectric lobe)
 	alphaC         float64 // GGX α of the clearcoat lobe
 	pd, ps, pc, pt float64 // lobe selection probabilities
+	// lamO is Smith's Λ(wo) of the base lobe (set when ps > 0): eval
+	// reads it for wo = b.wo, the light choice, the light sample and the
+	// BSDF sample of a vertex each evaluating from the same wo.
+	// g1O = 1/(1 + lamO), Smith's G1(wo), with it.
+	lamO, g1O float64
 }
 
 // minAlpha keeps GGX finite; α = 1e-3 is a mirror for all practical uses.
@@ -61,6 +66,28 @@ func (b *bsdf) setup(m *Material, si *SurfaceInteraction, woW Vec3) {
 // layers below a lobe keep 1 − the blurred lobe's directional albedo, so
 // a blurred layered material still conserves energy as the sharp one does.
 func (b *bsdf) setupBlurred(m *Material, si *SurfaceInteraction, woW Vec3, minA float64) {
+	entering, cosO := b.orient(si, woW)
+	var in lobeInputs
+	in.fill(m, si, minA)
+	b.layer(&in, cosO, entering)
+}
+
+// setupConst is setupBlurred for a material whose inputs are constants,
+// read from in (lobeInputs.fill with minA = 0, once per material): per
+// point only the frame and the view-dependent layering are left. Filter
+// Glossy's minA falls back to setupBlurred when it blurs a lobe.
+func (b *bsdf) setupConst(in *lobeInputs, m *Material, si *SurfaceInteraction, woW Vec3, minA float64) {
+	if minA > in.r*in.r || (in.cc > 0 && minA > in.ar*in.ar) {
+		b.setupBlurred(m, si, woW, minA)
+		return
+	}
+	entering, cosO := b.orient(si, woW)
+	b.layer(in, cosO, entering)
+}
+
+// orient sets the frame, ng and wo of b for si seen from woW and returns
+// whether woW is on the outside and |ns·woW|.
+func (b *bsdf) orient(si *SurfaceInteraction, woW Vec3) (bool, float64) {
 	ns, ng := si.Ns, si.Ng
 	// The authored normal points outside: a ray arriving against it enters
 	// the material, one arriving along it leaves.
@@ -72,8 +99,27 @@ func (b *bsdf) setupBlurred(m *Material, si *SurfaceInteraction, woW Vec3, minA 
 	b.ng = ng
 	b.frame = NewFrame(ns)
 	b.wo = b.frame.ToLocal(woW)
-	cosO := math.Abs(ns.Dot(woW))
+	return entering, math.Abs(ns.Dot(woW))
+}
 
+// lobeInputs are a material's inputs at a point turned into the lobes'
+// weights before the view-dependent layering (bsdf.layer does that).
+// They depend on the point only through textures and displayColor, so a
+// material of constants computes them once (materialConsts).
+type lobeInputs struct {
+	dw, sw, f0, f90 Vec3    // diffuse and specular weights, base Fresnel
+	r2              float64 // clearcoat (and dielectric) R²
+	r, alpha        float64 // base roughness (table index) and GGX α
+	cc, ar, alphaC  float64 // clearcoat weight, roughness and α (cc > 0)
+	transmissive    bool
+	op, ior         float64 // opacity and IOR of a transmissive material
+	// rowS and rowC, when set, are specAlbedo at roughness r and ar
+	// (materialConsts); nil: look the table up.
+	rowS, rowC *specRow
+}
+
+// fill computes in for material m at si with GGX α blurred to minA.
+func (in *lobeInputs) fill(m *Material, si *SurfaceInteraction, minA float64) {
 	albedo := m.DiffuseColor.Eval(si)
 	if m.UseDisplayColor && si.Color.X >= 0 {
 		albedo = si.Color
@@ -83,7 +129,8 @@ func (b *bsdf) setupBlurred(m *Material, si *SurfaceInteraction, woW Vec3, minA 
 		r = math.Sqrt(min(minA, 1)) // α = roughness², as the tables are indexed
 	}
 	metal := clamp01(m.Metallic.Eval(si))
-	b.alpha = max(r*r, minAlpha)
+	in.r = r
+	in.alpha = max(r*r, minAlpha)
 
 	// F0 and F90 as previewSurface.glslfx's evaluateLight: R = (1−ior)/
 	// (1+ior); the metallic workflow's specColor = mix(1, diffuseColor,
@@ -91,29 +138,52 @@ func (b *bsdf) setupBlurred(m *Material, si *SurfaceInteraction, woW Vec3, minA 
 	// specColor, the diffuse lobe times 1 − metallic; the specular
 	// workflow's F0 = specularColor, F90 = 1.
 	one := Vec3{1, 1, 1}
-	b.r2 = 0
+	in.r2 = 0
 	noIOR := m.IOR == 1 || m.IOR <= 0
 	if !noIOR {
 		R := (1 - m.IOR) / (1 + m.IOR)
-		b.r2 = R * R
+		in.r2 = R * R
 	}
-	b.dw = albedo
-	b.sw = one
+	in.dw = albedo
+	in.sw = one
 	if m.UseSpecularWorkflow {
-		b.f0, b.f90 = m.SpecularColor.Eval(si), one
+		in.f0, in.f90 = m.SpecularColor.Eval(si), one
 	} else {
 		spec := one.Scale(1 - metal).Add(albedo.Scale(metal))
-		b.f0 = spec.Scale(b.r2 * (1 - metal)).Add(spec.Scale(metal))
-		b.f90 = spec
-		b.dw = b.dw.Scale(1 - metal)
+		in.f0 = spec.Scale(in.r2 * (1 - metal)).Add(spec.Scale(metal))
+		in.f90 = spec
+		in.dw = in.dw.Scale(1 - metal)
 		if noIOR && metal == 0 {
 			// Deviation from the reference: ior = 1 is no interface, so
 			// no reflection (as the exact Fresnel term and Cycles'
 			// Principled BSDF), where Schlick's F90 = 1 would still
 			// reflect at grazing angles: a plain Lambertian surface.
-			b.sw = Vec3{}
+			in.sw = Vec3{}
 		}
 	}
+	in.cc = clamp01(m.Clearcoat.Eval(si))
+	if in.cc > 0 {
+		ar := clamp01(m.ClearcoatRoughness.Eval(si))
+		if minA > ar*ar {
+			ar = math.Sqrt(min(minA, 1))
+		}
+		in.ar = ar
+		in.alphaC = max(ar*ar, minAlpha)
+	}
+	in.transmissive = m.transmissive()
+	if in.transmissive {
+		in.op = clamp01(m.Opacity.Eval(si))
+		in.ior = m.IOR
+	}
+}
+
+// layer finishes b from in at a view with |cos θo| = cosO: the layers'
+// directional albedos, transmission and the lobe choice.
+func (b *bsdf) layer(in *lobeInputs, cosO float64, entering bool) {
+	b.alpha = in.alpha
+	b.r2 = in.r2
+	b.dw, b.sw = in.dw, in.sw
+	b.f0, b.f90 = in.f0, in.f90
 	var eS Vec3 // the specular lobe's directional albedo at wo (per unit sw)
 	if !b.sw.IsBlack() {
 		// The diffuse lobe keeps what the specular lobe does not reflect
@@ -121,22 +191,27 @@ func (b *bsdf) setupBlurred(m *Material, si *SurfaceInteraction, woW Vec3, minA 
 		// Cycles' Principled BSDF layers its dielectric over the diffuse
 		// base), not the reference's pointwise 1 − F(wo·h), which returns
 		// up to 1.26 of the light at grazing angles (roughness 0.35).
-		ea, eb := specAlbedo(cosO, r)
+		var ea, eb float64
+		if in.rowS != nil {
+			ea, eb = in.rowS.at(cosO)
+		} else {
+			ea, eb = specAlbedo(cosO, in.r)
+		}
 		eS = b.f0.Scale(ea).Add(b.f90.Sub(b.f0).Scale(eb))
 		es := eS.Mul(b.sw)
 		b.dw = b.dw.Mul(Vec3{clamp01(1 - es.X), clamp01(1 - es.Y), clamp01(1 - es.Z)})
 	}
-	cc := clamp01(m.Clearcoat.Eval(si))
 	b.cw = 0
 	eC := 0.0 // the clearcoat lobe's directional albedo at wo (per unit cw)
-	if cc > 0 {
+	if cc := in.cc; cc > 0 {
 		b.cw = cc
-		ar := clamp01(m.ClearcoatRoughness.Eval(si))
-		if minA > ar*ar {
-			ar = math.Sqrt(min(minA, 1))
+		b.alphaC = in.alphaC
+		var ea, eb float64
+		if in.rowC != nil {
+			ea, eb = in.rowC.at(cosO)
+		} else {
+			ea, eb = specAlbedo(cosO, in.ar)
 		}
-		b.alphaC = max(ar*ar, minAlpha)
-		ea, eb := specAlbedo(cosO, ar)
 		eC = clamp01(b.r2*ea + (1-b.r2)*eb)
 		ec := clamp01(cc * eC)
 		b.dw, b.sw = b.dw.Scale(1-ec), b.sw.Scale(1-ec)
@@ -144,13 +219,13 @@ func (b *bsdf) setupBlurred(m *Material, si *SurfaceInteraction, woW Vec3, minA 
 	// Transmission: the opaque BSDF weighted by opacity plus a dielectric
 	// weighted by 1 − opacity (see Material).
 	b.kt = 0
-	if m.transmissive() {
-		op := clamp01(m.Opacity.Eval(si))
+	if in.transmissive {
+		op := in.op
 		b.kt = 1 - op
 		b.dw, b.sw, b.cw = b.dw.Scale(op), b.sw.Scale(op), b.cw*op
-		b.eta = m.IOR
+		b.eta = in.ior
 		if !entering {
-			b.eta = 1 / m.IOR
+			b.eta = 1 / in.ior
 		}
 	}
 	// Lobe choice: the weights with the Fresnel terms taken at the view
@@ -179,6 +254,10 @@ func (b *bsdf) setupBlurred(m *Material, si *SurfaceInteraction, woW Vec3, minA 
 		return
 	}
 	b.pd, b.ps, b.pc, b.pt = wd/sum, ws/sum, wc/sum, b.kt/sum
+	if b.ps > 0 {
+		b.lamO = ggxLambda(b.wo, b.alpha)
+		b.g1O = 1 / (1 + b.lamO)
+	}
 }
 
 // diffuseF returns the diffuse lobe's f·cos θi towards world direction
@@ -235,15 +314,22 @@ func (b *bsdf) evalLocal(wo, wi Vec3) (Vec3, float64) {
 	if b.ps > 0 || b.pc > 0 {
 		h := wo.Add(wi)
 		if !h.IsBlack() {
-			s := schlick(wo.Dot(h.Norm()))
+			h = h.Norm()
+			s := schlick(wo.Dot(h))
 			if b.ps > 0 {
-				g, p := ggxEval(wo, wi, b.alpha)
+				lo, g1 := b.lamO, b.g1O
+				if wo != b.wo {
+					lo = ggxLambda(wo, b.alpha)
+					g1 = 1 / (1 + lo)
+				}
+				g, p := ggxEvalH(wo, wi, h, lo, g1, b.alpha)
 				fr := b.f0.Scale(1 - s).Add(b.f90.Scale(s))
 				f = f.Add(b.sw.Mul(fr).Scale(g))
 				pdf += b.ps * p
 			}
 			if b.pc > 0 {
-				g, p := ggxEval(wo, wi, b.alphaC)
+				lc := ggxLambda(wo, b.alphaC)
+				g, p := ggxEvalH(wo, wi, h, lc, 1/(1+lc), b.alphaC)
 				f = f.AddScaled(Vec3{1, 1, 1}, b.cw*(b.r2+(1-b.r2)*s)*g)
 				pdf += b.pc * p
 			}
@@ -260,7 +346,12 @@ func (b *bsdf) evalLocal(wo, wi Vec3) (Vec3, float64) {
 // sample picks a lobe with u0 and a direction with (u1, u2); it returns the
 // world direction, f·cos θi and the pdf of the whole mixture.
 func (b *bsdf) sample(woW Vec3, u0, u1, u2 float64) (Vec3, Vec3, float64, bool) {
-	wo := b.frame.ToLocal(woW)
+	return b.sampleWo(b.frame.ToLocal(woW), u0, u1, u2)
+}
+
+// sampleWo is sample with wo already in the shading frame (b.wo, when
+// woW is the direction setup was given).
+func (b *bsdf) sampleWo(wo Vec3, u0, u1, u2 float64) (Vec3, Vec3, float64, bool) {
 	if wo.Z <= 0 {
 		return Vec3{}, Vec3{}, 0, false
 	}
@@ -393,11 +484,16 @@ func ggxEval(wo, wi Vec3, a float64) (float64, float64) {
 	if h.IsBlack() {
 		return 0, 0
 	}
-	h = h.Norm()
+	lo := ggxLambda(wo, a)
+	return ggxEvalH(wo, wi, h.Norm(), lo, 1/(1+lo), a)
+}
+
+// ggxEvalH is ggxEval given the unit half vector h of wo and wi, lo =
+// ggxLambda(wo, a) and g1 = 1/(1 + lo).
+func ggxEvalH(wo, wi, h Vec3, lo, g1, a float64) (float64, float64) {
 	d := ggxD(h.Z, a)
-	lo, li := ggxLambda(wo, a), ggxLambda(wi, a)
+	li := ggxLambda(wi, a)
 	g2 := 1 / (1 + lo + li)
-	g1 := 1 / (1 + lo)
 	f := d * g2 / (4 * wo.Z)
 	pdf := g1 * d / (4 * wo.Z)
 	return f, pdf
@@ -504,4 +600,33 @@ func specAlbedo(c, r float64) (float64, float64) {
 		return (1-fx)*((1-fy)*p[0]+fy*p[1]) + fx*((1-fy)*p[specAlbedoN]+fy*p[specAlbedoN+1])
 	}
 	return at(&t.a), at(&t.b)
+}
+
+// specRow is specAlbedo at one roughness, interpolated along it once: a
+// material of constant roughness then interpolates along cos θo only,
+// the same sums as specAlbedo's.
+type specRow struct {
+	a, b [specAlbedoN]float64
+}
+
+func newSpecRow(r float64) *specRow {
+	t := specAlbedoTab()
+	y := clamp01(r) * (specAlbedoN - 1)
+	j := int(min(y, specAlbedoN-2))
+	fy := y - float64(j)
+	var row specRow
+	for i := range specAlbedoN {
+		p, q := t.a[i*specAlbedoN+j:], t.b[i*specAlbedoN+j:]
+		row.a[i] = (1-fy)*p[0] + fy*p[1]
+		row.b[i] = (1-fy)*q[0] + fy*q[1]
+	}
+	return &row
+}
+
+// at is specAlbedo(c, r) for the row's r.
+func (row *specRow) at(c float64) (float64, float64) {
+	x := clamp01(c) * (specAlbedoN - 1)
+	i := int(min(x, specAlbedoN-2))
+	fx := x - float64(i)
+	return (1-fx)*row.a[i] + fx*row.a[i+1], (1-fx)*row.b[i] + fx*row.b[i+1]
 }

@@ -11,8 +11,11 @@ type tracer struct {
 	seed       uint32
 	smp        Sampler
 	rays       int64
-	nInf       []Light // lights seen by escaping rays
-	nInfIdx    []int   // their indices in Scene.Lights
+	nInf       []Light     // lights seen by escaping rays
+	nInfIdx    []int       // their indices in Scene.Lights
+	fin        []Light     // lights a ray can hit (all but distant and dome lights)
+	finIdx     []int       // their indices in Scene.Lights
+	mats       []matConsts // per Scene.Materials
 	sel        *lightSelector
 	selPmf     []float64      // light choice at the current vertex (local selection)
 	filter     *filterSampler // nil: box filter
@@ -28,7 +31,10 @@ type tracer struct {
 	// variables escape and allocate once per path.
 	si       SurfaceInteraction
 	shadowSi SurfaceInteraction
-	ls       lightSample
+	// b is the BSDF of the current vertex, here so that a path does not
+	// clear a new one (setup writes every field a lobe in use reads).
+	b  bsdf
+	ls lightSample
 }
 
 func newTracer(s *Scene, cam cameraSetup, maxBounces int, seed uint32, sel *lightSelector) *tracer {
@@ -42,7 +48,14 @@ func newTracer(s *Scene, cam cameraSetup, maxBounces int, seed uint32, sel *ligh
 		case *DomeLight, *DistantLight:
 			t.nInf = append(t.nInf, l)
 			t.nInfIdx = append(t.nInfIdx, i)
+		default:
+			t.fin = append(t.fin, l)
+			t.finIdx = append(t.finIdx, i)
 		}
+	}
+	t.mats = make([]matConsts, len(s.Materials))
+	for i, m := range s.Materials {
+		t.mats[i] = newMatConsts(m)
 	}
 	t.selPmf = make([]float64, len(s.Lights))
 	return t
@@ -110,7 +123,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 	var L Vec3
 	beta := Vec3{1, 1, 1}
 	si := &t.si
-	var b bsdf
+	b := &t.b
 	var h Hit
 	prevPdf := 0.0
 	// pmf is the light choice at the last scattering vertex, which the MIS
@@ -128,7 +141,8 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		}
 		// Finite emitters in front of the geometry.
 		lightHit := false
-		for i, l := range s.Lights {
+		// (Distant and dome lights are never hit: their hit is false.)
+		for j, l := range t.fin {
 			if depth == 0 && specular && !l.cameraVisible() {
 				continue
 			}
@@ -140,7 +154,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			lightHit = true
 			w := 1.0
 			if !specular {
-				w = powerHeuristic(prevPdf, lpdf*pmf[i])
+				w = powerHeuristic(prevPdf, lpdf*pmf[t.finIdx[j]])
 			}
 			c := beta.Mul(le).Scale(w)
 			L = L.Add(c)
@@ -178,7 +192,12 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		}
 		s.Interaction(ray, &h, si)
 		m := si.Mat
-		if op := m.opacityAt(si); op < 1 {
+		mc := &t.mats[si.matID]
+		op := mc.op
+		if mc.opTex {
+			op = m.opacityAt(si)
+		}
+		if op < 1 {
 			if passes < maxPassThrough && sm.Get1D() >= op {
 				// Pass straight through a cut-out or partly transparent
 				// surface; this is not a bounce.
@@ -188,7 +207,11 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 				continue
 			}
 		}
-		if em := m.EmissiveColor.Eval(si); !em.IsBlack() {
+		em := mc.em
+		if mc.emTex {
+			em = m.EmissiveColor.Eval(si)
+		}
+		if !em.IsBlack() {
 			c := beta.Mul(em)
 			L = L.Add(c)
 			if a != nil {
@@ -199,7 +222,11 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 			break
 		}
 		wo := ray.D.Neg()
-		b.setupBlurred(m, si, wo, glossyFilterAlpha(minPdf, t.filterGlossy))
+		if minA := glossyFilterAlpha(minPdf, t.filterGlossy); mc.constLobes {
+			b.setupConst(&mc.lobes, m, si, wo, minA)
+		} else {
+			b.setupBlurred(m, si, wo, minA)
+		}
 		if depth == 0 && a != nil && !a.hit {
 			a.hit = true
 			a.depth = si.P.Sub(t.camPos).Dot(t.camFwd)
@@ -219,7 +246,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		var li int
 		var pSel float64
 		if sel.local() {
-			sel.pmfAt(si.P, b.frame.Z, b.kt > 0, &b, wo, t.selPmf)
+			sel.pmfAt(si.P, b.frame.Z, b.kt > 0, b, wo, t.selPmf)
 			pmf = t.selPmf
 			li, pSel = sampleFrom(pmf, ul)
 		} else {
@@ -228,7 +255,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		if li >= 0 && pSel > 0 {
 			ls := &t.ls
 			if s.Lights[li].sampleLi(si.P, u1, u2, ls) && ls.pdf > 0 && !ls.li.IsBlack() {
-				f, bpdf := b.eval(wo, ls.wi)
+				f, bpdf := b.evalWoLocal(b.wo, ls.wi)
 				if !f.IsBlack() {
 					o := offsetRay(si.P, si.Ng, ls.wi)
 					dist := ls.dist
@@ -257,7 +284,7 @@ func (t *tracer) li(ray Ray, tMax float64) Vec3 {
 		// BSDF sampling continues the path.
 		u0 := sm.Get1D()
 		v1, v2 := sm.Get2D()
-		wi, f, pdf, ok := b.sample(wo, u0, v1, v2)
+		wi, f, pdf, ok := b.sampleWo(b.wo, u0, v1, v2)
 		if !ok {
 			break
 		}

@@ -172,3 +172,41 @@ func (m *Material) opacityAt(si *SurfaceInteraction) float64 {
 	}
 	return o
 }
+
+// matConsts is what a tracer keeps per material so that a hit does not
+// evaluate constant inputs again: the BSDF's lobe inputs when no input
+// is textured (nor displayColor), the emission and the coverage when
+// they are constants.
+type matConsts struct {
+	lobes      lobeInputs
+	constLobes bool
+	em         Vec3 // emission, unless emTex
+	emTex      bool
+	op         float64 // opacityAt, unless opTex
+	opTex      bool
+}
+
+func newMatConsts(m *Material) matConsts {
+	var c matConsts
+	var si SurfaceInteraction // not read: every input below is a constant
+	si.Color = Vec3{-1, -1, -1}
+	c.constLobes = !m.UseDisplayColor && m.DiffuseColor.Tex == nil && m.SpecularColor.Tex == nil &&
+		m.Roughness.Tex == nil && m.Metallic.Tex == nil && m.Clearcoat.Tex == nil &&
+		m.ClearcoatRoughness.Tex == nil && m.Opacity.Tex == nil
+	if c.constLobes {
+		c.lobes.fill(m, &si, 0)
+		if !c.lobes.sw.IsBlack() {
+			c.lobes.rowS = newSpecRow(c.lobes.r)
+		}
+		if c.lobes.cc > 0 {
+			c.lobes.rowC = newSpecRow(c.lobes.ar)
+		}
+	}
+	c.emTex = m.EmissiveColor.Tex != nil
+	c.em = m.EmissiveColor.Value
+	c.opTex = m.Opacity.Tex != nil
+	if !c.opTex {
+		c.op = m.opacityAt(&si)
+	}
+	return c
+}

@@ -223,6 +223,7 @@ type SurfaceInteraction struct {
 	UV    Vec2
 	Color Vec3 // displayColor, or (-1,-1,-1) when the mesh has none
 	Mat   *Material
+	matID int // Mat's index in Scene.Materials (set by Interaction)
 }
 
 // Interaction fills si for hit h of ray r.
@@ -235,7 +236,13 @@ func (s *Scene) Interaction(r Ray, h *Hit, si *SurfaceInteraction) {
 	}
 	tv := bl.triAt(h.Prim)
 	t := &tv
-	id := int(bl.prim[h.Prim])
+	// The triangle's index in its mesh is read only by what needs it (uv,
+	// displayColor, per-face materials): one array fewer, and often one
+	// cache miss fewer, a hit on meshes without them.
+	id := -1
+	if m.UV != nil || m.Color != nil || m.FaceMaterial != nil {
+		id = int(bl.prim[h.Prim])
+	}
 	w := 1 - h.U - h.V
 	pObj := t.v0.AddScaled(t.e1, h.U).AddScaled(t.e2, h.V)
 	ng := t.e1.Cross(t.e2)
@@ -283,6 +290,7 @@ func (s *Scene) Interaction(r Ray, h *Hit, si *SurfaceInteraction) {
 		mat = in.material
 	}
 	si.Mat = s.Materials[mat]
+	si.matID = mat
 	if si.Mat.Normal != nil && m.UV != nil {
 		s.perturbNormal(si, in, t, m, id)
 	}
