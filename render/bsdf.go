@@ -510,8 +510,9 @@ func ggxSampleVNDF(wo Vec3, a, u1, u2 float64) Vec3 {
 	t2 := vh.Cross(t1)
 	r := math.Sqrt(u1)
 	phi := 2 * math.Pi * u2
-	p1 := r * math.Cos(phi)
-	p2 := r * math.Sin(phi)
+	sinPhi, cosPhi := math.Sincos(phi) // one range reduction; the same bits as Cos, Sin
+	p1 := r * cosPhi
+	p2 := r * sinPhi
 	s := 0.5 * (1 + vh.Z)
 	p2 = (1-s)*math.Sqrt(max(0, 1-p1*p1)) + s*p2
 	nh := t1.Scale(p1).Add(t2.Scale(p2)).Add(vh.Scale(math.Sqrt(max(0, 1-p1*p1-p2*p2))))
