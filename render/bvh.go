@@ -144,6 +144,16 @@ type tmpNode struct {
 	start, cnt  int
 	axis        int
 	wide        int // nodes of the 4-wide subtree collapse makes from this node
+	// ref is a leaf's place in the 4-wide tree (node<<2 | child), where
+	// buildPacks writes its packet; n8 is the size of the 8-wide subtree
+	// collapse8 makes from an interior node.
+	ref, n8 int32
+	// c8[j-1] is the least cost (summed area of 8-wide nodes) of the
+	// subtree held in at most j slots of its parent's 8-wide node;
+	// pick8[j-1] how (0: as one node of its own, else the children
+	// share pick8[j-1] slots, the left split8[pick8[j-1]-1] of them).
+	c8            [8]float32
+	pick8, split8 [8]int8
 }
 
 // setWide computes node.wide from its (already built) subtree, so that
@@ -165,7 +175,9 @@ func (node *tmpNode) setWide() {
 // and collapses it into a 4-wide BVH. Large subtrees are built in
 // parallel; the result does not depend on scheduling.
 func buildBVH(boxes []AABB) *wide {
-	return buildBVHCost(len(boxes), 1, func(i int) AABB { return boxes[i] })
+	w := buildBVHCost(len(boxes), 1, func(i int) AABB { return boxes[i] })
+	w.bin = nil // no packets, no 8-wide tree
+	return w
 }
 
 // buildBVHCost is buildBVH with the boxes computed on the fly, so that a

@@ -30,6 +30,9 @@ type wide struct {
 	// packs64 is the owning blas's packets widened to float64 when they
 	// are small and there is no AVX, else nil (tri4.go, packs64Max).
 	packs64 []tri4d
+	// bin is the binary tree the nodes were collapsed from, kept (with
+	// AVX) until buildPacks collapses it into nodes8, then dropped.
+	bin *tmpNode
 	// nodes8 is the 8-wide tree a BLAS is traversed through with AVX
 	// (bvh8.go), else nil.
 	nodes8 []bvh8Node
@@ -39,6 +42,9 @@ type wide struct {
 func collapse(root *tmpNode, order []int32, n int) *wide {
 	w := &wide{order: order, box: root.box, nodes: make([]bvh4Node, root.wide)}
 	adviseHugePages(w.nodes)
+	if hasAVX {
+		w.bin = root
+	}
 	if root.left == nil {
 		// A single leaf: one node whose first child is that leaf.
 		nd := emptyNode
@@ -124,6 +130,7 @@ func (w *wide) fill(at, next int, t *tmpNode, wg *sync.WaitGroup) {
 	for k, c := range kids[:nk] {
 		setChild(nd, k, c)
 		if c.left == nil {
+			c.ref = int32(at<<2 | k)
 			nd.child[k], nd.count[k] = int32(c.start), int16(c.cnt)
 			if c.cnt > 0 {
 				nd.leaf |= 1 << k

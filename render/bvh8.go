@@ -136,18 +136,28 @@ func hit8Go(n *bvh8Node, r *rayBox8, tMax float32, t *[8]float32) int {
 	return mask
 }
 
-type slot8 struct {
-	lo, hi [3]float32
-	child  int32
-	count  int16
-}
-
-// collapse8 builds the 8-wide tree from the finished 4-wide one (after
-// buildPacks: leaves index packet slots), opening the interior child of
-// largest surface area while its children fit, nodes in depth-first
-// order. A first pass counts every subtree's nodes (size[4-wide root]),
-// so that the second writes them in place, and both run the top levels'
-// subtrees on their own goroutines (the 1M-triangle mesh's first pixel).
+// collapse8 builds the 8-wide tree from the binary SAH tree w.bin (after
+// buildPacks: the 4-wide leaves, which are the binary tree's leaves, index
+// packet slots, and a binary leaf's ref finds its 4-wide place). Which
+// binary nodes become 8-wide nodes is chosen by Ylitie, Karras, Laine
+// 2017 ("Efficient incoherent ray traversal on GPUs through compressed
+// wide BVHs", section 4.1): a dynamic program over the binary tree finds
+// the collapse of least SAH cost. The leaves are the binary tree's (their
+// packets are laid out already), so their cost is the same in every
+// collapse and the cost is the summed surface area of the 8-wide nodes:
+// the expected number of nodes a ray visits. For node n and j slots,
+//
+//	C(n, j) = min(C(n, j−1), min_k C(left, k) + C(right, j−k))  (j ≥ 2)
+//	C(n, 1) = area(n) + C(n, 8) with n's own node     (a leaf: 0)
+//
+// Collapsed from the 4-wide tree instead, a node could only open a 4-wide
+// child whose children still fit (4.8 children a node on spheres);
+// opening the binary child of largest area until eight (Embree's
+// BVHBuilderBinnedSAH with branchingFactor 8) visited fewer nodes a ray,
+// but left many small nodes at the bottom. Nodes are in depth-first
+// order; the first pass (costs and subtree sizes, tmpNode.n8) lets the
+// second write them in place, and both run the top levels' subtrees on
+// their own goroutines (the 1M-triangle mesh's first pixel).
 func collapse8(w *wide) []bvh8Node {
 	var empty bvh8Node
 	for k := range 8 {
@@ -157,133 +167,133 @@ func collapse8(w *wide) []bvh8Node {
 		}
 		empty.count[k] = -1
 	}
-	// nkids[i] is the number of children of 4-wide node i, so that
-	// open8 loads only the nodes it opens (a linear pass instead of a
-	// random load per candidate). size is indexed by 4-wide node; each
-	// is written by the one goroutine that counts it.
-	nkids := make([]uint8, len(w.nodes))
-	parallelFor(len(w.nodes), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			c := &w.nodes[i].count
-			nkids[i] = b2u8(c[0] >= 0) + b2u8(c[1] >= 0) + b2u8(c[2] >= 0) + b2u8(c[3] >= 0)
-		}
-	})
-	size := make([]int32, len(w.nodes))
-	const spawnDepth = 2 // up to 8 + 64 goroutines
-	var count func(ni int32, depth int) int32
-	count = func(ni int32, depth int) int32 {
-		slots, ns := w.open8(ni, nkids)
-		c := int32(1)
-		var wg sync.WaitGroup
-		for i := range ns {
-			if slots[i].count != 0 {
-				continue
+	root := w.bin
+	w.bin = nil // not needed after this
+	if root == nil || root.left == nil {
+		// A single leaf, or no triangles (buildBVHCost's one empty node,
+		// no binary tree): one node whose first child is the 4-wide
+		// root's first child.
+		nd := empty
+		n4 := &w.nodes[0]
+		if n4.count[0] > 0 {
+			for a := range 3 {
+				nd.b[0][a][0], nd.b[1][a][0] = n4.b[0][a][0], n4.b[1][a][0]
 			}
-			ch := slots[i].child
-			if depth < spawnDepth {
-				wg.Go(func() { count(ch, depth+1) })
-			} else {
-				count(ch, depth+1)
-			}
+			nd.child[0], nd.count[0], nd.leaf = n4.child[0], n4.count[0], 1
 		}
-		wg.Wait()
-		for i := range ns {
-			if slots[i].count == 0 {
-				c += size[slots[i].child]
-			}
-		}
-		size[ni] = c
-		return c
+		return []bvh8Node{nd}
 	}
-	out := make([]bvh8Node, count(0, 0))
+	const spawnDepth = 3 // up to 14 goroutines
+	var cost func(t *tmpNode, depth int)
+	cost = func(t *tmpNode, depth int) {
+		l, r := t.left, t.right
+		if l.left != nil && r.left != nil && depth < spawnDepth {
+			var wg sync.WaitGroup
+			wg.Go(func() { cost(l, depth+1) })
+			cost(r, depth+1)
+			wg.Wait()
+		} else {
+			if l.left != nil {
+				cost(l, depth+1)
+			}
+			if r.left != nil {
+				cost(r, depth+1)
+			}
+		}
+		cost8(t)
+	}
+	cost(root, 0)
+	out := make([]bvh8Node, root.n8)
 	adviseHugePages(out)
-	var build func(ni, idx int32, depth int)
-	build = func(ni, idx int32, depth int) {
-		slots, ns := w.open8(ni, nkids)
+	var build func(t *tmpNode, idx int32, depth int)
+	build = func(t *tmpNode, idx int32, depth int) {
+		var kids [8]*tmpNode
+		nk := gather8(t.left, t.right, t.split8[7], 8, kids[:0])
 		nd := &out[idx]
 		*nd = empty
 		next := idx + 1
 		var wg sync.WaitGroup
-		for i := range ns {
-			s := &slots[i]
+		for i, c := range kids[:nk] {
 			for a := range 3 {
-				nd.b[0][a][i], nd.b[1][a][i] = s.lo[a], s.hi[a]
+				nd.b[0][a][i], nd.b[1][a][i] = c.box.lo[a], c.box.hi[a]
 			}
-			nd.child[i], nd.count[i] = s.child, s.count
-			if s.count > 0 {
+			if c.left == nil {
+				// The binary tree's leaves are never empty below the root.
+				n4 := &w.nodes[c.ref>>2]
+				nd.child[i], nd.count[i] = n4.child[c.ref&3], n4.count[c.ref&3]
 				nd.leaf |= 1 << i
+				continue
 			}
-			if s.count == 0 {
-				nd.child[i] = next
-				ch, at := s.child, next
-				if depth < spawnDepth {
-					wg.Go(func() { build(ch, at, depth+1) })
-				} else {
-					build(ch, at, depth+1)
-				}
-				next += size[s.child]
+			nd.child[i], nd.count[i] = next, 0
+			at := next
+			if depth < spawnDepth && c.n8 >= 64 {
+				wg.Go(func() { build(c, at, depth+1) })
+			} else {
+				build(c, at, depth+1)
 			}
+			next += c.n8
 		}
 		wg.Wait()
 	}
-	build(0, 0, 0)
+	build(root, 0, 0)
 	return out
 }
 
-func b2u8(b bool) uint8 {
-	if b {
-		return 1
+// cost8 fills t's c8, pick8 and split8 (and n8) from its children's.
+func cost8(t *tmpNode) {
+	var cl, cr [8]float32 // a leaf costs nothing in any number of slots
+	if t.left.left != nil {
+		cl = t.left.c8
 	}
-	return 0
+	if t.right.left != nil {
+		cr = t.right.c8
+	}
+	// d[j-1]: the children in j slots, best split k (left in k).
+	var d [8]float32
+	for j := 2; j <= 8; j++ {
+		best, bk := float32(math.Inf(1)), 1
+		for k := 1; k < j; k++ {
+			if c := cl[k-1] + cr[j-k-1]; c < best {
+				best, bk = c, k
+			}
+		}
+		d[j-1], t.split8[j-1] = best, int8(bk)
+	}
+	t.c8[0], t.pick8[0] = t.box.area()+d[7], 0
+	for j := 2; j <= 8; j++ {
+		// Ties keep fewer slots (and so the node of its own).
+		if d[j-1] < t.c8[j-2] {
+			t.c8[j-1], t.pick8[j-1] = d[j-1], int8(j)
+		} else {
+			t.c8[j-1], t.pick8[j-1] = t.c8[j-2], t.pick8[j-2]
+		}
+	}
+	var kids [8]*tmpNode
+	n := int32(1)
+	for _, c := range kids[:gather8(t.left, t.right, t.split8[7], 8, kids[:0])] {
+		if c.left != nil {
+			n += c.n8
+		}
+	}
+	t.n8 = n
 }
 
-// open8 returns the up to eight children of the 8-wide node made from
-// 4-wide node ni, in order.
-func (w *wide) open8(ni int32, nkids []uint8) (slots [8]slot8, ns int) {
-	add := func(n *bvh4Node, at int) {
-		var kids [4]slot8
-		nk := 0
-		for k := range 4 {
-			if n.count[k] < 0 {
-				continue
-			}
-			s := slot8{child: n.child[k], count: n.count[k]}
-			for a := range 3 {
-				s.lo[a], s.hi[a] = n.b[0][a][k], n.b[1][a][k]
-			}
-			kids[nk] = s
-			nk++
-		}
-		copy(slots[at+nk:ns+nk], slots[at:ns])
-		copy(slots[at:], kids[:nk])
-		ns += nk
+// gather8 appends to kids the children of the node whose binary children
+// l and r share j slots, k of them l's, and returns their number.
+func gather8(l, r *tmpNode, k int8, j int, kids []*tmpNode) int {
+	kids = appendSlots(l, int(k), kids)
+	kids = appendSlots(r, j-int(k), kids)
+	return len(kids)
+}
+
+// appendSlots appends the subtree t as it fills at most j slots.
+func appendSlots(t *tmpNode, j int, kids []*tmpNode) []*tmpNode {
+	if t.left == nil || t.pick8[j-1] == 0 {
+		return append(kids, t)
 	}
-	add(&w.nodes[ni], 0)
-	for ns < 8 {
-		best := -1
-		var bestArea float32
-		for i := range ns {
-			s := &slots[i]
-			if s.count != 0 {
-				continue
-			}
-			if ns-1+int(nkids[s.child]) > 8 {
-				continue
-			}
-			b := box32{lo: s.lo, hi: s.hi}
-			if a := b.area(); best < 0 || a > bestArea {
-				best, bestArea = i, a
-			}
-		}
-		if best < 0 {
-			break
-		}
-		c := slots[best].child
-		copy(slots[best:ns-1], slots[best+1:ns])
-		ns--
-		add(&w.nodes[c], best)
-	}
-	return slots, ns
+	p := int(t.pick8[j-1])
+	kids = appendSlots(t.left, int(t.split8[p-1]), kids)
+	return appendSlots(t.right, p-int(t.split8[p-1]), kids)
 }
 
 type stackEntry8 struct {
