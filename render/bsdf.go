@@ -510,8 +510,9 @@ func ggxSampleVNDF(wo Vec3, a, u1, u2 float64) Vec3 {
 	t2 := vh.Cross(t1)
 	r := math.Sqrt(u1)
 	phi := 2 * math.Pi * u2
-	p1 := r * math.Cos(phi)
-	p2 := r * math.Sin(phi)
+	sinPhi, cosPhi := math.Sincos(phi) // one range reduction; the same bits as Cos, Sin
+	p1 := r * cosPhi
+	p2 := r * sinPhi
 	s := 0.5 * (1 + vh.Z)
 	p2 = (1-s)*math.Sqrt(max(0, 1-p1*p1)) + s*p2
 	nh := t1.Scale(p1).Add(t2.Scale(p2)).Add(vh.Scale(math.Sqrt(max(0, 1-p1*p1-p2*p2))))
@@ -629,4 +630,60 @@ func (row *specRow) at(c float64) (float64, float64) {
 	i := int(min(x, specAlbedoN-2))
 	fx := x - float64(i)
 	return (1-fx)*row.a[i] + fx*row.a[i+1], (1-fx)*row.b[i] + fx*row.b[i+1]
+}
+
+// glossyWeight is what the light choice (lightSelector.pmfAt) needs of b to
+// estimate f·cos θi towards each light cheaply: the GGX lobes' D·G·F with
+// G taken as Smith's G1(wo) (G2 ≤ G1: no Λ(wi), no square root per light)
+// and F at the view angle (b.ks, b.kc: exact at the lobe's peak, h = n),
+// the diffuse lobe exact. Only an estimate: the choice stays unbiased for
+// any positive weights. cs, cc fold each lobe's channel-mean weight, G1(wo),
+// α²/π and 1/(4 cos θo); am1 = α² − 1.
+type glossyWeight struct {
+	kd       float64 // channelMean(dw)/π
+	cosO     float64
+	cs, am1s float64
+	cc, am1c float64
+}
+
+// glossyWeight prepares at (b.kt == 0 only: no dielectric lobe).
+func (b *bsdf) glossyWeight() glossyWeight {
+	g := glossyWeight{kd: channelMean(b.dw) / math.Pi, cosO: b.wo.Z}
+	if !(g.cosO > 0) {
+		return glossyWeight{}
+	}
+	if b.ps > 0 {
+		a2 := b.alpha * b.alpha
+		g.cs = channelMean(b.ks) * b.g1O * a2 / (4 * math.Pi * g.cosO)
+		g.am1s = a2 - 1
+	}
+	if b.pc > 0 && b.kc > 0 {
+		a2 := b.alphaC * b.alphaC
+		lc := ggxLambda(b.wo, b.alphaC)
+		g.cc = b.kc * a2 / ((1 + lc) * 4 * math.Pi * g.cosO)
+		g.am1c = a2 - 1
+	}
+	return g
+}
+
+// at estimates channelMean(f·cos θi) towards wi with cos θi = cosI > 0 and
+// wo·wi = dotOI. With h = wo + wi unnormalised (|h|² = 2 + 2 wo·wi), GGX's
+// D(ĥ) = α²/(π (ĥz²(α²−1) + 1)²) = α²|h|⁴/(π (hz²(α²−1) + |h|²)²).
+func (g *glossyWeight) at(cosI, dotOI float64) float64 {
+	f := g.kd * cosI
+	l := 2 + 2*dotOI
+	if !(l > 0) {
+		return f
+	}
+	hz := g.cosO + cosI
+	hz2 := hz * hz
+	if g.cs > 0 {
+		d := hz2*g.am1s + l
+		f += g.cs * l * l / (d * d)
+	}
+	if g.cc > 0 {
+		d := hz2*g.am1c + l
+		f += g.cc * l * l / (d * d)
+	}
+	return f
 }

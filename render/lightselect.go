@@ -394,12 +394,28 @@ func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, bs *bsdf, wo Vec3, buf 
 		return
 	}
 	var sumMax, sumMin float64
-	woL := bs.frame.ToLocal(wo) // once for all lights (bsdf.eval would redo it per light)
+	// The BSDF weight: with no dielectric lobe (twoSided is b.kt > 0) the
+	// cheap estimate of glossyWeight (no frame change, one division a
+	// lobe); a transmissive BSDF is evaluated exactly.
+	var gw glossyWeight
+	var woL Vec3
+	exact := bs.kt > 0
+	if exact {
+		woL = bs.frame.ToLocal(wo) // once for all lights (bsdf.eval would redo it per light)
+	} else {
+		gw = bs.glossyWeight()
+	}
 	for i := range ls.bounds {
 		maxI, minI, w, cosC := maxs[i], mins[i], ws[i], cosCs[i]
 		if maxI > 0 && cosC > 0 && !w.IsBlack() && k0*cosC > 0 {
-			fc, _ := bs.evalWoLocal(woL, w)
-			if r := channelMean(fc) / (k0 * cosC); r > 1 && !math.IsInf(r, 1) {
+			var f float64
+			if exact {
+				fc, _ := bs.evalWoLocal(woL, w)
+				f = channelMean(fc)
+			} else {
+				f = gw.at(cosC, wo.Dot(w))
+			}
+			if r := f / (k0 * cosC); r > 1 && !math.IsInf(r, 1) {
 				maxI *= r
 				minI *= r
 			}
