@@ -148,12 +148,7 @@ type tmpNode struct {
 	// buildPacks writes its packet; n8 is the size of the 8-wide subtree
 	// collapse8 makes from an interior node.
 	ref, n8 int32
-	// c8[j-1] is the least cost (summed area of 8-wide nodes) of the
-	// subtree held in at most j slots of its parent's 8-wide node;
-	// pick8[j-1] how (0: as one node of its own, else the children
-	// share pick8[j-1] slots, the left split8[pick8[j-1]-1] of them).
-	c8            [8]float32
-	pick8, split8 [8]int8
+	dp      *dp8 // collapse8's choices for an interior node
 }
 
 // setWide computes node.wide from its (already built) subtree, so that

@@ -184,31 +184,42 @@ func collapse8(w *wide) []bvh8Node {
 		return []bvh8Node{nd}
 	}
 	const spawnDepth = 3 // up to 14 goroutines
-	var cost func(t *tmpNode, depth int)
-	cost = func(t *tmpNode, depth int) {
+	// The program's records live in slabs, one per goroutine, rather than
+	// in every tmpNode (which the binned build writes by the million).
+	var cost func(t *tmpNode, depth int, slab *[]dp8)
+	cost = func(t *tmpNode, depth int, slab *[]dp8) {
 		l, r := t.left, t.right
 		if l.left != nil && r.left != nil && depth < spawnDepth {
 			var wg sync.WaitGroup
-			wg.Go(func() { cost(l, depth+1) })
-			cost(r, depth+1)
+			wg.Go(func() {
+				var own []dp8
+				cost(l, depth+1, &own)
+			})
+			cost(r, depth+1, slab)
 			wg.Wait()
 		} else {
 			if l.left != nil {
-				cost(l, depth+1)
+				cost(l, depth+1, slab)
 			}
 			if r.left != nil {
-				cost(r, depth+1)
+				cost(r, depth+1, slab)
 			}
 		}
+		if len(*slab) == 0 {
+			*slab = make([]dp8, 1024)
+		}
+		t.dp = &(*slab)[0]
+		*slab = (*slab)[1:]
 		cost8(t)
 	}
-	cost(root, 0)
+	var slab []dp8
+	cost(root, 0, &slab)
 	out := make([]bvh8Node, root.n8)
 	adviseHugePages(out)
 	var build func(t *tmpNode, idx int32, depth int)
 	build = func(t *tmpNode, idx int32, depth int) {
 		var kids [8]*tmpNode
-		nk := gather8(t.left, t.right, t.split8[7], 8, kids[:0])
+		nk := gather8(t.left, t.right, t.dp.split8[7], 8, kids[:0])
 		nd := &out[idx]
 		*nd = empty
 		next := idx + 1
@@ -239,15 +250,26 @@ func collapse8(w *wide) []bvh8Node {
 	return out
 }
 
-// cost8 fills t's c8, pick8 and split8 (and n8) from its children's.
+// dp8 is collapse8's record of an interior binary node: c8[j-1] is the
+// least cost (summed area of 8-wide nodes) of its subtree held in at most
+// j slots of its parent's 8-wide node, pick8[j-1] how (0: as one node of
+// its own, else the children share pick8[j-1] slots, the left
+// split8[pick8[j-1]-1] of them).
+type dp8 struct {
+	c8            [8]float32
+	pick8, split8 [8]int8
+}
+
+// cost8 fills t.dp (and t.n8) from its children's.
 func cost8(t *tmpNode) {
 	var cl, cr [8]float32 // a leaf costs nothing in any number of slots
 	if t.left.left != nil {
-		cl = t.left.c8
+		cl = t.left.dp.c8
 	}
 	if t.right.left != nil {
-		cr = t.right.c8
+		cr = t.right.dp.c8
 	}
+	dp := t.dp
 	// d[j-1]: the children in j slots, best split k (left in k).
 	var d [8]float32
 	for j := 2; j <= 8; j++ {
@@ -257,20 +279,20 @@ func cost8(t *tmpNode) {
 				best, bk = c, k
 			}
 		}
-		d[j-1], t.split8[j-1] = best, int8(bk)
+		d[j-1], dp.split8[j-1] = best, int8(bk)
 	}
-	t.c8[0], t.pick8[0] = t.box.area()+d[7], 0
+	dp.c8[0], dp.pick8[0] = t.box.area()+d[7], 0
 	for j := 2; j <= 8; j++ {
 		// Ties keep fewer slots (and so the node of its own).
-		if d[j-1] < t.c8[j-2] {
-			t.c8[j-1], t.pick8[j-1] = d[j-1], int8(j)
+		if d[j-1] < dp.c8[j-2] {
+			dp.c8[j-1], dp.pick8[j-1] = d[j-1], int8(j)
 		} else {
-			t.c8[j-1], t.pick8[j-1] = t.c8[j-2], t.pick8[j-2]
+			dp.c8[j-1], dp.pick8[j-1] = dp.c8[j-2], dp.pick8[j-2]
 		}
 	}
 	var kids [8]*tmpNode
 	n := int32(1)
-	for _, c := range kids[:gather8(t.left, t.right, t.split8[7], 8, kids[:0])] {
+	for _, c := range kids[:gather8(t.left, t.right, dp.split8[7], 8, kids[:0])] {
 		if c.left != nil {
 			n += c.n8
 		}
@@ -288,12 +310,12 @@ func gather8(l, r *tmpNode, k int8, j int, kids []*tmpNode) int {
 
 // appendSlots appends the subtree t as it fills at most j slots.
 func appendSlots(t *tmpNode, j int, kids []*tmpNode) []*tmpNode {
-	if t.left == nil || t.pick8[j-1] == 0 {
+	if t.left == nil || t.dp.pick8[j-1] == 0 {
 		return append(kids, t)
 	}
-	p := int(t.pick8[j-1])
-	kids = appendSlots(t.left, int(t.split8[p-1]), kids)
-	return appendSlots(t.right, p-int(t.split8[p-1]), kids)
+	p := int(t.dp.pick8[j-1])
+	kids = appendSlots(t.left, int(t.dp.split8[p-1]), kids)
+	return appendSlots(t.right, p-int(t.dp.split8[p-1]), kids)
 }
 
 type stackEntry8 struct {

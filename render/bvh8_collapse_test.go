@@ -123,8 +123,8 @@ func TestCollapse8(t *testing.T) {
 			t.Fatalf("n=%d: %d 4-wide leaves missing", n, len(leaves4))
 		}
 		if root.left != nil {
-			if math.Abs(float64(area-root.c8[0])) > 1e-4*float64(area) {
-				t.Fatalf("n=%d: node area %v, the program's cost %v", n, area, root.c8[0])
+			if math.Abs(float64(area-root.dp.c8[0])) > 1e-4*float64(area) {
+				t.Fatalf("n=%d: node area %v, the program's cost %v", n, area, root.dp.c8[0])
 			}
 			if area > greedy*(1+1e-5) {
 				t.Fatalf("n=%d: node area %v above the greedy collapse's %v", n, area, greedy)
