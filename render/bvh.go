@@ -145,10 +145,9 @@ type tmpNode struct {
 	axis        int
 	wide        int // nodes of the 4-wide subtree collapse makes from this node
 	// ref is a leaf's place in the 4-wide tree (node<<2 | child), where
-	// buildPacks writes its packet; n8 is the size of the 8-wide subtree
-	// collapse8 makes from an interior node.
-	ref, n8 int32
-	dp      *dp8 // collapse8's choices for an interior node
+	// buildPacks writes its packet.
+	ref int32
+	dp  *dp8 // collapse8's choices for an interior node
 }
 
 // setWide computes node.wide from its (already built) subtree, so that

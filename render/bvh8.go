@@ -214,7 +214,7 @@ func collapse8(w *wide) []bvh8Node {
 	}
 	var slab []dp8
 	cost(root, 0, &slab)
-	out := make([]bvh8Node, root.n8)
+	out := make([]bvh8Node, root.dp.nn[0])
 	adviseHugePages(out)
 	var build func(t *tmpNode, idx int32, depth int)
 	build = func(t *tmpNode, idx int32, depth int) {
@@ -237,12 +237,12 @@ func collapse8(w *wide) []bvh8Node {
 			}
 			nd.child[i], nd.count[i] = next, 0
 			at := next
-			if depth < spawnDepth && c.n8 >= 64 {
+			if depth < spawnDepth && c.dp.nn[0] >= 64 {
 				wg.Go(func() { build(c, at, depth+1) })
 			} else {
 				build(c, at, depth+1)
 			}
-			next += c.n8
+			next += c.dp.nn[0]
 		}
 		wg.Wait()
 	}
@@ -254,24 +254,29 @@ func collapse8(w *wide) []bvh8Node {
 // least cost (summed area of 8-wide nodes) of its subtree held in at most
 // j slots of its parent's 8-wide node, pick8[j-1] how (0: as one node of
 // its own, else the children share pick8[j-1] slots, the left
-// split8[pick8[j-1]-1] of them).
+// split8[pick8[j-1]-1] of them), making nn[j-1] 8-wide nodes (nn[0]:
+// the size of the subtree of its own node).
 type dp8 struct {
 	c8            [8]float32
+	nn            [8]int32
 	pick8, split8 [8]int8
 }
 
-// cost8 fills t.dp (and t.n8) from its children's.
+// cost8 fills t.dp from its children's.
 func cost8(t *tmpNode) {
-	var cl, cr [8]float32 // a leaf costs nothing in any number of slots
+	// A leaf costs nothing and makes no node in any number of slots.
+	var cl, cr [8]float32
+	var nl, nr [8]int32
 	if t.left.left != nil {
-		cl = t.left.dp.c8
+		cl, nl = t.left.dp.c8, t.left.dp.nn
 	}
 	if t.right.left != nil {
-		cr = t.right.dp.c8
+		cr, nr = t.right.dp.c8, t.right.dp.nn
 	}
 	dp := t.dp
 	// d[j-1]: the children in j slots, best split k (left in k).
 	var d [8]float32
+	var dn [8]int32
 	for j := 2; j <= 8; j++ {
 		best, bk := float32(math.Inf(1)), 1
 		for k := 1; k < j; k++ {
@@ -280,24 +285,17 @@ func cost8(t *tmpNode) {
 			}
 		}
 		d[j-1], dp.split8[j-1] = best, int8(bk)
+		dn[j-1] = nl[bk-1] + nr[j-bk-1]
 	}
-	dp.c8[0], dp.pick8[0] = t.box.area()+d[7], 0
+	dp.c8[0], dp.pick8[0], dp.nn[0] = t.box.area()+d[7], 0, 1+dn[7]
 	for j := 2; j <= 8; j++ {
 		// Ties keep fewer slots (and so the node of its own).
 		if d[j-1] < dp.c8[j-2] {
-			dp.c8[j-1], dp.pick8[j-1] = d[j-1], int8(j)
+			dp.c8[j-1], dp.pick8[j-1], dp.nn[j-1] = d[j-1], int8(j), dn[j-1]
 		} else {
-			dp.c8[j-1], dp.pick8[j-1] = dp.c8[j-2], dp.pick8[j-2]
+			dp.c8[j-1], dp.pick8[j-1], dp.nn[j-1] = dp.c8[j-2], dp.pick8[j-2], dp.nn[j-2]
 		}
 	}
-	var kids [8]*tmpNode
-	n := int32(1)
-	for _, c := range kids[:gather8(t.left, t.right, dp.split8[7], 8, kids[:0])] {
-		if c.left != nil {
-			n += c.n8
-		}
-	}
-	t.n8 = n
 }
 
 // gather8 appends to kids the children of the node whose binary children
