@@ -637,53 +637,58 @@ func (row *specRow) at(c float64) (float64, float64) {
 // G taken as Smith's G1(wo) (G2 ≤ G1: no Λ(wi), no square root per light)
 // and F at the view angle (b.ks, b.kc: exact at the lobe's peak, h = n),
 // the diffuse lobe exact. Only an estimate: the choice stays unbiased for
-// any positive weights. cs, cc fold each lobe's channel-mean weight, G1(wo),
-// α²/π and 1/(4 cos θo); am1 = α² − 1.
+// any positive weights. Everything is kept times cos θo (no division
+// here): kd = channelMean(dw)·cos θo/π; cs, cc fold each lobe's
+// channel-mean weight, G1(wo) and α²/(4π); am1 = α² − 1.
 type glossyWeight struct {
-	kd       float64 // channelMean(dw)/π
-	cosO     float64
+	kd, cosO float64
 	cs, am1s float64
 	cc, am1c float64
 }
 
 // glossyWeight prepares at (b.kt == 0 only: no dielectric lobe).
 func (b *bsdf) glossyWeight() glossyWeight {
-	g := glossyWeight{kd: channelMean(b.dw) / math.Pi, cosO: b.wo.Z}
-	if !(g.cosO > 0) {
+	cosO := b.wo.Z
+	if !(cosO > 0) {
 		return glossyWeight{}
 	}
+	g := glossyWeight{kd: channelMean(b.dw) * cosO * (1 / math.Pi), cosO: cosO}
 	if b.ps > 0 {
 		a2 := b.alpha * b.alpha
-		g.cs = channelMean(b.ks) * b.g1O * a2 / (4 * math.Pi * g.cosO)
+		g.cs = channelMean(b.ks) * b.g1O * a2 * (1 / (4 * math.Pi))
 		g.am1s = a2 - 1
 	}
 	if b.pc > 0 && b.kc > 0 {
 		a2 := b.alphaC * b.alphaC
 		lc := ggxLambda(b.wo, b.alphaC)
-		g.cc = b.kc * a2 / ((1 + lc) * 4 * math.Pi * g.cosO)
+		g.cc = b.kc * a2 * (1 / (4 * math.Pi)) / (1 + lc)
 		g.am1c = a2 - 1
 	}
 	return g
 }
 
 // at estimates channelMean(f·cos θi) towards wi with cos θi = cosI > 0 and
-// wo·wi = dotOI. With h = wo + wi unnormalised (|h|² = 2 + 2 wo·wi), GGX's
+// wo·wi = dotOI, as num/den (den ≥ 0; the caller compares before it
+// divides). With h = wo + wi unnormalised (|h|² = 2 + 2 wo·wi), GGX's
 // D(ĥ) = α²/(π (ĥz²(α²−1) + 1)²) = α²|h|⁴/(π (hz²(α²−1) + |h|²)²).
-func (g *glossyWeight) at(cosI, dotOI float64) float64 {
-	f := g.kd * cosI
+func (g *glossyWeight) at(cosI, dotOI float64) (num, den float64) {
+	num, den = g.kd*cosI, g.cosO
 	l := 2 + 2*dotOI
 	if !(l > 0) {
-		return f
+		return num, den
 	}
 	hz := g.cosO + cosI
-	hz2 := hz * hz
+	hz2, l2 := hz*hz, l*l
+	den = 1
 	if g.cs > 0 {
 		d := hz2*g.am1s + l
-		f += g.cs * l * l / (d * d)
+		d *= d
+		num, den = num*d+g.cs*l2, d
 	}
 	if g.cc > 0 {
 		d := hz2*g.am1c + l
-		f += g.cc * l * l / (d * d)
+		d *= d
+		num, den = num*d+g.cc*l2*den, den*d
 	}
-	return f
+	return num, den * g.cosO
 }

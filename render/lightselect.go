@@ -200,6 +200,7 @@ type lightBound struct {
 	// importance's corner order, summed as it summed them).
 	sinU, dMaxD float64
 	corners     [4]Vec3
+	e2, euev    float64 // area: |eu|² + |ev|², eu·ev
 }
 
 const (
@@ -246,6 +247,7 @@ func (ls *lightSelector) setupLocal(lights []Light) {
 		}
 		b[i].sinU = sinOf(b[i].cosU)
 		b[i].dMaxD = 1 / max(b[i].cosU, 1e-12)
+		b[i].e2, b[i].euev = b[i].eu.Dot(b[i].eu)+b[i].ev.Dot(b[i].ev), b[i].eu.Dot(b[i].ev)
 		for k := range b[i].corners {
 			b[i].corners[k] = b[i].c.AddScaled(b[i].eu, float64(k&1)*2-1).AddScaled(b[i].ev, float64(k&2)-1)
 		}
@@ -270,7 +272,7 @@ func sinOf(c float64) float64 { return math.Sqrt(max(0, 1-c*c)) }
 // light's centre (zero for the dome and from inside a sphere light) and
 // the receiver cosine there.
 func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w Vec3, cosC float64) {
-	var cosU, sinU, dMin, dMax float64
+	var cosU, sinU, dMin2, dMax2 float64
 	// The emitter's cone: axis·(−w) is cos θ; θo = 0 and θe = π/2 for
 	// area, sphere and distant lights (the sphere's axis points at p, so
 	// θ = 0), and the dome covers every direction.
@@ -279,7 +281,7 @@ func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w
 	case boundDome:
 		return b.phi, 0, Vec3{}, 0 // θo = π, θe = 0: no lower bound
 	case boundDistant:
-		w, cosU, sinU, dMin, dMax = b.n, b.cosU, b.sinU, 1, b.dMaxD
+		w, cosU, sinU, dMin2, dMax2 = b.n, b.cosU, b.sinU, 1, b.dMaxD*b.dMaxD
 	case boundSphere:
 		d := b.c.Sub(p)
 		dist := d.Len()
@@ -292,7 +294,8 @@ func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w
 		w = d.Scale(1 / dist)
 		cosU = sinOf(b.r / dist)
 		sinU = sinOf(cosU)
-		dMin, dMax = dist, dist/max(cosU, 1e-12)
+		dMax := dist / max(cosU, 1e-12)
+		dMin2, dMax2 = dist*dist, dMax*dMax
 	case boundArea:
 		d := b.c.Sub(p)
 		if d.Dot(b.n) >= 0 {
@@ -303,17 +306,30 @@ func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w
 		if !twoSided && n.Dot(d)+math.Abs(n.Dot(b.eu))+math.Abs(n.Dot(b.ev)) <= 0 {
 			return 0, 0, Vec3{}, 0 // wholly below the horizon
 		}
-		dist := d.Len()
-		w = d.Scale(1 / dist)
-		dMin, dMax, cosU = dist, dist, 1.0
-		for k := range b.corners {
-			q := b.corners[k].Sub(p)
-			ql := q.Len()
-			if ql > 0 {
-				cosU = min(cosU, w.Dot(q)/ql)
-			}
-			dMax = max(dMax, ql)
-		}
+		// The corners q = d ± eu ± ev, from d·d, d·eu, d·ev and the light's
+		// |eu|² + |ev|² and eu·ev (setupLocal): w·q = |d| ± w·eu ± w·ev,
+		// |q|² = d·d + |eu|² + |ev|² ± 2d·eu ± 2d·ev ± 2eu·ev. The smallest
+		// cosine w·q/|q| is found by comparing cos·|cos| = t|t|/|q|²
+		// cross-multiplied, so only its corner takes a square root, and
+		// the farthest distance is only needed squared: two square roots
+		// and two divisions instead of five and four (the same bound to
+		// rounding; |q|² loses precision only within ~1e-8 of a corner's
+		// size from it, where cos θu is clamped).
+		d2 := d.Dot(d)
+		dist := math.Sqrt(d2)
+		inv := 1 / dist
+		w = d.Scale(inv)
+		deu, dev := d.Dot(b.eu), d.Dot(b.ev)
+		s0 := d2 + b.e2
+		dMin2, dMax2 = d2, d2
+		bt, bs := 1.0, 1.0 // the smallest cosine's w·q and |q|² (cos 1 to start)
+		a, c := deu+dev, deu-dev
+		ta, tc, x2 := a*inv, c*inv, 2*b.euev
+		bt, bs, dMax2 = cornerMin(dist-ta, s0-2*a+x2, bt, bs, dMax2) // c − eu − ev
+		bt, bs, dMax2 = cornerMin(dist+tc, s0+2*c-x2, bt, bs, dMax2) // c + eu − ev
+		bt, bs, dMax2 = cornerMin(dist-tc, s0-2*c-x2, bt, bs, dMax2) // c − eu + ev
+		bt, bs, dMax2 = cornerMin(dist+ta, s0+2*a+x2, bt, bs, dMax2) // c + eu + ev
+		cosU = max(-1, min(1, bt/math.Sqrt(bs)))
 		cosTheta = -w.Dot(b.n)
 		sinU = sinOf(cosU)
 	}
@@ -339,12 +355,25 @@ func (b *lightBound) importance(p, n Vec3, twoSided bool) (maxI, minI float64, w
 		}
 		cosMinOut = cosTmU
 	}
-	maxI = math.Abs(cosMinInc * b.phi * cosMinOut / (dMin * dMin))
+	maxI = math.Abs(cosMinInc * b.phi * cosMinOut / dMin2)
 	cosTpU := cosTheta*cosU - sinTheta*sinU // cos(θ + θu)
 	if cosTheta >= 0 && cosU >= 0 && cosTpU >= 0 {
-		minI = math.Abs(cosMaxInc * b.phi * cosTpU / (dMax * dMax))
+		minI = math.Abs(cosMaxInc * b.phi * cosTpU / dMax2)
 	}
 	return maxI, minI, w, cosI
+}
+
+// cornerMin keeps the corner of smaller cosine t/√sq (t, sq against the
+// best bt, bs so far: cos·|cos| compared cross-multiplied) and the largest
+// squared distance; corners at p (sq ≤ 0) count for neither.
+func cornerMin(t, sq, bt, bs, dMax2 float64) (float64, float64, float64) {
+	if !(sq > 0) {
+		return bt, bs, dMax2
+	}
+	if t*math.Abs(t)*bs < bt*math.Abs(bt)*sq {
+		bt, bs = t, sq
+	}
+	return bt, bs, max(dMax2, sq)
 }
 
 // local reports whether the choice depends on the shading point.
@@ -369,34 +398,10 @@ func (ls *lightSelector) local() bool { return ls.bounds != nil }
 // the diffuse-like weight. Unbiased whatever the weights, as the MIS
 // weights of BSDF-sampled emitter hits read these same probabilities.
 func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, bs *bsdf, wo Vec3, buf []float64) {
-	k0 := (channelMean(bs.kd) + 0.1*(channelMean(bs.ks)+bs.kc+bs.kt)) / math.Pi
-	// The bounds first: when only one light can reach p, it is chosen
-	// with probability 1 whatever the BSDF weight (0.5·(M/M + m/m) or
-	// 0.5·(M/M + 1/1) below, exactly 1), so the BSDF is not evaluated.
-	// (The one difference: were the weighted bound M·r to overflow to
-	// +Inf, the loop below would fall back to the global choice.)
-	var maxs, mins, cosCs [maxLocalLights]float64 // at most maxLocalLights lights are local
-	var ws [maxLocalLights]Vec3
-	nPos, last, othersZero := 0, -1, true
-	for i := range ls.bounds {
-		maxI, minI, w, cosC := ls.bounds[i].importance(p, n, twoSided)
-		maxs[i], mins[i], ws[i], cosCs[i] = maxI, minI, w, cosC
-		if maxI > 0 {
-			nPos++
-			last = i
-		} else if maxI != 0 || minI != 0 {
-			othersZero = false // NaN or a lower bound without an upper one: the general rule decides
-		}
-	}
-	if nPos == 1 && othersZero && !math.IsInf(maxs[last], 1) && mins[last] >= 0 && !math.IsInf(mins[last], 1) {
-		clear(buf)
-		buf[last] = 1
-		return
-	}
-	var sumMax, sumMin float64
+	k0 := (channelMean(bs.kd) + 0.1*(channelMean(bs.ks)+bs.kc+bs.kt)) * (1 / math.Pi)
 	// The BSDF weight: with no dielectric lobe (twoSided is b.kt > 0) the
-	// cheap estimate of glossyWeight (no frame change, one division a
-	// lobe); a transmissive BSDF is evaluated exactly.
+	// cheap estimate of glossyWeight (no frame change, no division but
+	// where the weight passes 1); a transmissive BSDF is evaluated exactly.
 	var gw glossyWeight
 	var woL Vec3
 	exact := bs.kt > 0
@@ -405,39 +410,64 @@ func (ls *lightSelector) pmfAt(p, n Vec3, twoSided bool, bs *bsdf, wo Vec3, buf 
 	} else {
 		gw = bs.glossyWeight()
 	}
+	// One pass: the bounds, weighted into buf and mins. When only one
+	// light can reach p, it is chosen with probability 1 whatever the
+	// BSDF weight (0.5·(M/M + m/m) or 0.5·(M/M + 1/1) below, exactly 1):
+	// the unweighted bounds decide that, as they did before the weight
+	// (were M·r to overflow to +Inf the general rule would fall back to
+	// the global choice).
+	var mins [maxLocalLights]float64 // at most maxLocalLights lights are local
+	var sumMax, sumMin, lastMax, lastMin float64
+	nPos, last, othersZero := 0, -1, true
 	for i := range ls.bounds {
-		maxI, minI, w, cosC := maxs[i], mins[i], ws[i], cosCs[i]
-		if maxI > 0 && cosC > 0 && !w.IsBlack() && k0*cosC > 0 {
-			var f float64
-			if exact {
-				fc, _ := bs.evalWoLocal(woL, w)
-				f = channelMean(fc)
-			} else {
-				f = gw.at(cosC, wo.Dot(w))
+		maxI, minI, w, cosC := ls.bounds[i].importance(p, n, twoSided)
+		if maxI > 0 {
+			nPos++
+			last, lastMax, lastMin = i, maxI, minI
+			if cosC > 0 && !w.IsBlack() && k0*cosC > 0 {
+				r := 0.0
+				if exact {
+					fc, _ := bs.evalWoLocal(woL, w)
+					r = channelMean(fc) / (k0 * cosC)
+				} else if num, den := gw.at(cosC, wo.Dot(w)); num > k0*cosC*den {
+					r = num / (k0 * cosC * den) // only past the diffuse-like level
+				}
+				if r > 1 && !math.IsInf(r, 1) {
+					maxI *= r
+					minI *= r
+				}
 			}
-			if r := f / (k0 * cosC); r > 1 && !math.IsInf(r, 1) {
-				maxI *= r
-				minI *= r
-			}
+		} else if maxI != 0 || minI != 0 {
+			othersZero = false // NaN or a lower bound without an upper one: the general rule decides
 		}
 		buf[i], mins[i] = maxI, minI
 		sumMax += maxI
 		sumMin += minI
 	}
+	if nPos == 1 && othersZero && !math.IsInf(lastMax, 1) && lastMin >= 0 && !math.IsInf(lastMin, 1) {
+		clear(buf)
+		buf[last] = 1
+		return
+	}
 	if !(sumMax > 0) || math.IsInf(sumMax, 1) || math.IsInf(sumMin, 1) {
 		copy(buf, ls.pmf)
 		return
+	}
+	// Halves of the shares, by reciprocals (two divisions, not two a light).
+	hMax, hMin, hq := 0.5/sumMax, 0.0, 0.5/float64(nPos)
+	if sumMin > 0 {
+		hMin, hq = 0.5/sumMin, 0
 	}
 	for i := range buf {
 		if buf[i] <= 0 {
 			buf[i] = 0
 			continue
 		}
-		q := 1 / float64(nPos)
-		if sumMin > 0 {
-			q = mins[i] / sumMin
+		q := hq
+		if hMin > 0 {
+			q = mins[i] * hMin
 		}
-		buf[i] = 0.5 * (buf[i]/sumMax + q)
+		buf[i] = buf[i]*hMax + q
 	}
 }
 

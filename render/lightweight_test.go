@@ -57,7 +57,8 @@ func TestGlossyWeightMatchesEval(t *testing.T) {
 			mir := nz.Scale(2 * wo.Dot(nz)).Sub(wo)
 			fe, _ := b.evalWoLocal(b.wo, mir)
 			exact := channelMean(fe)
-			est := gw.at(nz.Dot(mir), wo.Dot(mir))
+			num, den := gw.at(nz.Dot(mir), wo.Dot(mir))
+			est := num / den
 			if !(est >= exact*(1-1e-9)) || !(est <= 2*exact*(1+1e-9)) {
 				t.Fatalf("material %d wo %v: mirror estimate %v, exact %v", mi, wo, est, exact)
 			}
@@ -66,7 +67,8 @@ func TestGlossyWeightMatchesEval(t *testing.T) {
 			if c <= 0 {
 				continue
 			}
-			est = gw.at(c, wo.Dot(wi))
+			num, den = gw.at(c, wo.Dot(wi))
+			est = num / den
 			diff := channelMean(b.dw) * c / math.Pi
 			if math.IsNaN(est) || math.IsInf(est, 0) || est < diff*(1-1e-12) {
 				t.Fatalf("material %d: estimate %v below the diffuse part %v", mi, est, diff)
