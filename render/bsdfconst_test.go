@@ -13,33 +13,13 @@ import (
 // and without Filter Glossy's blur; and eval's cached Smith Λ(wo) gives
 // what computing it again gives.
 func TestSetupConstMatchesSetup(t *testing.T) {
-	mats := []*Material{DefaultMaterial(), Lambert(Vec3{0.8, 0.5, 0.2})}
+	mats := shadingTestMaterials()
 	m := DefaultMaterial()
-	m.DiffuseColor.Value, m.Metallic.Value, m.Roughness.Value = Vec3{1, 0.71, 0.29}, 1, 0.3
-	mats = append(mats, m)
-	m = DefaultMaterial()
-	m.UseSpecularWorkflow, m.SpecularColor.Value, m.Roughness.Value = true, Vec3{0.3, 0.2, 0.1}, 0.05
-	mats = append(mats, m)
-	m = DefaultMaterial()
-	m.Clearcoat.Value, m.ClearcoatRoughness.Value, m.Roughness.Value, m.Metallic.Value = 0.7, 0.1, 0.6, 0.4
-	mats = append(mats, m)
-	m = DefaultMaterial()
 	m.Opacity.Value, m.Roughness.Value = 0.3, 0.2 // a dielectric
-	mats = append(mats, m)
-	m = DefaultMaterial()
-	m.IOR, m.Roughness.Value = 1, 0.9 // no interface: no specular lobe
 	mats = append(mats, m)
 
 	exact := runtime.GOARCH == "amd64"
-	rng := rand.New(rand.NewSource(1))
-	unit := func() Vec3 {
-		for {
-			v := Vec3{2*rng.Float64() - 1, 2*rng.Float64() - 1, 2*rng.Float64() - 1}
-			if l := v.Len(); l > 0.1 && l <= 1 {
-				return v.Scale(1 / l)
-			}
-		}
-	}
+	unit := randomUnit(rand.New(rand.NewSource(1)))
 	for mi, m := range mats {
 		mc := newMatConsts(m)
 		if !mc.constLobes {

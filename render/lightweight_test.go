@@ -13,32 +13,11 @@ import (
 // lobe alone is exact everywhere; and the estimate is finite and ≥ the
 // diffuse part in every direction above the surface.
 func TestGlossyWeightMatchesEval(t *testing.T) {
-	var mats []*Material
-	mats = append(mats, DefaultMaterial(), Lambert(Vec3{0.8, 0.5, 0.2}))
+	mats := shadingTestMaterials()
 	m := DefaultMaterial()
-	m.DiffuseColor.Value, m.Metallic.Value, m.Roughness.Value = Vec3{1, 0.71, 0.29}, 1, 0.3
-	mats = append(mats, m)
-	m = DefaultMaterial()
-	m.UseSpecularWorkflow, m.SpecularColor.Value, m.Roughness.Value = true, Vec3{0.3, 0.2, 0.1}, 0.05
-	mats = append(mats, m)
-	m = DefaultMaterial()
-	m.Clearcoat.Value, m.ClearcoatRoughness.Value, m.Roughness.Value, m.Metallic.Value = 0.7, 0.1, 0.6, 0.4
-	mats = append(mats, m)
-	m = DefaultMaterial()
 	m.Roughness.Value = 0.9
 	mats = append(mats, m)
-	m = DefaultMaterial()
-	m.IOR, m.Roughness.Value = 1, 0.9 // no specular lobe
-	mats = append(mats, m)
-	rng := rand.New(rand.NewSource(3))
-	unit := func() Vec3 {
-		for {
-			v := Vec3{2*rng.Float64() - 1, 2*rng.Float64() - 1, 2*rng.Float64() - 1}
-			if l := v.Len(); l > 0.1 && l <= 1 {
-				return v.Scale(1 / l)
-			}
-		}
-	}
+	unit := randomUnit(rand.New(rand.NewSource(3)))
 	for mi, m := range mats {
 		for k := 0; k < 400; k++ {
 			n := unit()
