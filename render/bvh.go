@@ -148,15 +148,63 @@ type tmpNode struct {
 	// buildPacks writes its packet.
 	ref int32
 	dp  *dp8 // collapse8's choices for an interior node
+	// setWide's choices (an interior node): c4[j-1] is the least summed
+	// area of 4-wide nodes of the subtree held in at most j slots of its
+	// parent's node, pick4[j-1] how (0: a node of its own, else the
+	// children share pick4[j-1] slots, split4[pick4[j-1]-1] the left's).
+	c4            [3]float32
+	pick4, split4 [4]int8
 }
 
-// setWide computes node.wide from its (already built) subtree, so that
+// setWide chooses which binary nodes of node's subtree become 4-wide
+// nodes and computes node.wide from its (already built) subtree, so that
 // collapse knows every subtree's size and can fill them in parallel.
+//
+// The choice is Ylitie, Karras, Laine 2017's dynamic program (section
+// 4.1; collapse8 in bvh8.go does the same for eight slots): the leaves are
+// the binary tree's in every collapse, so the SAH cost to minimize is the
+// summed area of the 4-wide nodes. For node n and j slots,
+//
+//	C(n, j) = min(C(n, j−1), min_k C(left, k) + C(right, j−k))  (j ≥ 2)
+//	C(n, 1) = area(n) + C(n, 4) with n's own node     (a leaf: 0)
+//
+// Opening the interior grandchild of largest area until four (the greedy
+// collapse before) visited more nodes a ray.
 func (node *tmpNode) setWide() {
 	node.wide = 1
 	if node.left == nil {
 		return
 	}
+	l, r := node.left, node.right
+	var cl, cr [3]float32 // a leaf costs nothing in any number of slots
+	if l.left != nil {
+		cl = l.c4
+	}
+	if r.left != nil {
+		cr = r.c4
+	}
+	// d[j-1]: the children in j slots, best split k (left in k).
+	var d [4]float32
+	for j := 2; j <= 4; j++ {
+		best, bk := float32(math.Inf(1)), 1
+		for k := 1; k < j; k++ {
+			if c := cl[k-1] + cr[j-k-1]; c < best {
+				best, bk = c, k
+			}
+		}
+		d[j-1], node.split4[j-1] = best, int8(bk)
+	}
+	c := [4]float32{node.box.area() + d[3]}
+	node.pick4[0] = 0
+	for j := 2; j <= 4; j++ {
+		// Ties keep fewer slots (and so the node of its own).
+		if d[j-1] < c[j-2] {
+			c[j-1], node.pick4[j-1] = d[j-1], int8(j)
+		} else {
+			c[j-1], node.pick4[j-1] = c[j-2], node.pick4[j-2]
+		}
+	}
+	node.c4 = [3]float32(c[:3])
 	kids, nk := openKids(node)
 	for _, c := range kids[:nk] {
 		if c.left != nil {

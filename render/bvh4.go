@@ -87,29 +87,26 @@ func setChild(nd *bvh4Node, k int, t *tmpNode) {
 }
 
 // openKids returns the up to four children of the wide node made from the
-// interior binary node t, found by opening the largest interior grandchild.
+// interior binary node t, as setWide chose them.
 func openKids(t *tmpNode) ([4]*tmpNode, int) {
 	var kids [4]*tmpNode
-	kids[0], kids[1] = t.left, t.right
-	nk := 2
-	for nk < 4 {
-		best := -1
-		var bestArea float32
-		for i, c := range kids[:nk] {
-			if c.left != nil {
-				if a := c.box.area(); best < 0 || a > bestArea {
-					best, bestArea = i, a
-				}
-			}
-		}
-		if best < 0 {
-			break
-		}
-		c := kids[best]
-		kids[best], kids[nk] = c.left, c.right
-		nk++
-	}
+	k := int(t.split4[3])
+	nk := appendSlots4(t.left, k, &kids, 0)
+	nk = appendSlots4(t.right, 4-k, &kids, nk)
 	return kids, nk
+}
+
+// appendSlots4 puts the subtree t, as it fills at most j slots, into kids
+// from nk on and returns the new count.
+func appendSlots4(t *tmpNode, j int, kids *[4]*tmpNode, nk int) int {
+	if t.left == nil || t.pick4[j-1] == 0 {
+		kids[nk&3] = t
+		return nk + 1
+	}
+	p := int(t.pick4[j-1])
+	s := int(t.split4[p-1])
+	nk = appendSlots4(t.left, s, kids, nk)
+	return appendSlots4(t.right, p-s, kids, nk)
 }
 
 // collapseParallelAt is the subtree size (in wide nodes) from which

@@ -162,3 +162,106 @@ func TreeShape(s *Scene) (nodes8, kids, leaves, trisPerLeaf, packs, nodes4 float
 	}
 	return float64(len(w.nodes8)), kids / float64(len(w.nodes8)), leaves, trisPerLeaf / leaves, float64(len(b.packs)), float64(len(w.nodes))
 }
+
+// TraversalStats4 is TraversalStats through the 4-wide tree (the
+// portable build's, and rays float32 cannot carry), for any one-BLAS scene.
+func TraversalStats4(s *Scene, tr *TraceRays) (closest, shadow TravStats, ok bool) {
+	if len(s.inst) != 1 || !s.inst[0].identity {
+		return closest, shadow, false
+	}
+	b := s.inst[0].bl
+	w := b.bvh
+	for j, r := range tr.Closest {
+		t := tr.ClosestMax[j]
+		var h Hit
+		w.statsClosest4(b, r.O, r.D, &t, &h, &closest)
+		closest.Rays++
+	}
+	for j, r := range tr.Shadow {
+		w.statsAny4(b, r.O, r.D, tr.ShadowMax[j], &shadow)
+		shadow.Rays++
+	}
+	return closest, shadow, true
+}
+
+func (w *wide) statsClosest4(b *blas, o, d Vec3, tMax *float64, h *Hit, st *TravStats) bool {
+	rb := newRayBox(o, d)
+	rb.prefetchFrom(w, b)
+	tr := newWTRay(o, d)
+	var th tri4Hit
+	type ent struct {
+		node int32
+		t    float64
+	}
+	var stack []ent
+	ni := int32(0)
+	found := false
+	var ts [4]float64
+	for {
+		n := &w.nodes[ni]
+		st.Nodes++
+		mask := hit4(n, &rb, *tMax, &ts)
+		for leaves := mask & int(n.leaf); leaves != 0; leaves &= leaves - 1 {
+			k := bits.TrailingZeros(uint(leaves)) & 3
+			b.countLeaf(int32(n.count[k]), st)
+			if b.leafClosest(n.child[k], int32(n.count[k]), &tr, tMax, &th, h) {
+				found = true
+			}
+		}
+		inner := mask &^ int(n.leaf)
+		var l []ent
+		for ; inner != 0; inner &= inner - 1 {
+			st.Inner++
+			k := bits.TrailingZeros(uint(inner)) & 3
+			l = append(l, ent{n.child[k], ts[k]})
+		}
+		for i := 1; i < len(l); i++ {
+			for j := i; j > 0 && l[j-1].t < l[j].t; j-- {
+				l[j-1], l[j] = l[j], l[j-1]
+			}
+		}
+		stack = append(stack, l...)
+		for {
+			if len(stack) == 0 {
+				return found
+			}
+			e := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if e.t <= *tMax {
+				ni = e.node
+				break
+			}
+		}
+	}
+}
+
+func (w *wide) statsAny4(b *blas, o, d Vec3, tMax float64, st *TravStats) bool {
+	rb := newRayBox(o, d)
+	rb.prefetchFrom(w, b)
+	tr := newWTRay(o, d)
+	var th tri4Hit
+	var stack []int32
+	ni := int32(0)
+	var ts [4]float64
+	for {
+		n := &w.nodes[ni]
+		st.Nodes++
+		mask := hit4(n, &rb, tMax, &ts)
+		for leaves := mask & int(n.leaf); leaves != 0; leaves &= leaves - 1 {
+			k := bits.TrailingZeros(uint(leaves)) & 3
+			b.countLeaf(int32(n.count[k]), st)
+			if b.leafAny(n.child[k], int32(n.count[k]), &tr, tMax, &th) {
+				return true
+			}
+		}
+		for inner := mask &^ int(n.leaf); inner != 0; inner &= inner - 1 {
+			st.Inner++
+			stack = append(stack, n.child[bits.TrailingZeros(uint(inner))&3])
+		}
+		if len(stack) == 0 {
+			return false
+		}
+		ni = stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+	}
+}

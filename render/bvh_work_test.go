@@ -42,3 +42,28 @@ func BenchmarkTraversalWork(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTraversalWork4 is BenchmarkTraversalWork through the 4-wide
+// tree (the portable build's), with its node count.
+func BenchmarkTraversalWork4(b *testing.B) {
+	for _, name := range benchScenes {
+		b.Run(name, func(b *testing.B) {
+			s := loadBenchScene(b, name)
+			tr := render.MakeTraceRays(s, 640, 360, 100000, 5)
+			var c, sh render.TravStats
+			var ok bool
+			for i := 0; i < b.N; i++ {
+				c, sh, ok = render.TraversalStats4(s, tr)
+			}
+			if !ok {
+				b.Skip("not one BLAS")
+			}
+			_, _, _, _, _, n4 := render.TreeShape(s)
+			b.ReportMetric(n4, "nodes4")
+			b.ReportMetric(c.Nodes/c.Rays, "nodes/ray")
+			b.ReportMetric(c.Tris/c.Rays, "tris/ray")
+			b.ReportMetric(sh.Nodes/sh.Rays, "nodes/shadow")
+			b.ReportMetric(sh.Tris/sh.Rays, "tris/shadow")
+		})
+	}
+}
