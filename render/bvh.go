@@ -183,17 +183,8 @@ func (node *tmpNode) setWide() {
 	if r.left != nil {
 		cr = r.c4
 	}
-	// d[j-1]: the children in j slots, best split k (left in k).
 	var d [4]float32
-	for j := 2; j <= 4; j++ {
-		best, bk := float32(math.Inf(1)), 1
-		for k := 1; k < j; k++ {
-			if c := cl[k-1] + cr[j-k-1]; c < best {
-				best, bk = c, k
-			}
-		}
-		d[j-1], node.split4[j-1] = best, int8(bk)
-	}
+	bestSplits(cl[:], cr[:], d[:], node.split4[:])
 	c := [4]float32{node.box.area() + d[3]}
 	node.pick4[0] = 0
 	for j := 2; j <= 4; j++ {
@@ -210,6 +201,22 @@ func (node *tmpNode) setWide() {
 		if c.left != nil {
 			node.wide += c.wide
 		}
+	}
+}
+
+// bestSplits is the collapse DP's step for two children that share j
+// slots (j = 2..len(d)): d[j-1] is the least cl[k-1] + cr[j-k-1] over the
+// left's share k, split[j-1] that k (the smallest k on ties). cl and cr
+// are the children's costs in 1..len(d)-1 slots.
+func bestSplits(cl, cr, d []float32, split []int8) {
+	for j := 2; j <= len(d); j++ {
+		best, bk := float32(math.Inf(1)), 1
+		for k := 1; k < j; k++ {
+			if c := cl[k-1] + cr[j-k-1]; c < best {
+				best, bk = c, k
+			}
+		}
+		d[j-1], split[j-1] = best, int8(bk)
 	}
 }
 

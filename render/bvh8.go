@@ -274,17 +274,11 @@ func cost8(t *tmpNode) {
 		cr, nr = t.right.dp.c8, t.right.dp.nn
 	}
 	dp := t.dp
-	// d[j-1]: the children in j slots, best split k (left in k).
 	var d [8]float32
-	var dn [8]int32
+	bestSplits(cl[:], cr[:], d[:], dp.split8[:])
+	var dn [8]int32 // the 8-wide nodes the best split makes
 	for j := 2; j <= 8; j++ {
-		best, bk := float32(math.Inf(1)), 1
-		for k := 1; k < j; k++ {
-			if c := cl[k-1] + cr[j-k-1]; c < best {
-				best, bk = c, k
-			}
-		}
-		d[j-1], dp.split8[j-1] = best, int8(bk)
+		bk := int(dp.split8[j-1])
 		dn[j-1] = nl[bk-1] + nr[j-bk-1]
 	}
 	dp.c8[0], dp.pick8[0], dp.nn[0] = t.box.area()+d[7], 0, 1+dn[7]
